@@ -1,0 +1,153 @@
+"""Corpora, word-pair sets, analogies and sentiment data: offline by default, online options fail fast."""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import socket
+from pathlib import Path
+
+from gensim.test.utils import datapath
+from gensim.utils import simple_preprocess
+
+DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+CORPORA = ("toy", "wiki", "lee", "text8")
+WORD_PAIRS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+SENTIMENT = ("toy", "pang-lee", "imdb")
+WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
+
+
+class OfflineError(ConnectionError):
+    """Raised at once when an online-only resource is asked for without a network."""
+
+
+def require_online(what: str, host: str = "huggingface.co", timeout: float = 3.0) -> None:
+    """Raise OfflineError within `timeout` seconds if `host` cannot be reached."""
+    try:
+        socket.create_connection((host, 443), timeout=timeout).close()
+    except OSError as err:
+        raise OfflineError(
+            f"{what} needs the internet ({host} is unreachable: {err}). "
+            "Use the offline options instead, or connect and try again."
+        ) from None
+
+
+def read_text(path: str | Path, encoding: str = "utf-8") -> str:
+    """Read a text file, naming the file and encoding if it cannot be decoded."""
+    path = Path(path)
+    try:
+        return path.read_text(encoding=encoding)
+    except UnicodeDecodeError as err:
+        raise ValueError(
+            f"{path.name} is not valid {encoding} (byte {err.start}: {err.object[err.start:err.start + 1]!r}); "
+            "pass the file's real encoding, e.g. encoding='cp1252' or 'latin-1'"
+        ) from None
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case word tokens, keeping apostrophes inside words (e.g. "i've")."""
+    return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
+
+
+def load_corpus(name: str) -> list[list[str]]:
+    """Return a corpus as a list of token lists: 'toy', 'wiki', 'lee' (offline) or 'text8' (online)."""
+    if name not in CORPORA:
+        raise ValueError(f"unknown corpus {name!r}: choose one of {list(CORPORA)}")
+    return [list(sentence) for sentence in _corpus(name)]
+
+
+@functools.lru_cache(maxsize=None)
+def _corpus(name: str) -> tuple[tuple[str, ...], ...]:
+    if name == "toy":
+        lines = read_text(DATA_DIR / "toy_sentences.txt").splitlines()
+        return tuple(tuple(line.lower().split()) for line in lines if line.strip())
+    if name == "wiki":
+        from gensim.corpora.wikicorpus import WikiCorpus
+
+        wiki = WikiCorpus(datapath(WIKI_FILE), dictionary={}, processes=1)
+        return tuple(tuple(article) for article in wiki.get_texts())
+    if name == "lee":
+        lines = read_text(datapath("lee_background.cor"), encoding="latin-1").splitlines()
+        return tuple(tuple(simple_preprocess(line)) for line in lines if line.strip())
+    return tuple(tuple(chunk) for chunk in _gensim_download("text8"))
+
+
+def _gensim_download(name: str):
+    """Load a gensim-data resource: from the local cache if present, else download with a progress bar."""
+    import gensim.downloader as api
+
+    cached = Path(api.BASE_DIR) / name
+    if not cached.exists():
+        require_online(f"gensim-data resource {name!r}", host="github.com")
+    return api.load(name)
+
+
+def load_pretrained_vectors(name: str = "glove-wiki-gigaword-100"):
+    """Return pretrained KeyedVectors from gensim-data (online the first time, then cached)."""
+    return _gensim_download(name)
+
+
+def word_pairs_path(name: str) -> str:
+    """Path of a word-similarity set that gensim ships, for KeyedVectors.evaluate_word_pairs."""
+    if name not in WORD_PAIRS:
+        raise ValueError(f"unknown word-pair set {name!r}: choose one of {list(WORD_PAIRS)}")
+    return datapath(WORD_PAIRS[name])
+
+
+def load_word_pairs(name: str) -> list[tuple[str, str, float]]:
+    """Return (word1, word2, human score) triples of 'wordsim353' or 'simlex999'."""
+    rows = []
+    for line in read_text(word_pairs_path(name)).splitlines():
+        if line.strip() and not line.startswith("#"):
+            first, second, score = line.split("\t")[:3]
+            rows.append((first.lower(), second.lower(), float(score)))
+    return rows
+
+
+def analogies_path() -> str:
+    """Path of the Google analogy set that gensim ships, for KeyedVectors.evaluate_word_analogies."""
+    return datapath("questions-words.txt")
+
+
+def load_analogies() -> dict[str, list[tuple[str, str, str, str]]]:
+    """Return the Google analogy set as {section: [(a, b, c, d), ...]} with lower-case words."""
+    sections: dict[str, list[tuple[str, str, str, str]]] = {}
+    current = None
+    for line in read_text(analogies_path()).splitlines():
+        if line.startswith(":"):
+            current = line[1:].strip()
+            sections[current] = []
+        elif line.strip():
+            a, b, c, d = line.lower().split()
+            sections[current].append((a, b, c, d))
+    return sections
+
+
+def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int]]:
+    """Return (texts, labels) with 1 = positive: 'toy', 'pang-lee' (offline) or 'imdb' (online)."""
+    if name not in SENTIMENT:
+        raise ValueError(f"unknown sentiment set {name!r}: choose one of {list(SENTIMENT)}")
+    if name == "toy":
+        rows = read_text(DATA_DIR / "toy_sentiment.tsv").splitlines()[1:]
+        pairs = [row.split("\t", 1) for row in rows if row.strip()]
+        return [text for _, text in pairs], [int(label) for label, _ in pairs]
+    if name == "pang-lee":
+        # The file that gensim ships is Windows-1252, not UTF-8 (it has é and an em dash).
+        lines = read_text(datapath("pang_lee_polarity.cor"), encoding="cp1252").splitlines()
+        pairs = [line.split(" ", 1) for line in lines if line.strip()]
+        return [text.strip() for _, text in pairs], [int(tag == "__label__pos") for tag, _ in pairs]
+    return _imdb(split)
+
+
+def _imdb(split: str) -> tuple[list[str], list[int]]:
+    if split not in ("train", "test"):
+        raise ValueError(f"unknown IMDB split {split!r}: choose 'train' or 'test'")
+    try:
+        from datasets import load_dataset
+    except ImportError:
+        raise ImportError("the IMDB option needs the 'datasets' package: pip install datasets") from None
+    if not (os.environ.get("HF_HUB_OFFLINE") or os.environ.get("HF_DATASETS_OFFLINE")):
+        require_online("the IMDB data set (set HF_HUB_OFFLINE=1 to use a copy cached earlier)")
+    dataset = load_dataset("stanfordnlp/imdb", split=split)
+    return list(dataset["text"]), [int(label) for label in dataset["label"]]

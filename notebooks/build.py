@@ -1,0 +1,53 @@
+"""Build notebooks from their jupytext sources in notebooks/src and execute them top to bottom.
+
+Usage:  python notebooks/build.py            # every notebook
+        python notebooks/build.py 03 04      # only those whose name starts with 03 or 04
+The .py sources are the diffable truth; the .ipynb files are committed with their outputs.
+The shared set-up cell (src/setup_cell.py) is inserted before each notebook's first code cell.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE / "src"
+SETUP_CELL = (SRC / "setup_cell.py").read_text().strip()
+
+
+def build(source: Path) -> Path:
+    """Convert one source to .ipynb, execute it in notebooks/, and write it with its outputs."""
+    nb = jupytext.read(source)
+    first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
+    nb.cells.insert(first_code, nbformat.v4.new_code_cell(SETUP_CELL))
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.pop("jupytext", None)
+    started = time.perf_counter()
+    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+    target = HERE / f"{source.stem}.ipynb"
+    tmp = target.with_suffix(".ipynb.tmp")
+    nbformat.write(nb, tmp)
+    tmp.replace(target)
+    print(f"{target.name}: executed in {time.perf_counter() - started:.0f} s")
+    return target
+
+
+def main(prefixes: list[str]) -> None:
+    sources = sorted(SRC.glob("[0-9][0-9]_*.py"))
+    chosen = [s for s in sources if not prefixes or any(s.name.startswith(p) for p in prefixes)]
+    if not chosen:
+        raise SystemExit(f"no notebook source matches {prefixes}; sources: {[s.name for s in sources]}")
+    for source in chosen:
+        build(source)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
