@@ -124,6 +124,26 @@ def load_analogies() -> dict[str, list[tuple[str, str, str, str]]]:
     return sections
 
 
+def load_polysemy(word: str | None = None) -> list[tuple[str, str, str]]:
+    """Return the course's polysemy set as (word, sense, sentence) rows, optionally for one word only."""
+    lines = read_text(DATA_DIR / "polysemy.tsv").splitlines()
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) != 3 or not re.search(rf"(?<!\w){re.escape(fields[0])}(?!\w)", fields[2], re.IGNORECASE):
+            raise ValueError(f"polysemy.tsv line {number} must be 'word<TAB>sense<TAB>sentence' "
+                             f"with the word in the sentence, got {line!r}")
+        rows.append((fields[0], fields[1], fields[2]))
+    if word is None:
+        return rows
+    chosen = [row for row in rows if row[0] == word]
+    if not chosen:
+        raise ValueError(f"no polysemy sentences for {word!r}: choose one of {sorted({r[0] for r in rows})}")
+    return chosen
+
+
 def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int]]:
     """Return (texts, labels) with 1 = positive: 'toy', 'pang-lee' (offline) or 'imdb' (online)."""
     if name not in SENTIMENT:

@@ -104,3 +104,18 @@ def test_mis_encoded_file_names_file_and_encoding(tmp_path):
 
 def test_tokenize_keeps_contractions():
     assert data.tokenize("I've LOVED it, 10/10!") == ["i've", "loved", "it", "10", "10"]
+
+
+def test_polysemy_set_has_two_senses_and_at_least_ten_sentences_each():
+    rows = data.load_polysemy()
+    assert len(rows) == 120
+    senses = {}
+    for word, sense, sentence in rows:
+        senses.setdefault(word, {}).setdefault(sense, []).append(sentence)
+        assert word in sentence.lower()
+    assert sorted(senses) == ["bank", "bark", "bat", "mouse", "plant"]
+    assert all(len(by_sense) == 2 and all(len(s) >= 10 for s in by_sense.values()) for by_sense in senses.values())
+    assert set(senses["bank"]) == {"river", "finance"}
+    assert data.load_polysemy("bank")[0] == ("bank", "river", rows[0][2])
+    with pytest.raises(ValueError, match="no polysemy sentences for 'tank'.*'bank'"):
+        data.load_polysemy("tank")
