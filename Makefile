@@ -13,6 +13,11 @@ lab: setup
 
 setup-test:
 	$(PY) -m pip install "$(TORCH)" -r requirements-test.txt
+	@# Debian's Chromium for the browser test (Playwright's own browser download is not used).
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	    else echo "Chromium not found: install it (e.g. sudo apt-get install chromium) to run the browser test"; fi; }
 
 # Everything CI runs: install, widget tests under ipywidgets 7.7.1, then helpers + nbval (+ browser test).
 test: setup-test widgets-ipywidgets7
@@ -20,7 +25,7 @@ test: setup-test widgets-ipywidgets7
 
 # Only the fast unit tests of helpers/ (no notebooks).
 test-helpers:
-	$(PY) -m pytest tests -p no:nbval -o addopts="-ra"
+	$(PY) -m pytest tests -p no:nbval -o addopts="-ra" -m "not browser"
 
 # The widget unit tests again in a throw-away environment with Colab's ipywidgets 7.7.1.
 widgets-ipywidgets7:

@@ -1,0 +1,178 @@
+"""End to end: JupyterLab in headless Chromium runs each notebook with the RNN lab and drives its controls.
+
+Needs Debian's Chromium (`apt-get install chromium`, done by `make test`) and the playwright package;
+Playwright's own browser download is never used. Without them the test is skipped on a learner's machine,
+and fails under CI (CI=true). Screenshots land in test-artifacts/browser/.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import nbformat
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if "rnn_lab(" in p.read_text())
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
+                  "--disable-background-networking", "--disable-component-update"]
+
+
+def _unavailable(reason: str) -> None:
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{reason}: under CI the browser test must run, not skip")
+    pytest.skip(f"{reason}; to enable it: `apt-get install chromium` and `pip install playwright` (or `make test`)")
+
+
+def _chromium() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+    if not path:
+        _unavailable("no Chromium found (looked for $CHROMIUM_PATH, chromium, chromium-browser)")
+    return path
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free loopback port, serving copies of the notebooks with outputs cleared."""
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    workdir = tmp_path_factory.mktemp("lab")
+    for name in LAB_NOTEBOOKS:
+        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.outputs, cell.execution_count = [], None
+        nbformat.write(nb, workdir / name)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(workdir / "jupyterlab.log", "w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+         f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={workdir}", "--ServerApp.allow_root=True", "--LabApp.news_url=None"],
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "MPLBACKEND": "module://matplotlib_inline.backend_inline"},
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start; log:\n{(workdir / 'jupyterlab.log').read_text()[-3000:]}")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+def _control(page, label: str):
+    """The widget whose description is `label`."""
+    return page.locator(".widget-inline-hbox", has=page.locator(f"label.widget-label:text-is('{label}')")).first
+
+
+def _panel_state(panel) -> tuple[str, str]:
+    """What the panel shows: its text (the reported numbers) and the source of its figure."""
+    figure = panel.locator("img").last
+    return panel.inner_text(), (figure.get_attribute("src") or "") if figure.count() else ""
+
+
+def _wait_for_change(panel, before: tuple[str, str], timeout_s: float = 240) -> tuple[str, str]:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = _panel_state(panel)
+        if now[0] != before[0] and now[1] and now[1] != before[1]:
+            return now
+        time.sleep(1)
+    raise AssertionError(f"the panel did not redraw within {timeout_s} s; it still shows:\n{now[0]}")
+
+
+@pytest.mark.skipif(not LAB_NOTEBOOKS, reason="no notebook calls rnn_lab() yet")
+@pytest.mark.parametrize("notebook", LAB_NOTEBOOKS)
+def test_rnn_lab_panel_reacts_in_jupyterlab(lab, notebook):
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    shots = ARTIFACTS / Path(notebook).stem
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            kind = _control(page, "RNN type")
+            kind.wait_for(timeout=600_000)
+            kind.scroll_into_view_if_needed()
+            panel = page.locator(".widget-vbox", has=kind).last
+            panel.locator("img").last.wait_for(timeout=240_000)
+            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=600_000)
+            first = _panel_state(panel)
+            panel.screenshot(path=str(shots / "1-default.png"))
+
+            current = kind.locator("select").input_value()
+            other = next(v for v in ("lstm", "gru", "rnn") if v != current)
+            kind.locator("select").select_option(other)  # as a learner picks from the list
+            second = _wait_for_change(panel, first)
+            panel.screenshot(path=str(shots / f"2-{other}.png"))
+
+            _set_clip_threshold(page)
+            third = _wait_for_change(panel, second)
+            panel.screenshot(path=str(shots / "3-clip.png"))
+            assert len({first[0], second[0], third[0]}) == 3
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
+def _set_clip_threshold(page) -> None:
+    """Change the clip threshold through the page, as a learner would."""
+    control = _control(page, "Clip threshold")
+    select = control.locator("select")
+    if select.count():
+        values = [o.get_attribute("value") for o in select.locator("option").all()]
+        current = select.input_value()
+        select.select_option(next(v for v in reversed(values) if v != current))
+        return
+    readout = control.locator(".widget-readout")
+    if readout.count():  # a slider: type a new value into its readout
+        readout.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("0.5")
+        page.keyboard.press("Enter")
+        return
+    text = control.locator("input")
+    text.fill("0.5")
+    text.press("Enter")
