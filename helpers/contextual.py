@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import torch
 
 from helpers import data
@@ -70,13 +72,18 @@ def _check_texts(texts: list[str], what: str) -> None:
         raise ValueError(f"every item of {what} must be a non-empty string, got {bad[0]!r}")
 
 
-def _hidden_layer(model, encoded: dict, layer: int) -> torch.Tensor:
-    """Run the model and return hidden state `layer` ([batch, tokens, hidden]); 0 = input embeddings."""
+def _check_layers(model, layers: list[int]) -> None:
     n_states = model.config.num_hidden_layers + 1
-    if not isinstance(layer, int) or not -n_states <= layer < n_states:
-        raise ValueError(f"layer must be an integer from {-n_states} to {n_states - 1} "
-                         f"(0 = input embeddings, {n_states - 1} = last layer), got {layer!r}")
-    return model(**encoded, output_hidden_states=True).hidden_states[layer]
+    for layer in layers:
+        if not isinstance(layer, int) or isinstance(layer, bool) or not -n_states <= layer < n_states:
+            raise ValueError(f"layer must be an integer from {-n_states} to {n_states - 1} "
+                             f"(0 = input embeddings, {n_states - 1} = last layer), got {layer!r}")
+
+
+def _hidden_states(model, encoded, layers: list[int]) -> torch.Tensor:
+    """Run the model once and stack the chosen hidden states: [len(layers), batch, tokens, hidden]."""
+    states = model(**encoded, output_hidden_states=True).hidden_states
+    return torch.stack([states[layer] for layer in layers])
 
 
 def _batches(items: list, batch_size: int):
@@ -90,13 +97,14 @@ def sentence_embeddings(texts: list[str], tokenizer, model, layer: int = -1, bat
                         device: str | torch.device = "auto") -> torch.Tensor:
     """Mean of a hidden layer over each text's real tokens: a CPU tensor [len(texts), hidden]."""
     _check_texts(texts, "texts")
+    _check_layers(model, [layer])
     device = pick_device(device)
     model.to(device)
     chunks = []
     with torch.inference_mode():
         for batch in _batches(list(texts), batch_size):
             encoded = tokenizer(batch, padding=True, truncation=True, return_tensors="pt").to(device)
-            hidden = _hidden_layer(model, encoded, layer)
+            hidden = _hidden_states(model, encoded, [layer])[0]
             mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             chunks.append(((hidden * mask).sum(1) / mask.sum(1)).float().cpu())
     return torch.cat(chunks).clone()  # a normal tensor (not an inference tensor), usable in training
@@ -120,6 +128,19 @@ def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: in
     The word is matched as a whole word, ignoring case and surrounding punctuation ("Bank," matches "bank").
     If it occurs several times, `occurrence` picks which one: 0 = first (default), 1 = second, -1 = last.
     """
+    return _word_vectors(sentences, word, tokenizer, model, [layer], device, occurrence, batch_size)[0]
+
+
+def word_embeddings_by_layer(sentences: list[str], word: str, tokenizer, model,
+                             device: str | torch.device = "auto", occurrence: int = 0,
+                             batch_size: int = 32) -> torch.Tensor:
+    """`word_embeddings` for every layer at once: a CPU tensor [layers + 1, len(sentences), hidden]."""
+    layers = list(range(model.config.num_hidden_layers + 1))
+    return _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size)
+
+
+def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size) -> torch.Tensor:
+    """Vectors of `word` in each sentence for each of `layers`: [len(layers), len(sentences), hidden]."""
     _check_texts(sentences, "sentences")
     if not isinstance(word, str) or not word.strip():
         raise ValueError(f"word must be a non-empty string, got {word!r}")
@@ -128,6 +149,7 @@ def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: in
                         "load it with AutoTokenizer.from_pretrained(..., use_fast=True)")
     if not isinstance(batch_size, int) or batch_size <= 0:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    _check_layers(model, layers)
     word = word.strip()
     spans = [word_span(sentence, word, occurrence) for sentence in sentences]
     device = pick_device(device)
@@ -139,12 +161,102 @@ def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: in
                                 return_offsets_mapping=True, return_special_tokens_mask=True)
             offsets = encoded.pop("offset_mapping")
             special = encoded.pop("special_tokens_mask").bool()
-            hidden = _hidden_layer(model, encoded.to(device), layer).float().cpu()
+            hidden = _hidden_states(model, encoded.to(device), layers).float().cpu()  # [layers, batch, tokens, hidden]
             for row, (char_start, char_end) in enumerate(spans[start:start + batch_size]):
                 # word pieces that overlap the word's characters; [CLS], [SEP] and padding never do
                 pieces = (offsets[row, :, 0] < char_end) & (offsets[row, :, 1] > char_start) & ~special[row]
                 if not pieces.any():
                     raise ValueError(f"{word!r} lies beyond the model's {tokenizer.model_max_length}-token limit "
                                      f"in the sentence {batch[row]!r}")
-                vectors.append(hidden[row, pieces].mean(0))
-    return torch.stack(vectors).clone()
+                vectors.append(hidden[:, row, pieces].mean(1))
+    return torch.stack(vectors, dim=1).clone()
+
+
+# --- static vectors for the same sentences (Word2Vec baseline) ---
+
+def static_word_vectors(sentences: list[str], word: str, kv) -> np.ndarray:
+    """The Word2Vec vector of `word` once per sentence: the same row len(sentences) times."""
+    _check_texts(sentences, "sentences")
+    for sentence in sentences:
+        word_span(sentence, word)
+    if word.lower() not in kv.key_to_index:
+        raise ValueError(f"{word!r} is not in the Word2Vec vocabulary ({len(kv)} words)")
+    return np.repeat(kv[word.lower()][None, :], len(sentences), axis=0)
+
+
+def static_context_vectors(sentences: list[str], word: str, kv) -> np.ndarray:
+    """Mean Word2Vec vector of the other in-vocabulary words of each sentence: [len(sentences), dim]."""
+    _check_texts(sentences, "sentences")
+    rows = []
+    for sentence in sentences:
+        word_span(sentence, word)
+        others = [t for t in data.tokenize(sentence) if t.split("'")[0] != word.lower() and t in kv.key_to_index]
+        if not others:
+            raise ValueError(f"no word of {sentence!r} other than {word!r} is in the Word2Vec vocabulary")
+        rows.append(kv[others].mean(axis=0))
+    return np.stack(rows)
+
+
+# --- how well do vectors separate the senses? ---
+
+def _unit_rows(vectors) -> np.ndarray:
+    x = np.asarray(vectors, dtype=np.float64)
+    if x.ndim != 2 or len(x) == 0:
+        raise ValueError(f"vectors must be a non-empty [n, dim] matrix, got shape {x.shape}")
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise ValueError("a vector is all zeros, so its cosine similarity is undefined")
+    return x / norms
+
+
+def cosine_matrix(vectors) -> np.ndarray:
+    """Cosine similarity of every pair of rows: [n, n]."""
+    x = _unit_rows(vectors)
+    return np.clip(x @ x.T, -1.0, 1.0)
+
+
+def _sense_ids(senses: list[str], n: int) -> np.ndarray:
+    if len(senses) != n:
+        raise ValueError(f"need one sense label per vector: {n} vectors but {len(senses)} labels")
+    names, ids = np.unique(np.asarray(senses), return_inverse=True)
+    counts = np.bincount(ids)
+    if len(names) < 2 or counts.min() < 2:
+        raise ValueError(f"need at least two senses with at least two vectors each, got {dict(zip(names, counts))}")
+    return ids
+
+
+def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
+    """Mean cosine similarity of pairs with the same sense (self-pairs excluded) and of pairs across senses."""
+    sims = cosine_matrix(vectors)
+    ids = _sense_ids(senses, len(sims))
+    same = ids[:, None] == ids[None, :]
+    np.fill_diagonal(same, False)
+    across = ids[:, None] != ids[None, :]
+    return float(sims[same].mean()), float(sims[across].mean())
+
+
+def nearest_centroid_loo(vectors, senses: list[str]) -> float:
+    """Leave-one-out accuracy of predicting each vector's sense by the most cosine-similar sense centroid.
+
+    Each vector is left out of its own sense's centroid (a mean of unit vectors). Ties (within 1e-9) earn
+    1/len(tied): the expected score of breaking them at random, so identical vectors score exactly chance.
+    """
+    x = _unit_rows(vectors)
+    ids = _sense_ids(senses, len(x))
+    one_hot = np.eye(ids.max() + 1)[ids]                      # [n, senses]
+    sums = one_hot.T @ x                                       # [senses, dim]: unnormalised centroids
+    dots = x @ sums.T - one_hot                                # leave out x_i: x_i . (sum - x_i) = x_i . sum - 1
+    sq_norms = (sums ** 2).sum(1)[None, :] - one_hot * (2 * (x @ sums.T) - 1)   # |sum - x_i|^2
+    sims = dots / np.sqrt(np.clip(sq_norms, 1e-24, None))
+    tied = np.isclose(sims, sims.max(axis=1, keepdims=True), rtol=0, atol=1e-9)
+    return float((tied[np.arange(len(x)), ids] / tied.sum(axis=1)).mean())
+
+
+def sense_report_by_layer(layer_vectors, senses: list[str]) -> pd.DataFrame:
+    """Per layer: mean within-sense and across-sense cosine, their gap, and leave-one-out centroid accuracy."""
+    rows = []
+    for layer, vectors in enumerate(layer_vectors):
+        within, across = sense_similarity(vectors, senses)
+        rows.append({"layer": layer, "within": within, "across": across, "gap": within - across,
+                     "loo_accuracy": nearest_centroid_loo(vectors, senses)})
+    return pd.DataFrame(rows).set_index("layer")

