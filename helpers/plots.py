@@ -50,3 +50,84 @@ def plot_lab_result(fig, result: dict) -> None:
     plot_training_steps(ax_norm, {"total gradient norm": result["grad_norm"]}, "norm before clipping (log)",
                         "Total gradient norm", log=True, threshold=result["clip"])
     fig.tight_layout()
+
+
+# --- Word2Vec vs BERT ---
+
+
+def _sense_order(senses) -> tuple[np.ndarray, list[str]]:
+    """Indices that group the items by sense (in order of first appearance) and the sense names."""
+    names = list(dict.fromkeys(senses))
+    order = np.concatenate([[i for i, s in enumerate(senses) if s == name] for name in names]).astype(int)
+    return order, names
+
+
+def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense") -> None:
+    """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined."""
+    sims = np.asarray(sims, dtype=float)
+    if sims.ndim != 2 or sims.shape != (len(senses), len(senses)):
+        raise ValueError(f"need a square matrix with one row per sense label: {sims.shape} vs {len(senses)} labels")
+    order, names = _sense_order(list(senses))
+    image = ax.imshow(sims[np.ix_(order, order)], cmap="viridis", interpolation="nearest")
+    sizes = [list(senses).count(name) for name in names]
+    edges = np.cumsum(sizes)[:-1] - 0.5
+    for edge in edges:
+        ax.axhline(edge, color="white", lw=1.5)
+        ax.axvline(edge, color="white", lw=1.5)
+    centres = np.cumsum(sizes) - np.array(sizes) / 2 - 0.5
+    ax.set_xticks(centres, names)
+    ax.set_yticks(centres, names)
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+
+
+def plot_similarity_by_layer(ax, reports: dict, title: str = "Within-sense vs across-sense similarity") -> None:
+    """Per layer, mean within-sense (solid) and across-sense (dashed) cosine similarity, one colour per word."""
+    for index, (word, report) in enumerate(reports.items()):
+        ax.plot(report.index, report["within"], color=f"C{index}", marker="o", ms=3, label=f"{word}: within")
+        ax.plot(report.index, report["across"], color=f"C{index}", ls="--", label=f"{word}: across")
+    ax.set_xlabel("layer (0 = input embeddings)")
+    ax.set_ylabel("mean cosine similarity")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="x-small", ncol=2)
+
+
+def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
+                           title: str = "Leave-one-out sense accuracy") -> None:
+    """Per layer, the nearest-centroid accuracy of each word, with constant baselines as dotted lines."""
+    for index, (word, report) in enumerate(reports.items()):
+        ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, label=word)
+    for index, (name, value) in enumerate((baselines or {}).items()):
+        ax.axhline(value, color="0.3", ls=[":", "-."][index % 2], lw=1.5, label=name)
+    ax.axhline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("layer (0 = input embeddings)")
+    ax.set_ylabel("accuracy")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="x-small", loc="lower right")
+
+
+def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:
+    """2-D PCA of vectors coloured by sense; `single`, one more vector of the same space, is fitted with them
+    and drawn as a star. Returns the 2-D coordinates (the single point last)."""
+    from sklearn.decomposition import PCA
+
+    points = np.asarray(vectors, dtype=float)
+    if len(points) != len(senses):
+        raise ValueError(f"need one sense label per vector: {len(points)} vectors but {len(senses)} labels")
+    if single is not None:
+        points = np.vstack([points, np.asarray(single, dtype=float)[None, :]])
+    coords = PCA(n_components=2, random_state=0).fit_transform(points)
+    for index, name in enumerate(dict.fromkeys(senses)):
+        mask = np.array([s == name for s in senses])
+        ax.scatter(*coords[: len(senses)][mask].T, s=25, color=f"C{index}", alpha=0.8, label=name)
+    if single is not None:
+        ax.scatter(*coords[-1], marker="*", s=300, color="k", label=single_label or "single vector")
+    ax.set_xlabel("PC 1")
+    ax.set_ylabel("PC 2")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+    return coords

@@ -1,0 +1,56 @@
+"""Tests for the shared plotting helpers, one section per notebook topic."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from helpers import plots  # noqa: E402
+
+
+# --- Word2Vec vs BERT ---
+
+def test_sense_heatmap_groups_items_by_sense():
+    sims = np.array([[1.0, 0.1, 0.9], [0.1, 1.0, 0.2], [0.9, 0.2, 1.0]])
+    fig, ax = plt.subplots()
+    plots.plot_sense_heatmap(ax, sims, ["river", "money", "river"])
+    shown = ax.get_images()[0].get_array()
+    np.testing.assert_allclose(shown, [[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])  # river, river, money
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["river", "money"]
+    with pytest.raises(ValueError, match="one row per sense"):
+        plots.plot_sense_heatmap(ax, sims, ["river", "money"])
+    plt.close(fig)
+
+
+def test_similarity_and_accuracy_by_layer_draw_one_series_per_word():
+    import pandas as pd
+
+    report = pd.DataFrame({"within": [0.9, 0.8], "across": [0.9, 0.6], "loo_accuracy": [0.5, 1.0]},
+                          index=pd.Index([0, 1], name="layer"))
+    fig, (left, right) = plt.subplots(1, 2)
+    plots.plot_similarity_by_layer(left, {"bank": report, "bat": report})
+    assert [line.get_label() for line in left.get_lines()] == ["bank: within", "bank: across",
+                                                               "bat: within", "bat: across"]
+    assert left.get_lines()[1].get_ydata().tolist() == [0.9, 0.6]
+    plots.plot_accuracy_by_layer(right, {"bank": report}, baselines={"Word2Vec": 0.5})
+    labels = [line.get_label() for line in right.get_lines()]
+    assert labels == ["bank", "Word2Vec", "chance (0.5)"]
+    assert right.get_lines()[0].get_ydata().tolist() == [0.5, 1.0]
+    plt.close(fig)
+
+
+def test_sense_pca_fits_the_single_point_with_the_cloud():
+    vectors = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 3.0], [4.0, 0.0, 1.0], [4.0, 0.0, 3.0]])
+    fig, ax = plt.subplots()
+    coords = plots.plot_sense_pca(ax, vectors, ["a", "a", "b", "b"], "test", single=[2.0, 0.0, 2.0],
+                                  single_label="one vector")
+    assert coords.shape == (5, 2)
+    np.testing.assert_allclose(coords[-1], [0.0, 0.0], atol=1e-12)  # the single point is the mean: PCA origin
+    assert abs(coords[0, 0] - coords[2, 0]) == pytest.approx(4.0)     # PC 1 is the a-b direction
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "one vector"]
+    with pytest.raises(ValueError, match="one sense label per vector"):
+        plots.plot_sense_pca(ax, vectors, ["a"], "test")
+    plt.close(fig)
