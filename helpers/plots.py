@@ -52,6 +52,57 @@ def plot_lab_result(fig, result: dict) -> None:
     fig.tight_layout()
 
 
+# --- text classifier ---
+
+
+def plot_loss_curves(ax, histories: dict, title: str = "Loss per epoch") -> None:
+    """Training (solid) and validation (dashed) loss per epoch for each labelled history; dot = epoch kept."""
+    for index, (label, history) in enumerate(histories.items()):
+        color = f"C{index}"
+        epochs = np.arange(1, len(history.train_loss) + 1)
+        ax.plot(epochs, history.train_loss, color=color, label=f"{label} (train)")
+        if len(history.val_loss):
+            ax.plot(epochs[: len(history.val_loss)], history.val_loss, color=color, ls="--",
+                    label=f"{label} (validation)")
+            best = getattr(history, "best_epoch", 0)
+            if best:
+                ax.plot(best, history.val_loss[best - 1], "o", color=color)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("binary cross-entropy")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
+def plot_confusion(ax, labels, predictions, names=("negative", "positive"), title: str = "Confusion matrix") -> None:
+    """Confusion matrix of true labels (rows) against predicted labels (columns), with counts."""
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    ConfusionMatrixDisplay.from_predictions(labels, predictions, display_labels=list(names), ax=ax,
+                                            colorbar=False, cmap="Blues")
+    ax.set_title(title)
+
+
+def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5,
+                             title: str = "Cross-validated accuracy (mean ± std over folds)") -> None:
+    """Horizontal bars of the mean per-fold accuracy of each model, with ± one standard deviation."""
+    names = list(scores)
+    means = [float(np.mean(scores[name])) for name in names]
+    stds = [float(np.std(scores[name])) for name in names]
+    positions = np.arange(len(names))[::-1]
+    ax.barh(positions, means, xerr=stds, color=[f"C{i}" for i in range(len(names))], alpha=0.8, capsize=4)
+    ax.set_yticks(positions, names)
+    for y, mean in zip(positions, means):
+        ax.text(0.01, y, f"{mean:.2f}", va="center", ha="left", color="white", fontweight="bold")
+    if chance is not None:
+        ax.axvline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
+        ax.legend(fontsize="small", loc="lower right")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("accuracy")
+    ax.set_title(title)
+    ax.grid(True, axis="x", alpha=0.3)
+
+
 # --- Word2Vec vs BERT ---
 
 

@@ -11,6 +11,45 @@ import pytest  # noqa: E402
 from helpers import plots  # noqa: E402
 
 
+# --- text classifier ---
+
+def test_loss_curves_draw_train_and_validation_and_mark_the_kept_epoch():
+    from helpers.classify import History
+
+    fig, ax = plt.subplots()
+    history = History(train_loss=[0.7, 0.5, 0.3], val_loss=[0.69, 0.6, 0.65], best_epoch=2)
+    plots.plot_loss_curves(ax, {"LSTM": history, "GRU": History(train_loss=[0.7, 0.6])})
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines[:2]] == ["LSTM (train)", "LSTM (validation)"]
+    assert lines[2].get_xydata().tolist() == [[2.0, 0.6]]  # the dot on the kept epoch
+    assert lines[3].get_ydata().tolist() == [0.7, 0.6] and len(lines) == 4
+    assert ax.get_xlabel() == "epoch"
+    plt.close(fig)
+
+
+def test_confusion_matrix_counts():
+    fig, ax = plt.subplots()
+    plots.plot_confusion(ax, [0, 0, 1, 1, 1], [0, 1, 1, 1, 0])
+    assert [t.get_text() for t in ax.texts] == ["1", "1", "1", "2"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["negative", "positive"]
+    plt.close(fig)
+
+
+def test_accuracy_comparison_bars_show_mean_and_std():
+    fig, ax = plt.subplots()
+    plots.plot_accuracy_comparison(ax, {"A": [0.5, 0.7], "B": [0.9, 0.9]})
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == pytest.approx([0.6, 0.9])
+    top = max(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda pair: pair[0])[1]
+    assert top.get_text() == "A"  # the first model is drawn on top
+    from matplotlib.container import ErrorbarContainer
+
+    errorbar = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
+    errors = errorbar.lines[2][0].get_segments()
+    assert [seg[1, 0] - seg[0, 0] for seg in errors] == pytest.approx([0.2, 0.0])
+    plt.close(fig)
+
+
 # --- Word2Vec vs BERT ---
 
 def test_sense_heatmap_groups_items_by_sense():
