@@ -238,11 +238,25 @@ def first_token_batch(batch_size: int, seq_len: int, n_classes: int = 4, n_distr
     return torch.cat([labels[:, None], noise], dim=1), labels
 
 
+INITS = ("default", "orthogonal", "identity")
+
+
 def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "tanh", residual: bool = False,
-               n_classes: int = 4, n_distractors: int = 4, seed: int = 0) -> SequenceClassifier:
-    """A seeded SequenceClassifier sized for the first-token task."""
+               init: str = "default", radius: float = 1.0, remember_bias: float = 3.0, n_classes: int = 4,
+               n_distractors: int = 4, seed: int = 0) -> SequenceClassifier:
+    """A seeded SequenceClassifier for the first-token task; W_hh 'default' (PyTorch), 'orthogonal' or 'identity'."""
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}: choose one of {list(INITS)}")
     torch.manual_seed(seed)
-    return SequenceClassifier(n_classes + n_distractors, n_classes, hidden_size, kind, nonlinearity, residual)
+    model = SequenceClassifier(n_classes + n_distractors, n_classes, hidden_size, kind, nonlinearity, residual,
+                               remember_bias=remember_bias)
+    if init != "default":
+        weight = recurrent_weight(model)
+        set_spectral_radius(weight, radius, orthogonal=True, seed=seed)
+        if init == "identity":
+            with torch.no_grad():
+                weight.copy_(radius * torch.eye(weight.shape[0]))
+    return model
 
 
 def total_grad_norm(model: nn.Module) -> float:
@@ -254,7 +268,7 @@ def total_grad_norm(model: nn.Module) -> float:
 def train_first_token(model: SequenceClassifier, seq_len: int, steps: int = 200, batch_size: int = 64,
                       lr: float = 0.01, clip: float | str | None = None, optimizer: str = "adam", seed: int = 0,
                       device: str | torch.device = "auto", progress: bool = False, eval_size: int = 512) -> dict:
-    """Train on fresh first-token batches; record loss and total gradient norm (before clipping) per step."""
+    """Train on fresh first-token batches; record per step the loss and the total gradient norm before/after clipping."""
     seq_len, steps = _positive_int("seq_len", seq_len), _positive_int("steps", steps)
     clip = check_clip(clip)
     dev = pick_device(device)
@@ -270,7 +284,7 @@ def _train_first_token(model, seq_len, steps, batch_size, opt, clip, seed, dev, 
     n_classes = model.head.out_features
     n_distractors = model.embed.num_embeddings - n_classes
     gen = torch.Generator().manual_seed(seed)
-    losses, norms = np.zeros(steps), np.zeros(steps)
+    losses, norms, applied = np.zeros(steps), np.zeros(steps), np.zeros(steps)
     for step in tqdm(range(steps), desc=f"{model.kind} T={seq_len}", disable=not progress, leave=False):
         x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, gen)
         logits, _ = model(x.to(dev))
@@ -279,13 +293,14 @@ def _train_first_token(model, seq_len, steps, batch_size, opt, clip, seed, dev, 
         loss.backward()
         # clip_grad_norm_ returns the norm before clipping; an infinite threshold measures without clipping.
         norms[step] = float(nn.utils.clip_grad_norm_(model.parameters(), clip if clip else math.inf))
+        applied[step] = total_grad_norm(model)
         losses[step] = loss.item()
         opt.step()
     x, y = first_token_batch(eval_size, seq_len, n_classes, n_distractors, torch.Generator().manual_seed(seed + 10_000))
     model.eval()
     with torch.no_grad():
         accuracy = float((model(x.to(dev))[0][:, -1].argmax(-1).cpu() == y).float().mean())
-    return {"loss": losses, "grad_norm": norms, "accuracy": accuracy, "clip": clip}
+    return {"loss": losses, "grad_norm": norms, "applied_norm": applied, "accuracy": accuracy, "clip": clip}
 
 
 def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
@@ -301,3 +316,75 @@ def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | Non
     after = hidden_grad_norms(model, x, y, dev)
     return {"kind": kind, "seq_len": seq_len, "clip": clip, "device": dev.type, "steps": steps,
             "norms_before": before, "norms_after": after, **history}
+
+
+# --- experiments for notebook 04 ---
+
+def per_step_factor(norms: np.ndarray) -> float:
+    """Average factor by which ||dL/dh_t|| changes per step going back in time: (norm at t=1 / norm at t=T)^(1/(T-1))."""
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 1 or len(norms) < 2:
+        raise ValueError(f"need a 1-D array of at least 2 per-step norms, got shape {norms.shape}")
+    if norms[-1] <= 0:
+        raise ValueError("the norm at the last step is 0: no gradient to compare with")
+    if norms[0] <= 0:
+        return 0.0
+    return float(np.exp(np.log(norms[0] / norms[-1]) / (len(norms) - 1)))
+
+
+def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int = 64, seed: int = 0,
+                  device: str | torch.device = "auto") -> dict[str, np.ndarray]:
+    """Per-time-step gradient norms of untrained models (make_model keyword sets) on one first-token batch."""
+    seq_len = _positive_int("seq_len", seq_len)
+    x, y = first_token_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed + 1))
+    return {label: hidden_grad_norms(make_model(**{"seed": seed, **kwargs}), x, y, device)
+            for label, kwargs in variants.items()}
+
+
+def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: str = "tanh", seq_len: int = 60,
+                      hidden_size: int = 32, seed: int = 0, device: str | torch.device = "auto") -> dict[float, np.ndarray]:
+    """Per-time-step gradient norms of the same vanilla RNN with W_hh an orthogonal matrix scaled to each radius."""
+    variants = {r: {"kind": "rnn", "nonlinearity": nonlinearity, "init": "orthogonal", "radius": r,
+                    "hidden_size": hidden_size} for r in radii}
+    return norms_at_init(variants, seq_len, seed=seed, device=device)
+
+
+def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seq_len: int = 40, steps: int = 200,
+                        lr: float = 0.05, radius: float = 1.1, seed: int = 0, device: str | torch.device = "auto",
+                        progress: bool = False) -> dict[str, dict]:
+    """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each clipping threshold; keep the histories."""
+    runs = {}
+    for clip in tqdm(thresholds, desc="thresholds", disable=not progress):
+        label = "off" if check_clip(clip) is None else f"{clip:g}"
+        model = make_model("rnn", nonlinearity="relu", init="identity", radius=radius, seed=seed)
+        runs[label] = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", seed=seed,
+                                        device=device)
+    return runs
+
+
+def clipping_table(runs: dict[str, dict]) -> pd.DataFrame:
+    """One row per threshold: largest gradient norm, first step with a non-finite loss, final loss, accuracy."""
+    rows = []
+    for label, run in runs.items():
+        bad = np.flatnonzero(~np.isfinite(run["loss"]))
+        rows.append({"clip threshold": label, "largest gradient norm": float(np.nanmax(run["grad_norm"])),
+                     "first non-finite loss at step": int(bad[0]) + 1 if len(bad) else None,
+                     "final loss": float(np.mean(run["loss"][-20:])), "accuracy": run["accuracy"]})
+    table = pd.DataFrame(rows).set_index("clip threshold")
+    table["first non-finite loss at step"] = table["first non-finite loss at step"].astype("Int64")
+    return table
+
+
+def long_range_experiment(lengths: tuple[int, ...] = (10, 20, 40, 60), kinds: tuple[str, ...] = KINDS,
+                          seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
+                          device: str | torch.device = "auto", progress: bool = False) -> pd.DataFrame:
+    """Accuracy on the first-token task for each RNN kind, sequence length and seed (one row per run)."""
+    kinds = tuple(check_kind(k) for k in kinds)
+    runs = [(k, _positive_int("seq_len", T), s) for s in seeds for k in kinds for T in lengths]
+    rows = []
+    for kind, seq_len, seed in tqdm(runs, desc="runs", disable=not progress):
+        model = make_model(kind, hidden_size, seed=seed)
+        history = train_first_token(model, seq_len, steps, lr=lr, seed=seed, device=device)
+        rows.append({"kind": kind, "seq_len": seq_len, "seed": seed, "accuracy": history["accuracy"],
+                     "final loss": float(np.mean(history["loss"][-20:]))})
+    return pd.DataFrame(rows)
