@@ -47,3 +47,165 @@ def test_bad_arguments_are_rejected():
         CharRNN(10, 4.5)
     with pytest.raises(ValueError, match=r"shape \[batch, steps\]"):
         CharRNN(10, 4)(torch.zeros(5, dtype=torch.long))
+
+
+# --- text, vocabulary and batches ---
+
+from helpers.rnn import (CharTagger, CharVocab, batchify, char_text, evaluate_bpc, influence_of_one_input,  # noqa: E402
+                         load_char_data, sample, segmentation_data, split_text, tagging_accuracy, train_char_lm,
+                         train_tagger, windows)
+
+
+def test_vocab_orders_by_frequency_and_round_trips():
+    vocab = CharVocab.from_text("banana band")
+    assert vocab.chars == ["a", "n", "b", " ", "d"]
+    assert vocab.encode("band").tolist() == [2, 0, 1, 4]
+    assert vocab.decode(vocab.encode("a banana")) == "a banana"
+
+
+def test_vocab_names_unknown_characters():
+    vocab = CharVocab.from_text("abc")
+    with pytest.raises(ValueError, match=r"not in the vocabulary: \['x', 'z'\]"):
+        vocab.encode("azbx")
+    assert vocab.encode("azbx", errors="skip").tolist() == [0, 1]
+    with pytest.raises(ValueError, match="outside the vocabulary"):
+        vocab.decode([0, 3])
+    with pytest.raises(ValueError, match="empty"):
+        CharVocab.from_text("")
+
+
+def test_char_text_is_lower_case_with_single_spaces():
+    text = char_text("lee", max_chars=5000)
+    assert len(text) == 5000 and text.startswith("hundreds of people have been forced")
+    assert text == text.lower() and "  " not in text and "\n" not in text
+    assert char_text("toy", max_chars=30) == char_text("toy")[:30]
+    with pytest.raises(ValueError, match="choose 'lee', 'wiki' or 'toy'"):
+        char_text("shakespeare")
+
+
+def test_split_and_load_char_data():
+    assert split_text("abcdefghij", 0.2) == ("abcdefgh", "ij")
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        split_text("abcdefghij", 1.5)
+    vocab, train, val = load_char_data("lee", max_chars=2000, val_fraction=0.25)
+    assert (len(train), len(val)) == (1500, 500)
+    assert vocab.decode(train[:8]) == "hundreds"
+
+
+def test_batchify_makes_contiguous_streams_and_windows_shift_by_one():
+    ids = torch.arange(23)
+    streams = batchify(ids, 4)
+    assert streams.tolist()[1] == [5, 6, 7, 8, 9]  # row 1 continues where row 0 would; 3 ids left over
+    pairs = list(windows(streams, 3))
+    assert [x.shape[1] for x, _ in pairs] == [3, 1]  # 4 targets per row: one full window, one short
+    x, y = pairs[0]
+    assert x[0].tolist() == [0, 1, 2] and y[0].tolist() == [1, 2, 3]
+    assert pairs[1][0][0].tolist() == [3] and pairs[1][1][0].tolist() == [4]
+    with pytest.raises(ValueError, match="too few"):
+        batchify(ids, 20)
+    with pytest.raises(ValueError, match="seq_len must be an integer >= 1, got 0"):
+        next(windows(streams, 0))
+
+
+# --- training, evaluation and sampling ---
+
+PATTERN = "abcd" * 150
+
+
+def _trained(kind="lstm", epochs=15):
+    torch.manual_seed(0)
+    vocab = CharVocab.from_text(PATTERN)
+    ids = vocab.encode(PATTERN)
+    model = CharRNN(len(vocab), 16, kind=kind)
+    history = train_char_lm(model, ids[:480], ids[480:], seq_len=10, batch_size=4, epochs=epochs, lr=0.03,
+                            device="cpu", progress=False)
+    return model, vocab, history
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_training_on_a_repeated_pattern_learns_it(kind):
+    model, vocab, history = _trained(kind)
+    assert set(history) == {"epoch", "train_loss", "val_bpc", "seconds"}
+    assert history["epoch"] == list(range(1, 16)) and len(history["val_bpc"]) == 15
+    assert history["val_bpc"][0] > history["val_bpc"][-1]
+    assert history["val_bpc"][-1] < 0.05  # the next letter is certain after the first few characters
+
+
+def test_untrained_model_is_close_to_uniform():
+    torch.manual_seed(0)
+    ids = torch.randint(0, 8, (400,))
+    assert evaluate_bpc(CharRNN(8, 16), ids, seq_len=10, batch_size=4, device="cpu") == pytest.approx(3.0, abs=0.1)
+
+
+def test_sampling_is_repeatable_and_follows_the_pattern():
+    model, vocab, _ = _trained()
+    text = sample(model, vocab, "ab", length=10, temperature=0.5, device="cpu", seed=1)
+    assert text == "ab" + "cdabcdabcd"
+    wild = [sample(model, vocab, "a", length=30, temperature=50.0, device="cpu", seed=s) for s in (1, 1, 2)]
+    assert wild[0] == wild[1] != wild[2] and len(wild[0]) == 31
+
+
+def test_training_and_sampling_reject_bad_settings():
+    model, vocab, _ = _trained(epochs=1)
+    ids = vocab.encode(PATTERN)
+    for bad, message in [({"clip": -1.0}, "clip must be a positive"), ({"clip": 0}, "or None for no clipping"),
+                         ({"lr": 0}, "lr must be > 0"), ({"seq_len": 0}, "seq_len must be an integer >= 1"),
+                         ({"device": "tpu"}, "unknown device 'tpu'")]:
+        with pytest.raises(ValueError, match=message):
+            train_char_lm(model, ids, ids, **{"epochs": 1, "progress": False, "device": "cpu", **bad})
+    with pytest.raises(ValueError, match="temperature must be a number > 0"):
+        sample(model, vocab, "ab", temperature=0, device="cpu")
+    with pytest.raises(ValueError, match=r"not in the vocabulary: \['z'\]"):
+        sample(model, vocab, "az", device="cpu")
+    with pytest.raises(ValueError, match="at least one character"):
+        sample(model, vocab, "", device="cpu")
+
+
+# --- bidirectional models ---
+
+def test_only_a_bidirectional_model_reacts_to_a_future_input():
+    torch.manual_seed(0)
+    x = torch.randint(0, 6, (2, 9))
+    uni = influence_of_one_input(CharRNN(6, 5), x, t=4)
+    bi = influence_of_one_input(CharRNN(6, 5, bidirectional=True), x, t=4)
+    assert uni[:4].tolist() == [0.0] * 4 and (uni[4:] > 0).all()
+    assert (bi > 0).all()
+    with pytest.raises(ValueError, match="t a step of it"):
+        influence_of_one_input(CharRNN(6, 5), x, t=9)
+
+
+def test_bidirectional_language_model_predicts_random_text_it_has_read():
+    torch.manual_seed(0)
+    ids = torch.randint(0, 8, (1200,))  # random letters: nothing to learn, log2(8) = 3 bits each
+    bpc = {}
+    for bidirectional in (False, True):
+        model = CharRNN(8, 16, bidirectional=bidirectional)
+        train_char_lm(model, ids[:1000], ids[1000:], seq_len=10, batch_size=8, epochs=8, lr=0.02,
+                      device="cpu", progress=False)
+        bpc[bidirectional] = evaluate_bpc(model, ids[1000:], seq_len=10, batch_size=4, device="cpu")
+    assert bpc[False] > 2.9 and bpc[True] < 1.0
+
+
+def test_segmentation_labels_mark_word_ends():
+    text, labels = segmentation_data(" the cat  sat\n")
+    assert text == "thecatsat" and labels.tolist() == [0, 0, 1, 0, 0, 1, 0, 0, 1]
+    with pytest.raises(ValueError, match="no words"):
+        segmentation_data("   ")
+
+
+def test_bidirectional_tagger_segments_what_a_left_to_right_one_cannot():
+    # "ab" and "abc" words: after "ab" only the NEXT letter (a new "a" or a "c") tells whether the word ended.
+    generator = torch.Generator().manual_seed(0)
+    words = ["ab" if coin else "abc" for coin in torch.randint(0, 2, (600,), generator=generator).tolist()]
+    text, labels = segmentation_data(" ".join(words))
+    vocab = CharVocab.from_text(text)
+    ids = vocab.encode(text)
+    accuracy = {}
+    for bidirectional in (False, True):
+        torch.manual_seed(0)
+        tagger = CharTagger(len(vocab), 12, bidirectional=bidirectional)
+        train_tagger(tagger, ids[:1000], labels[:1000], steps=120, seq_len=20, batch_size=16, lr=0.03,
+                     device="cpu", progress=False)
+        accuracy[bidirectional] = tagging_accuracy(tagger, ids[1000:], labels[1000:], seq_len=20, device="cpu")
+    assert accuracy[True] > 0.98
+    assert 0.7 < accuracy[False] < 0.9  # the "b" positions are a coin toss for it
