@@ -52,6 +52,36 @@ def plot_lab_result(fig, result: dict) -> None:
     fig.tight_layout()
 
 
+# --- RNN sequence models ---
+
+
+def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while training") -> None:
+    """Per model, validation bits/char (solid) and training bits/char (dashed, same colour) against the epoch."""
+    for label, history in histories.items():
+        epochs = history["epoch"]
+        (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
+        ax.plot(epochs, np.asarray(history["train_loss"]) / np.log(2), ls="--", color=line.get_color(),
+                label=f"{label}: training")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("bits per character (lower is better)")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
+def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs change when one input changes") -> None:
+    """Per model, the change of the output at every step when only the input at step t is replaced."""
+    for label, change in profiles.items():
+        change = np.asarray(change, dtype=float)
+        ax.plot(np.arange(len(change)), change, marker=".", label=str(label))
+    ax.axvline(t, color="k", ls=":", lw=1, label=f"changed input (step {t})")
+    ax.set_xlabel("time step s")
+    ax.set_ylabel("largest change of the output at step s")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
 # --- text classifier ---
 
 

@@ -93,3 +93,27 @@ def test_sense_pca_fits_the_single_point_with_the_cloud():
     with pytest.raises(ValueError, match="one sense label per vector"):
         plots.plot_sense_pca(ax, vectors, ["a"], "test")
     plt.close(fig)
+
+
+# --- RNN sequence models ---
+
+def test_bpc_curves_draw_validation_and_training_bits_per_model():
+    fig, ax = plt.subplots()
+    history = {"epoch": [1, 2], "train_loss": [np.log(2) * 3, np.log(2) * 2], "val_bpc": [2.5, 2.2]}
+    plots.plot_bpc_curves(ax, {"lstm": history, "gru": history})
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["lstm: validation", "lstm: training", "gru: validation",
+                                                    "gru: training"]
+    np.testing.assert_allclose(lines[1].get_ydata(), [3.0, 2.0])  # nats converted to bits
+    assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
+    assert ax.get_xlabel() == "epoch" and "bits per character" in ax.get_ylabel()
+    plt.close(fig)
+
+
+def test_influence_plot_marks_the_changed_step():
+    fig, ax = plt.subplots()
+    plots.plot_influence(ax, {"left to right": [0, 0, 0.5, 0.2], "bidirectional": [0.1, 0.3, 0.6, 0.2]}, t=2)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines] == ["left to right", "bidirectional", "changed input (step 2)"]
+    assert lines[0].get_ydata().tolist() == [0, 0, 0.5, 0.2] and list(lines[2].get_xdata()) == [2, 2]
+    plt.close(fig)
