@@ -143,13 +143,14 @@ def _sense_order(senses) -> tuple[np.ndarray, list[str]]:
     return order, names
 
 
-def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense") -> None:
+def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense",
+                       vmin: float | None = None, vmax: float | None = None) -> None:
     """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined."""
     sims = np.asarray(sims, dtype=float)
     if sims.ndim != 2 or sims.shape != (len(senses), len(senses)):
         raise ValueError(f"need a square matrix with one row per sense label: {sims.shape} vs {len(senses)} labels")
     order, names = _sense_order(list(senses))
-    image = ax.imshow(sims[np.ix_(order, order)], cmap="viridis", interpolation="nearest")
+    image = ax.imshow(sims[np.ix_(order, order)], cmap="viridis", interpolation="nearest", vmin=vmin, vmax=vmax)
     sizes = [list(senses).count(name) for name in names]
     edges = np.cumsum(sizes)[:-1] - 0.5
     for edge in edges:
@@ -191,16 +192,17 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:
-    """2-D PCA of vectors coloured by sense; `single`, one more vector of the same space, is fitted with them
-    and drawn as a star. Returns the 2-D coordinates (the single point last)."""
+    """2-D PCA of vectors coloured by sense; `single`, one more vector of the same space, is projected with the
+    same PCA and drawn as a star. Returns the 2-D coordinates (the single point last)."""
     from sklearn.decomposition import PCA
 
     points = np.asarray(vectors, dtype=float)
     if len(points) != len(senses):
         raise ValueError(f"need one sense label per vector: {len(points)} vectors but {len(senses)} labels")
+    pca = PCA(n_components=2, random_state=0).fit(points)
     if single is not None:
         points = np.vstack([points, np.asarray(single, dtype=float)[None, :]])
-    coords = PCA(n_components=2, random_state=0).fit_transform(points)
+    coords = pca.transform(points)
     for index, name in enumerate(dict.fromkeys(senses)):
         mask = np.array([s == name for s in senses])
         ax.scatter(*coords[: len(senses)][mask].T, s=25, color=f"C{index}", alpha=0.8, label=name)

@@ -55,8 +55,9 @@ def test_accuracy_comparison_bars_show_mean_and_std():
 def test_sense_heatmap_groups_items_by_sense():
     sims = np.array([[1.0, 0.1, 0.9], [0.1, 1.0, 0.2], [0.9, 0.2, 1.0]])
     fig, ax = plt.subplots()
-    plots.plot_sense_heatmap(ax, sims, ["river", "money", "river"])
+    plots.plot_sense_heatmap(ax, sims, ["river", "money", "river"], vmin=0.0, vmax=1.0)
     shown = ax.get_images()[0].get_array()
+    assert ax.get_images()[0].get_clim() == (0.0, 1.0)
     np.testing.assert_allclose(shown, [[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])  # river, river, money
     assert [t.get_text() for t in ax.get_xticklabels()] == ["river", "money"]
     with pytest.raises(ValueError, match="one row per sense"):
@@ -81,7 +82,7 @@ def test_similarity_and_accuracy_by_layer_draw_one_series_per_word():
     plt.close(fig)
 
 
-def test_sense_pca_fits_the_single_point_with_the_cloud():
+def test_sense_pca_projects_the_single_point_with_the_clouds_pca():
     vectors = np.array([[0.0, 0.0, 1.0], [0.0, 0.0, 3.0], [4.0, 0.0, 1.0], [4.0, 0.0, 3.0]])
     fig, ax = plt.subplots()
     coords = plots.plot_sense_pca(ax, vectors, ["a", "a", "b", "b"], "test", single=[2.0, 0.0, 2.0],
@@ -90,9 +91,11 @@ def test_sense_pca_fits_the_single_point_with_the_cloud():
     np.testing.assert_allclose(coords[-1], [0.0, 0.0], atol=1e-12)  # the single point is the mean: PCA origin
     assert abs(coords[0, 0] - coords[2, 0]) == pytest.approx(4.0)     # PC 1 is the a-b direction
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "one vector"]
+    far = plots.plot_sense_pca(plt.subplots()[1], vectors, ["a", "a", "b", "b"], "test", single=[2.0, 9.0, 2.0])
+    np.testing.assert_allclose(far[:4], coords[:4], atol=1e-12)     # the cloud's PCA ignores the single point
     with pytest.raises(ValueError, match="one sense label per vector"):
         plots.plot_sense_pca(ax, vectors, ["a"], "test")
-    plt.close(fig)
+    plt.close("all")
 
 
 # --- RNN sequence models ---
