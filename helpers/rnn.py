@@ -235,12 +235,36 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
     return history
 
 
+def unigram_bpc(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int) -> float:
+    """Bits per character of a context-free model that predicts every character by its training frequency."""
+    counts = torch.bincount(train_ids, minlength=_positive_int("vocab_size", vocab_size)).double() + 1  # add-one
+    log_probs = torch.log2(counts / counts.sum())
+    return -log_probs[val_ids].mean().item()
+
+
+@torch.no_grad()
+def next_char_probs(model: CharRNN, vocab: CharVocab, prompt: str, temperature: float = 1.0,
+                    device: str | torch.device = "auto") -> torch.Tensor:
+    """Probabilities of every vocabulary character coming right after `prompt`, at the given temperature."""
+    _check_temperature(temperature)
+    if not prompt:
+        raise ValueError("prompt must have at least one character to start from")
+    device = pick_device(device)
+    model = model.to(device).eval()
+    logits, _ = model(vocab.encode(prompt).unsqueeze(0).to(device))
+    return torch.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
+
+
+def _check_temperature(temperature: float) -> None:
+    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
+        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), got {temperature}")
+
+
 @torch.no_grad()
 def sample(model: CharRNN, vocab: CharVocab, prompt: str, length: int = 200, temperature: float = 1.0,
            device: str | torch.device = "auto", seed: int = 0) -> str:
     """Continue `prompt` by `length` characters drawn one at a time from softmax(scores / temperature)."""
-    if not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), got {temperature}")
+    _check_temperature(temperature)
     if isinstance(length, bool) or not isinstance(length, int) or length < 0:
         raise ValueError(f"length must be an integer >= 0, got {length!r}")
     if not prompt:

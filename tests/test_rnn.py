@@ -52,8 +52,8 @@ def test_bad_arguments_are_rejected():
 # --- text, vocabulary and batches ---
 
 from helpers.rnn import (CharTagger, CharVocab, batchify, char_text, evaluate_bpc, influence_of_one_input,  # noqa: E402
-                         load_char_data, sample, segmentation_data, split_text, tagging_accuracy, train_char_lm,
-                         train_tagger, windows)
+                         load_char_data, next_char_probs, sample, segmentation_data, split_text, tagging_accuracy, train_char_lm,
+                         train_tagger, unigram_bpc, windows)
 
 
 def test_vocab_orders_by_frequency_and_round_trips():
@@ -209,3 +209,19 @@ def test_bidirectional_tagger_segments_what_a_left_to_right_one_cannot():
         accuracy[bidirectional] = tagging_accuracy(tagger, ids[1000:], labels[1000:], seq_len=20, device="cpu")
     assert accuracy[True] > 0.98
     assert 0.7 < accuracy[False] < 0.9  # the "b" positions are a coin toss for it
+
+
+def test_unigram_bpc_is_the_cross_entropy_of_training_frequencies():
+    train = torch.tensor([0, 0, 0, 1, 1, 1, 2, 2])  # add-one counts 4, 4, 3 of 11
+    val = torch.tensor([0, 2])
+    expected = -(torch.log2(torch.tensor(4 / 11)) + torch.log2(torch.tensor(3 / 11))).item() / 2
+    assert unigram_bpc(train, val, 3) == pytest.approx(expected)
+
+
+def test_next_char_probs_sharpen_as_temperature_falls():
+    model, vocab, _ = _trained()
+    warm, cold = (next_char_probs(model, vocab, "abcda", t, device="cpu") for t in (1.0, 0.1))
+    assert warm.sum().item() == pytest.approx(1.0) and vocab.chars[int(warm.argmax())] == "b"
+    assert cold.max() > warm.max() and cold.max().item() == pytest.approx(1.0, abs=1e-6)
+    with pytest.raises(ValueError, match="temperature must be a number > 0"):
+        next_char_probs(model, vocab, "ab", temperature=-1, device="cpu")
