@@ -214,3 +214,50 @@ def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: s
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
     return coords
+
+
+# --- word embeddings ---
+
+
+def tsne_perplexity(n_points: int, preferred: float = 30.0) -> float:
+    """A t-SNE perplexity that suits `n_points`: `preferred`, lowered to (n - 1) / 3 for small sets."""
+    if n_points < 2:
+        raise ValueError(f"a 2-D map needs at least 2 points, got {n_points}")
+    return float(max(1.0, min(preferred, (n_points - 1) / 3)))
+
+
+def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
+    """Project [n, dim] vectors to [n, 2] with 'pca' or 'tsne' (perplexity from tsne_perplexity)."""
+    from sklearn.decomposition import PCA
+    from sklearn.manifold import TSNE
+
+    vectors = np.asarray(vectors, dtype=np.float64)
+    if vectors.ndim != 2 or len(vectors) < 2:
+        raise ValueError(f"need an [n >= 2, dim] matrix of vectors, got shape {vectors.shape}")
+    if method == "pca":
+        return PCA(n_components=2, random_state=seed).fit_transform(vectors)
+    if method == "tsne":
+        tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
+                    learning_rate="auto", random_state=seed)
+        return tsne.fit_transform(vectors)
+    raise ValueError(f"unknown projection {method!r}: use 'pca' or 'tsne'")
+
+
+def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,
+                  labels: list[str] | None = None, seed: int = 0) -> np.ndarray:
+    """Scatter words on a 2-D PCA or t-SNE map, labelling `labels` (default: every word); return the points."""
+    words = list(words)
+    if len(words) != len(vectors):
+        raise ValueError(f"need one vector per word: {len(words)} words, {len(vectors)} vectors")
+    points = project_2d(vectors, method, seed)
+    shown = set(words if labels is None else labels)
+    ax.scatter(points[:, 0], points[:, 1], s=12, color="tab:blue", alpha=0.6)
+    for word, (x, y) in zip(words, points):
+        if word in shown:
+            ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+    name = {"pca": "PCA", "tsne": f"t-SNE (perplexity {tsne_perplexity(len(words)):.1f})"}[method]
+    ax.set_title(title or f"Word vectors on a 2-D {name} map")
+    ax.set_xlabel(f"{name.split()[0]} axis 1")
+    ax.set_ylabel(f"{name.split()[0]} axis 2")
+    ax.grid(True, alpha=0.3)
+    return points

@@ -1,4 +1,5 @@
 import numpy as np
+import torch
 import pytest
 
 from helpers.embeddings import stable_hash, to_keyed_vectors, train_word2vec
@@ -29,3 +30,177 @@ def test_to_keyed_vectors_round_trip():
     assert kv.similarity("a", "b") == pytest.approx(0.0)
     with pytest.raises(ValueError, match="one row per word"):
         to_keyed_vectors(["a"], np.eye(2))
+
+
+# --- vocabulary, one-hot vs dense ---
+
+from helpers import embeddings as emb  # noqa: E402
+
+LESSON = [["i", "love", "deep", "learning"], ["i", "love", "pytorch"],
+          ["i", "enjoy", "natural", "language", "processing"], ["i", "like", "neural", "networks"],
+          ["neural", "networks", "are", "fascinating"]]
+
+
+def test_vocab_orders_by_count_then_alphabet_and_drops_rare_words():
+    vocab = emb.build_vocab(LESSON)
+    assert len(vocab) == 14
+    assert vocab.words[:5] == ["i", "love", "networks", "neural", "are"]
+    assert vocab.counts[:4].tolist() == [4, 2, 2, 2]
+    assert vocab.index["love"] == 1 and "pytorch" in vocab
+    assert vocab.encode(["i", "unknown", "love"]).tolist() == [0, 1]
+    assert emb.build_vocab(LESSON, min_count=2).words == ["i", "love", "networks", "neural"]
+
+
+def test_vocab_rejects_bad_corpora():
+    with pytest.raises(ValueError, match="empty"):
+        emb.build_vocab([[], []])
+    with pytest.raises(TypeError, match="split them first"):
+        emb.build_vocab(["i love pytorch"])
+    with pytest.raises(ValueError, match="lower min_count"):
+        emb.build_vocab(LESSON, min_count=5)
+    with pytest.raises(ValueError, match="min_count must be"):
+        emb.build_vocab(LESSON, min_count=0)
+
+
+def test_storage_table_grows_quadratically_for_one_hot():
+    table = emb.storage_table([14, 10_000], dim=100)
+    assert table.loc[10_000, "one-hot MB"] == 400.0 and table.loc[10_000, "dense MB"] == 4.0
+    assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
+    with pytest.raises(ValueError, match="dim must be positive"):
+        emb.storage_table([10], dim=0)
+
+
+# --- skip-gram pairs and the full-softmax model ---
+
+def test_skipgram_pairs_match_the_window_exactly():
+    pairs = emb.skipgram_pairs([np.array([0, 1, 2]), np.array([3, 4])], window=1)
+    assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (1, 0), (1, 2), (2, 1), (3, 4), (4, 3)]
+    vocab = emb.build_vocab(LESSON)
+    lesson_pairs = emb.skipgram_pairs([vocab.encode(s) for s in LESSON], window=2)
+    assert lesson_pairs.shape == (50, 2)  # 2 * sum over sentences of (n-1) + (n-2)
+    assert emb.skipgram_pairs([np.array([5])], window=3).shape == (0, 2)  # never across or within a 1-word sentence
+
+
+def test_dynamic_window_only_drops_far_pairs():
+    sentence = [np.arange(50)]
+    full = emb.skipgram_pairs(sentence, window=5)
+    dynamic = emb.skipgram_pairs(sentence, window=5, rng=np.random.default_rng(0))
+    assert len(full) == 2 * sum(50 - d for d in range(1, 6))
+    distance = np.abs(dynamic[:, 0] - dynamic[:, 1])
+    assert set(map(tuple, dynamic.tolist())) <= set(map(tuple, full.tolist()))
+    assert (distance == 1).sum() == 98 and (distance == 5).sum() < (distance == 2).sum() < 98
+    with pytest.raises(ValueError, match="window must be an integer >= 1"):
+        emb.skipgram_pairs(sentence, window=0)
+
+
+def test_batched_full_softmax_training_lowers_the_loss_repeatably():
+    vocab = emb.build_vocab(LESSON)
+    pairs = emb.skipgram_pairs([vocab.encode(s) for s in LESSON], window=2)
+    kv, losses = emb.train_skipgram(pairs, vocab.words, dim=5, epochs=30, batch_size=16, lr=0.05, device="cpu")
+    again, _ = emb.train_skipgram(pairs, vocab.words, dim=5, epochs=30, batch_size=16, lr=0.05, device="cpu")
+    assert len(losses) == 30 and kv.vectors.shape == (14, 5)
+    assert losses[0] > np.log(14) - 0.5 and losses[-1] < 0.7 * losses[0]
+    np.testing.assert_array_equal(kv.vectors, again.vectors)
+    with pytest.raises(ValueError, match=r"\[n, 2\]"):
+        emb.train_skipgram(np.zeros((0, 2)), vocab.words)
+    with pytest.raises(ValueError, match="only 14 words"):
+        emb.train_skipgram(np.array([[0, 20]]), vocab.words)
+    with pytest.raises(ValueError, match="dim must be positive"):
+        emb.train_skipgram(pairs, vocab.words, dim=0)
+
+
+# --- negative sampling ---
+
+def test_keep_probabilities_follow_word2vec():
+    # 100 tokens, sample 0.01 -> threshold count 1: keep = (sqrt(c) + 1) / c, capped at 1
+    keep = emb.keep_probabilities(np.array([1, 4, 16, 79]), sample=0.01)
+    np.testing.assert_allclose(keep[:3], [1.0, 0.75, 0.3125])
+    assert emb.keep_probabilities(np.array([1, 99]), sample=0).tolist() == [1.0, 1.0]
+    with pytest.raises(ValueError, match="sample must be >= 0"):
+        emb.keep_probabilities(np.array([1]), sample=-1)
+
+
+def test_noise_distribution_flattens_counts():
+    np.testing.assert_allclose(emb.noise_distribution(np.array([1, 16])), [1 / 9, 8 / 9])
+    np.testing.assert_allclose(emb.noise_distribution(np.array([1, 3]), power=1.0), [0.25, 0.75])
+
+
+def test_sgns_loss_at_start_is_log2_per_word():
+    model = emb.SGNS(10, 4, torch.Generator().manual_seed(0))
+    loss = model(torch.tensor([0, 1]), torch.tensor([2, 3]), torch.tensor([[4, 5, 6], [7, 8, 9]]))
+    assert loss.item() == pytest.approx(4 * np.log(2))  # zero context vectors: every σ is 1/2
+
+
+CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "rug"]] * 30
+
+
+TINY = dict(dim=8, window=2, negative=3, epochs=3, min_count=1, sample=0, batch_size=64, dynamic_window=False,
+            device="cpu", progress=False)
+
+
+def test_sgns_returns_keyed_vectors_repeatably():
+    history = []
+    kv = emb.train_sgns(CORPUS, seed=1, history=history, **TINY)
+    again = emb.train_sgns(CORPUS, seed=1, **TINY)
+    assert kv.index_to_key == ["the", "on", "sat", "cat", "dog", "mat", "rug"] and kv.vectors.shape == (7, 8)
+    np.testing.assert_array_equal(kv.vectors, again.vectors)
+    assert [h["pairs"] for h in history] == [2 * 60 * (5 + 4)] * 3  # fixed window: no pair is dropped
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert not np.allclose(kv.vectors, emb.train_sgns(CORPUS, seed=2, **TINY).vectors)
+
+
+def test_subsampling_drops_frequent_words_only():
+    history = []
+    emb.train_sgns(CORPUS, seed=1, history=history, **{**TINY, "sample": 0.02, "epochs": 1})
+    assert 300 < history[0]["pairs"] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
+
+
+def test_sgns_rejects_bad_input():
+    with pytest.raises(ValueError, match="empty"):
+        emb.train_sgns([[]])
+    with pytest.raises(ValueError, match="window must be positive"):
+        emb.train_sgns(CORPUS, window=0)
+    with pytest.raises(ValueError, match="dim must be positive"):
+        emb.train_sgns(CORPUS, dim=-1)
+    with pytest.raises(ValueError, match="unknown device 'tpu'"):
+        emb.train_sgns(CORPUS, min_count=1, device="tpu")
+
+
+# --- using and evaluating vectors ---
+
+def test_unknown_words_raise_with_suggestions():
+    kv = emb.to_keyed_vectors(["king", "queen", "man", "woman"], np.eye(4))
+    message = r"'kingg' is not in the vocabulary \(4 words\); similar words in it: \['king'\]"
+    with pytest.raises(ValueError, match=message):
+        emb.analogy(kv, "kingg", "man", "woman")
+    with pytest.raises(ValueError, match="'xyz' is not in the vocabulary"):
+        emb.similarity(kv, "king", "xyz")
+    with pytest.raises(ValueError, match="'xyz'"):
+        emb.most_similar(kv, "xyz")
+
+
+def test_analogy_and_similarity_use_cosine():
+    words = ["king", "queen", "man", "woman", "apple"]
+    vectors = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0]], dtype=float)
+    kv = emb.to_keyed_vectors(words, vectors)
+    assert emb.analogy(kv, "king", "man", "woman", topn=1)[0][0] == "queen"  # [1,1,0] - [0,1,0] + [0,0,1]
+    assert emb.similarity(kv, "king", "queen") == pytest.approx(0.5)
+    assert emb.most_similar(kv, "king", topn=1)[0][0] in ("queen", "man")
+    table = emb.neighbours_table({"toy": kv}, ["man", "nobody"], topn=2)
+    assert table.loc["nobody", "toy"] == "(not in vocabulary)"
+    assert table.loc["man", "toy"].split(", ")[0] == "king"
+
+
+def test_evaluate_reports_gensims_scores():
+    from helpers.data import load_word_pairs
+
+    pairs = load_word_pairs("wordsim353")
+    words = sorted({w for a, b, _ in pairs for w in (a, b)})
+    kv = emb.to_keyed_vectors(words, np.random.default_rng(0).normal(size=(len(words), 20)))
+    scores = emb.evaluate(kv, analogies=False)
+    assert scores["WordSim353 pairs known"] == 1.0
+    assert abs(scores["WordSim353 ρ"]) < 0.15  # random vectors know nothing
+    assert set(scores) == {"WordSim353 ρ", "SimLex-999 ρ", "WordSim353 pairs known", "SimLex-999 pairs known"}
+    table = emb.compare({"random": kv, "same": kv})
+    assert table.loc["analogies answerable", "random"] == pytest.approx(0.0, abs=0.05)
+    assert table.loc["WordSim353 ρ", "random"] == table.loc["WordSim353 ρ", "same"]

@@ -120,3 +120,40 @@ def test_influence_plot_marks_the_changed_step():
     assert [line.get_label() for line in lines] == ["left to right", "bidirectional", "changed input (step 2)"]
     assert lines[0].get_ydata().tolist() == [0, 0, 0.5, 0.2] and list(lines[2].get_xdata()) == [2, 2]
     plt.close(fig)
+
+
+# --- word embeddings ---
+
+def test_tsne_perplexity_fits_small_and_large_sets():
+    assert plots.tsne_perplexity(14) == pytest.approx(13 / 3)  # the lesson's 14 words: 30 would crash t-SNE
+    assert plots.tsne_perplexity(1000) == 30.0
+    assert plots.tsne_perplexity(2) == 1.0
+    with pytest.raises(ValueError, match="at least 2 points"):
+        plots.tsne_perplexity(1)
+
+
+@pytest.mark.parametrize("method", ["pca", "tsne"])
+def test_word_map_labels_every_word_for_any_size(method):
+    words = [f"w{i}" for i in range(14)]
+    vectors = np.random.default_rng(0).normal(size=(14, 10))
+    fig, ax = plt.subplots()
+    points = plots.plot_word_map(ax, words, vectors, method=method)
+    assert points.shape == (14, 2)
+    assert [t.get_text() for t in ax.texts] == words
+    assert ("PCA" if method == "pca" else "perplexity 4.3") in ax.get_title()
+    plt.close(fig)
+
+
+def test_word_map_labels_only_the_chosen_words_and_rejects_bad_input():
+    vectors = np.eye(5)
+    fig, ax = plt.subplots()
+    plots.plot_word_map(ax, list("abcde"), vectors, labels=["b", "d"])
+    assert [t.get_text() for t in ax.texts] == ["b", "d"]
+    line = plots.project_2d(np.array([[0.0, 0, 0], [2, 0, 0], [4, 0, 0]]))  # points on a line stay on a line
+    np.testing.assert_allclose(np.abs(line[:, 0]), [2, 0, 2], atol=1e-9)
+    np.testing.assert_allclose(line[:, 1], 0, atol=1e-9)
+    with pytest.raises(ValueError, match="one vector per word"):
+        plots.plot_word_map(ax, ["a"], vectors)
+    with pytest.raises(ValueError, match="unknown projection 'umap'"):
+        plots.project_2d(vectors, "umap")
+    plt.close(fig)
