@@ -321,15 +321,17 @@ def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | Non
 # --- experiments for notebook 04 ---
 
 def per_step_factor(norms: np.ndarray) -> float:
-    """Average factor by which ||dL/dh_t|| changes per step going back in time: (norm at t=1 / norm at t=T)^(1/(T-1))."""
+    """Average factor by which ||dL/dh_t|| changes per step back in time, from t=T to the earliest non-zero norm."""
     norms = np.asarray(norms, dtype=float)
     if norms.ndim != 1 or len(norms) < 2:
         raise ValueError(f"need a 1-D array of at least 2 per-step norms, got shape {norms.shape}")
     if norms[-1] <= 0:
         raise ValueError("the norm at the last step is 0: no gradient to compare with")
-    if norms[0] <= 0:
+    # Far back, a vanishing gradient can underflow to exactly 0 in float32; measure the slope up to there.
+    first = int(np.flatnonzero(norms > 0)[0])
+    if first == len(norms) - 1:
         return 0.0
-    return float(np.exp(np.log(norms[0] / norms[-1]) / (len(norms) - 1)))
+    return float(np.exp(np.log(norms[first] / norms[-1]) / (len(norms) - 1 - first)))
 
 
 def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int = 64, seed: int = 0,
@@ -388,3 +390,45 @@ def long_range_experiment(lengths: tuple[int, ...] = (10, 20, 40, 60), kinds: tu
         rows.append({"kind": kind, "seq_len": seq_len, "seed": seed, "accuracy": history["accuracy"],
                      "final loss": float(np.mean(history["loss"][-20:]))})
     return pd.DataFrame(rows)
+
+
+# --- attention: every position one step from the read-out ---
+
+class AttentionClassifier(nn.Module):
+    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes]."""
+
+    kind = "attention"
+
+    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
+        super().__init__()
+        self.embed = nn.Embedding(_positive_int("vocab_size", vocab_size), _positive_int("d_model", d_model))
+        self.pos = nn.Embedding(_positive_int("max_len", max_len), d_model)
+        self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
+        self.head = nn.Linear(d_model, _positive_int("n_classes", n_classes))
+
+    def forward(self, x: torch.Tensor, state=None):
+        """Scores for the label, read out at the last position only, and no recurrent state (None)."""
+        if x.shape[1] > self.pos.num_embeddings:
+            raise ValueError(f"sequence length {x.shape[1]} exceeds max_len {self.pos.num_embeddings}")
+        e = self.embed(x) + self.pos(torch.arange(x.shape[1], device=x.device))
+        read, _ = self.attn(e[:, -1:], e, e)  # the last position looks at every position directly
+        return self.head(read), None
+
+
+def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                     device: str | torch.device = "auto") -> np.ndarray:
+    """Norm of dL/de_t, the gradient reaching the input embedding at each position t = 1..T (loss after the last step)."""
+    _check_batch(inputs, targets)
+    if targets.dim() != 1:
+        raise ValueError("input_grad_norms puts the loss after the last step: targets must have shape [batch]")
+    dev = pick_device(device)
+    model.to(dev).eval()
+    captured = []
+    hook = model.embed.register_forward_hook(lambda module, args, output: captured.append(output))
+    try:
+        with small_model_threads(dev):
+            logits, _ = model(inputs.to(dev))
+            (grad,) = torch.autograd.grad(_loss(logits, targets.to(dev).long()), captured[0])
+    finally:
+        hook.remove()
+    return grad.norm(dim=(0, 2)).cpu().numpy()

@@ -178,6 +178,8 @@ def test_lstm_learns_a_short_first_token_task_and_results_repeat():
 
 def test_per_step_factor_of_a_geometric_sequence():
     assert per_step_factor(np.array([0.125, 0.25, 0.5, 1.0])) == pytest.approx(0.5)
+    assert per_step_factor(np.array([0.0, 0.0, 0.01, 0.1, 1.0])) == pytest.approx(0.1)  # underflowed steps skipped
+    assert per_step_factor(np.array([0.0, 0.0, 1.0])) == 0.0
     with pytest.raises(ValueError):
         per_step_factor(np.array([1.0]))
 
