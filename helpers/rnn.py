@@ -200,7 +200,8 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
                   batch_size: int = 32, epochs: int = 1, lr: float = 3e-3, clip: float | None = 1.0,
                   device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[float]]:
     """Train with truncated BPTT; return per-epoch training loss (nats), validation bits/char and seconds."""
-    _positive_int("seq_len", seq_len), _positive_int("epochs", epochs)
+    _positive_int("seq_len", seq_len)
+    _positive_int("epochs", epochs)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     if clip is not None and not clip > 0:
@@ -257,7 +258,8 @@ def next_char_probs(model: CharRNN, vocab: CharVocab, prompt: str, temperature: 
 
 def _check_temperature(temperature: float) -> None:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), got {temperature}")
+        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), "
+                         f"got {temperature}")
 
 
 @torch.no_grad()
@@ -317,7 +319,8 @@ class CharTagger(nn.Module):
         self.embed = nn.Embedding(self.vocab_size, self.hidden_size)
         self.rnn = _LAYERS[self.kind](self.hidden_size, self.hidden_size, batch_first=True,
                                       bidirectional=self.bidirectional)
-        self.head = nn.Linear(self.hidden_size * (2 if self.bidirectional else 1), _positive_int("num_labels", num_labels))
+        directions = 2 if self.bidirectional else 1
+        self.head = nn.Linear(self.hidden_size * directions, _positive_int("num_labels", num_labels))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, State]:
         """Label scores [batch, steps, num_labels], and the final state."""
@@ -335,7 +338,8 @@ def train_tagger(model: CharTagger, ids: torch.Tensor, labels: torch.Tensor, ste
                  batch_size: int = 32, lr: float = 1e-2, device: str | torch.device = "auto", seed: int = 0,
                  progress: bool = True) -> list[float]:
     """Train a tagger on random windows of a labelled character stream; return the loss of every step."""
-    _positive_int("steps", steps), _positive_int("seq_len", seq_len), _positive_int("batch_size", batch_size)
+    for name, value in (("steps", steps), ("seq_len", seq_len), ("batch_size", batch_size)):
+        _positive_int(name, value)
     if len(ids) != len(labels) or len(ids) < seq_len:
         raise ValueError(f"need one label per id and at least seq_len={seq_len} of them; got {len(ids)} ids, "
                          f"{len(labels)} labels")

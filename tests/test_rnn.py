@@ -51,9 +51,9 @@ def test_bad_arguments_are_rejected():
 
 # --- text, vocabulary and batches ---
 
-from helpers.rnn import (CharTagger, CharVocab, batchify, char_text, evaluate_bpc, influence_of_one_input,  # noqa: E402
-                         load_char_data, next_char_probs, sample, segmentation_data, split_text, tagging_accuracy, train_char_lm,
-                         train_tagger, unigram_bpc, windows)
+from helpers.rnn import (CharTagger, CharVocab, batchify, char_text, evaluate_bpc,  # noqa: E402
+                         influence_of_one_input, load_char_data, next_char_probs, sample, segmentation_data,
+                         split_text, tagging_accuracy, train_char_lm, train_tagger, unigram_bpc, windows)
 
 
 def test_vocab_orders_by_frequency_and_round_trips():
