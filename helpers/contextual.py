@@ -37,14 +37,15 @@ def load_bert(name: str | Path | None = None):
     else:
         raise ValueError(f"name must be None (the offline default), a local directory or a hub name "
                          f"such as 'bert-base-uncased', got {name!r}")
-    local = isinstance(source, Path)
-    if not local and not _in_hub_cache(source):
+    from_disk = isinstance(source, Path) or _in_hub_cache(source)  # a hub copy cached earlier needs no network
+    if not from_disk:
         data.require_online(f"load_bert({source!r}) (offline, call load_bert() for the default {DEFAULT_MODEL})")
+    options = {"trust_remote_code": False, "local_files_only": from_disk}
     bar_was_on = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # the "Loading weights" bar would print the model's path
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
-        model = AutoModel.from_pretrained(source, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(source, **options)
+        model = AutoModel.from_pretrained(source, **options)
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()

@@ -1,10 +1,14 @@
 import socket
 
+import numpy as np
 import pytest
 import torch
+from gensim.models import KeyedVectors
 
 from helpers import contextual
-from helpers.contextual import default_model_path, load_bert, sentence_embeddings, word_embeddings
+from helpers.contextual import (cosine_matrix, default_model_path, load_bert, nearest_centroid_loo,
+                                sense_report_by_layer, sense_similarity, sentence_embeddings, static_context_vectors,
+                                static_word_vectors, word_embeddings, word_embeddings_by_layer)
 from helpers.data import OfflineError
 
 
@@ -148,13 +152,6 @@ def test_module_names_the_offline_default():
 
 
 # --- sense separation: similarity and leave-one-out nearest centroid ---
-
-import numpy as np  # noqa: E402
-from gensim.models import KeyedVectors  # noqa: E402
-
-from helpers.contextual import (cosine_matrix, nearest_centroid_loo, sense_report_by_layer,  # noqa: E402
-                                sense_similarity, static_context_vectors, static_word_vectors,
-                                word_embeddings_by_layer)
 
 SENSES = ["a", "a", "b", "b"]
 
