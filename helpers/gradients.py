@@ -268,7 +268,7 @@ def total_grad_norm(model: nn.Module) -> float:
 def train_first_token(model: SequenceClassifier, seq_len: int, steps: int = 200, batch_size: int = 64,
                       lr: float = 0.01, clip: float | str | None = None, optimizer: str = "adam", seed: int = 0,
                       device: str | torch.device = "auto", progress: bool = False, eval_size: int = 512) -> dict:
-    """Train on fresh first-token batches; record per step the loss and the total gradient norm before/after clipping."""
+    """Train on fresh first-token batches; record per step the loss and the gradient norm before/after clipping."""
     seq_len, steps = _positive_int("seq_len", seq_len), _positive_int("steps", steps)
     clip = check_clip(clip)
     dev = pick_device(device)
@@ -344,7 +344,8 @@ def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int 
 
 
 def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: str = "tanh", seq_len: int = 60,
-                      hidden_size: int = 32, seed: int = 0, device: str | torch.device = "auto") -> dict[float, np.ndarray]:
+                      hidden_size: int = 32, seed: int = 0,
+                      device: str | torch.device = "auto") -> dict[float, np.ndarray]:
     """Per-time-step gradient norms of the same vanilla RNN with W_hh an orthogonal matrix scaled to each radius."""
     variants = {r: {"kind": "rnn", "nonlinearity": nonlinearity, "init": "orthogonal", "radius": r,
                     "hidden_size": hidden_size} for r in radii}
@@ -354,7 +355,7 @@ def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: 
 def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seq_len: int = 40, steps: int = 200,
                         lr: float = 0.05, radius: float = 1.1, seed: int = 0, device: str | torch.device = "auto",
                         progress: bool = False) -> dict[str, dict]:
-    """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each clipping threshold; keep the histories."""
+    """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each clipping threshold; return histories."""
     runs = {}
     for clip in tqdm(thresholds, desc="thresholds", disable=not progress):
         label = "off" if check_clip(clip) is None else f"{clip:g}"
@@ -417,7 +418,7 @@ class AttentionClassifier(nn.Module):
 
 def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
                      device: str | torch.device = "auto") -> np.ndarray:
-    """Norm of dL/de_t, the gradient reaching the input embedding at each position t = 1..T (loss after the last step)."""
+    """Norm of dL/de_t, the gradient reaching the input embedding at each position t = 1..T (loss at the end)."""
     _check_batch(inputs, targets)
     if targets.dim() != 1:
         raise ValueError("input_grad_norms puts the loss after the last step: targets must have shape [batch]")

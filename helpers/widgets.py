@@ -1,4 +1,4 @@
-"""The RNN lab: one control panel (RNN type, sequence length, clip threshold, device) that re-runs a short experiment."""
+"""The RNN lab: one control panel (RNN type, sequence length, clip threshold, device) re-running a short experiment."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import io
 import time
 
 import ipywidgets as widgets
+import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -106,12 +107,11 @@ class RNNLab:
 
 def rnn_lab(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None, device: str = "auto",
             steps: int = 60, static_copy: bool = True, **settings) -> widgets.VBox:
-    """Show the RNN lab panel; with static_copy, also draw its first result as a plain figure for viewers without widgets."""
+    """The RNN lab panel, after its first run; static_copy also draws that result as a plain figure (for viewers
+    without live widgets, e.g. GitHub)."""
     lab = RNNLab(kind, seq_len, clip, device, steps, **settings)
     lab.run()
     if static_copy:
-        import matplotlib.pyplot as plt
-
         fig = plt.figure(figsize=(12, 3.2), dpi=80)  # left open: the inline backend shows it under the panel
         plot_lab_result(fig, lab.last_result)
         fig.suptitle("Static copy of the panel's first result (the panel above redraws live)", y=1.02, fontsize=10)
