@@ -219,7 +219,8 @@ def _check_positive(**values) -> None:
 def _logits(model: nn.Module, data: Encoded, batch_size: int, device) -> torch.Tensor:
     device = pick_device(device)
     model.to(device).eval()
-    return torch.cat([model(*data.batch(index, device)[:2]).cpu() for index in torch.arange(len(data)).split(batch_size)])
+    batches = torch.arange(len(data)).split(batch_size)
+    return torch.cat([model(*data.batch(index, device)[:2]).cpu() for index in batches])
 
 
 def predict_proba(model: nn.Module, data: Encoded, batch_size: int = 256, device="auto") -> np.ndarray:
