@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import time
@@ -27,14 +28,15 @@ def stable_hash(text: str) -> int:
 
 
 def train_word2vec(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
-                   epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0) -> KeyedVectors:
+                   epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0,
+                   sample: float = 1e-3) -> KeyedVectors:
     """Train gensim's Word2Vec repeatably (one worker, fixed seed and hash) and return its KeyedVectors."""
     if not corpus or not any(corpus):
         raise ValueError("corpus is empty: give a list of token lists")
     if dim <= 0 or window <= 0 or epochs <= 0:
         raise ValueError(f"dim, window and epochs must be positive, got dim={dim}, window={window}, epochs={epochs}")
     model = Word2Vec(sentences=corpus, vector_size=dim, window=window, negative=negative, epochs=epochs,
-                     min_count=min_count, sg=sg, seed=seed, workers=1, hashfxn=stable_hash)
+                     min_count=min_count, sg=sg, seed=seed, sample=sample, workers=1, hashfxn=stable_hash)
     return model.wv
 
 
@@ -49,6 +51,18 @@ def to_keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
 
 
 # --- vocabulary and one-hot vs dense ---
+
+@contextlib.contextmanager
+def _one_thread_on_cpu(device: torch.device):
+    """Train on one CPU thread: these small steps gain nothing from more, and extra threads stall on a busy machine."""
+    before = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
 
 def _check_corpus(corpus: list[list[str]]) -> None:
     """Raise a clear error unless `corpus` is a non-empty list of token lists."""
@@ -151,8 +165,8 @@ class SkipGram(nn.Module):
         return self.output(self.embeddings(centres))
 
 
-def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: int = 200, batch_size: int = 16,
-                   lr: float = 0.01, seed: int = 0, device: str | torch.device = "auto"
+def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: int = 300, batch_size: int = 16,
+                   lr: float = 0.02, seed: int = 0, device: str | torch.device = "auto"
                    ) -> tuple[KeyedVectors, list[float]]:
     """Train the full-softmax skip-gram on shuffled mini-batches; return its vectors and the loss per epoch."""
     _check_positive(dim=dim, epochs=epochs, batch_size=batch_size, lr=lr)
@@ -169,16 +183,17 @@ def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: i
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     pairs = pairs.to(device)
     losses = []
-    for _ in range(epochs):
-        order = torch.randperm(len(pairs), generator=generator).to(device)
-        total = 0.0
-        for batch in pairs[order].split(batch_size):
-            loss = nn.functional.cross_entropy(model(batch[:, 0]), batch[:, 1])
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-        losses.append(total / len(pairs))
+    with _one_thread_on_cpu(device):
+        for _ in range(epochs):
+            order = torch.randperm(len(pairs), generator=generator).to(device)
+            total = 0.0
+            for batch in pairs[order].split(batch_size):
+                loss = nn.functional.cross_entropy(model(batch[:, 0]), batch[:, 1])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(batch)
+            losses.append(total / len(pairs))
     return to_keyed_vectors(words, model.embeddings.weight.detach().cpu().numpy()), losses
 
 
@@ -228,14 +243,17 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
     """Train skip-gram with negative sampling in PyTorch and return the centre vectors as gensim KeyedVectors.
 
     Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs and trains
-    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec. If `history` is a list,
-    one dict per epoch (pairs, mean loss, seconds) is appended to it.
+    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec. On a CPU it uses one thread.
+    If `history` is a list, one dict per epoch (pairs, mean loss, seconds) is appended to it.
     """
     _check_corpus(corpus)
     _check_positive(dim=dim, window=window, negative=negative, epochs=epochs, batch_size=batch_size, lr=lr)
     device = pick_device(device)
     vocab = build_vocab(corpus, min_count)
     sentences = [vocab.encode(s) for s in corpus]
+    if len(skipgram_pairs(sentences, 1)) == 0:
+        raise ValueError("the corpus gives no (centre, context) pairs: a sentence needs two or more words that occur "
+                         f"at least min_count={min_count} times")
     keep = keep_probabilities(vocab.counts, sample)
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(seed)
@@ -245,31 +263,32 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
     optimizer = torch.optim.SparseAdam(model.parameters(), lr=lr)
     planned, done = None, 0
     bar = tqdm(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-    for epoch in range(epochs):
-        started = time.perf_counter()
-        kept = [s[rng.random(len(s)) < keep[s]] for s in sentences]
-        pairs = torch.from_numpy(skipgram_pairs(kept, window, rng if dynamic_window else None))
-        pairs = pairs[torch.randperm(len(pairs), generator=generator)].to(device)
-        if planned is None:  # the learning rate decays over the pairs we expect to see in all epochs
-            planned = len(pairs) * epochs
-            bar.total = planned
-        total = 0.0
-        for batch in pairs.split(batch_size):
-            for group in optimizer.param_groups:
-                group["lr"] = lr * max(1e-4, 1.0 - done / planned)
-            negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=noise_generator)
-            loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(batch)
-            done += len(batch)
-            bar.update(len(batch))
-        mean_loss = total / max(len(pairs), 1)
-        bar.set_postfix(epoch=epoch + 1, loss=f"{mean_loss:.3f}")
-        if history is not None:
-            history.append({"epoch": epoch + 1, "pairs": len(pairs), "loss": mean_loss,
-                            "seconds": time.perf_counter() - started})
+    with _one_thread_on_cpu(device):
+        for epoch in range(epochs):
+            started = time.perf_counter()
+            kept = [s[rng.random(len(s)) < keep[s]] for s in sentences]
+            pairs = torch.from_numpy(skipgram_pairs(kept, window, rng if dynamic_window else None))
+            pairs = pairs[torch.randperm(len(pairs), generator=generator)].to(device)
+            if planned is None:  # the learning rate decays over the pairs we expect to see in all epochs
+                planned = max(1, len(pairs) * epochs)
+                bar.total = planned
+            total = 0.0
+            for batch in pairs.split(batch_size):
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * max(1e-4, 1.0 - done / planned)
+                negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=noise_generator)
+                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative))
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(batch)
+                done += len(batch)
+                bar.update(len(batch))
+            mean_loss = total / max(len(pairs), 1)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{mean_loss:.3f}")
+            if history is not None:
+                history.append({"epoch": epoch + 1, "pairs": len(pairs), "loss": mean_loss,
+                                "seconds": time.perf_counter() - started})
     bar.close()
     return to_keyed_vectors(vocab.words, model.centre.weight.detach().cpu().numpy())
 

@@ -131,6 +131,7 @@ def test_sgns_loss_at_start_is_log2_per_word():
     assert loss.item() == pytest.approx(4 * np.log(2))  # zero context vectors: every σ is 1/2
 
 
+THREADS = torch.get_num_threads()
 CORPUS = [["the", "cat", "sat", "on", "the", "mat"], ["the", "dog", "sat", "on", "the", "rug"]] * 30
 
 
@@ -147,6 +148,7 @@ def test_sgns_returns_keyed_vectors_repeatably():
     assert [h["pairs"] for h in history] == [2 * 60 * (5 + 4)] * 3  # fixed window: no pair is dropped
     assert history[-1]["loss"] < history[0]["loss"]
     assert not np.allclose(kv.vectors, emb.train_sgns(CORPUS, seed=2, **TINY).vectors)
+    assert torch.get_num_threads() == THREADS  # the one-thread training leaves the setting as it was
 
 
 def test_subsampling_drops_frequent_words_only():
@@ -162,6 +164,8 @@ def test_sgns_rejects_bad_input():
         emb.train_sgns(CORPUS, window=0)
     with pytest.raises(ValueError, match="dim must be positive"):
         emb.train_sgns(CORPUS, dim=-1)
+    with pytest.raises(ValueError, match="no .centre, context. pairs"):
+        emb.train_sgns([["a"], ["b"]], min_count=1)
     with pytest.raises(ValueError, match="unknown device 'tpu'"):
         emb.train_sgns(CORPUS, min_count=1, device="tpu")
 
