@@ -70,13 +70,14 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
 
 
 def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs change when one input changes") -> None:
-    """Per model, the change of the output at every step when only the input at step t is replaced."""
+    """Per model, the change of the output at every step when only the input at step t is replaced (log scale)."""
     for label, change in profiles.items():
         change = np.asarray(change, dtype=float)
-        ax.plot(np.arange(len(change)), change, marker=".", label=str(label))
+        ax.plot(np.arange(len(change)), np.where(change > 0, change, np.nan), marker=".", label=str(label))
     ax.axvline(t, color="k", ls=":", lw=1, label=f"changed input (step {t})")
+    ax.set_yscale("log")
     ax.set_xlabel("time step s")
-    ax.set_ylabel("largest change of the output at step s")
+    ax.set_ylabel("largest change of the output at s\n(log scale; exact zeros not drawn)")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
