@@ -66,8 +66,8 @@ with pd.option_context("display.max_colwidth", 100):
 #
 # We train a skip-gram Word2Vec (gensim, through the course's repeatable `train_word2vec`) on the Wikipedia
 # excerpt that gensim ships, plus our 120 sentences, so that every ambiguous word is in the vocabulary.
-# The corpus is small (about 450 thousand tokens), so expect noisy neighbours: a few hundred million tokens
-# would be needed for clean ones.
+# The corpus is small (the cell prints its size), so expect noisy neighbours. (`tokenize` keeps "plant's" as
+# one token, which is why one "plant" sentence does not count below.)
 
 # %%
 wiki = load_corpus("wiki")
@@ -106,7 +106,7 @@ pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)]
 # `bert-base-uncased` (6 layers instead of 12, vectors of 384 numbers instead of 768). It started as MiniLM, a
 # model distilled from a larger BERT-style teacher, and was then fine-tuned by the sentence-transformers
 # project to give similar sentences similar averaged vectors. So it is not the original BERT, whose training
-# used masked-word prediction; it is a small relative that runs everywhere without a download. Section 8
+# used masked-word prediction; it is a small relative that runs everywhere without a download. Section 9
 # shows how to switch to the real `bert-base-uncased` when you are online.
 
 # %%
@@ -124,7 +124,7 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # 2. finds the word (whole word, any case, punctuation around it is fine) and, through the tokenizer's offset
 #    mapping, every word piece that belongs to it;
 # 3. averages the hidden states of those pieces at the chosen layer: layer 0 is the input embedding (word piece
-#    plus position, before any attention), the last layer is the model's output.
+#    plus position, normalised, before any attention), the last layer is the model's output.
 #
 # Taking only the first piece would describe "un" instead of "unbelievably"; dropping `[CLS]`/`[SEP]` would
 # feed the model inputs unlike the ones it was trained on.
