@@ -37,9 +37,15 @@ def load_bert(name: str | Path | None = None):
     else:
         raise ValueError(f"name must be None (the offline default), a local directory or a hub name "
                          f"such as 'bert-base-uncased', got {name!r}")
+    if isinstance(source, str) and (isinstance(name, Path) or _looks_like_path(source)):
+        raise ValueError(f"no model directory at {source!r}: give an existing folder, a hub name such as "
+                         f"'bert-base-uncased', or None for the offline default {DEFAULT_MODEL}")
     from_disk = isinstance(source, Path) or _in_hub_cache(source)  # a hub copy cached earlier needs no network
     if not from_disk:
-        data.require_online(f"load_bert({source!r}) (offline, call load_bert() for the default {DEFAULT_MODEL})")
+        try:
+            data.require_online(f"the hub model {source!r}")
+        except data.OfflineError as err:
+            raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
     options = {"trust_remote_code": False, "local_files_only": from_disk}
     bar_was_on = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()  # the "Loading weights" bar would print the model's path
@@ -50,6 +56,11 @@ def load_bert(name: str | Path | None = None):
         if bar_was_on:
             hf_logging.enable_progress_bar()
     return tokenizer, model.eval()
+
+
+def _looks_like_path(name: str) -> bool:
+    """True for names that can only be folders ('./model', '~/m', 'a/b/c'), not hub ids ('org/model')."""
+    return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
 
 
 def _in_hub_cache(name: str) -> bool:

@@ -51,6 +51,12 @@ def test_load_bert_hub_name_offline_fails_fast_naming_the_default(monkeypatch):
         load_bert("nlp-basics-course/no-such-model")
 
 
+@pytest.mark.parametrize("name", ["./no_such_model", "/no/such/model", "a/b/c"])
+def test_load_bert_missing_local_folder_is_a_clear_error(name):
+    with pytest.raises(ValueError, match="no model directory at"):
+        load_bert(name)
+
+
 @pytest.mark.parametrize("name", ["", "   ", 42])
 def test_load_bert_rejects_bad_names(name):
     with pytest.raises(ValueError, match="name must be"):
