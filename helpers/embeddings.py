@@ -238,7 +238,7 @@ class SGNS(nn.Module):
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
-               lr: float = 0.03, seed: int = 0, device: str | torch.device = "auto", progress: bool = True,
+               lr: float = 0.02, seed: int = 0, device: str | torch.device = "auto", progress: bool = True,
                history: list[dict] | None = None) -> KeyedVectors:
     """Train skip-gram with negative sampling in PyTorch and return the centre vectors as gensim KeyedVectors.
 
