@@ -4,6 +4,15 @@ import torch
 from helpers.rnn import KINDS, CharRNN, count_parameters, detach_state
 
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one thread is faster than several, and the tight values below do not depend on the core count."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_shapes_and_state_per_kind(kind):
     torch.manual_seed(0)
