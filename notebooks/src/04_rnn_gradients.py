@@ -177,8 +177,9 @@ plt.show()
 # %% [markdown]
 # Without clipping, the very first update is so large that the loss overflows at the next step (see the table's
 # "first non-finite loss" column) and training is over. With clipping the loss stays finite, but the threshold
-# matters: a loose threshold lets large updates through and the run may still not learn, while a
-# threshold near the typical gradient size lets it solve the task. Clipping does not make the gradient reach
+# matters: the loosest threshold still lets through updates large enough to derail training, while the tighter
+# ones keep every update small enough for the model to learn the task (the accuracy column; chance is 25%).
+# Clipping does not make the gradient reach
 # further back in time; it only keeps **exploding** updates from wrecking training. It does nothing for vanishing
 # gradients.
 #
@@ -261,10 +262,11 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# Read the tables: the vanilla RNN solves short sequences on some seeds, but as $T$ grows it becomes unreliable
-# and drops towards chance — the gradient that should tell it "the first token matters" has vanished long
-# before it reaches $t = 1$. The LSTM and GRU stay at or near 100% over the same lengths. (With more training
-# steps the vanilla RNN does somewhat better at the shorter lengths; at the longer ones, the gates win.)
+# Read the tables: the vanilla RNN solves the shortest sequences, but as $T$ grows it becomes unreliable and
+# most runs end near chance — the gradient that should tell it "the first token matters" has vanished long
+# before it reaches $t = 1$. The LSTM and GRU stay far above chance at every length (the per-seed table shows
+# the few runs that stall part of the way). Three seeds and 300 steps are a small experiment: expect the
+# vanilla RNN's numbers to jump around from seed to seed, which is itself a symptom of a weak training signal.
 #
 # ## 8. The lab: try it yourself
 #
@@ -272,8 +274,10 @@ plt.show()
 # clip threshold, device — and redraws the gradient per time step before and after 60 training steps, the loss,
 # and the total gradient norm per training step. It also prints $\|\partial L/\partial h_1\|$ and
 # $\|\partial L/\partial h_T\|$. Things to try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip
-# threshold of 0.01 (every step clipped: training slows down). In a notebook viewer without a live kernel, the
-# static copy under the panel shows the default settings.
+# threshold of 0.01, where every step is clipped — does the loss curve change much? (The lab trains with Adam,
+# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the clipped
+# norm *is* the step size.) In a notebook viewer without a live kernel, the static copy under the panel shows the
+# default settings.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
