@@ -15,6 +15,9 @@ from tqdm.auto import tqdm
 from helpers.device import pick_device
 
 KINDS = ("rnn", "lstm", "gru")
+# Redraw progress bars at most once a second: in a notebook every redraw is a widget message, and thousands of them
+# during one long cell can overflow the kernel's message queue (nbval then times out waiting for the cell's end).
+PROGRESS_INTERVAL = 1.0
 _LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 # The recurrent state: one tensor h for RNN and GRU, a pair (h, c) for the LSTM; None means "start from zeros".
@@ -212,7 +215,8 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     history: dict[str, list[float]] = {"epoch": [], "train_loss": [], "val_bpc": [], "seconds": []}
     n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
-    bar = tqdm(total=epochs * n_windows, desc=f"{model.kind} on {device.type}", disable=not progress)
+    bar = tqdm(total=epochs * n_windows, desc=f"{model.kind} on {device.type}", disable=not progress,
+               mininterval=PROGRESS_INTERVAL)
     for epoch in range(1, epochs + 1):
         started, state, losses = time.perf_counter(), None, []
         model.train()
@@ -348,7 +352,7 @@ def train_tagger(model: CharTagger, ids: torch.Tensor, labels: torch.Tensor, ste
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     generator, losses = torch.Generator().manual_seed(seed), []
     for _ in tqdm(range(steps), desc=f"{'bi' if model.bidirectional else 'uni'}directional tagger",
-                  disable=not progress):
+                  disable=not progress, mininterval=PROGRESS_INTERVAL):
         index = _random_windows(len(ids), seq_len, batch_size, generator)
         scores, _ = model(ids[index].to(device))
         loss = nn.functional.cross_entropy(scores.flatten(0, 1), labels[index].to(device).flatten())
