@@ -7,14 +7,15 @@ import numpy as np
 # --- RNN gradients ---
 
 
-def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time step") -> None:
-    """Plot ||dL/dh_t|| against the time step t = 1..T (log scale), one line per labelled curve."""
+def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time step",
+                    ylabel: str = r"$\|\partial L / \partial h_t\|$ (log scale)") -> None:
+    """Plot a per-time-step gradient norm against t = 1..T (log scale), one line per labelled curve."""
     for label, norms in curves.items():
         norms = np.asarray(norms, dtype=float)
         ax.plot(np.arange(1, len(norms) + 1), np.where(norms > 0, norms, np.nan), label=str(label))
     ax.set_yscale("log")
     ax.set_xlabel("time step t (1 = first token, T = last)")
-    ax.set_ylabel(r"$\|\partial L / \partial h_t\|$ (log scale)")
+    ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     if len(curves) > 1:
@@ -26,7 +27,8 @@ def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = F
     """Plot a per-training-step series (loss, gradient norm), optionally with the clipping threshold."""
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
-        ax.plot(np.arange(1, len(values) + 1), values, label=str(label), lw=1)
+        few = np.isfinite(values).sum() < 5  # e.g. a run that diverged at once: show its points as markers
+        ax.plot(np.arange(1, len(values) + 1), values, label=str(label), lw=1, marker="o" if few else None)
     if threshold is not None:
         ax.axhline(threshold, color="k", ls="--", lw=1, label=f"clip threshold {threshold:g}")
     if log:
@@ -50,6 +52,23 @@ def plot_lab_result(fig, result: dict) -> None:
     plot_training_steps(ax_norm, {"total gradient norm": result["grad_norm"]}, "norm before clipping (log)",
                         "Total gradient norm", log=True, threshold=result["clip"])
     fig.tight_layout()
+
+
+def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
+                            title: str = "Remembering the first token") -> None:
+    """Mean accuracy against sequence length per model kind (one row per run in `table`), seeds as dots."""
+    for kind, rows in table.groupby("kind", sort=False):
+        mean = rows.groupby("seq_len")["accuracy"].mean()
+        line, = ax.plot(mean.index, mean.values, marker="o", label=f"{kind.upper()} (mean)")
+        ax.scatter(rows["seq_len"], rows["accuracy"], color=line.get_color(), alpha=0.35, s=14)
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
+    ax.set_xlabel("sequence length T (first token + T-1 distractors)")
+    ax.set_ylabel("test accuracy")
+    ax.set_ylim(0, 1.05)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
 
 
 # --- RNN sequence models ---

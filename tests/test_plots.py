@@ -11,6 +11,52 @@ import pytest  # noqa: E402
 from helpers import plots  # noqa: E402
 
 
+# --- RNN gradients ---
+
+def test_step_norms_plot_time_steps_from_one_on_a_log_scale_and_skip_zeros():
+    fig, ax = plt.subplots()
+    plots.plot_step_norms(ax, {"a": [0.0, 0.1, 1.0], "b": [1.0, 1.0, 1.0]}, ylabel="g")
+    x, y = ax.lines[0].get_data()
+    assert list(x) == [1, 2, 3] and np.isnan(y[0]) and list(y[1:]) == [0.1, 1.0]
+    assert ax.get_yscale() == "log" and ax.get_ylabel() == "g" and "time step" in ax.get_xlabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    plt.close(fig)
+
+
+def test_training_steps_plot_marks_the_threshold_and_short_runs():
+    fig, ax = plt.subplots()
+    plots.plot_training_steps(ax, {"off": [5.0, np.nan, np.nan], "1": [5.0, 2.0, 1.0, 1.0, 0.5, 0.2]}, "norm",
+                              "t", log=True, threshold=1.0)
+    assert ax.lines[0].get_marker() == "o" and ax.lines[1].get_marker() in ("None", None, "")
+    assert ax.lines[2].get_ydata()[0] == 1.0 and "clip threshold 1" in ax.get_legend().get_texts()[-1].get_text()
+    plt.close(fig)
+
+
+def test_accuracy_vs_length_draws_the_mean_per_kind():
+    import pandas as pd
+
+    table = pd.DataFrame({"kind": ["rnn"] * 4 + ["gru"] * 4, "seq_len": [5, 5, 20, 20] * 2,
+                          "seed": [0, 1] * 4, "accuracy": [1.0, 0.5, 0.25, 0.35, 1.0, 1.0, 1.0, 0.9]})
+    fig, ax = plt.subplots()
+    plots.plot_accuracy_vs_length(ax, table)
+    rnn, gru = ax.lines[0], ax.lines[1]
+    assert list(rnn.get_xdata()) == [5, 20] and np.allclose(rnn.get_ydata(), [0.75, 0.3])
+    assert np.allclose(gru.get_ydata(), [1.0, 0.95]) and ax.lines[2].get_ydata()[0] == 0.25
+    plt.close(fig)
+
+
+def test_lab_figure_has_three_labelled_panels():
+    from matplotlib.figure import Figure
+
+    result = {"kind": "gru", "seq_len": 4, "steps": 3, "clip": 0.5, "norms_before": [1e-3, 1e-2, 1e-1, 1.0],
+              "norms_after": [0.1, 0.2, 0.5, 1.0], "loss": [1.4, 1.2, 1.0], "grad_norm": [2.0, 1.0, 0.3]}
+    fig = Figure()
+    plots.plot_lab_result(fig, result)
+    titles = [ax.get_title() for ax in fig.axes]
+    assert titles == ["GRU, T = 4: gradient per time step", "Training loss", "Total gradient norm"]
+    assert fig.axes[0].get_xlabel().startswith("time step") and fig.axes[1].get_xlabel() == "training step"
+
+
 # --- text classifier ---
 
 def test_loss_curves_draw_train_and_validation_and_mark_the_kept_epoch():
