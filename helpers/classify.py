@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import copy
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -193,6 +195,18 @@ def init_embeddings(model: TextClassifier, vocab: Vocab, vectors, freeze: bool =
 
 # --- training and evaluation ---
 
+@contextlib.contextmanager
+def _small_model_threads(device: torch.device):
+    """Run these tiny models on one CPU thread (more threads only add hand-off overhead); restore afterwards."""
+    before = torch.get_num_threads()
+    if device.type == "cpu":
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 @dataclass
 class History:
     """Per-epoch mean training loss, validation loss and accuracy, and the epoch whose weights were kept."""
@@ -220,7 +234,8 @@ def _logits(model: nn.Module, data: Encoded, batch_size: int, device) -> torch.T
     device = pick_device(device)
     model.to(device).eval()
     batches = torch.arange(len(data)).split(batch_size)
-    return torch.cat([model(*data.batch(index, device)[:2]).cpu() for index in batches])
+    with _small_model_threads(device):
+        return torch.cat([model(*data.batch(index, device)[:2]).cpu() for index in batches])
 
 
 def predict_proba(model: nn.Module, data: Encoded, batch_size: int = 256, device="auto") -> np.ndarray:
@@ -236,6 +251,21 @@ def evaluate(model: nn.Module, data: Encoded, batch_size: int = 256, device="aut
     return loss, accuracy
 
 
+def _train_epoch(model: nn.Module, train: Encoded, optimizer: torch.optim.Optimizer, batch_size: int,
+                 generator: torch.Generator, device: torch.device) -> float:
+    """One pass over shuffled mini-batches; returns the mean training loss of the epoch."""
+    model.train()
+    total = 0.0
+    for index in torch.randperm(len(train), generator=generator).split(batch_size):
+        tokens, lengths, labels = train.batch(index, device)
+        optimizer.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(model(tokens, lengths), labels)
+        loss.backward()
+        optimizer.step()
+        total += loss.item() * len(index)
+    return total / len(train)
+
+
 def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = None, epochs: int = 30,
                      lr: float = 1e-2, batch_size: int = 32, patience: int = 5, weight_decay: float = 0.0,
                      seed: int = 0, device="auto", progress: bool = True) -> History:
@@ -244,37 +274,28 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
     device = pick_device(device)
     model.to(device)
     optimizer = make_optimizer(model, lr, weight_decay)
-    loss_fn = nn.BCEWithLogitsLoss()
     generator = torch.Generator().manual_seed(seed)
     history, best_loss, best_state, waited = History(), math.inf, None, 0
     bar = tqdm(range(1, epochs + 1), desc=f"training {getattr(model, 'kind', 'model')}", disable=not progress,
                leave=False)
-    for epoch in bar:
-        model.train()
-        total = 0.0
-        for index in torch.randperm(len(train), generator=generator).split(batch_size):
-            tokens, lengths, labels = train.batch(index, device)
-            optimizer.zero_grad()
-            loss = loss_fn(model(tokens, lengths), labels)
-            loss.backward()
-            optimizer.step()
-            total += loss.item() * len(index)
-        history.train_loss.append(total / len(train))
-        if val is None:
-            history.best_epoch = epoch
-            continue
-        val_loss, val_accuracy = evaluate(model, val, device=device)
-        history.val_loss.append(val_loss)
-        history.val_accuracy.append(val_accuracy)
-        bar.set_postfix(train_loss=f"{history.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}")
-        if val_loss < best_loss:
-            best_loss, waited, history.best_epoch = val_loss, 0, epoch
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            waited += 1
-            if waited >= patience:
-                history.stopped_early = True
-                break
+    with _small_model_threads(device):
+        for epoch in bar:
+            history.train_loss.append(_train_epoch(model, train, optimizer, batch_size, generator, device))
+            if val is None:
+                history.best_epoch = epoch  # nothing to select on: keep the last epoch
+                continue
+            val_loss, val_accuracy = evaluate(model, val, device=device)
+            history.val_loss.append(val_loss)
+            history.val_accuracy.append(val_accuracy)
+            bar.set_postfix(train_loss=f"{history.train_loss[-1]:.3f}", val_loss=f"{val_loss:.3f}")
+            if val_loss < best_loss:
+                best_loss, history.best_epoch, waited = val_loss, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+                if waited >= patience:
+                    history.stopped_early = True
+                    break
     if best_state is not None:
         model.load_state_dict(best_state)
     return history

@@ -8,15 +8,6 @@ from helpers.data import load_sentiment
 from helpers.embeddings import to_keyed_vectors
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny models: extra threads only add hand-off overhead (restored afterwards for other modules)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.fixture(scope="module")
 def toy():
     texts, labels = load_sentiment("toy")
@@ -178,6 +169,18 @@ def test_early_stopping_restores_the_best_epoch(toy):
     assert len(history.val_loss) == history.best_epoch + 3
     assert history.val_loss[-1] > history.val_loss[history.best_epoch - 1]
     assert classify.evaluate(model, flipped, device="cpu")[0] == pytest.approx(history.val_loss[history.best_epoch - 1])
+
+
+def test_training_runs_on_one_cpu_thread_and_restores_the_setting(toy, monkeypatch):
+    _, _, vocab, data = toy
+    seen = []
+    model = TextClassifier(len(vocab), 4, 4)
+    monkeypatch.setattr(model, "forward", lambda tokens, lengths: seen.append(torch.get_num_threads())
+                        or torch.zeros(len(lengths), requires_grad=True))
+    before = torch.get_num_threads()
+    classify.train_classifier(model, data, epochs=1, device="cpu", progress=False)
+    assert seen and set(seen) == {1}
+    assert torch.get_num_threads() == before
 
 
 def test_training_arguments_are_checked(toy):

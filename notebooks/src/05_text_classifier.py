@@ -41,7 +41,6 @@ from helpers.device import pick_device, seed_everything
 from helpers.embeddings import train_word2vec
 
 seed_everything(0)
-torch.set_num_threads(1)  # tiny models: splitting each small matrix product over threads costs more than it saves
 plt.rcParams["figure.dpi"] = 80
 started = time.perf_counter()
 
@@ -509,8 +508,9 @@ else:
 # layer3 = sentence_embeddings(texts, tokenizer, bert, layer=3, device=device).numpy()
 # layer3_result = classify.cross_validate_sklearn(classify.feature_logreg(), layer3, labels, folds, name="layer 3")
 # ```
-# Compare the means and remember the standard deviations: with 40 test sentences per fold, only large
-# differences mean something.
+# Middle layers often make better frozen features than the last one, which the model tuned to its own training
+# objective. Compare the means and remember the standard deviations: with 40 test sentences per fold, only a
+# difference larger than those means something.
 # </details>
 #
 # **Exercise 4 — freeze the pretrained embedding.** Write `make_frozen(vocab)` that builds an LSTM like

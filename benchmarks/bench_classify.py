@@ -1,0 +1,65 @@
+"""Benchmark for notebook 05: how long the 5-fold cross-validation of each RNN variant takes, and what one CPU
+thread buys.
+
+Usage:  python benchmarks/bench_classify.py [--device auto|cpu|cuda|mps] [--repeats 3]
+
+For each variant of the notebook (RNN, LSTM, GRU, BiLSTM; 50-d embeddings, 32 hidden units) it times the whole
+5-fold cross-validation on the 200 Pang & Lee sentences, best of `repeats`, and prints side by side the time on one
+CPU thread (what helpers.classify does) and with PyTorch's default threads, and their ratio.
+Not a test: timings depend on the machine and on what else runs on it, so run it on a quiet machine and compare
+ratios rather than absolute seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import classify  # noqa: E402
+from helpers.data import load_sentiment  # noqa: E402
+
+VARIANTS = {"RNN": ("rnn", False), "LSTM": ("lstm", False), "GRU": ("gru", False), "BiLSTM": ("lstm", True)}
+
+
+def best_of(fn, repeats: int) -> float:
+    """Best wall seconds of `repeats` runs of fn."""
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    texts, labels = load_sentiment("pang-lee")
+    folds = classify.stratified_folds(labels, n_splits=5, seed=0)
+    one_thread = classify._small_model_threads
+    print(f"{'variant':8} {'1 thread':>9} {'default':>9} {'ratio':>6}   (5-fold CV, best of {args.repeats}, seconds)")
+    for name, (kind, bidirectional) in VARIANTS.items():
+        def run():
+            classify.cross_validate_rnn(
+                lambda vocab: classify.TextClassifier(len(vocab), 50, 32, kind=kind, bidirectional=bidirectional,
+                                                      dropout=0.3),
+                texts, labels, folds, epochs=30, lr=3e-3, batch_size=16, patience=5, device=args.device,
+                progress=False)
+
+        classify._small_model_threads = one_thread
+        single = best_of(run, args.repeats)
+        classify._small_model_threads = lambda device: contextlib.nullcontext()
+        default = best_of(run, args.repeats)
+        classify._small_model_threads = one_thread
+        print(f"{name:8} {single:9.2f} {default:9.2f} {default / single:5.1f}x")
+
+
+if __name__ == "__main__":
+    main()
