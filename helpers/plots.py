@@ -264,14 +264,23 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
 
 
 def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,
-                  labels: list[str] | None = None, seed: int = 0) -> np.ndarray:
-    """Scatter words on a 2-D PCA or t-SNE map, labelling `labels` (default: every word); return the points."""
+                  labels: list[str] | None = None, groups: list[str] | None = None, seed: int = 0) -> np.ndarray:
+    """Scatter words on a 2-D PCA or t-SNE map, labelling `labels` (default: every word) and colouring by
+    `groups` (one group name per word, shown in a legend); return the 2-D points."""
     words = list(words)
     if len(words) != len(vectors):
         raise ValueError(f"need one vector per word: {len(words)} words, {len(vectors)} vectors")
+    if groups is not None and len(groups) != len(words):
+        raise ValueError(f"need one group per word: {len(words)} words, {len(groups)} groups")
     points = project_2d(vectors, method, seed)
     shown = set(words if labels is None else labels)
-    ax.scatter(points[:, 0], points[:, 1], s=12, color="tab:blue", alpha=0.6)
+    if groups is None:
+        ax.scatter(points[:, 0], points[:, 1], s=12, color="tab:blue", alpha=0.6)
+    else:
+        for group in dict.fromkeys(groups):
+            mask = np.array([g == group for g in groups])
+            ax.scatter(points[mask, 0], points[mask, 1], s=16, alpha=0.8, label=str(group))
+        ax.legend(fontsize="small", loc="best")
     for word, (x, y) in zip(words, points):
         if word in shown:
             ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)

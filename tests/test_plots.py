@@ -202,6 +202,13 @@ def test_word_map_labels_only_the_chosen_words_and_rejects_bad_input():
     np.testing.assert_allclose(line[:, 1], 0, atol=1e-9)
     with pytest.raises(ValueError, match="one vector per word"):
         plots.plot_word_map(ax, ["a"], vectors)
+    with pytest.raises(ValueError, match="one group per word"):
+        plots.plot_word_map(ax, list("abcde"), vectors, groups=["x"])
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    plots.plot_word_map(ax, list("abcde"), vectors, groups=["x", "y", "x", "y", "z"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["x", "y", "z"]
+    assert [len(c.get_offsets()) for c in ax.collections] == [2, 2, 1]
     with pytest.raises(ValueError, match="unknown projection 'umap'"):
         plots.project_2d(vectors, "umap")
     plt.close(fig)
