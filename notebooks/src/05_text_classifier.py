@@ -194,7 +194,7 @@ for kind in ["rnn", "lstm", "gru"]:
           f"{toy_histories[kind.upper()].train_loss[-1]:.3f}; every parameter tensor changed: {moved}")
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
-ax.plot(buggy_losses, color="k", ls=":", label="GRU, borrowed optimizer (lesson)")
+ax.plot(range(1, len(buggy_losses) + 1), buggy_losses, color="k", ls=":", label="GRU, borrowed optimizer (lesson)")
 plots.plot_loss_curves(ax, toy_histories, title="Training loss on the 12 toy sentences")
 plt.show()
 
@@ -264,6 +264,7 @@ print(f"a coin-flip classifier scores 0.5 ± {band:.3f} on {len(labels)} sentenc
 fig, ax = plt.subplots(figsize=(7, 4))
 plots.plot_loss_curves(ax, {name: result.histories[0] for name, result in results.items()},
                        title="Fold 0: training loss falls, validation loss does not (dot = epoch kept)")
+ax.legend(fontsize="small", ncol=2)
 plt.show()
 
 # %% [markdown]
@@ -271,8 +272,8 @@ plt.show()
 # moves below log 2 ≈ 0.69 and then climbs: what the models learn about the training sentences does not carry
 # over to new ones. Early stopping keeps the epoch with the lowest validation loss, which is very early.
 #
-# Why? Look at the words. Most of the vocabulary occurs once, and a large share of the words in each test fold
-# never appears in its training part, so the network meets them as `<unk>`:
+# Why? Look at the words of fold 0. Most of the vocabulary of its 160 training sentences occurs only once, and a
+# large share of the words in its test sentences never appears in training, so the network meets them as `<unk>`:
 
 # %%
 train_index, test_index = folds[0]
@@ -288,8 +289,8 @@ print(f"fold 0: {test_unknown / test_words:.0%} of the test words are <unk> for 
 #
 # - **TF-IDF + logistic regression**: a bag of words (same tokens as the RNNs), no word order, no pretraining.
 # - **Averaged word vectors + logistic regression**: each sentence becomes the mean of its Word2Vec vectors. The
-#   vectors are skip-gram vectors trained (with `train_word2vec`, as in notebook 01) on the Wikipedia excerpt
-#   that gensim ships — about 450,000 words that have nothing to do with our labels.
+#   vectors are notebook 01's gensim skip-gram (`train_word2vec`, same settings), trained on the Wikipedia
+#   excerpt that gensim ships — text that has nothing to do with our labels.
 # - **Frozen BERT features + logistic regression**: each sentence becomes the mean of the last hidden layer of a
 #   small pretrained BERT-style encoder (all-MiniLM-L6-v2, installed offline, see notebook 02); the encoder is not
 #   trained at all, only the logistic regression on top.
@@ -299,10 +300,11 @@ print(f"fold 0: {test_unknown / test_words:.0%} of the test words are <unk> for 
 results["TF-IDF + LR"] = classify.cross_validate_sklearn(classify.tfidf_logreg(), texts, labels, folds,
                                                           name="TF-IDF + LR")
 
-wiki_vectors = train_word2vec(load_corpus("wiki"), dim=100, window=5, min_count=3, epochs=5, seed=0)
+wiki = load_corpus("wiki")
+wiki_vectors = train_word2vec(wiki, dim=100, window=5, negative=5, epochs=5, min_count=5, seed=0)
 covered = np.mean([w in wiki_vectors.key_to_index for t in texts for w in tokenize(t)])
-print(f"Word2Vec on the Wikipedia excerpt: {len(wiki_vectors)} words; they cover {covered:.0%} of the words "
-      "in our 200 sentences")
+print(f"Word2Vec on the Wikipedia excerpt ({sum(map(len, wiki)):,} words): {len(wiki_vectors):,} vectors; they "
+      f"cover {covered:.0%} of the words in our 200 sentences")
 print("most similar to 'good':", [w for w, _ in wiki_vectors.most_similar("good", topn=5)],
       f"| similarity(good, bad) = {wiki_vectors.similarity('good', 'bad'):.2f}")
 results["avg Word2Vec + LR"] = classify.cross_validate_sklearn(
@@ -352,7 +354,7 @@ plt.show()
 #   very large amounts of text (and then for sentence similarity): words like "tedious" or "captivating" already
 #   have useful representations, and similar sentences already lie close together. The logistic regression only
 #   needs to find a direction in that space, and 160 examples are enough for that.
-# - *Word2Vec trained on 450,000 words of Wikipedia is a weak pretraining*: it misses many of the review words
+# - *Word2Vec trained on a small Wikipedia excerpt is a weak pretraining*: it misses many of the review words
 #   (see the coverage printed above), and vectors learned from co-occurrence place opposites close together,
 #   since they appear in the same contexts (see the neighbours of "good" and its similarity to "bad" above).
 #
