@@ -39,7 +39,8 @@ from helpers.device import pick_device, seed_everything
 from helpers.rnn import CharRNN, CharTagger, count_parameters
 
 seed_everything(0)
-# Small models: one thread is as fast as two here, and the numbers then do not depend on the number of cores.
+# Small models gain little from several threads (benchmarks/bench_rnn.py measures it), and on one thread the
+# numbers do not depend on how many cores the computer has.
 torch.set_num_threads(1)
 plt.rcParams["figure.dpi"] = 80
 started = time.perf_counter()
@@ -61,7 +62,7 @@ print("device:", device)
 # of **characters**, the vocabulary is tiny (letters, digits, punctuation, the space) and there are no unknown
 # words: the model has to learn spelling, frequent words and a bit of grammar from scratch.
 #
-# Our text is offline and real: the 300 news articles of the *Lee background corpus*, which ships with gensim. We
+# Our text is offline and real: the news articles of the *Lee background corpus*, which ships with gensim. We
 # lower-case it, turn every run of white space into one space, and keep the last 10 % (read in order, not
 # shuffled) as validation text.
 
@@ -89,7 +90,8 @@ print(f"character frequencies, no context:  {unigram:.3f} bits per character")
 # %% [markdown]
 # ## 2. One long text, many streams: truncated back-propagation through time
 #
-# We cannot back-propagate through 300,000 steps, nor would we want to train on one window at a time. Instead:
+# We cannot back-propagate through hundreds of thousands of steps, nor would we want to train on one window at a
+# time. Instead:
 #
 # 1. **Cut the text into `batch_size` contiguous streams** (rows). Row 0 is the first part of the text, row 1 the
 #    next part, and so on; a batch is a slice of columns, so every row of the next batch continues exactly where the
@@ -176,6 +178,9 @@ table = pd.DataFrame({
     "validation bpc, epoch 1": {kind: histories[kind]["val_bpc"][0] for kind in rnn.KINDS},
     "validation bpc, last epoch": {kind: histories[kind]["val_bpc"][-1] for kind in rnn.KINDS},
 }).rename_axis("model")
+table["gain since epoch 1"] = table["validation bpc, epoch 1"] - table["validation bpc, last epoch"]
+print(f"lowest validation bpc: {table['validation bpc, last epoch'].idxmin()}; "
+      f"largest gain since epoch 1: {table['gain since epoch 1'].idxmax()}")
 table.round(2)
 
 # %% [markdown]
@@ -203,11 +208,12 @@ plt.show()
 #   weights of the plain RNN's (one weight block per gate: compare the second column). The embedding and output
 #   layer are the same for all.
 # - **Bits per character**: all three go far below the no-context baseline (the dotted line), so they use the
-#   context. Read the ranking from the last column of the table, not from a general rule: it depends on the budget.
-#   Over a short run the gated cells often start slower (more weights to set) and catch up later.
-# - **Honesty about the level reached**: the curves are still falling when training stops. A few epochs on
-#   300,000 characters leave every model far from a fluent writer; more epochs, a bigger hidden size and a
-#   longer text (on a GPU) push the bits per character much lower. The comparison here is fair (same data,
+#   context. Read the ranking from the table, not from a general rule: it depends on the budget. Compare also
+#   the first-epoch column with the gain column: a model with more weights may start no better and keep gaining
+#   for longer, so a short run can reorder models that a long run would separate differently.
+# - **Honesty about the level reached**: the validation curves are still falling when training stops, so this is
+#   not what these models can do, only what a couple of CPU minutes buy. More epochs, a bigger hidden size and a
+#   longer text (on a GPU) are the usual ways down (see "Going further"). The comparison here is fair (same data,
 #   same budget) but short.
 # - **Time**: the gated cells do more work per step, so an epoch takes longer (see the timing table).
 #
@@ -237,15 +243,20 @@ pd.DataFrame(rows).T
 
 # %%
 # NBVAL_IGNORE_OUTPUT
+training_words = set(vocab.decode(train_ids).split())
 for temperature in (0.5, 1.0):
-    text = rnn.sample(models[best], vocab, "the government ", length=250, temperature=temperature,
+    text = rnn.sample(models[best], vocab, "the government ", length=1000, temperature=temperature,
                       device=device, seed=0)
-    print(f"--- {best}, temperature {temperature} ---\n{text}\n")
+    words = text.split()[2:-1]  # leave out the prompt and the last, possibly cut, word
+    real = sum(word in training_words for word in words) / len(words)
+    print(f"--- {best}, temperature {temperature}: {real:.0%} of its {len(words)} words occur in the training text ---")
+    print(text[:250], "...\n")
 
 # %% [markdown]
-# Read the two samples side by side: at the lower temperature the model sticks to its most likely spellings and
-# frequent words; at temperature 1 it samples its real, still uncertain distribution, and more invented words
-# appear. Both are far from fluent English after this short training, as the bits per character predicted.
+# Read the two samples side by side, and the share of real words above each (counted over 1,000 generated
+# characters): at the lower temperature the model sticks to its most likely spellings and frequent words; at
+# temperature 1 it samples its real, still uncertain distribution, and more invented words appear. Both are far
+# from fluent English after this short training, as the bits per character predicted.
 #
 # ## 6. Bidirectional RNNs: cheating as a language model, useful as a tagger
 #
@@ -264,14 +275,17 @@ for bidirectional in (False, True):
     name = "bidirectional (LSTM)" if bidirectional else "left to right (LSTM)"
     profiles[name] = rnn.influence_of_one_input(fresh, window, t_changed)
 for name, change in profiles.items():
-    print(f"{name}: largest change of any output BEFORE step {t_changed}: {change[:t_changed].max().item():.2e}")
+    before = change[:t_changed]
+    print(f"{name}: outputs before step {t_changed} that changed: {int((before > 0).sum())} of {t_changed}, "
+          f"largest change {before.max().item():.1e}")
 fig, ax = plt.subplots(figsize=(7, 3.5))
 plots.plot_influence(ax, profiles, t_changed)
 plt.show()
 
 # %% [markdown]
 # The left-to-right model's outputs before step 20 do not move at all: they cannot depend on a character they
-# have not read. The bidirectional model's outputs move everywhere. For next-character prediction that is fatal:
+# have not read. The bidirectional model's outputs move at every step, most near the changed character (these
+# models are untrained; a trained one can learn to look further). For next-character prediction that is fatal:
 # the output at step $t$ is supposed to *predict* character $t+1$, and the backward direction has already *read*
 # it. Training it as a language model, it learns to copy. Same data, same budget for both, hidden size 64,
 # two epochs on the first 100,000 training characters:
