@@ -18,7 +18,7 @@ from sklearn.model_selection import StratifiedKFold, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 from tqdm.auto import tqdm
 
 from .data import tokenize
@@ -106,11 +106,8 @@ class Vocab:
         if empty:
             raise ValueError(f"sentence {empty[0]} ({texts[empty[0]]!r}) has no words after tokenizing; "
                              "every sentence needs at least one word")
-        lengths = torch.tensor([len(seq) for seq in ids])
-        tokens = torch.full((len(ids), int(lengths.max())), self.pad_index, dtype=torch.long)
-        for row, seq in enumerate(ids):
-            tokens[row, : len(seq)] = torch.tensor(seq)
-        return tokens, lengths
+        tokens = pad_sequence([torch.tensor(seq) for seq in ids], batch_first=True, padding_value=self.pad_index)
+        return tokens, torch.tensor([len(seq) for seq in ids])
 
     def encode_dataset(self, texts: Sequence[str], labels: Sequence[int]) -> Encoded:
         """Encode sentences with their 0/1 labels for train_classifier and evaluate."""
