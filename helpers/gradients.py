@@ -200,7 +200,7 @@ def hidden_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Ten
 
     The model needs .embed, .rnn (batch_first, one direction) and .head, like SequenceClassifier or CharRNN.
     Targets of shape [batch] put the loss after the last step; [batch, steps] put a loss at every step.
-    For the LSTM, h_t is the output state; the cell state c_t is a second path that h_t's gradient does not include.
+    For the LSTM, h_t is the output state; the gradient carried by the cell state, dL/dc_t, is not in this number.
     """
     _check_batch(inputs, targets)
     if getattr(model.rnn, "bidirectional", False):
