@@ -234,6 +234,7 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
         history["epoch"].append(epoch)
         history["train_loss"].append(sum(losses) / len(losses))
         history["seconds"].append(time.perf_counter() - started)
+        # Validation reads at most 16 streams: each stream starts with an empty memory, so fewer and longer is fairer.
         history["val_bpc"].append(evaluate_bpc(model, val_ids, seq_len, batch_size=min(batch_size, 16), device=device))
         bar.set_postfix(val_bpc=f"{history['val_bpc'][-1]:.3f}")
     bar.close()
