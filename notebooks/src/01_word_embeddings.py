@@ -350,13 +350,14 @@ groups = {"country": "france germany italy spain china japan india russia".split
           "family": "father mother son daughter brother sister wife".split(),
           "science": "physics chemistry biology mathematics".split()}
 map_words = [w for ws in groups.values() for w in ws]
+map_groups = [g for g, ws in groups.items() for _ in ws]
 emb.check_words(sgns, map_words)
 print(len(map_words), "words; t-SNE perplexity", round(tsne_perplexity(len(map_words)), 2))
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(12, 5))
 for ax, method in zip(axes, ["pca", "tsne"]):
-    plot_word_map(ax, map_words, sgns[map_words], method=method, seed=0)
+    plot_word_map(ax, map_words, sgns[map_words], method=method, groups=map_groups, seed=0)
 plt.tight_layout()
 plt.show()
 

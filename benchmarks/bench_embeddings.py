@@ -1,0 +1,119 @@
+"""Benchmark for notebook 01: our batched skip-gram against the lesson's pair-by-pair loop, and our SGNS against gensim.
+
+Usage:  python benchmarks/bench_embeddings.py            # full run (a few minutes on 2 cores)
+        python benchmarks/bench_embeddings.py --quick    # toy loops scaled to 200 epochs, fewer SGNS epochs
+
+Prints wall-clock and CPU seconds, quality, and the ratios. Every method runs on one CPU thread (our helpers do so
+on a CPU, gensim is given one worker). Not a test: timings depend on the machine and on what else runs on it, so
+run it on a quiet machine and compare ratios rather than absolute seconds (on a busy one, the CPU-seconds column
+is the fairer guide).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from helpers import embeddings as emb  # noqa: E402
+from helpers.data import load_corpus  # noqa: E402
+from helpers.device import seed_everything  # noqa: E402
+
+
+def timed(fn, *args, **kwargs):
+    """Run fn and return (its result, wall seconds, CPU seconds of this process)."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = fn(*args, **kwargs)
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def pair_by_pair(pairs: np.ndarray, vocab_size: int, dim: int, epochs: int, lr: float) -> float:
+    """The lesson's way: one optimiser step per (centre, context) pair; returns the last epoch's mean loss."""
+    seed_everything(0)
+    model = emb.SkipGram(vocab_size, dim)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        total = 0.0
+        for centre, context in pairs.tolist():
+            loss = nn.functional.cross_entropy(model(torch.tensor([centre])), torch.tensor([context]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+    return total / len(pairs)
+
+
+def bench_toy(epochs: int) -> None:
+    toy = load_corpus("toy")
+    vocab = emb.build_vocab(toy)
+    pairs = emb.skipgram_pairs([vocab.encode(s) for s in toy], window=2)
+    print(f"\n== Toy corpus: {len(vocab)} words, {len(pairs)} pairs, full softmax, dim 10, {epochs} epochs, lr 0.01 ==")
+    loop_loss, loop_wall, loop_cpu = timed(pair_by_pair, pairs, len(vocab), 10, epochs, 0.01)
+    print(f"{'method':28s} {'wall s':>8s} {'CPU s':>8s} {'steps':>7s} {'last loss':>9s} {'speed-up wall/CPU':>18s}")
+    print(f"{'pair by pair (lesson)':28s} {loop_wall:8.2f} {loop_cpu:8.2f} {epochs * len(pairs):7d} {loop_loss:9.3f}"
+          f" {1.0:8.1f}x {1.0:7.1f}x")
+    for batch_size in (16, len(pairs)):
+        (_, losses), wall, cpu = timed(emb.train_skipgram, pairs, vocab.words, dim=10, epochs=epochs,
+                                       batch_size=batch_size, lr=0.01, device="cpu")
+        steps = epochs * -(-len(pairs) // batch_size)
+        name = f"batched, batch {batch_size}" + (" (all)" if batch_size == len(pairs) else "")
+        print(f"{name:28s} {wall:8.2f} {cpu:8.2f} {steps:7d} {losses[-1]:9.3f} {loop_wall / wall:8.1f}x"
+              f" {loop_cpu / cpu:7.1f}x")
+
+
+def bench_wiki(sgns_epochs: list[int]) -> None:
+    corpus = load_corpus("wiki")
+    tokens = sum(len(s) for s in corpus)
+    print(f"\n== 'wiki' corpus: {tokens:,} tokens; dim 100, window 5, 5 negatives, min_count 5 ==")
+    print(f"{'model':38s} {'wall s':>7s} {'CPU s':>7s} {'words/s':>8s} {'pairs/s':>8s} {'pairs/CPU-s':>11s}"
+          f" {'WS353':>6s} {'SimLex':>6s} {'analogy':>7s}")
+    rows = {}
+
+    def report(name, kv, wall, cpu, epochs, pairs=None):
+        scores = emb.evaluate(kv)
+        rate = f"{pairs / wall / 1e3:7.0f}k {pairs / cpu / 1e3:10.0f}k" if pairs else f"{'-':>8s} {'-':>11s}"
+        print(f"{name:38s} {wall:7.1f} {cpu:7.1f} {tokens * epochs / wall / 1e3:7.0f}k {rate} "
+              f"{scores['WordSim353 ρ']:6.3f} {scores['SimLex-999 ρ']:6.3f} {scores['analogy accuracy']:7.3f}")
+        rows[name] = (wall, cpu, scores["WordSim353 ρ"])
+
+    for epochs in sgns_epochs:
+        history = []
+        kv, wall, cpu = timed(emb.train_sgns, corpus, epochs=epochs, progress=False, history=history)
+        report(f"our SGNS, {epochs} epoch(s)", kv, wall, cpu, epochs, sum(h["pairs"] for h in history))
+    kv, wall, gensim_cpu = timed(emb.train_word2vec, corpus, epochs=5)
+    report("gensim Word2Vec, 5 epochs", kv, wall, gensim_cpu, 5)
+    ours_name = f"our SGNS, {2 if 2 in sgns_epochs else sgns_epochs[-1]} epoch(s)"  # 2 = the notebook's setting
+    ours_wall, ours_cpu, ours_rho = rows[ours_name]
+    equal = max(1, round(5 * ours_cpu / gensim_cpu))  # CPU seconds: fairer than wall time on a busy machine
+    kv, wall, cpu = timed(emb.train_word2vec, corpus, epochs=equal)
+    report(f"gensim Word2Vec, {equal} epochs (same time)", kv, wall, cpu, equal)
+    kv, wall, cpu = timed(emb.train_word2vec, corpus, epochs=equal, sample=1e-4)
+    report(f"gensim, {equal} epochs, sample=1e-4", kv, wall, cpu, equal)
+    print(f"\nRatios against '{ours_name}':")
+    for name, (wall, cpu, rho) in rows.items():
+        if name != ours_name:
+            print(f"  {name:40s} wall time x{wall / ours_wall:5.2f}  CPU time x{cpu / ours_cpu:5.2f}   "
+                  f"WordSim353 ρ: ours {ours_rho:.3f} vs {rho:.3f} ({ours_rho - rho:+.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="toy loops over 200 epochs; SGNS with 1 epoch only")
+    parser.add_argument("--sgns-epochs", type=int, nargs="+", default=None, help="SGNS epochs to try (default 1 2 3)")
+    parser.add_argument("--toy-epochs", type=int, default=None, help="epochs for the toy comparison (default 1000)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)  # our helpers train on one CPU thread and gensim on one worker: like with like
+    print(f"torch {torch.__version__}; every method runs on one CPU thread")
+    bench_toy(args.toy_epochs or (200 if args.quick else 1000))
+    bench_wiki(args.sgns_epochs or ([1] if args.quick else [1, 2, 3]))
+
+
+if __name__ == "__main__":
+    main()
