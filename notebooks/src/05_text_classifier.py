@@ -19,8 +19,8 @@
 # - a classic bug in comparison loops (every model trained with the *first* model's optimizer) and how to see it;
 # - how to compare models fairly on small data: the same stratified folds for everyone, early stopping on a
 #   validation slice, mean ± standard deviation over folds;
-# - why, with 200 labelled sentences, **pretrained representations** (word vectors, a frozen BERT-style encoder)
-#   beat recurrent networks trained from scratch, which stay close to chance.
+# - why, with 200 labelled sentences, the frozen features of a **pretrained encoder** (a small BERT) beat recurrent
+#   networks trained from scratch, which stay close to chance, and why Word2Vec vectors from a small corpus do not.
 #
 # **Run time:** under two minutes on a 2-core CPU, offline (the models are tiny; the slowest steps are training
 # Word2Vec on a Wikipedia excerpt and encoding 200 sentences with a small BERT). The optional IMDB section at the
@@ -553,15 +553,16 @@ else:
 #
 # - A text classifier needs a vocabulary with `<pad>` and `<unk>`, padded batches, and **packed sequences** so
 #   that the final state is the state after each sentence's last real word — not after its padding.
-# - **Training accuracy proves nothing** on twelve sentences: the model memorises them and is at chance on
-#   held-out ones.
+# - **Training accuracy proves nothing** on twelve sentences: the model memorises them and is no better than a
+#   coin on held-out ones.
 # - When comparing models, each must have **its own optimizer**; otherwise the compared models never change and
 #   their flat loss curves look like "this architecture does not learn".
 # - A fair comparison uses the **same stratified folds** for every model, a validation slice for early stopping,
 #   and reports **mean ± std**. On 200 sentences, RNN, LSTM, GRU and BiLSTM from scratch are near chance, and so is
 #   a bag of words.
-# - **Pretrained representations win on small data**: frozen BERT features with a logistic regression are the
-#   only model clearly above chance here, because the knowledge comes from pretraining, not from 160 labels.
+# - **A pretrained encoder wins on small data**: frozen BERT features with a logistic regression are the only
+#   model clearly above chance here, because the knowledge comes from pretraining, not from 160 labels; Word2Vec
+#   vectors from a small, unrelated corpus are not enough.
 
 # %%
 # NBVAL_IGNORE_OUTPUT
