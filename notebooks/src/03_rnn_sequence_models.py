@@ -284,8 +284,8 @@ plt.show()
 
 # %% [markdown]
 # The left-to-right model's outputs before step 20 do not move at all: they cannot depend on a character they
-# have not read. The bidirectional model's outputs move at every step, most near the changed character (these
-# models are untrained; a trained one can learn to look further). For next-character prediction that is fatal:
+# have not read. The bidirectional model's outputs move at every step, most near the changed character (in these
+# untrained models the effect fades with distance). For next-character prediction that is fatal:
 # the output at step $t$ is supposed to *predict* character $t+1$, and the backward direction has already *read*
 # it. Training it as a language model, it learns to copy. Same data, same budget for both, hidden size 64,
 # two epochs on the first 100,000 training characters:
