@@ -219,11 +219,12 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
 class SGNS(nn.Module):
     """Skip-gram with negative sampling: separate centre and context vectors, scored by their dot product."""
 
-    def __init__(self, vocab_size: int, dim: int, generator: torch.Generator | None = None) -> None:
+    def __init__(self, vocab_size: int, dim: int, generator: torch.Generator | None = None,
+                 sparse: bool = True) -> None:
         super().__init__()
         _check_positive(vocab_size=vocab_size, dim=dim)
-        self.centre = nn.Embedding(vocab_size, dim, sparse=True)
-        self.context = nn.Embedding(vocab_size, dim, sparse=True)
+        self.centre = nn.Embedding(vocab_size, dim, sparse=sparse)
+        self.context = nn.Embedding(vocab_size, dim, sparse=sparse)
         with torch.no_grad():  # word2vec's start: small random centre vectors, zero context vectors
             self.centre.weight.uniform_(-0.5 / dim, 0.5 / dim, generator=generator)
             self.context.weight.zero_()
@@ -257,10 +258,12 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
     keep = keep_probabilities(vocab.counts, sample)
     rng = np.random.default_rng(seed)
     generator = torch.Generator().manual_seed(seed)
-    model = SGNS(len(vocab), dim, generator).to(device)
-    noise = torch.as_tensor(noise_distribution(vocab.counts), dtype=torch.float32, device=device)
-    noise_generator = torch.Generator(device=device).manual_seed(seed)
-    optimizer = torch.optim.SparseAdam(model.parameters(), lr=lr)
+    sparse = device.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
+    model = SGNS(len(vocab), dim, generator, sparse=sparse).to(device)
+    noise_device = device if device.type == "cuda" else torch.device("cpu")
+    noise = torch.as_tensor(noise_distribution(vocab.counts), dtype=torch.float32, device=noise_device)
+    noise_generator = torch.Generator(device=noise_device).manual_seed(seed)
+    optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
     planned, done = None, 0
     bar = tqdm(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
     with _one_thread_on_cpu(device):
@@ -277,7 +280,7 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                 for group in optimizer.param_groups:
                     group["lr"] = lr * max(1e-4, 1.0 - done / planned)
                 negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=noise_generator)
-                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative))
+                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(device))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

@@ -129,6 +129,13 @@ def test_sgns_loss_at_start_is_log2_per_word():
     model = emb.SGNS(10, 4, torch.Generator().manual_seed(0))
     loss = model(torch.tensor([0, 1]), torch.tensor([2, 3]), torch.tensor([[4, 5, 6], [7, 8, 9]]))
     assert loss.item() == pytest.approx(4 * np.log(2))  # zero context vectors: every σ is 1/2
+    loss.backward()
+    assert model.centre.weight.grad.is_sparse
+    dense = emb.SGNS(10, 4, torch.Generator().manual_seed(0), sparse=False)  # what Apple's MPS gets
+    torch.testing.assert_close(dense.centre.weight, model.centre.weight)
+    dense(torch.tensor([0, 1]), torch.tensor([2, 3]), torch.tensor([[4, 5, 6], [7, 8, 9]])).backward()
+    assert not dense.centre.weight.grad.is_sparse
+    torch.testing.assert_close(dense.context.weight.grad, model.context.weight.grad.to_dense())
 
 
 THREADS = torch.get_num_threads()
