@@ -31,10 +31,9 @@ def train_word2vec(corpus: list[list[str]], dim: int = 100, window: int = 5, neg
                    epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0,
                    sample: float = 1e-3) -> KeyedVectors:
     """Train gensim's Word2Vec repeatably (one worker, fixed seed and hash) and return its KeyedVectors."""
-    if not corpus or not any(corpus):
-        raise ValueError("corpus is empty: give a list of token lists")
-    if dim <= 0 or window <= 0 or epochs <= 0:
-        raise ValueError(f"dim, window and epochs must be positive, got dim={dim}, window={window}, epochs={epochs}")
+    _check_corpus(corpus)
+    _check_positive(dim=dim, window=window, epochs=epochs)
+    build_vocab(corpus, min_count)  # a clear error if no word occurs min_count times
     model = Word2Vec(sentences=corpus, vector_size=dim, window=window, negative=negative, epochs=epochs,
                      min_count=min_count, sg=sg, seed=seed, sample=sample, workers=1, hashfxn=stable_hash)
     return model.wv

@@ -23,6 +23,10 @@ def test_word2vec_rejects_bad_input():
         train_word2vec([])
     with pytest.raises(ValueError, match="positive"):
         train_word2vec(TOY, dim=0)
+    with pytest.raises(ValueError, match="lower min_count"):
+        train_word2vec(TOY, min_count=1000)
+    with pytest.raises(TypeError, match="split them first"):
+        train_word2vec(["i love deep learning"])
 
 
 def test_to_keyed_vectors_round_trip():
