@@ -43,7 +43,7 @@ def main() -> None:
     args = parser.parse_args()
     texts, labels = load_sentiment("pang-lee")
     folds = classify.stratified_folds(labels, n_splits=5, seed=0)
-    one_thread = classify._small_model_threads
+    one_thread = classify.one_cpu_thread
     print(f"{'variant':8} {'1 thread':>9} {'default':>9} {'ratio':>6}   (5-fold CV, best of {args.repeats}, seconds)")
     for name, (kind, bidirectional) in VARIANTS.items():
         def run():
@@ -53,11 +53,11 @@ def main() -> None:
                 texts, labels, folds, epochs=30, lr=3e-3, batch_size=16, patience=5, device=args.device,
                 progress=False)
 
-        classify._small_model_threads = one_thread
+        classify.one_cpu_thread = one_thread
         single = best_of(run, args.repeats)
-        classify._small_model_threads = lambda device: contextlib.nullcontext()
+        classify.one_cpu_thread = lambda device: contextlib.nullcontext()
         default = best_of(run, args.repeats)
-        classify._small_model_threads = one_thread
+        classify.one_cpu_thread = one_thread
         print(f"{name:8} {single:9.2f} {default:9.2f} {default / single:5.1f}x")
 
 

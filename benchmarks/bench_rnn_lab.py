@@ -47,16 +47,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seq-len", type=int, default=30)
     args = parser.parse_args()
-    one_thread = gradients.small_model_threads
+    one_thread = gradients.one_cpu_thread
     gradients.lab_experiment("rnn", 5, steps=2, device=args.device)  # warm-up
     print(f"{'type':6} {'1 thread':>9} {'default':>9} {'ratio':>6} {'figure':>7}   (best of {args.repeats}, seconds)")
     for kind in gradients.KINDS:
         run = lambda: gradients.lab_experiment(kind, args.seq_len, device=args.device)  # noqa: E731
-        gradients.small_model_threads = one_thread
+        gradients.one_cpu_thread = one_thread
         result, single = best_of(run, args.repeats)
-        gradients.small_model_threads = lambda device: contextlib.nullcontext()
+        gradients.one_cpu_thread = lambda device: contextlib.nullcontext()
         _, default = best_of(run, args.repeats)
-        gradients.small_model_threads = one_thread
+        gradients.one_cpu_thread = one_thread
 
         def draw():
             fig = Figure(figsize=(12, 3.2))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import math
 from collections import Counter
@@ -22,7 +21,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_sequence
 from tqdm.auto import tqdm
 
 from .data import tokenize
-from .device import pick_device
+from .device import one_cpu_thread, pick_device
 
 PAD, UNK = "<pad>", "<unk>"
 RNN_KINDS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
@@ -192,16 +191,6 @@ def init_embeddings(model: TextClassifier, vocab: Vocab, vectors, freeze: bool =
 
 # --- training and evaluation ---
 
-@contextlib.contextmanager
-def _small_model_threads(device: torch.device):
-    """Run these tiny models on one CPU thread (more threads only add hand-off overhead); restore afterwards."""
-    before = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @dataclass
@@ -231,7 +220,7 @@ def _logits(model: nn.Module, data: Encoded, batch_size: int, device) -> torch.T
     device = pick_device(device)
     model.to(device).eval()
     batches = torch.arange(len(data)).split(batch_size)
-    with _small_model_threads(device):
+    with one_cpu_thread(device):
         return torch.cat([model(*data.batch(index, device)[:2]).cpu() for index in batches])
 
 
@@ -275,7 +264,7 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
     history, best_loss, best_state, waited = History(), math.inf, None, 0
     bar = tqdm(range(1, epochs + 1), desc=f"training {getattr(model, 'kind', 'model')}", disable=not progress,
                leave=False)
-    with _small_model_threads(device):
+    with one_cpu_thread(device):
         for epoch in bar:
             history.train_loss.append(_train_epoch(model, train, optimizer, batch_size, generator, device))
             if val is None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import functools
 import time
@@ -19,7 +18,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from helpers.data import analogies_path, load_analogies, word_pairs_path
-from helpers.device import pick_device
+from helpers.device import one_cpu_thread, pick_device
 
 
 def stable_hash(text: str) -> int:
@@ -51,16 +50,6 @@ def to_keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
 
 # --- vocabulary and one-hot vs dense ---
 
-@contextlib.contextmanager
-def _one_thread_on_cpu(device: torch.device):
-    """Train on one CPU thread: these small steps gain nothing from more, and extra threads stall on a busy machine."""
-    before = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 def _check_corpus(corpus: list[list[str]]) -> None:
@@ -182,7 +171,7 @@ def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: i
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     pairs = pairs.to(device)
     losses = []
-    with _one_thread_on_cpu(device):
+    with one_cpu_thread(device):
         for _ in range(epochs):
             order = torch.randperm(len(pairs), generator=generator).to(device)
             total = 0.0
@@ -265,7 +254,7 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
     optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
     planned, done = None, 0
     bar = tqdm(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-    with _one_thread_on_cpu(device):
+    with one_cpu_thread(device):
         for epoch in range(epochs):
             started = time.perf_counter()
             kept = [s[rng.random(len(s)) < keep[s]] for s in sentences]

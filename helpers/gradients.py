@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
 
 import numpy as np
@@ -12,23 +11,13 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
-from helpers.device import pick_device
+from helpers.device import one_cpu_thread, pick_device
 
 KINDS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "linear")
 _LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
-@contextlib.contextmanager
-def small_model_threads(device: torch.device):
-    """Run tiny CPU models on one thread (several threads only add overhead at this size); restore afterwards."""
-    before = torch.get_num_threads()
-    if device.type == "cpu":
-        torch.set_num_threads(1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 # --- checking arguments ---
@@ -211,7 +200,7 @@ def hidden_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Ten
     was_training = model.training
     model.eval()
     try:
-        with small_model_threads(dev):
+        with one_cpu_thread(dev):
             x = model.embed(inputs)
             state, hidden, logits = None, [], []
             for t in range(inputs.shape[1]):
@@ -277,7 +266,7 @@ def train_first_token(model: SequenceClassifier, seq_len: int, steps: int = 200,
     if optimizer not in ("adam", "sgd"):
         raise ValueError(f"unknown optimizer {optimizer!r}: choose 'adam' or 'sgd'")
     opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
-    with small_model_threads(dev):
+    with one_cpu_thread(dev):
         return _train_first_token(model, seq_len, steps, batch_size, opt, clip, seed, dev, progress, eval_size)
 
 
@@ -428,7 +417,7 @@ def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tens
     captured = []
     hook = model.embed.register_forward_hook(lambda module, args, output: captured.append(output))
     try:
-        with small_model_threads(dev):
+        with one_cpu_thread(dev):
             logits, _ = model(inputs.to(dev))
             (grad,) = torch.autograd.grad(_loss(logits, targets.to(dev).long()), captured[0])
     finally:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.device import available_devices, pick_device, seed_everything
+from helpers.device import available_devices, one_cpu_thread, pick_device, seed_everything
 
 
 def test_auto_picks_the_best_available_device():
@@ -45,3 +45,18 @@ def test_seed_everything_repeats_all_three_generators():
 def test_negative_seed_is_rejected():
     with pytest.raises(ValueError, match="non-negative"):
         seed_everything(-1)
+
+
+def test_one_cpu_thread_restores_the_thread_count_even_after_an_error():
+    before = torch.get_num_threads()
+    with pytest.raises(RuntimeError):
+        with one_cpu_thread(torch.device("cpu")):
+            assert torch.get_num_threads() == 1
+            raise RuntimeError("boom")
+    assert torch.get_num_threads() == before
+
+
+def test_one_cpu_thread_leaves_other_devices_alone():
+    before = torch.get_num_threads()
+    with one_cpu_thread(torch.device("meta")):
+        assert torch.get_num_threads() == before

@@ -11,7 +11,7 @@ from torch.nn import functional as F
 from helpers.gradients import (
     ElmanRNN, SequenceClassifier, check_clip, clipping_experiment, clipping_table, first_token_batch,
     hidden_grad_norms, init_memory_gate, long_range_experiment, make_model, norms_at_init, per_step_factor,
-    radius_experiment, set_spectral_radius, small_model_threads, spectral_radius, train_first_token,
+    radius_experiment, set_spectral_radius, spectral_radius, train_first_token,
 )
 
 
@@ -183,12 +183,6 @@ def test_per_step_factor_of_a_geometric_sequence():
     with pytest.raises(ValueError):
         per_step_factor(np.array([1.0]))
 
-
-def test_small_model_threads_restores_the_thread_count():
-    before = torch.get_num_threads()
-    with small_model_threads(torch.device("cpu")):
-        assert torch.get_num_threads() == 1
-    assert torch.get_num_threads() == before
 
 
 @pytest.mark.parametrize("call, error, message", [
