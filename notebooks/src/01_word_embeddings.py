@@ -12,7 +12,8 @@
 # - how to measure word vectors (WordSim353, SimLex-999, analogies), use them (cosine similarity, nearest
 #   neighbours, *king − man + woman*), draw them on a 2-D map, and load pretrained vectors when online.
 #
-# **Run time:** one to two minutes on a 2-core CPU (training word2vec takes most of it); no GPU needed.
+# **Run time:** about 50 s on a 2-core CPU, offline (training word2vec takes most of it).
+# **On a GPU:** not measured yet (no GPU was available when these outputs were made); every helper uses the GPU when there is one (`device="auto"`), and most scripts in `benchmarks/` take `--device cuda` to time it.
 # Everything runs offline.
 
 # %%

@@ -23,8 +23,9 @@
 #   or classifier that is given the whole input;
 # - the RNN lab: a control panel for RNN type, sequence length, gradient clipping and device.
 #
-# **Run time:** about two minutes on a 2-core CPU, offline. Every model here is trained for only a few epochs,
+# **Run time:** about 55 s on a 2-core CPU, offline. Every model here is trained for only a few epochs,
 # so the texts it writes are far from fluent; the point is the comparison, made under equal conditions.
+# **On a GPU:** not measured yet (no GPU was available when these outputs were made); every helper uses the GPU when there is one (`device="auto"`), and most scripts in `benchmarks/` take `--device cuda` to time it.
 
 # %%
 import math

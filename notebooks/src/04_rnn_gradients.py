@@ -18,7 +18,8 @@
 #   LSTM and GRU;
 # - why attention (the Transformer) does not have this problem.
 #
-# **Run time:** about a minute on a 2-core CPU (the long-range experiment is most of it); a GPU is not needed.
+# **Run time:** about 45 s on a 2-core CPU, offline (the long-range experiment is most of it).
+# **On a GPU:** not measured yet (no GPU was available when these outputs were made); every helper uses the GPU when there is one (`device="auto"`), and most scripts in `benchmarks/` take `--device cuda` to time it.
 # Everything runs offline on generated data.
 
 # %%
