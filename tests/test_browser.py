@@ -126,7 +126,9 @@ def test_rnn_lab_panel_reacts_in_jupyterlab(lab, notebook):
         browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/tree/{notebook}?token={token}")
+            # A workspace of its own, reset, so that JupyterLab does not reopen the previous test's notebook.
+            page.goto(f"{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}")
+            page.wait_for_selector(f".jp-mod-current .lm-TabBar-tabLabel:text-is('{notebook}')", timeout=120_000)
             page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
