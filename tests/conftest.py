@@ -1,3 +1,5 @@
-import os
+import matplotlib
 
-os.environ.setdefault("MPLBACKEND", "Agg")
+# Headless plotting for the unit tests. Not through the MPLBACKEND variable: that would leak into the
+# kernels nbval starts from this same pytest run and change how the notebooks display their figures.
+matplotlib.use("Agg")
