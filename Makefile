@@ -9,7 +9,7 @@ setup:
 	$(PY) -m pip install "$(TORCH)" -r requirements.txt
 
 lab: setup
-	$(PY) -m jupyter lab notebooks/
+	$(PY) -m jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
 
 setup-test:
 	$(PY) -m pip install "$(TORCH)" -r requirements-test.txt
