@@ -22,9 +22,9 @@ from tqdm.auto import tqdm
 
 from .data import tokenize
 from .device import one_cpu_thread, pick_device
+from .rnn import RNN_LAYERS, check_kind
 
 PAD, UNK = "<pad>", "<unk>"
-RNN_KINDS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 LABEL_NAMES = ("negative", "positive")
 
 
@@ -124,8 +124,7 @@ class TextClassifier(nn.Module):
     def __init__(self, vocab_size: int, embed_dim: int = 50, hidden_dim: int = 32, kind: str = "lstm",
                  bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, padding_idx: int = 0):
         super().__init__()
-        if kind not in RNN_KINDS:
-            raise ValueError(f"unknown RNN kind {kind!r}: choose one of {list(RNN_KINDS)}")
+        kind = check_kind(kind)
         for name, value in [("vocab_size", vocab_size), ("embed_dim", embed_dim), ("hidden_dim", hidden_dim),
                             ("num_layers", num_layers)]:
             if not isinstance(value, int) or value <= 0:
@@ -134,7 +133,7 @@ class TextClassifier(nn.Module):
             raise ValueError(f"dropout must be in [0, 1), got {dropout!r}")
         self.kind, self.bidirectional = kind, bidirectional
         self.embedding = nn.Embedding(vocab_size, embed_dim, padding_idx=padding_idx)
-        self.rnn = RNN_KINDS[kind](embed_dim, hidden_dim, num_layers=num_layers, batch_first=True,
+        self.rnn = RNN_LAYERS[kind](embed_dim, hidden_dim, num_layers=num_layers, batch_first=True,
                                    bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_dim * (2 if bidirectional else 1), 1)

@@ -12,32 +12,14 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from helpers.device import one_cpu_thread, pick_device
+from helpers.rnn import KINDS, RNN_LAYERS, check_kind, positive_int
 
-KINDS = ("rnn", "lstm", "gru")
 NONLINEARITIES = ("tanh", "relu", "linear")
-_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 
 
 # --- checking arguments ---
-
-def _positive_int(name: str, value: object) -> int:
-    """Return `value` if it is an integer >= 1, else raise an error that says what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, not {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
-
-
-def check_kind(kind: str) -> str:
-    """Return the RNN kind in lower case, or raise ValueError listing the valid kinds."""
-    key = kind.strip().lower() if isinstance(kind, str) else kind
-    if key not in KINDS:
-        raise ValueError(f"unknown RNN kind {kind!r}: choose one of {list(KINDS)}")
-    return key
-
 
 def check_clip(clip: float | str | None) -> float | None:
     """Return the clipping threshold as a float, or None for no clipping ('off' or None)."""
@@ -62,7 +44,7 @@ class ElmanRNN(nn.Module):
         super().__init__()
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"unknown nonlinearity {nonlinearity!r}: choose one of {list(NONLINEARITIES)}")
-        self.hidden_size = _positive_int("hidden_size", hidden_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
         self.nonlinearity, self.residual = nonlinearity, bool(residual)
         bound = 1 / math.sqrt(self.hidden_size)
         self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-bound, bound))
@@ -102,21 +84,21 @@ class SequenceClassifier(nn.Module):
                  remember_bias: float = 3.0):
         super().__init__()
         kind = check_kind(kind)
-        hidden_size = _positive_int("hidden_size", hidden_size)
+        hidden_size = positive_int("hidden_size", hidden_size)
         if nonlinearity not in NONLINEARITIES:
             raise ValueError(f"unknown nonlinearity {nonlinearity!r}: choose one of {list(NONLINEARITIES)}")
         if kind != "rnn" and (nonlinearity != "tanh" or residual):
             raise ValueError("nonlinearity and residual apply to kind='rnn' only (LSTM and GRU have fixed gates)")
         self.kind = kind
-        self.embed = nn.Embedding(_positive_int("vocab_size", vocab_size), _positive_int("embed_size", embed_size))
+        self.embed = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("embed_size", embed_size))
         if kind == "rnn" and (nonlinearity == "linear" or residual):
             self.rnn = ElmanRNN(embed_size, hidden_size, nonlinearity, residual)
         elif kind == "rnn":
             self.rnn = nn.RNN(embed_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
         else:
-            self.rnn = _LAYERS[kind](embed_size, hidden_size, batch_first=True)
+            self.rnn = RNN_LAYERS[kind](embed_size, hidden_size, batch_first=True)
             init_memory_gate(self.rnn, remember_bias)
-        self.head = nn.Linear(hidden_size, _positive_int("n_classes", n_classes))
+        self.head = nn.Linear(hidden_size, positive_int("n_classes", n_classes))
 
     def forward(self, x: torch.Tensor, state=None):
         """Scores [batch, steps, classes] and the final recurrent state."""
@@ -221,8 +203,8 @@ def hidden_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Ten
 def first_token_batch(batch_size: int, seq_len: int, n_classes: int = 4, n_distractors: int = 4,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences whose first token (0..n_classes-1) is the label, followed by seq_len-1 distractor tokens."""
-    batch_size, seq_len = _positive_int("batch_size", batch_size), _positive_int("seq_len", seq_len)
-    n_classes, n_distractors = _positive_int("n_classes", n_classes), _positive_int("n_distractors", n_distractors)
+    batch_size, seq_len = positive_int("batch_size", batch_size), positive_int("seq_len", seq_len)
+    n_classes, n_distractors = positive_int("n_classes", n_classes), positive_int("n_distractors", n_distractors)
     labels = torch.randint(0, n_classes, (batch_size,), generator=generator)
     noise = torch.randint(n_classes, n_classes + n_distractors, (batch_size, seq_len - 1), generator=generator)
     return torch.cat([labels[:, None], noise], dim=1), labels
@@ -259,7 +241,7 @@ def train_first_token(model: SequenceClassifier, seq_len: int, steps: int = 200,
                       lr: float = 0.01, clip: float | str | None = None, optimizer: str = "adam", seed: int = 0,
                       device: str | torch.device = "auto", progress: bool = False, eval_size: int = 512) -> dict:
     """Train on fresh first-token batches; record per step the loss and the gradient norm before/after clipping."""
-    seq_len, steps = _positive_int("seq_len", seq_len), _positive_int("steps", steps)
+    seq_len, steps = positive_int("seq_len", seq_len), positive_int("steps", steps)
     clip = check_clip(clip)
     dev = pick_device(device)
     model.to(dev).train()
@@ -297,7 +279,7 @@ def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | Non
                    device: str | torch.device = "auto", steps: int = 60, hidden_size: int = 32, batch_size: int = 64,
                    lr: float = 0.01, seed: int = 0, progress: bool = False) -> dict:
     """Short run behind the lab panel: per-step gradient norms before/after training, loss and norm per step."""
-    kind, seq_len, clip = check_kind(kind), _positive_int("seq_len", seq_len), check_clip(clip)
+    kind, seq_len, clip = check_kind(kind), positive_int("seq_len", seq_len), check_clip(clip)
     dev = pick_device(device)
     model = make_model(kind, hidden_size, seed=seed)
     x, y = first_token_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed + 1))
@@ -327,7 +309,7 @@ def per_step_factor(norms: np.ndarray) -> float:
 def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int = 64, seed: int = 0,
                   device: str | torch.device = "auto") -> dict[str, np.ndarray]:
     """Per-time-step gradient norms of untrained models (make_model keyword sets) on one first-token batch."""
-    seq_len = _positive_int("seq_len", seq_len)
+    seq_len = positive_int("seq_len", seq_len)
     x, y = first_token_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed + 1))
     return {label: hidden_grad_norms(make_model(**{"seed": seed, **kwargs}), x, y, device)
             for label, kwargs in variants.items()}
@@ -373,7 +355,7 @@ def long_range_experiment(lengths: tuple[int, ...] = (10, 20, 40, 60), kinds: tu
                           device: str | torch.device = "auto", progress: bool = False) -> pd.DataFrame:
     """Accuracy on the first-token task for each RNN kind, sequence length and seed (one row per run)."""
     kinds = tuple(check_kind(k) for k in kinds)
-    runs = [(k, _positive_int("seq_len", T), s) for s in seeds for k in kinds for T in lengths]
+    runs = [(k, positive_int("seq_len", T), s) for s in seeds for k in kinds for T in lengths]
     rows = []
     for kind, seq_len, seed in tqdm(runs, desc="runs", disable=not progress):
         model = make_model(kind, hidden_size, seed=seed)
@@ -392,10 +374,10 @@ class AttentionClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
         super().__init__()
-        self.embed = nn.Embedding(_positive_int("vocab_size", vocab_size), _positive_int("d_model", d_model))
-        self.pos = nn.Embedding(_positive_int("max_len", max_len), d_model)
+        self.embed = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("d_model", d_model))
+        self.pos = nn.Embedding(positive_int("max_len", max_len), d_model)
         self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
-        self.head = nn.Linear(d_model, _positive_int("n_classes", n_classes))
+        self.head = nn.Linear(d_model, positive_int("n_classes", n_classes))
 
     def forward(self, x: torch.Tensor, state=None):
         """Scores for the label, read out at the last position only, and no recurrent state (None)."""

@@ -8,6 +8,7 @@ import time
 from collections import Counter
 from typing import Iterator, Union
 
+import numpy as np
 import torch
 from torch import nn
 from tqdm.auto import tqdm
@@ -18,19 +19,19 @@ KINDS = ("rnn", "lstm", "gru")
 # Redraw progress bars at most once a second: in a notebook every redraw is a widget message, and thousands of them
 # during one long cell can overflow the kernel's message queue (nbval then times out waiting for the cell's end).
 PROGRESS_INTERVAL = 1.0
-_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+RNN_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 # The recurrent state: one tensor h for RNN and GRU, a pair (h, c) for the LSTM; None means "start from zeros".
 State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
 
 
-def _positive_int(name: str, value: object) -> int:
-    """Return `value` if it is an integer >= 1, else raise a message that says what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, int):
+def positive_int(name: str, value: object) -> int:
+    """Return `value` as an int if it is an integer >= 1, else raise an error that says what is allowed."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise TypeError(f"{name} must be an integer >= 1, not {type(value).__name__} {value!r}")
     if value < 1:
         raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return value
+    return int(value)
 
 
 def check_kind(kind: str) -> str:
@@ -47,14 +48,14 @@ class CharRNN(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int, kind: str = "lstm", num_layers: int = 1,
                  embed_size: int | None = None, bidirectional: bool = False):
         super().__init__()
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.hidden_size = _positive_int("hidden_size", hidden_size)
-        self.num_layers = _positive_int("num_layers", num_layers)
-        self.embed_size = _positive_int("embed_size", embed_size if embed_size is not None else hidden_size)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
+        self.num_layers = positive_int("num_layers", num_layers)
+        self.embed_size = positive_int("embed_size", embed_size if embed_size is not None else hidden_size)
         self.kind = check_kind(kind)
         self.bidirectional = bool(bidirectional)
         self.embed = nn.Embedding(self.vocab_size, self.embed_size)
-        self.rnn = _LAYERS[self.kind](self.embed_size, self.hidden_size, num_layers=self.num_layers,
+        self.rnn = RNN_LAYERS[self.kind](self.embed_size, self.hidden_size, num_layers=self.num_layers,
                                       batch_first=True, bidirectional=self.bidirectional)
         self.head = nn.Linear(self.hidden_size * (2 if self.bidirectional else 1), self.vocab_size)
 
@@ -97,7 +98,7 @@ def char_text(corpus_name: str = "lee", max_chars: int | None = None, lower: boo
         raise ValueError(f"unknown corpus {corpus_name!r} for character text: choose 'lee', 'wiki' or 'toy'")
     text = re.sub(r"\s+", " ", text.lower() if lower else text).strip()
     if max_chars is not None:
-        text = text[:_positive_int("max_chars", max_chars)]
+        text = text[:positive_int("max_chars", max_chars)]
     return text
 
 
@@ -166,7 +167,7 @@ def load_char_data(corpus_name: str = "lee", max_chars: int | None = None,
 
 def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Cut one long id sequence into `batch_size` contiguous streams: shape [batch_size, steps]."""
-    _positive_int("batch_size", batch_size)
+    positive_int("batch_size", batch_size)
     steps = len(ids) // batch_size
     if steps < 2:
         raise ValueError(f"{len(ids)} ids are too few for {batch_size} streams of at least 2 steps; "
@@ -176,7 +177,7 @@ def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
 
 def windows(streams: torch.Tensor, seq_len: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Consecutive (input, target) windows of the streams; the target is the input shifted by one step."""
-    _positive_int("seq_len", seq_len)
+    positive_int("seq_len", seq_len)
     last = streams.shape[1] - 1
     for start in range(0, last, seq_len):
         end = min(start + seq_len, last)
@@ -203,8 +204,8 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
                   batch_size: int = 32, epochs: int = 1, lr: float = 3e-3, clip: float | None = 1.0,
                   device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[float]]:
     """Train with truncated BPTT; return per-epoch training loss (nats), validation bits/char and seconds."""
-    _positive_int("seq_len", seq_len)
-    _positive_int("epochs", epochs)
+    positive_int("seq_len", seq_len)
+    positive_int("epochs", epochs)
     if not lr > 0:
         raise ValueError(f"lr must be > 0, got {lr}")
     if clip is not None and not clip > 0:
@@ -243,7 +244,7 @@ def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor
 
 def unigram_bpc(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int) -> float:
     """Bits per character of a context-free model that predicts every character by its training frequency."""
-    counts = torch.bincount(train_ids, minlength=_positive_int("vocab_size", vocab_size)).double() + 1  # add-one
+    counts = torch.bincount(train_ids, minlength=positive_int("vocab_size", vocab_size)).double() + 1  # add-one
     log_probs = torch.log2(counts / counts.sum())
     return -log_probs[val_ids].mean().item()
 
@@ -318,14 +319,14 @@ class CharTagger(nn.Module):
     def __init__(self, vocab_size: int, hidden_size: int, num_labels: int = 2, kind: str = "lstm",
                  bidirectional: bool = False):
         super().__init__()
-        self.vocab_size = _positive_int("vocab_size", vocab_size)
-        self.hidden_size = _positive_int("hidden_size", hidden_size)
+        self.vocab_size = positive_int("vocab_size", vocab_size)
+        self.hidden_size = positive_int("hidden_size", hidden_size)
         self.kind, self.bidirectional = check_kind(kind), bool(bidirectional)
         self.embed = nn.Embedding(self.vocab_size, self.hidden_size)
-        self.rnn = _LAYERS[self.kind](self.hidden_size, self.hidden_size, batch_first=True,
+        self.rnn = RNN_LAYERS[self.kind](self.hidden_size, self.hidden_size, batch_first=True,
                                       bidirectional=self.bidirectional)
         directions = 2 if self.bidirectional else 1
-        self.head = nn.Linear(self.hidden_size * directions, _positive_int("num_labels", num_labels))
+        self.head = nn.Linear(self.hidden_size * directions, positive_int("num_labels", num_labels))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, State]:
         """Label scores [batch, steps, num_labels], and the final state."""
@@ -344,7 +345,7 @@ def train_tagger(model: CharTagger, ids: torch.Tensor, labels: torch.Tensor, ste
                  progress: bool = True) -> list[float]:
     """Train a tagger on random windows of a labelled character stream; return the loss of every step."""
     for name, value in (("steps", steps), ("seq_len", seq_len), ("batch_size", batch_size)):
-        _positive_int(name, value)
+        positive_int(name, value)
     if len(ids) != len(labels) or len(ids) < seq_len:
         raise ValueError(f"need one label per id and at least seq_len={seq_len} of them; got {len(ids)} ids, "
                          f"{len(labels)} labels")
