@@ -9,6 +9,10 @@ from collections.abc import Iterator
 
 import numpy as np
 import torch
+from tqdm import tqdm as text_tqdm
+from tqdm.auto import tqdm as auto_tqdm
+
+from helpers import checks
 
 DEVICE_NAMES = ("auto", "cpu", "cuda", "mps")
 
@@ -48,10 +52,12 @@ def pick_device(name: str | torch.device = "auto") -> torch.device:
 
 
 def seed_everything(seed: int = 0) -> None:
-    """Seed Python, NumPy and torch (CPU and GPU) so that a run can be repeated."""
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    os.environ["PYTHONHASHSEED"] = str(seed)
+    """Seed Python's random, NumPy and torch (CPU and GPU) so that a run can be repeated.
+
+    Python's own hash() of strings is salted per process (PYTHONHASHSEED); it cannot be changed from inside a
+    running interpreter, so nothing in the course depends on it (gensim gets a stable hash function instead).
+    """
+    checks.non_negative_int("seed", seed)
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -73,3 +79,31 @@ def one_cpu_thread(device: torch.device) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(before)
+
+
+@contextlib.contextmanager
+def run_on(device: str | torch.device = "auto", seed: int | None = 0) -> Iterator[torch.device]:
+    """The convention of every training helper: pick the device, seed torch, train small models on one CPU thread.
+
+        with run_on(device, seed) as dev:
+            model.to(dev)
+            ...
+    """
+    dev = pick_device(device)
+    if seed is not None:
+        checks.non_negative_int("seed", seed)
+        torch.manual_seed(seed)
+    with one_cpu_thread(dev):
+        yield dev
+
+
+# Redraw progress bars at most once a second: in a notebook every redraw is a widget message, and thousands of them
+# in one long cell can overflow the kernel's message queue.
+PROGRESS_INTERVAL = 1.0
+
+
+def progress(iterable=None, **kwargs):
+    """A tqdm progress bar: a widget in notebooks, plain text when COURSE_PLAIN_PROGRESS=1 (committed outputs)."""
+    bar = text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
+    kwargs.setdefault("mininterval", PROGRESS_INTERVAL)
+    return bar(iterable, **kwargs)

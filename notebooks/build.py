@@ -8,6 +8,8 @@ The shared set-up cell (src/setup_cell.py) is inserted before each notebook's fi
 
 from __future__ import annotations
 
+import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -19,6 +21,24 @@ from nbclient import NotebookClient
 HERE = Path(__file__).resolve().parent
 SRC = HERE / "src"
 SETUP_CELL = (SRC / "setup_cell.py").read_text().strip()
+# While building: a failed claim stops the build (helpers.claims), and progress bars are plain text so the
+# committed notebook shows each bar's final state instead of a frozen widget.
+BUILD_ENV = {"COURSE_STRICT_CLAIMS": "1", "COURSE_PLAIN_PROGRESS": "1"}
+
+
+def finished_text(text: str) -> str:
+    """What a terminal would show: on each line, only the text after the last carriage return."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def tidy_outputs(nb: nbformat.NotebookNode) -> None:
+    """Drop execution timestamps and saved widget state; keep only the final state of progress bars."""
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream":
+                output["text"] = re.sub(r"\n{2,}", "\n", finished_text(output["text"]))
 
 
 def build(source: Path) -> Path:
@@ -29,9 +49,10 @@ def build(source: Path) -> Path:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
     started = time.perf_counter()
-    NotebookClient(nb, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(HERE)}}).execute()
-    for cell in nb.cells:
-        cell.metadata.pop("execution", None)
+    os.environ.update(BUILD_ENV)
+    NotebookClient(nb, timeout=900, kernel_name="python3", store_widget_state=False,
+                   resources={"metadata": {"path": str(HERE)}}).execute()
+    tidy_outputs(nb)
     target = HERE / f"{source.stem}.ipynb"
     tmp = target.with_suffix(".ipynb.tmp")
     nbformat.write(nb, tmp)

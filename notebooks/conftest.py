@@ -1,6 +1,12 @@
 """nbval settings for re-executing the notebooks."""
 
+import os
+
 from nbval.plugin import IPyNbCell
+
+# The kernels nbval starts inherit this environment: a failed claim raises (helpers.claims), and progress
+# bars are plain text, as when the notebooks were built.
+os.environ.update({"COURSE_STRICT_CLAIMS": "1", "COURSE_PLAIN_PROGRESS": "1"})
 
 
 def pytest_collection_modifyitems(items):
