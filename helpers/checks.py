@@ -12,9 +12,6 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
-Number = int | float
-
-
 def positive_int(name: str, value: object) -> int:
     """Return `value` as an int if it is a whole number >= 1."""
     return _int_at_least(name, value, 1)

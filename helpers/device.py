@@ -47,7 +47,8 @@ def pick_device(name: str | torch.device = "auto") -> torch.device:
     if base == "cuda" and ":" in key:
         index = int(key.split(":")[1])
         if index >= torch.cuda.device_count():
-            raise ValueError(f"device {name!r} does not exist; this machine has {torch.cuda.device_count()} CUDA device(s)")
+            raise ValueError(f"device {name!r} does not exist; "
+                             f"this machine has {torch.cuda.device_count()} CUDA device(s)")
     return torch.device(key)
 
 

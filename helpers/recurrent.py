@@ -6,8 +6,6 @@ sentence classifier (helpers.classify) are each this backbone plus a small linea
 
 from __future__ import annotations
 
-from typing import Union
-
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -18,7 +16,7 @@ KINDS = ("rnn", "lstm", "gru")
 LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 # The recurrent state: one tensor h for RNN and GRU, a pair (h, c) for the LSTM; None means "start from zeros".
-State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
+State = torch.Tensor | tuple[torch.Tensor, torch.Tensor] | None
 
 
 def check_kind(kind: str) -> str:
@@ -54,7 +52,8 @@ class Recurrent(nn.Module):
                 lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
         """Outputs [batch, steps, output_size] and the final state; with `lengths`, padding is skipped."""
         if tokens.dim() != 2 or tokens.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"tokens must be an integer tensor [batch, steps], got {tokens.dtype} {tuple(tokens.shape)}")
+            raise ValueError(f"tokens must be an integer tensor [batch, steps], "
+                             f"got {tokens.dtype} {tuple(tokens.shape)}")
         embedded = self.embed(tokens)
         if lengths is None:
             return self.rnn(embedded, state)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.device import available_devices, one_cpu_thread, pick_device, seed_everything
+from helpers.device import available_devices, one_cpu_thread, pick_device, progress, run_on, seed_everything
 
 
 def test_auto_picks_the_best_available_device():
@@ -43,7 +43,7 @@ def test_seed_everything_repeats_all_three_generators():
 
 
 def test_negative_seed_is_rejected():
-    with pytest.raises(ValueError, match="non-negative"):
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
         seed_everything(-1)
 
 
@@ -60,3 +60,33 @@ def test_one_cpu_thread_leaves_other_devices_alone():
     before = torch.get_num_threads()
     with one_cpu_thread(torch.device("meta")):
         assert torch.get_num_threads() == before
+
+
+def test_run_on_seeds_picks_the_device_and_restores_threads():
+    before = torch.get_num_threads()
+    with run_on("cpu", seed=3) as dev:
+        assert dev == torch.device("cpu") and torch.get_num_threads() == 1
+        first = torch.rand(2)
+    with run_on("cpu", seed=3):
+        assert torch.equal(torch.rand(2), first)
+    assert torch.get_num_threads() == before
+
+
+def test_run_on_rejects_a_bad_seed_and_a_bad_device():
+    with pytest.raises(ValueError, match="seed"):
+        with run_on("cpu", seed=-2):
+            pass
+    with pytest.raises(ValueError, match="unknown device"):
+        with run_on("gpu0"):
+            pass
+
+
+def test_progress_is_plain_text_when_asked(monkeypatch):
+    from tqdm import tqdm as text_tqdm
+    from tqdm.auto import tqdm as auto_tqdm
+
+    monkeypatch.setenv("COURSE_PLAIN_PROGRESS", "1")
+    bar = progress(range(3), disable=True)
+    assert type(bar) is text_tqdm and list(bar) == [0, 1, 2]
+    monkeypatch.delenv("COURSE_PLAIN_PROGRESS")
+    assert isinstance(progress(range(3), disable=True), auto_tqdm)

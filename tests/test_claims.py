@@ -1,0 +1,34 @@
+import pytest
+
+from helpers.claims import SEPARATOR, ClaimError, claim
+
+
+def test_a_claim_that_holds_prints_a_tick_and_the_values(capsys, monkeypatch):
+    monkeypatch.delenv("COURSE_STRICT_CLAIMS", raising=False)
+    assert claim("two beats one", 2 > 1, "2 > 1") is True
+    assert capsys.readouterr().out == f"✔ two beats one{SEPARATOR}2 > 1\n"
+
+
+def test_a_failed_claim_prints_a_cross_and_returns_false(capsys, monkeypatch):
+    monkeypatch.delenv("COURSE_STRICT_CLAIMS", raising=False)
+    assert claim("one beats two", 1 > 2, "1 vs 2") is False
+    assert capsys.readouterr().out.startswith("✘ one beats two")
+
+
+def test_strict_mode_raises_on_a_failed_claim(monkeypatch):
+    monkeypatch.setenv("COURSE_STRICT_CLAIMS", "1")
+    with pytest.raises(ClaimError, match="✘ one beats two — measured: 1 vs 2"):
+        claim("one beats two", False, "1 vs 2")
+    assert claim("fine", True, "ok")
+
+
+def test_the_nbval_sanitizer_hides_only_the_measured_part():
+    import configparser
+    import re
+    from pathlib import Path
+
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).parents[1] / "notebooks" / "nbval_sanitize.cfg", encoding="utf-8")
+    section = config["claims"]
+    masked = re.sub(section["regex"], section["replace"], f"✔ LSTM beats RNN{SEPARATOR}1.92 < 2.31\n✔ next")
+    assert masked == f"✔ LSTM beats RNN{SEPARATOR}…\n✔ next"
