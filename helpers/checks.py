@@ -12,6 +12,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 
+
 def positive_int(name: str, value: object) -> int:
     """Return `value` as an int if it is a whole number >= 1."""
     return _int_at_least(name, value, 1)
