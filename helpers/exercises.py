@@ -33,7 +33,154 @@ def require(exercise: str, condition: bool, what_is_wrong: str) -> None:
 
 
 # --- 02 Word2Vec vs BERT ---
-# (checks for notebook 02's exercises go here)
+
+# Sentences whose word is split into several pieces, sits first or last, or touches punctuation.
+WORD_VECTOR_CASES = [("Unbelievably, the river bank held.", "unbelievably", 0, -1),
+                     ("Unbelievably, the river bank held.", "bank", 0, 3),
+                     ("She paid the cheque into the bank.", "bank", 0, 0),
+                     ("The bank by the river is not the bank I use.", "bank", 1, 5)]
+
+
+def _as_vector(value, what: str, size: int):
+    import torch
+
+    if not isinstance(value, torch.Tensor):
+        raise ExerciseError(f"✘ {what}: return a torch.Tensor, not {type(value).__name__}")
+    require(what, tuple(value.shape) == (size,), f"return one vector of shape ({size},), got {tuple(value.shape)}: "
+                                                 "average over the word's pieces (dim=0)")
+    return value.detach().float().cpu()
+
+
+def check_02_word_vector(word_vector, tokenizer, model) -> None:
+    """Exercise 02-1: the mean of the word's pieces, found through the offsets, with [CLS]/[SEP] in the input."""
+    import torch
+
+    from helpers.contextual import word_embeddings, word_span
+
+    what = "word_vector"
+    size = model.config.hidden_size
+    for sentence, word, occurrence, layer in WORD_VECTOR_CASES:
+        span = word_span(sentence, word, occurrence)
+        got = _as_vector(word_vector(sentence, span, layer), what, size)
+        expected = word_embeddings([sentence], word, tokenizer, model, layer=layer, device=model.device,
+                                   occurrence=occurrence)[0]
+        if torch.allclose(got, expected, atol=1e-4, rtol=1e-4):
+            continue
+        encoded = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
+        with torch.no_grad():
+            hidden = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
+                           output_hidden_states=True).hidden_states[layer][0].float().cpu()
+        offsets = encoded["offset_mapping"][0]
+        pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
+        diagnosis = {"took only the first piece": hidden[pieces[0]],
+                     "summed the pieces instead of averaging them": hidden[pieces].sum(0),
+                     "counted [CLS] and [SEP] as pieces of the word (check the special-tokens mask)":
+                         hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0)}
+        for mistake, vector in diagnosis.items():
+            require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
+                    f"for {word!r} in {sentence!r} you {mistake}")
+        raise ExerciseError(f"✘ {what}: wrong vector for {word!r} (occurrence {occurrence}) in {sentence!r} at "
+                            f"layer {layer}: keep the pieces whose offsets overlap the span, drop special tokens, "
+                            "and average them")
+    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces")
+
+
+def check_02_sense_gap(sense_gap) -> None:
+    """Exercise 02-2: mean within-sense minus mean across-sense cosine similarity, written in torch."""
+    import numpy as np
+    import torch
+
+    from helpers.contextual import sense_similarity
+
+    what = "sense_gap"
+    generator = torch.Generator().manual_seed(0)
+    cases = [(torch.tensor([[1.0, 0.0], [3.0, 0.5], [0.0, 2.0], [0.4, 5.0], [0.2, 0.1]]),
+              ["a", "a", "b", "b", "b"]),
+             (torch.randn(12, 8, generator=generator) * torch.arange(1, 13)[:, None] + torch.tensor([2.0] + [0.0] * 7),
+              ["x", "y", "z"] * 4)]
+    for vectors, senses in cases:
+        got = sense_gap(vectors.clone(), list(senses))
+        if isinstance(got, torch.Tensor):
+            require(what, got.numel() == 1, f"return one number, got a tensor of shape {tuple(got.shape)}")
+            got = got.item()
+        require(what, isinstance(got, (float, int, np.floating)), f"return a float, not {type(got).__name__}")
+        within, across = sense_similarity(vectors.numpy(), senses)
+        if abs(got - (within - across)) < 1e-5:
+            continue
+        x = vectors / vectors.norm(dim=1, keepdim=True)
+        ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
+        same, sims, raw = ids[:, None] == ids[None, :], x @ x.T, vectors @ vectors.T
+        require(what, abs(got - (sims[same].mean() - sims[~same].mean()).item()) > 1e-5,
+                "a vector paired with itself (similarity 1) must not count as a same-sense pair: drop the diagonal")
+        off = same & ~torch.eye(len(ids), dtype=torch.bool)
+        require(what, abs(got - (raw[off].mean() - raw[~same].mean()).item()) > 1e-5,
+                "those are dot products: divide each vector by its length first (cosine similarity)")
+        require(what, abs(got - (across - within)) > 1e-5, "wrong sign: within minus across")
+        raise ExerciseError(f"✘ {what}: got {got:.4f} on a test set where the gap is {within - across:.4f}")
+    passed(what, "right gap on two test sets (vectors of different lengths, two and three senses)")
+
+
+PREDICT_SENSE_CASES = {"bank": {"I walked down to the river bank and sat by the water.": "river",
+                                "The grassy bank of the lake was covered in ducks.": "river",
+                                "I asked the bank for a loan to buy a house.": "finance",
+                                "She keeps her savings in a bank account.": "finance"},
+                       "mouse": {"The cat caught a mouse in the barn.": "animal",
+                                 "Plug the mouse into the laptop and click the icon.": "computer"}}
+
+
+def check_02_predict_sense(predict_sense, layer: int) -> None:
+    """Exercise 02-3: the sense of new sentences by the nearest sense centroid."""
+    what = "predict_sense"
+    for word, cases in PREDICT_SENSE_CASES.items():
+        for sentence, sense in cases.items():
+            got = predict_sense(sentence, word, layer)
+            require(what, isinstance(got, str), f"return the sense's name as a string, not {type(got).__name__}")
+            require(what, got == sense, f"{word!r} in {sentence!r} is the {sense!r} sense, you predicted {got!r}")
+    n = sum(map(len, PREDICT_SENSE_CASES.values()))
+    passed(what, f"all {n} new sentences get the right sense at layer {layer}")
+
+
+def check_02_two_banks(two_banks, sentence: str, tokenizer, model) -> None:
+    """Exercise 02-4: per layer, the cosine similarity of the two occurrences of 'bank' in one sentence."""
+    import numpy as np
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    what = "two_banks"
+    n_layers = model.config.num_hidden_layers + 1
+    require(what, two_banks is not None, "two_banks is None: compute it in the cell above")
+    values = np.asarray(torch.as_tensor(two_banks).detach().cpu(), dtype=float).ravel()
+    require(what, len(values) == n_layers, f"need one similarity per layer (0 to {n_layers - 1}), got {len(values)}")
+    require(what, not np.allclose(values, 1.0), "every similarity is 1: did you compare an occurrence with itself? "
+                                                "use occurrence=0 and occurrence=1")
+    first, second = (word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device,
+                                              occurrence=k)[:, 0] for k in (0, 1))
+    expected = torch.cosine_similarity(first, second, dim=1).numpy()
+    require(what, np.allclose(values, expected, atol=1e-4),
+            "these are not the cosine similarities of the two occurrences' vectors at layers 0, 1, ..., last")
+    passed(what, f"one similarity per layer, 0 to {n_layers - 1}")
+
+
+def check_02_my_report(my_sentences, my_senses, my_report, word: str, n_layers: int) -> None:
+    """Exercise 02-5: a sense report for the learner's own ambiguous word."""
+    import re
+
+    import pandas as pd
+
+    what = "my_report"
+    require(what, len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label")
+    counts = pd.Series(list(my_senses)).value_counts()
+    require(what, len(counts) >= 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
+                                                          f"got {counts.to_dict()}")
+    missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
+    require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
+    require(what, isinstance(my_report, pd.DataFrame), "compute my_report with sense_report_by_layer(...)")
+    require(what, list(my_report.index) == list(range(n_layers)), f"need one row per layer, 0 to {n_layers - 1}: "
+                                                                  "pass the vectors of word_embeddings_by_layer")
+    require(what, abs(my_report.loc[0, "gap"]) < 0.05, "layer 0 should hardly separate the senses: are these "
+                                                       "the vectors of every layer, in sentence order?")
+    passed(what, f"a report for {word!r} on {len(my_sentences)} sentences, {n_layers} layers")
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -183,32 +183,42 @@ def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordere
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
 
 
-def plot_similarity_by_layer(ax, reports: dict, title: str = "Within-sense vs across-sense similarity") -> None:
-    """Per layer, mean within-sense (solid) and across-sense (dashed) cosine similarity, one colour per word."""
-    for index, (word, report) in enumerate(reports.items()):
-        ax.plot(report.index, report["within"], color=f"C{index}", marker="o", ms=3, label=f"{word}: within")
-        ax.plot(report.index, report["across"], color=f"C{index}", ls="--", label=f"{word}: across")
+def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense similarity, per layer") -> None:
+    """Per layer, the within − across cosine gap of each word (a column of `gaps`), the mean over words in black."""
+    words = [column for column in gaps.columns if column != "mean"]
+    for index, word in enumerate(words):
+        ax.plot(gaps.index, gaps[word], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8, label=word)
+    ax.plot(gaps.index, gaps[words].mean(axis=1), color="k", marker="o", lw=2.5, label="mean over words")
+    ax.axhline(0.0, color="0.5", lw=1, ls="--", label="no separation (0)")
+    ax.set_xticks(list(gaps.index))
     ax.set_xlabel("layer (0 = input embeddings)")
-    ax.set_ylabel("mean cosine similarity")
+    ax.set_ylabel("within − across mean cosine")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="x-small", ncol=2)
+    ax.legend(fontsize="small", loc="upper left")
 
 
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
-                           title: str = "Leave-one-out sense accuracy") -> None:
-    """Per layer, the nearest-centroid accuracy of each word, with constant baselines as dotted lines."""
+                           chance_label: str | None = None, title: str = "Leave-one-out sense accuracy") -> None:
+    """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
+
+    A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
+    """
     for index, (word, report) in enumerate(reports.items()):
-        ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, label=word)
+        ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8,
+                label=word)
+    mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
+    ax.plot(next(iter(reports.values())).index, mean, color="k", marker="o", lw=2.5, label="mean over words")
     for index, (name, value) in enumerate((baselines or {}).items()):
         ax.axhline(value, color="0.3", ls=[":", "-."][index % 2], lw=1.5, label=name)
-    ax.axhline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
+    ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
+    ax.set_xticks(list(next(iter(reports.values())).index))
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("layer (0 = input embeddings)")
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="x-small", loc="lower right")
+    ax.legend(fontsize="small", loc="lower right")
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:

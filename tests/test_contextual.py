@@ -6,9 +6,9 @@ import torch
 from gensim.models import KeyedVectors
 
 from helpers import contextual
-from helpers.contextual import (cosine_matrix, default_model_path, load_bert, nearest_centroid_loo,
-                                sense_report_by_layer, sense_similarity, sentence_embeddings, static_context_vectors,
-                                static_word_vectors, word_embeddings, word_embeddings_by_layer)
+from helpers.contextual import (default_model_path, load_bert, nearest_centroid_loo, sense_report_by_layer,
+                                sense_similarity, sentence_embeddings, static_context_vectors, static_word_vectors,
+                                word_embeddings, word_embeddings_by_layer, word_pieces)
 from helpers.data import OfflineError
 
 
@@ -162,26 +162,9 @@ def test_module_names_the_offline_default():
 SENSES = ["a", "a", "b", "b"]
 
 
-def naive_loo(vectors, senses):
-    """Reference: a plain loop, ties broken by fractional credit."""
-    x = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    credit = []
-    for i in range(len(x)):
-        sims = {}
-        for sense in sorted(set(senses)):
-            members = [j for j in range(len(x)) if senses[j] == sense and j != i]
-            centroid = x[members].mean(0)
-            sims[sense] = x[i] @ centroid / np.linalg.norm(centroid)
-        best = [s for s, v in sims.items() if np.isclose(v, max(sims.values()), rtol=0, atol=1e-9)]
-        credit.append((senses[i] in best) / len(best))
-    return float(np.mean(credit))
-
-
-def test_cosine_matrix_is_exact_on_a_tiny_case():
-    sims = cosine_matrix([[1.0, 0.0], [3.0, 4.0]])
-    np.testing.assert_allclose(sims, [[1.0, 0.6], [0.6, 1.0]])
+def test_sense_similarity_rejects_zero_vectors():
     with pytest.raises(ValueError, match="all zeros"):
-        cosine_matrix([[0.0, 0.0], [1.0, 0.0]])
+        sense_similarity([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 2.0]], SENSES)
 
 
 def test_sense_similarity_separates_within_from_across():
@@ -203,14 +186,13 @@ def test_leave_one_out_really_leaves_the_vector_out():
     # left out, sense a's centroid is just [1, 0] (cosine 0.6), so it goes to sense b: 3 of 4 right
     vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.2, 0.98]])
     assert nearest_centroid_loo(vectors, SENSES) == 0.75
-    assert naive_loo(vectors, SENSES) == 0.75
 
 
-def test_leave_one_out_matches_a_plain_loop_on_random_data():
-    rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(30, 5)) + np.repeat(np.eye(3, 5), 10, axis=0)
-    senses = list(np.repeat(["x", "y", "z"], 10))
-    assert nearest_centroid_loo(vectors, senses) == pytest.approx(naive_loo(vectors, senses))
+def test_leave_one_out_compares_directions_not_lengths():
+    # the held-out [1, 0.9] is Euclidean-nearer to sense a's short centroid but points along sense b's
+    vectors = np.array([[0.2, 0.0], [0.1, 0.01], [10.0, 9.0], [1.0, 0.9]])
+    scaled = vectors * np.array([[1.0], [3.0], [0.1], [7.0]])
+    assert nearest_centroid_loo(vectors, SENSES) == nearest_centroid_loo(scaled, SENSES) == 1.0
 
 
 @pytest.mark.parametrize("senses", [["a", "a", "a", "a"], ["a", "a", "a", "b"], ["a", "b"]])
@@ -241,7 +223,7 @@ def test_static_vectors_repeat_one_vector_and_contexts_average_the_rest(tiny_kv)
     np.testing.assert_allclose(context, [[0.5, 0.0], [0.0, 1.0], [0.0, 0.5]])  # "bank's" is the word itself
     with pytest.raises(ValueError, match="'The banks'"):
         static_word_vectors(["The banks"], "bank", tiny_kv)
-    with pytest.raises(ValueError, match="not in the Word2Vec vocabulary"):
+    with pytest.raises(KeyError, match="not in the vocabulary"):
         static_word_vectors(["A bat."], "bat", tiny_kv)
 
 
@@ -252,3 +234,38 @@ def test_word_embeddings_by_layer_agree_with_single_layers(bert):
     for layer in (0, 3, 6):
         torch.testing.assert_close(every[layer], word_embeddings(sentences, "bank", *bert, layer=layer),
                                    atol=1e-5, rtol=1e-4)
+
+
+# --- the shown core: word pieces through the offset mapping, with and without [CLS]/[SEP] ---
+
+def test_word_pieces_come_from_the_offsets_and_never_include_special_tokens(bert):
+    tokenizer, _ = bert
+    sentence = "Unbelievably, the river bank held."
+    encoded = tokenizer(sentence, return_offsets_mapping=True, return_special_tokens_mask=True, return_tensors="pt")
+    offsets, special = encoded["offset_mapping"][0], encoded["special_tokens_mask"][0].bool()
+    assert word_pieces(offsets, special, (0, 12)).nonzero().flatten().tolist() == [1, 2, 3, 4, 5]
+    assert word_pieces(offsets, special, (24, 28)).nonzero().flatten().tolist() == [9]  # "bank"
+    everything = word_pieces(offsets, special, (0, len(sentence)))
+    assert not everything[0] and not everything[-1] and everything[1:-1].all()
+
+
+def test_without_special_tokens_the_vector_is_that_of_the_bare_pieces(bert):
+    tokenizer, model = bert
+    sentence = "Unbelievably, the river bank held."
+    encoded = tokenizer(sentence, add_special_tokens=False, return_tensors="pt")
+    assert tokenizer.convert_ids_to_tokens(encoded["input_ids"][0])[:5] == ["un", "##bel", "##ie", "##va", "##bly"]
+    with torch.no_grad():
+        states = model(**encoded).last_hidden_state[0]
+    bare = word_embeddings([sentence], "unbelievably", *bert, device="cpu", special_tokens=False)
+    torch.testing.assert_close(bare[0], states[0:5].mean(0), atol=1e-5, rtol=1e-5)
+    kept = word_embeddings([sentence], "unbelievably", *bert, device="cpu")
+    assert torch.cosine_similarity(bare[0], kept[0], dim=0) < 0.999  # the special tokens change the vector
+
+
+def test_progress_bar_is_optional_and_changes_nothing(bert, capsys):
+    sentences = ["A bank.", "The river bank.", "Bank on it."]
+    quiet = word_embeddings(sentences, "bank", *bert, batch_size=2)
+    assert capsys.readouterr().err == ""
+    shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress_bar=True)
+    assert "2/2" in capsys.readouterr().err
+    torch.testing.assert_close(quiet, shown)

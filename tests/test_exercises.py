@@ -18,6 +18,162 @@ def test_require_raises_with_the_message():
 
 # --- 02 Word2Vec vs BERT ---
 
+@pytest.fixture(scope="module")
+def bert():
+    from helpers.contextual import load_bert
+
+    return load_bert()
+
+
+def _word_vector_with(bert, mistake=None):
+    """A word_vector answer for exercise 02-1: right, or with one of the obvious mistakes."""
+    import torch
+
+    tokenizer, model = bert
+
+    def word_vector(sentence, span, layer=-1):
+        encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True,
+                            return_special_tokens_mask=True)
+        offsets = encoded.pop("offset_mapping")[0]
+        special = encoded.pop("special_tokens_mask")[0].bool()
+        with torch.no_grad():
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])
+        if mistake == "with specials":
+            pieces = pieces | special
+        elif mistake != "no special mask":
+            pieces = pieces & ~special
+        if mistake == "first piece":
+            return hidden[pieces][0]
+        if mistake == "sum":
+            return hidden[pieces].sum(0)
+        if mistake == "last layer":
+            return model(**encoded).last_hidden_state[0][pieces].mean(0).detach()
+        return hidden[pieces].mean(0)
+
+    return word_vector
+
+
+def test_02_word_vector_accepts_the_solution(bert):
+    exercises.check_02_word_vector(_word_vector_with(bert), *bert)
+    exercises.check_02_word_vector(_word_vector_with(bert, "no special mask"), *bert)  # the overlap excludes them
+
+
+@pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
+                                              ("with specials", r"\[CLS\]"), ("last layer", "layer 3")])
+def test_02_word_vector_names_the_mistake(bert, mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)
+
+
+def test_02_word_vector_rejects_the_starter_and_wrong_shapes(bert):
+    import torch
+
+    def starter(sentence, span, layer=-1):
+        raise NotImplementedError()
+
+    with pytest.raises(NotImplementedError):
+        exercises.check_02_word_vector(starter, *bert)
+    with pytest.raises(exercises.ExerciseError, match="shape"):
+        exercises.check_02_word_vector(lambda sentence, span, layer=-1: torch.zeros(2, 384), *bert)
+    with pytest.raises(exercises.ExerciseError, match="torch.Tensor"):
+        exercises.check_02_word_vector(lambda sentence, span, layer=-1: [0.0] * 384, *bert)
+
+
+def _sense_gap_with(mistake=None):
+    import torch
+
+    def sense_gap(vectors, senses):
+        x = vectors if mistake == "dot" else vectors / vectors.norm(dim=1, keepdim=True)
+        sims = x @ x.T
+        ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
+        same = ids[:, None] == ids[None, :]
+        within = sims[same] if mistake == "diagonal" else sims[same & ~torch.eye(len(ids), dtype=torch.bool)]
+        gap = within.mean() - sims[~same].mean()
+        if mistake == "sign":
+            gap = -gap
+        if mistake == "pair":
+            return torch.stack([within.mean(), sims[~same].mean()])
+        return gap.item() if mistake != "tensor" else gap
+
+    return sense_gap
+
+
+def test_02_sense_gap_accepts_the_solution_as_float_or_tensor():
+    exercises.check_02_sense_gap(_sense_gap_with())
+    exercises.check_02_sense_gap(_sense_gap_with("tensor"))
+
+
+@pytest.mark.parametrize("mistake, message", [("dot", "length"), ("diagonal", "diagonal"), ("sign", "sign"),
+                                              ("pair", "one number")])
+def test_02_sense_gap_names_the_mistake(mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_sense_gap(_sense_gap_with(mistake))
+
+
+def test_02_sense_gap_rejects_a_constant():
+    with pytest.raises(exercises.ExerciseError, match="gap is"):
+        exercises.check_02_sense_gap(lambda vectors, senses: 0.0)
+
+
+def test_02_predict_sense_needs_every_sense_right():
+    truth = {sentence: sense for cases in exercises.PREDICT_SENSE_CASES.values() for sentence, sense in cases.items()}
+    exercises.check_02_predict_sense(lambda sentence, word, layer: truth[sentence], 3)
+    with pytest.raises(exercises.ExerciseError, match="you predicted 'river'"):
+        exercises.check_02_predict_sense(lambda sentence, word, layer: "river", 3)
+    with pytest.raises(exercises.ExerciseError, match="string"):
+        exercises.check_02_predict_sense(lambda sentence, word, layer: None, 3)
+
+
+DOUBLE = "After a walk along the river bank, I went to the bank to withdraw some cash."
+
+
+def test_02_two_banks(bert):
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
+                     for k in (0, 1))
+    right = torch.cosine_similarity(first, second, dim=1)
+    exercises.check_02_two_banks(right.tolist(), DOUBLE, *bert)
+    exercises.check_02_two_banks(right, DOUBLE, *bert)
+    with pytest.raises(exercises.ExerciseError, match="None"):
+        exercises.check_02_two_banks(None, DOUBLE, *bert)
+    with pytest.raises(exercises.ExerciseError, match="one similarity per layer"):
+        exercises.check_02_two_banks(right[1:].tolist(), DOUBLE, *bert)
+    with pytest.raises(exercises.ExerciseError, match="itself"):
+        exercises.check_02_two_banks([1.0] * 7, DOUBLE, *bert)
+    with pytest.raises(exercises.ExerciseError, match="not the cosine"):
+        exercises.check_02_two_banks(right.flip(0).tolist(), DOUBLE, *bert)
+
+
+def test_02_my_report(bert):
+    import pandas as pd
+
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = ["Spring is my favourite season.", "The trees blossom in spring.", "We sow seeds in early spring.",
+                 "Birds return every spring.", "In spring the days grow longer.", "The spring in the bed broke.",
+                 "A steel spring shuts the door.", "A coiled spring drives the clock.", "He fixed the spring.",
+                 "The pen clicks because of a tiny spring."]
+    senses = ["season"] * 5 + ["coil"] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), senses)
+    exercises.check_02_my_report(sentences, senses, report, "spring", 7)
+    with pytest.raises(exercises.ExerciseError, match="at least ten"):
+        exercises.check_02_my_report(sentences[:8], senses[:8], report, "spring", 7)
+    with pytest.raises(exercises.ExerciseError, match="five sentences each"):
+        exercises.check_02_my_report(sentences, ["season"] * 9 + ["coil"], report, "spring", 7)
+    with pytest.raises(exercises.ExerciseError, match="whole word"):
+        exercises.check_02_my_report(sentences[:-1] + ["Springs are coils."], senses, report, "spring", 7)
+    with pytest.raises(exercises.ExerciseError, match="sense_report_by_layer"):
+        exercises.check_02_my_report(sentences, senses, None, "spring", 7)
+    with pytest.raises(exercises.ExerciseError, match="one row per layer"):
+        exercises.check_02_my_report(sentences, senses, report.iloc[1:], "spring", 7)
+    shuffled = pd.concat([report.iloc[[3]], report.iloc[1:]]).set_axis(range(7))  # layer 3's gap at layer 0
+    with pytest.raises(exercises.ExerciseError, match="layer 0"):
+        exercises.check_02_my_report(sentences, senses, shuffled, "spring", 7)
+
 
 # --- 03 RNN, LSTM, GRU ---
 

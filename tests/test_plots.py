@@ -111,20 +111,32 @@ def test_sense_heatmap_groups_items_by_sense():
     plt.close(fig)
 
 
-def test_similarity_and_accuracy_by_layer_draw_one_series_per_word():
+def test_gap_by_layer_draws_one_line_per_word_and_their_mean():
     import pandas as pd
 
-    report = pd.DataFrame({"within": [0.9, 0.8], "across": [0.9, 0.6], "loo_accuracy": [0.5, 1.0]},
-                          index=pd.Index([0, 1], name="layer"))
-    fig, (left, right) = plt.subplots(1, 2)
-    plots.plot_similarity_by_layer(left, {"bank": report, "bat": report})
-    assert [line.get_label() for line in left.get_lines()] == ["bank: within", "bank: across",
-                                                               "bat: within", "bat: across"]
-    assert left.get_lines()[1].get_ydata().tolist() == [0.9, 0.6]
-    plots.plot_accuracy_by_layer(right, {"bank": report}, baselines={"Word2Vec": 0.5})
-    labels = [line.get_label() for line in right.get_lines()]
-    assert labels == ["bank", "Word2Vec", "chance (0.5)"]
-    assert right.get_lines()[0].get_ydata().tolist() == [0.5, 1.0]
+    gaps = pd.DataFrame({"bank": [0.0, 0.1], "bat": [0.0, 0.3]}, index=pd.Index([0, 1], name="layer"))
+    fig, ax = plt.subplots()
+    plots.plot_gap_by_layer(ax, gaps.assign(mean=gaps.mean(axis=1)))  # a "mean" column is not a word
+    assert [line.get_label() for line in ax.get_lines()] == ["bank", "bat", "mean over words", "no separation (0)"]
+    assert ax.get_lines()[2].get_ydata().tolist() == pytest.approx([0.0, 0.2])
+    assert ax.get_ylabel() and ax.get_xlabel() and ax.get_title()
+    plt.close(fig)
+
+
+def test_accuracy_by_layer_draws_words_their_mean_and_one_chance_line():
+    import pandas as pd
+
+    index = pd.Index([0, 1], name="layer")
+    reports = {"bank": pd.DataFrame({"loo_accuracy": [0.5, 1.0]}, index=index),
+               "bat": pd.DataFrame({"loo_accuracy": [0.5, 0.8]}, index=index)}
+    fig, ax = plt.subplots()
+    plots.plot_accuracy_by_layer(ax, reports, baselines={"context mean": 0.7}, chance_label="chance = Word2Vec")
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert labels == ["bank", "bat", "mean over words", "context mean", "chance = Word2Vec"]
+    assert ax.get_lines()[2].get_ydata().tolist() == pytest.approx([0.5, 0.9])
+    assert [line.get_label() for line in ax.get_lines()].count("chance (0.5)") == 0
+    plots.plot_accuracy_by_layer(ax, reports)
+    assert ax.get_lines()[-1].get_label() == "chance (0.5)"
     plt.close(fig)
 
 

