@@ -40,7 +40,8 @@ notebooks:
 	$(PY) notebooks/build.py
 
 # --- classroom edition (tools/classroom.py; teacher's guide: notebooks/TEACHERS.md) ---------------------------
-# `make student`: build/student/, the course with every worked solution removed (nbgrader's conventions).
+# `make student`: build/student/, the course with every worked solution removed (nbgrader's conventions);
+# `make student REPO=owner/name` points the notebooks' Colab links at the class's own copy on GitHub.
 # `make grade SUBMISSIONS=folder`: run each submitted notebook's checks in a fresh kernel; build/grades.csv + table.
 # `make slides`: build/slides/NN_name.slides.html (reveal.js from its CDN; `make slides OFFLINE=1` copies it beside
 # the decks from the npm registry, for a room without internet).
@@ -52,7 +53,7 @@ JOBS ?= 1
 .PHONY: student grade slides classroom-check
 
 student:
-	$(PY) tools/classroom.py student
+	$(PY) tools/classroom.py student $(if $(REPO),--repo "$(REPO)",)
 
 grade:
 	$(PY) tools/classroom.py grade "$(SUBMISSIONS)" --time-limit $(TIME_LIMIT) --jobs $(JOBS)

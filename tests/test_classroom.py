@@ -125,6 +125,15 @@ def test_student_command_writes_valid_notebooks_and_refuses_a_broken_source(tmp_
         classroom.main(["student", "--src", str(broken), "--out", str(tmp_path / "out2")])
 
 
+def test_colab_links_can_point_at_the_class_copy():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+        f"[![Open In Colab](badge.svg)]({classroom.COLAB_BASE}notebooks/04_rnn_gradients.ipynb)")])
+    classroom.point_colab_badges(nb, "my-school/nlp-class@spring")
+    assert "github/my-school/nlp-class/blob/spring/notebooks/04_rnn_gradients.ipynb" in nb.cells[0].source
+    with pytest.raises(ValueError, match="owner/name"):
+        classroom.point_colab_badges(nb, "not a repo")
+
+
 def test_the_real_sources_make_a_student_edition_without_solution_text():
     """Every notebook in the course's exercise format: valid, and nothing of a solution left (no execution here:
     `make classroom-check` runs them)."""

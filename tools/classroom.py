@@ -47,6 +47,7 @@ NBGRADER_ID = re.compile(r"[A-Za-z0-9_-]+$")
 OLD_SOLUTION = re.compile(r"<summary>[^<]*solution", re.IGNORECASE)
 # Files that make build/student/ a complete copy of the course a class can clone (nbgitpuller, Binder, pip).
 STUDENT_COPY = ["helpers", "data", "requirements.txt", "environment.yml", "pyproject.toml"]
+COLAB_BASE = "https://colab.research.google.com/github/nlp-basics-course/nlp-basics-pytorch/blob/main/"
 
 
 class ClassroomError(ValueError):
@@ -67,7 +68,11 @@ def sources(src_dir: Path = SOURCES, prefixes: list[str] | None = None) -> list[
 
 def teacher_notebook(source: Path) -> NotebookNode:
     """The full edition of one source, unexecuted, with the set-up cell inserted as notebooks/build.py does."""
-    import jupytext
+    try:
+        import jupytext
+    except ImportError:
+        raise SystemExit("reading the notebook sources needs jupytext: `python -m pip install jupytext` "
+                         "(it is in requirements-test.txt)") from None
 
     nb = jupytext.read(source)
     setup = Path(source).parent / "setup_cell.py"
@@ -260,15 +265,29 @@ def leaked_lines(teacher: NotebookNode, student: NotebookNode) -> list[str]:
     return sorted({line for line in found if line in secret or BEGIN_SOLUTION in line or END_SOLUTION in line})
 
 
+def point_colab_badges(nb: NotebookNode, repo: str) -> None:
+    """Make the notebook's "Open in Colab" links open `repo` ("owner/name" or "owner/name@branch") instead."""
+    name, _, branch = repo.partition("@")
+    if not re.fullmatch(r"[\w.-]+/[\w.-]+", name):
+        raise ValueError(f"repo {repo!r}: expected owner/name or owner/name@branch, e.g. my-school/nlp-class")
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            cell.source = cell.source.replace(COLAB_BASE, f"https://colab.research.google.com/github/{name}/blob/"
+                                                          f"{branch or 'main'}/")
+
+
 def write_student(src_dir: Path = SOURCES, out_dir: Path = BUILD / "student",
-                  prefixes: list[str] | None = None) -> list[Path]:
-    """Write the student edition of every source to out_dir/notebooks, beside a copy of helpers/ and data/."""
+                  prefixes: list[str] | None = None, repo: str | None = None) -> list[Path]:
+    """Write the student edition of every source to out_dir/notebooks, beside a copy of helpers/ and data/
+    (repo: where the class's copy will live, for the Colab links)."""
     out_dir = Path(out_dir)
     written = []
     for source in sources(src_dir, prefixes):
         teacher = teacher_notebook(source)
         require_valid(teacher, source.name)
         student = student_notebook(teacher, source.name)
+        if repo:
+            point_colab_badges(student, repo)
         leaks = leaked_lines(teacher, student)
         if leaks:
             raise ClassroomError(f"{source.name}: solution text survives in the student edition: {leaks[:5]}")
@@ -734,6 +753,8 @@ def main(argv: list[str] | None = None) -> int:
     student.add_argument("notebooks", nargs="*", help="only these notebooks (name prefixes such as 03)")
     student.add_argument("--src", type=Path, default=SOURCES, help="folder of the jupytext sources")
     student.add_argument("--out", type=Path, default=BUILD / "student")
+    student.add_argument("--repo", help="owner/name[@branch] of the class's copy on GitHub: the notebooks' "
+                                        "Colab links open it instead of the full edition")
     grading = commands.add_parser("grade", help="run each submitted notebook's checks; CSV + table")
     grading.add_argument("submissions", type=Path, help="folder of submitted notebooks (searched recursively)")
     grading.add_argument("--out", type=Path, default=BUILD / "grades.csv")
@@ -756,7 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "student":
-        for path in write_student(args.src, args.out, args.notebooks):
+        for path in write_student(args.src, args.out, args.notebooks, args.repo):
             print(f"wrote {path}")
         return 0
     if args.command == "grade":
