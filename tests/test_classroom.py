@@ -58,6 +58,8 @@ def test_student_edition_removes_the_solutions_and_keeps_everything_else(teacher
         assert after.metadata.get("nbgrader") == before.metadata.get("nbgrader")  # nbgrader can still use it
         assert after.metadata.get("tags") == before.metadata.get("tags")
         assert "source_hidden" not in after.metadata.get("jupyter", {})
+        if classroom.is_check(before):  # locked in Jupyter, as in nbgrader's release
+            assert after.metadata["editable"] is False and after.metadata["deletable"] is False
         if not classroom.is_answer(before):
             assert after.source == before.source  # text, checks and the rest unchanged
     solution_text = "\n".join(line for cell in answers(teacher) for line in classroom.solution_lines(cell))

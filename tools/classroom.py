@@ -233,6 +233,10 @@ def student_notebook(teacher: NotebookNode, name: str = "notebook") -> NotebookN
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
+        if grader(cell):  # as nbgrader's release: graded and answer cells cannot be deleted, locked ones edited
+            cell.metadata["deletable"] = False
+            if grader(cell).get("locked"):
+                cell.metadata["editable"] = False
         if is_answer(cell):
             cell.source = strip_solution(cell, f"{name}, cell {index}")
             jupyter = cell.metadata.get("jupyter", {})
