@@ -127,6 +127,25 @@ def test_student_command_writes_valid_notebooks_and_refuses_a_broken_source(tmp_
         classroom.main(["student", "--src", str(broken), "--out", str(tmp_path / "out2")])
 
 
+def test_nbgrader_makes_the_same_student_notebook(teacher, tmp_path):
+    """Only where nbgrader is installed (it is optional): its release of the full edition equals ours."""
+    pytest.importorskip("nbgrader")
+    import subprocess
+
+    (tmp_path / "source" / "99").mkdir(parents=True)
+    nbformat.write(teacher, tmp_path / "source" / "99" / "99_fixture.ipynb")
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "nlp"\n')
+    env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "99", "--force"], cwd=tmp_path,
+                   env=env, check=True, capture_output=True, timeout=300)
+    released = nbformat.read(tmp_path / "release" / "99" / "99_fixture.ipynb", as_version=4)
+    ours = classroom.student_notebook(teacher)
+    assert [c.source for c in released.cells] == [c.source for c in ours.cells]
+    for theirs, mine in zip(released.cells, ours.cells):
+        for key in ("editable", "deletable"):
+            assert theirs.metadata.get(key, True) == mine.metadata.get(key, True)
+
+
 def test_colab_links_can_point_at_the_class_copy():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
         f"[![Open In Colab](badge.svg)]({classroom.COLAB_BASE}notebooks/04_rnn_gradients.ipynb)")])
