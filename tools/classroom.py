@@ -360,7 +360,8 @@ def execute(nb: NotebookNode, cwd: Path, time_limit: float, env: dict[str, str] 
 
     run = Run()
     client = NotebookClient(nb, timeout=max(1, int(time_limit)), kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=False, shutdown_kernel="immediate", store_widget_state=False,
+                            interrupt_on_timeout=False, shutdown_kernel="immediate",
+                            store_widget_state=True,  # False makes nbclient fail on an Output widget's clear_output
                             resources={"metadata": {"path": str(cwd)}})
     try:
         with client.setup_kernel(env=env or kernel_env()):
@@ -376,6 +377,11 @@ def execute(nb: NotebookNode, cwd: Path, time_limit: float, env: dict[str, str] 
                     client.execute_cell(cell, index)
                 except CellTimeoutError:  # the kernel is killed as the `with` block ends
                     run.stopped = f"time limit of {time_limit:g} s reached"
+                    break
+                except DeadKernelError:
+                    raise
+                except Exception as error:  # noqa: BLE001 - whatever the cell did, report it and stop here
+                    run.stopped = f"cell {index} could not be run: {type(error).__name__}: {error}"[:300]
                     break
                 run.errors[index] = first_error(cell)
                 if run.errors[index] and time.monotonic() >= deadline:  # interrupted at the limit, not failed
