@@ -194,7 +194,7 @@ def _answer(nb, square: str, plus_one: str):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """Five submissions graded once, two at a time, with a 5 s limit per notebook."""
+    """Six submissions graded once, two at a time, with a 5 s limit per notebook."""
     teacher = classroom.teacher_notebook(SOURCE)
     folder = tmp_path_factory.mktemp("submissions")
     nbformat.write(_answer(teacher, "return x ** 2", "answer = base + 1"), folder / "alice.ipynb")
@@ -207,6 +207,7 @@ def graded(tmp_path_factory):
     endless = _answer(teacher, "while True:\n        pass", "answer = base + 1")
     nbformat.write(endless, folder / "dan" / "99_fixture.ipynb")  # a folder per student, as nbgrader collects
     (folder / "erin.ipynb").write_text('{"cells": [')
+    nbformat.write(classroom.student_notebook(teacher), folder / "frank.ipynb")  # handed in untouched
     out = tmp_path_factory.mktemp("grades") / "grades.csv"
     rows = classroom.grade(folder, out, FIXTURE_SRC, time_limit=5, jobs=2)
     return rows, out
@@ -232,6 +233,12 @@ def test_a_raising_answer_is_an_error_and_the_rest_of_the_notebook_still_counts(
     rows, _ = graded
     assert _status(rows, "carol") == {"ex99-1": "error", "ex99-2": "pass"}
     assert "ValueError: not today" in next(r["detail"] for r in rows if r["student"] == "carol")
+
+
+def test_an_untouched_student_edition_is_reported_as_not_answered(graded):
+    rows, _ = graded
+    assert _status(rows, "frank") == {"ex99-1": "error", "ex99-2": "fail"}
+    assert all(r["detail"].startswith("not answered: ") for r in rows if r["student"] == "frank")
 
 
 def test_an_endless_submission_is_stopped_at_the_time_limit(graded):

@@ -495,30 +495,38 @@ def grade_file(path: Path, submissions: Path, reference: dict[str, dict], time_l
                  "max_points": 0.0, "status": "malformed", "detail": f"not a readable notebook ({detail})"}]
     notebook = _notebook_of(nb, path, reference)
     expected = [gid for gid, ref in reference.items() if ref["notebook"] == notebook]
-    present = {}
+    present, answers, pending = {}, {}, []  # check -> its cell; check -> the answer cells before it
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code" and is_check(cell):
+        if cell.cell_type != "code":
+            continue
+        cell.outputs = []
+        if is_check(cell):
             gid = grader(cell).get("grade_id")
-            present[gid] = index
+            present[gid], answers[gid], pending = index, pending, []
             if gid in reference:  # the teacher's check, whatever the student did to the locked cell
                 cell.source = reference[gid]["source"]
-        elif cell.cell_type == "code":
-            cell.outputs = []
-    for gid in present:
-        if gid not in expected:
-            expected.append(gid)
+        elif is_answer(cell):
+            pending.append(index)
+    expected += [gid for gid in present if gid not in expected]
     prepared = workdir / "submission.ipynb"
     nbformat.write(nb, prepared)
     run = run_submission(prepared, time_limit)
     rows = []
     for gid in expected:
-        points = reference.get(gid, {}).get("points", float(grader(nb.cells[present[gid]]).get("points", 1))
-                                            if gid in present else 1.0)
+        if gid in reference:
+            points = reference[gid]["points"]
+        else:
+            points = float(grader(nb.cells[present[gid]]).get("points", 1))
         if gid not in present:
             status, detail = "missing", "the check cell is not in the notebook"
         elif present[gid] in run.errors:
             error = run.errors[present[gid]]
             status, detail = _status(error), error or ""
+            raised = [run.errors[i] for i in answers[gid] if run.errors.get(i)]
+            if status != "pass" and any(e.startswith("NotImplementedError") for e in [detail, *raised]):
+                detail = f"not answered: {detail}"  # the stub of the student edition is still there
+            elif status != "pass" and raised:
+                detail = f"{detail} (the answer cell raised {raised[0]})"
         else:
             status = "timeout" if run.stopped and "time limit" in run.stopped else "not run"
             detail = run.stopped or "not reached"
@@ -645,8 +653,8 @@ def _cut(text) -> str:
     lines = text.splitlines()
     if len(lines) <= MAX_OUTPUT_LINES:
         return text
-    more = f"⋯ {len(lines) - MAX_OUTPUT_LINES + 3} more lines in the notebook"
-    return "\n".join([*lines[: MAX_OUTPUT_LINES - 3], more]) + "\n"
+    kept = MAX_OUTPUT_LINES - 1
+    return "\n".join([*lines[:kept], f"⋯ {len(lines) - kept} more lines in the notebook"]) + "\n"
 
 
 def slide_deck(nb: NotebookNode, setup_cell: str | None = None) -> NotebookNode:
