@@ -38,3 +38,28 @@ widgets-ipywidgets7:
 # Rebuild every notebook from its source in notebooks/src and execute it (regenerates committed outputs).
 notebooks:
 	$(PY) notebooks/build.py
+
+# --- classroom edition (tools/classroom.py; teacher's guide: notebooks/TEACHERS.md) ---------------------------
+# `make student`: build/student/, the course with every worked solution removed (nbgrader's conventions);
+# `make student REPO=owner/name` points the notebooks' Colab links at the class's own copy on GitHub.
+# `make grade SUBMISSIONS=folder`: run each submitted notebook's checks in a fresh kernel; build/grades.csv + table.
+# `make slides`: build/slides/NN_name.slides.html (reveal.js from its CDN; `make slides OFFLINE=1` copies it beside
+# the decks from the npm registry, for a room without internet).
+# `make classroom-check`: CI - the student edition leaks no solution text, every cell outside the exercises still
+# runs, no check passes without an answer, and the five decks build.
+SUBMISSIONS ?= submissions
+TIME_LIMIT ?= 600
+JOBS ?= 1
+.PHONY: student grade slides classroom-check
+
+student:
+	$(PY) tools/classroom.py student $(if $(REPO),--repo "$(REPO)",)
+
+grade:
+	$(PY) tools/classroom.py grade "$(SUBMISSIONS)" --time-limit $(TIME_LIMIT) --jobs $(JOBS)
+
+slides:
+	$(PY) tools/classroom.py slides $(if $(OFFLINE),--offline,)
+
+classroom-check:
+	$(PY) tools/classroom.py check
