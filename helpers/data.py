@@ -82,8 +82,9 @@ def _gensim_file(name: str) -> Path:
     with online.gensim_downloader() as downloader:
         try:
             path = Path(downloader.load(name, return_path=True))
-        except OSError as err:  # refused, reset or stalled half-way (the socket timeout)
-            raise OfflineError(f"downloading {name!r} from {base_url} failed: {err}. {online.GENSIM_HELP}") from None
+        except Exception as err:  # noqa: BLE001 - refused, reset, stalled (socket timeout), gensim's "Checksum failed"
+            raise OfflineError(f"downloading {name!r} from {base_url} failed: {err}. Try again; "
+                               f"{online.GENSIM_HELP}") from None
     if not path.is_file():
         raise OfflineError(f"gensim-data at {base_url} did not provide {name!r} ({path} is missing)")
     return path
@@ -183,7 +184,8 @@ def _imdb(split: str) -> tuple[list[str], list[int]]:
     dataset = _cached_imdb(split)
     if dataset is None:
         online.require_hub("the IMDB data set")
-        dataset = load_dataset(IMDB, split=split)  # downloads with a progress bar into the Hugging Face cache
+        online.hub_download(IMDB, ["README.md", "plain_text/*"], repo_type="dataset")  # 84 MB, with progress
+        dataset = load_dataset(IMDB, split=split)  # from the files just cached
     return list(dataset["text"]), [int(label) for label in dataset["label"]]
 
 

@@ -13,6 +13,7 @@ import os
 import socket
 import urllib.error
 import urllib.request
+from pathlib import Path
 from urllib.parse import urlsplit
 
 HF_DEFAULT_ENDPOINT = "https://huggingface.co"
@@ -26,7 +27,7 @@ GENSIM_HELP = ("If GitHub is blocked where you are, set GENSIM_DATA_URL to a mir
 
 
 class OfflineError(ConnectionError):
-    """Raised within seconds when an online-only resource is asked for and its server cannot be reached."""
+    """An online-only resource could not be fetched: its server cannot be reached, or the download failed."""
 
 
 def hf_endpoint() -> str:
@@ -85,6 +86,34 @@ def require_hub(what: str) -> None:
         raise OfflineError(f"{what} is not in the Hugging Face cache yet, and HF_HUB_OFFLINE=1 forbids downloading "
                            "it: unset HF_HUB_OFFLINE (and HF_DATASETS_OFFLINE) and try again.")
     check_reachable(hf_endpoint(), what, HF_HELP)
+
+
+def hub_download(repo_id: str, patterns: list[str], repo_type: str = "model") -> Path:
+    """Download the files of a hub repo that match `patterns` into the Hugging Face cache, showing the bytes."""
+    from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import RepositoryNotFoundError, RevisionNotFoundError
+
+    endpoint = hf_endpoint()
+    try:
+        return Path(snapshot_download(repo_id, repo_type=repo_type, allow_patterns=patterns,
+                                      tqdm_class=_download_bar()))
+    except (RepositoryNotFoundError, RevisionNotFoundError):
+        raise OSError(f"{endpoint} has no {repo_type} {repo_id!r}: check the name") from None
+    except Exception as err:  # the connection broke or stalled half-way (the hub's own timeouts)
+        if not isinstance(err, OSError) and type(err).__module__.split(".")[0] not in ("httpx", "httpx2"):
+            raise
+        raise OfflineError(f"downloading {repo_id!r} from {endpoint} failed: {err}. Try again; {HF_HELP}") from None
+
+
+def _download_bar():
+    """tqdm class for hub downloads: shown in Jupyter too (the hub's own hide themselves there), unless turned off."""
+    from huggingface_hub.utils import are_progress_bars_disabled
+
+    from helpers.device import auto_tqdm, text_tqdm
+
+    if are_progress_bars_disabled():  # HF_HUB_DISABLE_PROGRESS_BARS=1, or turned off in code
+        return None
+    return text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
 
 
 @contextlib.contextmanager

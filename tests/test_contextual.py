@@ -37,7 +37,7 @@ def test_load_bert_default_is_the_offline_minilm_in_eval_mode(bert, capfd):
 
 
 def test_load_bert_accepts_a_local_directory(bert):
-    tokenizer, model = load_bert(str(default_model_path()))
+    _, model = load_bert(str(default_model_path()))
     same = bert[1].embeddings.word_embeddings.weight
     assert torch.equal(model.embeddings.word_embeddings.weight, same)
 

@@ -270,3 +270,90 @@ def test_unknown_pretrained_vectors_list_the_choices():
     with pytest.raises(ValueError, match="unknown pretrained vectors 'glove-6b'.*glove-wiki-gigaword-100"):
         data.load_pretrained_vectors("glove-6b")
 
+
+
+# --- the notebooks' online cells, run against the mirror ---
+
+NOTEBOOKS = {"01_word_embeddings": "king - man + woman:", "02_word2vec_vs_bert": "Loaded bert-base-uncased: 2 layers",
+             "05_text_classifier": "IMDB sample of 20 reviews"}
+SWITCHES = {"USE_BERT_BASE = False": "USE_BERT_BASE = True"}  # the learner's switch, turned on for the test
+
+
+def online_cells(stem: str) -> tuple[list[str], list[str]]:
+    """(code of the cells before the first online cell, code of the cells tagged 'online') in a notebook source."""
+    import jupytext
+
+    notebook = jupytext.read(ROOT / "notebooks" / "src" / f"{stem}.py")
+    before, online_code = [], []
+    for cell in notebook.cells:
+        if cell.cell_type != "code":
+            continue
+        tags = cell.metadata.get("tags", [])
+        if "online" in tags:
+            assert "nbval-ignore-output" in tags, f"{stem}: an online cell's output depends on the network"
+            online_code.append(cell.source)
+        elif not online_code:  # without IPython's magics (%matplotlib inline): plain Python is enough here
+            before.append("\n".join(line for line in cell.source.splitlines() if not line.startswith(("%", "!"))))
+    return before, online_code
+
+
+def context_for(cell: str, before: list[str]) -> list[str]:
+    """The notebook's own top-level statements that define the names `cell` uses (imports, device, settings...)."""
+    import ast
+    import builtins
+
+    statements = [node for source in before for node in ast.parse(source).body]
+
+    def bound(node) -> set[str]:
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            return {(alias.asname or alias.name).split(".")[0] for alias in node.names}
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            return {node.name}
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            return {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+        return set()
+
+    def needs(tree) -> set[str]:
+        loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        stored = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and not isinstance(n.ctx, ast.Load)}
+        stored |= {a.arg for n in ast.walk(tree) if isinstance(n, ast.Lambda) for a in n.args.args}
+        stored |= {n.name for n in ast.walk(tree) if isinstance(n, ast.ExceptHandler) and n.name}
+        return loaded - stored - set(dir(builtins))
+
+    chosen: dict[int, ast.stmt] = {}
+    todo = list(needs(ast.parse(cell)))
+    while todo:
+        name = todo.pop()
+        where = [i for i, node in enumerate(statements) if name in bound(node)]
+        assert where, f"the online cell uses {name!r}, which no earlier top-level statement defines"
+        if where[-1] not in chosen:
+            chosen[where[-1]] = statements[where[-1]]
+            todo += needs(statements[where[-1]])
+    assert len(chosen) <= 15, "an online cell should need only a small context"
+    return [ast.unparse(chosen[i]) for i in sorted(chosen)]
+
+
+def test_every_online_cell_of_the_notebooks_runs_against_the_mirror(tmp_path):
+    pytest.importorskip("jupytext")
+    script = ["import contextlib, io, json", "outputs = {}"]
+    for stem in NOTEBOOKS:
+        before, cells = online_cells(stem)
+        assert cells, f"{stem} has no cell tagged 'online'"
+        for number, cell in enumerate(cells):
+            for off, on in SWITCHES.items():
+                cell = cell.replace(off, on)
+            code = "\n".join([*context_for(cell, before), cell])
+            script += [f"out = io.StringIO()\nwith contextlib.redirect_stdout(out):\n    exec({code!r}, {{}})",
+                       f"outputs[{stem + str(number)!r}] = out.getvalue()"]
+    script.append("print('RESULT ' + json.dumps(outputs))")
+    mirror = build_mirror().start()
+    try:
+        done = run_python("\n".join(script), online_env(tmp_path, mirror.url, mirror.url + "/gensim-data",
+                                                         COURSE_PLAIN_PROGRESS="1"))
+    finally:
+        mirror.stop()
+    outputs = result(done)
+    for stem, expected in NOTEBOOKS.items():
+        printed = "".join(text for key, text in outputs.items() if key.startswith(stem))
+        assert expected in printed and "Skipped" not in printed and "Kept" not in printed, printed
