@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 COMMIT = "c0ffee" + "0" * 34
 BERT_REPOS = ("bert-base-uncased", "google-bert/bert-base-uncased")
+PICKLE_ONLY = "course-test/pickle-only"  # a model whose weights exist only as pytorch_model.bin
 IMDB_REPO = "stanfordnlp/imdb"
 GLOVE = "glove-wiki-gigaword-50"
 IMDB_SIZES = {"train": 1000, "test": 200, "unsupervised": 20}
@@ -374,5 +375,6 @@ def build_mirror() -> Mirror:
     """A mirror (not started) serving the tiny BERT, IMDB, text8 and GloVe."""
     bert = bert_files()
     repos = {("model", repo): bert for repo in BERT_REPOS}
+    repos[("model", PICKLE_ONLY)] = {name: data for name, data in bert.items() if name != "model.safetensors"}
     repos[("dataset", IMDB_REPO)] = imdb_files()
     return Mirror(repos, gensim_files())

@@ -21,6 +21,7 @@ from hub_mirror import (
     GLOVE,
     IMDB_SIZES,
     NETWORK_GUARD,
+    PICKLE_ONLY,
     TEXT8_WORDS,
     build_mirror,
     tiny_bert_weights,
@@ -142,18 +143,32 @@ def test_downloads_go_to_the_libraries_caches_and_no_downloaded_code_runs(runs):
     assert not list(ROOT.glob("models--*")) and not (ROOT / "gensim-data").exists()
 
 
+PROXIED = f"""
+from helpers.contextual import load_bert
+from helpers.data import load_pretrained_vectors
+try:
+    load_bert("{PICKLE_ONLY}")
+except OSError as err:
+    refused = "refused-pickle" if "has no safetensors weights" in str(err) else str(err)
+print(load_bert("google-bert/bert-base-uncased")[1].config.hidden_size, len(load_pretrained_vectors("{GLOVE}")), refused)
+"""
+
+
 def test_a_proxy_from_the_environment_is_used(tmp_path):
-    """Hosts that do not resolve (.invalid), reached only through HTTP_PROXY: the mirror acting as the proxy."""
+    """Hosts that do not resolve (.invalid), reached only through HTTP_PROXY: the mirror acting as the proxy.
+
+    On the way, a model with only pickled weights (pytorch_model.bin) is refused without downloading them.
+    """
     mirror = build_mirror().start()
     try:
         env = online_env(tmp_path, "http://hub.invalid", "http://gensim.invalid/gensim-data", HTTP_PROXY=mirror.url)
-        done = run_python("from helpers.contextual import load_bert\nfrom helpers.data import load_pretrained_vectors\n"
-                          "print(load_bert('google-bert/bert-base-uncased')[1].config.hidden_size, "
-                          f"len(load_pretrained_vectors('{GLOVE}')))", env)
+        done = run_python(PROXIED, env)
     finally:
         mirror.stop()
-    hidden, words = done.stdout.split()[-2:]
+    hidden, words, refused = done.stdout.split()[-3:]
     assert hidden == "32" and int(words) > 400  # the mirror's tiny BERT and its GloVe-shaped vectors
+    assert refused == "refused-pickle"
+    assert not any(r.startswith("GET") and r.endswith("pytorch_model.bin (via proxy)") for r in mirror.requests)
     assert "HEAD / (via proxy)" in mirror.requests and "GET /gensim-data/list.json (via proxy)" in mirror.requests
     assert all(r.endswith("(via proxy)") for r in mirror.requests)
 
