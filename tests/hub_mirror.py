@@ -35,7 +35,8 @@ IMDB_SIZES = {"train": 1000, "test": 200, "unsupervised": 20}
 TEXT8_WORDS = 25_000  # gensim cuts text8 into 10,000-word chunks: 3 chunks
 
 
-# Run first in every test subprocess: any connection or name look-up beyond this machine fails loudly.
+# Run first in every test subprocess: any connection or name look-up beyond this machine fails loudly, and every
+# connection is written to stderr (so a test can check that a run from the caches made none).
 NETWORK_GUARD = """
 import socket as _socket
 _LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -45,6 +46,7 @@ def _guarded_lookup(host, *args, **kwargs):
         raise OSError(f"test network guard: look-up of {host!r} refused (only 127.0.0.1 is allowed)")
     return _lookup(host, *args, **kwargs)
 def _guarded_connect(self, address):
+    print(f"test network guard: connect to {address!r}", file=__import__("sys").stderr)
     if self.family in (_socket.AF_INET, _socket.AF_INET6) and str(address[0]) not in _LOCAL:
         raise OSError(f"test network guard: connection to {address!r} refused (only 127.0.0.1 is allowed)")
     return _connect(self, address)

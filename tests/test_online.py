@@ -111,9 +111,11 @@ def test_weights_are_only_ever_fetched_as_safetensors(runs):
     assert not any("pytorch_model.bin" in r for r in runs["requests"])
 
 
-def test_second_call_works_from_the_caches_with_the_mirror_stopped(runs):
+def test_second_call_works_from_the_caches_without_a_request(runs):
     assert result(runs["second"]) == result(runs["first"])
     assert "Downloading bytes" not in runs["second"].stderr and "MB downloaded" not in runs["second"].stdout
+    assert "test network guard: connect" in runs["first"].stderr
+    assert "test network guard: connect" not in runs["second"].stderr  # not even an attempt
 
 
 def test_loaders_return_what_the_notebooks_use(runs):
