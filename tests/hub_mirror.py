@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 COMMIT = "c0ffee" + "0" * 34
 BERT_REPOS = ("bert-base-uncased", "google-bert/bert-base-uncased")
 PICKLE_ONLY = "course-test/pickle-only"  # a model whose weights exist only as pytorch_model.bin
+STALLED = "course-test/stalled"  # a model whose weights download never sends a byte
 IMDB_REPO = "stanfordnlp/imdb"
 GLOVE = "glove-wiki-gigaword-50"
 IMDB_SIZES = {"train": 1000, "test": 200, "unsupervised": 20}
@@ -378,5 +379,8 @@ def build_mirror() -> Mirror:
     bert = bert_files()
     repos = {("model", repo): bert for repo in BERT_REPOS}
     repos[("model", PICKLE_ONLY)] = {name: data for name, data in bert.items() if name != "model.safetensors"}
+    repos[("model", STALLED)] = bert
     repos[("dataset", IMDB_REPO)] = imdb_files()
-    return Mirror(repos, gensim_files())
+    mirror = Mirror(repos, gensim_files())
+    mirror.stall.add(f"/{STALLED}/resolve/{COMMIT}/model.safetensors")
+    return mirror

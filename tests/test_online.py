@@ -22,6 +22,7 @@ from hub_mirror import (
     IMDB_SIZES,
     NETWORK_GUARD,
     PICKLE_ONLY,
+    STALLED,
     TEXT8_WORDS,
     build_mirror,
     tiny_bert_weights,
@@ -147,29 +148,36 @@ def test_downloads_go_to_the_libraries_caches_and_no_downloaded_code_runs(runs):
 
 PROXIED = f"""
 from helpers.contextual import load_bert
-from helpers.data import load_pretrained_vectors
+from helpers.data import OfflineError, load_pretrained_vectors
 try:
     load_bert("{PICKLE_ONLY}")
 except OSError as err:
     refused = "refused-pickle" if "has no safetensors weights" in str(err) else str(err)
-print(load_bert("google-bert/bert-base-uncased")[1].config.hidden_size, len(load_pretrained_vectors("{GLOVE}")), refused)
+try:
+    load_bert("{STALLED}")
+except OfflineError as err:
+    stalled = "stalled-fails" if "timed out" in str(err) else str(err)
+print(load_bert("google-bert/bert-base-uncased")[1].config.hidden_size, len(load_pretrained_vectors("{GLOVE}")),
+      refused, stalled)
 """
 
 
 def test_a_proxy_from_the_environment_is_used(tmp_path):
     """Hosts that do not resolve (.invalid), reached only through HTTP_PROXY: the mirror acting as the proxy.
 
-    On the way, a model with only pickled weights (pytorch_model.bin) is refused without downloading them.
+    On the way, a model with only pickled weights (pytorch_model.bin) is refused without downloading them, and a
+    download that stalls fails with OfflineError after the hub's own timeout and retries (about 15 s here).
     """
     mirror = build_mirror().start()
     try:
-        env = online_env(tmp_path, "http://hub.invalid", "http://gensim.invalid/gensim-data", HTTP_PROXY=mirror.url)
+        env = online_env(tmp_path, "http://hub.invalid", "http://gensim.invalid/gensim-data", HTTP_PROXY=mirror.url,
+                         HF_HUB_DOWNLOAD_TIMEOUT="1")
         done = run_python(PROXIED, env)
     finally:
         mirror.stop()
-    hidden, words, refused = done.stdout.split()[-3:]
+    hidden, words, refused, stalled = done.stdout.split()[-4:]
     assert hidden == "32" and int(words) > 400  # the mirror's tiny BERT and its GloVe-shaped vectors
-    assert refused == "refused-pickle"
+    assert refused == "refused-pickle" and stalled == "stalled-fails"
     assert not any(r.startswith("GET") and r.endswith("pytorch_model.bin (via proxy)") for r in mirror.requests)
     assert "HEAD / (via proxy)" in mirror.requests and "GET /gensim-data/list.json (via proxy)" in mirror.requests
     assert all(r.endswith("(via proxy)") for r in mirror.requests)
