@@ -65,7 +65,7 @@ def _hub_snapshot(name: str) -> Path:
 
     try:
         folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, local_files_only=True))
-        if _has_weights(folder):
+        if not _missing(folder):  # a download that finished
             return folder
     except (OSError, ValueError):  # LocalEntryNotFoundError: never downloaded
         pass
@@ -74,14 +74,20 @@ def _hub_snapshot(name: str) -> Path:
     except data.OfflineError as err:
         raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
     folder = online.hub_download(name, HUB_FILES)
-    if not _has_weights(folder):
-        raise OSError(f"{name!r} on {online.hf_endpoint()} has no safetensors weights; load_bert loads only "
-                      "safetensors (unpickling a .bin file can run code)")
+    if _missing(folder):
+        raise OSError(f"{name!r} on {online.hf_endpoint()} has no {_missing(folder)}")
     return folder
 
 
-def _has_weights(folder: Path) -> bool:
-    return (folder / "config.json").is_file() and any(folder.glob("model*.safetensors"))
+def _missing(folder: Path) -> str:
+    """What a model folder lacks for load_bert, or '' when it has a configuration, a tokenizer and safetensors."""
+    if not (folder / "config.json").is_file():
+        return "config.json"
+    if not ((folder / "tokenizer.json").is_file() or (folder / "vocab.txt").is_file()):
+        return "tokenizer (tokenizer.json or vocab.txt)"
+    if not any(folder.glob("model*.safetensors")):
+        return "safetensors weights; load_bert loads no pickled .bin file (unpickling can run code)"
+    return ""
 
 
 def _looks_like_path(name: str) -> bool:

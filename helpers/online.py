@@ -11,19 +11,20 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sys
 import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
-HF_DEFAULT_ENDPOINT = "https://huggingface.co"
 TIMEOUT = 5.0  # seconds to wait for a server's first answer before calling it unreachable
 DOWNLOAD_TIMEOUT = 30.0  # seconds a download may stall before it fails (gensim's downloader sets none)
 
 HF_HELP = ("If huggingface.co is blocked where you are, use a mirror of the hub: set HF_ENDPOINT before "
-           "starting Jupyter (e.g. HF_ENDPOINT=https://hf-mirror.com); behind a proxy, set HTTPS_PROXY.")
+           "starting Jupyter, or in the first cell before any import (e.g. HF_ENDPOINT=https://hf-mirror.com); "
+           "behind a proxy, set HTTPS_PROXY.")
 GENSIM_HELP = ("If GitHub is blocked where you are, set GENSIM_DATA_URL to a mirror of gensim-data's files "
-               "(it must serve list.json and NAME/NAME.gz); behind a proxy, set HTTPS_PROXY.")
+               "(serving list.json, NAME/__init__.py and NAME/NAME.gz); behind a proxy, set HTTPS_PROXY.")
 
 
 class OfflineError(ConnectionError):
@@ -60,7 +61,7 @@ def _proxy_for(url: str) -> str | None:
     return urllib.request.getproxies().get(urlsplit(url).scheme)
 
 
-def check_reachable(url: str, what: str, help: str, timeout: float | None = None) -> None:
+def check_reachable(url: str, what: str, advice: str, timeout: float | None = None) -> None:
     """Raise OfflineError within about `timeout` seconds unless the server of `url` answers (any HTTP status)."""
     timeout = TIMEOUT if timeout is None else timeout
     request = urllib.request.Request(url, method="HEAD", headers={"User-Agent": "nlp-basics-course"})
@@ -74,7 +75,7 @@ def check_reachable(url: str, what: str, help: str, timeout: float | None = None
             reason = f"no answer within {timeout:g} s"
         proxy = _proxy_for(url)
         via = f" through the proxy {proxy}" if proxy else ""
-        raise OfflineError(f"{what} needs the internet: tried {url}{via} ({reason}). {help} "
+        raise OfflineError(f"{what} needs the internet: tried {url}{via} ({reason}). {advice} "
                            "Or use the offline options instead.") from None
 
 
@@ -147,8 +148,6 @@ def gensim_downloader():
 @contextlib.contextmanager
 def hub_offline():
     """Hugging Face clients in offline mode inside the block: cache only, no request leaves the machine."""
-    import sys
-
     from huggingface_hub import constants
 
     modules = [constants] + [m for m in (sys.modules.get("datasets.config"),) if m is not None]

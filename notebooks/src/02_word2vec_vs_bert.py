@@ -361,7 +361,7 @@ if USE_BERT_BASE:
         by_layer = word_embeddings_by_layer(bank, "bank", tokenizer, bert, device=device)
         print(f"Loaded bert-base-uncased: {bert.config.num_hidden_layers} layers, hidden size "
               f"{bert.config.hidden_size}; 'bank' in 2 sentences gives vectors of shape {tuple(by_layer.shape)} "
-              "(layers + 1, sentences, hidden). Re-run sections 3 to 8 to measure it.")
+              "(layers + 1, sentences, hidden). To measure it, re-run sections 3 to 8 with this model.")
 
 # %% [markdown]
 # ## Exercises
