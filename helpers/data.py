@@ -192,9 +192,14 @@ def _imdb(split: str) -> tuple[list[str], list[int]]:
 def _cached_imdb(split: str):
     """IMDB from the Hugging Face cache (no request leaves the machine), or None if it was never downloaded."""
     from datasets import load_dataset
+    from datasets.utils import logging as datasets_logging
 
-    with online.hub_offline():
-        try:
+    level = datasets_logging.get_verbosity()
+    datasets_logging.set_verbosity_error()  # not "couldn't be found on the Hub": offline here is on purpose
+    try:
+        with online.hub_offline():
             return load_dataset(IMDB, split=split)
-        except (OSError, ValueError):  # ConnectionError, FileNotFoundError: not in the cache
-            return None
+    except (OSError, ValueError):  # ConnectionError, FileNotFoundError: not in the cache
+        return None
+    finally:
+        datasets_logging.set_verbosity(level)

@@ -117,6 +117,7 @@ def test_second_call_works_from_the_caches_without_a_request(runs):
     assert "Downloading bytes" not in runs["second"].stderr and "MB downloaded" not in runs["second"].stdout
     assert "test network guard: connect" in runs["first"].stderr
     assert "test network guard: connect" not in runs["second"].stderr  # not even an attempt
+    assert "couldn't be found" not in runs["second"].stderr  # no confusing warning from datasets either
 
 
 def test_loaders_return_what_the_notebooks_use(runs):
@@ -378,6 +379,7 @@ def test_every_online_cell_of_the_notebooks_runs_against_the_mirror(tmp_path):
                                                          COURSE_PLAIN_PROGRESS="1"))
     finally:
         mirror.stop()
+    assert mirror.unknown == [], "the mirror was asked for something it does not serve"
     outputs = result(done)
     for stem, expected in NOTEBOOKS.items():
         printed = "".join(text for key, text in outputs.items() if key.startswith(stem))
