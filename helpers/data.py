@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 import functools
-import os
 import re
-import socket
 from pathlib import Path
 
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
+
+from helpers import online
+from helpers.online import OfflineError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CORPORA = ("toy", "wiki", "lee", "text8")
 WORD_PAIRS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
 SENTIMENT = ("toy", "pang-lee", "imdb")
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
-
-
-class OfflineError(ConnectionError):
-    """Raised at once when an online-only resource is asked for without a network."""
-
-
-def require_online(what: str, host: str = "huggingface.co", timeout: float = 3.0) -> None:
-    """Raise OfflineError within `timeout` seconds if `host` cannot be reached."""
-    try:
-        socket.create_connection((host, 443), timeout=timeout).close()
-    except OSError as err:
-        raise OfflineError(
-            f"{what} needs the internet ({host} is unreachable: {err}). "
-            "Use the offline options instead, or connect and try again."
-        ) from None
 
 
 def read_text(path: str | Path, encoding: str = "utf-8") -> str:
@@ -57,7 +43,7 @@ def load_corpus(name: str) -> list[list[str]]:
     return [list(sentence) for sentence in _corpus(name)]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _corpus(name: str) -> tuple[tuple[str, ...], ...]:
     if name == "toy":
         lines = read_text(DATA_DIR / "toy_sentences.txt").splitlines()
@@ -70,22 +56,47 @@ def _corpus(name: str) -> tuple[tuple[str, ...], ...]:
     if name == "lee":
         lines = read_text(datapath("lee_background.cor"), encoding="latin-1").splitlines()
         return tuple(tuple(simple_preprocess(line)) for line in lines if line.strip())
-    return tuple(tuple(chunk) for chunk in _gensim_download("text8"))
+    from gensim.models.word2vec import Text8Corpus
+
+    return tuple(tuple(chunk) for chunk in Text8Corpus(str(_gensim_file("text8"))))  # 10,000-word chunks
 
 
-def _gensim_download(name: str):
-    """Load a gensim-data resource: from the local cache if present, else download with a progress bar."""
+# gensim-data's word-vector models that load with KeyedVectors.load_word2vec_format (True: binary format)
+PRETRAINED = {**{f"glove-wiki-gigaword-{d}": False for d in (50, 100, 200, 300)},
+              **{f"glove-twitter-{d}": False for d in (25, 50, 100, 200)},
+              "word2vec-google-news-300": True, "fasttext-wiki-news-subwords-300": False}
+
+
+def _gensim_file(name: str) -> Path:
+    """A gensim-data file: from gensim's cache when there, else downloaded once with gensim's progress bar.
+
+    Only the data file is used: gensim.downloader.load(name) would import a Python file downloaded with it.
+    """
     import gensim.downloader as api
 
-    cached = Path(api.BASE_DIR) / name
-    if not cached.exists():
-        require_online(f"gensim-data resource {name!r}", host="github.com")
-    return api.load(name)
+    cached = Path(api.BASE_DIR) / name / f"{name}.gz"
+    if cached.is_file():
+        return cached
+    list_url, base_url = online.gensim_urls()
+    online.check_reachable(list_url, f"the gensim-data resource {name!r}", online.GENSIM_HELP)
+    with online.gensim_downloader() as downloader:
+        try:
+            path = Path(downloader.load(name, return_path=True))
+        except Exception as err:  # noqa: BLE001 - refused, reset, stalled (socket timeout), gensim's "Checksum failed"
+            raise OfflineError(f"downloading {name!r} from {base_url} failed: {err}. Try again; "
+                               f"{online.GENSIM_HELP}") from None
+    if not path.is_file():
+        raise OfflineError(f"gensim-data at {base_url} did not provide {name!r} ({path} is missing)")
+    return path
 
 
 def load_pretrained_vectors(name: str = "glove-wiki-gigaword-100"):
-    """Return pretrained KeyedVectors from gensim-data (online the first time, then cached)."""
-    return _gensim_download(name)
+    """Return pretrained KeyedVectors from gensim-data (downloaded the first time, then from gensim's cache)."""
+    from gensim.models import KeyedVectors
+
+    if name not in PRETRAINED:
+        raise ValueError(f"unknown pretrained vectors {name!r}: choose one of {sorted(PRETRAINED)}")
+    return KeyedVectors.load_word2vec_format(str(_gensim_file(name)), binary=PRETRAINED[name])
 
 
 def word_pairs_path(name: str) -> str:
@@ -160,6 +171,9 @@ def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int
     return _imdb(split)
 
 
+IMDB = "stanfordnlp/imdb"
+
+
 def _imdb(split: str) -> tuple[list[str], list[int]]:
     if split not in ("train", "test"):
         raise ValueError(f"unknown IMDB split {split!r}: choose 'train' or 'test'")
@@ -167,7 +181,25 @@ def _imdb(split: str) -> tuple[list[str], list[int]]:
         from datasets import load_dataset
     except ImportError:
         raise ImportError("the IMDB option needs the 'datasets' package: pip install datasets") from None
-    if not (os.environ.get("HF_HUB_OFFLINE") or os.environ.get("HF_DATASETS_OFFLINE")):
-        require_online("the IMDB data set (set HF_HUB_OFFLINE=1 to use a copy cached earlier)")
-    dataset = load_dataset("stanfordnlp/imdb", split=split)
+    dataset = _cached_imdb(split)
+    if dataset is None:
+        online.require_hub("the IMDB data set")
+        online.hub_download(IMDB, ["README.md", "plain_text/*"], repo_type="dataset")  # 84 MB, with progress
+        dataset = load_dataset(IMDB, split=split)  # from the files just cached
     return list(dataset["text"]), [int(label) for label in dataset["label"]]
+
+
+def _cached_imdb(split: str):
+    """IMDB from the Hugging Face cache (no request leaves the machine), or None if it was never downloaded."""
+    from datasets import load_dataset
+    from datasets.utils import logging as datasets_logging
+
+    level = datasets_logging.get_verbosity()
+    datasets_logging.set_verbosity_error()  # not "couldn't be found on the Hub": offline here is on purpose
+    try:
+        with online.hub_offline():
+            return load_dataset(IMDB, split=split)
+    except (OSError, ValueError):  # ConnectionError, FileNotFoundError: not in the cache
+        return None
+    finally:
+        datasets_logging.set_verbosity(level)

@@ -37,7 +37,7 @@ def test_load_bert_default_is_the_offline_minilm_in_eval_mode(bert, capfd):
 
 
 def test_load_bert_accepts_a_local_directory(bert):
-    tokenizer, model = load_bert(str(default_model_path()))
+    _, model = load_bert(str(default_model_path()))
     same = bert[1].embeddings.word_embeddings.weight
     assert torch.equal(model.embeddings.word_embeddings.weight, same)
 
@@ -49,6 +49,24 @@ def test_load_bert_hub_name_offline_fails_fast_naming_the_default(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", no_network)
     with pytest.raises(OfflineError, match=r"load_bert\(\)"):
         load_bert("nlp-basics-course/no-such-model")
+
+
+def test_load_bert_leaves_the_progress_bars_on():
+    from transformers.utils import logging as hf_logging
+
+    assert hf_logging.is_progress_bar_enabled()
+    load_bert()
+    assert hf_logging.is_progress_bar_enabled()  # off only while loading from disk, so downloads show progress
+
+
+def test_load_bert_refuses_pickled_weights(tmp_path):
+    import shutil
+
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"):
+        shutil.copy(default_model_path() / name, tmp_path / name)
+    (tmp_path / "pytorch_model.bin").write_bytes(b"a pickle could run code when loaded")
+    with pytest.raises(OSError, match="safetensors"):
+        load_bert(tmp_path)
 
 
 @pytest.mark.parametrize("name", ["./no_such_model", "/no/such/model", "a/b/c"])

@@ -1,3 +1,5 @@
+import socket
+
 import pytest
 
 from helpers import data
@@ -39,18 +41,22 @@ def test_online_corpus_fails_fast_when_offline(monkeypatch, tmp_path):
     import gensim.downloader as api
 
     monkeypatch.setattr(api, "BASE_DIR", str(tmp_path))
-    monkeypatch.setattr(data.socket, "create_connection", _refuse)
-    with pytest.raises(data.OfflineError, match="text8.*needs the internet"):
+    monkeypatch.setattr(socket, "create_connection", _refuse)
+    with pytest.raises(data.OfflineError, match="text8.*needs the internet.*GENSIM_DATA_URL"):
         data.load_corpus("text8")
 
 
 def test_imdb_fails_fast_when_offline(monkeypatch):
     pytest.importorskip("datasets")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_DATASETS_OFFLINE", raising=False)
-    monkeypatch.setattr(data.socket, "create_connection", _refuse)
-    with pytest.raises(data.OfflineError, match="IMDB"):
+    monkeypatch.setattr(data, "_cached_imdb", lambda split: None)  # as on a machine that never downloaded it
+    monkeypatch.setattr(socket, "create_connection", _refuse)
+    with pytest.raises(data.OfflineError, match="IMDB.*needs the internet.*HF_ENDPOINT"):
         data.load_sentiment("imdb")
+
+
+def test_imdb_split_must_be_train_or_test():
+    with pytest.raises(ValueError, match="unknown IMDB split 'unsupervised'"):
+        data.load_sentiment("imdb", split="unsupervised")
 
 
 def _refuse(*args, **kwargs):

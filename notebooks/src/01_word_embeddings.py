@@ -334,14 +334,14 @@ for a, b, c in [("chinese", "china", "russia"), ("french", "france", "netherland
 # works on them unchanged. Offline it fails fast with `OfflineError`, which the cell catches. `load_corpus("text8")`
 # works the same way for a 17-million-token Wikipedia corpus to train your own vectors on.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["online", "nbval-ignore-output"]
 try:
     glove = load_pretrained_vectors("glove-wiki-gigaword-50")  # 66 MB, 400k words, trained on 6 billion tokens
+except OfflineError as err:  # no network, or the download failed: the message says what was tried and what to do
+    print(f"Skipped the pretrained vectors ({type(err).__name__}): {err}")
+else:
     print("king - man + woman:", emb.analogy(glove, "king", "man", "woman", topn=3))
     print(emb.compare({"GloVe 50d": glove}, analogies=False).round(2))
-except OfflineError as err:
-    print("Offline, so skipped:", err)
 
 # %% [markdown]
 # ## 6. Maps of the trained vectors

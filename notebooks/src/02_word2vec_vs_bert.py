@@ -548,15 +548,26 @@ _ = claim("a look-up is at least 10 times faster than the forward pass", forward
 # %%
 from transformers import BertConfig, BertModel
 
-USE_BERT_BASE = False  # True needs the internet the first time
 with torch.device("meta"):  # build the architecture without allocating or downloading weights
     base = BertModel(BertConfig())
 base_params = sum(p.numel() for p in base.parameters())
 print(f"bert-base-uncased: {base.config.num_hidden_layers} layers, hidden size {base.config.hidden_size}, "
       f"{base.config.vocab_size:,} WordPiece tokens, {base_params / 1e6:.1f} M parameters "
       f"({base_params / n_params:.1f} x MiniLM)")
+
+# %% tags=["online", "nbval-ignore-output"]
+USE_BERT_BASE = False  # True: download bert-base-uncased once (about 440 MB, with a progress bar), then use the cache
 if USE_BERT_BASE:
-    tokenizer, bert = load_bert("bert-base-uncased")
+    try:
+        tokenizer, bert = load_bert("bert-base-uncased")
+    except OSError as err:  # OfflineError (no network: the message says how to use a mirror), or no such model
+        print(f"Kept all-MiniLM-L6-v2 ({type(err).__name__}): {err}")
+    else:
+        bank = [row[2] for row in load_polysemy("bank")[:2]]
+        by_layer = word_embeddings_by_layer(bank, "bank", tokenizer, bert, device=device)
+        print(f"Loaded bert-base-uncased: {bert.config.num_hidden_layers} layers, hidden size "
+              f"{bert.config.hidden_size}; 'bank' in 2 sentences gives vectors of shape {tuple(by_layer.shape)} "
+              "(layers + 1, sentences, hidden). To measure it, re-run sections 3 to 8 with this model.")
 
 # %% [markdown]
 # ## Exercises

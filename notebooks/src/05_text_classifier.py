@@ -405,11 +405,10 @@ for i in most_confident:
 # words, expect the from-scratch models to stay well below these numbers and the frozen features to hold up best —
 # the same pattern as above, at a higher level, because even 100 words of a review carry many sentiment words.
 
-# %%
-# NBVAL_IGNORE_OUTPUT
+# %% tags=["online", "nbval-ignore-output"]
 try:
     imdb_texts, imdb_labels = load_sentiment("imdb", split="train")
-except OSError as err:  # OfflineError, or no cached copy with HF_HUB_OFFLINE=1
+except (OSError, ImportError) as err:  # OfflineError (no network: the message says what to do), or no `datasets`
     print(f"Skipped the IMDB section ({type(err).__name__}): {err}")
 else:
     sample = classify.stratified_folds(imdb_labels, n_splits=50, seed=0)[0][1]  # a stratified 1/50: 500 reviews
