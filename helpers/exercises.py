@@ -70,14 +70,14 @@ def check_05_last_hidden(last_hidden) -> None:
                 sorted_hint = "sorted" in str(error)
                 require(name, not sorted_hint, "pack_padded_sequence refused the unsorted lengths [2, 5, 3]: "
                         "pass enforce_sorted=False")
-                raise ExerciseError(f"✘ {name}: with an {kind} it raised {type(error).__name__}: {error}") from None
-        require(name, isinstance(got, torch.Tensor), f"with an {kind} it returned a {type(got).__name__}, not one "
+                raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
+        require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor; an LSTM's state is a pair (h, c): take h")
-        require(name, tuple(got.shape) == (3, 6), f"with an {kind} the result has shape {tuple(got.shape)}; "
+        require(name, tuple(got.shape) == (3, 6), f"with the {kind} the result has shape {tuple(got.shape)}; "
                 "expected [batch, hidden] = (3, 6): take the last layer, h[-1]")
-        require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with an {kind} this is the state after "
+        require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with the {kind} this is the state after "
                 "the padding: pack the batch with the true lengths so each sequence stops at its own end")
-        require(name, torch.allclose(got, expected, atol=1e-5), f"with an {kind} the result differs from running "
+        require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
                 "each sequence alone (did you return c instead of h, or the outputs at a wrong step?)")
     passed(name, "each sequence's state after its last real step, for a GRU and an LSTM, lengths in any order")
 

@@ -141,14 +141,16 @@ def plot_confusions(axes, labels, predictions: dict, names=("negative", "positiv
         raise ValueError(f"need one Axes per model: {len(axes)} Axes for {len(predictions)} models")
     labels = np.asarray(labels)
     vmax = max(np.bincount(labels * 2 + np.asarray(p), minlength=4).max() for p in predictions.values())
-    for ax, (title, predicted) in zip(axes, predictions.items()):
+    for index, (ax, (title, predicted)) in enumerate(zip(axes, predictions.items())):
         image = plot_confusion(ax, labels, predicted, names, title=title, vmax=vmax)
+        if index:
+            ax.set_ylabel("")  # the rows are labelled once, on the left
     axes[0].figure.colorbar(image, ax=list(axes), label="sentences (same scale for all)")
 
 
 def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band: float | None = None,
                              title: str = "Cross-validated accuracy (mean ± std over folds)") -> None:
-    """Horizontal bars of the mean per-fold accuracy of each model, ± one standard deviation; chance ± `band` shaded."""
+    """Bars of each model's mean per-fold accuracy ± one standard deviation; chance ± `band` shaded."""
     names = list(scores)
     means = [float(np.mean(scores[name])) for name in names]
     stds = [float(np.std(scores[name])) for name in names]
@@ -162,7 +164,7 @@ def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band:
         if band is not None:
             ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
                        label=f"coin flips: 95 % within ± {band:.2f}")
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="upper right")
     ax.set_xlim(0, 1)
     ax.set_xlabel("accuracy")
     ax.set_title(title)

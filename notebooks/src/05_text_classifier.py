@@ -134,8 +134,8 @@ print(f"training loss {toy_history['loss'][0]:.3f} (epoch 1) -> {train_loss:.3f}
 # %%
 print(f"{count_parameters(toy_model):,} parameters, {len(toy_texts)} training sentences, "
       f"{len(toy_vocab) - 2} distinct words")
-claim("the LSTM classifies all twelve training sentences correctly", train_accuracy == 1.0,
-      f"training accuracy {train_accuracy:.3f}")
+_ = claim("the LSTM classifies all twelve training sentences correctly", train_accuracy == 1.0,
+          f"training accuracy {train_accuracy:.3f}")
 
 # %% [markdown]
 # ### Padding must not reach the classifier
@@ -163,8 +163,8 @@ print(f"'This is boring' has 3 words; in the batch it is padded to {batch[0].sha
       f"{batch[0].shape[1] - 3} extra <pad> steps without packing")
 claim("packed, the logit is the same alone and in a batch", abs(packed_alone - packed_in_batch) < 1e-4,
       f"{packed_alone:+.4f} vs {packed_in_batch:+.4f}")
-claim("not packed, the padding changes the logit by more than 0.1", abs(unpacked_in_batch - packed_alone) > 0.1,
-      f"{unpacked_in_batch:+.4f} vs {packed_alone:+.4f}")
+_ = claim("not packed, the padding changes the logit by more than 0.1", abs(unpacked_in_batch - packed_alone) > 0.1,
+          f"{unpacked_in_batch:+.4f} vs {packed_alone:+.4f}")
 
 # %% [markdown]
 # Without packing, the prediction for a sentence depends on the batch it happens to be in. (`tests/test_classify.py`
@@ -188,8 +188,8 @@ for sentence, (prob, label) in toy_answers.items():
 
 # %%
 asleep = toy_answers["I fell asleep during the movie"][0]
-claim("the toy model is confident (P below 0.1 or above 0.9) about 'I fell asleep during the movie'",
-      asleep < 0.1 or asleep > 0.9, f"P(positive) = {asleep:.3f}")
+_ = claim("the toy model is confident (P below 0.1 or above 0.9) about 'I fell asleep during the movie'",
+          asleep < 0.1 or asleep > 0.9, f"P(positive) = {asleep:.3f}")
 
 # %% [markdown]
 # Read the unknown words: "good" is not in the training sentences, so for "The acting was quite good" the model
@@ -208,8 +208,8 @@ toy_cv = classify.cross_validate_rnn(lambda vocab: TextClassifier(len(vocab), 16
 print(toy_cv, "| accuracy per fold of 4 test sentences:", toy_cv.scores)
 
 # %%
-claim("held out, the same model is far from its perfect training score (mean accuracy below 0.75)",
-      toy_cv.mean < 0.75, f"{toy_cv.mean:.3f} over 3 folds of 4 sentences")
+_ = claim("held out, the same model is far from its perfect training score (mean accuracy below 0.75)",
+          toy_cv.mean < 0.75, f"{toy_cv.mean:.3f} over 3 folds of 4 sentences")
 
 # %% [markdown]
 # On sentences it has not seen, the model is far from its training score, and each fold has only four test
@@ -238,9 +238,9 @@ for epoch in range(40):  # full batch, as in the lesson
     optimizer.step()  # steps `first`, not `compared`
     buggy_losses.append(loss.item())
 unchanged = all(torch.equal(b, p) for b, p in zip(before, compared.parameters()))
-claim("the compared GRU never changes: same parameters, the same loss in all 40 epochs",
-      unchanged and len(set(buggy_losses)) == 1, f"loss {buggy_losses[0]:.4f} in epoch 1 and {buggy_losses[-1]:.4f} "
-      f"in epoch 40")
+_ = claim("the compared GRU never changes: same parameters, the same loss in all 40 epochs",
+          unchanged and len(set(buggy_losses)) == 1,
+          f"loss {buggy_losses[0]:.4f} in epoch 1 and {buggy_losses[-1]:.4f} in epoch 40")
 
 # %% [markdown]
 # The fix is structural: the optimizer is created **inside** `train_classifier` from the model it trains
@@ -265,9 +265,9 @@ plt.show()
 # %%
 claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU changes", all(moved.values()),
       ", ".join(f"{name} {changed}" for name, changed in moved.items()))
-claim("and each training loss falls from about 0.69 to below 0.05",
-      all(h["loss"][0] > 0.6 and h["loss"][-1] < 0.05 for h in toy_histories.values()),
-      ", ".join(f"{name} {h['loss'][0]:.3f} -> {h['loss'][-1]:.3f}" for name, h in toy_histories.items()))
+_ = claim("and each training loss falls from about 0.69 to below 0.05",
+          all(h["loss"][0] > 0.6 and h["loss"][-1] < 0.05 for h in toy_histories.values()),
+          ", ".join(f"{name} {h['loss'][0]:.3f} -> {h['loss'][-1]:.3f}" for name, h in toy_histories.items()))
 
 # %% [markdown]
 # Falling *training* loss is the minimum requirement, not evidence of a good model: section 1 showed these
@@ -332,8 +332,8 @@ for result in results.values():
 
 # %%
 best_rnn = max(results.values(), key=lambda r: r.mean)
-claim("no RNN variant trained from scratch reaches a mean accuracy of 0.65", best_rnn.mean < 0.65,
-      ", ".join(f"{r.name} {r.mean:.3f}" for r in results.values()))
+_ = claim("no RNN variant trained from scratch reaches a mean accuracy of 0.65", best_rnn.mean < 0.65,
+          ", ".join(f"{r.name} {r.mean:.3f}" for r in results.values()))
 
 # %% [markdown]
 # The four recurrent networks stay near the chance band: none of them has learned much about sentiment, and with
@@ -352,9 +352,9 @@ plt.show()
 fold0 = {name: result.histories[0] for name, result in results.items()}
 claim("in fold 0, every training loss ends lower than it started", all(h["loss"][-1] < h["loss"][0] for h in
       fold0.values()), ", ".join(f"{n} {h['loss'][0]:.2f} -> {h['loss'][-1]:.2f}" for n, h in fold0.items()))
-claim("while no validation loss gets below 0.6 (log 2 ≈ 0.69 is a coin's loss)",
-      all(min(h["val_loss"]) > 0.6 for h in fold0.values()),
-      ", ".join(f"{n} min {min(h['val_loss']):.3f}" for n, h in fold0.items()))
+_ = claim("while no validation loss gets below 0.6 (log 2 ≈ 0.69 is a coin's loss)",
+          all(min(h["val_loss"]) > 0.6 for h in fold0.values()),
+          ", ".join(f"{n} min {min(h['val_loss']):.3f}" for n, h in fold0.items()))
 
 # %% [markdown]
 # Each training loss falls — every model learns, with its own optimizer — but the validation loss stays near
@@ -414,8 +414,8 @@ print(f"Word2Vec on the Wikipedia excerpt ({sum(map(len, wiki)):,} words): {len(
       f"cover {covered:.0%} of the words in our 200 sentences")
 claim("these are notebook 01's good vectors: WordSim353 ρ above 0.4", rho > 0.4, f"ρ = {rho:.2f}")
 bad_rank = wiki_vectors.rank("good", "bad")
-claim("'bad' is among the 1 % of words closest to 'good'", bad_rank <= len(wiki_vectors) // 100,
-      f"rank {bad_rank} of {len(wiki_vectors):,}")
+_ = claim("'bad' is among the 1 % of words closest to 'good'", bad_rank <= len(wiki_vectors) // 100,
+          f"rank {bad_rank} of {len(wiki_vectors):,}")
 
 # %% tags=["nbval-ignore-output"]
 results["avg Word2Vec + LR"] = classify.cross_validate_sklearn(
@@ -471,10 +471,10 @@ claim("no RNN variant beats the best bag-of-words baseline by more than 0.1",
 claim("both bags of words stay below 0.6, even with C tuned", max(results[n].mean for n in ["TF-IDF + LR",
       "Naive Bayes"]) < 0.6, f"TF-IDF + LR {results['TF-IDF + LR'].mean:.3f}, Naive Bayes "
       f"{results['Naive Bayes'].mean:.3f}")
-claim("neither use of the Word2Vec vectors reaches 0.65",
-      max(results["avg Word2Vec + LR"].mean, results["LSTM + Word2Vec init"].mean) < 0.65,
-      f"avg Word2Vec + LR {results['avg Word2Vec + LR'].mean:.3f}, LSTM + Word2Vec init "
-      f"{results['LSTM + Word2Vec init'].mean:.3f}")
+_ = claim("neither use of the Word2Vec vectors reaches 0.65",
+          max(results["avg Word2Vec + LR"].mean, results["LSTM + Word2Vec init"].mean) < 0.65,
+          f"avg Word2Vec + LR {results['avg Word2Vec + LR'].mean:.3f}, LSTM + Word2Vec init "
+          f"{results['LSTM + Word2Vec init'].mean:.3f}")
 
 # %% [markdown]
 # **Reading the comparison** (the checks above hold the numbers to it). Only the features of the pretrained
@@ -485,8 +485,7 @@ claim("neither use of the Word2Vec vectors reaches 0.65",
 # - *160 training sentences are far too few to learn word meanings.* A bag-of-words model or an RNN from scratch
 #   can only use words it saw in training with a label, and the cell above shows how many test words are new or
 #   were seen once. The RNNs additionally have thousands of embedding parameters per fold to fit from those
-#   same sentences. Tuning C does not change that: it mostly picks strong regularisation, i.e. a model that
-#   predicts little beyond the base rate (the C values printed above).
+#   same sentences. Tuning C inside the folds does not change that (the values chosen are printed above).
 # - *Word order does not rescue them.* An RNN can in principle read "not good" or "but", yet it first needs to
 #   know what "good" means.
 # - *Pretraining brings the knowledge in from outside.* The encoder was trained on very large amounts of text:
@@ -532,9 +531,9 @@ print("C chosen inside each fold:", [f"{c:.0e}" for c in encoder_C])
 # %%
 claim("C = 1 saturates: more than a quarter of its out-of-fold probabilities are below 0.01 or above 0.99",
       saturated(fixed.probabilities) > 0.25, f"{saturated(fixed.probabilities):.0%}")
-claim("the tuned C gives a lower out-of-fold log-loss than C = 1",
-      log_loss(labels, tuned.probabilities) < log_loss(labels, fixed.probabilities),
-      f"{log_loss(labels, tuned.probabilities):.3f} < {log_loss(labels, fixed.probabilities):.3f}")
+_ = claim("the tuned C gives a lower out-of-fold log-loss than C = 1",
+          log_loss(labels, tuned.probabilities) < log_loss(labels, fixed.probabilities),
+          f"{log_loss(labels, tuned.probabilities):.3f} < {log_loss(labels, fixed.probabilities):.3f}")
 
 # %% [markdown]
 # With the regularisation chosen inside the folds, the model's probabilities are usable. Its confusion matrix
@@ -542,7 +541,7 @@ claim("the tuned C gives a lower out-of-fold log-loss than C = 1",
 # colour scale for both):
 
 # %% tags=["nbval-ignore-output"]
-fig, axes = plt.subplots(1, 2, figsize=(8.5, 3.6))
+fig, axes = plt.subplots(1, 2, figsize=(9.5, 3.8), layout="constrained")
 plots.plot_confusions(axes, labels, {f"{name} ({results[name].mean:.2f})": results[name].predictions
                                      for name in ["LSTM", "MiniLM sentence embedding + LR"]})
 plt.show()
@@ -559,8 +558,8 @@ for i in most_confident:
 # %%
 quoted = [next(i for i, t in enumerate(texts) if t.startswith(start))
           for start in ["a portrait of alienation so perfect", "has its moments -- and almost as many subplots"]]
-claim("the two sentences quoted below are among these six mistakes", set(quoted) <= set(most_confident),
-      "P(positive) = " + ", ".join(f"{tuned.probabilities[i]:.2f}" for i in quoted))
+_ = claim("the two sentences quoted below are among these six mistakes", set(quoted) <= set(most_confident),
+          "P(positive) = " + ", ".join(f"{tuned.probabilities[i]:.2f}" for i in quoted))
 
 # %% [markdown]
 # A short reading: the model is wrong where the words point one way and the sentence means the other. "so perfect,
