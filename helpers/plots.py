@@ -106,17 +106,15 @@ def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs chang
 
 
 def plot_loss_curves(ax, histories: dict, title: str = "Loss per epoch") -> None:
-    """Training (solid) and validation (dashed) loss per epoch for each labelled history; dot = epoch kept."""
+    """Training (solid) and validation (dashed) loss per epoch of each labelled History; dot = lowest validation."""
     for index, (label, history) in enumerate(histories.items()):
         color = f"C{index}"
-        epochs = np.arange(1, len(history.train_loss) + 1)
-        ax.plot(epochs, history.train_loss, color=color, label=f"{label} (train)")
-        if len(history.val_loss):
-            ax.plot(epochs[: len(history.val_loss)], history.val_loss, color=color, ls="--",
-                    label=f"{label} (validation)")
-            best = getattr(history, "best_epoch", 0)
-            if best:
-                ax.plot(best, history.val_loss[best - 1], "o", color=color)
+        ax.plot(history["epoch"], history["loss"], color=color, label=f"{label} (train)")
+        if "val_loss" in history:
+            val = history["val_loss"]
+            ax.plot(history["epoch"][: len(val)], val, color=color, ls="--", label=f"{label} (validation)")
+            kept = int(np.argmin(val))  # the epoch whose weights early stopping keeps
+            ax.plot(kept + 1, val[kept], "o", color=color)
     ax.set_xlabel("epoch")
     ax.set_ylabel("binary cross-entropy")
     ax.set_title(title)
@@ -124,29 +122,49 @@ def plot_loss_curves(ax, histories: dict, title: str = "Loss per epoch") -> None
     ax.legend(fontsize="small")
 
 
-def plot_confusion(ax, labels, predictions, names=("negative", "positive"), title: str = "Confusion matrix") -> None:
-    """Confusion matrix of true labels (rows) against predicted labels (columns), with counts."""
+def plot_confusion(ax, labels, predictions, names=("negative", "positive"), title: str = "Confusion matrix",
+                   vmax: float | None = None):
+    """Confusion matrix of true labels (rows) against predicted labels (columns), with counts; returns the image.
+
+    Give the same `vmax` to matrices that are compared, so one colour means one count in all of them."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    ConfusionMatrixDisplay.from_predictions(labels, predictions, display_labels=list(names), ax=ax,
-                                            colorbar=False, cmap="Blues")
+    display = ConfusionMatrixDisplay.from_predictions(labels, predictions, display_labels=list(names), ax=ax,
+                                                      colorbar=False, cmap="Blues", im_kw={"vmin": 0, "vmax": vmax})
     ax.set_title(title)
+    return display.im_
 
 
-def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5,
+def plot_confusions(axes, labels, predictions: dict, names=("negative", "positive")) -> None:
+    """Side-by-side confusion matrices (one per labelled set of predictions) on one shared colour scale."""
+    if len(axes) != len(predictions):
+        raise ValueError(f"need one Axes per model: {len(axes)} Axes for {len(predictions)} models")
+    labels = np.asarray(labels)
+    vmax = max(np.bincount(labels * 2 + np.asarray(p), minlength=4).max() for p in predictions.values())
+    for index, (ax, (title, predicted)) in enumerate(zip(axes, predictions.items())):
+        image = plot_confusion(ax, labels, predicted, names, title=title, vmax=vmax)
+        if index:
+            ax.set_ylabel("")  # the rows are labelled once, on the left
+    axes[0].figure.colorbar(image, ax=list(axes), label="sentences (same scale for all)")
+
+
+def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band: float | None = None,
                              title: str = "Cross-validated accuracy (mean ± std over folds)") -> None:
-    """Horizontal bars of the mean per-fold accuracy of each model, with ± one standard deviation."""
+    """Bars of each model's mean per-fold accuracy ± one standard deviation; chance ± `band` shaded."""
     names = list(scores)
     means = [float(np.mean(scores[name])) for name in names]
     stds = [float(np.std(scores[name])) for name in names]
     positions = np.arange(len(names))[::-1]
-    ax.barh(positions, means, xerr=stds, color=[f"C{i}" for i in range(len(names))], alpha=0.8, capsize=4)
+    ax.barh(positions, means, xerr=stds, color=[f"C{i % 10}" for i in range(len(names))], alpha=0.8, capsize=4)
     ax.set_yticks(positions, names)
     for y, mean in zip(positions, means):
         ax.text(0.01, y, f"{mean:.2f}", va="center", ha="left", color="white", fontweight="bold")
     if chance is not None:
         ax.axvline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
-        ax.legend(fontsize="small", loc="lower right")
+        if band is not None:
+            ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
+                       label=f"coin flips: 95 % within ± {band:.2f}")
+        ax.legend(fontsize="small", loc="upper right")
     ax.set_xlim(0, 1)
     ax.set_xlabel("accuracy")
     ax.set_title(title)

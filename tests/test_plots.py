@@ -60,11 +60,15 @@ def test_lab_figure_has_three_labelled_panels():
 # --- text classifier ---
 
 def test_loss_curves_draw_train_and_validation_and_mark_the_kept_epoch():
-    from helpers.classify import History
+    from helpers.history import History
 
+    with_val, train_only = History(), History()
+    for loss, val in [(0.7, 0.69), (0.5, 0.6), (0.3, 0.65)]:
+        with_val.log(loss=loss, val_loss=val)
+    for loss in [0.7, 0.6]:
+        train_only.log(loss=loss)
     fig, ax = plt.subplots()
-    history = History(train_loss=[0.7, 0.5, 0.3], val_loss=[0.69, 0.6, 0.65], best_epoch=2)
-    plots.plot_loss_curves(ax, {"LSTM": history, "GRU": History(train_loss=[0.7, 0.6])})
+    plots.plot_loss_curves(ax, {"LSTM": with_val, "GRU": train_only})
     lines = ax.get_lines()
     assert [line.get_label() for line in lines[:2]] == ["LSTM (train)", "LSTM (validation)"]
     assert lines[2].get_xydata().tolist() == [[2.0, 0.6]]  # the dot on the kept epoch
@@ -81,20 +85,26 @@ def test_confusion_matrix_counts():
     plt.close(fig)
 
 
-def test_accuracy_comparison_bars_show_mean_and_std():
-    fig, ax = plt.subplots()
-    plots.plot_accuracy_comparison(ax, {"A": [0.5, 0.7], "B": [0.9, 0.9]})
-    widths = [bar.get_width() for bar in ax.patches]
-    assert widths == pytest.approx([0.6, 0.9])
-    top = max(zip(ax.get_yticks(), ax.get_yticklabels()), key=lambda pair: pair[0])[1]
-    assert top.get_text() == "A"  # the first model is drawn on top
-    from matplotlib.container import ErrorbarContainer
-
-    errorbar = next(c for c in ax.containers if isinstance(c, ErrorbarContainer))
-    errors = errorbar.lines[2][0].get_segments()
-    assert [seg[1, 0] - seg[0, 0] for seg in errors] == pytest.approx([0.2, 0.0])
+def test_compared_confusion_matrices_share_one_colour_scale():
+    fig, axes = plt.subplots(1, 2)
+    labels = [0] * 10 + [1] * 10
+    plots.plot_confusions(axes, labels, {"coin": [0, 1] * 10, "good": labels})
+    scales = [ax.images[0].get_clim() for ax in axes]
+    assert scales[0] == scales[1] == (0, 10)
+    assert [ax.get_title() for ax in axes] == ["coin", "good"] and axes[1].get_ylabel() == ""
+    with pytest.raises(ValueError, match="one Axes per model"):
+        plots.plot_confusions(axes[:1], labels, {"a": labels, "b": labels})
     plt.close(fig)
 
+
+def test_accuracy_comparison_shades_the_chance_band():
+    fig, ax = plt.subplots()
+    plots.plot_accuracy_comparison(ax, {"a": [0.5, 0.7], "b": [0.9, 0.9]}, band=0.07)
+    assert [p.get_width() for p in ax.patches[:2]] == pytest.approx([0.6, 0.9])
+    names = {tick: label.get_text() for tick, label in zip(ax.get_yticks(), ax.get_yticklabels())}
+    assert names == {1: "a", 0: "b"}  # the first model on top
+    assert "± 0.07" in ax.get_legend().get_texts()[-1].get_text()
+    plt.close(fig)
 
 # --- Word2Vec vs BERT ---
 
