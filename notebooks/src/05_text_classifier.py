@@ -588,8 +588,8 @@ _ = claim("the two sentences quoted below are among these six mistakes", set(quo
 # cached. Offline, `load_sentiment("imdb")` fails at once with an `OfflineError`, and this cell says so instead of
 # crashing. Online it runs the same functions as above (stratified 5-fold CV) on a stratified sample of 500
 # training reviews, each cut to its first 100 words so that a CPU copes; even so, the download, the LSTM on long
-# texts and the encoding of 500 reviews make it the slowest cell of the notebook. (Its "BERT features" row is the
-# MiniLM sentence embedding of section 3.)
+# texts and the encoding of 500 reviews make it the slowest cell of the notebook. (Its last row is the MiniLM
+# sentence embedding of section 3, with C tuned inside the folds.)
 #
 # **What to expect — numbers from the literature, not measured here.** Trained on all 25,000 training reviews and
 # tested on the 25,000 test reviews: a linear bag-of-words model reaches about 88 % accuracy (Maas et al., 2011),
@@ -616,9 +616,9 @@ else:
         "LSTM": classify.cross_validate_rnn(
             lambda vocab: TextClassifier(len(vocab), 50, 32, kind="lstm", dropout=0.3), imdb_texts, imdb_labels,
             imdb_folds, name="LSTM", min_count=2, **TRAIN),
-        "BERT features + LR": classify.cross_validate_sklearn(
+        "MiniLM sentence embedding + LR": classify.cross_validate_sklearn(
             classify.feature_logreg(), sentence_embeddings(imdb_texts, tokenizer, bert, device=device).numpy(),
-            imdb_labels, imdb_folds, name="BERT features + LR"),
+            imdb_labels, imdb_folds, name="MiniLM sentence embedding + LR"),
     }
     for result in imdb_results.values():
         print(f"IMDB sample of {len(imdb_texts)} reviews | {result}")
