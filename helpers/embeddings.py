@@ -351,6 +351,22 @@ def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
     return scores
 
 
+def analogy_sections(kv: KeyedVectors, sections: list[str]) -> pd.DataFrame:
+    """Per section of the Google analogy set: questions answerable with this vocabulary, and the share answered
+    right (gensim's evaluate_word_analogies)."""
+    with threadpool_limits(1):
+        _, results = kv.evaluate_word_analogies(analogies_path())
+    by_name = {result["section"]: result for result in results}
+    unknown = [name for name in sections if name not in by_name]
+    if unknown:
+        raise KeyError(f"no analogy section {unknown}; sections: {list(by_name)}")
+    rows = {}
+    for name in sections:
+        right, wrong = len(by_name[name]["correct"]), len(by_name[name]["incorrect"])
+        rows[name] = {"answerable": right + wrong, "accuracy": right / (right + wrong) if right + wrong else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def compare(models: dict[str, KeyedVectors], analogies: bool = True) -> pd.DataFrame:
     """evaluate() side by side: one row per measure, one column per model, rounded to 3 decimals."""
     table = pd.DataFrame({name: evaluate(kv, analogies) for name, kv in models.items()})

@@ -263,3 +263,14 @@ def test_random_pair_cosine_sees_a_shared_direction_and_centring_removes_it():
     assert emb.random_pair_cosine(shared) > 0.8
     assert abs(emb.random_pair_cosine(emb.centred(shared))) < 0.05
     assert emb.random_pair_cosine(shared, seed=1) != emb.random_pair_cosine(shared, seed=2)
+
+
+def test_analogy_sections_count_answerable_questions_and_accuracy():
+    words = ["athens", "greece", "baghdad", "iraq", "bangkok", "thailand"]
+    vectors = np.array([[1, 0, 0, 1], [0, 0, 0, 1], [1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 1, 0]], float)
+    kv = emb.to_keyed_vectors(words, vectors)  # country = capital - (1, 0, 0, 0): every question is answerable
+    table = emb.analogy_sections(kv, ["capital-common-countries", "family"])
+    assert table.loc["capital-common-countries", "answerable"] == 6 and table.loc["family", "answerable"] == 0
+    assert table.loc["capital-common-countries", "accuracy"] == 1.0 and np.isnan(table.loc["family", "accuracy"])
+    with pytest.raises(KeyError, match="no analogy section"):
+        emb.analogy_sections(kv, ["colours"])
