@@ -331,7 +331,7 @@ def random_pair_cosine(kv: KeyedVectors, n_pairs: int = 20_000, seed: int = 0) -
 
 def centred(kv: KeyedVectors) -> KeyedVectors:
     """The same words with the mean vector subtracted from every vector (removes one shared direction)."""
-    return to_keyed_vectors(kv.index_to_key, kv.vectors - kv.vectors.mean(axis=0))
+    return to_keyed_vectors(kv.index_to_key, kv.vectors - kv.get_mean_vector(kv.index_to_key, pre_normalize=False))
 
 
 def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
