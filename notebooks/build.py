@@ -45,7 +45,8 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
             else:
                 merged.append(output)
         for output in merged:
-            if output.get("output_type") == "stream":
+            if output.get("output_type") == "stream" and "\r" in output["text"]:
+                # a progress bar: its final state, without the blank lines its redraws leave (other text is kept)
                 output["text"] = re.sub(r"\n{2,}", "\n", finished_text(output["text"]))
         if "outputs" in cell:
             cell.outputs = [o for o in merged if o.get("output_type") != "stream" or o["text"].strip()]
