@@ -304,8 +304,8 @@ claim("ours beats gensim's 5 epochs, by more than 0.1 on WordSim353 and more tha
       ours["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.1 and ours["SimLex-999 ρ"] - five["SimLex-999 ρ"] > 0.05,
       f"WordSim353 {ours['WordSim353 ρ']:.3f} vs {five['WordSim353 ρ']:.3f}, "
       f"SimLex-999 {ours['SimLex-999 ρ']:.3f} vs {five['SimLex-999 ρ']:.3f}")
-claim("on WordSim353, ours lands much closer to gensim's 15 epochs than to its 5 (under half the distance)",
-      abs(ours["WordSim353 ρ"] - fifteen["WordSim353 ρ"]) < 0.5 * abs(ours["WordSim353 ρ"] - five["WordSim353 ρ"]),
+claim("on WordSim353, ours lands closer to gensim's 15 epochs than to its 5",
+      abs(ours["WordSim353 ρ"] - fifteen["WordSim353 ρ"]) < abs(ours["WordSim353 ρ"] - five["WordSim353 ρ"]),
       f"ours {ours['WordSim353 ρ']:.3f}, gensim-15 {fifteen['WordSim353 ρ']:.3f}, gensim-5 {five['WordSim353 ρ']:.3f}")
 claim("fewer than a third of the analogy questions are answerable with this vocabulary",
       ours["analogies answerable"] < 1 / 3, f"{ours['analogies answerable']:.0%}")
