@@ -1,7 +1,8 @@
 """Benchmark for notebook 01: our batched skip-gram against the lesson's pair-by-pair loop, and our SGNS against gensim.
 
 Usage:  python benchmarks/bench_embeddings.py            # full run (a few minutes on 2 cores)
-        python benchmarks/bench_embeddings.py --quick    # toy loops scaled to 200 epochs, fewer SGNS epochs
+        python benchmarks/bench_embeddings.py --quick    # a smoke test (< 30 s): 50 toy epochs, 1 SGNS epoch on
+                                                         # a fifth of the Wikipedia excerpt; its numbers mean little
 
 Prints wall-clock and CPU seconds, quality, and the ratios. Every method runs on one CPU thread (our helpers do so
 on a CPU, gensim is given one worker). Not a test: timings depend on the machine and on what else runs on it, so
@@ -52,24 +53,24 @@ def pair_by_pair(pairs: np.ndarray, vocab_size: int, dim: int, epochs: int, lr: 
 
 def bench_toy(epochs: int) -> None:
     toy = load_corpus("toy")
-    vocab = emb.build_vocab(toy)
-    pairs = emb.skipgram_pairs([vocab.encode(s) for s in toy], window=2)
+    vocab = emb.word_vocab(toy)
+    pairs = emb.skipgram_pairs(emb.encode_corpus(toy, vocab), window=2)
     print(f"\n== Toy corpus: {len(vocab)} words, {len(pairs)} pairs, full softmax, dim 10, {epochs} epochs, lr 0.01 ==")
     loop_loss, loop_wall, loop_cpu = timed(pair_by_pair, pairs, len(vocab), 10, epochs, 0.01)
     print(f"{'method':28s} {'wall s':>8s} {'CPU s':>8s} {'steps':>7s} {'last loss':>9s} {'speed-up wall/CPU':>18s}")
     print(f"{'pair by pair (lesson)':28s} {loop_wall:8.2f} {loop_cpu:8.2f} {epochs * len(pairs):7d} {loop_loss:9.3f}"
           f" {1.0:8.1f}x {1.0:7.1f}x")
     for batch_size in (16, len(pairs)):
-        (_, losses), wall, cpu = timed(emb.train_skipgram, pairs, vocab.words, dim=10, epochs=epochs,
-                                       batch_size=batch_size, lr=0.01, device="cpu")
+        (_, history), wall, cpu = timed(emb.train_skipgram, pairs, vocab.tokens, dim=10, epochs=epochs,
+                                        batch_size=batch_size, lr=0.01, device="cpu", progress=False)
         steps = epochs * -(-len(pairs) // batch_size)
         name = f"batched, batch {batch_size}" + (" (all)" if batch_size == len(pairs) else "")
-        print(f"{name:28s} {wall:8.2f} {cpu:8.2f} {steps:7d} {losses[-1]:9.3f} {loop_wall / wall:8.1f}x"
+        print(f"{name:28s} {wall:8.2f} {cpu:8.2f} {steps:7d} {history.last('loss'):9.3f} {loop_wall / wall:8.1f}x"
               f" {loop_cpu / cpu:7.1f}x")
 
 
-def bench_wiki(sgns_epochs: list[int]) -> None:
-    corpus = load_corpus("wiki")
+def bench_wiki(sgns_epochs: list[int], articles: int | None = None) -> None:
+    corpus = load_corpus("wiki")[:articles]
     tokens = sum(len(s) for s in corpus)
     print(f"\n== 'wiki' corpus: {tokens:,} tokens; dim 100, window 5, 5 negatives, min_count 5 ==")
     print(f"{'model':38s} {'wall s':>7s} {'CPU s':>7s} {'words/s':>8s} {'pairs/s':>8s} {'pairs/CPU-s':>11s}"
@@ -84,9 +85,8 @@ def bench_wiki(sgns_epochs: list[int]) -> None:
         rows[name] = (wall, cpu, scores["WordSim353 ρ"])
 
     for epochs in sgns_epochs:
-        history = []
-        kv, wall, cpu = timed(emb.train_sgns, corpus, epochs=epochs, progress=False, history=history)
-        report(f"our SGNS, {epochs} epoch(s)", kv, wall, cpu, epochs, sum(h["pairs"] for h in history))
+        (kv, history), wall, cpu = timed(emb.train_sgns, corpus, epochs=epochs, device="cpu", progress=False)
+        report(f"our SGNS, {epochs} epoch(s)", kv, wall, cpu, epochs, sum(history["pairs"]))
     kv, wall, gensim_cpu = timed(emb.train_word2vec, corpus, epochs=5)
     report("gensim Word2Vec, 5 epochs", kv, wall, gensim_cpu, 5)
     ours_name = f"our SGNS, {2 if 2 in sgns_epochs else sgns_epochs[-1]} epoch(s)"  # 2 = the notebook's setting
@@ -105,14 +105,15 @@ def bench_wiki(sgns_epochs: list[int]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="toy loops over 200 epochs; SGNS with 1 epoch only")
+    parser.add_argument("--quick", action="store_true",
+                        help="a smoke test: 50 toy epochs; 1 SGNS epoch on the first 20 Wikipedia articles")
     parser.add_argument("--sgns-epochs", type=int, nargs="+", default=None, help="SGNS epochs to try (default 1 2 3)")
     parser.add_argument("--toy-epochs", type=int, default=None, help="epochs for the toy comparison (default 1000)")
     args = parser.parse_args()
     torch.set_num_threads(1)  # our helpers train on one CPU thread and gensim on one worker: like with like
     print(f"torch {torch.__version__}; every method runs on one CPU thread")
-    bench_toy(args.toy_epochs or (200 if args.quick else 1000))
-    bench_wiki(args.sgns_epochs or ([1] if args.quick else [1, 2, 3]))
+    bench_toy(args.toy_epochs or (50 if args.quick else 1000))
+    bench_wiki(args.sgns_epochs or ([1] if args.quick else [1, 2, 3]), articles=20 if args.quick else None)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,9 @@
-"""Word vectors: a skip-gram trained in PyTorch, gensim's Word2Vec, and their evaluation."""
+"""Word vectors: skip-gram and SGNS written in PyTorch, gensim's Word2Vec (skip-gram and CBOW), and evaluation.
+
+Hand-written here is only what notebook 01 teaches: the skip-gram pairs, the full-softmax skip-gram, the
+negative-sampling loss and its training loop, subsampling and the noise distribution. Everything else uses
+the libraries: gensim KeyedVectors for neighbours, analogies and the benchmark sets, scikit-learn for cosines.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +11,21 @@ import difflib
 import functools
 import time
 import zlib
-from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import torch
 from gensim.models import KeyedVectors, Word2Vec
+from sklearn.metrics.pairwise import paired_cosine_distances
 from threadpoolctl import threadpool_limits
 from torch import nn
-from tqdm.auto import tqdm
 
+from helpers import checks
 from helpers.data import analogies_path, load_analogies, word_pairs_path
-from helpers.device import one_cpu_thread, pick_device
+from helpers.device import progress as progress_bar
+from helpers.device import run_on
+from helpers.history import History
+from helpers.vocab import Vocab
 
 
 def stable_hash(text: str) -> int:
@@ -29,17 +36,22 @@ def stable_hash(text: str) -> int:
 def train_word2vec(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
                    epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0,
                    sample: float = 1e-3) -> KeyedVectors:
-    """Train gensim's Word2Vec repeatably (one worker, fixed seed and hash) and return its KeyedVectors."""
-    _check_corpus(corpus)
-    _check_positive(dim=dim, window=window, epochs=epochs)
-    build_vocab(corpus, min_count)  # a clear error if no word occurs min_count times
+    """Train gensim's Word2Vec (sg=1 skip-gram, sg=0 CBOW) repeatably: one worker, fixed seed and hash."""
+    corpus = checks.token_lists("corpus", corpus)
+    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs}.items():
+        checks.positive_int(name, value)
+    if sg not in (0, 1):
+        raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
+    word_vocab(corpus, min_count)  # a clear error if no word occurs min_count times
     model = Word2Vec(sentences=corpus, vector_size=dim, window=window, negative=negative, epochs=epochs,
                      min_count=min_count, sg=sg, seed=seed, sample=sample, workers=1, hashfxn=stable_hash)
     return model.wv
 
 
-def to_keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
+def to_keyed_vectors(words: list[str], vectors: np.ndarray | torch.Tensor) -> KeyedVectors:
     """Wrap a word list and a [len(words), dim] matrix as gensim KeyedVectors."""
+    if isinstance(vectors, torch.Tensor):
+        vectors = vectors.detach().cpu().numpy()
     vectors = np.asarray(vectors, dtype=np.float32)
     if vectors.ndim != 2 or len(words) != vectors.shape[0]:
         raise ValueError(f"need one row per word: {len(words)} words but vectors of shape {vectors.shape}")
@@ -50,63 +62,24 @@ def to_keyed_vectors(words: list[str], vectors: np.ndarray) -> KeyedVectors:
 
 # --- vocabulary and one-hot vs dense ---
 
+def word_vocab(corpus: list[list[str]], min_count: int = 1) -> Vocab:
+    """The words seen at least `min_count` times, most frequent first (ties alphabetical); no special tokens."""
+    return Vocab.build(checks.token_lists("corpus", corpus), min_count)
 
 
-def _check_corpus(corpus: list[list[str]]) -> None:
-    """Raise a clear error unless `corpus` is a non-empty list of token lists."""
-    if isinstance(corpus, str) or not isinstance(corpus, (list, tuple)):
-        raise TypeError(f"corpus must be a list of token lists, not {type(corpus).__name__}")
-    if any(isinstance(sentence, str) for sentence in corpus):
-        raise TypeError("corpus must hold token lists, not strings: split them first, e.g. [s.split() for s in texts]")
-    if not any(len(sentence) for sentence in corpus):
-        raise ValueError("corpus is empty: give a list of token lists with at least one token")
+def count_array(vocab: Vocab) -> np.ndarray:
+    """The vocabulary's word counts as an array, in id order."""
+    return np.array([vocab.counts[token] for token in vocab.tokens], dtype=np.int64)
 
 
-def _check_positive(**values: float) -> None:
-    """Raise ValueError naming every argument that is not > 0."""
-    bad = {name: value for name, value in values.items() if not value > 0}
-    if bad:
-        raise ValueError(f"{', '.join(bad)} must be positive, got {bad}")
-
-
-@dataclass
-class Vocab:
-    """Words sorted by frequency (ties alphabetical), their counts, and a word -> index map."""
-
-    words: list[str]
-    counts: np.ndarray
-    index: dict[str, int] = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        self.index = {word: i for i, word in enumerate(self.words)}
-
-    def __len__(self) -> int:
-        return len(self.words)
-
-    def __contains__(self, word: str) -> bool:
-        return word in self.index
-
-    def encode(self, tokens: list[str]) -> np.ndarray:
-        """Indices of the tokens that are in the vocabulary (others are dropped)."""
-        return np.array([self.index[t] for t in tokens if t in self.index], dtype=np.int64)
-
-
-def build_vocab(corpus: list[list[str]], min_count: int = 1) -> Vocab:
-    """Count the words of a corpus and keep those seen at least `min_count` times."""
-    _check_corpus(corpus)
-    if not isinstance(min_count, int) or min_count < 1:
-        raise ValueError(f"min_count must be an integer >= 1, got {min_count!r}")
-    counts = Counter(token for sentence in corpus for token in sentence)
-    kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
-    if not kept:
-        raise ValueError(f"no word occurs {min_count} times or more (the most frequent occurs "
-                         f"{max(counts.values())} times): lower min_count")
-    return Vocab(kept, np.array([counts[w] for w in kept], dtype=np.int64))
+def encode_corpus(corpus: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
+    """Each sentence as an array of ids, leaving out the words the vocabulary does not have."""
+    return [vocab.encode([token for token in sentence if token in vocab]).numpy() for sentence in corpus]
 
 
 def storage_table(vocab_sizes: list[int], dim: int = 100) -> pd.DataFrame:
     """Numbers per word and megabytes (float32) for a whole vocabulary, one-hot vs dense `dim`-vectors."""
-    _check_positive(dim=dim)
+    checks.positive_int("dim", dim)
     rows = [{"vocabulary": v, "one-hot numbers/word": v, "dense numbers/word": dim,
              "one-hot MB": v * v * 4 / 1e6, "dense MB": v * dim * 4 / 1e6, "one-hot / dense": v / dim}
             for v in vocab_sizes]
@@ -121,8 +94,7 @@ def skipgram_pairs(sentences: list[np.ndarray], window: int, rng: np.random.Gene
     With `rng`, each centre word draws its own window size from 1..window (word2vec's dynamic window),
     so nearer neighbours are paired more often.
     """
-    if not isinstance(window, int) or window < 1:
-        raise ValueError(f"window must be an integer >= 1, got {window!r}")
+    checks.positive_int("window", window)
     lengths = [len(s) for s in sentences]
     ids = np.concatenate([np.asarray(s, dtype=np.int64) for s in sentences]) if sentences else np.zeros(0, np.int64)
     sentence_of = np.repeat(np.arange(len(lengths)), lengths)
@@ -139,63 +111,74 @@ def skipgram_pairs(sentences: list[np.ndarray], window: int, rng: np.random.Gene
     return np.stack([np.concatenate(centres), np.concatenate(contexts)], axis=1)
 
 
+def pair_entropy(pairs: np.ndarray) -> float:
+    """H(context | centre) of the pairs in nats: the lowest mean cross-entropy any model can reach on them."""
+    unique, counts = np.unique(np.asarray(pairs), axis=0, return_counts=True)
+    per_centre = np.bincount(unique[:, 0], weights=counts)[unique[:, 0]]  # how often each pair's centre occurs
+    return float(-(counts * np.log(counts / per_centre)).sum() / counts.sum())
+
+
 class SkipGram(nn.Module):
     """The lesson's skip-gram: a centre word's embedding scores every vocabulary word (full softmax)."""
 
     def __init__(self, vocab_size: int, dim: int) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, dim=dim)
-        self.embeddings = nn.Embedding(vocab_size, dim)
+        self.embeddings = nn.Embedding(checks.positive_int("vocab_size", vocab_size), checks.positive_int("dim", dim))
         self.output = nn.Linear(dim, vocab_size)
 
     def forward(self, centres: torch.Tensor) -> torch.Tensor:
-        """Logits over the vocabulary for each centre word, shape [batch, vocab_size]."""
+        """Scores (logits) of every vocabulary word as the context: [batch] ids -> [batch, vocab_size]."""
         return self.output(self.embeddings(centres))
+
+    def loss(self, centres: torch.Tensor, contexts: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of the true context words: a softmax over the whole vocabulary for every pair."""
+        return nn.functional.cross_entropy(self(centres), contexts)
 
 
 def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: int = 300, batch_size: int = 16,
-                   lr: float = 0.02, seed: int = 0, device: str | torch.device = "auto"
-                   ) -> tuple[KeyedVectors, list[float]]:
-    """Train the full-softmax skip-gram on shuffled mini-batches; return its vectors and the loss per epoch."""
-    _check_positive(dim=dim, epochs=epochs, batch_size=batch_size, lr=lr)
+                   lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
+                   ) -> tuple[KeyedVectors, History]:
+    """Train the full-softmax skip-gram on shuffled mini-batches; return its vectors and, per epoch, the loss
+    on all pairs after that epoch."""
+    for name, value in {"dim": dim, "epochs": epochs, "batch_size": batch_size}.items():
+        checks.positive_int(name, value)
+    checks.positive_float("lr", lr)
     pairs = torch.as_tensor(np.asarray(pairs), dtype=torch.long)
     if pairs.ndim != 2 or pairs.shape[1] != 2 or len(pairs) == 0:
         raise ValueError(f"pairs must be a non-empty [n, 2] array of (centre, context) indices, "
                          f"got shape {tuple(pairs.shape)}")
     if int(pairs.max()) >= len(words):
         raise ValueError(f"pairs hold index {int(pairs.max())} but there are only {len(words)} words")
-    device = pick_device(device)
-    generator = torch.Generator().manual_seed(seed)
-    torch.manual_seed(seed)
-    model = SkipGram(len(words), dim).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    pairs = pairs.to(device)
-    losses = []
-    with one_cpu_thread(device):
-        for _ in range(epochs):
-            order = torch.randperm(len(pairs), generator=generator).to(device)
-            total = 0.0
-            for batch in pairs[order].split(batch_size):
-                loss = nn.functional.cross_entropy(model(batch[:, 0]), batch[:, 1])
+    history = History("epoch")
+    with run_on(device, seed) as dev:
+        model = SkipGram(len(words), dim).to(dev)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        pairs, shuffle = pairs.to(dev), torch.Generator().manual_seed(seed)
+        for _ in progress_bar(range(epochs), desc="skip-gram", disable=not progress):
+            for batch in pairs[torch.randperm(len(pairs), generator=shuffle).to(dev)].split(batch_size):
+                loss = model.loss(batch[:, 0], batch[:, 1])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += loss.item() * len(batch)
-            losses.append(total / len(pairs))
-    return to_keyed_vectors(words, model.embeddings.weight.detach().cpu().numpy()), losses
+            with torch.no_grad():
+                history.log(loss=model.loss(pairs[:, 0], pairs[:, 1]).item())
+    return to_keyed_vectors(words, model.embeddings.weight), history
 
 
 # --- skip-gram with negative sampling (how word2vec really trains) ---
 
 def keep_probabilities(counts: np.ndarray, sample: float = 1e-4) -> np.ndarray:
-    """word2vec's chance of keeping each occurrence of a word: frequent words are dropped more often."""
+    """word2vec's chance of keeping each occurrence of a word: frequent words are dropped more often.
+
+    f = count / counts.sum() is a word's share of the counted tokens (the vocabulary's, after min_count).
+    """
     counts = np.asarray(counts, dtype=np.float64)
-    if sample < 0:
+    if not sample >= 0:
         raise ValueError(f"sample must be >= 0 (0 keeps every word), got {sample}")
     if sample == 0:
         return np.ones_like(counts)
-    threshold = sample * counts.sum()
-    return np.minimum(1.0, (np.sqrt(counts / threshold) + 1) * threshold / counts)
+    f = counts / counts.sum()
+    return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
 
 
 def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
@@ -204,13 +187,21 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
     return weights / weights.sum()
 
 
+def sgns_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    """Mean of -log σ(c·o) - Σ_k log σ(-c·n_k): centre c and context o [B, D], negatives n [B, K, D]."""
+    positive = (centre * context).sum(-1)                         # c·o for each pair: [B]
+    negative = (negatives @ centre.unsqueeze(-1)).squeeze(-1)     # c·n_k for each negative: [B, K]
+    return -(nn.functional.logsigmoid(positive) + nn.functional.logsigmoid(-negative).sum(-1)).mean()
+
+
 class SGNS(nn.Module):
     """Skip-gram with negative sampling: separate centre and context vectors, scored by their dot product."""
 
     def __init__(self, vocab_size: int, dim: int, generator: torch.Generator | None = None,
                  sparse: bool = True) -> None:
         super().__init__()
-        _check_positive(vocab_size=vocab_size, dim=dim)
+        checks.positive_int("vocab_size", vocab_size)
+        checks.positive_int("dim", dim)
         self.centre = nn.Embedding(vocab_size, dim, sparse=sparse)
         self.context = nn.Embedding(vocab_size, dim, sparse=sparse)
         with torch.no_grad():  # word2vec's start: small random centre vectors, zero context vectors
@@ -218,81 +209,79 @@ class SGNS(nn.Module):
             self.context.weight.zero_()
 
     def forward(self, centres: torch.Tensor, contexts: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
-        """Mean loss -log σ(c·o) - Σ_k log σ(-c·n_k) for centres [B], contexts [B] and negatives [B, K]."""
-        c = self.centre(centres)
-        positive = (c * self.context(contexts)).sum(-1)
-        negative = torch.bmm(self.context(negatives), c.unsqueeze(2)).squeeze(2)
-        return -(nn.functional.logsigmoid(positive) + nn.functional.logsigmoid(-negative).sum(-1)).mean()
+        """The SGNS loss for word ids: centres [B], contexts [B], negatives [B, K]."""
+        return sgns_loss(self.centre(centres), self.context(contexts), self.context(negatives))
+
+
+def epoch_pairs(sentences: list[np.ndarray], keep: np.ndarray, window: int, rng: np.random.Generator,
+                dynamic_window: bool = True) -> np.ndarray:
+    """One epoch's training pairs: subsample each sentence with `keep`, then pair the kept words."""
+    kept = [s[rng.random(len(s)) < keep[s]] for s in sentences]
+    return skipgram_pairs(kept, window, rng if dynamic_window else None)
 
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
-               lr: float = 0.02, seed: int = 0, device: str | torch.device = "auto", progress: bool = True,
-               history: list[dict] | None = None) -> KeyedVectors:
-    """Train skip-gram with negative sampling in PyTorch and return the centre vectors as gensim KeyedVectors.
+               lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
+               ) -> tuple[KeyedVectors, History]:
+    """Train skip-gram with negative sampling in PyTorch; return the centre vectors as gensim KeyedVectors and
+    a History with, per epoch, the number of pairs, their mean loss and the seconds taken.
 
     Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs and trains
-    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec. On a CPU it uses one thread.
-    If `history` is a list, one dict per epoch (pairs, mean loss, seconds) is appended to it.
+    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec.
     """
-    _check_corpus(corpus)
-    _check_positive(dim=dim, window=window, negative=negative, epochs=epochs, batch_size=batch_size, lr=lr)
-    device = pick_device(device)
-    vocab = build_vocab(corpus, min_count)
-    sentences = [vocab.encode(s) for s in corpus]
+    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
+                        "batch_size": batch_size}.items():
+        checks.positive_int(name, value)
+    checks.positive_float("lr", lr)
+    vocab = word_vocab(corpus, min_count)
+    sentences, counts = encode_corpus(corpus, vocab), count_array(vocab)
     if len(skipgram_pairs(sentences, 1)) == 0:
         raise ValueError("the corpus gives no (centre, context) pairs: a sentence needs two or more words that occur "
                          f"at least min_count={min_count} times")
-    keep = keep_probabilities(vocab.counts, sample)
-    rng = np.random.default_rng(seed)
-    generator = torch.Generator().manual_seed(seed)
-    sparse = device.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
-    model = SGNS(len(vocab), dim, generator, sparse=sparse).to(device)
-    noise_device = device if device.type == "cuda" else torch.device("cpu")
-    noise = torch.as_tensor(noise_distribution(vocab.counts), dtype=torch.float32, device=noise_device)
-    noise_generator = torch.Generator(device=noise_device).manual_seed(seed)
-    optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
-    planned, done = None, 0
-    bar = tqdm(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-    with one_cpu_thread(device):
-        for epoch in range(epochs):
+    keep, rng, history = keep_probabilities(counts, sample), np.random.default_rng(seed), History("epoch")
+    with run_on(device, seed) as dev:
+        sparse = dev.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
+        model = SGNS(len(vocab), dim, torch.Generator().manual_seed(seed), sparse=sparse).to(dev)
+        optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
+        noise_device = dev if dev.type == "cuda" else torch.device("cpu")  # draw negatives where it is fast
+        noise = torch.as_tensor(noise_distribution(counts), dtype=torch.float32, device=noise_device)
+        draws, shuffle = torch.Generator(device=noise_device).manual_seed(seed), torch.Generator().manual_seed(seed)
+        bar = progress_bar(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
+        planned, done = None, 0
+        for _ in range(epochs):
             started = time.perf_counter()
-            kept = [s[rng.random(len(s)) < keep[s]] for s in sentences]
-            pairs = torch.from_numpy(skipgram_pairs(kept, window, rng if dynamic_window else None))
-            pairs = pairs[torch.randperm(len(pairs), generator=generator)].to(device)
+            pairs = torch.from_numpy(epoch_pairs(sentences, keep, window, rng, dynamic_window))
+            pairs = pairs[torch.randperm(len(pairs), generator=shuffle)].to(dev)
             if planned is None:  # the learning rate decays over the pairs we expect to see in all epochs
-                planned = max(1, len(pairs) * epochs)
-                bar.total = planned
+                planned = bar.total = max(1, len(pairs) * epochs)
             total = 0.0
             for batch in pairs.split(batch_size):
                 for group in optimizer.param_groups:
                     group["lr"] = lr * max(1e-4, 1.0 - done / planned)
-                negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=noise_generator)
-                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(device))
+                negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=draws)
+                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(dev))
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
                 total += loss.item() * len(batch)
                 done += len(batch)
                 bar.update(len(batch))
-            mean_loss = total / max(len(pairs), 1)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{mean_loss:.3f}")
-            if history is not None:
-                history.append({"epoch": epoch + 1, "pairs": len(pairs), "loss": mean_loss,
-                                "seconds": time.perf_counter() - started})
-    bar.close()
-    return to_keyed_vectors(vocab.words, model.centre.weight.detach().cpu().numpy())
+            history.log(pairs=len(pairs), loss=total / max(len(pairs), 1), seconds=time.perf_counter() - started)
+            bar.set_postfix(epoch=len(history), loss=f"{history.last('loss'):.3f}")
+        bar.close()
+    return to_keyed_vectors(vocab.tokens, model.centre.weight), history
 
 
 # --- using and evaluating word vectors (gensim does the work) ---
 
 def check_words(kv: KeyedVectors, words: list[str]) -> None:
-    """Raise ValueError naming the first word missing from the vocabulary, with similar words that are in it."""
+    """Raise KeyError naming the first word missing from the vocabulary, with similar words that are in it."""
     for word in words:
         if word not in kv.key_to_index:
             close = difflib.get_close_matches(word, kv.index_to_key[:50_000], n=3)
             hint = f"; similar words in it: {close}" if close else ""
-            raise ValueError(f"{word!r} is not in the vocabulary ({len(kv)} words){hint}")
+            raise KeyError(f"{word!r} is not in the vocabulary ({len(kv)} words){hint}")
 
 
 def similarity(kv: KeyedVectors, first: str, second: str) -> float:
@@ -313,6 +302,14 @@ def analogy(kv: KeyedVectors, a: str, b: str, c: str, topn: int = 5) -> list[tup
     return kv.most_similar(positive=[a, c], negative=[b], topn=topn)
 
 
+def analogy_rank(kv: KeyedVectors, a: str, b: str, c: str, target: str) -> int:
+    """Rank (1 = top) of `target` among the answers to a - b + c, with a, b and c themselves left out."""
+    check_words(kv, [a, b, c, target])
+    scores = kv.most_similar(positive=[a, c], negative=[b], topn=None)  # cosine of every word, by id
+    scores[[kv.key_to_index[w] for w in (a, b, c)]] = -np.inf
+    return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+
+
 def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: int = 5) -> pd.DataFrame:
     """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown)."""
     rows = {}
@@ -322,8 +319,24 @@ def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: in
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
+def random_pair_cosine(kv: KeyedVectors, n_pairs: int = 20_000, seed: int = 0) -> float:
+    """Mean cosine similarity of random pairs of different words: near 0 when vectors spread in all directions."""
+    checks.positive_int("n_pairs", n_pairs)
+    rng = np.random.default_rng(seed)
+    first, second = rng.integers(0, len(kv), size=(2, n_pairs))
+    different = first != second
+    distances = paired_cosine_distances(kv.vectors[first[different]], kv.vectors[second[different]])
+    return float(1 - distances.mean())
+
+
+def centred(kv: KeyedVectors) -> KeyedVectors:
+    """The same words with the mean vector subtracted from every vector (removes one shared direction)."""
+    return to_keyed_vectors(kv.index_to_key, kv.vectors - kv.get_mean_vector(kv.index_to_key, pre_normalize=False))
+
+
 def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
-    """WordSim353 and SimLex-999 Spearman ρ, Google-analogy accuracy and how much of each set the vocabulary covers."""
+    """WordSim353 and SimLex-999 Spearman ρ, Google-analogy accuracy, how much of each set the vocabulary covers,
+    and the mean cosine of random word pairs."""
     wordsim = kv.evaluate_word_pairs(word_pairs_path("wordsim353"))
     simlex = kv.evaluate_word_pairs(word_pairs_path("simlex999"))
     scores = {"WordSim353 ρ": float(wordsim[1][0]), "SimLex-999 ρ": float(simlex[1][0]),
@@ -334,7 +347,24 @@ def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
         answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
         scores["analogy accuracy"] = float(accuracy)
         scores["analogies answerable"] = answered / _analogy_count()
+    scores["cosine of random pairs"] = random_pair_cosine(kv)
     return scores
+
+
+def analogy_sections(kv: KeyedVectors, sections: list[str]) -> pd.DataFrame:
+    """Per section of the Google analogy set: questions answerable with this vocabulary, and the share answered
+    right (gensim's evaluate_word_analogies)."""
+    with threadpool_limits(1):
+        _, results = kv.evaluate_word_analogies(analogies_path())
+    by_name = {result["section"]: result for result in results}
+    unknown = [name for name in sections if name not in by_name]
+    if unknown:
+        raise KeyError(f"no analogy section {unknown}; sections: {list(by_name)}")
+    rows = {}
+    for name in sections:
+        right, wrong = len(by_name[name]["correct"]), len(by_name[name]["incorrect"])
+        rows[name] = {"answerable": right + wrong, "accuracy": right / (right + wrong) if right + wrong else np.nan}
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def compare(models: dict[str, KeyedVectors], analogies: bool = True) -> pd.DataFrame:

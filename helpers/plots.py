@@ -293,28 +293,65 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
 
 def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,
                   labels: list[str] | None = None, groups: list[str] | None = None, seed: int = 0) -> np.ndarray:
-    """Scatter words on a 2-D PCA or t-SNE map, labelling `labels` (default: every word) and colouring by
-    `groups` (one group name per word, shown in a legend); return the 2-D points."""
+    """Scatter words on a 2-D PCA or t-SNE map, labelling `labels` (default: every word) so that no two labels
+    overlap, and colouring by `groups` (one group name per word, shown in a legend); return the 2-D points."""
     words = list(words)
     if len(words) != len(vectors):
         raise ValueError(f"need one vector per word: {len(words)} words, {len(vectors)} vectors")
     if groups is not None and len(groups) != len(words):
         raise ValueError(f"need one group per word: {len(words)} words, {len(groups)} groups")
     points = project_2d(vectors, method, seed)
-    shown = set(words if labels is None else labels)
     if groups is None:
-        ax.scatter(points[:, 0], points[:, 1], s=12, color="tab:blue", alpha=0.6)
+        ax.scatter(points[:, 0], points[:, 1], s=14, color="tab:blue", alpha=0.7)
     else:
         for group in dict.fromkeys(groups):
             mask = np.array([g == group for g in groups])
-            ax.scatter(points[mask, 0], points[mask, 1], s=16, alpha=0.8, label=str(group))
-        ax.legend(fontsize="small", loc="best")
-    for word, (x, y) in zip(words, points):
-        if word in shown:
-            ax.annotate(word, (x, y), xytext=(3, 3), textcoords="offset points", fontsize=9)
+            ax.scatter(points[mask, 0], points[mask, 1], s=18, alpha=0.85, label=str(group))
+        ax.legend(fontsize="small", loc="best", title="group", title_fontsize="small")
     name = {"pca": "PCA", "tsne": f"t-SNE (perplexity {tsne_perplexity(len(words)):.1f})"}[method]
     ax.set_title(title or f"Word vectors on a 2-D {name} map")
     ax.set_xlabel(f"{name.split()[0]} axis 1")
     ax.set_ylabel(f"{name.split()[0]} axis 2")
     ax.grid(True, alpha=0.3)
+    shown = set(words if labels is None else labels)
+    chosen = [i for i, word in enumerate(words) if word in shown]
+    place_labels(ax, [words[i] for i in chosen], points[chosen])
     return points
+
+
+def place_labels(ax, labels: list[str], points, fontsize: float = 9, steps: int = 300) -> None:
+    """Write each label next to its point, pushing overlapping labels apart (a thin line joins a label that had
+    to move to its point). Works in screen pixels, so call it after the axes' final limits are set."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    if len(labels) != len(points):
+        raise ValueError(f"need one point per label: {len(labels)} labels, {len(points)} points")
+    ax.margins(0.12)
+    ax.set_xlim(ax.get_xlim())
+    ax.set_ylim(ax.get_ylim())  # freeze the limits: labels must not rescale the map
+    style = dict(fontsize=fontsize, ha="center", va="center", bbox=dict(boxstyle="square,pad=0.05", fc="white",
+                                                                          ec="none", alpha=0.6))
+    texts = [ax.annotate(label, xy, xytext=xy, **style) for label, xy in zip(labels, points)]
+    if not texts:
+        return
+    renderer = ax.figure.canvas.get_renderer()
+    size = np.array([[t.get_window_extent(renderer).width, t.get_window_extent(renderer).height] for t in texts])
+    size += 4  # a little air around each label
+    anchor = ax.transData.transform(points)
+    start = anchor + size / 2 + 2  # up and to the right of the point
+    centre = start + np.arange(len(texts))[:, None] * 1e-3  # no two labels start at exactly the same place
+    box = ax.get_window_extent(renderer)
+    for _ in range(steps):
+        gap = centre[:, None, :] - centre[None, :, :]
+        overlap = (size[:, None, :] + size[None, :, :]) / 2 - np.abs(gap)
+        hit = (overlap > 0).all(-1) & ~np.eye(len(texts), dtype=bool)
+        if not hit.any():
+            break
+        axis = np.argmin(overlap, axis=-1)  # push along the direction that needs the smaller move
+        push = np.where(np.arange(2) == axis[..., None], overlap / 2 + 0.5, 0.0)
+        centre += (hit[..., None] * push * np.sign(gap)).sum(1) * 0.5
+        centre = np.clip(centre, [box.x0, box.y0] + size / 2, [box.x1, box.y1] - size / 2)
+    inverse = ax.transData.inverted()
+    for text, xy, position, first in zip(texts, points, centre, start):
+        text.xyann = tuple(inverse.transform(position))
+        if np.hypot(*(position - first)) > 6:
+            ax.plot(*np.transpose([xy, inverse.transform(position)]), color="0.5", lw=0.6, zorder=0)

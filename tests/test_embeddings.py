@@ -1,7 +1,10 @@
-import numpy as np
-import torch
-import pytest
+"""Tests for helpers.embeddings: pairs, the full-softmax and SGNS models, gensim training and evaluation."""
 
+import numpy as np
+import pytest
+import torch
+
+from helpers import embeddings as emb
 from helpers.embeddings import stable_hash, to_keyed_vectors, train_word2vec
 
 TOY = [["i", "love", "deep", "learning"], ["i", "love", "pytorch"], ["deep", "learning", "is", "fun"]] * 20
@@ -16,15 +19,19 @@ def test_word2vec_is_repeatable():
     second = train_word2vec(TOY, dim=8, min_count=1, epochs=2)
     assert first.vector_size == 8 and len(first) == 7
     np.testing.assert_array_equal(first["love"], second["love"])
+    cbow = train_word2vec(TOY, dim=8, min_count=1, epochs=2, sg=0)
+    assert cbow.index_to_key == first.index_to_key and not np.allclose(cbow["love"], first["love"])
 
 
 def test_word2vec_rejects_bad_input():
     with pytest.raises(ValueError, match="empty"):
         train_word2vec([])
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         train_word2vec(TOY, dim=0)
-    with pytest.raises(ValueError, match="lower min_count"):
+    with pytest.raises(ValueError, match="min_count=1000"):
         train_word2vec(TOY, min_count=1000)
+    with pytest.raises(ValueError, match="sg must be 1"):
+        train_word2vec(TOY, sg=2)
     with pytest.raises(TypeError, match="split them first"):
         train_word2vec(["i love deep learning"])
 
@@ -38,39 +45,37 @@ def test_to_keyed_vectors_round_trip():
 
 # --- vocabulary, one-hot vs dense ---
 
-from helpers import embeddings as emb  # noqa: E402
-
 LESSON = [["i", "love", "deep", "learning"], ["i", "love", "pytorch"],
           ["i", "enjoy", "natural", "language", "processing"], ["i", "like", "neural", "networks"],
           ["neural", "networks", "are", "fascinating"]]
 
 
-def test_vocab_orders_by_count_then_alphabet_and_drops_rare_words():
-    vocab = emb.build_vocab(LESSON)
-    assert len(vocab) == 14
-    assert vocab.words[:5] == ["i", "love", "networks", "neural", "are"]
-    assert vocab.counts[:4].tolist() == [4, 2, 2, 2]
-    assert vocab.index["love"] == 1 and "pytorch" in vocab
-    assert vocab.encode(["i", "unknown", "love"]).tolist() == [0, 1]
-    assert emb.build_vocab(LESSON, min_count=2).words == ["i", "love", "networks", "neural"]
+def test_word_vocab_orders_by_count_then_alphabet_and_drops_rare_words():
+    vocab = emb.word_vocab(LESSON)
+    assert len(vocab) == 14 and vocab.tokens[:5] == ["i", "love", "networks", "neural", "are"]
+    assert emb.count_array(vocab)[:5].tolist() == [4, 2, 2, 2, 1]
+    assert vocab.index("love") == 1 and "pytorch" in vocab
+    assert emb.word_vocab(LESSON, min_count=2).tokens == ["i", "love", "networks", "neural"]
+    encoded = emb.encode_corpus([["i", "unknown", "love"]], vocab)
+    assert [s.tolist() for s in encoded] == [[0, 1]]  # words outside the vocabulary are left out
 
 
-def test_vocab_rejects_bad_corpora():
-    with pytest.raises(ValueError, match="empty"):
-        emb.build_vocab([[], []])
+def test_word_vocab_rejects_bad_corpora():
+    with pytest.raises(ValueError, match="no tokens"):
+        emb.word_vocab([[], []])
     with pytest.raises(TypeError, match="split them first"):
-        emb.build_vocab(["i love pytorch"])
-    with pytest.raises(ValueError, match="lower min_count"):
-        emb.build_vocab(LESSON, min_count=5)
-    with pytest.raises(ValueError, match="min_count must be"):
-        emb.build_vocab(LESSON, min_count=0)
+        emb.word_vocab(["i love pytorch"])
+    with pytest.raises(ValueError, match="min_count=5"):
+        emb.word_vocab(LESSON, min_count=5)
+    with pytest.raises(ValueError, match="min_count must be an integer >= 1"):
+        emb.word_vocab(LESSON, min_count=0)
 
 
 def test_storage_table_grows_quadratically_for_one_hot():
     table = emb.storage_table([14, 10_000], dim=100)
     assert table.loc[10_000, "one-hot MB"] == 400.0 and table.loc[10_000, "dense MB"] == 4.0
     assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
-    with pytest.raises(ValueError, match="dim must be positive"):
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.storage_table([10], dim=0)
 
 
@@ -79,8 +84,7 @@ def test_storage_table_grows_quadratically_for_one_hot():
 def test_skipgram_pairs_match_the_window_exactly():
     pairs = emb.skipgram_pairs([np.array([0, 1, 2]), np.array([3, 4])], window=1)
     assert sorted(map(tuple, pairs.tolist())) == [(0, 1), (1, 0), (1, 2), (2, 1), (3, 4), (4, 3)]
-    vocab = emb.build_vocab(LESSON)
-    lesson_pairs = emb.skipgram_pairs([vocab.encode(s) for s in LESSON], window=2)
+    lesson_pairs = emb.skipgram_pairs(emb.encode_corpus(LESSON, emb.word_vocab(LESSON)), window=2)
     assert lesson_pairs.shape == (50, 2)  # 2 * sum over sentences of (n-1) + (n-2)
     assert emb.skipgram_pairs([np.array([5])], window=3).shape == (0, 2)  # never across or within a 1-word sentence
 
@@ -97,20 +101,38 @@ def test_dynamic_window_only_drops_far_pairs():
         emb.skipgram_pairs(sentence, window=0)
 
 
-def test_batched_full_softmax_training_lowers_the_loss_repeatably():
-    vocab = emb.build_vocab(LESSON)
-    pairs = emb.skipgram_pairs([vocab.encode(s) for s in LESSON], window=2)
-    kv, losses = emb.train_skipgram(pairs, vocab.words, dim=5, epochs=30, batch_size=16, lr=0.05, device="cpu")
-    again, _ = emb.train_skipgram(pairs, vocab.words, dim=5, epochs=30, batch_size=16, lr=0.05, device="cpu")
-    assert len(losses) == 30 and kv.vectors.shape == (14, 5)
-    assert losses[0] > np.log(14) - 0.5 and losses[-1] < 0.7 * losses[0]
+def test_pair_entropy_is_the_conditional_entropy_of_the_contexts():
+    # centre 0: contexts 1, 2 (one each) -> ln 2 nats; centre 3: always 4 -> 0 nats; mean over 4 pairs
+    pairs = np.array([[0, 1], [0, 2], [3, 4], [3, 4]])
+    assert emb.pair_entropy(pairs) == pytest.approx(np.log(2) / 2)
+    assert emb.pair_entropy(np.array([[0, 1], [1, 0]])) == 0.0
+
+
+def test_skipgram_loss_is_cross_entropy_over_the_whole_vocabulary():
+    model = emb.SkipGram(6, 3)
+    centres, contexts = torch.tensor([0, 2]), torch.tensor([5, 1])
+    assert model(centres).shape == (2, 6)
+    by_hand = -torch.log_softmax(model.output(model.embeddings.weight[centres]), dim=1)[[0, 1], contexts].mean()
+    torch.testing.assert_close(model.loss(centres, contexts), by_hand)
+
+
+def test_batched_full_softmax_training_approaches_the_entropy_floor_repeatably():
+    vocab = emb.word_vocab(LESSON)
+    pairs = emb.skipgram_pairs(emb.encode_corpus(LESSON, vocab), window=2)
+    kv, history = emb.train_skipgram(pairs, vocab.tokens, dim=5, epochs=60, batch_size=16, lr=0.05, device="cpu",
+                                     progress=False)
+    again, _ = emb.train_skipgram(pairs, vocab.tokens, dim=5, epochs=60, batch_size=16, lr=0.05, device="cpu",
+                                  progress=False)
+    assert len(history) == 60 and kv.vectors.shape == (14, 5)
+    floor = emb.pair_entropy(pairs)
+    assert history["loss"][0] > floor + 0.5 and floor - 1e-4 < history.last("loss") < floor + 0.3
     np.testing.assert_array_equal(kv.vectors, again.vectors)
     with pytest.raises(ValueError, match=r"\[n, 2\]"):
-        emb.train_skipgram(np.zeros((0, 2)), vocab.words)
+        emb.train_skipgram(np.zeros((0, 2)), vocab.tokens)
     with pytest.raises(ValueError, match="only 14 words"):
-        emb.train_skipgram(np.array([[0, 20]]), vocab.words)
-    with pytest.raises(ValueError, match="dim must be positive"):
-        emb.train_skipgram(pairs, vocab.words, dim=0)
+        emb.train_skipgram(np.array([[0, 20]]), vocab.tokens)
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
+        emb.train_skipgram(pairs, vocab.tokens, dim=0)
 
 
 # --- negative sampling ---
@@ -127,6 +149,15 @@ def test_keep_probabilities_follow_word2vec():
 def test_noise_distribution_flattens_counts():
     np.testing.assert_allclose(emb.noise_distribution(np.array([1, 16])), [1 / 9, 8 / 9])
     np.testing.assert_allclose(emb.noise_distribution(np.array([1, 3]), power=1.0), [0.25, 0.75])
+
+
+def test_sgns_loss_matches_its_formula():
+    generator = torch.Generator().manual_seed(0)
+    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(4, 3), (4, 3), (4, 2, 3)])
+    sigmoid = torch.sigmoid
+    by_hand = -(torch.log(sigmoid((c * o).sum(1))) + torch.log(sigmoid(-(n * c[:, None]).sum(2))).sum(1)).mean()
+    torch.testing.assert_close(emb.sgns_loss(c, o, n), by_hand)
+    assert emb.sgns_loss(c, c, n) < emb.sgns_loss(c, -c, n)  # a context that agrees with the centre costs less
 
 
 def test_sgns_loss_at_start_is_log2_per_word():
@@ -151,29 +182,27 @@ TINY = dict(dim=8, window=2, negative=3, epochs=3, min_count=1, sample=0, batch_
 
 
 def test_sgns_returns_keyed_vectors_repeatably():
-    history = []
-    kv = emb.train_sgns(CORPUS, seed=1, history=history, **TINY)
-    again = emb.train_sgns(CORPUS, seed=1, **TINY)
+    kv, history = emb.train_sgns(CORPUS, seed=1, **TINY)
+    again, _ = emb.train_sgns(CORPUS, seed=1, **TINY)
     assert kv.index_to_key == ["the", "on", "sat", "cat", "dog", "mat", "rug"] and kv.vectors.shape == (7, 8)
     np.testing.assert_array_equal(kv.vectors, again.vectors)
-    assert [h["pairs"] for h in history] == [2 * 60 * (5 + 4)] * 3  # fixed window: no pair is dropped
-    assert history[-1]["loss"] < history[0]["loss"]
-    assert not np.allclose(kv.vectors, emb.train_sgns(CORPUS, seed=2, **TINY).vectors)
+    assert history["pairs"] == [2 * 60 * (5 + 4)] * 3  # fixed window: no pair is dropped
+    assert history.last("loss") < history["loss"][0]
+    assert not np.allclose(kv.vectors, emb.train_sgns(CORPUS, seed=2, **TINY)[0].vectors)
     assert torch.get_num_threads() == THREADS  # the one-thread training leaves the setting as it was
 
 
 def test_subsampling_drops_frequent_words_only():
-    history = []
-    emb.train_sgns(CORPUS, seed=1, history=history, **{**TINY, "sample": 0.02, "epochs": 1})
-    assert 300 < history[0]["pairs"] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
+    _, history = emb.train_sgns(CORPUS, seed=1, **{**TINY, "sample": 0.02, "epochs": 1})
+    assert 300 < history["pairs"][0] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
 
 
 def test_sgns_rejects_bad_input():
-    with pytest.raises(ValueError, match="empty"):
+    with pytest.raises(ValueError, match="no tokens"):
         emb.train_sgns([[]])
-    with pytest.raises(ValueError, match="window must be positive"):
+    with pytest.raises(ValueError, match="window must be an integer >= 1"):
         emb.train_sgns(CORPUS, window=0)
-    with pytest.raises(ValueError, match="dim must be positive"):
+    with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.train_sgns(CORPUS, dim=-1)
     with pytest.raises(ValueError, match="no .centre, context. pairs"):
         emb.train_sgns([["a"], ["b"]], min_count=1)
@@ -186,12 +215,14 @@ def test_sgns_rejects_bad_input():
 def test_unknown_words_raise_with_suggestions():
     kv = emb.to_keyed_vectors(["king", "queen", "man", "woman"], np.eye(4))
     message = r"'kingg' is not in the vocabulary \(4 words\); similar words in it: \['king'\]"
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(KeyError, match=message):
         emb.analogy(kv, "kingg", "man", "woman")
-    with pytest.raises(ValueError, match="'xyz' is not in the vocabulary"):
+    with pytest.raises(KeyError, match="'xyz' is not in the vocabulary"):
         emb.similarity(kv, "king", "xyz")
-    with pytest.raises(ValueError, match="'xyz'"):
+    with pytest.raises(KeyError, match="'xyz'"):
         emb.most_similar(kv, "xyz")
+    with pytest.raises(KeyError, match="'xyz'"):
+        emb.analogy_rank(kv, "king", "man", "woman", "xyz")
 
 
 def test_analogy_and_similarity_use_cosine():
@@ -201,6 +232,8 @@ def test_analogy_and_similarity_use_cosine():
     assert emb.analogy(kv, "king", "man", "woman", topn=1)[0][0] == "queen"  # [1,1,0] - [0,1,0] + [0,0,1]
     assert emb.similarity(kv, "king", "queen") == pytest.approx(0.5)
     assert emb.most_similar(kv, "king", topn=1)[0][0] in ("queen", "man")
+    assert emb.analogy_rank(kv, "king", "man", "woman", "queen") == 1
+    assert emb.analogy_rank(kv, "king", "man", "woman", "apple") == 2  # king, man and woman are never answers
     table = emb.neighbours_table({"toy": kv}, ["man", "nobody"], topn=2)
     assert table.loc["nobody", "toy"] == "(not in vocabulary)"
     assert table.loc["man", "toy"].split(", ")[0] == "king"
@@ -215,7 +248,29 @@ def test_evaluate_reports_gensims_scores():
     scores = emb.evaluate(kv, analogies=False)
     assert scores["WordSim353 pairs known"] == 1.0
     assert abs(scores["WordSim353 ρ"]) < 0.15  # random vectors know nothing
-    assert set(scores) == {"WordSim353 ρ", "SimLex-999 ρ", "WordSim353 pairs known", "SimLex-999 pairs known"}
+    assert set(scores) == {"WordSim353 ρ", "SimLex-999 ρ", "WordSim353 pairs known", "SimLex-999 pairs known",
+                           "cosine of random pairs"}
     table = emb.compare({"random": kv, "same": kv})
     assert table.loc["analogies answerable", "random"] == pytest.approx(0.0, abs=0.05)
     assert table.loc["WordSim353 ρ", "random"] == table.loc["WordSim353 ρ", "same"]
+
+
+def test_random_pair_cosine_sees_a_shared_direction_and_centring_removes_it():
+    rng = np.random.default_rng(0)
+    spread = emb.to_keyed_vectors([f"w{i}" for i in range(500)], rng.normal(size=(500, 20)))
+    shared = emb.to_keyed_vectors(spread.index_to_key, spread.vectors + 5.0)  # every vector leans the same way
+    assert abs(emb.random_pair_cosine(spread)) < 0.05
+    assert emb.random_pair_cosine(shared) > 0.8
+    assert abs(emb.random_pair_cosine(emb.centred(shared))) < 0.05
+    assert emb.random_pair_cosine(shared, seed=1) != emb.random_pair_cosine(shared, seed=2)
+
+
+def test_analogy_sections_count_answerable_questions_and_accuracy():
+    words = ["athens", "greece", "baghdad", "iraq", "bangkok", "thailand"]
+    vectors = np.array([[1, 0, 0, 1], [0, 0, 0, 1], [1, 1, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 0, 1, 0]], float)
+    kv = emb.to_keyed_vectors(words, vectors)  # country = capital - (1, 0, 0, 0): every question is answerable
+    table = emb.analogy_sections(kv, ["capital-common-countries", "family"])
+    assert table.loc["capital-common-countries", "answerable"] == 6 and table.loc["family", "answerable"] == 0
+    assert table.loc["capital-common-countries", "accuracy"] == 1.0 and np.isnan(table.loc["family", "accuracy"])
+    with pytest.raises(KeyError, match="no analogy section"):
+        emb.analogy_sections(kv, ["colours"])

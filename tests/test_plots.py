@@ -234,3 +234,25 @@ def test_word_map_labels_only_the_chosen_words_and_rejects_bad_input():
     with pytest.raises(ValueError, match="unknown projection 'umap'"):
         plots.project_2d(vectors, "umap")
     plt.close(fig)
+
+
+def test_word_map_labels_do_not_overlap_even_for_crowded_points():
+    words = [f"word{i}" for i in range(30)]
+    vectors = np.random.default_rng(0).normal(size=(30, 5)) * 0.01  # nearly one point: every label collides at first
+    fig, ax = plt.subplots(figsize=(6, 5))
+    plots.plot_word_map(ax, words, vectors, groups=["a", "b", "c"] * 10)
+    renderer = fig.canvas.get_renderer()
+    boxes = [t.get_window_extent(renderer) for t in ax.texts]
+    assert [t.get_text() for t in ax.texts] == words
+    overlapping = [(i, j) for i in range(len(boxes)) for j in range(i) if boxes[i].overlaps(boxes[j])]
+    assert overlapping == []
+    inside = ax.get_window_extent(renderer).expanded(1.01, 1.01)
+    assert all(inside.contains(b.x0, b.y0) and inside.contains(b.x1, b.y1) for b in boxes)
+    plt.close(fig)
+
+
+def test_place_labels_needs_one_point_per_label():
+    fig, ax = plt.subplots()
+    with pytest.raises(ValueError, match="one point per label"):
+        plots.place_labels(ax, ["a", "b"], np.zeros((3, 2)))
+    plt.close(fig)
