@@ -89,7 +89,7 @@ def test_clip_choices_include_off_and_a_custom_threshold():
     ({"kind": "transformer"}, "rnn"),
     ({"seq_len": 0}, "seq_len"),
     ({"seq_len": 1000}, "seq_len"),
-    ({"clip": -1.0}, "positive"),
+    ({"clip": -1.0}, "clip must be a number > 0"),
     ({"device": "tpu"}, "device"),
 ])
 def test_bad_settings_raise_clear_errors(kwargs, message):
