@@ -91,8 +91,6 @@ def check_04_slope(factor_guess) -> None:
 
 def check_04_training_step(train_step) -> None:
     """Exercise 04-3: train_step(model, optimizer, inputs, targets, clip) does one clipped update, returns ||g||."""
-    import copy
-
     import numpy as np
     import torch
 

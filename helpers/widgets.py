@@ -47,7 +47,7 @@ def summarize(result: dict) -> str:
 
 class RNNLab:
     """Controls, a numbers read-out and a figure; an ipywidgets observer on every control re-runs
-    `lab_experiment` (device, seed and progress bar as in every training helper) and redraws."""
+    `lab_experiment` (device and seed as in every training helper) and redraws; progress shows "running…"."""
 
     def __init__(self, kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
                  device: str = "auto", steps: int = 60, hidden_size: int = 32, seed: int = 0,
@@ -76,9 +76,7 @@ class RNNLab:
         }
         self.summary = widgets.HTML(value="")
         self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
-        self.progress_out = widgets.Output()
-        self.panel = widgets.VBox([widgets.HBox(list(self.controls.values())), self.progress_out, self.summary,
-                                   self.image])
+        self.panel = widgets.VBox([widgets.HBox(list(self.controls.values())), self.summary, self.image])
         self.figure = Figure(figsize=(12, 3.2))
         self.last_result: dict | None = None
         self.runs = 0
@@ -96,11 +94,9 @@ class RNNLab:
         """Run the experiment for the current control values, redraw the figure and numbers; return the result."""
         started = time.perf_counter()
         values = {name: control.value for name, control in self.controls.items()}
-        with self.progress_out:
-            self.progress_out.clear_output()
-            result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"],
-                                    progress=self.progress, **self.settings)
-            self.progress_out.clear_output()
+        if self.progress:  # a status line rather than a bar: one update takes a second or two
+            self.summary.value = "<i>running…</i>"
+        result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings)
         plot_lab_result(self.figure, result)
         self.image.value = figure_png(self.figure)
         self.summary.value = summarize(result) + f"<br><i>updated in {time.perf_counter() - started:.1f} s</i>"

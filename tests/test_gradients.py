@@ -3,17 +3,35 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch.nn import functional as F
 
 from helpers.checks import clip_threshold
 from helpers.gradients import (
-    ElmanRNN, SequenceClassifier, clipped_step, clipping_experiment, clipping_table, first_token_accuracy,
-    first_token_batch, fit_table, geometric_fit, hidden_grad_norms, init_memory_gate, input_grad_norms,
-    lab_experiment, long_range_experiment, lstm_step, make_model, norms_at_init, output_grad_norms, radius_experiment,
-    set_spectral_radius, spectral_radius, step_gradients, train_first_token,
+    ElmanRNN,
+    SequenceClassifier,
+    clipped_step,
+    clipping_experiment,
+    clipping_table,
+    first_token_accuracy,
+    first_token_batch,
+    fit_table,
+    geometric_fit,
+    hidden_grad_norms,
+    init_memory_gate,
+    input_grad_norms,
+    lab_experiment,
+    long_range_experiment,
+    lstm_step,
+    make_model,
+    norms_at_init,
+    output_grad_norms,
+    radius_experiment,
+    set_spectral_radius,
+    spectral_radius,
+    step_gradients,
+    train_first_token,
 )
 from helpers.history import History
 

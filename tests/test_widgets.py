@@ -97,6 +97,16 @@ def test_bad_settings_raise_clear_errors(kwargs, message):
         RNNLab(**{**FAST, **kwargs})
 
 
+def test_panel_has_no_output_widget_and_says_when_it_is_running():
+    # An Output widget cleared from a callback breaks notebook execution without stored widget state (nbclient).
+    panel = RNNLab(seq_len=10, steps=4, hidden_size=8, progress=True)
+    shown = []
+    panel.summary.observe(lambda change: shown.append(change["new"]), names="value")
+    panel.run()
+    assert shown[0] == "<i>running…</i>" and "RNN" in shown[-1]
+    assert not any(isinstance(child, __import__("ipywidgets").Output) for child in panel.panel.children)
+
+
 def test_failed_update_is_shown_in_the_panel(lab):
     lab.settings["steps"] = 0
     with pytest.raises(ValueError, match="steps"):

@@ -38,10 +38,22 @@ from IPython.display import Markdown, display
 from helpers import exercises, gradients
 from helpers.claims import claim
 from helpers.device import seed_everything
-from helpers.gradients import (cell_gradients, clipped_step, clipping_experiment, clipping_table, fit_table,
-                               first_token_batch, geometric_fit, hidden_grad_norms, input_grad_norms,
-                               long_range_experiment, make_model, norms_at_init, output_grad_norms,
-                               radius_experiment, step_gradients)
+from helpers.gradients import (
+    cell_gradients,
+    clipped_step,
+    clipping_experiment,
+    clipping_table,
+    first_token_batch,
+    fit_table,
+    hidden_grad_norms,
+    input_grad_norms,
+    long_range_experiment,
+    make_model,
+    norms_at_init,
+    output_grad_norms,
+    radius_experiment,
+    step_gradients,
+)
 from helpers.plots import plot_accuracy_vs_length, plot_step_norms, plot_training_steps
 from helpers.show import show_code
 from helpers.widgets import rnn_lab
