@@ -450,7 +450,7 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
                         device: str | torch.device = "auto", progress: bool = False) -> dict[str, list[dict]]:
     """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each threshold and seed.
 
-    Returns, per threshold label, one run per seed: {"seed", "history", "accuracy"}.
+    Returns, per threshold label, one run per seed: {"seed", "clip", "history", "accuracy"}.
     """
     runs: dict[str, list[dict]] = {}
     jobs = [(clip, seed) for clip in thresholds for seed in seeds]
@@ -459,20 +459,24 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
         model = make_model("rnn", nonlinearity="relu", init="identity", radius=radius, seed=seed)
         history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", device=device,
                                     seed=seed)
-        runs.setdefault(label, []).append({"seed": seed, "history": history,
+        runs.setdefault(label, []).append({"seed": seed, "clip": checks.clip_threshold(clip), "history": history,
                                            "accuracy": first_token_accuracy(model, seq_len, seed=seed,
                                                                             device=device)})
     return runs
 
 
 def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
-    """One row per threshold, over its seeds: runs whose loss became non-finite, largest norm, final loss, accuracy."""
+    """One row per threshold, over its seeds: runs whose loss became non-finite, share of steps clipped, largest
+    norm, final loss (mean of the last 20 steps, NaN if any run failed) and accuracy (mean, min, max)."""
     rows = []
     for label, seed_runs in runs.items():
+        clipped = [np.mean(np.asarray(run["history"]["grad_norm"]) > run["clip"]) if run["clip"] is not None else 0.0
+                   for run in seed_runs]
         bad = [not np.all(np.isfinite(run["history"]["loss"])) for run in seed_runs]
         final = [float(np.mean(run["history"]["loss"][-20:])) for run in seed_runs]
         accuracy = np.array([run["accuracy"] for run in seed_runs])
         rows.append({"clip threshold": label, "runs": len(seed_runs), "runs with non-finite loss": int(sum(bad)),
+                     "share of steps clipped": float(np.mean(clipped)),
                      "largest gradient norm": max(float(np.nanmax(run["history"]["grad_norm"])) for run in seed_runs),
                      "final loss (mean)": float(np.mean(final)) if not any(bad) else float("nan"),
                      "accuracy mean": float(accuracy.mean()), "accuracy min": float(accuracy.min()),

@@ -243,6 +243,7 @@ def test_clipping_experiment_without_clipping_diverges_and_with_it_does_not():
     assert [len(run["history"]) for run in runs["off"]] == [2, 2]  # and training stops there
     assert table.loc["1", "runs with non-finite loss"] == 0 and np.isfinite(table.loc["1", "final loss (mean)"])
     assert table.loc["1", "accuracy min"] <= table.loc["1", "accuracy mean"] <= table.loc["1", "accuracy max"]
+    assert table.loc["off", "share of steps clipped"] == 0 and table.loc["1", "share of steps clipped"] == 1.0
 
 
 def test_first_token_batch_puts_the_label_first_and_distractors_after():

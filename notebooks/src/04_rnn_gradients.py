@@ -124,7 +124,7 @@ at = {value: int(torch.argmin((z - value).abs())) for value in (0.0, 3.0)}
 slopes = pd.DataFrame({"tanh'(z)": [tanh_slope.max(), tanh_slope[at[0.0]], tanh_slope[at[3.0]]],
                        "sigmoid'(z)": [sigmoid_slope.max(), sigmoid_slope[at[0.0]], sigmoid_slope[at[3.0]]]},
                       index=["largest on the grid", "at z = 0", "at z = 3"]).astype(float)
-print(slopes.round(4).to_string())
+print(slopes.to_string(float_format="{:.4f}".format))
 print(f"\nsigmoid(3) = {torch.sigmoid(torch.tensor(3.0)):.4f};  (1/4)^10 = {0.25 ** 10:.2e}")
 
 # %% [markdown]
@@ -246,6 +246,10 @@ claim("tanh RNN: every factor is smaller than the linear RNN's with the same W_h
       bool(np.all(tanh_fit["factor per step back"].to_numpy() < linear_fit["factor per step back"].to_numpy()))
       and tanh_fit.loc["ρ = 1.0", "factor per step back"] < 0.95,
       ", ".join(f"{f:.3f}" for f in tanh_fit["factor per step back"]))
+claim("at ρ = 1.5, saturation caps the tanh RNN's growth: its factor is below 1.1, the linear RNN's is 1.5",
+      tanh_fit.loc["ρ = 1.5", "factor per step back"] < 1.1,
+      f"tanh {tanh_fit.loc['ρ = 1.5', 'factor per step back']:.3f}, linear "
+      f"{linear_fit.loc['ρ = 1.5', 'factor per step back']:.3f}")
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
@@ -259,7 +263,8 @@ display(Markdown(
 # step back is exactly $\rho$, as the product of Jacobians predicts. With $\tanh$, every factor is smaller than
 # the linear RNN's with the same $W_{hh}$, because $\tanh'(a) < 1$ for $a \ne 0$ shrinks each step further; even
 # $\rho = 1$ vanishes. For large $\rho$ the states saturate ($|h| \to 1$, $\tanh' \to 0$), which caps the growth:
-# a $\tanh$ RNN rarely explodes at initialisation, but it vanishes easily.
+# at $\rho = 1.5$ the $\tanh$ RNN's gradient grows only slightly going back, where the linear RNN's grows by 1.5
+# per step. A $\tanh$ RNN rarely explodes at initialisation, but it vanishes easily.
 #
 # ## 4. Gradient clipping
 #
@@ -309,9 +314,12 @@ claim("without clipping, every run's loss becomes non-finite within the first fe
 claim("with any of the three thresholds, no run's loss becomes non-finite",
       (table.loc[["10", "1", "0.1"], "runs with non-finite loss"] == 0).all(),
       ", ".join(f"clip {k}: {table.loc[k, 'runs with non-finite loss']}" for k in ("10", "1", "0.1")))
-claim("clip 10 keeps the loss finite but no run gets clearly above chance (every accuracy < 0.35)",
-      table.loc["10", "accuracy max"] < 0.35, f"accuracies {table.loc['10', 'accuracy min']:.2f} to "
-      f"{table.loc['10', 'accuracy max']:.2f}")
+claim("clip 10 keeps the loss finite but every run ends at chance (accuracy < 0.35, loss within 0.05 of ln 4)",
+      table.loc["10", "accuracy max"] < 0.35 and abs(table.loc["10", "final loss (mean)"] - np.log(4)) < 0.05,
+      f"accuracies {table.loc['10', 'accuracy min']:.2f} to {table.loc['10', 'accuracy max']:.2f}, "
+      f"loss {table.loc['10', 'final loss (mean)']:.3f}")
+claim("clip 0.1 clips more than 90% of the steps: the threshold alone sets the step length",
+      table.loc["0.1", "share of steps clipped"] > 0.9, f"{table.loc['0.1', 'share of steps clipped']:.0%}")
 claim("clip 1 and clip 0.1 learn in every run (every accuracy > 0.35, chance 0.25)",
       table.loc["1", "accuracy min"] > 0.35 and table.loc["0.1", "accuracy min"] > 0.35,
       f"lowest: clip 1 {table.loc['1', 'accuracy min']:.2f}, clip 0.1 {table.loc['0.1', 'accuracy min']:.2f}")
@@ -321,12 +329,24 @@ claim("clip 0.1 learns more slowly than clip 1 (higher mean loss over the last 2
 
 # %% [markdown]
 # Without clipping, the first update is so large that the loss overflows at the next step and training is over.
-# With clipping the loss stays finite, but the threshold matters, and the dashed lines in the left panel show
-# why: the gradient norm of this model is in the thousands at almost every step, so every step is clipped and
-# the threshold alone sets the step length. At 10 the steps are still large enough to throw the model around;
-# at 0.1 they are small and learning is slow; 1 is the best of the three here, yet no run learns the task
-# perfectly in 200 steps. Clipping does not make the gradient reach further back in time; it only keeps
-# **exploding** updates from wrecking training. It does nothing for vanishing gradients.
+# With clipping the loss stays finite, but the threshold matters; compare each curve in the left panel with its
+# dashed threshold:
+# - at 0.1 the gradient norm stays far above the threshold, nearly every step is clipped, and the steps are so
+#   short that learning is slow;
+# - at 10 the first steps are still large enough to throw the model into a state where it predicts every label
+#   with the same probability (loss flat at $\ln 4$, the dotted line on the right) and its gradient is small:
+#   it stays there, and clipping no longer acts;
+# - 1 lies between: most steps are clipped, and the model learns, though not in every run.
+#
+# The share of clipped steps per threshold, from the table above:
+
+# %% tags=["nbval-ignore-output"]
+share = clip_table["share of steps clipped"]
+display(Markdown(", ".join(f"clip {k}: {share[k]:.0%} of the steps clipped" for k in ("10", "1", "0.1")) + "."))
+
+# %% [markdown]
+# Clipping does not make the gradient reach further back in time; it only keeps **exploding** updates from
+# wrecking training. It does nothing for vanishing gradients.
 #
 # ## 5. ReLU instead of tanh
 #
@@ -433,12 +453,17 @@ c3 = init_fit.loc["LSTM, forget bias 3, cell c_t"]
 claim("with forget bias 3 the cell gradient changes by less than 2% per step back (factor in 0.98..1.02)",
       0.98 < c3["factor per step back"] < 1.02,
       f"factor {c3['factor per step back']:.3f}, ratio t=1/t=T {c3['norm at t=1 / norm at t=T']:.2f}")
+h3 = init_fit.loc["LSTM, forget bias 3"]
+claim("the LSTM's dL/dh_t (bias 3) is nearly flat before T (factor 0.98..1.02), then jumps at T (t=1 < 20% of t=T)",
+      0.98 < h3["factor per step back"] < 1.02 and h3["norm at t=1 / norm at t=T"] < 0.2,
+      f"factor {h3['factor per step back']:.3f}, ratio {h3['norm at t=1 / norm at t=T']:.3f}, "
+      f"deviation {h3['largest deviation (decades)']:.2f} decades")
 claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at t = T",
       r["residual tanh RNN"] > 1, f"ratio {r['residual tanh RNN']:.3g}")
 
 # %% [markdown]
 # The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With bias 3, the LSTM's cell gradient stays
-# nearly flat, as $f_t \approx 0.95$ and more predicts; its $\partial L/\partial h_t$ is flat too, apart from one
+# nearly flat, as forget gates at $\sigma(3) \approx 0.95$ or more predict; its $\partial L/\partial h_t$ is flat too, apart from one
 # jump at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it through the output gate), a
 # shape that no single "factor per step" describes: the table's deviation column says so. With the default bias
 # 0, the LSTM vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 also
@@ -515,13 +540,24 @@ claim("the ReLU RNN with W = I, stable at initialisation, does not solve T = 60 
       m[("ReLU RNN (W = I)", 60)] < 0.7, f"mean {m[('ReLU RNN (W = I)', 60)]:.2f}")
 
 # %% [markdown]
-# Read the tables (the claims above are what holds on any machine; the digits vary a little between CPUs):
-# - The **gate bias decides** for the LSTM: with bias 0 it stays at chance at $T = 60$, with bias 3 it mostly
-#   learns (not in every seed: the per-seed table shows runs that stall at about 0.75, three of the four labels).
-# - The **GRU** with bias 3 and the **residual RNN** solve $T = 60$ in every seed: an identity-like path for the
-#   gradient, learned or built in, is what the long memory needs.
-# - The **$\tanh$ RNN** is unreliable already at $T = 10$ with this short budget and mostly ends near chance at
-#   $T = 60$: the gradient that should tell it "the first token matters" has vanished long before $t = 1$.
+# Read the tables (the claims above are what holds on any machine; the digits vary a little between CPUs, and
+# the next lines are read from this run's numbers):
+
+# %% tags=["nbval-ignore-output"]
+solved = long_range.assign(solved=long_range["accuracy"] >= 0.95).groupby(["variant", "seq_len"], sort=False)["solved"]
+n_solved = solved.sum().astype(int)
+display(Markdown(
+    f"- The **gate bias decides** for the LSTM: with bias 0 it solves $T = 60$ in "
+    f"{n_solved[('LSTM, forget bias 0', 60)]} of {len(seeds)} seeds, with bias 3 in "
+    f"{n_solved[('LSTM, forget bias 3', 60)]} of {len(seeds)} (accuracy ≥ 0.95; runs that stall near 0.75 have "
+    f"learned three of the four labels).\n"
+    f"- The **$\\tanh$ RNN** solves $T = 10$ in {n_solved[('tanh RNN', 10)]} of {len(seeds)} seeds with this short "
+    f"budget and $T = 60$ in {n_solved[('tanh RNN', 60)]}: the gradient that should tell it \"the first token "
+    f"matters\" has all but vanished before it reaches $t = 1$."))
+
+# %% [markdown]
+# - The **GRU** with bias 3 and the **residual RNN** solve $T = 60$ in every seed (claim above): an identity-like
+#   path for the gradient, learned or built in, is what the long memory needs.
 # - The **ReLU RNN with identity initialisation** had a stable gradient at initialisation (section 5) but does not
 #   learn $T = 60$ here. Le et al. (2015) trained IRNNs with much smaller learning rates and many more steps;
 #   with this shared budget it is not a cure. A weak result, stated as such.
@@ -596,7 +632,8 @@ claim("trained as in section 7, attention solves T = 60 in every seed and at lea
 # %% [markdown]
 # What this shows, and what it does not:
 # - At $T = 60$ the untrained attention read-out keeps **about as much** gradient at $t = 1$ as the LSTM with its
-#   gates opened to the past (slightly less, in fact); at initialisation, attention does not "win" here.
+#   gates opened to the past (the first claim line shows both numbers); at initialisation, attention does not
+#   "win" here. (Where the $\tanh$ RNN's curve stops at $T = 200$, its gradient underflowed to exactly 0.)
 # - What differs is how that share depends on the **distance**: the LSTM's falls with every extra step (a product
 #   of $T-t$ factors slightly below 1), attention's does not (each position gets about $1/T$ of the attention, so
 #   all positions shrink together, the first no more than the others).
@@ -684,7 +721,7 @@ exercises.check_04_training_step(train_step)
 #   unless $W_{hh}$ is large; gates escape it because the cell path is scaled by the gate's value, not its slope.
 # - To measure $\partial L/\partial h_t$, keep the states the recurrence itself consumes (one step at a time);
 #   `retain_grad` on the output sequence gives zeros, or only the local share.
-# - For a linear RNN the factor per step back is the spectral radius of $W_{hh}$ (measured: exactly); $\tanh$
+# - For a linear RNN the factor per step back is the spectral radius of $W_{hh}$ (measured: to three decimals); $\tanh$
 #   shrinks it further, so plain RNNs mostly **vanish**; radius above 1 with ReLU **explodes**.
 # - **Clipping** by norm kept every run of the exploding ReLU RNN finite, but the threshold set the step length
 #   and with it the result; it does nothing for vanishing gradients.
@@ -694,9 +731,15 @@ exercises.check_04_training_step(train_step)
 # - **Attention** keeps no more gradient than a well-initialised LSTM at $T = 60$, but its share does not shrink
 #   with the distance, and it has no $T$-step sequential path.
 #
-# **Audit of this notebook's statements** (for maintainers): every measured number or comparison in the prose is
-# either rendered from the computed values or stated as a claim line (✔) checked on each run; the figures' digits
-# may differ between CPUs, the claims hold on each (checked with and without AVX-512 kernels).
+# **Audit of this notebook's statements** (for maintainers, issue 9): the 39 statements of measured numbers or
+# comparisons in the previous version were checked against its outputs; 19 were changed (unbacked, overstated or
+# wrong: the promised threshold line that was missing, the endpoint "factor per step", "PyTorch's gate bias is 0",
+# "the vanilla RNN solves short sequences", "LSTM and GRU stay far above chance at every length", "attention
+# wins", a summary listing cures that were never trained, among others). Now every measured statement is either
+# one of the 29 claim lines (✔, checked on each run, 25 of them for statements that were prose before) or one of
+# 3 sentences rendered from this run's numbers. The digits in tables and figures differ a little between CPUs;
+# the claims held with PyTorch's AVX-512 kernels and with `ATEN_CPU_CAPABILITY=default`
+# `ONEDNN_MAX_CPU_ISA=AVX2` `MKL_ENABLE_INSTRUCTIONS=AVX2`.
 
 # %% tags=["nbval-ignore-output"]
 print(f"notebook ran in {time.perf_counter() - started:.0f} s")
