@@ -108,7 +108,8 @@ class AttentionClassifier(nn.Module):
 
     def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
         super().__init__()
-        self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), checks.positive_int("d_model", d_model))
+        d_model = checks.positive_int("d_model", d_model)
+        self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
         self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
         self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
         self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
@@ -169,7 +170,8 @@ def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "ta
     vocab = checks.positive_int("n_classes", n_classes) + checks.positive_int("n_distractors", n_distractors)
     torch.manual_seed(checks.non_negative_int("seed", seed))
     if kind == "attention":
-        return AttentionClassifier(vocab, n_classes, d_model=max(4, checks.positive_int("hidden_size", hidden_size) // 2))
+        d_model = max(4, checks.positive_int("hidden_size", hidden_size) // 2)
+        return AttentionClassifier(vocab, n_classes, d_model=d_model)
     model = SequenceClassifier(vocab, n_classes, hidden_size, kind, nonlinearity, residual,
                                remember_bias=remember_bias)
     if init != "default":

@@ -463,21 +463,18 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 
 # %% [markdown]
 # The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With bias 3, the LSTM's cell gradient stays
-# nearly flat, as forget gates at $\sigma(3) \approx 0.95$ or more predict; its $\partial L/\partial h_t$ is flat too, apart from one
-# jump at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it through the output gate), a
-# shape that no single "factor per step" describes: the table's deviation column says so. With the default bias
-# 0, the LSTM vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 also
-# keeps a usable fraction. The residual RNN does not vanish at all: here it grows going back, the other face of
-# the identity path, and its curve is far from geometric.
-#
-# ## 7. Which cures learn a long memory?
-#
-# A good gradient at initialisation is a necessary start, not a guarantee. We train every variant of section 6,
-# plus the attention read-out of section 9, on the first-token task with $T = 60$, with the **same budget**:
-# hidden size 32, Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not
-# singled out), 300 steps of 64 fresh sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%).
-# The $\tanh$ RNN, the LSTM with bias 3 and the GRU are also trained with $T = 10$, to separate "too long" from
-# "cannot learn the task at all".
+# nearly flat, as forget gates at $\sigma(3) \approx 0.95$ or more predict; its $\partial L/\partial h_t$ is flat
+# too, apart from one jump at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it through
+# the output gate), a shape that no single "factor per step" describes: the table's deviation column says so. With
+# the default bias 0, the LSTM vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with
+# bias 3 also keeps a usable fraction. The residual RNN does not vanish at all: here it grows going back, the other
+# face of the identity path, and its curve is far from geometric.  ## 7. Which cures learn a long memory?  A good
+# gradient at initialisation is a necessary start, not a guarantee. We train every variant of section 6, plus the
+# attention read-out of section 9, on the first-token task with $T = 60$, with the **same budget**: hidden size 32,
+# Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not singled out), 300
+# steps of 64 fresh sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). The $\tanh$ RNN,
+# the LSTM with bias 3 and the GRU are also trained with $T = 10$, to separate "too long" from "cannot learn the
+# task at all".
 
 # %%
 trained = {
