@@ -98,8 +98,10 @@ class RNNLab:
             self.summary.value = "<i>running…</i>"
         result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings)
         plot_lab_result(self.figure, result)
-        self.image.value = figure_png(self.figure)
+        png = figure_png(self.figure)
+        # The numbers first, the figure last: a page that sees a new figure also sees its numbers.
         self.summary.value = summarize(result) + f"<br><i>updated in {time.perf_counter() - started:.1f} s</i>"
+        self.image.value = png
         self.last_result, self.runs = result, self.runs + 1
         return result
 
