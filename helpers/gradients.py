@@ -3,50 +3,45 @@
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 from torch.nn import functional as F
-from tqdm.auto import tqdm
 
-from helpers.device import one_cpu_thread, pick_device
-from helpers.rnn import KINDS, RNN_LAYERS, check_kind, positive_int
+from helpers import checks
+from helpers.device import pick_device, run_on
+from helpers.device import progress as progress_bar
+from helpers.history import History
+from helpers.recurrent import KINDS, Recurrent, check_kind
 
 NONLINEARITIES = ("tanh", "relu", "linear")
-
-
-
-
-# --- checking arguments ---
-
-def check_clip(clip: float | str | None) -> float | None:
-    """Return the clipping threshold as a float, or None for no clipping ('off' or None)."""
-    if clip is None or (isinstance(clip, str) and clip.strip().lower() == "off"):
-        return None
-    if isinstance(clip, bool) or not isinstance(clip, (int, float, np.integer, np.floating)):
-        raise TypeError(f"clip threshold must be a positive number, 'off' or None, not {clip!r}")
-    if not math.isfinite(clip) or clip <= 0:
-        raise ValueError(f"clip threshold must be a positive finite number (or 'off'/None for no clipping), got {clip}")
-    return float(clip)
+INITS = ("default", "orthogonal", "identity")
+OPTIMIZERS = ("adam", "sgd")
+MODEL_KINDS = (*KINDS, "attention")
 
 
 # --- models ---
 
 class ElmanRNN(nn.Module):
-    """One recurrent layer written out step by step: h_t = f(W_hh h_{t-1} + W_ih x_t + b) (+ h_{t-1} if residual)."""
+    """One recurrent layer written out step by step: h_t = f(W_hh h_{t-1} + W_ih x_t + b) (+ h_{t-1} if residual).
+
+    Hand-written on purpose: nn.RNN offers neither a linear (identity) nonlinearity nor a residual connection,
+    which this notebook needs to compare with the theory. It keeps nn.RNN's parameter names and call signature,
+    so it replaces the nn.RNN inside the course's Recurrent backbone.
+    """
 
     batch_first = True
     bidirectional = False
 
     def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", residual: bool = False):
         super().__init__()
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}: choose one of {list(NONLINEARITIES)}")
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.nonlinearity, self.residual = nonlinearity, bool(residual)
-        bound = 1 / math.sqrt(self.hidden_size)
+        self.nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
+        self.hidden_size = checks.positive_int("hidden_size", hidden_size)
+        self.residual = bool(residual)
+        bound = 1 / math.sqrt(self.hidden_size)  # nn.RNN's default initialisation
         self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-bound, bound))
         self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-bound, bound))
         self.bias_hh_l0 = nn.Parameter(torch.zeros(hidden_size))
@@ -67,7 +62,7 @@ class ElmanRNN(nn.Module):
 
 @torch.no_grad()
 def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
-    """Bias the LSTM forget gate (or the GRU update gate) towards keeping the old state, as is common practice."""
+    """Set the bias of the LSTM forget gate (or the GRU update gate); +3 starts it keeping ~95% of the old state."""
     hidden = layer.hidden_size
     # PyTorch orders the gate blocks (input, forget, cell, output) for the LSTM and (reset, update, new) for the GRU.
     block = slice(hidden, 2 * hidden)
@@ -77,33 +72,55 @@ def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
 
 
 class SequenceClassifier(nn.Module):
-    """Embedding -> one recurrent layer -> linear scores for the label at every time step."""
+    """The course's Recurrent backbone (embedding -> one RNN/LSTM/GRU layer) + a linear head scoring every step.
+
+    For a linear or residual RNN, the backbone's nn.RNN is swapped for the hand-written ElmanRNN (see its docstring).
+    """
 
     def __init__(self, vocab_size: int, n_classes: int, hidden_size: int = 32, kind: str = "rnn",
                  nonlinearity: str = "tanh", residual: bool = False, embed_size: int = 16,
-                 remember_bias: float = 3.0):
+                 remember_bias: float | None = 3.0):
         super().__init__()
         kind = check_kind(kind)
-        hidden_size = positive_int("hidden_size", hidden_size)
-        if nonlinearity not in NONLINEARITIES:
-            raise ValueError(f"unknown nonlinearity {nonlinearity!r}: choose one of {list(NONLINEARITIES)}")
+        nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
         if kind != "rnn" and (nonlinearity != "tanh" or residual):
             raise ValueError("nonlinearity and residual apply to kind='rnn' only (LSTM and GRU have fixed gates)")
         self.kind = kind
-        self.embed = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("embed_size", embed_size))
-        if kind == "rnn" and (nonlinearity == "linear" or residual):
-            self.rnn = ElmanRNN(embed_size, hidden_size, nonlinearity, residual)
-        elif kind == "rnn":
-            self.rnn = nn.RNN(embed_size, hidden_size, nonlinearity=nonlinearity, batch_first=True)
-        else:
-            self.rnn = RNN_LAYERS[kind](embed_size, hidden_size, batch_first=True)
-            init_memory_gate(self.rnn, remember_bias)
-        self.head = nn.Linear(hidden_size, positive_int("n_classes", n_classes))
+        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size)
+        if residual or nonlinearity == "linear":
+            self.body.rnn = ElmanRNN(embed_size, hidden_size, nonlinearity, residual)
+        elif nonlinearity == "relu":
+            self.body.rnn = nn.RNN(embed_size, hidden_size, nonlinearity="relu", batch_first=True)
+        elif kind != "rnn" and remember_bias is not None:
+            init_memory_gate(self.body.rnn, remember_bias)
+        self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
+
+    def forward(self, tokens: torch.Tensor, state=None):
+        """Scores [batch, steps, classes] and the final recurrent state."""
+        outputs, state = self.body(tokens, state)
+        return self.head(outputs), state
+
+
+class AttentionClassifier(nn.Module):
+    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes]."""
+
+    kind = "attention"
+
+    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
+        super().__init__()
+        d_model = checks.positive_int("d_model", d_model)
+        self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
+        self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
+        self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
+        self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
 
     def forward(self, x: torch.Tensor, state=None):
-        """Scores [batch, steps, classes] and the final recurrent state."""
-        outputs, state = self.rnn(self.embed(x), state)
-        return self.head(outputs), state
+        """Scores for the label, read out at the last position only, and no recurrent state (None)."""
+        if x.shape[1] > self.pos.num_embeddings:
+            raise ValueError(f"sequence length {x.shape[1]} exceeds max_len {self.pos.num_embeddings}")
+        e = self.embed(x) + self.pos(torch.arange(x.shape[1], device=x.device))
+        read, _ = self.attn(e[:, -1:], e, e)  # the last position looks at every position directly
+        return self.head(read), None
 
 
 def spectral_radius(weight: torch.Tensor) -> float:
@@ -115,11 +132,11 @@ def spectral_radius(weight: torch.Tensor) -> float:
 
 
 def recurrent_weight(model: nn.Module | torch.Tensor) -> torch.Tensor:
-    """The recurrent matrix W_hh of a vanilla RNN (a model with .rnn, an RNN layer, or the matrix itself)."""
+    """The recurrent matrix W_hh of a vanilla RNN (a SequenceClassifier, an RNN layer, or the matrix itself)."""
     if isinstance(model, torch.Tensor):
         weight = model
     else:
-        layer = getattr(model, "rnn", model)
+        layer = model.body.rnn if hasattr(model, "body") else model
         weight = getattr(layer, "weight_hh_l0", None)
         if weight is None:
             raise TypeError(f"{type(model).__name__} has no recurrent weight 'weight_hh_l0'")
@@ -133,24 +150,93 @@ def recurrent_weight(model: nn.Module | torch.Tensor) -> torch.Tensor:
 def set_spectral_radius(model: nn.Module | torch.Tensor, radius: float, orthogonal: bool = True,
                         seed: int = 0) -> float:
     """Set W_hh to a matrix of spectral radius `radius` (a scaled random orthogonal matrix by default); return it."""
-    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0 or not math.isfinite(radius):
-        raise ValueError(f"radius must be a positive finite number, got {radius!r}")
+    radius = checks.positive_float("radius", radius)
     weight = recurrent_weight(model)
-    if orthogonal:
-        gen = torch.Generator().manual_seed(seed)
-        q, _ = torch.linalg.qr(torch.randn(weight.shape, generator=gen, dtype=torch.float64))
-        weight.copy_(q.to(weight.dtype))
+    if orthogonal:  # every eigenvalue of an orthogonal matrix has |lambda| = 1
+        nn.init.orthogonal_(weight, generator=torch.Generator().manual_seed(seed))
     weight.mul_(radius / spectral_radius(weight))
     return spectral_radius(weight)
 
 
+def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "tanh", residual: bool = False,
+               init: str = "default", radius: float = 1.0, remember_bias: float | None = 3.0, n_classes: int = 4,
+               n_distractors: int = 4, seed: int = 0) -> nn.Module:
+    """A seeded model for the first-token task; for the RNN, W_hh 'default' (PyTorch), 'orthogonal' or 'identity'.
+
+    kind='attention' gives the AttentionClassifier (d_model = hidden_size // 2, at least 4).
+    """
+    kind = checks.one_of("model kind", kind, MODEL_KINDS)
+    init = checks.one_of("init", init, INITS)
+    vocab = checks.positive_int("n_classes", n_classes) + checks.positive_int("n_distractors", n_distractors)
+    torch.manual_seed(checks.non_negative_int("seed", seed))
+    if kind == "attention":
+        d_model = max(4, checks.positive_int("hidden_size", hidden_size) // 2)
+        return AttentionClassifier(vocab, n_classes, d_model=d_model)
+    model = SequenceClassifier(vocab, n_classes, hidden_size, kind, nonlinearity, residual,
+                               remember_bias=remember_bias)
+    if init != "default":
+        weight = recurrent_weight(model)
+        set_spectral_radius(weight, radius, orthogonal=True, seed=seed)
+        if init == "identity":
+            with torch.no_grad():
+                weight.copy_(radius * torch.eye(weight.shape[0]))
+    return model
+
+
 # --- the quantity the theory talks about ---
 
-def _loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+def sequence_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Cross-entropy at the last step (targets [batch]) or at every step (targets [batch, steps])."""
     if targets.dim() == 1:
         return F.cross_entropy(logits[:, -1], targets)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+
+
+def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
+                   targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """dL/dh_t for t = 1..T: run the recurrence one step at a time, keep every h_t, ask autograd once."""
+    x = model.body.embed(inputs)
+    state, kept, logits = None, [], []
+    for t in range(inputs.shape[1]):
+        _, state = model.body.rnn(x[:, t:t + 1], state)  # this h_t is the very tensor step t+1 reads
+        h = state[0] if isinstance(state, tuple) else state  # the LSTM's state is (h_t, c_t)
+        kept.append(h)
+        logits.append(model.head(h[-1]))
+    loss = sequence_loss(torch.stack(logits, dim=1), targets)
+    return torch.autograd.grad(loss, kept)  # one backward pass gives the gradient at every step
+
+
+def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of a one-layer nn.LSTM written out (same weights and result), so h_t is computed from c_t itself."""
+    gates = x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0
+    i, f, g, o = gates.chunk(4, dim=-1)  # PyTorch's order: input, forget, cell, output
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    return torch.sigmoid(o) * torch.tanh(c), c
+
+
+def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    """dL/dc_t for t = 1..T of a one-layer LSTM classifier, along both paths: into h_t and into c_{t+1}.
+
+    nn.LSTM returns c_t as a separate output: its own h_t is not computed from that tensor, so autograd would
+    miss the path c_t -> h_t (the same trap as retain_grad on the output sequence). lstm_step avoids it.
+    """
+    layer, x = model.body.rnn, model.body.embed(inputs)
+    h = c = x.new_zeros(inputs.shape[0], layer.hidden_size)
+    cells, logits = [], []
+    for t in range(inputs.shape[1]):
+        h, c = lstm_step(layer, x[:, t], h, c)
+        cells.append(c)
+        logits.append(model.head(h))
+    return torch.autograd.grad(sequence_loss(torch.stack(logits, dim=1), targets), cells)
+
+
+def output_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
+    """The tempting mistake: retain_grad() on the output sequence that nn.RNN returns, then backward()."""
+    outputs, _ = model.body(inputs)  # h_1..h_T, computed all at once inside nn.RNN
+    outputs.retain_grad()
+    sequence_loss(model.head(outputs), targets).backward()
+    model.zero_grad(set_to_none=True)
+    return outputs.grad.norm(dim=(0, 2)).numpy()  # only the read-out's share: the recurrence never reads `outputs`
 
 
 def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
@@ -165,37 +251,89 @@ def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
                          f"{tuple(inputs.shape)} (a label at every step), got {tuple(getattr(targets, 'shape', ()))}")
 
 
-def hidden_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-                      device: str | torch.device = "auto") -> np.ndarray:
-    """Norm of dL/dh_t for t = 1..T on one batch (top layer, over batch and units): a 1-D array of length T.
+def hidden_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor,
+                      device: str | torch.device = "auto", cell: bool = False) -> np.ndarray:
+    """Norm of dL/dh_t (cell=True: dL/dc_t of an LSTM) for t = 1..T, over batch and units: a 1-D array of length T.
 
-    The model needs .embed, .rnn (batch_first, one direction) and .head, like SequenceClassifier or CharRNN.
+    The model needs .body (a Recurrent backbone, one direction) and .head, like SequenceClassifier.
     Targets of shape [batch] put the loss after the last step; [batch, steps] put a loss at every step.
-    For the LSTM, h_t is the output state; the gradient carried by the cell state, dL/dc_t, is not in this number.
     """
     _check_batch(inputs, targets)
-    if getattr(model.rnn, "bidirectional", False):
+    if not hasattr(model, "body") or not hasattr(model, "head"):
+        raise TypeError(f"{type(model).__name__} has no recurrent .body and .head; per-step states exist only for "
+                        "recurrent models (use input_grad_norms for any model)")
+    if getattr(model.body.rnn, "bidirectional", False):
         raise ValueError("a bidirectional layer has no single left-to-right state h_t; use a one-direction model")
-    dev = pick_device(device)
-    model.to(dev)
-    inputs, targets = inputs.to(dev), targets.to(dev).long()
+    if cell and not (isinstance(model.body.rnn, nn.LSTM) and model.body.rnn.num_layers == 1):
+        raise ValueError("cell=True measures dL/dc_t, and only an LSTM (one layer here) has a cell state c_t")
     was_training = model.training
-    model.eval()
     try:
-        with one_cpu_thread(dev):
-            x = model.embed(inputs)
-            state, hidden, logits = None, [], []
-            for t in range(inputs.shape[1]):
-                # One step at a time, so that h_t is the very tensor that step t+1 and the read-out at t consume.
-                _, state = model.rnn(x[:, t:t + 1], state)
-                h = state[0] if isinstance(state, tuple) else state  # [layers, batch, hidden]
-                hidden.append(h)
-                logits.append(model.head(h[-1]))
-            loss = _loss(torch.stack(logits, dim=1), targets)
-            grads = torch.autograd.grad(loss, hidden)
+        with run_on(device, seed=None) as dev:
+            model.to(dev).eval()
+            probe = cell_gradients if cell else step_gradients
+            grads = probe(model, inputs.to(dev), targets.to(dev).long())
     finally:
         model.train(was_training)
-    return np.array([float(g[-1].norm()) for g in grads])
+    return np.array([float(g.norm() if cell else g[-1].norm()) for g in grads])
+
+
+def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
+                     device: str | torch.device = "auto") -> np.ndarray:
+    """Norm of dL/de_t, the gradient reaching the input embedding at each position t = 1..T (loss at the end)."""
+    _check_batch(inputs, targets)
+    if targets.dim() != 1:
+        raise ValueError("input_grad_norms puts the loss after the last step: targets must have shape [batch]")
+    embed = model.body.embed if hasattr(model, "body") else model.embed
+    captured = []
+    hook = embed.register_forward_hook(lambda module, args, output: captured.append(output))
+    try:
+        with run_on(device, seed=None) as dev:
+            model.to(dev).eval()
+            logits, _ = model(inputs.to(dev))
+            (grad,) = torch.autograd.grad(sequence_loss(logits, targets.to(dev).long()), captured[0])
+    finally:
+        hook.remove()
+    return grad.norm(dim=(0, 2)).cpu().numpy()
+
+
+class GeometricFit(NamedTuple):
+    """A straight line fitted to log ||dL/dh_t|| over a window of time steps."""
+
+    factor: float  # the fitted change of the norm per step forward in time (< 1: it shrinks going back)
+    deviation: float  # the largest distance of a measured point from the line, in decades (powers of 10)
+    steps: int  # how many non-zero norms the fit used
+
+
+def geometric_fit(norms: np.ndarray, first: int = 1, last: int | None = None) -> GeometricFit:
+    """Least-squares fit of log ||dL/dh_t|| = a + t log(r) over t = first..last (1-based; default: 1..T-1).
+
+    Going back one step multiplies the norm by 1/r on the fitted line. The default window leaves out t = T,
+    whose gradient comes straight from the read-out; zeros (float32 underflow) are left out. A small deviation
+    says the curve really is geometric in that window; a large one says one factor does not describe it.
+    """
+    norms = np.asarray(norms, dtype=float)
+    if norms.ndim != 1 or len(norms) < 3:
+        raise ValueError(f"need a 1-D array of at least 3 per-step norms, got shape {norms.shape}")
+    last = len(norms) - 1 if last is None else last
+    if not 1 <= first < last <= len(norms):
+        raise ValueError(f"need 1 <= first < last <= {len(norms)}, got first={first}, last={last}")
+    t = np.arange(first, last + 1)
+    window = norms[first - 1:last]
+    keep = window > 0
+    if keep.sum() < 2:
+        raise ValueError("fewer than 2 non-zero norms in the window: nothing to fit")
+    slope, intercept = np.polyfit(t[keep], np.log10(window[keep]), 1)
+    deviation = np.abs(np.log10(window[keep]) - (intercept + slope * t[keep])).max()
+    return GeometricFit(float(10 ** slope), float(deviation), int(keep.sum()))
+
+
+def fit_table(curves: dict, first: int = 1, last: int | None = None) -> pd.DataFrame:
+    """geometric_fit of each curve, one row per label: the factor per step back in time and the fit's deviation."""
+    rows = {}
+    for label, norms in curves.items():
+        fit = geometric_fit(norms, first, last)
+        rows[label] = {"factor per step back": 1 / fit.factor, "largest deviation (decades)": fit.deviation}
+    return pd.DataFrame(rows).T
 
 
 # --- a long-range task: remember the first token ---
@@ -203,32 +341,12 @@ def hidden_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Ten
 def first_token_batch(batch_size: int, seq_len: int, n_classes: int = 4, n_distractors: int = 4,
                       generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sequences whose first token (0..n_classes-1) is the label, followed by seq_len-1 distractor tokens."""
-    batch_size, seq_len = positive_int("batch_size", batch_size), positive_int("seq_len", seq_len)
-    n_classes, n_distractors = positive_int("n_classes", n_classes), positive_int("n_distractors", n_distractors)
+    batch_size, seq_len = checks.positive_int("batch_size", batch_size), checks.positive_int("seq_len", seq_len)
+    n_classes = checks.positive_int("n_classes", n_classes)
+    n_distractors = checks.positive_int("n_distractors", n_distractors)
     labels = torch.randint(0, n_classes, (batch_size,), generator=generator)
     noise = torch.randint(n_classes, n_classes + n_distractors, (batch_size, seq_len - 1), generator=generator)
     return torch.cat([labels[:, None], noise], dim=1), labels
-
-
-INITS = ("default", "orthogonal", "identity")
-
-
-def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "tanh", residual: bool = False,
-               init: str = "default", radius: float = 1.0, remember_bias: float = 3.0, n_classes: int = 4,
-               n_distractors: int = 4, seed: int = 0) -> SequenceClassifier:
-    """A seeded SequenceClassifier for the first-token task; W_hh 'default' (PyTorch), 'orthogonal' or 'identity'."""
-    if init not in INITS:
-        raise ValueError(f"unknown init {init!r}: choose one of {list(INITS)}")
-    torch.manual_seed(seed)
-    model = SequenceClassifier(n_classes + n_distractors, n_classes, hidden_size, kind, nonlinearity, residual,
-                               remember_bias=remember_bias)
-    if init != "default":
-        weight = recurrent_weight(model)
-        set_spectral_radius(weight, radius, orthogonal=True, seed=seed)
-        if init == "identity":
-            with torch.no_grad():
-                weight.copy_(radius * torch.eye(weight.shape[0]))
-    return model
 
 
 def total_grad_norm(model: nn.Module) -> float:
@@ -237,81 +355,86 @@ def total_grad_norm(model: nn.Module) -> float:
     return float(torch.cat(grads).norm()) if grads else 0.0
 
 
-def train_first_token(model: SequenceClassifier, seq_len: int, steps: int = 200, batch_size: int = 64,
-                      lr: float = 0.01, clip: float | str | None = None, optimizer: str = "adam", seed: int = 0,
-                      device: str | torch.device = "auto", progress: bool = False, eval_size: int = 512) -> dict:
-    """Train on fresh first-token batches; record per step the loss and the gradient norm before/after clipping."""
-    seq_len, steps = positive_int("seq_len", seq_len), positive_int("steps", steps)
-    clip = check_clip(clip)
-    dev = pick_device(device)
-    model.to(dev).train()
-    if optimizer not in ("adam", "sgd"):
-        raise ValueError(f"unknown optimizer {optimizer!r}: choose 'adam' or 'sgd'")
-    opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
-    with one_cpu_thread(dev):
-        return _train_first_token(model, seq_len, steps, batch_size, opt, clip, seed, dev, progress, eval_size)
+def clipped_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: float | None) -> dict[str, float]:
+    """Rescale the gradient to norm <= clip (None: leave it), take the optimizer step; return both norms."""
+    before = nn.utils.clip_grad_norm_(model.parameters(), math.inf if clip is None else clip)  # norm before
+    after = total_grad_norm(model)  # min(before, clip): the direction is kept, only the length changes
+    optimizer.step()
+    return {"grad_norm": float(before), "applied_norm": after}
 
 
-def _train_first_token(model, seq_len, steps, batch_size, opt, clip, seed, dev, progress, eval_size) -> dict:
+def _task_sizes(model: nn.Module) -> tuple[int, int]:
+    embed = model.body.embed if hasattr(model, "body") else model.embed
     n_classes = model.head.out_features
-    n_distractors = model.embed.num_embeddings - n_classes
-    gen = torch.Generator().manual_seed(seed)
-    losses, norms, applied = np.zeros(steps), np.zeros(steps), np.zeros(steps)
-    for step in tqdm(range(steps), desc=f"{model.kind} T={seq_len}", disable=not progress, leave=False):
-        x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, gen)
-        logits, _ = model(x.to(dev))
-        loss = _loss(logits, y.to(dev))
-        opt.zero_grad()
-        loss.backward()
-        # clip_grad_norm_ returns the norm before clipping; an infinite threshold measures without clipping.
-        norms[step] = float(nn.utils.clip_grad_norm_(model.parameters(), clip if clip else math.inf))
-        applied[step] = total_grad_norm(model)
-        losses[step] = loss.item()
-        opt.step()
-    x, y = first_token_batch(eval_size, seq_len, n_classes, n_distractors, torch.Generator().manual_seed(seed + 10_000))
-    model.eval()
-    with torch.no_grad():
-        accuracy = float((model(x.to(dev))[0][:, -1].argmax(-1).cpu() == y).float().mean())
-    return {"loss": losses, "grad_norm": norms, "applied_norm": applied, "accuracy": accuracy, "clip": clip}
+    return n_classes, embed.num_embeddings - n_classes
+
+
+def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_size: int = 64, lr: float = 0.01,
+                      clip: float | str | None = None, optimizer: str = "adam", device: str | torch.device = "auto",
+                      seed: int = 0, progress: bool = False) -> History:
+    """Train on fresh first-token batches; log per step the loss and the gradient norm before/after clipping.
+
+    Training stops early at the first loss that is not a finite number (an exploded model cannot recover).
+    """
+    seq_len, steps = checks.positive_int("seq_len", seq_len), checks.positive_int("steps", steps)
+    batch_size, lr = checks.positive_int("batch_size", batch_size), checks.positive_float("lr", lr)
+    clip, optimizer = checks.clip_threshold(clip), checks.one_of("optimizer", optimizer, OPTIMIZERS)
+    n_classes, n_distractors = _task_sizes(model)
+    history = History(unit="step")
+    with run_on(device, seed) as dev:
+        model.to(dev).train()
+        opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
+        data = torch.Generator().manual_seed(seed)
+        for _ in progress_bar(range(steps), desc=f"{getattr(model, 'kind', 'model')} T={seq_len}",
+                              disable=not progress, leave=False):
+            x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, data)
+            loss = sequence_loss(model(x.to(dev))[0], y.to(dev))
+            opt.zero_grad()
+            loss.backward()
+            history.log(loss=loss.item(), **clipped_step(model, opt, clip))
+            if not math.isfinite(history.last("loss")):
+                break  # the weights are no longer finite numbers: nothing can be learned after this step
+    return history
+
+
+def first_token_accuracy(model: nn.Module, seq_len: int, size: int = 512, seed: int = 0,
+                         device: str | torch.device = "auto") -> float:
+    """Accuracy on `size` new first-token sequences (drawn from seed + 10000, never from the training stream)."""
+    n_classes, n_distractors = _task_sizes(model)
+    x, y = first_token_batch(size, seq_len, n_classes, n_distractors, torch.Generator().manual_seed(seed + 10_000))
+    with run_on(device, seed=None) as dev, torch.no_grad():
+        model.to(dev).eval()
+        predictions = model(x.to(dev))[0][:, -1].argmax(-1).cpu()
+    return float((predictions == y).float().mean())
 
 
 def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
                    device: str | torch.device = "auto", steps: int = 60, hidden_size: int = 32, batch_size: int = 64,
                    lr: float = 0.01, seed: int = 0, progress: bool = False) -> dict:
     """Short run behind the lab panel: per-step gradient norms before/after training, loss and norm per step."""
-    kind, seq_len, clip = check_kind(kind), positive_int("seq_len", seq_len), check_clip(clip)
+    kind, seq_len, clip = check_kind(kind), checks.positive_int("seq_len", seq_len), checks.clip_threshold(clip)
     dev = pick_device(device)
     model = make_model(kind, hidden_size, seed=seed)
     x, y = first_token_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed + 1))
     before = hidden_grad_norms(model, x, y, dev)
-    history = train_first_token(model, seq_len, steps, batch_size, lr, clip, seed=seed, device=dev, progress=progress)
+    history = train_first_token(model, seq_len, steps, batch_size, lr, clip, device=dev, seed=seed,
+                                progress=progress)
     after = hidden_grad_norms(model, x, y, dev)
     return {"kind": kind, "seq_len": seq_len, "clip": clip, "device": dev.type, "steps": steps,
-            "norms_before": before, "norms_after": after, **history}
+            "norms_before": before, "norms_after": after, "history": history,
+            "loss": np.asarray(history["loss"]), "grad_norm": np.asarray(history["grad_norm"]),
+            "applied_norm": np.asarray(history["applied_norm"]),
+            "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=dev)}
 
 
 # --- experiments for notebook 04 ---
 
-def per_step_factor(norms: np.ndarray) -> float:
-    """Average factor by which ||dL/dh_t|| changes per step back in time, from t=T to the earliest non-zero norm."""
-    norms = np.asarray(norms, dtype=float)
-    if norms.ndim != 1 or len(norms) < 2:
-        raise ValueError(f"need a 1-D array of at least 2 per-step norms, got shape {norms.shape}")
-    if norms[-1] <= 0:
-        raise ValueError("the norm at the last step is 0: no gradient to compare with")
-    # Far back, a vanishing gradient can underflow to exactly 0 in float32; measure the slope up to there.
-    first = int(np.flatnonzero(norms > 0)[0])
-    if first == len(norms) - 1:
-        return 0.0
-    return float(np.exp(np.log(norms[first] / norms[-1]) / (len(norms) - 1 - first)))
-
-
 def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int = 64, seed: int = 0,
-                  device: str | torch.device = "auto") -> dict[str, np.ndarray]:
+                  device: str | torch.device = "auto", cell: bool = False) -> dict[str, np.ndarray]:
     """Per-time-step gradient norms of untrained models (make_model keyword sets) on one first-token batch."""
-    seq_len = positive_int("seq_len", seq_len)
+    seq_len = checks.positive_int("seq_len", seq_len)
     x, y = first_token_batch(batch_size, seq_len, generator=torch.Generator().manual_seed(seed + 1))
-    return {label: hidden_grad_norms(make_model(**{"seed": seed, **kwargs}), x, y, device)
+    return {label: hidden_grad_norms(make_model(**{"seed": seed, **kwargs}), x, y, device, cell=cell)
             for label, kwargs in variants.items()}
 
 
@@ -324,84 +447,64 @@ def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: 
     return norms_at_init(variants, seq_len, seed=seed, device=device)
 
 
-def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seq_len: int = 40, steps: int = 200,
-                        lr: float = 0.05, radius: float = 1.1, seed: int = 0, device: str | torch.device = "auto",
-                        progress: bool = False) -> dict[str, dict]:
-    """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each clipping threshold; return histories."""
-    runs = {}
-    for clip in tqdm(thresholds, desc="thresholds", disable=not progress):
-        label = "off" if check_clip(clip) is None else f"{clip:g}"
+def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tuple[int, ...] = (0,),
+                        seq_len: int = 40, steps: int = 200, lr: float = 0.05, radius: float = 1.1,
+                        device: str | torch.device = "auto", progress: bool = False) -> dict[str, list[dict]]:
+    """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each threshold and seed.
+
+    Returns, per threshold label, one run per seed: {"seed", "clip", "history", "accuracy"}.
+    """
+    runs: dict[str, list[dict]] = {}
+    jobs = [(clip, seed) for clip in thresholds for seed in seeds]
+    for clip, seed in progress_bar(jobs, desc="clipping runs", disable=not progress):
+        label = "off" if checks.clip_threshold(clip) is None else f"{clip:g}"
         model = make_model("rnn", nonlinearity="relu", init="identity", radius=radius, seed=seed)
-        runs[label] = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", seed=seed,
-                                        device=device)
+        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", device=device,
+                                    seed=seed)
+        runs.setdefault(label, []).append({"seed": seed, "clip": checks.clip_threshold(clip), "history": history,
+                                           "accuracy": first_token_accuracy(model, seq_len, seed=seed,
+                                                                            device=device)})
     return runs
 
 
-def clipping_table(runs: dict[str, dict]) -> pd.DataFrame:
-    """One row per threshold: largest gradient norm, first step with a non-finite loss, final loss, accuracy."""
+def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
+    """One row per threshold, over its seeds: runs whose loss became non-finite, share of steps clipped, largest
+    norm, final loss (mean of the last 20 steps, NaN if any run failed) and accuracy (mean, min, max)."""
     rows = []
-    for label, run in runs.items():
-        bad = np.flatnonzero(~np.isfinite(run["loss"]))
-        rows.append({"clip threshold": label, "largest gradient norm": float(np.nanmax(run["grad_norm"])),
-                     "first non-finite loss at step": int(bad[0]) + 1 if len(bad) else None,
-                     "final loss": float(np.mean(run["loss"][-20:])), "accuracy": run["accuracy"]})
-    table = pd.DataFrame(rows).set_index("clip threshold")
-    table["first non-finite loss at step"] = table["first non-finite loss at step"].astype("Int64")
-    return table
+    for label, seed_runs in runs.items():
+        clipped = [np.mean(np.asarray(run["history"]["grad_norm"]) > run["clip"]) if run["clip"] is not None else 0.0
+                   for run in seed_runs]
+        bad = [not np.all(np.isfinite(run["history"]["loss"])) for run in seed_runs]
+        final = [float(np.mean(run["history"]["loss"][-20:])) for run in seed_runs]
+        accuracy = np.array([run["accuracy"] for run in seed_runs])
+        rows.append({"clip threshold": label, "runs": len(seed_runs), "runs with non-finite loss": int(sum(bad)),
+                     "share of steps clipped": float(np.mean(clipped)),
+                     "largest gradient norm": max(float(np.nanmax(run["history"]["grad_norm"])) for run in seed_runs),
+                     "final loss (mean)": float(np.mean(final)) if not any(bad) else float("nan"),
+                     "accuracy mean": float(accuracy.mean()), "accuracy min": float(accuracy.min()),
+                     "accuracy max": float(accuracy.max())})
+    return pd.DataFrame(rows).set_index("clip threshold")
 
 
-def long_range_experiment(lengths: tuple[int, ...] = (10, 20, 40, 60), kinds: tuple[str, ...] = KINDS,
+def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
-                          device: str | torch.device = "auto", progress: bool = False) -> pd.DataFrame:
-    """Accuracy on the first-token task for each RNN kind, sequence length and seed (one row per run)."""
-    kinds = tuple(check_kind(k) for k in kinds)
-    runs = [(k, positive_int("seq_len", T), s) for s in seeds for k in kinds for T in lengths]
+                          clip: float | str | None = None, device: str | torch.device = "auto",
+                          progress: bool = False) -> pd.DataFrame:
+    """Test accuracy on the first-token task per model variant (make_model keywords), length and seed.
+
+    A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip.
+    """
+    variants = variants or {kind: {"kind": kind} for kind in KINDS}
+    jobs = []
+    for label, spec in variants.items():
+        spec = dict(spec)
+        for seq_len in spec.pop("lengths", lengths):
+            jobs += [(label, spec, checks.positive_int("seq_len", seq_len), seed) for seed in seeds]
     rows = []
-    for kind, seq_len, seed in tqdm(runs, desc="runs", disable=not progress):
-        model = make_model(kind, hidden_size, seed=seed)
-        history = train_first_token(model, seq_len, steps, lr=lr, seed=seed, device=device)
-        rows.append({"kind": kind, "seq_len": seq_len, "seed": seed, "accuracy": history["accuracy"],
+    for label, spec, seq_len, seed in progress_bar(jobs, desc="runs", disable=not progress):
+        model = make_model(hidden_size=hidden_size, seed=seed, **spec)
+        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed)
+        rows.append({"variant": label, "seq_len": seq_len, "seed": seed,
+                     "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
                      "final loss": float(np.mean(history["loss"][-20:]))})
     return pd.DataFrame(rows)
-
-
-# --- attention: every position one step from the read-out ---
-
-class AttentionClassifier(nn.Module):
-    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes]."""
-
-    kind = "attention"
-
-    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
-        super().__init__()
-        self.embed = nn.Embedding(positive_int("vocab_size", vocab_size), positive_int("d_model", d_model))
-        self.pos = nn.Embedding(positive_int("max_len", max_len), d_model)
-        self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
-        self.head = nn.Linear(d_model, positive_int("n_classes", n_classes))
-
-    def forward(self, x: torch.Tensor, state=None):
-        """Scores for the label, read out at the last position only, and no recurrent state (None)."""
-        if x.shape[1] > self.pos.num_embeddings:
-            raise ValueError(f"sequence length {x.shape[1]} exceeds max_len {self.pos.num_embeddings}")
-        e = self.embed(x) + self.pos(torch.arange(x.shape[1], device=x.device))
-        read, _ = self.attn(e[:, -1:], e, e)  # the last position looks at every position directly
-        return self.head(read), None
-
-
-def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
-                     device: str | torch.device = "auto") -> np.ndarray:
-    """Norm of dL/de_t, the gradient reaching the input embedding at each position t = 1..T (loss at the end)."""
-    _check_batch(inputs, targets)
-    if targets.dim() != 1:
-        raise ValueError("input_grad_norms puts the loss after the last step: targets must have shape [batch]")
-    dev = pick_device(device)
-    model.to(dev).eval()
-    captured = []
-    hook = model.embed.register_forward_hook(lambda module, args, output: captured.append(output))
-    try:
-        with one_cpu_thread(dev):
-            logits, _ = model(inputs.to(dev))
-            (grad,) = torch.autograd.grad(_loss(logits, targets.to(dev).long()), captured[0])
-    finally:
-        hook.remove()
-    return grad.norm(dim=(0, 2)).cpu().numpy()

@@ -23,21 +23,33 @@ def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time 
 
 
 def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = False,
-                        threshold: float | None = None) -> None:
-    """Plot a per-training-step series (loss, gradient norm), optionally with the clipping threshold."""
+                        thresholds: dict | None = None, chance: float | None = None) -> None:
+    """Plot a per-training-step series (loss, gradient norm) per labelled curve.
+
+    `thresholds` maps a curve's label to its clipping threshold, drawn as a dashed line in the curve's colour;
+    `chance` draws the loss of a uniform guess as a dotted grey line.
+    """
+    thresholds = thresholds or {}
+    unknown = set(thresholds) - set(curves)
+    if unknown:
+        raise ValueError(f"thresholds for curves that are not plotted: {sorted(map(str, unknown))}")
     for label, values in curves.items():
         values = np.asarray(values, dtype=float)
         few = np.isfinite(values).sum() < 5  # e.g. a run that diverged at once: show its points as markers
-        ax.plot(np.arange(1, len(values) + 1), values, label=str(label), lw=1, marker="o" if few else None)
-    if threshold is not None:
-        ax.axhline(threshold, color="k", ls="--", lw=1, label=f"clip threshold {threshold:g}")
+        (line,) = ax.plot(np.arange(1, len(values) + 1), values, label=str(label), lw=1, marker="o" if few else None)
+        if thresholds.get(label) is not None:
+            ax.axhline(thresholds[label], color=line.get_color(), ls="--", lw=1.2,
+                       label=f"threshold {thresholds[label]:g}")
+    if chance is not None:
+        ax.axhline(chance, color="grey", ls=":", lw=1.5, label=f"chance (ln 4 ≈ {chance:.3f})"
+                   if abs(chance - np.log(4)) < 1e-9 else f"chance ({chance:.3g})")
     if log:
         ax.set_yscale("log")
     ax.set_xlabel("training step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    if len(curves) > 1 or threshold is not None:
+    if len(curves) > 1 or thresholds or chance is not None:
         ax.legend(fontsize="small")
 
 
@@ -48,18 +60,23 @@ def plot_lab_result(fig, result: dict) -> None:
     plot_step_norms(ax_steps, {"before training": result["norms_before"],
                                f"after {result['steps']} steps": result["norms_after"]},
                     title=f"{result['kind'].upper()}, T = {result['seq_len']}: gradient per time step")
-    plot_training_steps(ax_loss, {"loss": result["loss"]}, "cross-entropy", "Training loss")
+    plot_training_steps(ax_loss, {"loss": result["loss"]}, "cross-entropy", "Training loss", chance=np.log(4))
+    finite = np.asarray(result["loss"], dtype=float)
+    finite = finite[np.isfinite(finite)]
+    # From 0, so that a model stuck at chance (ln 4) does not look like it is learning on a zoomed axis.
+    ax_loss.set_ylim(0, max(1.6, 1.05 * float(finite.max())) if len(finite) else 1.6)
     plot_training_steps(ax_norm, {"total gradient norm": result["grad_norm"]}, "norm before clipping (log)",
-                        "Total gradient norm", log=True, threshold=result["clip"])
+                        "Total gradient norm", log=True,
+                        thresholds={"total gradient norm": result["clip"]} if result["clip"] is not None else None)
     fig.tight_layout()
 
 
 def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
                             title: str = "Remembering the first token") -> None:
-    """Mean accuracy against sequence length per model kind (one row per run in `table`), seeds as dots."""
-    for kind, rows in table.groupby("kind", sort=False):
+    """Mean accuracy against sequence length per model variant (one row per run in `table`), seeds as dots."""
+    for variant, rows in table.groupby("variant", sort=False):
         mean = rows.groupby("seq_len")["accuracy"].mean()
-        line, = ax.plot(mean.index, mean.values, marker="o", label=f"{kind.upper()} (mean)")
+        line, = ax.plot(mean.index, mean.values, marker="o", label=f"{variant} (mean)")
         ax.scatter(rows["seq_len"], rows["accuracy"], color=line.get_color(), alpha=0.35, s=14)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")

@@ -3,16 +3,37 @@
 import math
 
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 from torch.nn import functional as F
 
+from helpers.checks import clip_threshold
 from helpers.gradients import (
-    ElmanRNN, SequenceClassifier, check_clip, clipping_experiment, clipping_table, first_token_batch,
-    hidden_grad_norms, init_memory_gate, long_range_experiment, make_model, norms_at_init, per_step_factor,
-    radius_experiment, set_spectral_radius, spectral_radius, train_first_token,
+    ElmanRNN,
+    SequenceClassifier,
+    clipped_step,
+    clipping_experiment,
+    clipping_table,
+    first_token_accuracy,
+    first_token_batch,
+    fit_table,
+    geometric_fit,
+    hidden_grad_norms,
+    init_memory_gate,
+    input_grad_norms,
+    lab_experiment,
+    long_range_experiment,
+    lstm_step,
+    make_model,
+    norms_at_init,
+    output_grad_norms,
+    radius_experiment,
+    set_spectral_radius,
+    spectral_radius,
+    step_gradients,
+    train_first_token,
 )
+from helpers.history import History
 
 
 def scalar_linear_model(w: float) -> SequenceClassifier:
@@ -20,14 +41,14 @@ def scalar_linear_model(w: float) -> SequenceClassifier:
     torch.manual_seed(0)
     model = SequenceClassifier(vocab_size=3, n_classes=2, hidden_size=1, nonlinearity="linear", embed_size=1)
     with torch.no_grad():
-        model.rnn.weight_hh_l0.fill_(w)
+        model.body.rnn.weight_hh_l0.fill_(w)
     return model
 
 
 def scalar_states(model, x):
     """h_t for the scalar model, computed by hand with numpy: [batch, steps]."""
-    e = model.embed.weight.detach().numpy()[:, 0][x.numpy()]
-    u, b, w = (p.item() for p in (model.rnn.weight_ih_l0, model.rnn.bias_hh_l0, model.rnn.weight_hh_l0))
+    e = model.body.embed.weight.detach().numpy()[:, 0][x.numpy()]
+    u, b, w = (p.item() for p in (model.body.rnn.weight_ih_l0, model.body.rnn.bias_hh_l0, model.body.rnn.weight_hh_l0))
     h, states = np.zeros(x.shape[0]), []
     for t in range(x.shape[1]):
         h = w * h + u * e[:, t] + b
@@ -75,22 +96,61 @@ def test_gradient_through_the_recurrence_is_counted_unlike_the_output_sequence()
     x, y = first_token_batch(5, 7, generator=torch.Generator().manual_seed(0))
     ours = hidden_grad_norms(model, x, y, "cpu")
     # The common mistake: retain_grad on nn.RNN's output sequence sees only the read-out path (zero before T).
-    outputs, _ = model.rnn(model.embed(x))
-    outputs.retain_grad()
-    F.cross_entropy(model.head(outputs)[:, -1], y).backward()
-    naive = outputs.grad.norm(dim=(0, 2)).numpy()
+    naive = output_grad_norms(model, x, y)
     assert np.all(naive[:-1] == 0) and np.all(ours > 0)
     assert ours[-1] == pytest.approx(naive[-1], rel=1e-5)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_with_a_loss_at_every_step_the_output_sequence_holds_only_the_local_share():
+    torch.manual_seed(0)
+    model = SequenceClassifier(8, 4, hidden_size=6, kind="rnn")
+    x = torch.randint(0, 8, (5, 7), generator=torch.Generator().manual_seed(0))
+    y = torch.randint(0, 4, (5, 7), generator=torch.Generator().manual_seed(1))
+    ours, naive = hidden_grad_norms(model, x, y, "cpu"), output_grad_norms(model, x, y)
+    assert np.all(naive > 0) and ours[-1] == pytest.approx(naive[-1], rel=1e-5)
+    assert not np.allclose(ours[:-1], naive[:-1], rtol=1e-3)  # the part carried back by the recurrence is missing
+
+
+def test_step_gradients_obey_the_chain_rule_back_to_the_first_input():
+    model = make_model("gru", hidden_size=6)
+    x, y = first_token_batch(4, 5, generator=torch.Generator().manual_seed(0))
+    grads = step_gradients(model, x, y)
+    assert len(grads) == 5 and grads[0].shape == (1, 4, 6)
+    # dL/de_1 computed directly must equal (dh_1/de_1)^T dL/dh_1 with the probe's dL/dh_1.
+    e = model.body.embed(x).detach().requires_grad_(True)
+    state, logits, h1 = None, [], None
+    for t in range(5):
+        _, state = model.body.rnn(e[:, t:t + 1], state)
+        h1 = state if t == 0 else h1
+        logits.append(model.head(state[-1]))
+    (direct,) = torch.autograd.grad(F.cross_entropy(torch.stack(logits, 1)[:, -1], y), e, retain_graph=True)
+    (via_h1,) = torch.autograd.grad(h1, e, grad_outputs=grads[0])
+    torch.testing.assert_close(via_h1[:, 0], direct[:, 0], rtol=1e-4, atol=1e-7)
 
 
 def test_norms_have_one_entry_per_step_and_leave_the_model_untouched():
-    from helpers.rnn import CharRNN
-
-    model = CharRNN(vocab_size=10, hidden_size=8, kind="lstm", num_layers=2).train()
-    x = torch.randint(0, 10, (3, 12), generator=torch.Generator().manual_seed(0))
-    norms = hidden_grad_norms(model, x, torch.roll(x, -1, dims=1), "cpu")
+    model = make_model("lstm", hidden_size=8).train()
+    x = torch.randint(0, 8, (3, 12), generator=torch.Generator().manual_seed(0))
+    norms = hidden_grad_norms(model, x, torch.randint(0, 4, (3, 12)), "cpu")
     assert norms.shape == (12,) and np.all(norms > 0)
     assert model.training and all(p.grad is None for p in model.parameters())
+
+
+def test_lstm_cell_gradient_is_measured_and_differs_from_the_output_state():
+    model = make_model("lstm", hidden_size=8)
+    x, y = first_token_batch(16, 30, generator=torch.Generator().manual_seed(0))
+    h, c = hidden_grad_norms(model, x, y, "cpu"), hidden_grad_norms(model, x, y, "cpu", cell=True)
+    assert c.shape == h.shape == (30,) and np.all(c > 0) and not np.allclose(c, h)
+    # With the forget gate near sigma(3) ~ 0.95, the cell path keeps the gradient: a slow geometric change.
+    assert 0.85 < geometric_fit(c).factor < 1 / 0.85
+    # Written out, the LSTM step gives nn.LSTM's own result.
+    layer, e = model.body.rnn, model.body.embed(x[:, :1])
+    _, (h_ref, c_ref) = layer(e)
+    h1, c1 = lstm_step(layer, e[:, 0], torch.zeros(16, 8), torch.zeros(16, 8))
+    torch.testing.assert_close((h1, c1), (h_ref[0], c_ref[0]))
+    with pytest.raises(ValueError, match="only an LSTM"):
+        hidden_grad_norms(make_model("gru", hidden_size=8), x, y, "cpu", cell=True)
 
 
 @pytest.mark.parametrize("radius, shrinking", [(0.5, True), (1.5, False)])
@@ -99,21 +159,22 @@ def test_linear_rnn_norms_scale_by_the_spectral_radius_per_step(radius, shrinkin
     steps_back = norms[:-1] / norms[1:]  # norm at t divided by norm at t+1
     assert np.all(steps_back < 1) if shrinking else np.all(steps_back > 1)
     # W_hh is a scaled orthogonal matrix, so every step back multiplies the norm by exactly the radius.
-    assert per_step_factor(norms) == pytest.approx(radius, rel=1e-4)
+    fit = geometric_fit(norms)
+    assert fit.factor == pytest.approx(1 / radius, rel=1e-4) and fit.deviation < 1e-4
 
 
 def test_tanh_shrinks_the_gradient_even_at_radius_one():
     linear = radius_experiment((1.0,), nonlinearity="linear", seq_len=30, hidden_size=8)[1.0]
     tanh = radius_experiment((1.0,), nonlinearity="tanh", seq_len=30, hidden_size=8)[1.0]
-    assert per_step_factor(linear) == pytest.approx(1.0, rel=1e-4)
-    assert per_step_factor(tanh) < 0.95  # tanh'(z) < 1 wherever z != 0
+    assert geometric_fit(linear).factor == pytest.approx(1.0, rel=1e-4)
+    assert geometric_fit(tanh).factor > 1 / 0.95  # tanh'(z) < 1 wherever z != 0: it shrinks going back
 
 
 def test_residual_connection_passes_the_gradient_unchanged_when_the_branch_is_zero():
     torch.manual_seed(0)
     model = SequenceClassifier(8, 4, hidden_size=5, nonlinearity="linear", residual=True)
     with torch.no_grad():
-        model.rnn.weight_hh_l0.zero_()  # Jacobian dh_t/dh_{t-1} = I + W_hh = I
+        model.body.rnn.weight_hh_l0.zero_()  # Jacobian dh_t/dh_{t-1} = I + W_hh = I
     x, y = first_token_batch(4, 9, generator=torch.Generator().manual_seed(0))
     norms = hidden_grad_norms(model, x, y, "cpu")
     np.testing.assert_allclose(norms, norms[-1], rtol=1e-6)
@@ -130,17 +191,21 @@ def test_memory_gate_bias_sets_the_forget_and_update_blocks():
     for layer in (torch.nn.LSTM(3, 4), torch.nn.GRU(3, 4)):
         init_memory_gate(layer, 2.5)
         assert torch.all(layer.bias_hh_l0[4:8] == 2.5) and not torch.all(layer.bias_hh_l0[:4] == 2.5)
+    default = make_model("lstm", hidden_size=4, remember_bias=None)
+    assert not torch.all(default.body.rnn.bias_hh_l0[4:8] == 3.0)
 
 
 def test_set_spectral_radius_and_its_limits():
     model = make_model("rnn", hidden_size=6)
     assert set_spectral_radius(model, 0.9) == pytest.approx(0.9, rel=1e-5)
-    assert spectral_radius(model.rnn.weight_hh_l0) == pytest.approx(0.9, rel=1e-5)
+    assert spectral_radius(model.body.rnn.weight_hh_l0) == pytest.approx(0.9, rel=1e-5)
+    weight = model.body.rnn.weight_hh_l0.detach() / 0.9
+    torch.testing.assert_close(weight @ weight.T, torch.eye(6), atol=1e-5, rtol=0)  # orthogonal before scaling
     identity = make_model("rnn", hidden_size=6, nonlinearity="relu", init="identity", radius=1.1)
-    assert torch.equal(identity.rnn.weight_hh_l0.detach(), 1.1 * torch.eye(6))
+    assert torch.equal(identity.body.rnn.weight_hh_l0.detach(), 1.1 * torch.eye(6))
     with pytest.raises(ValueError, match="square"):
         set_spectral_radius(make_model("lstm", hidden_size=6), 0.9)
-    with pytest.raises(ValueError, match="positive"):
+    with pytest.raises(ValueError, match="radius"):
         set_spectral_radius(model, -1.0)
 
 
@@ -149,17 +214,36 @@ def test_clipping_caps_the_applied_norm_and_off_leaves_it():
                                     steps=6, lr=0.01, clip=clip, optimizer="sgd", device="cpu")
             for clip in ("off", 0.5)}
     clipped, free = runs[0.5], runs["off"]
+    assert isinstance(clipped, History) and clipped.unit == "step" and len(clipped) == 6
     np.testing.assert_allclose(clipped["applied_norm"], np.minimum(clipped["grad_norm"], 0.5), rtol=1e-5)
-    assert np.all(clipped["grad_norm"] > 0.5)  # so every step was clipped
+    assert np.all(np.array(clipped["grad_norm"]) > 0.5)  # so every step was clipped
     np.testing.assert_allclose(free["applied_norm"], free["grad_norm"], rtol=1e-5)
     assert clipped["grad_norm"][0] == pytest.approx(free["grad_norm"][0], rel=1e-6)
 
 
+def test_clipped_step_keeps_the_direction_and_moves_the_weights_by_at_most_lr_times_clip():
+    model = make_model("rnn", hidden_size=6)
+    x, y = first_token_batch(8, 5, generator=torch.Generator().manual_seed(0))
+    F.cross_entropy(model(x)[0][:, -1], y).backward()
+    grad = torch.cat([p.grad.flatten() for p in model.parameters()]).clone()
+    before = torch.cat([p.detach().flatten() for p in model.parameters()]).clone()
+    clip = float(grad.norm()) / 4
+    norms = clipped_step(model, torch.optim.SGD(model.parameters(), lr=1.0), clip=clip)
+    moved = before - torch.cat([p.detach().flatten() for p in model.parameters()])
+    assert norms["grad_norm"] == pytest.approx(float(grad.norm()), rel=1e-5)
+    assert norms["applied_norm"] == pytest.approx(clip, rel=1e-5)
+    torch.testing.assert_close(moved, grad / 4, rtol=1e-3, atol=1e-6)  # same direction, a quarter of the length
+
+
 def test_clipping_experiment_without_clipping_diverges_and_with_it_does_not():
-    runs = clipping_experiment(("off", 1.0), seq_len=40, steps=5)
+    runs = clipping_experiment(("off", 1.0), seeds=(0, 1), seq_len=40, steps=5)
     table = clipping_table(runs)
-    assert table.loc["off", "first non-finite loss at step"] == 2  # one huge SGD step, then overflow
-    assert pd.isna(table.loc["1", "first non-finite loss at step"]) and np.isfinite(table.loc["1", "final loss"])
+    assert list(table.index) == ["off", "1"] and list(table["runs"]) == [2, 2]
+    assert table.loc["off", "runs with non-finite loss"] == 2  # one huge SGD step, then overflow
+    assert [len(run["history"]) for run in runs["off"]] == [2, 2]  # and training stops there
+    assert table.loc["1", "runs with non-finite loss"] == 0 and np.isfinite(table.loc["1", "final loss (mean)"])
+    assert table.loc["1", "accuracy min"] <= table.loc["1", "accuracy mean"] <= table.loc["1", "accuracy max"]
+    assert table.loc["off", "share of steps clipped"] == 0 and table.loc["1", "share of steps clipped"] == 1.0
 
 
 def test_first_token_batch_puts_the_label_first_and_distractors_after():
@@ -170,30 +254,63 @@ def test_first_token_batch_puts_the_label_first_and_distractors_after():
 
 
 def test_lstm_learns_a_short_first_token_task_and_results_repeat():
-    table = long_range_experiment(lengths=(5,), kinds=("lstm",), steps=120)
-    again = long_range_experiment(lengths=(5,), kinds=("lstm",), steps=120)
-    assert list(table.columns) == ["kind", "seq_len", "seed", "accuracy", "final loss"]
+    variants = {"LSTM": {"kind": "lstm"}, "attention": {"kind": "attention", "lengths": (4,)}}
+    table = long_range_experiment(variants, lengths=(5,), steps=120, device="cpu")
+    again = long_range_experiment(variants, lengths=(5,), steps=120, device="cpu")
+    assert list(table.columns) == ["variant", "seq_len", "seed", "accuracy", "final loss"]
+    assert list(table["seq_len"]) == [5, 4]
     assert table.loc[0, "accuracy"] == 1.0 and table.equals(again)
 
 
-def test_per_step_factor_of_a_geometric_sequence():
-    assert per_step_factor(np.array([0.125, 0.25, 0.5, 1.0])) == pytest.approx(0.5)
-    assert per_step_factor(np.array([0.0, 0.0, 0.01, 0.1, 1.0])) == pytest.approx(0.1)  # underflowed steps skipped
-    assert per_step_factor(np.array([0.0, 0.0, 1.0])) == 0.0
-    with pytest.raises(ValueError):
-        per_step_factor(np.array([1.0]))
+def test_accuracy_is_measured_on_sequences_the_training_never_drew():
+    model = make_model("gru", hidden_size=8)
+    assert 0.0 <= first_token_accuracy(model, 6, size=64, device="cpu") <= 1.0
+    x_eval, _ = first_token_batch(64, 6, generator=torch.Generator().manual_seed(10_000))
+    x_train, _ = first_token_batch(64, 6, generator=torch.Generator().manual_seed(0))
+    assert not torch.equal(x_eval, x_train)
 
+
+def test_geometric_fit_recovers_the_rate_and_reports_non_geometric_curves():
+    fit = geometric_fit(np.array([0.125, 0.25, 0.5, 1.0, 3.0]))  # the last step is left out by default
+    assert fit.factor == pytest.approx(2.0) and fit.deviation == pytest.approx(0.0, abs=1e-12) and fit.steps == 4
+    underflow = geometric_fit(np.array([0.0, 0.0, 0.01, 0.1, 1.0]), last=5)
+    assert underflow.factor == pytest.approx(10.0) and underflow.steps == 3
+    flat_then_jump = geometric_fit(np.array([1e-3] * 10 + [1.0]))
+    assert flat_then_jump.factor == pytest.approx(1.0)  # the endpoint ratio would have said 2x per step
+    kinked = geometric_fit(np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-3, 1e-3, 1e-3, 1.0]))
+    assert kinked.deviation > 0.3
+    table = fit_table({"a": np.array([0.125, 0.25, 0.5, 1.0, 3.0])})
+    assert table.loc["a", "factor per step back"] == pytest.approx(0.5)
+    for bad in (np.array([1.0, 2.0]), np.array([0.0, 0.0, 0.0, 1.0])):
+        with pytest.raises(ValueError):
+            geometric_fit(bad)
+
+
+def test_attention_gradient_reaches_every_position():
+    model = make_model("attention", hidden_size=16)
+    x, y = first_token_batch(8, 50, generator=torch.Generator().manual_seed(0))
+    norms = input_grad_norms(model, x, y, "cpu")
+    assert norms.shape == (50,) and norms[0] > 1e-3 * norms[:-1].max()
+    with pytest.raises(TypeError, match="recurrent"):
+        hidden_grad_norms(model, x, y, "cpu")
+
+
+def test_lab_experiment_returns_history_and_arrays():
+    result = lab_experiment("lstm", 8, clip=0.5, device="cpu", steps=3, hidden_size=8)
+    assert isinstance(result["history"], History) and len(result["loss"]) == 3
+    assert result["clip"] == 0.5 and len(result["norms_before"]) == 8 and 0 <= result["accuracy"] <= 1
 
 
 @pytest.mark.parametrize("call, error, message", [
     (lambda: first_token_batch(4, 0), ValueError, "seq_len must be an integer >= 1"),
     (lambda: make_model("rnn", hidden_size=0), ValueError, "hidden_size must be an integer >= 1"),
-    (lambda: make_model("transformer"), ValueError, r"\['rnn', 'lstm', 'gru'\]"),
+    (lambda: make_model("transformer"), ValueError, r"\['rnn', 'lstm', 'gru', 'attention'\]"),
     (lambda: make_model("lstm", nonlinearity="relu"), ValueError, "kind='rnn' only"),
+    (lambda: make_model(init="xavier"), ValueError, "orthogonal"),
     (lambda: ElmanRNN(3, 4, nonlinearity="sigmoid"), ValueError, "tanh"),
-    (lambda: check_clip(-1.0), ValueError, "positive"),
-    (lambda: check_clip(0), ValueError, "positive"),
-    (lambda: check_clip("big"), TypeError, "'off'"),
+    (lambda: train_first_token(make_model(), 5, steps=2, clip=-1.0), ValueError, "clip"),
+    (lambda: train_first_token(make_model(), 5, steps=2, clip="big"), ValueError, "'off'"),
+    (lambda: train_first_token(make_model(), 5, steps=2, optimizer="rmsprop"), ValueError, "adam"),
     (lambda: train_first_token(make_model(), 5, steps=2, device="tpu"), ValueError, "device"),
     (lambda: hidden_grad_norms(make_model(), torch.zeros(2, 0, dtype=torch.long), torch.zeros(2, dtype=torch.long)),
      ValueError, "length >= 1"),
@@ -206,13 +323,12 @@ def test_bad_input_raises_clear_errors(call, error, message):
 
 
 def test_bidirectional_model_is_refused():
-    from helpers.rnn import CharRNN
-
-    model = CharRNN(5, 4, kind="gru", bidirectional=True)
+    model = make_model("gru", hidden_size=4)
+    model.body.rnn = torch.nn.GRU(16, 4, batch_first=True, bidirectional=True)
     with pytest.raises(ValueError, match="bidirectional"):
         hidden_grad_norms(model, torch.zeros(1, 3, dtype=torch.long), torch.zeros(1, dtype=torch.long), "cpu")
 
 
-def test_check_clip_accepts_off_and_positive_numbers():
-    assert check_clip(None) is None and check_clip("off") is None and check_clip(" OFF ") is None
-    assert check_clip(2) == 2.0 and math.isclose(check_clip(0.1), 0.1)
+def test_the_course_clip_check_accepts_off_and_positive_numbers():
+    assert clip_threshold(None) is None and clip_threshold("off") is None and clip_threshold(" OFF ") is None
+    assert clip_threshold(2) == 2.0 and math.isclose(clip_threshold(0.1), 0.1)

@@ -23,19 +23,24 @@ def test_step_norms_plot_time_steps_from_one_on_a_log_scale_and_skip_zeros():
     plt.close(fig)
 
 
-def test_training_steps_plot_marks_the_threshold_and_short_runs():
+def test_training_steps_plot_draws_each_threshold_in_its_curves_colour_and_marks_short_runs():
     fig, ax = plt.subplots()
     plots.plot_training_steps(ax, {"off": [5.0, np.nan, np.nan], "1": [5.0, 2.0, 1.0, 1.0, 0.5, 0.2]}, "norm",
-                              "t", log=True, threshold=1.0)
-    assert ax.lines[0].get_marker() == "o" and ax.lines[1].get_marker() in ("None", None, "")
-    assert ax.lines[2].get_ydata()[0] == 1.0 and "clip threshold 1" in ax.get_legend().get_texts()[-1].get_text()
+                              "t", log=True, thresholds={"1": 1.0})
+    off, one, threshold = ax.lines
+    assert off.get_marker() == "o" and one.get_marker() in ("None", None, "")
+    assert threshold.get_ydata()[0] == 1.0 and threshold.get_linestyle() == "--"
+    assert threshold.get_color() == one.get_color()
+    assert "threshold 1" in ax.get_legend().get_texts()[-1].get_text()
+    with pytest.raises(ValueError, match="not plotted"):
+        plots.plot_training_steps(ax, {"a": [1.0]}, "norm", "t", thresholds={"b": 1.0})
     plt.close(fig)
 
 
-def test_accuracy_vs_length_draws_the_mean_per_kind():
+def test_accuracy_vs_length_draws_the_mean_per_variant():
     import pandas as pd
 
-    table = pd.DataFrame({"kind": ["rnn"] * 4 + ["gru"] * 4, "seq_len": [5, 5, 20, 20] * 2,
+    table = pd.DataFrame({"variant": ["rnn"] * 4 + ["gru"] * 4, "seq_len": [5, 5, 20, 20] * 2,
                           "seed": [0, 1] * 4, "accuracy": [1.0, 0.5, 0.25, 0.35, 1.0, 1.0, 1.0, 0.9]})
     fig, ax = plt.subplots()
     plots.plot_accuracy_vs_length(ax, table)
@@ -45,16 +50,21 @@ def test_accuracy_vs_length_draws_the_mean_per_kind():
     plt.close(fig)
 
 
-def test_lab_figure_has_three_labelled_panels():
+def test_lab_figure_has_three_labelled_panels_a_chance_line_and_an_unzoomed_loss_axis():
     from matplotlib.figure import Figure
 
     result = {"kind": "gru", "seq_len": 4, "steps": 3, "clip": 0.5, "norms_before": [1e-3, 1e-2, 1e-1, 1.0],
-              "norms_after": [0.1, 0.2, 0.5, 1.0], "loss": [1.4, 1.2, 1.0], "grad_norm": [2.0, 1.0, 0.3]}
+              "norms_after": [0.1, 0.2, 0.5, 1.0], "loss": [1.40, 1.39, 1.38], "grad_norm": [2.0, 1.0, 0.3]}
     fig = Figure()
     plots.plot_lab_result(fig, result)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles == ["GRU, T = 4: gradient per time step", "Training loss", "Total gradient norm"]
     assert fig.axes[0].get_xlabel().startswith("time step") and fig.axes[1].get_xlabel() == "training step"
+    loss_ax, norm_ax = fig.axes[1], fig.axes[2]
+    assert loss_ax.get_ylim()[0] == 0 and loss_ax.get_ylim()[1] >= 1.5  # a loss at chance is not zoomed into
+    chance = [line for line in loss_ax.lines if "chance" in line.get_label()]
+    assert len(chance) == 1 and chance[0].get_ydata()[0] == pytest.approx(np.log(4))
+    assert [line.get_ydata()[0] for line in norm_ax.lines if line.get_linestyle() == "--"] == [0.5]
 
 
 # --- text classifier ---

@@ -89,12 +89,22 @@ def test_clip_choices_include_off_and_a_custom_threshold():
     ({"kind": "transformer"}, "rnn"),
     ({"seq_len": 0}, "seq_len"),
     ({"seq_len": 1000}, "seq_len"),
-    ({"clip": -1.0}, "positive"),
+    ({"clip": -1.0}, "clip must be a number > 0"),
     ({"device": "tpu"}, "device"),
 ])
 def test_bad_settings_raise_clear_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
         RNNLab(**{**FAST, **kwargs})
+
+
+def test_panel_has_no_output_widget_and_says_when_it_is_running():
+    # An Output widget cleared from a callback breaks notebook execution without stored widget state (nbclient).
+    panel = RNNLab(seq_len=10, steps=4, hidden_size=8, progress=True)
+    shown = []
+    panel.summary.observe(lambda change: shown.append(change["new"]), names="value")
+    panel.run()
+    assert shown[0] == "<i>running…</i>" and "RNN" in shown[-1]
+    assert not any(isinstance(child, __import__("ipywidgets").Output) for child in panel.panel.children)
 
 
 def test_failed_update_is_shown_in_the_panel(lab):
