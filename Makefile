@@ -31,7 +31,7 @@ env:
 	  $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || \
 	    { v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
 	      echo "$(PYTHON) cannot make a virtual environment: its venv module (with ensurepip) is missing."; \
-	      echo "Install it (Debian/Ubuntu: sudo apt-get install python3-venv, or python$$v-venv; Fedora: sudo dnf install python3),"; \
+	      echo "Install it (Debian/Ubuntu: sudo apt-get install python3-venv, or python$$v-venv for this Python),"; \
 	      echo "or activate an environment of your own (python -m venv, conda) and run make again."; exit 1; }; \
 	  echo "No virtual or conda environment is active: making a project-local one in .venv (git ignores it)."; \
 	  $(PYTHON) -m venv .venv || { rm -rf .venv; exit 1; }; \

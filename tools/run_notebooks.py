@@ -33,6 +33,7 @@ KERNEL_ENV = {
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",
     "JUPYTER_PREFER_ENV_PATH": "1",  # this environment's python3 kernel, not one in the user's Jupyter folders
+    "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # no "frozen modules" debugger warning from each kernel
 }
 
 
