@@ -4,9 +4,9 @@ Usage:  .venv-colab/bin/python tools/run_notebooks.py [03 04 ...]
 Run it with the Python of the environment under test (`make colab-test` uses .venv-colab, Colab's versions).
 Each notebook runs in a fresh kernel of that Python, from notebooks/, with the course's helpers not installed:
 its set-up cell puts '..' on sys.path, as it puts the clone on sys.path on Colab. Claims are strict (a failed
-claim raises) and PyTorch, oneDNN and MKL are held to AVX2-level kernels, so the claims are shown to hold on an
-instruction set other than this machine's best. Outputs are not compared (nbval does that in `make test`); the
-executed notebooks are written to test-artifacts/colab/ for inspection.
+claim raises), PyTorch, oneDNN and MKL are held to AVX2-level kernels and to one thread, so the claims are shown
+to hold on an instruction set and a thread count other than this machine's. Outputs are not compared (nbval does
+that in `make test`); the executed notebooks are written to test-artifacts/colab/ for inspection.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ KERNEL_ENV = {
     "ATEN_CPU_CAPABILITY": "default",  # PyTorch's portable CPU kernels, not AVX2/AVX-512 ones
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "OMP_NUM_THREADS": "1",  # one thread (nbval in `make test` runs with the machine's, two on CI)
     "JUPYTER_PREFER_ENV_PATH": "1",  # this environment's python3 kernel, not one in the user's Jupyter folders
     "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # no "frozen modules" debugger warning from each kernel
 }
