@@ -41,7 +41,8 @@ KERNEL_ENV = {
 def execute(path: Path, timeout: int) -> str | None:
     """Run one notebook in a fresh python3 kernel started in notebooks/; the first failing cell's error, if any."""
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=False,
+    # Widget state is kept: nbclient 0.10 (Colab's) fails on an Output widget's clear_output without it.
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
                             resources={"metadata": {"path": str(NOTEBOOKS)}})
     try:
         client.execute()
