@@ -60,7 +60,7 @@ test: setup-test colab-test
 	$(PY) -m pytest
 
 # Only the fast unit tests of helpers/ (no notebooks).
-test-helpers: env
+test-helpers: setup-test
 	$(PY) -m pytest tests -p no:nbval -o addopts="-ra" -m "not browser"
 
 # A second environment, .venv-colab, pinned to Colab's published runtime (tools/colab-requirements.txt), with
@@ -75,5 +75,5 @@ colab-test: colab-env
 	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
 
 # Rebuild every notebook from its source in notebooks/src and execute it (regenerates committed outputs).
-notebooks: env
+notebooks: setup-test
 	$(PY) notebooks/build.py
