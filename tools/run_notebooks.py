@@ -49,7 +49,7 @@ def execute(path: Path, timeout: int) -> str | None:
         return None
     except CellExecutionError as error:
         return str(error)
-    except Exception as error:  # noqa: BLE001 - a timeout, a dead kernel or an nbclient failure: report, go on
+    except Exception as error:  # a timeout, a dead kernel or an nbclient failure: report, go on
         return f"{type(error).__name__}: {error}"
     finally:
         nbformat.write(nb, ARTIFACTS / path.name)
