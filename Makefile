@@ -1,17 +1,52 @@
 # Two commands do all the set-up (see README):  `make lab`  and  `make test`.
-# TORCH pins the CPU wheel on a fresh Linux machine; `make lab TORCH=torch` keeps a torch you already have.
-PY ?= python3
-TORCH ?= torch==2.13.0
+#
+# The interpreter every target uses: the active virtual environment (VIRTUAL_ENV) or conda environment
+# (CONDA_PREFIX); with neither, a project-local .venv, made on first use with $(PYTHON). Systems whose own
+# Python refuses `pip install` (PEP 668: Debian 12, Ubuntu 23.04+, Homebrew) are never installed into.
+# `make lab PY=python3` uses an interpreter of your choice as it is (e.g. Colab, a JupyterHub image).
+PYTHON ?= python3
+ifneq ($(VIRTUAL_ENV),)
+  PY ?= $(VIRTUAL_ENV)/bin/python
+else ifneq ($(CONDA_PREFIX),)
+  PY ?= $(CONDA_PREFIX)/bin/python
+else
+  PY ?= .venv/bin/python
+endif
+# torch: an environment whose torch satisfies requirements.txt (>=2.11) keeps it (a CUDA build, Colab, a JupyterHub
+# image); any other gets torch==2.13.0, the version CI installs as a CPU wheel (an unbounded `torch` would pull the
+# newest, a multi-GB CUDA build on Linux). Override: TORCH=...
+TORCH ?= $(shell $(PY) -c "import sys, torch; sys.exit(tuple(map(int, torch.__version__.split('.')[:2])) < (2, 11))" \
+           >/dev/null 2>&1 && echo torch || echo torch==2.13.0)
+# Extra arguments for JupyterLab, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`.
+LAB_ARGS ?=
 
-.PHONY: setup lab setup-test test test-helpers notebooks widgets-ipywidgets7 browser
+.PHONY: env setup lab setup-test test test-helpers colab-env colab-test notebooks
 
-setup:
+# Make the project-local .venv when no environment is active, and say which interpreter is used.
+env:
+	@if [ "$(PY)" = ".venv/bin/python" ] && [ ! -x .venv/bin/python ]; then \
+	  command -v $(PYTHON) >/dev/null || { echo "No Python found: install Python 3.10 or newer (or set PYTHON=...)."; exit 1; }; \
+	  $(PYTHON) -c "import sys; sys.exit(sys.version_info < (3, 10))" || \
+	    { echo "$(PYTHON) is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'): the course needs 3.10 or newer (set PYTHON=python3.12, say)."; exit 1; }; \
+	  $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1 || \
+	    { v=$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	      echo "$(PYTHON) cannot make a virtual environment: its venv module (with ensurepip) is missing."; \
+	      echo "Install it (Debian/Ubuntu: sudo apt-get install python3-venv, or python$$v-venv for this Python),"; \
+	      echo "or activate an environment of your own (python -m venv, conda) and run make again."; exit 1; }; \
+	  echo "No virtual or conda environment is active: making a project-local one in .venv (git ignores it)."; \
+	  $(PYTHON) -m venv .venv || { rm -rf .venv; exit 1; }; \
+	fi
+	@[ -x "$(PY)" ] || command -v "$(PY)" >/dev/null || { echo "$(PY) not found (set PY=... or activate an environment)."; exit 1; }
+	@echo "Using $(PY) (Python $$($(PY) -c 'import platform; print(platform.python_version())'))$(if $(filter .venv/bin/python,$(PY)), — no environment is active; activate your own to install there instead,)."
+
+setup: env
 	$(PY) -m pip install "$(TORCH)" -r requirements.txt
 
+# JupyterLab on notebooks/ with a Python 3 kernel from the same environment (--allow-root when run as root).
 lab: setup
-	$(PY) -m jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root,) notebooks/
+	$(PY) -m jupyterlab $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS) notebooks/
 
-setup-test:
+setup-test: env
 	$(PY) -m pip install "$(TORCH)" -r requirements-test.txt
 	@# Debian's Chromium for the browser test (Playwright's own browser download is not used).
 	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
@@ -19,24 +54,28 @@ setup-test:
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	    else echo "Chromium not found: install it (e.g. sudo apt-get install chromium) to run the browser test"; fi; }
 
-# Everything CI runs: install, widget tests under ipywidgets 7.7.1, then helpers + nbval (+ browser test).
-test: setup-test widgets-ipywidgets7
+# Everything CI runs: install; every notebook in Colab's package versions; then helpers' tests + nbval
+# (+ style, benchmarks --quick, browser test). pytest's exit status 5 (no tests collected) fails too.
+test: setup-test colab-test
 	$(PY) -m pytest
 
 # Only the fast unit tests of helpers/ (no notebooks).
-test-helpers:
+test-helpers: setup-test
 	$(PY) -m pytest tests -p no:nbval -o addopts="-ra" -m "not browser"
 
-# The widget unit tests again in a throw-away environment with Colab's ipywidgets 7.7.1.
-widgets-ipywidgets7:
-	rm -rf .venv-ipywidgets7
-	$(PY) -m venv --system-site-packages .venv-ipywidgets7
-	.venv-ipywidgets7/bin/python -m pip install --quiet "ipywidgets==7.7.1"
-	.venv-ipywidgets7/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
-	rm -rf .venv-ipywidgets7
+# A second environment, .venv-colab, pinned to Colab's published runtime (tools/colab-requirements.txt), with
+# torch==2.13.0 CPU and the course's own helpers NOT installed. Kept between runs while its inputs are unchanged.
+colab-env: env
+	$(PY) tools/colab_env.py
+
+# Execute all five notebooks in it top to bottom, importing helpers as the Colab set-up cell does, with strict
+# claims and CPU kernels held to AVX2; then the widget unit tests under its ipywidgets 7.7.1.
+colab-test: colab-env
+	.venv-colab/bin/python tools/run_notebooks.py
+	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
 
 # Rebuild every notebook from its source in notebooks/src and execute it (regenerates committed outputs).
-notebooks:
+notebooks: setup-test
 	$(PY) notebooks/build.py
 
 # --- classroom edition (tools/classroom.py; teacher's guide: notebooks/TEACHERS.md) ---------------------------

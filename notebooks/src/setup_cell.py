@@ -1,6 +1,9 @@
 # Set-up: does nothing on a local install. On Colab it fetches the course (helpers/ and data/)
 # and installs only the packages Colab lacks; torch and ipywidgets are never reinstalled.
-import importlib.util, os, subprocess, sys
+import importlib.util
+import os
+import subprocess
+import sys
 
 if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None:
     if not os.path.isdir("/content/nlp-basics-pytorch"):
