@@ -43,7 +43,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--quick", action="store_true", help="LSTM only, 80 sentences, 1 fold, 1 epoch, 1 repeat (< 30 s)")
+    parser.add_argument("--quick", action="store_true",
+                        help="LSTM only, 80 sentences, 1 fold, 1 epoch, 1 repeat (< 30 s)")
     args = parser.parse_args()
     texts, labels = load_sentiment("pang-lee")
     variants, epochs, repeats = VARIANTS, 30, args.repeats

@@ -3,7 +3,8 @@
 Usage:  python benchmarks/bench_contextual.py [--device auto|cpu|cuda|mps] [--repeats 3] [--quick]
 
 Runs on the 120 sentences of data/polysemy.tsv (--quick: 8 sentences of one word, one repeat, and a Word2Vec
-trained for one epoch on the polysemy sentences only, to check that the script runs) and prints, side by side, the best wall-clock and CPU seconds of
+trained for one epoch on the polysemy sentences only, to check that the script runs) and prints, side by side,
+the best wall-clock and CPU seconds of
   1. word_embeddings with batches of 32 vs batch_size=1 (the lesson's one-sentence-per-call style);
   2. all 7 layers from one forward pass (word_embeddings_by_layer) vs one call per layer;
   3. a Word2Vec look-up vs the MiniLM forward pass, in vectors per second;
@@ -20,8 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from helpers.contextual import (load_bert, static_word_vectors, word_embeddings,  # noqa: E402
-                                word_embeddings_by_layer)
+from helpers.contextual import load_bert, static_word_vectors, word_embeddings, word_embeddings_by_layer  # noqa: E402
 from helpers.data import load_corpus, load_polysemy, tokenize  # noqa: E402
 from helpers.device import pick_device, seed_everything  # noqa: E402
 from helpers.embeddings import train_word2vec  # noqa: E402

@@ -256,7 +256,8 @@ def tiny_bert_weights() -> dict:
         layer = f"encoder.layer.{i}."
         for name in ("attention.self.query", "attention.self.key", "attention.self.value", "attention.output.dense"):
             shapes[layer + name + ".weight"], shapes[layer + name + ".bias"] = (hidden, hidden), (hidden,)
-        shapes[layer + "intermediate.dense.weight"], shapes[layer + "intermediate.dense.bias"] = (inner, hidden), (inner,)
+        shapes[layer + "intermediate.dense.weight"] = (inner, hidden)
+        shapes[layer + "intermediate.dense.bias"] = (inner,)
         shapes[layer + "output.dense.weight"], shapes[layer + "output.dense.bias"] = (hidden, inner), (hidden,)
         for norm in ("attention.output.LayerNorm", "output.LayerNorm"):
             shapes[layer + norm + ".weight"], shapes[layer + norm + ".bias"] = (hidden,), (hidden,)
@@ -284,7 +285,8 @@ def bert_files() -> dict[str, bytes]:
 
 POSITIVE = ["great", "wonderful", "moving", "brilliant", "superb", "funny", "touching", "loved", "enjoyed", "beautiful"]
 NEGATIVE = ["boring", "awful", "dull", "terrible", "waste", "poor", "bad", "hated", "annoying", "stupid"]
-FILLER = ["the", "movie", "film", "plot", "actors", "story", "was", "and", "it", "a", "of", "this", "with", "scenes", "ending"]
+FILLER = ["the", "movie", "film", "plot", "actors", "story", "was", "and", "it", "a", "of", "this", "with", "scenes",
+          "ending"]
 
 
 def imdb_files() -> dict[str, bytes]:
@@ -348,7 +350,8 @@ def gensim_files() -> dict[str, bytes]:
     from gensim.test.utils import datapath
 
     rng = np.random.default_rng(0)
-    words = ["anarchism", "originated", "as", "a", "term", "of", "abuse", "first", "used", "against", "early", "working", "class", "radicals"]
+    words = ["anarchism", "originated", "as", "a", "term", "of", "abuse", "first", "used", "against", "early",
+             "working", "class", "radicals"]
     text8 = gzip.compress(" ".join(rng.choice(words, TEXT8_WORDS)).encode(), mtime=0)
     vocab = ["king", "man", "woman", "queen", "paris", "france", "rome", "italy"]
     for line in Path(datapath("wordsim353.tsv")).read_text().splitlines():

@@ -6,9 +6,19 @@ import torch
 from gensim.models import KeyedVectors
 
 from helpers import contextual
-from helpers.contextual import (default_model_path, load_bert, nearest_centroid_loo, sense_report_by_layer,
-                                sense_similarity, sentence_embeddings, static_context_vectors, static_word_vectors,
-                                word_embeddings, word_embeddings_by_layer, word_pieces)
+from helpers.contextual import (
+    default_model_path,
+    load_bert,
+    nearest_centroid_loo,
+    sense_report_by_layer,
+    sense_similarity,
+    sentence_embeddings,
+    static_context_vectors,
+    static_word_vectors,
+    word_embeddings,
+    word_embeddings_by_layer,
+    word_pieces,
+)
 from helpers.data import OfflineError
 
 

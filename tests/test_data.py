@@ -63,7 +63,8 @@ def _refuse(*args, **kwargs):
     raise OSError("network is unreachable")
 
 
-@pytest.mark.parametrize("name, size, first", [("wordsim353", 353, ("love", "sex", 6.77)), ("simlex999", 999, ("old", "new", 1.58))])
+@pytest.mark.parametrize("name, size, first", [("wordsim353", 353, ("love", "sex", 6.77)),
+                                               ("simlex999", 999, ("old", "new", 1.58))])
 def test_word_pairs(name, size, first):
     pairs = data.load_word_pairs(name)
     assert len(pairs) == size

@@ -48,7 +48,8 @@ glove = load_pretrained_vectors("glove-wiki-gigaword-50")
 weights = model.embeddings.word_embeddings.weight.detach().numpy()
 print("RESULT " + json.dumps({
     "bert": [type(tokenizer).__name__, tokenizer.is_fast, type(model).__name__, model.training,
-             model.config.num_hidden_layers, model.config.hidden_size, list(layers.shape), float(weights[:3, :3].sum())],
+             model.config.num_hidden_layers, model.config.hidden_size, list(layers.shape),
+             float(weights[:3, :3].sum())],
     "imdb": [len(texts), len(test_texts), sorted(set(labels)), sum(labels), all(isinstance(t, str) for t in texts),
              texts[0]],
     "text8": [len(text8), [len(chunk) for chunk in text8], text8[0][:3]],
@@ -62,7 +63,8 @@ def online_env(cache: Path, hub: str, gensim: str, **extra: str) -> dict[str, st
     """This process's environment without proxies, with the clients pointed at `hub`/`gensim` and caches in `cache`."""
     env = {key: value for key, value in os.environ.items()
            if not key.lower().endswith("_proxy") and not key.startswith(("HF_", "GENSIM_", "TRANSFORMERS_"))}
-    env.update(HF_ENDPOINT=hub, GENSIM_DATA_URL=gensim, HF_HOME=str(cache / "hf"), GENSIM_DATA_DIR=str(cache / "gensim"),
+    env.update(HF_ENDPOINT=hub, GENSIM_DATA_URL=gensim, HF_HOME=str(cache / "hf"),
+               GENSIM_DATA_DIR=str(cache / "gensim"),
                HF_HUB_DISABLE_TELEMETRY="1", HF_UPDATE_DOWNLOAD_COUNTS="0", NO_PROXY="127.0.0.1,localhost",
                PYTHONPATH=str(ROOT), **extra)
     return env

@@ -10,7 +10,6 @@ import pytest  # noqa: E402
 
 from helpers import plots  # noqa: E402
 
-
 # --- RNN gradients ---
 
 def test_step_norms_plot_time_steps_from_one_on_a_log_scale_and_skip_zeros():

@@ -59,8 +59,15 @@ from torch.utils.benchmark import Timer
 
 from helpers import contextual, exercises
 from helpers.claims import claim
-from helpers.contextual import (load_bert, nearest_centroid_loo, sense_report_by_layer, static_context_vectors,
-                                static_word_vectors, word_embeddings, word_embeddings_by_layer)
+from helpers.contextual import (
+    load_bert,
+    nearest_centroid_loo,
+    sense_report_by_layer,
+    static_context_vectors,
+    static_word_vectors,
+    word_embeddings,
+    word_embeddings_by_layer,
+)
 from helpers.data import load_corpus, load_polysemy, tokenize
 from helpers.device import pick_device, seed_everything
 from helpers.embeddings import train_word2vec

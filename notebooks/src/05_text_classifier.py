@@ -230,7 +230,7 @@ optimizer = torch.optim.Adam(first.parameters(), lr=0.01)  # the global optimize
 compared = TextClassifier(len(toy_vocab), 16, 16, kind="gru")
 before = [p.detach().clone() for p in compared.parameters()]
 buggy_losses = []
-for epoch in range(40):  # full batch, as in the lesson
+for _ in range(40):  # full batch, as in the lesson
     optimizer.zero_grad()
     loss = torch.nn.functional.binary_cross_entropy_with_logits(compared(toy_data.tokens, toy_data.lengths),
                                                                 toy_data.labels)
@@ -324,8 +324,8 @@ TRAIN = {"epochs": 30, "lr": 3e-3, "batch_size": 16, "patience": 5, "device": de
 rnn_variants = {"RNN": ("rnn", False), "LSTM": ("lstm", False), "GRU": ("gru", False), "BiLSTM": ("lstm", True)}
 results = {}
 for name, (kind, bidirectional) in rnn_variants.items():
-    make_model = lambda vocab, kind=kind, bi=bidirectional: TextClassifier(
-        len(vocab), embed_size=50, hidden_size=32, kind=kind, bidirectional=bi, dropout=0.3)
+    def make_model(vocab, kind=kind, bi=bidirectional):
+        return TextClassifier(len(vocab), embed_size=50, hidden_size=32, kind=kind, bidirectional=bi, dropout=0.3)
     results[name] = classify.cross_validate_rnn(make_model, texts, labels, folds, name=name, **TRAIN)
 for result in results.values():
     print(f"{result}   epoch kept per fold: {[classify.kept_epoch(h) for h in result.histories]}")
