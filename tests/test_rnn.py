@@ -61,9 +61,25 @@ def test_bad_arguments_are_rejected():
 # --- text, vocabulary and batches ---
 
 from helpers.history import History  # noqa: E402
-from helpers.rnn import (Tagger, batchify, char_text, decode, evaluate_bpc, influence_of_one_input,  # noqa: E402
-                         load_char_data, next_char_probs, sample, segmentation_data, split_text, tagging_accuracy,
-                         tbptt_step, train_char_lm, train_tagger, unigram_bpc, windows)
+from helpers.rnn import (  # noqa: E402
+    Tagger,
+    batchify,
+    char_text,
+    decode,
+    evaluate_bpc,
+    influence_of_one_input,
+    load_char_data,
+    next_char_probs,
+    sample,
+    segmentation_data,
+    split_text,
+    tagging_accuracy,
+    tbptt_step,
+    train_char_lm,
+    train_tagger,
+    unigram_bpc,
+    windows,
+)
 from helpers.vocab import Vocab  # noqa: E402
 
 
