@@ -112,9 +112,10 @@ def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float,
     ax.axhline(unigram, color="grey", ls="--", lw=1, label=f"frequencies only ({unigram:.2f})")
     ax.set_xlabel("training characters read")
     ax.set_ylabel("validation bits per character")
+    ax.set_ylim(top=uniform + 1.2)  # room for the legend above the curves and the reference lines
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="upper right", ncol=2)
+    ax.legend(fontsize="small", loc="upper right", ncol=3)
 
 
 def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs change when one input changes") -> None:

@@ -206,12 +206,13 @@ class LanguageModelLab:
             started = time.perf_counter()
             torch.manual_seed(self.settings["seed"])
             model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16)
+            untrained = rnn.evaluate_bpc(model, self.val_ids, seq_len, 16, device)  # where every curve starts
             history = rnn.train_char_lm(model, self.train_ids, self.val_ids, seq_len=seq_len, batch_size=32,
                                         epochs=self.settings["epochs"], lr=1e-2, device=device,
                                         seed=self.settings["seed"], progress=False)
             updates = math.ceil((len(self.train_ids) // 32 - 1) / seq_len) * self.settings["epochs"]
-            self.cache[key] = {"model": model, "val_bpc": history["val_bpc"], "updates": updates,
-                               "chars_seen": [e * len(self.train_ids) for e in history["epoch"]],
+            self.cache[key] = {"model": model, "val_bpc": [untrained, *history["val_bpc"]], "updates": updates,
+                               "chars_seen": [e * len(self.train_ids) for e in [0, *history["epoch"]]],
                                "seconds": time.perf_counter() - started}
         return self.cache[key]
 

@@ -36,9 +36,19 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        merged = []  # a progress bar arrives as many stream outputs: join them so only its final state remains
         for output in cell.get("outputs", []):
+            previous = merged[-1] if merged else {}
+            if output.get("output_type") == "stream" and previous.get("output_type") == "stream" \
+                    and previous.get("name") == output.get("name"):
+                previous["text"] += output["text"]
+            else:
+                merged.append(output)
+        for output in merged:
             if output.get("output_type") == "stream":
                 output["text"] = re.sub(r"\n{2,}", "\n", finished_text(output["text"]))
+        if "outputs" in cell:
+            cell.outputs = [o for o in merged if o.get("output_type") != "stream" or o["text"].strip()]
 
 
 def build(source: Path) -> Path:

@@ -73,6 +73,7 @@ from helpers.rnn import (  # noqa: E402
     sample,
     segmentation_data,
     split_text,
+    spread_sample,
     tagging_accuracy,
     tbptt_step,
     train_char_lm,
@@ -115,6 +116,15 @@ def test_batchify_makes_contiguous_streams_and_windows_shift_by_one():
         batchify(ids, 20)
     with pytest.raises(ValueError, match="seq_len must be an integer >= 1, got 0"):
         next(windows(streams, 0))
+
+
+def test_spread_sample_takes_evenly_spaced_pieces():
+    ids = torch.arange(100)
+    sample_ids = spread_sample(ids, 12, pieces=4)
+    assert sample_ids.tolist() == [0, 1, 2, 32, 33, 34, 64, 65, 66, 97, 98, 99]
+    assert batchify(sample_ids, 4)[1].tolist() == [32, 33, 34]  # one piece per stream
+    with pytest.raises(ValueError, match="fewer than 2 per piece"):
+        spread_sample(ids, 6, pieces=4)
 
 
 # --- one truncated-BPTT step ---
