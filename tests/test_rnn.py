@@ -175,7 +175,7 @@ def _trained(kind="lstm", epochs=15, seed=0):
 def test_training_on_a_repeated_pattern_learns_it(kind):
     model, vocab, history = _trained(kind)
     assert isinstance(history, History) and history.unit == "epoch"
-    assert history.names() == ["epoch", "train_loss", "seconds", "train_bpc", "val_bpc"]
+    assert history.names() == ["epoch", "train_loss", "seconds", "cpu_seconds", "train_bpc", "val_bpc"]
     assert history["epoch"] == list(range(1, 16)) and len(history["val_bpc"]) == 15
     assert history["val_bpc"][0] > history.last("val_bpc")
     assert history.last("val_bpc") < 0.05  # the next letter is certain after the first few characters
