@@ -220,7 +220,7 @@ show_code(detach_state)
 outputs, state = lstm(window)                      # keep the pair
 outputs, state = lstm(window, detach_state(state))  # carry it into the next window
 print("carried state:", [tuple(s.shape) for s in state])
-claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused));
+_ = claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused))
 
 # %% [markdown]
 # Carrying the state is exact: running two windows one after the other, handing the state over, gives the same
@@ -234,8 +234,8 @@ for kind in rnn.KINDS:
     first, state = model(x[:, :6])
     second, _ = model(x[:, 6:], detach_state(state))
     gaps[kind] = (torch.cat([first, second], dim=1) - whole).abs().max().item()
-claim("two windows with the state carried give the one-pass outputs, for every kind (difference < 1e-5)",
-      max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()));
+_ = claim("two windows with the state carried give the one-pass outputs, for every kind (difference < 1e-5)",
+          max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
 
 # %% [markdown]
 # ## 4. RNN vs LSTM vs GRU on the same text and budget
@@ -296,9 +296,9 @@ claim("the LSTM and the GRU each end more than 0.05 bits per character below the
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f} vs RNN {last['rnn']:.3f}")
 claim("the LSTM and the GRU end within 0.1 bits per character of each other", abs(last["lstm"] - last["gru"]) < 0.1,
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f}")
-claim("every validation curve is still falling at the end: lower in the last epoch than two epochs before",
-      all(h["val_bpc"][-1] < h["val_bpc"][-3] for h in histories.values()),
-      ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()));
+_ = claim("every validation curve is still falling at the end: lower in the last epoch than two epochs before",
+          all(h["val_bpc"][-1] < h["val_bpc"][-3] for h in histories.values()),
+          ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
 # %% [markdown]
 # What the numbers show:
@@ -341,8 +341,8 @@ claim("in epoch 1, that running mean even lies above the validation bpc, for eve
       all(h["train_loss"][0] / math.log(2) > h["val_bpc"][0] for h in histories.values()),
       ", ".join(f"{k} {h['train_loss'][0] / math.log(2):.2f} > {h['val_bpc'][0]:.2f}" for k, h in histories.items()))
 gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
-claim("at the end, measured the same way, validation bpc is within 0.3 bits above training bpc, for every model",
-      all(0 <= g < 0.3 for g in gap.values()), ", ".join(f"{k} {g:+.3f}" for k, g in gap.items()));
+_ = claim("at the end, measured the same way, validation bpc is within 0.3 bits above training bpc, for every model",
+          all(0 <= g < 0.3 for g in gap.values()), ", ".join(f"{k} {g:+.3f}" for k, g in gap.items()))
 
 # %% [markdown]
 # **Time per epoch** depends on the computer and on what else it is doing, so these digits are this run's only. On
@@ -402,8 +402,8 @@ claim("the model completes 'governmen' with 't'", vocab.tokens[top_ids[1.0]] == 
       f"{vocab.tokens[top_ids[1.0]]!r} with probability {top_p[1.0]:.3f}")
 claim("the temperature never changes which character is most likely, only how likely it is",
       len(set(top_ids.values())) == 1, ", ".join(f"T={t}: {vocab.tokens[i]!r}" for t, i in top_ids.items()))
-claim("the top character's probability rises as the temperature falls",
-      top_p[0.5] >= top_p[1.0] > top_p[2.0], ", ".join(f"T={t}: {q:.3f}" for t, q in top_p.items()));
+_ = claim("the top character's probability rises as the temperature falls",
+          top_p[0.5] >= top_p[1.0] > top_p[2.0], ", ".join(f"T={t}: {q:.3f}" for t, q in top_p.items()))
 
 # %% [markdown]
 # And the texts it writes at two temperatures (the sampler has its own seeded random generator, so on one computer
@@ -423,8 +423,8 @@ for temperature in (0.5, 1.0):
     print(text[:250], "...\n")
 
 # %%
-claim("at temperature 0.5 a larger share of the generated words are real words than at temperature 1",
-      real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}");
+_ = claim("at temperature 0.5 a larger share of the generated words are real words than at temperature 1",
+          real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
 # %% [markdown]
 # At the lower temperature the model sticks to its most likely spellings and frequent words; at temperature 1 it
@@ -479,9 +479,9 @@ print("validation bits per character after two epochs:",
 # %%
 claim("the bidirectional 'language model' scores below 1 bit per character",
       leak_bpc["bidirectional"] < 1.0, f"{leak_bpc['bidirectional']:.2f}")
-claim("that is far better (by more than 1 bit) than the honest LSTM of section 4, after a fraction of its training",
-      leak_bpc["bidirectional"] < last["lstm"] - 1.0,
-      f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}");
+_ = claim("that is far better (by more than 1 bit) than the honest LSTM of section 4, after a fraction of its training",
+          leak_bpc["bidirectional"] < last["lstm"] - 1.0,
+          f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
 # The bidirectional "language model" is too good to be true. It did not learn English; it learnt to look one
@@ -497,9 +497,9 @@ for name, model in leak_models.items():
           f"{text[:150]}\n")
 
 # %%
-claim("the bidirectional model writes a smaller share of real words than the left-to-right one",
-      leak_real["bidirectional"] < leak_real["left to right"],
-      f"{leak_real['bidirectional']:.0%} vs {leak_real['left to right']:.0%}");
+_ = claim("the bidirectional model writes a smaller share of real words than the left-to-right one",
+          leak_real["bidirectional"] < leak_real["left to right"],
+          f"{leak_real['bidirectional']:.0%} vs {leak_real['left to right']:.0%}")
 
 # %% [markdown]
 # **Where reading both ways is legitimate.** When the whole input is given and we only label it, looking right
@@ -535,9 +535,9 @@ errors = {name: 1 - acc for name, acc in accuracy.items()}
 claim("both taggers beat the trivial 'no word end' baseline by more than 5 points",
       min(accuracy.values()) > baseline + 0.05,
       f"{', '.join(f'{n} {a:.3f}' for n, a in accuracy.items())} vs {baseline:.3f}")
-claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
-      errors["bidirectional"] < 0.5 * errors["left to right"],
-      f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}");
+_ = claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
+          errors["bidirectional"] < 0.5 * errors["left to right"],
+          f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
 # %% [markdown]
 # Whether `...governmen` + `t` ends a word is clearest from what comes *after* it. The same holds for sentence
