@@ -80,8 +80,7 @@ vocab, train_ids, val_ids = rnn.load_char_data("lee", val_fraction=0.1)
 print(f"training characters:   {len(train_ids):,}")
 print(f"validation characters: {len(val_ids):,}")
 print(f"vocabulary: {len(vocab)} characters:", "".join(vocab.tokens))
-print()
-print(rnn.decode(vocab, train_ids[:300]))
+print("the first 300 training characters:", rnn.decode(vocab, train_ids[:300]))
 
 # %% [markdown]
 # **Bits per character.** If a model gives the true next character probability $p$, it pays $-\log_2 p$ bits.
