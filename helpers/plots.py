@@ -92,17 +92,47 @@ def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
 
 
 def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while training") -> None:
-    """Per model, validation bits/char (solid) and training bits/char (dashed, same colour) against the epoch."""
+    """Per model, validation bits/char (solid) and training bits/char measured at each epoch's end (dashed)."""
     for label, history in histories.items():
         epochs = history["epoch"]
         (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
-        ax.plot(epochs, np.asarray(history["train_loss"]) / np.log(2), ls="--", color=line.get_color(),
-                label=f"{label}: training")
+        ax.plot(epochs, history["train_bpc"], ls="--", color=line.get_color(), label=f"{label}: training")
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character (lower is better)")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
+
+
+def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running mean lies above") -> None:
+    """For one model: the mean training loss over each epoch (in bits) against the model measured at the epoch's end."""
+    epochs = history["epoch"]
+    ax.plot(epochs, np.asarray(history["train_loss"]) / np.log(2), ls=":", marker="s", color="grey",
+            label=f"{label}: training, mean over the epoch")
+    ax.plot(epochs, history["train_bpc"], ls="--", marker=".", color="C1", label=f"{label}: training, at epoch end")
+    ax.plot(epochs, history["val_bpc"], marker="o", color="C0", label=f"{label}: validation, at epoch end")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("bits per character")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small")
+
+
+def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float,
+                title: str = "Validation bits per character while training") -> None:
+    """Language-model lab: one validation curve per (kind, seq_len) run, the current one bold, with two references."""
+    for key, run in runs.items():
+        bold = key == current
+        ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1,
+                alpha=1 if bold else 0.45, label=f"{key[0]}, seq_len {key[1]}")
+    ax.axhline(uniform, color="k", ls=":", lw=1, label=f"uniform guess ({uniform:.2f})")
+    ax.axhline(unigram, color="grey", ls="--", lw=1, label=f"frequencies only ({unigram:.2f})")
+    ax.set_xlabel("training characters read")
+    ax.set_ylabel("validation bits per character")
+    ax.set_ylim(top=uniform + 1.2)  # room for the legend above the curves and the reference lines
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize="small", loc="upper right", ncol=3)
 
 
 def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs change when one input changes") -> None:

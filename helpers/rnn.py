@@ -1,84 +1,75 @@
-"""Character-level language models (RNN, LSTM, GRU): data, training with truncated BPTT, evaluation, sampling."""
+"""Character-level language models (RNN, LSTM, GRU): data, training with truncated BPTT, evaluation, sampling.
+
+The models are the course's one recurrent backbone (helpers.recurrent.Recurrent) plus a linear head.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import time
-from collections import Counter
-from typing import Iterator, Union
+from collections.abc import Iterator
 
-import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from torch.nn import functional as F
 
-from helpers.device import pick_device
+from helpers import checks
+from helpers.device import progress as progress_bar
+from helpers.device import run_on
+from helpers.history import History
+from helpers.recurrent import KINDS, LAYERS, Recurrent, State, check_kind, count_parameters, detach_state
+from helpers.vocab import Vocab
 
-KINDS = ("rnn", "lstm", "gru")
-# Redraw progress bars at most once a second: in a notebook every redraw is a widget message, and thousands of them
-# during one long cell can overflow the kernel's message queue (nbval then times out waiting for the cell's end).
-PROGRESS_INTERVAL = 1.0
-RNN_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+# Thin re-exports for modules that still import these names from here (helpers.gradients); their owners are
+# moving them to helpers.checks and helpers.recurrent, after which these lines go.
+RNN_LAYERS = LAYERS
+positive_int = checks.positive_int
 
-# The recurrent state: one tensor h for RNN and GRU, a pair (h, c) for the LSTM; None means "start from zeros".
-State = Union[torch.Tensor, tuple[torch.Tensor, torch.Tensor], None]
-
-
-def positive_int(name: str, value: object) -> int:
-    """Return `value` as an int if it is an integer >= 1, else raise an error that says what is allowed."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer >= 1, not {type(value).__name__} {value!r}")
-    if value < 1:
-        raise ValueError(f"{name} must be an integer >= 1, got {value}")
-    return int(value)
+__all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
+           "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data", "batchify", "windows"]
 
 
-def check_kind(kind: str) -> str:
-    """Return the RNN kind in lower case, or raise ValueError listing the valid kinds."""
-    key = kind.strip().lower() if isinstance(kind, str) else kind
-    if key not in KINDS:
-        raise ValueError(f"unknown RNN kind {kind!r}: choose one of {list(KINDS)}")
-    return key
+class CharLM(nn.Module):
+    """A character language model: the shared recurrent backbone, then scores for the next character."""
 
-
-class CharRNN(nn.Module):
-    """Embedding -> RNN/LSTM/GRU -> linear scores for the next character at every step."""
-
-    def __init__(self, vocab_size: int, hidden_size: int, kind: str = "lstm", num_layers: int = 1,
-                 embed_size: int | None = None, bidirectional: bool = False):
+    def __init__(self, vocab_size: int, hidden_size: int, kind: str = "lstm", embed_size: int | None = None,
+                 num_layers: int = 1, bidirectional: bool = False):
         super().__init__()
-        self.vocab_size = positive_int("vocab_size", vocab_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.num_layers = positive_int("num_layers", num_layers)
-        self.embed_size = positive_int("embed_size", embed_size if embed_size is not None else hidden_size)
-        self.kind = check_kind(kind)
-        self.bidirectional = bool(bidirectional)
-        self.embed = nn.Embedding(self.vocab_size, self.embed_size)
-        self.rnn = RNN_LAYERS[self.kind](self.embed_size, self.hidden_size, num_layers=self.num_layers,
-                                      batch_first=True, bidirectional=self.bidirectional)
-        self.head = nn.Linear(self.hidden_size * (2 if self.bidirectional else 1), self.vocab_size)
+        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, num_layers, bidirectional)
+        self.head = nn.Linear(self.body.output_size, vocab_size)
 
-    def forward(self, x: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
-        """Scores [batch, steps, vocab] for the next character, and the state after the last step."""
-        if x.dim() != 2 or x.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"x must be an integer tensor of shape [batch, steps], got {x.dtype} {tuple(x.shape)}")
-        outputs, state = self.rnn(self.embed(x), state)
+    @property
+    def kind(self) -> str:
+        return self.body.kind
+
+    @property
+    def vocab_size(self) -> int:
+        return self.head.out_features
+
+    def forward(self, tokens: torch.Tensor, state: State = None) -> tuple[torch.Tensor, State]:
+        """Scores [batch, steps, vocab] for the next character at every step, and the state after the last step."""
+        outputs, state = self.body(tokens, state)  # outputs: [batch, steps, hidden]; state: h, or (h, c) for an LSTM
         return self.head(outputs), state
 
 
-def detach_state(state: State) -> State:
-    """Cut the graph behind the state, so that back-propagation stops at the window boundary."""
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(s.detach() for s in state)
-    return state.detach()
+class Tagger(nn.Module):
+    """A character tagger: the shared recurrent backbone, then scores for a label at every character."""
 
+    def __init__(self, vocab_size: int, hidden_size: int, num_labels: int = 2, kind: str = "lstm",
+                 bidirectional: bool = False):
+        super().__init__()
+        self.body = Recurrent(vocab_size, hidden_size, kind, bidirectional=bidirectional)
+        self.head = nn.Linear(self.body.output_size, checks.positive_int("num_labels", num_labels))
 
-def count_parameters(model: nn.Module) -> int:
-    """Number of trainable parameters."""
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+    @property
+    def bidirectional(self) -> bool:
+        return self.body.bidirectional
+
+    def forward(self, tokens: torch.Tensor) -> tuple[torch.Tensor, State]:
+        """Label scores [batch, steps, num_labels], and the final state."""
+        outputs, state = self.body(tokens)
+        return self.head(outputs), state
 
 
 # --- text and vocabulary ---
@@ -89,85 +80,46 @@ def char_text(corpus_name: str = "lee", max_chars: int | None = None, lower: boo
 
     from helpers.data import load_corpus, read_text
 
+    corpus_name = checks.one_of("corpus", corpus_name, ("lee", "wiki", "toy"))
     if corpus_name == "lee":
         # gensim's Lee background corpus: 300 news articles, one per line, in Latin-1.
         text = read_text(datapath("lee_background.cor"), encoding="latin-1")
-    elif corpus_name in ("wiki", "toy"):
-        text = "\n".join(" ".join(tokens) for tokens in load_corpus(corpus_name))
     else:
-        raise ValueError(f"unknown corpus {corpus_name!r} for character text: choose 'lee', 'wiki' or 'toy'")
+        text = "\n".join(" ".join(tokens) for tokens in load_corpus(corpus_name))
     text = re.sub(r"\s+", " ", text.lower() if lower else text).strip()
     if max_chars is not None:
-        text = text[:positive_int("max_chars", max_chars)]
+        text = text[:checks.positive_int("max_chars", max_chars)]
     return text
 
 
 def split_text(text: str, val_fraction: float = 0.1) -> tuple[str, str]:
     """Split a text into a training part and the validation part that follows it (no shuffling)."""
-    if not 0 < val_fraction < 1:
-        raise ValueError(f"val_fraction must be between 0 and 1 (exclusive), got {val_fraction}")
+    checks.fraction("val_fraction", val_fraction, low_open=True, high_open=True)
     cut = int(len(text) * (1 - val_fraction))
     if cut < 2 or len(text) - cut < 2:
         raise ValueError(f"text of {len(text)} characters is too short to split with val_fraction={val_fraction}")
     return text[:cut], text[cut:]
 
 
-class CharVocab:
-    """A fixed character alphabet: encode text to ids and decode ids back to text."""
-
-    def __init__(self, chars: list[str]):
-        if not chars:
-            raise ValueError("a vocabulary needs at least one character; the text was empty")
-        if len(set(chars)) != len(chars) or any(len(ch) != 1 for ch in chars):
-            raise ValueError("chars must be distinct single characters")
-        self.chars = list(chars)
-        self.index = {ch: i for i, ch in enumerate(self.chars)}
-
-    @classmethod
-    def from_text(cls, text: str) -> "CharVocab":
-        """Every character of `text`, most frequent first (ties in alphabetical order)."""
-        counts = Counter(text)
-        return cls(sorted(counts, key=lambda ch: (-counts[ch], ch)))
-
-    def __len__(self) -> int:
-        return len(self.chars)
-
-    def __contains__(self, ch: str) -> bool:
-        return ch in self.index
-
-    def encode(self, text: str, errors: str = "strict") -> torch.Tensor:
-        """Ids of the characters of `text`; unknown characters raise ('strict') or are dropped ('skip')."""
-        if errors not in ("strict", "skip"):
-            raise ValueError(f"errors must be 'strict' or 'skip', got {errors!r}")
-        unknown = sorted(set(text) - self.index.keys())
-        if unknown and errors == "strict":
-            raise ValueError(f"characters not in the vocabulary: {unknown}; use errors='skip' to drop them, "
-                             f"or build the vocabulary from a text that has them")
-        return torch.tensor([self.index[ch] for ch in text if ch in self.index], dtype=torch.long)
-
-    def decode(self, ids: torch.Tensor | list[int]) -> str:
-        """The text spelled by a sequence of ids."""
-        ids = ids.tolist() if isinstance(ids, torch.Tensor) else list(ids)
-        bad = [i for i in ids if not 0 <= i < len(self.chars)]
-        if bad:
-            raise ValueError(f"ids {bad[:5]} are outside the vocabulary (0..{len(self.chars) - 1})")
-        return "".join(self.chars[i] for i in ids)
-
-
 def load_char_data(corpus_name: str = "lee", max_chars: int | None = None,
-                   val_fraction: float = 0.1) -> tuple[CharVocab, torch.Tensor, torch.Tensor]:
+                   val_fraction: float = 0.1) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
     """(vocabulary, training ids, validation ids) for a character language model on an offline text."""
     train, val = split_text(char_text(corpus_name, max_chars), val_fraction)
     # The alphabet comes from the whole text: a closed, tiny set, so no character of the validation part is unknown.
-    vocab = CharVocab.from_text(train + val)
+    vocab = Vocab.of_characters(train + val)
     return vocab, vocab.encode(train), vocab.encode(val)
+
+
+def decode(vocab: Vocab, ids: torch.Tensor | list[int]) -> str:
+    """The text spelled by a sequence of character ids."""
+    return "".join(vocab.decode(ids))
 
 
 # --- contiguous batches for truncated back-propagation through time ---
 
 def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
     """Cut one long id sequence into `batch_size` contiguous streams: shape [batch_size, steps]."""
-    positive_int("batch_size", batch_size)
+    checks.positive_int("batch_size", batch_size)
     steps = len(ids) // batch_size
     if steps < 2:
         raise ValueError(f"{len(ids)} ids are too few for {batch_size} streams of at least 2 steps; "
@@ -177,123 +129,148 @@ def batchify(ids: torch.Tensor, batch_size: int) -> torch.Tensor:
 
 def windows(streams: torch.Tensor, seq_len: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Consecutive (input, target) windows of the streams; the target is the input shifted by one step."""
-    positive_int("seq_len", seq_len)
+    checks.positive_int("seq_len", seq_len)
     last = streams.shape[1] - 1
     for start in range(0, last, seq_len):
         end = min(start + seq_len, last)
         yield streams[:, start:end], streams[:, start + 1:end + 1]
 
 
+def spread_sample(ids: torch.Tensor, n_chars: int, pieces: int = 16) -> torch.Tensor:
+    """`pieces` equal, evenly spaced stretches of `ids`, `n_chars` in all: a sample from the whole text."""
+    pieces, n_chars = checks.positive_int("pieces", pieces), checks.positive_int("n_chars", n_chars)
+    length = min(n_chars, len(ids)) // pieces
+    if length < 2:
+        raise ValueError(f"{n_chars} characters in {pieces} pieces leave fewer than 2 per piece")
+    starts = torch.linspace(0, len(ids) - length, pieces).long()
+    return torch.cat([ids[start:start + length] for start in starts.tolist()])
+
+
 # --- training, evaluation and sampling ---
 
+def tbptt_step(model: CharLM, optimizer: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor,
+               state: State, clip: float | None = 1.0) -> tuple[float, State]:
+    """One step of truncated BPTT on a window: learn from it, and return its loss and the state to carry on."""
+    state = detach_state(state)  # keep the values, drop the graph: back-propagation stops at this window's start
+    logits, state = model(x, state)
+    loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())  # every step predicts the next character
+    optimizer.zero_grad()
+    loss.backward()
+    if clip is not None:
+        nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return loss.item(), state
+
+
 @torch.no_grad()
-def evaluate_bpc(model: CharRNN, ids: torch.Tensor, seq_len: int = 100, batch_size: int = 16,
+def evaluate_bpc(model: CharLM, ids: torch.Tensor, seq_len: int = 100, batch_size: int = 16,
                  device: str | torch.device = "auto") -> float:
     """Bits per character of `model` on `ids`, reading them as contiguous streams with the state carried."""
-    device = pick_device(device)
-    model = model.to(device).eval()
-    state, total, count = None, 0.0, 0
-    for x, y in windows(batchify(ids, batch_size).to(device), seq_len):
-        logits, state = model(x, state)
-        total += nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
-        count += y.numel()
+    with run_on(device, seed=None) as dev:
+        model = model.to(dev).eval()
+        state, total, count = None, 0.0, 0
+        for x, y in windows(batchify(ids, batch_size).to(dev), seq_len):
+            logits, state = model(x, state)
+            total += F.cross_entropy(logits.flatten(0, 1), y.flatten(), reduction="sum").item()
+            count += y.numel()
     return total / count / math.log(2)
 
 
-def train_char_lm(model: CharRNN, train_ids: torch.Tensor, val_ids: torch.Tensor, seq_len: int = 100,
+def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor, seq_len: int = 100,
                   batch_size: int = 32, epochs: int = 1, lr: float = 3e-3, clip: float | None = 1.0,
-                  device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[float]]:
-    """Train with truncated BPTT; return per-epoch training loss (nats), validation bits/char and seconds."""
-    positive_int("seq_len", seq_len)
-    positive_int("epochs", epochs)
-    if not lr > 0:
-        raise ValueError(f"lr must be > 0, got {lr}")
-    if clip is not None and not clip > 0:
-        raise ValueError(f"clip must be a positive gradient-norm threshold, or None for no clipping; got {clip}")
-    device = pick_device(device)
-    model = model.to(device)
-    streams = batchify(train_ids, batch_size).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    history: dict[str, list[float]] = {"epoch": [], "train_loss": [], "val_bpc": [], "seconds": []}
-    n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
-    bar = tqdm(total=epochs * n_windows, desc=f"{model.kind} on {device.type}", disable=not progress,
-               mininterval=PROGRESS_INTERVAL)
-    for epoch in range(1, epochs + 1):
-        started, state, losses = time.perf_counter(), None, []
-        model.train()
-        for x, y in windows(streams, seq_len):
-            state = detach_state(state)  # keep the values, forget how they were computed
-            logits, state = model(x, state)
-            loss = nn.functional.cross_entropy(logits.flatten(0, 1), y.flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            if clip is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), clip)
-            optimizer.step()
-            losses.append(loss.item())
-            bar.update()
-        history["epoch"].append(epoch)
-        history["train_loss"].append(sum(losses) / len(losses))
-        history["seconds"].append(time.perf_counter() - started)
-        # Validation reads at most 16 streams: each stream starts with an empty memory, so fewer and longer is fairer.
-        history["val_bpc"].append(evaluate_bpc(model, val_ids, seq_len, batch_size=min(batch_size, 16), device=device))
-        bar.set_postfix(val_bpc=f"{history['val_bpc'][-1]:.3f}")
-    bar.close()
+                  device: str | torch.device = "auto", seed: int = 0, progress: bool = True) -> History:
+    """Train with truncated BPTT; log per epoch the training loss, training and validation bits/char, and time.
+
+    train_loss is the mean loss (nats) over the epoch's windows, a running mean that includes the model's
+    early, worse steps; train_bpc measures the model at the end of the epoch on len(val_ids) training characters
+    taken from 16 evenly spaced places (read as 16 streams), as val_bpc measures it on the validation text.
+    seconds is the wall-clock time of the epoch's training; cpu_seconds the CPU time this process spent in it
+    (on a CPU, less sensitive to what else the computer runs).
+    """
+    checks.positive_int("seq_len", seq_len)
+    checks.positive_int("epochs", epochs)
+    checks.positive_float("lr", lr)
+    clip = checks.clip_threshold(clip)
+    history = History(unit="epoch")
+    eval_streams = min(batch_size, 16)  # each stream starts with an empty memory, so fewer and longer is fairer
+    train_sample = spread_sample(train_ids, len(val_ids), eval_streams)
+    with run_on(device, seed) as dev:
+        model = model.to(dev)
+        streams = batchify(train_ids, batch_size).to(dev)
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
+        bar = progress_bar(total=epochs * n_windows, desc=f"{model.kind} on {dev.type}", disable=not progress)
+        for _ in range(epochs):
+            started, started_cpu, state, losses = time.perf_counter(), time.process_time(), None, []
+            model.train()
+            for x, y in windows(streams, seq_len):
+                loss, state = tbptt_step(model, optimizer, x, y, state, clip)
+                losses.append(loss)
+                bar.update()
+            seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+            history.log(train_loss=sum(losses) / len(losses), seconds=seconds, cpu_seconds=cpu_seconds,
+                        train_bpc=evaluate_bpc(model, train_sample, seq_len, eval_streams, dev),
+                        val_bpc=evaluate_bpc(model, val_ids, seq_len, eval_streams, dev))
+            bar.set_postfix(val_bpc=f"{history.last('val_bpc'):.3f}")
+        bar.close()
     return history
 
 
 def unigram_bpc(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int) -> float:
     """Bits per character of a context-free model that predicts every character by its training frequency."""
-    counts = torch.bincount(train_ids, minlength=positive_int("vocab_size", vocab_size)).double() + 1  # add-one
-    log_probs = torch.log2(counts / counts.sum())
+    counts = torch.bincount(train_ids, minlength=checks.positive_int("vocab_size", vocab_size)).double() + 1
+    log_probs = torch.log2(counts / counts.sum())  # add-one smoothing: an unseen character is not impossible
     return -log_probs[val_ids].mean().item()
 
 
-@torch.no_grad()
-def next_char_probs(model: CharRNN, vocab: CharVocab, prompt: str, temperature: float = 1.0,
-                    device: str | torch.device = "auto") -> torch.Tensor:
-    """Probabilities of every vocabulary character coming right after `prompt`, at the given temperature."""
-    _check_temperature(temperature)
-    if not prompt:
-        raise ValueError("prompt must have at least one character to start from")
-    device = pick_device(device)
-    model = model.to(device).eval()
-    logits, _ = model(vocab.encode(prompt).unsqueeze(0).to(device))
-    return torch.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
-
-
-def _check_temperature(temperature: float) -> None:
+def _check_temperature(temperature: float) -> float:
     if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
         raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), "
                          f"got {temperature}")
+    return float(temperature)
+
+
+def _prompt_ids(vocab: Vocab, prompt: str) -> torch.Tensor:
+    if not isinstance(prompt, str) or not prompt:
+        raise ValueError("prompt must be a string of at least one character to start from")
+    return vocab.encode(prompt).unsqueeze(0)
 
 
 @torch.no_grad()
-def sample(model: CharRNN, vocab: CharVocab, prompt: str, length: int = 200, temperature: float = 1.0,
+def next_char_probs(model: CharLM, vocab: Vocab, prompt: str, temperature: float = 1.0,
+                    device: str | torch.device = "auto") -> torch.Tensor:
+    """Probabilities of every vocabulary character coming right after `prompt`, at the given temperature."""
+    temperature = _check_temperature(temperature)
+    with run_on(device, seed=None) as dev:
+        model = model.to(dev).eval()
+        logits, _ = model(_prompt_ids(vocab, prompt).to(dev))
+        return torch.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
+
+
+@torch.no_grad()
+def sample(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, temperature: float = 1.0,
            device: str | torch.device = "auto", seed: int = 0) -> str:
     """Continue `prompt` by `length` characters drawn one at a time from softmax(scores / temperature)."""
-    _check_temperature(temperature)
-    if isinstance(length, bool) or not isinstance(length, int) or length < 0:
-        raise ValueError(f"length must be an integer >= 0, got {length!r}")
-    if not prompt:
-        raise ValueError("prompt must have at least one character to start from")
-    device = pick_device(device)
-    model = model.to(device).eval()
-    generator = torch.Generator().manual_seed(seed)  # on the CPU, so a seed gives the same text on every device
-    logits, state = model(vocab.encode(prompt).unsqueeze(0).to(device))
-    out = []
-    for _ in range(length):
-        probs = torch.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
-        next_id = torch.multinomial(probs, 1, generator=generator)
-        out.append(next_id.item())
-        logits, state = model(next_id.view(1, 1).to(device), state)
-    return prompt + vocab.decode(out)
+    temperature = _check_temperature(temperature)
+    length = checks.non_negative_int("length", length)
+    ids = _prompt_ids(vocab, prompt)
+    generator = torch.Generator().manual_seed(seed)  # on the CPU, so a seed gives the same draws on every device
+    with run_on(device, seed=None) as dev:
+        model = model.to(dev).eval()
+        logits, state = model(ids.to(dev))
+        out = []
+        for _ in range(length):
+            probs = torch.softmax(logits[0, -1].float().cpu() / temperature, dim=-1)
+            next_id = torch.multinomial(probs, 1, generator=generator)
+            out.append(next_id.item())
+            logits, state = model(next_id.view(1, 1).to(dev), state)  # one character in, the state carried
+    return prompt + decode(vocab, out)
 
 
 # --- bidirectional models: cheating as a language model, helpful as a tagger or classifier ---
 
 @torch.no_grad()
-def influence_of_one_input(model: nn.Module, x: torch.Tensor, t: int) -> torch.Tensor:
+def influence_of_one_input(model: CharLM, x: torch.Tensor, t: int) -> torch.Tensor:
     """Per step s, the largest change of the model's outputs at s when only the input character at step t changes."""
     if x.dim() != 2 or not 0 <= t < x.shape[1]:
         raise ValueError(f"x must be [batch, steps] and t a step of it (0 <= t < {x.shape[-1]}), got t={t}")
@@ -313,66 +290,47 @@ def segmentation_data(text: str) -> tuple[str, torch.Tensor]:
     return "".join(words), torch.tensor(labels)
 
 
-class CharTagger(nn.Module):
-    """Embedding -> (bi)directional RNN -> scores for a label at every character (e.g. 'a word ends here')."""
-
-    def __init__(self, vocab_size: int, hidden_size: int, num_labels: int = 2, kind: str = "lstm",
-                 bidirectional: bool = False):
-        super().__init__()
-        self.vocab_size = positive_int("vocab_size", vocab_size)
-        self.hidden_size = positive_int("hidden_size", hidden_size)
-        self.kind, self.bidirectional = check_kind(kind), bool(bidirectional)
-        self.embed = nn.Embedding(self.vocab_size, self.hidden_size)
-        self.rnn = RNN_LAYERS[self.kind](self.hidden_size, self.hidden_size, batch_first=True,
-                                      bidirectional=self.bidirectional)
-        directions = 2 if self.bidirectional else 1
-        self.head = nn.Linear(self.hidden_size * directions, positive_int("num_labels", num_labels))
-
-    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, State]:
-        """Label scores [batch, steps, num_labels], and the final state."""
-        outputs, state = self.rnn(self.embed(x))
-        return self.head(outputs), state
-
-
 def _random_windows(n: int, seq_len: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
     """Index matrix [batch_size, seq_len] of random contiguous windows inside range(n)."""
     starts = torch.randint(0, n - seq_len + 1, (batch_size, 1), generator=generator)
     return starts + torch.arange(seq_len)
 
 
-def train_tagger(model: CharTagger, ids: torch.Tensor, labels: torch.Tensor, steps: int = 200, seq_len: int = 64,
+def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: int = 200, seq_len: int = 64,
                  batch_size: int = 32, lr: float = 1e-2, device: str | torch.device = "auto", seed: int = 0,
-                 progress: bool = True) -> list[float]:
-    """Train a tagger on random windows of a labelled character stream; return the loss of every step."""
+                 progress: bool = True) -> History:
+    """Train a tagger on random windows of a labelled character stream; log the loss of every step."""
     for name, value in (("steps", steps), ("seq_len", seq_len), ("batch_size", batch_size)):
-        positive_int(name, value)
+        checks.positive_int(name, value)
+    checks.positive_float("lr", lr)
     if len(ids) != len(labels) or len(ids) < seq_len:
         raise ValueError(f"need one label per id and at least seq_len={seq_len} of them; got {len(ids)} ids, "
                          f"{len(labels)} labels")
-    device = pick_device(device)
-    model = model.to(device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
-    generator, losses = torch.Generator().manual_seed(seed), []
-    for _ in tqdm(range(steps), desc=f"{'bi' if model.bidirectional else 'uni'}directional tagger",
-                  disable=not progress, mininterval=PROGRESS_INTERVAL):
-        index = _random_windows(len(ids), seq_len, batch_size, generator)
-        scores, _ = model(ids[index].to(device))
-        loss = nn.functional.cross_entropy(scores.flatten(0, 1), labels[index].to(device).flatten())
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-    return losses
+    history = History(unit="step")
+    with run_on(device, seed) as dev:
+        model = model.to(dev).train()
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        generator = torch.Generator().manual_seed(seed)
+        desc = f"{'bi' if model.bidirectional else 'uni'}directional tagger"
+        for _ in progress_bar(range(steps), desc=desc, disable=not progress):
+            index = _random_windows(len(ids), seq_len, batch_size, generator)
+            scores, _ = model(ids[index].to(dev))
+            loss = F.cross_entropy(scores.flatten(0, 1), labels[index].to(dev).flatten())
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.log(loss=loss.item())
+    return history
 
 
 @torch.no_grad()
-def tagging_accuracy(model: CharTagger, ids: torch.Tensor, labels: torch.Tensor, seq_len: int = 64,
+def tagging_accuracy(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, seq_len: int = 64,
                      device: str | torch.device = "auto") -> float:
     """Share of characters whose label the tagger gets right, reading consecutive windows of seq_len."""
-    device = pick_device(device)
-    model = model.to(device).eval()
-    usable = len(ids) // seq_len * seq_len
+    usable = len(ids) // checks.positive_int("seq_len", seq_len) * seq_len
     if usable == 0:
         raise ValueError(f"need at least seq_len={seq_len} characters, got {len(ids)}")
-    scores, _ = model(ids[:usable].view(-1, seq_len).to(device))
+    with run_on(device, seed=None) as dev:
+        model = model.to(dev).eval()
+        scores, _ = model(ids[:usable].view(-1, seq_len).to(dev))
     return (scores.argmax(-1).cpu() == labels[:usable].view(-1, seq_len)).float().mean().item()

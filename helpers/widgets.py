@@ -118,3 +118,155 @@ def rnn_lab(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = Non
         fig.suptitle("Static copy of the panel's first result (the panel above redraws live)", y=1.02, fontsize=10)
     lab.panel.lab = lab  # reach the RNNLab object (controls, last_result) from the returned widget
     return lab.panel
+
+
+# --- notebook 03: the language-model lab ---
+
+import functools  # noqa: E402
+import math  # noqa: E402
+
+import torch  # noqa: E402
+
+from helpers import checks, rnn  # noqa: E402
+from helpers.plots import plot_lm_lab  # noqa: E402
+
+LM_SEQ_LEN_RANGE = (8, 128, 8)  # min, max, step of the slider
+LM_TEMPERATURE_RANGE = (0.2, 2.0, 0.1)
+
+
+@functools.lru_cache(maxsize=1)
+def _lab_text(train_chars: int, val_chars: int):
+    """The Lee text for the lab: its vocabulary, the first training and validation characters, two references."""
+    vocab, train_ids, val_ids = rnn.load_char_data("lee")
+    train_ids, val_ids = train_ids[:train_chars], val_ids[:val_chars]
+    return vocab, train_ids, val_ids, math.log2(len(vocab)), rnn.unigram_bpc(train_ids, val_ids, len(vocab))
+
+
+class LanguageModelLab:
+    """Controls (RNN type, sequence length, temperature, device), a read-out with a sample, and a figure.
+
+    Changing the RNN type, sequence length or device trains a tiny character model for a couple of seconds (each
+    setting once: results are cached); changing the temperature only draws a new sample from the cached model.
+    """
+
+    def __init__(self, kind: str = "lstm", seq_len: int = 32, temperature: float = 0.8, device: str = "auto",
+                 train_chars: int = 30_000, val_chars: int = 5_000, epochs: int = 3, hidden_size: int = 64,
+                 prompt: str = "the government ", sample_length: int = 160, seed: int = 0):
+        kind = rnn.check_kind(kind)
+        low, high, step = LM_SEQ_LEN_RANGE
+        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not low <= seq_len <= high:
+            raise ValueError(f"seq_len must be an integer from {low} to {high} for the lab, got {seq_len!r}")
+        t_low, t_high, t_step = LM_TEMPERATURE_RANGE
+        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
+                or not t_low <= temperature <= t_high:
+            raise ValueError(f"temperature must be a number from {t_low} to {t_high} for the lab, got {temperature!r}")
+        device_name = pick_device(device).type
+        self.settings = {"epochs": checks.positive_int("epochs", epochs),
+                         "hidden_size": checks.positive_int("hidden_size", hidden_size), "seed": seed}
+        self.vocab, self.train_ids, self.val_ids, self.uniform, self.unigram = _lab_text(
+            checks.positive_int("train_chars", train_chars), checks.positive_int("val_chars", val_chars))
+        self.unknown_prompt = self.vocab.unknown(prompt)
+        if not prompt or self.unknown_prompt:
+            raise ValueError(f"prompt must be non-empty text in the vocabulary; unknown: {self.unknown_prompt}")
+        self.prompt, self.sample_length = prompt, checks.positive_int("sample_length", sample_length)
+        style = {"description_width": "initial"}
+        self.controls = {
+            "kind": widgets.Dropdown(options=list(rnn.KINDS), value=kind, description="RNN type", style=style,
+                                     layout=widgets.Layout(width="170px")),
+            "seq_len": widgets.IntSlider(value=seq_len, min=low, max=high, step=step, continuous_update=False,
+                                         description="Sequence length", style=style,
+                                         layout=widgets.Layout(width="330px")),
+            "temperature": widgets.FloatSlider(value=float(temperature), min=t_low, max=t_high, step=t_step,
+                                               continuous_update=False, readout_format=".1f",
+                                               description="Temperature", style=style,
+                                               layout=widgets.Layout(width="300px")),
+            "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
+                                       style=style, layout=widgets.Layout(width="150px")),
+        }
+        self.summary = widgets.HTML(value="")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="800px"))
+        self.panel = widgets.VBox([widgets.HBox(list(self.controls.values())), self.summary, self.image])
+        self.figure = Figure(figsize=(8, 3.6))
+        self.cache: dict[tuple[str, int, str], dict] = {}
+        self.last: dict | None = None
+        self.runs = 0
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, change: dict) -> None:
+        try:
+            self.run()
+        except Exception as err:  # shown in the panel: a callback's exception would otherwise vanish into a log
+            self.summary.value = f"<b style='color:#b00'>Could not run: {type(err).__name__}: {err}</b>"
+            raise
+
+    def train(self, kind: str, seq_len: int, device: str) -> dict:
+        """Train (or fetch from the cache) the tiny model for one setting; return its record."""
+        key = (kind, seq_len, device)
+        if key not in self.cache:
+            started = time.perf_counter()
+            torch.manual_seed(self.settings["seed"])
+            model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16)
+            untrained = rnn.evaluate_bpc(model, self.val_ids, seq_len, 16, device)  # where every curve starts
+            history = rnn.train_char_lm(model, self.train_ids, self.val_ids, seq_len=seq_len, batch_size=32,
+                                        epochs=self.settings["epochs"], lr=1e-2, device=device,
+                                        seed=self.settings["seed"], progress=False)
+            updates = math.ceil((len(self.train_ids) // 32 - 1) / seq_len) * self.settings["epochs"]
+            self.cache[key] = {"model": model, "val_bpc": [untrained, *history["val_bpc"]], "updates": updates,
+                               "chars_seen": [e * len(self.train_ids) for e in [0, *history["epoch"]]],
+                               "seconds": time.perf_counter() - started}
+        return self.cache[key]
+
+    def run(self) -> dict:
+        """Train or fetch the model for the current controls, draw a sample, redraw figure and read-out."""
+        started = time.perf_counter()
+        values = {name: control.value for name, control in self.controls.items()}
+        cached = (values["kind"], values["seq_len"], values["device"]) in self.cache
+        record = self.train(values["kind"], values["seq_len"], values["device"])
+        text = rnn.sample(record["model"], self.vocab, self.prompt, self.sample_length, values["temperature"],
+                          device=values["device"], seed=self.settings["seed"])
+        runs = {(k, s): r for (k, s, d), r in self.cache.items() if d == values["device"]}
+        self.figure.clear()
+        plot_lm_lab(self.figure.add_subplot(), runs, (values["kind"], values["seq_len"]), self.uniform, self.unigram)
+        self.figure.tight_layout()
+        self.image.value = figure_png(self.figure)
+        self.last = {**values, "val_bpc": record["val_bpc"][-1], "updates": record["updates"], "sample": text,
+                     "cached": cached}
+        self.summary.value = lm_summary(self.last, len(self.train_ids) * self.settings["epochs"]) + (
+            f"<br><i>{'from the cache' if cached else 'trained'}; updated in "
+            f"{time.perf_counter() - started:.1f} s</i>")
+        self.runs += 1
+        return self.last
+
+
+def lm_summary(result: dict, chars_read: int, html: bool = True) -> str:
+    """The language-model lab's numbers and sample, as HTML (or plain text)."""
+    head = (f"{result['kind'].upper()}, sequence length {result['seq_len']}, device {result['device']}: "
+            f"validation {result['val_bpc']:.2f} bits per character after reading {chars_read:,} training "
+            f"characters in {result['updates']:,} updates")
+    sample_line = f"sample at temperature {result['temperature']:.1f}:"
+    if not html:
+        return f"{head}\n{sample_line}\n{result['sample']}"
+    body = result["sample"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<b>{head}</b><br>{sample_line}<pre style='white-space: pre-wrap'>{body}</pre>"
+
+
+def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float = 0.8, device: str = "auto",
+                       static_copy: bool = True, **settings) -> widgets.VBox:
+    """The language-model lab panel after its first run. With static_copy, the three RNN types are trained first
+    (so switching type is instant) and their curves and the current sample are also drawn and printed for
+    viewers without live widgets (e.g. GitHub)."""
+    lab = LanguageModelLab(kind, seq_len, temperature, device, **settings)
+    if static_copy:
+        for other in rnn.KINDS:
+            lab.train(other, seq_len, lab.controls["device"].value)
+    result = lab.run()
+    if static_copy:
+        fig = plt.figure(figsize=(8, 3.6), dpi=80)  # left open: the inline backend shows it under the panel
+        runs = {(k, s): r for (k, s, d), r in lab.cache.items()}
+        plot_lm_lab(fig.add_subplot(), runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
+                    title="Static copy of the panel's first result (the panel above redraws live)")
+        fig.tight_layout()
+        print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
+    lab.panel.lab = lab  # reach the LanguageModelLab object (controls, cache, last) from the returned widget
+    return lab.panel

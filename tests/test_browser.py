@@ -1,4 +1,4 @@
-"""End to end: JupyterLab in headless Chromium runs each notebook with the RNN lab and drives its controls.
+"""End to end: JupyterLab in headless Chromium runs each notebook with a lab panel and drives its controls.
 
 Needs Debian's Chromium (`apt-get install chromium`, done by `make test`) and the playwright package;
 Playwright's own browser download is never used. Without them the test is skipped on a learner's machine,
@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if "rnn_lab(" in p.read_text())
+LM_LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")
+                          if "language_model_lab(" in p.read_text())
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
                   "--disable-background-networking", "--disable-component-update"]
 
@@ -57,7 +59,7 @@ def lab(tmp_path_factory):
     except ImportError:
         _unavailable("the playwright package is not installed")
     workdir = tmp_path_factory.mktemp("lab")
-    for name in LAB_NOTEBOOKS:
+    for name in LAB_NOTEBOOKS + LM_LAB_NOTEBOOKS:
         nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
@@ -178,3 +180,76 @@ def _set_clip_threshold(page) -> None:
     text = control.locator("input")
     text.fill("0.5")
     text.press("Enter")
+
+
+# --- notebook 03: the language-model lab ---
+
+def _wait_for_text(panel, expected: str, timeout_s: float = 240) -> tuple[str, str]:
+    """Wait until the panel's read-out (not only a control's value) shows `expected`."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        now = _panel_state(panel)
+        if expected in now[0]:
+            return now
+        time.sleep(1)
+    raise AssertionError(f"the panel did not show {expected!r} within {timeout_s} s; it shows:\n{now[0]}")
+
+
+def _type_into_slider(page, label: str, value: str) -> None:
+    """Type a new value into a slider's readout, as a learner would."""
+    readout = _control(page, label).locator(".widget-readout")
+    readout.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(value)
+    page.keyboard.press("Enter")
+
+
+@pytest.mark.skipif(not LM_LAB_NOTEBOOKS, reason="no notebook calls language_model_lab() yet")
+@pytest.mark.parametrize("notebook", LM_LAB_NOTEBOOKS)
+def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    shots = ARTIFACTS / Path(notebook).stem
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}")
+            page.wait_for_selector(f".jp-mod-current .lm-TabBar-tabLabel:text-is('{notebook}')", timeout=120_000)
+            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            kind = _control(page, "RNN type")
+            kind.wait_for(timeout=600_000)
+            kind.scroll_into_view_if_needed()
+            panel = page.locator(".widget-vbox", has=kind).last
+            panel.locator("img").last.wait_for(timeout=240_000)
+            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=600_000)
+            first = _panel_state(panel)
+            assert "bits per character" in first[0] and "sample at temperature" in first[0]
+            panel.screenshot(path=str(shots / "1-default.png"))
+
+            current = kind.locator("select").input_value()
+            other = next(v for v in ("gru", "rnn", "lstm") if v != current)
+            kind.locator("select").select_option(other)  # trained before the panel opened: answered from the cache
+            second = _wait_for_change(panel, first)
+            assert other.upper() in second[0]
+            panel.screenshot(path=str(shots / f"2-{other}.png"))
+
+            _type_into_slider(page, "Temperature", "1.8")  # only a new sample: the figure stays
+            third = _wait_for_text(panel, "sample at temperature 1.8")
+            assert third[0] != second[0]
+            panel.screenshot(path=str(shots / "3-temperature.png"))
+
+            _type_into_slider(page, "Sequence length", "16")  # a new model is trained: figure and numbers change
+            fourth = _wait_for_change(panel, third)
+            assert "sequence length 16" in fourth[0]
+            panel.screenshot(path=str(shots / "4-seq-len.png"))
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()

@@ -177,16 +177,40 @@ def test_sense_pca_projects_the_single_point_with_the_clouds_pca():
 
 # --- RNN sequence models ---
 
-def test_bpc_curves_draw_validation_and_training_bits_per_model():
+def test_bpc_curves_draw_validation_and_end_of_epoch_training_bits_per_model():
     fig, ax = plt.subplots()
-    history = {"epoch": [1, 2], "train_loss": [np.log(2) * 3, np.log(2) * 2], "val_bpc": [2.5, 2.2]}
+    history = {"epoch": [1, 2], "train_loss": [9.0, 9.0], "train_bpc": [2.4, 2.0], "val_bpc": [2.5, 2.2]}
     plots.plot_bpc_curves(ax, {"lstm": history, "gru": history})
     lines = ax.get_lines()
     assert [line.get_label() for line in lines] == ["lstm: validation", "lstm: training", "gru: validation",
                                                     "gru: training"]
-    np.testing.assert_allclose(lines[1].get_ydata(), [3.0, 2.0])  # nats converted to bits
+    np.testing.assert_allclose(lines[1].get_ydata(), [2.4, 2.0])  # measured at epoch end, not the running mean
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     assert ax.get_xlabel() == "epoch" and "bits per character" in ax.get_ylabel()
+    plt.close(fig)
+
+
+def test_running_mean_lag_converts_the_mean_loss_to_bits():
+    fig, ax = plt.subplots()
+    history = {"epoch": [1, 2], "train_loss": [np.log(2) * 3, np.log(2) * 2], "train_bpc": [2.4, 1.9],
+               "val_bpc": [2.5, 2.2]}
+    plots.plot_running_mean_lag(ax, history, "lstm")
+    lines = ax.get_lines()
+    assert len(lines) == 3 and "mean over the epoch" in lines[0].get_label()
+    np.testing.assert_allclose(lines[0].get_ydata(), [3.0, 2.0])  # nats converted to bits
+    np.testing.assert_allclose(lines[2].get_ydata(), [2.5, 2.2])
+    plt.close(fig)
+
+
+def test_lm_lab_plot_highlights_the_current_run_and_draws_references():
+    fig, ax = plt.subplots()
+    runs = {("rnn", 32): {"chars_seen": [10, 20], "val_bpc": [3.0, 2.8]},
+            ("gru", 64): {"chars_seen": [10, 20], "val_bpc": [3.1, 2.6]}}
+    plots.plot_lm_lab(ax, runs, ("gru", 64), uniform=5.75, unigram=4.25)
+    lines = ax.get_lines()
+    assert [line.get_label() for line in lines[:2]] == ["rnn, seq_len 32", "gru, seq_len 64"]
+    assert lines[1].get_linewidth() > lines[0].get_linewidth()
+    assert [line.get_ydata()[0] for line in lines[2:]] == [5.75, 4.25]
     plt.close(fig)
 
 

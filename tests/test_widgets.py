@@ -133,3 +133,95 @@ def test_summary_reports_ratio_of_first_to_last_step():
     text = summarize(result)
     assert "ratio t=1 / t=T = 1.000e-04" in text and "steps clipped: 1 of 2" in text
     assert "final loss 0.7500" in text and "accuracy 50.0%" in text
+
+
+# --- notebook 03: the language-model lab ---
+
+import torch  # noqa: E402
+
+from helpers import rnn  # noqa: E402
+from helpers.widgets import LanguageModelLab, language_model_lab, lm_summary  # noqa: E402
+
+TINY = {"train_chars": 3_000, "val_chars": 1_000, "epochs": 1, "hidden_size": 8, "sample_length": 20}
+
+
+@pytest.fixture(scope="module")
+def lm_lab():
+    panel = LanguageModelLab(kind="rnn", seq_len=16, temperature=1.0, device="cpu", **TINY)
+    panel.run()
+    return panel
+
+
+def test_lm_lab_first_run_reports_bpc_and_a_sample(lm_lab):
+    last = lm_lab.last
+    assert (last["kind"], last["seq_len"], last["device"], lm_lab.runs) == ("rnn", 16, "cpu", 1)
+    assert last["sample"].startswith("the government ") and len(last["sample"]) == len("the government ") + 20
+    assert lm_lab.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "RNN, sequence length 16" in lm_lab.summary.value and f"{last['val_bpc']:.2f}" in lm_lab.summary.value
+    assert lm_lab.uniform > lm_lab.unigram > 0 and lm_lab.unigram < last["val_bpc"] + 2
+
+
+def test_lm_lab_controls_have_stable_descriptions(lm_lab):
+    descriptions = {name: control.description for name, control in lm_lab.controls.items()}
+    assert descriptions == {"kind": "RNN type", "seq_len": "Sequence length", "temperature": "Temperature",
+                            "device": "Device"}
+    assert list(lm_lab.panel.children[0].children) == list(lm_lab.controls.values())
+
+
+def test_lm_lab_temperature_resamples_without_training(lm_lab):
+    trained = len(lm_lab.cache)
+    before = lm_lab.last["sample"]
+    lm_lab.controls["temperature"].value = 2.0
+    assert len(lm_lab.cache) == trained and lm_lab.last["cached"] and lm_lab.last["temperature"] == 2.0
+    assert lm_lab.last["sample"] != before and "temperature 2.0" in lm_lab.summary.value
+    lm_lab.controls["temperature"].value = 1.0
+    assert lm_lab.last["sample"] == before  # the sampler is seeded: same model and temperature, same text
+
+
+def test_lm_lab_kind_and_length_train_new_models_that_match_the_helper(lm_lab):
+    trained = len(lm_lab.cache)
+    lm_lab.controls["kind"].value = "gru"
+    lm_lab.controls["seq_len"].value = 24
+    assert len(lm_lab.cache) == trained + 2 and not lm_lab.last["cached"]
+    torch.manual_seed(0)
+    model = rnn.CharLM(len(lm_lab.vocab), 8, "gru", embed_size=16)
+    history = rnn.train_char_lm(model, lm_lab.train_ids, lm_lab.val_ids, seq_len=24, batch_size=32, epochs=1,
+                                lr=1e-2, device="cpu", seed=0, progress=False)
+    assert lm_lab.last["val_bpc"] == pytest.approx(history.last("val_bpc"), rel=1e-5)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"kind": "transformer"}, "rnn"), ({"seq_len": 4}, "seq_len"), ({"temperature": 0}, "temperature"),
+    ({"device": "tpu"}, "device"), ({"prompt": "€uro"}, "prompt"), ({"epochs": 0}, "epochs"),
+])
+def test_lm_lab_bad_settings_raise_clear_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        LanguageModelLab(**{**TINY, **kwargs})
+
+
+def test_lm_lab_failed_update_is_shown_in_the_panel(lm_lab):
+    lm_lab.settings["epochs"] = 0
+    with pytest.raises(ValueError, match="epochs"):
+        lm_lab.controls["kind"].value = "lstm"
+    assert "Could not run" in lm_lab.summary.value
+    lm_lab.settings["epochs"] = 1
+
+
+def test_language_model_lab_trains_every_kind_and_draws_a_static_copy(capsys):
+    before = set(plt.get_fignums())
+    panel = language_model_lab(kind="gru", seq_len=16, device="cpu", **TINY)
+    try:
+        assert {key[0] for key in panel.lab.cache} == set(rnn.KINDS) and panel.lab.runs == 1
+        new = set(plt.get_fignums()) - before
+        assert len(new) == 1 and "Static copy" in plt.figure(new.pop()).axes[0].get_title()
+        printed = capsys.readouterr().out
+        assert printed.startswith("GRU, sequence length 16") and panel.lab.last["sample"] in printed
+    finally:
+        plt.close("all")
+
+
+def test_lm_summary_escapes_html():
+    result = {"kind": "lstm", "seq_len": 8, "device": "cpu", "val_bpc": 3.14159, "updates": 12,
+              "temperature": 0.5, "sample": "a <b> & c"}
+    assert "a &lt;b&gt; &amp; c" in lm_summary(result, 1000) and "3.14 bits" in lm_summary(result, 1000)
+    assert lm_summary(result, 1000, html=False).endswith("a <b> & c")
