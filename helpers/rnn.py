@@ -18,13 +18,8 @@ from helpers import checks
 from helpers.device import progress as progress_bar
 from helpers.device import run_on
 from helpers.history import History
-from helpers.recurrent import KINDS, LAYERS, Recurrent, State, check_kind, count_parameters, detach_state
+from helpers.recurrent import KINDS, Recurrent, State, check_kind, count_parameters, detach_state
 from helpers.vocab import Vocab
-
-# Thin re-exports for modules that still import these names from here (helpers.gradients); their owners are
-# moving them to helpers.checks and helpers.recurrent, after which these lines go.
-RNN_LAYERS = LAYERS
-positive_int = checks.positive_int
 
 __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
            "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data", "batchify", "windows"]

@@ -127,7 +127,7 @@ import math  # noqa: E402
 
 import torch  # noqa: E402
 
-from helpers import checks, rnn  # noqa: E402
+from helpers import rnn  # noqa: E402
 from helpers.plots import plot_lm_lab  # noqa: E402
 
 LM_SEQ_LEN_RANGE = (8, 128, 8)  # min, max, step of the slider
