@@ -53,11 +53,18 @@ setup-test: env
 	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	    else echo "Chromium not found: install it (e.g. sudo apt-get install chromium) to run the browser test"; fi; }
+	@# npm fetches reveal.js for the offline slide-deck test (tests/test_classroom.py).
+	@command -v npm >/dev/null || \
+	  { if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	    else echo "npm not found: install Node.js and npm to run the offline slide-deck test"; fi; }
 
 # Everything CI runs: install; every notebook in Colab's package versions; then helpers' tests + nbval
-# (+ style, benchmarks --quick, browser test). pytest's exit status 5 (no tests collected) fails too.
+# (+ style, benchmarks --quick, browser tests); then the classroom check (student edition runs, decks build).
+# pytest's exit status 5 (no tests collected) fails too.
 test: setup-test colab-test
 	$(PY) -m pytest
+	$(MAKE) --no-print-directory classroom-check
 
 # Only the fast unit tests of helpers/ (no notebooks).
 test-helpers: setup-test
