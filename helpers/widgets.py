@@ -1,4 +1,4 @@
-"""The RNN lab: one control panel (RNN type, sequence length, clip threshold, device) re-running a short experiment."""
+"""The control panels: the RNN lab of notebook 04 (gradients) and the language-model lab of notebook 03."""
 
 from __future__ import annotations
 
@@ -45,7 +45,29 @@ def summarize(result: dict) -> str:
             f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result['steps']}")
 
 
-class RNNLab:
+class _Panel:
+    """What both labs share: a row of controls, a line of numbers and a figure, re-run by an ipywidgets observer."""
+
+    def _assemble(self, controls: dict, max_width: str, figsize: tuple[float, float]) -> None:
+        """Lay out the controls, read-out and image, and re-run `self.run()` whenever a control changes."""
+        self.controls = controls
+        self.summary = widgets.HTML(value="")
+        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width=max_width))
+        self.panel = widgets.VBox([widgets.HBox(list(controls.values())), self.summary, self.image])
+        self.figure = Figure(figsize=figsize)
+        self.runs = 0
+        for control in controls.values():
+            control.observe(self._on_change, names="value")
+
+    def _on_change(self, change: dict) -> None:
+        try:
+            self.run()
+        except Exception as err:  # shown in the panel: a callback's exception would otherwise vanish into a log
+            self.summary.value = f"<b style='color:#b00'>Could not run: {type(err).__name__}: {err}</b>"
+            raise
+
+
+class RNNLab(_Panel):
     """Controls, a numbers read-out and a figure; an ipywidgets observer on every control re-runs
     `lab_experiment` (device and seed as in every training helper) and redraws; progress shows "running…"."""
 
@@ -63,7 +85,7 @@ class RNNLab:
         self.progress = progress
         clips = list(CLIP_CHOICES) + ([clip] if clip not in CLIP_CHOICES else [])
         style = {"description_width": "initial"}
-        self.controls = {
+        controls = {
             "kind": widgets.Dropdown(options=list(KINDS), value=kind, description="RNN type", style=style,
                                      layout=widgets.Layout(width="170px")),
             "seq_len": widgets.IntSlider(value=seq_len, min=low, max=high, step=step, continuous_update=False,
@@ -74,21 +96,8 @@ class RNNLab:
             "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
                                        style=style, layout=widgets.Layout(width="150px")),
         }
-        self.summary = widgets.HTML(value="")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="960px"))
-        self.panel = widgets.VBox([widgets.HBox(list(self.controls.values())), self.summary, self.image])
-        self.figure = Figure(figsize=(12, 3.2))
         self.last_result: dict | None = None
-        self.runs = 0
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-
-    def _on_change(self, change: dict) -> None:
-        try:
-            self.run()
-        except Exception as err:  # shown in the panel: a callback's exception would otherwise vanish into a log
-            self.summary.value = f"<b style='color:#b00'>Could not run: {type(err).__name__}: {err}</b>"
-            raise
+        self._assemble(controls, max_width="960px", figsize=(12, 3.2))
 
     def run(self) -> dict:
         """Run the experiment for the current control values, redraw the figure and numbers; return the result."""
@@ -142,7 +151,7 @@ def _lab_text(train_chars: int, val_chars: int):
     return vocab, train_ids, val_ids, math.log2(len(vocab)), rnn.unigram_bpc(train_ids, val_ids, len(vocab))
 
 
-class LanguageModelLab:
+class LanguageModelLab(_Panel):
     """Controls (RNN type, sequence length, temperature, device), a read-out with a sample, and a figure.
 
     Changing the RNN type, sequence length or device trains a tiny character model for a couple of seconds (each
@@ -170,7 +179,7 @@ class LanguageModelLab:
             raise ValueError(f"prompt must be non-empty text in the vocabulary; unknown: {self.unknown_prompt}")
         self.prompt, self.sample_length = prompt, checks.positive_int("sample_length", sample_length)
         style = {"description_width": "initial"}
-        self.controls = {
+        controls = {
             "kind": widgets.Dropdown(options=list(rnn.KINDS), value=kind, description="RNN type", style=style,
                                      layout=widgets.Layout(width="170px")),
             "seq_len": widgets.IntSlider(value=seq_len, min=low, max=high, step=step, continuous_update=False,
@@ -183,22 +192,9 @@ class LanguageModelLab:
             "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
                                        style=style, layout=widgets.Layout(width="150px")),
         }
-        self.summary = widgets.HTML(value="")
-        self.image = widgets.Image(format="png", layout=widgets.Layout(width="100%", max_width="800px"))
-        self.panel = widgets.VBox([widgets.HBox(list(self.controls.values())), self.summary, self.image])
-        self.figure = Figure(figsize=(8, 3.6))
         self.cache: dict[tuple[str, int, str], dict] = {}
         self.last: dict | None = None
-        self.runs = 0
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-
-    def _on_change(self, change: dict) -> None:
-        try:
-            self.run()
-        except Exception as err:  # shown in the panel: a callback's exception would otherwise vanish into a log
-            self.summary.value = f"<b style='color:#b00'>Could not run: {type(err).__name__}: {err}</b>"
-            raise
+        self._assemble(controls, max_width="800px", figsize=(8, 3.6))
 
     def train(self, kind: str, seq_len: int, device: str) -> dict:
         """Train (or fetch from the cache) the tiny model for one setting; return its record."""

@@ -106,6 +106,23 @@ def _panel_state(panel) -> tuple[str, str]:
     return panel.inner_text(), (figure.get_attribute("src") or "") if figure.count() else ""
 
 
+def _run_all_and_find_panel(page, base: str, token: str, notebook: str):
+    """Open `notebook` in JupyterLab, run all its cells as a learner would, and return (RNN-type control, panel)."""
+    # A workspace of its own, reset, so that JupyterLab does not reopen the previous test's notebook.
+    page.goto(f"{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}")
+    page.wait_for_selector(f".jp-mod-current .lm-TabBar-tabLabel:text-is('{notebook}')", timeout=120_000)
+    page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    kind = _control(page, "RNN type")
+    kind.wait_for(timeout=600_000)
+    kind.scroll_into_view_if_needed()
+    panel = page.locator(".widget-vbox", has=kind).last
+    panel.locator("img").last.wait_for(timeout=240_000)
+    page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=600_000)
+    return kind, panel
+
+
 def _wait_for_change(panel, before: tuple[str, str], timeout_s: float = 240) -> tuple[str, str]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -128,19 +145,7 @@ def test_rnn_lab_panel_reacts_in_jupyterlab(lab, notebook):
         browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            # A workspace of its own, reset, so that JupyterLab does not reopen the previous test's notebook.
-            page.goto(f"{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}")
-            page.wait_for_selector(f".jp-mod-current .lm-TabBar-tabLabel:text-is('{notebook}')", timeout=120_000)
-            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-            kind = _control(page, "RNN type")
-            kind.wait_for(timeout=600_000)
-            kind.scroll_into_view_if_needed()
-            panel = page.locator(".widget-vbox", has=kind).last
-            panel.locator("img").last.wait_for(timeout=240_000)
-            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=600_000)
+            kind, panel = _run_all_and_find_panel(page, base, token, notebook)
             first = _panel_state(panel)
             panel.screenshot(path=str(shots / "1-default.png"))
 
@@ -216,18 +221,7 @@ def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
         browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}")
-            page.wait_for_selector(f".jp-mod-current .lm-TabBar-tabLabel:text-is('{notebook}')", timeout=120_000)
-            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=120_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click()
-            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-            kind = _control(page, "RNN type")
-            kind.wait_for(timeout=600_000)
-            kind.scroll_into_view_if_needed()
-            panel = page.locator(".widget-vbox", has=kind).last
-            panel.locator("img").last.wait_for(timeout=240_000)
-            page.wait_for_selector("text=/Python 3 \\(ipykernel\\) \\| Idle/", timeout=600_000)
+            kind, panel = _run_all_and_find_panel(page, base, token, notebook)
             first = _panel_state(panel)
             assert "bits per character" in first[0] and "sample at temperature" in first[0]
             panel.screenshot(path=str(shots / "1-default.png"))
