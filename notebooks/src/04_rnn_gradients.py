@@ -467,8 +467,12 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # the output gate), a shape that no single "factor per step" describes: the table's deviation column says so. With
 # the default bias 0, the LSTM vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with
 # bias 3 also keeps a usable fraction. The residual RNN does not vanish at all: here it grows going back, the other
-# face of the identity path, and its curve is far from geometric.  ## 7. Which cures learn a long memory?  A good
-# gradient at initialisation is a necessary start, not a guarantee. We train every variant of section 6, plus the
+# face of the identity path, and its curve is far from geometric.
+
+# %% [markdown]
+# ## 7. Which cures learn a long memory?
+#
+# A good gradient at initialisation is a necessary start, not a guarantee. We train every variant of section 6, plus the
 # attention read-out of section 9, on the first-token task with $T = 60$, with the **same budget**: hidden size 32,
 # Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not singled out), 300
 # steps of 64 fresh sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). The $\tanh$ RNN,
