@@ -24,6 +24,10 @@ SETUP_CELL = (SRC / "setup_cell.py").read_text().strip()
 # While building: a failed claim stops the build (helpers.claims), and progress bars are plain text so the
 # committed notebook shows each bar's final state instead of a frozen widget.
 BUILD_ENV = {"COURSE_STRICT_CLAIMS": "1", "COURSE_PLAIN_PROGRESS": "1"}
+# What a static view (GitHub, nbviewer, Colab before running) shows in place of a control panel, which needs a
+# live kernel; the labs print a static copy of their first result next to it.
+WIDGET_TEXT = "[Interactive control panel: run this notebook in Jupyter or Colab to use it.]"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
 def finished_text(text: str) -> str:
@@ -32,7 +36,8 @@ def finished_text(text: str) -> str:
 
 
 def tidy_outputs(nb: nbformat.NotebookNode) -> None:
-    """Drop execution timestamps and saved widget state; keep only the final state of progress bars."""
+    """Drop execution timestamps and saved widget state; keep only the final state of progress bars; say what a
+    control panel is where a static view would print its Python repr."""
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
@@ -45,6 +50,8 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
             else:
                 merged.append(output)
         for output in merged:
+            if WIDGET_VIEW in output.get("data", {}):
+                output["data"]["text/plain"] = WIDGET_TEXT
             if output.get("output_type") == "stream" and "\r" in output["text"]:
                 # a progress bar: its final state, without the blank lines its redraws leave (other text is kept)
                 output["text"] = re.sub(r"\n{2,}", "\n", finished_text(output["text"]))
