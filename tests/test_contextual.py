@@ -170,7 +170,9 @@ def test_sentence_embeddings_mean_pool_real_tokens_only(bert):
 
 def test_sentence_embeddings_can_feed_a_trained_layer(bert):
     features = sentence_embeddings(["Good.", "Bad."], *bert)
-    torch.nn.Linear(384, 2)(features).sum().backward()  # an inference tensor would fail here
+    layer = torch.nn.Linear(384, 2)
+    layer(features).sum().backward()  # an inference-mode tensor would raise here
+    assert features.shape == (2, 384) and layer.weight.grad is not None and layer.weight.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize("texts, error", [([], ValueError), ("Good.", TypeError), ([""], ValueError)])

@@ -226,17 +226,19 @@ def test_unknown_words_raise_with_suggestions():
 
 
 def test_analogy_and_similarity_use_cosine():
-    words = ["king", "queen", "man", "woman", "apple"]
-    vectors = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0]], dtype=float)
+    # "lord" is where the sign mistake king + man - woman = [1, 2, -1] lands, so a wrong formula fails here.
+    words = ["king", "queen", "man", "woman", "apple", "lord"]
+    vectors = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 0], [0, 0, 1], [-1, 0, 0], [1, 2, -1]], dtype=float)
     kv = emb.to_keyed_vectors(words, vectors)
     assert emb.analogy(kv, "king", "man", "woman", topn=1)[0][0] == "queen"  # [1,1,0] - [0,1,0] + [0,0,1]
+    assert emb.analogy(kv, "king", "woman", "man", topn=1)[0][0] == "lord"  # the reverse analogy: [1,2,-1]
     assert emb.similarity(kv, "king", "queen") == pytest.approx(0.5)
-    assert emb.most_similar(kv, "king", topn=1)[0][0] in ("queen", "man")
+    assert emb.most_similar(kv, "king", topn=1)[0][0] == "lord"  # cosine 3 / (√2 √6) ≈ 0.87 beats 0.5
     assert emb.analogy_rank(kv, "king", "man", "woman", "queen") == 1
-    assert emb.analogy_rank(kv, "king", "man", "woman", "apple") == 2  # king, man and woman are never answers
+    assert emb.analogy_rank(kv, "king", "man", "woman", "apple") == 3  # king, man and woman are never answers
     table = emb.neighbours_table({"toy": kv}, ["man", "nobody"], topn=2)
     assert table.loc["nobody", "toy"] == "(not in vocabulary)"
-    assert table.loc["man", "toy"].split(", ")[0] == "king"
+    assert table.loc["man", "toy"].split(", ")[0] == "lord"  # cosine 2 / √6 ≈ 0.82 beats king's 0.71
 
 
 def test_evaluate_reports_gensims_scores():
