@@ -7,6 +7,7 @@ and fails under CI (CI=true). Screenshots land in test-artifacts/browser/.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -123,6 +124,27 @@ def _run_all_and_find_panel(page, base: str, token: str, notebook: str):
     return kind, panel
 
 
+@contextlib.contextmanager
+def _notebook_panel(lab, notebook: str):
+    """Chromium on JupyterLab with `notebook` run: yields (page, RNN-type control, panel, screenshot folder)."""
+    from playwright.sync_api import sync_playwright
+
+    base, token = lab
+    shots = ARTIFACTS / Path(notebook).stem
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            kind, panel = _run_all_and_find_panel(page, base, token, notebook)
+            yield page, kind, panel, shots
+        except Exception:
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+
 def _wait_for_change(panel, before: tuple[str, str], timeout_s: float = 240) -> tuple[str, str]:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -136,34 +158,20 @@ def _wait_for_change(panel, before: tuple[str, str], timeout_s: float = 240) -> 
 @pytest.mark.skipif(not LAB_NOTEBOOKS, reason="no notebook calls rnn_lab() yet")
 @pytest.mark.parametrize("notebook", LAB_NOTEBOOKS)
 def test_rnn_lab_panel_reacts_in_jupyterlab(lab, notebook):
-    from playwright.sync_api import sync_playwright
+    with _notebook_panel(lab, notebook) as (page, kind, panel, shots):
+        first = _panel_state(panel)
+        panel.screenshot(path=str(shots / "1-default.png"))
 
-    base, token = lab
-    shots = ARTIFACTS / Path(notebook).stem
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            kind, panel = _run_all_and_find_panel(page, base, token, notebook)
-            first = _panel_state(panel)
-            panel.screenshot(path=str(shots / "1-default.png"))
+        current = kind.locator("select").input_value()
+        other = next(v for v in ("lstm", "gru", "rnn") if v != current)
+        kind.locator("select").select_option(other)  # as a learner picks from the list
+        second = _wait_for_change(panel, first)
+        panel.screenshot(path=str(shots / f"2-{other}.png"))
 
-            current = kind.locator("select").input_value()
-            other = next(v for v in ("lstm", "gru", "rnn") if v != current)
-            kind.locator("select").select_option(other)  # as a learner picks from the list
-            second = _wait_for_change(panel, first)
-            panel.screenshot(path=str(shots / f"2-{other}.png"))
-
-            _set_clip_threshold(page)
-            third = _wait_for_change(panel, second)
-            panel.screenshot(path=str(shots / "3-clip.png"))
-            assert len({first[0], second[0], third[0]}) == 3
-        except Exception:
-            page.screenshot(path=str(shots / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        _set_clip_threshold(page)
+        third = _wait_for_change(panel, second)
+        panel.screenshot(path=str(shots / "3-clip.png"))
+        assert len({first[0], second[0], third[0]}) == 3
 
 
 def _set_clip_threshold(page) -> None:
@@ -212,38 +220,24 @@ def _type_into_slider(page, label: str, value: str) -> None:
 @pytest.mark.skipif(not LM_LAB_NOTEBOOKS, reason="no notebook calls language_model_lab() yet")
 @pytest.mark.parametrize("notebook", LM_LAB_NOTEBOOKS)
 def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
-    from playwright.sync_api import sync_playwright
+    with _notebook_panel(lab, notebook) as (page, kind, panel, shots):
+        first = _panel_state(panel)
+        assert "bits per character" in first[0] and "sample at temperature" in first[0]
+        panel.screenshot(path=str(shots / "1-default.png"))
 
-    base, token = lab
-    shots = ARTIFACTS / Path(notebook).stem
-    shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            kind, panel = _run_all_and_find_panel(page, base, token, notebook)
-            first = _panel_state(panel)
-            assert "bits per character" in first[0] and "sample at temperature" in first[0]
-            panel.screenshot(path=str(shots / "1-default.png"))
+        current = kind.locator("select").input_value()
+        other = next(v for v in ("gru", "rnn", "lstm") if v != current)
+        kind.locator("select").select_option(other)  # trained before the panel opened: answered from the cache
+        second = _wait_for_change(panel, first)
+        assert other.upper() in second[0]
+        panel.screenshot(path=str(shots / f"2-{other}.png"))
 
-            current = kind.locator("select").input_value()
-            other = next(v for v in ("gru", "rnn", "lstm") if v != current)
-            kind.locator("select").select_option(other)  # trained before the panel opened: answered from the cache
-            second = _wait_for_change(panel, first)
-            assert other.upper() in second[0]
-            panel.screenshot(path=str(shots / f"2-{other}.png"))
+        _type_into_slider(page, "Temperature", "1.8")  # only a new sample: the figure stays
+        third = _wait_for_text(panel, "sample at temperature 1.8")
+        assert third[0] != second[0]
+        panel.screenshot(path=str(shots / "3-temperature.png"))
 
-            _type_into_slider(page, "Temperature", "1.8")  # only a new sample: the figure stays
-            third = _wait_for_text(panel, "sample at temperature 1.8")
-            assert third[0] != second[0]
-            panel.screenshot(path=str(shots / "3-temperature.png"))
-
-            _type_into_slider(page, "Sequence length", "16")  # a new model is trained: figure and numbers change
-            fourth = _wait_for_change(panel, third)
-            assert "sequence length 16" in fourth[0]
-            panel.screenshot(path=str(shots / "4-seq-len.png"))
-        except Exception:
-            page.screenshot(path=str(shots / "failure.png"), full_page=True)
-            raise
-        finally:
-            browser.close()
+        _type_into_slider(page, "Sequence length", "16")  # a new model is trained: figure and numbers change
+        fourth = _wait_for_change(panel, third)
+        assert "sequence length 16" in fourth[0]
+        panel.screenshot(path=str(shots / "4-seq-len.png"))

@@ -645,7 +645,7 @@ exercises.check_03_second_window(second_window_row2, streams, alphabet)
 # compares with a reference on three prompts and tells you if you dropped the state. Then look at what greedy
 # decoding writes: why do people sample instead?
 
-# %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+# %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 @torch.no_grad()
 def greedy(model, vocab, prompt, length):
     ### BEGIN SOLUTION
@@ -660,11 +660,11 @@ def greedy(model, vocab, prompt, length):
     return prompt + "".join(vocab.decode(out))
     ### END SOLUTION
 
+
+print(greedy(models[best], vocab, "the government ", 150))  # what greedy decoding writes
+
 # %% nbgrader={"grade": true, "grade_id": "ex03-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_03_greedy(greedy, models[best], vocab)
-
-# %% tags=["nbval-ignore-output"]
-print(greedy(models[best], vocab, "the government ", 150))
 
 # %% [markdown]
 # <details><summary>What greedy decoding shows</summary>
