@@ -218,6 +218,9 @@ class LanguageModelLab(_Panel):
         started = time.perf_counter()
         values = {name: control.value for name, control in self.controls.items()}
         cached = (values["kind"], values["seq_len"], values["device"]) in self.cache
+        if not cached:  # a status line while a new model trains for a few seconds
+            self.summary.value = (f"<i>training {values['kind'].upper()}, sequence length {values['seq_len']}, "
+                                  f"device {values['device']}…</i>")
         record = self.train(values["kind"], values["seq_len"], values["device"])
         text = rnn.sample(record["model"], self.vocab, self.prompt, self.sample_length, values["temperature"],
                           device=values["device"], seed=self.settings["seed"])
@@ -225,12 +228,14 @@ class LanguageModelLab(_Panel):
         self.figure.clear()
         plot_lm_lab(self.figure.add_subplot(), runs, (values["kind"], values["seq_len"]), self.uniform, self.unigram)
         self.figure.tight_layout()
-        self.image.value = figure_png(self.figure)
+        png = figure_png(self.figure)
         self.last = {**values, "val_bpc": record["val_bpc"][-1], "updates": record["updates"], "sample": text,
                      "cached": cached}
+        # The numbers first, the figure last: a page that sees a new figure also sees its numbers.
         self.summary.value = lm_summary(self.last, len(self.train_ids) * self.settings["epochs"]) + (
             f"<br><i>{'from the cache' if cached else 'trained'}; updated in "
             f"{time.perf_counter() - started:.1f} s</i>")
+        self.image.value = png
         self.runs += 1
         return self.last
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -149,7 +150,8 @@ def _wait_for_change(panel, before: tuple[str, str], timeout_s: float = 240) -> 
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         now = _panel_state(panel)
-        if now[0] != before[0] and now[1] and now[1] != before[1]:
+        busy = re.search(r"running…|training \w+, sequence length \d+, device \w+…", now[0])  # a status line
+        if not busy and now[0] != before[0] and now[1] and now[1] != before[1]:
             return now
         time.sleep(1)
     raise AssertionError(f"the panel did not redraw within {timeout_s} s; it still shows:\n{now[0]}")
@@ -197,12 +199,14 @@ def _set_clip_threshold(page) -> None:
 
 # --- notebook 03: the language-model lab ---
 
-def _wait_for_text(panel, expected: str, timeout_s: float = 240) -> tuple[str, str]:
-    """Wait until the panel's read-out (not only a control's value) shows `expected`."""
+def _wait_for_text(panel, expected: str, new_figure_since: tuple[str, str] | None = None,
+                   timeout_s: float = 240) -> tuple[str, str]:
+    """Wait until the panel's read-out (not only a control's value) shows `expected`, and, if given a
+    previous state, a figure other than that state's."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         now = _panel_state(panel)
-        if expected in now[0]:
+        if expected in now[0] and (new_figure_since is None or now[1] and now[1] != new_figure_since[1]):
             return now
         time.sleep(1)
     raise AssertionError(f"the panel did not show {expected!r} within {timeout_s} s; it shows:\n{now[0]}")
@@ -228,8 +232,8 @@ def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
         current = kind.locator("select").input_value()
         other = next(v for v in ("gru", "rnn", "lstm") if v != current)
         kind.locator("select").select_option(other)  # trained before the panel opened: answered from the cache
-        second = _wait_for_change(panel, first)
-        assert other.upper() in second[0]
+        second = _wait_for_text(panel, f"{other.upper()}, sequence length", new_figure_since=first)
+        assert "from the cache" in second[0]
         panel.screenshot(path=str(shots / f"2-{other}.png"))
 
         _type_into_slider(page, "Temperature", "1.8")  # only a new sample: the figure stays
@@ -238,6 +242,6 @@ def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
         panel.screenshot(path=str(shots / "3-temperature.png"))
 
         _type_into_slider(page, "Sequence length", "16")  # a new model is trained: figure and numbers change
-        fourth = _wait_for_change(panel, third)
-        assert "sequence length 16" in fourth[0]
+        fourth = _wait_for_text(panel, f"{other.upper()}, sequence length 16", new_figure_since=third)
+        assert "trained;" in fourth[0] and fourth[0] != third[0]
         panel.screenshot(path=str(shots / "4-seq-len.png"))

@@ -190,6 +190,28 @@ def test_lm_lab_kind_and_length_train_new_models_that_match_the_helper(lm_lab):
     assert lm_lab.last["val_bpc"] == pytest.approx(history.last("val_bpc"), rel=1e-5)
 
 
+def test_lm_lab_says_it_is_training_and_shows_numbers_before_the_figure(lm_lab):
+    events = []
+
+    def record(change):
+        events.append(("image" if change["owner"] is lm_lab.image else "summary", change["new"]))
+
+    lm_lab.summary.observe(record, names="value")
+    lm_lab.image.observe(record, names="value")
+    try:
+        kind = lm_lab.controls["kind"].value.upper()
+        lm_lab.controls["seq_len"].value = 40  # a setting not trained yet
+        assert events[0] == ("summary", f"<i>training {kind}, sequence length 40, device cpu…</i>")
+        assert [name for name, _ in events] == ["summary", "summary", "image"]
+        assert f"{kind}, sequence length 40" in events[1][1] and "trained;" in events[1][1]
+        events.clear()
+        lm_lab.controls["temperature"].value = 1.5  # cached: no status line; the figure is unchanged
+        assert events == [("summary", lm_lab.summary.value)] and "from the cache" in events[0][1]
+    finally:
+        lm_lab.summary.unobserve(record, names="value")
+        lm_lab.image.unobserve(record, names="value")
+
+
 @pytest.mark.parametrize("kwargs, message", [
     ({"kind": "transformer"}, "rnn"), ({"seq_len": 4}, "seq_len"), ({"temperature": 0}, "temperature"),
     ({"device": "tpu"}, "device"), ({"prompt": "€uro"}, "prompt"), ({"epochs": 0}, "epochs"),
