@@ -72,11 +72,13 @@ def plot_lab_result(fig, result: dict) -> None:
 
 
 def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
-                            title: str = "Remembering the first token") -> None:
-    """Mean accuracy against sequence length per model variant (one row per run in `table`), seeds as dots."""
+                            title: str = "Remembering the first token", colors: dict | None = None) -> None:
+    """Mean accuracy against sequence length per model variant (one row per run in `table`), seeds as dots;
+    `colors` maps a variant to its colour (so that several panels agree)."""
     for variant, rows in table.groupby("variant", sort=False):
         mean = rows.groupby("seq_len")["accuracy"].mean()
-        line, = ax.plot(mean.index, mean.values, marker="o", label=f"{variant} (mean)")
+        line, = ax.plot(mean.index, mean.values, marker="o", label=f"{variant} (mean)",
+                        color=(colors or {}).get(variant))
         ax.scatter(rows["seq_len"], rows["accuracy"], color=line.get_color(), alpha=0.35, s=14)
     if chance is not None:
         ax.axhline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
@@ -87,6 +89,28 @@ def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 
+
+
+def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, colors: dict | None = None,
+                       title: str | None = None) -> None:
+    """At one sequence length, a bar per variant (mean accuracy, first variant on top) with its seeds as dots."""
+    rows = table[table["seq_len"] == seq_len]
+    names = list(dict.fromkeys(rows["variant"]))
+    if not names:
+        raise ValueError(f"no runs at seq_len={seq_len}; the table has {sorted(set(table['seq_len']))}")
+    for i, name in enumerate(names):
+        values = rows.loc[rows["variant"] == name, "accuracy"].to_numpy()
+        y = len(names) - 1 - i
+        ax.barh(y, values.mean(), color=(colors or {}).get(name, f"C{i}"), alpha=0.6)
+        ax.scatter(values, np.full(len(values), y), color="k", s=12, zorder=3)
+    if chance is not None:
+        ax.axvline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
+        ax.legend(fontsize="small", loc="lower right")
+    ax.set_yticks(range(len(names))[::-1], names)
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")
+    ax.set_title(title or f"Same budget for every model, T = {seq_len}")
+    ax.grid(True, axis="x", alpha=0.3)
 
 # --- RNN sequence models ---
 

@@ -49,6 +49,30 @@ def test_accuracy_vs_length_draws_the_mean_per_variant():
     plt.close(fig)
 
 
+def test_accuracy_panels_share_the_colours_they_are_given():
+    import pandas as pd
+
+    table = pd.DataFrame({"variant": ["rnn"] * 4 + ["gru"] * 4, "seq_len": [5, 5, 20, 20] * 2,
+                          "seed": [0, 1] * 4, "accuracy": [1.0, 0.5, 0.25, 0.35, 1.0, 1.0, 1.0, 0.9]})
+    colors = {"rnn": "C3", "gru": "C5"}
+    fig, (left, right) = plt.subplots(1, 2)
+    plots.plot_accuracy_vs_length(left, table[table["variant"] == "gru"], colors=colors)
+    plots.plot_accuracy_bars(right, table, seq_len=20, colors=colors)
+    assert left.lines[0].get_color() == "C5"
+    rnn_bar, gru_bar = right.patches  # first variant on top
+    assert rnn_bar.get_y() > gru_bar.get_y() and np.isclose(rnn_bar.get_width(), 0.3)
+    assert np.isclose(gru_bar.get_width(), 0.95)
+    to_rgb = matplotlib.colors.to_rgb
+    assert to_rgb(gru_bar.get_facecolor()) == to_rgb("C5") == to_rgb(left.lines[0].get_color())
+    assert to_rgb(rnn_bar.get_facecolor()) == to_rgb("C3")
+    labels = {tick: label.get_text() for tick, label in zip(right.get_yticks(), right.get_yticklabels())}
+    centre = {bar: bar.get_y() + bar.get_height() / 2 for bar in (rnn_bar, gru_bar)}
+    assert labels == {centre[rnn_bar]: "rnn", centre[gru_bar]: "gru"}
+    with pytest.raises(ValueError, match="seq_len=7"):
+        plots.plot_accuracy_bars(right, table, seq_len=7)
+    plt.close(fig)
+
+
 def test_lab_figure_has_three_labelled_panels_a_chance_line_and_an_unzoomed_loss_axis():
     from matplotlib.figure import Figure
 

@@ -54,7 +54,7 @@ from helpers.gradients import (
     radius_experiment,
     step_gradients,
 )
-from helpers.plots import plot_accuracy_vs_length, plot_step_norms, plot_training_steps
+from helpers.plots import plot_accuracy_bars, plot_accuracy_vs_length, plot_step_norms, plot_training_steps
 from helpers.show import show_code
 from helpers.widgets import rnn_lab
 
@@ -501,23 +501,12 @@ print(long_range.pivot_table(index=["variant", "seq_len"], columns="seed", value
       .round(2).to_string())
 
 # %% tags=["nbval-ignore-output"]
+colors = {name: f"C{i}" for i, name in enumerate(trained)}  # one colour per variant in both panels
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), gridspec_kw={"width_ratios": [1, 1.3]})
 plot_accuracy_vs_length(axes[0], long_range[long_range["variant"].isin(["tanh RNN", "LSTM, forget bias 3",
                                                                         "GRU, update bias 3"])],
-                        title="T = 10 vs T = 60")
-at60 = long_range[long_range["seq_len"] == 60]
-names = list(dict.fromkeys(at60["variant"]))
-for i, name in enumerate(names):
-    values = at60.loc[at60["variant"] == name, "accuracy"].to_numpy()
-    axes[1].barh(len(names) - 1 - i, values.mean(), color=f"C{i}", alpha=0.6)
-    axes[1].scatter(values, np.full(len(values), len(names) - 1 - i), color="k", s=12, zorder=3)
-axes[1].axvline(0.25, color="grey", ls=":", label="chance (25%)")
-axes[1].set_yticks(range(len(names))[::-1], names)
-axes[1].set_xlim(0, 1.05)
-axes[1].set_xlabel("test accuracy at T = 60 (bar: mean, dots: seeds)")
-axes[1].set_title("Same budget for every model, T = 60")
-axes[1].legend(fontsize="small", loc="lower right")
-axes[1].grid(True, axis="x", alpha=0.3)
+                        title="T = 10 vs T = 60", colors=colors)
+plot_accuracy_bars(axes[1], long_range, seq_len=60, colors=colors)
 plt.tight_layout()
 plt.show()
 
