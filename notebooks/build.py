@@ -8,6 +8,7 @@ The shared set-up cell (src/setup_cell.py) is inserted before each notebook's fi
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import sys
@@ -59,13 +60,30 @@ def tidy_outputs(nb: nbformat.NotebookNode) -> None:
             cell.outputs = [o for o in merged if o.get("output_type") != "stream" or o["text"].strip()]
 
 
-def build(source: Path) -> Path:
-    """Convert one source to .ipynb, execute it in notebooks/, and write it with its outputs."""
+def stable_ids(nb: nbformat.NotebookNode) -> None:
+    """Give every cell an id derived from its type and source, so that rebuilding an unchanged notebook gives
+    the same file (jupytext draws random ids); a repeated cell gets a numbered suffix."""
+    seen: dict[str, int] = {}
+    for cell in nb.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:8]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+
+
+def read_source(source: Path) -> nbformat.NotebookNode:
+    """One notebook as it is built from its jupytext source, before execution: set-up cell in, stable ids."""
     nb = jupytext.read(source)
     first_code = next(i for i, cell in enumerate(nb.cells) if cell.cell_type == "code")
     nb.cells.insert(first_code, nbformat.v4.new_code_cell(SETUP_CELL))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
+    stable_ids(nb)
+    return nb
+
+
+def build(source: Path) -> Path:
+    """Convert one source to .ipynb, execute it in notebooks/, and write it with its outputs."""
+    nb = read_source(source)
     started = time.perf_counter()
     os.environ.update(BUILD_ENV)
     NotebookClient(nb, timeout=900, kernel_name="python3", store_widget_state=False,
