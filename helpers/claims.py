@@ -19,11 +19,9 @@ class ClaimError(AssertionError):
     """A statement of the lesson that this run's numbers do not support."""
 
 
-def claim(statement: str, holds: bool, measured: str) -> bool:
-    """Print ✔ or ✘, the statement and the measured values; return whether the claim holds."""
-    holds = bool(holds)
+def claim(statement: str, holds: bool, measured: str) -> None:
+    """Print ✔ or ✘, the statement and the measured values (nothing is returned, so a notebook shows no Out)."""
     line = f"{'✔' if holds else '✘'} {statement}{SEPARATOR}{measured}"
     print(line)
     if not holds and os.environ.get("COURSE_STRICT_CLAIMS") == "1":
         raise ClaimError(line)
-    return holds

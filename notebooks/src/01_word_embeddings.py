@@ -166,7 +166,7 @@ plt.show()
 # %%
 claim("after the first epoch the loss is still near a uniform guess (within 0.5 of log 14)",
       abs(losses[0] - np.log(len(vocab))) < 0.5, f"{losses[0]:.3f} vs {np.log(len(vocab)):.3f}")
-_ = claim("the loss approaches the floor H(context | centre) and never goes below it (ends within 0.15 nats above)",
+claim("the loss approaches the floor H(context | centre) and never goes below it (ends within 0.15 nats above)",
       floor - 1e-4 <= min(losses) and losses[-1] - floor < 0.15, f"last {losses[-1]:.3f}, floor {floor:.3f}")
 
 # %% [markdown]
@@ -309,7 +309,7 @@ claim("on WordSim353, ours lands closer to gensim's 15 epochs than to its 5",
       f"ours {ours['WordSim353 ρ']:.3f}, gensim-15 {fifteen['WordSim353 ρ']:.3f}, gensim-5 {five['WordSim353 ρ']:.3f}")
 claim("fewer than a third of the analogy questions are answerable with this vocabulary",
       ours["analogies answerable"] < 1 / 3, f"{ours['analogies answerable']:.0%}")
-_ = claim("SimLex-999 stays below 0.35 for all three models", max(scores.loc["SimLex-999 ρ"]) < 0.35,
+claim("SimLex-999 stays below 0.35 for all three models", max(scores.loc["SimLex-999 ρ"]) < 0.35,
       ", ".join(f"{v:.2f}" for v in scores.loc["SimLex-999 ρ"]))
 
 # %% tags=["nbval-ignore-output"]
@@ -354,7 +354,7 @@ claim("ten more epochs spread gensim's vectors: its random-pair cosine falls by 
 claim("centring brings gensim-5's random-pair cosine near 0 and raises its WordSim353 ρ by more than 0.05",
       abs(five_c["cosine of random pairs"]) < 0.05 and five_c["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.05,
       f"{five_c['cosine of random pairs']:.3f}; ρ {five['WordSim353 ρ']:.3f} -> {five_c['WordSim353 ρ']:.3f}")
-_ = claim("but centred gensim-5 stays more than 0.05 below our SGNS on WordSim353",
+claim("but centred gensim-5 stays more than 0.05 below our SGNS on WordSim353",
       ours["WordSim353 ρ"] - five_c["WordSim353 ρ"] > 0.05,
       f"{five_c['WordSim353 ρ']:.3f} vs {ours['WordSim353 ρ']:.3f}")
 
@@ -397,7 +397,7 @@ claim("at 15 epochs each, skip-gram beats CBOW by more than 0.05 on WordSim353 a
       sg["WordSim353 ρ"] - cb["WordSim353 ρ"] > 0.05 and sg["SimLex-999 ρ"] - cb["SimLex-999 ρ"] > 0.05,
       f"WordSim353 {sg['WordSim353 ρ']:.3f} vs {cb['WordSim353 ρ']:.3f}, "
       f"SimLex-999 {sg['SimLex-999 ρ']:.3f} vs {cb['SimLex-999 ρ']:.3f}")
-_ = claim("CBOW's vectors are more crowded (higher random-pair cosine) than skip-gram's",
+claim("CBOW's vectors are more crowded (higher random-pair cosine) than skip-gram's",
       cb["cosine of random pairs"] > sg["cosine of random pairs"],
       f"{cb['cosine of random pairs']:.2f} vs {sg['cosine of random pairs']:.2f}")
 
@@ -419,7 +419,7 @@ print(f"cosine(france, germany): by hand {by_hand:.3f}, gensim {emb.similarity(s
 print(f"cosine(france, music):   {emb.similarity(sgns, 'france', 'music'):.3f}")
 
 # %%
-_ = claim("the cosine by hand equals gensim's", abs(by_hand - emb.similarity(sgns, "france", "germany")) < 1e-5,
+claim("the cosine by hand equals gensim's", abs(by_hand - emb.similarity(sgns, "france", "germany")) < 1e-5,
       f"{by_hand:.6f}")
 
 # %% [markdown]
@@ -452,7 +452,7 @@ claim("gensim-5's five answers all have cosine > 0.75 to king - man + woman, our
       min(top_scores["gensim (5 epochs)"]) > 0.75 and max(top_scores["our SGNS (2 epochs)"]) < 0.75,
       f"gensim-5 {min(top_scores['gensim (5 epochs)']):.2f}..{max(top_scores['gensim (5 epochs)']):.2f}, "
       f"ours {min(top_scores['our SGNS (2 epochs)']):.2f}..{max(top_scores['our SGNS (2 epochs)']):.2f}")
-_ = claim("queen ranks in the top 5% (top 450 of 9,002) for our SGNS and for gensim's 15 epochs",
+claim("queen ranks in the top 5% (top 450 of 9,002) for our SGNS and for gensim's 15 epochs",
       max(queen_rank["our SGNS (2 epochs)"], queen_rank["gensim (15 epochs)"]) <= 450,
       f"ours {queen_rank['our SGNS (2 epochs)']}, gensim-15 {queen_rank['gensim (15 epochs)']}")
 
@@ -475,7 +475,7 @@ sections.round(3)
 
 # %%
 nationality, family = sections["accuracy"]
-_ = claim("our SGNS answers nationality-adjective analogies more often than family ones",
+claim("our SGNS answers nationality-adjective analogies more often than family ones",
           nationality > family, f"{nationality:.1%} vs {family:.1%}")
 
 # %% [markdown]

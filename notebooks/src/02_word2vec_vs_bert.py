@@ -236,7 +236,7 @@ plt.show()
 w2v_map, layer0_map, last_map = maps.values()
 claim("Word2Vec's map is flat: every pair has cosine similarity 1", np.allclose(w2v_map, 1.0),
       f"min {w2v_map.min():.4f}")
-_ = claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
+claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
           layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
 
 
@@ -284,7 +284,7 @@ claim("at layer 0 the gap is essentially zero for every word (|gap| < 0.01)", (w
       f"largest |gap| {word_gaps.loc[0].abs().max():.4f}")
 claim("from layer 1 on, the gap is positive for every word and layer", (word_gaps.loc[1:] > 0).all().all(),
       f"smallest gap {word_gaps.loc[1:].min().min():.3f}")
-_ = claim(f"the mean gap is largest at the last layer ({last})", gaps["mean"].idxmax() == last,
+claim(f"the mean gap is largest at the last layer ({last})", gaps["mean"].idxmax() == last,
           f"largest mean gap {gaps['mean'].max():.3f} at layer {gaps['mean'].idxmax()}, "
           f"next {gaps['mean'].drop(gaps['mean'].idxmax()).max():.3f}")
 
@@ -354,7 +354,7 @@ claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above
 claim("every Transformer layer beats the Word2Vec context mean by more than 0.08",
       transformer.min() > accuracy.loc["mean", "W2V context mean"] + 0.08,
       f"lowest layer {transformer.min():.3f} vs context mean {accuracy.loc['mean', 'W2V context mean']:.3f}")
-_ = claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the best layer is a tie",
+claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the best layer is a tie",
           ordered[-1] - ordered[0] <= 5 / 120 + 1e-9,
           f"best {ordered[-1]:.3f} (layer {np.argmax(transformer) + 1}), worst {ordered[0]:.3f} "
           f"(layer {np.argmin(transformer) + 1}), {round((ordered[-1] - ordered[0]) * 120)} sentences apart")
@@ -407,7 +407,7 @@ held_out = [f"picked on {name}, **layer {int(row['layer picked'])}** ({row['accu
 display(Markdown("Held out: " + "; ".join(held_out) + "."))
 
 # %%
-_ = claim("the layer picked on one half still scores far above chance on the other half (> 0.8)",
+claim("the layer picked on one half still scores far above chance on the other half (> 0.8)",
           (choices["same layer, other half"] > 0.8).all(), f"{choices['same layer, other half'].round(3).tolist()}")
 
 
@@ -448,7 +448,7 @@ accuracy_change = (special["sense accuracy with"] - special["sense accuracy with
 claim("leaving out [CLS]/[SEP] changes the word's vector at every layer (mean cosine with vs without < 0.995)",
       (special["cosine, with vs without (mean)"] < 0.995).all(),
       f"{special['cosine, with vs without (mean)'].min():.3f} to {special['cosine, with vs without (mean)'].max():.3f}")
-_ = claim("but on this data it changes the sense accuracy by at most 6 of 120 sentences at any layer (a tie)",
+claim("but on this data it changes the sense accuracy by at most 6 of 120 sentences at any layer (a tie)",
           (accuracy_change <= 6 / 120 + 1e-9).all(), f"largest change {accuracy_change.max():.3f}")
 
 
@@ -483,7 +483,7 @@ plt.show()
 # %%
 claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
       accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
-_ = claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
+claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
           accuracy.loc["bank", "W2V context mean"] > 0.7, f"{accuracy.loc['bank', 'W2V context mean']:.3f}")
 
 # %% [markdown]
@@ -523,7 +523,7 @@ print(f"on {device.type}: Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM {
       f"(a look-up is about {forward / lookup:,.0f} times faster)")
 
 # %%
-_ = claim("a look-up is at least 10 times faster than the forward pass", forward > 10 * lookup,
+claim("a look-up is at least 10 times faster than the forward pass", forward > 10 * lookup,
           f"{forward / lookup:,.0f} times")
 
 

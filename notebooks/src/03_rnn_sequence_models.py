@@ -219,7 +219,7 @@ show_code(detach_state)
 outputs, state = lstm(window)                      # keep the pair
 outputs, state = lstm(window, detach_state(state))  # carry it into the next window
 print("carried state:", [tuple(s.shape) for s in state])
-_ = claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused))
+claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused))
 
 # %% [markdown]
 # Carrying the state is exact: running two windows one after the other, handing the state over, gives the same
@@ -233,7 +233,7 @@ for kind in rnn.KINDS:
     first, state = model(x[:, :6])
     second, _ = model(x[:, 6:], detach_state(state))
     gaps[kind] = (torch.cat([first, second], dim=1) - whole).abs().max().item()
-_ = claim("two windows with the state carried give the one-pass outputs, for every kind (difference < 1e-5)",
+claim("two windows with the state carried give the one-pass outputs, for every kind (difference < 1e-5)",
           max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
 
 # %% [markdown]
@@ -295,7 +295,7 @@ claim("the LSTM and the GRU each end more than 0.05 bits per character below the
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f} vs RNN {last['rnn']:.3f}")
 claim("the LSTM and the GRU end within 0.1 bits per character of each other", abs(last["lstm"] - last["gru"]) < 0.1,
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f}")
-_ = claim("every validation curve is still falling at the end: lower in the last epoch than two epochs before",
+claim("every validation curve is still falling at the end: lower in the last epoch than two epochs before",
           all(h["val_bpc"][-1] < h["val_bpc"][-3] for h in histories.values()),
           ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
@@ -340,7 +340,7 @@ claim("in epoch 1, that running mean even lies above the validation bpc, for eve
       all(h["train_loss"][0] / math.log(2) > h["val_bpc"][0] for h in histories.values()),
       ", ".join(f"{k} {h['train_loss'][0] / math.log(2):.2f} > {h['val_bpc'][0]:.2f}" for k, h in histories.items()))
 gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
-_ = claim("at the end, measured the same way, validation bpc is within 0.3 bits above training bpc, for every model",
+claim("at the end, measured the same way, validation bpc is within 0.3 bits above training bpc, for every model",
           all(0 <= g < 0.3 for g in gap.values()), ", ".join(f"{k} {g:+.3f}" for k, g in gap.items()))
 
 # %% [markdown]
@@ -401,7 +401,7 @@ claim("the model completes 'governmen' with 't'", vocab.tokens[top_ids[1.0]] == 
       f"{vocab.tokens[top_ids[1.0]]!r} with probability {top_p[1.0]:.3f}")
 claim("the temperature never changes which character is most likely, only how likely it is",
       len(set(top_ids.values())) == 1, ", ".join(f"T={t}: {vocab.tokens[i]!r}" for t, i in top_ids.items()))
-_ = claim("the top character's probability rises as the temperature falls",
+claim("the top character's probability rises as the temperature falls",
           top_p[0.5] >= top_p[1.0] > top_p[2.0], ", ".join(f"T={t}: {q:.3f}" for t, q in top_p.items()))
 
 # %% [markdown]
@@ -422,7 +422,7 @@ for temperature in (0.5, 1.0):
     print(text[:250], "...\n")
 
 # %%
-_ = claim("at temperature 0.5 a larger share of the generated words are real words than at temperature 1",
+claim("at temperature 0.5 a larger share of the generated words are real words than at temperature 1",
           real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
 # %% [markdown]
@@ -478,7 +478,7 @@ print("validation bits per character after two epochs:",
 # %%
 claim("the bidirectional 'language model' scores below 1 bit per character",
       leak_bpc["bidirectional"] < 1.0, f"{leak_bpc['bidirectional']:.2f}")
-_ = claim("that is far better (by more than 1 bit) than the honest LSTM of section 4, after a fraction of its training",
+claim("that is far better (by more than 1 bit) than the honest LSTM of section 4, after a fraction of its training",
           leak_bpc["bidirectional"] < last["lstm"] - 1.0,
           f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
@@ -496,7 +496,7 @@ for name, model in leak_models.items():
           f"{text[:150]}\n")
 
 # %%
-_ = claim("the bidirectional model writes a smaller share of real words than the left-to-right one",
+claim("the bidirectional model writes a smaller share of real words than the left-to-right one",
           leak_real["bidirectional"] < leak_real["left to right"],
           f"{leak_real['bidirectional']:.0%} vs {leak_real['left to right']:.0%}")
 
@@ -534,7 +534,7 @@ errors = {name: 1 - acc for name, acc in accuracy.items()}
 claim("both taggers beat the trivial 'no word end' baseline by more than 5 points",
       min(accuracy.values()) > baseline + 0.05,
       f"{', '.join(f'{n} {a:.3f}' for n, a in accuracy.items())} vs {baseline:.3f}")
-_ = claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
+claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
           errors["bidirectional"] < 0.5 * errors["left to right"],
           f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
@@ -563,7 +563,8 @@ _ = claim("the bidirectional tagger makes fewer than half the errors of the left
 #
 # The panel trains a tiny character model (hidden size 64) on the first 30,000 training characters for three
 # epochs, then reports its validation bpc and writes a sample. Each setting of RNN type, sequence length and device
-# is trained once, in a few seconds, and cached; moving the temperature only draws a new sample. Things to try:
+# is trained once, in a few seconds (the read-out says "training …" meanwhile), and cached; moving the temperature
+# only draws a new sample. Things to try:
 #
 # - **Temperature** 0.2 vs 1.5 on the same model: repetitive loops of frequent words vs invented spellings.
 # - **Sequence length** 8 vs 128: with a fixed amount of text, short windows mean many more updates (the read-out

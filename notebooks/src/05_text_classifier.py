@@ -134,7 +134,7 @@ print(f"training loss {toy_history['loss'][0]:.3f} (epoch 1) -> {train_loss:.3f}
 # %%
 print(f"{count_parameters(toy_model):,} parameters, {len(toy_texts)} training sentences, "
       f"{len(toy_vocab) - 2} distinct words")
-_ = claim("the LSTM classifies all twelve training sentences correctly", train_accuracy == 1.0,
+claim("the LSTM classifies all twelve training sentences correctly", train_accuracy == 1.0,
           f"training accuracy {train_accuracy:.3f}")
 
 # %% [markdown]
@@ -163,7 +163,7 @@ print(f"'This is boring' has 3 words; in the batch it is padded to {batch[0].sha
       f"{batch[0].shape[1] - 3} extra <pad> steps without packing")
 claim("packed, the logit is the same alone and in a batch", abs(packed_alone - packed_in_batch) < 1e-4,
       f"{packed_alone:+.4f} vs {packed_in_batch:+.4f}")
-_ = claim("not packed, the padding changes the logit by more than 0.1", abs(unpacked_in_batch - packed_alone) > 0.1,
+claim("not packed, the padding changes the logit by more than 0.1", abs(unpacked_in_batch - packed_alone) > 0.1,
           f"{unpacked_in_batch:+.4f} vs {packed_alone:+.4f}")
 
 # %% [markdown]
@@ -188,7 +188,7 @@ for sentence, (prob, label) in toy_answers.items():
 
 # %%
 asleep = toy_answers["I fell asleep during the movie"][0]
-_ = claim("the toy model is confident (P below 0.1 or above 0.9) about 'I fell asleep during the movie'",
+claim("the toy model is confident (P below 0.1 or above 0.9) about 'I fell asleep during the movie'",
           asleep < 0.1 or asleep > 0.9, f"P(positive) = {asleep:.3f}")
 
 # %% [markdown]
@@ -208,7 +208,7 @@ toy_cv = classify.cross_validate_rnn(lambda vocab: TextClassifier(len(vocab), 16
 print(toy_cv, "| accuracy per fold of 4 test sentences:", toy_cv.scores)
 
 # %%
-_ = claim("held out, the same model is far from its perfect training score (mean accuracy below 0.75)",
+claim("held out, the same model is far from its perfect training score (mean accuracy below 0.75)",
           toy_cv.mean < 0.75, f"{toy_cv.mean:.3f} over 3 folds of 4 sentences")
 
 # %% [markdown]
@@ -238,7 +238,7 @@ for _ in range(40):  # full batch, as in the lesson
     optimizer.step()  # steps `first`, not `compared`
     buggy_losses.append(loss.item())
 unchanged = all(torch.equal(b, p) for b, p in zip(before, compared.parameters()))
-_ = claim("the compared GRU never changes: same parameters, the same loss in all 40 epochs",
+claim("the compared GRU never changes: same parameters, the same loss in all 40 epochs",
           unchanged and len(set(buggy_losses)) == 1,
           f"loss {buggy_losses[0]:.4f} in epoch 1 and {buggy_losses[-1]:.4f} in epoch 40")
 
@@ -265,7 +265,7 @@ plt.show()
 # %%
 claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU changes", all(moved.values()),
       ", ".join(f"{name} {changed}" for name, changed in moved.items()))
-_ = claim("and each training loss falls from about 0.69 to below 0.05",
+claim("and each training loss falls from about 0.69 to below 0.05",
           all(h["loss"][0] > 0.6 and h["loss"][-1] < 0.05 for h in toy_histories.values()),
           ", ".join(f"{name} {h['loss'][0]:.3f} -> {h['loss'][-1]:.3f}" for name, h in toy_histories.items()))
 
@@ -332,7 +332,7 @@ for result in results.values():
 
 # %%
 best_rnn = max(results.values(), key=lambda r: r.mean)
-_ = claim("no RNN variant trained from scratch reaches a mean accuracy of 0.65", best_rnn.mean < 0.65,
+claim("no RNN variant trained from scratch reaches a mean accuracy of 0.65", best_rnn.mean < 0.65,
           ", ".join(f"{r.name} {r.mean:.3f}" for r in results.values()))
 
 # %% [markdown]
@@ -356,7 +356,7 @@ claim("while no validation loss gets below 0.6 (log 2 ≈ 0.69 is a coin's loss)
       all(min(h["val_loss"]) > 0.6 for h in fold0.values()),
       ", ".join(f"{n} min {min(h['val_loss']):.3f}" for n, h in fold0.items()))
 kept = [classify.kept_epoch(h) for r in results.values() for h in r.histories]
-_ = claim("in every fold of every variant, early stopping keeps one of the first 10 of 30 epochs", max(kept) <= 10,
+claim("in every fold of every variant, early stopping keeps one of the first 10 of 30 epochs", max(kept) <= 10,
           f"latest epoch kept: {max(kept)}")
 
 # %% [markdown]
@@ -417,7 +417,7 @@ print(f"Word2Vec on the Wikipedia excerpt ({sum(map(len, wiki)):,} words): {len(
       f"cover {covered:.0%} of the words in our 200 sentences")
 claim("these are notebook 01's good vectors: WordSim353 ρ above 0.4", rho > 0.4, f"ρ = {rho:.2f}")
 bad_rank = wiki_vectors.rank("good", "bad")
-_ = claim("'bad' is among the 1 % of words closest to 'good'", bad_rank <= len(wiki_vectors) // 100,
+claim("'bad' is among the 1 % of words closest to 'good'", bad_rank <= len(wiki_vectors) // 100,
           f"rank {bad_rank} of {len(wiki_vectors):,}")
 
 # %% tags=["nbval-ignore-output"]
@@ -479,7 +479,7 @@ claim("neither use of the Word2Vec vectors reaches 0.65",
       f"avg Word2Vec + LR {results['avg Word2Vec + LR'].mean:.3f}, LSTM + Word2Vec init "
       f"{results['LSTM + Word2Vec init'].mean:.3f}")
 layer0, layer3 = (results[name].mean for name in encoder_names[:2])
-_ = claim("MiniLM's contextual layer 3 scores at least 0.05 above its context-free layer 0", layer3 - layer0 >= 0.05,
+claim("MiniLM's contextual layer 3 scores at least 0.05 above its context-free layer 0", layer3 - layer0 >= 0.05,
           f"{layer3:.3f} vs {layer0:.3f}")
 
 # %% [markdown]
@@ -545,7 +545,7 @@ claim("the C chosen inside every fold is at most 0.1, far below 1", max(encoder_
       ", ".join(f"{c:.0e}" for c in encoder_C))
 fold0_train = StandardScaler().fit_transform(sentence_features[folds[0][0]]), labels[folds[0][0]]
 fit_accuracy = LogisticRegression(C=1.0, max_iter=5000).fit(*fold0_train).score(*fold0_train)
-_ = claim("with C = 1 the model separates the 160 training sentences of fold 0 perfectly", fit_accuracy == 1.0,
+claim("with C = 1 the model separates the 160 training sentences of fold 0 perfectly", fit_accuracy == 1.0,
           f"training accuracy {fit_accuracy:.3f}")
 
 # %% [markdown]
@@ -571,7 +571,7 @@ for i in most_confident:
 # %%
 quoted = [next(i for i, t in enumerate(texts) if t.startswith(start))
           for start in ["a portrait of alienation so perfect", "has its moments -- and almost as many subplots"]]
-_ = claim("the two sentences quoted below are among these six mistakes", set(quoted) <= set(most_confident),
+claim("the two sentences quoted below are among these six mistakes", set(quoted) <= set(most_confident),
           "P(positive) = " + ", ".join(f"{tuned.probabilities[i]:.2f}" for i in quoted))
 
 # %% [markdown]
