@@ -21,7 +21,8 @@ from torch.nn.utils.rnn import pad_sequence
 
 from helpers import checks
 from helpers.data import tokenize
-from helpers.device import progress, run_on
+from helpers.device import progress as progress_bar
+from helpers.device import run_on
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
 from helpers.vocab import Vocab
@@ -182,7 +183,7 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
         model.to(dev)
         optimizer = make_optimizer(model, lr, weight_decay)
         order = torch.Generator().manual_seed(seed)
-        for _ in _progress(range(epochs), desc="training", show=progress):
+        for _ in progress_bar(range(epochs), desc="training", disable=not progress, leave=False):
             model.train()
             total = 0.0
             for index in torch.randperm(len(train), generator=order).split(batch_size):
@@ -201,10 +202,6 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
     if best_state is not None:
         model.load_state_dict(best_state)
     return history
-
-
-def _progress(iterable, desc: str, show: bool):
-    return progress(iterable, desc=desc, disable=not show, leave=False)
 
 
 def kept_epoch(history: History) -> int:
@@ -274,7 +271,7 @@ def cross_validate_rnn(make_model: Callable[[Vocab], nn.Module], texts: Sequence
     labels = np.asarray(labels)
     probabilities = np.full(len(labels), np.nan)
     histories = []
-    for k, (train_index, test_index) in enumerate(_progress(folds, desc=name, show=progress)):
+    for k, (train_index, test_index) in enumerate(progress_bar(folds, desc=name, disable=not progress, leave=False)):
         fit_index, val_index = train_test_split(train_index, test_size=val_fraction, random_state=seed + k,
                                                 stratify=labels[train_index])
         vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
