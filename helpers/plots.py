@@ -90,7 +90,6 @@ def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
     ax.legend(fontsize="small")
 
 
-
 def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, colors: dict | None = None,
                        title: str | None = None) -> None:
     """At one sequence length, a bar per variant (mean accuracy, first variant on top) with its seeds as dots."""
@@ -111,6 +110,7 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
     ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")
     ax.set_title(title or f"Same budget for every model, T = {seq_len}")
     ax.grid(True, axis="x", alpha=0.3)
+
 
 # --- RNN sequence models ---
 

@@ -34,11 +34,13 @@ def test_committed_notebook_is_its_source_with_the_setup_cell(build, source):
         == build.SETUP_CELL
 
 
+def _notebook(*sources: str) -> nbformat.NotebookNode:
+    cells = [nbformat.v4.new_markdown_cell(s) if s.startswith("#") else nbformat.v4.new_code_cell(s) for s in sources]
+    return nbformat.v4.new_notebook(cells=cells)
+
+
 def test_cell_ids_depend_only_on_the_cells(build):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title"), nbformat.v4.new_code_cell("x = 1"),
-                                         nbformat.v4.new_code_cell("x = 1")])
-    again = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("y = 2"), *[dict(c) for c in nb.cells]])
-    again.cells = [nbformat.from_dict(c) for c in again.cells]
+    nb, again = _notebook("# Title", "x = 1", "x = 1"), _notebook("y = 2", "# Title", "x = 1", "x = 1")
     build.stable_ids(nb)
     build.stable_ids(again)
     ids = [c.id for c in nb.cells]
