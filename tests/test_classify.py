@@ -170,9 +170,10 @@ def test_early_stopping_restores_the_best_epoch(toy):
 def test_training_is_repeatable_with_a_seed(toy):
     _, _, vocab, data = toy
     runs = []
-    for _ in range(2):
+    for disturbance in (1, 2):
         torch.manual_seed(0)
         model = TextClassifier(len(vocab), 4, 4, dropout=0.3)
+        torch.manual_seed(disturbance)  # dropout draws from the global generator: equal runs need the seed argument
         runs.append(classify.train_classifier(model, data, epochs=3, seed=1, device="cpu", progress=False)["loss"])
     assert runs[0] == runs[1]
 

@@ -22,11 +22,6 @@ from helpers.contextual import (
 from helpers.data import OfflineError
 
 
-@pytest.fixture(scope="module")
-def bert():
-    return load_bert()
-
-
 def hidden(bert, sentence, layer=-1):
     """All hidden states of one sentence, [tokens, hidden], and its tokens, computed directly."""
     tokenizer, model = bert
