@@ -25,7 +25,7 @@ from helpers.device import progress as progress_bar
 from helpers.device import run_on
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
-from helpers.vocab import Vocab
+from helpers.vocab import PAD, UNK, Vocab
 
 LABEL_NAMES = ("negative", "positive")
 
@@ -118,7 +118,7 @@ def init_embeddings(model: TextClassifier, vocab: Vocab, vectors, freeze: bool =
     if vectors.vector_size != weight.shape[1]:
         raise ValueError(f"vectors have {vectors.vector_size} dimensions but the model's embed_size is "
                          f"{weight.shape[1]}: build the model with embed_size={vectors.vector_size}")
-    words = [w for w in vocab.tokens if w not in ("<pad>", "<unk>")]
+    words = [w for w in vocab.tokens if w not in (PAD, UNK)]
     known = [w for w in words if w in vectors.key_to_index]
     if known:
         rows = vocab.encode(known)

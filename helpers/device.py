@@ -103,8 +103,12 @@ def run_on(device: str | torch.device = "auto", seed: int | None = 0) -> Iterato
 PROGRESS_INTERVAL = 1.0
 
 
+def progress_class() -> type:
+    """The tqdm class the course uses: a widget in notebooks, plain text when COURSE_PLAIN_PROGRESS=1."""
+    return text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
+
+
 def progress(iterable=None, **kwargs):
     """A tqdm progress bar: a widget in notebooks, plain text when COURSE_PLAIN_PROGRESS=1 (committed outputs)."""
-    bar = text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
     kwargs.setdefault("mininterval", PROGRESS_INTERVAL)
-    return bar(iterable, **kwargs)
+    return progress_class()(iterable, **kwargs)

@@ -342,8 +342,7 @@ def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
     scores = {"WordSim353 ρ": float(wordsim[1][0]), "SimLex-999 ρ": float(simlex[1][0]),
               "WordSim353 pairs known": 1 - wordsim[2] / 100, "SimLex-999 pairs known": 1 - simlex[2] / 100}
     if analogies:
-        with threadpool_limits(1):  # thousands of small products: BLAS threads only get in each other's way
-            accuracy, sections = kv.evaluate_word_analogies(analogies_path())
+        accuracy, sections = _analogy_results(kv)
         answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
         scores["analogy accuracy"] = float(accuracy)
         scores["analogies answerable"] = answered / _analogy_count()
@@ -351,11 +350,16 @@ def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
     return scores
 
 
+def _analogy_results(kv: KeyedVectors) -> tuple[float, list[dict]]:
+    """gensim's evaluate_word_analogies on the Google analogy set: (accuracy, results per section)."""
+    with threadpool_limits(1):  # thousands of small products: BLAS threads only get in each other's way
+        return kv.evaluate_word_analogies(analogies_path())
+
+
 def analogy_sections(kv: KeyedVectors, sections: list[str]) -> pd.DataFrame:
     """Per section of the Google analogy set: questions answerable with this vocabulary, and the share answered
     right (gensim's evaluate_word_analogies)."""
-    with threadpool_limits(1):
-        _, results = kv.evaluate_word_analogies(analogies_path())
+    _, results = _analogy_results(kv)
     by_name = {result["section"]: result for result in results}
     unknown = [name for name in sections if name not in by_name]
     if unknown:

@@ -479,6 +479,8 @@ def check_05_last_hidden(last_hidden) -> None:
     import torch
     from torch import nn
 
+    from helpers.recurrent import final_hidden
+
     name = "Exercise 1"
     require(name, callable(last_hidden), "define a function last_hidden(rnn, embedded, lengths)")
     with torch.random.fork_rng():
@@ -488,8 +490,8 @@ def check_05_last_hidden(last_hidden) -> None:
     lengths = torch.tensor([2, 5, 3])  # not sorted, as in a shuffled mini-batch
     for kind, rnn in layers.items():
         with torch.no_grad():
-            expected = torch.cat([_final_h(rnn(embedded[i:i + 1, :n])[1]) for i, n in enumerate(lengths.tolist())])
-            after_padding = _final_h(rnn(embedded)[1])
+            expected = torch.cat([final_hidden(rnn(embedded[i:i + 1, :n])[1]) for i, n in enumerate(lengths.tolist())])
+            after_padding = final_hidden(rnn(embedded)[1])
             try:
                 got = last_hidden(rnn, embedded.clone(), lengths.clone())
             except RuntimeError as error:
@@ -506,11 +508,6 @@ def check_05_last_hidden(last_hidden) -> None:
         require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
                 "each sequence alone (did you return c instead of h, or the outputs at a wrong step?)")
     passed(name, "each sequence's state after its last real step, for a GRU and an LSTM, lengths in any order")
-
-
-def _final_h(state):
-    hidden = state[0] if isinstance(state, tuple) else state
-    return hidden[-1]
 
 
 def check_05_bigrams(model) -> None:

@@ -110,11 +110,11 @@ def _download_bar():
     """tqdm class for hub downloads: shown in Jupyter too (the hub's own hide themselves there), unless turned off."""
     from huggingface_hub.utils import are_progress_bars_disabled
 
-    from helpers.device import auto_tqdm, text_tqdm
+    from helpers.device import progress_class
 
     if are_progress_bars_disabled():  # HF_HUB_DISABLE_PROGRESS_BARS=1, or turned off in code
         return None
-    return text_tqdm if os.environ.get("COURSE_PLAIN_PROGRESS") == "1" else auto_tqdm
+    return progress_class()
 
 
 @contextlib.contextmanager
