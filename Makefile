@@ -59,24 +59,25 @@ setup-test: env
 	      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
 	    else echo "npm not found: install Node.js and npm to run the offline slide-deck test"; fi; }
 
-# Everything CI runs: install; every notebook in Colab's package versions; then helpers' tests + nbval
-# (+ style, benchmarks --quick, browser tests); then the classroom check (student edition runs, decks build).
-# pytest's exit status 5 (no tests collected) fails too.
-test: setup-test colab-test
-	$(PY) -m pytest
-	$(MAKE) --no-print-directory classroom-check
+# Everything CI runs (tools/ci.py): install both environments side by side; then, side by side, pytest here (unit
+# tests, nbval over the five notebooks with their worked solutions, browser tests) and, in Colab's versions, the
+# five notebooks, the widget tests, nbgrader against make student / make grade, and the classroom check. Prints the
+# time of each step. pytest's exit status 5 (no tests collected) fails too.
+test: env
+	$(PY) tools/ci.py --make "$(MAKE)" --py "$(PY)"
 
 # Only the fast unit tests of helpers/ (no notebooks).
 test-helpers: setup-test
-	$(PY) -m pytest tests -p no:nbval -o addopts="-ra" -m "not browser"
+	$(PY) -m pytest tests -p no:nbval -o addopts="-ra" -m "not browser and not nbgrader"
 
 # A second environment, .venv-colab, pinned to Colab's published runtime (tools/colab-requirements.txt), with
 # torch==2.13.0 CPU and the course's own helpers NOT installed. Kept between runs while its inputs are unchanged.
 colab-env: env
 	$(PY) tools/colab_env.py
 
-# Execute all five notebooks in it top to bottom, importing helpers as the Colab set-up cell does, with strict
-# claims and CPU kernels held to AVX2; then the widget unit tests under its ipywidgets 7.7.1.
+# Execute all five notebooks in it top to bottom (each worked solution against its check after it), importing
+# helpers as the Colab set-up cell does, with strict claims and CPU kernels held to AVX2; then the widget unit
+# tests under its ipywidgets 7.7.1. (`make test` runs the same steps.)
 colab-test: colab-env
 	.venv-colab/bin/python tools/run_notebooks.py
 	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
@@ -88,24 +89,27 @@ notebooks: setup-test
 # --- classroom edition (tools/classroom.py; teacher's guide: notebooks/TEACHERS.md) ---------------------------
 # `make student`: build/student/, the course with every worked solution removed (nbgrader's conventions);
 # `make student REPO=owner/name` points the notebooks' Colab links at the class's own copy on GitHub.
-# `make grade SUBMISSIONS=folder`: run each submitted notebook's checks in a fresh kernel; build/grades.csv + table.
+# `make grade SUBMISSIONS=folder`: each submission's answers against the locked checks, the rest of its notebook run
+# once for the class (tools/course/grading.py); build/grades.csv + a table. TIME_LIMIT: seconds per submission.
 # `make slides`: build/slides/NN_name.slides.html (reveal.js from its CDN; `make slides OFFLINE=1` copies it beside
 # the decks from the npm registry, for a room without internet).
-# `make classroom-check`: CI - the student edition leaks no solution text, every cell outside the exercises still
-# runs, no check passes without an answer, and the five decks build.
+# `make nbgrader`: build/nbgrader/, an nbgrader course folder (the teacher's editions in source/, the course's config).
+# `make classroom-check`: CI - the exercise format, no solution text in the student edition, the five decks build.
 SUBMISSIONS ?= submissions
-TIME_LIMIT ?= 600
-JOBS ?= 1
-.PHONY: student grade slides classroom-check
+TIME_LIMIT ?= 120
+.PHONY: student grade slides nbgrader classroom-check
 
 student:
 	$(PY) tools/classroom.py student $(if $(REPO),--repo "$(REPO)",)
 
 grade:
-	$(PY) tools/classroom.py grade "$(SUBMISSIONS)" --time-limit $(TIME_LIMIT) --jobs $(JOBS)
+	$(PY) tools/classroom.py grade "$(SUBMISSIONS)" --time-limit $(TIME_LIMIT)
 
 slides:
 	$(PY) tools/classroom.py slides $(if $(OFFLINE),--offline,)
+
+nbgrader:
+	$(PY) tools/classroom.py nbgrader
 
 classroom-check:
 	$(PY) tools/classroom.py check

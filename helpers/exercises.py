@@ -1,13 +1,12 @@
 """Checks for the notebooks' exercises: each says what is right, or exactly what is wrong.
 
-Exercise cells follow nbgrader's conventions, so a teacher can use nbgrader directly, and `make student`
-and `make grade` work without it:
-- the answer cell has metadata nbgrader.solution = true and the tag "solution"; its worked solution sits
-  between "### BEGIN SOLUTION" and "### END SOLUTION" (the student edition replaces it with
-  `raise NotImplementedError()`);
-- the check cell right after it has nbgrader.grade = true, nbgrader.locked = true, the tag "check" and a
-  grade_id "exNN-K" (notebook NN, exercise K); it calls one of the functions below, which prints ✔ or raises
-  ExerciseError with a message that says what is wrong.
+Exercise cells follow nbgrader's conventions (tools/course/cells.py), so a teacher can use nbgrader directly:
+- the answer cell (nbgrader.solution = true, tag "solution") holds the learner's code; in the committed notebook
+  its worked solution is replaced by "# YOUR CODE HERE" and folded, one click away, after the check;
+- the locked check cell after it (nbgrader.grade = true, tag "check", grade_id "exNN-K") calls one of the
+  functions below, which prints ✔, or raises NotAnswered while the answer is still the stub (a function that
+  returns None, a value left at None), or ExerciseError with a message that says what is wrong without giving
+  the answer away.
 """
 
 from __future__ import annotations
@@ -15,6 +14,20 @@ from __future__ import annotations
 
 class ExerciseError(AssertionError):
     """An answer that an exercise's check rejects; the message says what is wrong."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What Jupyter shows for it: the message alone, not a traceback through the check's own code."""
+        return [str(self)]
+
+
+class NotAnswered(ExerciseError):
+    """The answer cell still holds the stub: nothing to check yet."""
+
+
+def answered(exercise: str, value: object, what: str) -> None:
+    """Raise NotAnswered when `value` (the answer, or what the learner's function returned) is None."""
+    if value is None:
+        raise NotAnswered(f"○ {exercise} is not answered yet: {what}")
 
 
 def passed(exercise: str, message: str) -> None:
@@ -38,7 +51,7 @@ def check_01_pair_count(answer, sentences) -> None:
     from helpers.embeddings import skipgram_pairs
 
     exercise = "Exercise 1"
-    require(exercise, answer is not None, "answer_1 is still None: compute the number of pairs")
+    answered(exercise, answer, "answer_1 is still None: compute the number of pairs")
     require(exercise, isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
             f"answer_1 should be a whole number, got {type(answer).__name__}")
     expected = len(skipgram_pairs(sentences, window=1))
@@ -56,7 +69,7 @@ def check_01_keep_probability(answer, counts, index: int, all_tokens: int, sampl
     import numpy as np
 
     exercise = "Exercise 2"
-    require(exercise, answer is not None, "answer_2 is still None: compute the probability")
+    answered(exercise, answer, "answer_2 is still None: compute the probability")
     require(exercise, np.ndim(answer) == 0 and isinstance(float(answer), float), "answer_2 should be one number")
     answer = float(answer)
     counts = np.asarray(counts, dtype=np.float64)
@@ -83,7 +96,7 @@ def check_01_best_pair(answer, kv, candidates) -> None:
     from helpers.embeddings import analogy_rank
 
     exercise = "Exercise 3"
-    require(exercise, answer is not None, "answer_3 is still None: give a (male, female) pair")
+    answered(exercise, answer, "answer_3 is still None: give a (male, female) pair")
     require(exercise, isinstance(answer, tuple) and len(answer) == 2, "answer_3 should be a (male, female) tuple")
     candidates = [tuple(pair) for pair in candidates]
     require(exercise, answer in candidates, f"{answer} is not one of the candidate pairs {candidates}")
@@ -249,7 +262,7 @@ def check_02_two_banks(two_banks, sentence: str, tokenizer, model) -> None:
 
     what = "two_banks"
     n_layers = model.config.num_hidden_layers + 1
-    require(what, two_banks is not None, "two_banks is None: compute it in the cell above")
+    answered(what, two_banks, "two_banks is None: compute it in the cell above")
     values = np.asarray(torch.as_tensor(two_banks).detach().cpu(), dtype=float).ravel()
     require(what, len(values) == n_layers, f"need one similarity per layer (0 to {n_layers - 1}), got {len(values)}")
     require(what, not np.allclose(values, 1.0), "every similarity is 1: did you compare an occurrence with itself? "
@@ -296,7 +309,7 @@ def check_03_lstm_parameters(answer: object, vocab_size: int) -> None:
     from helpers.rnn import CharLM
 
     name, (V, E, H) = "Exercise 1", (vocab_size, 32, 128)
-    require(name, answer is not None, "not attempted yet: replace None by your formula")
+    answered(name, answer, "replace None by your formula")
     require(name, _is_whole_number(answer), f"give a whole number (an int), not {type(answer).__name__}")
     truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=2))
     known_mistakes = {
@@ -317,7 +330,7 @@ def check_03_perplexities(answer: object, histories: dict) -> None:
     import math
 
     name = "Exercise 2"
-    require(name, answer is not None, "not attempted yet: replace None by a dict {kind: perplexity}")
+    answered(name, answer, "replace None by a dict {kind: perplexity}")
     require(name, isinstance(answer, dict), f"give a dict {{kind: perplexity}}, not {type(answer).__name__}")
     require(name, set(answer) == set(histories), f"give one entry per model: {sorted(histories)}")
     for kind, history in histories.items():
@@ -336,7 +349,7 @@ def check_03_second_window(answer: object, streams, vocab) -> None:
     from helpers.rnn import decode, windows
 
     name = "Exercise 3"
-    require(name, answer is not None, "not attempted yet: replace None by (input string, target string)")
+    answered(name, answer, "replace None by (input string, target string)")
     require(name, isinstance(answer, (tuple, list)) and len(answer) == 2 and all(isinstance(a, str) for a in answer),
             "give two strings: (input, target)")
     pairs = [(decode(vocab, x[2]), decode(vocab, y[2])) for x, y in windows(streams, 3)]
@@ -395,7 +408,7 @@ def check_04_gradient_probe(probe) -> None:
     x, y = first_token_batch(16, 12, generator=torch.Generator().manual_seed(5))
     expected = hidden_grad_norms(model, x, y, "cpu")
     grads = probe(model, x, y)
-    require(ex, grads is not None, "your function returns None: return the gradients, one tensor per time step")
+    answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
     require(ex, len(grads) == len(expected),
             f"expected {len(expected)} gradients (one per time step t = 1..{len(expected)}), got {len(grads)}")

@@ -1,5 +1,7 @@
-"""End to end: JupyterLab in headless Chromium runs each notebook with a lab panel and drives its controls.
+"""End to end: each notebook's lab panel, run in JupyterLab in headless Chromium, and driven as a learner would.
 
+The notebooks themselves are executed by nbval; here JupyterLab runs a small notebook of the lab's own cell
+(copied from the committed notebook) after the device is picked, so the browser test costs one lab, not a notebook.
 Needs Debian's Chromium (`apt-get install chromium`, done by `make test`) and the playwright package;
 Playwright's own browser download is never used. Without them the test is skipped on a learner's machine,
 and fails under CI (CI=true). Screenshots land in test-artifacts/browser/.
@@ -11,9 +13,7 @@ import contextlib
 import os
 import re
 import secrets
-import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,6 +22,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import CHROMIUM_FLAGS, chromium, free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(1500)]
 
@@ -30,44 +31,26 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if "rnn_lab(" in p.read_text())
 LM_LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")
                           if "language_model_lab(" in p.read_text())
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-sync",
-                  "--disable-background-networking", "--disable-component-update"]
+LAB_CALL = re.compile(r"^(rnn_lab|language_model_lab)\(", re.MULTILINE)
+PICK_DEVICE = "from helpers.device import pick_device\n\ndevice = pick_device(\"auto\")"
 
 
-def _unavailable(reason: str) -> None:
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}: under CI the browser test must run, not skip")
-    pytest.skip(f"{reason}; to enable it: `apt-get install chromium` and `pip install playwright` (or `make test`)")
-
-
-def _chromium() -> str:
-    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
-    if not path:
-        _unavailable("no Chromium found (looked for $CHROMIUM_PATH, chromium, chromium-browser)")
-    return path
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def lab_notebook(notebook: str) -> nbformat.NotebookNode:
+    """The committed notebook's lab cell after a cell that picks the device, as a notebook of its own."""
+    nb = nbformat.read(ROOT / "notebooks" / notebook, as_version=4)
+    (lab,) = [c.source for c in nb.cells if c.cell_type == "code" and LAB_CALL.search(c.source)]
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(PICK_DEVICE), nbformat.v4.new_code_cell(lab)],
+                                    metadata={"kernelspec": nb.metadata["kernelspec"]})
 
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
-    """A JupyterLab server on a free loopback port, serving copies of the notebooks with outputs cleared."""
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        _unavailable("the playwright package is not installed")
+    """A JupyterLab server on a free loopback port, serving each lab's notebook (lab_notebook)."""
+    chromium()
     workdir = tmp_path_factory.mktemp("lab")
     for name in LAB_NOTEBOOKS + LM_LAB_NOTEBOOKS:
-        nb = nbformat.read(ROOT / "notebooks" / name, as_version=4)
-        for cell in nb.cells:
-            if cell.cell_type == "code":
-                cell.outputs, cell.execution_count = [], None
-        nbformat.write(nb, workdir / name)
-    port, token = _free_port(), secrets.token_hex(16)
+        nbformat.write(lab_notebook(name), workdir / name)
+    port, token = free_port(), secrets.token_hex(16)
     log = open(workdir / "jupyterlab.log", "w")
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ServerApp.ip=127.0.0.1",
@@ -134,7 +117,7 @@ def _notebook_panel(lab, notebook: str):
     shots = ARTIFACTS / Path(notebook).stem
     shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=_chromium(), headless=True, args=CHROMIUM_FLAGS)
+        browser = pw.chromium.launch(executable_path=chromium(), headless=True, args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             kind, panel = _run_all_and_find_panel(page, base, token, notebook)

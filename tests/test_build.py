@@ -1,76 +1,79 @@
-"""notebooks/build.py: the committed notebooks are their sources, executed and tidied the same way every time."""
+"""notebooks/build.py and tools/course/notebooks.py: the committed notebooks are the learner editions of their
+sources, executed and tidied the same way every time."""
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import nbformat
 import pytest
-
-ROOT = Path(__file__).resolve().parents[1]
-SOURCES = sorted((ROOT / "notebooks" / "src").glob("[0-9][0-9]_*.py"))
-
-
-@pytest.fixture(scope="module")
-def build():
-    spec = importlib.util.spec_from_file_location("build", ROOT / "notebooks" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from course import cells, editions, notebooks
+from support import FIXTURE, ROOT
 
 
 def _cells(nb) -> list[tuple]:
     return [(c.id, c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
 
 
-@pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)
-def test_committed_notebook_is_its_source_with_the_setup_cell(build, source):
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_committed_notebook_is_the_learner_edition_of_its_source(source):
     committed = nbformat.read(ROOT / "notebooks" / f"{source.stem}.ipynb", as_version=4)
-    built = build.read_source(source)
+    built = editions.learner_edition(notebooks.read_source(source), source.name)
     assert _cells(committed) == _cells(built), f"{source.stem}.ipynb is stale: run `python notebooks/build.py " \
                                                f"{source.stem[:2]}`"
-    assert built.cells[next(i for i, c in enumerate(built.cells) if c.cell_type == "code")].source \
-        == build.SETUP_CELL
+    setup = (notebooks.SOURCES / "setup_cell.py").read_text().strip()
+    assert next(c for c in built.cells if c.cell_type == "code").source == setup
 
 
 def _notebook(*sources: str) -> nbformat.NotebookNode:
-    cells = [nbformat.v4.new_markdown_cell(s) if s.startswith("#") else nbformat.v4.new_code_cell(s) for s in sources]
-    return nbformat.v4.new_notebook(cells=cells)
+    made = [nbformat.v4.new_markdown_cell(s) if s.startswith("#") else nbformat.v4.new_code_cell(s) for s in sources]
+    return nbformat.v4.new_notebook(cells=made)
 
 
-def test_cell_ids_depend_only_on_the_cells(build):
+def test_cell_ids_depend_only_on_the_cells():
     nb, again = _notebook("# Title", "x = 1", "x = 1"), _notebook("y = 2", "# Title", "x = 1", "x = 1")
-    build.stable_ids(nb)
-    build.stable_ids(again)
+    notebooks.stable_ids(nb)
+    notebooks.stable_ids(again)
     ids = [c.id for c in nb.cells]
     assert len(set(ids)) == 3 and ids[2] == f"{ids[1]}-2"
     assert [c.id for c in again.cells[1:]] == ids  # a cell inserted before them leaves their ids alone
     nbformat.validate(nb)
 
 
-def test_tidy_outputs_keeps_a_progress_bars_final_state_and_names_the_control_panel(build):
+def test_tidy_outputs_keeps_a_progress_bars_final_state_and_names_the_control_panel():
     cell = nbformat.v4.new_code_cell("train()")
-    cell.metadata["execution"] = {"iopub.execute_input": "2026-01-01T00:00:00Z"}
     cell.outputs = [
         nbformat.v4.new_output("stream", name="stderr", text="epoch 1:  50%|#    | 1/2\r"),
-        nbformat.v4.new_output("stream", name="stderr", text="epoch 1: 100%|#####| 2/2\n\n"),
+        nbformat.v4.new_output("stream", name="stderr", text="epoch 1: 100%|#####| 2/2\n"),
         nbformat.v4.new_output("stream", name="stdout", text="done\n"),
-        nbformat.v4.new_output("display_data", data={build.WIDGET_VIEW: {"model_id": "abc"},
+        nbformat.v4.new_output("stream", name="stderr", text="\rbar:  50%|#  | 1/2\r          \r"),  # leave=False
+        nbformat.v4.new_output("display_data", data={notebooks.WIDGET_VIEW: {"model_id": "abc"},
                                                      "text/plain": "VBox(children=(...))"}),
     ]
     nb = nbformat.v4.new_notebook(cells=[cell], metadata={"widgets": {"state": {}}})
-    build.tidy_outputs(nb)
-    assert "widgets" not in nb.metadata and "execution" not in cell.metadata
+    notebooks.tidy_outputs(nb)
+    assert "widgets" not in nb.metadata
     stderr, stdout, panel = cell.outputs
     assert stderr.text == "epoch 1: 100%|#####| 2/2\n" and stdout.text == "done\n"
-    assert panel.data["text/plain"] == build.WIDGET_TEXT
+    assert panel.data["text/plain"] == notebooks.WIDGET_TEXT
 
 
-def test_finished_text_keeps_what_a_terminal_shows(build):
-    assert build.finished_text("a\rab\rabc\nx\ry") == "abc\ny"
+def test_execute_runs_the_notebook_then_each_worked_solution_against_its_check():
+    """The fixture: unanswered, each check raises NotAnswered (allowed, its output kept); the worked solutions
+    then pass. A worked solution that fails its check stops the run."""
+    from nbclient.exceptions import CellExecutionError
+
+    nb = editions.learner_edition(notebooks.read_source(FIXTURE), FIXTURE.name)
+    times = notebooks.execute(nb)
+    assert set(times) == {"notebook", "worked solutions"}
+    errors = [o.ename for e in cells.exercises(nb) for o in nb.cells[e.check].outputs if o.output_type == "error"]
+    assert errors == ["NotAnswered", "NotAnswered"]
+    assert nb.cells[cells.exercises(nb)[0].check].outputs[0].traceback[0].startswith("○ ex99-1 is not answered")
+    broken = editions.learner_edition(notebooks.read_source(FIXTURE), FIXTURE.name)
+    folded = next(c for c in broken.cells if cells.is_worked_solution(c))
+    folded.source = folded.source.replace("x * x", "x + x")
+    with pytest.raises(CellExecutionError, match="square\\(3\\) should be 9"):
+        notebooks.execute(broken)
 
 
-def test_unknown_notebook_prefix_is_refused_with_the_choices(build):
-    with pytest.raises(SystemExit, match="no notebook source matches.*01_word_embeddings.py"):
-        build.main(["99"])
+def test_an_unknown_notebook_prefix_is_refused_with_the_choices():
+    with pytest.raises(SystemExit, match="no notebook in .* matches.*01_word_embeddings.py"):
+        notebooks.sources(["99"])

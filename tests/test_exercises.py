@@ -284,7 +284,7 @@ def test_03_lstm_parameters_accepts_the_count_and_names_common_mistakes():
     V, E, H = 54, 32, 128
     right = V * E + (4 * H * E + 4 * H * H + 8 * H) + (8 * H * H + 8 * H) + H * V + V
     exercises.check_03_lstm_parameters(right, V)
-    for wrong, message in [(None, "not attempted"), (float(right), "whole number"),
+    for wrong, message in [(None, "not answered yet"), (float(right), "whole number"),
                            (right - 2 * 4 * H, "two, b_ih and b_hh"), (right - 4 * H * (H - E), "second layer"),
                            (right - H * V - V, "head"), (right - V * E, "embedding"), (right + 1, r"off by \+1")]:
         with pytest.raises(exercises.ExerciseError, match=message):
@@ -296,7 +296,7 @@ def test_03_perplexities_wants_base_two_of_the_last_epoch():
 
     histories = {"rnn": {"val_bpc": [3.0, 2.5]}, "gru": {"val_bpc": [2.9, 2.2]}}
     exercises.check_03_perplexities({k: 2 ** h["val_bpc"][-1] for k, h in histories.items()}, histories)
-    for wrong, message in [(None, "not attempted"), ([1, 2], "dict"), ({"rnn": 2 ** 2.5}, "one entry per model"),
+    for wrong, message in [(None, "not answered yet"), ([1, 2], "dict"), ({"rnn": 2 ** 2.5}, "one entry per model"),
                            ({k: math.e ** h["val_bpc"][-1] for k, h in histories.items()}, "base is 2"),
                            ({k: 2 ** h["val_bpc"][0] for k, h in histories.items()}, "last epoch"),
                            ({k: h["val_bpc"][-1] for k, h in histories.items()}, "expected 2 \\*\\*")]:
@@ -307,7 +307,7 @@ def test_03_perplexities_wants_base_two_of_the_last_epoch():
 def test_03_second_window_rejects_the_first_window_and_an_unshifted_target():
     _, _, _, alphabet, streams = _rnn_setup()
     exercises.check_03_second_window(("tuv", "uvw"), streams, alphabet)
-    for wrong, message in [(None, "not attempted"), ("tuv", "two strings"), (("qrs", "rst"), "FIRST window"),
+    for wrong, message in [(None, "not answered yet"), ("tuv", "two strings"), (("qrs", "rst"), "FIRST window"),
                            (("tuv", "tuv"), "shifted by one"), (("efg", "fgh"), "not quite")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_second_window(wrong, streams, alphabet)

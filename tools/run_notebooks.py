@@ -13,39 +13,29 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
-import importlib.util
 import os
 import sys
 import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = ROOT / "notebooks"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from course.notebooks import NOTEBOOKS, ROOT, client, committed, execute, kernel_env  # noqa: E402
+
 ARTIFACTS = ROOT / "test-artifacts" / "colab"
-KERNEL_ENV = {
-    "COURSE_STRICT_CLAIMS": "1",  # a failed claim raises (helpers.claims)
-    "COURSE_PLAIN_PROGRESS": "1",  # text progress bars, as in the committed notebooks
-    "ATEN_CPU_CAPABILITY": "default",  # PyTorch's portable CPU kernels, not AVX2/AVX-512 ones
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-    "OMP_NUM_THREADS": "1",  # one thread (nbval in `make test` runs with the machine's, two on CI)
-    "JUPYTER_PREFER_ENV_PATH": "1",  # this environment's python3 kernel, not one in the user's Jupyter folders
-    "PYDEVD_DISABLE_FILE_VALIDATION": "1",  # no "frozen modules" debugger warning from each kernel
-}
+# This environment's python3 kernel, not one in the user's Jupyter folders.
+EXTRA_ENV = {"JUPYTER_PREFER_ENV_PATH": "1"}
 
 
-def execute(path: Path, timeout: int) -> str | None:
-    """Run one notebook in a fresh python3 kernel started in notebooks/; the first failing cell's error, if any."""
+def run(path: Path, timeout: int) -> str | None:
+    """Run one notebook and its worked solutions in a fresh python3 kernel started in notebooks/; the first
+    failing cell's error, if any."""
     nb = nbformat.read(path, as_version=4)
-    # Widget state is kept: nbclient 0.10 (Colab's) fails on an Output widget's clear_output without it.
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
     try:
-        client.execute()
+        execute(nb, NOTEBOOKS, kernel_env(portable=True, **EXTRA_ENV), timeout)
         return None
     except CellExecutionError as error:
         return str(error)
@@ -59,7 +49,7 @@ def check_kernel_and_imports() -> None:
     """The kernel is this environment's Python, and helpers is importable only through the set-up cell."""
     probe = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import importlib.util, sys; print(sys.prefix); print(importlib.util.find_spec('helpers') is None)")])
-    NotebookClient(probe, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    client(probe, NOTEBOOKS, 60).execute(env=kernel_env(**EXTRA_ENV))
     prefix, hidden = probe.cells[0].outputs[0]["text"].split()
     if Path(prefix).resolve() != Path(sys.prefix).resolve():
         sys.exit(f"the python3 kernel runs {prefix}, not this environment ({sys.prefix}): "
@@ -75,11 +65,7 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
     args = parser.parse_args()
     os.environ.pop("PYTHONPATH", None)
-    os.environ.update(KERNEL_ENV)
-    paths = sorted(p for p in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")
-                   if not args.prefixes or p.name.startswith(tuple(args.prefixes)))
-    if not paths:
-        sys.exit(f"no notebook in {NOTEBOOKS} matches {args.prefixes or 'NN_*.ipynb'}")
+    paths = committed(args.prefixes)
     versions = ", ".join(f"{name} {importlib.metadata.version(name)}"
                          for name in ("torch", "numpy", "transformers", "ipywidgets", "ipykernel"))
     print(f"Python {sys.version.split()[0]} ({sys.prefix}): {versions}", flush=True)
@@ -88,7 +74,7 @@ def main() -> None:
     failed = []
     for path in paths:
         started = time.perf_counter()
-        error = execute(path, args.timeout)
+        error = run(path, args.timeout)
         if error:
             failed.append(path.name)
             print(f"FAILED {path.name}:\n{error}", flush=True)

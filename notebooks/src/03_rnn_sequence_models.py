@@ -649,6 +649,7 @@ exercises.check_03_second_window(second_window_row2, streams, alphabet)
 # %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 @torch.no_grad()
 def greedy(model, vocab, prompt, length):
+    """The prompt followed by `length` characters, each the most likely one, with the state carried."""
     ### BEGIN SOLUTION
     model.eval()
     dev = next(model.parameters()).device
