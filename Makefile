@@ -20,7 +20,7 @@ TORCH ?= $(shell $(PY) -c "import sys, torch; sys.exit(tuple(map(int, torch.__ve
 # Extra arguments for JupyterLab, e.g. `make lab LAB_ARGS="--no-browser --port=8890"`.
 LAB_ARGS ?=
 
-.PHONY: env setup lab setup-test test test-helpers colab-env colab-test notebooks
+.PHONY: env setup lab setup-test test test-helpers colab-env colab-test notebooks site
 
 # Make the project-local .venv when no environment is active, and say which interpreter is used.
 env:
@@ -81,6 +81,13 @@ colab-env: env
 colab-test: colab-env
 	.venv-colab/bin/python tools/run_notebooks.py
 	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
+
+# The course as a website in build/site/ (tools/site/build.py): the committed notebooks (never re-executed), the README
+# as the course map, the teacher's guide and data/README.md, with Sphinx + MyST-NB and the book theme, warnings as
+# errors; it builds and displays offline. Needs requirements-site.txt (in requirements-test.txt). Open
+# build/site/index.html, or serve it: python -m http.server -d build/site. The GitHub Pages workflow runs the same.
+site:
+	$(PY) tools/site/build.py
 
 # Rebuild every notebook from its source in notebooks/src and execute it (regenerates committed outputs).
 notebooks: setup-test
