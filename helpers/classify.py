@@ -213,9 +213,7 @@ def kept_epoch(history: History) -> int:
 
 def predict_sentiment(model: nn.Module, vocab: Vocab, sentence: str, device="auto") -> tuple[float, str]:
     """(P(positive), 'positive' or 'negative') for one sentence; unknown words count as `<unk>`."""
-    if not isinstance(sentence, str):
-        raise TypeError(f"a sentence must be a string, not {type(sentence).__name__}")
-    tokens, lengths = encode_batch(vocab, [sentence])
+    tokens, lengths = encode_batch(vocab, [checks.text("sentence", sentence)])
     with run_on(device, seed=None) as dev, torch.no_grad():
         prob = torch.sigmoid(model.to(dev).eval()(tokens.to(dev), lengths)).item()
     return prob, LABEL_NAMES[int(prob > 0.5)]

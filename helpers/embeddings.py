@@ -173,9 +173,7 @@ def keep_probabilities(counts: np.ndarray, sample: float = 1e-4) -> np.ndarray:
     f = count / counts.sum() is a word's share of the counted tokens (the vocabulary's, after min_count).
     """
     counts = np.asarray(counts, dtype=np.float64)
-    if not sample >= 0:
-        raise ValueError(f"sample must be >= 0 (0 keeps every word), got {sample}")
-    if sample == 0:
+    if checks.non_negative_float("sample", sample) == 0:  # 0 keeps every word
         return np.ones_like(counts)
     f = counts / counts.sum()
     return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)

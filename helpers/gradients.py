@@ -240,9 +240,7 @@ def output_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: 
 
 
 def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 2 or inputs.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"inputs must be an integer tensor [batch, steps], got "
-                         f"{getattr(inputs, 'dtype', type(inputs))} {tuple(getattr(inputs, 'shape', ()))}")
+    checks.token_ids("inputs", inputs)
     if inputs.shape[0] < 1 or inputs.shape[1] < 1:
         raise ValueError(f"inputs need at least one sequence of length >= 1, got shape {tuple(inputs.shape)}")
     if not isinstance(targets, torch.Tensor) or tuple(targets.shape) not in (tuple(inputs.shape[:1]),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from helpers import checks
+
 # --- RNN gradients ---
 
 
@@ -350,16 +352,15 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
+    method = checks.one_of("projection", method, ("pca", "tsne"))
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2 or len(vectors) < 2:
         raise ValueError(f"need an [n >= 2, dim] matrix of vectors, got shape {vectors.shape}")
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(vectors)
-    if method == "tsne":
-        tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
-                    learning_rate="auto", random_state=seed)
-        return tsne.fit_transform(vectors)
-    raise ValueError(f"unknown projection {method!r}: use 'pca' or 'tsne'")
+    tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
+                learning_rate="auto", random_state=seed)
+    return tsne.fit_transform(vectors)
 
 
 def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,

@@ -51,10 +51,7 @@ class Recurrent(nn.Module):
     def forward(self, tokens: torch.Tensor, state: State = None,
                 lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
         """Outputs [batch, steps, output_size] and the final state; with `lengths`, padding is skipped."""
-        if tokens.dim() != 2 or tokens.dtype not in (torch.int64, torch.int32):
-            raise ValueError(f"tokens must be an integer tensor [batch, steps], "
-                             f"got {tokens.dtype} {tuple(tokens.shape)}")
-        embedded = self.embed(tokens)
+        embedded = self.embed(checks.token_ids("tokens", tokens))
         if lengths is None:
             return self.rnn(embedded, state)
         # Packing lets the RNN stop at each sequence's real end; the lengths must be on the CPU.

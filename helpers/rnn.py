@@ -218,24 +218,15 @@ def unigram_bpc(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int)
     return -log_probs[val_ids].mean().item()
 
 
-def _check_temperature(temperature: float) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), "
-                         f"got {temperature}")
-    return float(temperature)
-
-
 def _prompt_ids(vocab: Vocab, prompt: str) -> torch.Tensor:
-    if not isinstance(prompt, str) or not prompt:
-        raise ValueError("prompt must be a string of at least one character to start from")
-    return vocab.encode(prompt).unsqueeze(0)
+    return vocab.encode(checks.text("prompt", prompt)).unsqueeze(0)
 
 
 @torch.no_grad()
 def next_char_probs(model: CharLM, vocab: Vocab, prompt: str, temperature: float = 1.0,
                     device: str | torch.device = "auto") -> torch.Tensor:
     """Probabilities of every vocabulary character coming right after `prompt`, at the given temperature."""
-    temperature = _check_temperature(temperature)
+    temperature = checks.positive_float("temperature", temperature)  # small: safe and repetitive, large: wild
     with run_on(device, seed=None) as dev:
         model = model.to(dev).eval()
         logits, _ = model(_prompt_ids(vocab, prompt).to(dev))
@@ -246,7 +237,7 @@ def next_char_probs(model: CharLM, vocab: Vocab, prompt: str, temperature: float
 def sample(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, temperature: float = 1.0,
            device: str | torch.device = "auto", seed: int = 0) -> str:
     """Continue `prompt` by `length` characters drawn one at a time from softmax(scores / temperature)."""
-    temperature = _check_temperature(temperature)
+    temperature = checks.positive_float("temperature", temperature)
     length = checks.non_negative_int("length", length)
     ids = _prompt_ids(vocab, prompt)
     generator = torch.Generator().manual_seed(seed)  # on the CPU, so a seed gives the same draws on every device
@@ -267,8 +258,7 @@ def sample(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, temperat
 @torch.no_grad()
 def influence_of_one_input(model: CharLM, x: torch.Tensor, t: int) -> torch.Tensor:
     """Per step s, the largest change of the model's outputs at s when only the input character at step t changes."""
-    if x.dim() != 2 or not 0 <= t < x.shape[1]:
-        raise ValueError(f"x must be [batch, steps] and t a step of it (0 <= t < {x.shape[-1]}), got t={t}")
+    t = checks.int_in_range("t", t, 0, checks.token_ids("x", x).shape[1] - 1)
     model.eval()
     changed = x.clone()
     changed[:, t] = (x[:, t] + 1) % model.vocab_size  # another character at step t, the rest unchanged

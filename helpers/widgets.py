@@ -76,8 +76,7 @@ class RNNLab(_Panel):
                  progress: bool = True):
         kind = check_kind(kind)
         low, high, step = SEQ_LEN_RANGE
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not low <= seq_len <= high:
-            raise ValueError(f"seq_len must be an integer from {low} to {high} for the lab, got {seq_len!r}")
+        seq_len = checks.int_in_range("seq_len", seq_len, low, high)  # the slider's range
         clip = checks.clip_threshold(clip)
         clip = "off" if clip is None else clip
         device_name = pick_device(device).type
@@ -163,12 +162,9 @@ class LanguageModelLab(_Panel):
                  prompt: str = "the government ", sample_length: int = 160, seed: int = 0):
         kind = rnn.check_kind(kind)
         low, high, step = LM_SEQ_LEN_RANGE
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not low <= seq_len <= high:
-            raise ValueError(f"seq_len must be an integer from {low} to {high} for the lab, got {seq_len!r}")
+        seq_len = checks.int_in_range("seq_len", seq_len, low, high)  # the sliders' ranges
         t_low, t_high, t_step = LM_TEMPERATURE_RANGE
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-                or not t_low <= temperature <= t_high:
-            raise ValueError(f"temperature must be a number from {t_low} to {t_high} for the lab, got {temperature!r}")
+        temperature = checks.number_in_range("temperature", temperature, t_low, t_high)
         device_name = pick_device(device).type
         self.settings = {"epochs": checks.positive_int("epochs", epochs),
                          "hidden_size": checks.positive_int("hidden_size", hidden_size), "seed": seed}

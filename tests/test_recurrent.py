@@ -48,7 +48,7 @@ def test_bad_arguments_say_what_is_allowed():
         Recurrent(5, 4, kind="cnn")
     with pytest.raises(ValueError, match="hidden_size must be an integer >= 1"):
         Recurrent(5, 0)
-    with pytest.raises(ValueError, match="tokens must be an integer tensor"):
+    with pytest.raises(TypeError, match="tokens must be an integer tensor"):
         Recurrent(5, 4)(torch.zeros(2, 3))
 
 

@@ -54,8 +54,10 @@ def test_bad_arguments_are_rejected():
         CharLM(-3, 4)
     with pytest.raises(TypeError, match="hidden_size must be an integer"):
         CharLM(10, 4.5)
-    with pytest.raises(ValueError, match=r"integer tensor \[batch, steps\]"):
+    with pytest.raises(ValueError, match=r"integer tensor \[batch, steps\], got shape \(5,\)"):
         CharLM(10, 4)(torch.zeros(5, dtype=torch.long))
+    with pytest.raises(TypeError, match=r"integer tensor \[batch, steps\] of token ids, not a torch.float32"):
+        CharLM(10, 4)(torch.zeros(1, 5))
 
 
 # --- text, vocabulary and batches ---
@@ -214,9 +216,11 @@ def test_training_and_sampling_reject_bad_settings():
             train_char_lm(model, ids, ids, **{"epochs": 1, "progress": False, "device": "cpu", **bad})
     with pytest.raises(ValueError, match="temperature must be a number > 0"):
         sample(model, vocab, "ab", temperature=0, device="cpu")
+    with pytest.raises(TypeError, match="temperature must be a number > 0, not str"):
+        sample(model, vocab, "ab", temperature="hot", device="cpu")
     with pytest.raises(KeyError, match="'z' is not in the vocabulary"):
         sample(model, vocab, "az", device="cpu")
-    with pytest.raises(ValueError, match="at least one character"):
+    with pytest.raises(ValueError, match="prompt must be a non-empty string"):
         sample(model, vocab, "", device="cpu")
     with pytest.raises(ValueError, match="length must be an integer >= 0"):
         sample(model, vocab, "ab", length=-1, device="cpu")
@@ -231,7 +235,7 @@ def test_only_a_bidirectional_model_reacts_to_a_future_input():
     bi = influence_of_one_input(CharLM(6, 5, bidirectional=True), x, t=4)
     assert uni[:4].tolist() == [0.0] * 4 and (uni[4:] > 0).all()
     assert (bi > 0).all()
-    with pytest.raises(ValueError, match="t a step of it"):
+    with pytest.raises(ValueError, match="t must be an integer from 0 to 8"):
         influence_of_one_input(CharLM(6, 5), x, t=9)
 
 
