@@ -15,9 +15,8 @@ from helpers import checks
 from helpers.device import pick_device, run_on
 from helpers.device import progress as progress_bar
 from helpers.history import History
-from helpers.recurrent import KINDS, Recurrent, check_kind
+from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
 
-NONLINEARITIES = ("tanh", "relu", "linear")
 INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd")
 MODEL_KINDS = (*KINDS, "attention")
@@ -25,47 +24,13 @@ MODEL_KINDS = (*KINDS, "attention")
 
 # --- models ---
 
-class ElmanRNN(nn.Module):
-    """One recurrent layer written out step by step: h_t = f(W_hh h_{t-1} + W_ih x_t + b) (+ h_{t-1} if residual).
-
-    Hand-written on purpose: nn.RNN offers neither a linear (identity) nonlinearity nor a residual connection,
-    which this notebook needs to compare with the theory. It keeps nn.RNN's parameter names and call signature,
-    so it replaces the nn.RNN inside the course's Recurrent backbone.
-    """
-
-    batch_first = True
-    bidirectional = False
-
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", residual: bool = False):
-        super().__init__()
-        self.nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
-        self.hidden_size = checks.positive_int("hidden_size", hidden_size)
-        self.residual = bool(residual)
-        bound = 1 / math.sqrt(self.hidden_size)  # nn.RNN's default initialisation
-        self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-bound, bound))
-        self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-bound, bound))
-        self.bias_hh_l0 = nn.Parameter(torch.zeros(hidden_size))
-
-    def _f(self, z: torch.Tensor) -> torch.Tensor:
-        return {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda v: v}[self.nonlinearity](z)
-
-    def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Outputs [batch, steps, hidden] and the last state [1, batch, hidden], like nn.RNN(batch_first=True)."""
-        h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
-        outputs = []
-        for t in range(x.shape[1]):
-            step = self._f(h @ self.weight_hh_l0.T + x[:, t] @ self.weight_ih_l0.T + self.bias_hh_l0)
-            h = h + step if self.residual else step
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), h.unsqueeze(0)
-
-
 @torch.no_grad()
 def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
     """Set the bias of the LSTM forget gate (or the GRU update gate); +3 starts it keeping ~95% of the old state."""
-    hidden = layer.hidden_size
-    # PyTorch orders the gate blocks (input, forget, cell, output) for the LSTM and (reset, update, new) for the GRU.
-    block = slice(hidden, 2 * hidden)
+    kind = recurrent_kind(layer)
+    if not kind.gated:
+        raise ValueError(f"a plain {kind.name.upper()} has no gate that keeps the old state; use an LSTM or a GRU")
+    block = kind.block(kind.memory_gate, layer.hidden_size)  # where that gate's rows sit in the stacked biases
     for name, param in layer.named_parameters():
         if name.startswith("bias_hh"):
             param[block] = bias
@@ -74,24 +39,18 @@ def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
 class SequenceClassifier(nn.Module):
     """The course's Recurrent backbone (embedding -> one RNN/LSTM/GRU layer) + a linear head scoring every step.
 
-    For a linear or residual RNN, the backbone's nn.RNN is swapped for the hand-written ElmanRNN (see its docstring).
+    nonlinearity and residual choose the vanilla RNN's variant (see Recurrent); remember_bias starts the LSTM's
+    forget gate or the GRU's update gate at that bias (None: PyTorch's default).
     """
 
     def __init__(self, vocab_size: int, n_classes: int, hidden_size: int = 32, kind: str = "rnn",
                  nonlinearity: str = "tanh", residual: bool = False, embed_size: int = 16,
                  remember_bias: float | None = 3.0):
         super().__init__()
-        kind = check_kind(kind)
-        nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
-        if kind != "rnn" and (nonlinearity != "tanh" or residual):
-            raise ValueError("nonlinearity and residual apply to kind='rnn' only (LSTM and GRU have fixed gates)")
-        self.kind = kind
-        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size)
-        if residual or nonlinearity == "linear":
-            self.body.rnn = ElmanRNN(embed_size, hidden_size, nonlinearity, residual)
-        elif nonlinearity == "relu":
-            self.body.rnn = nn.RNN(embed_size, hidden_size, nonlinearity="relu", batch_first=True)
-        elif kind != "rnn" and remember_bias is not None:
+        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, nonlinearity=nonlinearity,
+                              residual=residual)
+        self.kind = self.body.kind
+        if self.body.spec.gated and remember_bias is not None:
             init_memory_gate(self.body.rnn, remember_bias)
         self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
 
@@ -199,7 +158,7 @@ def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
     state, kept, logits = None, [], []
     for t in range(inputs.shape[1]):
         _, state = model.body.rnn(x[:, t:t + 1], state)  # this h_t is the very tensor step t+1 reads
-        h = state[0] if isinstance(state, tuple) else state  # the LSTM's state is (h_t, c_t)
+        h = hidden_state(state)  # the LSTM's state is (h_t, c_t)
         kept.append(h)
         logits.append(model.head(h[-1]))
     loss = sequence_loss(torch.stack(logits, dim=1), targets)
@@ -208,10 +167,9 @@ def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
 
 def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """One step of a one-layer nn.LSTM written out (same weights and result), so h_t is computed from c_t itself."""
-    gates = x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0
-    i, f, g, o = gates.chunk(4, dim=-1)  # PyTorch's order: input, forget, cell, output
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
+    gate = LSTM.split(x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+    c = torch.sigmoid(gate["forget"]) * c + torch.sigmoid(gate["input"]) * torch.tanh(gate["cell"])
+    return torch.sigmoid(gate["output"]) * torch.tanh(c), c
 
 
 def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -260,9 +218,9 @@ def hidden_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: 
     if not hasattr(model, "body") or not hasattr(model, "head"):
         raise TypeError(f"{type(model).__name__} has no recurrent .body and .head; per-step states exist only for "
                         "recurrent models (use input_grad_norms for any model)")
-    if getattr(model.body.rnn, "bidirectional", False):
+    if model.body.bidirectional:
         raise ValueError("a bidirectional layer has no single left-to-right state h_t; use a one-direction model")
-    if cell and not (isinstance(model.body.rnn, nn.LSTM) and model.body.rnn.num_layers == 1):
+    if cell and not (model.body.spec.has_cell and model.body.num_layers == 1):
         raise ValueError("cell=True measures dL/dc_t, and only an LSTM (one layer here) has a cell state c_t")
     was_training = model.training
     try:

@@ -387,7 +387,7 @@ claim("tanh with the same W shrinks more at every ρ",
 # is $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity gives the gradient a path that is not multiplied by
 # small numbers, so it cannot vanish the way the plain product does (it can still grow, if the second term
 # pushes eigenvalues above 1). `nn.RNN` has no residual option, so this variant uses a hand-written cell
-# (`helpers.gradients.ElmanRNN`).
+# (`helpers.recurrent.ElmanRNN`).
 #
 # **Gates** do the same in a learned way. The LSTM keeps a cell state $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
 # so along the cell path $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the
