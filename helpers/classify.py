@@ -22,7 +22,7 @@ from torch.nn.utils.rnn import pad_sequence
 from helpers import checks
 from helpers.data import tokenize
 from helpers.device import progress as progress_bar
-from helpers.device import run_on
+from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
 from helpers.vocab import PAD, UNK, Vocab
@@ -77,15 +77,19 @@ def encode_dataset(vocab: Vocab, texts: Sequence[str], labels: Sequence[int]) ->
 # --- model ---
 
 class TextClassifier(nn.Module):
-    """The course's recurrent backbone read over packed sentences, and a linear head on its final hidden state."""
+    """The course's recurrent backbone read over packed sentences, and a linear head on its final hidden state.
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     def __init__(self, vocab_size: int, embed_size: int = 50, hidden_size: int = 32, kind: str = "lstm",
-                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0):
+                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, seed: int | None = None):
         super().__init__()
-        self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
-                              bidirectional=bidirectional, dropout=dropout, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.body.output_size, 1)
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
+                                  bidirectional=bidirectional, dropout=dropout, padding_idx=0)
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(self.body.output_size, 1)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One logit per sentence [batch] (> 0 means positive), read from the state after its last real word."""
@@ -273,8 +277,8 @@ def cross_validate_rnn(make_model: Callable[[Vocab], nn.Module], texts: Sequence
         fit_index, val_index = train_test_split(train_index, test_size=val_fraction, random_state=seed + k,
                                                 stratify=labels[train_index])
         vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
-        torch.manual_seed(seed + k)
-        model = make_model(vocab)
+        with seeded(seed + k):  # each fold's initial weights; the caller's generator is left as it was
+            model = make_model(vocab)
         fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
                           for index in (fit_index, val_index, test_index))
         histories.append(train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,

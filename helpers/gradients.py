@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers import checks
-from helpers.device import pick_device, run_on
+from helpers.device import pick_device, run_on, seeded
 from helpers.device import progress as progress_bar
 from helpers.history import History
 from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
@@ -40,19 +40,21 @@ class SequenceClassifier(nn.Module):
     """The course's Recurrent backbone (embedding -> one RNN/LSTM/GRU layer) + a linear head scoring every step.
 
     nonlinearity and residual choose the vanilla RNN's variant (see Recurrent); remember_bias starts the LSTM's
-    forget gate or the GRU's update gate at that bias (None: PyTorch's default).
+    forget gate or the GRU's update gate at that bias (None: PyTorch's default); seed: the initial weights
+    (None: from torch's global generator).
     """
 
     def __init__(self, vocab_size: int, n_classes: int, hidden_size: int = 32, kind: str = "rnn",
                  nonlinearity: str = "tanh", residual: bool = False, embed_size: int = 16,
-                 remember_bias: float | None = 3.0):
+                 remember_bias: float | None = 3.0, seed: int | None = None):
         super().__init__()
-        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, nonlinearity=nonlinearity,
-                              residual=residual)
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, nonlinearity=nonlinearity,
+                                  residual=residual)
+            self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
         self.kind = self.body.kind
         if self.body.spec.gated and remember_bias is not None:
             init_memory_gate(self.body.rnn, remember_bias)
-        self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
 
     def forward(self, tokens: torch.Tensor, state=None):
         """Scores [batch, steps, classes] and the final recurrent state."""
@@ -61,17 +63,22 @@ class SequenceClassifier(nn.Module):
 
 
 class AttentionClassifier(nn.Module):
-    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes]."""
+    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes].
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     kind = "attention"
 
-    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
+    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512,
+                 seed: int | None = None):
         super().__init__()
         d_model = checks.positive_int("d_model", d_model)
-        self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
-        self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
-        self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
-        self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
+        with seeded(seed):
+            self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
+            self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
+            self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
+            self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
 
     def forward(self, x: torch.Tensor, state=None):
         """Scores for the label, read out at the last position only, and no recurrent state (None)."""
@@ -127,12 +134,12 @@ def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "ta
     kind = checks.one_of("model kind", kind, MODEL_KINDS)
     init = checks.one_of("init", init, INITS)
     vocab = checks.positive_int("n_classes", n_classes) + checks.positive_int("n_distractors", n_distractors)
-    torch.manual_seed(checks.non_negative_int("seed", seed))
+    seed = checks.non_negative_int("seed", seed)
     if kind == "attention":
         d_model = max(4, checks.positive_int("hidden_size", hidden_size) // 2)
-        return AttentionClassifier(vocab, n_classes, d_model=d_model)
+        return AttentionClassifier(vocab, n_classes, d_model=d_model, seed=seed)
     model = SequenceClassifier(vocab, n_classes, hidden_size, kind, nonlinearity, residual,
-                               remember_bias=remember_bias)
+                               remember_bias=remember_bias, seed=seed)
     if init != "default":
         weight = recurrent_weight(model)
         set_spectral_radius(weight, radius, orthogonal=True, seed=seed)

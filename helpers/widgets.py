@@ -133,8 +133,6 @@ def rnn_lab(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = Non
 import functools  # noqa: E402
 import math  # noqa: E402
 
-import torch  # noqa: E402
-
 from helpers import rnn  # noqa: E402
 from helpers.plots import plot_lm_lab  # noqa: E402
 
@@ -197,12 +195,11 @@ class LanguageModelLab(_Panel):
         key = (kind, seq_len, device)
         if key not in self.cache:
             started = time.perf_counter()
-            torch.manual_seed(self.settings["seed"])
-            model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16)
+            model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16,
+                               seed=self.settings["seed"])
             untrained = rnn.evaluate_bpc(model, self.val_ids, seq_len, 16, device)  # where every curve starts
             history = rnn.train_char_lm(model, self.train_ids, self.val_ids, seq_len=seq_len, batch_size=32,
-                                        epochs=self.settings["epochs"], lr=1e-2, device=device,
-                                        seed=self.settings["seed"], progress=False)
+                                        epochs=self.settings["epochs"], lr=1e-2, device=device, progress=False)
             updates = math.ceil((len(self.train_ids) // 32 - 1) / seq_len) * self.settings["epochs"]
             self.cache[key] = {"model": model, "val_bpc": [untrained, *history["val_bpc"]], "updates": updates,
                                "chars_seen": [e * len(self.train_ids) for e in [0, *history["epoch"]]],

@@ -72,6 +72,15 @@ def test_run_on_seeds_picks_the_device_and_restores_threads():
     assert torch.get_num_threads() == before
 
 
+def test_run_on_leaves_the_callers_generator_as_it_was():
+    torch.manual_seed(11)
+    expected = torch.rand(4)
+    torch.manual_seed(11)
+    with run_on("cpu", seed=3):
+        torch.rand(100)
+    assert torch.equal(torch.rand(4), expected)
+
+
 def test_run_on_rejects_a_bad_seed_and_a_bad_device():
     with pytest.raises(ValueError, match="seed"):
         with run_on("cpu", seed=-2):
