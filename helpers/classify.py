@@ -25,6 +25,7 @@ from helpers.device import progress as progress_bar
 from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
+from helpers.training import optimizer_step
 from helpers.vocab import PAD, UNK, Vocab
 
 LABEL_NAMES = ("negative", "positive")
@@ -141,11 +142,9 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.0) -> to
 
 def train_step(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
                optimizer: torch.optim.Optimizer) -> float:
-    """One mini-batch: forward, binary cross-entropy on the logits, backward, update. Returns the loss."""
-    optimizer.zero_grad()  # gradients add up across backward() calls unless cleared
+    """One mini-batch: forward, binary cross-entropy on the logits, then optimizer_step. Returns the loss."""
     loss = nn.functional.binary_cross_entropy_with_logits(model(tokens, lengths), labels)
-    loss.backward()
-    optimizer.step()  # only the parameters this optimizer was built from
+    optimizer_step(optimizer, loss)  # zero_grad, backward, step: only this optimizer's parameters move
     return loss.item()
 
 

@@ -16,6 +16,7 @@ from helpers.device import pick_device, run_on, seeded
 from helpers.device import progress as progress_bar
 from helpers.history import History
 from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
+from helpers.training import optimizer_step
 
 INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd")
@@ -318,14 +319,6 @@ def total_grad_norm(model: nn.Module) -> float:
     return float(torch.cat(grads).norm()) if grads else 0.0
 
 
-def clipped_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: float | None) -> dict[str, float]:
-    """Rescale the gradient to norm <= clip (None: leave it), take the optimizer step; return both norms."""
-    before = nn.utils.clip_grad_norm_(model.parameters(), math.inf if clip is None else clip)  # norm before
-    after = total_grad_norm(model)  # min(before, clip): the direction is kept, only the length changes
-    optimizer.step()
-    return {"grad_norm": float(before), "applied_norm": after}
-
-
 def _task_sizes(model: nn.Module) -> tuple[int, int]:
     embed = model.body.embed if hasattr(model, "body") else model.embed
     n_classes = model.head.out_features
@@ -352,9 +345,9 @@ def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_si
                               disable=not progress, leave=False):
             x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, data)
             loss = sequence_loss(model(x.to(dev))[0], y.to(dev))
-            opt.zero_grad()
-            loss.backward()
-            history.log(loss=loss.item(), **clipped_step(model, opt, clip))
+            grad_norm = optimizer_step(opt, loss, clip)
+            # the applied norm is min(grad_norm, clip): clipping keeps the direction, only the length changes
+            history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
             if not math.isfinite(history.last("loss")):
                 break  # the weights are no longer finite numbers: nothing can be learned after this step
     return history

@@ -19,6 +19,7 @@ from helpers.device import progress as progress_bar
 from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import KINDS, Recurrent, State, check_kind, count_parameters, detach_state
+from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
@@ -157,11 +158,7 @@ def tbptt_step(model: CharLM, optimizer: torch.optim.Optimizer, x: torch.Tensor,
     state = detach_state(state)  # keep the values, drop the graph: back-propagation stops at this window's start
     logits, state = model(x, state)
     loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())  # every step predicts the next character
-    optimizer.zero_grad()
-    loss.backward()
-    if clip is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimizer.step()
+    optimizer_step(optimizer, loss, clip)
     return loss.item(), state
 
 
@@ -311,9 +308,7 @@ def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: 
             index = _random_windows(len(ids), seq_len, batch_size, generator)
             scores, _ = model(ids[index].to(dev))
             loss = F.cross_entropy(scores.flatten(0, 1), labels[index].to(dev).flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            optimizer_step(optimizer, loss)
             history.log(loss=loss.item())
     return history
 

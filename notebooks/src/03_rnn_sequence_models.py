@@ -49,6 +49,7 @@ from helpers.device import pick_device
 from helpers.recurrent import count_parameters, detach_state
 from helpers.rnn import CharLM, Tagger
 from helpers.show import show_code
+from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 plt.rcParams["figure.dpi"] = 80
@@ -241,10 +242,11 @@ claim("two windows with the state carried give the one-pass outputs, for every k
 #
 # Training walks along the streams window by window. Each window is one **truncated-BPTT step**: detach the carried
 # state, predict every next character, back-propagate, clip the gradient norm, update, and hand the new state on.
-# `train_char_lm` calls this function for every window, epoch after epoch:
+# `train_char_lm` calls this function for every window, epoch after epoch (`optimizer_step`, below it, is the
+# course's one update step: every training helper calls it):
 
 # %%
-show_code(rnn.tbptt_step)
+show_code(rnn.tbptt_step, optimizer_step)
 
 # %% [markdown]
 # Each model gets the same embedding size (32), hidden size (128), windows of 64 characters, 32 streams, Adam with

@@ -40,7 +40,6 @@ from helpers.claims import claim
 from helpers.device import seed_everything
 from helpers.gradients import (
     cell_gradients,
-    clipped_step,
     clipping_experiment,
     clipping_table,
     first_token_batch,
@@ -56,6 +55,7 @@ from helpers.gradients import (
 )
 from helpers.plots import plot_accuracy_bars, plot_accuracy_vs_length, plot_step_norms, plot_training_steps
 from helpers.show import show_code
+from helpers.training import optimizer_step
 from helpers.widgets import rnn_lab
 
 seed_everything(0)
@@ -270,11 +270,11 @@ display(Markdown(
 # When gradients explode, one update can throw the weights so far that the loss becomes infinite. **Clipping
 # by norm** rescales the whole gradient $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$ before the
 # update: the direction is kept and the length is at most the threshold $c$. PyTorch does this in
-# `torch.nn.utils.clip_grad_norm_`, which also returns $\|g\|$ before clipping. One training step of this
-# notebook, after `loss.backward()`:
+# `torch.nn.utils.clip_grad_norm_`, which also returns $\|g\|$ before clipping. The course's one training
+# step (every training helper calls it) measures $\|g\|$ and clips between `backward` and `step`:
 
 # %%
-show_code(clipped_step)
+show_code(optimizer_step)
 
 # %% [markdown]
 # To provoke explosions we use a ReLU RNN with $W_{hh} = 1.1\,I$ (radius 1.1) trained with plain SGD
@@ -683,9 +683,9 @@ exercises.check_04_slope(factor_guess)
 # Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
 # cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write it with PyTorch directly
-# (`zero_grad`, `backward`, `torch.nn.utils.clip_grad_norm_`, `step`), not with `clipped_step`. The check runs two
-# steps with a threshold below the gradient norm and compares the weights with the right update; it recognises a
-# missing `zero_grad`, a missing or misplaced clip, and the norm after clipping.
+# (`zero_grad`, `backward`, `torch.nn.utils.clip_grad_norm_`, `step`), not with `optimizer_step`. The check runs
+# two steps with a threshold below the gradient norm and compares the weights with the right update; it recognises
+# a missing `zero_grad`, a missing or misplaced clip, and the norm after clipping.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):
