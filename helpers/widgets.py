@@ -104,7 +104,8 @@ class RNNLab(_Panel):
         values = {name: control.value for name, control in self.controls.items()}
         if self.progress:  # a status line rather than a bar: one update takes a second or two
             self.summary.value = "<i>running…</i>"
-        result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings)
+        result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings,
+                                progress=False)  # no bar: one update takes a second or two
         plot_lab_result(self.figure, result)
         png = figure_png(self.figure)
         # The numbers first, the figure last: a page that sees a new figure also sees its numbers.

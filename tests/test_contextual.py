@@ -291,6 +291,6 @@ def test_progress_bar_is_optional_and_changes_nothing(bert, capsys):
     sentences = ["A bank.", "The river bank.", "Bank on it."]
     quiet = word_embeddings(sentences, "bank", *bert, batch_size=2)
     assert capsys.readouterr().err == ""
-    shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress_bar=True)
+    shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress=True)
     assert "2/2" in capsys.readouterr().err
     torch.testing.assert_close(quiet, shown)

@@ -282,7 +282,7 @@ show_code(optimizer_step)
 # 4 seeds each (200 steps; a run stops at its first non-finite loss). With SGD the step is the learning rate times
 # the applied gradient, so a threshold $c$ caps every step at $0.05\,c$.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
 clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200)
 clip_table = clipping_table(clip_runs)
@@ -479,7 +479,7 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # the LSTM with bias 3 and the GRU are also trained with $T = 10$, to separate "too long" from "cannot learn the
 # task at all".
 
-# %%
+# %% tags=["nbval-ignore-output"]
 trained = {
     "tanh RNN": {"kind": "rnn", "lengths": (10, 60)},
     "ReLU RNN (W = I)": {"kind": "rnn", "nonlinearity": "relu", "init": "identity"},
