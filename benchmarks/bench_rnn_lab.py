@@ -46,7 +46,7 @@ def best_of(fn, repeats: int):
     return result, best
 
 
-def draw(result: dict) -> bytes:
+def draw(result: gradients.LabResult) -> bytes:
     """The lab's figure for `result`, as PNG bytes."""
     fig = Figure(figsize=(12, 3.2))
     plot_lab_result(fig, result)

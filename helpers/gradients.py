@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -364,9 +365,39 @@ def first_token_accuracy(model: nn.Module, seq_len: int, size: int = 512, seed: 
     return float((predictions == y).float().mean())
 
 
+@dataclass(frozen=True)
+class LabResult:
+    """What one run of the RNN lab measured: gradient norms per time step before and after a short training."""
+
+    kind: str
+    seq_len: int
+    clip: float | None  # None: no clipping
+    device: str
+    steps: int
+    norms_before: np.ndarray  # ||dL/dh_t|| for t = 1..seq_len, untrained
+    norms_after: np.ndarray  # the same after training
+    history: History  # per training step: loss, grad_norm (before clipping), applied_norm
+    accuracy: float  # on 512 new sequences
+
+    @property
+    def loss(self) -> np.ndarray:
+        """The training loss of every step."""
+        return np.asarray(self.history["loss"])
+
+    @property
+    def grad_norm(self) -> np.ndarray:
+        """The total gradient norm of every step, before clipping."""
+        return np.asarray(self.history["grad_norm"])
+
+    @property
+    def applied_norm(self) -> np.ndarray:
+        """The total gradient norm of every step, after clipping."""
+        return np.asarray(self.history["applied_norm"])
+
+
 def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
                    device: str | torch.device = "auto", steps: int = 60, hidden_size: int = 32, batch_size: int = 64,
-                   lr: float = 0.01, seed: int = 0, progress: bool = True) -> dict:
+                   lr: float = 0.01, seed: int = 0, progress: bool = True) -> LabResult:
     """Short run behind the lab panel: per-step gradient norms before/after training, loss and norm per step."""
     kind, seq_len, clip = check_kind(kind), checks.positive_int("seq_len", seq_len), checks.clip_threshold(clip)
     dev = pick_device(device)
@@ -376,11 +407,8 @@ def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | Non
     history = train_first_token(model, seq_len, steps, batch_size, lr, clip, device=dev, seed=seed,
                                 progress=progress)
     after = hidden_grad_norms(model, x, y, dev)
-    return {"kind": kind, "seq_len": seq_len, "clip": clip, "device": dev.type, "steps": steps,
-            "norms_before": before, "norms_after": after, "history": history,
-            "loss": np.asarray(history["loss"]), "grad_norm": np.asarray(history["grad_norm"]),
-            "applied_norm": np.asarray(history["applied_norm"]),
-            "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=dev)}
+    return LabResult(kind, seq_len, clip, dev.type, steps, before, after, history,
+                     first_token_accuracy(model, seq_len, seed=seed, device=dev))
 
 
 # --- experiments for notebook 04 ---

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from helpers import checks
 from helpers.device import available_devices, pick_device
-from helpers.gradients import lab_experiment
+from helpers.gradients import LabResult, lab_experiment
 from helpers.plots import plot_lab_result
 from helpers.recurrent import KINDS, check_kind
 
@@ -31,18 +31,18 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
-def summarize(result: dict) -> str:
+def summarize(result: LabResult) -> str:
     """The lab's numbers as a short HTML paragraph."""
-    norms = result["norms_after"]
-    clip = "off" if result["clip"] is None else f"{result['clip']:g}"
-    clipped = int(np.sum(result["grad_norm"] > result["clip"])) if result["clip"] is not None else 0
+    norms = result.norms_after
+    clip = "off" if result.clip is None else f"{result.clip:g}"
+    clipped = int(np.sum(result.grad_norm > result.clip)) if result.clip is not None else 0
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
-    return (f"<b>{result['kind'].upper()}</b>, T = {result['seq_len']}, clip {clip}, device {result['device']} "
-            f"({result['steps']} training steps)<br>"
-            f"final loss {result['loss'][-10:].mean():.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), "
-            f"accuracy {100 * result['accuracy']:.1f}% (chance 25%)<br>"
+    return (f"<b>{result.kind.upper()}</b>, T = {result.seq_len}, clip {clip}, device {result.device} "
+            f"({result.steps} training steps)<br>"
+            f"final loss {result.loss[-10:].mean():.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), "
+            f"accuracy {100 * result.accuracy:.1f}% (chance 25%)<br>"
             f"after training: ||dL/dh<sub>1</sub>|| = {norms[0]:.3e}, ||dL/dh<sub>T</sub>|| = {norms[-1]:.3e}, "
-            f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result['steps']}")
+            f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result.steps}")
 
 
 class _Panel:
@@ -95,10 +95,10 @@ class RNNLab(_Panel):
             "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
                                        style=style, layout=widgets.Layout(width="150px")),
         }
-        self.last_result: dict | None = None
+        self.last_result: LabResult | None = None
         self._assemble(controls, max_width="960px", figsize=(12, 3.2))
 
-    def run(self) -> dict:
+    def run(self) -> LabResult:
         """Run the experiment for the current control values, redraw the figure and numbers; return the result."""
         started = time.perf_counter()
         values = {name: control.value for name, control in self.controls.items()}

@@ -9,6 +9,7 @@ from torch.nn import functional as F
 
 from helpers.checks import clip_threshold
 from helpers.gradients import (
+    LabResult,
     SequenceClassifier,
     clipping_experiment,
     clipping_table,
@@ -294,10 +295,14 @@ def test_attention_gradient_reaches_every_position():
         hidden_grad_norms(model, x, y, "cpu")
 
 
-def test_lab_experiment_returns_history_and_arrays():
-    result = lab_experiment("lstm", 8, clip=0.5, device="cpu", steps=3, hidden_size=8)
-    assert isinstance(result["history"], History) and len(result["loss"]) == 3
-    assert result["clip"] == 0.5 and len(result["norms_before"]) == 8 and 0 <= result["accuracy"] <= 1
+def test_lab_experiment_returns_a_typed_record_with_history_and_arrays():
+    result = lab_experiment("lstm", 8, clip=0.5, device="cpu", steps=3, hidden_size=8, progress=False)
+    assert isinstance(result, LabResult) and isinstance(result.history, History) and len(result.loss) == 3
+    assert result.clip == 0.5 and len(result.norms_before) == 8 and 0 <= result.accuracy <= 1
+    np.testing.assert_array_equal(result.grad_norm, result.history["grad_norm"])
+    assert np.all(result.applied_norm <= 0.5 * (1 + 1e-5))
+    with pytest.raises(AttributeError):
+        result.kind = "gru"  # a record of what was measured: frozen
 
 
 @pytest.mark.parametrize("call, error, message", [

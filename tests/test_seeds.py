@@ -95,7 +95,7 @@ HELPERS = {
     "sample": _sample,
     "train_first_token": _train_first_token,
     "lab_experiment": lambda seed: gradients.lab_experiment("lstm", 5, steps=2, hidden_size=4, device="cpu",
-                                                            seed=seed, progress=False)["loss"],
+                                                            seed=seed, progress=False).loss,
     "norms_at_init": lambda seed: gradients.norms_at_init({"rnn": {"kind": "rnn", "hidden_size": 4}}, seq_len=5,
                                                           batch_size=4, seed=seed, device="cpu")["rnn"],
     "train_skipgram": _train_skipgram,
