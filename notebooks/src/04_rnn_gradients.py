@@ -327,7 +327,7 @@ claim("clip 0.1 learns more slowly than clip 1 (higher mean loss over the last 2
       f"{table.loc['0.1', 'final loss (mean)']:.2f} vs {table.loc['1', 'final loss (mean)']:.2f}")
 
 # %% [markdown]
-# Without clipping, the first update is so large that the loss overflows at the next step and training is over.
+# Without clipping, the first updates are so large that the loss overflows within a step or two and training is over.
 # With clipping the loss stays finite, but the threshold matters; compare each curve in the left panel with its
 # dashed threshold:
 # - at 0.1 the gradient norm stays far above the threshold, nearly every step is clipped, and the steps are so
