@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 import nbformat  # noqa: E402
+
 from course.editions import learner_edition  # noqa: E402
 from course.notebooks import NOTEBOOKS, execute, read_source, sources, tidy_outputs  # noqa: E402
 
