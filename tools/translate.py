@@ -32,7 +32,17 @@ def templates() -> dict[str, list[tuple[str, tuple[str, int], bool]]]:
         found[source.stem] = [(m, (where, i + 1), f) for m, i, f in translate.notebook_messages(learner)]
     found["docs"] = [(m, (name, i + 1), f) for name in translate.DOCS
                      for m, i, f in translate.markdown_messages((ROOT / name).read_text())]
+    found["helpers"] = helper_messages()
     return found
+
+
+def helper_messages() -> list[tuple[str, tuple[str, int], bool]]:
+    """The helpers' messages: every `_("...")` in helpers/*.py (Babel's Python extractor)."""
+    from babel.messages.extract import extract_from_dir
+
+    return [(message, (f"helpers/{name}", line), "{" in message)
+            for name, line, message, _, _ in extract_from_dir(ROOT / "helpers", [("*.py", "python")],
+                                                               keywords={"_": None})]
 
 
 def update(language: str) -> None:
@@ -45,6 +55,8 @@ def update(language: str) -> None:
         for message, where, formatted in messages:
             template.add(message, locations=[where], flags=["python-brace-format"] if formatted else [])
         path = translate.catalog_path(language, name)
+        if name == "helpers":
+            path = translate.helpers_catalog(language)
         if path.exists():
             catalog = translate.read_catalog(path)
             catalog.update(template, update_header_comment=False)
@@ -55,12 +67,23 @@ def update(language: str) -> None:
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
         print(f"{translate.root_relative(path)}: {len(template)} messages")
+    compile_helpers(language)
+
+
+def compile_helpers(language: str) -> Path:
+    """helpers.po -> helpers.mo, what helpers/i18n.py reads at run time (fuzzy entries left out)."""
+    from babel.messages.mofile import write_mo
+
+    po = translate.helpers_catalog(language)
+    with po.with_suffix(".mo").open("wb") as handle:
+        write_mo(handle, translate.read_catalog(po), use_fuzzy=False)
+    return po.with_suffix(".mo")
 
 
 def status(language: str) -> int:
     complete = True
     for name in templates():
-        path = translate.catalog_path(language, name)
+        path = translate.helpers_catalog(language) if name == "helpers" else translate.catalog_path(language, name)
         if not path.exists():
             print(f"{translate.root_relative(path)}: missing")
             complete = False

@@ -236,6 +236,11 @@ def catalog_path(language: str, name: str) -> Path:
     return LOCALES / LANGUAGES[language]["locale"] / f"{name}.po"
 
 
+def helpers_catalog(language: str) -> Path:
+    """The PO file of the helpers' own messages (helpers/i18n.py reads the .mo compiled from it)."""
+    return ROOT / "helpers" / "locales" / LANGUAGES[language]["locale"] / "LC_MESSAGES" / "helpers.po"
+
+
 def read_catalog(path: Path):
     from babel.messages.pofile import read_po
 
