@@ -25,7 +25,7 @@ def language() -> str:
     return tag
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _catalog(tag: str) -> gettext.NullTranslations:
     return gettext.translation("helpers", LOCALES, languages=[SUPPORTED[tag]], fallback=True)
 
