@@ -18,3 +18,30 @@ def test_an_unknown_language_is_refused_with_the_choices(monkeypatch):
     monkeypatch.setenv(i18n.VARIABLE, "klingon")
     with pytest.raises(ValueError, match=r"COURSE_LANGUAGE='klingon'.*\['en', 'zh-CN'\]"):
         i18n.language()
+
+
+def test_chinese_figures_draw_real_glyphs_and_a_missing_glyph_is_an_error(tmp_path):
+    """In a fresh process (matplotlib's settings are global): Chinese text renders with the CJK font, with no
+    'Glyph missing' warning; a character no font has raises instead of drawing an empty box."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import matplotlib; matplotlib.use("Agg")
+import helpers, matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.set_title("词嵌入 独热编码 负采样 梯度裁剪 困惑度 每字符比特数 −0.5")
+fig.savefig(r"{out}")
+try:
+    ax.set_xlabel("\\U00017000")  # a Tangut character: in no font the course has
+    fig.savefig(r"{out}")
+    print("no error")
+except UserWarning as error:
+    print("error:", error)
+"""
+    out = tmp_path / "zh.png"
+    done = subprocess.run([sys.executable, "-c", script.format(out=out)], capture_output=True, text=True,
+                          env={**os.environ, "COURSE_LANGUAGE": "zh-CN"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0 and "error: Glyph" in done.stdout and "missing from" in done.stdout
