@@ -46,7 +46,7 @@ def best_of(fn, repeats: int):
     return result, best
 
 
-def draw(result: dict) -> bytes:
+def draw(result: gradients.LabResult) -> bytes:
     """The lab's figure for `result`, as PNG bytes."""
     fig = Figure(figsize=(12, 3.2))
     plot_lab_result(fig, result)
@@ -62,12 +62,12 @@ def main() -> None:
     args = parser.parse_args()
     repeats, seq_len, steps = (1, 10, 10) if args.quick else (args.repeats, args.seq_len, 60)
     one_thread = device_module.one_cpu_thread
-    gradients.lab_experiment("rnn", 5, steps=2, device=args.device)  # warm-up
+    gradients.lab_experiment("rnn", 5, steps=2, device=args.device, progress=False)  # warm-up
     print(f"{'type':6} {'1 thread':>9} {'default':>9} {'ratio':>6} {'figure':>7}   (best of {repeats}, seconds; "
           f"T = {seq_len}, {steps} steps)")
     for kind in KINDS:
         def run(kind=kind):
-            return gradients.lab_experiment(kind, seq_len, steps=steps, device=args.device)
+            return gradients.lab_experiment(kind, seq_len, steps=steps, device=args.device, progress=False)
 
         device_module.one_cpu_thread = one_thread
         result, single = best_of(run, repeats)

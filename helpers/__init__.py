@@ -1,3 +1,7 @@
 """Small, tested helpers for the NLP-basics notebooks: one module per concern."""
 
 __version__ = "0.1.0"
+
+from helpers.i18n import configure_figures
+
+configure_figures()  # in a translated notebook: a font for its script (see helpers/i18n.py)

@@ -11,6 +11,7 @@ import math
 from collections.abc import Collection, Sequence
 
 import numpy as np
+import torch
 
 
 def positive_int(name: str, value: object) -> int:
@@ -31,11 +32,36 @@ def _int_at_least(name: str, value: object, low: int) -> int:
     return int(value)
 
 
+def int_in_range(name: str, value: object, low: int, high: int) -> int:
+    """Return `value` as an int if it is a whole number from `low` to `high` (both included)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer from {low} to {high}, not {type(value).__name__} {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be an integer from {low} to {high}, got {value}")
+    return int(value)
+
+
+def number_in_range(name: str, value: object, low: float, high: float) -> float:
+    """Return `value` as a float if it is a number from `low` to `high` (both included)."""
+    number = _finite(name, value, f"a number from {low:g} to {high:g}")
+    if not low <= number <= high:
+        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value}")
+    return number
+
+
 def positive_float(name: str, value: object) -> float:
     """Return `value` as a float if it is a finite number > 0."""
     number = _finite(name, value, "a number > 0")
     if number <= 0:
         raise ValueError(f"{name} must be a number > 0, got {value}")
+    return number
+
+
+def non_negative_float(name: str, value: object) -> float:
+    """Return `value` as a float if it is a finite number >= 0."""
+    number = _finite(name, value, "a number >= 0")
+    if number < 0:
+        raise ValueError(f"{name} must be a number >= 0, got {value}")
     return number
 
 
@@ -75,6 +101,15 @@ def clip_threshold(value: object) -> float | None:
     return positive_float("clip", value)
 
 
+def text(name: str, value: object) -> str:
+    """Return `value` if it is a string with at least one character that is not a space."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__} {value!r}")
+    if not value.strip():
+        raise ValueError(f"{name} must be a non-empty string, got {value!r}")
+    return value
+
+
 def texts(name: str, value: object, *, min_count: int = 1) -> list[str]:
     """Return `value` as a list of strings if it is a list (not one string) of at least `min_count` strings."""
     if isinstance(value, str) or not isinstance(value, Sequence):
@@ -96,6 +131,16 @@ def token_lists(name: str, value: object) -> list[list[str]]:
     if not any(len(item) for item in value):
         raise ValueError(f"{name} has no tokens: give at least one non-empty token list")
     return [list(item) for item in value]
+
+
+def token_ids(name: str, value: object) -> torch.Tensor:
+    """Return `value` if it is an integer tensor [batch, steps] of token ids."""
+    if not isinstance(value, torch.Tensor) or value.dtype not in (torch.int64, torch.int32):
+        got = f"{value.dtype} tensor" if isinstance(value, torch.Tensor) else type(value).__name__
+        raise TypeError(f"{name} must be an integer tensor [batch, steps] of token ids, not a {got}")
+    if value.dim() != 2:
+        raise ValueError(f"{name} must be an integer tensor [batch, steps], got shape {tuple(value.shape)}")
+    return value
 
 
 def known(name: str, items: Sequence[str], vocabulary: Collection[str]) -> None:

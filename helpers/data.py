@@ -9,7 +9,7 @@ from pathlib import Path
 from gensim.test.utils import datapath
 from gensim.utils import simple_preprocess
 
-from helpers import online
+from helpers import checks, online
 from helpers.online import OfflineError
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
@@ -36,11 +36,14 @@ def tokenize(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+(?:'[a-z]+)?", text.lower())
 
 
+def whole_word(word: str) -> re.Pattern[str]:
+    """A pattern that finds `word` as a whole word, ignoring case: "Bank," matches "bank", "banks" does not."""
+    return re.compile(rf"(?<!\w){re.escape(word)}(?!\w)", re.IGNORECASE)
+
+
 def load_corpus(name: str) -> list[list[str]]:
     """Return a corpus as a list of token lists: 'toy', 'wiki', 'lee' (offline) or 'text8' (online)."""
-    if name not in CORPORA:
-        raise ValueError(f"unknown corpus {name!r}: choose one of {list(CORPORA)}")
-    return [list(sentence) for sentence in _corpus(name)]
+    return [list(sentence) for sentence in _corpus(checks.one_of("corpus", name, CORPORA))]
 
 
 @functools.cache
@@ -94,16 +97,13 @@ def load_pretrained_vectors(name: str = "glove-wiki-gigaword-100"):
     """Return pretrained KeyedVectors from gensim-data (downloaded the first time, then from gensim's cache)."""
     from gensim.models import KeyedVectors
 
-    if name not in PRETRAINED:
-        raise ValueError(f"unknown pretrained vectors {name!r}: choose one of {sorted(PRETRAINED)}")
+    name = checks.one_of("pretrained vectors", name, PRETRAINED)
     return KeyedVectors.load_word2vec_format(str(_gensim_file(name)), binary=PRETRAINED[name])
 
 
 def word_pairs_path(name: str) -> str:
     """Path of a word-similarity set that gensim ships, for KeyedVectors.evaluate_word_pairs."""
-    if name not in WORD_PAIRS:
-        raise ValueError(f"unknown word-pair set {name!r}: choose one of {list(WORD_PAIRS)}")
-    return datapath(WORD_PAIRS[name])
+    return datapath(WORD_PAIRS[checks.one_of("word-pair set", name, WORD_PAIRS)])
 
 
 def load_word_pairs(name: str) -> list[tuple[str, str, float]]:
@@ -143,22 +143,19 @@ def load_polysemy(word: str | None = None) -> list[tuple[str, str, str]]:
         if not line.strip():
             continue
         fields = line.split("\t")
-        if len(fields) != 3 or not re.search(rf"(?<!\w){re.escape(fields[0])}(?!\w)", fields[2], re.IGNORECASE):
+        if len(fields) != 3 or not whole_word(fields[0]).search(fields[2]):
             raise ValueError(f"polysemy.tsv line {number} must be 'word<TAB>sense<TAB>sentence' "
                              f"with the word in the sentence, got {line!r}")
         rows.append((fields[0], fields[1], fields[2]))
     if word is None:
         return rows
-    chosen = [row for row in rows if row[0] == word]
-    if not chosen:
-        raise ValueError(f"no polysemy sentences for {word!r}: choose one of {sorted({r[0] for r in rows})}")
-    return chosen
+    word = checks.one_of("polysemy word", word, sorted({row[0] for row in rows}))
+    return [row for row in rows if row[0] == word]
 
 
 def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int]]:
     """Return (texts, labels) with 1 = positive: 'toy', 'pang-lee' (offline) or 'imdb' (online)."""
-    if name not in SENTIMENT:
-        raise ValueError(f"unknown sentiment set {name!r}: choose one of {list(SENTIMENT)}")
+    name = checks.one_of("sentiment set", name, SENTIMENT)
     if name == "toy":
         rows = read_text(DATA_DIR / "toy_sentiment.tsv").splitlines()[1:]
         pairs = [row.split("\t", 1) for row in rows if row.strip()]
@@ -175,8 +172,7 @@ IMDB = "stanfordnlp/imdb"
 
 
 def _imdb(split: str) -> tuple[list[str], list[int]]:
-    if split not in ("train", "test"):
-        raise ValueError(f"unknown IMDB split {split!r}: choose 'train' or 'test'")
+    split = checks.one_of("IMDB split", split, ("train", "test"))
     try:
         from datasets import load_dataset
     except ImportError:

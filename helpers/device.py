@@ -1,4 +1,14 @@
-"""Choosing a device and making runs repeatable."""
+"""The convention of every helper: which device, which seed, and whether to show progress.
+
+- device: 'auto' (CUDA, then Apple MPS, then CPU), 'cpu', 'cuda' or 'mps'.
+- seed: a helper that needs random numbers draws them from its own generators, seeded with `seed` (an int >= 0):
+  a torch.Generator or np.random.default_rng for what it draws itself, and torch's global generator, seeded
+  inside torch.random.fork_rng, for what PyTorch draws there (a model's initial weights, dropout). The caller's
+  global generators are never changed, and a fixed seed gives the same numbers whatever ran before.
+  A model class takes seed=None (draw its weights from the global generator, as any nn.Module) or an int.
+- progress: a tqdm bar. True by default in the helpers that train (they take seconds to minutes); False in
+  the ones that only compute with a trained model (e.g. word_embeddings), which notebooks call many times.
+"""
 
 from __future__ import annotations
 
@@ -52,8 +62,24 @@ def pick_device(name: str | torch.device = "auto") -> torch.device:
     return torch.device(key)
 
 
+@contextlib.contextmanager
+def seeded(seed: int | None) -> Iterator[None]:
+    """Run the block with torch's generators seeded with `seed`, then give the caller's back as they were.
+
+    seed=None leaves torch's generators alone: the block draws from (and advances) the caller's.
+    """
+    if seed is None:
+        yield
+        return
+    checks.non_negative_int("seed", seed)
+    accelerators = range(torch.accelerator.device_count()) if torch.accelerator.is_available() else []
+    with torch.random.fork_rng(devices=accelerators):  # the CPU's generator, and each GPU's
+        torch.manual_seed(seed)
+        yield
+
+
 def seed_everything(seed: int = 0) -> None:
-    """Seed Python's random, NumPy and torch (CPU and GPU) so that a run can be repeated.
+    """Seed Python's random, NumPy and torch (CPU and GPU) so that a run can be repeated (for a notebook's own code).
 
     Python's own hash() of strings is salted per process (PYTHONHASHSEED); it cannot be changed from inside a
     running interpreter, so nothing in the course depends on it (gensim gets a stable hash function instead).
@@ -84,17 +110,14 @@ def one_cpu_thread(device: torch.device) -> Iterator[None]:
 
 @contextlib.contextmanager
 def run_on(device: str | torch.device = "auto", seed: int | None = 0) -> Iterator[torch.device]:
-    """The convention of every training helper: pick the device, seed torch, train small models on one CPU thread.
+    """The convention of every training helper: pick the device, run `seeded(seed)`, small models on one CPU thread.
 
         with run_on(device, seed) as dev:
             model.to(dev)
             ...
     """
     dev = pick_device(device)
-    if seed is not None:
-        checks.non_negative_int("seed", seed)
-        torch.manual_seed(seed)
-    with one_cpu_thread(dev):
+    with seeded(seed), one_cpu_thread(dev):
         yield dev
 
 

@@ -25,6 +25,7 @@ from helpers.data import analogies_path, load_analogies, word_pairs_path
 from helpers.device import progress as progress_bar
 from helpers.device import run_on
 from helpers.history import History
+from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 
@@ -156,10 +157,7 @@ def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: i
         pairs, shuffle = pairs.to(dev), torch.Generator().manual_seed(seed)
         for _ in progress_bar(range(epochs), desc="skip-gram", disable=not progress):
             for batch in pairs[torch.randperm(len(pairs), generator=shuffle).to(dev)].split(batch_size):
-                loss = model.loss(batch[:, 0], batch[:, 1])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
+                optimizer_step(optimizer, model.loss(batch[:, 0], batch[:, 1]))
             with torch.no_grad():
                 history.log(loss=model.loss(pairs[:, 0], pairs[:, 1]).item())
     return to_keyed_vectors(words, model.embeddings.weight), history
@@ -173,9 +171,7 @@ def keep_probabilities(counts: np.ndarray, sample: float = 1e-4) -> np.ndarray:
     f = count / counts.sum() is a word's share of the counted tokens (the vocabulary's, after min_count).
     """
     counts = np.asarray(counts, dtype=np.float64)
-    if not sample >= 0:
-        raise ValueError(f"sample must be >= 0 (0 keeps every word), got {sample}")
-    if sample == 0:
+    if checks.non_negative_float("sample", sample) == 0:  # 0 keeps every word
         return np.ones_like(counts)
     f = counts / counts.sum()
     return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
@@ -261,6 +257,8 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                     group["lr"] = lr * max(1e-4, 1.0 - done / planned)
                 negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=draws)
                 loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(dev))
+                # Not optimizer_step: the sparse embeddings' gradients (for SparseAdam) have no norm kernel in
+                # PyTorch, and SGNS never clips, so its step is the plain zero_grad, backward, step.
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()

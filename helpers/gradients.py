@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
@@ -12,12 +13,12 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers import checks
-from helpers.device import pick_device, run_on
+from helpers.device import pick_device, run_on, seeded
 from helpers.device import progress as progress_bar
 from helpers.history import History
-from helpers.recurrent import KINDS, Recurrent, check_kind
+from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
+from helpers.training import optimizer_step
 
-NONLINEARITIES = ("tanh", "relu", "linear")
 INITS = ("default", "orthogonal", "identity")
 OPTIMIZERS = ("adam", "sgd")
 MODEL_KINDS = (*KINDS, "attention")
@@ -25,47 +26,13 @@ MODEL_KINDS = (*KINDS, "attention")
 
 # --- models ---
 
-class ElmanRNN(nn.Module):
-    """One recurrent layer written out step by step: h_t = f(W_hh h_{t-1} + W_ih x_t + b) (+ h_{t-1} if residual).
-
-    Hand-written on purpose: nn.RNN offers neither a linear (identity) nonlinearity nor a residual connection,
-    which this notebook needs to compare with the theory. It keeps nn.RNN's parameter names and call signature,
-    so it replaces the nn.RNN inside the course's Recurrent backbone.
-    """
-
-    batch_first = True
-    bidirectional = False
-
-    def __init__(self, input_size: int, hidden_size: int, nonlinearity: str = "tanh", residual: bool = False):
-        super().__init__()
-        self.nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
-        self.hidden_size = checks.positive_int("hidden_size", hidden_size)
-        self.residual = bool(residual)
-        bound = 1 / math.sqrt(self.hidden_size)  # nn.RNN's default initialisation
-        self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size).uniform_(-bound, bound))
-        self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size).uniform_(-bound, bound))
-        self.bias_hh_l0 = nn.Parameter(torch.zeros(hidden_size))
-
-    def _f(self, z: torch.Tensor) -> torch.Tensor:
-        return {"tanh": torch.tanh, "relu": torch.relu, "linear": lambda v: v}[self.nonlinearity](z)
-
-    def forward(self, x: torch.Tensor, h0: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """Outputs [batch, steps, hidden] and the last state [1, batch, hidden], like nn.RNN(batch_first=True)."""
-        h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
-        outputs = []
-        for t in range(x.shape[1]):
-            step = self._f(h @ self.weight_hh_l0.T + x[:, t] @ self.weight_ih_l0.T + self.bias_hh_l0)
-            h = h + step if self.residual else step
-            outputs.append(h)
-        return torch.stack(outputs, dim=1), h.unsqueeze(0)
-
-
 @torch.no_grad()
 def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
     """Set the bias of the LSTM forget gate (or the GRU update gate); +3 starts it keeping ~95% of the old state."""
-    hidden = layer.hidden_size
-    # PyTorch orders the gate blocks (input, forget, cell, output) for the LSTM and (reset, update, new) for the GRU.
-    block = slice(hidden, 2 * hidden)
+    kind = recurrent_kind(layer)
+    if not kind.gated:
+        raise ValueError(f"a plain {kind.name.upper()} has no gate that keeps the old state; use an LSTM or a GRU")
+    block = kind.block(kind.memory_gate, layer.hidden_size)  # where that gate's rows sit in the stacked biases
     for name, param in layer.named_parameters():
         if name.startswith("bias_hh"):
             param[block] = bias
@@ -74,26 +41,22 @@ def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
 class SequenceClassifier(nn.Module):
     """The course's Recurrent backbone (embedding -> one RNN/LSTM/GRU layer) + a linear head scoring every step.
 
-    For a linear or residual RNN, the backbone's nn.RNN is swapped for the hand-written ElmanRNN (see its docstring).
+    nonlinearity and residual choose the vanilla RNN's variant (see Recurrent); remember_bias starts the LSTM's
+    forget gate or the GRU's update gate at that bias (None: PyTorch's default); seed: the initial weights
+    (None: from torch's global generator).
     """
 
     def __init__(self, vocab_size: int, n_classes: int, hidden_size: int = 32, kind: str = "rnn",
                  nonlinearity: str = "tanh", residual: bool = False, embed_size: int = 16,
-                 remember_bias: float | None = 3.0):
+                 remember_bias: float | None = 3.0, seed: int | None = None):
         super().__init__()
-        kind = check_kind(kind)
-        nonlinearity = checks.one_of("nonlinearity", nonlinearity, NONLINEARITIES)
-        if kind != "rnn" and (nonlinearity != "tanh" or residual):
-            raise ValueError("nonlinearity and residual apply to kind='rnn' only (LSTM and GRU have fixed gates)")
-        self.kind = kind
-        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size)
-        if residual or nonlinearity == "linear":
-            self.body.rnn = ElmanRNN(embed_size, hidden_size, nonlinearity, residual)
-        elif nonlinearity == "relu":
-            self.body.rnn = nn.RNN(embed_size, hidden_size, nonlinearity="relu", batch_first=True)
-        elif kind != "rnn" and remember_bias is not None:
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, nonlinearity=nonlinearity,
+                                  residual=residual)
+            self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
+        self.kind = self.body.kind
+        if self.body.spec.gated and remember_bias is not None:
             init_memory_gate(self.body.rnn, remember_bias)
-        self.head = nn.Linear(self.body.output_size, checks.positive_int("n_classes", n_classes))
 
     def forward(self, tokens: torch.Tensor, state=None):
         """Scores [batch, steps, classes] and the final recurrent state."""
@@ -102,17 +65,22 @@ class SequenceClassifier(nn.Module):
 
 
 class AttentionClassifier(nn.Module):
-    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes]."""
+    """Embedding + learned positions -> one attention read-out from the last position -> scores [batch, 1, classes].
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     kind = "attention"
 
-    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512):
+    def __init__(self, vocab_size: int, n_classes: int, d_model: int = 16, max_len: int = 512,
+                 seed: int | None = None):
         super().__init__()
         d_model = checks.positive_int("d_model", d_model)
-        self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
-        self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
-        self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
-        self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
+        with seeded(seed):
+            self.embed = nn.Embedding(checks.positive_int("vocab_size", vocab_size), d_model)
+            self.pos = nn.Embedding(checks.positive_int("max_len", max_len), d_model)
+            self.attn = nn.MultiheadAttention(d_model, num_heads=1, batch_first=True)
+            self.head = nn.Linear(d_model, checks.positive_int("n_classes", n_classes))
 
     def forward(self, x: torch.Tensor, state=None):
         """Scores for the label, read out at the last position only, and no recurrent state (None)."""
@@ -168,12 +136,12 @@ def make_model(kind: str = "rnn", hidden_size: int = 32, nonlinearity: str = "ta
     kind = checks.one_of("model kind", kind, MODEL_KINDS)
     init = checks.one_of("init", init, INITS)
     vocab = checks.positive_int("n_classes", n_classes) + checks.positive_int("n_distractors", n_distractors)
-    torch.manual_seed(checks.non_negative_int("seed", seed))
+    seed = checks.non_negative_int("seed", seed)
     if kind == "attention":
         d_model = max(4, checks.positive_int("hidden_size", hidden_size) // 2)
-        return AttentionClassifier(vocab, n_classes, d_model=d_model)
+        return AttentionClassifier(vocab, n_classes, d_model=d_model, seed=seed)
     model = SequenceClassifier(vocab, n_classes, hidden_size, kind, nonlinearity, residual,
-                               remember_bias=remember_bias)
+                               remember_bias=remember_bias, seed=seed)
     if init != "default":
         weight = recurrent_weight(model)
         set_spectral_radius(weight, radius, orthogonal=True, seed=seed)
@@ -199,7 +167,7 @@ def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
     state, kept, logits = None, [], []
     for t in range(inputs.shape[1]):
         _, state = model.body.rnn(x[:, t:t + 1], state)  # this h_t is the very tensor step t+1 reads
-        h = state[0] if isinstance(state, tuple) else state  # the LSTM's state is (h_t, c_t)
+        h = hidden_state(state)  # the LSTM's state is (h_t, c_t)
         kept.append(h)
         logits.append(model.head(h[-1]))
     loss = sequence_loss(torch.stack(logits, dim=1), targets)
@@ -208,10 +176,9 @@ def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
 
 def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """One step of a one-layer nn.LSTM written out (same weights and result), so h_t is computed from c_t itself."""
-    gates = x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0
-    i, f, g, o = gates.chunk(4, dim=-1)  # PyTorch's order: input, forget, cell, output
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    return torch.sigmoid(o) * torch.tanh(c), c
+    gate = LSTM.split(x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+    c = torch.sigmoid(gate["forget"]) * c + torch.sigmoid(gate["input"]) * torch.tanh(gate["cell"])
+    return torch.sigmoid(gate["output"]) * torch.tanh(c), c
 
 
 def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
@@ -240,9 +207,7 @@ def output_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: 
 
 
 def _check_batch(inputs: torch.Tensor, targets: torch.Tensor) -> None:
-    if not isinstance(inputs, torch.Tensor) or inputs.dim() != 2 or inputs.dtype not in (torch.int64, torch.int32):
-        raise ValueError(f"inputs must be an integer tensor [batch, steps], got "
-                         f"{getattr(inputs, 'dtype', type(inputs))} {tuple(getattr(inputs, 'shape', ()))}")
+    checks.token_ids("inputs", inputs)
     if inputs.shape[0] < 1 or inputs.shape[1] < 1:
         raise ValueError(f"inputs need at least one sequence of length >= 1, got shape {tuple(inputs.shape)}")
     if not isinstance(targets, torch.Tensor) or tuple(targets.shape) not in (tuple(inputs.shape[:1]),
@@ -262,9 +227,9 @@ def hidden_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: 
     if not hasattr(model, "body") or not hasattr(model, "head"):
         raise TypeError(f"{type(model).__name__} has no recurrent .body and .head; per-step states exist only for "
                         "recurrent models (use input_grad_norms for any model)")
-    if getattr(model.body.rnn, "bidirectional", False):
+    if model.body.bidirectional:
         raise ValueError("a bidirectional layer has no single left-to-right state h_t; use a one-direction model")
-    if cell and not (isinstance(model.body.rnn, nn.LSTM) and model.body.rnn.num_layers == 1):
+    if cell and not (model.body.spec.has_cell and model.body.num_layers == 1):
         raise ValueError("cell=True measures dL/dc_t, and only an LSTM (one layer here) has a cell state c_t")
     was_training = model.training
     try:
@@ -355,14 +320,6 @@ def total_grad_norm(model: nn.Module) -> float:
     return float(torch.cat(grads).norm()) if grads else 0.0
 
 
-def clipped_step(model: nn.Module, optimizer: torch.optim.Optimizer, clip: float | None) -> dict[str, float]:
-    """Rescale the gradient to norm <= clip (None: leave it), take the optimizer step; return both norms."""
-    before = nn.utils.clip_grad_norm_(model.parameters(), math.inf if clip is None else clip)  # norm before
-    after = total_grad_norm(model)  # min(before, clip): the direction is kept, only the length changes
-    optimizer.step()
-    return {"grad_norm": float(before), "applied_norm": after}
-
-
 def _task_sizes(model: nn.Module) -> tuple[int, int]:
     embed = model.body.embed if hasattr(model, "body") else model.embed
     n_classes = model.head.out_features
@@ -371,7 +328,7 @@ def _task_sizes(model: nn.Module) -> tuple[int, int]:
 
 def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_size: int = 64, lr: float = 0.01,
                       clip: float | str | None = None, optimizer: str = "adam", device: str | torch.device = "auto",
-                      seed: int = 0, progress: bool = False) -> History:
+                      seed: int = 0, progress: bool = True) -> History:
     """Train on fresh first-token batches; log per step the loss and the gradient norm before/after clipping.
 
     Training stops early at the first loss that is not a finite number (an exploded model cannot recover).
@@ -389,9 +346,9 @@ def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_si
                               disable=not progress, leave=False):
             x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, data)
             loss = sequence_loss(model(x.to(dev))[0], y.to(dev))
-            opt.zero_grad()
-            loss.backward()
-            history.log(loss=loss.item(), **clipped_step(model, opt, clip))
+            grad_norm = optimizer_step(opt, loss, clip)
+            # the applied norm is min(grad_norm, clip): clipping keeps the direction, only the length changes
+            history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
             if not math.isfinite(history.last("loss")):
                 break  # the weights are no longer finite numbers: nothing can be learned after this step
     return history
@@ -408,9 +365,39 @@ def first_token_accuracy(model: nn.Module, seq_len: int, size: int = 512, seed: 
     return float((predictions == y).float().mean())
 
 
+@dataclass(frozen=True)
+class LabResult:
+    """What one run of the RNN lab measured: gradient norms per time step before and after a short training."""
+
+    kind: str
+    seq_len: int
+    clip: float | None  # None: no clipping
+    device: str
+    steps: int
+    norms_before: np.ndarray  # ||dL/dh_t|| for t = 1..seq_len, untrained
+    norms_after: np.ndarray  # the same after training
+    history: History  # per training step: loss, grad_norm (before clipping), applied_norm
+    accuracy: float  # on 512 new sequences
+
+    @property
+    def loss(self) -> np.ndarray:
+        """The training loss of every step."""
+        return np.asarray(self.history["loss"])
+
+    @property
+    def grad_norm(self) -> np.ndarray:
+        """The total gradient norm of every step, before clipping."""
+        return np.asarray(self.history["grad_norm"])
+
+    @property
+    def applied_norm(self) -> np.ndarray:
+        """The total gradient norm of every step, after clipping."""
+        return np.asarray(self.history["applied_norm"])
+
+
 def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = None,
                    device: str | torch.device = "auto", steps: int = 60, hidden_size: int = 32, batch_size: int = 64,
-                   lr: float = 0.01, seed: int = 0, progress: bool = False) -> dict:
+                   lr: float = 0.01, seed: int = 0, progress: bool = True) -> LabResult:
     """Short run behind the lab panel: per-step gradient norms before/after training, loss and norm per step."""
     kind, seq_len, clip = check_kind(kind), checks.positive_int("seq_len", seq_len), checks.clip_threshold(clip)
     dev = pick_device(device)
@@ -420,11 +407,8 @@ def lab_experiment(kind: str = "rnn", seq_len: int = 30, clip: float | str | Non
     history = train_first_token(model, seq_len, steps, batch_size, lr, clip, device=dev, seed=seed,
                                 progress=progress)
     after = hidden_grad_norms(model, x, y, dev)
-    return {"kind": kind, "seq_len": seq_len, "clip": clip, "device": dev.type, "steps": steps,
-            "norms_before": before, "norms_after": after, "history": history,
-            "loss": np.asarray(history["loss"]), "grad_norm": np.asarray(history["grad_norm"]),
-            "applied_norm": np.asarray(history["applied_norm"]),
-            "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=dev)}
+    return LabResult(kind, seq_len, clip, dev.type, steps, before, after, history,
+                     first_token_accuracy(model, seq_len, seed=seed, device=dev))
 
 
 # --- experiments for notebook 04 ---
@@ -449,7 +433,7 @@ def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: 
 
 def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tuple[int, ...] = (0,),
                         seq_len: int = 40, steps: int = 200, lr: float = 0.05, radius: float = 1.1,
-                        device: str | torch.device = "auto", progress: bool = False) -> dict[str, list[dict]]:
+                        device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[dict]]:
     """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each threshold and seed.
 
     Returns, per threshold label, one run per seed: {"seed", "clip", "history", "accuracy"}.
@@ -460,7 +444,7 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
         label = "off" if checks.clip_threshold(clip) is None else f"{clip:g}"
         model = make_model("rnn", nonlinearity="relu", init="identity", radius=radius, seed=seed)
         history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", device=device,
-                                    seed=seed)
+                                    seed=seed, progress=False)
         runs.setdefault(label, []).append({"seed": seed, "clip": checks.clip_threshold(clip), "history": history,
                                            "accuracy": first_token_accuracy(model, seq_len, seed=seed,
                                                                             device=device)})
@@ -489,7 +473,7 @@ def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
                           clip: float | str | None = None, device: str | torch.device = "auto",
-                          progress: bool = False) -> pd.DataFrame:
+                          progress: bool = True) -> pd.DataFrame:
     """Test accuracy on the first-token task per model variant (make_model keywords), length and seed.
 
     A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip.
@@ -503,7 +487,8 @@ def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tupl
     rows = []
     for label, spec, seq_len, seed in progress_bar(jobs, desc="runs", disable=not progress):
         model = make_model(hidden_size=hidden_size, seed=seed, **spec)
-        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed)
+        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed,
+                                    progress=False)
         rows.append({"variant": label, "seq_len": seq_len, "seed": seed,
                      "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
                      "final loss": float(np.mean(history["loss"][-20:]))})

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from helpers import checks
+
 
 @dataclass
 class History:
@@ -39,8 +41,7 @@ class History:
 
     def best(self, name: str, mode: str = "min") -> float:
         """The smallest (mode='min') or largest (mode='max') value logged under `name`."""
-        if mode not in ("min", "max"):
-            raise ValueError(f"mode must be 'min' or 'max', got {mode!r}")
+        mode = checks.one_of("mode", mode, ("min", "max"))
         return min(self[name]) if mode == "min" else max(self[name])
 
     def to_frame(self) -> pd.DataFrame:

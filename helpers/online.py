@@ -101,9 +101,21 @@ def hub_download(repo_id: str, patterns: list[str], repo_type: str = "model") ->
     except (RepositoryNotFoundError, RevisionNotFoundError):
         raise OSError(f"{endpoint} has no {repo_type} {repo_id!r}: check the name") from None
     except Exception as err:  # the connection broke or stalled half-way (the hub's own timeouts)
+        if http_status(err) == 404:  # a mirror's plain 404, without the hub's X-Error-Code header
+            raise OSError(f"{endpoint} has no {repo_type} {repo_id!r}: check the name") from None
         if not isinstance(err, OSError) and type(err).__module__.split(".")[0] not in ("httpx", "httpx2"):
             raise
         raise OfflineError(f"downloading {repo_id!r} from {endpoint} failed: {err}. Try again; {HF_HELP}") from None
+
+
+def http_status(err: BaseException | None) -> int | None:
+    """The HTTP status of the answer behind an error, looking through the errors it wraps; None if there was none."""
+    while err is not None:
+        status = getattr(getattr(err, "response", None), "status_code", None)
+        if status is not None:
+            return int(status)
+        err = err.__cause__ or err.__context__
+    return None
 
 
 def _download_bar():

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
+
+from helpers import checks
+
+if TYPE_CHECKING:
+    from helpers.gradients import LabResult
 
 # --- RNN gradients ---
 
@@ -53,21 +60,21 @@ def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = F
         ax.legend(fontsize="small")
 
 
-def plot_lab_result(fig, result: dict) -> None:
+def plot_lab_result(fig, result: LabResult) -> None:
     """Draw the RNN lab's three panels on `fig`: per-time-step gradient norms, loss, total gradient norm."""
     fig.clear()
     ax_steps, ax_loss, ax_norm = fig.subplots(1, 3)
-    plot_step_norms(ax_steps, {"before training": result["norms_before"],
-                               f"after {result['steps']} steps": result["norms_after"]},
-                    title=f"{result['kind'].upper()}, T = {result['seq_len']}: gradient per time step")
-    plot_training_steps(ax_loss, {"loss": result["loss"]}, "cross-entropy", "Training loss", chance=np.log(4))
-    finite = np.asarray(result["loss"], dtype=float)
+    plot_step_norms(ax_steps, {"before training": result.norms_before,
+                               f"after {result.steps} steps": result.norms_after},
+                    title=f"{result.kind.upper()}, T = {result.seq_len}: gradient per time step")
+    plot_training_steps(ax_loss, {"loss": result.loss}, "cross-entropy", "Training loss", chance=np.log(4))
+    finite = np.asarray(result.loss, dtype=float)
     finite = finite[np.isfinite(finite)]
     # From 0, so that a model stuck at chance (ln 4) does not look like it is learning on a zoomed axis.
     ax_loss.set_ylim(0, max(1.6, 1.05 * float(finite.max())) if len(finite) else 1.6)
-    plot_training_steps(ax_norm, {"total gradient norm": result["grad_norm"]}, "norm before clipping (log)",
+    plot_training_steps(ax_norm, {"total gradient norm": result.grad_norm}, "norm before clipping (log)",
                         "Total gradient norm", log=True,
-                        thresholds={"total gradient norm": result["clip"]} if result["clip"] is not None else None)
+                        thresholds={"total gradient norm": result.clip} if result.clip is not None else None)
     fig.tight_layout()
 
 
@@ -350,16 +357,15 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
 
+    method = checks.one_of("projection", method, ("pca", "tsne"))
     vectors = np.asarray(vectors, dtype=np.float64)
     if vectors.ndim != 2 or len(vectors) < 2:
         raise ValueError(f"need an [n >= 2, dim] matrix of vectors, got shape {vectors.shape}")
     if method == "pca":
         return PCA(n_components=2, random_state=seed).fit_transform(vectors)
-    if method == "tsne":
-        tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
-                    learning_rate="auto", random_state=seed)
-        return tsne.fit_transform(vectors)
-    raise ValueError(f"unknown projection {method!r}: use 'pca' or 'tsne'")
+    tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
+                learning_rate="auto", random_state=seed)
+    return tsne.fit_transform(vectors)
 
 
 def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,

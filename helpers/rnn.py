@@ -16,9 +16,10 @@ from torch.nn import functional as F
 
 from helpers import checks
 from helpers.device import progress as progress_bar
-from helpers.device import run_on
+from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import KINDS, Recurrent, State, check_kind, count_parameters, detach_state
+from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
@@ -26,13 +27,17 @@ __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters
 
 
 class CharLM(nn.Module):
-    """A character language model: the shared recurrent backbone, then scores for the next character."""
+    """A character language model: the shared recurrent backbone, then scores for the next character.
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     def __init__(self, vocab_size: int, hidden_size: int, kind: str = "lstm", embed_size: int | None = None,
-                 num_layers: int = 1, bidirectional: bool = False):
+                 num_layers: int = 1, bidirectional: bool = False, seed: int | None = None):
         super().__init__()
-        self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, num_layers, bidirectional)
-        self.head = nn.Linear(self.body.output_size, vocab_size)
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind, embed_size, num_layers, bidirectional)
+            self.head = nn.Linear(self.body.output_size, vocab_size)
 
     @property
     def kind(self) -> str:
@@ -49,13 +54,17 @@ class CharLM(nn.Module):
 
 
 class Tagger(nn.Module):
-    """A character tagger: the shared recurrent backbone, then scores for a label at every character."""
+    """A character tagger: the shared recurrent backbone, then scores for a label at every character.
+
+    seed: the initial weights (None: from torch's global generator).
+    """
 
     def __init__(self, vocab_size: int, hidden_size: int, num_labels: int = 2, kind: str = "lstm",
-                 bidirectional: bool = False):
+                 bidirectional: bool = False, seed: int | None = None):
         super().__init__()
-        self.body = Recurrent(vocab_size, hidden_size, kind, bidirectional=bidirectional)
-        self.head = nn.Linear(self.body.output_size, checks.positive_int("num_labels", num_labels))
+        with seeded(seed):
+            self.body = Recurrent(vocab_size, hidden_size, kind, bidirectional=bidirectional)
+            self.head = nn.Linear(self.body.output_size, checks.positive_int("num_labels", num_labels))
 
     @property
     def bidirectional(self) -> bool:
@@ -149,11 +158,7 @@ def tbptt_step(model: CharLM, optimizer: torch.optim.Optimizer, x: torch.Tensor,
     state = detach_state(state)  # keep the values, drop the graph: back-propagation stops at this window's start
     logits, state = model(x, state)
     loss = F.cross_entropy(logits.flatten(0, 1), y.flatten())  # every step predicts the next character
-    optimizer.zero_grad()
-    loss.backward()
-    if clip is not None:
-        nn.utils.clip_grad_norm_(model.parameters(), clip)
-    optimizer.step()
+    optimizer_step(optimizer, loss, clip)
     return loss.item(), state
 
 
@@ -173,8 +178,10 @@ def evaluate_bpc(model: CharLM, ids: torch.Tensor, seq_len: int = 100, batch_siz
 
 def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor, seq_len: int = 100,
                   batch_size: int = 32, epochs: int = 1, lr: float = 3e-3, clip: float | None = 1.0,
-                  device: str | torch.device = "auto", seed: int = 0, progress: bool = True) -> History:
+                  device: str | torch.device = "auto", progress: bool = True) -> History:
     """Train with truncated BPTT; log per epoch the training loss, training and validation bits/char, and time.
+
+    Nothing in it is random (the windows are read in order), so it takes no seed: the model's seed sets the start.
 
     train_loss is the mean loss (nats) over the epoch's windows, a running mean that includes the model's
     early, worse steps; train_bpc measures the model at the end of the epoch on len(val_ids) training characters
@@ -189,7 +196,7 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
     history = History(unit="epoch")
     eval_streams = min(batch_size, 16)  # each stream starts with an empty memory, so fewer and longer is fairer
     train_sample = spread_sample(train_ids, len(val_ids), eval_streams)
-    with run_on(device, seed) as dev:
+    with run_on(device, seed=None) as dev:
         model = model.to(dev)
         streams = batchify(train_ids, batch_size).to(dev)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -218,24 +225,15 @@ def unigram_bpc(train_ids: torch.Tensor, val_ids: torch.Tensor, vocab_size: int)
     return -log_probs[val_ids].mean().item()
 
 
-def _check_temperature(temperature: float) -> float:
-    if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) or not temperature > 0:
-        raise ValueError(f"temperature must be a number > 0 (small: safe and repetitive, large: wild), "
-                         f"got {temperature}")
-    return float(temperature)
-
-
 def _prompt_ids(vocab: Vocab, prompt: str) -> torch.Tensor:
-    if not isinstance(prompt, str) or not prompt:
-        raise ValueError("prompt must be a string of at least one character to start from")
-    return vocab.encode(prompt).unsqueeze(0)
+    return vocab.encode(checks.text("prompt", prompt)).unsqueeze(0)
 
 
 @torch.no_grad()
 def next_char_probs(model: CharLM, vocab: Vocab, prompt: str, temperature: float = 1.0,
                     device: str | torch.device = "auto") -> torch.Tensor:
     """Probabilities of every vocabulary character coming right after `prompt`, at the given temperature."""
-    temperature = _check_temperature(temperature)
+    temperature = checks.positive_float("temperature", temperature)  # small: safe and repetitive, large: wild
     with run_on(device, seed=None) as dev:
         model = model.to(dev).eval()
         logits, _ = model(_prompt_ids(vocab, prompt).to(dev))
@@ -246,7 +244,7 @@ def next_char_probs(model: CharLM, vocab: Vocab, prompt: str, temperature: float
 def sample(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, temperature: float = 1.0,
            device: str | torch.device = "auto", seed: int = 0) -> str:
     """Continue `prompt` by `length` characters drawn one at a time from softmax(scores / temperature)."""
-    temperature = _check_temperature(temperature)
+    temperature = checks.positive_float("temperature", temperature)
     length = checks.non_negative_int("length", length)
     ids = _prompt_ids(vocab, prompt)
     generator = torch.Generator().manual_seed(seed)  # on the CPU, so a seed gives the same draws on every device
@@ -267,8 +265,7 @@ def sample(model: CharLM, vocab: Vocab, prompt: str, length: int = 200, temperat
 @torch.no_grad()
 def influence_of_one_input(model: CharLM, x: torch.Tensor, t: int) -> torch.Tensor:
     """Per step s, the largest change of the model's outputs at s when only the input character at step t changes."""
-    if x.dim() != 2 or not 0 <= t < x.shape[1]:
-        raise ValueError(f"x must be [batch, steps] and t a step of it (0 <= t < {x.shape[-1]}), got t={t}")
+    t = checks.int_in_range("t", t, 0, checks.token_ids("x", x).shape[1] - 1)
     model.eval()
     changed = x.clone()
     changed[:, t] = (x[:, t] + 1) % model.vocab_size  # another character at step t, the rest unchanged
@@ -311,9 +308,7 @@ def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: 
             index = _random_windows(len(ids), seq_len, batch_size, generator)
             scores, _ = model(ids[index].to(dev))
             loss = F.cross_entropy(scores.flatten(0, 1), labels[index].to(dev).flatten())
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
+            optimizer_step(optimizer, loss)
             history.log(loss=loss.item())
     return history
 

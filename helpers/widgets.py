@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 
 from helpers import checks
 from helpers.device import available_devices, pick_device
-from helpers.gradients import lab_experiment
+from helpers.gradients import LabResult, lab_experiment
 from helpers.plots import plot_lab_result
 from helpers.recurrent import KINDS, check_kind
 
@@ -31,18 +31,18 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
     return buffer.getvalue()
 
 
-def summarize(result: dict) -> str:
+def summarize(result: LabResult) -> str:
     """The lab's numbers as a short HTML paragraph."""
-    norms = result["norms_after"]
-    clip = "off" if result["clip"] is None else f"{result['clip']:g}"
-    clipped = int(np.sum(result["grad_norm"] > result["clip"])) if result["clip"] is not None else 0
+    norms = result.norms_after
+    clip = "off" if result.clip is None else f"{result.clip:g}"
+    clipped = int(np.sum(result.grad_norm > result.clip)) if result.clip is not None else 0
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
-    return (f"<b>{result['kind'].upper()}</b>, T = {result['seq_len']}, clip {clip}, device {result['device']} "
-            f"({result['steps']} training steps)<br>"
-            f"final loss {result['loss'][-10:].mean():.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), "
-            f"accuracy {100 * result['accuracy']:.1f}% (chance 25%)<br>"
+    return (f"<b>{result.kind.upper()}</b>, T = {result.seq_len}, clip {clip}, device {result.device} "
+            f"({result.steps} training steps)<br>"
+            f"final loss {result.loss[-10:].mean():.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), "
+            f"accuracy {100 * result.accuracy:.1f}% (chance 25%)<br>"
             f"after training: ||dL/dh<sub>1</sub>|| = {norms[0]:.3e}, ||dL/dh<sub>T</sub>|| = {norms[-1]:.3e}, "
-            f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result['steps']}")
+            f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result.steps}")
 
 
 class _Panel:
@@ -76,8 +76,7 @@ class RNNLab(_Panel):
                  progress: bool = True):
         kind = check_kind(kind)
         low, high, step = SEQ_LEN_RANGE
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not low <= seq_len <= high:
-            raise ValueError(f"seq_len must be an integer from {low} to {high} for the lab, got {seq_len!r}")
+        seq_len = checks.int_in_range("seq_len", seq_len, low, high)  # the slider's range
         clip = checks.clip_threshold(clip)
         clip = "off" if clip is None else clip
         device_name = pick_device(device).type
@@ -96,16 +95,17 @@ class RNNLab(_Panel):
             "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
                                        style=style, layout=widgets.Layout(width="150px")),
         }
-        self.last_result: dict | None = None
+        self.last_result: LabResult | None = None
         self._assemble(controls, max_width="960px", figsize=(12, 3.2))
 
-    def run(self) -> dict:
+    def run(self) -> LabResult:
         """Run the experiment for the current control values, redraw the figure and numbers; return the result."""
         started = time.perf_counter()
         values = {name: control.value for name, control in self.controls.items()}
         if self.progress:  # a status line rather than a bar: one update takes a second or two
             self.summary.value = "<i>running…</i>"
-        result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings)
+        result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings,
+                                progress=False)  # no bar: one update takes a second or two
         plot_lab_result(self.figure, result)
         png = figure_png(self.figure)
         # The numbers first, the figure last: a page that sees a new figure also sees its numbers.
@@ -134,8 +134,6 @@ def rnn_lab(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = Non
 import functools  # noqa: E402
 import math  # noqa: E402
 
-import torch  # noqa: E402
-
 from helpers import rnn  # noqa: E402
 from helpers.plots import plot_lm_lab  # noqa: E402
 
@@ -163,12 +161,9 @@ class LanguageModelLab(_Panel):
                  prompt: str = "the government ", sample_length: int = 160, seed: int = 0):
         kind = rnn.check_kind(kind)
         low, high, step = LM_SEQ_LEN_RANGE
-        if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not low <= seq_len <= high:
-            raise ValueError(f"seq_len must be an integer from {low} to {high} for the lab, got {seq_len!r}")
+        seq_len = checks.int_in_range("seq_len", seq_len, low, high)  # the sliders' ranges
         t_low, t_high, t_step = LM_TEMPERATURE_RANGE
-        if isinstance(temperature, bool) or not isinstance(temperature, (int, float)) \
-                or not t_low <= temperature <= t_high:
-            raise ValueError(f"temperature must be a number from {t_low} to {t_high} for the lab, got {temperature!r}")
+        temperature = checks.number_in_range("temperature", temperature, t_low, t_high)
         device_name = pick_device(device).type
         self.settings = {"epochs": checks.positive_int("epochs", epochs),
                          "hidden_size": checks.positive_int("hidden_size", hidden_size), "seed": seed}
@@ -201,12 +196,11 @@ class LanguageModelLab(_Panel):
         key = (kind, seq_len, device)
         if key not in self.cache:
             started = time.perf_counter()
-            torch.manual_seed(self.settings["seed"])
-            model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16)
+            model = rnn.CharLM(len(self.vocab), self.settings["hidden_size"], kind, embed_size=16,
+                               seed=self.settings["seed"])
             untrained = rnn.evaluate_bpc(model, self.val_ids, seq_len, 16, device)  # where every curve starts
             history = rnn.train_char_lm(model, self.train_ids, self.val_ids, seq_len=seq_len, batch_size=32,
-                                        epochs=self.settings["epochs"], lr=1e-2, device=device,
-                                        seed=self.settings["seed"], progress=False)
+                                        epochs=self.settings["epochs"], lr=1e-2, device=device, progress=False)
             updates = math.ceil((len(self.train_ids) // 32 - 1) / seq_len) * self.settings["epochs"]
             self.cache[key] = {"model": model, "val_bpc": [untrained, *history["val_bpc"]], "updates": updates,
                                "chars_seen": [e * len(self.train_ids) for e in [0, *history["epoch"]]],

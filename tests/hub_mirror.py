@@ -11,6 +11,9 @@ gensim's downloader through GENSIM_DATA_URL), with the headers they check:
                                                             (404 + X-Error-Code: EntryNotFound when absent)
 - GET /gensim-data/list.json, /gensim-data/NAME/FILE       gensim-data's catalogue and release files
 
+An unknown repo gets 404 with X-Error-Code: RepoNotFound, as from the hub itself; with `plain_404` set, a bare
+404 without that header, as some mirrors answer.
+
 It also works as a plain HTTP proxy (absolute URLs in the request line), so a test can reach it through
 HTTP_PROXY. Every request is logged in `requests`; the ones it cannot answer also in `unknown`.
 """
@@ -63,6 +66,7 @@ class Mirror:
         self.requests: list[str] = []
         self.unknown: list[str] = []
         self.stall: set[str] = set()  # paths whose GET is accepted but never answered (until stop)
+        self.plain_404 = False  # True: answer an unknown repo with a bare 404, as a mirror may (no X-Error-Code)
         self.stopped = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -151,6 +155,8 @@ def _handler(mirror: Mirror):
         def missing(self, head: bool, code: str = "EntryNotFound", note: str = ""):
             if note:
                 mirror.unknown.append(f"{self.command} {self.path}")
+            if mirror.plain_404 and code == "RepoNotFound":
+                return self.send(404, b"Not Found", head, {"Content-Type": "text/plain"})
             self.send(404, json.dumps({"error": f"{code} {note}".strip()}).encode(), head,
                       {"X-Error-Code": code, "X-Repo-Commit": COMMIT, "Content-Type": "application/json"})
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from course import cells, editions, notebooks
 from support import FIXTURE, ROOT
+
+from course import cells, editions, notebooks
 
 
 def _cells(nb) -> list[tuple]:

@@ -6,9 +6,10 @@ import copy
 
 import nbformat
 import pytest
+from support import FIXTURE
+
 from course import cells
 from course.notebooks import read_source
-from support import FIXTURE
 
 
 @pytest.fixture

@@ -76,3 +76,42 @@ def test_known_names_every_missing_word():
     checks.known("words", ["a"], {"a", "b"})
     with pytest.raises(KeyError, match=r"\['x', 'y'\]"):
         checks.known("words", ["x", "a", "y"], {"a", "b"})
+
+
+def test_ranges_include_both_ends_and_reject_other_types():
+    assert checks.int_in_range("seq_len", 5, 5, 150) == 5 and checks.int_in_range("seq_len", np.int32(150), 5, 150)
+    with pytest.raises(ValueError, match="seq_len must be an integer from 5 to 150, got 4"):
+        checks.int_in_range("seq_len", 4, 5, 150)
+    with pytest.raises(TypeError, match="from 5 to 150, not float"):
+        checks.int_in_range("seq_len", 10.0, 5, 150)
+    with pytest.raises(TypeError, match="not bool"):
+        checks.int_in_range("layer", True, -7, 6)
+    assert checks.number_in_range("temperature", 2, 0.2, 2.0) == 2.0
+    with pytest.raises(ValueError, match="temperature must be a number from 0.2 to 2, got 2.5"):
+        checks.number_in_range("temperature", 2.5, 0.2, 2.0)
+    with pytest.raises(TypeError, match="not str"):
+        checks.number_in_range("temperature", "hot", 0.2, 2.0)
+    assert checks.non_negative_float("sample", 0) == 0.0
+    with pytest.raises(ValueError, match="sample must be a number >= 0"):
+        checks.non_negative_float("sample", -1e-3)
+
+
+def test_text_needs_a_string_with_something_in_it():
+    assert checks.text("word", " bank ") == " bank "
+    with pytest.raises(TypeError, match="word must be a string, not int"):
+        checks.text("word", 3)
+    with pytest.raises(ValueError, match="word must be a non-empty string"):
+        checks.text("word", "  ")
+
+
+def test_token_ids_are_an_integer_matrix():
+    import torch
+
+    ids = torch.zeros(2, 3, dtype=torch.long)
+    assert checks.token_ids("tokens", ids) is ids
+    with pytest.raises(TypeError, match=r"tokens must be an integer tensor \[batch, steps\].*float32"):
+        checks.token_ids("tokens", torch.zeros(2, 3))
+    with pytest.raises(TypeError, match="not a list"):
+        checks.token_ids("tokens", [[1, 2]])
+    with pytest.raises(ValueError, match=r"got shape \(3,\)"):
+        checks.token_ids("tokens", torch.zeros(3, dtype=torch.long))

@@ -6,6 +6,7 @@ import classroom
 import nbformat
 import pytest
 import support  # noqa: F401 - puts tools/ on sys.path
+
 from course import cells
 
 

@@ -139,9 +139,9 @@ def test_layer_zero_is_context_free_but_the_last_layer_is_not(bert):
     torch.testing.assert_close(word_embeddings(sentences, "bank", *bert, layer=-7), static)  # -7 is 0
 
 
-@pytest.mark.parametrize("layer", [7, -8, 1.0])
-def test_layer_out_of_range_is_an_error(bert, layer):
-    with pytest.raises(ValueError, match="from -7 to 6"):
+@pytest.mark.parametrize("layer, error", [(7, ValueError), (-8, ValueError), (1.0, TypeError)])
+def test_layer_out_of_range_is_an_error(bert, layer, error):
+    with pytest.raises(error, match="layer must be an integer from -7 to 6"):
         word_embeddings(["A bank."], "bank", *bert, layer=layer)
 
 
@@ -291,6 +291,6 @@ def test_progress_bar_is_optional_and_changes_nothing(bert, capsys):
     sentences = ["A bank.", "The river bank.", "Bank on it."]
     quiet = word_embeddings(sentences, "bank", *bert, batch_size=2)
     assert capsys.readouterr().err == ""
-    shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress_bar=True)
+    shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress=True)
     assert "2/2" in capsys.readouterr().err
     torch.testing.assert_close(quiet, shown)

@@ -124,5 +124,5 @@ def test_polysemy_set_has_two_senses_and_at_least_ten_sentences_each():
     assert all(len(by_sense) == 2 and all(len(s) >= 10 for s in by_sense.values()) for by_sense in senses.values())
     assert set(senses["bank"]) == {"river", "finance"}
     assert data.load_polysemy("bank")[0] == ("bank", "river", rows[0][2])
-    with pytest.raises(ValueError, match="no polysemy sentences for 'tank'.*'bank'"):
+    with pytest.raises(ValueError, match="unknown polysemy word 'tank'.*'bank'"):
         data.load_polysemy("tank")

@@ -72,6 +72,15 @@ def test_run_on_seeds_picks_the_device_and_restores_threads():
     assert torch.get_num_threads() == before
 
 
+def test_run_on_leaves_the_callers_generator_as_it_was():
+    torch.manual_seed(11)
+    expected = torch.rand(4)
+    torch.manual_seed(11)
+    with run_on("cpu", seed=3):
+        torch.rand(100)
+    assert torch.equal(torch.rand(4), expected)
+
+
 def test_run_on_rejects_a_bad_seed_and_a_bad_device():
     with pytest.raises(ValueError, match="seed"):
         with run_on("cpu", seed=-2):
@@ -90,3 +99,27 @@ def test_progress_is_plain_text_when_asked(monkeypatch):
     assert type(bar) is text_tqdm and list(bar) == [0, 1, 2]
     monkeypatch.delenv("COURSE_PLAIN_PROGRESS")
     assert isinstance(progress(range(3), disable=True), auto_tqdm)
+
+
+def test_one_progress_keyword_everywhere_on_by_default_where_a_helper_trains():
+    import importlib
+    import inspect
+    import pkgutil
+
+    import helpers
+
+    seen = {}
+    for info in pkgutil.iter_modules(helpers.__path__):
+        module = importlib.import_module(f"helpers.{info.name}")
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ != module.__name__ or name.startswith("_"):
+                continue
+            for parameter in inspect.signature(function).parameters.values():
+                if "progress" in parameter.name or parameter.name in ("bar", "verbose", "quiet"):
+                    assert parameter.name == "progress", f"{info.name}.{name} calls it {parameter.name!r}"
+                    assert parameter.annotation in (bool, "bool"), f"{info.name}.{name}: progress: bool"
+                    seen[f"{info.name}.{name}"] = parameter.default
+    trainers = {name: default for name, default in seen.items()
+                if name.split(".")[1].startswith(("train_", "cross_validate")) or name.endswith("_experiment")}
+    assert len(trainers) >= 9 and all(trainers.values()), trainers
+    assert seen["contextual.word_embeddings"] is False  # only computes with a trained model, called many times

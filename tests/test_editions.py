@@ -9,9 +9,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from support import FIXTURE
+
 from course import cells, editions
 from course.notebooks import read_source, sources
-from support import FIXTURE
 
 
 @pytest.fixture

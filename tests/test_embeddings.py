@@ -142,7 +142,7 @@ def test_keep_probabilities_follow_word2vec():
     keep = emb.keep_probabilities(np.array([1, 4, 16, 79]), sample=0.01)
     np.testing.assert_allclose(keep[:3], [1.0, 0.75, 0.3125])
     assert emb.keep_probabilities(np.array([1, 99]), sample=0).tolist() == [1.0, 1.0]
-    with pytest.raises(ValueError, match="sample must be >= 0"):
+    with pytest.raises(ValueError, match="sample must be a number >= 0"):
         emb.keep_probabilities(np.array([1]), sample=-1)
 
 

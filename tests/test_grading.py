@@ -8,9 +8,10 @@ import re
 
 import nbformat
 import pytest
+from support import FIXTURE
+
 from course import cells, editions, grading
 from course.notebooks import read_source
-from support import FIXTURE
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+
 from course import cells, editions, grading
 from course.notebooks import KERNEL_ENV, committed, read_source, sources
 

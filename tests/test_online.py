@@ -271,6 +271,23 @@ def test_a_stalled_gensim_download_fails_instead_of_hanging(point_clients_at, mo
     assert socket.getdefaulttimeout() is None  # the timeout was only for the download
 
 
+@pytest.mark.parametrize("plain_404", [False, True], ids=["hub-style 404", "plain 404"])
+def test_a_model_the_mirror_does_not_have_is_named_not_a_failed_download(point_clients_at, plain_404):
+    """The hub says RepoNotFound in a header; a mirror may answer a bare 404. Both mean: no such model there."""
+    mirror = build_mirror()
+    mirror.plain_404 = plain_404
+    mirror.start()
+    try:
+        point_clients_at(mirror.url)
+        with pytest.raises(OSError) as raised:
+            contextual.load_bert("course-test/absent")
+    finally:
+        mirror.stop()
+    assert not isinstance(raised.value, data.OfflineError), str(raised.value)  # not "download failed, try again"
+    assert f"{mirror.url} has no model 'course-test/absent'" in str(raised.value)
+    assert "GET /api/models/course-test/absent/revision/main" in mirror.requests
+
+
 def test_hf_endpoint_set_after_import_is_an_error_not_a_silent_fallback(monkeypatch):
     from huggingface_hub import constants
 

@@ -76,8 +76,14 @@ def test_accuracy_panels_share_the_colours_they_are_given():
 def test_lab_figure_has_three_labelled_panels_a_chance_line_and_an_unzoomed_loss_axis():
     from matplotlib.figure import Figure
 
-    result = {"kind": "gru", "seq_len": 4, "steps": 3, "clip": 0.5, "norms_before": [1e-3, 1e-2, 1e-1, 1.0],
-              "norms_after": [0.1, 0.2, 0.5, 1.0], "loss": [1.40, 1.39, 1.38], "grad_norm": [2.0, 1.0, 0.3]}
+    from helpers.gradients import LabResult
+    from helpers.history import History
+
+    history = History(unit="step")
+    for loss, norm in [(1.40, 2.0), (1.39, 1.0), (1.38, 0.3)]:
+        history.log(loss=loss, grad_norm=norm, applied_norm=min(norm, 0.5))
+    result = LabResult("gru", 4, 0.5, "cpu", 3, np.array([1e-3, 1e-2, 1e-1, 1.0]), np.array([0.1, 0.2, 0.5, 1.0]),
+                       history, accuracy=0.25)
     fig = Figure()
     plots.plot_lab_result(fig, result)
     titles = [ax.get_title() for ax in fig.axes]

@@ -8,9 +8,10 @@ import shutil
 
 import nbformat
 import pytest
+from support import FIXTURE, FIXTURE_SRC, ROOT, chromium, unavailable
+
 from course import cells, editions, slides
 from course.notebooks import committed, read_source
-from support import FIXTURE, FIXTURE_SRC, ROOT, chromium, unavailable
 
 ARTIFACTS = ROOT / "test-artifacts" / "classroom"
 

@@ -9,7 +9,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from helpers.device import available_devices  # noqa: E402
-from helpers.gradients import lab_experiment  # noqa: E402
+from helpers.gradients import LabResult, lab_experiment  # noqa: E402
+from helpers.history import History  # noqa: E402
 from helpers.widgets import CLIP_CHOICES, RNNLab, rnn_lab, summarize  # noqa: E402
 
 FAST = {"steps": 4, "hidden_size": 8, "progress": False}
@@ -24,11 +25,11 @@ def lab():
 
 def test_first_run_draws_figure_and_numbers(lab):
     result = lab.last_result
-    assert (result["kind"], result["seq_len"], result["clip"], lab.runs) == ("rnn", 10, None, 1)
-    assert len(result["norms_after"]) == 10 and len(result["loss"]) == 4
+    assert (result.kind, result.seq_len, result.clip, lab.runs) == ("rnn", 10, None, 1)
+    assert len(result.norms_after) == 10 and len(result.loss) == 4
     assert lab.image.value[:8] == b"\x89PNG\r\n\x1a\n"
     assert "RNN" in lab.summary.value and "clip off" in lab.summary.value
-    assert f"{result['norms_after'][0]:.3e}" in lab.summary.value
+    assert f"{result.norms_after[0]:.3e}" in lab.summary.value
 
 
 def test_controls_have_stable_descriptions_and_live_in_one_panel(lab):
@@ -47,35 +48,35 @@ def test_device_choices_are_the_devices_this_machine_has(lab):
 
 def test_changing_kind_and_length_recomputes_with_new_settings(lab):
     lab.controls["kind"].value = "gru"
-    assert (lab.runs, lab.last_result["kind"], lab.last_result["seq_len"]) == (2, "gru", 10)
+    assert (lab.runs, lab.last_result.kind, lab.last_result.seq_len) == (2, "gru", 10)
     first_image = lab.image.value
     lab.controls["seq_len"].value = 25
-    assert (lab.runs, lab.last_result["kind"], lab.last_result["seq_len"]) == (3, "gru", 25)
-    assert len(lab.last_result["norms_after"]) == 25
+    assert (lab.runs, lab.last_result.kind, lab.last_result.seq_len) == (3, "gru", 25)
+    assert len(lab.last_result.norms_after) == 25
     assert lab.image.value != first_image and "T = 25" in lab.summary.value
 
 
 def test_panel_result_is_the_experiment_for_its_settings(lab):
     lab.controls["kind"].value = "lstm"
     lab.controls["clip"].value = 0.1
-    direct = lab_experiment("lstm", 10, 0.1, "cpu", steps=4, hidden_size=8)
+    direct = lab_experiment("lstm", 10, 0.1, "cpu", steps=4, hidden_size=8, progress=False)
     for key in ("norms_before", "norms_after", "loss", "grad_norm"):
-        np.testing.assert_allclose(lab.last_result[key], direct[key], rtol=1e-5)
+        np.testing.assert_allclose(getattr(lab.last_result, key), getattr(direct, key), rtol=1e-5)
 
 
 def test_clip_threshold_caps_updates_and_off_means_no_clipping(lab):
     lab.controls["clip"].value = 0.01
     clipped = lab.last_result
-    assert clipped["clip"] == 0.01 and "clip 0.01" in lab.summary.value
+    assert clipped.clip == 0.01 and "clip 0.01" in lab.summary.value
     assert "steps clipped: 4 of 4" in lab.summary.value  # gradients of an untrained model exceed 0.01
     lab.controls["clip"].value = "off"
     free = lab.last_result
-    assert free["clip"] is None and "steps clipped: 0 of 4" in lab.summary.value
+    assert free.clip is None and "steps clipped: 0 of 4" in lab.summary.value
     # The first step's gradient is the same; clipping changes the update, so later losses differ.
-    assert free["grad_norm"][0] == pytest.approx(clipped["grad_norm"][0], rel=1e-6)
-    assert not np.allclose(free["loss"][1:], clipped["loss"][1:])
-    unclipped = lab_experiment("rnn", 10, None, "cpu", steps=4, hidden_size=8)
-    np.testing.assert_allclose(free["loss"], unclipped["loss"], rtol=1e-6)
+    assert free.grad_norm[0] == pytest.approx(clipped.grad_norm[0], rel=1e-6)
+    assert not np.allclose(free.loss[1:], clipped.loss[1:])
+    unclipped = lab_experiment("rnn", 10, None, "cpu", steps=4, hidden_size=8, progress=False)
+    np.testing.assert_allclose(free.loss, unclipped.loss, rtol=1e-6)
 
 
 def test_clip_choices_include_off_and_a_custom_threshold():
@@ -118,7 +119,7 @@ def test_rnn_lab_returns_the_panel_and_draws_a_static_copy():
     before = set(plt.get_fignums())
     panel = rnn_lab(kind="lstm", seq_len=10, **FAST)
     try:
-        assert panel.lab.last_result["kind"] == "lstm" and panel.lab.runs == 1
+        assert panel.lab.last_result.kind == "lstm" and panel.lab.runs == 1
         new = set(plt.get_fignums()) - before
         assert len(new) == 1  # the static copy, shown by the inline backend under the panel
         assert "Static copy" in plt.figure(new.pop())._suptitle.get_text()
@@ -127,9 +128,11 @@ def test_rnn_lab_returns_the_panel_and_draws_a_static_copy():
 
 
 def test_summary_reports_ratio_of_first_to_last_step():
-    result = {"kind": "rnn", "seq_len": 3, "clip": 1.0, "device": "cpu", "steps": 2, "accuracy": 0.5,
-              "norms_after": np.array([1e-4, 1e-2, 1.0]), "loss": np.array([1.0, 0.5]),
-              "grad_norm": np.array([2.0, 0.5])}
+    history = History(unit="step")
+    for loss, norm in [(1.0, 2.0), (0.5, 0.5)]:
+        history.log(loss=loss, grad_norm=norm, applied_norm=min(norm, 1.0))
+    result = LabResult("rnn", 3, 1.0, "cpu", 2, np.array([1e-3, 1e-2, 1e-1]), np.array([1e-4, 1e-2, 1.0]),
+                       history, accuracy=0.5)
     text = summarize(result)
     assert "ratio t=1 / t=T = 1.000e-04" in text and "steps clipped: 1 of 2" in text
     assert "final loss 0.7500" in text and "accuracy 50.0%" in text
@@ -137,7 +140,6 @@ def test_summary_reports_ratio_of_first_to_last_step():
 
 # --- notebook 03: the language-model lab ---
 
-import torch  # noqa: E402
 
 from helpers import rnn  # noqa: E402
 from helpers.widgets import LanguageModelLab, language_model_lab, lm_summary  # noqa: E402
@@ -183,10 +185,9 @@ def test_lm_lab_kind_and_length_train_new_models_that_match_the_helper(lm_lab):
     lm_lab.controls["kind"].value = "gru"
     lm_lab.controls["seq_len"].value = 24
     assert len(lm_lab.cache) == trained + 2 and not lm_lab.last["cached"]
-    torch.manual_seed(0)
-    model = rnn.CharLM(len(lm_lab.vocab), 8, "gru", embed_size=16)
+    model = rnn.CharLM(len(lm_lab.vocab), 8, "gru", embed_size=16, seed=0)
     history = rnn.train_char_lm(model, lm_lab.train_ids, lm_lab.val_ids, seq_len=24, batch_size=32, epochs=1,
-                                lr=1e-2, device="cpu", seed=0, progress=False)
+                                lr=1e-2, device="cpu", progress=False)
     assert lm_lab.last["val_bpc"] == pytest.approx(history.last("val_bpc"), rel=1e-5)
 
 

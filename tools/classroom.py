@@ -20,6 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import nbformat  # noqa: E402
+
 from course import cells, editions, grading, slides  # noqa: E402
 from course.notebooks import ROOT, committed, read_source, sources  # noqa: E402
 

@@ -49,6 +49,7 @@ from helpers.device import pick_device
 from helpers.recurrent import count_parameters, detach_state
 from helpers.rnn import CharLM, Tagger
 from helpers.show import show_code
+from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 plt.rcParams["figure.dpi"] = 80
@@ -241,10 +242,11 @@ claim("two windows with the state carried give the one-pass outputs, for every k
 #
 # Training walks along the streams window by window. Each window is one **truncated-BPTT step**: detach the carried
 # state, predict every next character, back-propagate, clip the gradient norm, update, and hand the new state on.
-# `train_char_lm` calls this function for every window, epoch after epoch:
+# `train_char_lm` calls this function for every window, epoch after epoch (`optimizer_step`, below it, is the
+# course's one update step: every training helper calls it):
 
 # %%
-show_code(rnn.tbptt_step)
+show_code(rnn.tbptt_step, optimizer_step)
 
 # %% [markdown]
 # Each model gets the same embedding size (32), hidden size (128), windows of 64 characters, 32 streams, Adam with
@@ -256,9 +258,9 @@ show_code(rnn.tbptt_step)
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=8, lr=5e-3, clip=1.0)
 models, histories = {}, {}
 for kind in rnn.KINDS:
-    torch.manual_seed(0)  # the same initial weights for this kind on every run
-    models[kind] = CharLM(len(vocab), hidden_size=128, kind=kind, embed_size=32)
-    histories[kind] = rnn.train_char_lm(models[kind], train_ids, val_ids, device=device, seed=0, **SETTINGS)
+    # seed=0: the same initial weights for this kind on every run
+    models[kind] = CharLM(len(vocab), hidden_size=128, kind=kind, embed_size=32, seed=0)
+    histories[kind] = rnn.train_char_lm(models[kind], train_ids, val_ids, device=device, **SETTINGS)
 
 # %% [markdown]
 # The weights first: they depend only on the sizes, not on training.
@@ -442,8 +444,7 @@ window = val_ids[:40].view(1, 40)
 t_changed = 20
 profiles = {}
 for bidirectional in (False, True):
-    torch.manual_seed(0)
-    fresh = CharLM(len(vocab), 64, "lstm", embed_size=32, bidirectional=bidirectional)
+    fresh = CharLM(len(vocab), 64, "lstm", embed_size=32, bidirectional=bidirectional, seed=0)
     name = "bidirectional (LSTM)" if bidirectional else "left to right (LSTM)"
     profiles[name] = rnn.influence_of_one_input(fresh, window, t_changed)
 for name, change in profiles.items():
@@ -467,10 +468,9 @@ plt.show()
 leak_models, leak_bpc = {}, {}
 for bidirectional in (False, True):
     name = "bidirectional" if bidirectional else "left to right"
-    torch.manual_seed(0)
-    leak_models[name] = CharLM(len(vocab), 64, "lstm", embed_size=32, bidirectional=bidirectional)
+    leak_models[name] = CharLM(len(vocab), 64, "lstm", embed_size=32, bidirectional=bidirectional, seed=0)
     history = rnn.train_char_lm(leak_models[name], train_ids[:100_000], val_ids, seq_len=64, batch_size=32,
-                                epochs=2, lr=5e-3, device=device, seed=0)
+                                epochs=2, lr=5e-3, device=device)
     leak_bpc[name] = history.last("val_bpc")
 print("validation bits per character after two epochs:",
       ", ".join(f"{name} {bpc:.2f}" for name, bpc in leak_bpc.items()))
@@ -519,8 +519,7 @@ print(f"share of characters that end a word: {ends.float().mean():.3f}")
 accuracy = {}
 for bidirectional in (False, True):
     name = "bidirectional" if bidirectional else "left to right"
-    torch.manual_seed(0)
-    tagger = Tagger(len(vocab), 64, bidirectional=bidirectional)
+    tagger = Tagger(len(vocab), 64, bidirectional=bidirectional, seed=0)
     rnn.train_tagger(tagger, joined_ids[:cut], ends[:cut], steps=300, seq_len=64, batch_size=32, lr=1e-2,
                      device=device, seed=0)
     accuracy[name] = rnn.tagging_accuracy(tagger, joined_ids[cut:], ends[cut:], device=device)

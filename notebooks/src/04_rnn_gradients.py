@@ -40,7 +40,6 @@ from helpers.claims import claim
 from helpers.device import seed_everything
 from helpers.gradients import (
     cell_gradients,
-    clipped_step,
     clipping_experiment,
     clipping_table,
     first_token_batch,
@@ -56,6 +55,7 @@ from helpers.gradients import (
 )
 from helpers.plots import plot_accuracy_bars, plot_accuracy_vs_length, plot_step_norms, plot_training_steps
 from helpers.show import show_code
+from helpers.training import optimizer_step
 from helpers.widgets import rnn_lab
 
 seed_everything(0)
@@ -270,11 +270,11 @@ display(Markdown(
 # When gradients explode, one update can throw the weights so far that the loss becomes infinite. **Clipping
 # by norm** rescales the whole gradient $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$ before the
 # update: the direction is kept and the length is at most the threshold $c$. PyTorch does this in
-# `torch.nn.utils.clip_grad_norm_`, which also returns $\|g\|$ before clipping. One training step of this
-# notebook, after `loss.backward()`:
+# `torch.nn.utils.clip_grad_norm_`, which also returns $\|g\|$ before clipping. The course's one training
+# step (every training helper calls it) measures $\|g\|$ and clips between `backward` and `step`:
 
 # %%
-show_code(clipped_step)
+show_code(optimizer_step)
 
 # %% [markdown]
 # To provoke explosions we use a ReLU RNN with $W_{hh} = 1.1\,I$ (radius 1.1) trained with plain SGD
@@ -282,7 +282,7 @@ show_code(clipped_step)
 # 4 seeds each (200 steps; a run stops at its first non-finite loss). With SGD the step is the learning rate times
 # the applied gradient, so a threshold $c$ caps every step at $0.05\,c$.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
 clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200)
 clip_table = clipping_table(clip_runs)
@@ -327,7 +327,7 @@ claim("clip 0.1 learns more slowly than clip 1 (higher mean loss over the last 2
       f"{table.loc['0.1', 'final loss (mean)']:.2f} vs {table.loc['1', 'final loss (mean)']:.2f}")
 
 # %% [markdown]
-# Without clipping, the first update is so large that the loss overflows at the next step and training is over.
+# Without clipping, the first updates are so large that the loss overflows within a step or two and training is over.
 # With clipping the loss stays finite, but the threshold matters; compare each curve in the left panel with its
 # dashed threshold:
 # - at 0.1 the gradient norm stays far above the threshold, nearly every step is clipped, and the steps are so
@@ -387,7 +387,7 @@ claim("tanh with the same W shrinks more at every ρ",
 # is $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity gives the gradient a path that is not multiplied by
 # small numbers, so it cannot vanish the way the plain product does (it can still grow, if the second term
 # pushes eigenvalues above 1). `nn.RNN` has no residual option, so this variant uses a hand-written cell
-# (`helpers.gradients.ElmanRNN`).
+# (`helpers.recurrent.ElmanRNN`).
 #
 # **Gates** do the same in a learned way. The LSTM keeps a cell state $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
 # so along the cell path $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the
@@ -479,7 +479,7 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # the LSTM with bias 3 and the GRU are also trained with $T = 10$, to separate "too long" from "cannot learn the
 # task at all".
 
-# %%
+# %% tags=["nbval-ignore-output"]
 trained = {
     "tanh RNN": {"kind": "rnn", "lengths": (10, 60)},
     "ReLU RNN (W = I)": {"kind": "rnn", "nonlinearity": "relu", "init": "identity"},
@@ -683,9 +683,9 @@ exercises.check_04_slope(factor_guess)
 # Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
 # cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write it with PyTorch directly
-# (`zero_grad`, `backward`, `torch.nn.utils.clip_grad_norm_`, `step`), not with `clipped_step`. The check runs two
-# steps with a threshold below the gradient norm and compares the weights with the right update; it recognises a
-# missing `zero_grad`, a missing or misplaced clip, and the norm after clipping.
+# (`zero_grad`, `backward`, `torch.nn.utils.clip_grad_norm_`, `step`), not with `optimizer_step`. The check runs
+# two steps with a threshold below the gradient norm and compares the weights with the right update; it recognises
+# a missing `zero_grad`, a missing or misplaced clip, and the norm after clipping.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):

@@ -54,6 +54,7 @@ from helpers.embeddings import evaluate as evaluate_vectors
 from helpers.embeddings import train_word2vec
 from helpers.recurrent import Recurrent, count_parameters, final_hidden
 from helpers.show import show_code
+from helpers.training import optimizer_step
 
 seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
@@ -112,10 +113,11 @@ show_code(Recurrent.forward, final_hidden)
 # ### One training step, and training on all twelve sentences
 #
 # `train_classifier` shuffles the sentences into mini-batches and, for each one, runs this step with **its own
-# Adam optimizer, created inside `train_classifier` from the model it is given**:
+# Adam optimizer, created inside `train_classifier` from the model it is given** (`optimizer_step` is the
+# course's one update step, shared by every training helper):
 
 # %%
-show_code(classify.train_step)
+show_code(classify.train_step, optimizer_step)
 
 # %% [markdown]
 # It records the mean training loss of every epoch in a `History` (the course's one training record). With no

@@ -153,6 +153,15 @@ def worker(reference_path: str) -> None:
         print(json.dumps(_fork_and_run(shell, request["steps"], request["time_limit"])), flush=True)
 
 
+def _peak_mb() -> float | None:
+    """This process's peak resident memory in MB (Linux), for benchmarks/bench_memory.py."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return None
+    line = next((x for x in status.read_text().splitlines() if x.startswith("VmHWM:")), None)
+    return int(line.split()[1]) / 1024 if line else None
+
+
 def _fork_and_run(shell, steps: list[dict], time_limit: float) -> dict:
     """Run the steps in a forked copy of the shell's process; stop it at the time limit."""
     import tempfile
@@ -162,7 +171,7 @@ def _fork_and_run(shell, steps: list[dict], time_limit: float) -> dict:
         if pid == 0:  # the child: a copy of the prepared state, for this submission only
             try:
                 os.setpgid(0, 0)
-                payload = {"verdicts": run_steps(shell, steps)}
+                payload = {"verdicts": run_steps(shell, steps), "peak_mb": _peak_mb()}
             except BaseException as error:  # noqa: BLE001 - report anything, then leave without cleanup
                 payload = {"verdicts": {}, "stopped": f"the grader failed: {type(error).__name__}: {error}"}
             Path(handle.name).write_text(json.dumps(payload))

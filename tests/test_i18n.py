@@ -1,0 +1,47 @@
+"""helpers/i18n.py: the language from COURSE_LANGUAGE, English without a catalog entry, a clear error otherwise."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import i18n
+
+
+def test_english_by_default_and_a_message_without_translation_stays_english(monkeypatch):
+    monkeypatch.delenv(i18n.VARIABLE, raising=False)
+    assert i18n.language() == "en" and i18n._("a message {x}") == "a message {x}"
+    monkeypatch.setenv(i18n.VARIABLE, "zh-CN")
+    assert i18n.language() == "zh-CN" and i18n._("no such message, surely") == "no such message, surely"
+
+
+def test_an_unknown_language_is_refused_with_the_choices(monkeypatch):
+    monkeypatch.setenv(i18n.VARIABLE, "klingon")
+    with pytest.raises(ValueError, match=r"COURSE_LANGUAGE='klingon'.*\['en', 'zh-CN'\]"):
+        i18n.language()
+
+
+def test_chinese_figures_draw_real_glyphs_and_a_missing_glyph_is_an_error(tmp_path):
+    """In a fresh process (matplotlib's settings are global): Chinese text renders with the CJK font, with no
+    'Glyph missing' warning; a character no font has raises instead of drawing an empty box."""
+    import os
+    import subprocess
+    import sys
+
+    script = """
+import matplotlib; matplotlib.use("Agg")
+import helpers, matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.set_title("词嵌入 独热编码 负采样 梯度裁剪 困惑度 每字符比特数 −0.5")
+fig.savefig(r"{out}")
+try:
+    ax.set_xlabel("\\U00017000")  # a Tangut character: in no font the course has
+    fig.savefig(r"{out}")
+    print("no error")
+except UserWarning as error:
+    print("error:", error)
+"""
+    out = tmp_path / "zh.png"
+    done = subprocess.run([sys.executable, "-c", script.format(out=out)], capture_output=True, text=True,
+                          env={**os.environ, "COURSE_LANGUAGE": "zh-CN"}, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert out.stat().st_size > 0 and "error: Glyph" in done.stdout and "missing from" in done.stdout

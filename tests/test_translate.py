@@ -1,0 +1,98 @@
+"""tools/course/translate.py: what is a message, how a translation is applied, and that code stays the same."""
+
+from __future__ import annotations
+
+import pytest
+from babel.messages.catalog import Catalog
+from support import FIXTURE
+
+from course import editions, translate
+from course.notebooks import SOURCES, read_source
+
+CODE = '''claim("the LSTM beats the RNN", a < b, f"LSTM {a:.2f} < RNN {b:.2f}")
+print("device:", device)
+tokenizer("The bank is closed")  # data, not text for the reader
+display(Markdown(f"**{name}** has {n:,} weights and {{braces}}"))
+ax.set_title("Loss per epoch" if x else 'other title')
+%matplotlib inline
+bar = progress(range(3), desc="training", unit="it")'''
+
+
+def test_literals_are_the_strings_a_learner_reads_and_only_those():
+    found = [(x.message, x.formatted) for x in translate.literals(CODE)]
+    assert found == [("the LSTM beats the RNN", False), ("device:", False),
+                     ("**{name}** has {n:,} weights and {{braces}}", True), ("Loss per epoch", False),
+                     ("other title", False), ("training", False)]
+
+
+def test_a_translation_changes_only_those_literals_and_keeps_their_kind_and_fields():
+    zh = translate.translate_code(CODE, lambda message, literal: "译" + message.replace('"', "'"))
+    assert 'claim("译the LSTM beats the RNN", a < b, f"LSTM {a:.2f} < RNN {b:.2f}")' in zh
+    assert 'display(Markdown(f"译**{name}** has {n:,} weights and {{braces}}"))' in zh
+    assert "ax.set_title(\"译Loss per epoch\" if x else '译other title')" in zh
+    assert 'tokenizer("The bank is closed")' in zh and "%matplotlib inline" in zh
+    assert translate.skeleton(zh) == translate.skeleton(CODE) != translate.skeleton(CODE.replace("a < b", "a > b"))
+    assert translate.translate_code(CODE, lambda m, x: "中文") != CODE  # a script without Latin letters too
+    assert translate.skeleton(translate.translate_code(CODE, lambda m, x: "中文")) == translate.skeleton(CODE)
+
+
+def test_quotes_and_newlines_in_a_translation_are_escaped():
+    (literal,) = translate.literals('print("a line")')
+    assert translate.literal_source(literal, 'say "hi"\nthen {x}') == '"say \\"hi\\"\\nthen {x}"'
+    (formatted,) = translate.literals('print(f"{x} items")')
+    assert translate.literal_source(formatted, '{x} 个"项"') == 'f"{x} 个\\"项\\""'
+
+
+def test_fields_of_a_template_ignore_doubled_braces():
+    assert translate.fields("**{name}** {n:,} {{x}} {v:{w}.2f}") == ["{name}", "{n:,}", "{v:{w}.2f}"]
+
+
+def test_markdown_blocks_keep_fences_and_display_maths_whole():
+    text = "# Title\n\nOne\ntwo\n\n```python\nx = 1\n\ny = 2\n```\n\n$$\na\n\nb\n$$\n\n</details>"
+    assert translate.blocks(text) == ["# Title", "One\ntwo", "```python\nx = 1\n\ny = 2\n```", "$$\na\n\nb\n$$",
+                                      "</details>"]
+    assert [translate.has_text(b) for b in translate.blocks(text)] == [True, True, False, False, False]
+    assert translate.translate_markdown(text, lambda b: b.upper()).startswith("# TITLE\n\nONE\nTWO\n\n```python\nx")
+
+
+def test_links_are_re_pointed_for_a_twin_one_folder_down():
+    badge = ("[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research"
+             ".google.com/github/o/r/blob/main/notebooks/01_word_embeddings.ipynb)")
+    out = translate.relink(f"{badge} [data](../data/README.md) [guide](TEACHERS.md) [02](02_x.ipynb)", "zh-CN")
+    assert "blob/main/notebooks/zh-CN/01_word_embeddings.ipynb" in out
+    assert "[data](../../data/README.md)" in out and "[guide](../TEACHERS.md)" in out and "[02](02_x.ipynb)" in out
+
+
+def test_the_set_up_cell_of_a_twin_finds_the_course_two_folders_up_and_sets_the_language():
+    english = (SOURCES / "setup_cell.py").read_text().strip()
+    twin = translate.setup_cell(english, "zh-CN")
+    assert 'os.path.abspath("../..")' in twin and "notebooks/zh-CN" in twin
+    assert twin.endswith('os.environ["COURSE_LANGUAGE"] = "zh-CN"  # the helpers\' messages and figures')
+    with pytest.raises(translate.TranslationError, match="no longer contains"):
+        translate.setup_cell("print(1)", "zh-CN")
+
+
+def _catalog(entries: dict[str, str], fuzzy: set[str] = frozenset()) -> Catalog:
+    catalog = Catalog(locale="zh_CN")
+    for message, string in entries.items():
+        catalog.add(message, string, flags=["fuzzy"] if message in fuzzy else [])
+    return catalog
+
+
+def test_a_missing_a_fuzzy_or_a_field_changing_translation_stops_the_translation():
+    learner = editions.learner_edition(read_source(FIXTURE), FIXTURE.name)
+    messages = [m for m, _, _ in translate.notebook_messages(learner)]
+    full = {m: f"【{m}】" for m in messages}
+    twin = translate.translate_notebook(learner, "zh-CN", _catalog(full))
+    code = [(a.source, b.source) for a, b in zip(learner.cells, twin.cells) if a.cell_type == "code"]
+    assert all(translate.skeleton(a) == translate.skeleton(b) for a, b in code)
+    assert twin.cells[0].source.startswith("【# 99 · A tiny notebook")
+    with pytest.raises(translate.TranslationError, match="1 message"):
+        translate.translate_notebook(learner, "zh-CN", _catalog({**full, messages[3]: ""}))
+    with pytest.raises(translate.TranslationError, match=r"\(fuzzy\)"):
+        translate.translate_notebook(learner, "zh-CN", _catalog(full, fuzzy={messages[3]}))
+    source = 'print(f"{base} and {answer}")'
+    with pytest.raises(translate.TranslationError, match="fields differ"):
+        translator = translate.Translator(_catalog({"{base} and {answer}": "{base} 和"}))
+        translate.translate_code(source, translator)
+        translator.done("test")

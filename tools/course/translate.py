@@ -1,0 +1,321 @@
+"""Translations of the course: one source, catalogs keyed by the English text, code identical by construction.
+
+What is translated, and how a translated notebook is made from its English source:
+- markdown: each block (a paragraph, list, table or heading, split at blank lines outside code fences and $$
+  maths) is one message; links to other files of the course are re-pointed after translation (RELINK);
+- code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements,
+  Markdown(...), print(...), figure titles and labels, progress-bar descriptions) are messages; for an f-string
+  the message is its template ("{gap:.2f}" kept as written) and the translation must keep the same fields. The rest
+  of the code, comments included, is the English code: `skeleton` proves it.
+The catalogs are gettext PO files read and written with Babel: notebooks/locales/<locale>/NN_name.po (one per
+notebook, so translators can work in parallel) and docs.po (README, teacher's guide). A message with no
+translation, or marked fuzzy (its English changed since it was translated), stops the build.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+from nbformat import NotebookNode
+
+from .notebooks import NOTEBOOKS, ROOT
+
+LOCALES = NOTEBOOKS / "locales"
+# The editions: language tag -> (gettext locale, folder of its notebooks relative to notebooks/, its README and
+# teacher's guide relative to the root).
+LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.zh-CN.md",
+                       "teachers": "notebooks/TEACHERS.zh-CN.md", "name": "简体中文"}}
+TEXT_CALLS = {"claim": (0,), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
+              "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
+TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
+LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
+FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")  # an f-string field, one level of nesting (format specs)
+
+
+class TranslationError(ValueError):
+    """A message without a usable translation; the message lists them."""
+
+
+# ------------------------------------------------------------------------------------------------ markdown
+
+def blocks(markdown: str) -> list[str]:
+    """The blocks of a markdown text: split at blank lines, never inside a ``` fence or a $$ maths block."""
+    found, current, fenced, maths = [], [], False, False
+    for line in markdown.split("\n"):
+        stripped = line.strip()
+        if not stripped and not fenced and not maths:
+            if current:
+                found.append("\n".join(current))
+            current = []
+            continue
+        current.append(line)
+        if stripped.startswith("```"):
+            fenced = not fenced
+        elif stripped.count("$$") % 2 == 1 and not fenced:
+            maths = not maths
+    if current:
+        found.append("\n".join(current))
+    return found
+
+
+def has_text(block: str) -> bool:
+    """Whether a block holds words to translate (not only markup, maths, code or links' targets)."""
+    text = re.sub(r"```.*?```", "", block, flags=re.DOTALL)
+    text = re.sub(r"\$\$.*?\$\$|\$[^$]*\$|`[^`]*`|<[^>]+>|\]\([^)]*\)|https?://\S+", " ", text, flags=re.DOTALL)
+    return len(LETTER.findall(text)) >= 2
+
+
+def translate_markdown(markdown: str, translate) -> str:
+    """Each block with text through `translate`, blank lines as they were."""
+    out = [translate(block) if has_text(block) else block for block in blocks(markdown)]
+    return "\n\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ code literals
+
+@dataclass
+class Literal:
+    """A string literal a learner reads: where it is in the cell, its message, and whether it is an f-string."""
+
+    start: int
+    end: int
+    message: str
+    formatted: bool
+    quote: str
+
+
+def _offsets(code: str) -> list[int]:
+    starts, total = [0], 0
+    for line in code.split("\n"):
+        total += len(line.encode()) + 1
+        starts.append(total)
+    return starts
+
+
+def _template(node: ast.JoinedStr, code: str) -> str:
+    """An f-string's message: its text with {{ }} for literal braces, its fields as written."""
+    parts = []
+    for value in node.values:
+        if isinstance(value, ast.Constant):
+            parts.append(str(value.value).replace("{", "{{").replace("}", "}}"))
+        else:
+            inner = ast.get_source_segment(code, value.value) or ast.unparse(value.value)
+            conversion = {-1: "", 115: "!s", 114: "!r", 97: "!a"}[value.conversion]
+            spec = ":" + _template(value.format_spec, code) if value.format_spec else ""
+            parts.append("{" + inner + conversion + spec + "}")
+    return "".join(parts)
+
+
+def _text_nodes(tree: ast.AST):
+    """String and f-string nodes in the places a learner reads them."""
+    def strings(node):
+        if isinstance(node, ast.IfExp):
+            yield from strings(node.body)
+            yield from strings(node.orelse)
+        elif isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+            yield node
+
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+        if name in TEXT_CALLS:
+            positions = TEXT_CALLS[name]
+            for i, arg in enumerate(node.args):
+                if positions is None or i in positions:
+                    yield from strings(arg)
+        for keyword in node.keywords:
+            if keyword.arg in TEXT_KEYWORDS:
+                yield from strings(keyword.value)
+
+
+def literals(code: str) -> list[Literal]:
+    """The translatable literals of a code cell, in order (IPython magics are left alone)."""
+    lines = code.split("\n")
+    parsable = "\n".join("#" + line[1:] if line.lstrip().startswith(("%", "!")) else line for line in lines)
+    try:
+        tree = ast.parse(parsable)
+    except SyntaxError:
+        return []
+    offsets, raw = _offsets(code), code.encode()
+    found = []
+    for node in _text_nodes(tree):
+        start = offsets[node.lineno - 1] + node.col_offset
+        end = offsets[node.end_lineno - 1] + node.end_col_offset
+        segment = raw[start:end].decode()
+        message = _template(node, code) if isinstance(node, ast.JoinedStr) else node.value
+        if len(LETTER.findall(re.sub(r"\{[^}]*\}", "", message))) < 2:
+            continue
+        quote = '"' if '"' in segment.lstrip("rRbBuUfF")[:1] else "'"
+        found.append(Literal(start, end, message, isinstance(node, ast.JoinedStr), quote))
+    return sorted({(x.start, x.end): x for x in found}.values(), key=lambda x: x.start)
+
+
+def _escape(text: str, quote: str) -> str:
+    return text.replace("\\", "\\\\").replace(quote, "\\" + quote).replace("\n", "\\n")
+
+
+def literal_source(literal: Literal, translation: str) -> str:
+    """The Python literal for a translation: the same kind (f-string or not) and quotes; f-string fields verbatim."""
+    if not literal.formatted:
+        return literal.quote + _escape(translation, literal.quote) + literal.quote
+    pieces, last = [], 0
+    for match in FIELD.finditer(translation):
+        pieces += [_escape(translation[last:match.start()], literal.quote), match.group(0)]
+        last = match.end()
+    pieces.append(_escape(translation[last:], literal.quote))
+    return "f" + literal.quote + "".join(pieces) + literal.quote
+
+
+def fields(message: str) -> list[str]:
+    """An f-string template's fields, in order ({{ }} are text, not fields)."""
+    return FIELD.findall(message.replace("{{", "").replace("}}", ""))
+
+
+def translate_code(code: str, translate) -> str:
+    """The code with each translatable literal replaced by its translation's literal."""
+    raw, out, last = code.encode(), [], 0
+    for literal in literals(code):
+        out += [raw[last:literal.start].decode(), literal_source(literal, translate(literal.message, literal))]
+        last = literal.end
+    out.append(raw[last:].decode())
+    return "".join(out)
+
+
+def skeleton(code: str) -> str:
+    """The code with every translatable literal blanked: equal for a cell and its translation."""
+    return translate_code(code, lambda message, literal: "…")
+
+
+# --------------------------------------------------------------------------------------------- messages
+
+def notebook_messages(nb: NotebookNode) -> list[tuple[str, str, bool]]:
+    """(message, cell index, is an f-string template) for every markdown block and translatable literal."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            found += [(b, index, False) for b in blocks(cell.source) if has_text(b)]
+        elif cell.cell_type == "code":
+            found += [(x.message, index, x.formatted) for x in literals(cell.source)]
+    return found
+
+
+def markdown_messages(text: str) -> list[tuple[str, int, bool]]:
+    """(message, block number, False) for every block of a document."""
+    return [(b, i, False) for i, b in enumerate(blocks(text)) if has_text(b)]
+
+
+class Translator:
+    """Translations from a Babel catalog; `missing` collects the messages it could not translate."""
+
+    def __init__(self, catalog):
+        self.catalog, self.missing = catalog, []
+
+    def __call__(self, message: str, literal: Literal | None = None) -> str:
+        entry = self.catalog.get(message)
+        if entry is None or not entry.string or entry.fuzzy:
+            self.missing.append(message if entry is None or not entry.string else f"(fuzzy) {message}")
+            return message
+        if literal is not None and literal.formatted and sorted(fields(entry.string)) != sorted(fields(message)):
+            self.missing.append(f"(fields differ) {message}")
+            return message
+        return entry.string
+
+    def done(self, what: str) -> None:
+        if self.missing:
+            shown = "\n  ".join(m[:120] for m in self.missing[:20])
+            raise TranslationError(f"{what}: {len(self.missing)} message(s) without a usable translation (run "
+                                   f"`python tools/translate.py update` and translate them):\n  {shown}")
+
+
+def catalog_path(language: str, name: str) -> Path:
+    return LOCALES / LANGUAGES[language]["locale"] / f"{name}.po"
+
+
+def helpers_catalog(language: str) -> Path:
+    """The PO file of the helpers' own messages (helpers/i18n.py reads the .mo compiled from it)."""
+    return ROOT / "helpers" / "locales" / LANGUAGES[language]["locale"] / "LC_MESSAGES" / "helpers.po"
+
+
+def read_catalog(path: Path):
+    from babel.messages.pofile import read_po
+
+    with Path(path).open("rb") as handle:
+        return read_po(handle)
+
+
+def translate_notebook(nb: NotebookNode, language: str, catalog) -> NotebookNode:
+    """A translated copy of a teacher-edition notebook (see the module's docstring)."""
+    translator = Translator(catalog)
+    out = nbformat.from_dict(nb)
+    for cell in out.cells:
+        if cell.cell_type == "markdown":
+            cell.source = relink(translate_markdown(cell.source, translator), language)
+        elif cell.cell_type == "code":
+            cell.source = translate_code(cell.source, translator)
+    translator.done(f"{language} catalog")
+    out.metadata["language"] = language
+    return out
+
+
+def relink(markdown: str, language: str) -> str:
+    """Links of a notebook in notebooks/ re-pointed for its twin in notebooks/<folder>/: Colab badges to the twin,
+    other files of the repository one level further up (the twins of other notebooks sit beside it)."""
+    folder = LANGUAGES[language]["folder"]
+    markdown = re.sub(r"(colab\.research\.google\.com/github/[^)\s]*?/blob/[^/)\s]+/notebooks/)(\d\d_)",
+                      rf"\g<1>{folder}/\g<2>", markdown)
+    return re.sub(r"\]\((\.\./[^)]+|TEACHERS\.md[^)]*)\)", lambda m: f"](../{m.group(1)})", markdown)
+
+
+def root_relative(path: Path) -> str:
+    return Path(path).resolve().relative_to(ROOT).as_posix()
+
+
+# ------------------------------------------------------------------------------------------ the editions
+
+DOCS = {"README.md": "readme", "notebooks/TEACHERS.md": "teachers"}  # the documents translated beside notebooks
+
+
+def setup_cell(english: str, language: str) -> str:
+    """The set-up cell of a translated notebook: the course two folders up, the Colab clone's twin folder, and the
+    language the helpers speak (their messages, labels and figure fonts)."""
+    folder = LANGUAGES[language]["folder"]
+    changes = [('os.chdir("/content/nlp-basics-pytorch/notebooks")',
+                f'os.chdir("/content/nlp-basics-pytorch/notebooks/{folder}")'),
+               ('os.path.abspath("..")', 'os.path.abspath("../..")')]
+    for old, new in changes:
+        if old not in english:
+            raise TranslationError(f"the set-up cell no longer contains {old!r}: update translate.setup_cell")
+        english = english.replace(old, new)
+    return f'{english}\nos.environ["COURSE_LANGUAGE"] = "{language}"  # the helpers\' messages and figures'
+
+
+def translated_edition(learner: NotebookNode, source: Path, language: str) -> NotebookNode:
+    """The twin of a learner edition in `language`, from its catalog (the set-up cell made for its folder)."""
+    from .notebooks import stable_ids
+
+    path = catalog_path(language, Path(source).stem)
+    if not path.exists():
+        raise TranslationError(f"no catalog {root_relative(path)}: run `python tools/translate.py update`")
+    nb = translate_notebook(learner, language, read_catalog(path))
+    first_code = next(cell for cell in nb.cells if cell.cell_type == "code")
+    first_code.source = setup_cell(first_code.source, language)
+    stable_ids(nb)
+    return nb
+
+
+def translate_doc(name: str, language: str) -> str:
+    """A translated document (README, teacher's guide): blocks through docs.po, links to the twin notebooks."""
+    catalog = read_catalog(catalog_path(language, "docs"))
+    translator = Translator(catalog)
+    text = translate_markdown((ROOT / name).read_text(), translator)
+    translator.done(f"{name} in {language}")
+    folder = LANGUAGES[language]["folder"]
+    text = re.sub(r"(\]\(|/blob/main/)notebooks/(\d\d_)", rf"\g<1>notebooks/{folder}/\g<2>", text)
+    for english, key in DOCS.items():
+        text = text.replace(f"]({english})", f"]({LANGUAGES[language][key]})")
+    return text
