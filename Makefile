@@ -82,12 +82,12 @@ colab-test: colab-env
 	.venv-colab/bin/python tools/run_notebooks.py
 	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"
 
-# The course as a website in build/site/ (tools/site/build.py): the committed notebooks (never re-executed), the README
-# as the course map, the teacher's guide and data/README.md, with Sphinx + MyST-NB and the book theme, warnings as
-# errors; it builds and displays offline. Needs requirements-site.txt (in requirements-test.txt). Open
+# The course as a website in build/site/ (tools/website/build.py): the committed notebooks (never re-executed), the
+# README as the course map, the teacher's guide and data/README.md, with Sphinx + MyST-NB and the book theme, warnings
+# as errors; it builds and displays offline. Needs requirements-site.txt (in requirements-test.txt). Open
 # build/site/index.html, or serve it: python -m http.server -d build/site. The GitHub Pages workflow runs the same.
 site:
-	$(PY) tools/site/build.py
+	$(PY) tools/website/build.py
 
 # Rebuild every notebook from its source in notebooks/src and execute it (regenerates committed outputs).
 notebooks: setup-test

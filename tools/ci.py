@@ -5,8 +5,9 @@
 Stream A runs pytest in the course's environment: the unit tests, nbval over the five notebooks (each executed
 once, its worked solutions after it) and the browser tests. Stream B runs the five notebooks in Colab's package
 versions with CPU kernels held to AVX2 (each executed once there), the widget tests under ipywidgets 7.7.1,
-nbgrader against `make student` / `make grade`, and the classroom check. Each step's output goes to
-test-artifacts/ci/STEP.log; its last lines are printed when it ends, all of them when it fails.
+nbgrader against `make student` / `make grade`, the classroom check, and `make site` with the website's browser
+test (tests/test_site.py). Each step's output goes to test-artifacts/ci/STEP.log; its last lines are printed when
+it ends, all of them when it fails.
 Only the standard library: it runs before anything is installed.
 """
 
@@ -29,14 +30,18 @@ def steps(make: str, py: str) -> list[list[tuple[str, list[str]]]]:
     return [
         [[("install the course and test tools", [make, "--no-print-directory", "setup-test"])],
          [("make the Colab-pinned environment", [make, "--no-print-directory", "colab-env"])]],
-        [[("pytest: unit tests, nbval (5 notebooks), browser", [py, "-m", "pytest", "-m", "not nbgrader"])],
+        [[("pytest: unit tests, nbval (5 notebooks), browser",
+           [py, "-m", "pytest", "-m", "not nbgrader and not site"])],
          [("Colab versions: 5 notebooks, AVX2 kernels", [COLAB, "tools/run_notebooks.py"]),
           ("Colab versions: widget tests (ipywidgets 7.7.1)",
            [COLAB, "-m", "pytest", "tests/test_widgets.py", "-p", "no:nbval", "-p", "no:cacheprovider",
             "-o", "addopts=-ra"]),
           ("nbgrader vs make student / make grade",
            [py, "-m", "pytest", "tests/test_nbgrader.py", "-m", "nbgrader", "-p", "no:nbval", "-o", "addopts=-ra"]),
-          ("classroom check (format, student edition, decks)", [py, "tools/classroom.py", "check"])]],
+          ("classroom check (format, student edition, decks)", [py, "tools/classroom.py", "check"]),
+          ("make site: the course as a website", [make, "--no-print-directory", "site"]),
+          ("website in Chromium: every page offline, solutions, search, languages",
+           [py, "-m", "pytest", "tests/test_site.py", "-m", "site", "-p", "no:nbval", "-o", "addopts=-ra"])]],
     ]
 
 
