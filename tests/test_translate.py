@@ -96,3 +96,20 @@ def test_a_missing_a_fuzzy_or_a_field_changing_translation_stops_the_translation
         translator = translate.Translator(_catalog({"{base} and {answer}": "{base} 和"}))
         translate.translate_code(source, translator)
         translator.done("test")
+
+
+def test_the_glossary_flags_another_rendering_of_a_term():
+    terms = translate.glossary("zh-CN")
+    assert {t.english for t in terms} >= {"word embedding", "one-hot", "negative sampling", "gradient clipping",
+                                          "perplexity", "bits per character", "long short-term memory"}
+    catalog = _catalog({"Gradient clipping caps the norm.": "梯度截断限制范数。",
+                        "A one-hot vector": "独热向量", "The LSTM's perplexity": "它的 perplexity",
+                        "Negative sampling": "只取几个词"})
+    found = translate.glossary_problems(catalog, terms)
+    assert any("'梯度截断'" in p for p in found) and any("'negative sampling' without '负采样'" in p for p in found)
+    assert not any("独热" in p for p in found) and not any("perplexity" in p for p in found)
+
+
+@pytest.mark.parametrize("path", sorted(translate.LOCALES.glob("*/*.po")), ids=lambda p: p.name)
+def test_every_catalog_uses_the_glossary(path):
+    assert translate.glossary_problems(translate.read_catalog(path), translate.glossary("zh-CN")) == []

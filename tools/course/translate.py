@@ -319,3 +319,38 @@ def translate_doc(name: str, language: str) -> str:
     for english, key in DOCS.items():
         text = text.replace(f"]({english})", f"]({LANGUAGES[language][key]})")
     return text
+
+
+# ------------------------------------------------------------------------------------------------ glossary
+
+@dataclass
+class Term:
+    """One concept: its English words, its one Chinese rendering, and renderings the course does not use."""
+
+    english: str
+    chinese: str
+    avoid: list[str]
+
+
+def glossary(language: str) -> list[Term]:
+    """The terms of notebooks/locales/<locale>/glossary.tsv (english, chinese, avoid (|-separated), note)."""
+    path = LOCALES / LANGUAGES[language]["locale"] / "glossary.tsv"
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()[1:] if line.strip()]
+    return [Term(r[0], r[1], [a for a in r[2].split("|") if a]) for r in rows]
+
+
+def glossary_problems(catalog, terms: list[Term]) -> list[str]:
+    """Where a translation renders a glossary term another way: an avoided rendering anywhere, or an entry whose
+    English uses the term and whose translation has neither the Chinese term nor the English one."""
+    found = []
+    for entry in catalog:
+        if not entry.id or not entry.string:
+            continue
+        for term in terms:
+            for bad in term.avoid:
+                if bad in entry.string:
+                    found.append(f"{bad!r} for {term.english!r} (use {term.chinese!r}): {entry.string[:60]!r}")
+            uses = re.search(rf"\b{re.escape(term.english)}", entry.id, re.IGNORECASE)
+            if uses and term.chinese not in entry.string and term.english.lower() not in entry.string.lower():
+                found.append(f"{term.english!r} without {term.chinese!r}: {entry.string[:60]!r}")
+    return found
