@@ -439,6 +439,7 @@ def check_04_slope(factor_guess) -> None:
     from helpers.gradients import geometric_fit, radius_experiment
 
     ex = "Exercise 2"
+    answered(ex, factor_guess, "put your prediction (a number) in factor_guess")
     require(ex, isinstance(factor_guess, (int, float)) and not isinstance(factor_guess, bool),
             f"factor_guess must be a number, got {type(factor_guess).__name__}")
     measured = 1 / geometric_fit(radius_experiment((0.7,), nonlinearity="linear", seq_len=30)[0.7]).factor
@@ -476,6 +477,8 @@ def check_04_training_step(train_step) -> None:
         return float(norm)
 
     weights, norms = run(train_step)
+    answered(ex, None if all(n is None for n in norms) else norms,
+             "your function returns None: return the total gradient norm before clipping")
     expected, expected_norms = run(reference)
     unclipped, _ = run(lambda *args: reference(*args, clipping=False))
     accumulated, _ = run(lambda *args: reference(*args, zero=False))

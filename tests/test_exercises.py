@@ -424,7 +424,7 @@ def test_04_slope_accepts_the_radius_and_rejects_its_inverse_and_other_numbers(c
     exercises.check_04_slope(0.7)
     assert "✔ Exercise 2" in capsys.readouterr().out
     for wrong, message in [(1 / 0.7, "GROWS"), (0.49, "not what the measurement gives"), (1.0, "not what"),
-                           ("0.7", "must be a number"), (None, "must be a number")]:
+                           ("0.7", "must be a number"), (None, "not answered")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_slope(wrong)
 
@@ -455,8 +455,10 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
                             ({"zero": False}, "zero_grad"), ({"norm_after": True}, "BEFORE clipping")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
-    with pytest.raises(exercises.ExerciseError, match="a number"):
+    with pytest.raises(exercises.NotAnswered, match="returns None"):
         exercises.check_04_training_step(lambda *args: (_step_04(*args), None)[1])
+    with pytest.raises(exercises.ExerciseError, match="a number"):
+        exercises.check_04_training_step(lambda *args: str(_step_04(*args)))
     for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
