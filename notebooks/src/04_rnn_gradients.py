@@ -629,8 +629,7 @@ display(Markdown(
 #
 # ## Going further
 #
-# Two optional parts: a lab to try settings yourself, and what attention changes for the gradient. The exercises
-# after them need only the core sections.
+# Two optional parts: a lab to try settings yourself, and what attention changes for the gradient.
 #
 # ### The lab: try it yourself
 #
@@ -734,15 +733,16 @@ claim("trained as in section 7, attention solves T = 60 in every seed (each >= 0
 #
 # ## Exercises
 #
-# Each exercise has an answer cell (in the full edition it holds a worked solution, folded away: try first) and a
-# check cell that says ✔ or exactly what is wrong.
+# Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
+# solution, folded away: try first. The exercises need only the core sections.
 #
 # ### Exercise 1 — write the gradient probe
 # Write `my_step_gradients(model, inputs, targets)` for a one-layer RNN classifier from `make_model("rnn")`: it
 # returns $\partial L/\partial h_t$ for $t = 1, \dots, T$ (one tensor per step, $t = 1$ first), where $L$ is the
 # cross-entropy of `model.head` applied to the **last** state. Use `model.body.embed` and `model.body.rnn`, one
-# step at a time, and one call of `torch.autograd.grad`. The check compares your norms with
-# `hidden_grad_norms` and recognises the `retain_grad` mistake of section 2.
+# step at a time, and one call of `torch.autograd.grad`. The check compares your gradients, entry by entry, with the
+# true $\partial L/\partial h_t$, and recognises the usual mistakes (the `retain_grad` trap of section 2, a state
+# that is not fed to the next step, the wrong order or sign).
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def my_step_gradients(model, inputs, targets):
