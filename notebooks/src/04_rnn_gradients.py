@@ -110,7 +110,8 @@ started = time.perf_counter()
 #   like $\rho^{T-t}$, where $\rho$ is the **spectral radius**, the largest $|\text{eigenvalue}|$ of $W_{hh}$; so
 #   the gradient explodes when $\rho > 1$. Always $\rho \le \|W_{hh}\|$, with equality when $W_{hh}$ is normal:
 #   if $W_{hh}$ is $\rho$ times an orthogonal matrix, every step back scales the norm by exactly $\rho$, which
-#   section 3 checks. For other matrices the two differ (the next cell shows PyTorch's default $W_{hh}$).
+#   section 3 checks. For other matrices the two differ: the next code cell prints both for PyTorch's default
+#   $W_{hh}$.
 # - For a *nonlinear* RNN, $\gamma\|W_{hh}\| > 1$ is **necessary** for the gradient to explode, not sufficient:
 #   the slopes $f'(a_k)$ met along the way decide (Pascanu, Mikolov and Bengio, 2013). Section 3 shows a $\tanh$
 #   RNN with $\rho = 1.5$ that barely grows.
@@ -145,7 +146,7 @@ print(f"PyTorch's default W_hh (32 x 32): spectral norm {norm_default:.3f}, spec
 # - A $\tanh$ RNN has $\gamma = 1$, reached only where $a_k = 0$: each step back multiplies by at most
 #   $\|W_{hh}\|$ and usually by less, so the product of section 1 shrinks unless $W_{hh}$ is large.
 # - A chain of **sigmoids** would have $\gamma = 1/4$: even with $\|W_{hh}\| = 1$, ten steps shrink the gradient
-#   by at least $(1/4)^{10} \approx 10^{-6}$. That is why the recurrent state is never squashed by a sigmoid.
+#   by at least $(1/4)^{10} \approx 10^{-6}$. That is one reason the recurrent state is not squashed by a sigmoid.
 # - Gates are sigmoids, but the gradient that carries the memory does **not** pass through their slope. In the
 #   LSTM cell $c_k = f_k \odot c_{k-1} + i_k \odot g_k$, the factor along the cell path is the gate's **value**
 #   $f_k$, not $\sigma'$: a forget gate with pre-activation 3 passes $\sigma(3) \approx 0.95$ of the gradient per
@@ -277,7 +278,8 @@ display(Markdown(
 # the linear RNN's with the same $W_{hh}$, because $\tanh'(a) < 1$ for $a \ne 0$ shrinks each step further; even
 # $\rho = 1$ vanishes. For large $\rho$ the states saturate ($|h| \to 1$, $\tanh' \to 0$), which caps the growth:
 # at $\rho = 1.5$ the $\tanh$ RNN's gradient grows only slightly going back, where the linear RNN's grows by 1.5
-# per step. A $\tanh$ RNN rarely explodes at initialisation, but it vanishes easily.
+# per step. So this $\tanh$ RNN did not explode at initialisation even at $\rho = 1.5$, and it vanished at every
+# $\rho \le 1.1$.
 #
 # ## 4. Gradient clipping
 #
@@ -542,8 +544,8 @@ display(Markdown(
 # gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at most 300 steps of 64 fresh
 # sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). A run stops early once its training
 # loss has averaged below 0.01 over 20 steps: it has solved the task (a claim below checks that every such run
-# scores at least 0.99 on the test sequences; the table prints the steps each run took). The $\tanh$ RNN is also trained with $T = 10$, to separate "too
-# long" from "cannot learn the task at all".
+# scores at least 0.99 on the test sequences; the table prints the steps each run took). The $\tanh$ RNN is also
+# trained with $T = 10$, to separate "too long" from "cannot learn the task at all".
 
 # %% tags=["nbval-ignore-output"]
 trained = {
@@ -594,8 +596,8 @@ claim("the ReLU RNN with W = I, stable at initialisation, does not solve T = 60 
       m[("ReLU RNN (W = I)", 60)] < 0.7, f"mean {m[('ReLU RNN (W = I)', 60)]:.2f}")
 
 # %% [markdown]
-# Read the tables (the claims above are what holds on any machine; the digits vary a little between CPUs, and
-# the next lines are read from this run's numbers):
+# Read the tables (the claims above are checked on every run; the digits vary a little between CPUs, and the next
+# lines are read from this run's numbers):
 
 # %% tags=["nbval-ignore-output"]
 solved = long_range.assign(solved=long_range["accuracy"] >= 0.95).groupby(["variant", "seq_len"], sort=False)["solved"]
@@ -628,8 +630,8 @@ display(Markdown(
 #   `retain_grad` on the output sequence gives zeros, or only the local share.
 # - For a linear RNN with $W_{hh}$ a scaled orthogonal matrix, the factor per step back is its spectral radius
 #   $\rho$ (measured: to three decimals). In general $\gamma\|W_{hh}\| < 1$ guarantees vanishing and
-#   $\gamma\|W_{hh}\| > 1$ is only necessary for exploding: $\tanh$ shrinks every factor further, so plain RNNs
-#   mostly **vanish**, while a ReLU RNN with $W_{hh} = 1.1\,I$ **explodes**.
+#   $\gamma\|W_{hh}\| > 1$ is only necessary for exploding: $\tanh$ shrank every factor further, so our $\tanh$
+#   RNNs **vanished** (up to $\rho = 1.1$), while a ReLU RNN with $W_{hh} = 1.1\,I$ **explodes**.
 # - **Clipping** by norm kept every run of that exploding ReLU RNN finite, but the threshold set the step length
 #   and with it the result; it does nothing for vanishing gradients.
 # - At initialisation the LSTM's flat cell gradient comes from two paths together: the forget gate alone
