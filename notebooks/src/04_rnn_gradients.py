@@ -182,8 +182,8 @@ show_code(step_gradients)
 
 # %% [markdown]
 # **The trap.** `nn.RNN` also returns the whole output sequence $h_1,\dots,h_T$ at once, and it is tempting to
-# call `retain_grad()` on it. But that tensor is a *copy* handed to the read-out: the recurrence runs inside
-# `nn.RNN`'s kernel and never reads it. Its gradient therefore holds only the read-out's share:
+# call `retain_grad()` on it. But that tensor is a separate output handed to the read-out: the recurrence runs
+# inside `nn.RNN`'s kernel and never reads it. Its gradient therefore holds only the read-out's share:
 
 # %%
 show_code(output_grad_norms)
@@ -501,7 +501,7 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # this batch, and then the cell gradient twice: in full, and with the gates reading a *detached* $h_{t-1}$
 # (`through_gates=False` in `lstm_step` above), which leaves the cell path $c_{t-1} \to c_t$ as the only way back:
 
-# %%
+# %% tags=["nbval-ignore-output"]
 lstm3 = make_model("lstm")
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))  # the batch of norms_at_init
 forget = mean_forget_gate(lstm3, x60)
