@@ -401,27 +401,37 @@ def check_04_gradient_probe(probe) -> None:
     import numpy as np
     import torch
 
-    from helpers.gradients import first_token_batch, hidden_grad_norms, make_model
+    from helpers.gradients import first_token_batch, make_model, step_gradients
 
     ex = "Exercise 1"
     model = make_model("rnn", hidden_size=8, seed=3)
     x, y = first_token_batch(16, 12, generator=torch.Generator().manual_seed(5))
-    expected = hidden_grad_norms(model, x, y, "cpu")
+    expected = [g.reshape(16, 8) for g in step_gradients(model, x, y)]  # [batch, hidden] at each step
     grads = probe(model, x, y)
     answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
     require(ex, len(grads) == len(expected),
             f"expected {len(expected)} gradients (one per time step t = 1..{len(expected)}), got {len(grads)}")
-    norms = np.array([float(torch.as_tensor(g).detach().norm()) for g in grads])
+    shapes = {tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__ for g in grads}
+    require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
+            f"each gradient must be a tensor shaped like the state h_t ([1, batch, hidden] = [1, 16, 8]), got "
+            f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
+    grads = [g.detach().reshape(16, 8) for g in grads]
+    norms = np.array([float(g.norm()) for g in grads])
     require(ex, not np.all(norms[:-1] == 0),
-            "every gradient before t = T is zero: that is retain_grad on the output sequence, which the recurrence "
-            "never reads; keep each state h_t that the next step consumes (run the RNN one step at a time)")
-    require(ex, not np.allclose(norms[::-1], expected, rtol=1e-3),
-            "the gradients are in reverse order: return them for t = 1 first, t = T last")
-    require(ex, np.allclose(norms, expected, rtol=1e-3),
-            f"the norms differ from the measured ones (at t = 1: {norms[0]:.3g}, expected {expected[0]:.3g}); "
-            "is the loss the cross-entropy of the read-out after the LAST step only?")
-    passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.hidden_grad_norms")
+            "every gradient before t = T is zero: the loss does not reach the earlier states through the "
+            "recurrence. Keep each state h_t that the next step consumes, and feed it (not a detached copy, not a "
+            "fresh zero state) into the next step; retain_grad on the output sequence has the same flaw")
+    def close(mine: list) -> list[bool]:
+        return [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(mine, expected)]
+
+    require(ex, not all(close(grads[::-1])), "the gradients are in reverse order: return them for t = 1 first")
+    require(ex, not all(close([-g for g in grads])),
+            "every gradient has the wrong sign: differentiate the loss itself (not minus the loss)")
+    matches = close(grads)
+    require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
+            "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
+    passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
 
 
 def check_04_slope(factor_guess) -> None:
@@ -429,6 +439,7 @@ def check_04_slope(factor_guess) -> None:
     from helpers.gradients import geometric_fit, radius_experiment
 
     ex = "Exercise 2"
+    answered(ex, factor_guess, "put your prediction (a number) in factor_guess")
     require(ex, isinstance(factor_guess, (int, float)) and not isinstance(factor_guess, bool),
             f"factor_guess must be a number, got {type(factor_guess).__name__}")
     measured = 1 / geometric_fit(radius_experiment((0.7,), nonlinearity="linear", seq_len=30)[0.7]).factor
@@ -466,6 +477,8 @@ def check_04_training_step(train_step) -> None:
         return float(norm)
 
     weights, norms = run(train_step)
+    answered(ex, None if all(n is None for n in norms) else norms,
+             "your function returns None: return the total gradient norm before clipping")
     expected, expected_norms = run(reference)
     unclipped, _ = run(lambda *args: reference(*args, clipping=False))
     accumulated, _ = run(lambda *args: reference(*args, zero=False))
@@ -473,8 +486,8 @@ def check_04_training_step(train_step) -> None:
             "return the total gradient norm before clipping (a number): clip_grad_norm_ returns it")
     same = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-7)  # noqa: E731
     require(ex, not same(weights, unclipped) or same(weights, expected),
-            "the update was not clipped: call torch.nn.utils.clip_grad_norm_(model.parameters(), clip) "
-            "after backward() and before optimizer.step()")
+            "the update was not clipped by its total norm: call "
+            "torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward() and before optimizer.step()")
     require(ex, not same(weights, accumulated),
             "gradients from the previous step were added to this one: call optimizer.zero_grad() before backward()")
     require(ex, same(weights, expected),

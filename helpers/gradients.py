@@ -174,27 +174,56 @@ def step_gradients(model: SequenceClassifier, inputs: torch.Tensor,
     return torch.autograd.grad(loss, kept)  # one backward pass gives the gradient at every step
 
 
-def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """One step of a one-layer nn.LSTM written out (same weights and result), so h_t is computed from c_t itself."""
-    gate = LSTM.split(x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+def lstm_gates(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor) -> dict[str, torch.Tensor]:
+    """The pre-activations of a one-layer nn.LSTM's four gates at one step, by name."""
+    return LSTM.split(x @ layer.weight_ih_l0.T + layer.bias_ih_l0 + h @ layer.weight_hh_l0.T + layer.bias_hh_l0)
+
+
+def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor,
+              through_gates: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """One step of a one-layer nn.LSTM written out (same weights and result), so h_t is computed from c_t itself.
+
+    through_gates=False: the gates read h_{t-1} detached, so the gradient reaches c_{t-1} only along the cell path.
+    """
+    gate = lstm_gates(layer, x, h if through_gates else h.detach())
     c = torch.sigmoid(gate["forget"]) * c + torch.sigmoid(gate["input"]) * torch.tanh(gate["cell"])
     return torch.sigmoid(gate["output"]) * torch.tanh(c), c
 
 
-def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> tuple[torch.Tensor, ...]:
+def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor,
+                   through_gates: bool = True) -> tuple[torch.Tensor, ...]:
     """dL/dc_t for t = 1..T of a one-layer LSTM classifier, along both paths: into h_t and into c_{t+1}.
 
     nn.LSTM returns c_t as a separate output: its own h_t is not computed from that tensor, so autograd would
     miss the path c_t -> h_t (the same trap as retain_grad on the output sequence). lstm_step avoids it.
+    through_gates=False keeps only the cell path c_t -> c_{t+1} (see lstm_step).
     """
     layer, x = model.body.rnn, model.body.embed(inputs)
     h = c = x.new_zeros(inputs.shape[0], layer.hidden_size)
     cells, logits = [], []
     for t in range(inputs.shape[1]):
-        h, c = lstm_step(layer, x[:, t], h, c)
+        h, c = lstm_step(layer, x[:, t], h, c, through_gates)
         cells.append(c)
         logits.append(model.head(h))
     return torch.autograd.grad(sequence_loss(torch.stack(logits, dim=1), targets), cells)
+
+
+def cell_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor,
+                    through_gates: bool = True) -> np.ndarray:
+    """Norm of dL/dc_t for t = 1..T (on the CPU), with or without the paths through the gates."""
+    return np.array([float(g.norm()) for g in cell_gradients(model.cpu().eval(), inputs, targets, through_gates)])
+
+
+@torch.no_grad()
+def mean_forget_gate(model: SequenceClassifier, inputs: torch.Tensor) -> float:
+    """The LSTM's forget gate value f_t averaged over the batch, the time steps and the units."""
+    layer, x = model.body.rnn, model.body.embed(inputs)
+    h = c = x.new_zeros(inputs.shape[0], layer.hidden_size)
+    values = []
+    for t in range(inputs.shape[1]):
+        values.append(torch.sigmoid(lstm_gates(layer, x[:, t], h)["forget"]).mean())
+        h, c = lstm_step(layer, x[:, t], h, c)
+    return float(torch.stack(values).mean())
 
 
 def output_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor) -> np.ndarray:
@@ -328,10 +357,11 @@ def _task_sizes(model: nn.Module) -> tuple[int, int]:
 
 def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_size: int = 64, lr: float = 0.01,
                       clip: float | str | None = None, optimizer: str = "adam", device: str | torch.device = "auto",
-                      seed: int = 0, progress: bool = True) -> History:
+                      seed: int = 0, progress: bool = True, stop_below: float | None = None) -> History:
     """Train on fresh first-token batches; log per step the loss and the gradient norm before/after clipping.
 
-    Training stops early at the first loss that is not a finite number (an exploded model cannot recover).
+    Training stops early at the first loss that is not a finite number (an exploded model cannot recover), and,
+    if stop_below is given, once the mean loss of the last 20 steps is below it (the task is solved).
     """
     seq_len, steps = checks.positive_int("seq_len", seq_len), checks.positive_int("steps", steps)
     batch_size, lr = checks.positive_int("batch_size", batch_size), checks.positive_float("lr", lr)
@@ -351,6 +381,8 @@ def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_si
             history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
             if not math.isfinite(history.last("loss")):
                 break  # the weights are no longer finite numbers: nothing can be learned after this step
+            if stop_below is not None and len(history) >= 20 and np.mean(history["loss"][-20:]) < stop_below:
+                break  # solved: more steps would not change the verdict
     return history
 
 
@@ -452,31 +484,38 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
 
 
 def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
-    """One row per threshold, over its seeds: runs whose loss became non-finite, share of steps clipped, largest
-    norm, final loss (mean of the last 20 steps, NaN if any run failed) and accuracy (mean, min, max)."""
+    """One row per threshold, over its seeds: the runs whose loss became non-finite and at which step, then, over
+    the other runs only: share of steps clipped, largest norm before clipping, final loss (mean of the last 20
+    steps) and accuracy (mean, min, max); NaN where every run diverged (a NaN model has no accuracy to report)."""
     rows = []
     for label, seed_runs in runs.items():
-        clipped = [np.mean(np.asarray(run["history"]["grad_norm"]) > run["clip"]) if run["clip"] is not None else 0.0
-                   for run in seed_runs]
         bad = [not np.all(np.isfinite(run["history"]["loss"])) for run in seed_runs]
-        final = [float(np.mean(run["history"]["loss"][-20:])) for run in seed_runs]
-        accuracy = np.array([run["accuracy"] for run in seed_runs])
+        good = [run for run, failed in zip(seed_runs, bad) if not failed]
+        diverged_at = [len(run["history"]) for run, failed in zip(seed_runs, bad) if failed]
+        nan = float("nan")
+        clipped = [np.mean(np.asarray(run["history"]["grad_norm"]) > run["clip"]) for run in good
+                   if run["clip"] is not None]
+        accuracy = np.array([run["accuracy"] for run in good])
         rows.append({"clip threshold": label, "runs": len(seed_runs), "runs with non-finite loss": int(sum(bad)),
-                     "share of steps clipped": float(np.mean(clipped)),
-                     "largest gradient norm": max(float(np.nanmax(run["history"]["grad_norm"])) for run in seed_runs),
-                     "final loss (mean)": float(np.mean(final)) if not any(bad) else float("nan"),
-                     "accuracy mean": float(accuracy.mean()), "accuracy min": float(accuracy.min()),
-                     "accuracy max": float(accuracy.max())})
+                     "diverged at step": ", ".join(map(str, diverged_at)) or "-",
+                     "share of steps clipped": float(np.mean(clipped)) if clipped else nan,
+                     "largest gradient norm": max((max(run["history"]["grad_norm"]) for run in good), default=nan),
+                     "final loss (mean)": float(np.mean([np.mean(run["history"]["loss"][-20:]) for run in good]))
+                     if good else nan,
+                     "accuracy mean": float(accuracy.mean()) if good else nan,
+                     "accuracy min": float(accuracy.min()) if good else nan,
+                     "accuracy max": float(accuracy.max()) if good else nan})
     return pd.DataFrame(rows).set_index("clip threshold")
 
 
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
                           clip: float | str | None = None, device: str | torch.device = "auto",
-                          progress: bool = True) -> pd.DataFrame:
+                          progress: bool = True, stop_below: float | None = None) -> pd.DataFrame:
     """Test accuracy on the first-token task per model variant (make_model keywords), length and seed.
 
-    A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip.
+    A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip
+    (and stops early once solved, if stop_below is given: see train_first_token); "steps" says how many it took.
     """
     variants = variants or {kind: {"kind": kind} for kind in KINDS}
     jobs = []
@@ -488,8 +527,8 @@ def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tupl
     for label, spec, seq_len, seed in progress_bar(jobs, desc="runs", disable=not progress):
         model = make_model(hidden_size=hidden_size, seed=seed, **spec)
         history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed,
-                                    progress=False)
+                                    progress=False, stop_below=stop_below)
         rows.append({"variant": label, "seq_len": seq_len, "seed": seed,
                      "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
-                     "final loss": float(np.mean(history["loss"][-20:]))})
+                     "final loss": float(np.mean(history["loss"][-20:])), "steps": len(history)})
     return pd.DataFrame(rows)

@@ -347,16 +347,38 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
 # --- 04 gradients ---
 
 
-def _probe_04(model, inputs, targets):
+def _probe_04(model, inputs, targets, detach=False, every_step=False):
     import torch
     from torch.nn import functional as F
 
     x = model.body.embed(inputs)
-    state, kept = None, []
+    state, kept, scores = None, [], []
     for t in range(inputs.shape[1]):
-        _, state = model.body.rnn(x[:, t:t + 1], state)
+        _, state = model.body.rnn(x[:, t:t + 1], state.detach() if detach and state is not None else state)
         kept.append(state)
-    return torch.autograd.grad(F.cross_entropy(model.head(state[-1]), targets), kept)
+        scores.append(model.head(state[-1]))
+    loss = (sum(F.cross_entropy(s, targets) for s in scores) / len(scores) if every_step
+            else F.cross_entropy(scores[-1], targets))
+    return torch.autograd.grad(loss, kept, allow_unused=True, materialize_grads=True)
+
+
+def _fresh_state_probe_04(model, inputs, targets):
+    import torch
+    from torch.nn import functional as F
+
+    x = model.body.embed(inputs)
+    kept = [model.body.rnn(x[:, t:t + 1])[1] for t in range(inputs.shape[1])]  # each step from h = 0
+    return torch.autograd.grad(F.cross_entropy(model.head(kept[-1][-1]), targets), kept, materialize_grads=True)
+
+
+def _input_probe_04(model, inputs, targets):
+    import torch
+    from torch.nn import functional as F
+
+    x = model.body.embed(inputs)
+    scores, _ = model.body.rnn(x)
+    (grad,) = torch.autograd.grad(F.cross_entropy(model.head(scores[:, -1]), targets), x)
+    return [grad[:, t] for t in range(inputs.shape[1])]
 
 
 def _retain_grad_probe_04(model, inputs, targets):
@@ -369,6 +391,10 @@ def _retain_grad_probe_04(model, inputs, targets):
 
 
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
+    import torch
+
+    from helpers.gradients import hidden_grad_norms
+
     exercises.check_04_gradient_probe(_probe_04)
     assert "✔ Exercise 1" in capsys.readouterr().out
     wrong = {
@@ -377,9 +403,18 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "reverse order": lambda m, x, y: list(_probe_04(m, x, y))[::-1],
         "one step short": lambda m, x, y: list(_probe_04(m, x, y))[1:],
         "gradients doubled": lambda m, x, y: [g * 2 for g in _probe_04(m, x, y)],
+        "norms wrapped as tensors": lambda m, x, y: [torch.tensor(n) for n in hidden_grad_norms(m, x, y, "cpu")],
+        "fresh state every step": _fresh_state_probe_04,
+        "detached state fed back": lambda m, x, y: _probe_04(m, x, y, detach=True),
+        "minus the loss": lambda m, x, y: [-g for g in _probe_04(m, x, y)],
+        "loss at every step": lambda m, x, y: _probe_04(m, x, y, every_step=True),
+        "gradient of the inputs": _input_probe_04,
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
-                "one step short": "expected 12 gradients", "gradients doubled": "differ"}
+                "one step short": "expected 12 gradients", "gradients doubled": "differ",
+                "norms wrapped as tensors": "shaped like the state", "fresh state every step": "fresh zero state",
+                "detached state fed back": "detached copy", "minus the loss": "wrong sign",
+                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state"}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
@@ -389,7 +424,7 @@ def test_04_slope_accepts_the_radius_and_rejects_its_inverse_and_other_numbers(c
     exercises.check_04_slope(0.7)
     assert "✔ Exercise 2" in capsys.readouterr().out
     for wrong, message in [(1 / 0.7, "GROWS"), (0.49, "not what the measurement gives"), (1.0, "not what"),
-                           ("0.7", "must be a number"), (None, "must be a number")]:
+                           ("0.7", "must be a number"), (None, "not answered")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_slope(wrong)
 
@@ -420,8 +455,39 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
                             ({"zero": False}, "zero_grad"), ({"norm_after": True}, "BEFORE clipping")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
-    with pytest.raises(exercises.ExerciseError, match="a number"):
+    with pytest.raises(exercises.NotAnswered, match="returns None"):
         exercises.check_04_training_step(lambda *args: (_step_04(*args), None)[1])
+    with pytest.raises(exercises.ExerciseError, match="a number"):
+        exercises.check_04_training_step(lambda *args: str(_step_04(*args)))
+    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_04_training_step(wrong)
+
+
+def _step_every_loss_04(model, optimizer, inputs, targets, clip):
+    """Wrong: the loss averages the scores of every step, not only the last one."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    scores = model(inputs)[0]
+    F.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.repeat_interleave(inputs.shape[1])).backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_clip_value_04(model, optimizer, inputs, targets, clip):
+    """Wrong: clips each gradient entry to [-clip, clip] instead of the total norm."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), float("inf"))
+    torch.nn.utils.clip_grad_value_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
 
 
 # --- 05 text classifier ---

@@ -243,7 +243,32 @@ def test_clipping_experiment_without_clipping_diverges_and_with_it_does_not():
         assert np.all(np.isfinite(run["history"]["loss"][:-1]))
     assert table.loc["1", "runs with non-finite loss"] == 0 and np.isfinite(table.loc["1", "final loss (mean)"])
     assert table.loc["1", "accuracy min"] <= table.loc["1", "accuracy mean"] <= table.loc["1", "accuracy max"]
-    assert table.loc["off", "share of steps clipped"] == 0 and table.loc["1", "share of steps clipped"] == 1.0
+    assert np.isnan(table.loc["off", "share of steps clipped"]) and table.loc["1", "share of steps clipped"] == 1.0
+    # a diverged run reports the step it diverged at, and no accuracy or norm of a NaN model
+    assert table.loc["off", "diverged at step"] == ", ".join(str(len(run["history"])) for run in runs["off"])
+    assert np.isnan(table.loc["off", "accuracy mean"]) and np.isnan(table.loc["off", "largest gradient norm"])
+    assert table.loc["1", "diverged at step"] == "-" and np.isfinite(table.loc["1", "largest gradient norm"])
+
+
+def test_training_stops_once_solved_only_when_asked():
+    model = make_model("gru", 16, seed=0)
+    history = train_first_token(model, 5, steps=400, device="cpu", progress=False, stop_below=0.05)
+    assert 20 <= len(history) < 400 and np.mean(history["loss"][-20:]) < 0.05
+    assert len(train_first_token(make_model("gru", 16, seed=0), 5, steps=30, device="cpu", progress=False)) == 30
+
+
+def test_the_cell_path_alone_is_the_product_of_the_forget_gates():
+    from helpers.gradients import cell_grad_norms, mean_forget_gate
+
+    model = make_model("lstm", 16, seed=0)
+    x, y = first_token_batch(32, 30, generator=torch.Generator().manual_seed(1))
+    full, alone = cell_grad_norms(model, x, y), cell_grad_norms(model, x, y, through_gates=False)
+    np.testing.assert_allclose(full, hidden_grad_norms(model, x, y, "cpu", cell=True), rtol=1e-5)
+    assert alone[-1] == pytest.approx(full[-1], rel=1e-5)  # at t = T both have only the read-out's path
+    forget = mean_forget_gate(model, x)
+    assert 0.9 < forget < 0.99  # bias 3: sigma(3) = 0.95, moved a little by the inputs
+    # along the cell path alone each step back multiplies by f_t: close to the mean gate's power
+    assert 1 / geometric_fit(alone).factor == pytest.approx(forget, abs=0.02)
 
 
 def test_first_token_batch_puts_the_label_first_and_distractors_after():
@@ -257,8 +282,9 @@ def test_lstm_learns_a_short_first_token_task_and_results_repeat():
     variants = {"LSTM": {"kind": "lstm"}, "attention": {"kind": "attention", "lengths": (4,)}}
     table = long_range_experiment(variants, lengths=(5,), steps=120, device="cpu")
     again = long_range_experiment(variants, lengths=(5,), steps=120, device="cpu")
-    assert list(table.columns) == ["variant", "seq_len", "seed", "accuracy", "final loss"]
+    assert list(table.columns) == ["variant", "seq_len", "seed", "accuracy", "final loss", "steps"]
     assert list(table["seq_len"]) == [5, 4]
+    assert list(table["steps"]) == [120, 120]  # no early stop unless stop_below is given
     assert table.loc[0, "accuracy"] == 1.0 and table.equals(again)
 
 
