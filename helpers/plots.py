@@ -127,7 +127,8 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
     for label, history in histories.items():
         epochs = history["epoch"]
         (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
-        ax.plot(epochs, history["train_bpc"], ls="--", color=line.get_color(), label=f"{label}: training")
+        ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=line.get_color(),
+                label=f"{label}: training")
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character (lower is better)")
     ax.set_title(title)
