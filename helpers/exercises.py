@@ -424,8 +424,16 @@ def check_03_gru_step(gru_step) -> None:
 
     name = "Exercise 3"
     require(name, callable(gru_step), "define the function gru_step(gru, x, h)")
+
+    class WeightsOnlyGRU(nn.GRU):
+        """An nn.GRU that refuses to run itself: the exercise computes the step from its weights."""
+
+        def forward(self, *args, **kwargs):
+            raise ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...) or "
+                                "gru.forward(...) is what the exercise replaces")
+
     generator = torch.Generator().manual_seed(5)
-    gru = nn.GRU(4, 6, batch_first=True)
+    gru = WeightsOnlyGRU(4, 6, batch_first=True)
     with torch.no_grad():
         for weight in gru.parameters():  # biases too, so that a misplaced bias shows
             weight.copy_(torch.randn(weight.shape, generator=generator))
@@ -436,7 +444,7 @@ def check_03_gru_step(gru_step) -> None:
         require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
                 f"return h_t as a tensor [batch, hidden] = (3, 6), got "
                 f"{tuple(answer.shape) if isinstance(answer, torch.Tensor) else type(answer).__name__}")
-        truth = gru(x.unsqueeze(1), h.unsqueeze(0))[1][0]
+        truth = nn.GRU.forward(gru, x.unsqueeze(1), h.unsqueeze(0))[1][0]
         for variant, message in [
             ("reset before product", "the reset gate multiplies h before the matrix product (Cho et al.'s form); "
                                      "PyTorch multiplies r with (W_hn h + b_hn), after it"),

@@ -129,6 +129,7 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
         (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
         ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=line.get_color(),
                 label=f"{label}: training")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character (lower is better)")
     ax.set_title(title)
@@ -143,6 +144,7 @@ def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running m
             label=f"{label}: training, mean over the epoch")
     ax.plot(epochs, history["train_bpc"], ls="--", marker=".", color="C1", label=f"{label}: training, at epoch end")
     ax.plot(epochs, history["val_bpc"], marker="o", color="C0", label=f"{label}: validation, at epoch end")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character")
     ax.set_title(title)

@@ -370,7 +370,8 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (_gru_step("bias outside reset"), "b_hn sits inside"),
                            (_gru_step("swapped blend"), "wrong way round"),
                            (_gru_step("swapped gates"), "r, z, n"),
-                           (no_reset, "differs from nn.GRU")]:
+                           (no_reset, "differs from nn.GRU"),
+                           (lambda g, x, h: g(x.unsqueeze(1), h.unsqueeze(0))[1][0], "from gru's weights")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
 
