@@ -458,6 +458,24 @@ claim("at temperature 0.5 a larger share of the generated words are real words t
 # samples its real, still uncertain distribution, and more invented words appear. Both are far from fluent English
 # after this short training.
 #
+# At the other extreme, as $T \to 0$ the most likely character gets all the probability: sampling becomes
+# **greedy decoding** (always take the top character; Exercise 4 writes it). At $T = 0.05$:
+
+# %% tags=["nbval-ignore-output"]
+cold = rnn.sample(models[best], vocab, "the government ", length=300, temperature=0.05, device=device, seed=0)
+cold_words = cold.split()[:-1]  # the last word may be cut
+distinct = len(set(cold_words)) / len(cold_words)
+print(f"{cold[:200]} ...")
+
+# %%
+claim("at T = 0.05 the text loops over a few phrases: fewer than half of its words are distinct", distinct < 0.5,
+      f"{len(set(cold_words))} distinct of {len(cold_words)} words ({distinct:.0%})")
+
+# %% [markdown]
+# Always taking the top character never explores the rest of the distribution, and once the model has written a
+# phrase, the most likely continuation leads back into it. That is why text is usually *sampled*, at a
+# temperature that trades a little likelihood per character for variety.
+#
 # ## 6. Bidirectional RNNs: cheating as a language model, useful as a tagger
 #
 # A bidirectional layer runs a second RNN from right to left and concatenates both hidden states at every
@@ -792,9 +810,10 @@ print(greedy(models[best], vocab, "the government ", 150))  # what greedy decodi
 # %% [markdown]
 # <details><summary>What greedy decoding shows</summary>
 #
-# Greedy text soon loops over the same few frequent words: always taking the top character never explores the
-# rest of the distribution, and once the model has written a phrase, the most likely continuation leads back into
-# it. Sampling (with a temperature) trades a little likelihood per character for variety.
+# Greedy text soon loops over the same few phrases, like the $T = 0.05$ text of §5: always taking the top
+# character never explores the rest of the distribution, and once the model has written a phrase, the most likely
+# continuation leads back into it. Sampling (with a temperature) trades a little likelihood per character for
+# variety.
 # </details>
 
 # %% tags=["nbval-ignore-output"]
