@@ -328,7 +328,8 @@ weights
 # With the same sizes, the LSTM's recurrent layer has four times and the GRU's three times the weights of the plain
 # RNN's: one weight block per gate (or candidate). The embedding and the output layer are the same for all.
 #
-# Then what the training reached (these digits depend on the computer; the checks below do not):
+# Then what the training reached (the digits depend on the computer; the checks below test the sentences of this
+# section with margins):
 
 # %% tags=["nbval-ignore-output"]
 results = pd.DataFrame({
@@ -383,7 +384,7 @@ fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
 plots.plot_bpc_curves(left, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
                                              f"{unigram:.2f} bpc, above this scale)")
 left.legend(fontsize="small", ncol=3)
-plots.plot_running_mean_lag(right, histories["lstm"], "LSTM",
+plots.plot_running_mean_lag(right, histories["lstm"], "LSTM", color="C1",  # the LSTM's colour on the left
                             title="LSTM: mean over the epoch vs measured at its end")
 fig.tight_layout()
 plt.show()
@@ -505,8 +506,8 @@ plt.show()
 # have not read. The bidirectional model's outputs move at every step, most near the changed character (in these
 # untrained models the effect fades with distance). For next-character prediction that is fatal:
 # the output at step $t$ is supposed to *predict* character $t+1$, and the backward direction has already *read*
-# it. Trained as a language model, it learns to copy. Same data, same budget for both, hidden size 64,
-# two epochs on the first 100,000 training characters:
+# it. Trained as a language model, it learns to copy. Same data and epochs for both, hidden size 64 (per
+# direction), two epochs on the first 100,000 training characters:
 
 # %% tags=["nbval-ignore-output"]
 leak_models, leak_bpc = {}, {}
