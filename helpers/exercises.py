@@ -439,7 +439,11 @@ def check_03_gru_step(gru_step) -> None:
             weight.copy_(torch.randn(weight.shape, generator=generator))
     x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
     with torch.no_grad():
-        answer = gru_step(gru, x, h)
+        try:
+            answer = gru_step(gru, x, h)
+        except RuntimeError as error:  # most often a matrix product of the wrong shapes
+            raise ExerciseError(f"✘ {name}: gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] and "
+                                "weight_hh_l0 [3 * hidden, hidden]: multiply by their transpose, x @ W.T") from None
         answered(name, answer, "gru_step returned None: return the new state h_t")
         require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
                 f"return h_t as a tensor [batch, hidden] = (3, 6), got "

@@ -364,6 +364,18 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
         z = torch.sigmoid(i_z + h_z)
         return (1 - z) * torch.tanh(i_n + h_n) + z * h
 
+    def sigmoid_candidate(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = ((v @ w.T + b).chunk(3, 1) for v, w, b in (
+            (x, gru.weight_ih_l0, gru.bias_ih_l0), (h, gru.weight_hh_l0, gru.bias_hh_l0)))
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.sigmoid(x_n + r * h_n) + z * h
+
+    def one_bias(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
     for wrong, message in [(lambda g, x, h: None, "not answered yet"), (None, "define the function"),
                            (lambda g, x, h: h.unsqueeze(0), r"tensor \[batch, hidden\]"),
                            (_gru_step("reset before product"), "Cho et al."),
@@ -371,7 +383,9 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (_gru_step("swapped blend"), "wrong way round"),
                            (_gru_step("swapped gates"), "r, z, n"),
                            (no_reset, "differs from nn.GRU"),
-                           (lambda g, x, h: g(x.unsqueeze(1), h.unsqueeze(0))[1][0], "from gru's weights")]:
+                           (lambda g, x, h: g(x.unsqueeze(1), h.unsqueeze(0))[1][0], "from gru's weights"),
+                           (lambda g, x, h: (x @ g.weight_ih_l0).chunk(3, 1)[2], "their transpose"),
+                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
 
