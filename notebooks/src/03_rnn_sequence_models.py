@@ -655,13 +655,13 @@ timing.round(2)
 
 # %%
 slow_down = {kind: step_ms[False][kind] / step_ms[True][kind] for kind in rnn.KINDS}
-claim("switching oneDNN off slows the LSTM's training step by more than 20 %", slow_down["lstm"] > 1.2,
+claim("switching oneDNN off slows the LSTM's training step by more than 30 %", slow_down["lstm"] > 1.3,
       f"× {slow_down['lstm']:.2f}")
 claim("with oneDNN on (PyTorch's default), the GRU's step is slower than the LSTM's",
       step_ms[True]["gru"] > step_ms[True]["lstm"],
       f"GRU {step_ms[True]['gru']:.1f} ms, LSTM {step_ms[True]['lstm']:.1f} ms")
-claim("it changes the RNN's and the GRU's steps by less than 15 %",
-      all(abs(slow_down[k] - 1) < 0.15 for k in ("rnn", "gru")),
+claim("it changes the RNN's and the GRU's steps by less than 25 %, far less than the LSTM's",
+      all(abs(slow_down[k] - 1) < 0.25 for k in ("rnn", "gru")),
       ", ".join(f"{k} × {slow_down[k]:.2f}" for k in ("rnn", "gru")))
 order = sorted(step_ms[False], key=step_ms[False].get)
 display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper() for k in order)}**; with it on, "
@@ -740,8 +740,8 @@ exercises.check_03_lstm_parameters(lstm_parameters)
 # ### Exercise 2 — the bits-per-character loss
 # Write `bits_per_character(logits, targets)`: `logits` are a model's scores `[batch, steps, vocab]`, `targets`
 # the true next characters `[batch, steps]`. Return the mean over every (row, step) of $-\log_2 p$(target), as a
-# 0-dimensional tensor that back-propagation can go through (you could train on it). `F.cross_entropy` wants
-# scores `[N, vocab]` and targets `[N]`.
+# 0-dimensional tensor that back-propagation can go through (you could train on it).
+# `nn.functional.cross_entropy` (the `F.cross_entropy` of `tbptt_step`) wants scores `[N, vocab]` and targets `[N]`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def bits_per_character(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
