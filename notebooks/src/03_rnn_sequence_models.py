@@ -153,7 +153,7 @@ for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
 # | $f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)$ | **forget gate**: how much of the old cell content is kept |
 # | $g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g)$ | **candidate**: the new content proposed at this step |
 # | $o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o)$ | **output gate**: how much of the cell is shown as $h_t$ |
-# | $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ | **cell state**: updated by *adding*, so it can keep information (and gradient) for long |
+# | $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ | **cell state**: updated by *adding* (with $f_t$ near 1 it keeps its content), not rewritten |
 # | $h_t = o_t \odot \tanh(c_t)$ | **hidden state**: what the next layer and the next step read |
 #
 # **GRU** (state: $h_t$ alone), as PyTorch and cuDNN compute it:
@@ -166,8 +166,8 @@ for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
 # | $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ | **new state**: a blend of candidate and old state, no separate cell |
 #
 # (The original GRU of Cho et al. 2014 applies $r_t$ *before* the product, $W_{hn}(r_t \odot h_{t-1})$; PyTorch's
-# form lets all three hidden products run as one matrix product. Notebook 04 shows why the additive updates of
-# $c_t$ and $h_t$ help gradients travel back in time.)
+# form lets all three hidden products run as one matrix product. Notebook 04 measures how far gradients travel back
+# in time through each of the three cells.)
 #
 # | kind | state carried | weight blocks per layer |
 # |---|---|---|
@@ -606,7 +606,7 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 # | | strengths | weaknesses | typical uses |
 # |---|---|---|---|
 # | **RNN** | fewest weights (§4 weights table: a quarter of the LSTM's recurrent layer); simplest to read | one rewritten state: the gradient fades over long distances (notebook 04 measures it); highest bpc of the three here (§4 check) | short sequences, baselines, teaching |
-# | **LSTM** | additive cell state with a forget gate keeps information and gradient over long spans (notebook 04); below the RNN here (§4 check); a fused kernel on the CPU (oneDNN, measured in Going further A) | most weights (§4: 4 blocks); a pair of states to carry (§3 crash) | language models, speech, tagging and translation before Transformers (background) |
+# | **LSTM** | an additive cell state that a forget gate near 1 keeps; its gradient reaches far back in time (notebook 04 measures it); below the RNN here (§4 check); a fused kernel on the CPU (oneDNN, measured in Going further A) | most weights (§4: 4 blocks); a pair of states to carry (§3 crash) | language models, speech, tagging and translation before Transformers (background) |
 # | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor; here within 0.15 bits per character of the LSTM (§4 check) | no separate cell; on a CPU, slower per step than the LSTM here (Going further A) | like the LSTM when weights or memory are tight (background) |
 # | **bidirectional** (any of them) | reads both sides of each position: fewer than half the tagging errors (§6 check) | needs the whole input before the first output; two recurrent layers' work (background); cheats as a language model (§6 checks) | tagging (segmentation, named entities), sentence classification (notebook 05), encoders |
 #
