@@ -303,62 +303,164 @@ def _is_whole_number(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def check_03_lstm_parameters(answer: object, vocab_size: int) -> None:
-    """Exercise 1: the parameter count of CharLM(vocab_size, 128, 'lstm', embed_size=32, num_layers=2)."""
+def _lstm_count(V: int, E: int, H: int, layers: int, biases: int = 2, blocks: int = 4, second_reads_embedding=False,
+                head: bool = True, head_bias: bool = True, embedding: bool = True) -> int:
+    """CharLM's LSTM parameter count, or the count a given mistake produces."""
+    total = V * E if embedding else 0
+    for layer in range(layers):
+        width = E if layer == 0 or second_reads_embedding else H
+        total += blocks * H * width + blocks * H * H + biases * blocks * H
+    if head:
+        total += H * V + (V if head_bias else 0)
+    return total
+
+
+LSTM_SIZES_03 = ((54, 32, 128, 2), (10, 8, 16, 1), (20, 16, 8, 3), (7, 5, 12, 2))
+
+
+def check_03_lstm_parameters(lstm_parameters) -> None:
+    """Exercise 1: lstm_parameters(vocab_size, embed_size, hidden_size, num_layers) counts CharLM's weights."""
     from helpers.recurrent import count_parameters
     from helpers.rnn import CharLM
 
-    name, (V, E, H) = "Exercise 1", (vocab_size, 32, 128)
-    answered(name, answer, "replace None by your formula")
-    require(name, _is_whole_number(answer), f"give a whole number (an int), not {type(answer).__name__}")
-    truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=2))
-    known_mistakes = {
-        -2 * 4 * H: "one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh",
-        -4 * 4 * H: "the biases are missing: each layer has b_ih and b_hh, 4 * hidden each",
-        4 * H * (E - H): "the second layer reads the first layer's output (hidden_size wide), not the embedding",
-        -(H * V + V): "the linear head (hidden -> vocabulary, with its bias) is missing",
-        -V: "the head's bias (one per vocabulary character) is missing",
-        -V * E: "the embedding table (vocabulary x embed_size) is missing",
+    name = "Exercise 1"
+    require(name, callable(lstm_parameters), "define the function lstm_parameters(vocab_size, embed_size, "
+                                             "hidden_size, num_layers)")
+    mistakes = {
+        "one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh": dict(biases=1),
+        "the biases are missing: each layer has b_ih and b_hh, 4 * hidden each": dict(biases=0),
+        "that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o": dict(blocks=3),
+        "the layers after the first read the previous layer's output (hidden_size wide), not the embedding":
+            dict(second_reads_embedding=True),
+        "the linear head (hidden -> vocabulary, with its bias) is missing": dict(head=False),
+        "the head's bias (one per vocabulary character) is missing": dict(head_bias=False),
+        "the embedding table (vocabulary x embed_size) is missing": dict(embedding=False),
     }
-    hint = known_mistakes.get(answer - truth, f"off by {answer - truth:+,}; count layer by layer")
-    require(name, answer == truth, hint)
-    passed(name, f"{truth:,} parameters")
+    for V, E, H, layers in LSTM_SIZES_03:
+        answer = lstm_parameters(V, E, H, layers)
+        answered(name, answer, "lstm_parameters returned None: return the count")
+        require(name, _is_whole_number(answer), f"return a whole number (an int), not {type(answer).__name__}")
+        truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=layers))
+        if answer == truth:
+            continue
+        if layers > 1 and answer == _lstm_count(V, E, H, 1):
+            require(name, False, f"with num_layers={layers} you counted one layer: every layer has its own weights")
+        for message, mistake in mistakes.items():
+            require(name, answer != _lstm_count(V, E, H, layers, **mistake), message)
+        require(name, False, f"for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers} the count "
+                             f"is too {'high' if answer > truth else 'low'}; count layer by layer")
+    passed(name, f"the counts match CharLM's for {len(LSTM_SIZES_03)} sizes")
 
 
-def check_03_perplexities(answer: object, histories: dict) -> None:
-    """Exercise 2: {kind: 2 ** (last validation bpc)} for every trained model."""
+def check_03_bits_per_character(bits_per_character) -> None:
+    """Exercise 2: bits_per_character(logits [batch, steps, vocab], targets [batch, steps]), a trainable loss."""
     import math
 
+    import torch
+    from torch.nn import functional as F
+
     name = "Exercise 2"
-    answered(name, answer, "replace None by a dict {kind: perplexity}")
-    require(name, isinstance(answer, dict), f"give a dict {{kind: perplexity}}, not {type(answer).__name__}")
-    require(name, set(answer) == set(histories), f"give one entry per model: {sorted(histories)}")
-    for kind, history in histories.items():
-        bpc, value = history["val_bpc"][-1], answer[kind]
-        require(name, isinstance(value, (int, float)), f"the value for {kind} must be a number")
-        require(name, not math.isclose(value, math.e ** bpc, rel_tol=1e-6),
-                f"{kind}: bpc is in bits, so the base is 2, not e")
-        require(name, not math.isclose(value, 2 ** history["val_bpc"][0], rel_tol=1e-6),
-                f"{kind}: use the last epoch's validation bpc, not the first")
-        require(name, math.isclose(value, 2 ** bpc, rel_tol=1e-6), f"{kind}: expected 2 ** (last validation bpc)")
-    passed(name, "perplexity = 2 ** bits per character for every model")
+    require(name, callable(bits_per_character), "define the function bits_per_character(logits, targets)")
+    generator = torch.Generator().manual_seed(3)
+    logits = (2 * torch.randn(3, 7, 11, generator=generator)).requires_grad_()
+    targets = torch.randint(0, 11, (3, 7), generator=generator)
+    nats = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
+    truth = nats.mean() / math.log(2)
+    answer = bits_per_character(logits, targets)
+    answered(name, answer, "bits_per_character returned None: return the loss")
+    require(name, isinstance(answer, torch.Tensor) and answer.dim() == 0,
+            "return a 0-dimensional tensor (one number for the whole batch), not "
+            f"{type(answer).__name__ if not isinstance(answer, torch.Tensor) else f'shape {tuple(answer.shape)}'}")
+    value = answer.item()
+    known = {
+        "that is in nats (natural log): divide the cross-entropy by ln 2 to get bits": nats.mean(),
+        "that is in base 10: bits are base 2, cross-entropy (nats) / ln 2": nats.mean() / math.log(10),
+        "that is a sum over all characters: bits per character is the mean": nats.sum() / math.log(2),
+        "that adds up each row's characters: average over every character of the batch":
+            nats.view(3, 7).sum(1).mean() / math.log(2),
+        "softmax was applied twice: cross_entropy takes raw scores (logits), not probabilities":
+            F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2),
+    }
+    for message, wrong in known.items():
+        require(name, not math.isclose(value, wrong.item(), rel_tol=1e-5), message)
+    require(name, math.isclose(value, truth.item(), rel_tol=1e-5),
+            "the value differs from the mean cross-entropy in bits of every (row, step) against its target; "
+            "did each step's scores meet the target of the same step?")
+    require(name, answer.requires_grad, "the result is cut from the graph (.item(), .detach() or torch.no_grad): "
+                                        "a loss must let back-propagation reach the logits")
+    mine = torch.autograd.grad(answer, logits)[0]
+    reference = torch.autograd.grad(truth, logits)[0]
+    require(name, torch.allclose(mine, reference, atol=1e-6), "the gradient with respect to the logits is wrong")
+    passed(name, f"{value:.4f} bits per character, and the gradient reaches the logits")
 
 
-def check_03_second_window(answer: object, streams, vocab) -> None:
-    """Exercise 3: (input, target) strings of the second window of row 2, windows of 3 characters."""
-    from helpers.rnn import decode, windows
+def _gru_reference(gru, x, h, variant: str = ""):
+    """One GRU step from nn.GRU's weights, PyTorch's way or with a named mistake."""
+    import torch
+
+    gi = x @ gru.weight_ih_l0.T + gru.bias_ih_l0
+    W_hr, W_hz, W_hn = gru.weight_hh_l0.chunk(3)
+    b_hr, b_hz, b_hn = gru.bias_hh_l0.chunk(3)
+    i_r, i_z, i_n = gi.chunk(3, dim=1)
+    if variant == "swapped gates":
+        i_r, i_z, W_hr, W_hz, b_hr, b_hz = i_z, i_r, W_hz, W_hr, b_hz, b_hr
+    r = torch.sigmoid(i_r + h @ W_hr.T + b_hr)
+    z = torch.sigmoid(i_z + h @ W_hz.T + b_hz)
+    if variant == "reset before product":
+        n = torch.tanh(i_n + (r * h) @ W_hn.T + b_hn)
+    elif variant == "bias outside reset":
+        n = torch.tanh(i_n + r * (h @ W_hn.T) + b_hn)
+    else:
+        n = torch.tanh(i_n + r * (h @ W_hn.T + b_hn))
+    if variant == "swapped blend":
+        return z * n + (1 - z) * h
+    return (1 - z) * n + z * h
+
+
+def check_03_gru_step(gru_step) -> None:
+    """Exercise 3: gru_step(gru, x, h) computes one step of a one-layer nn.GRU by hand, as PyTorch does."""
+    import torch
+    from torch import nn
 
     name = "Exercise 3"
-    answered(name, answer, "replace None by (input string, target string)")
-    require(name, isinstance(answer, (tuple, list)) and len(answer) == 2 and all(isinstance(a, str) for a in answer),
-            "give two strings: (input, target)")
-    pairs = [(decode(vocab, x[2]), decode(vocab, y[2])) for x, y in windows(streams, 3)]
-    answer = tuple(answer)
-    require(name, answer != pairs[0], "that is the FIRST window of row 2; the second starts where it stopped")
-    require(name, answer[0] != answer[1], "the target is the input shifted by one character, not the input itself")
-    require(name, answer == pairs[1], f"not quite: row 2 is {decode(vocab, streams[2])!r}; "
-                                      "read it in windows of 3, each target one character ahead")
-    passed(name, f"{pairs[1]}")
+    require(name, callable(gru_step), "define the function gru_step(gru, x, h)")
+
+    class WeightsOnlyGRU(nn.GRU):
+        """An nn.GRU that refuses to run itself: the exercise computes the step from its weights."""
+
+        def forward(self, *args, **kwargs):
+            raise ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...) or "
+                                "gru.forward(...) is what the exercise replaces")
+
+    generator = torch.Generator().manual_seed(5)
+    gru = WeightsOnlyGRU(4, 6, batch_first=True)
+    with torch.no_grad():
+        for weight in gru.parameters():  # biases too, so that a misplaced bias shows
+            weight.copy_(torch.randn(weight.shape, generator=generator))
+    x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
+    with torch.no_grad():
+        try:
+            answer = gru_step(gru, x, h)
+        except RuntimeError as error:  # most often a matrix product of the wrong shapes
+            raise ExerciseError(f"✘ {name}: gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] and "
+                                "weight_hh_l0 [3 * hidden, hidden]: multiply by their transpose, x @ W.T") from None
+        answered(name, answer, "gru_step returned None: return the new state h_t")
+        require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
+                f"return h_t as a tensor [batch, hidden] = (3, 6), got "
+                f"{tuple(answer.shape) if isinstance(answer, torch.Tensor) else type(answer).__name__}")
+        truth = nn.GRU.forward(gru, x.unsqueeze(1), h.unsqueeze(0))[1][0]
+        for variant, message in [
+            ("reset before product", "the reset gate multiplies h before the matrix product (Cho et al.'s form); "
+                                     "PyTorch multiplies r with (W_hn h + b_hn), after it"),
+            ("bias outside reset", "b_hn sits inside the reset gate's product: r * (W_hn h + b_hn)"),
+            ("swapped blend", "the blend is the wrong way round: z keeps the OLD state, (1 - z) lets in the candidate"),
+            ("swapped gates", "the gate order is wrong: PyTorch stacks the blocks as r, z, n"),
+        ]:
+            require(name, not torch.allclose(answer, _gru_reference(gru, x, h, variant), atol=1e-5), message)
+        require(name, torch.allclose(answer, truth, atol=1e-5),
+                "h_t differs from nn.GRU's; check each gate's nonlinearity, weights and biases (weight_ih_l0 and "
+                "weight_hh_l0 stack r, z, n; both biases are used)")
+    passed(name, "your step matches nn.GRU's on random weights, inputs and states")
 
 
 def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime minister ", "a")) -> None:
@@ -366,7 +468,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
     import torch
 
     name = "Exercise 4"
-    require(name, callable(greedy), "not attempted yet: define greedy(model, vocab, prompt, length)")
+    require(name, callable(greedy), "define the function greedy(model, vocab, prompt, length)")
 
     @torch.no_grad()
     def reference(prompt: str, length: int, carry: bool = True) -> str:
@@ -381,6 +483,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
     for prompt in prompts:
         mine = greedy(model, vocab, prompt, 40)
+        answered(name, mine, "greedy returned None: return the prompt followed by the new characters")
         require(name, isinstance(mine, str), f"greedy must return a string, not {type(mine).__name__}")
         require(name, mine.startswith(prompt), "return the prompt followed by the new characters")
         require(name, len(mine) == len(prompt) + 40, f"asked for 40 new characters, got {len(mine) - len(prompt)}")
@@ -388,7 +491,8 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
             forgot = mine == reference(prompt, 40, carry=False)
             require(name, False, "each step starts from an empty memory: pass the state returned by the model "
                     "back in with the next character" if forgot else
-                    f"for prompt {prompt!r} the text differs from always taking the most likely next character")
+                    f"for prompt {prompt!r} the text differs from always taking the most likely next character "
+                    "after the LAST step's scores")
     passed(name, f"greedy decoding matches the reference on {len(prompts)} prompts")
 
 

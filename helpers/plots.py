@@ -127,7 +127,9 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
     for label, history in histories.items():
         epochs = history["epoch"]
         (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
-        ax.plot(epochs, history["train_bpc"], ls="--", color=line.get_color(), label=f"{label}: training")
+        ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=line.get_color(),
+                label=f"{label}: training")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character (lower is better)")
     ax.set_title(title)
@@ -135,13 +137,18 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
     ax.legend(fontsize="small")
 
 
-def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running mean lies above") -> None:
-    """For one model: the mean training loss over each epoch (in bits) against the model measured at the epoch's end."""
+def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running mean lies above",
+                          color: str = "C0") -> None:
+    """For one model: the mean training loss over each epoch (in bits) against the model measured at the epoch's end.
+
+    The two end-of-epoch curves are drawn as plot_bpc_curves draws them (solid and dashed in `color`)."""
     epochs = history["epoch"]
     ax.plot(epochs, np.asarray(history["train_loss"]) / np.log(2), ls=":", marker="s", color="grey",
             label=f"{label}: training, mean over the epoch")
-    ax.plot(epochs, history["train_bpc"], ls="--", marker=".", color="C1", label=f"{label}: training, at epoch end")
-    ax.plot(epochs, history["val_bpc"], marker="o", color="C0", label=f"{label}: validation, at epoch end")
+    ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=color,
+            label=f"{label}: training, at epoch end")
+    ax.plot(epochs, history["val_bpc"], marker="o", color=color, label=f"{label}: validation, at epoch end")
+    ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character")
     ax.set_title(title)

@@ -201,7 +201,8 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
         streams = batchify(train_ids, batch_size).to(dev)
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
-        bar = progress_bar(total=epochs * n_windows, desc=f"{model.kind} on {dev.type}", disable=not progress)
+        name = f"{'bidirectional ' if model.body.bidirectional else ''}{model.kind}"
+        bar = progress_bar(total=epochs * n_windows, desc=f"{name} on {dev.type}", disable=not progress)
         for _ in range(epochs):
             started, started_cpu, state, losses = time.perf_counter(), time.process_time(), None, []
             model.train()
@@ -303,7 +304,7 @@ def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: 
         model = model.to(dev).train()
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         generator = torch.Generator().manual_seed(seed)
-        desc = f"{'bi' if model.bidirectional else 'uni'}directional tagger"
+        desc = f"{'bidirectional' if model.bidirectional else 'left-to-right'} tagger"
         for _ in progress_bar(range(steps), desc=desc, disable=not progress):
             index = _random_windows(len(ids), seq_len, batch_size, generator)
             scores, _ = model(ids[index].to(dev))
@@ -324,3 +325,28 @@ def tagging_accuracy(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, seq
         model = model.to(dev).eval()
         scores, _ = model(ids[:usable].view(-1, seq_len).to(dev))
     return (scores.argmax(-1).cpu() == labels[:usable].view(-1, seq_len)).float().mean().item()
+
+
+# --- time per training step on the CPU ---
+
+def step_cpu_ms(kind: str, vocab_size: int, onednn: bool = True, hidden_size: int = 128, embed_size: int = 32,
+                batch_size: int = 32, seq_len: int = 64, repeats: int = 7) -> float:
+    """Median CPU milliseconds of one tbptt_step of a fresh CharLM on one CPU thread, with oneDNN on or off."""
+    import warnings
+
+    from helpers.device import one_cpu_thread
+
+    repeats = checks.positive_int("repeats", repeats)
+    model = CharLM(vocab_size, hidden_size, kind, embed_size=embed_size, seed=0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-3)
+    generator = torch.Generator().manual_seed(0)
+    x, y = torch.randint(0, vocab_size, (2, batch_size, seq_len), generator=generator)
+    times = []
+    with one_cpu_thread(torch.device("cpu")), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a notice some builds print whenever the oneDNN flags are set
+        with torch.backends.mkldnn.flags(enabled=onednn):
+            for _ in range(repeats + 1):  # the first step warms up and is not counted
+                started = time.process_time()
+                tbptt_step(model, optimizer, x, y, None)
+                times.append(time.process_time() - started)
+    return 1000 * sorted(times[1:])[repeats // 2]

@@ -280,37 +280,114 @@ def _rnn_setup():
     return torch, vocab, model, alphabet, streams
 
 
-def test_03_lstm_parameters_accepts_the_count_and_names_common_mistakes():
-    V, E, H = 54, 32, 128
-    right = V * E + (4 * H * E + 4 * H * H + 8 * H) + (8 * H * H + 8 * H) + H * V + V
-    exercises.check_03_lstm_parameters(right, V)
-    for wrong, message in [(None, "not answered yet"), (float(right), "whole number"),
-                           (right - 2 * 4 * H, "two, b_ih and b_hh"), (right - 4 * H * (H - E), "second layer"),
-                           (right - H * V - V, "head"), (right - V * E, "embedding"), (right + 1, r"off by \+1")]:
+def _lstm_parameters(biases=2, blocks=4, deeper_width=None, head=True, embedding=True, one_layer=False):
+    """A learner's lstm_parameters, right by default, or with one of the usual mistakes."""
+    def lstm_parameters(vocab_size, embed_size, hidden_size, num_layers):
+        V, E, H = vocab_size, embed_size, hidden_size
+        total = V * E if embedding else 0
+        for layer in range(1 if one_layer else num_layers):
+            width = E if layer == 0 else (deeper_width or H)
+            total += blocks * H * width + blocks * H * H + biases * blocks * H
+        return total + (H * V + V if head else 0)
+    return lstm_parameters
+
+
+def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys):
+    exercises.check_03_lstm_parameters(_lstm_parameters())
+    assert "✔ Exercise 1" in capsys.readouterr().out
+    hard_coded = _lstm_parameters()(54, 32, 128, 2)
+    wrong_second_layer = _lstm_parameters()
+    for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
+                           (lambda *sizes: float(_lstm_parameters()(*sizes)), "whole number"),
+                           (_lstm_parameters(biases=1), "two, b_ih and b_hh"),
+                           (_lstm_parameters(biases=0), "biases are missing"),
+                           (_lstm_parameters(blocks=3), "4, i, f, g and o"),
+                           (lambda V, E, H, n: wrong_second_layer(V, E, H, 1) + (n - 1) * (4 * H * (E + H) + 8 * H),
+                            "previous layer's output"),
+                           (_lstm_parameters(head=False), "head"),
+                           (_lstm_parameters(embedding=False), "embedding"),
+                           (_lstm_parameters(one_layer=True), "counted one layer"),
+                           (lambda *sizes: hard_coded, "too"),
+                           (lambda *sizes: _lstm_parameters()(*sizes) + 1, "too high")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_03_lstm_parameters(wrong, V)
+            exercises.check_03_lstm_parameters(wrong)
 
 
-def test_03_perplexities_wants_base_two_of_the_last_epoch():
+def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     import math
 
-    histories = {"rnn": {"val_bpc": [3.0, 2.5]}, "gru": {"val_bpc": [2.9, 2.2]}}
-    exercises.check_03_perplexities({k: 2 ** h["val_bpc"][-1] for k, h in histories.items()}, histories)
-    for wrong, message in [(None, "not answered yet"), ([1, 2], "dict"), ({"rnn": 2 ** 2.5}, "one entry per model"),
-                           ({k: math.e ** h["val_bpc"][-1] for k, h in histories.items()}, "base is 2"),
-                           ({k: 2 ** h["val_bpc"][0] for k, h in histories.items()}, "last epoch"),
-                           ({k: h["val_bpc"][-1] for k, h in histories.items()}, "expected 2 \\*\\*")]:
+    import torch
+    from torch.nn import functional as F
+
+    def right(logits, targets):
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten()) / math.log(2)
+
+    exercises.check_03_bits_per_character(right)
+    exercises.check_03_bits_per_character(lambda lo, ta: F.cross_entropy(lo.transpose(1, 2), ta) / math.log(2))
+    assert "✔ Exercise 2" in capsys.readouterr().out
+    shifted = lambda lo, ta: F.cross_entropy(lo[:, :-1].flatten(0, 1), ta[:, 1:].flatten()) / math.log(2)  # noqa: E731
+    for wrong, message in [(lambda lo, ta: None, "not answered yet"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()), "nats"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(10), "base 10"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="sum")
+                            / math.log(2), "is the mean"),
+                           (lambda lo, ta: F.cross_entropy(lo.softmax(-1).flatten(0, 1), ta.flatten()) / math.log(2),
+                            "softmax was applied twice"),
+                           (lambda lo, ta: right(lo, ta).item(), "0-dimensional tensor"),
+                           (lambda lo, ta: right(lo.detach(), ta), "cut from the graph"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="none")
+                            / math.log(2), "0-dimensional"),
+                           (shifted, "same step"),
+                           (lambda lo, ta: -(lo.log_softmax(-1).gather(-1, ta[..., None])).mean() / math.log(2)
+                            * torch.tensor(1.01), "same step")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_03_perplexities(wrong, histories)
+            exercises.check_03_bits_per_character(wrong)
 
 
-def test_03_second_window_rejects_the_first_window_and_an_unshifted_target():
-    _, _, _, alphabet, streams = _rnn_setup()
-    exercises.check_03_second_window(("tuv", "uvw"), streams, alphabet)
-    for wrong, message in [(None, "not answered yet"), ("tuv", "two strings"), (("qrs", "rst"), "FIRST window"),
-                           (("tuv", "tuv"), "shifted by one"), (("efg", "fgh"), "not quite")]:
+def _gru_step(variant=""):
+    def gru_step(gru, x, h):
+        from helpers.exercises import _gru_reference
+        return _gru_reference(gru, x, h, variant)
+    return gru_step
+
+
+def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
+    import torch
+
+    exercises.check_03_gru_step(_gru_step())
+    assert "✔ Exercise 3" in capsys.readouterr().out
+
+    def no_reset(gru, x, h):
+        gi = x @ gru.weight_ih_l0.T + gru.bias_ih_l0
+        gh = h @ gru.weight_hh_l0.T + gru.bias_hh_l0
+        (_, i_z, i_n), (_, h_z, h_n) = gi.chunk(3, 1), gh.chunk(3, 1)
+        z = torch.sigmoid(i_z + h_z)
+        return (1 - z) * torch.tanh(i_n + h_n) + z * h
+
+    def sigmoid_candidate(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = ((v @ w.T + b).chunk(3, 1) for v, w, b in (
+            (x, gru.weight_ih_l0, gru.bias_ih_l0), (h, gru.weight_hh_l0, gru.bias_hh_l0)))
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.sigmoid(x_n + r * h_n) + z * h
+
+    def one_bias(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+    for wrong, message in [(lambda g, x, h: None, "not answered yet"), (None, "define the function"),
+                           (lambda g, x, h: h.unsqueeze(0), r"tensor \[batch, hidden\]"),
+                           (_gru_step("reset before product"), "Cho et al."),
+                           (_gru_step("bias outside reset"), "b_hn sits inside"),
+                           (_gru_step("swapped blend"), "wrong way round"),
+                           (_gru_step("swapped gates"), "r, z, n"),
+                           (no_reset, "differs from nn.GRU"),
+                           (lambda g, x, h: g(x.unsqueeze(1), h.unsqueeze(0))[1][0], "from gru's weights"),
+                           (lambda g, x, h: (x @ g.weight_ih_l0).chunk(3, 1)[2], "their transpose"),
+                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_03_second_window(wrong, streams, alphabet)
+            exercises.check_03_gru_step(wrong)
 
 
 def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
@@ -336,7 +413,17 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
         from helpers.rnn import sample
         return sample(model, vocab, prompt, length, temperature=1.0, device="cpu", seed=0)
 
-    for wrong, message in [(None, "not attempted"), (decode_with(carry=False), "empty memory"),
+    @torch.no_grad()
+    def first_step(model, vocab, prompt, length):
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, 0].argmax()))
+            logits, state = model(torch.tensor([[out[-1]]]), state)
+        return prompt + "".join(vocab.decode(out))
+
+    for wrong, message in [(None, "define the function"), (lambda m, v, p, n: None, "not answered yet"),
+                           (decode_with(carry=False), "empty memory"), (first_step, "LAST step"),
                            (without_prompt, "prompt followed by"),
                            (lambda m, v, p, n: p + "e" * (n - 1), "asked for 40"),
                            (sampled, "most likely next character")]:

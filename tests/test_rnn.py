@@ -290,3 +290,12 @@ def test_next_char_probs_sharpen_as_temperature_falls():
     assert cold.max() > warm.max() and cold.max().item() == pytest.approx(1.0, abs=1e-6)
     with pytest.raises(ValueError, match="temperature must be a number > 0"):
         next_char_probs(model, vocab, "ab", temperature=-1, device="cpu")
+
+
+def test_step_cpu_ms_times_one_training_step_with_onednn_on_and_off():
+    from helpers import rnn
+
+    for onednn in (True, False):
+        ms = rnn.step_cpu_ms("lstm", 10, onednn=onednn, hidden_size=8, embed_size=4, batch_size=2, seq_len=5,
+                             repeats=3)
+        assert isinstance(ms, float) and ms >= 0
