@@ -165,9 +165,9 @@ claim("'bank' leans towards its finance sentences rather than its river sentence
 # %% [markdown]
 # What the outputs show:
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
-#   a readable list, and the list printed above reads mostly as money and institution words: the river sense leaves no trace among the
-#   eight. The one vector leans towards the finance sentences, but only slightly (last check): a difference in
-#   the second decimal, between vectors that are all similar.
+#   a readable list, and the list printed above reads mostly as money and institution words: the river sense
+#   leaves no trace among the eight. The one vector leans towards the finance sentences, but only slightly (last
+#   check): a difference of a few hundredths, between vectors that are all similar.
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
 #   ambiguous words, yet with cosines even higher than *bank*'s (second check). This is the crowding notebook 01
@@ -287,8 +287,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # sense (`within`, a sentence is never paired with itself) and with **different** senses (`across`); the
 # **gap** is their difference. A gap near 0 means the vectors do not know the sense. The vectors of one word
 # are all fairly similar to each other, so the raw values are high everywhere (checked below); the gap compares
-# `within` with `across` at the same layer. The code (exercise 2 asks you to write it
-# in torch):
+# `within` with `across` at the same layer. The code (exercise 2 asks you to write it in torch):
 
 # %%
 show_code(contextual.sense_similarity)
@@ -325,10 +324,10 @@ claim(f"the mean gap is largest at the last layer ({last})", gaps["mean"].idxmax
 # %% [markdown]
 # Read the plot with the checks. At layer 0 the gap is essentially zero for every word: the input embedding is a
 # table look-up plus a position embedding, with no attention to the other words, so the sentence's meaning has
-# not reached it (only where the word sits differs, and the next section shows that this leaks a little). From
-# the first
-# Transformer layer on, same-sense pairs are more similar than different-sense pairs for every word, and on
-# average the gap is largest at the last layer, the one whose mean the fine-tuning objective reads. The gaps
+# not reached it (only where the word sits differs, and the next section shows that this leaks a little).
+# From the first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every
+# word, and on average the gap is largest at the last layer, the one whose mean the fine-tuning objective
+# reads. The gaps
 # are small in absolute terms (a few hundredths of cosine); whether they are *enough* to tell the senses apart
 # is a different question, which the next section answers.
 
@@ -556,14 +555,14 @@ claim("the layer picked on one half still scores far above chance on the other h
 # %% [markdown]
 # The honest summary is the held-out number: a Transformer layer of this model, chosen without looking at the
 # sentences it is scored on, predicts their sense far above chance; which layer is "best" is not something 120
-# sentences can decide. The rest of the notebook simply uses the last layer.
+# sentences can decide. The pictures of sections 4 and 7 simply show the last layer.
 
 # %% [markdown]
 # <a id="g2"></a>
 # ### B. Does keeping `[CLS]` and `[SEP]` matter? Measured
 #
-# A shortcut one sometimes sees tokenises without the special tokens (or strips them before the model), so the model sees
-# a sentence without the `[CLS]` at the start and the `[SEP]` at the end that it always had in training. Our
+# A shortcut one sometimes sees tokenises without the special tokens (or strips them before the model), so the
+# model sees a sentence without the `[CLS]` at the start and the `[SEP]` at the end that it always had in training. Our
 # helpers keep them. What does that change? We compute every vector again with `special_tokens=False` and
 # compare (a) the word's vector itself, as the mean cosine similarity between the two versions, and (b) the
 # sense test of section 6.
@@ -596,10 +595,10 @@ claim("but on this data it changes the sense accuracy by at most 6 of 120 senten
 
 # %% [markdown]
 # So the special tokens are not decoration: the vectors move when they are removed, at every layer, even at
-# layer 0 (where only the positions shift by one). On this small sense test the accuracy does not change beyond noise, so the
-# reason to keep them is not a measured gain here; it is that the model was trained with them, and its vectors
+# layer 0 (where only the positions shift by one). On this small sense test the accuracy does not change beyond
+# noise, so the reason to keep them is not a measured gain here; it is that the model was trained with them, and its vectors
 # are only well understood for inputs like the training inputs. With models whose training used `[CLS]` more
-# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: C lets you
+# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: *Going further* C lets you
 # measure it.
 
 # %% [markdown]
@@ -647,8 +646,8 @@ if USE_BERT_BASE:
 # %% [markdown]
 # ## Exercises
 #
-# Each exercise has an answer cell (the worked solution is hidden; in the student edition it is replaced by
-# `raise NotImplementedError()`) and a check cell that prints ✔ or says exactly what is wrong.
+# Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
+# wrong. A worked solution is folded after each check: try the exercise first.
 #
 # ### Exercise 1 — the vector of a word, from its pieces
 # Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
