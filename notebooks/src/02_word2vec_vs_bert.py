@@ -102,7 +102,8 @@ with pd.option_context("display.max_colwidth", 100):
 # We train a skip-gram Word2Vec (gensim, through the course's repeatable `train_word2vec`) on the Wikipedia
 # excerpt that gensim ships, plus our 120 sentences, so that every ambiguous word is in the vocabulary.
 # The corpus is small (the cell prints its size), so expect noisy neighbours. Frequent words are down-sampled
-# (`sample=1e-4`, as in notebook 01), which trains faster and spends the updates on the rarer words.
+# (`sample=1e-4`): many occurrences of words like "the" are skipped, so there are fewer pairs to train on and a
+# larger share of them involves the rarer words.
 # (`tokenize` keeps "plant's" as one token, which is why one "plant" sentence does not count below.)
 
 # %%
@@ -124,7 +125,7 @@ print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.uniqu
 
 # %% [markdown]
 # Its nearest neighbours are all that one vector knows. The counts above show which of our words the
-# Wikipedia excerpt hardly uses; their vectors are trained almost only on our 24 sentences. (The exact lists
+# Wikipedia excerpt hardly uses; their vectors are trained mostly on our 24 sentences. (The exact lists
 # can differ slightly between machines.)
 
 # %% tags=["nbval-ignore-output"]
@@ -267,14 +268,13 @@ plt.show()
 
 # %%
 w2v_map, layer0_map, last_map = maps.values()
-claim("Word2Vec's map is flat: every pair has cosine similarity 1", np.allclose(w2v_map, 1.0),
-      f"min {w2v_map.min():.4f}")
+print(f"Word2Vec (one vector, so by construction): every pair has cosine similarity {w2v_map.min():.4f}")
 claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
           layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
 
 
 # %% [markdown]
-# Word2Vec's map is one flat colour, as the first check says. At layer 0 the vectors differ only through the
+# Word2Vec's map is one flat colour: one vector, compared with itself. At layer 0 the vectors differ only through the
 # position embedding (the word sits at different positions in different sentences), so the map is nearly flat
 # and shows no sense blocks. At the last layer the pairs spread out (second check) and the two sense blocks
 # stand out. The next sections put numbers on that contrast, for every word and layer.
@@ -377,8 +377,7 @@ plt.show()
 # %%
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
-claim("Word2Vec's own vector scores exactly chance (0.5) for every word", (accuracy.loc[WORDS, "W2V word"] == 0.5).all(),
-      f"{accuracy.loc[WORDS, 'W2V word'].tolist()}")
+print("Word2Vec's own vector (all ties, so chance by construction):", accuracy.loc[WORDS, "W2V word"].tolist())
 claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
 claim("per word, layer 0 swings both ways: some words score below 0.5, some above",
       accuracy.loc[WORDS, "layer 0"].min() < 0.5 < accuracy.loc[WORDS, "layer 0"].max(),
@@ -415,7 +414,7 @@ claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the 
 # <a id="s7"></a>
 # ## 7. A picture: one cloud per sense, and the single Word2Vec point
 #
-# The lesson's picture projects the Word2Vec vector with a PCA fitted on BERT vectors. That cannot be right:
+# A tempting picture projects the Word2Vec vector with a PCA fitted on BERT vectors. That cannot be right:
 # the two models live in **different spaces** (here 384 vs 100 numbers, with unrelated axes), so a Word2Vec
 # vector has no place in a BERT plot. We draw two panels instead, each with its own PCA:
 # - left: the MiniLM vectors of "bank" at the last layer, one point per sentence;
