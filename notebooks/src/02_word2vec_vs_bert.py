@@ -134,8 +134,9 @@ pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neig
 
 # %% [markdown]
 # How much does a cosine of 0.8 mean here? Notebook 01 measured that word2vec vectors trained on a corpus this
-# small **crowd** into one shared direction, so that even random pairs of words are similar. We measure the same
-# here (`random_pair_cosine`), and also which sense's sentences the one vector of each word leans towards: its
+# small **crowd** into one shared direction, so that even random pairs of words are similar (vectors spread in
+# all directions would give random pairs a mean cosine near 0). We measure the same here
+# (`random_pair_cosine`), and also which sense's sentences the one vector of each word leans towards: its
 # cosine with the mean context vector (the average Word2Vec vector of the other words) of each sense's 12
 # sentences.
 
@@ -187,8 +188,8 @@ claim("'bank' leans towards its finance sentences rather than its river sentence
 # project so that the *mean of its last-layer token vectors* is similar for sentences with similar meaning.
 #
 # What that means for this notebook: every measurement below is a measurement of **this** model. Its last layer
-# was trained to describe whole sentences, so its top token vectors lean towards the meaning of the sentence
-# around them, which may help sense separation there; the original BERT's last layer was trained to predict
+# was trained to describe whole sentences, so its top token vectors may lean towards the meaning of the
+# sentence around them, which may help sense separation there; the original BERT's last layer was trained to predict
 # masked words instead. So read "BERT" below as "a BERT-architecture encoder"; the claims that transfer are
 # the structural ones (one vector per occurrence, layer 0 is a look-up, context enters through attention).
 # *Going further* C shows how to switch to the real `bert-base-uncased` when you are online.
