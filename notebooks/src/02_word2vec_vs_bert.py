@@ -141,12 +141,18 @@ pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neig
 # sentences.
 
 # %%
+def sense_lean(word: str) -> dict[str, float]:
+    """Cosine of the word's one Word2Vec vector with the mean context vector of each sense's sentences."""
+    contexts = static_context_vectors(sentences_of[word], word, kv)
+    labels = np.array(senses[word])
+    return {sense: float(cosine_similarity(kv[word][None, :], contexts[labels == sense].mean(axis=0)[None, :])[0, 0])
+            for sense in dict.fromkeys(senses[word])}
+
+
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
 random_cosine = random_pair_cosine(kv)
 top8 = pd.Series({word: np.mean([s for _, s in pairs]) for word, pairs in neighbours.items()})
-lean = {word: {sense: float(cosine_similarity(
-    kv[word][None, :], static_context_vectors(sentences_of[word], word, kv)[np.array(senses[word]) == sense]
-    .mean(axis=0, keepdims=True))[0, 0]) for sense in dict.fromkeys(senses[word])} for word in WORDS}
+lean = {word: sense_lean(word) for word in WORDS}
 display(Markdown(
     f"Random pairs of words have a mean cosine of **{random_cosine:.2f}**. The mean cosine of the 8 nearest "
     f"neighbours is {top8['bank']:.2f} for *bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) and "
