@@ -133,6 +133,16 @@ neighbours = {word: kv.most_similar(word, topn=8) for word in WORDS}
 pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neighbours.items()})
 
 # %% [markdown]
+# Which sense did Word2Vec see? Here are eight of the Wikipedia excerpt's contexts of *bank*, drawn at random
+# (four words either side):
+
+# %%
+bank_contexts = [" ".join(article[max(0, i - 4):i + 5]) for article in wiki
+                 for i, token in enumerate(article) if token == "bank"]
+for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=False)):
+    print("...", bank_contexts[k], "...")
+
+# %% [markdown]
 # How much does a cosine of 0.8 mean here? Notebook 01 measured that word2vec vectors trained on a corpus this
 # small **crowd** into one shared direction, so that even random pairs of words are similar (vectors spread in
 # all directions would give random pairs a mean cosine near 0). We measure the same here
@@ -173,8 +183,8 @@ claim("'bank' leans towards its finance sentences rather than its river sentence
 # %% [markdown]
 # What the outputs show:
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
-#   a readable list, and the list printed above reads mostly as money and institution words: the river sense
-#   leaves no trace among the eight. The one vector leans towards the finance sentences, but only slightly (last
+#   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
+#   among the eight. The sampled contexts show why: most of them are about banks as institutions. The one vector leans towards the finance sentences, but only slightly (last
 #   check): a difference of a few hundredths, between vectors that are all similar.
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
