@@ -621,8 +621,8 @@ claim("but on this data it changes the sense accuracy by at most 6 of 120 senten
 # <a id="g3"></a>
 # ### C. Switching to `bert-base-uncased` (online)
 #
-# `load_bert` takes any Hugging Face model name or local folder. Offline, a hub name fails at once with a
-# message that names the offline default. Set `USE_BERT_BASE = True` and re-run this notebook from section 3
+# `load_bert` takes any Hugging Face model name or local folder. When you are online, set `USE_BERT_BASE = True`
+# below (it checks that the model loads), then re-run this notebook from section 3
 # with `tokenizer, bert = load_bert("bert-base-uncased")` to repeat every measurement with the original BERT
 # (about 440 MB to download once). What changes:
 # - **12 layers and vectors of 768 numbers** (printed below from transformers' default BERT configuration,
