@@ -41,7 +41,6 @@
 # | **Cost** | a look-up; the table grows with the vocabulary | a forward pass through every layer for every sentence | measured: [§8](#s8) (sizes and vectors per second) |
 
 # %%
-# %matplotlib inline
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -784,7 +783,8 @@ exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, lay
 # Write at least five sentences for each of two senses of another word (for example *spring*: the season and
 # the metal coil; or *match*: the game and the thing that lights a fire). Put them in `my_sentences` and their
 # sense labels in `my_senses` (in the same order), then compute `my_report = sense_report_by_layer(...)` with the
-# vectors of `my_word` in `my_sentences` from `word_embeddings_by_layer`. Does your word separate as well as ours? At which layers? (With five sentences per
+# vectors of `my_word` in `my_sentences` from `word_embeddings_by_layer`. The check recomputes the report from
+# your sentences and labels. Does your word separate as well as ours? At which layers? (With five sentences per
 # sense every accuracy step is 0.1, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
