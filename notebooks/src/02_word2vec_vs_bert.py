@@ -414,8 +414,8 @@ claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the 
 # 0.04 for a word and 0.008 for the mean):
 # - **Word2Vec's own vector scores exactly chance**, as it must: one vector cannot carry two senses.
 # - **Layer 0 is near chance too**, on average (the `mean` row of the table). Per word it swings both ways: the
-#   vectors still differ by position, and our sentences do not put the word at the same positions in both
-#   senses, so position can leak a little; and leave-one-out is slightly *pessimistic* on uninformative
+#   vectors still differ by position, and where the word tends to sit can differ between the sentences of its
+#   two senses, so position can leak a little; and leave-one-out is slightly *pessimistic* on uninformative
 #   features (leaving a sentence out pulls its own sense's centroid away from it), which can push scores below
 #   0.5.
 # - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
