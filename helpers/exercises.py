@@ -157,6 +157,8 @@ WORD_VECTOR_CASES = [("Unbelievably, the river bank held.", "unbelievably", 0, -
 def _as_vector(value, what: str, size: int):
     import torch
 
+    answered(what, value, f"{what} returned None: return the mean vector of the word's pieces")
+
     if not isinstance(value, torch.Tensor):
         raise ExerciseError(f"✘ {what}: return a torch.Tensor, not {type(value).__name__}")
     require(what, tuple(value.shape) == (size,), f"return one vector of shape ({size},), got {tuple(value.shape)}: "
@@ -213,6 +215,7 @@ def check_02_sense_gap(sense_gap) -> None:
               ["x", "y", "z"] * 4)]
     for vectors, senses in cases:
         got = sense_gap(vectors.clone(), list(senses))
+        answered(what, got, "sense_gap returned None: return the gap as a float")
         if isinstance(got, torch.Tensor):
             require(what, got.numel() == 1, f"return one number, got a tensor of shape {tuple(got.shape)}")
             got = got.item()
@@ -233,28 +236,83 @@ def check_02_sense_gap(sense_gap) -> None:
     passed(what, "right gap on two test sets (vectors of different lengths, two and three senses)")
 
 
-PREDICT_SENSE_CASES = {"bank": {"I walked down to the river bank and sat by the water.": "river",
-                                "The grassy bank of the lake was covered in ducks.": "river",
-                                "I asked the bank for a loan to buy a house.": "finance",
-                                "She keeps her savings in a bank account.": "finance"},
-                       "mouse": {"The cat caught a mouse in the barn.": "animal",
-                                 "Plug the mouse into the laptop and click the icon.": "computer"}}
+def _predict_sense_cases():
+    """Test sets for exercise 02-3: (query, vectors, labels, what a common mistake would predict instead)."""
+    import math
+
+    import torch
+
+    def at(degrees: float, length: float = 1.0) -> list[float]:
+        return [length * math.cos(math.radians(degrees)), length * math.sin(math.radians(degrees))]
+
+    generator = torch.Generator().manual_seed(2)
+    lengths = torch.rand(18, 1, generator=generator) * 9 + 0.5
+    spread = (torch.randn(18, 6, generator=generator) + 3 * torch.eye(6)[torch.arange(18) % 3]) * lengths
+    return [
+        # lengths differ: the mean of the raw vectors points elsewhere than the mean of the unit vectors
+        (torch.tensor(at(40)), torch.tensor([at(0, 10.0), at(90, 1.0), at(60, 1.0), at(60, 2.0)]),
+         ["shore", "shore", "money", "money"]),
+        # one tight sense, one spread sense: its centroid is shorter, so a dot product favours the tight one
+        (torch.tensor(at(45)), torch.tensor([at(0), at(10), at(40), at(120)]), ["tight", "tight", "wide", "wide"]),
+        # a short vector in the tight sense's direction: the nearest centroid by distance is the shorter one
+        (torch.tensor(at(5, 0.1)), torch.tensor([at(0), at(10), at(40), at(120)]), ["tight", "tight", "wide", "wide"]),
+        # one labelled vector next to the query, but its sense's centroid points elsewhere
+        (torch.tensor(at(50)), torch.tensor([at(52), at(-60), at(30), at(70)]), ["near", "near", "centre", "centre"]),
+        # three senses in 6-d, random lengths, labels not in alphabetical order
+        *[(spread[k] + 0.3 * torch.randn(6, generator=generator), spread, ["zeta", "alpha", "mid"] * 6)
+          for k in range(6)],
+    ]
 
 
-def check_02_predict_sense(predict_sense, layer: int) -> None:
-    """Exercise 02-3: the sense of new sentences by the nearest sense centroid."""
+def _centroid_sense(query, vectors, labels, unit: bool = True, score: str = "cosine") -> str:
+    """The reference answer of exercise 02-3, or one of its usual mistakes."""
+    import torch
+
+    names = list(dict.fromkeys(labels))
+    rows = vectors / vectors.norm(dim=1, keepdim=True) if unit else vectors
+    ids = torch.tensor([names.index(label) for label in labels])
+    centroids = torch.stack([rows[ids == k].mean(dim=0) for k in range(len(names))])
+    if score == "nearest":
+        return labels[int(torch.cosine_similarity(vectors, query[None, :], dim=1).argmax())]
+    if score == "dot":
+        scores = centroids @ query
+    elif score == "distance":
+        scores = -(centroids - query).norm(dim=1)
+    else:
+        scores = torch.cosine_similarity(centroids, query[None, :], dim=1)
+    return names[int(scores.argmax())]
+
+
+def check_02_predict_sense(predict_sense) -> None:
+    """Exercise 02-3: the sense whose centroid (mean of unit vectors) is most cosine-similar to a vector."""
     what = "predict_sense"
-    for word, cases in PREDICT_SENSE_CASES.items():
-        for sentence, sense in cases.items():
-            got = predict_sense(sentence, word, layer)
-            require(what, isinstance(got, str), f"return the sense's name as a string, not {type(got).__name__}")
-            require(what, got == sense, f"{word!r} in {sentence!r} is the {sense!r} sense, you predicted {got!r}")
-    n = sum(map(len, PREDICT_SENSE_CASES.values()))
-    passed(what, f"all {n} new sentences get the right sense at layer {layer}")
+    mistakes = {"the centroids are means of the raw vectors: normalise each vector to length 1 first":
+                    {"unit": False},
+                "that ranks the centroids by dot product: a spread-out sense has a shorter centroid, so use "
+                "cosine similarity": {"score": "dot"},
+                "that ranks the centroids by distance, not by cosine similarity": {"score": "distance"},
+                "that is the sense of the single most similar vector: compare with each sense's centroid instead":
+                    {"score": "nearest"}}
+    cases = _predict_sense_cases()
+    answers = []
+    for query, vectors, labels in cases:
+        got = predict_sense(query.clone(), vectors.clone(), list(labels))
+        answered(what, got, "predict_sense returned None: return the name of a sense")
+        require(what, isinstance(got, str), f"return the sense's name as a string (one of the labels), "
+                                            f"not {type(got).__name__}")
+        require(what, got in labels, f"{got!r} is not one of the labels {sorted(set(labels))}")
+        answers.append(got)
+    if answers != [_centroid_sense(*case) for case in cases]:
+        for message, mistake in mistakes.items():
+            require(what, answers != [_centroid_sense(*case, **mistake) for case in cases], message)
+        raise ExerciseError(f"✘ {what}: wrong sense on some of {len(cases)} test vectors: compare the vector "
+                            "with each sense's centroid and return the name of the most similar one")
+    passed(what, f"right sense on {len(cases)} test vectors (four hand-made traps, "
+                 "six random ones with three senses)")
 
 
-def check_02_two_banks(two_banks, sentence: str, tokenizer, model) -> None:
-    """Exercise 02-4: per layer, the cosine similarity of the two occurrences of 'bank' in one sentence."""
+def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, vectors, labels) -> None:
+    """Exercise 02-4: per layer, the cosine of the two occurrences of 'bank' and the sense predicted for each."""
     import numpy as np
     import torch
 
@@ -272,28 +330,55 @@ def check_02_two_banks(two_banks, sentence: str, tokenizer, model) -> None:
     expected = torch.cosine_similarity(first, second, dim=1).numpy()
     require(what, np.allclose(values, expected, atol=1e-4),
             "these are not the cosine similarities of the two occurrences' vectors at layers 0, 1, ..., last")
-    passed(what, f"one similarity per layer, 0 to {n_layers - 1}")
+    what = "two_senses"
+    answered(what, two_senses, "two_senses is None: predict the sense of each occurrence at each layer")
+    require(what, len(two_senses) == n_layers and all(len(pair) == 2 for pair in two_senses),
+            f"need one pair (first, second) per layer, 0 to {n_layers - 1}")
+    vectors = torch.as_tensor(vectors).float().cpu()
+    truth = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
+             for k in range(n_layers)]
+    got = [tuple(pair) for pair in two_senses]
+    if got != truth:
+        require(what, got != [(a, a) for a, _ in truth], "both senses are the first occurrence's: pass "
+                                                         "occurrence=1 for the second")
+        require(what, got != [(b, a) for a, b in truth], "the pairs are swapped: (first, second)")
+    for k, (pair, right) in enumerate(zip(got, truth)):
+        require(what, pair == right, f"wrong sense at layer {k}: compare the vector at layer {k} with the "
+                                     f"centroids of the labelled vectors at the same layer")
+    passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
 
 
-def check_02_my_report(my_sentences, my_senses, my_report, word: str, n_layers: int) -> None:
-    """Exercise 02-5: a sense report for the learner's own ambiguous word."""
+def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer, model) -> None:
+    """Exercise 02-5: the sense report of the learner's own sentences, with their labels, at every layer."""
     import re
 
+    import numpy as np
     import pandas as pd
 
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
     what = "my_report"
+    n_layers = model.config.num_hidden_layers + 1
+    if not my_sentences and my_report is None:
+        answered(what, None, "my_sentences is empty and my_report is None: write your sentences, then the report")
     require(what, len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label")
     counts = pd.Series(list(my_senses)).value_counts()
     require(what, len(counts) >= 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
                                                           f"got {counts.to_dict()}")
     missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
     require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
+    answered(what, my_report, "my_report is None: compute it with sense_report_by_layer(...)")
     require(what, isinstance(my_report, pd.DataFrame), "compute my_report with sense_report_by_layer(...)")
     require(what, list(my_report.index) == list(range(n_layers)), f"need one row per layer, 0 to {n_layers - 1}: "
                                                                   "pass the vectors of word_embeddings_by_layer")
-    require(what, abs(my_report.loc[0, "gap"]) < 0.05, "layer 0 should hardly separate the senses: are these "
-                                                       "the vectors of every layer, in sentence order?")
-    passed(what, f"a report for {word!r} on {len(my_sentences)} sentences, {n_layers} layers")
+    expected = sense_report_by_layer(word_embeddings_by_layer(list(my_sentences), word, tokenizer, model,
+                                                              device=model.device), list(my_senses))
+    require(what, set(expected.columns) <= set(my_report.columns), "my_report lacks columns of sense_report_by_layer")
+    got = my_report[expected.columns].to_numpy(dtype=float)
+    require(what, np.allclose(got, expected.to_numpy(), atol=1e-4),
+            f"my_report is not the report of my_sentences with my_senses: compute it from the vectors of "
+            f"{word!r} in my_sentences (word_embeddings_by_layer) and my_senses, both in the same order")
+    passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers")
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -128,6 +128,8 @@ def _word_vector_with(bert, mistake=None):
         with torch.no_grad():
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
         pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])
+        if mistake == "touching":  # <= and >= also keep the tokens that only touch the word, like "bank" + "."
+            pieces = (offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0])
         if mistake == "with specials":
             pieces = pieces | special
         elif mistake != "no special mask":
@@ -149,7 +151,8 @@ def test_02_word_vector_accepts_the_solution(bert):
 
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
-                                              ("with specials", r"\[CLS\]"), ("last layer", "layer 3")])
+                                              ("with specials", r"\[CLS\]"), ("last layer", "layer 3"),
+                                              ("touching", "wrong vector")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)
@@ -200,41 +203,122 @@ def test_02_sense_gap_names_the_mistake(mistake, message):
         exercises.check_02_sense_gap(_sense_gap_with(mistake))
 
 
+def test_02_stubs_are_not_answered(bert):
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_word_vector(lambda sentence, span, layer=-1: None, *bert)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_sense_gap(lambda vectors, senses: None)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_my_report([], [], None, "spring", *bert)
+
+
 def test_02_sense_gap_rejects_a_constant():
     with pytest.raises(exercises.ExerciseError, match="gap is"):
         exercises.check_02_sense_gap(lambda vectors, senses: 0.0)
 
 
-def test_02_predict_sense_needs_every_sense_right():
-    truth = {sentence: sense for cases in exercises.PREDICT_SENSE_CASES.values() for sentence, sense in cases.items()}
-    exercises.check_02_predict_sense(lambda sentence, word, layer: truth[sentence], 3)
-    with pytest.raises(exercises.ExerciseError, match="you predicted 'river'"):
-        exercises.check_02_predict_sense(lambda sentence, word, layer: "river", 3)
-    with pytest.raises(exercises.ExerciseError, match="string"):
-        exercises.check_02_predict_sense(lambda sentence, word, layer: None, 3)
+def _predict_sense_with(mistake=None):
+    """A predict_sense answer for exercise 02-3: right, or with one of the usual mistakes."""
+    import torch
+
+    def predict_sense(vector, vectors, labels):
+        names = sorted(set(labels)) if mistake == "sorted names" else list(dict.fromkeys(labels))
+        order = list(dict.fromkeys(labels))
+        unit = vectors if mistake == "raw" else vectors / vectors.norm(dim=1, keepdim=True)
+        ids = torch.tensor([order.index(label) for label in labels])
+        centroids = torch.stack([unit[ids == k].mean(dim=0) for k in range(len(order))])
+        if mistake == "dot":
+            scores = centroids @ vector
+        elif mistake == "distance":
+            scores = -(centroids - vector).norm(dim=1)
+        else:
+            scores = torch.cosine_similarity(centroids, vector[None, :], dim=1)
+        best = int(scores.argmin()) if mistake == "argmin" else int(scores.argmax())
+        if mistake == "index":
+            return best
+        if mistake == "nearest vector":
+            return labels[int(torch.cosine_similarity(vectors, vector[None, :], dim=1).argmax())]
+        return names[best]
+
+    return predict_sense
+
+
+def test_02_predict_sense_accepts_the_solution():
+    exercises.check_02_predict_sense(_predict_sense_with())
+
+
+@pytest.mark.parametrize("mistake, message", [("raw", "normalise each vector"), ("dot", "dot product"),
+                                              ("distance", "distance"), ("argmin", "wrong sense on some"),
+                                              ("index", "string"), ("sorted names", "wrong sense"),
+                                              ("nearest vector", "single most similar")])
+def test_02_predict_sense_names_the_mistake(mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_predict_sense(_predict_sense_with(mistake))
+
+
+def test_02_predict_sense_rejects_the_stub_and_a_constant():
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_predict_sense(lambda vector, vectors, labels: None)
+    with pytest.raises(exercises.ExerciseError):
+        exercises.check_02_predict_sense(lambda vector, vectors, labels: labels[0])
 
 
 DOUBLE = "After a walk along the river bank, I went to the bank to withdraw some cash."
 
 
-def test_02_two_banks(bert):
+@pytest.fixture(scope="module")
+def two_banks_setup(bert):
+    """The right answers of exercise 02-4 and the labelled 'bank' vectors it predicts from."""
     import torch
 
     from helpers.contextual import word_embeddings_by_layer
+    from helpers.data import load_polysemy
 
+    rows = load_polysemy("bank")
+    labels = [sense for _, sense, _ in rows]
+    vectors = word_embeddings_by_layer([sentence for _, _, sentence in rows], "bank", *bert, device="cpu")
     first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
                      for k in (0, 1))
     right = torch.cosine_similarity(first, second, dim=1)
-    exercises.check_02_two_banks(right.tolist(), DOUBLE, *bert)
-    exercises.check_02_two_banks(right, DOUBLE, *bert)
-    with pytest.raises(exercises.ExerciseError, match="None"):
-        exercises.check_02_two_banks(None, DOUBLE, *bert)
+    predict = _predict_sense_with()
+    pairs = [(predict(first[k], vectors[k], labels), predict(second[k], vectors[k], labels)) for k in range(7)]
+    only_first = [(predict(first[k], vectors[k], labels),) * 2 for k in range(7)]
+    last_layer = [(predict(first[k], vectors[-1], labels), predict(second[k], vectors[-1], labels)) for k in range(7)]
+    return right, pairs, {"first": only_first, "last layer": last_layer}, vectors, labels
+
+
+def test_02_two_banks(bert, two_banks_setup):
+    right, pairs, _, vectors, labels = two_banks_setup
+    check = exercises.check_02_two_banks
+    check(right.tolist(), pairs, DOUBLE, *bert, vectors, labels)
+    check(right, [list(pair) for pair in pairs], DOUBLE, *bert, vectors, labels)
+    with pytest.raises(exercises.NotAnswered, match="None"):
+        check(None, pairs, DOUBLE, *bert, vectors, labels)
+    with pytest.raises(exercises.NotAnswered, match="two_senses is None"):
+        check(right, None, DOUBLE, *bert, vectors, labels)
     with pytest.raises(exercises.ExerciseError, match="one similarity per layer"):
-        exercises.check_02_two_banks(right[1:].tolist(), DOUBLE, *bert)
+        check(right[1:].tolist(), pairs, DOUBLE, *bert, vectors, labels)
     with pytest.raises(exercises.ExerciseError, match="itself"):
-        exercises.check_02_two_banks([1.0] * 7, DOUBLE, *bert)
+        check([1.0] * 7, pairs, DOUBLE, *bert, vectors, labels)
     with pytest.raises(exercises.ExerciseError, match="not the cosine"):
-        exercises.check_02_two_banks(right.flip(0).tolist(), DOUBLE, *bert)
+        check(right.flip(0).tolist(), pairs, DOUBLE, *bert, vectors, labels)
+
+
+@pytest.mark.parametrize("mistake, message", [("first", "occurrence=1"), ("swapped", "swapped"),
+                                              ("last layer", "same layer"), ("short", "one pair")])
+def test_02_two_senses_names_the_mistake(bert, two_banks_setup, mistake, message):
+    right, pairs, wrong, vectors, labels = two_banks_setup
+    answer = {"swapped": [(b, a) for a, b in pairs], "short": pairs[1:]}.get(mistake) or wrong[mistake]
+    assert answer != pairs, "this wrong answer must differ from the right one on this sentence"
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_two_banks(right, answer, DOUBLE, *bert, vectors, labels)
+
+
+SPRING = ["Spring is my favourite season.", "The trees blossom in spring.", "We sow seeds in early spring.",
+          "Birds return every spring.", "In spring the days grow longer.", "The spring in the bed broke.",
+          "A steel spring shuts the door.", "A coiled spring drives the clock.", "He fixed the spring.",
+          "The pen clicks because of a tiny spring."]
+SPRING_SENSES = ["season"] * 5 + ["coil"] * 5
 
 
 def test_02_my_report(bert):
@@ -242,26 +326,39 @@ def test_02_my_report(bert):
 
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    sentences = ["Spring is my favourite season.", "The trees blossom in spring.", "We sow seeds in early spring.",
-                 "Birds return every spring.", "In spring the days grow longer.", "The spring in the bed broke.",
-                 "A steel spring shuts the door.", "A coiled spring drives the clock.", "He fixed the spring.",
-                 "The pen clicks because of a tiny spring."]
-    senses = ["season"] * 5 + ["coil"] * 5
+    sentences, senses = SPRING, SPRING_SENSES
     report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), senses)
-    exercises.check_02_my_report(sentences, senses, report, "spring", 7)
+    check = exercises.check_02_my_report
+    check(sentences, senses, report, "spring", *bert)
     with pytest.raises(exercises.ExerciseError, match="at least ten"):
-        exercises.check_02_my_report(sentences[:8], senses[:8], report, "spring", 7)
+        check(sentences[:8], senses[:8], report, "spring", *bert)
     with pytest.raises(exercises.ExerciseError, match="five sentences each"):
-        exercises.check_02_my_report(sentences, ["season"] * 9 + ["coil"], report, "spring", 7)
+        check(sentences, ["season"] * 9 + ["coil"], report, "spring", *bert)
     with pytest.raises(exercises.ExerciseError, match="whole word"):
-        exercises.check_02_my_report(sentences[:-1] + ["Springs are coils."], senses, report, "spring", 7)
-    with pytest.raises(exercises.ExerciseError, match="sense_report_by_layer"):
-        exercises.check_02_my_report(sentences, senses, None, "spring", 7)
+        check(sentences[:-1] + ["Springs are coils."], senses, report, "spring", *bert)
+    with pytest.raises(exercises.NotAnswered):
+        check(sentences, senses, None, "spring", *bert)
     with pytest.raises(exercises.ExerciseError, match="one row per layer"):
-        exercises.check_02_my_report(sentences, senses, report.iloc[1:], "spring", 7)
-    shuffled = pd.concat([report.iloc[[3]], report.iloc[1:]]).set_axis(range(7))  # layer 3's gap at layer 0
-    with pytest.raises(exercises.ExerciseError, match="layer 0"):
-        exercises.check_02_my_report(sentences, senses, shuffled, "spring", 7)
+        check(sentences, senses, report.iloc[1:], "spring", *bert)
+    shuffled = pd.concat([report.iloc[[3]], report.iloc[1:]]).set_axis(range(7))  # layer 3's row at layer 0
+    with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
+        check(sentences, senses, shuffled, "spring", *bert)
+
+
+def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+    from helpers.data import load_polysemy
+
+    rows = load_polysemy("bank")
+    bank_report = sense_report_by_layer(word_embeddings_by_layer([r[2] for r in rows], "bank", *bert, device="cpu"),
+                                        [r[1] for r in rows])
+    vectors = word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu")
+    misaligned = sense_report_by_layer(vectors, ["season", "coil"] * 5)  # labels not in the sentences' order
+    bare = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu",
+                                                          special_tokens=False), SPRING_SENSES)
+    for wrong in (bank_report, misaligned, bare):  # another word's report; shuffled labels; no [CLS]/[SEP]
+        with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
+            exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
 
 
 # --- 03 RNN, LSTM, GRU ---
