@@ -79,12 +79,13 @@ def encode_corpus(corpus: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
 
 
 def storage_table(vocab_sizes: list[int], dim: int = 100) -> pd.DataFrame:
-    """Numbers per word and megabytes (float32) for a whole vocabulary, one-hot vs dense `dim`-vectors."""
+    """What feeding one word to a `dim`-wide first layer costs: a one-hot input of V numbers multiplied by the
+    [V, dim] weights, against looking up one row of those same weights."""
     checks.positive_int("dim", dim)
-    rows = [{"vocabulary": v, "one-hot numbers/word": v, "dense numbers/word": dim,
-             "one-hot MB": v * v * 4 / 1e6, "dense MB": v * dim * 4 / 1e6, "one-hot / dense": v / dim}
-            for v in vocab_sizes]
-    return pd.DataFrame(rows).set_index("vocabulary")
+    rows = [{"vocabulary V": v, "one-hot input (numbers)": v, "dense input (numbers)": dim,
+             "one-hot / dense": v / dim, "multiply-adds, one_hot @ W": v * dim, "numbers read, W[i]": dim,
+             "weights W, MB (both)": v * dim * 4 / 1e6} for v in vocab_sizes]
+    return pd.DataFrame(rows).set_index("vocabulary V")
 
 
 # --- skip-gram pairs and the lesson's full-softmax model ---
@@ -308,12 +309,17 @@ def analogy_rank(kv: KeyedVectors, a: str, b: str, c: str, target: str) -> int:
     return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
 
 
-def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: int = 5) -> pd.DataFrame:
-    """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown)."""
+def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: int = 5,
+                     counts: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown), each
+    followed by its number of occurrences in brackets when `counts` is given."""
+    def shown(word: str) -> str:
+        return f"{word} ({counts.get(word, 0)})" if counts is not None else word
+
     rows = {}
     for word in words:
-        rows[word] = {name: ", ".join(w for w, _ in kv.most_similar(word, topn=topn)) if word in kv.key_to_index
-                      else "(not in vocabulary)" for name, kv in models.items()}
+        rows[shown(word)] = {name: ", ".join(shown(w) for w, _ in kv.most_similar(word, topn=topn))
+                             if word in kv.key_to_index else "(not in vocabulary)" for name, kv in models.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

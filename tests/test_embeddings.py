@@ -71,9 +71,11 @@ def test_word_vocab_rejects_bad_corpora():
         emb.word_vocab(LESSON, min_count=0)
 
 
-def test_storage_table_grows_quadratically_for_one_hot():
+def test_storage_table_compares_the_input_width_and_the_compute():
     table = emb.storage_table([14, 10_000], dim=100)
-    assert table.loc[10_000, "one-hot MB"] == 400.0 and table.loc[10_000, "dense MB"] == 4.0
+    assert table.loc[10_000, "multiply-adds, one_hot @ W"] == 1_000_000
+    assert table.loc[10_000, "numbers read, W[i]"] == 100
+    assert table.loc[10_000, "weights W, MB (both)"] == 4.0
     assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.storage_table([10], dim=0)
@@ -239,6 +241,8 @@ def test_analogy_and_similarity_use_cosine():
     table = emb.neighbours_table({"toy": kv}, ["man", "nobody"], topn=2)
     assert table.loc["nobody", "toy"] == "(not in vocabulary)"
     assert table.loc["man", "toy"].split(", ")[0] == "lord"  # cosine 2 / √6 ≈ 0.82 beats king's 0.71
+    counted = emb.neighbours_table({"toy": kv}, ["man"], topn=1, counts={"man": 7, "lord": 2})
+    assert counted.loc["man (7)", "toy"] == "lord (2)"
 
 
 def test_evaluate_reports_gensims_scores():
