@@ -163,7 +163,9 @@ def check_01_sgns_loss(sgns_loss) -> None:
     generator = torch.Generator().manual_seed(1)
     c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (6, 3, 4)])
     c.requires_grad_(True)
+    _function(exercise, sgns_loss, "sgns_loss")
     result = sgns_loss(c, o, n)
+    answered(exercise, result, "sgns_loss returned None: return the loss")
     require(exercise, isinstance(result, torch.Tensor), f"return a tensor, got {type(result).__name__}")
     require(exercise, result.dim() == 0, f"return one number (the mean over the batch), got shape "
             f"{tuple(result.shape)}")

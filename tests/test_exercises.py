@@ -188,6 +188,8 @@ def test_01_sgns_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
             exercises.check_01_sgns_loss(wrong)
     with pytest.raises(NotImplementedError):
         exercises.check_01_sgns_loss(starter)
+    with pytest.raises(exercises.NotAnswered, match="returned None"):
+        exercises.check_01_sgns_loss(lambda c, o, n: None)
 
 
 
