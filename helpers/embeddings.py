@@ -187,7 +187,7 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
 def sgns_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
     """Mean of -log σ(c·o) - Σ_k log σ(-c·n_k): centre c and context o [B, D], negatives n [B, K, D]."""
     positive = (centre * context).sum(-1)                         # c·o for each pair: [B]
-    negative = (negatives @ centre.unsqueeze(-1)).squeeze(-1)     # c·n_k for each negative: [B, K]
+    negative = (negatives * centre.unsqueeze(1)).sum(-1)          # c·n_k for each negative: [B, K]
     return -(nn.functional.logsigmoid(positive) + nn.functional.logsigmoid(-negative).sum(-1)).mean()
 
 
@@ -217,6 +217,16 @@ def epoch_pairs(sentences: list[np.ndarray], keep: np.ndarray, window: int, rng:
     return skipgram_pairs(kept, window, rng if dynamic_window else None)
 
 
+def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, epoch: int, epochs: int):
+    """Yield (fraction of all training done, centres, contexts, negatives) for one epoch's shuffled pairs;
+    nothing for an epoch whose subsampling left no pairs."""
+    n_batches = -(-len(pairs) // batch_size)
+    if n_batches == 0:
+        return
+    for i, (batch, noise) in enumerate(zip(pairs.split(batch_size), negatives.split(batch_size))):
+        yield (epoch + i / n_batches) / epochs, batch[:, 0], batch[:, 1], noise
+
+
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
                lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
@@ -224,8 +234,9 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
     """Train skip-gram with negative sampling in PyTorch; return the centre vectors as gensim KeyedVectors and
     a History with, per epoch, the number of pairs, their mean loss and the seconds taken.
 
-    Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs and trains
-    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec.
+    Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs, draws all
+    its negatives at once on the training device and trains on mini-batches with SparseAdam, the learning rate
+    falling linearly over the epochs as in word2vec.
     """
     for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
                         "batch_size": batch_size}.items():
@@ -245,29 +256,30 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
         noise = torch.as_tensor(noise_distribution(counts), dtype=torch.float32, device=noise_device)
         draws, shuffle = torch.Generator(device=noise_device).manual_seed(seed), torch.Generator().manual_seed(seed)
         bar = progress_bar(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-        planned, done = None, 0
-        for _ in range(epochs):
+        for epoch in range(epochs):
             started = time.perf_counter()
             pairs = torch.from_numpy(epoch_pairs(sentences, keep, window, rng, dynamic_window))
             pairs = pairs[torch.randperm(len(pairs), generator=shuffle)].to(dev)
-            if planned is None:  # the learning rate decays over the pairs we expect to see in all epochs
-                planned = bar.total = max(1, len(pairs) * epochs)
-            total = 0.0
-            for batch in pairs.split(batch_size):
-                for group in optimizer.param_groups:
-                    group["lr"] = lr * max(1e-4, 1.0 - done / planned)
-                negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=draws)
-                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(dev))
+            if bar.total is None and len(pairs):
+                bar.total = len(pairs) * epochs  # an estimate: each epoch subsamples afresh
+            negatives = (torch.multinomial(noise, len(pairs) * negative, replacement=True, generator=draws)
+                         if len(pairs) else torch.zeros(0, dtype=torch.long, device=noise_device))
+            total = torch.zeros((), device=dev)  # summed on the device: no host sync per batch
+            for done, centres, contexts, noise_ids in sgns_batches(pairs, negatives.view(-1, negative).to(dev),
+                                                                   batch_size, epoch, epochs):
+                for group in optimizer.param_groups:  # linear decay as in word2vec, by the fraction trained
+                    group["lr"] = lr * max(1e-4, 1.0 - done)
+                loss = model(centres, contexts, noise_ids)
                 # Not optimizer_step: the sparse embeddings' gradients (for SparseAdam) have no norm kernel in
                 # PyTorch, and SGNS never clips, so its step is the plain zero_grad, backward, step.
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += loss.item() * len(batch)
-                done += len(batch)
-                bar.update(len(batch))
-            history.log(pairs=len(pairs), loss=total / max(len(pairs), 1), seconds=time.perf_counter() - started)
-            bar.set_postfix(epoch=len(history), loss=f"{history.last('loss'):.3f}")
+                total += loss.detach() * len(centres)
+                bar.update(len(centres))
+            history.log(pairs=len(pairs), loss=total.item() / len(pairs) if len(pairs) else float("nan"),
+                        seconds=time.perf_counter() - started)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{history.last('loss'):.3f}")
         bar.close()
     return to_keyed_vectors(vocab.tokens, model.centre.weight), history
 

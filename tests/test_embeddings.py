@@ -199,6 +199,12 @@ def test_subsampling_drops_frequent_words_only():
     assert 300 < history["pairs"][0] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
 
 
+def test_sgns_survives_an_epoch_without_pairs():
+    # sample=1e-9 keeps almost no word: epochs whose subsampling leaves no pair train nothing instead of crashing
+    kv, history = emb.train_sgns([["a", "b"]] * 3, seed=1, **{**TINY, "sample": 1e-9, "epochs": 2})
+    assert history["pairs"] == [0, 0] and all(np.isnan(history["loss"])) and kv.vectors.shape == (2, 8)
+
+
 def test_sgns_rejects_bad_input():
     with pytest.raises(ValueError, match="no tokens"):
         emb.train_sgns([[]])
