@@ -222,7 +222,7 @@ print(f"scores per pair: full softmax {len(wiki_vocab):,}, negative sampling wit
 show_code(emb.sgns_loss, emb.SGNS.forward)
 
 # %% [markdown]
-# Two details matter as much as the loss:
+# Two more details come from word2vec itself:
 # - **Negatives** are drawn from the word counts raised to the power 0.75, which flattens the distribution: frequent
 #   words are still drawn most, rare words more often than their raw share.
 # - **Subsampling** drops each occurrence of a frequent word with a probability that grows with its frequency
@@ -300,10 +300,11 @@ scores.round(2)
 # %% tags=["nbval-ignore-output"]
 ours, five, fifteen = (scores[name] for name in models)
 ratio = seconds["gensim (15 epochs)"] / seconds["our SGNS (2 epochs)"]
+gap = fifteen["WordSim353 ρ"] - ours["WordSim353 ρ"]
 display(Markdown("Training time on this run: " + ", ".join(f"{name} **{s:.1f} s**" for name, s in seconds.items())
-                 + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of our two. WordSim353 ρ: ours "
-                 f"**{ours['WordSim353 ρ']:.3f}**, gensim-5 **{five['WordSim353 ρ']:.3f}**, gensim-15 "
-                 f"**{fifteen['WordSim353 ρ']:.3f}**."))
+                 + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of our two. On WordSim353, gensim's "
+                 f"fifteen epochs score **{abs(gap):.3f} {'above' if gap > 0 else 'below'}** our two "
+                 f"({fifteen['WordSim353 ρ']:.3f} against {ours['WordSim353 ρ']:.3f})."))
 
 # %%
 claim("our two-epoch SGNS reaches WordSim353 ρ ≥ 0.35", ours["WordSim353 ρ"] >= 0.35,
@@ -312,9 +313,9 @@ claim("ours beats gensim's 5 epochs, by more than 0.1 on WordSim353 and more tha
       ours["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.1 and ours["SimLex-999 ρ"] - five["SimLex-999 ρ"] > 0.05,
       f"WordSim353 {ours['WordSim353 ρ']:.3f} vs {five['WordSim353 ρ']:.3f}, "
       f"SimLex-999 {ours['SimLex-999 ρ']:.3f} vs {five['SimLex-999 ρ']:.3f}")
-claim("on WordSim353, ours lands closer to gensim's 15 epochs than to its 5",
-      abs(ours["WordSim353 ρ"] - fifteen["WordSim353 ρ"]) < abs(ours["WordSim353 ρ"] - five["WordSim353 ρ"]),
-      f"ours {ours['WordSim353 ρ']:.3f}, gensim-15 {fifteen['WordSim353 ρ']:.3f}, gensim-5 {five['WordSim353 ρ']:.3f}")
+claim("on WordSim353, ours lands close to gensim's 15 epochs (within 0.05)",
+      abs(ours["WordSim353 ρ"] - fifteen["WordSim353 ρ"]) < 0.05,
+      f"ours {ours['WordSim353 ρ']:.3f}, gensim-15 {fifteen['WordSim353 ρ']:.3f}")
 claim("fewer than a third of the analogy questions are answerable with this vocabulary",
       ours["analogies answerable"] < 1 / 3, f"{ours['analogies answerable']:.0%}")
 claim("SimLex-999 stays below 0.35 for all three models", max(scores.loc["SimLex-999 ρ"]) < 0.35,
@@ -322,13 +323,14 @@ claim("SimLex-999 stays below 0.35 for all three models", max(scores.loc["SimLex
 
 # %% [markdown]
 # Reading the table: on the same 450k-token text, our two-epoch SGNS ranks the WordSim353 pairs far more like
-# people do than gensim with its default five epochs, and gensim needs more passes (fifteen) to come close. Our
-# recipe is not gensim's: Adam with per-word step sizes instead of plain SGD, large batches of pairs, and stronger
-# subsampling (`sample=1e-4` against gensim's 1e-3). This notebook does not measure which of these differences
-# matters. On a corpus this small, five passes are too few for gensim's recipe; *Going further* looks at what they
-# leave behind (the last row of the table: gensim-5's random pairs have a far higher mean cosine). SimLex-999
-# stays low for all three, as it does for most window-based models, and analogies are where the small corpus
-# shows most: most questions are not even answerable.
+# people do than gensim with its default five epochs. Given fifteen epochs, gensim lands close to ours (the
+# timing line above says by how much, and how long each took). Our recipe is not gensim's: Adam with per-word
+# step sizes instead of plain SGD, large batches of pairs, and stronger subsampling (`sample=1e-4` against
+# gensim's 1e-3); this notebook does not measure which of these differences matters. On a corpus this small,
+# five passes are too few for gensim's recipe; *Going further* looks at what they leave behind (the last row of
+# the table: gensim-5's random pairs have a far higher mean cosine). SimLex-999 stays low for all three, as it
+# does for most window-based models, and analogies are where the small corpus shows most: most questions are not
+# even answerable.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -463,6 +465,8 @@ plt.show()
 # - Train on all pairs at once in shuffled mini-batches, never one pair at a time.
 # - The full softmax scores the whole vocabulary for every pair; negative sampling scores the true context and a
 #   few noise words drawn from counts^0.75, and subsampling thins out very frequent words.
+# - SGNS is a few lines of PyTorch (the loss, two sparse embedding tables, SparseAdam); on this corpus our two
+#   epochs score far above gensim's default five, and close to its fifteen.
 # - Evaluate with human similarity ratings (WordSim353, SimLex-999) and analogies, read coverage alongside
 #   accuracy, and check the mean cosine of random pairs. A 450k-token corpus groups words by topic but cannot
 #   support most analogies.
