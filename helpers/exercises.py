@@ -153,47 +153,58 @@ def check_01_best_pair(best_pair, kv, candidates) -> None:
     passed(exercise, f"best_pair finds the best-ranked pair, on small vectors and among your {len(candidates)} pairs")
 
 
-def check_01_sgns_loss(sgns_loss) -> None:
-    """Exercise 4: a PyTorch function computing the mean negative-sampling loss."""
+def check_01_sgns_loss(shared_negatives_loss) -> None:
+    """Exercise 4: the mean negative-sampling loss when one set of K negatives [K, D] serves every pair."""
     import torch
 
     from helpers.embeddings import sgns_loss as reference
 
     exercise = "Exercise 4"
+    _function(exercise, shared_negatives_loss, "shared_negatives_loss")
     generator = torch.Generator().manual_seed(1)
-    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (6, 3, 4)])
+    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (3, 4)])
     c.requires_grad_(True)
-    _function(exercise, sgns_loss, "sgns_loss")
-    result = sgns_loss(c, o, n)
-    answered(exercise, result, "sgns_loss returned None: return the loss")
+    n.requires_grad_(True)
+    result = shared_negatives_loss(c, o, n)
+    answered(exercise, result, "shared_negatives_loss returned None: return the loss")
     require(exercise, isinstance(result, torch.Tensor), f"return a tensor, got {type(result).__name__}")
     require(exercise, result.dim() == 0, f"return one number (the mean over the batch), got shape "
             f"{tuple(result.shape)}")
     require(exercise, result.requires_grad, "the loss has no gradient: compute it with torch operations on the "
             "tensors you are given (no .item(), .numpy() or .detach())")
     logsig = torch.nn.functional.logsigmoid
-    positive, negative = (c * o).sum(-1), (n @ c.unsqueeze(-1)).squeeze(-1)
-    mistakes = {
-        "the negatives should be scored with σ(-c·n): put a minus sign inside, not outside":
-            -(logsig(positive) + logsig(negative).sum(-1)).mean(),
-        "sum the negative terms over the K negatives; here they are averaged":
-            -(logsig(positive) + logsig(-negative).mean(-1)).mean(),
-        "average over the batch; here the losses are summed": -(logsig(positive) + logsig(-negative).sum(-1)).sum(),
-        "the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front":
-            (logsig(positive) + logsig(-negative).sum(-1)).mean(),
-        "score each negative against the centre vector c, not the context vector o":
-            -(logsig(positive) + logsig(-(n @ o.unsqueeze(-1)).squeeze(-1)).sum(-1)).mean(),
-        "the loss has two parts: the true context's -log σ(c·o) is missing": -logsig(-negative).sum(-1).mean(),
-    }
+    with torch.no_grad():
+        positive, negative = (c * o).sum(-1), c @ n.T  # [B], [B, K]
+        expected = reference(c, o, n.expand(len(c), *n.shape))
+        mistakes = {
+            "the negatives should be scored with σ(-c·n): put a minus sign inside, not outside":
+                -(logsig(positive) + logsig(negative).sum(-1)).mean(),
+            "sum the negative terms over the K negatives; here they are averaged":
+                -(logsig(positive) + logsig(-negative).mean(-1)).mean(),
+            "average over the batch; here the losses are summed":
+                -(logsig(positive) + logsig(-negative).sum(-1)).sum(),
+            "the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front":
+                (logsig(positive) + logsig(-negative).sum(-1)).mean(),
+            "score each negative against the centre vector c, not the context vector o":
+                -(logsig(positive) + logsig(-(o @ n.T)).sum(-1)).mean(),
+            "the loss has two parts: the true context's -log σ(c·o) is missing": -logsig(-negative).sum(-1).mean(),
+            "the scores c·n_k form a [B, K] matrix, one row per pair: centre @ negatives.T, summed over the K "
+            "columns (your sum runs over the pairs)":
+                -(logsig(positive).mean() + logsig(-negative).sum(0).mean()),
+            "each pair's own context is not a negative: score the K negatives, not the batch's other contexts":
+                -(logsig(positive) + logsig(-(c @ o.T)).sum(-1)).mean(),
+        }
     for hint, wrong in mistakes.items():
-        require(exercise, not torch.allclose(result, wrong, rtol=1e-4, atol=1e-5), hint)
-    require(exercise, torch.allclose(result, reference(c, o, n), rtol=1e-4, atol=1e-5),
+        require(exercise, not torch.allclose(result.detach(), wrong, rtol=1e-4, atol=1e-5), hint)
+    require(exercise, torch.allclose(result.detach(), expected, rtol=1e-4, atol=1e-5),
             "the value is not -log σ(c·o) - Σ_k log σ(-c·n_k), averaged over the batch")
     result.backward()
-    expected_grad = torch.autograd.grad(reference(c, o, n), c)[0]
-    require(exercise, torch.allclose(c.grad, expected_grad, rtol=1e-4, atol=1e-5), "the gradient differs from the "
-            "SGNS loss's gradient")
-    passed(exercise, "your loss and its gradient match the SGNS loss on random vectors")
+    expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, n))
+    require(exercise, n.grad is not None and torch.allclose(n.grad, expected_grads[1], rtol=1e-4, atol=1e-5),
+            "no gradient, or the wrong one, reaches the negative vectors: training must move them too (no .detach())")
+    require(exercise, torch.allclose(c.grad, expected_grads[0], rtol=1e-4, atol=1e-5), "the gradient differs from "
+            "the SGNS loss's gradient")
+    passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
 
 
 # --- 02 Word2Vec vs BERT ---

@@ -135,62 +135,63 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
             raise exercises.ExerciseError("worst rank")
 
 
-def test_01_sgns_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
+def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
     import torch
     from torch.nn.functional import logsigmoid
 
     from helpers.embeddings import sgns_loss
 
-    exercises.check_01_sgns_loss(sgns_loss)
-    assert "✔ Exercise 4" in capsys.readouterr().out
+    def right(c, o, n):
+        """The SGNS loss with the K negatives [K, D] shared by every pair."""
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
 
-    def scores(c, o, n):
-        return (c * o).sum(-1), (n @ c.unsqueeze(-1)).squeeze(-1)
+    exercises.check_01_sgns_loss(right)
+    exercises.check_01_sgns_loss(lambda c, o, n: sgns_loss(c, o, n.expand(len(c), *n.shape)))
+    assert capsys.readouterr().out.count("✔ Exercise 4") == 2
 
     def sign_outside(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(q).sum(-1)).mean()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(c @ n.T).sum(-1)).mean()
 
     def mean_negatives(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).mean(-1)).mean()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).mean(-1)).mean()
 
     def summed(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).sum(-1)).sum()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).sum()
 
     def per_pair(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).sum(-1))
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1))
 
     def no_log(c, o, n):
-        p, q = scores(c, o, n)
-        return -(torch.sigmoid(p) + torch.sigmoid(-q).sum(-1)).mean()
-
-    def detached(c, o, n):
-        return sgns_loss(c, o, n).detach()
+        return -(torch.sigmoid((c * o).sum(-1)) + torch.sigmoid(-(c @ n.T)).sum(-1)).mean()
 
     def against_context(c, o, n):
-        p, q = (c * o).sum(-1), (n @ o.unsqueeze(-1)).squeeze(-1)
-        return -(logsigmoid(p) + logsigmoid(-q).sum(-1)).mean()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(o @ n.T)).sum(-1)).mean()
 
     def no_positive(c, o, n):
-        return -logsigmoid(-scores(c, o, n)[1]).sum(-1).mean()
+        return -logsigmoid(-(c @ n.T)).sum(-1).mean()
 
-    def starter(c, o, n):
-        raise NotImplementedError()
+    def wrong_axis(c, o, n):
+        return -(logsigmoid((c * o).sum(-1)).mean() + logsigmoid(-(c @ n.T)).sum(0).mean())
+
+    def in_batch(c, o, n):
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ o.T)).sum(-1)).mean()
+
+    def detached_negatives(c, o, n):
+        return right(c, o, n.detach())
+
+    def detached(c, o, n):
+        return right(c, o, n).detach()
 
     for wrong, message in [(sign_outside, "minus sign inside"), (mean_negatives, "averaged"), (summed, "summed"),
                            (per_pair, "one number"), (no_log, "not -log"), (detached, "no gradient"),
                            (against_context, "centre vector c"), (no_positive, "missing"),
-                           (lambda c, o, n: 0.0, "return a tensor")]:
+                           (wrong_axis, r"\[B, K\] matrix"), (in_batch, "not a negative"),
+                           (detached_negatives, "reaches the negative vectors"),
+                           (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_loss(wrong)
-    with pytest.raises(NotImplementedError):
-        exercises.check_01_sgns_loss(starter)
     with pytest.raises(exercises.NotAnswered, match="returned None"):
         exercises.check_01_sgns_loss(lambda c, o, n: None)
-
 
 
 # --- 02 Word2Vec vs BERT ---

@@ -419,8 +419,8 @@ claim("our SGNS answers nationality-adjective analogies (china : chinese) more o
       nationality > family, f"{nationality:.1%} vs {family:.1%}")
 
 # %% [markdown]
-# Both are low: most analogies need far more text than 450k tokens, and the accuracy is over the few questions
-# the vocabulary covers (the *answerable* column).
+# Both are low on 450k tokens, and each accuracy is over only the questions whose four words the vocabulary
+# has (the *answerable* column).
 #
 # ## 5. Maps of the trained vectors
 #
@@ -622,23 +622,25 @@ def best_pair(kv, pairs: list[tuple[str, str]]) -> tuple[str, str]:
 exercises.check_01_best_pair(best_pair, sgns, family_pairs)
 
 # %% [markdown]
-# ### Exercise 4 — write the negative-sampling loss in PyTorch
-# Write `sgns_loss(centre, context, negatives)` without looking at `emb.sgns_loss`: `centre` and `context` are
-# `[B, D]` tensors (one row per pair), `negatives` is `[B, K, D]` (K negative context vectors per pair). Return the
-# mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ) as a one-number tensor that autograd can
-# differentiate. Use `torch.nn.functional.logsigmoid` (it is exact where `torch.log(torch.sigmoid(x))` underflows)
-# and one batched operation for the K dot products (`@`, `torch.bmm`, or a broadcast multiply and a sum). The check compares your loss and its gradient
-# with the course's on random vectors.
+# ### Exercise 4 — the negative-sampling loss with shared negatives, in PyTorch
+# `train_sgns` draws K negatives for every pair. A cheaper variant draws one set of K negatives per batch and
+# scores every pair of the batch against all of them. Write `shared_negatives_loss(centre, context, negatives)`:
+# `centre` and `context` are `[B, D]` tensors (one row per pair), `negatives` is `[K, D]` (K context vectors
+# shared by all B pairs). Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ) as a
+# one-number tensor that autograd can differentiate (with respect to the negatives too). Compute all B × K dot
+# products with one matrix product, and use `torch.nn.functional.logsigmoid`, which stays exact where
+# `torch.log(torch.sigmoid(x))` underflows. The check compares your loss and its gradients with `emb.sgns_loss`
+# given each pair its own copy of the negatives.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def sgns_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
-    """Mean SGNS loss for centre and context vectors [B, D] and negative vectors [B, K, D]."""
+def shared_negatives_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    """Mean SGNS loss for centre and context vectors [B, D] and negative vectors [K, D] shared by every pair."""
     ### BEGIN SOLUTION
-    positive = (centre * context).sum(dim=1)                    # c·o: [B]
-    negative = torch.bmm(negatives, centre.unsqueeze(2)).squeeze(2)  # c·n_k: [B, K]
+    positive = (centre * context).sum(dim=1)  # c·o for each pair: [B]
+    negative = centre @ negatives.T           # c·n_k for each pair and negative: [B, K]
     return -(F.logsigmoid(positive) + F.logsigmoid(-negative).sum(dim=1)).mean()
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex01-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_sgns_loss(sgns_loss)
+exercises.check_01_sgns_loss(shared_negatives_loss)
