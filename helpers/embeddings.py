@@ -36,16 +36,18 @@ def stable_hash(text: str) -> int:
 
 def train_word2vec(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
                    epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0,
-                   sample: float = 1e-3) -> KeyedVectors:
-    """Train gensim's Word2Vec (sg=1 skip-gram, sg=0 CBOW) repeatably: one worker, fixed seed and hash."""
+                   sample: float = 1e-3, workers: int = 1) -> KeyedVectors:
+    """Train gensim's Word2Vec (sg=1 skip-gram, sg=0 CBOW) with a fixed seed and hash: repeatable with one worker
+    (the default); more workers are faster but not repeatable."""
     corpus = checks.token_lists("corpus", corpus)
-    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs}.items():
+    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
+                        "workers": workers}.items():
         checks.positive_int(name, value)
     if sg not in (0, 1):
         raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
     word_vocab(corpus, min_count)  # a clear error if no word occurs min_count times
     model = Word2Vec(sentences=corpus, vector_size=dim, window=window, negative=negative, epochs=epochs,
-                     min_count=min_count, sg=sg, seed=seed, sample=sample, workers=1, hashfxn=stable_hash)
+                     min_count=min_count, sg=sg, seed=seed, sample=sample, workers=workers, hashfxn=stable_hash)
     return model.wv
 
 

@@ -32,6 +32,8 @@ def test_word2vec_rejects_bad_input():
         train_word2vec(TOY, min_count=1000)
     with pytest.raises(ValueError, match="sg must be 1"):
         train_word2vec(TOY, sg=2)
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        train_word2vec(TOY, workers=0)
     with pytest.raises(TypeError, match="split them first"):
         train_word2vec(["i love deep learning"])
 
