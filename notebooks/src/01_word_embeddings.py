@@ -323,14 +323,13 @@ claim("SimLex-999 stays below 0.35 for all three models", max(scores.loc["SimLex
 
 # %% [markdown]
 # Reading the table: on the same 450k-token text, our two-epoch SGNS ranks the WordSim353 pairs far more like
-# people do than gensim with its default five epochs. Given fifteen epochs, gensim lands close to ours (the
-# timing line above says by how much, and how long each took). Our recipe is not gensim's: Adam with per-word
+# people do than gensim with its default five epochs. Given fifteen epochs, gensim lands within a few hundredths
+# of ours (the timing line above says on which side, and how long each took). Our recipe is not gensim's: Adam with per-word
 # step sizes instead of plain SGD, large batches of pairs, and stronger subsampling (`sample=1e-4` against
 # gensim's 1e-3); this notebook does not measure which of these differences matters. On a corpus this small,
 # five passes are too few for gensim's recipe; *Going further* looks at what they leave behind (the last row of
-# the table: gensim-5's random pairs have a far higher mean cosine). SimLex-999 stays low for all three, as it
-# does for most window-based models, and analogies are where the small corpus shows most: most questions are not
-# even answerable.
+# the table: gensim-5's random pairs have a far higher mean cosine). SimLex-999 stays below 0.35 for all three,
+# and analogies are where the small corpus shows most: most questions are not even answerable.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -543,9 +542,9 @@ claim("CBOW's epochs are cheaper: it trains in less time than skip-gram", cbow_s
 #
 # Pretrained vectors are trained once on huge corpora and shared. `load_pretrained_vectors` fetches them through
 # gensim's downloader (the first time only; they are cached) and returns `KeyedVectors`, so every function above
-# works on them unchanged. Vectors trained on billions of tokens are where *king − man + woman* lands on *queen*;
-# the committed copy of this notebook was run offline, so the cell below shows only the message you get without
-# a network. Run it online to see the analogy and the scores for GloVe. `load_corpus("text8")` works the same way
+# works on them unchanged. The committed copy of this notebook was run offline, so the cell below shows only the
+# message you get without a network, and this page cannot show how GloVe, trained on 6 billion tokens, answers
+# *king − man + woman*: run it online to see that answer and GloVe's scores next to ours. `load_corpus("text8")` works the same way
 # for a 17-million-token Wikipedia corpus to train your own vectors on.
 
 # %% tags=["online", "nbval-ignore-output"]
