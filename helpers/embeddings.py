@@ -231,14 +231,15 @@ def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, 
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
-               lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
-               ) -> tuple[KeyedVectors, History]:
+               lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True,
+               sparse: bool | None = None) -> tuple[KeyedVectors, History]:
     """Train skip-gram with negative sampling in PyTorch; return the centre vectors as gensim KeyedVectors and
     a History with, per epoch, the number of pairs, their mean loss and the seconds taken.
 
     Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs, draws all
     its negatives at once on the training device and trains on mini-batches with SparseAdam, the learning rate
-    falling linearly over the epochs as in word2vec.
+    falling linearly over the epochs as in word2vec. sparse=False trains dense tables with plain Adam instead
+    (None: sparse except on Apple's MPS, which has no sparse gradients).
     """
     for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
                         "batch_size": batch_size}.items():
@@ -251,7 +252,8 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                          f"at least min_count={min_count} times")
     keep, rng, history = keep_probabilities(counts, sample), np.random.default_rng(seed), History("epoch")
     with run_on(device, seed) as dev:
-        sparse = dev.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
+        if sparse is None:
+            sparse = dev.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
         model = SGNS(len(vocab), dim, torch.Generator().manual_seed(seed), sparse=sparse).to(dev)
         optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
         noise_device = dev if dev.type == "cuda" else torch.device("cpu")  # draw negatives where it is fast

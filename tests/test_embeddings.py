@@ -196,6 +196,11 @@ def test_sgns_returns_keyed_vectors_repeatably():
     assert torch.get_num_threads() == THREADS  # the one-thread training leaves the setting as it was
 
 
+def test_sgns_trains_dense_tables_too():
+    kv, history = emb.train_sgns(CORPUS, seed=1, **{**TINY, "sparse": False})
+    assert kv.vectors.shape == (7, 8) and history.last("loss") < history["loss"][0]
+
+
 def test_subsampling_drops_frequent_words_only():
     _, history = emb.train_sgns(CORPUS, seed=1, **{**TINY, "sample": 0.02, "epochs": 1})
     assert 300 < history["pairs"][0] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
