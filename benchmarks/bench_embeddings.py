@@ -103,17 +103,62 @@ def bench_wiki(sgns_epochs: list[int], articles: int | None = None) -> None:
                   f"WordSim353 ρ: ours {ours_rho:.3f} vs {rho:.3f} ({ours_rho - rho:+.3f})")
 
 
+def gensim_for(seconds: float, corpus, workers: int, per_epoch: float) -> tuple[int, object, float, float]:
+    """gensim skip-gram with as many epochs as fit in `seconds` at `per_epoch` s each: (epochs, kv, wall, CPU).
+
+    On a busy machine an epoch's time drifts: a run more than 20% off `seconds` is redone once with the epochs
+    rescaled by its own time per epoch."""
+    epochs = max(1, round(seconds / per_epoch))
+    kv, wall, cpu = timed(emb.train_word2vec, corpus, epochs=epochs, workers=workers)
+    if abs(wall / seconds - 1) > 0.2 and max(1, round(seconds * epochs / wall)) != epochs:
+        epochs = max(1, round(seconds * epochs / wall))
+        kv, wall, cpu = timed(emb.train_word2vec, corpus, epochs=epochs, workers=workers)
+    return epochs, kv, wall, cpu
+
+
+def bench_equal_time(sgns_epochs: list[int], articles: int | None = None) -> None:
+    """WordSim353 ρ at equal wall time: each of our runs (sparse tables with SparseAdam, the default, and dense ones
+    with Adam) against gensim skip-gram (1 and 2 workers) given as many epochs as fit in the same wall time."""
+    corpus = load_corpus("wiki")[:articles]
+    print(f"\n== ρ at equal wall time ('wiki', {sum(len(s) for s in corpus):,} tokens; ours on one CPU thread) ==")
+    per_epoch = {}
+    for workers in (1, 2):
+        _, wall, _ = timed(emb.train_word2vec, corpus, epochs=5, workers=workers)
+        per_epoch[workers] = wall / 5
+    print(f"gensim seconds per epoch (from 5 epochs): 1 worker {per_epoch[1]:.2f}, 2 workers {per_epoch[2]:.2f}")
+    print(f"{'ours':>14s} {'wall s':>7s} {'CPU s':>6s} {'WS353':>6s} | {'gensim':>18s} {'wall s':>7s} {'CPU s':>6s}"
+          f" {'WS353':>6s} | {'ours - gensim':>13s}")
+    for epochs in sgns_epochs:
+        for sparse in (True, False):
+            (kv, _), wall, cpu = timed(emb.train_sgns, corpus, epochs=epochs, device="cpu", progress=False,
+                                       sparse=sparse)
+            rho = emb.evaluate(kv, analogies=False)["WordSim353 ρ"]
+            name = f"{epochs} ep, {'sparse' if sparse else 'dense'}"
+            for workers in (1, 2):
+                g_epochs, g_kv, g_wall, g_cpu = gensim_for(wall, corpus, workers, per_epoch[workers])
+                g_rho = emb.evaluate(g_kv, analogies=False)["WordSim353 ρ"]
+                print(f"{name:>14s} {wall:7.1f} {cpu:6.1f} {rho:6.3f} | "
+                      f"{f'{g_epochs} ep, {workers} worker(s)':>18s} {g_wall:7.1f} {g_cpu:6.1f} {g_rho:6.3f} | "
+                      f"{rho - g_rho:+13.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true",
                         help="a smoke test: 50 toy epochs; 1 SGNS epoch on the first 20 Wikipedia articles")
     parser.add_argument("--sgns-epochs", type=int, nargs="+", default=None, help="SGNS epochs to try (default 1 2 3)")
     parser.add_argument("--toy-epochs", type=int, default=None, help="epochs for the toy comparison (default 1000)")
+    parser.add_argument("--equal-time-epochs", type=int, nargs="+", default=None,
+                        help="SGNS epochs to put against gensim at equal wall time (default 2 3)")
+    parser.add_argument("--only-equal-time", action="store_true", help="run only the ρ-at-equal-wall-time section")
     args = parser.parse_args()
     torch.set_num_threads(1)  # our helpers train on one CPU thread and gensim on one worker: like with like
     print(f"torch {torch.__version__}; every method runs on one CPU thread")
-    bench_toy(args.toy_epochs or (50 if args.quick else 1000))
-    bench_wiki(args.sgns_epochs or ([1] if args.quick else [1, 2, 3]), articles=20 if args.quick else None)
+    articles = 20 if args.quick else None
+    if not args.only_equal_time:
+        bench_toy(args.toy_epochs or (50 if args.quick else 1000))
+        bench_wiki(args.sgns_epochs or ([1] if args.quick else [1, 2, 3]), articles=articles)
+    bench_equal_time(args.equal_time_epochs or ([1] if args.quick else [2, 3]), articles=articles)
 
 
 if __name__ == "__main__":

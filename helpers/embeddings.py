@@ -36,16 +36,18 @@ def stable_hash(text: str) -> int:
 
 def train_word2vec(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5,
                    epochs: int = 5, min_count: int = 5, sg: int = 1, seed: int = 0,
-                   sample: float = 1e-3) -> KeyedVectors:
-    """Train gensim's Word2Vec (sg=1 skip-gram, sg=0 CBOW) repeatably: one worker, fixed seed and hash."""
+                   sample: float = 1e-3, workers: int = 1) -> KeyedVectors:
+    """Train gensim's Word2Vec (sg=1 skip-gram, sg=0 CBOW) with a fixed seed and hash: repeatable with one worker
+    (the default); more workers are faster but not repeatable."""
     corpus = checks.token_lists("corpus", corpus)
-    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs}.items():
+    for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
+                        "workers": workers}.items():
         checks.positive_int(name, value)
     if sg not in (0, 1):
         raise ValueError(f"sg must be 1 (skip-gram) or 0 (CBOW), got {sg!r}")
     word_vocab(corpus, min_count)  # a clear error if no word occurs min_count times
     model = Word2Vec(sentences=corpus, vector_size=dim, window=window, negative=negative, epochs=epochs,
-                     min_count=min_count, sg=sg, seed=seed, sample=sample, workers=1, hashfxn=stable_hash)
+                     min_count=min_count, sg=sg, seed=seed, sample=sample, workers=workers, hashfxn=stable_hash)
     return model.wv
 
 
@@ -79,12 +81,13 @@ def encode_corpus(corpus: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
 
 
 def storage_table(vocab_sizes: list[int], dim: int = 100) -> pd.DataFrame:
-    """Numbers per word and megabytes (float32) for a whole vocabulary, one-hot vs dense `dim`-vectors."""
+    """What feeding one word to a `dim`-wide first layer costs: a one-hot input of V numbers multiplied by the
+    [V, dim] weights, against looking up one row of those same weights."""
     checks.positive_int("dim", dim)
-    rows = [{"vocabulary": v, "one-hot numbers/word": v, "dense numbers/word": dim,
-             "one-hot MB": v * v * 4 / 1e6, "dense MB": v * dim * 4 / 1e6, "one-hot / dense": v / dim}
-            for v in vocab_sizes]
-    return pd.DataFrame(rows).set_index("vocabulary")
+    rows = [{"vocabulary V": v, "one-hot input (numbers)": v, "dense input (numbers)": dim,
+             "one-hot / dense": v / dim, "multiply-adds, one_hot @ W": v * dim, "numbers read, W[i]": dim,
+             "weights W, MB (both)": v * dim * 4 / 1e6} for v in vocab_sizes]
+    return pd.DataFrame(rows).set_index("vocabulary V")
 
 
 # --- skip-gram pairs and the lesson's full-softmax model ---
@@ -186,7 +189,7 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
 def sgns_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
     """Mean of -log σ(c·o) - Σ_k log σ(-c·n_k): centre c and context o [B, D], negatives n [B, K, D]."""
     positive = (centre * context).sum(-1)                         # c·o for each pair: [B]
-    negative = (negatives @ centre.unsqueeze(-1)).squeeze(-1)     # c·n_k for each negative: [B, K]
+    negative = (negatives * centre.unsqueeze(1)).sum(-1)          # c·n_k for each negative: [B, K]
     return -(nn.functional.logsigmoid(positive) + nn.functional.logsigmoid(-negative).sum(-1)).mean()
 
 
@@ -216,15 +219,27 @@ def epoch_pairs(sentences: list[np.ndarray], keep: np.ndarray, window: int, rng:
     return skipgram_pairs(kept, window, rng if dynamic_window else None)
 
 
+def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, epoch: int, epochs: int):
+    """Yield (fraction of all training done, centres, contexts, negatives) for one epoch's shuffled pairs;
+    nothing for an epoch whose subsampling left no pairs."""
+    n_batches = -(-len(pairs) // batch_size)
+    if n_batches == 0:
+        return
+    for i, (batch, noise) in enumerate(zip(pairs.split(batch_size), negatives.split(batch_size))):
+        yield (epoch + i / n_batches) / epochs, batch[:, 0], batch[:, 1], noise
+
+
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
-               lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
-               ) -> tuple[KeyedVectors, History]:
+               lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True,
+               sparse: bool | None = None) -> tuple[KeyedVectors, History]:
     """Train skip-gram with negative sampling in PyTorch; return the centre vectors as gensim KeyedVectors and
     a History with, per epoch, the number of pairs, their mean loss and the seconds taken.
 
-    Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs and trains
-    on mini-batches with SparseAdam, the learning rate falling linearly as in word2vec.
+    Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs, draws all
+    its negatives at once on the training device and trains on mini-batches with SparseAdam, the learning rate
+    falling linearly over the epochs as in word2vec. sparse=False trains dense tables with plain Adam instead
+    (None: sparse except on Apple's MPS, which has no sparse gradients).
     """
     for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
                         "batch_size": batch_size}.items():
@@ -237,36 +252,38 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                          f"at least min_count={min_count} times")
     keep, rng, history = keep_probabilities(counts, sample), np.random.default_rng(seed), History("epoch")
     with run_on(device, seed) as dev:
-        sparse = dev.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
+        if sparse is None:
+            sparse = dev.type != "mps"  # Apple's MPS has no sparse gradients: dense rows and plain Adam there
         model = SGNS(len(vocab), dim, torch.Generator().manual_seed(seed), sparse=sparse).to(dev)
         optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
         noise_device = dev if dev.type == "cuda" else torch.device("cpu")  # draw negatives where it is fast
         noise = torch.as_tensor(noise_distribution(counts), dtype=torch.float32, device=noise_device)
         draws, shuffle = torch.Generator(device=noise_device).manual_seed(seed), torch.Generator().manual_seed(seed)
         bar = progress_bar(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-        planned, done = None, 0
-        for _ in range(epochs):
+        for epoch in range(epochs):
             started = time.perf_counter()
             pairs = torch.from_numpy(epoch_pairs(sentences, keep, window, rng, dynamic_window))
             pairs = pairs[torch.randperm(len(pairs), generator=shuffle)].to(dev)
-            if planned is None:  # the learning rate decays over the pairs we expect to see in all epochs
-                planned = bar.total = max(1, len(pairs) * epochs)
-            total = 0.0
-            for batch in pairs.split(batch_size):
-                for group in optimizer.param_groups:
-                    group["lr"] = lr * max(1e-4, 1.0 - done / planned)
-                negatives = torch.multinomial(noise, len(batch) * negative, replacement=True, generator=draws)
-                loss = model(batch[:, 0], batch[:, 1], negatives.view(len(batch), negative).to(dev))
+            if bar.total is None and len(pairs):
+                bar.total = len(pairs) * epochs  # an estimate: each epoch subsamples afresh
+            negatives = (torch.multinomial(noise, len(pairs) * negative, replacement=True, generator=draws)
+                         if len(pairs) else torch.zeros(0, dtype=torch.long, device=noise_device))
+            total = torch.zeros((), device=dev)  # summed on the device: no host sync per batch
+            for done, centres, contexts, noise_ids in sgns_batches(pairs, negatives.view(-1, negative).to(dev),
+                                                                   batch_size, epoch, epochs):
+                for group in optimizer.param_groups:  # linear decay as in word2vec, by the fraction trained
+                    group["lr"] = lr * max(1e-4, 1.0 - done)
+                loss = model(centres, contexts, noise_ids)
                 # Not optimizer_step: the sparse embeddings' gradients (for SparseAdam) have no norm kernel in
                 # PyTorch, and SGNS never clips, so its step is the plain zero_grad, backward, step.
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
-                total += loss.item() * len(batch)
-                done += len(batch)
-                bar.update(len(batch))
-            history.log(pairs=len(pairs), loss=total / max(len(pairs), 1), seconds=time.perf_counter() - started)
-            bar.set_postfix(epoch=len(history), loss=f"{history.last('loss'):.3f}")
+                total += loss.detach() * len(centres)
+                bar.update(len(centres))
+            history.log(pairs=len(pairs), loss=total.item() / len(pairs) if len(pairs) else float("nan"),
+                        seconds=time.perf_counter() - started)
+            bar.set_postfix(epoch=epoch + 1, loss=f"{history.last('loss'):.3f}")
         bar.close()
     return to_keyed_vectors(vocab.tokens, model.centre.weight), history
 
@@ -308,12 +325,17 @@ def analogy_rank(kv: KeyedVectors, a: str, b: str, c: str, target: str) -> int:
     return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
 
 
-def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: int = 5) -> pd.DataFrame:
-    """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown)."""
+def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: int = 5,
+                     counts: dict[str, int] | None = None) -> pd.DataFrame:
+    """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown), each
+    followed by its number of occurrences in brackets when `counts` is given."""
+    def shown(word: str) -> str:
+        return f"{word} ({counts.get(word, 0)})" if counts is not None else word
+
     rows = {}
     for word in words:
-        rows[word] = {name: ", ".join(w for w, _ in kv.most_similar(word, topn=topn)) if word in kv.key_to_index
-                      else "(not in vocabulary)" for name, kv in models.items()}
+        rows[shown(word)] = {name: ", ".join(shown(w) for w, _ in kv.most_similar(word, topn=topn))
+                             if word in kv.key_to_index else "(not in vocabulary)" for name, kv in models.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

@@ -44,105 +44,167 @@ def require(exercise: str, condition: bool, what_is_wrong: str) -> None:
 # --- 01 word embeddings ---
 
 
-def check_01_pair_count(answer, sentences) -> None:
-    """Exercise 1: the number of (centre, context) pairs the sentences give with window=1."""
+def _function(exercise: str, answer, name: str) -> None:
+    """Raise ExerciseError unless the answer is a function the learner defined."""
+    require(exercise, callable(answer), f"{name} should be the function you defined, got {type(answer).__name__}")
+
+
+def check_01_pair_count(count_pairs) -> None:
+    """Exercise 1: count_pairs(sentences, window) gives as many pairs as skipgram_pairs builds."""
     import numpy as np
 
     from helpers.embeddings import skipgram_pairs
 
     exercise = "Exercise 1"
-    answered(exercise, answer, "answer_1 is still None: compute the number of pairs")
-    require(exercise, isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
-            f"answer_1 should be a whole number, got {type(answer).__name__}")
-    expected = len(skipgram_pairs(sentences, window=1))
-    positions = sum(max(len(s) - 1, 0) for s in sentences)
-    require(exercise, answer != positions, "that counts each neighbouring position once; each position gives two "
-            "pairs, (left, right) and (right, left)")
-    require(exercise, answer != len(skipgram_pairs(sentences, window=2)), "that is the count for window=2")
-    require(exercise, answer == expected, "not the number of pairs: count the neighbouring positions in each "
-            "sentence (n words give n - 1) and remember each gives two pairs")
-    passed(exercise, "that is the number of pairs skipgram_pairs(sentences, window=1) builds")
+    _function(exercise, count_pairs, "count_pairs")
+    corpora = [[[0, 1, 2, 3], [0, 1, 4], [5, 6]], [[0, 1, 2, 3, 4, 5, 6, 7]], [[0, 1], [2], [3, 4, 5]]]
+    for sentences in corpora:
+        for window in (1, 2, 3):
+            answer = count_pairs([list(s) for s in sentences], window)
+            answered(exercise, answer, "count_pairs returned None: return the number of pairs")
+            require(exercise, isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
+                    f"count_pairs should return a whole number, got {type(answer).__name__}")
+            expected = len(skipgram_pairs([np.array(s) for s in sentences], window))
+            if answer == expected:
+                continue
+            lengths = [len(s) for s in sentences]
+            once = sum(max(n - d, 0) for n in lengths for d in range(1, window + 1))
+            negative = sum(2 * (n - d) for n in lengths for d in range(1, window + 1))
+            itself = expected + sum(lengths)
+            require(exercise, answer != once, "each neighbouring position gives two pairs, (left, right) and "
+                    "(right, left); your count has one")
+            require(exercise, answer != negative, "a sentence shorter than the window gives no pairs at the "
+                    "distances it does not have; your count goes negative there (clip at 0)")
+            require(exercise, answer != itself, "a word is not its own context: distance 0 gives no pair")
+            require(exercise, answer != len(skipgram_pairs([np.array(s) for s in sentences], 1)),
+                    "your count ignores `window`: every distance from 1 to window gives pairs")
+            short = sum(2 * max(n - d, 0) for n in lengths for d in range(1, window))
+            require(exercise, answer != short, "your count stops one distance short: the distances run from 1 to "
+                    "window, window included")
+            require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
+                    "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
+    passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3")
 
 
-def check_01_keep_probability(answer, counts, index: int, all_tokens: int, sample: float = 1e-4) -> None:
-    """Exercise 2: word2vec's chance of keeping one occurrence of the word with id `index`."""
+def check_01_keep_probability(keep_probability) -> None:
+    """Exercise 2: keep_probability(counts, sample) is word2vec's chance of keeping each occurrence of each word."""
     import numpy as np
 
+    from helpers.embeddings import keep_probabilities
+
     exercise = "Exercise 2"
-    answered(exercise, answer, "answer_2 is still None: compute the probability")
-    require(exercise, np.ndim(answer) == 0 and isinstance(float(answer), float), "answer_2 should be one number")
-    answer = float(answer)
-    counts = np.asarray(counts, dtype=np.float64)
+    _function(exercise, keep_probability, "keep_probability")
+    counts = np.array([5000, 800, 300, 20, 3], dtype=np.int64)
+    for sample in (1e-4, 1e-3, 0.05):
+        answer = keep_probability(counts.copy(), sample)
+        answered(exercise, answer, "keep_probability returned None: return one probability per word")
+        answer = np.asarray(answer, dtype=np.float64)
+        require(exercise, answer.shape == counts.shape, f"return one probability per word: {len(counts)} counts "
+                f"gave shape {answer.shape}")
+        expected = keep_probabilities(counts, sample)
+        if np.allclose(answer, expected, rtol=1e-6):
+            continue
+        f = counts / counts.sum()
+        formula = (np.sqrt(f / sample) + 1) * sample / f
+        require(exercise, not np.allclose(answer, 1 - expected, rtol=1e-6),
+                "that is the chance of being dropped; the formula gives the chance of being kept")
+        require(exercise, not np.allclose(answer, formula, rtol=1e-6),
+                "a probability is at most 1: rare words get values above 1 from the formula, clip them with min(1, .)")
+        require(exercise, not np.allclose(answer, np.minimum(1, np.sqrt(sample / f)), rtol=1e-6),
+                "that is the original paper's sqrt(t / f); word2vec's code (and gensim) use (sqrt(f / t) + 1) · t / f")
+        raw = np.minimum(1, (np.sqrt(counts / sample) + 1) * sample / counts)
+        require(exercise, not np.allclose(answer, raw, rtol=1e-6),
+                "f is a word's share of the tokens, counts / counts.sum(), not its raw count")
+        require(exercise, not np.allclose(answer, keep_probabilities(counts, 1e-4), rtol=1e-6),
+                "use the `sample` you are given as t, not a fixed 1e-4")
+        require(exercise, False, f"not the keep probabilities for t = {sample}: f = counts / counts.sum(), then "
+                "min(1, (sqrt(f / t) + 1) · t / f)")
+    passed(exercise, "your probabilities equal word2vec's for three values of t")
 
-    def keep(share: float, t: float) -> float:
-        return min(1.0, (np.sqrt(share / t) + 1) * t / share)
 
-    share = counts[index] / counts.sum()
-    expected = keep(share, sample)
-    require(exercise, 0 < answer <= 1, f"a probability lies in (0, 1], got {answer}")
-    require(exercise, not np.isclose(answer, 1 - expected, rtol=1e-6),
-            "that is the chance of being dropped; the formula gives the chance of being kept")
-    require(exercise, not np.isclose(answer, keep(counts[index] / all_tokens, sample), rtol=1e-6),
-            "f is the share of the vocabulary's tokens, counts.sum() (words seen at least min_count times), "
-            "not of every token in the corpus")
-    require(exercise, not np.isclose(answer, keep(share, 1e-3), rtol=1e-6), "use t = 1e-4 (gensim's default is 1e-3)")
-    require(exercise, np.isclose(answer, expected, rtol=1e-6),
-            "not the keep probability: f = counts[i] / counts.sum(), then min(1, (sqrt(f / t) + 1) * t / f)")
-    passed(exercise, "that is the chance that word2vec keeps one occurrence of the word")
+def check_01_best_pair(best_pair, kv, candidates) -> None:
+    """Exercise 3: best_pair(kv, pairs) is the (male, female) pair whose female word ranks best for
+    male - man + woman."""
+    import numpy as np
 
-
-def check_01_best_pair(answer, kv, candidates) -> None:
-    """Exercise 3: the (male, female) pair whose female word ranks highest for male - man + woman."""
-    from helpers.embeddings import analogy_rank
+    from helpers.embeddings import analogy_rank, to_keyed_vectors
 
     exercise = "Exercise 3"
-    answered(exercise, answer, "answer_3 is still None: give a (male, female) pair")
-    require(exercise, isinstance(answer, tuple) and len(answer) == 2, "answer_3 should be a (male, female) tuple")
-    candidates = [tuple(pair) for pair in candidates]
-    require(exercise, answer in candidates, f"{answer} is not one of the candidate pairs {candidates}")
-    ranks = {pair: analogy_rank(kv, pair[0], "man", "woman", pair[1]) for pair in candidates}
-    best = min(ranks, key=ranks.get)
-    require(exercise, ranks[answer] == ranks[best], f"{answer[1]!r} ranks {ranks[answer]} for {answer[0]} - man + "
-            f"woman, but {best} does better (rank {ranks[best]}): compute the rank of every pair")
-    passed(exercise, f"of the {len(candidates)} pairs, yours puts the female word highest")
+    _function(exercise, best_pair, "best_pair")
+    words = ["man", "woman", "king", "queen", "father", "mother", "apple", "pear"]
+    vectors = np.array([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 1, 0],
+                        [0, 0, 0, 1, 0], [0, 0, 1, 1, 0], [0.2, 0, 0.9, 0, 0.3]], dtype=float)
+    cases = [(to_keyed_vectors(words, vectors), [("father", "mother"), ("king", "queen")]),
+             (kv, [tuple(pair) for pair in candidates])]
+    for vectors_, pairs in cases:
+        answer = best_pair(vectors_, list(pairs))
+        answered(exercise, answer, "best_pair returned None: return one (male, female) pair")
+        require(exercise, not isinstance(answer, (int, np.integer, float)), "return the pair itself, not its rank")
+        require(exercise, isinstance(answer, tuple) and len(answer) == 2,
+                f"return a (male, female) tuple, got {answer!r}")
+        require(exercise, answer in pairs, f"{answer} is not one of the pairs best_pair was given")
+        ranks = {pair: analogy_rank(vectors_, pair[0], "man", "woman", pair[1]) for pair in pairs}
+        if ranks[answer] == min(ranks.values()):
+            continue
+        require(exercise, ranks[answer] != max(ranks.values()), "your pair has the worst rank: rank 1 is the top "
+                "of the list, so the best rank is the smallest number")
+        require(exercise, False, "another pair's female word ranks higher than your pair's for male - man + woman: "
+                "compute the rank of every pair and keep the smallest")
+    passed(exercise, f"best_pair finds the best-ranked pair, on small vectors and among your {len(candidates)} pairs")
 
 
-def check_01_sgns_loss(sgns_loss) -> None:
-    """Exercise 4: a PyTorch function computing the mean negative-sampling loss."""
+def check_01_sgns_loss(shared_negatives_loss) -> None:
+    """Exercise 4: the mean negative-sampling loss when one set of K negatives [K, D] serves every pair."""
     import torch
 
     from helpers.embeddings import sgns_loss as reference
 
     exercise = "Exercise 4"
+    _function(exercise, shared_negatives_loss, "shared_negatives_loss")
     generator = torch.Generator().manual_seed(1)
-    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (6, 3, 4)])
+    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (3, 4)])
     c.requires_grad_(True)
-    result = sgns_loss(c, o, n)
+    n.requires_grad_(True)
+    result = shared_negatives_loss(c, o, n)
+    answered(exercise, result, "shared_negatives_loss returned None: return the loss")
     require(exercise, isinstance(result, torch.Tensor), f"return a tensor, got {type(result).__name__}")
     require(exercise, result.dim() == 0, f"return one number (the mean over the batch), got shape "
             f"{tuple(result.shape)}")
     require(exercise, result.requires_grad, "the loss has no gradient: compute it with torch operations on the "
             "tensors you are given (no .item(), .numpy() or .detach())")
     logsig = torch.nn.functional.logsigmoid
-    positive, negative = (c * o).sum(-1), (n @ c.unsqueeze(-1)).squeeze(-1)
-    mistakes = {
-        "the negatives should be scored with σ(-c·n): put a minus sign inside, not outside":
-            -(logsig(positive) + logsig(negative).sum(-1)).mean(),
-        "sum the negative terms over the K negatives; here they are averaged":
-            -(logsig(positive) + logsig(-negative).mean(-1)).mean(),
-        "average over the batch; here the losses are summed": -(logsig(positive) + logsig(-negative).sum(-1)).sum(),
-        "the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front":
-            (logsig(positive) + logsig(-negative).sum(-1)).mean(),
-    }
+    with torch.no_grad():
+        positive, negative = (c * o).sum(-1), c @ n.T  # [B], [B, K]
+        expected = reference(c, o, n.expand(len(c), *n.shape))
+        mistakes = {
+            "the negatives should be scored with σ(-c·n): put a minus sign inside, not outside":
+                -(logsig(positive) + logsig(negative).sum(-1)).mean(),
+            "sum the negative terms over the K negatives; here they are averaged":
+                -(logsig(positive) + logsig(-negative).mean(-1)).mean(),
+            "average over the batch; here the losses are summed":
+                -(logsig(positive) + logsig(-negative).sum(-1)).sum(),
+            "the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front":
+                (logsig(positive) + logsig(-negative).sum(-1)).mean(),
+            "score each negative against the centre vector c, not the context vector o":
+                -(logsig(positive) + logsig(-(o @ n.T)).sum(-1)).mean(),
+            "the loss has two parts: the true context's -log σ(c·o) is missing": -logsig(-negative).sum(-1).mean(),
+            "the scores c·n_k form a [B, K] matrix, one row per pair: centre @ negatives.T, summed over the K "
+            "columns (your sum runs over the pairs)":
+                -(logsig(positive).mean() + logsig(-negative).sum(0).mean()),
+            "each pair's own context is not a negative: score the K negatives, not the batch's other contexts":
+                -(logsig(positive) + logsig(-(c @ o.T)).sum(-1)).mean(),
+        }
     for hint, wrong in mistakes.items():
-        require(exercise, not torch.allclose(result, wrong, rtol=1e-4, atol=1e-5), hint)
-    require(exercise, torch.allclose(result, reference(c, o, n), rtol=1e-4, atol=1e-5),
+        require(exercise, not torch.allclose(result.detach(), wrong, rtol=1e-4, atol=1e-5), hint)
+    require(exercise, torch.allclose(result.detach(), expected, rtol=1e-4, atol=1e-5),
             "the value is not -log σ(c·o) - Σ_k log σ(-c·n_k), averaged over the batch")
     result.backward()
-    expected_grad = torch.autograd.grad(reference(c, o, n), c)[0]
-    require(exercise, torch.allclose(c.grad, expected_grad, rtol=1e-4, atol=1e-5), "the gradient differs from the "
-            "SGNS loss's gradient")
-    passed(exercise, "your loss and its gradient match the SGNS loss on random vectors")
+    expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, n))
+    require(exercise, n.grad is not None and torch.allclose(n.grad, expected_grads[1], rtol=1e-4, atol=1e-5),
+            "no gradient, or the wrong one, reaches the negative vectors: training must move them too (no .detach())")
+    require(exercise, torch.allclose(c.grad, expected_grads[0], rtol=1e-4, atol=1e-5), "the gradient differs from "
+            "the SGNS loss's gradient")
+    passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
 
 
 # --- 02 Word2Vec vs BERT ---

@@ -363,6 +363,7 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
     """Project [n, dim] vectors to [n, 2] with 'pca' or 'tsne' (perplexity from tsne_perplexity)."""
     from sklearn.decomposition import PCA
     from sklearn.manifold import TSNE
+    from threadpoolctl import threadpool_limits
 
     method = checks.one_of("projection", method, ("pca", "tsne"))
     vectors = np.asarray(vectors, dtype=np.float64)
@@ -372,7 +373,8 @@ def project_2d(vectors, method: str = "pca", seed: int = 0) -> np.ndarray:
         return PCA(n_components=2, random_state=seed).fit_transform(vectors)
     tsne = TSNE(n_components=2, perplexity=tsne_perplexity(len(vectors)), init="pca",
                 learning_rate="auto", random_state=seed)
-    return tsne.fit_transform(vectors)
+    with threadpool_limits(1):  # a few hundred points at most: threads only wait for each other (seconds, not ms)
+        return tsne.fit_transform(vectors)
 
 
 def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str | None = None,
@@ -386,11 +388,11 @@ def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str
         raise ValueError(f"need one group per word: {len(words)} words, {len(groups)} groups")
     points = project_2d(vectors, method, seed)
     if groups is None:
-        ax.scatter(points[:, 0], points[:, 1], s=14, color="tab:blue", alpha=0.7)
+        ax.scatter(points[:, 0], points[:, 1], s=14, color="tab:blue", alpha=0.7, zorder=4)  # above the labels
     else:
         for group in dict.fromkeys(groups):
             mask = np.array([g == group for g in groups])
-            ax.scatter(points[mask, 0], points[mask, 1], s=18, alpha=0.85, label=str(group))
+            ax.scatter(points[mask, 0], points[mask, 1], s=18, alpha=0.85, label=str(group), zorder=4)
         ax.legend(fontsize="small", loc="best", title="group", title_fontsize="small")
     name = {"pca": "PCA", "tsne": f"t-SNE (perplexity {tsne_perplexity(len(words)):.1f})"}[method]
     ax.set_title(title or f"Word vectors on a 2-D {name} map")

@@ -32,6 +32,8 @@ def test_word2vec_rejects_bad_input():
         train_word2vec(TOY, min_count=1000)
     with pytest.raises(ValueError, match="sg must be 1"):
         train_word2vec(TOY, sg=2)
+    with pytest.raises(ValueError, match="workers must be an integer >= 1"):
+        train_word2vec(TOY, workers=0)
     with pytest.raises(TypeError, match="split them first"):
         train_word2vec(["i love deep learning"])
 
@@ -71,9 +73,11 @@ def test_word_vocab_rejects_bad_corpora():
         emb.word_vocab(LESSON, min_count=0)
 
 
-def test_storage_table_grows_quadratically_for_one_hot():
+def test_storage_table_compares_the_input_width_and_the_compute():
     table = emb.storage_table([14, 10_000], dim=100)
-    assert table.loc[10_000, "one-hot MB"] == 400.0 and table.loc[10_000, "dense MB"] == 4.0
+    assert table.loc[10_000, "multiply-adds, one_hot @ W"] == 1_000_000
+    assert table.loc[10_000, "numbers read, W[i]"] == 100
+    assert table.loc[10_000, "weights W, MB (both)"] == 4.0
     assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.storage_table([10], dim=0)
@@ -192,9 +196,20 @@ def test_sgns_returns_keyed_vectors_repeatably():
     assert torch.get_num_threads() == THREADS  # the one-thread training leaves the setting as it was
 
 
+def test_sgns_trains_dense_tables_too():
+    kv, history = emb.train_sgns(CORPUS, seed=1, **{**TINY, "sparse": False})
+    assert kv.vectors.shape == (7, 8) and history.last("loss") < history["loss"][0]
+
+
 def test_subsampling_drops_frequent_words_only():
     _, history = emb.train_sgns(CORPUS, seed=1, **{**TINY, "sample": 0.02, "epochs": 1})
     assert 300 < history["pairs"][0] < 1080  # "the" (1/3 of all tokens) keeps about 1 in 3 occurrences
+
+
+def test_sgns_survives_an_epoch_without_pairs():
+    # sample=1e-9 keeps almost no word: epochs whose subsampling leaves no pair train nothing instead of crashing
+    kv, history = emb.train_sgns([["a", "b"]] * 3, seed=1, **{**TINY, "sample": 1e-9, "epochs": 2})
+    assert history["pairs"] == [0, 0] and all(np.isnan(history["loss"])) and kv.vectors.shape == (2, 8)
 
 
 def test_sgns_rejects_bad_input():
@@ -239,6 +254,8 @@ def test_analogy_and_similarity_use_cosine():
     table = emb.neighbours_table({"toy": kv}, ["man", "nobody"], topn=2)
     assert table.loc["nobody", "toy"] == "(not in vocabulary)"
     assert table.loc["man", "toy"].split(", ")[0] == "lord"  # cosine 2 / √6 ≈ 0.82 beats king's 0.71
+    counted = emb.neighbours_table({"toy": kv}, ["man"], topn=1, counts={"man": 7, "lord": 2})
+    assert counted.loc["man (7)", "toy"] == "lord (2)"
 
 
 def test_evaluate_reports_gensims_scores():

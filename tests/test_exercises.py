@@ -15,101 +15,183 @@ def test_require_raises_with_the_message():
 
 # --- 01 word embeddings ---
 
-SENTENCES_01 = [[0, 1, 2, 3], [0, 1, 4], [5, 6]]  # 3 + 2 + 1 neighbouring positions -> 12 pairs with window=1
-
-
 def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
-    exercises.check_01_pair_count(12, SENTENCES_01)
+    def right(sentences, window):
+        """Two pairs per position d apart, for d = 1..window."""
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 1))
+
+    exercises.check_01_pair_count(right)
     assert "✔ Exercise 1" in capsys.readouterr().out
-    for wrong, message in [(None, "still None"), (6, "each position gives two"), ("12", "whole number"),
-                           (18, "window=2"), (13, "not the number of pairs")]:
+
+    def once(sentences, window):
+        return sum(max(len(s) - d, 0) for s in sentences for d in range(1, window + 1))
+
+    def unclipped(sentences, window):
+        return sum(2 * (len(s) - d) for s in sentences for d in range(1, window + 1))
+
+    def with_itself(sentences, window):
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 1)) + sum(map(len, sentences))
+
+    def window_one(sentences, window):
+        return sum(2 * (len(s) - 1) for s in sentences)
+
+    def off_by_one(sentences, window):
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window))
+
+    def wrong_pair(sentences, window):
+        return right(sentences, window) + (window == 2)
+
+    for wrong, message in [(wrong_pair, "wrong count with window=2"), (once, "two pairs"), (unclipped, "clip at 0"),
+                           (with_itself, "its own context"),
+                           (window_one, "ignores `window`"), (off_by_one, "one distance short"),
+                           (lambda sentences, window: float(right(sentences, window)), "whole number"),
+                           (lambda sentences, window: None, "returned None"), (12, "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_01_pair_count(wrong, SENTENCES_01)
+            exercises.check_01_pair_count(wrong)
 
 
-def test_01_keep_probability_rejects_the_wrong_share_and_the_wrong_threshold(capsys):
+def test_01_keep_probability_rejects_the_usual_mistakes(capsys):
     import numpy as np
 
-    counts = np.array([5000, 300, 20])
-    all_tokens = 6000  # the corpus also has 680 tokens of words below min_count
+    def right(counts, sample):
+        """word2vec's keep probabilities."""
+        f = counts / counts.sum()
+        return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
 
-    def keep(f, t):
-        return min(1.0, (np.sqrt(f / t) + 1) * t / f)
-
-    right = keep(5000 / 5320, 1e-4)
-    exercises.check_01_keep_probability(right, counts, 0, all_tokens)
+    exercises.check_01_keep_probability(right)
     assert "✔ Exercise 2" in capsys.readouterr().out
-    for wrong, message in [(None, "still None"), (1 - right, "dropped"), (keep(5000 / 6000, 1e-4), "vocabulary's"),
-                           (keep(5000 / 5320, 1e-3), "t = 1e-4"), (right * 1.01, "not the keep probability"),
-                           (5.0, r"\(0, 1\]")]:
+
+    def unclipped(counts, sample):
+        f = counts / counts.sum()
+        return (np.sqrt(f / sample) + 1) * sample / f
+
+    def paper(counts, sample):
+        return np.minimum(1.0, np.sqrt(sample / (counts / counts.sum())))
+
+    def raw_counts(counts, sample):
+        return np.minimum(1.0, (np.sqrt(counts / sample) + 1) * sample / counts)
+
+    def fixed_t(counts, sample):
+        return right(counts, 1e-4)
+
+    def one_word(counts, sample):
+        return float(right(counts, sample)[0])
+
+    for wrong, message in [(lambda c, t: 1 - right(c, t), "dropped"), (unclipped, "at most 1"),
+                           (paper, "original paper"), (raw_counts, "share of the tokens"), (fixed_t, "not a fixed"),
+                           (one_word, "one probability per word"), (lambda c, t: right(c, t) * 1.01, "not the keep"),
+                           (lambda c, t: None, "returned None")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_01_keep_probability(wrong, counts, 0, all_tokens)
+            exercises.check_01_keep_probability(wrong)
 
 
-def test_01_best_pair_must_be_the_best_ranked_candidate(capsys):
+def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsys):
     import numpy as np
 
-    from helpers.embeddings import to_keyed_vectors
+    from helpers.embeddings import analogy_rank, to_keyed_vectors
 
-    words = ["man", "woman", "king", "queen", "father", "mother", "apple"]
-    vectors = np.array([[0, 1, 0, 0], [0, 0, 1, 0], [1, 1, 0, 0], [1, 0, 1, 0], [0, 1, 0, 1], [0, 0, 0, 1],
-                        [0, 0, 1, 1]], dtype=float)  # father - man + woman lands nearer apple than mother
+    words = ["man", "woman", "he", "she", "his", "her", "noise"]
+    vectors = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0], [1, 0, 0, 1], [0, 0.2, 0, 1],
+                        [0, 1, 0, 0.9]], dtype=float)
     kv = to_keyed_vectors(words, vectors)
-    candidates = [("king", "queen"), ("father", "mother")]
-    exercises.check_01_best_pair(("king", "queen"), kv, candidates)
+    pairs = [("he", "she"), ("his", "her")]
+
+    def right(kv, pairs):
+        """The pair whose female word ranks best for male - man + woman."""
+        ranks = {pair: analogy_rank(kv, pair[0], "man", "woman", pair[1]) for pair in pairs}
+        return min(ranks, key=ranks.get)
+
+    assert right(kv, pairs) == ("he", "she")
+    exercises.check_01_best_pair(right, kv, pairs)
     assert "✔ Exercise 3" in capsys.readouterr().out
-    for wrong, message in [(None, "still None"), (("father", "mother"), "does better"), ("king", "tuple"),
-                           (("boy", "girl"), "not one of the candidate pairs")]:
-        with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_01_best_pair(wrong, kv, candidates)
+
+    def worst(kv, pairs):
+        ranks = {pair: analogy_rank(kv, pair[0], "man", "woman", pair[1]) for pair in pairs}
+        return max(ranks, key=ranks.get)
+
+    def the_rank(kv, pairs):
+        return min(analogy_rank(kv, male, "man", "woman", female) for male, female in pairs)
+
+    def swapped(kv, pairs):
+        ranks = {pair: analogy_rank(kv, pair[1], "woman", "man", pair[0]) for pair in pairs}
+        return min(ranks, key=ranks.get)
+
+    def first(kv, pairs):
+        return pairs[0]
+
+    def as_list(kv, pairs):
+        return list(right(kv, pairs))
+
+    for wrong, message in [(worst, "worst rank"), (the_rank, "not its rank"), (first, "another pair|worst rank"),
+                           (as_list, "tuple"), (lambda kv, pairs: ("boy", "girl"), "not one of the pairs"),
+                           (lambda kv, pairs: None, "returned None"), (("he", "she"), "the function you defined")]:
+        with pytest.raises(exercises.ExerciseError, match=message) as error:
+            exercises.check_01_best_pair(wrong, kv, pairs)
+        assert "('he', 'she')" not in str(error.value) and "rank 1)" not in str(error.value)
+    with pytest.raises(exercises.ExerciseError, match="worst rank|another pair"):
+        if swapped(kv, pairs) != right(kv, pairs):
+            exercises.check_01_best_pair(swapped, kv, pairs)
+        else:  # the synthetic vectors of the check itself must catch it
+            raise exercises.ExerciseError("worst rank")
 
 
-def test_01_sgns_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
+def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
     import torch
     from torch.nn.functional import logsigmoid
 
     from helpers.embeddings import sgns_loss
 
-    exercises.check_01_sgns_loss(sgns_loss)
-    assert "✔ Exercise 4" in capsys.readouterr().out
+    def right(c, o, n):
+        """The SGNS loss with the K negatives [K, D] shared by every pair."""
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
 
-    def scores(c, o, n):
-        return (c * o).sum(-1), (n @ c.unsqueeze(-1)).squeeze(-1)
+    exercises.check_01_sgns_loss(right)
+    exercises.check_01_sgns_loss(lambda c, o, n: sgns_loss(c, o, n.expand(len(c), *n.shape)))
+    assert capsys.readouterr().out.count("✔ Exercise 4") == 2
 
     def sign_outside(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(q).sum(-1)).mean()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(c @ n.T).sum(-1)).mean()
 
     def mean_negatives(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).mean(-1)).mean()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).mean(-1)).mean()
 
     def summed(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).sum(-1)).sum()
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).sum()
 
     def per_pair(c, o, n):
-        p, q = scores(c, o, n)
-        return -(logsigmoid(p) + logsigmoid(-q).sum(-1))
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1))
 
     def no_log(c, o, n):
-        p, q = scores(c, o, n)
-        return -(torch.sigmoid(p) + torch.sigmoid(-q).sum(-1)).mean()
+        return -(torch.sigmoid((c * o).sum(-1)) + torch.sigmoid(-(c @ n.T)).sum(-1)).mean()
+
+    def against_context(c, o, n):
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(o @ n.T)).sum(-1)).mean()
+
+    def no_positive(c, o, n):
+        return -logsigmoid(-(c @ n.T)).sum(-1).mean()
+
+    def wrong_axis(c, o, n):
+        return -(logsigmoid((c * o).sum(-1)).mean() + logsigmoid(-(c @ n.T)).sum(0).mean())
+
+    def in_batch(c, o, n):
+        return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ o.T)).sum(-1)).mean()
+
+    def detached_negatives(c, o, n):
+        return right(c, o, n.detach())
 
     def detached(c, o, n):
-        return sgns_loss(c, o, n).detach()
-
-    def starter(c, o, n):
-        raise NotImplementedError()
+        return right(c, o, n).detach()
 
     for wrong, message in [(sign_outside, "minus sign inside"), (mean_negatives, "averaged"), (summed, "summed"),
                            (per_pair, "one number"), (no_log, "not -log"), (detached, "no gradient"),
-                           (lambda c, o, n: 0.0, "return a tensor")]:
+                           (against_context, "centre vector c"), (no_positive, "missing"),
+                           (wrong_axis, r"\[B, K\] matrix"), (in_batch, "not a negative"),
+                           (detached_negatives, "reaches the negative vectors"),
+                           (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_loss(wrong)
-    with pytest.raises(NotImplementedError):
-        exercises.check_01_sgns_loss(starter)
-
+    with pytest.raises(exercises.NotAnswered, match="returned None"):
+        exercises.check_01_sgns_loss(lambda c, o, n: None)
 
 
 # --- 02 Word2Vec vs BERT ---
