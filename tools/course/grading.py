@@ -138,6 +138,7 @@ def worker(reference_path: str) -> None:
     os.chdir(NOTEBOOKS)
     prefix, _ = split(nbformat.read(reference_path, as_version=4))
     shell = InteractiveShell.instance()
+    shell.enable_gui = lambda gui=None: None  # `%matplotlib inline` in a notebook: figures stay in memory (Agg)
     _limit_threads()
     for index, source in enumerate(prefix):
         with contextlib.redirect_stdout(io.StringIO()):
