@@ -3,6 +3,8 @@
 Usage:  python benchmarks/bench_embeddings.py            # full run (a few minutes on 2 cores)
         python benchmarks/bench_embeddings.py --quick    # a smoke test (< 30 s): 50 toy epochs, 1 SGNS epoch on
                                                          # a fifth of the Wikipedia excerpt; its numbers mean little
+        python benchmarks/bench_embeddings.py --only-equal-time --equal-time-epochs 2 3 4
+                                                         # only ρ at equal wall time against gensim
 
 Prints wall-clock and CPU seconds, quality, and the ratios. Every method runs on one CPU thread (our helpers do so
 on a CPU, gensim is given one worker). Not a test: timings depend on the machine and on what else runs on it, so
