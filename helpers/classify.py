@@ -252,6 +252,7 @@ class CVResult:
     histories: list[History] = field(default_factory=list)
     chosen: list[dict] = field(default_factory=list)  # the hyperparameters chosen inside each training fold
     labels: np.ndarray | None = None
+    val_probabilities: list[np.ndarray] = field(default_factory=list)  # the kept model's, on each validation part
 
     @property
     def mean(self) -> float:
@@ -334,7 +335,7 @@ def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels:
     one with the lowest validation loss, test it on the fold. Grid keys lr/weight_decay go to training, the rest
     to make_model(vocab, **rest)."""
     labels = np.asarray(labels)
-    probabilities, histories, chosen = np.full(len(labels), np.nan), [], []
+    probabilities, histories, chosen, on_val = np.full(len(labels), np.nan), [], [], []
     for k, (fit_index, val_index, test_index) in enumerate(splits):
         vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
         fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
@@ -351,9 +352,26 @@ def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels:
         _, model, history, config = best
         histories.append(history)
         chosen.append(config)
+        on_val.append(predict_proba(model, val, device=device))
         probabilities[test_index] = predict_proba(model, test, device=device)
     folds = [(np.concatenate([f, v]), t) for f, v, t in splits]
-    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, chosen, labels)
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, chosen, labels, on_val)
+
+
+def calibrate(result: CVResult, splits: list[Split]) -> np.ndarray:
+    """Platt scaling per fold: a logistic regression on the logit, fitted on the validation part, applied to the test
+    fold. Returns the calibrated out-of-fold P(positive)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))[:, None]
+
+    calibrated = np.full(len(result.probabilities), np.nan)
+    for (_, val_index, test_index), on_val in zip(splits, result.val_probabilities):
+        scaler = LogisticRegression(C=1e4).fit(logit(on_val), result.labels[val_index])
+        calibrated[test_index] = scaler.predict_proba(logit(result.probabilities[test_index]))[:, 1]
+    return calibrated
 
 
 def tune_sklearn(make_estimator: Callable[..., object], features, labels: Sequence[int], splits: list[Split],
@@ -407,6 +425,13 @@ def logreg_tfidf(C: float = 1.0, ngram_range: tuple[int, int] = (1, 1)):
     from sklearn.linear_model import LogisticRegression
 
     return make_pipeline(_vectorizer(TfidfVectorizer, ngram_range, 1), LogisticRegression(C=C, max_iter=2000))
+
+
+def logreg_features(C: float = 1.0):
+    """Logistic regression with a given C on standardised dense features (sentence embeddings)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
 
 
 def feature_logreg():

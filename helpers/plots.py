@@ -227,13 +227,15 @@ def plot_confusions(axes, labels, predictions: dict, names=("negative", "positiv
 
 
 def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band: float | None = None,
-                             title: str = "Cross-validated accuracy (mean ± std over folds)") -> None:
-    """Bars of each model's mean per-fold accuracy ± one standard deviation; chance ± `band` shaded."""
+                             title: str = "Cross-validated accuracy (mean ± sample std over folds)") -> None:
+    """Bars of each model's mean per-fold accuracy ± one sample std (ddof = 1), dots per fold; chance ± `band`."""
     names = list(scores)
     means = [float(np.mean(scores[name])) for name in names]
-    stds = [float(np.std(scores[name])) for name in names]
+    stds = [float(np.std(scores[name], ddof=1)) if len(scores[name]) > 1 else 0.0 for name in names]
     positions = np.arange(len(names))[::-1]
     ax.barh(positions, means, xerr=stds, color=[f"C{i % 10}" for i in range(len(names))], alpha=0.8, capsize=4)
+    for y, name in zip(positions, names):
+        ax.plot(scores[name], [y] * len(scores[name]), "k.", ms=4)
     ax.set_yticks(positions, names)
     for y, mean in zip(positions, means):
         ax.text(0.01, y, f"{mean:.2f}", va="center", ha="left", color="white", fontweight="bold")

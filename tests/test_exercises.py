@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers import exercises
@@ -499,74 +500,121 @@ def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
         exercises.check_05_last_hidden(answer)
 
 
-def test_05_bigrams_accepts_the_solution_and_rejects_the_starter_and_the_usual_mistakes(capsys):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per sequence, no packing
+    import torch
 
-    from helpers import classify
-    from helpers.data import tokenize
+    states = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
+    return torch.cat([(s[0] if isinstance(s, tuple) else s)[-1] for s in states])
 
-    def tfidf(ngram_range):
-        return TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=ngram_range)
 
-    exercises.check_05_bigrams(make_pipeline(tfidf((1, 2)), classify.tuned_logreg()))
-    exercises.check_05_bigrams(classify.tfidf_logreg(ngram_range=(1, 2)))
+def _gathered_without_packing(rnn, embedded, lengths):  # right numbers for one direction, but nothing packed
+    import torch
+
+    return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 1]
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (_per_sequence_loop, "called 3 time"),
+    (_gathered_without_packing, "never on a packed batch"),
+])
+def test_05_last_hidden_rejects_answers_that_do_not_pack(answer, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_last_hidden(answer)
+
+
+def _paired_t_solution(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
+
+
+def test_05_paired_t_accepts_the_solution_and_scipy(capsys):
+    from scipy import stats
+
+    exercises.check_05_paired_t(_paired_t_solution)
+
+    def with_scipy(a, b):
+        result = stats.ttest_rel(a, b)
+        return float(np.mean(np.subtract(a, b))), float(result.statistic), float(result.pvalue)
+
+    exercises.check_05_paired_t(with_scipy)
     assert capsys.readouterr().out.count("✔ Exercise 2") == 2
-    wrong = [(classify.tfidf_logreg(), "single words only"),  # the unmodified starter
-             (make_pipeline(tfidf((2, 2)), classify.tuned_logreg()), "word pairs only"),
-             (make_pipeline(tfidf((1, 2)), LogisticRegression()), "fixed C"),
-             (LogisticRegression(), "must be a scikit-learn pipeline")]
-    for answer, message in wrong:
-        with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_05_bigrams(answer)
 
 
-@pytest.fixture(scope="module")
-def toy_vectors():
-    import numpy as np
+def _population_std(a, b):
+    from scipy import stats
 
-    from helpers.embeddings import to_keyed_vectors
-
-    words = [f"w{i}" for i in range(40)]
-    return to_keyed_vectors(words, np.random.default_rng(0).normal(size=(40, 8)))
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std() / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
 
 
-def _frozen(vectors, freeze=True, copy=True, freeze_all=False):
-    from helpers import classify
+def _unpaired(a, b):
+    from scipy import stats
 
-    def make(vocab):
-        model = classify.TextClassifier(len(vocab), embed_size=vectors.vector_size, hidden_size=4, kind="lstm")
-        if copy:
-            classify.init_embeddings(model, vocab, vectors, freeze=freeze)
-        else:
-            model.body.embed.weight.requires_grad_(not freeze)
-        if freeze_all:
-            for p in model.parameters():
-                p.requires_grad_(False)
-        return model
-    return make
+    result = stats.ttest_ind(a, b)
+    return float(np.mean(a) - np.mean(b)), float(result.statistic), float(result.pvalue)
 
 
-def test_05_frozen_accepts_the_solution_and_rejects_the_usual_mistakes(toy_vectors, capsys):
-    from helpers import classify
+def _one_sided(a, b):
+    from scipy import stats
 
-    exercises.check_05_frozen(_frozen(toy_vectors), toy_vectors)
-    assert "✔ Exercise 3" in capsys.readouterr().out
-    wrong = [(_frozen(toy_vectors, freeze=False), "still learns"),
-             (_frozen(toy_vectors, copy=False), "does not hold the Word2Vec vectors"),
-             (_frozen(toy_vectors, freeze_all=True), "LSTM is frozen too"),
-             (lambda vocab: classify.TextClassifier(len(vocab), 5, 4), "embed_size=8"),
-             (lambda vocab: None, "not a TextClassifier")]
-    for answer, message in wrong:
-        with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_05_frozen(answer, toy_vectors)
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, stats.t.sf(abs(t), len(d) - 1)
+
+
+def _no_sqrt_k(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / d.std(ddof=1)
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
+
+
+def _normal_not_t(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.norm.sf(abs(t))
+
+
+def _k_degrees(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d))
+
+
+def _b_minus_a(a, b):
+    return _paired_t_solution(b, a)
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (None, "define a function"),
+    (_population_std, "population std"),
+    (_unpaired, "unpaired two-sample"),
+    (_one_sided, "one-sided"),
+    (_no_sqrt_k, "standard error"),
+    (_normal_not_t, "degrees of freedom"),
+    (_k_degrees, "degrees of freedom"),
+    (_b_minus_a, "wrong sign"),
+])
+def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_paired_t(answer)
 
 
 def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
     def whole_state_for_lstm(rnn, embedded, lengths):
-        state = rnn(embedded)[1]
-        return state if isinstance(state, tuple) else _last_hidden_solution(rnn, embedded, lengths)
+        from torch.nn.utils.rnn import pack_padded_sequence
+
+        state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
+        return state if isinstance(state, tuple) else state[-1]
 
     with pytest.raises(exercises.ExerciseError, match="LSTM it returned a tuple, not one tensor"):
         exercises.check_05_last_hidden(whole_state_for_lstm)
