@@ -33,7 +33,7 @@ class Paired:
         return "A better" if self.difference > 0 else "B better"
 
     def __str__(self) -> str:
-        return f"{self.difference:+.3f} ({self.test}: {self.detail}, p = {self.p:.3f})"
+        return f"{self.difference:+.3f} ({self.test}: {self.detail}, p = {self.p:.2g})"
 
 
 def paired_t(scores_a: Sequence[float], scores_b: Sequence[float]) -> Paired:
