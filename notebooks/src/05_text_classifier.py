@@ -384,8 +384,8 @@ claim(f"and every gated variant is above the coin band ({high:.3f}) in every fol
 print(f"if all {len(results)} models were at chance level, about {evaluation.expected_crossings(len(results)):.1f} "
       "of them would land outside the 95 % band by luck alone")
 rnn_above = sum(score > high for score in results["RNN"].scores)
-display(Markdown(f"The plain RNN's mean, {results['RNN'].mean:.3f}, is above the band too, but only {rnn_above} of "
-                 f"its 3 folds are (per fold: {', '.join(f'{s:.3f}' for s in results['RNN'].scores)})."))
+display(Markdown(f"The plain RNN's mean, {results['RNN'].mean:.3f}, is above the band too, but in only {rnn_above} "
+                 f"of its 3 folds (per fold: {', '.join(f'{s:.3f}' for s in results['RNN'].scores)})."))
 
 # %% [markdown]
 # Every gated network learned something real: each is above the band in every fold, far more crossings than
@@ -539,12 +539,15 @@ for title, p in [("as output", raw), ("Platt-scaled", probabilities)]:
         print(f"  {count:5} snippets: mean P(positive) {mean_p:.2f}, share actually positive {share:.2f}")
 
 # %%
+claim("as output, the probabilities are off: in some bin of at least 100 snippets the share of positives is more "
+      "than 0.1 away from the mean probability", gaps["as output"] > 0.1, f"largest gap {gaps['as output']:.3f}")
 claim("after Platt scaling, in every bin of at least 100 snippets the share of positives is within 0.1 of the mean "
       "probability", gaps["Platt-scaled"] < 0.1,
       f"largest gap {gaps['Platt-scaled']:.3f} (as output: {gaps['as output']:.3f})")
 
 # %% [markdown]
-# A probability far from 0.5 is now a statement worth reading. The six mistakes the model was most sure of:
+# As output, the network is too sure at the low end: of the snippets it gives P(positive) ≈ 0.1, far more than
+# 10 % are positive. After scaling, a probability far from 0.5 is a statement worth reading. The six mistakes the model was most sure of:
 
 # %% tags=["nbval-ignore-output"]
 wrong = np.flatnonzero((probabilities > 0.5) != labels)
