@@ -516,6 +516,7 @@ def check_05_last_hidden(last_hidden) -> None:
                 require(name, not sorted_hint, "pack_padded_sequence refused the unsorted lengths [2, 5, 3]: "
                         "pass enforce_sorted=False")
                 raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
+        answered(name, got, "last_hidden returns None; return the hidden state after each sequence's last real step")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor; an LSTM's state is a pair (h, c): take h")
         require(name, tuple(got.shape) == (3, 6), f"with the {kind} the result has shape {tuple(got.shape)}; "

@@ -513,6 +513,13 @@ def _gathered_without_packing(rnn, embedded, lengths):  # right numbers for one 
     return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 1]
 
 
+def test_05_stubs_are_not_answered_yet():
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_last_hidden(lambda rnn, embedded, lengths: None)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_paired_t(lambda a, b: None)
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (_per_sequence_loop, "called 3 time"),
     (_gathered_without_packing, "never on a packed batch"),
