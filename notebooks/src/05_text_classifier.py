@@ -120,7 +120,7 @@ toy_data = classify.encode_dataset(toy_vocab, toy_texts, toy_labels)
 seed_everything(0)
 toy_model = TextClassifier(len(toy_vocab), embed_size=16, hidden_size=16, kind="lstm")
 toy_history = classify.train_classifier(toy_model, toy_data, epochs=40, lr=0.01, batch_size=4, device=device,
-                                    seed=0, progress=False)
+                                        seed=0, progress=False)
 train_loss, train_accuracy = classify.evaluate(toy_model, toy_data, device=device)
 print(f"training loss {toy_history['loss'][0]:.3f} (epoch 1) -> {train_loss:.3f}; training accuracy "
       f"{train_accuracy:.3f}")
@@ -165,7 +165,7 @@ claim("packed, the logit is the same alone and in a batch", abs(packed_alone - p
 
 # %%
 lesson_tests = ["I really enjoyed this film", "This movie is terrible and boring", "The acting was quite good",
-            "I fell asleep during the movie"]
+                "I fell asleep during the movie"]
 for sentence in lesson_tests:
     print(f"{sentence!r:38} unknown: {toy_vocab.unknown(tokenize(sentence))}")
 
@@ -191,8 +191,8 @@ claim("the toy model is confident (P below 0.1 or above 0.9) about 'I fell aslee
 # %% tags=["nbval-ignore-output"]
 toy_folds = classify.stratified_folds(toy_labels, n_splits=3, seed=0)
 toy_cv = classify.cross_validate_rnn(lambda vocab: TextClassifier(len(vocab), 16, 16, kind="lstm"), toy_texts,
-                                 toy_labels, toy_folds, name="LSTM on 12 sentences", val_fraction=0.25,
-                                 epochs=40, lr=0.01, batch_size=4, device=device, progress=False)
+                                     toy_labels, toy_folds, name="LSTM on 12 sentences", val_fraction=0.25,
+                                     epochs=40, lr=0.01, batch_size=4, device=device, progress=False)
 print(toy_cv, "| accuracy per fold of 4 test sentences:", toy_cv.scores)
 
 # %%
@@ -221,7 +221,7 @@ buggy_losses = []
 for _ in range(40):  # full batch, as in the lesson
     optimizer.zero_grad()
     loss = torch.nn.functional.binary_cross_entropy_with_logits(compared(toy_data.tokens, toy_data.lengths),
-                                                            toy_data.labels)
+                                                                toy_data.labels)
     loss.backward()
     optimizer.step()  # steps `first`, not `compared`
     buggy_losses.append(loss.item())
@@ -242,7 +242,7 @@ for kind in ["rnn", "lstm", "gru"]:
     model = TextClassifier(len(toy_vocab), 16, 16, kind=kind)
     start = [p.detach().clone() for p in model.parameters()]
     toy_histories[kind.upper()] = classify.train_classifier(model, toy_data, epochs=40, lr=0.01, batch_size=4,
-                                                        device=device, progress=False)
+                                                            device=device, progress=False)
     moved[kind.upper()] = all(not torch.equal(s, p.cpu()) for s, p in zip(start, model.parameters()))
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -677,8 +677,9 @@ else:
     imdb_results = [
         classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), imdb_texts, imdb_labels, imdb_splits,
                               [{"C": c} for c in (1.0, 3.0, 10.0)], name="TF-IDF + LR"),
-        classify.tune_rnn(make_variant("lstm", False), imdb_texts, imdb_labels, imdb_splits, GRID, name="LSTM",
-                          epochs=10, batch_size=32, patience=2, min_count=2, device=device),
+        classify.tune_rnn(lambda vocab, dropout: TextClassifier(len(vocab), 32, 32, kind="lstm", dropout=dropout),
+                          imdb_texts, imdb_labels, imdb_splits, GRID, name="LSTM", epochs=10, batch_size=32,
+                          patience=2, min_count=2, device=device),
     ]
     for result in imdb_results:
         print(f"IMDB sample of {len(imdb_texts)} reviews | {result}")
