@@ -235,8 +235,8 @@ def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band:
     stds = [float(np.std(scores[name], ddof=1)) if len(scores[name]) > 1 else 0.0 for name in names]
     positions = np.arange(len(names))[::-1]
     ax.barh(positions, means, xerr=stds, color=[f"C{i % 10}" for i in range(len(names))], alpha=0.8, capsize=4)
-    for y, name in zip(positions, names):
-        ax.plot(scores[name], [y] * len(scores[name]), "k.", ms=4)
+    for index, (y, name) in enumerate(zip(positions, names)):
+        ax.plot(scores[name], [y] * len(scores[name]), "k.", ms=4, label="one fold" if index == 0 else None)
     ax.set_yticks(positions, names)
     for y, mean in zip(positions, means):
         ax.text(xlim[0] + 0.01 * (xlim[1] - xlim[0]), y, f"{mean:.3f}", va="center", ha="left", color="white",
