@@ -593,3 +593,44 @@ def stats_ttest_ind(a, b) -> float:
     from scipy import stats
 
     return float(stats.ttest_ind(a, b).statistic)
+
+
+def check_05_early_stopping(train_with_early_stopping) -> None:
+    """Exercise 05-3: the epoch loop with early stopping on the validation loss, keeping the best epoch's weights."""
+    import torch
+
+    from helpers import classify
+
+    name = "Exercise 3"
+    require(name, callable(train_with_early_stopping),
+            "define a function train_with_early_stopping(model, fit, val, epochs, lr, patience)")
+    texts = ["good fun film", "great acting", "a fine story", "bad plot", "awful film", "a dull story"] * 2
+    labels = [1, 1, 1, 0, 0, 0] * 2
+    vocab = classify.build_vocab(texts)
+    fit = classify.encode_dataset(vocab, texts, labels)
+    flipped = classify.Encoded(fit.tokens, fit.lengths, 1 - fit.labels)  # the better it fits, the worse here
+    for val, what, epochs, patience in [(flipped, "a validation set that gets worse every epoch", 12, 2),
+                                        (fit, "a validation set that keeps improving", 6, 3)]:
+        model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", seed=0)
+        start = [p.detach().clone() for p in model.parameters()]
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            losses = train_with_early_stopping(model, fit, val, epochs=epochs, lr=0.05, patience=patience)
+        answered(name, losses, "return the list of validation losses, one per epoch trained")
+        require(name, isinstance(losses, (list, tuple)) and all(isinstance(v, (int, float)) for v in losses),
+                f"return a list of floats (one validation loss per epoch), got {type(losses).__name__}")
+        require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())),
+                "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
+        if val is flipped:
+            require(name, len(losses) < epochs, f"with {what} it trained all {epochs} epochs: stop once the "
+                    f"validation loss has not improved for `patience` epochs")
+            require(name, len(losses) == 1 + patience, f"with {what} and patience {patience} it trained "
+                    f"{len(losses)} epochs; the best is epoch 1, so it should stop after epoch {1 + patience} "
+                    "(count the epochs without improvement, stop when the count reaches patience)")
+        else:
+            require(name, len(losses) == epochs, f"with {what} it stopped after {len(losses)} of {epochs} epochs")
+        now, _ = classify.evaluate(model, val, device="cpu")
+        require(name, abs(now - min(losses)) < 1e-4, f"with {what} the model ends with validation loss {now:.4f}, "
+                f"not the best epoch's {min(losses):.4f}: keep a copy (copy.deepcopy) of the best state_dict and "
+                "load it back at the end")
+    passed(name, "stops after `patience` epochs without improvement and keeps the best epoch's weights")

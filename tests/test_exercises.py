@@ -625,3 +625,53 @@ def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
 
     with pytest.raises(exercises.ExerciseError, match="LSTM it returned a tuple, not one tensor"):
         exercises.check_05_last_hidden(whole_state_for_lstm)
+
+
+def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_training_loss=False):
+    import copy
+    import math
+
+    import torch
+
+    from helpers import classify
+
+    def train_with_early_stopping(model, fit, val, epochs, lr, patience):
+        optimizer = classify.make_optimizer(model, lr)
+        losses, best_loss, best_state, waited = [], math.inf, None, 0
+        for _ in range(epochs):
+            model.train()
+            for index in torch.randperm(len(fit)).split(4):
+                classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+            loss, _ = classify.evaluate(model, fit if on_training_loss else val, device="cpu")
+            losses.append(loss)
+            if loss < best_loss:
+                best_loss, waited = loss, 0
+                best_state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
+            else:
+                waited += 1
+                if stop and (waited > patience if off_by_one else waited >= patience):
+                    break
+        if restore:
+            model.load_state_dict(best_state)
+        return losses
+
+    return train_with_early_stopping
+
+
+def test_05_early_stopping_accepts_the_solution(capsys):
+    exercises.check_05_early_stopping(_early_stopping())
+    assert "✔ Exercise 3" in capsys.readouterr().out
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_early_stopping(lambda model, fit, val, epochs, lr, patience: None)
+
+
+@pytest.mark.parametrize(("mistake", "message"), [
+    ({"restore": False}, "not the best epoch's"),
+    ({"deep": False}, "copy.deepcopy"),
+    ({"off_by_one": True}, "should stop after epoch 3"),
+    ({"stop": False}, "trained all 12 epochs"),
+    ({"on_training_loss": True}, "trained all 12 epochs"),
+])
+def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_early_stopping(_early_stopping(**mistake))

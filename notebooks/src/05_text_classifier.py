@@ -748,3 +748,44 @@ exercises.check_05_paired_t(paired_t_test)
 # %% [markdown]
 # Try it on GRU against LSTM, then on TF-IDF + LR against the best recurrent network: with three folds, how large
 # and how steady must a difference be before the paired t calls it? Compare with McNemar's verdict in section 3.
+
+# %% [markdown]
+# ### Exercise 3 — the epoch loop with early stopping
+#
+# Write `train_with_early_stopping(model, fit, val, epochs, lr, patience)`, the heart of `train_classifier`: a
+# fresh optimizer (`classify.make_optimizer`), then per epoch shuffled mini-batches of 4 sentences through
+# `classify.train_step` (`fit.batch(index, torch.device("cpu"))` gives a batch's tensors), the validation loss
+# (`classify.evaluate(model, val, device="cpu")` returns loss and accuracy), and **early stopping**: stop once the
+# validation loss has not improved for `patience` epochs in a row, and leave the model with the weights of its best
+# epoch. Return the list of validation losses, one per epoch trained. The check trains a small GRU twice: once on a
+# validation set that gets worse every epoch, once on one that keeps improving.
+
+# %% nbgrader={"grade": false, "grade_id": "ex05-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+import copy
+import math
+
+
+def train_with_early_stopping(model, fit, val, epochs: int, lr: float, patience: int) -> list[float]:
+    """Train with early stopping on the validation loss; keep the best epoch's weights; return the losses."""
+    ### BEGIN SOLUTION
+    optimizer = classify.make_optimizer(model, lr)
+    losses, best_loss, best_state, waited = [], math.inf, None, 0
+    for _ in range(epochs):
+        model.train()
+        for index in torch.randperm(len(fit)).split(4):
+            classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+        val_loss, _ = classify.evaluate(model, val, device="cpu")
+        losses.append(val_loss)
+        if val_loss < best_loss:
+            best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    model.load_state_dict(best_state)
+    return losses
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_05_early_stopping(train_with_early_stopping)
