@@ -84,8 +84,10 @@ class TextClassifier(nn.Module):
     """
 
     def __init__(self, vocab_size: int, embed_size: int = 50, hidden_size: int = 32, kind: str = "lstm",
-                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, seed: int | None = None):
+                 bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, seed: int | None = None,
+                 packed: bool = True):
         super().__init__()
+        self.packed = packed  # False: the lesson's way, the state after the last step of the padded batch
         with seeded(seed):
             self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
                                   bidirectional=bidirectional, dropout=dropout, padding_idx=0)
@@ -94,7 +96,7 @@ class TextClassifier(nn.Module):
 
     def forward(self, tokens: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """One logit per sentence [batch] (> 0 means positive), read from the state after its last real word."""
-        _, state = self.body(tokens, lengths=lengths)  # lengths -> packed: the RNN stops at each sentence's end
+        _, state = self.body(tokens, lengths=lengths if self.packed else None)  # packed: stop at each sentence's end
         last = final_hidden(state, self.body.bidirectional)  # [batch, hidden] (x2 if bidirectional)
         return self.head(self.dropout(last)).squeeze(-1)
 
@@ -231,6 +233,15 @@ def stratified_folds(labels: Sequence[int], n_splits: int = 5, seed: int = 0) ->
     return list(splitter.split(np.zeros(len(labels)), labels))
 
 
+def stratified_sample(labels: Sequence[int], size: int, seed: int = 0) -> np.ndarray:
+    """Indices of a stratified random sample of `size` examples (sorted)."""
+    labels = np.asarray(labels)
+    if size >= len(labels):
+        return np.arange(len(labels))
+    sample, _ = train_test_split(np.arange(len(labels)), train_size=size, random_state=seed, stratify=labels)
+    return np.sort(sample)
+
+
 @dataclass
 class CVResult:
     """Per-fold accuracies and out-of-fold P(positive) of one model under cross-validation."""
@@ -239,6 +250,9 @@ class CVResult:
     scores: list[float]
     probabilities: np.ndarray
     histories: list[History] = field(default_factory=list)
+    chosen: list[dict] = field(default_factory=list)  # the hyperparameters chosen inside each training fold
+    labels: np.ndarray | None = None
+    val_probabilities: list[np.ndarray] = field(default_factory=list)  # the kept model's, on each validation part
 
     @property
     def mean(self) -> float:
@@ -246,14 +260,20 @@ class CVResult:
 
     @property
     def std(self) -> float:
-        return float(np.std(self.scores))
+        """Sample standard deviation (ddof = 1) of the per-fold accuracies."""
+        return float(np.std(self.scores, ddof=1))
+
+    @property
+    def correct(self) -> np.ndarray:
+        """Whether each out-of-fold prediction is right (needs the labels: set by the cross-validation)."""
+        return self.predictions == self.labels
 
     @property
     def predictions(self) -> np.ndarray:
         return (self.probabilities > 0.5).astype(int)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.mean:.3f} ± {self.std:.3f}"
+        return f"{self.name}: {self.mean:.3f} (sample std over folds {self.std:.3f})"
 
 
 def _fold_scores(probabilities: np.ndarray, labels: np.ndarray, folds) -> list[float]:
@@ -283,7 +303,7 @@ def cross_validate_rnn(make_model: Callable[[Vocab], nn.Module], texts: Sequence
         histories.append(train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,
                                           **train_kwargs))
         probabilities[test_index] = predict_proba(model, test, device=device)
-    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories)
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, labels=labels)
 
 
 def cross_validate_sklearn(estimator, features, labels: Sequence[int], folds: list[tuple[np.ndarray, np.ndarray]],
@@ -291,7 +311,86 @@ def cross_validate_sklearn(estimator, features, labels: Sequence[int], folds: li
     """Out-of-fold P(positive) of a scikit-learn classifier (a fresh fit per fold) and its accuracy per fold."""
     labels = np.asarray(labels)
     probabilities = cross_val_predict(estimator, features, labels, cv=folds, method="predict_proba")[:, 1]
-    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities)
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, labels=labels)
+
+
+# --- tuning inside the training folds: the same validation slice and the same budget for every model ---
+
+Split = tuple[np.ndarray, np.ndarray, np.ndarray]  # (fit, validation, test) indices
+TRAINING_KEYS = ("lr", "weight_decay", "epochs", "batch_size", "patience")
+
+
+def validation_splits(labels: Sequence[int], folds: list[tuple[np.ndarray, np.ndarray]], val_fraction: float = 0.2,
+                      seed: int = 0) -> list[Split]:
+    """Each fold's training part cut into fit and validation (stratified); the test part is left as it is."""
+    labels = np.asarray(labels)
+    return [(*train_test_split(train, test_size=val_fraction, random_state=seed + k, stratify=labels[train]), test)
+            for k, (train, test) in enumerate(folds)]
+
+
+def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels: Sequence[int], splits: list[Split],
+             grid: list[dict], name: str = "model", min_count: int = 1, seed: int = 0, device="auto",
+             **train_kwargs) -> CVResult:
+    """Per fold: train one model per grid point on the fit part (early stopping on the validation part), keep the
+    one with the lowest validation loss, test it on the fold. Grid keys lr/weight_decay go to training, the rest
+    to make_model(vocab, **rest)."""
+    labels = np.asarray(labels)
+    probabilities, histories, chosen, on_val = np.full(len(labels), np.nan), [], [], []
+    for k, (fit_index, val_index, test_index) in enumerate(splits):
+        vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
+        fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
+                          for index in (fit_index, val_index, test_index))
+        best = (math.inf, None, None, None)
+        for config in grid:
+            training = {key: v for key, v in config.items() if key in TRAINING_KEYS}
+            with seeded(seed + k):
+                model = make_model(vocab, **{key: v for key, v in config.items() if key not in TRAINING_KEYS})
+            history = train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,
+                                       **{**train_kwargs, **training})
+            if min(history["val_loss"]) < best[0]:
+                best = (min(history["val_loss"]), model, history, config)
+        _, model, history, config = best
+        histories.append(history)
+        chosen.append(config)
+        on_val.append(predict_proba(model, val, device=device))
+        probabilities[test_index] = predict_proba(model, test, device=device)
+    folds = [(np.concatenate([f, v]), t) for f, v, t in splits]
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, chosen, labels, on_val)
+
+
+def calibrate(result: CVResult, splits: list[Split]) -> np.ndarray:
+    """Platt scaling per fold: a logistic regression on the logit, fitted on the validation part, applied to the test
+    fold. Returns the calibrated out-of-fold P(positive)."""
+    from sklearn.linear_model import LogisticRegression
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p, 1e-6, 1 - 1e-6)
+        return np.log(p / (1 - p))[:, None]
+
+    calibrated = np.full(len(result.probabilities), np.nan)
+    for (_, val_index, test_index), on_val in zip(splits, result.val_probabilities):
+        scaler = LogisticRegression(C=1e4).fit(logit(on_val), result.labels[val_index])
+        calibrated[test_index] = scaler.predict_proba(logit(result.probabilities[test_index]))[:, 1]
+    return calibrated
+
+
+def tune_sklearn(make_estimator: Callable[..., object], features, labels: Sequence[int], splits: list[Split],
+                 grid: list[dict], name: str = "model") -> CVResult:
+    """Per fold: fit one estimator per grid point on the fit part, keep the one with the lowest validation
+    log-loss, test it on the fold (the same fit/validation sentences as tune_rnn)."""
+    from sklearn.metrics import log_loss
+
+    labels = np.asarray(labels)
+    probabilities, chosen = np.full(len(labels), np.nan), []
+    for fit_index, val_index, test_index in splits:
+        fitted = [make_estimator(**config).fit(_take(features, fit_index), labels[fit_index]) for config in grid]
+        losses = [log_loss(labels[val_index], model.predict_proba(_take(features, val_index))[:, 1], labels=[0, 1])
+                  for model in fitted]
+        best = int(np.argmin(losses))
+        chosen.append(grid[best])
+        probabilities[test_index] = fitted[best].predict_proba(_take(features, test_index))[:, 1]
+    folds = [(np.concatenate([f, v]), t) for f, v, t in splits]
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, chosen=chosen, labels=labels)
 
 
 # --- baselines (scikit-learn) ---
@@ -319,6 +418,20 @@ def tfidf_logreg(ngram_range: tuple[int, int] = (1, 1), min_df: int = 1):
 def naive_bayes(ngram_range: tuple[int, int] = (1, 1), alpha: float = 1.0):
     """Bag of words: word counts -> multinomial Naive Bayes with add-`alpha` smoothing."""
     return make_pipeline(_vectorizer(CountVectorizer, ngram_range, 1), MultinomialNB(alpha=alpha))
+
+
+def logreg_tfidf(C: float = 1.0, ngram_range: tuple[int, int] = (1, 1)):
+    """Bag of words: TF-IDF of the same tokens as the RNNs -> logistic regression with a given C."""
+    from sklearn.linear_model import LogisticRegression
+
+    return make_pipeline(_vectorizer(TfidfVectorizer, ngram_range, 1), LogisticRegression(C=C, max_iter=2000))
+
+
+def logreg_features(C: float = 1.0):
+    """Logistic regression with a given C on standardised dense features (sentence embeddings)."""
+    from sklearn.linear_model import LogisticRegression
+
+    return make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=2000))
 
 
 def feature_logreg():

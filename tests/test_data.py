@@ -96,8 +96,15 @@ def test_pang_lee_is_decoded_from_cp1252():
     assert not any(t.startswith("__label__") for t in texts)
 
 
+def test_rotten_tomatoes_is_the_balanced_8530_snippets():
+    texts, labels = data.load_sentiment("rotten-tomatoes")
+    assert len(texts) == 8530 and sum(labels) == 4265 and set(labels) == {0, 1}
+    assert texts[0].startswith("the rock is destined to be the 21st century's new")
+    assert labels[0] == 1 and labels[-1] == 0
+
+
 def test_unknown_sentiment_set_lists_valid_names():
-    with pytest.raises(ValueError, match="'toy', 'pang-lee', 'imdb'"):
+    with pytest.raises(ValueError, match="'toy', 'pang-lee', 'rotten-tomatoes', 'imdb'"):
         data.load_sentiment("sst2")
 
 

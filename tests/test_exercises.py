@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from helpers import exercises
@@ -831,74 +832,178 @@ def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
         exercises.check_05_last_hidden(answer)
 
 
-def test_05_bigrams_accepts_the_solution_and_rejects_the_starter_and_the_usual_mistakes(capsys):
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
+def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per sequence, no packing
+    import torch
 
-    from helpers import classify
-    from helpers.data import tokenize
+    states = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
+    return torch.cat([(s[0] if isinstance(s, tuple) else s)[-1] for s in states])
 
-    def tfidf(ngram_range):
-        return TfidfVectorizer(tokenizer=tokenize, lowercase=False, token_pattern=None, ngram_range=ngram_range)
 
-    exercises.check_05_bigrams(make_pipeline(tfidf((1, 2)), classify.tuned_logreg()))
-    exercises.check_05_bigrams(classify.tfidf_logreg(ngram_range=(1, 2)))
+def _gathered_without_packing(rnn, embedded, lengths):  # right numbers for one direction, but nothing packed
+    import torch
+
+    return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 1]
+
+
+def test_05_stubs_are_not_answered_yet():
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_last_hidden(lambda rnn, embedded, lengths: None)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_paired_t(lambda a, b: None)
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (_per_sequence_loop, "called 3 time"),
+    (_gathered_without_packing, "never on a packed batch"),
+])
+def test_05_last_hidden_rejects_answers_that_do_not_pack(answer, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_last_hidden(answer)
+
+
+def _paired_t_solution(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
+
+
+def test_05_paired_t_accepts_the_solution_and_scipy(capsys):
+    from scipy import stats
+
+    exercises.check_05_paired_t(_paired_t_solution)
+
+    def with_scipy(a, b):
+        result = stats.ttest_rel(a, b)
+        return float(np.mean(np.subtract(a, b))), float(result.statistic), float(result.pvalue)
+
+    exercises.check_05_paired_t(with_scipy)
     assert capsys.readouterr().out.count("✔ Exercise 2") == 2
-    wrong = [(classify.tfidf_logreg(), "single words only"),  # the unmodified starter
-             (make_pipeline(tfidf((2, 2)), classify.tuned_logreg()), "word pairs only"),
-             (make_pipeline(tfidf((1, 2)), LogisticRegression()), "fixed C"),
-             (LogisticRegression(), "must be a scikit-learn pipeline")]
-    for answer, message in wrong:
-        with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_05_bigrams(answer)
 
 
-@pytest.fixture(scope="module")
-def toy_vectors():
-    import numpy as np
+def _population_std(a, b):
+    from scipy import stats
 
-    from helpers.embeddings import to_keyed_vectors
-
-    words = [f"w{i}" for i in range(40)]
-    return to_keyed_vectors(words, np.random.default_rng(0).normal(size=(40, 8)))
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std() / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
 
 
-def _frozen(vectors, freeze=True, copy=True, freeze_all=False):
-    from helpers import classify
+def _unpaired(a, b):
+    from scipy import stats
 
-    def make(vocab):
-        model = classify.TextClassifier(len(vocab), embed_size=vectors.vector_size, hidden_size=4, kind="lstm")
-        if copy:
-            classify.init_embeddings(model, vocab, vectors, freeze=freeze)
-        else:
-            model.body.embed.weight.requires_grad_(not freeze)
-        if freeze_all:
-            for p in model.parameters():
-                p.requires_grad_(False)
-        return model
-    return make
+    result = stats.ttest_ind(a, b)
+    return float(np.mean(a) - np.mean(b)), float(result.statistic), float(result.pvalue)
 
 
-def test_05_frozen_accepts_the_solution_and_rejects_the_usual_mistakes(toy_vectors, capsys):
-    from helpers import classify
+def _one_sided(a, b):
+    from scipy import stats
 
-    exercises.check_05_frozen(_frozen(toy_vectors), toy_vectors)
-    assert "✔ Exercise 3" in capsys.readouterr().out
-    wrong = [(_frozen(toy_vectors, freeze=False), "still learns"),
-             (_frozen(toy_vectors, copy=False), "does not hold the Word2Vec vectors"),
-             (_frozen(toy_vectors, freeze_all=True), "LSTM is frozen too"),
-             (lambda vocab: classify.TextClassifier(len(vocab), 5, 4), "embed_size=8"),
-             (lambda vocab: None, "not a TextClassifier")]
-    for answer, message in wrong:
-        with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_05_frozen(answer, toy_vectors)
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, stats.t.sf(abs(t), len(d) - 1)
+
+
+def _no_sqrt_k(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / d.std(ddof=1)
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
+
+
+def _normal_not_t(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.norm.sf(abs(t))
+
+
+def _k_degrees(a, b):
+    from scipy import stats
+
+    d = np.subtract(a, b)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    return d.mean(), t, 2 * stats.t.sf(abs(t), len(d))
+
+
+def _b_minus_a(a, b):
+    return _paired_t_solution(b, a)
+
+
+@pytest.mark.parametrize(("answer", "message"), [
+    (None, "define a function"),
+    (_population_std, "population std"),
+    (_unpaired, "unpaired two-sample"),
+    (_one_sided, "one-sided"),
+    (_no_sqrt_k, "standard error"),
+    (_normal_not_t, "degrees of freedom"),
+    (_k_degrees, "degrees of freedom"),
+    (_b_minus_a, "wrong sign"),
+])
+def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_paired_t(answer)
 
 
 def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
     def whole_state_for_lstm(rnn, embedded, lengths):
-        state = rnn(embedded)[1]
-        return state if isinstance(state, tuple) else _last_hidden_solution(rnn, embedded, lengths)
+        from torch.nn.utils.rnn import pack_padded_sequence
+
+        state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
+        return state if isinstance(state, tuple) else state[-1]
 
     with pytest.raises(exercises.ExerciseError, match="LSTM it returned a tuple, not one tensor"):
         exercises.check_05_last_hidden(whole_state_for_lstm)
+
+
+def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_training_loss=False):
+    import copy
+    import math
+
+    import torch
+
+    from helpers import classify
+
+    def train_with_early_stopping(model, fit, val, epochs, lr, patience):
+        optimizer = classify.make_optimizer(model, lr)
+        losses, best_loss, best_state, waited = [], math.inf, None, 0
+        for _ in range(epochs):
+            model.train()
+            for index in torch.randperm(len(fit)).split(4):
+                classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+            loss, _ = classify.evaluate(model, fit if on_training_loss else val, device="cpu")
+            losses.append(loss)
+            if loss < best_loss:
+                best_loss, waited = loss, 0
+                best_state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
+            else:
+                waited += 1
+                if stop and (waited > patience if off_by_one else waited >= patience):
+                    break
+        if restore:
+            model.load_state_dict(best_state)
+        return losses
+
+    return train_with_early_stopping
+
+
+def test_05_early_stopping_accepts_the_solution(capsys):
+    exercises.check_05_early_stopping(_early_stopping())
+    assert "✔ Exercise 3" in capsys.readouterr().out
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_05_early_stopping(lambda model, fit, val, epochs, lr, patience: None)
+
+
+@pytest.mark.parametrize(("mistake", "message"), [
+    ({"restore": False}, "not the best epoch's"),
+    ({"deep": False}, "copy.deepcopy"),
+    ({"off_by_one": True}, "should stop after epoch 3"),
+    ({"stop": False}, "trained all 12 epochs"),
+    ({"on_training_loss": True}, "trained all 12 epochs"),
+])
+def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_05_early_stopping(_early_stopping(**mistake))

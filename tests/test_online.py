@@ -321,7 +321,7 @@ def test_unknown_pretrained_vectors_list_the_choices():
 # --- the notebooks' online cells, run against the mirror ---
 
 NOTEBOOKS = {"01_word_embeddings": "king - man + woman:", "02_word2vec_vs_bert": "Loaded bert-base-uncased: 2 layers",
-             "05_text_classifier": "IMDB sample of 20 reviews"}
+             "05_text_classifier": "IMDB sample of 500 reviews | LSTM"}
 SWITCHES = {"USE_BERT_BASE = False": "USE_BERT_BASE = True"}  # the learner's switch, turned on for the test
 
 

@@ -1,0 +1,45 @@
+"""helpers.evaluation: the statistics notebook 05 compares its models with."""
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from helpers import evaluation
+
+
+def test_sample_std_uses_ddof_1():
+    assert evaluation.sample_std([1.0, 2.0, 3.0]) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="at least 2"):
+        evaluation.sample_std([1.0])
+
+
+def test_paired_t_matches_scipy_and_is_signed():
+    a, b = [0.62, 0.60, 0.65, 0.70], [0.60, 0.59, 0.61, 0.66]
+    result = evaluation.paired_t(a, b)
+    reference = stats.ttest_rel(a, b)
+    assert result.p == pytest.approx(reference.pvalue)
+    assert result.difference == pytest.approx(np.mean(np.subtract(a, b)))
+    assert evaluation.paired_t(b, a).difference == pytest.approx(-result.difference)
+    assert result.verdict() == "A better" and evaluation.paired_t(b, a).verdict() == "B better"
+
+
+def test_paired_t_of_identical_scores_is_a_tie():
+    assert evaluation.paired_t([0.5, 0.6], [0.5, 0.6]).verdict() == "tie"
+    with pytest.raises(ValueError, match="same folds"):
+        evaluation.paired_t([0.5, 0.6], [0.5, 0.6, 0.7])
+
+
+def test_mcnemar_counts_only_the_discordant_examples():
+    a = np.array([1, 1, 1, 1, 1, 1, 1, 1, 0, 0], bool)
+    b = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 1], bool)
+    result = evaluation.mcnemar(a, b)
+    assert "only A right 6, only B right 1" in result.detail
+    assert result.p == pytest.approx(stats.binomtest(6, 7, 0.5).pvalue)
+    assert result.difference == pytest.approx(0.8 - 0.3)
+    assert evaluation.mcnemar(a, a).p == 1.0
+
+
+def test_chance_band_and_expected_crossings():
+    low, high = evaluation.chance_band(1000)
+    assert 0.46 < low < 0.5 < high < 0.54 and low + high == pytest.approx(1.0)
+    assert evaluation.expected_crossings(6) == pytest.approx(0.3)
