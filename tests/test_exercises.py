@@ -656,13 +656,28 @@ def _retain_grad_probe_04(model, inputs, targets):
     return [outputs.grad[:, t] for t in range(inputs.shape[1])]
 
 
+def _detached_hand_probe_04(model, inputs, targets):
+    """Wrong: the hand-written step reads a detached copy of the previous state (autograd raises)."""
+    import torch
+
+    rnn = model.body.rnn
+    x = model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h.detach() @ rnn.weight_hh_l0.T
+                       + rnn.bias_hh_l0)
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
     from helpers.gradients import hidden_grad_norms
 
-    exercises.check_04_gradient_probe(_probe_04)
-    assert "✔ Exercise 1" in capsys.readouterr().out
+    for right in (_probe_04, exercises._hand_probe_04):
+        exercises.check_04_gradient_probe(right)
+        assert "✔ Exercise 1" in capsys.readouterr().out
     wrong = {
         "returns None": lambda m, x, y: None,
         "retain_grad": _retain_grad_probe_04,
@@ -675,12 +690,18 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "minus the loss": lambda m, x, y: [-g for g in _probe_04(m, x, y)],
         "loss at every step": lambda m, x, y: _probe_04(m, x, y, every_step=True),
         "gradient of the inputs": _input_probe_04,
+        "W_hh not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, transpose=False),
+        "bias_hh forgotten": lambda m, x, y: exercises._hand_probe_04(m, x, y, second_bias=False),
+        "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
+        "detached state, raw autograd": _detached_hand_probe_04,
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
                 "norms wrapped as tensors": "shaped like the state", "fresh state every step": "fresh zero state",
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
-                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state"}
+                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
+                "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
+                "no tanh": "no tanh", "detached state, raw autograd": "detached"}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
@@ -695,7 +716,8 @@ def test_04_slope_accepts_the_radius_and_rejects_its_inverse_and_other_numbers(c
             exercises.check_04_slope(wrong)
 
 
-def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False):
+def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False,
+             normalise=False, summed=False):
     import math
 
     import torch
@@ -703,14 +725,21 @@ def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, 
 
     if zero:
         optimizer.zero_grad()
-    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    F.cross_entropy(model(inputs)[0][:, -1], targets, reduction="sum" if summed else "mean").backward()
     if after:
         optimizer.step()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else math.inf)
+    if normalise:  # wrong: always rescales to length clip, with no min(1, .)
+        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        for p in model.parameters():
+            p.grad.mul_(clip / norm)
+    else:
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else math.inf)
     if not after:
         optimizer.step()
     if norm_after:
         return min(float(norm), clip)
+    if summed:  # wrong loss scale, hidden by dividing the returned norm by the batch size
+        return float(norm) / inputs.shape[0]
     return norm
 
 
@@ -718,7 +747,8 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
     exercises.check_04_training_step(_step_04)
     assert "✔ Exercise 3" in capsys.readouterr().out
     for kwargs, message in [({"clipping": False}, "not clipped"), ({"after": True}, "not clipped|differ"),
-                            ({"zero": False}, "zero_grad"), ({"norm_after": True}, "BEFORE clipping")]:
+                            ({"zero": False}, "zero_grad"), ({"norm_after": True}, "AFTER clipping"),
+                            ({"normalise": True}, "BELOW the threshold"), ({"summed": True}, "summed over the batch")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
     with pytest.raises(exercises.NotAnswered, match="returns None"):
