@@ -717,22 +717,60 @@ def check_04_gradient_probe(probe) -> None:
     passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
 
 
-def check_04_slope(factor_guess) -> None:
-    """Exercise 04-2: the factor per step back in time for a linear RNN with W_hh = 0.7 x orthogonal."""
-    from helpers.gradients import geometric_fit, radius_experiment
+def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):
+    """The factor per step back of a linear RNN's gradient; the flags make the usual mistakes."""
+    import torch
+
+    g = grad_T
+    for _ in range(steps + extra):
+        g = (w_hh.T if transpose else w_hh) @ g
+    ratio = float(torch.linalg.vector_norm(g) / torch.linalg.vector_norm(grad_T))
+    ratio = ratio if back else 1 / ratio
+    return ratio ** (1 / steps) if per_step else ratio
+
+
+def check_04_slope(backward_factor) -> None:
+    """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the factor per step back of a linear RNN."""
+    import torch
 
     ex = "Exercise 2"
-    answered(ex, factor_guess, "put your prediction (a number) in factor_guess")
-    require(ex, isinstance(factor_guess, (int, float)) and not isinstance(factor_guess, bool),
-            f"factor_guess must be a number, got {type(factor_guess).__name__}")
-    measured = 1 / geometric_fit(radius_experiment((0.7,), nonlinearity="linear", seq_len=30)[0.7]).factor
-    require(ex, abs(factor_guess - 1 / 0.7) > 0.01,
-            "that is how much the norm GROWS per step going forward (towards t = T); "
-            "the question is what one step BACK in time multiplies it by")
-    require(ex, abs(factor_guess - measured) < 0.01,
-            "not what the measurement gives; each step back multiplies dL/dh by W_hh transposed: "
-            "what does an orthogonal matrix times 0.7 do to a vector's length?")
-    passed(ex, "going back one step multiplies the norm by the spectral radius of W_hh (for a linear RNN)")
+    _function(ex, backward_factor, "backward_factor")
+    gen = torch.Generator().manual_seed(4)
+    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
+    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
+    grad = torch.randn(16, generator=gen)
+    cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
+    mine = []
+    for w, steps in cases:
+        value = backward_factor(w, grad, steps)
+        answered(ex, value, "your function returns None: return the measured factor per step back (a number)")
+        require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
+                f"return a number, got {type(value).__name__}")
+        mine.append(float(value))
+
+    def matches(**kwargs) -> bool:
+        return all(abs(m - _backward_factor_04(w, grad, k, **kwargs)) <= 1e-3 * abs(m) + 1e-9
+                   for m, (w, k) in zip(mine, cases))
+
+    require(ex, abs(mine[0] - mine[1]) > 1e-3,
+            "you return the same factor for 0.7 x and 1.3 x an orthogonal matrix: measure it from w_hh, "
+            "do not type a number")
+    if not matches():
+        for kwargs, message in [
+                ({"back": False}, "that is how much the norm GROWS per step going forward (towards t = T); "
+                 "the factor per step BACK is the norm after the steps back divided by the norm at T"),
+                ({"per_step": False}, "that is the change over all the steps together: take the steps-th root "
+                 "to get the factor per step"),
+                ({"transpose": False}, "each step back multiplies the gradient by W_hh TRANSPOSED (dh_t/dh_{t-1} = "
+                 "W_hh, and the chain rule applies its transpose); the two differ for a matrix that is not normal"),
+                ({"extra": 1}, "one step back too many: from grad_T, apply W_hh^T exactly `steps` times"),
+                ({"extra": -1}, "one step back too few: from grad_T, apply W_hh^T exactly `steps` times")]:
+            require(ex, not matches(**kwargs), message)
+    require(ex, matches(), "not the measured factor: apply W_hh^T `steps` times to grad_T and take "
+            "(||g after the steps|| / ||grad_T||) ** (1 / steps); a formula from the eigenvalues or the norm of "
+            "W_hh is not the measurement")
+    passed(ex, f"you measured {mine[0]:.3f} per step back for 0.7 x orthogonal and {mine[1]:.3f} for 1.3 x "
+           "orthogonal: the spectral radius, as section 3 found")
 
 
 def check_04_training_step(train_step) -> None:

@@ -707,13 +707,26 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
             exercises.check_04_gradient_probe(probe)
 
 
-def test_04_slope_accepts_the_radius_and_rejects_its_inverse_and_other_numbers(capsys):
-    exercises.check_04_slope(0.7)
+def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):
+    import torch
+
+    exercises.check_04_slope(exercises._backward_factor_04)
     assert "✔ Exercise 2" in capsys.readouterr().out
-    for wrong, message in [(1 / 0.7, "GROWS"), (0.49, "not what the measurement gives"), (1.0, "not what"),
-                           ("0.7", "must be a number"), (None, "not answered")]:
+    radius = lambda w, g, k: float(torch.linalg.eigvals(w).abs().max())  # noqa: E731
+    for wrong, message in [
+            (lambda w, g, k: 0.7, "same factor"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, back=False), "GROWS"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, per_step=False), "all the steps together"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, transpose=False), "TRANSPOSED"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, extra=1), "too many"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, extra=-1), "too few"),
+            (radius, "eigenvalues"),
+            (lambda w, g, k: str(exercises._backward_factor_04(w, g, k)), "a number"),
+            (0.7, "should be the function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_slope(wrong)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_04_slope(lambda w, g, k: None)
 
 
 def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False,

@@ -789,21 +789,29 @@ def my_step_gradients(model, inputs, targets):
 exercises.check_04_gradient_probe(my_step_gradients)
 
 # %% [markdown]
-# ### Exercise 2 — predict the slope
-# A *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
-# $\|\partial L/\partial h_t\|$ change per step **back** in time? Put your prediction (a number) in
-# `factor_guess`; the check measures it with `radius_experiment` and `geometric_fit`.
+# ### Exercise 2 — measure the slope
+# Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
+# $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
+# `backward_factor(w_hh, grad_T, steps)`, which starts from $g = \partial L/\partial h_T$ = `grad_T` (a vector),
+# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the factor per
+# step back, $\big(\|g_{T-\text{steps}}\| / \|g_T\|\big)^{1/\text{steps}}$. The check runs it on
+# $0.7 \times$ and $1.3 \times$ an orthogonal matrix and on a matrix that is not normal, and recognises the
+# usual mistakes (forward instead of back, the total change instead of per step, $W_{hh}$ untransposed, one step
+# too many or too few).
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
-factor_guess = None
-### BEGIN SOLUTION
-# dL/dh_t = (W^T)^(T-t) dL/dh_T, and an orthogonal matrix times 0.7 scales every vector's length by exactly 0.7,
-# so each step back multiplies the norm by 0.7.
-factor_guess = 0.7
-### END SOLUTION
+def backward_factor(w_hh, grad_T, steps):
+    """Factor per step back of a linear RNN's gradient, measured over `steps` steps from grad_T."""
+    ### BEGIN SOLUTION
+    g = grad_T
+    for _ in range(steps):
+        g = w_hh.T @ g  # dL/dh_{t-1} = (dh_t/dh_{t-1})^T dL/dh_t, and dh_t/dh_{t-1} = W_hh
+    return float((g.norm() / grad_T.norm()) ** (1 / steps))
+    ### END SOLUTION
+
 
 # %% nbgrader={"grade": true, "grade_id": "ex04-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_04_slope(factor_guess)
+exercises.check_04_slope(backward_factor)
 
 # %% [markdown]
 # ### Exercise 3 — one clipped training step
