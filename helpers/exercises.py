@@ -680,7 +680,7 @@ def check_04_gradient_probe(probe) -> None:
         if "not have been used in the graph" in str(error) or "does not require grad" in str(error):
             raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
                                 "the state you keep must be the very tensor the next step reads (not a detached "
-                                "copy, not a fresh zero state)") from None
+                                "copy, not the output sequence, not a fresh zero state)") from None
         raise
     answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
@@ -793,11 +793,15 @@ def check_04_training_step(train_step) -> None:
         return torch.cat([p.detach().flatten() for p in model.parameters()]), norms
 
     def reference(model, optimizer, inputs, targets, clip, zero=True, clipping=True, normalise=False,
-                  reduction="mean"):
+                  reduction="mean", per_parameter=False):
         if zero:
             optimizer.zero_grad()
         torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets, reduction=reduction).backward()
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping and not normalise else math.inf)
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)  # only measures
+        if clipping and not normalise and not per_parameter:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters() if per_parameter else []:  # the mistake: each parameter clipped on its own
+            torch.nn.utils.clip_grad_norm_([p], clip)
         if normalise:  # the mistake: rescale to length clip even when the gradient is shorter
             for p in model.parameters():
                 p.grad.mul_(clip / float(norm))
@@ -818,6 +822,8 @@ def check_04_training_step(train_step) -> None:
          "call optimizer.zero_grad() before backward()"),
         ({"normalise": True}, "in the step whose gradient norm is BELOW the threshold you still rescaled the "
          "gradient to length clip: clipping multiplies by min(1, clip / ||g||), so a short gradient stays as it is"),
+        ({"per_parameter": True}, "each parameter's gradient was clipped on its own: clip the total norm of "
+         "all parameters together, clip_grad_norm_(model.parameters(), clip)"),
         ({"reduction": "sum"}, "the loss is summed over the batch, so the gradient is batch-size times too large: "
          "use the mean cross-entropy (the default reduction)"),
     ]

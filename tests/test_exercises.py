@@ -768,7 +768,8 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
         exercises.check_04_training_step(lambda *args: (_step_04(*args), None)[1])
     with pytest.raises(exercises.ExerciseError, match="a number"):
         exercises.check_04_training_step(lambda *args: str(_step_04(*args)))
-    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm")]:
+    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm"),
+                           (_step_per_parameter_04, "on its own")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
 
@@ -782,6 +783,20 @@ def _step_every_loss_04(model, optimizer, inputs, targets, clip):
     scores = model(inputs)[0]
     F.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.repeat_interleave(inputs.shape[1])).backward()
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_per_parameter_04(model, optimizer, inputs, targets, clip):
+    """Wrong: clips each parameter's gradient to norm clip on its own, returns the total norm."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    for p in model.parameters():
+        torch.nn.utils.clip_grad_norm_([p], clip)
     optimizer.step()
     return float(norm)
 
