@@ -548,7 +548,11 @@ display(Markdown(
 # gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at most 300 steps of 64 fresh
 # sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). A run stops early once its training
 # loss has averaged below 0.01 over 20 steps: it has solved the task (a claim below checks that every such run
-# scores at least 0.99 on the test sequences; the table prints the steps each run took).
+# scores at least 0.99 on the test sequences; the table prints the steps each run took). Every run, here and in
+# section 4, is this loop, with section 4's `optimizer_step` doing the clipped update:
+
+# %%
+show_code(gradients.train_first_token)
 
 # %% tags=["nbval-ignore-output"]
 trained = {
