@@ -647,6 +647,22 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 # (checks for notebook 04's exercises go here)
 
 
+def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False):
+    """dL/dh_t with the tanh step written out from nn.RNN's weights; the flags make the usual mistakes."""
+    import torch
+
+    rnn = model.body.rnn
+    w_ih, w_hh = rnn.weight_ih_l0, rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
+    x = model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        a = x[:, t] @ w_ih.T + rnn.bias_ih_l0 + (0 if fresh else h @ w_hh.T) + (rnn.bias_hh_l0 if second_bias else 0)
+        h = torch.tanh(a) if squash else a
+        kept.append(h)
+    loss = torch.nn.functional.cross_entropy(model.head(h), targets)
+    return torch.autograd.grad(loss, kept, allow_unused=True, materialize_grads=True)
+
+
 def check_04_gradient_probe(probe) -> None:
     """Exercise 04-1: probe(model, inputs, targets) returns dL/dh_t for t = 1..T of a one-layer RNN classifier."""
     import numpy as np
@@ -658,14 +674,21 @@ def check_04_gradient_probe(probe) -> None:
     model = make_model("rnn", hidden_size=8, seed=3)
     x, y = first_token_batch(16, 12, generator=torch.Generator().manual_seed(5))
     expected = [g.reshape(16, 8) for g in step_gradients(model, x, y)]  # [batch, hidden] at each step
-    grads = probe(model, x, y)
+    try:
+        grads = probe(model, x, y)
+    except RuntimeError as error:
+        if "not have been used in the graph" in str(error) or "does not require grad" in str(error):
+            raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
+                                "the state you keep must be the very tensor the next step reads (not a detached "
+                                "copy, not the output sequence, not a fresh zero state)") from None
+        raise
     answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
     require(ex, len(grads) == len(expected),
             f"expected {len(expected)} gradients (one per time step t = 1..{len(expected)}), got {len(grads)}")
     shapes = {tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__ for g in grads}
     require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
-            f"each gradient must be a tensor shaped like the state h_t ([1, batch, hidden] = [1, 16, 8]), got "
+            f"each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got "
             f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
     grads = [g.detach().reshape(16, 8) for g in grads]
     norms = np.array([float(g.norm()) for g in grads])
@@ -673,57 +696,115 @@ def check_04_gradient_probe(probe) -> None:
             "every gradient before t = T is zero: the loss does not reach the earlier states through the "
             "recurrence. Keep each state h_t that the next step consumes, and feed it (not a detached copy, not a "
             "fresh zero state) into the next step; retain_grad on the output sequence has the same flaw")
-    def close(mine: list) -> list[bool]:
-        return [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(mine, expected)]
 
-    require(ex, not all(close(grads[::-1])), "the gradients are in reverse order: return them for t = 1 first")
-    require(ex, not all(close([-g for g in grads])),
+    def close(mine: list, reference: list = expected) -> bool:
+        return all(torch.allclose(g, e.reshape(16, 8), rtol=1e-3, atol=1e-9) for g, e in zip(mine, reference))
+
+    require(ex, not close(grads[::-1]), "the gradients are in reverse order: return them for t = 1 first")
+    require(ex, not close([-g for g in grads]),
             "every gradient has the wrong sign: differentiate the loss itself (not minus the loss)")
-    matches = close(grads)
+    mistakes = [({"transpose": False}, "W_hh is used untransposed: nn.RNN computes h_{t-1} @ weight_hh_l0.T"),
+                ({"second_bias": False}, "a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0"),
+                ({"squash": False}, "the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)"),
+                ({"fresh": True}, "each step starts from a zero state: feed h_{t-1}, the state the previous step "
+                 "returned, into the next step")]
+    if not close(grads):
+        for kwargs, message in mistakes:
+            require(ex, not close(grads, _hand_probe_04(model, x, y, **kwargs)), message)
+    matches = [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(grads, expected)]
     require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
             "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
     passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
 
 
-def check_04_slope(factor_guess) -> None:
-    """Exercise 04-2: the factor per step back in time for a linear RNN with W_hh = 0.7 x orthogonal."""
-    from helpers.gradients import geometric_fit, radius_experiment
+def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):
+    """The factor per step back of a linear RNN's gradient; the flags make the usual mistakes."""
+    import torch
+
+    g = grad_T
+    for _ in range(steps + extra):
+        g = (w_hh.T if transpose else w_hh) @ g
+    ratio = float(torch.linalg.vector_norm(g) / torch.linalg.vector_norm(grad_T))
+    ratio = ratio if back else 1 / ratio
+    return ratio ** (1 / steps) if per_step else ratio
+
+
+def check_04_slope(backward_factor) -> None:
+    """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the factor per step back of a linear RNN."""
+    import torch
 
     ex = "Exercise 2"
-    answered(ex, factor_guess, "put your prediction (a number) in factor_guess")
-    require(ex, isinstance(factor_guess, (int, float)) and not isinstance(factor_guess, bool),
-            f"factor_guess must be a number, got {type(factor_guess).__name__}")
-    measured = 1 / geometric_fit(radius_experiment((0.7,), nonlinearity="linear", seq_len=30)[0.7]).factor
-    require(ex, abs(factor_guess - 1 / 0.7) > 0.01,
-            "that is how much the norm GROWS per step going forward (towards t = T); "
-            "the question is what one step BACK in time multiplies it by")
-    require(ex, abs(factor_guess - measured) < 0.01,
-            "not what the measurement gives; each step back multiplies dL/dh by W_hh transposed: "
-            "what does an orthogonal matrix times 0.7 do to a vector's length?")
-    passed(ex, "going back one step multiplies the norm by the spectral radius of W_hh (for a linear RNN)")
+    _function(ex, backward_factor, "backward_factor")
+    gen = torch.Generator().manual_seed(4)
+    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
+    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
+    grad = torch.randn(16, generator=gen)
+    cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
+    mine = []
+    for w, steps in cases:
+        value = backward_factor(w, grad, steps)
+        answered(ex, value, "your function returns None: return the measured factor per step back (a number)")
+        require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
+                f"return a number, got {type(value).__name__}")
+        mine.append(float(value))
+
+    def matches(**kwargs) -> bool:
+        return all(abs(m - _backward_factor_04(w, grad, k, **kwargs)) <= 1e-3 * abs(m) + 1e-9
+                   for m, (w, k) in zip(mine, cases))
+
+    require(ex, abs(mine[0] - mine[1]) > 1e-3,
+            "you return the same factor for 0.7 x and 1.3 x an orthogonal matrix: measure it from w_hh, "
+            "do not type a number")
+    if not matches():
+        for kwargs, message in [
+                ({"back": False}, "that is how much the norm GROWS per step going forward (towards t = T); "
+                 "the factor per step BACK is the norm after the steps back divided by the norm at T"),
+                ({"per_step": False}, "that is the change over all the steps together: take the steps-th root "
+                 "to get the factor per step"),
+                ({"transpose": False}, "each step back multiplies the gradient by W_hh TRANSPOSED (dh_t/dh_{t-1} = "
+                 "W_hh, and the chain rule applies its transpose); the two differ for a matrix that is not normal"),
+                ({"extra": 1}, "one step back too many: from grad_T, apply W_hh^T exactly `steps` times"),
+                ({"extra": -1}, "one step back too few: from grad_T, apply W_hh^T exactly `steps` times")]:
+            require(ex, not matches(**kwargs), message)
+    require(ex, matches(), "not the measured factor: apply W_hh^T `steps` times to grad_T and take "
+            "(||g after the steps|| / ||grad_T||) ** (1 / steps); a formula from the eigenvalues or the norm of "
+            "W_hh is not the measurement")
+    passed(ex, f"you measured {mine[0]:.3f} per step back for 0.7 x orthogonal and {mine[1]:.3f} for 1.3 x "
+           "orthogonal: the spectral radius, as section 3 found")
 
 
 def check_04_training_step(train_step) -> None:
     """Exercise 04-3: train_step(model, optimizer, inputs, targets, clip) does one clipped update, returns ||g||."""
+    import math
+
     import numpy as np
     import torch
 
-    from helpers.gradients import first_token_batch, make_model, sequence_loss
+    from helpers.gradients import first_token_batch, make_model
 
     ex = "Exercise 3"
     x, y = first_token_batch(32, 10, generator=torch.Generator().manual_seed(7))
+    clips = (0.2, 0.2, 100.0)  # the norms are about 0.3 to 0.45: the first two steps clip, the third must not
 
-    def run(step_fn):  # two steps with a threshold below the gradient norms (about 0.3 to 0.45), so both clip
+    def run(step_fn):
         model = make_model("rnn", hidden_size=8, seed=1)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
-        norms = [step_fn(model, optimizer, x, y, 0.2) for _ in range(2)]
+        norms = [step_fn(model, optimizer, x, y, clip) for clip in clips]
         return torch.cat([p.detach().flatten() for p in model.parameters()]), norms
 
-    def reference(model, optimizer, inputs, targets, clip, zero=True, clipping=True):
+    def reference(model, optimizer, inputs, targets, clip, zero=True, clipping=True, normalise=False,
+                  reduction="mean", per_parameter=False):
         if zero:
             optimizer.zero_grad()
-        sequence_loss(model(inputs)[0], targets).backward()
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else float("inf"))
+        torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets, reduction=reduction).backward()
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)  # only measures
+        if clipping and not normalise and not per_parameter:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        for p in model.parameters() if per_parameter else []:  # the mistake: each parameter clipped on its own
+            torch.nn.utils.clip_grad_norm_([p], clip)
+        if normalise:  # the mistake: rescale to length clip even when the gradient is shorter
+            for p in model.parameters():
+                p.grad.mul_(clip / float(norm))
         optimizer.step()
         return float(norm)
 
@@ -731,21 +812,34 @@ def check_04_training_step(train_step) -> None:
     answered(ex, None if all(n is None for n in norms) else norms,
              "your function returns None: return the total gradient norm before clipping")
     expected, expected_norms = run(reference)
-    unclipped, _ = run(lambda *args: reference(*args, clipping=False))
-    accumulated, _ = run(lambda *args: reference(*args, zero=False))
     require(ex, all(isinstance(n, (int, float, torch.Tensor, np.floating)) for n in norms),
             "return the total gradient norm before clipping (a number): clip_grad_norm_ returns it")
     same = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-7)  # noqa: E731
-    require(ex, not same(weights, unclipped) or same(weights, expected),
-            "the update was not clipped by its total norm: call "
-            "torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward() and before optimizer.step()")
-    require(ex, not same(weights, accumulated),
-            "gradients from the previous step were added to this one: call optimizer.zero_grad() before backward()")
+    wrong_runs = [
+        ({"clipping": False}, "the update was not clipped by its total norm: call "
+         "torch.nn.utils.clip_grad_norm_(model.parameters(), clip) after backward() and before optimizer.step()"),
+        ({"zero": False}, "gradients from the previous step were added to this one: "
+         "call optimizer.zero_grad() before backward()"),
+        ({"normalise": True}, "in the step whose gradient norm is BELOW the threshold you still rescaled the "
+         "gradient to length clip: clipping multiplies by min(1, clip / ||g||), so a short gradient stays as it is"),
+        ({"per_parameter": True}, "each parameter's gradient was clipped on its own: clip the total norm of "
+         "all parameters together, clip_grad_norm_(model.parameters(), clip)"),
+        ({"reduction": "sum"}, "the loss is summed over the batch, so the gradient is batch-size times too large: "
+         "use the mean cross-entropy (the default reduction)"),
+    ]
+    if not same(weights, expected):
+        for kwargs, message in wrong_runs:
+            require(ex, not same(weights, run(lambda *args, kw=kwargs: reference(*args, **kw))[0]), message)
     require(ex, same(weights, expected),
-            "the weights after two steps differ from one clipped SGD update per step; the order is "
-            "zero_grad -> loss (cross-entropy after the last step) -> backward -> clip_grad_norm_ -> step")
-    require(ex, np.allclose([float(n) for n in norms], expected_norms, rtol=1e-4),
-            "the weights are right, but return the norm BEFORE clipping (what clip_grad_norm_ returns)")
+            "the weights after three steps differ from one clipped SGD update per step; the order is "
+            "zero_grad -> loss (mean cross-entropy after the last step) -> backward -> clip_grad_norm_ -> step")
+    mine = np.array([float(n) for n in norms])
+    require(ex, not np.allclose(mine, np.minimum(expected_norms, clips), rtol=1e-4),
+            "the weights are right, but you return the norm AFTER clipping: return the norm before clipping "
+            "(what clip_grad_norm_ returns)")
+    require(ex, np.allclose(mine, expected_norms, rtol=1e-4),
+            "the weights are right, but the returned number is not the total gradient norm before clipping "
+            "(the norm over all parameters together, what clip_grad_norm_ returns)")
     passed(ex, "one clipped update: zero_grad, backward, clip_grad_norm_, step")
 
 

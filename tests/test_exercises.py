@@ -657,13 +657,28 @@ def _retain_grad_probe_04(model, inputs, targets):
     return [outputs.grad[:, t] for t in range(inputs.shape[1])]
 
 
+def _detached_hand_probe_04(model, inputs, targets):
+    """Wrong: the hand-written step reads a detached copy of the previous state (autograd raises)."""
+    import torch
+
+    rnn = model.body.rnn
+    x = model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h.detach() @ rnn.weight_hh_l0.T
+                       + rnn.bias_hh_l0)
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
     from helpers.gradients import hidden_grad_norms
 
-    exercises.check_04_gradient_probe(_probe_04)
-    assert "✔ Exercise 1" in capsys.readouterr().out
+    for right in (_probe_04, exercises._hand_probe_04):
+        exercises.check_04_gradient_probe(right)
+        assert "✔ Exercise 1" in capsys.readouterr().out
     wrong = {
         "returns None": lambda m, x, y: None,
         "retain_grad": _retain_grad_probe_04,
@@ -676,27 +691,47 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "minus the loss": lambda m, x, y: [-g for g in _probe_04(m, x, y)],
         "loss at every step": lambda m, x, y: _probe_04(m, x, y, every_step=True),
         "gradient of the inputs": _input_probe_04,
+        "W_hh not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, transpose=False),
+        "bias_hh forgotten": lambda m, x, y: exercises._hand_probe_04(m, x, y, second_bias=False),
+        "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
+        "detached state, raw autograd": _detached_hand_probe_04,
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
                 "norms wrapped as tensors": "shaped like the state", "fresh state every step": "fresh zero state",
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
-                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state"}
+                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
+                "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
+                "no tanh": "no tanh", "detached state, raw autograd": "detached"}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
 
 
-def test_04_slope_accepts_the_radius_and_rejects_its_inverse_and_other_numbers(capsys):
-    exercises.check_04_slope(0.7)
+def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):
+    import torch
+
+    exercises.check_04_slope(exercises._backward_factor_04)
     assert "✔ Exercise 2" in capsys.readouterr().out
-    for wrong, message in [(1 / 0.7, "GROWS"), (0.49, "not what the measurement gives"), (1.0, "not what"),
-                           ("0.7", "must be a number"), (None, "not answered")]:
+    radius = lambda w, g, k: float(torch.linalg.eigvals(w).abs().max())  # noqa: E731
+    for wrong, message in [
+            (lambda w, g, k: 0.7, "same factor"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, back=False), "GROWS"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, per_step=False), "all the steps together"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, transpose=False), "TRANSPOSED"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, extra=1), "too many"),
+            (lambda w, g, k: exercises._backward_factor_04(w, g, k, extra=-1), "too few"),
+            (radius, "eigenvalues"),
+            (lambda w, g, k: str(exercises._backward_factor_04(w, g, k)), "a number"),
+            (0.7, "should be the function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_slope(wrong)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_04_slope(lambda w, g, k: None)
 
 
-def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False):
+def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False,
+             normalise=False, summed=False):
     import math
 
     import torch
@@ -704,14 +739,21 @@ def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, 
 
     if zero:
         optimizer.zero_grad()
-    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    F.cross_entropy(model(inputs)[0][:, -1], targets, reduction="sum" if summed else "mean").backward()
     if after:
         optimizer.step()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else math.inf)
+    if normalise:  # wrong: always rescales to length clip, with no min(1, .)
+        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        for p in model.parameters():
+            p.grad.mul_(clip / norm)
+    else:
+        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else math.inf)
     if not after:
         optimizer.step()
     if norm_after:
         return min(float(norm), clip)
+    if summed:  # wrong loss scale, hidden by dividing the returned norm by the batch size
+        return float(norm) / inputs.shape[0]
     return norm
 
 
@@ -719,14 +761,16 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
     exercises.check_04_training_step(_step_04)
     assert "✔ Exercise 3" in capsys.readouterr().out
     for kwargs, message in [({"clipping": False}, "not clipped"), ({"after": True}, "not clipped|differ"),
-                            ({"zero": False}, "zero_grad"), ({"norm_after": True}, "BEFORE clipping")]:
+                            ({"zero": False}, "zero_grad"), ({"norm_after": True}, "AFTER clipping"),
+                            ({"normalise": True}, "BELOW the threshold"), ({"summed": True}, "summed over the batch")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
     with pytest.raises(exercises.NotAnswered, match="returns None"):
         exercises.check_04_training_step(lambda *args: (_step_04(*args), None)[1])
     with pytest.raises(exercises.ExerciseError, match="a number"):
         exercises.check_04_training_step(lambda *args: str(_step_04(*args)))
-    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm")]:
+    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm"),
+                           (_step_per_parameter_04, "on its own")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
 
@@ -740,6 +784,20 @@ def _step_every_loss_04(model, optimizer, inputs, targets, clip):
     scores = model(inputs)[0]
     F.cross_entropy(scores.reshape(-1, scores.shape[-1]), targets.repeat_interleave(inputs.shape[1])).backward()
     norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_per_parameter_04(model, optimizer, inputs, targets, clip):
+    """Wrong: clips each parameter's gradient to norm clip on its own, returns the total norm."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    for p in model.parameters():
+        torch.nn.utils.clip_grad_norm_([p], clip)
     optimizer.step()
     return float(norm)
 
