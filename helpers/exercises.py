@@ -184,8 +184,9 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
             continue
         encoded = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
         with torch.no_grad():
-            hidden = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
-                           output_hidden_states=True).hidden_states[layer][0].float().cpu()
+            states = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
+                           output_hidden_states=True).hidden_states
+        hidden, top = states[layer][0].float().cpu(), states[-1][0].float().cpu()
         offsets = encoded["offset_mapping"][0]
         pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
         diagnosis = {"took only the first piece": hidden[pieces[0]],
@@ -195,7 +196,8 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
                      "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
                      "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
                      "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
-                         hidden[pieces[1:]].mean(0)}
+                         hidden[pieces[1:]].mean(0),
+                     f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0)}
         for mistake, vector in diagnosis.items():
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")

@@ -125,8 +125,11 @@ def _word_vector_with(bert, mistake=None):
                             return_special_tokens_mask=True)
         offsets = encoded.pop("offset_mapping")[0]
         special = encoded.pop("special_tokens_mask")[0].bool()
-        with torch.no_grad():
+        if mistake == "with gradients":  # no torch.no_grad(): the check detaches, so this is right
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        else:
+            with torch.no_grad():
+                hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
         pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])
         if mistake == "touching":  # <= and >= also keep the tokens that only touch the word, like "bank" + "."
             pieces = (offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0])
@@ -152,10 +155,11 @@ def _word_vector_with(bert, mistake=None):
 def test_02_word_vector_accepts_the_solution(bert):
     exercises.check_02_word_vector(_word_vector_with(bert), *bert)
     exercises.check_02_word_vector(_word_vector_with(bert, "no special mask"), *bert)  # the overlap excludes them
+    exercises.check_02_word_vector(_word_vector_with(bert, "with gradients"), *bert)
 
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
-                                              ("with specials", r"\[CLS\]"), ("last layer", "layer 3"),
+                                              ("with specials", r"\[CLS\]"), ("last layer", "instead of layer 3"),
                                               ("touching", "wrong vector"), ("end - 1", "last piece"),
                                               ("start + 1", "first piece \\(a piece")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):

@@ -452,6 +452,8 @@ claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: too 
 # - **The bag of context words already carries the sense** to some extent, but on this corpus it is clearly
 #   weaker than the contextual vectors. This compares more than methods: the contextual model uses word order,
 #   but it was also trained on far more text than our small Word2Vec.
+# - **Each of these sentences uses one sense of its word.** Exercise 4 asks what the test does with a sentence
+#   that uses both.
 
 # %% [markdown]
 # <a id="s7"></a>
@@ -699,12 +701,14 @@ if USE_BERT_BASE:
 #
 # ### Exercise 1 — the vector of a word, from its pieces
 # Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
-# special-tokens mask and runs the model. Keep the tokens whose offsets overlap the word's characters `span`
+# special-tokens mask. Run `bert` on the encoded sentence with `output_hidden_states=True` (no gradients are
+# needed) and take the hidden states at `layer` (0 = input embeddings, -1 = last) of the sentence's tokens, as
+# `word_vectors_in_batch` does in section 3. Keep the tokens whose offsets overlap the word's characters `span`
 # (`start` included, `end` excluded; never a special token) and return the **mean** of their hidden states, a
 # vector of shape `(384,)`. The check compares your vectors with `word_embeddings` on five words, one of them
 # split into five pieces, one whose first and last pieces are one character long, and one occurring twice, and
-# tells you if you took only the first piece, left out a first or last piece, summed instead of averaging, or
-# counted `[CLS]`/`[SEP]`.
+# tells you if you took only the first piece, left out a first or last piece, summed instead of averaging,
+# counted `[CLS]`/`[SEP]`, or read the last layer whatever `layer` says.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
@@ -712,9 +716,9 @@ def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.
     encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True, return_special_tokens_mask=True)
     offsets = encoded.pop("offset_mapping")[0]              # [tokens, 2]: characters of each token
     special = encoded.pop("special_tokens_mask")[0].bool()  # [tokens]: True for [CLS] and [SEP]
+    ### BEGIN SOLUTION
     with torch.no_grad():
         hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer][0].cpu()
-    ### BEGIN SOLUTION
     start, end = span
     pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start) & ~special
     return hidden[pieces].mean(dim=0)
