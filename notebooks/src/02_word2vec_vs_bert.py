@@ -184,8 +184,8 @@ claim(f"'bank' leans to one sense's sentences less than some rare word does ({',
 # What the outputs show:
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
 #   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
-#   among the eight. The sampled contexts show why: most of them are about banks as institutions. The cosines with each
-#   sense's sentences (table) do not show it: every word's vector leans a few hundredths towards one sense, and
+#   among the eight. The sampled contexts show why: most of them are about banks as institutions. The cosines
+#   with each sense's sentences (table) do not show it: every word's vector leans a few hundredths towards one sense, and
 #   some rare words, which have no frequent sense in Wikipedia, lean more than *bank* (last check).
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
@@ -447,7 +447,8 @@ claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: too 
 #   0.5.
 # - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
 # - **The layers cannot be ranked on this data.** Layers 1 to 6 differ by a few sentences out of 120 (last
-#   check), a difference other sentences could reverse. Picking the layer with the highest number in this table and reporting that same number would flatter it;
+#   check), a difference other sentences could reverse. Picking the layer with the highest number in this
+#   table and reporting that same number would flatter it;
 #   *Going further* A shows how to choose a layer on some sentences and score it on others.
 # - **The bag of context words already carries the sense** to some extent, but on this corpus it is clearly
 #   weaker than the contextual vectors. This compares more than methods: the contextual model uses word order,
@@ -497,8 +498,7 @@ claim("'bank' in Word2Vec space: the context means separate the senses well abov
 # Context is not free. Below, both models produce the vectors of our 120 ambiguous words in their sentences,
 # on the selected device: Word2Vec by a table look-up, MiniLM by a full forward pass, each timed with
 # `torch.utils.benchmark.Timer` (the mean of three runs after warm-up, with all of PyTorch's CPU threads).
-# The throughput depends on the machine and on what else
-# runs on it; the sizes do not.
+# The throughput depends on the machine and on what else runs on it; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -519,7 +519,8 @@ pd.DataFrame({
 }).T
 
 # %% tags=["nbval-ignore-output"]
-print(f"on {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM {n_vectors / forward:,.0f} vectors/s "
+print(f"on {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
+      f"MiniLM {n_vectors / forward:,.0f} vectors/s "
       f"(a look-up is about {forward / lookup:,.0f} times faster)")
 
 # %%
@@ -544,7 +545,8 @@ claim("a look-up is at least 10 times faster than the forward pass", forward > 1
 # - **Layer 0 has no context**: a look-up of the word piece plus its position. Its similarity gap is
 #   essentially zero and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
-#   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model cannot be ranked.
+#   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
+#   cannot be ranked.
 # - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
 #   beats chance; every Transformer layer beats it clearly, though MiniLM was also trained on far more text than
 #   our small Word2Vec.
