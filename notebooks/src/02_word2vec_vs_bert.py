@@ -185,8 +185,9 @@ claim(f"'bank' leans to one sense's sentences less than some rare word does ({',
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
 #   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
 #   among the eight. The sampled contexts show why: most of them are about banks as institutions. The cosines
-#   with each sense's sentences (table) do not show it: every word's vector leans a few hundredths towards one sense, and
-#   some rare words, which have no frequent sense in Wikipedia, lean more than *bank* (last check).
+#   with each sense's sentences (table) do not show it: every word's vector leans a few hundredths towards
+#   one sense, and some rare words, which have no frequent sense in Wikipedia, lean more than *bank* (last
+#   check).
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
 #   ambiguous words, yet with cosines even higher than *bank*'s (second check). This is the crowding notebook 01
