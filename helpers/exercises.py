@@ -213,7 +213,8 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
 WORD_VECTOR_CASES = [("Unbelievably, the river bank held.", "unbelievably", 0, -1),
                      ("Unbelievably, the river bank held.", "bank", 0, 3),
                      ("She paid the cheque into the bank.", "bank", 0, 0),
-                     ("The bank by the river is not the bank I use.", "bank", 1, 5)]
+                     ("The bank by the river is not the bank I use.", "bank", 1, 5),
+                     ("The xylophones rang.", "xylophones", 0, 2)]  # x ##yl ##ophone ##s: one-character ends
 
 
 def _as_vector(value, what: str, size: int):
@@ -245,21 +246,28 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
             continue
         encoded = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
         with torch.no_grad():
-            hidden = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
-                           output_hidden_states=True).hidden_states[layer][0].float().cpu()
+            states = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
+                           output_hidden_states=True).hidden_states
+        hidden, top = states[layer][0].float().cpu(), states[-1][0].float().cpu()
         offsets = encoded["offset_mapping"][0]
         pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
         diagnosis = {"took only the first piece": hidden[pieces[0]],
                      "summed the pieces instead of averaging them": hidden[pieces].sum(0),
                      "counted [CLS] and [SEP] as pieces of the word (check the special-tokens mask)":
-                         hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0)}
+                         hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0),
+                     "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
+                     "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
+                     "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
+                         hidden[pieces[1:]].mean(0),
+                     f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0)}
         for mistake, vector in diagnosis.items():
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")
         raise ExerciseError(f"✘ {what}: wrong vector for {word!r} (occurrence {occurrence}) in {sentence!r} at "
                             f"layer {layer}: keep the pieces whose offsets overlap the span, drop special tokens, "
                             "and average them")
-    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces")
+    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces and one "
+                 "with one-character first and last pieces")
 
 
 def check_02_sense_gap(sense_gap) -> None:
@@ -320,26 +328,36 @@ def _predict_sense_cases():
         (torch.tensor(at(5, 0.1)), torch.tensor([at(0), at(10), at(40), at(120)]), ["tight", "tight", "wide", "wide"]),
         # one labelled vector next to the query, but its sense's centroid points elsewhere
         (torch.tensor(at(50)), torch.tensor([at(52), at(-60), at(30), at(70)]), ["near", "near", "centre", "centre"]),
+        # a sense whose unit vectors nearly cancel: its centroid is short and points away from the query, so it is
+        # the least cosine-similar, yet the nearest by distance (even to the query scaled to length 1)
+        (torch.tensor(at(0, 3.0)), torch.tensor([at(70), at(70), at(-85), at(100)]),
+         ["tight", "tight", "wide", "wide"]),
+        # an outlier in one sense: the mean of its unit vectors leans towards it, their median does not
+        (torch.tensor(at(0)), torch.tensor([at(0), at(0), at(90), at(20), at(20), at(20)]),
+         ["pull"] * 3 + ["flat"] * 3),
         # three senses in 6-d, random lengths, labels not in alphabetical order
         *[(spread[k] + 0.3 * torch.randn(6, generator=generator), spread, ["zeta", "alpha", "mid"] * 6)
           for k in range(6)],
     ]
 
 
-def _centroid_sense(query, vectors, labels, unit: bool = True, score: str = "cosine") -> str:
+def _centroid_sense(query, vectors, labels, unit: bool = True, score: str = "cosine", median: bool = False) -> str:
     """The reference answer of exercise 02-3, or one of its usual mistakes."""
     import torch
 
     names = list(dict.fromkeys(labels))
     rows = vectors / vectors.norm(dim=1, keepdim=True) if unit else vectors
     ids = torch.tensor([names.index(label) for label in labels])
-    centroids = torch.stack([rows[ids == k].mean(dim=0) for k in range(len(names))])
+    centroids = torch.stack([rows[ids == k].median(dim=0).values if median else rows[ids == k].mean(dim=0)
+                             for k in range(len(names))])
     if score == "nearest":
         return labels[int(torch.cosine_similarity(vectors, query[None, :], dim=1).argmax())]
     if score == "dot":
         scores = centroids @ query
     elif score == "distance":
         scores = -(centroids - query).norm(dim=1)
+    elif score == "unit distance":
+        scores = -(centroids - query / query.norm()).norm(dim=1)
     else:
         scores = torch.cosine_similarity(centroids, query[None, :], dim=1)
     return names[int(scores.argmax())]
@@ -353,6 +371,9 @@ def check_02_predict_sense(predict_sense) -> None:
                 "that ranks the centroids by dot product: a spread-out sense has a shorter centroid, so use "
                 "cosine similarity": {"score": "dot"},
                 "that ranks the centroids by distance, not by cosine similarity": {"score": "distance"},
+                "that ranks the centroids by distance to the normalised vector, not by cosine similarity (a short "
+                "centroid can be near every unit vector)": {"score": "unit distance"},
+                "the centroid is the mean of the sense's unit vectors, not their median": {"median": True},
                 "that is the sense of the single most similar vector: compare with each sense's centroid instead":
                     {"score": "nearest"}}
     cases = _predict_sense_cases()
@@ -369,7 +390,7 @@ def check_02_predict_sense(predict_sense) -> None:
             require(what, answers != [_centroid_sense(*case, **mistake) for case in cases], message)
         raise ExerciseError(f"✘ {what}: wrong sense on some of {len(cases)} test vectors: compare the vector "
                             "with each sense's centroid and return the name of the most similar one")
-    passed(what, f"right sense on {len(cases)} test vectors (four hand-made traps, "
+    passed(what, f"right sense on {len(cases)} test vectors (six hand-made traps, "
                  "six random ones with three senses)")
 
 
@@ -440,6 +461,10 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     require(what, np.allclose(got, expected.to_numpy(), atol=1e-4),
             f"my_report is not the report of my_sentences with my_senses: compute it from the vectors of "
             f"{word!r} in my_sentences (word_embeddings_by_layer) and my_senses, both in the same order")
+    best = expected["loo_accuracy"].iloc[1:].max()
+    require(what, best > 0.6, f"your labels separate no better than chance at any layer (best held-out accuracy "
+                              f"{best:.2f}): check that my_senses follows the order of my_sentences, one label per "
+                              "sentence; if it does, choose two senses that differ more")
     passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers")
 
 

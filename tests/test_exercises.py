@@ -208,11 +208,18 @@ def _word_vector_with(bert, mistake=None):
                             return_special_tokens_mask=True)
         offsets = encoded.pop("offset_mapping")[0]
         special = encoded.pop("special_tokens_mask")[0].bool()
-        with torch.no_grad():
+        if mistake == "with gradients":  # no torch.no_grad(): the check detaches, so this is right
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        else:
+            with torch.no_grad():
+                hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
         pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])
         if mistake == "touching":  # <= and >= also keep the tokens that only touch the word, like "bank" + "."
             pieces = (offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0])
+        if mistake == "end - 1":  # off by one at the end: drops a one-character last piece ("##s")
+            pieces = (offsets[:, 0] < span[1] - 1) & (offsets[:, 1] > span[0])
+        if mistake == "start + 1":  # off by one at the start: drops a one-character first piece ("x")
+            pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0] + 1)
         if mistake == "with specials":
             pieces = pieces | special
         elif mistake != "no special mask":
@@ -231,11 +238,13 @@ def _word_vector_with(bert, mistake=None):
 def test_02_word_vector_accepts_the_solution(bert):
     exercises.check_02_word_vector(_word_vector_with(bert), *bert)
     exercises.check_02_word_vector(_word_vector_with(bert, "no special mask"), *bert)  # the overlap excludes them
+    exercises.check_02_word_vector(_word_vector_with(bert, "with gradients"), *bert)
 
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
-                                              ("with specials", r"\[CLS\]"), ("last layer", "layer 3"),
-                                              ("touching", "wrong vector")])
+                                              ("with specials", r"\[CLS\]"), ("last layer", "instead of layer 3"),
+                                              ("touching", "wrong vector"), ("end - 1", "last piece"),
+                                              ("start + 1", "first piece \\(a piece")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)
@@ -309,11 +318,16 @@ def _predict_sense_with(mistake=None):
         order = list(dict.fromkeys(labels))
         unit = vectors if mistake == "raw" else vectors / vectors.norm(dim=1, keepdim=True)
         ids = torch.tensor([order.index(label) for label in labels])
-        centroids = torch.stack([unit[ids == k].mean(dim=0) for k in range(len(order))])
+        if mistake == "median":
+            centroids = torch.stack([unit[ids == k].median(dim=0).values for k in range(len(order))])
+        else:
+            centroids = torch.stack([unit[ids == k].mean(dim=0) for k in range(len(order))])
         if mistake == "dot":
             scores = centroids @ vector
         elif mistake == "distance":
             scores = -(centroids - vector).norm(dim=1)
+        elif mistake == "unit distance":  # distance to the query scaled to length 1
+            scores = -(centroids - vector / vector.norm()).norm(dim=1)
         else:
             scores = torch.cosine_similarity(centroids, vector[None, :], dim=1)
         best = int(scores.argmin()) if mistake == "argmin" else int(scores.argmax())
@@ -333,7 +347,9 @@ def test_02_predict_sense_accepts_the_solution():
 @pytest.mark.parametrize("mistake, message", [("raw", "normalise each vector"), ("dot", "dot product"),
                                               ("distance", "distance"), ("argmin", "wrong sense on some"),
                                               ("index", "string"), ("sorted names", "wrong sense"),
-                                              ("nearest vector", "single most similar")])
+                                              ("nearest vector", "single most similar"),
+                                              ("unit distance", "distance to the normalised vector"),
+                                              ("median", "not their median")])
 def test_02_predict_sense_names_the_mistake(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_predict_sense(_predict_sense_with(mistake))
@@ -442,6 +458,15 @@ def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
     for wrong in (bank_report, misaligned, bare):  # another word's report; shuffled labels; no [CLS]/[SEP]
         with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
             exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
+
+
+def test_02_my_report_rejects_labels_out_of_order(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    shuffled = ["season", "coil"] * 5  # not in the order of the sentences; the report is computed with them
+    report = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu"), shuffled)
+    with pytest.raises(exercises.ExerciseError, match="follows the order of my_sentences"):
+        exercises.check_02_my_report(SPRING, shuffled, report, "spring", *bert)
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -34,7 +34,7 @@
 # |---|---|---|---|
 # | **Representation** | one vector per word *type*: a row of a table | one vector per *occurrence*, computed from the whole sentence | measured: [§2](#s2) (24 sentences, 1 distinct vector), [§4](#s4) heat maps |
 # | **Polysemy** | all senses share one vector; its neighbours come from the sense the training text uses most, and a rare word's are mostly noise | the senses of an occurrence can separate | measured: [§2](#s2) neighbours, [§5](#s5) similarity gap, [§6](#s6) sense test on held-out sentences |
-# | **Input units** | whole words; a word never seen in training has no vector | WordPiece pieces (30,522); an unseen word splits into known pieces (only unknown characters become `[UNK]`) | measured: [§3](#s3) ("unbelievably" = 5 pieces) |
+# | **Input units** | whole words; a word never seen in training has no vector | WordPiece pieces (30,522); an unseen word splits into known pieces (a word with a character the vocabulary lacks becomes one `[UNK]`, whole) | measured: [§3](#s3) ("unbelievably" = 5 pieces, "caf☃" = `[UNK]`) |
 # | **Depth** | one layer: a look-up (the network that trained it had one hidden layer) | an embedding layer + a stack of Transformer layers (6 here, 12 in bert-base); every layer gives a vector | measured: [§3](#s3) (sizes), [§5](#s5)–[§6](#s6) per layer |
 # | **Training objective** | skip-gram (predict the context words from a word) or CBOW (predict a word from its context), with negative sampling | BERT: masked-language model (predict hidden words from both sides) + next-sentence prediction. Our MiniLM: distilled from a larger BERT-style model, then fine-tuned so similar *sentences* get similar mean vectors | background (notebook 01 trains skip-gram and CBOW; [§3](#s3) says what the fine-tuning means here) |
 # | **How it is used** | pretrain once, then use the vectors as fixed features | *pretrain → fine-tune*: pretrain on raw text, then fine-tune the whole network on each task (or use it frozen as a feature extractor) | background (notebook 05 uses MiniLM frozen, as features) |
@@ -175,16 +175,19 @@ claim("the vectors crowd: random pairs of words have a mean cosine above 0.4", r
       f"{random_cosine:.3f}")
 claim(f"the rare words ({', '.join(rare)}) have closer neighbours than 'bank' (mean cosine of the top 8)",
       (top8[rare] > top8["bank"]).all(), f"bank {top8['bank']:.3f}, " + ", ".join(f"{w} {top8[w]:.3f}" for w in rare))
-claim("'bank' leans towards its finance sentences rather than its river sentences",
-      lean["bank"]["finance"] > lean["bank"]["river"],
-      f"finance {lean['bank']['finance']:.3f}, river {lean['bank']['river']:.3f}")
+lean_size = pd.Series({word: abs(np.subtract(*lean[word].values())) for word in WORDS})
+claim(f"'bank' leans to one sense's sentences less than some rare word does ({', '.join(rare)}: "
+      "no frequent sense to follow), so the lean says nothing about frequency",
+      lean_size["bank"] < lean_size[rare].max(), ", ".join(f"{w} {lean_size[w]:.3f}" for w in WORDS))
 
 # %% [markdown]
 # What the outputs show:
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
 #   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
-#   among the eight. The sampled contexts show why: most of them are about banks as institutions. The one vector leans towards the finance sentences, but only slightly (last
-#   check): a difference of a few hundredths, between vectors that are all similar.
+#   among the eight. The sampled contexts show why: most of them are about banks as institutions. The cosines
+#   with each sense's sentences (table) do not show it: every word's vector leans a few hundredths towards
+#   one sense, and some rare words, which have no frequent sense in Wikipedia, lean more than *bank* (last
+#   check).
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
 #   ambiguous words, yet with cosines even higher than *bank*'s (second check). This is the crowding notebook 01
@@ -250,10 +253,35 @@ pieces = contextual.word_pieces(torch.tensor(encoded["offset_mapping"]),
 print("characters of 'unbelievably':", span, "-> its pieces are tokens", pieces.nonzero().flatten().tolist())
 vectors = word_embeddings([example], "unbelievably", tokenizer, bert, device=device)
 print("vector of 'unbelievably' (mean of its", int(pieces.sum()), "pieces):", tuple(vectors.shape))
+print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
 
 # %% [markdown]
-# Taking only the first piece would describe "un" instead of "unbelievably". *Going further* B measures what
-# keeping `[CLS]`/`[SEP]` changes.
+# The last line shows WordPiece's limit: "caf☃" has a character no piece covers, so the **whole word** becomes
+# `[UNK]` (and the uncased tokenizer strips the accent of "naïve").
+#
+# Averaging the pieces is one choice; another common one is the **first piece** alone (the BERT paper does so
+# to tag named entities). Above layer 0 the first piece has attended to the whole sentence, so it is not a
+# vector of "un" alone. How close are the two choices here?
+
+# %%
+first_piece = int(pieces.nonzero()[0, 0])
+with torch.no_grad():
+    states = bert(**tokenizer(example, return_tensors="pt").to(bert.device), output_hidden_states=True).hidden_states
+first_vs_mean = [float(torch.cosine_similarity(h[0, first_piece], h[0, pieces.to(h.device)].mean(0), dim=0))
+                 for h in states]
+display(Markdown(
+    f"Cosine of the first piece's vector with the mean of the {int(pieces.sum())} pieces: "
+    f"**{first_vs_mean[0]:.2f}** at layer 0 (where the first piece is only \"un\"), "
+    + ", ".join(f"{c:.2f}" for c in first_vs_mean[1:]) + f" at layers 1 to {len(states) - 1}. "
+    "So the two choices give different vectors for a split word, at every layer."))
+claim("the first piece and the mean of the pieces differ at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
+      f"highest {max(first_vs_mean):.3f}")
+claim("the five ambiguous words are one piece each, so this choice does not touch sections 4 to 7",
+      all(len(tokenizer.tokenize(word)) == 1 for word in WORDS), " ".join(tokenizer.tokenize(" ".join(WORDS))))
+
+# %% [markdown]
+# This notebook averages all pieces, as its helpers do. *Going further* B measures what keeping `[CLS]`/`[SEP]`
+# changes.
 
 # %% [markdown]
 # <a id="s4"></a>
@@ -292,7 +320,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # %% [markdown]
 # Word2Vec's map is one flat colour: one vector, compared with itself. At layer 0 the vectors differ only through the
 # position embedding (the word sits at different positions in different sentences), so the map is nearly flat
-# and shows no sense blocks. At the last layer the pairs spread out (second check) and the two sense blocks
+# and shows no sense blocks. At the last layer the pairs spread out (the check) and the two sense blocks
 # stand out. The next sections put numbers on that contrast, for every word and layer.
 
 # %% [markdown]
@@ -340,7 +368,7 @@ claim(f"the mean gap is largest at the last layer ({last})", gaps["mean"].idxmax
 # %% [markdown]
 # Read the plot with the checks. At layer 0 the gap is essentially zero for every word: the input embedding is a
 # table look-up plus a position embedding, with no attention to the other words, so the sentence's meaning has
-# not reached it (only where the word sits differs, and the next section shows that this leaks a little).
+# not reached it (only where the word sits differs).
 # From the first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every
 # word, and on average the gap is largest at the last layer, the one whose mean the fine-tuning objective
 # reads. The gaps
@@ -403,7 +431,7 @@ claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above
 claim("every Transformer layer beats the Word2Vec context mean by more than 0.08",
       transformer.min() > accuracy.loc["mean", "W2V context mean"] + 0.08,
       f"lowest layer {transformer.min():.3f} vs context mean {accuracy.loc['mean', 'W2V context mean']:.3f}")
-claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the best layer is a tie",
+claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: too close to rank on this data",
           ordered[-1] - ordered[0] <= 5 / 120 + 1e-9,
           f"best {ordered[-1]:.3f} (layer {np.argmax(transformer) + 1}), worst {ordered[0]:.3f} "
           f"(layer {np.argmin(transformer) + 1}), {round((ordered[-1] - ordered[0]) * 120)} sentences apart")
@@ -419,12 +447,15 @@ claim(f"layers 1 to {last} lie within 5 of the 120 sentences of each other: the 
 #   features (leaving a sentence out pulls its own sense's centroid away from it), which can push scores below
 #   0.5.
 # - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
-# - **The "best" layer is a tie.** Layers 1 to 6 differ by a few sentences out of 120 (last check).
-#   Picking the layer with the highest number in this table and reporting that same number would flatter it;
+# - **The layers cannot be ranked on this data.** Layers 1 to 6 differ by a few sentences out of 120 (last
+#   check), a difference other sentences could reverse. Picking the layer with the highest number in this
+#   table and reporting that same number would flatter it;
 #   *Going further* A shows how to choose a layer on some sentences and score it on others.
 # - **The bag of context words already carries the sense** to some extent, but on this corpus it is clearly
-#   weaker than the contextual vectors. The contextual model does this integration for you, and uses word
-#   order and a much larger training corpus.
+#   weaker than the contextual vectors. This compares more than methods: the contextual model uses word order,
+#   but it was also trained on far more text than our small Word2Vec.
+# - **Each of these sentences uses one sense of its word.** Exercise 4 asks what the test does with a sentence
+#   that uses both.
 
 # %% [markdown]
 # <a id="s7"></a>
@@ -443,6 +474,8 @@ plot_sense_pca(axes[0], bank_layers[last], bank_senses, f"MiniLM layer {last}: '
 w2v_contexts = static_context_vectors(sentences_of["bank"], "bank", kv)
 coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, "Word2Vec space: context means and the one 'bank'",
                         single=kv["bank"], single_label="Word2Vec 'bank' (every sentence)")
+for ax in axes:  # legends beside the panels, where they cover no point
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
 
@@ -465,15 +498,17 @@ claim("'bank' in Word2Vec space: the context means separate the senses well abov
 #
 # Context is not free. Below, both models produce the vectors of our 120 ambiguous words in their sentences,
 # on the selected device: Word2Vec by a table look-up, MiniLM by a full forward pass, each timed with
-# `torch.utils.benchmark.Timer` (the median of three runs). The throughput depends on the machine and on what else
-# runs on it; the sizes do not.
+# `torch.utils.benchmark.Timer` (the mean of three runs after warm-up, with all of PyTorch's CPU threads).
+# The throughput depends on the machine and on what else runs on it; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
 n_vectors = len(polysemy)
-lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=globals()).timeit(3).median
-forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]",
-                globals=globals()).timeit(3).median
+threads = torch.get_num_threads()  # Timer would use 1 thread unless told
+lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=globals(),
+               num_threads=threads).timeit(3).mean
+forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]", globals=globals(),
+                num_threads=threads).timeit(3).mean
 
 # %%
 pd.DataFrame({
@@ -485,7 +520,8 @@ pd.DataFrame({
 }).T
 
 # %% tags=["nbval-ignore-output"]
-print(f"on {device.type}: Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM {n_vectors / forward:,.0f} vectors/s "
+print(f"on {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
+      f"MiniLM {n_vectors / forward:,.0f} vectors/s "
       f"(a look-up is about {forward / lookup:,.0f} times faster)")
 
 # %%
@@ -510,9 +546,11 @@ claim("a look-up is at least 10 times faster than the forward pass", forward > 1
 # - **Layer 0 has no context**: a look-up of the word piece plus its position. Its similarity gap is
 #   essentially zero and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
-#   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model tie.
+#   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
+#   cannot be ranked.
 # - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
-#   beats chance, but every Transformer layer beats it clearly.
+#   beats chance; every Transformer layer beats it clearly, though MiniLM was also trained on far more text than
+#   our small Word2Vec.
 # - **Context costs compute**: a forward pass per sentence instead of a table look-up (section 8).
 #
 # **When to use which.**
@@ -621,9 +659,9 @@ claim("but on this data it changes the sense accuracy by at most 6 of 120 senten
 # ### C. Switching to `bert-base-uncased` (online)
 #
 # `load_bert` takes any Hugging Face model name or local folder. When you are online, set `USE_BERT_BASE = True`
-# below (it checks that the model loads), then re-run this notebook from section 3
-# with `tokenizer, bert = load_bert("bert-base-uncased")` to repeat every measurement with the original BERT
-# (about 440 MB to download once). What changes:
+# below: it checks that the model loads, and leaves MiniLM in place for the rest of this page. To repeat every
+# measurement with the original BERT (about 440 MB to download once), change `load_bert()` in section 3 to
+# `load_bert("bert-base-uncased")` and run the whole notebook again, exercises included. What changes:
 # - **12 layers and vectors of 768 numbers** (printed below from transformers' default BERT configuration,
 #   which is bert-base's): the layer plots get 13 points, and the model is several times bigger (printed
 #   below), so expect it to be slower too.
@@ -648,15 +686,15 @@ print(f"bert-base-uncased: {base.config.num_hidden_layers} layers, hidden size {
 USE_BERT_BASE = False  # True: download bert-base-uncased once (about 440 MB, with a progress bar), then use the cache
 if USE_BERT_BASE:
     try:
-        tokenizer, bert = load_bert("bert-base-uncased")
-    except OSError as err:  # OfflineError (no network: the message says how to use a mirror), or no such model
-        print(f"Kept all-MiniLM-L6-v2 ({type(err).__name__}): {err}")
+        base_tokenizer, base_bert = load_bert("bert-base-uncased")
+    except OSError as err:  # no network, or no such model
+        print(f"Could not load bert-base-uncased ({type(err).__name__}): {err}")
     else:
         bank = [row[2] for row in load_polysemy("bank")[:2]]
-        by_layer = word_embeddings_by_layer(bank, "bank", tokenizer, bert, device=device)
-        print(f"Loaded bert-base-uncased: {bert.config.num_hidden_layers} layers, hidden size "
-              f"{bert.config.hidden_size}; 'bank' in 2 sentences gives vectors of shape {tuple(by_layer.shape)} "
-              "(layers + 1, sentences, hidden). To measure it, re-run sections 3 to 8 with this model.")
+        by_layer = word_embeddings_by_layer(bank, "bank", base_tokenizer, base_bert, device=device)
+        print(f"Loaded bert-base-uncased: {base_bert.config.num_hidden_layers} layers, hidden size "
+              f"{base_bert.config.hidden_size}; 'bank' in 2 sentences gives vectors of shape "
+              f"{tuple(by_layer.shape)} (layers + 1, sentences, hidden). To measure it, edit section 3 as above.")
 
 # %% [markdown]
 # ## Exercises
@@ -666,11 +704,14 @@ if USE_BERT_BASE:
 #
 # ### Exercise 1 — the vector of a word, from its pieces
 # Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
-# special-tokens mask and runs the model. Keep the tokens whose offsets overlap the word's characters `span`
-# (never a special token) and return the **mean** of their hidden states, a vector of shape `(384,)`. The check
-# compares your vectors with `word_embeddings` on four words, one of them split into five pieces and one
-# occurring twice, and tells you if you took only the first piece, summed instead of averaging, or counted
-# `[CLS]`/`[SEP]`.
+# special-tokens mask. Run `bert` on the encoded sentence with `output_hidden_states=True` (no gradients are
+# needed) and take the hidden states at `layer` (0 = input embeddings, -1 = last) of the sentence's tokens, as
+# `word_vectors_in_batch` does in section 3. Keep the tokens whose offsets overlap the word's characters `span`
+# (`start` included, `end` excluded; never a special token) and return the **mean** of their hidden states, a
+# vector of shape `(384,)`. The check compares your vectors with `word_embeddings` on five words, one of them
+# split into five pieces, one whose first and last pieces are one character long, and one occurring twice, and
+# tells you if you took only the first piece, left out a first or last piece, summed instead of averaging,
+# counted `[CLS]`/`[SEP]`, or read the last layer whatever `layer` says.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
@@ -678,9 +719,9 @@ def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.
     encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True, return_special_tokens_mask=True)
     offsets = encoded.pop("offset_mapping")[0]              # [tokens, 2]: characters of each token
     special = encoded.pop("special_tokens_mask")[0].bool()  # [tokens]: True for [CLS] and [SEP]
+    ### BEGIN SOLUTION
     with torch.no_grad():
         hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer][0].cpu()
-    ### BEGIN SOLUTION
     start, end = span
     pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start) & ~special
     return hidden[pieces].mean(dim=0)
@@ -784,7 +825,8 @@ exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, lay
 # the metal coil; or *match*: the game and the thing that lights a fire). Put them in `my_sentences` and their
 # sense labels in `my_senses` (in the same order), then compute `my_report = sense_report_by_layer(...)` with the
 # vectors of `my_word` in `my_sentences` from `word_embeddings_by_layer`. The check recomputes the report from
-# your sentences and labels. Does your word separate as well as ours? At which layers? (With five sentences per
+# your sentences and labels, and tells you if your labels separate no better than chance at every layer (labels
+# out of the sentences' order do that). Does your word separate as well as ours? At which layers? (With five sentences per
 # sense every accuracy step is 0.1, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
