@@ -78,3 +78,17 @@ def test_execute_runs_the_notebook_then_each_worked_solution_against_its_check()
 def test_an_unknown_notebook_prefix_is_refused_with_the_choices():
     with pytest.raises(SystemExit, match="no notebook in .* matches.*01_word_embeddings.py"):
         notebooks.sources(["99"])
+
+
+def test_tidy_outputs_shows_an_unanswered_check_as_a_line_not_an_error():
+    check = nbformat.v4.new_code_cell("check()", metadata={"nbgrader": {"grade": True, "grade_id": "ex99-1"},
+                                                           "tags": ["check"]})
+    other = nbformat.v4.new_code_cell("1 / 0")
+    message = "○ Exercise 1 is not answered yet: complete square(x)"
+    check.outputs = [nbformat.v4.new_output("error", ename="NotAnswered", evalue=message, traceback=[message])]
+    other.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                            traceback=["ZeroDivisionError"])]
+    notebooks.tidy_outputs(nbformat.v4.new_notebook(cells=[check, other]))
+    assert [(o.output_type, o.get("text")) for o in check.outputs] == [("stream", message + "\n")]
+    assert check.outputs[0].name == "stdout"
+    assert other.outputs[0].output_type == "error"  # any other error stays what it is

@@ -32,6 +32,7 @@ def test_learner_edition_stubs_each_answer_and_folds_its_solution_after_the_chec
     for exercise, _ in cells.worked_solutions(learner):
         check = learner.cells[exercise.check]
         assert "raises-exception" in cells.tags(check)  # unanswered, the check raises NotAnswered
+        assert "nbval-ignore-output" in cells.tags(check)  # committed as a plain line (tidy_outputs)
         assert check.metadata["editable"] is False and check.metadata["deletable"] is False
     (first, code_1), (second, code_2) = cells.worked_solutions(learner)
     assert "squared_value = x * x" in code_1 and "BEGIN SOLUTION" not in code_1

@@ -55,8 +55,10 @@ class FoldSolutions(Preprocessor):
                                                  metadata={"tags": [cells.WORKED]})
             nb.cells.insert(exercise.check + 1, cell)
             check = nb.cells[exercise.check]
-            check.metadata["tags"] = [*cells.tags(check), *(["raises-exception"]
-                                                            if "raises-exception" not in cells.tags(check) else [])]
+            # unanswered, a check raises NotAnswered; its committed output is a plain line (tidy_outputs), so
+            # nbval runs the cell but does not compare it
+            added = [tag for tag in ("raises-exception", "nbval-ignore-output") if tag not in cells.tags(check)]
+            check.metadata["tags"] = [*cells.tags(check), *added]
         for cell in nb.cells:
             cell.metadata.get("jupyter", {}).pop("source_hidden", None)
             if cell.metadata.get("jupyter") == {}:

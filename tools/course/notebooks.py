@@ -152,6 +152,10 @@ def tidy_outputs(nb: NotebookNode) -> None:
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
+        if cells.is_check(cell):  # an unanswered check: its message as a line, not a red error block
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=output.evalue + "\n")
+                            if output.output_type == "error" and output.ename == "NotAnswered" else output
+                            for output in cell.outputs]
         for output in cell.outputs:
             if WIDGET_VIEW in output.get("data", {}):
                 output["data"]["text/plain"] = WIDGET_TEXT
