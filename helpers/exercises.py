@@ -659,11 +659,7 @@ def _same_state(a, b) -> bool:
 
 
 def _state_recorder(model):
-    """`model` wrapped so that every call's input, state and answer are recorded, and its scores shrunk.
-
-    The scores are multiplied by 1e-4: the most likely character stays the same, but sampling, even at a low
-    temperature, now draws almost uniformly, so that it cannot pass for greedy decoding.
-    """
+    """`model` wrapped so that every call's input, the state given and the scores and state returned are recorded."""
     from torch import nn
 
     class StateRecorder(nn.Module):
@@ -673,7 +669,6 @@ def _state_recorder(model):
 
         def forward(self, tokens, state=None):
             logits, new_state = self.model(tokens, state)
-            logits = logits * 1e-4
             self.calls.append((tokens.detach().cpu(), state, logits.detach().cpu(), new_state))
             return logits, new_state
 
@@ -684,6 +679,26 @@ def _state_recorder(model):
                 return getattr(super().__getattr__("model"), attribute)
 
     return StateRecorder()
+
+
+@contextlib.contextmanager
+def _sampling_refused(name: str):
+    """While the learner's greedy runs, drawing at random (torch.multinomial, Categorical, random) raises."""
+    import random
+
+    import numpy as np
+    import torch
+
+    def refuse(*args, **kwargs):
+        raise ExerciseError(f"✘ {name}: greedy decoding draws nothing at random: take the argmax of the last "
+                            "step's scores, no sampling, no temperature")
+
+    with contextlib.ExitStack() as stack:
+        for owner, attribute in ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
+                                 (torch.distributions.Categorical, "sample"), (np.random, "choice"),
+                                 (random, "choice")):
+            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+        yield
 
 
 def _check_03_calls(name: str, calls, prompt_ids, mine_ids, length: int) -> None:
@@ -728,7 +743,8 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
         for prompt in prompts:
             recorder = _state_recorder(checked)
             try:
-                mine = greedy(recorder, vocab, prompt, length)
+                with _sampling_refused(name):
+                    mine = greedy(recorder, vocab, prompt, length)
             except (RuntimeError, TypeError, ValueError, IndexError):
                 if checked is not lstm:
                     raise

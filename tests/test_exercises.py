@@ -605,6 +605,18 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
 
     exercises.check_03_greedy(decode_with(carry=True), model, vocab)
 
+    def softmax_first(model, vocab, prompt, length):  # also right: argmax of the probabilities, no final call
+        logits, state = model(vocab.encode(prompt).unsqueeze(0), None)
+        text = prompt
+        for step in range(length):
+            top = logits[:, -1].softmax(-1).argmax(-1, keepdim=True)
+            text += vocab.tokens[int(top)]
+            if step < length - 1:
+                logits, state = model(top, state=state)
+        return text
+
+    exercises.check_03_greedy(softmax_first, model, vocab)
+
     def without_prompt(model, vocab, prompt, length):
         return decode_with(True)(model, vocab, prompt, length)[len(prompt):]
 
