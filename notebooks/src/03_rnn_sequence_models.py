@@ -444,8 +444,8 @@ claim("the model completes 'governmen' with 't'", vocab.tokens[top_ids[1.0]] == 
 # %% [markdown]
 # The table shows two facts that hold for any scores, by the maths. Dividing every score by the same $T > 0$ keeps
 # their order, so the most likely character is the same at every temperature; and the top character's probability
-# rises as $T$ falls (towards 1 as $T \to 0$) and falls towards $1/V$, the uniform share, as $T$ grows. The
-# temperature changes how sure the sampler is, never the model's ranking.
+# rises as $T$ falls (towards 1 as $T \to 0$) and falls towards $1/V$ (all $V$ characters of the vocabulary
+# equally likely) as $T$ grows. The temperature changes how sure the sampler is, never the model's ranking.
 
 # %% [markdown]
 # And the texts it writes at two temperatures (the sampler has its own seeded random generator, so on one computer
@@ -637,9 +637,11 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 #   LSTM's state is a pair `(h, c)`, and code that carries only `h` crashes.
 # - **Truncated BPTT**: cut the text into contiguous streams, walk along them in windows, carry the state from
 #   window to window and detach it, so memory flows forward while gradients stop at the window boundary.
-# - On the same data and budget the gated cells ended below the plain RNN, with 3 to 4 times its recurrent weights.
+# - On the same data and number of updates the gated cells ended below the plain RNN, with 3 to 4 times its
+#   recurrent weights.
 # - A running mean of the training loss over an epoch lags behind the model; measure training and validation the
-#   same way before comparing them.
+#   same way before comparing them. Measured so, the gap between them grows with training as the model starts to
+#   fit its training text.
 # - **Temperature** trades safety for variety when sampling; a seeded generator makes samples reproducible on one
 #   computer.
 # - A **bidirectional** model sees the future: as a language model it reads the answer and scores "too good to be
