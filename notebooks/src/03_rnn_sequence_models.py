@@ -31,8 +31,8 @@
 #
 # **Run time:** about a minute on a 2-core CPU, offline (the last cell prints this run's wall-clock time, longer
 # on a busy computer, and the CPU time the notebook used). Every model here is
-# trained for only a few epochs, so the texts it writes are far from fluent; the point is the comparison, made under
-# equal conditions. Every helper uses the GPU when there is one (`device="auto"`).
+# trained for only a few epochs, so the texts it writes are far from fluent; the point is the comparison, made on the same
+# data with the same number of updates. Every helper uses the GPU when there is one (`device="auto"`).
 #
 # **How to read the checks.** A line starting with ✔ is a sentence of this lesson tested against the numbers this
 # run computed (the digits after "measured:" are this run's). If your computer's numbers ever contradict it, the
