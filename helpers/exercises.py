@@ -11,6 +11,9 @@ Exercise cells follow nbgrader's conventions (tools/course/cells.py), so a teach
 
 from __future__ import annotations
 
+import contextlib
+from unittest import mock
+
 
 class ExerciseError(AssertionError):
     """An answer that an exercise's check rejects; the message says what is wrong."""
@@ -490,6 +493,21 @@ def _lstm_count(V: int, E: int, H: int, layers: int, biases: int = 2, blocks: in
 LSTM_SIZES_03 = ((54, 32, 128, 2), (10, 8, 16, 1), (20, 16, 8, 3), (7, 5, 12, 2))
 
 
+@contextlib.contextmanager
+def _models_refused(name: str):
+    """While the learner's count runs, building a CharLM or an nn.LSTM raises: the count is to be worked out."""
+    from torch import nn
+
+    from helpers.rnn import CharLM
+
+    def refuse(*args, **kwargs):
+        raise ExerciseError(f"✘ {name}: count from the sizes, without building the model (CharLM or nn.LSTM): "
+                            "the exercise is the arithmetic that count_parameters does for you")
+
+    with mock.patch.object(CharLM, "__init__", refuse), mock.patch.object(nn.LSTM, "__init__", refuse):
+        yield
+
+
 def check_03_lstm_parameters(lstm_parameters) -> None:
     """Exercise 1: lstm_parameters(vocab_size, embed_size, hidden_size, num_layers) counts CharLM's weights."""
     from helpers.recurrent import count_parameters
@@ -509,7 +527,8 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
         "the embedding table (vocabulary x embed_size) is missing": dict(embedding=False),
     }
     for V, E, H, layers in LSTM_SIZES_03:
-        answer = lstm_parameters(V, E, H, layers)
+        with _models_refused(name):
+            answer = lstm_parameters(V, E, H, layers)
         answered(name, answer, "lstm_parameters returned None: return the count")
         require(name, _is_whole_number(answer), f"return a whole number (an int), not {type(answer).__name__}")
         truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=layers))
@@ -560,7 +579,9 @@ def check_03_bits_per_character(bits_per_character) -> None:
             "did each step's scores meet the target of the same step?")
     require(name, answer.requires_grad, "the result is cut from the graph (.item(), .detach() or torch.no_grad): "
                                         "a loss must let back-propagation reach the logits")
-    mine = torch.autograd.grad(answer, logits)[0]
+    mine = torch.autograd.grad(answer, logits, allow_unused=True)[0]
+    require(name, mine is not None, "the result is cut from the graph (a new tensor made from its value): a loss "
+                                    "must let back-propagation reach the logits")
     reference = torch.autograd.grad(truth, logits)[0]
     require(name, torch.allclose(mine, reference, atol=1e-6), "the gradient with respect to the logits is wrong")
     passed(name, f"{value:.4f} bits per character, and the gradient reaches the logits")
@@ -589,6 +610,22 @@ def _gru_reference(gru, x, h, variant: str = ""):
     return (1 - z) * n + z * h
 
 
+@contextlib.contextmanager
+def _library_gru_blocked(name: str):
+    """While the learner's gru_step runs, PyTorch's own GRU step (nn.GRU, nn.GRUCell, torch.gru_cell) refuses."""
+    import torch
+    from torch import nn
+
+    def refuse(*args, **kwargs):
+        raise ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, "
+                            "nn.GRUCell or torch.gru_cell is what the exercise replaces")
+
+    with contextlib.ExitStack() as stack:
+        for owner, attribute in ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru")):
+            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+        yield
+
+
 def check_03_gru_step(gru_step) -> None:
     """Exercise 3: gru_step(gru, x, h) computes one step of a one-layer nn.GRU by hand, as PyTorch does."""
     import torch
@@ -610,12 +647,13 @@ def check_03_gru_step(gru_step) -> None:
         for weight in gru.parameters():  # biases too, so that a misplaced bias shows
             weight.copy_(torch.randn(weight.shape, generator=generator))
     x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
-    with torch.no_grad():
+    with torch.no_grad(), _library_gru_blocked(name):
         try:
             answer = gru_step(gru, x, h)
         except RuntimeError as error:  # most often a matrix product of the wrong shapes
             raise ExerciseError(f"✘ {name}: gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] and "
                                 "weight_hh_l0 [3 * hidden, hidden]: multiply by their transpose, x @ W.T") from None
+    with torch.no_grad():
         answered(name, answer, "gru_step returned None: return the new state h_t")
         require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
                 f"return h_t as a tensor [batch, hidden] = (3, 6), got "
@@ -635,37 +673,117 @@ def check_03_gru_step(gru_step) -> None:
     passed(name, "your step matches nn.GRU's on random weights, inputs and states")
 
 
+def _same_state(a, b) -> bool:
+    """Whether two recurrent states (h, or the LSTM's pair (h, c)) hold the same numbers."""
+    import torch
+
+    if isinstance(a, tuple) != isinstance(b, tuple):
+        return False
+    pairs = zip(a, b) if isinstance(a, tuple) else [(a, b)]
+    return all(isinstance(x, torch.Tensor) and x.shape == y.shape and torch.equal(x.cpu(), y.cpu()) for x, y in pairs)
+
+
+def _state_recorder(model):
+    """`model` wrapped so that every call's input, the state given and the scores and state returned are recorded."""
+    from torch import nn
+
+    class StateRecorder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.model, self.calls = model, []
+
+        def forward(self, tokens, state=None):
+            logits, new_state = self.model(tokens, state)
+            self.calls.append((tokens.detach().cpu(), state, logits.detach().cpu(), new_state))
+            return logits, new_state
+
+        def __getattr__(self, attribute):
+            try:
+                return super().__getattr__(attribute)
+            except AttributeError:
+                return getattr(super().__getattr__("model"), attribute)
+
+    return StateRecorder()
+
+
+@contextlib.contextmanager
+def _sampling_refused(name: str):
+    """While the learner's greedy runs, drawing at random (torch.multinomial, Categorical, random) raises."""
+    import random
+
+    import numpy as np
+    import torch
+
+    def refuse(*args, **kwargs):
+        raise ExerciseError(f"✘ {name}: greedy decoding draws nothing at random: take the argmax of the last "
+                            "step's scores, no sampling, no temperature")
+
+    with contextlib.ExitStack() as stack:
+        for owner, attribute in ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
+                                 (torch.distributions.Categorical, "sample"), (np.random, "choice"),
+                                 (random, "choice")):
+            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+        yield
+
+
+def _check_03_calls(name: str, calls, prompt_ids, mine_ids, length: int) -> None:
+    """Exercise 4's calls: the prompt once, then one character per call with the state the last call returned."""
+    require(name, len(calls) > 0, "call model(ids) to get the scores (not its parts, model.body or model.head)")
+    first = calls[0][0]
+    require(name, tuple(first.shape) == (1, len(prompt_ids)) and first[0].tolist() == prompt_ids,
+            "the first call must read the whole prompt once: model(ids) with ids of shape [1, len(prompt)]")
+    require(name, len(calls) in (length, length + 1),
+            f"read the prompt once, then one call per new character: {length} new characters need {length} or "
+            f"{length + 1} calls of the model, yours made {len(calls)}")
+    for step, ((_, _, logits, state), (tokens, given, _, _)) in enumerate(zip(calls, calls[1:]), start=1):
+        require(name, tuple(tokens.shape) == (1, 1),
+                f"after the prompt, feed only the one new character, ids of shape [1, 1] (call {step + 1} got "
+                f"shape {tuple(tokens.shape)}): the state carries everything read before")
+        require(name, given is not None, "each step starts from an empty memory: pass the state returned by the "
+                                         "model back in with the next character")
+        if isinstance(state, tuple) and isinstance(given, tuple) and len(given) == 2 and _same_state(given[0],
+                                                                                                    state[0]):
+            require(name, _same_state(given[1], state[1]), "the LSTM's cell state c was dropped or replaced: "
+                                                           "its state is the pair (h, c), pass both back")
+        require(name, _same_state(given, state), "pass back exactly the state the previous call returned "
+                                                 "(for an LSTM the pair (h, c)), not another one")
+        require(name, int(tokens[0, 0]) == int(logits[0, -1].argmax()),
+                f"character {step} is not the most likely one after the LAST step's scores: greedy takes the "
+                "argmax of logits[0, -1], no sampling, no temperature")
+    require(name, mine_ids[:len(calls) - 1] == [int(c[0][0, 0]) for c in calls[1:]],
+            "the returned text is not the characters you fed back to the model, in order")
+    require(name, mine_ids[-1] == int(calls[length - 1][2][0, -1].argmax()),
+            "the last character is not the most likely one after the LAST step's scores")
+
+
 def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime minister ", "a")) -> None:
     """Exercise 4: greedy(model, vocab, prompt, length) carries the state and appends the top character."""
-    import torch
+    from helpers.rnn import CharLM
 
     name = "Exercise 4"
     require(name, callable(greedy), "define the function greedy(model, vocab, prompt, length)")
-
-    @torch.no_grad()
-    def reference(prompt: str, length: int, carry: bool = True) -> str:
-        model.eval()
-        device = next(model.parameters()).device
-        logits, state = model(vocab.encode(prompt).unsqueeze(0).to(device))
-        out = []
-        for _ in range(length):
-            out.append(int(logits[0, -1].argmax()))
-            logits, state = model(torch.tensor([[out[-1]]], device=device), state if carry else None)
-        return prompt + "".join(vocab.decode(out))
-
-    for prompt in prompts:
-        mine = greedy(model, vocab, prompt, 40)
-        answered(name, mine, "greedy returned None: return the prompt followed by the new characters")
-        require(name, isinstance(mine, str), f"greedy must return a string, not {type(mine).__name__}")
-        require(name, mine.startswith(prompt), "return the prompt followed by the new characters")
-        require(name, len(mine) == len(prompt) + 40, f"asked for 40 new characters, got {len(mine) - len(prompt)}")
-        if mine != reference(prompt, 40):
-            forgot = mine == reference(prompt, 40, carry=False)
-            require(name, False, "each step starts from an empty memory: pass the state returned by the model "
-                    "back in with the next character" if forgot else
-                    f"for prompt {prompt!r} the text differs from always taking the most likely next character "
-                    "after the LAST step's scores")
-    passed(name, f"greedy decoding matches the reference on {len(prompts)} prompts")
+    lstm = CharLM(len(vocab), 16, "lstm", num_layers=2, seed=0)  # an untrained LSTM too, so that a lost c shows
+    length = 40
+    for checked in (model, lstm):
+        for prompt in prompts:
+            recorder = _state_recorder(checked)
+            try:
+                with _sampling_refused(name):
+                    mine = greedy(recorder, vocab, prompt, length)
+            except (RuntimeError, TypeError, ValueError, IndexError):
+                if checked is not lstm:
+                    raise
+                raise ExerciseError(f"✘ {name}: your greedy fails on an LSTM, whose state is the pair (h, c): pass "
+                                    "back the whole state the model returned, not only h") from None
+            answered(name, mine, "greedy returned None: return the prompt followed by the new characters")
+            require(name, isinstance(mine, str), f"greedy must return a string, not {type(mine).__name__}")
+            require(name, mine.startswith(prompt), "return the prompt followed by the new characters")
+            require(name, len(mine) == len(prompt) + length,
+                    f"asked for {length} new characters, got {len(mine) - len(prompt)}")
+            _check_03_calls(name, recorder.calls, vocab.encode(prompt).tolist(),
+                            vocab.encode(mine[len(prompt):]).tolist(), length)
+    passed(name, f"greedy decoding carries the state and takes the top character, on {len(prompts)} prompts, "
+                 f"with your model and with an LSTM")
 
 
 # --- 04 gradients ---

@@ -498,6 +498,9 @@ def _lstm_parameters(biases=2, blocks=4, deeper_width=None, head=True, embedding
 
 
 def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys):
+    from helpers.recurrent import count_parameters
+    from helpers.rnn import CharLM
+
     exercises.check_03_lstm_parameters(_lstm_parameters())
     assert "✔ Exercise 1" in capsys.readouterr().out
     hard_coded = _lstm_parameters()(54, 32, 128, 2)
@@ -513,6 +516,8 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
                            (_lstm_parameters(embedding=False), "embedding"),
                            (_lstm_parameters(one_layer=True), "counted one layer"),
                            (lambda *sizes: hard_coded, "too"),
+                           (lambda V, E, H, n: count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=n)),
+                            "without building the model"),
                            (lambda *sizes: _lstm_parameters()(*sizes) + 1, "too high")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_lstm_parameters(wrong)
@@ -540,6 +545,8 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
                             "softmax was applied twice"),
                            (lambda lo, ta: right(lo, ta).item(), "0-dimensional tensor"),
                            (lambda lo, ta: right(lo.detach(), ta), "cut from the graph"),
+                           (lambda lo, ta: torch.tensor(right(lo, ta).item(), requires_grad=True),
+                            "cut from the graph"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="none")
                             / math.log(2), "0-dimensional"),
                            (shifted, "same step"),
@@ -581,6 +588,13 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
         r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
         return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
 
+    def gru_cell_copy(gru, x, h):  # the library's cell with the weights copied in
+        cell = torch.nn.GRUCell(gru.input_size, gru.hidden_size)
+        with torch.no_grad():
+            for mine, theirs in zip(cell.parameters(), gru.parameters()):
+                mine.copy_(theirs)
+        return cell(x, h)
+
     for wrong, message in [(lambda g, x, h: None, "not answered yet"), (None, "define the function"),
                            (lambda g, x, h: h.unsqueeze(0), r"tensor \[batch, hidden\]"),
                            (_gru_step("reset before product"), "Cho et al."),
@@ -590,6 +604,11 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (no_reset, "differs from nn.GRU"),
                            (lambda g, x, h: g(x.unsqueeze(1), h.unsqueeze(0))[1][0], "from gru's weights"),
                            (lambda g, x, h: (x @ g.weight_ih_l0).chunk(3, 1)[2], "their transpose"),
+                           (lambda g, x, h: torch.gru_cell(x, h, g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0,
+                                                           g.bias_hh_l0), "torch.gru_cell"),
+                           (lambda g, x, h: torch.nn.GRU.forward(g, x.unsqueeze(1), h.unsqueeze(0))[1][0],
+                            "nn.GRU.forward"),
+                           (gru_cell_copy, "nn.GRUCell"),
                            (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
@@ -611,6 +630,18 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
 
     exercises.check_03_greedy(decode_with(carry=True), model, vocab)
 
+    def softmax_first(model, vocab, prompt, length):  # also right: argmax of the probabilities, no final call
+        logits, state = model(vocab.encode(prompt).unsqueeze(0), None)
+        text = prompt
+        for step in range(length):
+            top = logits[:, -1].softmax(-1).argmax(-1, keepdim=True)
+            text += vocab.tokens[int(top)]
+            if step < length - 1:
+                logits, state = model(top, state=state)
+        return text
+
+    exercises.check_03_greedy(softmax_first, model, vocab)
+
     def without_prompt(model, vocab, prompt, length):
         return decode_with(True)(model, vocab, prompt, length)[len(prompt):]
 
@@ -627,11 +658,44 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
             logits, state = model(torch.tensor([[out[-1]]]), state)
         return prompt + "".join(vocab.decode(out))
 
+    @torch.no_grad()
+    def window(model, vocab, prompt, length, last=20):  # no state: re-reads the last 20 characters
+        text = prompt
+        for _ in range(length):
+            logits, _ = model(vocab.encode(text[-last:]).unsqueeze(0))
+            text += vocab.tokens[int(logits[0, -1].argmax())]
+        return text
+
+    def cold(model, vocab, prompt, length):  # sampling at a low temperature instead of the argmax
+        from helpers.rnn import sample
+        return sample(model, vocab, prompt, length, temperature=0.01, device="cpu", seed=0)
+
+    @torch.no_grad()
+    def carried(model, vocab, prompt, length, keep):  # passes back a changed state
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, -1].argmax()))
+            logits, state = model(torch.tensor([[out[-1]]]), keep(state))
+        return prompt + "".join(vocab.decode(out))
+
+    def no_c(state):  # an LSTM's h kept, its c reset
+        return (state[0], torch.zeros_like(state[1])) if isinstance(state, tuple) else state
+
+    def h_only(state):  # the LSTM's pair cut to h
+        return state[0] if isinstance(state, tuple) else state
+
     for wrong, message in [(None, "define the function"), (lambda m, v, p, n: None, "not answered yet"),
                            (decode_with(carry=False), "empty memory"), (first_step, "LAST step"),
                            (without_prompt, "prompt followed by"),
                            (lambda m, v, p, n: p + "e" * (n - 1), "asked for 40"),
-                           (sampled, "most likely next character")]:
+                           (sampled, "no sampling"), (cold, "no sampling"),
+                           (window, r"only the one new character"),
+                           (lambda m, v, p, n: window(m, v, p, n, last=10_000), "only the one new character"),
+                           (lambda m, v, p, n: carried(m, v, p, n, no_c), "cell state c was dropped"),
+                           (lambda m, v, p, n: carried(m, v, p, n, h_only), r"pair \(h, c\)"),
+                           (lambda m, v, p, n: carried(m, v, p, n, lambda s: s * 0.5 if not isinstance(s, tuple)
+                                                       else s), "exactly the state the previous call returned")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_greedy(wrong, model, vocab)
 
