@@ -123,7 +123,27 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
     def as_list(kv, pairs):
         return list(right(kv, pairs))
 
-    for wrong, message in [(worst, "worst rank"), (the_rank, "not its rank"), (first, "another pair|worst rank"),
+    def second(kv, pairs):
+        return pairs[1]
+
+    def by_cosine(kv, pairs):
+        """Compares the female word's cosine to each query: cosines to different queries are not comparable."""
+        def cosine(pair):
+            query = (kv.get_vector(pair[0], norm=True) - kv.get_vector("man", norm=True)
+                     + kv.get_vector("woman", norm=True))
+            return float(query @ kv.get_vector(pair[1], norm=True) / np.linalg.norm(query))
+        return max(pairs, key=cosine)
+
+    def raw_rank(kv, pairs):
+        """Its own rank, with unnormalised arithmetic and the input words left in."""
+        def rank(pair):
+            query, table = kv[pair[0]] - kv["man"] + kv["woman"], kv.vectors
+            scores = table @ query / (np.linalg.norm(table, axis=1) * np.linalg.norm(query))
+            return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
+        return min(pairs, key=rank)
+
+    for wrong, message in [(second, "order of the pairs"), (by_cosine, "not cosines"), (raw_rank, "not cosines"),
+                           (worst, "worst rank"), (the_rank, "not its rank"), (first, "order of the pairs"),
                            (as_list, "tuple"), (lambda kv, pairs: ("boy", "girl"), "not one of the pairs"),
                            (lambda kv, pairs: None, "returned None"), (("he", "she"), "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message) as error:
@@ -183,11 +203,22 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
     def detached(c, o, n):
         return right(c, o, n).detach()
 
+    def detached_centre(c, o, n):
+        return right(c.detach(), o, n)
+
+    def log_of_sigmoid(c, o, n):
+        return -(torch.log(torch.sigmoid((c * o).sum(1))) + torch.log(torch.sigmoid(-(c @ n.T))).sum(1)).mean()
+
+    def log_one_minus(c, o, n):
+        return -(logsigmoid((c * o).sum(1)) + torch.log(1 - torch.sigmoid(c @ n.T)).sum(1)).mean()
+
     for wrong, message in [(sign_outside, "minus sign inside"), (mean_negatives, "averaged"), (summed, "summed"),
                            (per_pair, "one number"), (no_log, "not -log"), (detached, "no gradient"),
                            (against_context, "centre vector c"), (no_positive, "missing"),
                            (wrong_axis, r"\[B, K\] matrix"), (in_batch, "not a negative"),
                            (detached_negatives, "reaches the negative vectors"),
+                           (detached_centre, "centre vectors"), (log_of_sigmoid, "underflow"),
+                           (log_one_minus, "underflow"),
                            (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_loss(wrong)
