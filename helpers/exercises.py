@@ -86,42 +86,6 @@ def check_01_pair_count(count_pairs) -> None:
     passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3")
 
 
-def check_01_keep_probability(keep_probability) -> None:
-    """Exercise 2: keep_probability(counts, sample) is word2vec's chance of keeping each occurrence of each word."""
-    import numpy as np
-
-    from helpers.embeddings import keep_probabilities
-
-    exercise = "Exercise 2"
-    _function(exercise, keep_probability, "keep_probability")
-    counts = np.array([5000, 800, 300, 20, 3], dtype=np.int64)
-    for sample in (1e-4, 1e-3, 0.05):
-        answer = keep_probability(counts.copy(), sample)
-        answered(exercise, answer, "keep_probability returned None: return one probability per word")
-        answer = np.asarray(answer, dtype=np.float64)
-        require(exercise, answer.shape == counts.shape, f"return one probability per word: {len(counts)} counts "
-                f"gave shape {answer.shape}")
-        expected = keep_probabilities(counts, sample)
-        if np.allclose(answer, expected, rtol=1e-6):
-            continue
-        f = counts / counts.sum()
-        formula = (np.sqrt(f / sample) + 1) * sample / f
-        require(exercise, not np.allclose(answer, 1 - expected, rtol=1e-6),
-                "that is the chance of being dropped; the formula gives the chance of being kept")
-        require(exercise, not np.allclose(answer, formula, rtol=1e-6),
-                "a probability is at most 1: rare words get values above 1 from the formula, clip them with min(1, .)")
-        require(exercise, not np.allclose(answer, np.minimum(1, np.sqrt(sample / f)), rtol=1e-6),
-                "that is the original paper's sqrt(t / f); word2vec's code (and gensim) use (sqrt(f / t) + 1) · t / f")
-        raw = np.minimum(1, (np.sqrt(counts / sample) + 1) * sample / counts)
-        require(exercise, not np.allclose(answer, raw, rtol=1e-6),
-                "f is a word's share of the tokens, counts / counts.sum(), not its raw count")
-        require(exercise, not np.allclose(answer, keep_probabilities(counts, 1e-4), rtol=1e-6),
-                "use the `sample` you are given as t, not a fixed 1e-4")
-        require(exercise, False, f"not the keep probabilities for t = {sample}: f = counts / counts.sum(), then "
-                "min(1, (sqrt(f / t) + 1) · t / f)")
-    passed(exercise, "your probabilities equal word2vec's for three values of t")
-
-
 def _sgns_setup(noise_words: list[int]):
     """A small SGNS model with random centre and context rows, plain SGD, three pairs and a noise distribution."""
     import torch

@@ -604,23 +604,30 @@ def count_pairs(sentences: list[list[int]], window: int) -> int:
 exercises.check_01_pair_count(count_pairs)
 
 # %% [markdown]
-# ### Exercise 2 — subsampling by hand
-# word2vec keeps an occurrence of a word with probability min(1, (√(f / t) + 1) · t / f), where t is `sample` and
-# f is the word's share of the vocabulary's tokens: its count divided by the total count. Write
-# `keep_probability(counts, sample)` for a NumPy array of counts, one probability per word, without calling
-# `emb.keep_probabilities`. The check tries it on counts of its own, for three values of t.
+# ### Exercise 2 — one SGNS training step
+# Write the step that `train_sgns` repeats for every batch. `sgns_step(model, optimizer, centres, contexts, noise,
+# negative)` gets an `emb.SGNS` model, its optimiser, a batch of pairs as two `[B]` tensors of word ids, and the
+# noise distribution as a tensor of probabilities, one per word. Draw `negative` negatives for every pair from
+# `noise` (`torch.multinomial`, with replacement) as a `[B, negative]` tensor, compute the model's loss, then clear
+# the old gradients, backpropagate and step. Return the loss as a float. The check runs your step on a small model
+# and confirms that exactly the right rows move, by exactly one step.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def keep_probability(counts: np.ndarray, sample: float) -> np.ndarray:
-    """word2vec's chance of keeping each occurrence of each word, for word counts `counts`."""
+def sgns_step(model: emb.SGNS, optimizer: torch.optim.Optimizer, centres: torch.Tensor, contexts: torch.Tensor,
+              noise: torch.Tensor, negative: int) -> float:
+    """One training step of skip-gram with negative sampling on a batch of (centre, context) pairs."""
     ### BEGIN SOLUTION
-    f = counts / counts.sum()
-    return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
+    negatives = torch.multinomial(noise, len(centres) * negative, replacement=True).view(len(centres), negative)
+    loss = model(centres, contexts, negatives)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex01-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_keep_probability(keep_probability)
+exercises.check_01_sgns_step(sgns_step)
 
 # %% [markdown]
 # ### Exercise 3 — which male → female pair does the corpus carry best?
