@@ -33,6 +33,7 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
+from sklearn.decomposition import PCA
 from sklearn.metrics.pairwise import cosine_similarity
 
 from helpers import embeddings as emb
@@ -447,10 +448,10 @@ claim("our SGNS answers nationality-adjective analogies (china : chinese) more o
 #
 # A 2-D map needs a projection from 100 dimensions to 2. **PCA** keeps the two directions along which the vectors
 # vary most: it is linear, so distances between groups mean something, but two directions keep only part of the
-# variance. **t-SNE** moves points so that each one's nearest neighbours stay near: tight groups separate more
-# clearly, but the distances *between* groups and the axes mean nothing. Its *perplexity* (roughly, how many
-# neighbours each point considers) must be smaller than the number of points, so `tsne_perplexity` lowers it for
-# small sets. Below, 33 words from five groups, coloured by group; a thin line joins a label that had to move
+# variance (the next cell prints how much). **t-SNE** moves points so that each one's nearest neighbours stay near:
+# tight groups separate more clearly, but the distances *between* groups and the axes mean nothing. Its
+# *perplexity* (roughly, how many neighbours each point considers) must be smaller than the number of points, so
+# `tsne_perplexity` lowers it for small sets. Below, 33 words from five groups, coloured by group; a thin line joins a label that had to move
 # away from its point.
 
 # %%
@@ -462,7 +463,9 @@ groups = {"country": "france germany italy spain china japan india russia".split
 map_words = [w for ws in groups.values() for w in ws]
 map_groups = [g for g, ws in groups.items() for _ in ws]
 emb.check_words(sgns, map_words)
-print(len(map_words), "words; t-SNE perplexity", round(tsne_perplexity(len(map_words)), 2))
+kept = PCA(n_components=2).fit(sgns[map_words]).explained_variance_ratio_.sum()
+print(f"{len(map_words)} words; t-SNE perplexity {tsne_perplexity(len(map_words)):.2f}; "
+      f"PCA's two directions keep {kept:.0%} of these vectors' variance")
 
 # %% tags=["nbval-ignore-output"]
 fig, axes = plt.subplots(1, 2, figsize=(14, 6.5), dpi=90)
@@ -575,8 +578,8 @@ claim("CBOW's epochs are cheaper: it trains in less time than skip-gram", cbow_s
 # %% tags=["online", "nbval-ignore-output"]
 try:
     glove = load_pretrained_vectors("glove-wiki-gigaword-50")  # 66 MB, 400k words, trained on 6 billion tokens
-except OfflineError as err:  # no network, or the download failed: the message says what was tried and what to do
-    print(f"Skipped the pretrained vectors ({type(err).__name__}): {err}")
+except OfflineError as err:  # no network, or the download failed: its first sentence says what was tried
+    print(f"Skipped the pretrained vectors ({type(err).__name__}): {str(err).split('. ')[0]}.")
 else:
     print("king - man + woman:", emb.analogy(glove, "king", "man", "woman", topn=3))
     print(emb.compare({"GloVe 50d": glove}, analogies=False).round(2))
