@@ -491,9 +491,9 @@ plt.show()
 # - The full softmax scores the whole vocabulary for every pair; negative sampling scores the true context and a
 #   few noise words drawn from counts^0.75, and subsampling thins out very frequent words.
 # - SGNS is a few lines of PyTorch (the loss, two sparse embedding tables, SparseAdam). On this corpus our two
-#   epochs score far above gensim's default five; gensim's fifteen epochs (on one CPU thread, `workers=1`) score a
-#   little higher than ours, and section 3's timing line says which took longer on this run. More of our SGNS's
-#   nearest neighbours are rare words.
+#   epochs score far above gensim's default five; gensim's fifteen epochs (on one CPU thread, `workers=1`) land
+#   within a few hundredths of ours, and section 3's rendered line says on which side and which took longer on
+#   this run. More of our SGNS's nearest neighbours are rare words.
 # - Evaluate with human similarity ratings (WordSim353, SimLex-999) and analogies, read coverage alongside
 #   accuracy, and check the mean cosine of random pairs. A 450k-token corpus groups words by topic but cannot
 #   support most analogies.
