@@ -238,8 +238,7 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
 
     Each epoch subsamples frequent words, pairs every kept word with its neighbours, shuffles all pairs, draws all
     its negatives at once on the training device and trains on mini-batches with SparseAdam, the learning rate
-    falling linearly over the epochs as in word2vec. sparse=False trains dense tables with plain Adam instead
-    (None: sparse except on Apple's MPS, which has no sparse gradients).
+    falling linearly over the epochs as in word2vec (sparse=False: dense tables and plain Adam).
     """
     for name, value in {"dim": dim, "window": window, "negative": negative, "epochs": epochs,
                         "batch_size": batch_size}.items():
@@ -274,8 +273,6 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                 for group in optimizer.param_groups:  # linear decay as in word2vec, by the fraction trained
                     group["lr"] = lr * max(1e-4, 1.0 - done)
                 loss = model(centres, contexts, noise_ids)
-                # Not optimizer_step: the sparse embeddings' gradients (for SparseAdam) have no norm kernel in
-                # PyTorch, and SGNS never clips, so its step is the plain zero_grad, backward, step.
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
@@ -284,6 +281,7 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
             history.log(pairs=len(pairs), loss=total.item() / len(pairs) if len(pairs) else float("nan"),
                         seconds=time.perf_counter() - started)
             bar.set_postfix(epoch=epoch + 1, loss=f"{history.last('loss'):.3f}")
+        bar.total = bar.n  # the estimate made exact, so the finished bar reads 100%
         bar.close()
     return to_keyed_vectors(vocab.tokens, model.centre.weight), history
 

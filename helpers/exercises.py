@@ -89,40 +89,95 @@ def check_01_pair_count(count_pairs) -> None:
     passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3")
 
 
-def check_01_keep_probability(keep_probability) -> None:
-    """Exercise 2: keep_probability(counts, sample) is word2vec's chance of keeping each occurrence of each word."""
-    import numpy as np
+def _sgns_setup(noise_words: list[int]):
+    """A small SGNS model with random centre and context rows, plain SGD, three pairs and a noise distribution."""
+    import torch
 
-    from helpers.embeddings import keep_probabilities
+    from helpers.embeddings import SGNS
+
+    generator = torch.Generator().manual_seed(0)
+    model = SGNS(10, 4, generator)
+    with torch.no_grad():
+        model.centre.weight.normal_(generator=generator)
+        model.context.weight.normal_(generator=generator)
+    noise = torch.zeros(10)
+    noise[noise_words] = 1 / len(noise_words)
+    return model, torch.optim.SGD(model.parameters(), lr=0.5), torch.tensor([0, 1, 0]), torch.tensor([2, 3, 3]), noise
+
+
+def _stale_gradients(model, centres, contexts) -> None:
+    """Leave gradients from an earlier batch on the model, as a training loop does after its last step."""
+    import torch
+
+    model(centres.flip(0), contexts, torch.full((len(centres), 2), 5)).mul(3).backward()
+
+
+def check_01_sgns_step(sgns_step) -> None:
+    """Exercise 2: sgns_step draws the negatives from `noise`, computes the loss, and takes one optimiser step."""
+    import copy
+
+    import torch
 
     exercise = "Exercise 2"
-    _function(exercise, keep_probability, "keep_probability")
-    counts = np.array([5000, 800, 300, 20, 3], dtype=np.int64)
-    for sample in (1e-4, 1e-3, 0.05):
-        answer = keep_probability(counts.copy(), sample)
-        answered(exercise, answer, "keep_probability returned None: return one probability per word")
-        answer = np.asarray(answer, dtype=np.float64)
-        require(exercise, answer.shape == counts.shape, f"return one probability per word: {len(counts)} counts "
-                f"gave shape {answer.shape}")
-        expected = keep_probabilities(counts, sample)
-        if np.allclose(answer, expected, rtol=1e-6):
-            continue
-        f = counts / counts.sum()
-        formula = (np.sqrt(f / sample) + 1) * sample / f
-        require(exercise, not np.allclose(answer, 1 - expected, rtol=1e-6),
-                "that is the chance of being dropped; the formula gives the chance of being kept")
-        require(exercise, not np.allclose(answer, formula, rtol=1e-6),
-                "a probability is at most 1: rare words get values above 1 from the formula, clip them with min(1, .)")
-        require(exercise, not np.allclose(answer, np.minimum(1, np.sqrt(sample / f)), rtol=1e-6),
-                "that is the original paper's sqrt(t / f); word2vec's code (and gensim) use (sqrt(f / t) + 1) · t / f")
-        raw = np.minimum(1, (np.sqrt(counts / sample) + 1) * sample / counts)
-        require(exercise, not np.allclose(answer, raw, rtol=1e-6),
-                "f is a word's share of the tokens, counts / counts.sum(), not its raw count")
-        require(exercise, not np.allclose(answer, keep_probabilities(counts, 1e-4), rtol=1e-6),
-                "use the `sample` you are given as t, not a fixed 1e-4")
-        require(exercise, False, f"not the keep probabilities for t = {sample}: f = counts / counts.sum(), then "
-                "min(1, (sqrt(f / t) + 1) · t / f)")
-    passed(exercise, "your probabilities equal word2vec's for three values of t")
+    _function(exercise, sgns_step, "sgns_step")
+    k = 3
+    model, optimizer, centres, contexts, noise = _sgns_setup([9])  # one noise word: the negatives are known
+    _stale_gradients(model, centres, contexts)
+    stale = [p.grad.to_dense().clone() for p in model.parameters()]
+    ref = copy.deepcopy(model)
+    ref_optimizer = torch.optim.SGD(ref.parameters(), lr=0.5)
+    ref_optimizer.zero_grad()
+    expected_loss = ref(centres, contexts, torch.full((len(centres), k), 9))
+    expected_loss.backward()
+    fresh = [p.grad.to_dense().clone() for p in ref.parameters()]
+    ref_optimizer.step()
+    before = [p.detach().clone() for p in model.parameters()]
+    try:
+        loss = sgns_step(model, optimizer, centres, contexts, noise, k)
+    except RuntimeError as error:
+        raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}); torch.multinomial draws more "
+                            "samples than there are noise words only with replacement=True") from None
+    answered(exercise, loss, "sgns_step returned None: return the loss of the step")
+    moved = [p.detach() - b for p, b in zip(model.parameters(), before)]
+    wanted = [r.detach() - b for r, b in zip(ref.parameters(), before)]
+    if not all(torch.allclose(m, w, atol=1e-5) for m, w in zip(moved, wanted)):
+        require(exercise, any(m.abs().max() > 0 for m in moved), "no vector moved: after loss.backward(), call "
+                "optimizer.step()")
+        require(exercise, not all(torch.allclose(m, -0.5 * g, atol=1e-5) for m, g in zip(moved, stale)),
+                "the step used the previous batch's gradients, not this loss's: call loss.backward() before "
+                "optimizer.step()")
+        require(exercise, not all(torch.allclose(m, -0.5 * (g + f), atol=1e-5)
+                                  for m, g, f in zip(moved, stale, fresh)),
+                "the previous batch's gradients were added to this one's: call optimizer.zero_grad() before "
+                "loss.backward()")
+        require(exercise, False, "the vectors did not move as one SGD step on the SGNS loss moves them: compute "
+                "model(centres, contexts, negatives) with negatives of shape [B, K] drawn from noise with replacement")
+    value = float(loss.detach()) if isinstance(loss, torch.Tensor) else loss
+    require(exercise, isinstance(value, float) and abs(value - float(expected_loss.detach())) < 1e-4,
+            "return the loss computed before the step (as a float or a one-number tensor)")
+    model, optimizer, centres, contexts, noise = _sgns_setup([7, 8])
+    before = model.context.weight.detach().clone()
+    sgns_step(model, optimizer, centres, contexts, noise, 4)
+    rows = (model.context.weight.detach() - before).abs().sum(1) > 0
+    require(exercise, not rows[[4, 5, 6, 9]].any(), "context rows of words with no noise probability moved: draw "
+            "the negatives from `noise` (torch.multinomial), not uniformly")
+    require(exercise, bool(rows[[2, 3]].all()) and bool(rows[[7, 8]].any()), "the true contexts' rows and the "
+            "negatives' rows should all move")
+    passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
+           "noise, by one SGD step on this batch's loss")
+
+
+def _analogy_vectors():
+    """Small random vectors on which ranking by cosine, or by unnormalised sums, picks another pair than ranks do."""
+    import numpy as np
+
+    from helpers.embeddings import to_keyed_vectors
+
+    male, female = ["king", "father", "brother", "son"], ["queen", "mother", "sister", "daughter"]
+    words = ["man", "woman", *male, *female] + [f"word{i}" for i in range(14)]
+    rng = np.random.default_rng(129)
+    vectors = rng.normal(size=(len(words), 4)) * rng.uniform(0.2, 3, size=(len(words), 1))
+    return to_keyed_vectors(words, vectors), list(zip(male, female))
 
 
 def check_01_best_pair(best_pair, kv, candidates) -> None:
@@ -137,8 +192,12 @@ def check_01_best_pair(best_pair, kv, candidates) -> None:
     words = ["man", "woman", "king", "queen", "father", "mother", "apple", "pear"]
     vectors = np.array([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 1, 0],
                         [0, 0, 0, 1, 0], [0, 0, 1, 1, 0], [0.2, 0, 0.9, 0, 0.3]], dtype=float)
-    cases = [(to_keyed_vectors(words, vectors), [("father", "mother"), ("king", "queen")]),
-             (kv, [tuple(pair) for pair in candidates])]
+    small = to_keyed_vectors(words, vectors)
+    random_kv, random_pairs = _analogy_vectors()
+    real = [tuple(pair) for pair in candidates]
+    cases = [(small, [("father", "mother"), ("king", "queen")]), (small, [("king", "queen"), ("father", "mother")]),
+             (random_kv, random_pairs), (random_kv, random_pairs[::-1]), (kv, real), (kv, real[::-1]),
+             (kv, real[2:] + real[:2])]
     for vectors_, pairs in cases:
         answer = best_pair(vectors_, list(pairs))
         answered(exercise, answer, "best_pair returned None: return one (male, female) pair")
@@ -149,8 +208,14 @@ def check_01_best_pair(best_pair, kv, candidates) -> None:
         ranks = {pair: analogy_rank(vectors_, pair[0], "man", "woman", pair[1]) for pair in pairs}
         if ranks[answer] == min(ranks.values()):
             continue
+        others = [best_pair(vectors_, list(order)) for order in (pairs[::-1], pairs[1:] + pairs[:1])]
+        require(exercise, all(other == answer for other in others), "your answer changes when only the order of the "
+                "pairs changes: rank every pair and pick by rank, not by position in the list")
         require(exercise, ranks[answer] != max(ranks.values()), "your pair has the worst rank: rank 1 is the top "
                 "of the list, so the best rank is the smallest number")
+        require(exercise, vectors_ is not random_kv, "another pair ranks better on the check's random vectors: compare "
+                "ranks, not cosines (cosines to different queries are not comparable), and rank as analogy_rank "
+                "does (unit-length vectors, the three input words left out)")
         require(exercise, False, "another pair's female word ranks higher than your pair's for male - man + woman: "
                 "compute the rank of every pair and keep the smallest")
     passed(exercise, f"best_pair finds the best-ranked pair, on small vectors and among your {len(candidates)} pairs")
@@ -205,8 +270,17 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
     expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, n))
     require(exercise, n.grad is not None and torch.allclose(n.grad, expected_grads[1], rtol=1e-4, atol=1e-5),
             "no gradient, or the wrong one, reaches the negative vectors: training must move them too (no .detach())")
+    require(exercise, c.grad is not None, "no gradient reaches the centre vectors: training must move them too "
+            "(no .detach())")
     require(exercise, torch.allclose(c.grad, expected_grads[0], rtol=1e-4, atol=1e-5), "the gradient differs from "
             "the SGNS loss's gradient")
+    with torch.no_grad():
+        big = [10 * t for t in (c, o, n)]  # dot products in the tens: where log(sigmoid(x)) underflows
+        value, expected = shared_negatives_loss(*big), reference(big[0], big[1], big[2].expand(len(c), *n.shape))
+    require(exercise, isinstance(value, torch.Tensor) and bool(torch.isfinite(value)) and torch.allclose(
+        value, expected, rtol=1e-4, atol=1e-4), "right for small scores, wrong for large ones (inputs ×10): "
+        "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) underflow to log 0; use F.logsigmoid, "
+        "with logsigmoid(-c·n) for the negatives")
     passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
 
 

@@ -51,39 +51,77 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
             exercises.check_01_pair_count(wrong)
 
 
-def test_01_keep_probability_rejects_the_usual_mistakes(capsys):
-    import numpy as np
+def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
+    import torch
 
-    def right(counts, sample):
-        """word2vec's keep probabilities."""
-        f = counts / counts.sum()
-        return np.minimum(1.0, (np.sqrt(f / sample) + 1) * sample / f)
+    def draw(noise, batch, k):
+        return torch.multinomial(noise, batch * k, replacement=True).view(batch, k)
 
-    exercises.check_01_keep_probability(right)
+    def right(model, optimizer, centres, contexts, noise, k):
+        """One SGNS training step."""
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    exercises.check_01_sgns_step(right)
     assert "✔ Exercise 2" in capsys.readouterr().out
 
-    def unclipped(counts, sample):
-        f = counts / counts.sum()
-        return (np.sqrt(f / sample) + 1) * sample / f
+    def no_zero_grad(model, optimizer, centres, contexts, noise, k):
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
 
-    def paper(counts, sample):
-        return np.minimum(1.0, np.sqrt(sample / (counts / counts.sum())))
+    def no_step(model, optimizer, centres, contexts, noise, k):
+        optimizer.zero_grad()
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        loss.backward()
+        return loss.item()
 
-    def raw_counts(counts, sample):
-        return np.minimum(1.0, (np.sqrt(counts / sample) + 1) * sample / counts)
+    def no_backward(model, optimizer, centres, contexts, noise, k):
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        optimizer.step()
+        return loss.item()
 
-    def fixed_t(counts, sample):
-        return right(counts, 1e-4)
+    def step_before_backward(model, optimizer, centres, contexts, noise, k):
+        optimizer.zero_grad()
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        optimizer.step()
+        loss.backward()
+        return loss.item()
 
-    def one_word(counts, sample):
-        return float(right(counts, sample)[0])
+    def uniform(model, optimizer, centres, contexts, noise, k):
+        optimizer.zero_grad()
+        loss = model(centres, contexts, torch.randint(len(noise), (len(centres), k)))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
 
-    for wrong, message in [(lambda c, t: 1 - right(c, t), "dropped"), (unclipped, "at most 1"),
-                           (paper, "original paper"), (raw_counts, "share of the tokens"), (fixed_t, "not a fixed"),
-                           (one_word, "one probability per word"), (lambda c, t: right(c, t) * 1.01, "not the keep"),
-                           (lambda c, t: None, "returned None")]:
+    def flat(model, optimizer, centres, contexts, noise, k):
+        optimizer.zero_grad()
+        loss = model(centres, contexts, torch.multinomial(noise, len(centres) * k, replacement=True))
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def loss_after(model, optimizer, centres, contexts, noise, k):
+        negatives = draw(noise, len(centres), k)
+        right_loss = model(centres, contexts, negatives)
+        optimizer.zero_grad()
+        right_loss.backward()
+        optimizer.step()
+        return model(centres, contexts, negatives).item()
+
+    for wrong, message in [(no_zero_grad, "zero_grad"), (no_step, "optimizer.step"), (no_backward, "loss.backward"),
+                           (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
+                           (flat, r"\[B, K\]"), (loss_after, "before the step"),
+                           ("sgns_step", "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
-            exercises.check_01_keep_probability(wrong)
+            exercises.check_01_sgns_step(wrong)
+    with pytest.raises(exercises.NotAnswered, match="returned None"):
+        exercises.check_01_sgns_step(lambda *args: right(*args) and None)
 
 
 def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsys):
@@ -123,7 +161,27 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
     def as_list(kv, pairs):
         return list(right(kv, pairs))
 
-    for wrong, message in [(worst, "worst rank"), (the_rank, "not its rank"), (first, "another pair|worst rank"),
+    def second(kv, pairs):
+        return pairs[1]
+
+    def by_cosine(kv, pairs):
+        """Compares the female word's cosine to each query: cosines to different queries are not comparable."""
+        def cosine(pair):
+            query = (kv.get_vector(pair[0], norm=True) - kv.get_vector("man", norm=True)
+                     + kv.get_vector("woman", norm=True))
+            return float(query @ kv.get_vector(pair[1], norm=True) / np.linalg.norm(query))
+        return max(pairs, key=cosine)
+
+    def raw_rank(kv, pairs):
+        """Its own rank, with unnormalised arithmetic and the input words left in."""
+        def rank(pair):
+            query, table = kv[pair[0]] - kv["man"] + kv["woman"], kv.vectors
+            scores = table @ query / (np.linalg.norm(table, axis=1) * np.linalg.norm(query))
+            return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
+        return min(pairs, key=rank)
+
+    for wrong, message in [(second, "order of the pairs"), (by_cosine, "not cosines"), (raw_rank, "not cosines"),
+                           (worst, "worst rank"), (the_rank, "not its rank"), (first, "order of the pairs"),
                            (as_list, "tuple"), (lambda kv, pairs: ("boy", "girl"), "not one of the pairs"),
                            (lambda kv, pairs: None, "returned None"), (("he", "she"), "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message) as error:
@@ -183,11 +241,22 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
     def detached(c, o, n):
         return right(c, o, n).detach()
 
+    def detached_centre(c, o, n):
+        return right(c.detach(), o, n)
+
+    def log_of_sigmoid(c, o, n):
+        return -(torch.log(torch.sigmoid((c * o).sum(1))) + torch.log(torch.sigmoid(-(c @ n.T))).sum(1)).mean()
+
+    def log_one_minus(c, o, n):
+        return -(logsigmoid((c * o).sum(1)) + torch.log(1 - torch.sigmoid(c @ n.T)).sum(1)).mean()
+
     for wrong, message in [(sign_outside, "minus sign inside"), (mean_negatives, "averaged"), (summed, "summed"),
                            (per_pair, "one number"), (no_log, "not -log"), (detached, "no gradient"),
                            (against_context, "centre vector c"), (no_positive, "missing"),
                            (wrong_axis, r"\[B, K\] matrix"), (in_batch, "not a negative"),
                            (detached_negatives, "reaches the negative vectors"),
+                           (detached_centre, "centre vectors"), (log_of_sigmoid, "underflow"),
+                           (log_one_minus, "underflow"),
                            (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_loss(wrong)
