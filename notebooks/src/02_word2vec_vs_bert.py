@@ -176,8 +176,8 @@ claim("the vectors crowd: random pairs of words have a mean cosine above 0.4", r
 claim(f"the rare words ({', '.join(rare)}) have closer neighbours than 'bank' (mean cosine of the top 8)",
       (top8[rare] > top8["bank"]).all(), f"bank {top8['bank']:.3f}, " + ", ".join(f"{w} {top8[w]:.3f}" for w in rare))
 lean_size = pd.Series({word: abs(np.subtract(*lean[word].values())) for word in WORDS})
-claim(f"'bank' leans to one sense's sentences less than some rare word does ({', '.join(rare)}: "
-      "no frequent sense to follow), so the lean says nothing about frequency",
+claim(f"'bank' leans to one sense's sentences less than at least one rare word ({', '.join(rare)}) does: "
+      "in this one comparison the lean does not follow frequency",
       lean_size["bank"] < lean_size[rare].max(), ", ".join(f"{w} {lean_size[w]:.3f}" for w in WORDS))
 
 # %% [markdown]
@@ -185,9 +185,10 @@ claim(f"'bank' leans to one sense's sentences less than some rare word does ({',
 # - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
 #   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
 #   among the eight. The sampled contexts show why: most of them are about banks as institutions. The cosines
-#   with each sense's sentences (table) do not show it: every word's vector leans a few hundredths towards
-#   one sense, and some rare words, which have no frequent sense in Wikipedia, lean more than *bank* (last
-#   check).
+#   with each sense's sentences (table) are too close to show it: every word's vector leans only a few
+#   hundredths towards one sense, and at least one rare word, with no frequent sense in Wikipedia to follow,
+#   leans more than *bank* (last check). One comparison of five such small numbers cannot say whether
+#   frequency sets the lean.
 # - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
 #   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
 #   ambiguous words, yet with cosines even higher than *bank*'s (second check). This is the crowding notebook 01
@@ -226,7 +227,8 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # 1. tokenise the whole sentences *with* the special tokens, asking the tokenizer for each token's
 #    **offsets**: the characters of the sentence it came from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
 # 2. find the word's characters in the sentence (whole word, any case: `word_span`), and keep the tokens whose
-#    offsets overlap them: those are the word's pieces;
+#    offsets overlap them: those are the word's pieces (a special token's `(0, 0)` overlaps no word, so the
+#    special-tokens mask in the code below changes nothing; it only says so explicitly);
 # 3. average the hidden states of those pieces at the chosen layer: layer 0 is the input embedding (word
 #    piece + position + segment embeddings, layer-normalised, before any attention), the last layer is the
 #    model's output.
@@ -309,8 +311,6 @@ for ax, (title, sims) in zip(axes, maps.items()):
 fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences (one colour scale)")
 fig.tight_layout()
 plt.show()
-
-# %%
 w2v_map, layer0_map, last_map = maps.values()
 print(f"Word2Vec (one vector, so by construction): every pair has cosine similarity {w2v_map.min():.4f}")
 claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
@@ -350,8 +350,6 @@ gaps.round(3)
 fig, ax = plt.subplots(figsize=(8, 4.5))
 plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
-
-# %%
 word_gaps = gaps[WORDS]
 lowest_across = min(report["across"].min() for report in reports.values())
 claim("raw similarities are high everywhere: every word's mean across-sense cosine is above 0.5 at every layer",
@@ -435,8 +433,6 @@ plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean ov
                        chance_label="chance (0.5) = Word2Vec, the word's own vector",
                        title="Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
 plt.show()
-
-# %%
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
 print("Word2Vec's own vector (all ties, so chance by construction):", accuracy.loc[WORDS, "W2V word"].tolist())
@@ -499,8 +495,6 @@ for ax in axes:  # legends beside the panels, where they cover no point
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
-
-# %%
 claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
       accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
 claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
@@ -547,14 +541,17 @@ print(f"on {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,
 
 # %%
 claim("a look-up is at least 10 times faster than the forward pass", forward > 10 * lookup,
-          f"{forward / lookup:,.0f} times")
-
-
-# %% [markdown]
-# Word2Vec's table grows with the vocabulary (one row per word; here still far smaller than MiniLM, see the
-# table), and using it is a look-up; MiniLM is a fixed-size network whose every vector costs a pass through all
-# its layers. A GPU makes the forward pass faster, but it is still a pass through every layer for every
-# sentence, against one row read per word.
+      f"{forward / lookup:,.0f} times")
+piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
+display(Markdown(
+    f"MiniLM has a look-up table too: its word-piece embeddings, {piece_table.shape[0]:,} x {piece_table.shape[1]}"
+    f" = {piece_table.numel() / 1e6:.1f} M numbers, are **{piece_table.numel() / n_params:.0%}** of its "
+    "parameters, and layer 0 reads them as Word2Vec reads its rows. Two things differ. Word2Vec's table has one "
+    f"row per word and grows with the vocabulary ({len(kv):,} words here), while MiniLM's is fixed at "
+    f"{piece_table.shape[0]:,} pieces that also spell unseen words. And Word2Vec stops at the look-up, while every "
+    f"MiniLM vector then costs a pass through its {bert.config.num_hidden_layers} Transformer layers. A GPU makes "
+    "that pass faster, but it is still a "
+    "pass through every layer for every sentence, against one row read per word."))
 
 # %% [markdown]
 # ## Summary
