@@ -291,7 +291,8 @@ WORD_VECTOR_CASES = [("Unbelievably, the river bank held.", "unbelievably", 0, -
                      ("Unbelievably, the river bank held.", "bank", 0, 3),
                      ("She paid the cheque into the bank.", "bank", 0, 0),
                      ("The bank by the river is not the bank I use.", "bank", 1, 5),
-                     ("The xylophones rang.", "xylophones", 0, 2)]  # x ##yl ##ophone ##s: one-character ends
+                     ("The xylophones rang.", "xylophones", 0, 2),  # x ##yl ##ophone ##s: one-character ends
+                     ('He said "bank" twice.', "bank", 0, 4)]  # a quote ends exactly where the word starts
 
 
 def _as_vector(value, what: str, size: int):
@@ -328,6 +329,9 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
         hidden, top = states[layer][0].float().cpu(), states[-1][0].float().cpu()
         offsets = encoded["offset_mapping"][0]
         pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
+        touching = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
+        before = ((offsets[:, 0] < span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
+        after = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0]) & (offsets[:, 1] > offsets[:, 0]))
         diagnosis = {"took only the first piece": hidden[pieces[0]],
                      "summed the pieces instead of averaging them": hidden[pieces].sum(0),
                      "counted [CLS] and [SEP] as pieces of the word (check the special-tokens mask)":
@@ -336,20 +340,25 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
                      "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
                      "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
                          hidden[pieces[1:]].mean(0),
-                     f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0)}
+                     f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0),
+                     "also took the token that ends where the word starts (the span's start is included, so a "
+                     "piece must end *after* `start`: use >, not >=)": hidden[before].mean(0),
+                     "also took the token that starts where the word ends (the span's end is excluded, so a piece "
+                     "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
+                     "also took the tokens that only touch the word on either side (use < end and > start, not <= "
+                     "and >=)": hidden[touching].mean(0)}
         for mistake, vector in diagnosis.items():
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")
         raise ExerciseError(f"✘ {what}: wrong vector for {word!r} (occurrence {occurrence}) in {sentence!r} at "
                             f"layer {layer}: keep the pieces whose offsets overlap the span, drop special tokens, "
                             "and average them")
-    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces and one "
-                 "with one-character first and last pieces")
+    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces, one "
+                 "with one-character first and last pieces and one right after a quote")
 
 
 def check_02_sense_gap(sense_gap) -> None:
     """Exercise 02-2: mean within-sense minus mean across-sense cosine similarity, written in torch."""
-    import numpy as np
     import torch
 
     from helpers.contextual import sense_similarity
@@ -365,8 +374,8 @@ def check_02_sense_gap(sense_gap) -> None:
         answered(what, got, "sense_gap returned None: return the gap as a float")
         if isinstance(got, torch.Tensor):
             require(what, got.numel() == 1, f"return one number, got a tensor of shape {tuple(got.shape)}")
-            got = got.item()
-        require(what, isinstance(got, (float, int, np.floating)), f"return a float, not {type(got).__name__}")
+            raise ExerciseError(f"✘ {what}: you returned a 0-d tensor; return a Python float (call .item() on it)")
+        require(what, isinstance(got, float), f"return a Python float, not {type(got).__name__}")
         within, across = sense_similarity(vectors.numpy(), senses)
         if abs(got - (within - across)) < 1e-5:
             continue
@@ -508,6 +517,9 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
     passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
 
 
+MY_REPORT_MARGIN = 0.85  # mean held-out accuracy over layers 1-last; a shifted label or one swapped pair gets <= 0.8
+
+
 def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer, model) -> None:
     """Exercise 02-5: the sense report of the learner's own sentences, with their labels, at every layer."""
     import re
@@ -538,10 +550,12 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     require(what, np.allclose(got, expected.to_numpy(), atol=1e-4),
             f"my_report is not the report of my_sentences with my_senses: compute it from the vectors of "
             f"{word!r} in my_sentences (word_embeddings_by_layer) and my_senses, both in the same order")
-    best = expected["loo_accuracy"].iloc[1:].max()
-    require(what, best > 0.6, f"your labels separate no better than chance at any layer (best held-out accuracy "
-                              f"{best:.2f}): check that my_senses follows the order of my_sentences, one label per "
-                              "sentence; if it does, choose two senses that differ more")
+    mean = expected["loo_accuracy"].iloc[1:].mean()
+    require(what, mean >= MY_REPORT_MARGIN,
+            f"your labels and the vectors disagree on some sentences (mean held-out accuracy over layers 1 to "
+            f"{n_layers - 1}: {mean:.2f}, below {MY_REPORT_MARGIN}): check that my_senses follows the order of "
+            "my_sentences, one label per sentence (a label shifted by one place, or two labels swapped, does "
+            "this); if it does, choose two senses that differ more, or sentences that show the sense more clearly")
     passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers")
 
 

@@ -287,6 +287,10 @@ def _word_vector_with(bert, mistake=None):
             pieces = (offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0])
         if mistake == "end - 1":  # off by one at the end: drops a one-character last piece ("##s")
             pieces = (offsets[:, 0] < span[1] - 1) & (offsets[:, 1] > span[0])
+        if mistake == "inclusive start":  # >= start also keeps a token that ends where the word starts ('"')
+            pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] >= span[0])
+        if mistake == "inclusive end":  # <= end also keeps a token that starts where the word ends ('.', '"')
+            pieces = (offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0])
         if mistake == "start + 1":  # off by one at the start: drops a one-character first piece ("x")
             pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0] + 1)
         if mistake == "with specials":
@@ -312,7 +316,9 @@ def test_02_word_vector_accepts_the_solution(bert):
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
                                               ("with specials", r"\[CLS\]"), ("last layer", "instead of layer 3"),
-                                              ("touching", "wrong vector"), ("end - 1", "last piece"),
+                                              ("touching", "starts where the word ends"), ("end - 1", "last piece"),
+                                              ("inclusive start", "ends where the word starts"),
+                                              ("inclusive end", "starts where the word ends"),
                                               ("start + 1", "first piece \\(a piece")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -347,18 +353,20 @@ def _sense_gap_with(mistake=None):
             gap = -gap
         if mistake == "pair":
             return torch.stack([within.mean(), sims[~same].mean()])
+        if mistake == "numpy float32":
+            return gap.numpy()[()]
         return gap.item() if mistake != "tensor" else gap
 
     return sense_gap
 
 
-def test_02_sense_gap_accepts_the_solution_as_float_or_tensor():
+def test_02_sense_gap_accepts_the_solution():
     exercises.check_02_sense_gap(_sense_gap_with())
-    exercises.check_02_sense_gap(_sense_gap_with("tensor"))
 
 
 @pytest.mark.parametrize("mistake, message", [("dot", "length"), ("diagonal", "diagonal"), ("sign", "sign"),
-                                              ("pair", "one number")])
+                                              ("pair", "one number"), ("tensor", r"0-d tensor.*\.item\(\)"),
+                                              ("numpy float32", "Python float")])
 def test_02_sense_gap_names_the_mistake(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_sense_gap(_sense_gap_with(mistake))
@@ -529,13 +537,32 @@ def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
             exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
 
 
-def test_02_my_report_rejects_labels_out_of_order(bert):
+SPRING_WRONG_LABELS = {"alternating": ["season", "coil"] * 5,
+                       "shifted by one": SPRING_SENSES[-1:] + SPRING_SENSES[:-1],
+                       "shifted the other way": SPRING_SENSES[1:] + SPRING_SENSES[:1],
+                       **{f"labels {i} and {j} swapped": [SPRING_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
+                          for i, j in [(0, 5), (2, 7), (4, 9), (1, 8)]}}
+
+
+@pytest.mark.parametrize("mistake", list(SPRING_WRONG_LABELS))
+def test_02_my_report_rejects_labels_out_of_order(bert, mistake):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    shuffled = ["season", "coil"] * 5  # not in the order of the sentences; the report is computed with them
-    report = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu"), shuffled)
-    with pytest.raises(exercises.ExerciseError, match="follows the order of my_sentences"):
-        exercises.check_02_my_report(SPRING, shuffled, report, "spring", *bert)
+    labels = SPRING_WRONG_LABELS[mistake]  # not in the order of the sentences; the report is computed with them
+    report = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="follows the order of my_sentences.*two labels swapped"):
+        exercises.check_02_my_report(SPRING, labels, report, "spring", *bert)
+
+
+def test_02_my_report_margin_rejects_every_single_swap(bert):
+    from helpers.contextual import nearest_centroid_loo, word_embeddings_by_layer
+
+    vectors = word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu").numpy()
+    for i in range(5):
+        for j in range(5, 10):
+            labels = [SPRING_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
+            mean = np.mean([nearest_centroid_loo(vectors[layer], labels) for layer in range(1, 7)])
+            assert mean < exercises.MY_REPORT_MARGIN, (i, j, mean)
 
 
 # --- 03 RNN, LSTM, GRU ---
