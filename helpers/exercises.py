@@ -857,7 +857,27 @@ def check_04_gradient_probe(probe) -> None:
     matches = [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(grads, expected)]
     require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
             "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
-    passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+    guarded = make_model("rnn", hidden_size=8, seed=3)  # the same weights, but running nn.RNN itself raises
+    guarded.body.rnn.forward = _refuse_rnn_04
+    try:
+        again = probe(guarded, x, y)
+    except _CalledRNN04:
+        raise ExerciseError(f"✘ {ex}: your function runs model.body.rnn (directly, through model(...) or "
+                            "model.body(...), or through a helper such as step_gradients): write the tanh step "
+                            "yourself from rnn's weights, as the exercise asks") from None
+    require(ex, close([g.detach().reshape(16, 8) for g in again]),
+            "your function gives different gradients on a second model with the same weights: does it keep state "
+            "between calls?")
+    passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+
+
+class _CalledRNN04(Exception):
+    """Raised when an Exercise 1 answer runs nn.RNN instead of its own step."""
+
+
+def _refuse_rnn_04(*args, **kwargs):
+    """Stands in for model.body.rnn.forward in Exercise 1's check: the step must be written by hand."""
+    raise _CalledRNN04()
 
 
 def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):

@@ -760,15 +760,29 @@ def _detached_hand_probe_04(model, inputs, targets):
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
 
 
+def _forward_probe_04(model, inputs, targets):
+    """Wrong: section 2's stepping, but through rnn.forward instead of rnn(...) (a bypass all the same)."""
+    import torch
+
+    x = model.body.embed(inputs)
+    state, kept = None, []
+    for t in range(inputs.shape[1]):
+        _, state = model.body.rnn.forward(x[:, t:t + 1], state)
+        kept.append(state)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(state[-1]), targets), kept)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
-    from helpers.gradients import hidden_grad_norms
+    from helpers.gradients import hidden_grad_norms, step_gradients
 
-    for right in (_probe_04, exercises._hand_probe_04):
-        exercises.check_04_gradient_probe(right)
-        assert "✔ Exercise 1" in capsys.readouterr().out
+    exercises.check_04_gradient_probe(exercises._hand_probe_04)
+    assert "✔ Exercise 1" in capsys.readouterr().out
     wrong = {
+        "nn.RNN stepped (section 2's code)": _probe_04,
+        "copies the helper": step_gradients,
+        "rnn.forward stepped": _forward_probe_04,
         "returns None": lambda m, x, y: None,
         "retain_grad": _retain_grad_probe_04,
         "reverse order": lambda m, x, y: list(_probe_04(m, x, y))[::-1],
@@ -791,7 +805,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
                 "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
                 "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
-                "no tanh": "no tanh", "detached state, raw autograd": "detached"}
+                "no tanh": "no tanh", "detached state, raw autograd": "detached",
+                "nn.RNN stepped (section 2's code)": "runs model.body.rnn",
+                "copies the helper": "runs model.body.rnn", "rnn.forward stepped": "runs model.body.rnn"}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)

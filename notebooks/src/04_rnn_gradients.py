@@ -93,9 +93,13 @@ started = time.perf_counter()
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top}
 #   \left(\frac{\partial h_{t+2}}{\partial h_{t+1}}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T}
-#   = \Big(\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}\Big)^{\!\top} \frac{\partial L}{\partial h_T}
+#   = \Big(\frac{\partial h_T}{\partial h_{T-1}} \cdots \frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}
+#     \frac{\partial L}{\partial h_T}
 #   = W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_{t+1})\big) \cdots
 #     W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_T)\big)\, \frac{\partial L}{\partial h_T}.$$
+#
+# (The product runs from $k = T$ on the left down to $k = t+1$ on the right: the chain rule's order. Its transpose
+# reverses it, which gives the last form.)
 #
 # **Step 4 — take norms.** The norm of a product is at most the product of the norms, so with
 # $\gamma = \max_z |f'(z)|$,
@@ -242,9 +246,10 @@ plt.show()
 # How to summarise a curve by "a factor per step"? Dividing the two endpoints, $(n_1/n_T)^{1/(T-1)}$, gives a
 # number even when the curve is not geometric at all (flat, then one jump), so it can mislead. Instead,
 # `geometric_fit` fits a straight line to $\log_{10}\|\partial L/\partial h_t\|$ over $t = 1, \dots, T-1$ (leaving
-# out $t=T$, whose gradient comes straight from the read-out, and any exact zeros, where float32 underflowed),
-# and reports how far the points stray from the line. Only where that deviation is small does one factor describe
-# the curve.
+# out $t=T$, whose gradient comes straight from the read-out), and reports how far the points stray from the line.
+# Only where that deviation is small does one factor describe the curve. The norms are taken in float64
+# (`g.double().norm()`): these gradients reach $10^{-23}$, and in float32 the *squares* inside a norm underflow
+# to 0 long before the gradient itself does, which would draw a false bend (or a false 0) into the curve.
 
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
@@ -267,10 +272,11 @@ claim("at ρ = 1.5, saturation caps the tanh RNN's growth: its factor is below 1
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
-    f"For the $\\tanh$ RNN the deviation is {tanh_fit['largest deviation (decades)'].min():.2f} to "
-    f"{tanh_fit['largest deviation (decades)'].max():.2f} decades (largest at ρ = "
-    f"{tanh_fit['largest deviation (decades)'].idxmax().split('= ')[1]}), so its factors are averages over curves "
-    "that bend, not exact rates."))
+    f"For the $\\tanh$ RNN the deviation is at most {tanh_fit['largest deviation (decades)'].max():.2f} decades "
+    f"(at ρ = {tanh_fit['largest deviation (decades)'].idxmax().split('= ')[1]}): "
+    + ("its curves are nearly straight lines too, so each factor describes its curve well."
+       if tanh_fit["largest deviation (decades)"].max() < 0.1 else
+       "some of its curves bend, so those factors are averages, not exact rates.")))
 
 # %% [markdown]
 # Read the figure and the table: for the linear RNN the lines are straight on the log scale and the factor per
@@ -492,12 +498,13 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
       r["residual tanh RNN"] > 1, f"ratio {r['residual tanh RNN']:.3g}")
 
 # %% [markdown]
-# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the default bias 0, the LSTM vanishes
+# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With its forget bias set to 0 (PyTorch's default
+# draws it near 0, from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here), the LSTM vanishes
 # in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 keeps a usable fraction. The
 # residual RNN does not vanish at all: here it grows going back, the other face of the identity path, and its curve
 # is far from geometric. The LSTM with bias 3 keeps its $\partial L/\partial h_t$ nearly flat, apart from a rise
 # over the last steps, most of it at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it
-# through the output gate), a shape that no single "factor per step" describes: the table's deviation column says
+# only through the next steps' gates and cell), a shape that no single "factor per step" describes: the table's deviation column says
 # so.
 #
 # **Is the flat cell gradient the forget gate's doing?** Along the cell path alone, each step back multiplies the
@@ -612,7 +619,7 @@ claim("the ReLU RNN with W = I, stable at initialisation, does not solve T = 60 
 solved = long_range.assign(solved=long_range["accuracy"] >= 0.95).groupby(["variant", "seq_len"], sort=False)["solved"]
 n_solved = solved.sum().astype(int)
 display(Markdown(
-    f"- The **gate bias decides** for the LSTM: with bias 0 it solves $T = 60$ in "
+    f"- The **gate bias matters** for the LSTM: with bias 0 it solves $T = 60$ in "
     f"{n_solved[('LSTM, forget bias 0', 60)]} of {len(seeds)} seeds, with bias 3 in "
     f"{n_solved[('LSTM, forget bias 3', 60)]} of {len(seeds)} (solved: accuracy ≥ 0.95).\n"
     f"- The **$\\tanh$ RNN** solves $T = 60$ in {n_solved[('tanh RNN', 60)]} of {len(seeds)} seeds with this "
@@ -664,8 +671,8 @@ display(Markdown(
 # norm per training step, with the clip threshold dashed once you choose one (the default is no clipping). It also prints $\|\partial L/\partial h_1\|$ and
 # $\|\partial L/\partial h_T\|$. Things to try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip
 # threshold of 0.01, where every step is clipped — does the loss curve change much? (The lab trains with Adam,
-# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the clipped
-# norm *is* the step size.) In a notebook viewer without a live kernel, the static copy under the panel shows the
+# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the step is the
+# learning rate times the clipped norm.) In a notebook viewer without a live kernel, the static copy under the panel shows the
 # default settings, and the line under it their read-out.
 
 # %% tags=["nbval-ignore-output"]
@@ -720,6 +727,12 @@ keep = pd.DataFrame({f"T = {T}": {k: v[:10].mean() / v[-11:-1].mean() for k, v i
 # %% tags=["nbval-ignore-output"]
 print("mean norm over t = 1..10 / mean norm over t = T-10..T-1 (untrained):")
 print(keep.to_string(float_format="{:.3g}".format))
+tanh_200 = input_norms[200]["tanh RNN"]
+if (tanh_200 == 0).any():
+    display(Markdown(
+        f"The $\\tanh$ RNN's curve at $T = 200$ stops at $t = {int(np.nonzero(tanh_200)[0][0]) + 1}$: before it, "
+        f"every entry of the gradient is exactly 0, {int((tanh_200 == 0).sum())} positions where it fell below "
+        "float32's smallest number (about $10^{-45}$). The norms are float64, so this 0 is the gradient's own."))
 
 # %%
 lstm_drop = keep.loc["LSTM, forget bias 3", "T = 200"] / keep.loc["LSTM, forget bias 3", "T = 60"]
@@ -747,7 +760,7 @@ claim("trained as in section 7, attention solves T = 60 in every seed (each >= 0
 # What this shows, and what it does not:
 # - At $T = 60$ the untrained attention read-out keeps **about as much** gradient at the start as the LSTM with
 #   its gates opened to the past (the first claim line shows both numbers); at initialisation, attention does not
-#   "win" here. (Where the $\tanh$ RNN's curve stops at $T = 200$, its gradient underflowed to exactly 0.) We
+#   "win" here. We
 #   compare averages over ten positions at each end: the attention curve is noisy from one position to the next,
 #   so a ratio of two single points would mostly measure that noise.
 # - What differs is how that share depends on the **distance**: the LSTM's falls with every extra step (a product
