@@ -783,9 +783,10 @@ claim("trained as in section 7, attention solves T = 60 in every seed (each >= 0
 # $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$ with $h_0 = 0$, where `rnn = model.body.rnn`
 # holds `rnn.weight_ih_l0`, `rnn.weight_hh_l0`, `rnn.bias_ih_l0` and `rnn.bias_hh_l0`, and $x_t$ is column $t$ of
 # `model.body.embed(inputs)`. Keep every $h_t$ and ask `torch.autograd.grad` once. The check compares your
-# gradients, entry by entry, with the true $\partial L/\partial h_t$, and recognises the usual mistakes (the
+# gradients, entry by entry, with the true $\partial L/\partial h_t$, recognises the usual mistakes (the
 # `retain_grad` trap of section 2, a state that is not fed to the next step, an untransposed or missing weight or
-# bias, a missing $\tanh$, the wrong order or sign).
+# bias, a missing $\tanh$, the wrong order or sign), and runs your function once more with PyTorch's RNN
+# switched off, so section 2's code and `step_gradients` do not count.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def my_step_gradients(model, inputs, targets):
