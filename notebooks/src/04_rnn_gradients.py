@@ -98,8 +98,8 @@ started = time.perf_counter()
 #   = W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_{t+1})\big) \cdots
 #     W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_T)\big)\, \frac{\partial L}{\partial h_T}.$$
 #
-# (The product runs from $k = T$ on the left down to $k = t+1$ on the right: the chain rule's order. Its transpose
-# reverses it, which gives the last form.)
+# (In the middle form the step Jacobians stand in the chain rule's order, step $T$ on the left down to step $t+1$
+# on the right; the transpose reverses that order, which gives the last form.)
 #
 # **Step 4 — take norms.** The norm of a product is at most the product of the norms, so with
 # $\gamma = \max_z |f'(z)|$,
