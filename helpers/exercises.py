@@ -945,7 +945,42 @@ def check_04_gradient_probe(probe) -> None:
     matches = [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(grads, expected)]
     require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
             "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
-    passed(ex, "your probe gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+    try:
+        with _rnn_refused_04():  # nn.RNN, nn.RNNCell and torch.rnn_tanh_cell raise while the probe runs again
+            again = probe(model, x, y)
+    except _CalledRNN04:
+        raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
+                            "nn.RNNCell, or a helper such as step_gradients that does): write the tanh step "
+                            "yourself from rnn's weights, as the exercise asks") from None
+    require(ex, close([g.detach().reshape(16, 8) for g in again]),
+            "your function gives different gradients when run a second time on the same model: does it keep "
+            "state between calls?")
+    passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+
+
+class _CalledRNN04(Exception):
+    """Raised when an Exercise 1 answer runs nn.RNN instead of its own step."""
+
+
+@contextlib.contextmanager
+def _rnn_refused_04():
+    """While inside, running nn.RNN, nn.RNNCell or torch.rnn_tanh_cell raises _CalledRNN04 (restored after)."""
+    import torch
+
+    saved = [(owner, name, getattr(owner, name)) for owner, name in
+             ((torch.nn.RNN, "forward"), (torch.nn.RNNCell, "forward"), (torch, "rnn_tanh_cell"))]
+    for owner, name, _ in saved:
+        setattr(owner, name, _refuse_rnn_04)
+    try:
+        yield
+    finally:
+        for owner, name, value in saved:
+            setattr(owner, name, value)
+
+
+def _refuse_rnn_04(*args, **kwargs):
+    """Stands in for model.body.rnn.forward in Exercise 1's check: the step must be written by hand."""
+    raise _CalledRNN04()
 
 
 def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):

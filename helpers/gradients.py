@@ -211,7 +211,8 @@ def cell_gradients(model: SequenceClassifier, inputs: torch.Tensor, targets: tor
 def cell_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: torch.Tensor,
                     through_gates: bool = True) -> np.ndarray:
     """Norm of dL/dc_t for t = 1..T (on the CPU), with or without the paths through the gates."""
-    return np.array([float(g.norm()) for g in cell_gradients(model.cpu().eval(), inputs, targets, through_gates)])
+    grads = cell_gradients(model.cpu().eval(), inputs, targets, through_gates)
+    return np.array([float(g.double().norm()) for g in grads])  # float64: float32 squares of ~1e-23 underflow
 
 
 @torch.no_grad()
@@ -268,7 +269,7 @@ def hidden_grad_norms(model: SequenceClassifier, inputs: torch.Tensor, targets: 
             grads = probe(model, inputs.to(dev), targets.to(dev).long())
     finally:
         model.train(was_training)
-    return np.array([float(g.norm() if cell else g[-1].norm()) for g in grads])
+    return np.array([float((g if cell else g[-1]).double().norm()) for g in grads])  # float64: see cell_grad_norms
 
 
 def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor,
@@ -287,7 +288,7 @@ def input_grad_norms(model: nn.Module, inputs: torch.Tensor, targets: torch.Tens
             (grad,) = torch.autograd.grad(sequence_loss(logits, targets.to(dev).long()), captured[0])
     finally:
         hook.remove()
-    return grad.norm(dim=(0, 2)).cpu().numpy()
+    return grad.double().norm(dim=(0, 2)).cpu().numpy()  # float64, as in cell_grad_norms
 
 
 class GeometricFit(NamedTuple):

@@ -856,15 +856,63 @@ def _detached_hand_probe_04(model, inputs, targets):
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
 
 
+def _forward_probe_04(model, inputs, targets):
+    """Wrong: section 2's stepping, but through rnn.forward instead of rnn(...) (a bypass all the same)."""
+    import torch
+
+    x = model.body.embed(inputs)
+    state, kept = None, []
+    for t in range(inputs.shape[1]):
+        _, state = model.body.rnn.forward(x[:, t:t + 1], state)
+        kept.append(state)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(state[-1]), targets), kept)
+
+
+def _cell_probe_04(model, inputs, targets, functional=False):
+    """Wrong: the step is PyTorch's (nn.RNNCell with rnn's weights, or torch.rnn_tanh_cell), not written by hand."""
+    import torch
+
+    rnn = model.body.rnn
+    weights = (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+    cell = torch.nn.RNNCell(rnn.input_size, rnn.hidden_size)
+    x = model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        if functional:
+            h = torch.rnn_tanh_cell(x[:, t], h, *weights)
+        else:
+            h = torch.func.functional_call(cell, dict(zip(("weight_ih", "weight_hh", "bias_ih", "bias_hh"), weights)),
+                                           (x[:, t], h))
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
+
+
+def _class_forward_probe_04(model, inputs, targets):
+    """Wrong: section 2's stepping through nn.RNN.forward called on the class (a bypass all the same)."""
+    import torch
+
+    x = model.body.embed(inputs)
+    state, kept = None, []
+    for t in range(inputs.shape[1]):
+        _, state = torch.nn.RNN.forward(model.body.rnn, x[:, t:t + 1], state)
+        kept.append(state)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(state[-1]), targets), kept)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
-    from helpers.gradients import hidden_grad_norms
+    from helpers.gradients import hidden_grad_norms, step_gradients
 
-    for right in (_probe_04, exercises._hand_probe_04):
-        exercises.check_04_gradient_probe(right)
-        assert "✔ Exercise 1" in capsys.readouterr().out
+    exercises.check_04_gradient_probe(exercises._hand_probe_04)
+    assert "✔ Exercise 1" in capsys.readouterr().out
     wrong = {
+        "nn.RNN stepped (section 2's code)": _probe_04,
+        "copies the helper": step_gradients,
+        "rnn.forward stepped": _forward_probe_04,
+        "nn.RNN.forward on the class": _class_forward_probe_04,
+        "nn.RNNCell with rnn's weights": _cell_probe_04,
+        "torch.rnn_tanh_cell": lambda m, x, y: _cell_probe_04(m, x, y, functional=True),
         "returns None": lambda m, x, y: None,
         "retain_grad": _retain_grad_probe_04,
         "reverse order": lambda m, x, y: list(_probe_04(m, x, y))[::-1],
@@ -887,10 +935,16 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
                 "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
                 "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
-                "no tanh": "no tanh", "detached state, raw autograd": "detached"}
+                "no tanh": "no tanh", "detached state, raw autograd": "detached",
+                "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
+                "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
+                "nn.RNN.forward on the class": "runs PyTorch's RNN",
+                "nn.RNNCell with rnn's weights": "runs PyTorch's RNN",
+                "torch.rnn_tanh_cell": "runs PyTorch's RNN"}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
+    assert torch.nn.RNN(2, 3)(torch.zeros(1, 4, 2))[0].shape == (1, 4, 3)  # the check gives nn.RNN back afterwards
 
 
 def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):

@@ -93,9 +93,13 @@ started = time.perf_counter()
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top}
 #   \left(\frac{\partial h_{t+2}}{\partial h_{t+1}}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T}
-#   = \Big(\prod_{k=t+1}^{T} \frac{\partial h_k}{\partial h_{k-1}}\Big)^{\!\top} \frac{\partial L}{\partial h_T}
+#   = \Big(\frac{\partial h_T}{\partial h_{T-1}} \cdots \frac{\partial h_{t+1}}{\partial h_t}\Big)^{\!\top}
+#     \frac{\partial L}{\partial h_T}
 #   = W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_{t+1})\big) \cdots
 #     W_{hh}^{\top} \operatorname{diag}\!\big(f'(a_T)\big)\, \frac{\partial L}{\partial h_T}.$$
+#
+# (In the middle form the step Jacobians stand in the chain rule's order, step $T$ on the left down to step $t+1$
+# on the right; the transpose reverses that order, which gives the last form.)
 #
 # **Step 4 — take norms.** The norm of a product is at most the product of the norms, so with
 # $\gamma = \max_z |f'(z)|$,
@@ -208,10 +212,10 @@ print(probe_table.to_string(float_format="{:.2e}".format))
 
 # %%
 naive, ours = probe_table["loss at T: retain_grad"].to_numpy(), probe_table["loss at T: probe"].to_numpy()
-claim("with the loss at T, retain_grad on the output sequence gives exactly 0 before T; the probe does not",
-      np.all(naive[:-1] == 0) and np.all(ours > 0), f"retain_grad non-zero at t = {np.flatnonzero(naive) + 1}")
-claim("at t = T, where only the read-out path exists, the two agree", np.isclose(naive[-1], ours[-1], rtol=1e-4),
-      f"{naive[-1]:.3e} vs {ours[-1]:.3e}")
+claim("with the loss at T, retain_grad on the output sequence gives exactly 0 before T (the probe does not), and "
+      "the two agree at t = T, where only the read-out path exists",
+      np.all(naive[:-1] == 0) and np.all(ours > 0) and np.isclose(naive[-1], ours[-1], rtol=1e-4),
+      f"retain_grad non-zero at t = {np.flatnonzero(naive) + 1}; at T {naive[-1]:.3e} vs {ours[-1]:.3e}")
 local, total = (probe_table[f"loss at every t: {c}"].to_numpy() for c in ("retain_grad", "probe"))
 claim("with a loss at every step, retain_grad is non-zero but misses the share carried back by the recurrence",
       np.all(local > 0) and np.abs(local[:-1] / total[:-1] - 1).max() > 0.01,
@@ -242,9 +246,10 @@ plt.show()
 # How to summarise a curve by "a factor per step"? Dividing the two endpoints, $(n_1/n_T)^{1/(T-1)}$, gives a
 # number even when the curve is not geometric at all (flat, then one jump), so it can mislead. Instead,
 # `geometric_fit` fits a straight line to $\log_{10}\|\partial L/\partial h_t\|$ over $t = 1, \dots, T-1$ (leaving
-# out $t=T$, whose gradient comes straight from the read-out, and any exact zeros, where float32 underflowed),
-# and reports how far the points stray from the line. Only where that deviation is small does one factor describe
-# the curve.
+# out $t=T$, whose gradient comes straight from the read-out), and reports how far the points stray from the line.
+# Only where that deviation is small does one factor describe the curve. The norms are taken in float64
+# (`g.double().norm()`): these gradients reach $10^{-23}$, and in float32 the *squares* inside a norm underflow
+# to 0 long before the gradient itself does, which would draw a false bend (or a false 0) into the curve.
 
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
@@ -256,21 +261,19 @@ claim("linear RNN: the fitted factor per step back equals ρ, on a straight line
       all(abs(linear_fit.loc[f"ρ = {r}", "factor per step back"] - r) < 1e-3 for r in radii)
       and linear_fit["largest deviation (decades)"].max() < 0.01,
       ", ".join(f"{f:.3f}" for f in linear_fit["factor per step back"]))
-claim("tanh RNN: every factor is smaller than the linear RNN's with the same W_hh, and ρ = 1 already vanishes",
+claim("tanh RNN: every factor is smaller than the linear RNN's with the same W_hh, ρ = 1 already vanishes, and at "
+      "ρ = 1.5 saturation caps the growth (factor below 1.1, the linear RNN's is 1.5)",
       bool(np.all(tanh_fit["factor per step back"].to_numpy() < linear_fit["factor per step back"].to_numpy()))
-      and tanh_fit.loc["ρ = 1.0", "factor per step back"] < 0.95,
+      and tanh_fit.loc["ρ = 1.0", "factor per step back"] < 0.95 and tanh_fit.loc["ρ = 1.5", "factor per step back"] < 1.1,
       ", ".join(f"{f:.3f}" for f in tanh_fit["factor per step back"]))
-claim("at ρ = 1.5, saturation caps the tanh RNN's growth: its factor is below 1.1, the linear RNN's is 1.5",
-      tanh_fit.loc["ρ = 1.5", "factor per step back"] < 1.1,
-      f"tanh {tanh_fit.loc['ρ = 1.5', 'factor per step back']:.3f}, linear "
-      f"{linear_fit.loc['ρ = 1.5', 'factor per step back']:.3f}")
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
-    f"For the $\\tanh$ RNN the deviation is {tanh_fit['largest deviation (decades)'].min():.2f} to "
-    f"{tanh_fit['largest deviation (decades)'].max():.2f} decades (largest at ρ = "
-    f"{tanh_fit['largest deviation (decades)'].idxmax().split('= ')[1]}), so its factors are averages over curves "
-    "that bend, not exact rates."))
+    f"For the $\\tanh$ RNN the deviation is at most {tanh_fit['largest deviation (decades)'].max():.2f} decades "
+    f"(at ρ = {tanh_fit['largest deviation (decades)'].idxmax().split('= ')[1]}): "
+    + ("its curves are nearly straight lines too, so each factor describes its curve well."
+       if tanh_fit["largest deviation (decades)"].max() < 0.1 else
+       "some of its curves bend, so those factors are averages, not exact rates.")))
 
 # %% [markdown]
 # Read the figure and the table: for the linear RNN the lines are straight on the log scale and the factor per
@@ -323,26 +326,26 @@ plt.show()
 
 # %%
 table = clip_table
-claim("without clipping, every run's loss becomes non-finite within the first few steps",
+claim("without clipping, every run's loss becomes non-finite within the first few steps; with any of the three "
+      "thresholds, none does",
       table.loc["off", "runs with non-finite loss"] == len(clip_seeds)
-      and max(len(run["history"]) for run in clip_runs["off"]) <= 5,
-      f"{table.loc['off', 'runs with non-finite loss']} of {len(clip_seeds)} runs; "
-      f"stopped after {[len(run['history']) for run in clip_runs['off']]} steps")
-claim("with any of the three thresholds, no run's loss becomes non-finite",
-      (table.loc[["10", "1", "0.1"], "runs with non-finite loss"] == 0).all(),
-      ", ".join(f"clip {k}: {table.loc[k, 'runs with non-finite loss']}" for k in ("10", "1", "0.1")))
+      and max(len(run["history"]) for run in clip_runs["off"]) <= 5
+      and (table.loc[["10", "1", "0.1"], "runs with non-finite loss"] == 0).all(),
+      f"off: {table.loc['off', 'runs with non-finite loss']} of {len(clip_seeds)} runs, "
+      f"stopped after {[len(run['history']) for run in clip_runs['off']]} steps; "
+      + ", ".join(f"clip {k}: {table.loc[k, 'runs with non-finite loss']}" for k in ("10", "1", "0.1")))
 claim("clip 10 keeps the loss finite but every run ends at chance (accuracy < 0.35, loss within 0.05 of ln 4)",
       table.loc["10", "accuracy max"] < 0.35 and abs(table.loc["10", "final loss (mean)"] - np.log(4)) < 0.05,
       f"accuracies {table.loc['10', 'accuracy min']:.2f} to {table.loc['10', 'accuracy max']:.2f}, "
       f"loss {table.loc['10', 'final loss (mean)']:.3f}")
 claim("clip 0.1 clips more than 90% of the steps: the threshold alone sets the step length",
       table.loc["0.1", "share of steps clipped"] > 0.9, f"{table.loc['0.1', 'share of steps clipped']:.0%}")
-claim("clip 1 and clip 0.1 learn in every run (every accuracy > 0.35, chance 0.25)",
-      table.loc["1", "accuracy min"] > 0.35 and table.loc["0.1", "accuracy min"] > 0.35,
-      f"lowest: clip 1 {table.loc['1', 'accuracy min']:.2f}, clip 0.1 {table.loc['0.1', 'accuracy min']:.2f}")
-claim("clip 0.1 learns more slowly than clip 1 (higher mean loss over the last 20 steps)",
-      table.loc["0.1", "final loss (mean)"] > table.loc["1", "final loss (mean)"] + 0.2,
-      f"{table.loc['0.1', 'final loss (mean)']:.2f} vs {table.loc['1', 'final loss (mean)']:.2f}")
+claim("clip 1 and clip 0.1 learn in every run (every accuracy > 0.35, chance 0.25), clip 0.1 more slowly "
+      "(higher mean loss over the last 20 steps)",
+      table.loc["1", "accuracy min"] > 0.35 and table.loc["0.1", "accuracy min"] > 0.35
+      and table.loc["0.1", "final loss (mean)"] > table.loc["1", "final loss (mean)"] + 0.2,
+      f"lowest accuracy: clip 1 {table.loc['1', 'accuracy min']:.2f}, clip 0.1 {table.loc['0.1', 'accuracy min']:.2f}; "
+      f"loss {table.loc['1', 'final loss (mean)']:.2f} vs {table.loc['0.1', 'final loss (mean)']:.2f}")
 
 # %% [markdown]
 # Without clipping, the first updates are so large that the loss overflows within a few steps and training is over
@@ -492,15 +495,16 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
       r["residual tanh RNN"] > 1, f"ratio {r['residual tanh RNN']:.3g}")
 
 # %% [markdown]
-# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the default bias 0, the LSTM vanishes
-# in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 keeps a usable fraction. The
+# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the forget gate's `bias_hh` set to 0
+# (PyTorch's default draws every bias from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here, so near 0 too), the LSTM
+# vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 keeps a usable fraction. The
 # residual RNN does not vanish at all: here it grows going back, the other face of the identity path, and its curve
 # is far from geometric. The LSTM with bias 3 keeps its $\partial L/\partial h_t$ nearly flat, apart from a rise
 # over the last steps, most of it at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it
-# through the output gate), a shape that no single "factor per step" describes: the table's deviation column says
-# so.
+# only through the next steps' gates and cell), a shape that no single "factor per step" describes: the table's
+# deviation column says so.
 #
-# **Is the flat cell gradient the forget gate's doing?** Along the cell path alone, each step back multiplies the
+# **Optional depth (skip on a first reading): is the flat cell gradient the forget gate's doing?** Along the cell path alone, each step back multiplies the
 # gradient by $f_t$, so the forget gate's average value predicts the factor per step. We measure that average on
 # this batch, and then the cell gradient twice: in full, and with the gates reading a *detached* $h_{t-1}$
 # (`through_gates=False` in `lstm_step` above), which leaves the cell path $c_{t-1} \to c_t$ as the only way back:
@@ -612,7 +616,7 @@ claim("the ReLU RNN with W = I, stable at initialisation, does not solve T = 60 
 solved = long_range.assign(solved=long_range["accuracy"] >= 0.95).groupby(["variant", "seq_len"], sort=False)["solved"]
 n_solved = solved.sum().astype(int)
 display(Markdown(
-    f"- The **gate bias decides** for the LSTM: with bias 0 it solves $T = 60$ in "
+    f"- The **gate bias matters** for the LSTM: with bias 0 it solves $T = 60$ in "
     f"{n_solved[('LSTM, forget bias 0', 60)]} of {len(seeds)} seeds, with bias 3 in "
     f"{n_solved[('LSTM, forget bias 3', 60)]} of {len(seeds)} (solved: accuracy ≥ 0.95).\n"
     f"- The **$\\tanh$ RNN** solves $T = 60$ in {n_solved[('tanh RNN', 60)]} of {len(seeds)} seeds with this "
@@ -664,8 +668,8 @@ display(Markdown(
 # norm per training step, with the clip threshold dashed once you choose one (the default is no clipping). It also prints $\|\partial L/\partial h_1\|$ and
 # $\|\partial L/\partial h_T\|$. Things to try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip
 # threshold of 0.01, where every step is clipped — does the loss curve change much? (The lab trains with Adam,
-# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the clipped
-# norm *is* the step size.) In a notebook viewer without a live kernel, the static copy under the panel shows the
+# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the step is the
+# learning rate times the clipped norm.) In a notebook viewer without a live kernel, the static copy under the panel shows the
 # default settings, and the line under it their read-out.
 
 # %% tags=["nbval-ignore-output"]
@@ -720,6 +724,12 @@ keep = pd.DataFrame({f"T = {T}": {k: v[:10].mean() / v[-11:-1].mean() for k, v i
 # %% tags=["nbval-ignore-output"]
 print("mean norm over t = 1..10 / mean norm over t = T-10..T-1 (untrained):")
 print(keep.to_string(float_format="{:.3g}".format))
+tanh_200 = input_norms[200]["tanh RNN"]
+if (tanh_200 == 0).any():
+    display(Markdown(
+        f"The $\\tanh$ RNN's curve at $T = 200$ stops at $t = {int(np.nonzero(tanh_200)[0][0]) + 1}$: before it, "
+        f"every entry of the gradient is exactly 0, {int((tanh_200 == 0).sum())} positions where it fell below "
+        "float32's smallest number (about $10^{-45}$). The norms are float64, so this 0 is the gradient's own."))
 
 # %%
 lstm_drop = keep.loc["LSTM, forget bias 3", "T = 200"] / keep.loc["LSTM, forget bias 3", "T = 60"]
@@ -747,7 +757,7 @@ claim("trained as in section 7, attention solves T = 60 in every seed (each >= 0
 # What this shows, and what it does not:
 # - At $T = 60$ the untrained attention read-out keeps **about as much** gradient at the start as the LSTM with
 #   its gates opened to the past (the first claim line shows both numbers); at initialisation, attention does not
-#   "win" here. (Where the $\tanh$ RNN's curve stops at $T = 200$, its gradient underflowed to exactly 0.) We
+#   "win" here. We
 #   compare averages over ten positions at each end: the attention curve is noisy from one position to the next,
 #   so a ratio of two single points would mostly measure that noise.
 # - What differs is how that share depends on the **distance**: the LSTM's falls with every extra step (a product
@@ -770,9 +780,10 @@ claim("trained as in section 7, attention solves T = 60 in every seed (each >= 0
 # $h_t = \tanh(x_t W_{ih}^\top + b_{ih} + h_{t-1} W_{hh}^\top + b_{hh})$ with $h_0 = 0$, where `rnn = model.body.rnn`
 # holds `rnn.weight_ih_l0`, `rnn.weight_hh_l0`, `rnn.bias_ih_l0` and `rnn.bias_hh_l0`, and $x_t$ is column $t$ of
 # `model.body.embed(inputs)`. Keep every $h_t$ and ask `torch.autograd.grad` once. The check compares your
-# gradients, entry by entry, with the true $\partial L/\partial h_t$, and recognises the usual mistakes (the
+# gradients, entry by entry, with the true $\partial L/\partial h_t$, recognises the usual mistakes (the
 # `retain_grad` trap of section 2, a state that is not fed to the next step, an untransposed or missing weight or
-# bias, a missing $\tanh$, the wrong order or sign).
+# bias, a missing $\tanh$, the wrong order or sign), and runs your function once more with PyTorch's RNN
+# switched off, so section 2's code and `step_gradients` do not count.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def my_step_gradients(model, inputs, targets):
