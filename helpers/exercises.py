@@ -583,16 +583,19 @@ LSTM_SIZES_03 = ((54, 32, 128, 2), (10, 8, 16, 1), (20, 16, 8, 3), (7, 5, 12, 2)
 
 @contextlib.contextmanager
 def _models_refused(name: str):
-    """While the learner's count runs, building a CharLM or an nn.LSTM raises: the count is to be worked out."""
+    """While the learner's count runs, building a CharLM or any recurrent layer or cell raises: work it out."""
     from torch import nn
 
     from helpers.rnn import CharLM
 
     def refuse(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: count from the sizes, without building the model (CharLM or nn.LSTM): "
-                            "the exercise is the arithmetic that count_parameters does for you")
+        raise ExerciseError(f"✘ {name}: count from the sizes, without building the model or its layers (CharLM, "
+                            "nn.LSTM, nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that "
+                            "count_parameters does for you")
 
-    with mock.patch.object(CharLM, "__init__", refuse), mock.patch.object(nn.LSTM, "__init__", refuse):
+    with contextlib.ExitStack() as stack:
+        for owner in (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase):
+            stack.enter_context(mock.patch.object(owner, "__init__", refuse))
         yield
 
 
@@ -709,7 +712,8 @@ def _library_gru_blocked(name: str):
                             "nn.GRUCell or torch.gru_cell is what the exercise replaces")
 
     with contextlib.ExitStack() as stack:
-        for owner, attribute in ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru")):
+        for owner, attribute in ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru"),
+                                 (torch._VF, "gru_cell"), (torch._VF, "gru")):
             stack.enter_context(mock.patch.object(owner, attribute, refuse))
         yield
 

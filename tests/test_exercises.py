@@ -594,6 +594,8 @@ def _lstm_parameters(biases=2, blocks=4, deeper_width=None, head=True, embedding
 
 
 def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys):
+    import torch
+
     from helpers.recurrent import count_parameters
     from helpers.rnn import CharLM
 
@@ -614,6 +616,13 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
                            (lambda *sizes: hard_coded, "too"),
                            (lambda V, E, H, n: count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=n)),
                             "without building the model"),
+                           (lambda V, E, H, n: V * E + H * V + V + sum(
+                               p.numel() for p in torch.nn.RNNBase("LSTM", E, H, num_layers=n).parameters()),
+                            "nn.RNNBase"),
+                           (lambda V, E, H, n: V * E + H * V + V + sum(
+                               p.numel() for layer in range(n)
+                               for p in torch.nn.LSTMCell(E if layer == 0 else H, H).parameters()),
+                            "nn.LSTMCell"),
                            (lambda *sizes: _lstm_parameters()(*sizes) + 1, "too high")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_lstm_parameters(wrong)
@@ -705,6 +714,8 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (lambda g, x, h: torch.nn.GRU.forward(g, x.unsqueeze(1), h.unsqueeze(0))[1][0],
                             "nn.GRU.forward"),
                            (gru_cell_copy, "nn.GRUCell"),
+                           (lambda g, x, h: torch._VF.gru_cell(x, h, g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0,
+                                                               g.bias_hh_l0), "torch.gru_cell"),
                            (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)

@@ -235,8 +235,9 @@ for kind in rnn.KINDS:
 # **The LSTM-state crash.** Code written for an RNN or GRU often keeps "the hidden state" as one tensor. With an
 # LSTM that breaks. A typical version of the bug: a model unpacks `output, (hidden, cell) = lstm(...)`, returns
 # only `hidden`, and the training loop then treats that tensor as the pair. With one layer `hidden[1]` does not
-# exist; with two it is quietly layer 2's `h`, not a `c`. Handing `h` alone to the LSTM fails, because the LSTM
-# looks for `c` at index 1. A second classic is a state made for another batch size (below, the state of 1 row
+# exist; with two, `hidden[0]` and `hidden[1]` are the two layers' `h`, not an `(h, c)` pair, and the LSTM refuses
+# them (each is 2-D where it wants 3-D). Handing `h` alone to the LSTM fails too, because the LSTM looks for `c` at
+# index 1. A second classic is a state made for another batch size (below, the state of 1 row
 # handed to a batch of 2; in practice, a prompt's 1-row state handed to the 32 training streams, or the reverse).
 # Here are both, caught so that the notebook goes on (the exact wording of the messages depends on the PyTorch
 # version):
@@ -349,26 +350,27 @@ results.round(3)
 last = {kind: h.last("val_bpc") for kind, h in histories.items()}
 claim("all three models end more than 1.5 bits per character below the no-context baseline",
       max(last.values()) < unigram - 1.5, f"worst {max(last.values()):.2f} vs baseline {unigram:.2f}")
-claim("the LSTM and the GRU each end more than 0.05 bits per character below the plain RNN",
+claim("in this run, the LSTM and the GRU each end more than 0.05 bits per character below the plain RNN",
       last["lstm"] < last["rnn"] - 0.05 and last["gru"] < last["rnn"] - 0.05,
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f} vs RNN {last['rnn']:.3f}")
-claim("the LSTM and the GRU end within 0.15 bits per character of each other",
-      abs(last["lstm"] - last["gru"]) < 0.15,
-      f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f}")
 claim("every validation curve is still falling at the end: lower in the last epoch than two epochs before",
           all(h["val_bpc"][-1] < h["val_bpc"][-3] for h in histories.values()),
           ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
 # %%
 gated_gap = {kind: last["rnn"] - last[kind] for kind in ("lstm", "gru")}
+order = sorted(last, key=last.get, reverse=True)  # worst first
+names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 last_gain = {kind: h["val_bpc"][-2] - h["val_bpc"][-1] for kind, h in histories.items()}
 display(Markdown(
     "What the numbers show:\n\n"
-    "- **Bits per character**: all three go far below the no-context baseline, so they use the context. The gated "
-    f"cells end below the plain RNN, the LSTM by {gated_gap['lstm']:.2f} and the GRU by {gated_gap['gru']:.2f} bits "
-    f"per character: a modest difference, after {SETTINGS['epochs']} short epochs and from one seed. The LSTM and "
-    f"the GRU end {abs(last['lstm'] - last['gru']):.2f} bits apart; which of the two comes first here is not a "
-    "ranking this short run can defend.\n"
+    "- **Bits per character**: all three go far below the no-context baseline, so they use the context. In this "
+    f"run the order, highest bpc first, is {', '.join(names[k] for k in order)}: the gaps are "
+    f"{last[order[0]] - last[order[1]]:.2f} ({names[order[0]]} to {names[order[1]]}) and "
+    f"{last[order[1]] - last[order[2]]:.2f} ({names[order[1]]} to {names[order[2]]}) bits per character, after "
+    f"{SETTINGS['epochs']} short epochs. That is what one seed shows, for both gaps alike: another seed changes the "
+    "starting weights and the order of the windows, and with gaps this small, one run cannot say how much of "
+    "either ordering would survive that.\n"
     "- **Honesty about the level reached**: the validation curves are still falling when training stops (the last "
     f"epoch gained {min(last_gain.values()):.3f} to {max(last_gain.values()):.3f} bits per character), so this is "
     "not what these models can do, only what under a minute of CPU buys. More epochs, a bigger hidden size and a "
@@ -387,7 +389,7 @@ display(Markdown(
 # beginning to fit its own training text better than new text (checked below).
 
 # %% tags=["nbval-ignore-output"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)  # one scale for both panels
 plots.plot_bpc_curves(left, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
                                              f"{unigram:.2f} bpc, above this scale)")
 left.legend(fontsize="small", ncol=3)
@@ -617,9 +619,9 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 #
 # | | strengths | weaknesses | typical uses |
 # |---|---|---|---|
-# | **RNN** | fewest weights (§4 weights table: a quarter of the LSTM's recurrent layer); simplest to read | one rewritten state: the gradient fades over long distances (notebook 04 measures it); highest bpc of the three here (§4 check) | short sequences, baselines, teaching |
-# | **LSTM** | an additive cell state that a forget gate near 1 keeps; its gradient reaches far back in time (notebook 04 measures it); below the RNN here (§4 check); a fused kernel on the CPU (oneDNN, measured in Going further A) | most weights (§4: 4 blocks); a pair of states to carry (§3 crash) | language models, speech, tagging and translation before Transformers (background) |
-# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor; here within 0.15 bits per character of the LSTM (§4 check) | no separate cell; on a CPU, slower per step than the LSTM here (Going further A) | like the LSTM when weights or memory are tight (background) |
+# | **RNN** | fewest weights (§4 weights table: a quarter of the LSTM's recurrent layer); simplest to read | one rewritten state: the gradient fades over long distances (notebook 04 measures it); highest bpc of the three in this one-seed run (§4 check) | short sequences, baselines, teaching |
+# | **LSTM** | an additive cell state that a forget gate near 1 keeps; its gradient reaches far back in time (notebook 04 measures it); below the RNN in this one-seed run (§4 check); a fused kernel on the CPU (oneDNN, measured in Going further A) | most weights (§4: 4 blocks); a pair of states to carry (§3 crash) | language models, speech, tagging and translation before Transformers (background) |
+# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor; below the RNN in this one-seed run (§4) | no separate cell; on a CPU, slower per step than the LSTM here (Going further A) | like the LSTM when weights or memory are tight (background) |
 # | **bidirectional** (any of them) | reads both sides of each position: fewer than half the tagging errors (§6 check) | needs the whole input before the first output; two recurrent layers' work (background); cheats as a language model (§6 checks) | tagging (segmentation, named entities), sentence classification (notebook 05), encoders |
 #
 # **When bidirectional is not allowed:** whenever the output at a position must not depend on what comes after it:
@@ -637,8 +639,9 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 #   LSTM's state is a pair `(h, c)`, and code that carries only `h` crashes.
 # - **Truncated BPTT**: cut the text into contiguous streams, walk along them in windows, carry the state from
 #   window to window and detach it, so memory flows forward while gradients stop at the window boundary.
-# - On the same data and number of updates the gated cells ended below the plain RNN, with 3 to 4 times its
-#   recurrent weights.
+# - On the same data and number of updates, in one short run from one seed, the gated cells ended below the plain
+#   RNN (with 3 to 4 times its recurrent weights); the gaps between all three are small, and one seed cannot rank
+#   them.
 # - A running mean of the training loss over an epoch lags behind the model; measure training and validation the
 #   same way before comparing them. Measured so, the gap between them grows with training as the model starts to
 #   fit its training text.
@@ -734,7 +737,7 @@ language_model_lab(device=device.type)
 # the model. PyTorch's LSTM layer has, per layer, input weights `4 * hidden * input`, recurrent weights
 # `4 * hidden * hidden` and **two** bias vectors of `4 * hidden`; every layer after the first reads the previous
 # layer's output. Don't forget the embedding and the head. The check compares with `count_parameters` at several
-# sizes; while your function runs, building a `CharLM` or an `nn.LSTM` is refused.
+# sizes; while your function runs, building a `CharLM` or a recurrent layer or cell (`nn.LSTM`, `nn.LSTMCell`, ...) is refused.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def lstm_parameters(vocab_size: int, embed_size: int, hidden_size: int, num_layers: int) -> int:
@@ -777,7 +780,7 @@ exercises.check_03_bits_per_character(bits_per_character)
 # `[batch, input]` and the previous state `h` `[batch, hidden]`; return the new state `[batch, hidden]`. Use the
 # equations of §3 in PyTorch's form: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0` stack the
 # blocks in the order $r, z, n$ (see `lstm_step` in §3 for the pattern). The check compares with `nn.GRU` on
-# random weights; while your function runs, PyTorch's own GRU (`nn.GRU`, `nn.GRUCell`, `torch.gru_cell`) refuses.
+# random weights; while your function runs, PyTorch's own GRU (`nn.GRU`, `nn.GRUCell`, `torch.gru_cell`, whatever module it is reached through) refuses.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def gru_step(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
