@@ -163,6 +163,26 @@ def check_01_sgns_step(sgns_step) -> None:
             "the negatives from `noise` (torch.multinomial), not uniformly")
     require(exercise, bool(rows[[2, 3]].all()) and bool(rows[[7, 8]].any()), "the true contexts' rows and the "
             "negatives' rows should all move")
+    model, optimizer, _, _, _ = _sgns_setup([7, 8])
+    noise = torch.zeros(10)
+    noise[7], noise[8] = 0.8, 0.2
+    centres, contexts = torch.tensor([0, 1] * 1000), torch.tensor([2, 3] * 1000)
+    seen, forward = [], model.forward
+
+    def recording(centres, contexts, negatives):
+        seen.append(negatives.detach().clone())
+        return forward(centres, contexts, negatives)
+
+    model.forward = recording
+    sgns_step(model, optimizer, centres, contexts, noise, 5)
+    negatives = seen[0] if seen else torch.empty(0)
+    require(exercise, tuple(negatives.shape) == (len(centres), 5), "draw `negative` negatives for every pair, a "
+            "[B, negative] tensor: one set shared by the whole batch gives every pair the same negatives")
+    require(exercise, bool((negatives != negatives[:1]).any()), "every pair got the same negatives: draw "
+            "B × negative samples, not one set repeated for each pair")
+    share = float((negatives == 7).float().mean())
+    require(exercise, abs(share - 0.8) < 0.03, "the negatives do not follow the probabilities in `noise`: it is "
+            "already the noise distribution (counts to the power 0.75, normalised), so draw from it as it is")
     passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
            "noise, by one SGD step on this batch's loss")
 

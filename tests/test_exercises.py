@@ -114,9 +114,23 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         optimizer.step()
         return model(centres, contexts, negatives).item()
 
+    def step_with(negatives_of):
+        def step(model, optimizer, centres, contexts, noise, k):
+            loss = model(centres, contexts, negatives_of(noise, len(centres), k))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        return step
+
+    shared = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True))  # [K], broadcast
+    repeated = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True).repeat(batch, 1))
+    powered_twice = step_with(lambda noise, batch, k: draw(noise ** 0.75, batch, k))
     for wrong, message in [(no_zero_grad, "zero_grad"), (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
                            (flat, r"\[B, K\]"), (loss_after, "before the step"),
+                           (shared, "every pair"), (repeated, "not one set repeated"),
+                           (powered_twice, "draw from it as it is"),
                            ("sgns_step", "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_step(wrong)
