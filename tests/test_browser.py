@@ -31,8 +31,10 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if "rnn_lab(" in p.read_text())
 LM_LAB_NOTEBOOKS = sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb")
                           if "language_model_lab(" in p.read_text())
-LAB_CALL = re.compile(r"^(rnn_lab|language_model_lab)\(", re.MULTILINE)
-PICK_DEVICE = "from helpers.device import pick_device\n\ndevice = pick_device(\"auto\")"
+LAB_CALL = re.compile(r"^(?:\w+ = )?(rnn_lab|language_model_lab)\(", re.MULTILINE)
+# What a lab cell may use from the notebook's first cells.
+PICK_DEVICE = ("import numpy as np\nfrom helpers.device import pick_device\nfrom helpers.widgets import "
+               "language_model_lab, rnn_lab\n\ndevice = pick_device(\"auto\")")
 
 
 def lab_notebook(notebook: str) -> nbformat.NotebookNode:
