@@ -1281,4 +1281,62 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
         require(name, abs(now - min(losses)) < 1e-4, f"with {what} the model ends with validation loss {now:.4f}, "
                 f"not the best epoch's {min(losses):.4f}: keep a copy (copy.deepcopy) of the best state_dict and "
                 "load it back at the end")
+    _check_05_patience(train_with_early_stopping, vocab, fit, name)
     passed(name, "stops after `patience` epochs without improvement and keeps the best epoch's weights")
+
+
+# Validation losses the third run of check_05_early_stopping sees, whatever the model does: with patience 2 the
+# best is epoch 4 and training stops after epoch 6. A counter never reset stops after 5; comparing with the
+# previous epoch instead of the best stops after 9.
+SCRIPTED_LOSSES = [1.0, 0.9, 0.95, 0.85, 0.88, 0.87, 0.86, 0.90, 0.91, 0.92]
+
+
+def _check_05_patience(train_with_early_stopping, vocab, fit, name: str) -> None:
+    """The run on scripted validation losses: patience counted in a row from the best epoch, one optimizer for
+    the whole run, the sentences shuffled every epoch, the best epoch's weights restored."""
+    import copy
+    from unittest import mock
+
+    import torch
+
+    from helpers import classify
+
+    class Recorded(classify.Encoded):
+        def batch(self, index, device):
+            seen[-1].extend(int(i) for i in torch.as_tensor(index).flatten())
+            return super().batch(index, device)
+
+    seen, optimizers, snapshots = [[]], set(), []
+    recorded = Recorded(fit.tokens, fit.lengths, fit.labels)
+    real_step = classify.train_step
+
+    def step(*args, **kwargs):
+        optimizers.add(id(kwargs.get("optimizer", args[-1] if args else None)))
+        return real_step(*args, **kwargs)
+
+    def scripted(model, data, *args, **kwargs):
+        snapshots.append(copy.deepcopy(model.state_dict()))
+        seen.append([])
+        return SCRIPTED_LOSSES[min(len(snapshots), len(SCRIPTED_LOSSES)) - 1], 0.5
+
+    model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", seed=0)
+    with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
+            mock.patch.object(classify, "train_step", step):
+        torch.manual_seed(0)
+        losses = train_with_early_stopping(model, recorded, fit, epochs=len(SCRIPTED_LOSSES), lr=0.05, patience=2)
+    require(name, len(optimizers) == 1, f"{len(optimizers)} optimizers took the steps: make one optimizer before "
+            "the epoch loop and use it for every step (a new Adam every epoch forgets its running averages)")
+    epochs_seen = [order for order in seen[:-1] if order]
+    require(name, len(epochs_seen) < 2 or any(order != list(range(len(fit))) for order in epochs_seen),
+            "the sentences came in the same order every epoch: shuffle them (torch.randperm) each epoch")
+    require(name, len(losses) != 5, "with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, … and patience 2 it "
+            "stopped after epoch 5: reset the count of epochs without improvement when the loss improves")
+    require(name, len(losses) != 9, "with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, 0.87, … and patience 2 it "
+            "went on past epoch 6: count epochs without improvement over the best loss so far, not over the "
+            "previous epoch's")
+    require(name, len(losses) == 6, f"with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, 0.87, … and patience 2 it "
+            f"trained {len(losses)} epochs: stop once `patience` epochs in a row brought no loss below the best")
+    best = snapshots[3]
+    require(name, all(torch.equal(best[k], v) for k, v in model.state_dict().items()),
+            "the model does not end with the weights it had at its best validation loss: keep a copy of the "
+            "state_dict when the loss improves and load it back at the end")

@@ -1281,7 +1281,8 @@ def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
         exercises.check_05_last_hidden(whole_state_for_lstm)
 
 
-def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_training_loss=False):
+def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_training_loss=False, reset=True,
+                    against_previous=False, optimizer_per_epoch=False, shuffle=True):
     import copy
     import math
 
@@ -1291,20 +1292,28 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_tra
 
     def train_with_early_stopping(model, fit, val, epochs, lr, patience):
         optimizer = classify.make_optimizer(model, lr)
-        losses, best_loss, best_state, waited = [], math.inf, None, 0
+        losses, best_loss, best_state, waited, previous = [], math.inf, None, 0, math.inf
         for _ in range(epochs):
             model.train()
-            for index in torch.randperm(len(fit)).split(4):
+            if optimizer_per_epoch:
+                optimizer = classify.make_optimizer(model, lr)
+            order = torch.randperm(len(fit)) if shuffle else torch.arange(len(fit))
+            for index in order.split(4):
                 classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
             loss, _ = classify.evaluate(model, fit if on_training_loss else val, device="cpu")
             losses.append(loss)
+            if against_previous and loss < previous:
+                waited = 0
             if loss < best_loss:
-                best_loss, waited = loss, 0
+                best_loss, waited = loss, (0 if reset and not against_previous else waited)
                 best_state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
+            elif against_previous and loss < previous:
+                pass
             else:
                 waited += 1
                 if stop and (waited > patience if off_by_one else waited >= patience):
                     break
+            previous = loss
         if restore:
             model.load_state_dict(best_state)
         return losses
@@ -1325,6 +1334,10 @@ def test_05_early_stopping_accepts_the_solution(capsys):
     ({"off_by_one": True}, "should stop after epoch 3"),
     ({"stop": False}, "trained all 12 epochs"),
     ({"on_training_loss": True}, "trained all 12 epochs"),
+    ({"reset": False}, "reset the count"),
+    ({"against_previous": True}, "not over the previous epoch's"),
+    ({"optimizer_per_epoch": True}, "make one optimizer"),
+    ({"shuffle": False}, "shuffle them"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):

@@ -757,8 +757,10 @@ exercises.check_05_paired_t(paired_t_test)
 # `classify.train_step` (`fit.batch(index, torch.device("cpu"))` gives a batch's tensors), the validation loss
 # (`classify.evaluate(model, val, device="cpu")` returns loss and accuracy), and **early stopping**: stop once the
 # validation loss has not improved for `patience` epochs in a row, and leave the model with the weights of its best
-# epoch. Return the list of validation losses, one per epoch trained. The check trains a small GRU twice: once on a
-# validation set that gets worse every epoch, once on one that keeps improving.
+# epoch. Return the list of validation losses, one per epoch trained. The check trains a small GRU three times: on a
+# validation set that gets worse every epoch, on one that keeps improving, and on a scripted series of validation
+# losses that goes down, up, down, up, up (so it sees whether the count restarts at each new best), watching that
+# one optimizer takes every step and that the sentences come in a new order each epoch.
 
 # %% nbgrader={"grade": false, "grade_id": "ex05-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 import copy
