@@ -598,6 +598,18 @@ def _lstm_count(V: int, E: int, H: int, layers: int, biases: int = 2, blocks: in
     return total
 
 
+@contextlib.contextmanager
+def _refused(targets, error):
+    """While inside, calling any (owner, attribute) of `targets` raises error() (each is restored after)."""
+    def refuse(*args, **kwargs):
+        raise error()
+
+    with contextlib.ExitStack() as stack:
+        for owner, attribute in targets:
+            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+        yield
+
+
 LSTM_SIZES_03 = ((54, 32, 128, 2), (10, 8, 16, 1), (20, 16, 8, 3), (7, 5, 12, 2))
 
 
@@ -608,14 +620,10 @@ def _models_refused(name: str):
 
     from helpers.rnn import CharLM
 
-    def refuse(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: count from the sizes, without building the model or its layers (CharLM, "
-                            "nn.LSTM, nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that "
-                            "count_parameters does for you")
-
-    with contextlib.ExitStack() as stack:
-        for owner in (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase):
-            stack.enter_context(mock.patch.object(owner, "__init__", refuse))
+    owners = (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase)
+    with _refused([(owner, "__init__") for owner in owners], lambda: ExerciseError(
+            f"✘ {name}: count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
+            "nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that count_parameters does for you")):
         yield
 
 
@@ -727,14 +735,11 @@ def _library_gru_blocked(name: str):
     import torch
     from torch import nn
 
-    def refuse(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, "
-                            "nn.GRUCell or torch.gru_cell is what the exercise replaces")
-
-    with contextlib.ExitStack() as stack:
-        for owner, attribute in ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru"),
-                                 (torch._VF, "gru_cell"), (torch._VF, "gru")):
-            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+    targets = ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru"),
+               (torch._VF, "gru_cell"), (torch._VF, "gru"))
+    with _refused(targets, lambda: ExerciseError(
+            f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, nn.GRUCell or "
+            "torch.gru_cell is what the exercise replaces")):
         yield
 
 
@@ -826,15 +831,11 @@ def _sampling_refused(name: str):
     import numpy as np
     import torch
 
-    def refuse(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: greedy decoding draws nothing at random: take the argmax of the last "
-                            "step's scores, no sampling, no temperature")
-
-    with contextlib.ExitStack() as stack:
-        for owner, attribute in ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
-                                 (torch.distributions.Categorical, "sample"), (np.random, "choice"),
-                                 (random, "choice")):
-            stack.enter_context(mock.patch.object(owner, attribute, refuse))
+    targets = ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
+               (torch.distributions.Categorical, "sample"), (np.random, "choice"), (random, "choice"))
+    with _refused(targets, lambda: ExerciseError(
+            f"✘ {name}: greedy decoding draws nothing at random: take the argmax of the last step's scores, no "
+            "sampling, no temperature")):
         yield
 
 
@@ -991,20 +992,9 @@ def _rnn_refused_04():
     """While inside, running nn.RNN, nn.RNNCell or torch.rnn_tanh_cell raises _CalledRNN04 (restored after)."""
     import torch
 
-    saved = [(owner, name, getattr(owner, name)) for owner, name in
-             ((torch.nn.RNN, "forward"), (torch.nn.RNNCell, "forward"), (torch, "rnn_tanh_cell"))]
-    for owner, name, _ in saved:
-        setattr(owner, name, _refuse_rnn_04)
-    try:
+    with _refused(((torch.nn.RNN, "forward"), (torch.nn.RNNCell, "forward"), (torch, "rnn_tanh_cell")),
+                  _CalledRNN04):
         yield
-    finally:
-        for owner, name, value in saved:
-            setattr(owner, name, value)
-
-
-def _refuse_rnn_04(*args, **kwargs):
-    """Stands in for model.body.rnn.forward in Exercise 1's check: the step must be written by hand."""
-    raise _CalledRNN04()
 
 
 def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):
