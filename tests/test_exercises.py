@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -881,14 +883,16 @@ def _detached_hand_probe_04(model, inputs, targets):
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
 
 
-def _forward_probe_04(model, inputs, targets):
-    """Wrong: section 2's stepping, but through rnn.forward instead of rnn(...) (a bypass all the same)."""
+def _forward_probe_04(model, inputs, targets, on_class=False):
+    """Wrong: section 2's stepping, but through rnn.forward (or nn.RNN.forward called on the class) instead of
+    rnn(...): a bypass all the same."""
     import torch
 
+    forward = functools.partial(torch.nn.RNN.forward, model.body.rnn) if on_class else model.body.rnn.forward
     x = model.body.embed(inputs)
     state, kept = None, []
     for t in range(inputs.shape[1]):
-        _, state = model.body.rnn.forward(x[:, t:t + 1], state)
+        _, state = forward(x[:, t:t + 1], state)
         kept.append(state)
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(state[-1]), targets), kept)
 
@@ -912,18 +916,6 @@ def _cell_probe_04(model, inputs, targets, functional=False):
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
 
 
-def _class_forward_probe_04(model, inputs, targets):
-    """Wrong: section 2's stepping through nn.RNN.forward called on the class (a bypass all the same)."""
-    import torch
-
-    x = model.body.embed(inputs)
-    state, kept = None, []
-    for t in range(inputs.shape[1]):
-        _, state = torch.nn.RNN.forward(model.body.rnn, x[:, t:t + 1], state)
-        kept.append(state)
-    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(state[-1]), targets), kept)
-
-
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
@@ -935,7 +927,7 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "nn.RNN stepped (section 2's code)": _probe_04,
         "copies the helper": step_gradients,
         "rnn.forward stepped": _forward_probe_04,
-        "nn.RNN.forward on the class": _class_forward_probe_04,
+        "nn.RNN.forward on the class": functools.partial(_forward_probe_04, on_class=True),
         "nn.RNNCell with rnn's weights": _cell_probe_04,
         "torch.rnn_tanh_cell": lambda m, x, y: _cell_probe_04(m, x, y, functional=True),
         "returns None": lambda m, x, y: None,
