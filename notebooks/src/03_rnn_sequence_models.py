@@ -357,7 +357,7 @@ claim("every validation curve is still falling at the end: lower in the last epo
           all(h["val_bpc"][-1] < h["val_bpc"][-3] for h in histories.values()),
           ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
-# %%
+# %% tags=["nbval-ignore-output"]
 gated_gap = {kind: last["rnn"] - last[kind] for kind in ("lstm", "gru")}
 order = sorted(last, key=last.get, reverse=True)  # worst first
 names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
