@@ -971,12 +971,12 @@ def check_04_gradient_probe(probe) -> None:
     require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
             "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
     try:
-        with _rnn_refused_04():  # nn.RNN, nn.RNNCell and torch.rnn_tanh_cell raise while the probe runs again
+        with _rnn_refused_04():  # PyTorch's tanh RNN, by any of its routes, raises while the probe runs again
             again = probe(model, x, y)
     except _CalledRNN04:
         raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
-                            "nn.RNNCell, or a helper such as step_gradients that does): write the tanh step "
-                            "yourself from rnn's weights, as the exercise asks") from None
+                            "nn.RNNCell, torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that "
+                            "does): write the tanh step yourself from rnn's weights, as the exercise asks") from None
     require(ex, close([g.detach().reshape(16, 8) for g in again]),
             "your function gives different gradients when run a second time on the same model: does it keep "
             "state between calls?")
@@ -989,12 +989,32 @@ class _CalledRNN04(Exception):
 
 @contextlib.contextmanager
 def _rnn_refused_04():
-    """While inside, running nn.RNN, nn.RNNCell or torch.rnn_tanh_cell raises _CalledRNN04 (restored after)."""
+    """While inside, running PyTorch's tanh RNN (nn.RNN, nn.RNNCell, the rnn_tanh functions) raises _CalledRNN04."""
     import torch
 
-    with _refused(((torch.nn.RNN, "forward"), (torch.nn.RNNCell, "forward"), (torch, "rnn_tanh_cell")),
-                  _CalledRNN04):
+    targets = [(torch.nn.RNN, "forward"), (torch.nn.RNNCell, "forward")]
+    for name in _RNN_FUNCTIONS_04:  # torch.rnn_tanh, torch._VF.rnn_tanh, torch.ops.aten.rnn_tanh(.input), ...
+        packet = getattr(torch.ops.aten, name)
+        targets += [(torch, name), (torch._VF, name), (packet, "_op")]
+        targets += [(getattr(packet, overload), "_op") for overload in packet.overloads()]
+    with _refused(targets, _CalledRNN04), _rnn_function_mode_04():
         yield
+
+
+_RNN_FUNCTIONS_04 = ("rnn_tanh", "rnn_tanh_cell")
+
+
+def _rnn_function_mode_04():
+    """A torch function mode refusing the rnn_tanh functions by any route (the read-only torch._C one too)."""
+    from torch.overrides import TorchFunctionMode
+
+    class RefuseRNNFunctions(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if getattr(func, "__name__", "").split(".")[0] in _RNN_FUNCTIONS_04:
+                raise _CalledRNN04
+            return func(*args, **(kwargs or {}))
+
+    return RefuseRNNFunctions()
 
 
 def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):

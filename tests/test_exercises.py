@@ -916,6 +916,25 @@ def _cell_probe_04(model, inputs, targets, functional=False):
     return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
 
 
+def _functional_probe_04(model, inputs, targets, route="torch", cell=False):
+    """Wrong: each step is one of PyTorch's rnn_tanh functions (torch., torch._VF., torch.ops.aten. or torch._C's)."""
+    import torch
+
+    rnn = model.body.rnn
+    weights = [rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0]
+    owner = {"torch": torch, "_VF": torch._VF, "aten": torch.ops.aten, "_C": torch._C._VariableFunctions}[route]
+    x = model.body.embed(inputs)
+    h, kept = x.new_zeros(1, x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        if cell:
+            h = owner.rnn_tanh_cell(x[:, t], h.reshape(x.shape[0], -1), *weights)
+        else:
+            _, h = owner.rnn_tanh(x[:, t:t + 1], h, weights, True, 1, 0.0, False, False, True)
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h.reshape(x.shape[0], -1)), targets),
+                               kept)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
@@ -930,6 +949,8 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "nn.RNN.forward on the class": functools.partial(_forward_probe_04, on_class=True),
         "nn.RNNCell with rnn's weights": _cell_probe_04,
         "torch.rnn_tanh_cell": lambda m, x, y: _cell_probe_04(m, x, y, functional=True),
+        **{f"{route}.rnn_tanh{'_cell' if cell else ''}": functools.partial(_functional_probe_04, route=route, cell=cell)
+           for route in ("torch", "_VF", "aten", "_C") for cell in (False, True)},
         "returns None": lambda m, x, y: None,
         "retain_grad": _retain_grad_probe_04,
         "reverse order": lambda m, x, y: list(_probe_04(m, x, y))[::-1],
@@ -957,7 +978,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
                 "nn.RNN.forward on the class": "runs PyTorch's RNN",
                 "nn.RNNCell with rnn's weights": "runs PyTorch's RNN",
-                "torch.rnn_tanh_cell": "runs PyTorch's RNN"}
+                "torch.rnn_tanh_cell": "runs PyTorch's RNN",
+                **{f"{route}.rnn_tanh{'_cell' if cell else ''}": "runs PyTorch's RNN"
+                   for route in ("torch", "_VF", "aten", "_C") for cell in (False, True)}}
     for name, probe in wrong.items():
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
