@@ -514,8 +514,8 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the forget gate's `bias_hh` set to 0
 # (PyTorch's default draws every bias from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here, so near 0 too), the LSTM
 # vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 keeps a few percent
-# of its gradient at $t = 1$ (the table's first column). The residual RNN does not vanish at all: here it grows going back, the other face of the identity path, and its curve
-# is far from geometric. The LSTM with bias 3 keeps its $\partial L/\partial h_t$ nearly flat, apart from a rise
+# of its gradient at $t = 1$ (the table's first column). The residual RNN does not vanish at all: here it grows
+# going back, the other face of the identity path, and its curve is far from geometric. The LSTM with bias 3 keeps its $\partial L/\partial h_t$ nearly flat, apart from a rise
 # over the last steps, most of it at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it
 # only through the next steps' gates and cell), a shape that no single "factor per step" describes, so the table
 # gives it none.
@@ -523,9 +523,9 @@ claim("the residual RNN does not vanish: at t = 1 its gradient is larger than at
 # %% [markdown]
 # ## 7. Which cures learn a long memory?
 #
-# A good gradient at initialisation is a necessary start, not a guarantee. We train every variant of section 6 on
-# the first-token task with $T = 60$, with the **same budget**: hidden size 32, Adam with learning rate 0.01,
-# gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at most 300 steps of 64 fresh
+# Section 6 measured the gradient at initialisation; whether a model learns is a separate question. We train
+# every variant of section 6 on the first-token task with $T = 60$, with the **same budget**: hidden size 32,
+# Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at most 300 steps of 64 fresh
 # sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). A run stops early once its training
 # loss has averaged below 0.01 over 20 steps: it has solved the task (a claim below checks that every such run
 # scores at least 0.99 on the test sequences; the table prints the steps each run took). Every run, here and in
@@ -624,8 +624,8 @@ display(Markdown(
     "learning rate, how the weights change while training), these four seeds cannot say."))
 
 # %% [markdown]
-# - For the **ReLU RNN with identity initialisation**, stable at initialisation (section 5), Le et al. (2015) tuned the learning rate and the clipping threshold per task and trained
-#   far longer; with this shared budget it is not a cure. A weak result, stated as such.
+# - For the **ReLU RNN with identity initialisation**, stable at initialisation (section 5): Le et al. (2015)
+#   tuned the learning rate and the clipping threshold per task and trained far longer; with this shared budget it is not a cure. A weak result, stated as such.
 # - **Four seeds** are a small sample: the claims above only state what holds seed by seed (every seed, or a
 #   count of seeds), not differences of means, and the differences between the models that solve the task (all
 #   at 1.0) are not measured here at all.
