@@ -111,7 +111,7 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
         ax.scatter(values, np.full(len(values), y), color="k", s=12, zorder=3)
     if chance is not None:
         ax.axvline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="lower left")
     ax.set_yticks(range(len(names))[::-1], names)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")
@@ -255,7 +255,7 @@ def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band:
         if band is not None:
             ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
                        label=f"coin flips: 95 % within ± {band:.3f}")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="lower left")
     ax.set_xlim(*xlim)
     ax.set_xlabel("accuracy")
     ax.set_title(title)
@@ -327,7 +327,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="lower left")
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:
