@@ -614,7 +614,8 @@ print(f"fold 0: {len(small_vocab) - 2} words in the 128 fit sentences, {once:.0%
 # - When comparing models, each must have **its own optimizer**; otherwise the compared models never change.
 # - A fair comparison gives every model **the same folds, the same fit and validation sentences and the same
 #   tuning budget**, reports per-fold scores with the **sample** standard deviation, and compares models with
-#   **paired** tests (a paired t over folds, McNemar on the out-of-fold predictions), calling differences inside
+#   **paired** tests (a paired t over folds, corrected for their overlapping training sets, and McNemar on the
+#   out-of-fold predictions), calling differences inside
 #   the noise ties.
 # - Judge epochs and settings by the number you compare: a network's validation loss can rise from
 #   over-confidence while its validation accuracy still improves, so stopping on the loss would undersell it.
@@ -756,10 +757,10 @@ else:
     imdb_splits = classify.validation_splits(imdb_labels, classify.stratified_folds(imdb_labels, 3, seed=0))
     imdb_results = [
         classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), imdb_texts, imdb_labels, imdb_splits,
-                              [{"C": c} for c in (1.0, 3.0, 10.0)], name="TF-IDF + LR"),
+                              [{"C": c} for c in (1.0, 10.0)], name="TF-IDF + LR", monitor="val_accuracy"),
         classify.tune_rnn(lambda vocab, dropout: TextClassifier(len(vocab), 32, 32, kind="lstm", dropout=dropout),
                           imdb_texts, imdb_labels, imdb_splits, GRID, name="LSTM", epochs=10, batch_size=32,
-                          patience=2, min_count=2, device=device),
+                          patience=2, monitor="val_accuracy", min_count=2, device=device),
     ]
     for result in imdb_results:
         print(f"IMDB sample of {len(imdb_texts)} reviews | {result}")
