@@ -174,16 +174,18 @@ def evaluate(model: nn.Module, data: Encoded, batch_size: int = 256, device="aut
 
 def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = None, epochs: int = 30,
                      lr: float = 1e-2, batch_size: int = 32, patience: int = 5, weight_decay: float = 0.0,
-                     device="auto", seed: int = 0, progress: bool = True) -> History:
+                     device="auto", seed: int = 0, progress: bool = True, monitor: str = "val_loss") -> History:
     """Train with shuffled mini-batches and the model's own Adam; with `val`, stop early and keep the best epoch.
 
     The History has 'loss' (mean training loss of the epoch) and, with `val`, 'val_loss' and 'val_accuracy'.
+    `monitor` is the validation number that decides the best epoch: 'val_loss' (lowest) or 'val_accuracy' (highest).
     """
     checks.positive_int("epochs", epochs)
     checks.positive_float("lr", lr)
     checks.positive_int("batch_size", batch_size)
     checks.positive_int("patience", patience)
-    history, best_loss, best_state, waited = History("epoch"), math.inf, None, 0
+    sign = _monitor_sign(monitor)
+    history, best_score, best_state, waited = History("epoch"), -math.inf, None, 0
     with run_on(device, seed) as dev:
         model.to(dev)
         optimizer = make_optimizer(model, lr, weight_decay)
@@ -198,8 +200,9 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
                 continue
             val_loss, val_accuracy = evaluate(model, val, device=dev)
             history.log(loss=total / len(train), val_loss=val_loss, val_accuracy=val_accuracy)
-            if val_loss < best_loss:
-                best_loss, best_state, waited = val_loss, copy.deepcopy(model.state_dict()), 0
+            score = sign * history[monitor][-1]  # larger is better
+            if score > best_score:
+                best_score, best_state, waited = score, copy.deepcopy(model.state_dict()), 0
             else:
                 waited += 1
                 if waited >= patience:
@@ -209,11 +212,23 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
     return history
 
 
-def kept_epoch(history: History) -> int:
-    """The epoch whose weights train_classifier kept: lowest validation loss (first one on ties), else the last."""
-    if "val_loss" not in history:
+def _monitor_sign(monitor: str) -> int:
+    """+1 for a validation number where larger is better (accuracy), -1 where smaller is (loss)."""
+    if monitor not in ("val_loss", "val_accuracy"):
+        raise ValueError(f"monitor must be 'val_loss' or 'val_accuracy', not {monitor!r}")
+    return 1 if monitor == "val_accuracy" else -1
+
+
+def kept_epoch(history: History, monitor: str = "val_loss") -> int:
+    """The epoch whose weights train_classifier kept: the best `monitor` value (first one on ties), else the last."""
+    if monitor not in history:
         return len(history)
-    return int(np.argmin(history["val_loss"])) + 1
+    return int(np.argmax(_monitor_sign(monitor) * np.asarray(history[monitor]))) + 1
+
+
+def best_validation(history: History, monitor: str = "val_loss") -> float:
+    """The monitored validation number at the kept epoch."""
+    return float(history[monitor][kept_epoch(history, monitor) - 1])
 
 
 def predict_sentiment(model: nn.Module, vocab: Vocab, sentence: str, device="auto") -> tuple[float, str]:
@@ -332,23 +347,25 @@ def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels:
              grid: list[dict], name: str = "model", min_count: int = 1, seed: int = 0, device="auto",
              **train_kwargs) -> CVResult:
     """Per fold: train one model per grid point on the fit part (early stopping on the validation part), keep the
-    one with the lowest validation loss, test it on the fold. Grid keys lr/weight_decay go to training, the rest
-    to make_model(vocab, **rest)."""
+    one with the best monitored validation number (train_kwargs' `monitor`, lowest loss by default), test it on the
+    fold. Grid keys lr/weight_decay go to training, the rest to make_model(vocab, **rest)."""
     labels = np.asarray(labels)
     probabilities, histories, chosen, on_val = np.full(len(labels), np.nan), [], [], []
     for k, (fit_index, val_index, test_index) in enumerate(splits):
         vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
         fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
                           for index in (fit_index, val_index, test_index))
-        best = (math.inf, None, None, None)
+        monitor = train_kwargs.get("monitor", "val_loss")
+        best = (-math.inf, None, None, None)
         for config in grid:
             training = {key: v for key, v in config.items() if key in TRAINING_KEYS}
             with seeded(seed + k):
                 model = make_model(vocab, **{key: v for key, v in config.items() if key not in TRAINING_KEYS})
             history = train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,
                                        **{**train_kwargs, **training})
-            if min(history["val_loss"]) < best[0]:
-                best = (min(history["val_loss"]), model, history, config)
+            score = _monitor_sign(monitor) * best_validation(history, monitor)  # larger is better
+            if score > best[0]:
+                best = (score, model, history, config)
         _, model, history, config = best
         histories.append(history)
         chosen.append(config)
@@ -375,18 +392,22 @@ def calibrate(result: CVResult, splits: list[Split]) -> np.ndarray:
 
 
 def tune_sklearn(make_estimator: Callable[..., object], features, labels: Sequence[int], splits: list[Split],
-                 grid: list[dict], name: str = "model") -> CVResult:
+                 grid: list[dict], name: str = "model", monitor: str = "val_loss") -> CVResult:
     """Per fold: fit one estimator per grid point on the fit part, keep the one with the lowest validation
-    log-loss, test it on the fold (the same fit/validation sentences as tune_rnn)."""
+    log-loss (or, with monitor='val_accuracy', the highest validation accuracy; first one on ties), test it on the
+    fold (the same fit/validation sentences as tune_rnn)."""
     from sklearn.metrics import log_loss
+
+    sign = _monitor_sign(monitor)
 
     labels = np.asarray(labels)
     probabilities, chosen = np.full(len(labels), np.nan), []
     for fit_index, val_index, test_index in splits:
         fitted = [make_estimator(**config).fit(_take(features, fit_index), labels[fit_index]) for config in grid]
-        losses = [log_loss(labels[val_index], model.predict_proba(_take(features, val_index))[:, 1], labels=[0, 1])
-                  for model in fitted]
-        best = int(np.argmin(losses))
+        on_val = [model.predict_proba(_take(features, val_index))[:, 1] for model in fitted]
+        scores = [-log_loss(labels[val_index], p, labels=[0, 1]) if sign < 0
+                  else float(np.mean((p > 0.5) == labels[val_index])) for p in on_val]
+        best = int(np.argmax(scores))
         chosen.append(grid[best])
         probabilities[test_index] = fitted[best].predict_proba(_take(features, test_index))[:, 1]
     folds = [(np.concatenate([f, v]), t) for f, v, t in splits]

@@ -52,6 +52,23 @@ def paired_t(scores_a: Sequence[float], scores_b: Sequence[float]) -> Paired:
                                                      f"t = {t:.2f}, {len(diff) - 1} df")
 
 
+def corrected_paired_t(scores_a: Sequence[float], scores_b: Sequence[float], n_train: int, n_test: int) -> Paired:
+    """Nadeau & Bengio's (2003) corrected resampled t over folds: the variance of the mean difference is scaled by
+    (1/k + n_test/n_train) instead of 1/k, because the folds' training sets overlap; two-sided p, k - 1 df."""
+    a, b = np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError(f"paired scores need the same folds: got {a.shape} and {b.shape}")
+    diff = a - b
+    k, spread = len(diff), sample_std(diff)
+    scale = np.sqrt(1 / k + n_test / n_train) * spread
+    if scale == 0:
+        p, t = (1.0, 0.0) if diff.mean() == 0 else (0.0, float("inf") * np.sign(diff.mean()))
+    else:
+        t = float(diff.mean() / scale)
+        p = float(2 * stats.t.sf(abs(t), df=k - 1))
+    return Paired("corrected paired t", float(diff.mean()), p, f"t = {t:.2f}, {k - 1} df")
+
+
 def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> Paired:
     """Exact McNemar test on the same examples: only those where exactly one model is right count."""
     a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)

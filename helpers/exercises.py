@@ -1158,12 +1158,15 @@ def check_05_last_hidden(last_hidden) -> None:
     require(name, callable(last_hidden), "define a function last_hidden(rnn, embedded, lengths)")
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        layers = {"GRU": nn.GRU(4, 6, batch_first=True), "LSTM": nn.LSTM(4, 6, batch_first=True)}
+        layers = {"GRU": nn.GRU(4, 6, batch_first=True),
+                  "two-layer LSTM": nn.LSTM(4, 6, num_layers=2, batch_first=True)}
         embedded = torch.randn(3, 5, 4)
     lengths = torch.tensor([2, 5, 3])  # not sorted, as in a shuffled mini-batch
     for kind, rnn in layers.items():
         with torch.no_grad():
-            expected = torch.cat([final_hidden(rnn(embedded[i:i + 1, :n])[1]) for i, n in enumerate(lengths.tolist())])
+            alone = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
+            expected = torch.cat([final_hidden(state) for state in alone])
+            first_layer = torch.cat([(state[0] if isinstance(state, tuple) else state)[0] for state in alone])
             after_padding = final_hidden(rnn(embedded)[1])
             calls = []
             spy = _Recording(rnn, calls)
@@ -1181,14 +1184,16 @@ def check_05_last_hidden(last_hidden) -> None:
                 "expected [batch, hidden] = (3, 6): take the last layer, h[-1]")
         require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with the {kind} this is the state after "
                 "the padding: pack the batch with the true lengths so each sequence stops at its own end")
+        require(name, rnn.num_layers == 1 or not torch.allclose(got, first_layer, atol=1e-5), f"with the {kind} this "
+                "is the first layer's state: h has one row per layer, [layers, batch, hidden]; take the last, h[-1]")
         require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
                 "each sequence alone (did you return c instead of h, or the outputs at a wrong step?)")
         require(name, calls == [True], f"the {kind} was called {len(calls)} time(s), "
                 f"{'never' if True not in calls else 'not only'} on a packed batch: call it once, on "
                 "pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False), not in a loop "
                 "over sequences or on the padded tensor")
-    passed(name, "each sequence's state after its last real step, for a GRU and an LSTM, lengths in any order, "
-                 "from one call on the packed batch")
+    passed(name, "each sequence's state after its last real step, for a GRU and a two-layer LSTM, lengths in any "
+                 "order, from one call on the packed batch")
 
 
 class _Recording:
@@ -1254,9 +1259,8 @@ def stats_ttest_ind(a, b) -> float:
 
 
 def check_05_early_stopping(train_with_early_stopping) -> None:
-    """Exercise 05-3: the epoch loop with early stopping on the validation loss, keeping the best epoch's weights."""
-    import torch
-
+    """Exercise 05-3: the epoch loop with early stopping on the validation accuracy, keeping the best epoch's
+    weights."""
     from helpers import classify
 
     name = "Exercise 3"
@@ -1266,44 +1270,34 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
     labels = [1, 1, 1, 0, 0, 0] * 2
     vocab = classify.build_vocab(texts)
     fit = classify.encode_dataset(vocab, texts, labels)
-    flipped = classify.Encoded(fit.tokens, fit.lengths, 1 - fit.labels)  # the better it fits, the worse here
-    for val, what, epochs, patience in [(flipped, "a validation set that gets worse every epoch", 12, 2),
-                                        (fit, "a validation set that keeps improving", 6, 3)]:
-        model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", seed=0)
-        start = [p.detach().clone() for p in model.parameters()]
-        with torch.random.fork_rng():
-            torch.manual_seed(0)
-            losses = train_with_early_stopping(model, fit, val, epochs=epochs, lr=0.05, patience=patience)
-        answered(name, losses, "return the list of validation losses, one per epoch trained")
-        require(name, isinstance(losses, (list, tuple)) and all(isinstance(v, (int, float)) for v in losses),
-                f"return a list of floats (one validation loss per epoch), got {type(losses).__name__}")
-        require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())),
-                "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
-        if val is flipped:
-            require(name, len(losses) < epochs, f"with {what} it trained all {epochs} epochs: stop once the "
-                    f"validation loss has not improved for `patience` epochs")
-            require(name, len(losses) == 1 + patience, f"with {what} and patience {patience} it trained "
-                    f"{len(losses)} epochs; the best is epoch 1, so it should stop after epoch {1 + patience} "
-                    "(count the epochs without improvement, stop when the count reaches patience)")
-        else:
-            require(name, len(losses) == epochs, f"with {what} it stopped after {len(losses)} of {epochs} epochs")
-        now, _ = classify.evaluate(model, val, device="cpu")
-        require(name, abs(now - min(losses)) < 1e-4, f"with {what} the model ends with validation loss {now:.4f}, "
-                f"not the best epoch's {min(losses):.4f}: keep a copy (copy.deepcopy) of the best state_dict and "
-                "load it back at the end")
-    _check_05_patience(train_with_early_stopping, vocab, fit, name)
-    passed(name, "stops after `patience` epochs without improvement and keeps the best epoch's weights")
+    val = classify.encode_dataset(vocab, texts[:6], labels[:6])
+    for run in SCRIPTED_RUNS:
+        _check_05_run(train_with_early_stopping, vocab, fit, val, name, **run)
+    passed(name, "stops after `patience` epochs in a row without a higher validation accuracy than the best so far, "
+                 "with one optimizer, shuffled batches and the model in training mode, and keeps the best epoch's "
+                 "weights")
 
 
-# Validation losses the third run of check_05_early_stopping sees, whatever the model does: with patience 2 the
-# best is epoch 4 and training stops after epoch 6. A counter never reset stops after 5; comparing with the
-# previous epoch instead of the best stops after 9.
-SCRIPTED_LOSSES = [1.0, 0.9, 0.95, 0.85, 0.88, 0.87, 0.86, 0.90, 0.91, 0.92]
+# The validation accuracies classify.evaluate reports to check_05_early_stopping, whatever the model does, and the
+# epochs a correct loop trains. The validation LOSS it reports rises every epoch (as an over-confident network's
+# does), so a loop that watches the loss stops after 1 + patience epochs. In the third run (patience 2) the best is
+# epoch 4, so training stops after epoch 6: a count never reset stops after 5, one kept against the previous epoch
+# goes on to 9. In the first, a tie with the best is not an improvement.
+SCRIPTED_RUNS = [
+    {"what": "validation accuracies 0.60, 0.60, 0.55, 0.50, … (never better than epoch 1)", "patience": 2,
+     "accuracies": [0.60, 0.60, 0.55, 0.50, 0.45, 0.40, 0.35, 0.30], "trained": 3, "best": 1},
+    {"what": "validation accuracies 0.50, 0.55, 0.60, … (better every epoch)", "patience": 3,
+     "accuracies": [0.50, 0.55, 0.60, 0.65, 0.70, 0.75], "trained": 6, "best": 6},
+    {"what": "validation accuracies 0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, …", "patience": 2,
+     "accuracies": [0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, 0.60, 0.59, 0.58], "trained": 6, "best": 4},
+]
 
 
-def _check_05_patience(train_with_early_stopping, vocab, fit, name: str) -> None:
-    """The run on scripted validation losses: patience counted in a row from the best epoch, one optimizer for
-    the whole run, the sentences shuffled every epoch, the best epoch's weights restored."""
+def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: str, patience: int,
+                  accuracies: list[float], trained: int, best: int) -> None:
+    """One run on scripted validation accuracies: patience counted in a row from the best epoch, evaluation on the
+    validation set, one optimizer, the sentences shuffled every epoch, the model in training mode for every step,
+    the best epoch's weights restored."""
     import copy
     from unittest import mock
 
@@ -1316,37 +1310,61 @@ def _check_05_patience(train_with_early_stopping, vocab, fit, name: str) -> None
             seen[-1].extend(int(i) for i in torch.as_tensor(index).flatten())
             return super().batch(index, device)
 
-    seen, optimizers, snapshots = [[]], set(), []
+    seen, optimizers, modes, snapshots, evaluated = [[]], set(), [], [], []
     recorded = Recorded(fit.tokens, fit.lengths, fit.labels)
     real_step = classify.train_step
 
-    def step(*args, **kwargs):
+    def step(model, *args, **kwargs):
         optimizers.add(id(kwargs.get("optimizer", args[-1] if args else None)))
-        return real_step(*args, **kwargs)
+        modes.append(model.training)
+        return real_step(model, *args, **kwargs)
 
     def scripted(model, data, *args, **kwargs):
+        model.eval()  # as the real evaluate does
+        evaluated.append(data is val)
         snapshots.append(copy.deepcopy(model.state_dict()))
         seen.append([])
-        return SCRIPTED_LOSSES[min(len(snapshots), len(SCRIPTED_LOSSES)) - 1], 0.5
+        epoch = min(len(snapshots), len(accuracies)) - 1
+        return 0.60 + 0.05 * epoch, accuracies[epoch]  # (loss, accuracy): the loss rises every epoch
 
-    model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", seed=0)
+    model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", dropout=0.5, seed=0)
+    start = [p.detach().clone() for p in model.parameters()]
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
             mock.patch.object(classify, "train_step", step):
         torch.manual_seed(0)
-        losses = train_with_early_stopping(model, recorded, fit, epochs=len(SCRIPTED_LOSSES), lr=0.05, patience=2)
+        got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+    answered(name, got, "return the list of validation accuracies, one per epoch trained")
+    require(name, isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) for v in got),
+            f"return a list of floats (one validation accuracy per epoch), got {type(got).__name__}")
+    require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())),
+            "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
+    require(name, evaluated and all(evaluated), "classify.evaluate was called on another data set than `val`: "
+            "judge each epoch on the validation sentences, not on the fit sentences")
     require(name, len(optimizers) == 1, f"{len(optimizers)} optimizers took the steps: make one optimizer before "
             "the epoch loop and use it for every step (a new Adam every epoch forgets its running averages)")
-    epochs_seen = [order for order in seen[:-1] if order]
-    require(name, len(epochs_seen) < 2 or any(order != list(range(len(fit))) for order in epochs_seen),
-            "the sentences came in the same order every epoch: shuffle them (torch.randperm) each epoch")
-    require(name, len(losses) != 5, "with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, … and patience 2 it "
-            "stopped after epoch 5: reset the count of epochs without improvement when the loss improves")
-    require(name, len(losses) != 9, "with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, 0.87, … and patience 2 it "
-            "went on past epoch 6: count epochs without improvement over the best loss so far, not over the "
+    require(name, all(modes), "some training steps ran with the model in evaluation mode (dropout off): "
+            "classify.evaluate switches the model to eval(); call model.train() at the start of every epoch")
+    epochs_seen = [tuple(order) for order in seen[:-1] if order]
+    require(name, len(epochs_seen) < 2 or len(set(epochs_seen)) > 1,
+            "the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch")
+    require(name, list(got) == accuracies[:len(got)], f"with {what} it returned {list(got)[:4]}…: return the "
+            "validation accuracy of each epoch (the second number classify.evaluate returns), in order")
+    if trained > 1 + patience and len(got) == 1 + patience:
+        raise ExerciseError(f"✘ {name}: with {what} and patience {patience} it stopped after epoch {len(got)}, "
+                            "when the validation loss had risen for `patience` epochs: watch the validation "
+                            "accuracy, which can still improve while the loss rises")
+    if best == 1 and len(got) == trained + 1 and all(torch.equal(snapshots[1][k], v)
+                                                      for k, v in model.state_dict().items()):
+        raise ExerciseError(f"✘ {name}: with {what} it counted the tie at epoch 2 as an improvement: only an "
+                            "accuracy above the best so far resets the count (keep the first best epoch)")
+    require(name, not (len(got) == 5 and trained == 6 and best == 4), f"with {what} and patience {patience} it "
+            "stopped after epoch 5: reset the count of epochs without improvement when the accuracy improves")
+    require(name, not (len(got) == 9 and trained == 6 and best == 4), f"with {what} and patience {patience} it "
+            "went on past epoch 6: count epochs without improvement over the best accuracy so far, not over the "
             "previous epoch's")
-    require(name, len(losses) == 6, f"with validation losses 1.0, 0.9, 0.95, 0.85, 0.88, 0.87, … and patience 2 it "
-            f"trained {len(losses)} epochs: stop once `patience` epochs in a row brought no loss below the best")
-    best = snapshots[3]
-    require(name, all(torch.equal(best[k], v) for k, v in model.state_dict().items()),
-            "the model does not end with the weights it had at its best validation loss: keep a copy of the "
-            "state_dict when the loss improves and load it back at the end")
+    require(name, len(got) == trained, f"with {what} and patience {patience} it trained {len(got)} epochs instead "
+            f"of {trained}: stop once `patience` epochs in a row brought no accuracy above the best so far")
+    kept = snapshots[best - 1]
+    require(name, all(torch.equal(kept[k], v) for k, v in model.state_dict().items()),
+            f"with {what} the model does not end with the weights of its best epoch ({best}): keep a copy "
+            "(copy.deepcopy) of the state_dict when the accuracy improves and load it back at the end")

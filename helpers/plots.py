@@ -111,7 +111,7 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
         ax.scatter(values, np.full(len(values), y), color="k", s=12, zorder=3)
     if chance is not None:
         ax.axvline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
-        ax.legend(fontsize="small", loc="lower right")
+        ax.legend(fontsize="small", loc="lower left")
     ax.set_yticks(range(len(names))[::-1], names)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")
@@ -236,24 +236,26 @@ def plot_confusions(axes, labels, predictions: dict, names=("negative", "positiv
 def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band: float | None = None,
                              title: str = "Cross-validated accuracy (mean ± sample std over folds)",
                              xlim: tuple[float, float] = (0.0, 1.0)) -> None:
-    """Bars of each model's mean per-fold accuracy ± one sample std (ddof = 1), dots per fold; chance ± `band`."""
+    """Each model's mean per-fold accuracy (a diamond) ± one sample std (ddof = 1), dots per fold; chance ± `band`
+    (draw the band for one fold's test size when the dots are folds)."""
     names = list(scores)
     means = [float(np.mean(scores[name])) for name in names]
     stds = [float(np.std(scores[name], ddof=1)) if len(scores[name]) > 1 else 0.0 for name in names]
     positions = np.arange(len(names))[::-1]
-    ax.barh(positions, means, xerr=stds, color=[f"C{i % 10}" for i in range(len(names))], alpha=0.8, capsize=4)
     for index, (y, name) in enumerate(zip(positions, names)):
-        ax.plot(scores[name], [y] * len(scores[name]), "k.", ms=4, label="one fold" if index == 0 else None)
+        ax.errorbar(means[index], y, xerr=stds[index], fmt="D", color=f"C{index % 10}", ms=7, capsize=4,
+                    label="mean ± sample std" if index == 0 else None)
+        ax.plot(scores[name], [y - 0.18] * len(scores[name]), "k.", ms=5, label="one fold" if index == 0 else None)
+        ax.annotate(f"{means[index]:.3f}", (means[index], y), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize="small")
     ax.set_yticks(positions, names)
-    for y, mean in zip(positions, means):
-        ax.text(xlim[0] + 0.01 * (xlim[1] - xlim[0]), y, f"{mean:.3f}", va="center", ha="left", color="white",
-                fontweight="bold")
+    ax.set_ylim(-0.6, len(names) - 0.4)
     if chance is not None:
         ax.axvline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
         if band is not None:
             ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
                        label=f"coin flips: 95 % within ± {band:.3f}")
-        ax.legend(fontsize="small", loc="upper right")
+    ax.legend(fontsize="small", loc="lower left")
     ax.set_xlim(*xlim)
     ax.set_xlabel("accuracy")
     ax.set_title(title)
@@ -325,7 +327,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="lower right")
+    ax.legend(fontsize="small", loc="lower left")
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:

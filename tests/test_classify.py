@@ -167,6 +167,22 @@ def test_early_stopping_restores_the_best_epoch(toy):
     assert classify.evaluate(model, flipped, device="cpu")[0] == pytest.approx(history["val_loss"][best - 1])
 
 
+def test_early_stopping_on_validation_accuracy_keeps_the_most_accurate_epoch(toy):
+    _, _, vocab, data = toy
+    torch.manual_seed(0)
+    model = TextClassifier(len(vocab), 8, 8, kind="gru")
+    history = classify.train_classifier(model, data, data, epochs=8, lr=0.05, batch_size=4, patience=2,
+                                        device="cpu", progress=False, monitor="val_accuracy")
+    best = classify.kept_epoch(history, monitor="val_accuracy")
+    accuracies = history["val_accuracy"]
+    assert accuracies[best - 1] == max(accuracies) and accuracies.index(max(accuracies)) == best - 1  # first best
+    assert len(history) == 8 or len(history) == best + 2
+    assert classify.evaluate(model, data, device="cpu")[1] == pytest.approx(accuracies[best - 1])
+    assert classify.best_validation(history, "val_accuracy") == pytest.approx(max(accuracies))
+    with pytest.raises(ValueError, match="monitor"):
+        classify.train_classifier(model, data, data, epochs=1, device="cpu", progress=False, monitor="accuracy")
+
+
 def test_training_is_repeatable_with_a_seed(toy):
     _, _, vocab, data = toy
     runs = []

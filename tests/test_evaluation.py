@@ -43,3 +43,14 @@ def test_chance_band_and_expected_crossings():
     low, high = evaluation.chance_band(1000)
     assert 0.46 < low < 0.5 < high < 0.54 and low + high == pytest.approx(1.0)
     assert evaluation.expected_crossings(6) == pytest.approx(0.3)
+
+
+def test_corrected_paired_t_is_wider_than_the_plain_one():
+    a, b = [0.70, 0.74, 0.69], [0.66, 0.69, 0.67]
+    plain = evaluation.paired_t(a, b)
+    corrected = evaluation.corrected_paired_t(a, b, n_train=3000, n_test=1500)
+    assert corrected.difference == pytest.approx(plain.difference)
+    t_plain = float(plain.detail.split("t = ")[1].split(",")[0])
+    assert float(corrected.detail.split("t = ")[1].split(",")[0]) == pytest.approx(
+        t_plain / np.sqrt(1 + 3 * 0.5), abs=0.01)
+    assert corrected.p > plain.p

@@ -1148,6 +1148,13 @@ def _all_layers(rnn, embedded, lengths):
     return state[0] if isinstance(state, tuple) else state
 
 
+def _first_layer(rnn, embedded, lengths):
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
+    return (state[0] if isinstance(state, tuple) else state)[0]
+
+
 def _cell_state(rnn, embedded, lengths):
     from torch.nn.utils.rnn import pack_padded_sequence
 
@@ -1163,6 +1170,7 @@ def _cell_state(rnn, embedded, lengths):
     (_whole_lstm_state, r"shape \(1, 3, 6\)"),  # a GRU first: its state is one tensor [layers, batch, hidden]
     (_all_layers, r"expected \[batch, hidden\]"),
     (_cell_state, "differs from running each sequence alone"),
+    (_first_layer, "first layer's state"),
 ])
 def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -1296,8 +1304,9 @@ def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
         exercises.check_05_last_hidden(whole_state_for_lstm)
 
 
-def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_training_loss=False, reset=True,
-                    against_previous=False, optimizer_per_epoch=False, shuffle=True):
+def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
+                    against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
+                    on_loss=False, ties_count=False, return_losses=False):
     import copy
     import math
 
@@ -1307,31 +1316,37 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_tra
 
     def train_with_early_stopping(model, fit, val, epochs, lr, patience):
         optimizer = classify.make_optimizer(model, lr)
-        losses, best_loss, best_state, waited, previous = [], math.inf, None, 0, math.inf
-        for _ in range(epochs):
+        scores, best_score, best_state, waited, previous = [], -math.inf, None, 0, -math.inf
+        once = torch.randperm(len(fit))
+        if train_mode == "once":
             model.train()
+        for _ in range(epochs):
+            if train_mode == "each epoch":
+                model.train()
             if optimizer_per_epoch:
                 optimizer = classify.make_optimizer(model, lr)
-            order = torch.randperm(len(fit)) if shuffle else torch.arange(len(fit))
+            order = {"each epoch": torch.randperm(len(fit)), "never": torch.arange(len(fit)), "once": once}[shuffle]
             for index in order.split(4):
                 classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
-            loss, _ = classify.evaluate(model, fit if on_training_loss else val, device="cpu")
-            losses.append(loss)
-            if against_previous and loss < previous:
+            loss, accuracy = classify.evaluate(model, fit if on_fit else val, device="cpu")
+            score = -loss if on_loss else accuracy
+            scores.append(loss if return_losses else accuracy)
+            improved = score >= best_score if ties_count else score > best_score
+            if against_previous and score > previous:
                 waited = 0
-            if loss < best_loss:
-                best_loss, waited = loss, (0 if reset and not against_previous else waited)
+            if improved:
+                best_score, waited = score, (0 if reset and not against_previous else waited)
                 best_state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
-            elif against_previous and loss < previous:
+            elif against_previous and score > previous:
                 pass
             else:
                 waited += 1
                 if stop and (waited > patience if off_by_one else waited >= patience):
                     break
-            previous = loss
+            previous = score
         if restore:
             model.load_state_dict(best_state)
-        return losses
+        return scores
 
     return train_with_early_stopping
 
@@ -1344,15 +1359,21 @@ def test_05_early_stopping_accepts_the_solution(capsys):
 
 
 @pytest.mark.parametrize(("mistake", "message"), [
-    ({"restore": False}, "not the best epoch's"),
+    ({"restore": False}, "weights of its best epoch"),
     ({"deep": False}, "copy.deepcopy"),
-    ({"off_by_one": True}, "should stop after epoch 3"),
-    ({"stop": False}, "trained all 12 epochs"),
-    ({"on_training_loss": True}, "trained all 12 epochs"),
+    ({"off_by_one": True}, "trained 4 epochs instead of 3"),
+    ({"stop": False}, "trained 8 epochs instead of 3"),
+    ({"on_fit": True}, "not on the fit sentences"),
     ({"reset": False}, "reset the count"),
     ({"against_previous": True}, "not over the previous epoch's"),
     ({"optimizer_per_epoch": True}, "make one optimizer"),
-    ({"shuffle": False}, "shuffle them"),
+    ({"shuffle": "never"}, "shuffle them anew"),
+    ({"shuffle": "once"}, "shuffle them anew"),  # one permutation made before the loop, reused every epoch
+    ({"train_mode": "once"}, r"call model.train\(\) at the start of every epoch"),
+    ({"train_mode": "never"}, r"call model.train\(\) at the start of every epoch"),
+    ({"on_loss": True}, "watch the validation accuracy"),
+    ({"ties_count": True}, "counted the tie"),
+    ({"return_losses": True}, "return the validation accuracy of each epoch"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
