@@ -676,7 +676,12 @@ def check_03_bits_per_character(bits_per_character) -> None:
     targets = torch.randint(0, 11, (3, 7), generator=generator)
     nats = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
     truth = nats.mean() / math.log(2)
-    answer = bits_per_character(logits, targets)
+    try:
+        answer = bits_per_character(logits, targets)
+    except RuntimeError as error:  # most often cross_entropy handed [batch, steps, vocab] as it is
+        raise ExerciseError(f"✘ {name}: bits_per_character raised {error}. F.cross_entropy wants the scores as "
+                            "[N, vocab] with targets [N] (or the vocabulary in dimension 1): flatten batch and steps "
+                            "into one dimension first") from None
     answered(name, answer, "bits_per_character returned None: return the loss")
     require(name, isinstance(answer, torch.Tensor) and answer.dim() == 0,
             "return a 0-dimensional tensor (one number for the whole batch), not "
@@ -685,6 +690,7 @@ def check_03_bits_per_character(bits_per_character) -> None:
     known = {
         "that is in nats (natural log): divide the cross-entropy by ln 2 to get bits": nats.mean(),
         "that is in base 10: bits are base 2, cross-entropy (nats) / ln 2": nats.mean() / math.log(10),
+        "that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2": nats.mean() * math.log(2),
         "that is a sum over all characters: bits per character is the mean": nats.sum() / math.log(2),
         "that adds up each row's characters: average over every character of the batch":
             nats.view(3, 7).sum(1).mean() / math.log(2),

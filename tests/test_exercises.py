@@ -660,6 +660,9 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     for wrong, message in [(lambda lo, ta: None, "not answered yet"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()), "nats"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(10), "base 10"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) * math.log(2),
+                            "DIVIDED by ln 2"),
+                           (lambda lo, ta: F.cross_entropy(lo, ta) / math.log(2), "flatten batch and steps"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="sum")
                             / math.log(2), "is the mean"),
                            (lambda lo, ta: F.cross_entropy(lo.softmax(-1).flatten(0, 1), ta.flatten()) / math.log(2),
