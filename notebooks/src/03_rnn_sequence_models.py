@@ -358,35 +358,29 @@ claim("every validation curve is still falling at the end: lower in the last epo
           ", ".join(f"{k} {h['val_bpc'][-3]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
 # %% tags=["nbval-ignore-output"]
-gated_gap = {kind: last["rnn"] - last[kind] for kind in ("lstm", "gru")}
 order = sorted(last, key=last.get, reverse=True)  # worst first
 names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 last_gain = {kind: h["val_bpc"][-2] - h["val_bpc"][-1] for kind, h in histories.items()}
 display(Markdown(
     "What the numbers show:\n\n"
     "- **Bits per character**: all three go far below the no-context baseline, so they use the context. In this "
-    f"run the order, highest bpc first, is {', '.join(names[k] for k in order)}: the gaps are "
-    f"{last[order[0]] - last[order[1]]:.2f} ({names[order[0]]} to {names[order[1]]}) and "
-    f"{last[order[1]] - last[order[2]]:.2f} ({names[order[1]]} to {names[order[2]]}) bits per character, after "
-    f"{SETTINGS['epochs']} short epochs. That is what one seed shows, for both gaps alike: another seed changes the "
-    "starting weights and the order of the windows, and with gaps this small, one run cannot say how much of "
-    "either ordering would survive that.\n"
-    "- **Honesty about the level reached**: the validation curves are still falling when training stops (the last "
-    f"epoch gained {min(last_gain.values()):.3f} to {max(last_gain.values()):.3f} bits per character), so this is "
-    "not what these models can do, only what under a minute of CPU buys. More epochs, a bigger hidden size and a "
-    "longer text (on a GPU) are the usual ways down. The three models saw the same data for the same number of "
-    "updates; they are not equal in size (the LSTM has 4 and the GRU 3 times the RNN's recurrent weights) nor "
-    "in computing time per update (Going further A), so the comparison is one of equal updates, and short."))
+    f"run the order, highest bpc first, is {', '.join(names[k] for k in order)}, with gaps of "
+    f"{last[order[0]] - last[order[1]]:.2f} and {last[order[1]] - last[order[2]]:.2f} bits per character. Gaps "
+    "this small, from one seed (one set of starting weights), cannot rank the cells.\n"
+    "- **Not a finished model**: the last epoch still gained "
+    f"{min(last_gain.values()):.3f} to {max(last_gain.values()):.3f} bits per character, so this is what at most "
+    f"{max(sum(h['cpu_seconds']) for h in histories.values()):.0f} s of CPU time per model buys (printed above), "
+    "not what these cells can do. The comparison is one of equal updates, not of "
+    "equal size (the LSTM has 4 and the GRU 3 times the RNN's recurrent weights) nor of equal time per update "
+    "(Going further A)."))
 
 # %% [markdown]
-# **Two training curves.** The figure shows, per model, validation bpc (solid) and training bpc measured the same
-# way at the end of each epoch (dashed). The right panel adds, for the LSTM, what a training loop usually prints:
-# the mean training loss *over* the epoch. That running mean includes the epoch's first, worse windows, so it lags
-# behind the model it describes: in the first epoch it lies far *above* the end-of-epoch measures, even above the
-# validation curve (checked below). That is not a sign that the model does better on unseen text than on its
-# training text. Measured the same way, at the same moment (the dashed and solid lines), training and validation
-# bpc start level after the first epoch and then draw apart: the gap grows with training, so the model is
-# beginning to fit its own training text better than new text (checked below).
+# **Two training curves.** Per model, validation bpc (solid) and training bpc measured the same way at the end of
+# each epoch (dashed). The right panel adds, for the LSTM, what a training loop usually prints: the mean training
+# loss *over* the epoch. That running mean includes the epoch's first, worse windows, so it lags behind the model:
+# in epoch 1 it lies above both end-of-epoch measures (checked below), which says nothing about unseen text being
+# easier. Measured the same way, training and validation bpc start level and then draw apart: the model begins to
+# fit its own training text (checked below).
 
 # %% tags=["nbval-ignore-output"]
 fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)  # one scale for both panels
