@@ -591,6 +591,9 @@ for name, acc in accuracy.items():
 
 # %%
 errors = {name: 1 - acc for name, acc in accuracy.items()}
+two_way_64 = count_parameters(Tagger(len(vocab), 64, bidirectional=True, seed=0))
+claim("at 64 units per direction, a bidirectional tagger would have about twice the weights (1.8 to 2.2 times)",
+      1.8 < two_way_64 / tagger_size["left to right"] < 2.2, f"{two_way_64:,} vs {tagger_size['left to right']:,}")
 claim("the two taggers have the same number of parameters, within 2 %",
       abs(tagger_size["bidirectional"] / tagger_size["left to right"] - 1) < 0.02,
       ", ".join(f"{n} {size:,}" for n, size in tagger_size.items()))
@@ -689,7 +692,7 @@ display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper(
 #
 # The panel trains a tiny character model (hidden size 64) on the first 30,000 training characters for three
 # epochs, then reports its validation bpc (on the first 5,000 validation characters) and writes a sample. Each
-# setting of RNN type, sequence length and device is trained once, in a few seconds (the read-out says
+# setting of RNN type, sequence length and device is trained once, when first chosen (the read-out says
 # "training …" meanwhile), and cached; moving the temperature only draws a new sample. Things to try:
 #
 # - **Temperature** 0.2 vs 1.5 on the same model: repetitive loops of frequent words vs invented spellings.
@@ -717,8 +720,8 @@ language_model_lab(device=device.type)
 # ### C. More to try (no check)
 #
 # Re-train the GRU of section 4 with `epochs=20`: does its validation curve flatten, and where? On a GPU, also try
-# `hidden_size=512` and compare the time per epoch on the CPU and the GPU. For a much longer (but
-# punctuation-free) offline text, `rnn.load_char_data("wiki")` joins the words of the Wikipedia excerpt that
+# `hidden_size=512` and compare the time per epoch on the CPU and the GPU. For another, punctuation-free
+# offline text, `rnn.load_char_data("wiki")` joins the words of the Wikipedia excerpt that
 # gensim ships.
 #
 # ## Exercises
