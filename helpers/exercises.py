@@ -676,7 +676,12 @@ def check_03_bits_per_character(bits_per_character) -> None:
     targets = torch.randint(0, 11, (3, 7), generator=generator)
     nats = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
     truth = nats.mean() / math.log(2)
-    answer = bits_per_character(logits, targets)
+    try:
+        answer = bits_per_character(logits, targets)
+    except RuntimeError as error:  # most often cross_entropy handed [batch, steps, vocab] as it is
+        raise ExerciseError(f"✘ {name}: bits_per_character raised {error}. F.cross_entropy wants the scores as "
+                            "[N, vocab] with targets [N] (or the vocabulary in dimension 1): flatten batch and steps "
+                            "into one dimension first") from None
     answered(name, answer, "bits_per_character returned None: return the loss")
     require(name, isinstance(answer, torch.Tensor) and answer.dim() == 0,
             "return a 0-dimensional tensor (one number for the whole batch), not "
@@ -685,6 +690,7 @@ def check_03_bits_per_character(bits_per_character) -> None:
     known = {
         "that is in nats (natural log): divide the cross-entropy by ln 2 to get bits": nats.mean(),
         "that is in base 10: bits are base 2, cross-entropy (nats) / ln 2": nats.mean() / math.log(10),
+        "that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2": nats.mean() * math.log(2),
         "that is a sum over all characters: bits per character is the mean": nats.sum() / math.log(2),
         "that adds up each row's characters: average over every character of the batch":
             nats.view(3, 7).sum(1).mean() / math.log(2),
@@ -729,17 +735,51 @@ def _gru_reference(gru, x, h, variant: str = ""):
     return (1 - z) * n + z * h
 
 
+def _compiled_callees(function) -> list[str]:
+    """Names of TorchScript or torch.compile'd callables that `function` reaches through its globals or closure."""
+    import torch
+
+    def compiled(value) -> bool:
+        return isinstance(value, (torch.jit.ScriptFunction, torch.jit.ScriptModule)) or hasattr(
+            value, "_torchdynamo_orig_callable")
+
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return [getattr(function, "__name__", type(function).__name__)] if compiled(function) else []
+    names, codes = set(), [code]
+    while codes:
+        current = codes.pop()
+        names.update(current.co_names)
+        codes.extend(c for c in current.co_consts if hasattr(c, "co_names"))
+    reached = [function.__globals__.get(n) for n in names]
+    reached += [cell.cell_contents for cell in function.__closure__ or () if cell.cell_contents is not None]
+    return [getattr(v, "__name__", type(v).__name__) for v in reached if compiled(v)]
+
+
 @contextlib.contextmanager
 def _library_gru_blocked(name: str):
-    """While the learner's gru_step runs, PyTorch's own GRU step (nn.GRU, nn.GRUCell, torch.gru_cell) refuses."""
+    """While the learner's gru_step runs, PyTorch's own GRU step refuses, by any name it is reached through."""
     import torch
     from torch import nn
+    from torch.overrides import TorchFunctionMode
+
+    def error() -> ExerciseError:
+        return ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, "
+                             "nn.GRUCell or torch.gru_cell (by any route: torch._VF, torch.ops.aten, TorchScript) "
+                             "is what the exercise replaces")
+
+    class NoLibraryGRU(TorchFunctionMode):
+        """Refuses every torch function whose name holds 'gru' (gru_cell, gru, quantized_gru...), however reached."""
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            if "gru" in str(getattr(func, "__name__", "")).lower():
+                raise error()
+            return func(*args, **(kwargs or {}))
 
     targets = ((nn.GRU, "forward"), (nn.GRUCell, "forward"), (torch, "gru_cell"), (torch, "gru"),
-               (torch._VF, "gru_cell"), (torch._VF, "gru"))
-    with _refused(targets, lambda: ExerciseError(
-            f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, nn.GRUCell or "
-            "torch.gru_cell is what the exercise replaces")):
+               (torch._VF, "gru_cell"), (torch._VF, "gru"),
+               (torch.jit, "script"), (torch.jit, "trace"), (torch, "compile"))
+    with _refused(targets, error), NoLibraryGRU():
         yield
 
 
@@ -764,6 +804,8 @@ def check_03_gru_step(gru_step) -> None:
         for weight in gru.parameters():  # biases too, so that a misplaced bias shows
             weight.copy_(torch.randn(weight.shape, generator=generator))
     x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
+    require(name, not _compiled_callees(gru_step), "compute the step in plain PyTorch: a TorchScript or "
+                                                    "torch.compile'd function runs PyTorch's GRU out of sight")
     with torch.no_grad(), _library_gru_blocked(name):
         try:
             answer = gru_step(gru, x, h)

@@ -660,6 +660,9 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     for wrong, message in [(lambda lo, ta: None, "not answered yet"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()), "nats"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(10), "base 10"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) * math.log(2),
+                            "DIVIDED by ln 2"),
+                           (lambda lo, ta: F.cross_entropy(lo, ta) / math.log(2), "flatten batch and steps"),
                            (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="sum")
                             / math.log(2), "is the mean"),
                            (lambda lo, ta: F.cross_entropy(lo.softmax(-1).flatten(0, 1), ta.flatten()) / math.log(2),
@@ -735,6 +738,39 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
+
+
+def test_03_gru_step_refuses_the_library_step_by_every_back_door():
+    import torch
+
+    def weights(g):
+        return g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0, g.bias_hh_l0
+
+    def full_gru(function):  # the whole-sequence kernel, one step long
+        return lambda g, x, h: function(x.unsqueeze(1), h.unsqueeze(0), list(weights(g)), True, 1, 0.0, False,
+                                        False, True)[1][0]
+
+    def gru_cell(x, h, w_ih, w_hh, b_ih, b_hh):  # PyTorch's cell behind TorchScript, out of Python's sight
+        return torch.gru_cell(x, h, w_ih, w_hh, b_ih, b_hh)
+
+    scripted = torch.jit.script(gru_cell)
+
+    def through_script(g, x, h):  # compiled before the check runs
+        return scripted(x, h, *weights(g))
+
+    def quantized_cell(g, x, h):
+        return torch.ao.nn.quantized.dynamic.GRUCell(g.input_size, g.hidden_size)(x, h)
+
+    for wrong in [lambda g, x, h: torch.ops.aten.gru_cell(x, h, *weights(g)),
+                  lambda g, x, h: torch.ops.aten.gru_cell.default(x, h, *weights(g)),
+                  lambda g, x, h: torch._C._VariableFunctions.gru_cell(x, h, *weights(g)),
+                  full_gru(torch.ops.aten.gru.input), full_gru(torch._C._VariableFunctions.gru),
+                  lambda g, x, h: torch.jit.script(gru_cell)(x, h, *weights(g)),
+                  quantized_cell]:
+        with pytest.raises(exercises.ExerciseError, match="from gru's weights"):
+            exercises.check_03_gru_step(wrong)
+    with pytest.raises(exercises.ExerciseError, match="TorchScript"):
+        exercises.check_03_gru_step(through_script)
 
 
 def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
