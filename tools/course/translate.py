@@ -309,7 +309,10 @@ def translated_edition(learner: NotebookNode, source: Path, language: str) -> No
 
 
 def translate_doc(name: str, language: str) -> str:
-    """A translated document (README, teacher's guide): blocks through docs.po, links to the twin notebooks."""
+    """A translated document (README, teacher's guide): blocks through docs.po, links to the twin notebooks.
+
+    Links to README.md or notebooks/TEACHERS.md become links to their twins; a translation that means the English
+    original (the language switch) writes it as ./README.md, which is left alone."""
     catalog = read_catalog(catalog_path(language, "docs"))
     translator = Translator(catalog)
     text = translate_markdown((ROOT / name).read_text(), translator)
