@@ -583,7 +583,9 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
 # (checks for notebook 03's exercises go here)
 
 def _is_whole_number(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    import numpy as np
+
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def _lstm_count(V: int, E: int, H: int, layers: int, biases: int = 2, blocks: int = 4, second_reads_embedding=False,
@@ -1234,6 +1236,14 @@ def check_05_last_hidden(last_hidden) -> None:
                 f"{'never' if True not in calls else 'not only'} on a packed batch: call it once, on "
                 "pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False), not in a loop "
                 "over sequences or on the padded tensor")
+        rnn.zero_grad()
+        with_grad = last_hidden(rnn, embedded.clone(), lengths.clone())
+        require(name, isinstance(with_grad, torch.Tensor) and with_grad.requires_grad, f"with the {kind} the "
+                "result carries no gradient (.detach() or torch.no_grad()): the classifier trains through it, so "
+                "return the state as the RNN gives it")
+        with_grad.sum().backward()
+        require(name, all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in rnn.parameters()),
+                f"with the {kind} no gradient reaches some of the RNN's weights through your result")
     passed(name, "each sequence's state after its last real step, for a GRU and a two-layer LSTM, lengths in any "
                  "order, from one call on the packed batch")
 
@@ -1332,6 +1342,8 @@ SCRIPTED_RUNS = [
      "accuracies": [0.50, 0.55, 0.60, 0.65, 0.70, 0.75], "trained": 6, "best": 6},
     {"what": "validation accuracies 0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, …", "patience": 2,
      "accuracies": [0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, 0.60, 0.59, 0.58], "trained": 6, "best": 4},
+    {"what": "validation accuracies 0.50, 0.70, 0.60, 0.65 (the last epoch reached, the best earlier)", "patience": 3,
+     "accuracies": [0.50, 0.70, 0.60, 0.65], "trained": 4, "best": 2},
 ]
 
 
@@ -1350,9 +1362,10 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
     class Recorded(classify.Encoded):
         def batch(self, index, device):
             seen[-1].extend(int(i) for i in torch.as_tensor(index).flatten())
+            sizes.append(torch.as_tensor(index).numel())
             return super().batch(index, device)
 
-    seen, optimizers, modes, snapshots, evaluated = [[]], set(), [], [], []
+    seen, sizes, optimizers, modes, snapshots, evaluated = [[]], [], set(), [], [], []
     recorded = Recorded(fit.tokens, fit.lengths, fit.labels)
     real_step = classify.train_step
 
@@ -1382,10 +1395,14 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
     require(name, evaluated and all(evaluated), "classify.evaluate was called on another data set than `val`: "
             "judge each epoch on the validation sentences, not on the fit sentences")
+    require(name, len(optimizers) > 0, "no step went through classify.train_step: take each mini-batch's step "
+            "with classify.train_step(model, tokens, lengths, labels, optimizer), as the exercise asks")
     require(name, len(optimizers) == 1, f"{len(optimizers)} optimizers took the steps: make one optimizer before "
             "the epoch loop and use it for every step (a new Adam every epoch forgets its running averages)")
     require(name, all(modes), "some training steps ran with the model in evaluation mode (dropout off): "
             "classify.evaluate switches the model to eval(); call model.train() at the start of every epoch")
+    require(name, bool(sizes) and max(sizes) == 4, f"the batches held {sorted(set(sizes))} sentences: split each "
+            "epoch's shuffled order into mini-batches of 4 sentences")
     epochs_seen = [tuple(order) for order in seen[:-1] if order]
     require(name, len(epochs_seen) < 2 or len(set(epochs_seen)) > 1,
             "the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch")
@@ -1409,4 +1426,5 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
     kept = snapshots[best - 1]
     require(name, all(torch.equal(kept[k], v) for k, v in model.state_dict().items()),
             f"with {what} the model does not end with the weights of its best epoch ({best}): keep a copy "
-            "(copy.deepcopy) of the state_dict when the accuracy improves and load it back at the end")
+            "(copy.deepcopy) of the state_dict when the accuracy improves and load it back at the end, whether "
+            "patience ran out or the last epoch was reached")

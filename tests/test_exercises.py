@@ -616,7 +616,8 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
     from helpers.rnn import CharLM
 
     exercises.check_03_lstm_parameters(_lstm_parameters())
-    assert "✔ Exercise 1" in capsys.readouterr().out
+    exercises.check_03_lstm_parameters(lambda *sizes: np.int64(_lstm_parameters()(*sizes)))  # numpy's int is whole
+    assert capsys.readouterr().out.count("✔ Exercise 1") == 2
     hard_coded = _lstm_parameters()(54, 32, 128, 2)
     wrong_second_layer = _lstm_parameters()
     for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
@@ -1198,8 +1199,13 @@ def _cell_state(rnn, embedded, lengths):
     return (state[1] if isinstance(state, tuple) else state)[-1]
 
 
+def _detached(rnn, embedded, lengths):  # right numbers, but the classifier could not train through them
+    return _last_hidden_solution(rnn, embedded, lengths).detach()
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (None, "define a function"),
+    (_detached, "carries no gradient"),
     (_no_packing, "state after the padding"),
     (_last_output_of_padded, "state after the padding"),
     (_sorted_only, "enforce_sorted=False"),
@@ -1342,7 +1348,7 @@ def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
 
 def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
-                    on_loss=False, ties_count=False, return_losses=False):
+                    on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4):
     import copy
     import math
 
@@ -1362,7 +1368,7 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
             if optimizer_per_epoch:
                 optimizer = classify.make_optimizer(model, lr)
             order = {"each epoch": torch.randperm(len(fit)), "never": torch.arange(len(fit)), "once": once}[shuffle]
-            for index in order.split(4):
+            for index in order.split(batch):
                 classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
             loss, accuracy = classify.evaluate(model, fit if on_fit else val, device="cpu")
             score = -loss if on_loss else accuracy
@@ -1378,9 +1384,11 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
             else:
                 waited += 1
                 if stop and (waited > patience if off_by_one else waited >= patience):
+                    if restore_on_stop_only:  # forgets the best weights when the last epoch ends the loop
+                        model.load_state_dict(best_state)
                     break
             previous = score
-        if restore:
+        if restore and not restore_on_stop_only:
             model.load_state_dict(best_state)
         return scores
 
@@ -1392,6 +1400,31 @@ def test_05_early_stopping_accepts_the_solution(capsys):
     assert "✔ Exercise 3" in capsys.readouterr().out
     with pytest.raises(exercises.NotAnswered):
         exercises.check_05_early_stopping(lambda model, fit, val, epochs, lr, patience: None)
+
+
+def test_05_early_stopping_says_so_when_the_steps_bypass_train_step():
+    import torch
+
+    from helpers import classify
+
+    def own_step(model, tokens, lengths, labels, optimizer):  # the same step, written out, not classify.train_step
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(model(tokens, lengths), labels)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    answer = _early_stopping()
+    with pytest.raises(exercises.ExerciseError, match="no step went through classify.train_step"):
+        exercises.check_05_early_stopping(
+            lambda *args, **kwargs: _with_step(classify, own_step, lambda: answer(*args, **kwargs)))
+
+
+def _with_step(module, step, run):
+    """Run with module.train_step bound to `step` inside the answer (the check's own patch is replaced)."""
+    from unittest import mock
+
+    with mock.patch.object(module, "train_step", step):
+        return run()
 
 
 @pytest.mark.parametrize(("mistake", "message"), [
@@ -1410,6 +1443,9 @@ def test_05_early_stopping_accepts_the_solution(capsys):
     ({"on_loss": True}, "watch the validation accuracy"),
     ({"ties_count": True}, "counted the tie"),
     ({"return_losses": True}, "return the validation accuracy of each epoch"),
+    ({"restore_on_stop_only": True}, "whether patience ran out or the last epoch was reached"),
+    ({"batch": 12}, "mini-batches of 4"),
+    ({"batch": 1}, "mini-batches of 4"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
