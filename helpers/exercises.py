@@ -369,6 +369,15 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
                      "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
                      "also took the tokens that only touch the word on either side (use < end and > start, not <= "
                      "and >=)": hidden[touching].mean(0)}
+        bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},
+                                output_hidden_states=True).hidden_states
+        bare_offsets = bare["offset_mapping"][0]
+        bare_pieces = (bare_offsets[:, 0] < span[1]) & (bare_offsets[:, 1] > span[0])
+        diagnosis["ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
+                  "code's `encoded` has, and leave them out only when you average"] = (
+            bare_states[layer][0].float().cpu()[bare_pieces].mean(0))
         for mistake, vector in diagnosis.items():
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")

