@@ -373,7 +373,7 @@ show_code(loo_credits, nearest_centroid_loo)
 # - **Word2Vec (mean of the other words)**: the average Word2Vec vector of the *other* words of the sentence
 #   (`KeyedVectors.get_mean_vector`). It uses the context the way a bag of words does, without any model of
 #   word order; a fair question is how much a contextual model adds to that. (Our Word2Vec was trained on
-#   these same sentences, which can only help this baseline.)
+#   these same sentences, which if anything favours this baseline.)
 
 # %%
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -418,11 +418,10 @@ print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst l
 # What the numbers say (each accuracy is out of 24 sentences per word, 120 in the mean, so one sentence is about
 # 0.04 for a word and 0.008 for the mean):
 # - **Word2Vec's own vector scores exactly chance**, as it must: one vector cannot carry two senses.
-# - **Layer 0 is near chance too**, on average (the `mean` row of the table). Per word it swings both ways: the
-#   vectors still differ by position, and where the word tends to sit can differ between the sentences of its
-#   two senses, so position can leak a little; and leave-one-out is slightly *pessimistic* on uninformative
-#   features (leaving a sentence out pulls its own sense's centroid away from it), which can push scores below
-#   0.5.
+# - **Layer 0 is near chance too**, on average (the `mean` row). Per word it swings both ways: where the word
+#   sits can differ between the sentences of its two senses, so position can leak a little; and leave-one-out
+#   is slightly *pessimistic* on uninformative vectors (leaving a sentence out pulls its own sense's centroid
+#   away from it), which can push a score below 0.5.
 # - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
 # - **The Transformer layers are close**: the last line printed says how many sentences separate the best from
 #   the worst. Whether that is more than the luck of these 120 sentences takes a paired comparison, which
