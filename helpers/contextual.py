@@ -266,11 +266,11 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     return float(sims[same].mean()), float(sims[across].mean())
 
 
-def nearest_centroid_loo(vectors, senses: list[str]) -> float:
-    """Leave-one-out accuracy of predicting each vector's sense by the most cosine-similar sense centroid.
+def loo_credits(vectors, senses: list[str]) -> np.ndarray:
+    """Per vector, the leave-one-out credit of predicting its sense by the most cosine-similar sense centroid.
 
-    Centroids are means of unit vectors. Ties (within 1e-9) earn 1/len(tied): the expected score of breaking
-    them at random, so identical vectors score exactly chance.
+    Centroids are means of unit vectors. A right prediction earns 1, a wrong one 0, and a tie (within 1e-9)
+    1/len(tied): the expected score of breaking it at random, so identical vectors score exactly chance.
     """
     x = _unit_rows(vectors)
     ids = _sense_ids(senses, len(x))
@@ -280,7 +280,12 @@ def nearest_centroid_loo(vectors, senses: list[str]) -> float:
         sims = cosine_similarity(x[test], centroids)[0]
         tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
         credit.append(tied[ids[test[0]]] / tied.sum())
-    return float(np.mean(credit))
+    return np.array(credit, dtype=float)
+
+
+def nearest_centroid_loo(vectors, senses: list[str]) -> float:
+    """Leave-one-out accuracy of predicting each vector's sense by the most cosine-similar sense centroid."""
+    return float(np.mean(loo_credits(vectors, senses)))
 
 
 def sense_report_by_layer(layer_vectors, senses: list[str]) -> pd.DataFrame:

@@ -324,6 +324,8 @@ def _as_vector(value, what: str, size: int):
         raise ExerciseError(f"✘ {what}: return a torch.Tensor, not {type(value).__name__}")
     require(what, tuple(value.shape) == (size,), f"return one vector of shape ({size},), got {tuple(value.shape)}: "
                                                  "average over the word's pieces (dim=0)")
+    require(what, not value.requires_grad, "your vector requires grad: it carries the graph of the forward pass "
+                                           "for a backward pass that never comes; run bert under torch.no_grad()")
     return value.detach().float().cpu()
 
 
@@ -367,6 +369,15 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
                      "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
                      "also took the tokens that only touch the word on either side (use < end and > start, not <= "
                      "and >=)": hidden[touching].mean(0)}
+        bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
+        with torch.no_grad():
+            bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},
+                                output_hidden_states=True).hidden_states
+        bare_offsets = bare["offset_mapping"][0]
+        bare_pieces = (bare_offsets[:, 0] < span[1]) & (bare_offsets[:, 1] > span[0])
+        diagnosis["ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
+                  "code's `encoded` has, and leave them out only when you average"] = (
+            bare_states[layer][0].float().cpu()[bare_pieces].mean(0))
         for mistake, vector in diagnosis.items():
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")
@@ -441,6 +452,10 @@ def _predict_sense_cases():
         # an outlier in one sense: the mean of its unit vectors leans towards it, their median does not
         (torch.tensor(at(0)), torch.tensor([at(0), at(0), at(90), at(20), at(20), at(20)]),
          ["pull"] * 3 + ["flat"] * 3),
+        # three unit vectors next to the query, but their sense also points far away: a vote of the nearest
+        # vectors picks it, its centroid (mean or median) does not
+        (torch.tensor(at(0)), torch.tensor([at(10), at(15), at(20), at(160), at(160), at(160), at(-40), at(-40),
+                                            at(-40)]), ["near"] * 6 + ["far"] * 3),
         # three senses in 6-d, random lengths, labels not in alphabetical order
         *[(spread[k] + 0.3 * torch.randn(6, generator=generator), spread, ["zeta", "alpha", "mid"] * 6)
           for k in range(6)],
@@ -458,6 +473,9 @@ def _centroid_sense(query, vectors, labels, unit: bool = True, score: str = "cos
                              for k in range(len(names))])
     if score == "nearest":
         return labels[int(torch.cosine_similarity(vectors, query[None, :], dim=1).argmax())]
+    if score == "vote":  # the most common sense among the three most cosine-similar vectors
+        top = torch.cosine_similarity(vectors, query[None, :], dim=1).topk(3).indices.tolist()
+        return max(names, key=[labels[i] for i in top].count)
     if score == "dot":
         scores = centroids @ query
     elif score == "distance":
@@ -479,6 +497,8 @@ def check_02_predict_sense(predict_sense) -> None:
                 "that ranks the centroids by distance, not by cosine similarity": {"score": "distance"},
                 "that ranks the centroids by distance to the normalised vector, not by cosine similarity (a short "
                 "centroid can be near every unit vector)": {"score": "unit distance"},
+                "that is a vote of the most similar vectors: compare with each sense's centroid (the mean of its "
+                "unit vectors) instead": {"score": "vote"},
                 "the centroid is the mean of the sense's unit vectors, not their median": {"median": True},
                 "that is the sense of the single most similar vector: compare with each sense's centroid instead":
                     {"score": "nearest"}}
@@ -496,7 +516,7 @@ def check_02_predict_sense(predict_sense) -> None:
             require(what, answers != [_centroid_sense(*case, **mistake) for case in cases], message)
         raise ExerciseError(f"✘ {what}: wrong sense on some of {len(cases)} test vectors: compare the vector "
                             "with each sense's centroid and return the name of the most similar one")
-    passed(what, f"right sense on {len(cases)} test vectors (six hand-made traps, "
+    passed(what, f"right sense on {len(cases)} test vectors (seven hand-made traps, "
                  "six random ones with three senses)")
 
 
@@ -538,6 +558,96 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
 
 
 MY_REPORT_MARGIN = 0.85  # mean held-out accuracy over layers 1-last; a shifted label or one swapped pair gets <= 0.8
+MY_SENSE_MARGIN = 0.02  # a sentence whose vector is this much closer (mean cosine) to another sense is mislabelled
+
+# Sentences of known sense for exercise 02-5: the two senses the exercise names, and other senses of the word.
+# The notebook does not show them: the check classifies them with the centroids of the learner's labels, and the
+# learner's sentences with the centroids of these senses.
+MY_WORD_SENSES = {
+    "spring": {
+        "season": ["The flowers open in spring.", "Spring comes after winter.", "We went to Rome last spring.",
+                   "The lambs are born in the spring.", "It rains a lot in spring here.",
+                   "By late spring the fields are green.", "The school trip is planned for the spring.",
+                   "Every spring the river floods the meadow."],
+        "coil": ["The spring in the watch snapped.", "Press the button to release the spring.",
+                 "The old sofa has a broken spring.", "A spring holds the lid closed.",
+                 "The toy car runs on a wound spring.", "He stretched the spring until it lost its shape.",
+                 "The spring under the seat squeaks.", "A small spring pushes the battery against the contact."],
+        "other: a source of water": ["They drank from a cold mountain spring.",
+                                     "The village was built around a spring.", "Hot water flows from the spring.",
+                                     "The spring feeds a small stream.", "The town is famous for its mineral spring."],
+        "other: to jump": ["The cat will spring at the mouse.", "Tigers spring on their prey.",
+                           "He saw the guard spring to his feet.", "Watch the dog spring over the fence.",
+                           "I expect the trap to spring shut."]},
+    "match": {
+        "game": ["We won the match by two goals.", "The tennis match lasted four hours.",
+                 "Tickets for the match sold out.", "The match was stopped because of rain.",
+                 "She watched the football match on TV.", "They lost the final match.",
+                 "The referee ended the match early.", "It was his last match for the club."],
+        "fire": ["He struck a match to light the candle.", "The match went out in the wind.",
+                 "Keep the match away from the gas.", "She lit the stove with a match.",
+                 "One match was left in the box.", "The wet match would not light.",
+                 "He blew out the match before it burned his fingers.", "A single match started the fire."],
+        "other: to be alike": ["The curtains are a good match for the sofa.", "Her shoes match her bag.",
+                               "Nobody could match his speed.", "The two signatures do not match.",
+                               "Find the card that is a match for this one."]},
+}
+
+
+def _unit_by_layer(vectors):
+    """Vectors [layers, n, dim] (any array) as a float tensor of unit rows."""
+    import torch
+
+    vectors = torch.as_tensor(vectors).float().cpu()
+    return vectors / vectors.norm(dim=-1, keepdim=True)
+
+
+def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model) -> None:
+    """Exercise 02-5: the learner's labels against sentences of known sense of the same word."""
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    what = "my_report"
+    known = MY_WORD_SENSES[word]
+    senses = list(known)
+    targets = senses[:2]
+
+    def vectors_of(sentences):  # layers 1 to last, unit rows
+        return _unit_by_layer(word_embeddings_by_layer(list(sentences), word, tokenizer, model,
+                                                       device=model.device))[1:]
+
+    reference = {sense: vectors_of(sentences) for sense, sentences in known.items()}
+    centres = torch.stack([reference[sense].mean(dim=1) for sense in senses], dim=1)  # [layers, senses, dim]
+    centres = centres / centres.norm(dim=-1, keepdim=True)
+    mine = vectors_of(my_sentences)
+    labels = list(dict.fromkeys(my_senses))
+    ids = torch.tensor([labels.index(label) for label in my_senses])
+    mine_centres = torch.stack([mine[:, ids == k].mean(dim=1) for k in range(2)], dim=1)  # [layers, 2, dim]
+    mine_centres = mine_centres / mine_centres.norm(dim=-1, keepdim=True)
+    # which of the two named senses each of the learner's labels stands for (their names are the learner's)
+    closeness = torch.einsum("lkd,ltd->kt", mine_centres, centres[:, :2])
+    order = [0, 1] if closeness[0, 0] + closeness[1, 1] >= closeness[0, 1] + closeness[1, 0] else [1, 0]
+    stands_for = {labels[k]: targets[order[k]] for k in range(2)}
+    # held out: the learner's centroids classify the check's sentences of the two named senses
+    right = []
+    for k, label in enumerate(labels):
+        sims = torch.einsum("lnd,lkd->lnk", reference[stands_for[label]], mine_centres)
+        right.append((sims.argmax(dim=-1) == k).float().flatten())
+    held_out = float(torch.cat(right).mean())
+    require(what, held_out >= MY_REPORT_MARGIN,
+            f"the centroids of your two labels classify only {held_out:.0%} of {sum(map(len, right)) // len(mine)} "
+            f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
+            f"of one of the two senses, {targets[0]} and {targets[1]}, and of no other sense of {word!r}")
+    # each of the learner's sentences: is it closer to another known sense than to the one its label stands for?
+    sims = torch.einsum("lnd,lsd->ns", mine, centres) / len(mine)  # mean cosine over layers 1 to last
+    for sentence, label, row in zip(my_sentences, my_senses, sims):
+        own = row[senses.index(stands_for[label])]
+        require(what, float(row.max() - own) <= MY_SENSE_MARGIN,
+                f"{sentence!r} is labelled {label!r}, but its vector is closer to sentences the check knows that use "
+                f"another sense of {word!r}: give it the other label if it uses the other sense; if it uses a third "
+                f"sense of {word!r}, replace it (use only {targets[0]} and {targets[1]})")
+    return held_out
 
 
 def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer, model) -> None:
@@ -553,9 +663,11 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     n_layers = model.config.num_hidden_layers + 1
     if not my_sentences and my_report is None:
         answered(what, None, "my_sentences is empty and my_report is None: write your sentences, then the report")
+    require(what, word in MY_WORD_SENSES, f"my_word is {word!r}: choose one of {sorted(MY_WORD_SENSES)}, the words "
+                                          "this check has sentences of known sense for")
     require(what, len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label")
     counts = pd.Series(list(my_senses)).value_counts()
-    require(what, len(counts) >= 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
+    require(what, len(counts) == 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
                                                           f"got {counts.to_dict()}")
     missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
     require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
@@ -575,8 +687,10 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
             f"your labels and the vectors disagree on some sentences (mean held-out accuracy over layers 1 to "
             f"{n_layers - 1}: {mean:.2f}, below {MY_REPORT_MARGIN}): check that my_senses follows the order of "
             "my_sentences, one label per sentence (a label shifted by one place, or two labels swapped, does "
-            "this); if it does, choose two senses that differ more, or sentences that show the sense more clearly")
-    passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers")
+            "this); if it does, choose sentences that show the sense more clearly")
+    held_out = _check_02_known_senses(my_sentences, my_senses, word, tokenizer, model)
+    passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers; your "
+                 f"centroids classify {held_out:.0%} of the check's held-out sentences of known sense right")
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -9,6 +9,7 @@ from helpers import contextual
 from helpers.contextual import (
     default_model_path,
     load_bert,
+    loo_credits,
     nearest_centroid_loo,
     sense_report_by_layer,
     sense_similarity,
@@ -211,6 +212,7 @@ def test_leave_one_out_really_leaves_the_vector_out():
     # left out, sense a's centroid is just [1, 0] (cosine 0.6), so it goes to sense b: 3 of 4 right
     vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.2, 0.98]])
     assert nearest_centroid_loo(vectors, SENSES) == 0.75
+    assert loo_credits(vectors, SENSES).tolist() == [1.0, 0.0, 1.0, 1.0]  # per vector: vector 1 is the miss
 
 
 def test_leave_one_out_compares_directions_not_lengths():

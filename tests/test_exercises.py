@@ -290,10 +290,10 @@ def _word_vector_with(bert, mistake=None):
 
     def word_vector(sentence, span, layer=-1):
         encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True,
-                            return_special_tokens_mask=True)
+                            return_special_tokens_mask=True, add_special_tokens=mistake != "no special input")
         offsets = encoded.pop("offset_mapping")[0]
         special = encoded.pop("special_tokens_mask")[0].bool()
-        if mistake == "with gradients":  # no torch.no_grad(): the check detaches, so this is right
+        if mistake == "with gradients":  # no torch.no_grad(): the vector carries a graph (requires_grad)
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
         else:
             with torch.no_grad():
@@ -327,7 +327,7 @@ def _word_vector_with(bert, mistake=None):
 def test_02_word_vector_accepts_the_solution(bert):
     exercises.check_02_word_vector(_word_vector_with(bert), *bert)
     exercises.check_02_word_vector(_word_vector_with(bert, "no special mask"), *bert)  # the overlap excludes them
-    exercises.check_02_word_vector(_word_vector_with(bert, "with gradients"), *bert)
+    exercises.check_02_word_vector(lambda *args: _word_vector_with(bert, "with gradients")(*args).detach(), *bert)
 
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
@@ -335,7 +335,9 @@ def test_02_word_vector_accepts_the_solution(bert):
                                               ("touching", "starts where the word ends"), ("end - 1", "last piece"),
                                               ("inclusive start", "ends where the word starts"),
                                               ("inclusive end", "starts where the word ends"),
-                                              ("start + 1", "first piece \\(a piece")])
+                                              ("start + 1", "first piece \\(a piece"),
+                                              ("with gradients", "requires grad.*torch.no_grad"),
+                                              ("no special input", "without \\[CLS\\] and \\[SEP\\] in its input")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)
@@ -428,6 +430,11 @@ def _predict_sense_with(mistake=None):
             return best
         if mistake == "nearest vector":
             return labels[int(torch.cosine_similarity(vectors, vector[None, :], dim=1).argmax())]
+        if str(mistake).startswith("vote of "):  # k nearest vectors vote (k = 3 or 5)
+            k = min(int(mistake[-1]), len(labels))
+            top = torch.cosine_similarity(vectors, vector[None, :], dim=1).topk(k).indices.tolist()
+            votes = [labels[i] for i in top]
+            return max(dict.fromkeys(votes), key=votes.count)
         return names[best]
 
     return predict_sense
@@ -442,7 +449,9 @@ def test_02_predict_sense_accepts_the_solution():
                                               ("index", "string"), ("sorted names", "wrong sense"),
                                               ("nearest vector", "single most similar"),
                                               ("unit distance", "distance to the normalised vector"),
-                                              ("median", "not their median")])
+                                              ("median", "not their median"),
+                                              ("vote of 3", "vote of the most similar vectors"),
+                                              ("vote of 5", "wrong sense on some")])
 def test_02_predict_sense_names_the_mistake(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_predict_sense(_predict_sense_with(mistake))
@@ -580,6 +589,69 @@ def test_02_my_report_margin_rejects_every_single_swap(bert):
             mean = np.mean([nearest_centroid_loo(vectors[layer], labels) for layer in range(1, 7)])
             assert mean < exercises.MY_REPORT_MARGIN, (i, j, mean)
 
+
+
+MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The chess match went on all night.",
+         "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
+         "He found one loose match in his pocket.", "Strike the match on the side of the box.",
+         "The match burned his fingers.", "He dropped a lit match into the bin."]
+MISLABELLED = {  # sentences, labels, what the message names
+    "a third sense in each (the review's case)": (
+        SPRING[:5] + ["The hot spring bubbled out of the rock."] + SPRING[5:] + ["The cat will spring onto the table."],
+        ["season"] * 6 + ["coil"] * 6, "'The hot spring bubbled out of the rock.' is labelled 'season'"),
+    "a jumping cat labelled coil": (SPRING + ["The cat will spring onto the table."], SPRING_SENSES + ["coil"],
+                                    "closer to sentences the check knows"),
+    "a water spring labelled coil": (SPRING + ["We filled our bottles at the spring."], SPRING_SENSES + ["coil"],
+                                     "third sense"),
+    "jumping instead of the coil": (SPRING[:5] + ["The cat will spring onto the table.", "Frogs spring from the grass.",
+                                                  "The lion is ready to spring.", "They spring out of hiding.",
+                                                  "Watch him spring over the wall."], SPRING_SENSES, "another sense"),
+    "match: 'to be alike' instead of the fire stick": (
+        MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
+                     "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
+        "held-out sentences of known sense"),
+}
+
+
+@pytest.mark.parametrize("mistake", list(MISLABELLED))
+def test_02_my_report_rejects_sentences_of_another_sense(bert, mistake):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences, labels, message = MISLABELLED[mistake]
+    word = "match" if mistake.startswith("match") else "spring"
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_my_report(sentences, labels, report, word, *bert)
+
+
+def test_02_my_report_accepts_other_right_answers(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    other = ["My birthday is in the spring.", "The snow melts every spring.", "Spring break starts next week.",
+             "Allergies are worst in spring.", "This spring was unusually warm.", "The trampoline has a rusty spring.",
+             "A spring inside the lock pushes the bolt.", "Replace the spring in the valve.",
+             "The spring bounced across the floor.", "Compress the spring with pliers."]
+    for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, SPRING_SENSES[::-1], "spring"),
+                                    (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
+        report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+        exercises.check_02_my_report(sentences, labels, report, word, *bert)
+
+
+def test_02_my_report_wants_a_known_word_and_two_senses(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+    from helpers.data import load_polysemy
+
+    rows = load_polysemy("bank")
+    sentences, labels = [r[2] for r in rows], [r[1] for r in rows]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "bank", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="choose one of"):
+        exercises.check_02_my_report(sentences, labels, report, "bank", *bert)
+    three = SPRING + ["They drank from the spring.", "The spring feeds a stream.", "Water rose from the spring.",
+                      "A spring bubbled up.", "The spring was cold."]
+    labels = SPRING_SENSES + ["water"] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(three, "spring", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="two senses"):
+        exercises.check_02_my_report(three, labels, report, "spring", *bert)
 
 # --- 03 RNN, LSTM, GRU ---
 
