@@ -1108,7 +1108,6 @@ def _step_norm_type_04(model, optimizer, inputs, targets, clip, norm_type):
 
 def _step_squared_norm_04(model, optimizer, inputs, targets, clip):
     """Wrong: clips by hand with the sum of squares (no square root) as the norm."""
-    import torch
     from torch.nn import functional as F
 
     optimizer.zero_grad()
