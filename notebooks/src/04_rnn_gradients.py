@@ -244,14 +244,12 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# How to summarise a curve by "a factor per step"? Dividing the two endpoints, $(n_1/n_T)^{1/(T-1)}$, gives a
-# number even when the curve is not geometric at all (flat, then one jump), so it can mislead. Instead,
-# `geometric_fit` fits a straight line to $\log_{10}\|\partial L/\partial h_t\|$ over $t = 1, \dots, T-1$ (leaving
-# out $t=T$, whose gradient comes straight from the read-out), and reports how far the points stray from the line.
-# Only where that deviation is small does one factor describe the curve; from here on, a table leaves the factor
-# out ("—") where the line misses some step by 0.3 decades (a factor 2) or more. The norms are taken in float64
-# (`g.double().norm()`): these gradients reach $10^{-23}$, and in float32 the *squares* inside a norm underflow
-# to 0 long before the gradient itself does, which would draw a false bend (or a false 0) into the curve.
+# A factor per step: `geometric_fit` fits a straight line to $\log_{10}\|\partial L/\partial h_t\|$ over
+# $t = 1, \dots, T-1$ ($t = T$ gets its gradient straight from the read-out) and reports the largest deviation from
+# that line. (Dividing the two endpoints would give a number even for a curve that is not geometric at all.) From
+# here on, a table leaves the factor out ("—") where the line misses some step by 0.3 decades (a factor 2) or
+# more. The norms are taken in float64: these gradients reach $10^{-23}$, and in float32 the *squares* inside a
+# norm underflow to 0 long before the gradient itself does.
 
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
@@ -508,25 +506,23 @@ claim("the residual RNN grows going back: more gradient at t = 1 than at t = T",
       r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g} times")
 
 # %% [markdown]
-# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the forget gate's `bias_hh` set to 0
-# (PyTorch's default draws every bias from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here, so near 0 too), the LSTM
-# vanishes in both $h_t$ and $c_t$ (the gates must *learn* to stay open). The GRU with bias 3 keeps a few percent
-# of its gradient at $t = 1$ (the table's first column). The residual RNN does not vanish at all: here it grows
-# going back, the other face of the identity path, and its curve is far from geometric. The LSTM with bias 3 keeps its $\partial L/\partial h_t$ nearly flat, apart from a rise
-# over the last steps, most of it at $t = T$ (there the loss reads $h_T$ directly, while earlier states reach it
-# only through the next steps' gates and cell), a shape that no single "factor per step" describes, so the table
-# gives it none.
+# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps. With the forget gate's bias at 0 (PyTorch's
+# default biases are near 0 too, drawn from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here), the LSTM vanishes in $h_t$
+# and in $c_t$: its gates must *learn* to stay open. With bias 3 its cell gradient stays nearly flat, and so does
+# its $\partial L/\partial h_t$ apart from a rise over the last steps (at $t = T$ the loss reads $h_T$ directly), a
+# shape no single factor describes ("—" in the table). The GRU with bias 3 keeps a few percent at $t = 1$. The
+# residual RNN grows going back, the other face of the identity path.
 
 # %% [markdown]
 # ## 7. Which cures learn a long memory?
 #
 # Section 6 measured the gradient at initialisation; whether a model learns is a separate question. We train
 # every variant of section 6 on the first-token task with $T = 60$, with the **same budget**: hidden size 32,
-# Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at most 300 steps of 64 fresh
-# sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). A run stops early once its training
-# loss has averaged below 0.01 over 20 steps: it has solved the task (a claim below checks that every such run
-# scores at least 0.99 on the test sequences; the table prints the steps each run took). Every run, here and in
-# section 4, is this loop, with section 4's `optimizer_step` doing the clipped update:
+# Adam with learning rate 0.01, gradients clipped at 1 for every model (so the ReLU RNN is not singled out), at
+# most 300 steps of 64 fresh sequences, 4 seeds, and measure accuracy on 512 new sequences (chance: 25%). A run
+# stops early once its training loss has averaged below 0.01 over 20 steps (the table prints the steps each run
+# took). Every run, here and in section 4, is this loop, with section 4's `optimizer_step` doing the clipped
+# update:
 
 # %%
 show_code(gradients.train_first_token)
@@ -587,29 +583,23 @@ claim("the ReLU RNN (W = I) kept more at t = 1 than the GRU, yet none of its see
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
-    "What the tables show:\n\n"
-    f"- The **gate bias matters** for the LSTM: with bias 0 it solves $T = 60$ in "
-    f"{n_solved[('LSTM, forget bias 0', 60)]} of {len(seeds)} seeds, with bias 3 in "
-    f"{n_solved[('LSTM, forget bias 3', 60)]} of {len(seeds)} (solved: accuracy ≥ 0.95).\n"
-    f"- The **$\\tanh$ RNN** solves $T = 60$ in {n_solved[('tanh RNN', 60)]} of {len(seeds)} seeds with this "
-    f"budget: unreliable. Its gradient at $t = 1$ was tiny at initialisation (section 6)"
+    "What the tables show (solved: test accuracy ≥ 0.95):\n\n"
+    f"- The **gate bias matters** for the LSTM: it solves $T = 60$ in {n_solved[('LSTM, forget bias 0', 60)]} of "
+    f"{len(seeds)} seeds with bias 0, in {n_solved[('LSTM, forget bias 3', 60)]} of {len(seeds)} with bias 3.\n"
+    f"- The **$\\tanh$ RNN** solves it in {n_solved[('tanh RNN', 60)]} of {len(seeds)} seeds: unreliable. Its "
+    "gradient at $t = 1$ was tiny at initialisation"
     + (", yet a seed still solved the task, so that vanishing does not decide the outcome on its own" if
-       n_solved[("tanh RNN", 60)] else "")
-    + "; four seeds and one budget cannot say how much of the failure is vanishing and how much is too few "
-    "steps.\n"
-    f"- The **GRU** with bias 3 and the **residual RNN** solve $T = 60$ in every seed, and at initialisation their "
-    f"$\\partial L/\\partial h_t$ reached $t = 1$: {r['GRU, update bias 3']:.3f} and "
-    f"{r['residual tanh RNN']:.0f} times its value at $t = T$ (section 6). The LSTM with forget bias 3 kept less "
-    f"({r['LSTM, forget bias 3']:.3f}) and solved fewer seeds ({n_solved[('LSTM, forget bias 3', 60)]} of "
-    f"{len(seeds)}); its *cell* gradient kept more ({r['LSTM, forget bias 3, cell c_t']:.2f}), but the GRU has no "
-    "cell state to set against it. With four seeds, this matching order is a hint, not a measurement.\n"
-    f"- The gradient at initialisation does not predict learning on its own: the **ReLU RNN with identity "
-    f"initialisation** kept {r['ReLU RNN (W = I)']:.2f} times its $\\partial L/\\partial h_T$ at $t = 1$, more "
-    f"than the GRU, yet its best seed scored {high[('ReLU RNN (W = I)', 60)]:.2f}, and it solved "
-    f"{n_solved[('ReLU RNN (W = I)', 60)]} of {len(seeds)}. Le et al. (2015) tuned the learning rate and the "
-    "clipping threshold per task and trained far longer; with this shared budget it is not a cure, and what else "
-    "decides (the budget, the learning rate, how the weights change while training), these four seeds cannot "
-    "say."))
+       n_solved[("tanh RNN", 60)] else "") + ".\n"
+    f"- The **GRU** and the **residual RNN** solve it in every seed; at initialisation their "
+    f"$\\partial L/\\partial h_t$ at $t = 1$ was {r['GRU, update bias 3']:.3f} and {r['residual tanh RNN']:.0f} "
+    f"times its value at $t = T$. The LSTM with bias 3 kept less ({r['LSTM, forget bias 3']:.3f}) and solved "
+    f"fewer seeds; its *cell* gradient kept more ({r['LSTM, forget bias 3, cell c_t']:.2f}), which the GRU has no "
+    "counterpart for. With four seeds, this matching order is a hint, not a measurement.\n"
+    f"- The **ReLU RNN with identity initialisation** kept {r['ReLU RNN (W = I)']:.2f} at $t = 1$, more than the "
+    f"GRU, yet solved {n_solved[('ReLU RNN (W = I)', 60)]} of {len(seeds)} (best seed "
+    f"{high[('ReLU RNN (W = I)', 60)]:.2f}): the gradient at initialisation does not predict learning on its own. "
+    "Le et al. (2015) tuned the learning rate and clipping per task and trained far longer; with this shared "
+    "budget it is not a cure."))
 
 # %% [markdown]
 # ## Summary
