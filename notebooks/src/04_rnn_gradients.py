@@ -442,13 +442,11 @@ show_code(ElmanRNN.forward)
 show_code(gradients.init_memory_gate)
 
 # %% [markdown]
-#
 # For the LSTM the argument is about the **cell** state, so we measure $\|\partial L/\partial c_t\|$ as well as
 # $\|\partial L/\partial h_t\|$. `nn.LSTM` returns $c_t$ as a separate output (its own $h_t$ is not computed from
 # that tensor: the trap of section 2 again), so `cell_gradients` runs the same LSTM step written out (its code
 # is shown in *Going further*).
-
-# %% [markdown]
+#
 # Below: all models untrained, PyTorch's default initialisation of $W_{hh}$ unless stated, the same batch,
 # $T = 60$. Left: $\|\partial L/\partial h_t\|$; right, for the two LSTMs, the hidden state (solid) and the cell
 # state (dashed).
@@ -676,8 +674,7 @@ plt.show()
 
 # %%
 full, alone = cell_table.loc["full"], cell_table.loc["cell path only"]
-claim("along the cell path alone, the factor per step back matches the mean forget gate (within 0.01), on a "
-      "near-straight line (deviation < 0.1 decades)",
+claim("along the cell path alone, the factor per step back is the mean forget gate, on a near-straight line",
       abs(alone["factor per step back"] - forget) < 0.01 and alone["largest deviation (decades)"] < 0.1,
       f"{alone['factor per step back']:.3f} vs f = {forget:.3f}, deviation {alone['largest deviation (decades)']:.2f}")
 claim("the full cell gradient keeps over 10 times more at t = 1 than the cell path alone",
