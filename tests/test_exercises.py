@@ -1157,10 +1157,39 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
         exercises.check_04_training_step(lambda *args: (_step_04(*args), None)[1])
     with pytest.raises(exercises.ExerciseError, match="a number"):
         exercises.check_04_training_step(lambda *args: str(_step_04(*args)))
-    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "not clipped by its total norm"),
-                           (_step_per_parameter_04, "on its own")]:
+    for wrong, message in [(_step_every_loss_04, "differ"), (_step_clip_value_04, "clip_grad_value_"),
+                           (_step_per_parameter_04, "on its own"),
+                           (functools.partial(_step_norm_type_04, norm_type=float("inf")), "wrong norm.*norm_type=inf"),
+                           (functools.partial(_step_norm_type_04, norm_type=1.0), "wrong norm.*norm_type=1"),
+                           (_step_squared_norm_04, "wrong norm.*SQUARED")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
+
+
+def _step_norm_type_04(model, optimizer, inputs, targets, clip, norm_type):
+    """Wrong: clips by another norm than the 2-norm (norm_type=inf: the largest entry; 1: the sum of |entries|)."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip, norm_type=norm_type)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_squared_norm_04(model, optimizer, inputs, targets, clip):
+    """Wrong: clips by hand with the sum of squares (no square root) as the norm."""
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    squares = sum(float((p.grad ** 2).sum()) for p in model.parameters())
+    for p in model.parameters():
+        p.grad.mul_(min(1.0, clip / squares))
+    optimizer.step()
+    return squares ** 0.5
 
 
 def _step_every_loss_04(model, optimizer, inputs, targets, clip):
