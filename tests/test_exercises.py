@@ -255,10 +255,9 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
     random_kv, random_pairs = exercises._analogy_vectors()
     for wrong in (swapped, keeps_inputs, by_cosine, worst, raw_rank):  # none of them depends on the list's order
         for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
-            try:
+            with pytest.raises(exercises.ExerciseError) as error:
                 exercises.check_01_best_pair(wrong, vectors_, pairs_)
-            except exercises.ExerciseError as error:
-                assert "place in the list" not in str(error), (wrong.__name__, str(error))
+            assert "place in the list" not in str(error.value), (wrong.__name__, str(error.value))
     with pytest.raises(exercises.ExerciseError, match="worst rank|another pair"):
         if swapped(kv, pairs) != right(kv, pairs):
             exercises.check_01_best_pair(swapped, kv, pairs)
