@@ -337,14 +337,18 @@ def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: in
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
-def random_pair_cosine(kv: KeyedVectors, n_pairs: int = 20_000, seed: int = 0) -> float:
-    """Mean cosine similarity of random pairs of different words: near 0 when vectors spread in all directions."""
+def random_pair_cosines(kv: KeyedVectors, n_pairs: int = 20_000, seed: int = 0) -> np.ndarray:
+    """Cosine similarities of up to `n_pairs` random pairs of different words (pairs of a word with itself dropped)."""
     checks.positive_int("n_pairs", n_pairs)
     rng = np.random.default_rng(seed)
     first, second = rng.integers(0, len(kv), size=(2, n_pairs))
     different = first != second
-    distances = paired_cosine_distances(kv.vectors[first[different]], kv.vectors[second[different]])
-    return float(1 - distances.mean())
+    return 1 - paired_cosine_distances(kv.vectors[first[different]], kv.vectors[second[different]])
+
+
+def random_pair_cosine(kv: KeyedVectors, n_pairs: int = 20_000, seed: int = 0) -> float:
+    """Mean cosine similarity of random pairs of different words: near 0 when vectors spread in all directions."""
+    return float(random_pair_cosines(kv, n_pairs, seed).mean())
 
 
 def centred(kv: KeyedVectors) -> KeyedVectors:

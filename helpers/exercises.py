@@ -52,6 +52,30 @@ def _function(exercise: str, answer, name: str) -> None:
     require(exercise, callable(answer), f"{name} should be the function you defined, got {type(answer).__name__}")
 
 
+@contextlib.contextmanager
+def _helpers_refused_01(answer, names: tuple[str, ...], what_is_wrong: str):
+    """While inside, helpers.embeddings' functions `names` raise ExerciseError, by any name the answer's module
+    gave them (emb.skipgram_pairs, or skipgram_pairs imported on its own)."""
+    from helpers import embeddings
+
+    def error() -> ExerciseError:
+        return ExerciseError(what_is_wrong)
+
+    def refuse(*args, **kwargs):
+        raise error()
+
+    functions = [getattr(embeddings, name) for name in names]
+    namespace = getattr(answer, "__globals__", {})
+    aliases = [key for key, value in namespace.items() if any(value is function for function in functions)]
+    saved = {key: namespace[key] for key in aliases}
+    with _refused([(embeddings, name) for name in names], error):
+        try:
+            namespace.update(dict.fromkeys(aliases, refuse))
+            yield
+        finally:
+            namespace.update(saved)
+
+
 def check_01_pair_count(count_pairs) -> None:
     """Exercise 1: count_pairs(sentences, window) gives as many pairs as skipgram_pairs builds."""
     import numpy as np
@@ -63,7 +87,10 @@ def check_01_pair_count(count_pairs) -> None:
     corpora = [[[0, 1, 2, 3], [0, 1, 4], [5, 6]], [[0, 1, 2, 3, 4, 5, 6, 7]], [[0, 1], [2], [3, 4, 5]]]
     for sentences in corpora:
         for window in (1, 2, 3):
-            answer = count_pairs([list(s) for s in sentences], window)
+            with _helpers_refused_01(count_pairs, ("skipgram_pairs",), f"✘ {exercise}: count_pairs called "
+                                     "skipgram_pairs, which builds the pairs: count them from each sentence's length "
+                                     "and the window, without building them"):
+                answer = count_pairs([list(s) for s in sentences], window)
             answered(exercise, answer, "count_pairs returned None: return the number of pairs")
             require(exercise, isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
                     f"count_pairs should return a whole number, got {type(answer).__name__}")
@@ -89,8 +116,15 @@ def check_01_pair_count(count_pairs) -> None:
     passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3")
 
 
+def _sgns_optimizer(parameters):
+    """The check's optimiser: SGD with momentum, so a step with an optimiser of the answer's own differs."""
+    import torch
+
+    return torch.optim.SGD(parameters, lr=0.3, momentum=0.9)
+
+
 def _sgns_setup(noise_words: list[int]):
-    """A small SGNS model with random centre and context rows, plain SGD, three pairs and a noise distribution."""
+    """A small SGNS model with random centre and context rows, its optimiser, three pairs and a noise distribution."""
     import torch
 
     from helpers.embeddings import SGNS
@@ -102,7 +136,7 @@ def _sgns_setup(noise_words: list[int]):
         model.context.weight.normal_(generator=generator)
     noise = torch.zeros(10)
     noise[noise_words] = 1 / len(noise_words)
-    return model, torch.optim.SGD(model.parameters(), lr=0.5), torch.tensor([0, 1, 0]), torch.tensor([2, 3, 3]), noise
+    return model, _sgns_optimizer(model.parameters()), torch.tensor([0, 1, 0]), torch.tensor([2, 3, 3]), noise
 
 
 def _stale_gradients(model, centres, contexts) -> None:
@@ -110,6 +144,29 @@ def _stale_gradients(model, centres, contexts) -> None:
     import torch
 
     model(centres.flip(0), contexts, torch.full((len(centres), 2), 5)).mul(3).backward()
+
+
+def _moves(model, optimizer, gradients) -> list:
+    """How far one step of (a copy of) `optimizer` with `gradients` moves each of the model's parameters."""
+    import copy
+
+    copied = copy.deepcopy(model)
+    stepper = _sgns_optimizer(copied.parameters())
+    stepper.load_state_dict(copy.deepcopy(optimizer.state_dict()))  # its momentum is updated in place
+    for parameter, gradient in zip(copied.parameters(), gradients):
+        parameter.grad = gradient.clone()
+    stepper.step()
+    return [(c.detach() - p.detach()).to_dense() for c, p in zip(copied.parameters(), model.parameters())]
+
+
+def _one_direction(moved: list, gradients: list) -> bool:
+    """Whether `moved` is a plain step -lr × gradients for some lr: what a fresh optimiser of the answer's own does."""
+    import torch
+
+    m = torch.cat([t.flatten() for t in moved])
+    g = torch.cat([t.to_dense().flatten() for t in gradients])
+    lr = -float(m @ g / (g @ g))
+    return lr > 0 and torch.allclose(m, -lr * g, atol=1e-5)
 
 
 def check_01_sgns_step(sgns_step) -> None:
@@ -123,14 +180,15 @@ def check_01_sgns_step(sgns_step) -> None:
     k = 3
     model, optimizer, centres, contexts, noise = _sgns_setup([9])  # one noise word: the negatives are known
     _stale_gradients(model, centres, contexts)
-    stale = [p.grad.to_dense().clone() for p in model.parameters()]
+    optimizer.step()  # an optimiser already under way: its momentum remembers this step
+    optimizer.zero_grad()
+    _stale_gradients(model, centres, contexts)
+    stale = [p.grad.clone() for p in model.parameters()]
     ref = copy.deepcopy(model)
-    ref_optimizer = torch.optim.SGD(ref.parameters(), lr=0.5)
-    ref_optimizer.zero_grad()
     expected_loss = ref(centres, contexts, torch.full((len(centres), k), 9))
-    expected_loss.backward()
-    fresh = [p.grad.to_dense().clone() for p in ref.parameters()]
-    ref_optimizer.step()
+    fresh = torch.autograd.grad(expected_loss, list(ref.parameters()))
+    wanted, old_gradients, added = (_moves(model, optimizer, gradients) for gradients in
+                                    (fresh, stale, [g + f for g, f in zip(stale, fresh)]))
     before = [p.detach().clone() for p in model.parameters()]
     try:
         loss = sgns_step(model, optimizer, centres, contexts, noise, k)
@@ -138,20 +196,25 @@ def check_01_sgns_step(sgns_step) -> None:
         raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}); torch.multinomial draws more "
                             "samples than there are noise words only with replacement=True") from None
     answered(exercise, loss, "sgns_step returned None: return the loss of the step")
-    moved = [p.detach() - b for p, b in zip(model.parameters(), before)]
-    wanted = [r.detach() - b for r, b in zip(ref.parameters(), before)]
-    if not all(torch.allclose(m, w, atol=1e-5) for m, w in zip(moved, wanted)):
+    moved = [(p.detach() - b).to_dense() for p, b in zip(model.parameters(), before)]
+
+    def same(moves: list) -> bool:
+        return all(torch.allclose(m, w, atol=1e-5) for m, w in zip(moved, moves))
+
+    if not same(wanted):
         require(exercise, any(m.abs().max() > 0 for m in moved), "no vector moved: after loss.backward(), call "
                 "optimizer.step()")
-        require(exercise, not all(torch.allclose(m, -0.5 * g, atol=1e-5) for m, g in zip(moved, stale)),
-                "the step used the previous batch's gradients, not this loss's: call loss.backward() before "
-                "optimizer.step()")
-        require(exercise, not all(torch.allclose(m, -0.5 * (g + f), atol=1e-5)
-                                  for m, g, f in zip(moved, stale, fresh)),
+        require(exercise, not same(old_gradients), "the step used the previous batch's "
+                "gradients, not this loss's: call loss.backward() before optimizer.step()")
+        require(exercise, not same(added),
                 "the previous batch's gradients were added to this one's: call optimizer.zero_grad() before "
                 "loss.backward()")
-        require(exercise, False, "the vectors did not move as one SGD step on the SGNS loss moves them: compute "
-                "model(centres, contexts, negatives) with negatives of shape [B, K] drawn from noise with replacement")
+        require(exercise, not _one_direction(moved, fresh), "the vectors moved by a plain step along this batch's "
+                "gradient, not as the optimiser you were given moves them (it has its own settings and momentum): "
+                "step with `optimizer`, do not build one of your own")
+        require(exercise, False, "the vectors did not move as one step of `optimizer` on the SGNS loss moves them: "
+                "compute model(centres, contexts, negatives) with negatives of shape [B, K] drawn from noise with "
+                "replacement, then step with the optimiser you were given")
     value = float(loss.detach()) if isinstance(loss, torch.Tensor) else loss
     require(exercise, isinstance(value, float) and abs(value - float(expected_loss.detach())) < 1e-4,
             "return the loss computed before the step (as a float or a one-number tensor)")
@@ -184,7 +247,7 @@ def check_01_sgns_step(sgns_step) -> None:
     require(exercise, abs(share - 0.8) < 0.03, "the negatives do not follow the probabilities in `noise`: it is "
             "already the noise distribution (counts to the power 0.75, normalised), so draw from it as it is")
     passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
-           "noise, by one SGD step on this batch's loss")
+           "noise, by one step of the given optimiser on this batch's loss")
 
 
 def _analogy_vectors():
@@ -198,6 +261,16 @@ def _analogy_vectors():
     rng = np.random.default_rng(129)
     vectors = rng.normal(size=(len(words), 4)) * rng.uniform(0.2, 3, size=(len(words), 1))
     return to_keyed_vectors(words, vectors), list(zip(male, female))
+
+
+def _picks_by_place(best_pair, cases) -> bool:
+    """Whether best_pair returns the pair at one fixed place in the list, whatever the vectors and the order."""
+    places, picks = set(), []
+    for vectors, pairs in cases:
+        for order in (list(pairs), pairs[::-1], pairs[1:] + pairs[:1]):
+            picks.append(best_pair(vectors, list(order)))
+            places.add(order.index(picks[-1]) if picks[-1] in order else None)
+    return len(places) == 1 and any(pick != picks[0] for pick in picks)
 
 
 def check_01_best_pair(best_pair, kv, candidates) -> None:
@@ -228,9 +301,8 @@ def check_01_best_pair(best_pair, kv, candidates) -> None:
         ranks = {pair: analogy_rank(vectors_, pair[0], "man", "woman", pair[1]) for pair in pairs}
         if ranks[answer] == min(ranks.values()):
             continue
-        others = [best_pair(vectors_, list(order)) for order in (pairs[::-1], pairs[1:] + pairs[:1])]
-        require(exercise, all(other == answer for other in others), "your answer changes when only the order of the "
-                "pairs changes: rank every pair and pick by rank, not by position in the list")
+        require(exercise, not _picks_by_place(best_pair, cases), "your answer is the pair at the same place in "
+                "the list whatever the order of the pairs: rank every pair and pick by rank, not by position")
         require(exercise, ranks[answer] != max(ranks.values()), "your pair has the worst rank: rank 1 is the top "
                 "of the list, so the best rank is the smallest number")
         require(exercise, vectors_ is not random_kv, "another pair ranks better on the check's random vectors: compare "
@@ -253,7 +325,11 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
     c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (3, 4)])
     c.requires_grad_(True)
     n.requires_grad_(True)
-    result = shared_negatives_loss(c, o, n)
+    refused = _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "
+                                  "called emb.sgns_loss: write the loss yourself, with one matrix product for the "
+                                  "B × K scores")
+    with refused:
+        result = shared_negatives_loss(c, o, n)
     answered(exercise, result, "shared_negatives_loss returned None: return the loss")
     require(exercise, isinstance(result, torch.Tensor), f"return a tensor, got {type(result).__name__}")
     require(exercise, result.dim() == 0, f"return one number (the mean over the batch), got shape "
@@ -296,7 +372,10 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
             "the SGNS loss's gradient")
     with torch.no_grad():
         big = [10 * t for t in (c, o, n)]  # dot products in the tens: where log(sigmoid(x)) underflows
-        value, expected = shared_negatives_loss(*big), reference(big[0], big[1], big[2].expand(len(c), *n.shape))
+        with _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "
+                                 "called emb.sgns_loss: write the loss yourself"):
+            value = shared_negatives_loss(*big)
+        expected = reference(big[0], big[1], big[2].expand(len(c), *n.shape))
     require(exercise, isinstance(value, torch.Tensor) and bool(torch.isfinite(value)) and torch.allclose(
         value, expected, rtol=1e-4, atol=1e-4), "right for small scores, wrong for large ones (inputs ×10): "
         "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) underflow to log 0; use F.logsigmoid, "

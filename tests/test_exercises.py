@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from helpers import exercises
+from helpers.embeddings import sgns_loss, skipgram_pairs
 
 
 def test_require_raises_with_the_message():
@@ -43,6 +44,27 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
 
     def wrong_pair(sentences, window):
         return right(sentences, window) + (window == 2)
+
+    def by_the_library(sentences, window):
+        from helpers import embeddings as emb
+
+        return int(len(emb.skipgram_pairs([np.array(s) for s in sentences], window)))
+
+    def by_an_imported_name(sentences, window):
+        return len(skipgram_pairs([np.array(s) for s in sentences], window))
+
+    def by_epoch_pairs(sentences, window):
+        from helpers import embeddings as emb
+
+        arrays = [np.array(s) for s in sentences]
+        keep = np.ones(max(max(s, default=0) for s in sentences) + 1)
+        return len(emb.epoch_pairs(arrays, keep, window, np.random.default_rng(0), dynamic_window=False))
+
+    for wrong in (by_the_library, by_an_imported_name, by_epoch_pairs):
+        with pytest.raises(exercises.ExerciseError, match="called skipgram_pairs, which builds the pairs"):
+            exercises.check_01_pair_count(wrong)
+    assert skipgram_pairs.__module__ == "helpers.embeddings"  # the check put the function it refused back
+    exercises.check_01_pair_count(right)
 
     for wrong, message in [(wrong_pair, "wrong count with window=2"), (once, "two pairs"), (unclipped, "clip at 0"),
                            (with_itself, "its own context"),
@@ -125,6 +147,24 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
             return loss.item()
         return step
 
+    def own_optimizer(make):
+        def step(model, optimizer, centres, contexts, noise, k):
+            mine = make(model.parameters())
+            loss = model(centres, contexts, draw(noise, len(centres), k))
+            mine.zero_grad()
+            loss.backward()
+            mine.step()
+            return loss.item()
+        return step
+
+    own_sgd = own_optimizer(lambda parameters: torch.optim.SGD(parameters, lr=0.5))
+    own_momentum = own_optimizer(lambda parameters: torch.optim.SGD(parameters, lr=0.3, momentum=0.9))
+    own_adam = own_optimizer(lambda parameters: torch.optim.SparseAdam(list(parameters), lr=0.1))
+    for wrong, message in [(own_sgd, "do not build one of your own"), (own_momentum, "do not build one of your own"),
+                           (own_adam, "step with the optimiser you were given")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_sgns_step(wrong)
+
     shared = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True))  # [K], broadcast
     repeated = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True).repeat(batch, 1))
     powered_twice = step_with(lambda noise, batch, k: draw(noise ** 0.75, batch, k))
@@ -203,6 +243,21 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
         with pytest.raises(exercises.ExerciseError, match=message) as error:
             exercises.check_01_best_pair(wrong, kv, pairs)
         assert "('he', 'she')" not in str(error.value) and "rank 1)" not in str(error.value)
+    def keeps_inputs(kv, pairs):
+        """Ranks without leaving out the three input words."""
+        def rank(pair):
+            query = kv.get_vector(pair[0], norm=True) - kv.get_vector("man", norm=True) + kv.get_vector("woman",
+                                                                                                        norm=True)
+            scores = kv.get_normed_vectors() @ query
+            return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
+        return min(pairs, key=rank)
+
+    random_kv, random_pairs = exercises._analogy_vectors()
+    for wrong in (swapped, keeps_inputs, by_cosine, worst, raw_rank):  # none of them depends on the list's order
+        for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
+            with pytest.raises(exercises.ExerciseError) as error:
+                exercises.check_01_best_pair(wrong, vectors_, pairs_)
+            assert "place in the list" not in str(error.value), (wrong.__name__, str(error.value))
     with pytest.raises(exercises.ExerciseError, match="worst rank|another pair"):
         if swapped(kv, pairs) != right(kv, pairs):
             exercises.check_01_best_pair(swapped, kv, pairs)
@@ -214,15 +269,30 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
     import torch
     from torch.nn.functional import logsigmoid
 
-    from helpers.embeddings import sgns_loss
-
     def right(c, o, n):
         """The SGNS loss with the K negatives [K, D] shared by every pair."""
         return -(logsigmoid((c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
 
     exercises.check_01_sgns_loss(right)
-    exercises.check_01_sgns_loss(lambda c, o, n: sgns_loss(c, o, n.expand(len(c), *n.shape)))
-    assert capsys.readouterr().out.count("✔ Exercise 4") == 2
+    assert capsys.readouterr().out.count("✔ Exercise 4") == 1
+
+    def expanded(c, o, n):
+        return sgns_loss(c, o, n.expand(len(c), *n.shape))
+
+    def repeated(c, o, n):
+        from helpers import embeddings as emb
+
+        return emb.sgns_loss(c, o, n.unsqueeze(0).repeat(len(c), 1, 1))
+
+    def by_the_model(c, o, n):
+        from helpers import embeddings as emb
+
+        return emb.sgns_loss(c, o, torch.stack([n] * len(c)))
+
+    for wrong in (expanded, repeated, by_the_model):
+        with pytest.raises(exercises.ExerciseError, match="called emb.sgns_loss: write the loss yourself"):
+            exercises.check_01_sgns_loss(wrong)
+    assert sgns_loss.__module__ == "helpers.embeddings"
 
     def sign_outside(c, o, n):
         return -(logsigmoid((c * o).sum(-1)) + logsigmoid(c @ n.T).sum(-1)).mean()
