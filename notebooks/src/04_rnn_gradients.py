@@ -283,9 +283,12 @@ slope = {r: float((1 - h ** 2).mean()) for r, h in states.items()}
 worst = tanh_fit["largest deviation (decades)"]
 display(Markdown(
     f"Mean $|h_t|$ over batch, steps and units: {size[0.5]:.2f} at $\\rho = 0.5$, {size[1.5]:.2f} at $\\rho = 1.5$; "
-    f"mean slope $\\tanh'(a_t)$: {slope[0.5]:.2f}, then {slope[1.5]:.2f}. So at $\\rho = 1.5$ the slopes alone "
-    f"bring a step back from 1.5 down to about $1.5 \\times {slope[1.5]:.2f} = {1.5 * slope[1.5]:.2f}$; the fitted "
-    f"factor is {tanh_fit.loc['ρ = 1.5', 'factor per step back']:.2f}. The $\\tanh$ curves stray at most "
+    f"mean slope $\\tanh'(a_t)$: {slope[0.5]:.2f}, then {slope[1.5]:.2f}. The larger $W_{{hh}}$ does push the "
+    "states to flatter parts of $\\tanh$. This mean is only a rough guide to the factor per step: the gradient "
+    "runs through some units more than others, so its own shrinkage per step is not the average slope (at "
+    f"$\\rho = 1.5$ the fitted factor, {tanh_fit.loc['ρ = 1.5', 'factor per step back']:.2f}, is "
+    f"{tanh_fit.loc['ρ = 1.5', 'factor per step back'] / 1.5:.2f} of $\\rho$, against a mean slope of "
+    f"{slope[1.5]:.2f}). The $\\tanh$ curves stray at most "
     f"{worst.max():.2f} decades from their lines, so each factor describes its curve"
     + (" well." if worst.max() < 0.1 else " only roughly.")))
 
@@ -793,7 +796,9 @@ display(Markdown(
     f"- **No decay with distance.** Every position is one step from the read-out, so attention's curve is flat "
     f"from end to end (first ten positions against the ten before the last: {flat[60]:.2f} at $T = 60$, "
     f"{flat[200]:.2f} at $T = 200$). For the LSTM the same ratio is {ends['LSTM, forget bias 3'][60]:.2f} at "
-    f"$T = 60$ and {ends['LSTM, forget bias 3'][200]:.2f} at $T = 200$: the further back, the less.\n"
+    f"$T = 60$ and {ends['LSTM, forget bias 3'][200]:.2f} at $T = 200$: "
+    "over 200 steps the first tokens get far less than the last ones (at $T = 60$ the ratio hides the curve's "
+    "shape: read it in the figure).\n"
     f"- **But a share of about $1/T$.** The softmax weights $\\alpha_{{T,t}}$ add up to 1 over the $T$ positions; "
     f"if they are about equal, as in an untrained model, each gets about $1/T$ of the read-out's gradient. From "
     f"$T = 60$ to $T = 200$ attention's gradient at $t = 1..10$ falls to {attention_drop:.2f} of its value "
