@@ -327,7 +327,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="lower left")
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the axes: it covers no point
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:

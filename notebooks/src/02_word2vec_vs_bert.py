@@ -22,7 +22,7 @@
 #
 # The BERT-style model used here, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, but
 # smaller and fine-tuned as a sentence encoder. Every number below is measured on it; [section 3](#s3) says
-# what that means. The notebook runs offline; the first code cell prints the device it runs on.
+# what that means. The notebook runs offline; the code cell after the set-up prints the device it runs on.
 
 # %% [markdown]
 # ### The two models side by side
@@ -303,8 +303,8 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # %% [markdown]
 # Word2Vec's map is one flat colour: one vector, compared with itself. At layer 0 the vectors differ only through the
 # position embedding (the word sits at different positions in different sentences), so the map is nearly flat
-# and shows no sense blocks. At the last layer the pairs spread out (the check) and the two sense blocks
-# stand out. The next sections put numbers on that contrast, for every word and layer.
+# and shows no sense blocks. At the last layer the pairs spread out (the check), and the two sense blocks are
+# there but faint: stripes of sentences unlike all the others are the stronger pattern. The next sections put numbers on that contrast, for every word and layer.
 
 # %% [markdown]
 # <a id="s5"></a>
@@ -391,11 +391,12 @@ mean_accuracy = accuracy.loc["mean", layer_columns].to_numpy(dtype=float)  # per
 accuracy.round(3)
 
 # %%
-fig, ax = plt.subplots(figsize=(8, 4.5))
+fig, ax = plt.subplots(figsize=(11, 4.5))
 plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
                                      accuracy.loc["mean", "W2V context mean"]},
                        chance_label="chance (0.5) = Word2Vec, the word's own vector",
                        title="Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
+fig.tight_layout()
 plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
