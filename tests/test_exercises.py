@@ -343,6 +343,8 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
                            (detached_negatives, "reaches the negative vectors"),
                            (detached_centre, "centre vectors"), (log_of_sigmoid, "underflow"),
                            (log_one_minus, "underflow"),
+                           (lambda c, o, n: log_of_sigmoid(c.double(), o.double(), n.double()).float(), "underflow"),
+                           (lambda c, o, n: right(c.double(), o.double(), n.double()), "precision"),
                            (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_loss(wrong)
