@@ -138,8 +138,11 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         optimizer.step()
         return model(centres, contexts, negatives).item()
 
-    def step_with(negatives_of):
+    def step_with(negatives_of=draw, own_optimizer=None):
+        """A right step, but for how it draws the negatives or (when given) an optimiser it builds itself."""
         def step(model, optimizer, centres, contexts, noise, k):
+            if own_optimizer is not None:
+                optimizer = own_optimizer(model.parameters())
             loss = model(centres, contexts, negatives_of(noise, len(centres), k))
             optimizer.zero_grad()
             loss.backward()
@@ -147,19 +150,9 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
             return loss.item()
         return step
 
-    def own_optimizer(make):
-        def step(model, optimizer, centres, contexts, noise, k):
-            mine = make(model.parameters())
-            loss = model(centres, contexts, draw(noise, len(centres), k))
-            mine.zero_grad()
-            loss.backward()
-            mine.step()
-            return loss.item()
-        return step
-
-    own_sgd = own_optimizer(lambda parameters: torch.optim.SGD(parameters, lr=0.5))
-    own_momentum = own_optimizer(lambda parameters: torch.optim.SGD(parameters, lr=0.3, momentum=0.9))
-    own_adam = own_optimizer(lambda parameters: torch.optim.SparseAdam(list(parameters), lr=0.1))
+    own_sgd = step_with(own_optimizer=lambda parameters: torch.optim.SGD(parameters, lr=0.5))
+    own_momentum = step_with(own_optimizer=lambda parameters: torch.optim.SGD(parameters, lr=0.3, momentum=0.9))
+    own_adam = step_with(own_optimizer=lambda parameters: torch.optim.SparseAdam(list(parameters), lr=0.1))
     for wrong, message in [(own_sgd, "do not build one of your own"), (own_momentum, "do not build one of your own"),
                            (own_adam, "step with the optimiser you were given")]:
         with pytest.raises(exercises.ExerciseError, match=message):
