@@ -1,6 +1,7 @@
 """The course's translations: catalogs keyed by the English text (gettext PO, through Babel).
 
     python tools/translate.py update [--lang zh-CN]   # add new English messages, mark changed ones fuzzy
+    python tools/translate.py update docs             # only docs.po (README, teacher's guide); lists what to translate
     python tools/translate.py status [--lang zh-CN]   # per catalog: translated, missing, fuzzy
     python tools/translate.py docs [--lang zh-CN]     # write README.zh-CN.md and notebooks/TEACHERS.zh-CN.md
     python notebooks/build.py 03 --lang zh-CN         # build and execute a translated notebook
@@ -13,6 +14,7 @@ messages (checks, labs, figures) are in helpers/locales (see helpers/i18n.py).
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 from pathlib import Path
 
@@ -45,12 +47,18 @@ def helper_messages() -> list[tuple[str, tuple[str, int], bool]]:
                                                                keywords={"_": None})]
 
 
-def update(language: str) -> None:
+def update(language: str, only: list[str] | None = None) -> None:
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import write_po
 
     locale = translate.LANGUAGES[language]["locale"]
-    for name, messages in templates().items():
+    found = templates()
+    unknown = sorted(set(only or []) - set(found))
+    if unknown:
+        raise translate.TranslationError(f"no catalog named {', '.join(unknown)} (choose from {', '.join(found)})")
+    for name, messages in found.items():
+        if only and name not in only:
+            continue
         template = Catalog(project="nlp-basics-pytorch", fuzzy=False)
         for message, where, formatted in messages:
             template.add(message, locations=[where], flags=["python-brace-format"] if formatted else [])
@@ -67,7 +75,23 @@ def update(language: str) -> None:
         with path.open("wb") as handle:
             write_po(handle, catalog, width=0, omit_header=False, ignore_obsolete=True, include_previous=True)
         print(f"{translate.root_relative(path)}: {len(template)} messages")
-    compile_helpers(language)
+        todo(catalog)
+    if not only or "helpers" in only:
+        compile_helpers(language)
+
+
+def todo(catalog) -> None:
+    """Print the messages of a catalog that need a translator: new (no translation) or fuzzy (English changed)."""
+    for entry in catalog:
+        if entry.id and (not entry.string or entry.fuzzy):
+            where = ", ".join(f"{f}:{n}" for f, n in entry.locations)
+            first = entry.id.split("\n")[0][:90]
+            print(f"  {'fuzzy' if entry.string else 'new  '} {where}: {first}")
+            if entry.string and entry.previous_id:
+                old, new = entry.previous_id[0].split(), entry.id.split()
+                for tag, i, j, k, m in difflib.SequenceMatcher(None, old, new).get_opcodes():
+                    if tag != "equal":
+                        print(f"        was {' '.join(old[i:j]) or '-'!r} now {' '.join(new[k:m]) or '-'!r}")
 
 
 def compile_helpers(language: str) -> Path:
@@ -108,10 +132,11 @@ def docs(language: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python tools/translate.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["update", "status", "docs"])
+    parser.add_argument("catalogs", nargs="*", help="update: only these catalogs (e.g. docs, 03_rnn_sequence_models)")
     parser.add_argument("--lang", default="zh-CN", choices=sorted(translate.LANGUAGES))
     args = parser.parse_args(argv)
     if args.command == "update":
-        update(args.lang)
+        update(args.lang, args.catalogs)
     elif args.command == "status":
         return status(args.lang)
     else:

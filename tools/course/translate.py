@@ -15,6 +15,7 @@ translation, or marked fuzzy (its English changed since it was translated), stop
 from __future__ import annotations
 
 import ast
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,9 @@ LOCALES = NOTEBOOKS / "locales"
 # The editions: language tag -> (gettext locale, folder of its notebooks relative to notebooks/, its README and
 # teacher's guide relative to the root).
 LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.zh-CN.md",
-                       "teachers": "notebooks/TEACHERS.zh-CN.md", "name": "简体中文"}}
+                       "teachers": "notebooks/TEACHERS.zh-CN.md", "name": "简体中文",
+                       # shown under the language switch of the README and teacher's guide while a twin is missing
+                       "pending": "> 中文版笔记本正在翻译中：还没有中文版的笔记本，本页的链接和 Colab 徽章打开的是英文版。"}}
 TEXT_CALLS = {"claim": (0,), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
@@ -308,19 +311,40 @@ def translated_edition(learner: NotebookNode, source: Path, language: str) -> No
     return nb
 
 
-def translate_doc(name: str, language: str) -> str:
-    """A translated document (README, teacher's guide): blocks through docs.po, links to the twin notebooks.
+def twin(notebook: str, language: str) -> Path:
+    """Where the translated twin of notebooks/NN_name.ipynb is (or will be)."""
+    return NOTEBOOKS / LANGUAGES[language]["folder"] / Path(notebook).name
 
-    Links to README.md or notebooks/TEACHERS.md become links to their twins; a translation that means the English
-    original (the language switch) writes it as ./README.md, which is left alone."""
+
+def translate_doc(name: str, language: str) -> str:
+    """A translated document (README, teacher's guide): blocks through docs.po, links to the twins.
+
+    Links are relative to the document's folder. Links to README.md or notebooks/TEACHERS.md become links to their
+    twins; a translation that means the English original (the language switch) writes it as ./README.md (or
+    ./TEACHERS.md), which is left alone. A link or Colab badge of a notebook is re-pointed to its twin only once
+    the twin exists; while any is missing, the language's `pending` note follows the language switch."""
     catalog = read_catalog(catalog_path(language, "docs"))
     translator = Translator(catalog)
-    text = translate_markdown((ROOT / name).read_text(), translator)
+    text = translate_markdown((ROOT / name).read_text(encoding="utf-8"), translator)
     translator.done(f"{name} in {language}")
+    here = (ROOT / name).parent
     folder = LANGUAGES[language]["folder"]
-    text = re.sub(r"(\]\(|/blob/main/)notebooks/(\d\d_)", rf"\g<1>notebooks/{folder}/\g<2>", text)
+    to_notebooks = Path(os.path.relpath(NOTEBOOKS, here)).as_posix()
+    prefix = "" if to_notebooks == "." else f"{to_notebooks}/"
+
+    def notebook(match: re.Match) -> str:
+        found = twin(match.group(2), language).exists()
+        return f"{match.group(1)}{folder}/{match.group(2)}" if found else match.group(0)
+
+    text = re.sub(rf"(\]\({re.escape(prefix)}|/blob/main/notebooks/)(\d\d_\w+\.ipynb)", notebook, text)
     for english, key in DOCS.items():
-        text = text.replace(f"]({english})", f"]({LANGUAGES[language][key]})")
+        old = Path(os.path.relpath(ROOT / english, here)).as_posix()
+        new = Path(os.path.relpath(ROOT / LANGUAGES[language][key], here)).as_posix()
+        text = re.sub(rf"\]\({re.escape(old)}(?=[)#])", f"]({new}", text)
+    missing = [n.name for n in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if not twin(n.name, language).exists()]
+    switch = re.search(rf"\]\(\./{re.escape(Path(name).name)}\)[^\n]*(\n[^\n]+)*", text)
+    if missing and switch:
+        text = f"{text[:switch.end()]}\n\n{LANGUAGES[language]['pending']}{text[switch.end():]}"
     return text
 
 
