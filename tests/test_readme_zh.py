@@ -1,23 +1,101 @@
-"""README.zh-CN.md: the glossary's terms (no avoided rendering) and a link from each README to the other."""
+"""README.zh-CN.md and notebooks/TEACHERS.zh-CN.md: built from docs.po (complete, current), the glossary's terms, the
+links between the editions, and links that lead somewhere (the Chinese notebooks only once they exist)."""
 
 from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
 
 from course import translate
 from course.notebooks import ROOT
 
-ZH = ROOT / translate.LANGUAGES["zh-CN"]["readme"]
+LANGUAGE = "zh-CN"
+ZH = ROOT / translate.LANGUAGES[LANGUAGE]["readme"]
+DOCS = {english: ROOT / translate.LANGUAGES[LANGUAGE][key] for english, key in translate.DOCS.items()}
+REFRESH = ("run `python tools/translate.py update docs`, translate the new and fuzzy messages it lists in "
+           "notebooks/locales/zh_CN/docs.po (deleting each `#, fuzzy` line), then `python tools/translate.py docs`")
 
 
-def test_the_chinese_readme_uses_no_avoided_rendering_of_a_glossary_term():
-    text = ZH.read_text(encoding="utf-8")
+def catalog():
+    return translate.read_catalog(translate.catalog_path(LANGUAGE, "docs"))
+
+
+@pytest.mark.parametrize("english", list(DOCS))
+def test_the_chinese_doc_is_what_docs_po_makes_of_the_english_one(english):
+    chinese = DOCS[english]
+    try:
+        built = translate.translate_doc(english, LANGUAGE)
+    except translate.TranslationError as error:
+        pytest.fail(f"{english} changed since docs.po was translated: {REFRESH}.\n{error}")
+    assert chinese.read_text(encoding="utf-8") == built, (
+        f"{translate.root_relative(chinese)} is not what docs.po makes of {english}: {REFRESH}")
+
+
+def test_docs_po_holds_exactly_the_current_messages_all_translated():
+    entries = [m for m in catalog() if m.id]
+    current = {m for name in translate.DOCS for m, _, _ in translate.markdown_messages((ROOT / name).read_text())}
+    assert {m.id for m in entries} == current, f"docs.po is not up to date: {REFRESH}"
+    untranslated = [m.id[:80] for m in entries if not m.string or m.fuzzy]
+    assert untranslated == [], f"untranslated or fuzzy messages in docs.po: {REFRESH}"
+
+
+@pytest.mark.parametrize("english", list(DOCS))
+def test_the_chinese_doc_uses_no_avoided_rendering_of_a_glossary_term(english):
+    text = DOCS[english].read_text(encoding="utf-8")
     found = [f"{bad!r} for {term.english!r} (use {term.chinese!r})"
-             for term in translate.glossary("zh-CN") for bad in term.avoid if bad in text]
+             for term in translate.glossary(LANGUAGE) for bad in term.avoid if bad in text]
     assert found == []
 
 
-def test_each_readme_links_to_the_other():
-    assert f"]({ZH.name})" in (ROOT / "README.md").read_text(encoding="utf-8")
-    # "./README.md": translate_doc rewrites "](README.md)" to the twin, so a link meant for the English one is written
-    # with "./" (and survives a rebuild of the Chinese README from docs.po).
-    assert "](./README.md)" in ZH.read_text(encoding="utf-8")
-    assert "](README.md)" not in ZH.read_text(encoding="utf-8")
+def test_each_edition_links_to_the_other():
+    for english, chinese in DOCS.items():
+        original, text = (ROOT / english).read_text(encoding="utf-8"), chinese.read_text(encoding="utf-8")
+        assert f"]({chinese.name})" in original
+        # "./README.md": translate_doc rewrites "](README.md)" to the twin, so a link meant for the English one is
+        # written with "./" (and survives a rebuild of the Chinese document from docs.po).
+        assert f"](./{Path(english).name})" in text
+        assert f"]({Path(english).name})" not in text
+    assert "](notebooks/TEACHERS.zh-CN.md)" in ZH.read_text(encoding="utf-8")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation (also full-width) dropped, spaces to hyphens."""
+    text = re.sub(r"`|\*", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+@pytest.mark.parametrize("english", list(DOCS))
+def test_every_link_of_the_chinese_doc_leads_somewhere(english):
+    chinese = DOCS[english]
+    text = chinese.read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", "", text, flags=re.DOTALL)
+    anchors = {slug(h) for h in re.findall(r"^#+ (.+)$", prose, flags=re.MULTILINE)}
+    broken = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", prose):
+        if target.startswith(("http://", "https://")):
+            continue
+        path, _, anchor = target.partition("#")
+        if not path and anchor not in anchors:
+            broken.append(target)
+        elif path and not (chinese.parent / path).exists():
+            broken.append(target)
+    assert broken == []
+
+
+def test_notebook_links_point_at_a_twin_only_once_it_exists(monkeypatch, tmp_path):
+    pending = translate.LANGUAGES[LANGUAGE]["pending"]
+    now = translate.translate_doc("README.md", LANGUAGE)
+    assert pending in now and "notebooks/zh-CN/" not in now  # no Chinese notebook yet: the English ones
+
+    made = tmp_path / "03_rnn_sequence_models.ipynb"
+    made.write_text("{}")
+    monkeypatch.setattr(translate, "twin", lambda nb, language: made if nb == made.name else tmp_path / "none")
+    one = translate.translate_doc("README.md", LANGUAGE)
+    assert "](notebooks/zh-CN/03_rnn_sequence_models.ipynb)" in one and "/blob/main/notebooks/zh-CN/03_" in one
+    assert "](notebooks/01_word_embeddings.ipynb)" in one and pending in one
+
+    monkeypatch.setattr(translate, "twin", lambda nb, language: made)
+    every = translate.translate_doc("README.md", LANGUAGE)
+    assert pending not in every and "](notebooks/01_" not in every and "/blob/main/notebooks/01_" not in every

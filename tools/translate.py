@@ -67,6 +67,7 @@ def update(language: str, only: list[str] | None = None) -> None:
             path = translate.helpers_catalog(language)
         if path.exists():
             catalog = translate.read_catalog(path)
+            template.creation_date = catalog.creation_date  # no header churn (nor merge conflicts) from a re-run
             catalog.update(template, update_header_comment=False)
         else:
             catalog = Catalog(locale=locale, project="nlp-basics-pytorch", fuzzy=False)
