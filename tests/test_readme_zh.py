@@ -99,3 +99,13 @@ def test_notebook_links_point_at_a_twin_only_once_it_exists(monkeypatch, tmp_pat
     monkeypatch.setattr(translate, "twin", lambda nb, language: made)
     every = translate.translate_doc("README.md", LANGUAGE)
     assert pending not in every and "](notebooks/01_" not in every and "/blob/main/notebooks/01_" not in every
+
+
+@pytest.mark.parametrize("english", list(DOCS))
+def test_no_line_break_between_two_chinese_characters(english):
+    # Markdown renders a line break inside a paragraph as a space, which does not belong between Chinese characters:
+    # in docs.po, join such lines (a break next to Latin text or code is fine, it reads as the usual space).
+    cjk = "[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]"
+    text = re.sub(r"```.*?```", "", DOCS[english].read_text(encoding="utf-8"), flags=re.DOTALL)
+    found = re.findall(rf"{cjk}\n[ \t]*(?![-*] |\d+\. |\||#|>){cjk}", text)
+    assert found == []
