@@ -109,3 +109,31 @@ def test_no_line_break_between_two_chinese_characters(english):
     text = re.sub(r"```.*?```", "", DOCS[english].read_text(encoding="utf-8"), flags=re.DOTALL)
     found = re.findall(rf"{cjk}\n[ \t]*(?![-*] |\d+\. |\||#|>){cjk}", text)
     assert found == []
+
+
+def test_update_docs_refreshes_only_docs_po_and_lists_what_to_translate(monkeypatch, tmp_path, capsys):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("translate_cli", ROOT / "tools" / "translate.py")
+    cli = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cli)
+    english = {"docs": [("| 01 | 52 s |", ("README.md", 13), False), ("## Tests", ("README.md", 40), False)],
+               "01_word_embeddings": [("not this one", ("notebooks/src/01_word_embeddings.py", 3), False)]}
+    monkeypatch.setattr(cli, "templates", lambda: english)
+    monkeypatch.setattr(translate, "catalog_path", lambda language, name: tmp_path / f"{name}.po")
+    monkeypatch.setattr(translate, "root_relative", str)
+    cli.update(LANGUAGE, ["docs"])
+    assert not (tmp_path / "01_word_embeddings.po").exists()
+    po = translate.read_catalog(tmp_path / "docs.po")
+    po.get("| 01 | 52 s |").string, po.get("## Tests").string = "| 01 | 52 s |", "## 测试"
+    from babel.messages.pofile import write_po
+
+    with (tmp_path / "docs.po").open("wb") as handle:
+        write_po(handle, po, width=0)
+    english["docs"][0] = ("| 01 | 50 s |", ("README.md", 13), False)  # the lead edits a timing
+    capsys.readouterr()
+    cli.update(LANGUAGE, ["docs"])
+    out = capsys.readouterr().out
+    assert "fuzzy README.md:13: | 01 | 50 s |" in out and "was '52' now '50'" in out and "Tests" not in out
+    with pytest.raises(translate.TranslationError, match="no catalog named nonsense"):
+        cli.update(LANGUAGE, ["nonsense"])
