@@ -31,8 +31,8 @@ LOCALES = NOTEBOOKS / "locales"
 LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.zh-CN.md",
                        "teachers": "notebooks/TEACHERS.zh-CN.md", "name": "简体中文",
                        # shown under the language switch of the README and teacher's guide while a twin is missing
-                       "pending": ("> 中文版笔记本正在翻译中：还没有中文版的笔记本，"
-                                   "本页的链接和 Colab 徽章打开的是英文版。")}}
+                       "pending": ("> 中文版笔记本正在翻译中：本页提到的笔记本链接"
+                                   "目前打开的都是英文版。")}}
 TEXT_CALLS = {"claim": (0,), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
