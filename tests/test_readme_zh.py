@@ -115,7 +115,7 @@ def test_no_line_break_between_two_chinese_characters(english):
 def test_no_line_break_after_full_width_punctuation_or_before_a_full_width_bracket(english):
     # The same stray space, next to Latin text or code too: "；␠`make lab`", "练习 4␠（用…". In docs.po, join the lines.
     text = re.sub(r"```.*?```", "", DOCS[english].read_text(encoding="utf-8"), flags=re.DOTALL)
-    after = re.findall(r"[，。；：、（）]\n[ \t]*(?![-*] |\d+\. |\||#|>)\S.{0,10}", text)
+    after = re.findall(r"[，。；：、（）]\n[ \t]*(?![ \t]|[-*] |\d+\. |\||#|>)\S.{0,10}", text)
     before = re.findall(r"\S.{0,10}\n[ \t]*（", text)
     assert after == [] and before == []
 
