@@ -3,20 +3,19 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nlp-basics-course/nlp-basics-pytorch/blob/main/notebooks/04_rnn_gradients.ipynb)
 #
-# A recurrent network learns a long-range dependency only if the training signal travels back from the loss to
-# the early time steps. This notebook **measures** that signal, $\|\partial L/\partial h_t\|$, at every time step
-# $t$ of a sequence, and tests the cures for vanishing and exploding gradients.
+# A recurrent network learns a long-range dependency only if the training signal reaches the early time steps.
+# This notebook **measures** that signal, $\|\partial L/\partial h_t\|$, at every time step $t$, and tests the
+# cures for vanishing and exploding gradients.
 #
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and why $\tanh' \le 1$ and $\sigma' \le 1/4$ make it
 #   shrink;
-# - how to measure the gradient at every time step in PyTorch, and why `retain_grad()` on the RNN's output
-#   gives the wrong answer;
+# - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
 # - what the spectral radius of $W_{hh}$ says about vanishing and exploding;
-# - what gradient clipping does, at several thresholds;
+# - what gradient clipping does;
 # - which cures (ReLU, residual connections, LSTM/GRU gates, attention) learn a long-range task.
 #
-# **Run time:** about a minute on a 2-core CPU, offline, on generated data.
+# **Run time:** about a minute on a 2-core CPU, offline.
 
 # %%
 # %matplotlib inline
@@ -47,7 +46,6 @@ from helpers.gradients import (
     norms_at_init,
     output_grad_norms,
     radius_experiment,
-    sequence_loss,
     step_gradients,
 )
 from helpers.plots import plot_accuracy_bars, plot_step_norms, plot_training_steps
@@ -64,31 +62,28 @@ started = time.perf_counter()
 # %% [markdown]
 # ## 1. The maths: a product of Jacobians
 #
-# A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, where $f$
-# ($\tanh$ here) acts element by element. Let the loss $L$ read only the last state $h_T$. Then $L$ depends on
-# $h_t$ only through $h_{t+1}$, which depends on it only through one step, and so on up to $T$; the chain rule,
-# applied $T-t$ times, gives
+# A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, with $f$
+# ($\tanh$ here) element by element. Let the loss $L$ read only the last state $h_T$. $L$ depends on $h_t$ only
+# through $h_{t+1}$, and so on up to $T$, so the chain rule, applied $T-t$ times, gives
 #
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
 #   \qquad \frac{\partial h_k}{\partial h_{k-1}} = \operatorname{diag}\!\big(f'(a_k)\big)\, W_{hh}.$$
 #
-# (Each step's Jacobian: the inner part gives $W_{hh}$, the element-wise $f$ a diagonal matrix of its slopes.)
+# (In each step's Jacobian the inner part gives $W_{hh}$, the element-wise $f$ a diagonal matrix of slopes.)
 # The norm of a product is at most the product of the norms, so with $\gamma = \max_z |f'(z)|$ and $\|W_{hh}\|$
-# the **spectral norm** (the largest singular value, the most $W_{hh}$ can stretch a vector),
+# the **spectral norm** (largest singular value),
 #
 # $$\left\|\frac{\partial L}{\partial h_t}\right\| \le \big(\gamma\, \|W_{hh}\|\big)^{T-t}
 #   \left\|\frac{\partial L}{\partial h_T}\right\|.$$
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
-# allows growth but does not predict it: the slopes $f'(a_k)$ met on the way decide (Pascanu, Mikolov and
-# Bengio, 2013). For a *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^{T-t}$, which over many steps grows
-# or shrinks like $\rho^{T-t}$, where $\rho$ is the **spectral radius** (the largest $|\text{eigenvalue}|$ of
-# $W_{hh}$): the gradient **explodes** when $\rho > 1$. With a loss at every step, each step adds its own local
-# gradient, but the part that comes from far ahead still passes through the same product.
+# allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
+# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^{T-t}$, which grows or shrinks like $\rho^{T-t}$, with
+# $\rho$ the **spectral radius** (largest $|\text{eigenvalue}|$): it **explodes** when $\rho > 1$. A loss at every
+# step adds local terms, but the part from far ahead still passes through the same product.
 #
-# The slopes: $\tanh'(z) = 1 - \tanh^2(z)$ and, for the sigmoid, $\sigma'(z) = \sigma(z)\,(1-\sigma(z))$.
-# Autograd computes both on a grid:
+# The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
 # %%
 z = torch.linspace(-6, 6, 1201, requires_grad=True)
@@ -110,38 +105,34 @@ claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmo
       f"sigmoid(3) / sigmoid'(3) = {sigma3:.3f} / {slope3:.3f} = {sigma3 / slope3:.0f}")
 
 # %% [markdown]
-# So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$, and usually by less. A chain of sigmoids
-# would have $\gamma = 1/4$: even with $\|W_{hh}\| = 1$, ten steps shrink the gradient by at least
-# $(1/4)^{10} \approx 10^{-6}$. Gates are sigmoids, but the LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$
-# is multiplied by the forget gate's **value** $f_k$, not by its slope: a gate at pre-activation 3 passes
-# $\sigma(3) \approx 0.95$ of the gradient per step; its slope only sets how fast the gate itself learns.
+# So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
+# lose at least $(1/4)^{10} \approx 10^{-6}$ in ten steps even with $\|W_{hh}\| = 1$. Gates are sigmoids, but the
+# LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$ is multiplied by the forget gate's **value** $f_k$, not
+# its slope: at pre-activation 3 it passes $\sigma(3) \approx 0.95$ per step.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
-# The task throughout is the **first-token task**: the label (one of 4 tokens) is the first token, followed by
-# $T-1$ random distractors; the model must output the label after reading everything, so the signal from the
-# loss at step $T$ must reach $t = 1$. `make_model(kind)` builds the model: an embedding, one `nn.RNN`, `nn.LSTM`
-# or `nn.GRU` layer (`model.body`), and a linear head (`model.head`) that scores every step; `sequence_loss` is
-# the cross-entropy of the last step's scores (or of every step's, given a label per step).
+# The task throughout is the **first-token task**: the label (one of 4) is the first token, followed by $T-1$
+# random distractors, and the model outputs it after the last step. `make_model(kind)` builds an embedding, one
+# `nn.RNN`, `nn.LSTM` or `nn.GRU` layer (`model.body`) and a linear head scoring every step; `sequence_loss` is
+# the cross-entropy of the last step's scores (of every step's, given a label per step).
 #
-# **The probe.** We need the tensors $h_t$ *that the recurrence itself uses*. So we run the RNN layer one step at
-# a time, feed each step the state the previous step returned (`hidden_state` picks $h_t$ out of an LSTM's pair
-# $(h_t, c_t)$), keep every state, and ask autograd for all their gradients in one backward pass:
+# **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*: run the layer one step at a time,
+# feed each step the previous state (`hidden_state` takes $h_t$ from an LSTM's $(h_t, c_t)$), keep every state,
+# and ask autograd once:
 
 # %%
-show_code(sequence_loss, step_gradients)
+show_code(step_gradients)
 
 # %% [markdown]
-# **The trap.** `nn.RNN` also returns the output sequence $h_1,\dots,h_T$, and it is tempting to call
-# `retain_grad()` on it. But that tensor only goes to the read-out; the recurrence runs inside `nn.RNN`'s kernel
-# and never reads it, so its gradient holds only the read-out's share:
+# **The trap.** `nn.RNN` also returns the outputs $h_1,\dots,h_T$, and it is tempting to `retain_grad()` them.
+# But the recurrence inside `nn.RNN` never reads that tensor, so its gradient holds only the read-out's share:
 
 # %%
 show_code(output_grad_norms)
 
 # %% [markdown]
-# Both on one untrained RNN and batch of length 8, first with the loss after the last step, then with a loss at
-# every step (as in a language model):
+# Both on an untrained RNN, $T = 8$, with the loss at $T$ and with a loss at every step (as in a language model):
 
 # %% tags=["nbval-ignore-output"]
 x8, y8 = first_token_batch(64, 8, generator=torch.Generator().manual_seed(1))
@@ -165,14 +156,12 @@ claim("retain_grad: with the loss at T, 0 before T (the probe is not); with a lo
       f"loss at T: non-zero only at t = {np.flatnonzero(naive) + 1}; loss at every t: off by up to {miss:.1%} before T")
 
 # %% [markdown]
-# So the wrong method is not always visibly wrong: with a loss at every step it returns plausible numbers, just
-# not $\partial L/\partial h_t$.
+# With a loss at every step the wrong method returns plausible numbers, just not $\partial L/\partial h_t$.
 #
 # ## 3. The spectral radius: vanishing, stable, exploding
 #
-# We set $W_{hh}$ to a random orthogonal matrix times $\rho$, so that its spectral radius and its spectral norm
-# are both $\rho$, and measure the per-step norms of untrained models on one batch of length 60 (loss after the
-# last step). Left: a **linear** RNN ($f(a) = a$), where the theory is exact; right: the usual $\tanh$ RNN.
+# We set $W_{hh}$ to $\rho$ times a random orthogonal matrix (spectral radius and norm both $\rho$) and measure
+# untrained models, $T = 60$. Left: a **linear** RNN, where the theory is exact; right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -185,10 +174,8 @@ plt.tight_layout()
 plt.show()
 
 # %% [markdown]
-# To read a factor per step off a curve, `geometric_fit` fits a straight line to
-# $\log_{10}\|\partial L/\partial h_t\|$ over $t = 1, \dots, T-1$ ($h_T$ gets its gradient straight from the
-# read-out) and reports how far the curve strays from it, in decades. The norms are taken in float64: in float32
-# the squares inside a norm underflow to 0 long before the gradient itself does.
+# `geometric_fit` fits a line to $\log_{10}\|\partial L/\partial h_t\|$ over $t < T$ and reports the factor per
+# step back and the largest deviation in decades. (Norms are float64: in float32 their squares underflow.)
 
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
@@ -212,31 +199,26 @@ states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach(
 slope = {r: float((1 - h ** 2).mean()) for r, h in states.items()}  # tanh'(a_t) = 1 - h_t^2
 worst = tanh_fit["largest deviation (decades)"]
 display(Markdown(
-    "For the linear RNN the factor is exactly $\\rho$, as the product of Jacobians predicts. With $\\tanh$ every "
-    "factor is smaller, because $\\tanh' < 1$ shrinks each step further; a larger $W_{hh}$ also pushes the states "
-    "to flatter parts of $\\tanh$: the mean slope $\\tanh'(a_t) = 1 - h_t^2$ is "
-    f"{slope[0.5]:.2f} at $\\rho = 0.5$ and {slope[1.5]:.2f} at $\\rho = 1.5$. That mean is only a rough guide, "
-    "since the gradient runs through some units more than others: at $\\rho = 1.5$ the fitted factor is "
-    f"{tanh_fit.loc['ρ = 1.5', 'factor per step back'] / 1.5:.2f} of $\\rho$. The $\\tanh$ curves stray at most "
-    f"{worst.max():.2f} decades from their lines"
-    + (", so each factor describes its curve well." if worst.max() < 0.1 else ", so the factors are rough.")))
+    "Linear: the factor is exactly $\\rho$. With $\\tanh$ every factor is smaller, since $\\tanh' < 1$, and a "
+    "larger $W_{hh}$ pushes the states to flatter parts of $\\tanh$: the mean slope $1 - h_t^2$ is "
+    f"{slope[0.5]:.2f} at $\\rho = 0.5$, {slope[1.5]:.2f} at $\\rho = 1.5$ (a rough guide: at $\\rho = 1.5$ the "
+    f"fitted factor is {tanh_fit.loc['ρ = 1.5', 'factor per step back'] / 1.5:.2f} of $\\rho$). The curves stray at "
+    f"most {worst.max():.2f} decades from their lines."))
 
 # %% [markdown]
 # ## 4. Gradient clipping
 #
-# When gradients explode, one update can throw the weights so far that the loss overflows. **Clipping by norm**
-# rescales the whole gradient $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$ before the update: the
-# direction is kept, the length is at most the threshold $c$. The course's training step does this between
-# `backward` and `step`, and returns $\|g\|$ before clipping:
+# When gradients explode, one update can make the loss overflow. **Clipping by norm** rescales the whole gradient
+# $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$: same direction, length at most $c$. The course's
+# training step clips between `backward` and `step`:
 
 # %%
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions we use a ReLU RNN with $W_{hh} = 1.1\,I$ (for active units it acts like the linear RNN
-# with $\rho = 1.1$), trained with plain SGD (learning rate 0.05) on the first-token task with $T = 40$: no
-# clipping and three thresholds, 4 seeds each, 200 steps, a run stopping at its first non-finite loss. With SGD
-# a threshold $c$ caps every step at $0.05\,c$.
+# To provoke explosions: a ReLU RNN with $W_{hh} = 1.1\,I$, plain SGD (learning rate 0.05, so a threshold $c$
+# caps every step at $0.05\,c$), $T = 40$, no clipping and three thresholds, 4 seeds, 200 steps (a run stops at
+# its first non-finite loss).
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
@@ -282,43 +264,36 @@ claim("clip 10 ends at chance with the norm later far below 10; 1 and 0.1 learn;
       f"{table.loc['0.1', 'final loss (mean)']:.2f}")
 
 # %% [markdown]
-# Without clipping the loss overflows within a few steps and training is over. With clipping it stays finite,
-# but the threshold matters (compare each curve on the left with its dashed threshold). At 10 the first steps
-# are clipped yet still large enough to throw the model to chance, the dotted $\ln 4$ on the right (the loss of
-# a uniform guess over 4 labels), where its gradient is too small for clipping to act. At 0.1 nearly every step
-# is clipped and the short steps learn slowly; 1 lies between. Clipping only keeps **exploding** updates from
-# wrecking training; it does nothing for vanishing gradients.
+# With clipping the loss stays finite, but the threshold matters (left: each curve against its dashed
+# threshold). At 10 the first clipped steps still throw the model to chance ($\ln 4$, dotted on the right), where
+# its gradient is too small for clipping to act; at 0.1 the short steps learn slowly; 1 lies between. Clipping
+# tames **exploding** updates only; it does nothing for vanishing gradients.
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
-# - **ReLU.** $\operatorname{ReLU}'(a)$ is exactly 1 where a unit is active, so it removes $\tanh$'s extra
-#   shrinking; with $W_{hh} = I$ (the "identity initialisation" of Le et al. 2015) active units pass the gradient
-#   back unchanged.
-# - **Residual connection.** $h_t = h_{t-1} + f(W_{hh} h_{t-1} + W_{xh} x_t + b)$ has the Jacobian
-#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back unchanged, and the second
-#   term can still shrink or stretch it. `nn.RNN` has no such option, so this variant uses a hand-written cell
-#   whose residual connection is the line `h = h + step`:
+# - **ReLU.** $\operatorname{ReLU}'(a) = 1$ for an active unit, so with $W_{hh} = I$ (the identity
+#   initialisation of Le et al. 2015) active units pass the gradient back unchanged.
+# - **Residual.** $h_t = h_{t-1} + f(W_{hh} h_{t-1} + W_{xh} x_t + b)$ has the Jacobian
+#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back, the second term can still
+#   shrink or stretch it. A hand-written cell, the line `h = h + step`:
 
 # %%
 show_code(ElmanRNN.forward)
 
 # %% [markdown]
-# - **Gates.** The LSTM's cell state $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ gives, along the cell path,
-#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): with the forget
-#   gate $f_t$ near 1 the gradient passes almost unchanged. The GRU's $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$
-#   does the same when its update gate $z_t$ is near 1. PyTorch's gate biases start near 0 (gates near 0.5); the
-#   usual advice is a forget bias of +1 (Gers et al. 2000; Jozefowicz et al. 2015), and this course sets the gate's
-#   rows of `bias_hh` to 3 (PyTorch stacks all the gates' biases in one vector). The gate's bias is the sum of
-#   `bias_hh` and `bias_ih`, whose default entries are drawn from $U(\pm 1/\sqrt{32}) = U(\pm 0.18)$ here, so
-#   "bias 3" means $3 \pm 0.18$ and "bias 0" means $\pm 0.18$:
+# - **Gates.** Along the LSTM's cell path $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
+#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): a forget gate
+#   near 1 passes the gradient almost unchanged, as does the GRU's update gate $z_t$ in
+#   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. PyTorch's gate biases start near 0 (gates near 0.5); the usual
+#   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3. The gate's bias is the sum of
+#   `bias_hh` and `bias_ih` (default $U(\pm 0.18)$ here), so "bias 3" means $3 \pm 0.18$, "bias 0" $\pm 0.18$:
 
 # %%
 show_code(gradients.init_memory_gate)
 
 # %% [markdown]
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$, with `cell_gradients`, the LSTM step written out
-# (`nn.LSTM`'s returned $c_t$ is a separate output: the trap of section 2 again). All models untrained,
-# PyTorch's default $W_{hh}$ unless stated, the same batch, $T = 60$:
+# For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` writes the LSTM step out, as
+# `nn.LSTM`'s returned $c_t$ is the trap of section 2 again). Untrained, default $W_{hh}$ unless stated, $T = 60$:
 
 # %%
 variants = {
@@ -365,26 +340,20 @@ claim("the residual RNN grows going back: more gradient at t = 1 than at t = T",
       r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g} times")
 
 # %% [markdown]
-# The plain $\tanh$ RNN loses many orders of magnitude over 60 steps, and so does the LSTM whose forget gate
-# starts near 0: its gates would have to *learn* to stay open. With bias 3 the LSTM's cell gradient stays nearly
-# flat. The residual RNN grows going back, the other face of its identity path.
+# A forget gate starting near 0 vanishes like the $\tanh$ RNN (its gates would have to *learn* to stay open);
+# with bias 3 the cell gradient stays nearly flat. The residual RNN grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
-# A good gradient at initialisation is not yet learning. We train every variant of section 5 on the first-token
-# task with $T = 60$ and the **same budget**: hidden size 32, Adam with learning rate 0.01, gradients clipped at 1
-# for every model, at most 300 steps of 64 fresh sequences (each step: `sequence_loss`, then section 4's
-# `optimizer_step`), stopping early once the training loss has averaged below 0.01 over 20 steps; 4 seeds;
-# accuracy on 512 new sequences (chance: 25%).
+# A good gradient at initialisation is not yet learning. We train every variant of section 5 at $T = 60$ with the
+# **same budget**: Adam (learning rate 0.01), clipping at 1, at most 300 steps of 64 fresh sequences (each:
+# `sequence_loss`, then `optimizer_step`), stopping once the loss averages below 0.01 over 20 steps; 4 seeds;
+# accuracy on 512 new sequences (chance 0.25).
 #
-# We add the last cure, **attention**. In an RNN the gradient from $T$ to $t$ crosses $T-t$ Jacobians;
-# self-attention lets the last position read every position directly,
-# $\operatorname{attn}(q_T, K, V) = \sum_{t} \alpha_{T,t}\, v_t$ with
-# $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every position is one step from the loss.
-# Our attention model is the smallest that fits the task (token and position embeddings of width 16):
-
-# %%
-show_code(gradients.AttentionClassifier.forward)
+# We add the last cure, **attention**: the last position reads every position directly,
+# $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
+# position is one step from the loss instead of $T-t$ Jacobians away (the smallest such model, width 16; its
+# `forward` is in *Going further*).
 
 # %% tags=["nbval-ignore-output"]
 trained = {**{k: v for k, v in variants.items()}, "attention": {"kind": "attention"}}
@@ -424,21 +393,18 @@ def solved_in(variant: str) -> str:
 
 
 relu_vs_gru = "more" if r["ReLU RNN (W = I)"] > r["GRU, update bias 3"] else "less"
-gru_vs_lstm = ("more" if n_solved["GRU, update bias 3"] > n_solved["LSTM, forget bias 3"] else
-               "fewer" if n_solved["GRU, update bias 3"] < n_solved["LSTM, forget bias 3"] else "as many")
+gru_vs_lstm = ("more seeds than" if n_solved["GRU, update bias 3"] > n_solved["LSTM, forget bias 3"] else
+               "fewer seeds than" if n_solved["GRU, update bias 3"] < n_solved["LSTM, forget bias 3"] else
+               "as many seeds as")
 display(Markdown(
     "Seeds solved (test accuracy ≥ 0.95): "
     f"residual RNN {solved_in('residual tanh RNN')}, GRU {solved_in('GRU, update bias 3')}, attention "
     f"{solved_in('attention')}; LSTM with forget bias 3 {solved_in('LSTM, forget bias 3')}, with bias 0 "
-    f"{solved_in('LSTM, forget bias 0')}; $\\tanh$ RNN {solved_in('tanh RNN')}; ReLU RNN (W = I) "
-    f"{solved_in('ReLU RNN (W = I)')}.\n\n"
-    "- The **gate bias decides** whether this LSTM learns in the budget.\n"
-    f"- The **ReLU RNN** kept {relu_vs_gru} of its gradient at $t = 1$ than the GRU ({r['ReLU RNN (W = I)']:.2f} "
+    f"{solved_in('LSTM, forget bias 0')}; $\\tanh$ RNN {solved_in('tanh RNN')}; ReLU RNN {solved_in('ReLU RNN (W = I)')}."
+    f"\n\n- The ReLU RNN kept {relu_vs_gru} of its gradient at $t = 1$ than the GRU ({r['ReLU RNN (W = I)']:.2f} "
     f"against {r['GRU, update bias 3']:.3f}) and solved {solved_in('ReLU RNN (W = I)')}: the gradient at "
-    "initialisation does not predict learning on its own. (Le et al. tuned the learning rate and clipping per "
-    "task and trained far longer.)\n"
-    f"- On these four seeds the GRU solved {gru_vs_lstm} seeds than the LSTM with bias 3; this experiment does "
-    "not say why.\n"
+    "initialisation alone does not predict learning (Le et al. tuned each task and trained far longer).\n"
+    f"- On these seeds the GRU solved {gru_vs_lstm} the LSTM with bias 3; this experiment does not say why.\n"
     "- Attention, the GRU and the residual RNN all solve this toy task, so it cannot rank them."))
 
 # %% [markdown]
@@ -453,9 +419,10 @@ display(Markdown(
 #   $\tanh$ shrinks every factor further, so our $\tanh$ RNNs vanished up to $\rho = 1.1$.
 # - **Clipping** by norm keeps exploding updates finite, but its threshold sets the step length and with it the
 #   result; it does nothing for vanishing gradients.
-# - A residual connection, gates with a large forget (update) bias, and attention give the early steps a path
-#   without a long product of shrinking factors; in our runs they are the cures that learned the long memory,
-#   while the gradient at initialisation alone did not predict which model learns.
+# - A residual connection, a gate with a large forget (update) bias, and attention give the early steps a path
+#   without a long product of shrinking factors; the residual RNN, the GRU and attention learned the long memory
+#   in every seed, the plain $\tanh$ and ReLU RNNs did not learn it reliably, and the gradient at initialisation
+#   alone did not predict which model learns.
 
 # %% [markdown]
 # ## Going further
@@ -582,6 +549,10 @@ print(f"{lab.kind.upper()}, T = {lab.seq_len}, clip {lab.clip or 'off'}, {lab.st
 # position to the read-out has length 1. (The price: the $T \times T$ attention weights cost memory and time
 # quadratic in $T$, and the token order must be given as position embeddings.)
 #
+# %%
+show_code(gradients.AttentionClassifier.forward)
+
+# %% [markdown]
 # What can we measure? The norm of the gradient reaching the **input embedding** at each position, for an
 # untrained LSTM (bias 3) and the attention read-out, on the same batch, at $T = 60$ and at $T = 200$. The
 # $\tanh$ RNN's gradient is so many orders of magnitude smaller that it gets its own panel:
