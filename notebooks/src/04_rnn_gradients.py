@@ -101,8 +101,8 @@ print(f"sigmoid(3) = {sigma3:.4f};  (1/4)^10 = {0.25 ** 10:.2e}")
 claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmoid is about 20 times its slope",
       tanh_slope.max() <= 1 + 1e-6 and sigmoid_slope.max() <= 0.25 + 1e-6
       and int(tanh_slope.argmax()) == at[0.0] == int(sigmoid_slope.argmax()) and 15 < sigma3 / slope3 < 25,
-      f"max tanh' {float(tanh_slope.max()):.4f}, max sigmoid' {float(sigmoid_slope.max()):.4f}; "
-      f"sigmoid(3) / sigmoid'(3) = {sigma3:.3f} / {slope3:.3f} = {sigma3 / slope3:.0f}")
+      f"{float(tanh_slope.max()):.4f}, {float(sigmoid_slope.max()):.4f}; {sigma3:.3f} / {slope3:.3f} = "
+      f"{sigma3 / slope3:.0f}")
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
@@ -251,17 +251,16 @@ claim("without clipping every run's loss turns non-finite within 5 steps; with a
       and (table.loc[["10", "1", "0.1"], "runs with non-finite loss"] == 0).all(),
       f"off: {table.loc['off', 'runs with non-finite loss']} of {len(clip_seeds)} runs, after "
       f"{[len(run['history']) for run in clip_runs['off']]} steps")
-claim("clip 10 ends at chance with the norm later far below 10; 1 and 0.1 learn; 0.1 clips nearly every step "
-      "and learns more slowly than 1",
+claim("clip 10 ends at chance, its norm later far below 10; 1 and 0.1 learn, 0.1 (clipping nearly every "
+      "step) more slowly",
       table.loc["10", "accuracy max"] < 0.35 and abs(table.loc["10", "final loss (mean)"] - np.log(4)) < 0.05
       and max(late10) < 1 and table.loc["1", "accuracy min"] > 0.35 and table.loc["0.1", "accuracy min"] > 0.35
       and table.loc["0.1", "share of steps clipped"] > 0.9
       and table.loc["0.1", "final loss (mean)"] > table.loc["1", "final loss (mean)"] + 0.2,
-      f"clip 10: accuracy at most {table.loc['10', 'accuracy max']:.2f}, median norm over the last 100 steps at "
-      f"most {max(late10):.2f}; lowest accuracy {table.loc['1', 'accuracy min']:.2f} (clip 1) and "
-      f"{table.loc['0.1', 'accuracy min']:.2f} (clip 0.1); clipped steps {table.loc['0.1', 'share of steps clipped']:.0%}"
-      f" at 0.1; last-20-step loss {table.loc['1', 'final loss (mean)']:.2f} vs "
-      f"{table.loc['0.1', 'final loss (mean)']:.2f}")
+      f"clip 10: accuracy ≤ {table.loc['10', 'accuracy max']:.2f}, late median norm ≤ {max(late10):.2f}; clip 1 / "
+      f"0.1: lowest accuracy {table.loc['1', 'accuracy min']:.2f} / {table.loc['0.1', 'accuracy min']:.2f}, final "
+      f"loss {table.loc['1', 'final loss (mean)']:.2f} / {table.loc['0.1', 'final loss (mean)']:.2f}, clipped "
+      f"{table.loc['1', 'share of steps clipped']:.0%} / {table.loc['0.1', 'share of steps clipped']:.0%}")
 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters (left: each curve against its dashed
@@ -327,16 +326,14 @@ print(r.to_string(float_format="{:.3g}".format))
 
 # %%
 c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]
-claim("at t = 1 the tanh RNN keeps below 1e-10 of its gradient at T and the LSTM with bias 0 below 1e-8 (h_t and "
-      "c_t); the LSTM and GRU with bias 3 keep more than 1e-3",
+claim("kept at t = 1: tanh RNN < 1e-10, LSTM bias 0 < 1e-8 (h_t and c_t); LSTM and GRU bias 3 > 1e-3",
       r["tanh RNN"] < 1e-10 and r["LSTM, forget bias 0"] < 1e-8 and r["LSTM, forget bias 0, cell c_t"] < 1e-8
       and r["LSTM, forget bias 3"] > 1e-3 and r["GRU, update bias 3"] > 1e-3,
-      f"tanh {r['tanh RNN']:.1e}; LSTM bias 0: h {r['LSTM, forget bias 0']:.1e}, c "
-      f"{r['LSTM, forget bias 0, cell c_t']:.1e}; LSTM bias 3 {r['LSTM, forget bias 3']:.2g}, GRU "
-      f"{r['GRU, update bias 3']:.2g}")
-claim("with forget bias 3 the LSTM's cell gradient stays within a factor 2 of its value at T, at every step",
-      c3.min() > 0.5 and c3.max() < 2, f"{c3.min():.2f} to {c3.max():.2f} times its value at T")
-claim("the residual RNN grows going back: more gradient at t = 1 than at t = T",
+      f"{r['tanh RNN']:.1e}; {r['LSTM, forget bias 0']:.1e} ({r['LSTM, forget bias 0, cell c_t']:.1e}); "
+      f"{r['LSTM, forget bias 3']:.2g}, {r['GRU, update bias 3']:.2g}")
+claim("forget bias 3: the cell gradient stays within a factor 2 of its value at T",
+      c3.min() > 0.5 and c3.max() < 2, f"{c3.min():.2f} to {c3.max():.2f} times")
+claim("the residual RNN grows going back",
       r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g} times")
 
 # %% [markdown]
@@ -376,8 +373,7 @@ low, high = acc.min(), acc.max()
 n_solved = (long_range["accuracy"] >= 0.95).groupby(long_range["variant"], sort=False).sum().astype(int)
 claim("the residual RNN, the GRU (bias 3) and attention reach 0.9 in every seed",
       min(low["residual tanh RNN"], low["GRU, update bias 3"], low["attention"]) >= 0.9,
-      f"lowest accuracy: residual {low['residual tanh RNN']:.2f}, GRU {low['GRU, update bias 3']:.2f}, "
-      f"attention {low['attention']:.2f}")
+      f"lowest {low['residual tanh RNN']:.2f}, {low['GRU, update bias 3']:.2f}, {low['attention']:.2f}")
 claim("the LSTM with forget bias 0 stays near chance in every seed; with bias 3 every seed scores higher",
       high["LSTM, forget bias 0"] < 0.4 and low["LSTM, forget bias 3"] > high["LSTM, forget bias 0"],
       f"bias 0 highest {high['LSTM, forget bias 0']:.2f}, bias 3 lowest {low['LSTM, forget bias 3']:.2f}")
