@@ -466,8 +466,8 @@ claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ",
 # %% [markdown]
 # ### Where the LSTM's flat cell gradient comes from
 #
-# Section 5 found the cell gradient of the LSTM with forget bias 3 nearly flat at initialisation. Is that the
-# forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
+# What this adds: which of the LSTM's two paths keeps its cell gradient flat. Section 5 found the cell gradient
+# of the LSTM with forget bias 3 nearly flat at initialisation. Is that the forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
 # gate's average value predicts the factor per step. We measure that average on this batch, and then the cell
 # gradient twice: in full, and with the gates reading a *detached* $h_{t-1}$ (`through_gates=False` in
 # `lstm_step`, whose code is below with `cell_gradients`), which leaves the cell path $c_{t-1} \to c_t$ as the
@@ -518,7 +518,7 @@ display(Markdown(
 # %% [markdown]
 # ### The lab: try it yourself
 #
-# The panel below runs a short version of the experiment for the settings you choose — RNN type, sequence length,
+# What this adds: your own settings. The panel below runs a short version of the experiment for the settings you choose — RNN type, sequence length,
 # clip threshold, device — and redraws the gradient per time step before and after 60 training steps, the loss
 # (with the chance level $\ln 4 \approx 1.386$, the loss of a uniform guess over 4 labels), and the total gradient
 # norm per training step, with the clip threshold dashed once you choose one (the default is no clipping). It also prints $\|\partial L/\partial h_1\|$ and
