@@ -1142,7 +1142,8 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 # (checks for notebook 04's exercises go here)
 
 
-def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False):
+def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False,
+                   first_bias=True, summed=False):
     """dL/dh_t with the tanh step written out from nn.RNN's weights; the flags make the usual mistakes."""
     import torch
 
@@ -1151,10 +1152,11 @@ def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squ
     x = model.body.embed(inputs)
     h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
     for t in range(x.shape[1]):
-        a = x[:, t] @ w_ih.T + rnn.bias_ih_l0 + (0 if fresh else h @ w_hh.T) + (rnn.bias_hh_l0 if second_bias else 0)
+        a = (x[:, t] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
+             + (rnn.bias_hh_l0 if second_bias else 0))
         h = torch.tanh(a) if squash else a
         kept.append(h)
-    loss = torch.nn.functional.cross_entropy(model.head(h), targets)
+    loss = torch.nn.functional.cross_entropy(model.head(h), targets, reduction="sum" if summed else "mean")
     return torch.autograd.grad(loss, kept, allow_unused=True, materialize_grads=True)
 
 
@@ -1200,6 +1202,8 @@ def check_04_gradient_probe(probe) -> None:
             "every gradient has the wrong sign: differentiate the loss itself (not minus the loss)")
     mistakes = [({"transpose": False}, "W_hh is used untransposed: nn.RNN computes h_{t-1} @ weight_hh_l0.T"),
                 ({"second_bias": False}, "a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0"),
+                ({"first_bias": False}, "a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0"),
+                ({"summed": True}, "the loss is summed over the batch: use the mean cross-entropy (the default)"),
                 ({"squash": False}, "the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)"),
                 ({"fresh": True}, "each step starts from a zero state: feed h_{t-1}, the state the previous step "
                  "returned, into the next step")]

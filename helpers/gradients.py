@@ -28,7 +28,7 @@ MODEL_KINDS = (*KINDS, "attention")
 
 @torch.no_grad()
 def init_memory_gate(layer: nn.LSTM | nn.GRU, bias: float = 3.0) -> None:
-    """Set the bias of the LSTM forget gate (or the GRU update gate); +3 starts it keeping ~95% of the old state."""
+    """Set bias_hh's rows of the LSTM forget gate (GRU update gate); the gate's bias is this plus bias_ih's rows."""
     kind = recurrent_kind(layer)
     if not kind.gated:
         raise ValueError(f"a plain {kind.name.upper()} has no gate that keeps the old state; use an LSTM or a GRU")

@@ -1109,6 +1109,19 @@ def _functional_probe_04(model, inputs, targets, route="torch", cell=False):
                                kept)
 
 
+def _first_state_probe_04(model, inputs, targets):
+    """Wrong: the hand-written recurrence, but the loss reads h_1 instead of h_T."""
+    import torch
+
+    rnn, x = model.body.rnn, model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        kept.append(h)
+    loss = torch.nn.functional.cross_entropy(model.head(kept[0]), targets)
+    return torch.autograd.grad(loss, kept, allow_unused=True, materialize_grads=True)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
@@ -1138,6 +1151,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "gradient of the inputs": _input_probe_04,
         "W_hh not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, transpose=False),
         "bias_hh forgotten": lambda m, x, y: exercises._hand_probe_04(m, x, y, second_bias=False),
+        "bias_ih forgotten": lambda m, x, y: exercises._hand_probe_04(m, x, y, first_bias=False),
+        "summed loss": lambda m, x, y: exercises._hand_probe_04(m, x, y, summed=True),
+        "head on the first state": _first_state_probe_04,
         "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
         "detached state, raw autograd": _detached_hand_probe_04,
     }
@@ -1147,6 +1163,8 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
                 "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
                 "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
+                "bias_ih forgotten": "bias is missing", "summed loss": "summed over the batch",
+                "head on the first state": "LAST step only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
                 "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
