@@ -13,19 +13,17 @@
 #
 # **What you will learn**
 #
-# - what a character language model predicts, scored in **bits per character** (bpc = cross-entropy in nats / ln 2);
-# - the plain RNN, the LSTM and the GRU: their equations, one LSTM step by hand, and the model that wraps them;
-# - **truncated back-propagation through time**: contiguous streams, windows, the state carried but *detached*;
-# - the classic LSTM-state crash (`h` where the LSTM wants `(h, c)`) and its fix;
-# - the three cells trained on the same text and budget, and text generation with a temperature;
+# - scoring a character language model in **bits per character** (bpc);
+# - the RNN, LSTM and GRU equations, one LSTM step by hand, and the model that wraps them;
+# - **truncated back-propagation through time** (TBPTT): streams, windows, the state carried but *detached*;
+# - the LSTM-state crash (`h` where the LSTM wants `(h, c)`) and its fix;
+# - the three cells on the same text and budget, and generation with a temperature;
 # - why a **bidirectional** RNN cannot be a language model, yet helps a tagger.
 #
-# *Going further*, after the summary: the training loss measured two ways, the temperature in detail, what the
-# bidirectional model writes, time per step on a CPU, and an interactive lab. Then four exercises.
+# *Going further* (after the summary) and four exercises close the notebook.
 #
-# **Run time:** about a minute on a 2-core CPU, offline. The models train for a few epochs only, so their texts
-# are far from fluent; the point is the comparison. A line starting with ✔ is a sentence of this lesson tested
-# against this run's numbers (✘ if your run contradicts it).
+# **Run time:** about a minute on a 2-core CPU, offline. The models train briefly, so their texts are far from
+# fluent. A line starting with ✔ is a sentence tested against this run's numbers (✘ if your run contradicts it).
 
 # %% tags=["nbval-ignore-output"]
 import math
@@ -182,10 +180,9 @@ for kind in rnn.KINDS:
 # %% [markdown]
 # One score per (row, step, character); one state vector per (layer, row), a pair for the LSTM.
 #
-# **The LSTM-state crash.** Code written for an RNN or GRU keeps "the hidden state" as one tensor; hand that `h`
-# alone to an LSTM and it fails, because it wants the pair `(h, c)`. A second classic is a state made for another
-# batch size (a prompt's 1-row state handed to a batch of 2). Both, caught so the notebook goes on (the wording
-# depends on the PyTorch version):
+# **The LSTM-state crash.** Code written for an RNN or GRU keeps the state as one tensor; an LSTM handed `h` alone
+# fails, as it wants `(h, c)`. Another classic: a state made for another batch size (a prompt's 1 row, a batch of
+# 2). Both, caught (the wording depends on the PyTorch version):
 
 # %% tags=["nbval-ignore-output"]
 lstm = nn.LSTM(input_size=32, hidden_size=128, batch_first=True)
@@ -309,6 +306,8 @@ for temperature in (0.5, 1.0):
     real_share[temperature] = sum(word in training_words for word in words) / len(words)
     print(f"--- {lowest}, T = {temperature}: {real_share[temperature]:.0%} of its {len(words)} words are "
           f"training words ---\n{text[:250]} ...\n")
+
+# %%
 claim("at T = 0.5 a larger share of the words are training words than at T = 1",
       real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
@@ -356,13 +355,12 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
       f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
-# Too good to be true: the score comes from reading the answer, and when it must *write* there is no future to
-# read (Going further C shows what it writes).
+# Too good to be true: the score comes from reading the answer; when it must *write*, there is no future to read
+# (Going further C).
 #
-# **Where reading both ways is legitimate.** When the whole input is given and we only label it, looking right is
-# information. **Word segmentation** (for text written without spaces, or hashtags like `#nowhiring`): remove the
-# spaces and ask, for every character, "does a word end here?". The tagger is the same backbone with a two-label
-# head. A bidirectional layer has one recurrent layer per direction, so we give it 46 units per direction instead
+# **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
+# segmentation** (text without spaces, hashtags like `#nowhiring`): for every character, "does a word end here?".
+# The tagger is the same backbone with a two-label head; the bidirectional one gets 46 units per direction instead
 # of 64, for the same size:
 
 # %%
@@ -400,15 +398,6 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 # the whole input is known at prediction time (tagging, classification, as in notebook 05); never when the model
 # must predict or generate what comes next** (language models, streaming input, a translation decoder).
 #
-# ## 7. The RNN family at a glance
-#
-# | | strengths | weaknesses | typical uses |
-# |---|---|---|---|
-# | **RNN** | fewest weights (§4); simplest | one rewritten state: gradients fade over long distances (notebook 04); highest bpc in §4's run | short sequences, baselines |
-# | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
-# | **GRU** | three quarters of the LSTM's weights, one state tensor | no separate cell | like the LSTM when weights are tight |
-# | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a language model (§6) | tagging, classification, encoders |
-#
 # ## Summary
 #
 # - A character language model predicts the next character; it is scored in **bits per character** on held-out
@@ -424,6 +413,16 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 # - A **bidirectional** model sees the future: as a language model it reads the answer; as a tagger of a complete
 #   input it genuinely helps, at equal size.
 #
+# **The RNN family at a glance**
+#
+# | | strengths | weaknesses | typical uses |
+# |---|---|---|---|
+# | **RNN** | fewest weights (§4); simplest | one rewritten state: gradients fade over long distances (notebook 04); highest bpc in §4's run | short sequences, baselines |
+# | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
+# | **GRU** | three quarters of the LSTM's weights, one state tensor | no separate cell | like the LSTM when weights are tight |
+# | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a language model (§6) | tagging, classification, encoders |
+
+# %% [markdown]
 # ## Going further
 #
 # ### A. The training loss, measured two ways
@@ -582,7 +581,8 @@ language_model_lab(device=device.type)
 # `hidden_size=512` and compare the time per epoch on the CPU and the GPU. For another, punctuation-free
 # offline text, `rnn.load_char_data("wiki")` joins the words of the Wikipedia excerpt that
 # gensim ships.
-#
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise has an answer cell, where you write a function, and a check cell that runs it and says what is
