@@ -913,6 +913,9 @@ def check_03_bits_per_character(bits_per_character) -> None:
             F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2),
         "the raw scores are not log-probabilities: normalise them with log_softmax first":
             -logits.gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
+        "the sign is wrong: a character costs -log2 p bits, a positive number": -nats.mean() / math.log(2),
+        "that averages every character's log-probability: pick only each step's target":
+            -logits.log_softmax(-1).mean() / math.log(2),
         "log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one":
             -logits.log_softmax(1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
     }

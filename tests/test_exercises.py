@@ -774,6 +774,9 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
                            (_lstm_parameters(deeper_reads_one=True), "after the first read both directions"),
                            (_lstm_parameters(head_reads_one=True), "head reads both directions"),
                            (lambda V, E, H, n, b: right(V, E, H, n, False), "bidirectional=True"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, False) * (2 if b else 1), "too high"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) + (2 * H * V + V if b else 0), "too high"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) + (8 * H * E if b else 0), "too high"),
                            (lambda *sizes: hard_coded, "too"),
                            (lambda V, E, H, n, b: count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=n,
                                                                           bidirectional=b)),
@@ -827,6 +830,9 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
                             "not log-probabilities"),
                            (lambda lo, ta: -lo.log_softmax(1).gather(-1, ta.unsqueeze(-1)).mean() / math.log(2),
                             "wrong dimension"),
+                           (lambda lo, ta: -right(lo, ta), "sign is wrong"),
+                           (lambda lo, ta: -lo.log_softmax(-1).mean() / math.log(2), "pick only each step's target"),
+                           (lambda lo, ta: right(lo, (ta.clamp(min=1) - 1)), "same step"),
                            (lambda lo, ta: right(lo, ta).item(), "0-dimensional tensor"),
                            (lambda lo, ta: right(lo.detach(), ta), "cut from the graph"),
                            (lambda lo, ta: torch.tensor(right(lo, ta).item(), requires_grad=True),
@@ -881,6 +887,19 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
         r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
         return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
 
+    def in_place_wrong_blend(gru, x, h):  # in place, but z lets in the candidate
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.tanh(x_n + r * h_n)
+        return h.mul_(1 - z).add_(z * n)
+
+    def tanh_update(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.tanh(x_z + h_z)
+        return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
     def gru_cell_copy(gru, x, h):  # the library's cell with the weights copied in
         cell = torch.nn.GRUCell(gru.input_size, gru.hidden_size)
         with torch.no_grad():
@@ -904,7 +923,8 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (gru_cell_copy, "nn.GRUCell"),
                            (lambda g, x, h: torch._VF.gru_cell(x, h, g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0,
                                                                g.bias_hh_l0), "torch.gru_cell"),
-                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
+                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases"),
+                           (in_place_wrong_blend, "wrong way round"), (tanh_update, "nonlinearity")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
 
