@@ -291,8 +291,7 @@ plt.show()
 #
 # To generate, feed a prompt, turn the last step's scores into probabilities with a **temperature** $T$,
 # $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the carried state, repeat.
-# $T < 1$ sharpens the distribution (safe, repetitive), $T > 1$ flattens it (more variety, more misspellings).
-# The lowest-bpc model of this run, at two temperatures (a seeded sampler), with the share of its words that occur
+# $T < 1$ sharpens the distribution, $T > 1$ flattens it. The lowest-bpc model of this run, at two temperatures (a seeded sampler), with the share of its words that occur
 # in the training text:
 
 # %% tags=["nbval-ignore-output"]
@@ -419,7 +418,7 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 # |---|---|---|---|
 # | **RNN** | fewest weights (§4); simplest | one rewritten state: gradients fade over long distances (notebook 04); highest bpc in §4's run | short sequences, baselines |
 # | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
-# | **GRU** | three quarters of the LSTM's weights, one state tensor | no separate cell | like the LSTM when weights are tight |
+# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor | no separate cell | like the LSTM when weights are tight |
 # | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a language model (§6) | tagging, classification, encoders |
 
 # %% [markdown]
