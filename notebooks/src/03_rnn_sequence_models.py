@@ -236,9 +236,8 @@ show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
 show_code(rnn.evaluate_bpc)
 
 # %% [markdown]
-# Every model gets embedding 32, hidden size 128, windows of 64 characters, 32 streams, Adam (learning rate 0.005),
-# gradient norm clipped at 1, 5 epochs, and initial weights from seed 0. After each epoch we measure bpc on the
-# validation text and, the same way, on as many training characters (from 16 places in the training text).
+# The same `SETTINGS` for all three (embedding 32, hidden 128, initial weights from seed 0). After each epoch we
+# measure bpc on the validation text and, the same way, on as many training characters.
 
 # %% tags=["nbval-ignore-output"]
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=5, lr=5e-3, clip=1.0)
@@ -275,9 +274,8 @@ display(Markdown(
     f"The LSTM's recurrent layer has {ratio['lstm']:.0f} and the GRU's {ratio['gru']:.0f} times the RNN's weights "
     "(one block per gate or candidate). All three use the context: far below the no-context baseline. The order, "
     f"highest bpc first, is {', '.join(k.upper() for k in order)}, with gaps of {last[order[0]] - last[order[1]]:.2f} "
-    f"and {last[order[1]] - last[order[2]]:.2f} bpc, from one seed and one short run: what "
-    f"{max(results['CPU s']):.0f} s of CPU time buys, not what the cells can do, and a comparison of equal updates, "
-    "not of equal size."))
+    f"and {last[order[1]] - last[order[2]]:.2f} bpc: one seed, one short run (at most "
+    f"{max(results['CPU s']):.0f} s of CPU time), equal updates but not equal size."))
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -393,10 +391,10 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
       f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
 # %% [markdown]
-# Whether `...governmen` + `t` ends a word is clearest from what comes *after* it. The rule: **bidirectional when
-# the whole input is known at prediction time (tagging, classification, as in notebook 05); never when the model
-# must predict or generate what comes next** (language models, streaming input, a translation decoder).
-#
+# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification as in
+# notebook 05); never when the model must predict or generate what comes next** (language models, streaming input).
+
+# %% [markdown]
 # ## Summary
 #
 # - A character language model predicts the next character; it is scored in **bits per character** on held-out
