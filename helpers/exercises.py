@@ -783,15 +783,19 @@ def _is_whole_number(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
-def _lstm_count(V: int, E: int, H: int, layers: int, biases: int = 2, blocks: int = 4, second_reads_embedding=False,
-                head: bool = True, head_bias: bool = True, embedding: bool = True) -> int:
+def _lstm_count(V: int, E: int, H: int, layers: int, bidirectional: bool = False, biases: int = 2, blocks: int = 4,
+                second_reads_embedding=False, head: bool = True, head_bias: bool = True, embedding: bool = True,
+                one_direction: bool = False, deeper_reads_one: bool = False, head_reads_one: bool = False) -> int:
     """CharLM's LSTM parameter count, or the count a given mistake produces."""
+    directions = 2 if bidirectional and not one_direction else 1
+    out = 2 * H if bidirectional else H  # what a layer hands on: both directions' h, side by side
     total = V * E if embedding else 0
     for layer in range(layers):
-        width = E if layer == 0 or second_reads_embedding else H
-        total += blocks * H * width + blocks * H * H + biases * blocks * H
+        width = E if layer == 0 or second_reads_embedding else (H if deeper_reads_one else out)
+        total += directions * (blocks * H * width + blocks * H * H + biases * blocks * H)
     if head:
-        total += H * V + (V if head_bias else 0)
+        width = H if head_reads_one else out
+        total += width * V + (V if head_bias else 0)
     return total
 
 
@@ -807,7 +811,8 @@ def _refused(targets, error):
         yield
 
 
-LSTM_SIZES_03 = ((54, 32, 128, 2), (10, 8, 16, 1), (20, 16, 8, 3), (7, 5, 12, 2))
+LSTM_SIZES_03 = ((54, 32, 128, 2, False), (10, 8, 16, 1, False), (20, 16, 8, 3, False), (7, 5, 12, 2, False),
+                 (10, 8, 16, 1, True), (20, 16, 8, 3, True), (7, 5, 12, 2, True))
 
 
 @contextlib.contextmanager
@@ -825,38 +830,45 @@ def _models_refused(name: str):
 
 
 def check_03_lstm_parameters(lstm_parameters) -> None:
-    """Exercise 1: lstm_parameters(vocab_size, embed_size, hidden_size, num_layers) counts CharLM's weights."""
+    """Exercise 1: lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional) counts CharLM's."""
     from helpers.recurrent import count_parameters
     from helpers.rnn import CharLM
 
     name = "Exercise 1"
     require(name, callable(lstm_parameters), "define the function lstm_parameters(vocab_size, embed_size, "
-                                             "hidden_size, num_layers)")
+                                             "hidden_size, num_layers, bidirectional)")
     mistakes = {
         "one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh": dict(biases=1),
         "the biases are missing: each layer has b_ih and b_hh, 4 * hidden each": dict(biases=0),
         "that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o": dict(blocks=3),
-        "the layers after the first read the previous layer's output (hidden_size wide), not the embedding":
+        "the layers after the first read the previous layer's output, not the embedding":
             dict(second_reads_embedding=True),
-        "the linear head (hidden -> vocabulary, with its bias) is missing": dict(head=False),
+        "the linear head (its output -> vocabulary, with its bias) is missing": dict(head=False),
         "the head's bias (one per vocabulary character) is missing": dict(head_bias=False),
         "the embedding table (vocabulary x embed_size) is missing": dict(embedding=False),
+        "a bidirectional layer has two directions, each with its own weights and biases": dict(one_direction=True),
+        "in a bidirectional stack, the layers after the first read both directions' h (2 * hidden wide)":
+            dict(deeper_reads_one=True),
+        "a bidirectional model's head reads both directions' h (2 * hidden wide)": dict(head_reads_one=True),
     }
-    for V, E, H, layers in LSTM_SIZES_03:
+    for V, E, H, layers, two_way in LSTM_SIZES_03:
         with _models_refused(name):
-            answer = lstm_parameters(V, E, H, layers)
+            answer = lstm_parameters(V, E, H, layers, two_way)
         answered(name, answer, "lstm_parameters returned None: return the count")
         require(name, _is_whole_number(answer), f"return a whole number (an int), not {type(answer).__name__}")
-        truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=layers))
+        truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=layers, bidirectional=two_way))
         if answer == truth:
             continue
-        if layers > 1 and answer == _lstm_count(V, E, H, 1):
+        if layers > 1 and answer == _lstm_count(V, E, H, 1, two_way):
             require(name, False, f"with num_layers={layers} you counted one layer: every layer has its own weights")
         for message, mistake in mistakes.items():
-            require(name, answer != _lstm_count(V, E, H, layers, **mistake), message)
-        require(name, False, f"for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers} the count "
-                             f"is too {'high' if answer > truth else 'low'}; count layer by layer")
-    passed(name, f"the counts match CharLM's for {len(LSTM_SIZES_03)} sizes")
+            if "bidirectional" in message and not two_way:
+                continue
+            require(name, answer != _lstm_count(V, E, H, layers, two_way, **mistake), message)
+        require(name, False, f"for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, "
+                             f"bidirectional={two_way} the count is too {'high' if answer > truth else 'low'}; "
+                             "count layer by layer")
+    passed(name, f"the counts match CharLM's for {len(LSTM_SIZES_03)} sizes, one- and two-way")
 
 
 def check_03_bits_per_character(bits_per_character) -> None:
@@ -873,12 +885,18 @@ def check_03_bits_per_character(bits_per_character) -> None:
     targets = torch.randint(0, 11, (3, 7), generator=generator)
     nats = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
     truth = nats.mean() / math.log(2)
+    from torch import nn
+
+    ready_made = ((F, "cross_entropy"), (F, "nll_loss"), (nn.CrossEntropyLoss, "forward"), (nn.NLLLoss, "forward"))
     try:
-        answer = bits_per_character(logits, targets)
-    except RuntimeError as error:  # most often cross_entropy handed [batch, steps, vocab] as it is
-        raise ExerciseError(f"✘ {name}: bits_per_character raised {error}. F.cross_entropy wants the scores as "
-                            "[N, vocab] with targets [N] (or the vocabulary in dimension 1): flatten batch and steps "
-                            "into one dimension first") from None
+        with _refused(ready_made, lambda: ExerciseError(
+                f"✘ {name}: write the loss from log_softmax, without F.cross_entropy or F.nll_loss")):
+            answer = bits_per_character(logits, targets)
+    except (RuntimeError, ValueError, IndexError) as error:  # most often a gather or index of the wrong shape
+        raise ExerciseError(f"✘ {name}: bits_per_character raised {type(error).__name__}: {error}. The scores are "
+                            "[batch, steps, vocab] and the targets [batch, steps]: take log_softmax over the last "
+                            "dimension and pick each target's entry there (gather wants an index with the same "
+                            "number of dimensions: targets.unsqueeze(-1))") from None
     answered(name, answer, "bits_per_character returned None: return the loss")
     require(name, isinstance(answer, torch.Tensor) and answer.dim() == 0,
             "return a 0-dimensional tensor (one number for the whole batch), not "
@@ -891,8 +909,15 @@ def check_03_bits_per_character(bits_per_character) -> None:
         "that is a sum over all characters: bits per character is the mean": nats.sum() / math.log(2),
         "that adds up each row's characters: average over every character of the batch":
             nats.view(3, 7).sum(1).mean() / math.log(2),
-        "softmax was applied twice: cross_entropy takes raw scores (logits), not probabilities":
+        "softmax was applied twice: log_softmax takes raw scores (logits), not probabilities":
             F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2),
+        "the raw scores are not log-probabilities: normalise them with log_softmax first":
+            -logits.gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
+        "the sign is wrong: a character costs -log2 p bits, a positive number": -nats.mean() / math.log(2),
+        "that averages every character's log-probability: pick only each step's target":
+            -logits.log_softmax(-1).mean() / math.log(2),
+        "log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one":
+            -logits.log_softmax(1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
     }
     for message, wrong in known.items():
         require(name, not math.isclose(value, wrong.item(), rel_tol=1e-5), message)
@@ -1003,9 +1028,13 @@ def check_03_gru_step(gru_step) -> None:
     x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
     require(name, not _compiled_callees(gru_step), "compute the step in plain PyTorch: a TorchScript or "
                                                     "torch.compile'd function runs PyTorch's GRU out of sight")
+    with torch.no_grad():  # before the learner's step, so that an in-place update of h does not move the truth
+        truth = nn.GRU.forward(gru, x.unsqueeze(1), h.unsqueeze(0))[1][0]
+        references = {variant: _gru_reference(gru, x, h, variant) for variant in
+                      ("reset before product", "bias outside reset", "swapped blend", "swapped gates")}
     with torch.no_grad(), _library_gru_blocked(name):
         try:
-            answer = gru_step(gru, x, h)
+            answer = gru_step(gru, x.clone(), h.clone())
         except RuntimeError as error:  # most often a matrix product of the wrong shapes
             raise ExerciseError(f"✘ {name}: gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] and "
                                 "weight_hh_l0 [3 * hidden, hidden]: multiply by their transpose, x @ W.T") from None
@@ -1014,7 +1043,6 @@ def check_03_gru_step(gru_step) -> None:
         require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
                 f"return h_t as a tensor [batch, hidden] = (3, 6), got "
                 f"{tuple(answer.shape) if isinstance(answer, torch.Tensor) else type(answer).__name__}")
-        truth = nn.GRU.forward(gru, x.unsqueeze(1), h.unsqueeze(0))[1][0]
         for variant, message in [
             ("reset before product", "the reset gate multiplies h before the matrix product (Cho et al.'s form); "
                                      "PyTorch multiplies r with (W_hn h + b_hn), after it"),
@@ -1022,7 +1050,7 @@ def check_03_gru_step(gru_step) -> None:
             ("swapped blend", "the blend is the wrong way round: z keeps the OLD state, (1 - z) lets in the candidate"),
             ("swapped gates", "the gate order is wrong: PyTorch stacks the blocks as r, z, n"),
         ]:
-            require(name, not torch.allclose(answer, _gru_reference(gru, x, h, variant), atol=1e-5), message)
+            require(name, not torch.allclose(answer, references[variant], atol=1e-5), message)
         require(name, torch.allclose(answer, truth, atol=1e-5),
                 "h_t differs from nn.GRU's; check each gate's nonlinearity, weights and biases (weight_ih_l0 and "
                 "weight_hh_l0 stack r, z, n; both biases are used)")

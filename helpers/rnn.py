@@ -23,7 +23,8 @@ from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
-           "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data", "batchify", "windows"]
+           "train_epoch", "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data", "batchify",
+           "windows"]
 
 
 class CharLM(nn.Module):
@@ -162,6 +163,17 @@ def tbptt_step(model: CharLM, optimizer: torch.optim.Optimizer, x: torch.Tensor,
     return loss.item(), state
 
 
+def train_epoch(model: CharLM, optimizer: torch.optim.Optimizer, streams: torch.Tensor, seq_len: int,
+                clip: float | None = 1.0) -> list[float]:
+    """One epoch of truncated BPTT: walk along the streams window by window, the state carried from each to the next."""
+    model.train()
+    state, losses = None, []  # None: the first window starts from zeros
+    for x, y in windows(streams, seq_len):
+        loss, state = tbptt_step(model, optimizer, x, y, state, clip)  # it detaches the state it is given
+        losses.append(loss)
+    return losses
+
+
 @torch.no_grad()
 def evaluate_bpc(model: CharLM, ids: torch.Tensor, seq_len: int = 100, batch_size: int = 16,
                  device: str | torch.device = "auto") -> float:
@@ -204,12 +216,9 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
         name = f"{'bidirectional ' if model.body.bidirectional else ''}{model.kind}"
         bar = progress_bar(total=epochs * n_windows, desc=f"{name} on {dev.type}", disable=not progress)
         for _ in range(epochs):
-            started, started_cpu, state, losses = time.perf_counter(), time.process_time(), None, []
-            model.train()
-            for x, y in windows(streams, seq_len):
-                loss, state = tbptt_step(model, optimizer, x, y, state, clip)
-                losses.append(loss)
-                bar.update()
+            started, started_cpu = time.perf_counter(), time.process_time()
+            losses = train_epoch(model, optimizer, streams, seq_len, clip)
+            bar.update(len(losses))
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
             history.log(train_loss=sum(losses) / len(losses), seconds=seconds, cpu_seconds=cpu_seconds,
                         train_bpc=evaluate_bpc(model, train_sample, seq_len, eval_streams, dev),

@@ -734,15 +734,18 @@ def _rnn_setup():
     return torch, vocab, model, alphabet, streams
 
 
-def _lstm_parameters(biases=2, blocks=4, deeper_width=None, head=True, embedding=True, one_layer=False):
+def _lstm_parameters(biases=2, blocks=4, deeper_width=None, head=True, embedding=True, one_layer=False,
+                     one_direction=False, deeper_reads_one=False, head_reads_one=False):
     """A learner's lstm_parameters, right by default, or with one of the usual mistakes."""
-    def lstm_parameters(vocab_size, embed_size, hidden_size, num_layers):
+    def lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional):
         V, E, H = vocab_size, embed_size, hidden_size
+        directions = 2 if bidirectional and not one_direction else 1
+        out = 2 * H if bidirectional else H
         total = V * E if embedding else 0
         for layer in range(1 if one_layer else num_layers):
-            width = E if layer == 0 else (deeper_width or H)
-            total += blocks * H * width + blocks * H * H + biases * blocks * H
-        return total + (H * V + V if head else 0)
+            width = E if layer == 0 else (deeper_width or (H if deeper_reads_one else out))
+            total += directions * (blocks * H * width + blocks * H * H + biases * blocks * H)
+        return total + ((H if head_reads_one else out) * V + V if head else 0)
     return lstm_parameters
 
 
@@ -755,25 +758,33 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
     exercises.check_03_lstm_parameters(_lstm_parameters())
     exercises.check_03_lstm_parameters(lambda *sizes: np.int64(_lstm_parameters()(*sizes)))  # numpy's int is whole
     assert capsys.readouterr().out.count("✔ Exercise 1") == 2
-    hard_coded = _lstm_parameters()(54, 32, 128, 2)
-    wrong_second_layer = _lstm_parameters()
+    hard_coded = _lstm_parameters()(54, 32, 128, 2, False)
+    right = _lstm_parameters()
     for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
                            (lambda *sizes: float(_lstm_parameters()(*sizes)), "whole number"),
                            (_lstm_parameters(biases=1), "two, b_ih and b_hh"),
                            (_lstm_parameters(biases=0), "biases are missing"),
                            (_lstm_parameters(blocks=3), "4, i, f, g and o"),
-                           (lambda V, E, H, n: wrong_second_layer(V, E, H, 1) + (n - 1) * (4 * H * (E + H) + 8 * H),
-                            "previous layer's output"),
+                           (lambda V, E, H, n, b: right(V, E, H, 1, b) + (n - 1) * (4 * H * (E + H) + 8 * H)
+                            * (2 if b else 1), "previous layer's output"),
                            (_lstm_parameters(head=False), "head"),
                            (_lstm_parameters(embedding=False), "embedding"),
                            (_lstm_parameters(one_layer=True), "counted one layer"),
+                           (_lstm_parameters(one_direction=True), "two directions"),
+                           (_lstm_parameters(deeper_reads_one=True), "after the first read both directions"),
+                           (_lstm_parameters(head_reads_one=True), "head reads both directions"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, False), "bidirectional=True"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, False) * (2 if b else 1), "too high"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) + (2 * H * V + V if b else 0), "too high"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) + (8 * H * E if b else 0), "too high"),
                            (lambda *sizes: hard_coded, "too"),
-                           (lambda V, E, H, n: count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=n)),
+                           (lambda V, E, H, n, b: count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=n,
+                                                                          bidirectional=b)),
                             "without building the model"),
-                           (lambda V, E, H, n: V * E + H * V + V + sum(
+                           (lambda V, E, H, n, b: V * E + H * V + V + sum(
                                p.numel() for p in torch.nn.RNNBase("LSTM", E, H, num_layers=n).parameters()),
                             "nn.RNNBase"),
-                           (lambda V, E, H, n: V * E + H * V + V + sum(
+                           (lambda V, E, H, n, b: V * E + H * V + V + sum(
                                p.numel() for layer in range(n)
                                for p in torch.nn.LSTMCell(E if layer == 0 else H, H).parameters()),
                             "nn.LSTMCell"),
@@ -789,31 +800,47 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     from torch.nn import functional as F
 
     def right(logits, targets):
-        return F.cross_entropy(logits.flatten(0, 1), targets.flatten()) / math.log(2)
+        return -logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)
+
+    def in_place_of(logits, targets):  # an equivalent: probabilities indexed, then the log in base 2
+        p = logits.softmax(-1)
+        rows, steps = torch.meshgrid(torch.arange(targets.shape[0]), torch.arange(targets.shape[1]), indexing="ij")
+        return -p[rows, steps, targets].log2().mean()
 
     exercises.check_03_bits_per_character(right)
-    exercises.check_03_bits_per_character(lambda lo, ta: F.cross_entropy(lo.transpose(1, 2), ta) / math.log(2))
-    assert "✔ Exercise 2" in capsys.readouterr().out
-    shifted = lambda lo, ta: F.cross_entropy(lo[:, :-1].flatten(0, 1), ta[:, 1:].flatten()) / math.log(2)  # noqa: E731
+    exercises.check_03_bits_per_character(in_place_of)
+    assert capsys.readouterr().out.count("✔ Exercise 2") == 2
+    shifted = lambda lo, ta: right(lo[:, :-1], ta[:, 1:])  # noqa: E731
+    nats = lambda lo, ta: right(lo, ta) * math.log(2)  # noqa: E731
     for wrong, message in [(lambda lo, ta: None, "not answered yet"),
-                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()), "nats"),
-                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(10), "base 10"),
-                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) * math.log(2),
-                            "DIVIDED by ln 2"),
-                           (lambda lo, ta: F.cross_entropy(lo, ta) / math.log(2), "flatten batch and steps"),
-                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="sum")
-                            / math.log(2), "is the mean"),
-                           (lambda lo, ta: F.cross_entropy(lo.softmax(-1).flatten(0, 1), ta.flatten()) / math.log(2),
-                            "softmax was applied twice"),
+                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(2),
+                            "without F.cross_entropy"),
+                           (lambda lo, ta: F.nll_loss(lo.log_softmax(-1).flatten(0, 1), ta.flatten()) / math.log(2),
+                            "without F.cross_entropy or F.nll_loss"),
+                           (lambda lo, ta: torch.nn.CrossEntropyLoss()(lo.flatten(0, 1), ta.flatten()),
+                            "without F.cross_entropy"),
+                           (nats, "nats"),
+                           (lambda lo, ta: nats(lo, ta) / math.log(10), "base 10"),
+                           (lambda lo, ta: nats(lo, ta) * math.log(2), "DIVIDED by ln 2"),
+                           (lambda lo, ta: -lo.log_softmax(-1).gather(-1, ta).mean(), "raised"),
+                           (lambda lo, ta: -lo.log_softmax(-1).gather(-1, ta.unsqueeze(-1)).sum() / math.log(2),
+                            "is the mean"),
+                           (lambda lo, ta: right(lo.softmax(-1), ta), "softmax was applied twice"),
+                           (lambda lo, ta: -lo.gather(-1, ta.unsqueeze(-1)).mean() / math.log(2),
+                            "not log-probabilities"),
+                           (lambda lo, ta: -lo.log_softmax(1).gather(-1, ta.unsqueeze(-1)).mean() / math.log(2),
+                            "wrong dimension"),
+                           (lambda lo, ta: -right(lo, ta), "sign is wrong"),
+                           (lambda lo, ta: -lo.log_softmax(-1).mean() / math.log(2), "pick only each step's target"),
+                           (lambda lo, ta: right(lo, (ta.clamp(min=1) - 1)), "same step"),
                            (lambda lo, ta: right(lo, ta).item(), "0-dimensional tensor"),
                            (lambda lo, ta: right(lo.detach(), ta), "cut from the graph"),
                            (lambda lo, ta: torch.tensor(right(lo, ta).item(), requires_grad=True),
                             "cut from the graph"),
-                           (lambda lo, ta: F.cross_entropy(lo.flatten(0, 1), ta.flatten(), reduction="none")
-                            / math.log(2), "0-dimensional"),
+                           (lambda lo, ta: -lo.log_softmax(-1).gather(-1, ta.unsqueeze(-1)) / math.log(2),
+                            "0-dimensional"),
                            (shifted, "same step"),
-                           (lambda lo, ta: -(lo.log_softmax(-1).gather(-1, ta[..., None])).mean() / math.log(2)
-                            * torch.tensor(1.01), "same step")]:
+                           (lambda lo, ta: right(lo, ta) * torch.tensor(1.01), "same step")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_bits_per_character(wrong)
 
@@ -828,8 +855,18 @@ def _gru_step(variant=""):
 def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
     import torch
 
+    def in_place(gru, x, h):  # right, with h updated in place
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.tanh(x_n + r * h_n)
+        h.mul_(z)
+        h.add_((1 - z) * n)
+        return h
+
     exercises.check_03_gru_step(_gru_step())
-    assert "✔ Exercise 3" in capsys.readouterr().out
+    exercises.check_03_gru_step(in_place)
+    assert capsys.readouterr().out.count("✔ Exercise 3") == 2
 
     def no_reset(gru, x, h):
         gi = x @ gru.weight_ih_l0.T + gru.bias_ih_l0
@@ -848,6 +885,19 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
         (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
             (h @ gru.weight_hh_l0.T).chunk(3, 1)
         r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
+
+    def in_place_wrong_blend(gru, x, h):  # in place, but z lets in the candidate
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.tanh(x_n + r * h_n)
+        return h.mul_(1 - z).add_(z * n)
+
+    def tanh_update(gru, x, h):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.tanh(x_z + h_z)
         return (1 - z) * torch.tanh(x_n + r * h_n) + z * h
 
     def gru_cell_copy(gru, x, h):  # the library's cell with the weights copied in
@@ -873,7 +923,8 @@ def test_03_gru_step_matches_nn_gru_and_names_the_usual_mistakes(capsys):
                            (gru_cell_copy, "nn.GRUCell"),
                            (lambda g, x, h: torch._VF.gru_cell(x, h, g.weight_ih_l0, g.weight_hh_l0, g.bias_ih_l0,
                                                                g.bias_hh_l0), "torch.gru_cell"),
-                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases")]:
+                           (sigmoid_candidate, "nonlinearity"), (one_bias, "both biases"),
+                           (in_place_wrong_blend, "wrong way round"), (tanh_update, "nonlinearity")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_gru_step(wrong)
 

@@ -13,32 +13,19 @@
 #
 # **What you will learn**
 #
-# - what a character-level language model predicts, and how to score it in **bits per character** (bpc), which is
-#   the cross-entropy loss in nats divided by $\ln 2$;
-# - the equations of the plain RNN, the LSTM and the GRU, what each gate does, one LSTM step written by hand and
-#   checked against `nn.LSTM`, and the PyTorch model that wraps the layers;
-# - how one long text becomes contiguous batches for **truncated back-propagation through time**, and why the
-#   hidden state is carried from one window to the next but *detached*; the one training step that does it;
-# - the classic LSTM-state crash (passing `h` where the LSTM wants `(h, c)`) and its fix;
-# - how the three cells compare on the same text and budget, in bits per character and weights;
-# - how to generate text one character at a time, and what the **temperature** does;
-# - why a **bidirectional** RNN cannot be a left-to-right language model (it reads the answer), yet helps a tagger
-#   or classifier that is given the whole input; a table of the RNN family, tied to these measurements.
+# - scoring a character language model in **bits per character** (bpc);
+# - the RNN, LSTM and GRU equations, one LSTM step by hand, and the model that wraps them;
+# - **truncated back-propagation through time** (TBPTT): streams, windows, the state carried but *detached*;
+# - the LSTM-state crash (`h` where the LSTM wants `(h, c)`) and its fix;
+# - the three cells on the same text and budget, and generation with a temperature;
+# - why a **bidirectional** RNN cannot be a language model, yet helps a tagger.
 #
-# *Going further*, after the summary: why the time per epoch does not follow the weight count on a CPU (measured),
-# and the language-model lab (RNN type, sequence length, temperature). Then four exercises: a parameter count, the
-# bits-per-character loss, a GRU step by hand and greedy decoding.
+# *Going further* (after the summary) and four exercises close the notebook.
 #
-# **Run time:** about a minute on a 2-core CPU, offline (the last cell prints this run's wall-clock time, longer
-# on a busy computer, and the CPU time the notebook used). Every model here is
-# trained for only a few epochs, so the texts it writes are far from fluent; the point is the comparison, made on the same
-# data with the same number of updates. Every helper uses the GPU when there is one (`device="auto"`).
-#
-# **How to read the checks.** A line starting with ✔ is a sentence of this lesson tested against the numbers this
-# run computed (the digits after "measured:" are this run's). If your computer's numbers ever contradict it, the
-# line shows ✘ instead.
+# **Run time:** about a minute on a 2-core CPU, offline. The models train briefly, so their texts are far from
+# fluent. A line starting with ✔ is a sentence tested against this run's numbers (✘ if your run contradicts it).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 import math
 import time
 
@@ -59,68 +46,47 @@ from helpers.vocab import Vocab
 
 plt.rcParams["figure.dpi"] = 80
 started, cpu_started = time.perf_counter(), time.process_time()
-
-# %% tags=["nbval-ignore-output"]
-device = pick_device("auto")  # CUDA, then Apple MPS, then CPU: every training helper below takes device=...
+device = pick_device("auto")  # CUDA, then Apple MPS, then CPU; if a GPU's losses look odd, use pick_device("cpu")
 print("device:", device)
-
-# %% [markdown]
-# > **Another device.** The numbers on this page were computed on the device printed above. If you run it on a GPU
-# > or a Mac (MPS) and the losses look odd (NaN, or far above this page's), run the cell above with
-# > `device = pick_device("cpu")` instead: the models are small and the CPU is fast enough.
 
 # %% [markdown]
 # ## 1. The task: predict the next character
 #
-# A language model assigns a probability to every possible next symbol given everything before it. At the level
-# of **characters**, the vocabulary is tiny (letters, digits, punctuation, the space) and there are no unknown
-# words: the model has to learn spelling, frequent words and a bit of grammar from scratch.
-#
-# Our text is offline and real: the news articles of the *Lee background corpus*, which ships with gensim. We
-# lower-case it, turn every run of white space into one space, and keep the last 10 % (read in order, not
-# shuffled) as validation text. The vocabulary is the course's one `Vocab` type, built from characters, most
-# frequent first.
+# A language model gives a probability to every possible next symbol given everything before it. With
+# **characters** the vocabulary is tiny and nothing is unknown: the model must learn spelling, words and a bit of
+# grammar from scratch. Our text is the *Lee background corpus* of news articles that ships with gensim,
+# lower-cased, white space collapsed; the last 10 % (in order) is the validation text.
 
 # %%
 vocab, train_ids, val_ids = rnn.load_char_data("lee", val_fraction=0.1)
-print(f"training characters:   {len(train_ids):,}")
-print(f"validation characters: {len(val_ids):,}")
+print(f"training characters: {len(train_ids):,}; validation characters: {len(val_ids):,}")
 print(f"vocabulary: {len(vocab)} characters:", "".join(vocab.tokens))
-print("the first 300 training characters:", rnn.decode(vocab, train_ids[:300]))
+print("the first 200 training characters:", rnn.decode(vocab, train_ids[:200]))
 
 # %% [markdown]
-# **Bits per character.** If a model gives the true next character probability $p$, it pays $-\log_2 p$ bits.
-# The average over a text is its bits per character: 0 means it always knew the next character for sure;
-# guessing uniformly among the whole alphabet costs $\log_2(\text{vocabulary size})$ bits. A model that knows only
-# how frequent each character is (no context at all) sits in between. These two references tell us whether an RNN
-# has learnt anything from context.
-#
-# In PyTorch the training loss is `F.cross_entropy`, the same average of $-\log p$ but with the natural log, in
-# **nats**. Since $\log_2 p = \ln p / \ln 2$, **bits per character = cross-entropy (nats) / ln 2**; that is all
-# the course's `evaluate_bpc` does, over a whole text (§4 shows it).
+# **Bits per character.** A model that gives the true next character probability $p$ pays $-\log_2 p$ bits; the
+# mean over a text is its bpc. PyTorch's `F.cross_entropy` is the same mean with the natural log (nats), so
+# **bpc = cross-entropy / ln 2**. Two references: the uniform guess, $\log_2(\text{vocabulary size})$, and a model
+# that knows only how frequent each character is (no context).
 
 # %%
 uniform_bpc = math.log2(len(vocab))
 unigram = rnn.unigram_bpc(train_ids, val_ids, len(vocab))
-print(f"uniform guess over {len(vocab)} characters: {uniform_bpc:.3f} bits per character")
-print(f"character frequencies, no context:  {unigram:.3f} bits per character")
+print(f"uniform guess over {len(vocab)} characters: {uniform_bpc:.3f} bpc; character frequencies, no context: "
+      f"{unigram:.3f} bpc")
 
 # %% [markdown]
 # ## 2. One long text, many streams: truncated back-propagation through time
 #
-# We cannot back-propagate through hundreds of thousands of steps, nor would we want to train on one window at a
-# time. Instead:
+# We cannot back-propagate through hundreds of thousands of steps. Instead:
 #
-# 1. **Cut the text into `batch_size` contiguous streams** (rows). Row 0 is the first part of the text, row 1 the
-#    next part, and so on; a batch is a slice of columns, so every row of the next batch continues exactly where the
+# 1. **Cut the text into `batch_size` contiguous streams** (rows); every row of the next batch continues where the
 #    same row of this batch stopped.
-# 2. **Walk along the streams in windows of `seq_len` characters.** The target of each input character is the
-#    character after it: the same window shifted by one.
-# 3. **Carry the hidden state** from one window to the next (the model keeps its memory of the text so far), but
-#    **detach** it: its values are kept, the record of how they were computed is dropped, so back-propagation stops
-#    at the window boundary. That is the *truncation*.
+# 2. **Walk along the streams in windows of `seq_len` characters**; the target is the same window shifted by one.
+# 3. **Carry the hidden state** from one window to the next, but **detach** it: its values are kept, the record
+#    of how they were computed is dropped, so back-propagation stops at the window boundary (the *truncation*).
 #
-# Here is the procedure on the alphabet, with 3 streams and windows of 4 characters:
+# On the alphabet, with 3 streams and windows of 4:
 
 # %%
 alphabet = Vocab.of_characters("abcdefghijklmnopqrstuvwxyz")
@@ -131,54 +97,42 @@ for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
           f"target {[rnn.decode(alphabet, row) for row in y]}")
 
 # %% [markdown]
-# The two leftover letters (`y`, `z`) do not fill a row and are dropped. Row 1 starts at `i`, right after the
-# end of row 0, and window 2 of each row continues window 1 of the *same* row: that is why the state of row $i$
-# may be carried into the next window. The last character of a row (`h`, `p`, `x`) has no target, so the last
-# window is one character shorter.
+# The leftover `y`, `z` are dropped. Window 2 of each row continues window 1 of the *same* row, so row $i$'s state
+# may be carried on. The last character of a row has no target, so the last window is one shorter.
 #
 # ## 3. Three recurrent cells, one model
 #
-# At step $t$ each cell reads the input vector $x_t$ (here: the embedding of a character) and its previous state.
-# $\sigma$ is the logistic sigmoid (values in 0..1, so a gate is a soft switch), $\odot$ multiplies element by
-# element, and every $W$ and $b$ is learnt.
+# At step $t$ a cell reads the input $x_t$ (a character's embedding) and its previous state. $\sigma$ is the
+# sigmoid (a soft switch in 0..1), $\odot$ multiplies element-wise, every $W$ and $b$ is learnt.
 #
-# **Plain RNN:** $\quad h_t = \tanh(W_x x_t + W_h h_{t-1} + b)$. One weight block; the whole memory is rewritten
-# at every step.
+# **Plain RNN:** $\quad h_t = \tanh(W_x x_t + W_h h_{t-1} + b)$: the whole memory is rewritten at every step.
 #
 # **LSTM** (state: the pair $h_t$, $c_t$):
 #
 # | equation | role |
 # |---|---|
-# | $i_t = \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i)$ | **input gate**: how much of the new candidate is written into the cell |
-# | $f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)$ | **forget gate**: how much of the old cell content is kept |
-# | $g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g)$ | **candidate**: the new content proposed at this step |
-# | $o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o)$ | **output gate**: how much of the cell is shown as $h_t$ |
-# | $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ | **cell state**: updated by *adding* (with $f_t$ near 1 it keeps its content), not rewritten |
-# | $h_t = o_t \odot \tanh(c_t)$ | **hidden state**: what the next layer and the next step read |
+# | $i_t = \sigma(W_{xi} x_t + W_{hi} h_{t-1} + b_i)$ | **input gate**: how much of the candidate is written |
+# | $f_t = \sigma(W_{xf} x_t + W_{hf} h_{t-1} + b_f)$ | **forget gate**: how much of the old cell is kept |
+# | $g_t = \tanh(W_{xg} x_t + W_{hg} h_{t-1} + b_g)$ | **candidate**: the new content |
+# | $o_t = \sigma(W_{xo} x_t + W_{ho} h_{t-1} + b_o)$ | **output gate**: how much of the cell is shown |
+# | $c_t = f_t \odot c_{t-1} + i_t \odot g_t$ | **cell state**: updated by *adding*, not rewritten |
+# | $h_t = o_t \odot \tanh(c_t)$ | **hidden state**: what the next layer and step read |
 #
-# **GRU** (state: $h_t$ alone), as PyTorch and cuDNN compute it:
+# **GRU** (state: $h_t$ alone), in PyTorch's form:
 #
 # | equation | role |
 # |---|---|
 # | $r_t = \sigma(W_{xr} x_t + W_{hr} h_{t-1} + b_r)$ | **reset gate**: how much of the past enters the candidate |
-# | $z_t = \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z)$ | **update gate**: how much of the old state is kept rather than replaced |
-# | $n_t = \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$ | **candidate**: the new content; the reset gate scales the past's contribution *after* its matrix product |
-# | $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ | **new state**: a blend of candidate and old state, no separate cell |
+# | $z_t = \sigma(W_{xz} x_t + W_{hz} h_{t-1} + b_z)$ | **update gate**: how much of the old state is kept |
+# | $n_t = \tanh(W_{xn} x_t + b_{xn} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))$ | **candidate**; $r_t$ scales the past *after* its product |
+# | $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ | **new state**: a blend, no separate cell |
 #
-# (The original GRU of Cho et al. 2014 applies $r_t$ *before* the product, $W_{hn}(r_t \odot h_{t-1})$; PyTorch's
-# form lets all three hidden products run as one matrix product. Notebook 04 measures how far gradients travel back
-# in time through each of the three cells.)
+# (Cho et al. 2014 apply $r_t$ before the product, $W_{hn}(r_t \odot h_{t-1})$.) So an RNN layer has 1 weight
+# block, an LSTM 4 ($i, f, g, o$), a GRU 3 ($r, z, n$).
 #
-# | kind | state carried | weight blocks per layer |
-# |---|---|---|
-# | `rnn` | $h$ | 1 |
-# | `lstm` | $(h, c)$ | 4: $i, f, g, o$ |
-# | `gru` | $h$ | 3: $r, z, n$ |
-#
-# **One LSTM step by hand.** `nn.LSTM` keeps the four blocks stacked in the order $i, f, g, o$: `weight_ih_l0` is
-# $[W_{xi}; W_{xf}; W_{xg}; W_{xo}]$ (shape `[4 * hidden, input]`), `weight_hh_l0` the same for $W_h$, and it has
-# two bias vectors, `bias_ih_l0` and `bias_hh_l0`, whose sum is the $b$ of the equations. Here are the equations in
-# PyTorch, run over a short sequence and compared with the layer itself:
+# **One LSTM step by hand.** `nn.LSTM` stacks the four blocks in the order $i, f, g, o$: `weight_ih_l0` is
+# $[W_{xi}; W_{xf}; W_{xg}; W_{xo}]$ (shape `[4 * hidden, input]`), `weight_hh_l0` the same for $W_h$, and the
+# two biases `bias_ih_l0` + `bias_hh_l0` add up to the $b$ above:
 
 # %%
 def lstm_step(layer: nn.LSTM, x: torch.Tensor, h: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -205,20 +159,15 @@ claim("the hand-written LSTM step gives nn.LSTM's outputs and final cell state (
       lstm_gap < 1e-6, f"largest difference {lstm_gap:.1e}")
 
 # %% [markdown]
-# The GRU step is Exercise 3. `nn.LSTM` computes the same numbers (the check above), but in one call for the whole
-# sequence, which PyTorch can hand to an optimised kernel (Going further A measures that on the CPU).
-#
-# **The model.** The course has one recurrent backbone, `Recurrent`: an embedding, then `nn.RNN`, `nn.LSTM` or
-# `nn.GRU` (built as `nn.LSTM(embed_size, hidden_size, num_layers=..., batch_first=True, bidirectional=...)`).
-# Its forward pass (the `lengths` branch is for padded sentences, used in notebook 05), and the character
-# language model, which is that backbone plus a linear layer that scores every character of the vocabulary as the
-# next one:
+# **The model.** The course's one recurrent backbone, `Recurrent`, is an embedding, then `nn.RNN`, `nn.LSTM` or
+# `nn.GRU`; the language model adds a linear layer that scores every character as the next one (the `lengths`
+# branch is for padded sentences, notebook 05):
 
 # %%
 show_code(Recurrent.forward, CharLM.__init__, CharLM.forward)
 
 # %% [markdown]
-# Only the recurrent layer changes between the kinds. The shapes on a tiny batch (2 rows of 10 characters):
+# Only the recurrent layer changes between the kinds. The shapes on 2 rows of 10 characters:
 
 # %%
 x = train_ids[:20].view(2, 10)
@@ -229,18 +178,11 @@ for kind in rnn.KINDS:
     print(f"{kind:4}  logits {tuple(logits.shape)}  state {shapes}")
 
 # %% [markdown]
-# `logits` has one score per (row, step, vocabulary character); the state has one vector per (layer, row), and
-# the LSTM's is a pair.
+# One score per (row, step, character); one state vector per (layer, row), a pair for the LSTM.
 #
-# **The LSTM-state crash.** Code written for an RNN or GRU often keeps "the hidden state" as one tensor. With an
-# LSTM that breaks. A typical version of the bug: a model unpacks `output, (hidden, cell) = lstm(...)`, returns
-# only `hidden`, and the training loop then treats that tensor as the pair. With one layer `hidden[1]` does not
-# exist; with two, `hidden[0]` and `hidden[1]` are the two layers' `h`, not an `(h, c)` pair, and the LSTM refuses
-# them (each is 2-D where it wants 3-D). Handing `h` alone to the LSTM fails too, because the LSTM looks for `c` at
-# index 1. A second classic is a state made for another batch size (below, the state of 1 row
-# handed to a batch of 2; in practice, a prompt's 1-row state handed to the 32 training streams, or the reverse).
-# Here are both, caught so that the notebook goes on (the exact wording of the messages depends on the PyTorch
-# version):
+# **The LSTM-state crash.** Code written for an RNN or GRU keeps the state as one tensor; an LSTM handed `h` alone
+# fails, as it wants `(h, c)`. Another classic: a state made for another batch size (a prompt's 1 row, a batch of
+# 2). Both, caught (the wording depends on the PyTorch version):
 
 # %% tags=["nbval-ignore-output"]
 lstm = nn.LSTM(input_size=32, hidden_size=128, batch_first=True)
@@ -253,24 +195,17 @@ for mistake, wrong_state in [("h alone, without c", h), ("a state for 1 row, bat
     except (IndexError, RuntimeError, TypeError, ValueError) as error:
         refused.append(type(error).__name__)
         print(f"{mistake}: {type(error).__name__}: {error}")
+claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused))
 
 # %% [markdown]
-# The fix: keep the state exactly as the layer returned it (a tensor for RNN and GRU, a pair for the LSTM), detach
-# it as a whole when it crosses a window boundary, and build a fresh state (or `None`, meaning zeros) when the
-# batch size changes. `detach_state` handles both shapes of state:
+# The fix: keep the state exactly as the layer returned it, detach it *as a whole* at a window boundary, and start
+# from `None` (zeros) when the batch size changes. `detach_state` handles a tensor and a pair:
 
 # %%
 show_code(detach_state)
 
-# %%
-outputs, state = lstm(window)                      # keep the pair
-outputs, state = lstm(window, detach_state(state))  # carry it into the next window
-print("carried state:", [tuple(s.shape) for s in state])
-claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", ".join(refused))
-
 # %% [markdown]
-# Carrying the state is exact: running two windows one after the other, handing the state over, gives the same
-# outputs as running their concatenation in one pass.
+# Carrying the state is exact: two windows in a row, the state handed over, give the outputs of one pass over both.
 
 # %%
 gaps = {}
@@ -281,215 +216,106 @@ for kind in rnn.KINDS:
     second, _ = model(x[:, 6:], detach_state(state))
     gaps[kind] = (torch.cat([first, second], dim=1) - whole).abs().max().item()
 claim("two windows with the state carried give the one-pass outputs, for every kind (difference < 1e-5)",
-          max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
+      max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
 
 # %% [markdown]
 # ## 4. RNN vs LSTM vs GRU on the same text and budget
 #
-# Training walks along the streams window by window. Each window is one **truncated-BPTT step**: detach the carried
-# state, predict every next character, back-propagate, clip the gradient norm, update, and hand the new state on.
-# `train_char_lm` calls this function for every window, epoch after epoch (`optimizer_step`, below it, is the
-# course's one update step: every training helper calls it):
+# Each window is one **truncated-BPTT step**: detach the carried state, predict every next character, back-propagate,
+# clip the gradient norm, update, return the new state. An **epoch** walks along the streams window by window,
+# handing each step's state to the next (`optimizer_step` is the course's one update step):
 
 # %%
-show_code(rnn.tbptt_step, optimizer_step)
+show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
 
 # %% [markdown]
-# After each epoch, `evaluate_bpc` reads a text the same way (contiguous streams, state carried, no updates) and
-# turns the summed cross-entropy into bits per character:
+# After each epoch, `evaluate_bpc` reads a text the same way (state carried, no updates) and divides the summed
+# cross-entropy by ln 2:
 
 # %%
 show_code(rnn.evaluate_bpc)
 
 # %% [markdown]
-# Each model gets the same embedding size (32), hidden size (128), windows of 64 characters, 32 streams, Adam with
-# learning rate 0.005, gradients clipped at norm 1 and 5 epochs, and starts from initial weights drawn with seed 0
-# (so a rerun starts from the same weights; the three kinds' weights differ, they have different shapes). After
-# each epoch we measure the bits per character on the validation text, and the same measure on as many training
-# characters, taken from 16 places spread over the training text.
+# The same `SETTINGS` for all three (embedding 32, hidden 128, initial weights from seed 0). After each epoch we
+# measure bpc on the validation text and, the same way, on as many training characters.
 
 # %% tags=["nbval-ignore-output"]
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=5, lr=5e-3, clip=1.0)
 models, histories = {}, {}
 for kind in rnn.KINDS:
-    # seed=0: the same initial weights for this kind on every run
     models[kind] = CharLM(len(vocab), hidden_size=128, kind=kind, embed_size=32, seed=0)
     histories[kind] = rnn.train_char_lm(models[kind], train_ids, val_ids, device=device, progress=False,
                                         **SETTINGS)
-    print(f"{kind}: validation bpc {histories[kind].last('val_bpc'):.3f} after {len(histories[kind])} epochs, "
-          f"{sum(histories[kind]['cpu_seconds']):.1f} s of CPU time")
-
-# %% [markdown]
-# The weights first: they depend only on the sizes, not on training.
-
-# %%
-weights = pd.DataFrame({
-    "parameters": {kind: count_parameters(models[kind]) for kind in rnn.KINDS},
-    "in the recurrent layer": {kind: count_parameters(models[kind].body.rnn) for kind in rnn.KINDS},
-}).rename_axis("model")
-weights["recurrent layer vs rnn"] = weights["in the recurrent layer"] / weights.loc["rnn", "in the recurrent layer"]
-weights
-
-# %% [markdown]
-# With the same sizes, the LSTM's recurrent layer has four times and the GRU's three times the weights of the plain
-# RNN's: one weight block per gate (or candidate). The embedding and the output layer are the same for all.
-#
-# Then what the training reached (the checks below hold the sentences of this section, with margins):
-
-# %% tags=["nbval-ignore-output"]
 results = pd.DataFrame({
-    "validation bpc, epoch 1": {kind: h["val_bpc"][0] for kind, h in histories.items()},
-    "validation bpc, last epoch": {kind: h.last("val_bpc") for kind, h in histories.items()},
-    "training bpc, last epoch": {kind: h.last("train_bpc") for kind, h in histories.items()},
+    "recurrent weights": {kind: count_parameters(models[kind].body.rnn) for kind in rnn.KINDS},
+    "all weights": {kind: count_parameters(models[kind]) for kind in rnn.KINDS},
+    "val bpc, epoch 1": {kind: h["val_bpc"][0] for kind, h in histories.items()},
+    "val bpc, last epoch": {kind: h.last("val_bpc") for kind, h in histories.items()},
+    "train bpc, last epoch": {kind: h.last("train_bpc") for kind, h in histories.items()},
+    "CPU s": {kind: sum(h["cpu_seconds"]) for kind, h in histories.items()},
 }).rename_axis("model")
-results["gain since epoch 1"] = results["validation bpc, epoch 1"] - results["validation bpc, last epoch"]
 results.round(3)
 
 # %%
 last = {kind: h.last("val_bpc") for kind, h in histories.items()}
-claim("all three models end more than 1.5 bits per character below the no-context baseline",
+claim("all three end more than 1.5 bpc below the no-context baseline",
       max(last.values()) < unigram - 1.5, f"worst {max(last.values()):.2f} vs baseline {unigram:.2f}")
-claim("in this run, the LSTM and the GRU each end more than 0.05 bits per character below the plain RNN",
+claim("in this run, the LSTM and the GRU each end more than 0.05 bpc below the plain RNN",
       last["lstm"] < last["rnn"] - 0.05 and last["gru"] < last["rnn"] - 0.05,
       f"LSTM {last['lstm']:.3f}, GRU {last['gru']:.3f} vs RNN {last['rnn']:.3f}")
-claim("every validation curve is still falling at the end: lower in the last epoch than in the one before",
+claim("every validation curve still falls in the last epoch",
       all(h["val_bpc"][-1] < h["val_bpc"][-2] for h in histories.values()),
       ", ".join(f"{k} {h['val_bpc'][-2]:.3f} -> {h['val_bpc'][-1]:.3f}" for k, h in histories.items()))
 
 # %% tags=["nbval-ignore-output"]
-order = sorted(last, key=last.get, reverse=True)  # worst first
-names = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
-last_gain = {kind: h["val_bpc"][-2] - h["val_bpc"][-1] for kind, h in histories.items()}
+ratio = {kind: results.loc[kind, "recurrent weights"] / results.loc["rnn", "recurrent weights"] for kind in rnn.KINDS}
+order = sorted(last, key=last.get, reverse=True)  # highest bpc first
 display(Markdown(
-    "What the numbers show:\n\n"
-    "- **Bits per character**: all three go far below the no-context baseline, so they use the context. In this "
-    f"run the order, highest bpc first, is {', '.join(names[k] for k in order)}, with gaps of "
-    f"{last[order[0]] - last[order[1]]:.2f} and {last[order[1]] - last[order[2]]:.2f} bits per character. Gaps "
-    "this small, from one seed (one set of starting weights), cannot rank the cells.\n"
-    "- **Not a finished model**: the last epoch still gained "
-    f"{min(last_gain.values()):.3f} to {max(last_gain.values()):.3f} bits per character, so this is what at most "
-    f"{max(sum(h['cpu_seconds']) for h in histories.values()):.0f} s of CPU time per model buys (printed above), "
-    "not what these cells can do. The comparison is one of equal updates, not of "
-    "equal size (the LSTM has 4 and the GRU 3 times the RNN's recurrent weights) nor of equal time per update "
-    "(Going further A)."))
-
-# %% [markdown]
-# **Two kinds of curve.** Per model, validation bpc (solid) and training bpc measured the same way at the end of
-# each epoch (dashed). The right panel adds, for the LSTM, what a training loop usually prints: the mean training
-# loss *over* the epoch. That running mean includes the epoch's first, worse windows, so it lags behind the model:
-# in epoch 1 it lies above both end-of-epoch measures (checked below), which says nothing about unseen text being
-# easier. Measured the same way, training and validation bpc start level and then draw apart: the model begins to
-# fit its own training text (checked below).
-
-# %% tags=["nbval-ignore-output"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)  # one scale for both panels
-plots.plot_bpc_curves(left, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
-                                             f"{unigram:.2f} bpc, above this scale)")
-left.legend(fontsize="small", ncol=3)
-plots.plot_running_mean_lag(right, histories["lstm"], "LSTM", color="C1",  # the LSTM's colour on the left
-                            title="LSTM: mean over the epoch vs measured at its end")
-fig.tight_layout()
-plt.show()
+    f"The LSTM's recurrent layer has {ratio['lstm']:.0f} and the GRU's {ratio['gru']:.0f} times the RNN's weights "
+    "(one block per gate or candidate). All three use the context: far below the no-context baseline. The order, "
+    f"highest bpc first, is {', '.join(k.upper() for k in order)}, with gaps of {last[order[0]] - last[order[1]]:.2f} "
+    f"and {last[order[1]] - last[order[2]]:.2f} bpc: one seed, one short run (at most "
+    f"{max(results['CPU s']):.0f} s of CPU time), equal updates but not equal size."))
 
 # %%
-epoch1 = {kind: (h["train_loss"][0] / math.log(2), h["train_bpc"][0]) for kind, h in histories.items()}
-claim("in epoch 1, the mean training loss over the epoch lies above the training bpc measured at its end, "
-      "for every model", all(mean > end for mean, end in epoch1.values()),
-      ", ".join(f"{k} {mean:.2f} > {end:.2f}" for k, (mean, end) in epoch1.items()))
-claim("in epoch 1, that running mean even lies above the validation bpc, for every model",
-      all(h["train_loss"][0] / math.log(2) > h["val_bpc"][0] for h in histories.values()),
-      ", ".join(f"{k} {h['train_loss'][0] / math.log(2):.2f} > {h['val_bpc'][0]:.2f}" for k, h in histories.items()))
-first_gap = {kind: h["val_bpc"][0] - h["train_bpc"][0] for kind, h in histories.items()}
-gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
-claim("after epoch 1, measured the same way, validation and training bpc are within 0.03 bits of each other, "
-      "for every model", all(abs(g) < 0.03 for g in first_gap.values()),
-      ", ".join(f"{k} {g:+.3f}" for k, g in first_gap.items()))
-claim("by the last epoch the gap (validation minus training bpc) has grown by more than 0.03 bits, for every model",
-      all(gap[k] - first_gap[k] > 0.03 for k in gap),
-      ", ".join(f"{k} {first_gap[k]:+.3f} -> {gap[k]:+.3f}" for k in gap))
+fig, ax = plt.subplots(figsize=(7, 4.2))
+plots.plot_bpc_curves(ax, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
+                                           f"{unigram:.2f} bpc, above this scale)")
+ax.legend(fontsize="small", ncol=3)
+plt.show()
 
 # %% [markdown]
 # ## 5. Writing text, one character at a time
 #
-# To generate, we feed a prompt, take the scores for the next character, turn them into probabilities with a
-# **temperature** $T$, $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the
-# carried state, and repeat. $T < 1$ sharpens the distribution (safe, repetitive choices); $T > 1$ flattens it
-# (more variety, more misspellings). Here is what that does to the best model's next-character distribution after
-# one prompt:
+# To generate, feed a prompt, turn the last step's scores into probabilities with a **temperature** $T$,
+# $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the carried state, repeat.
+# $T < 1$ sharpens the distribution, $T > 1$ flattens it. The lowest-bpc model of this run, at two temperatures (a seeded sampler), with the share of its words that occur
+# in the training text:
 
 # %% tags=["nbval-ignore-output"]
-best = min(last, key=last.get)
-prompt = "the prime minister says the governmen"
-probs = {temperature: rnn.next_char_probs(models[best], vocab, prompt, temperature, device=device)
-         for temperature in (0.5, 1.0, 2.0)}
-rows = {}
-for temperature, p in probs.items():
-    top = p.topk(3)
-    rows[f"T = {temperature}"] = {f"choice {rank + 1}": f"{vocab.tokens[int(i)]!r} {q:.2f}"
-                                  for rank, (q, i) in enumerate(zip(top.values.tolist(), top.indices.tolist()))}
-print(f"model: {best}; prompt: {prompt!r}")
-pd.DataFrame(rows).T
-
-# %%
-top_ids = {t: int(p.argmax()) for t, p in probs.items()}
-top_p = {t: p.max().item() for t, p in probs.items()}
-claim("the model completes 'governmen' with 't'", vocab.tokens[top_ids[1.0]] == "t",
-      f"{vocab.tokens[top_ids[1.0]]!r} with probability {top_p[1.0]:.3f}")
-
-# %% [markdown]
-# The table shows two facts that hold for any scores, by the maths. Dividing every score by the same $T > 0$ keeps
-# their order, so the most likely character is the same at every temperature; and the top character's probability
-# rises as $T$ falls (towards 1 as $T \to 0$) and falls towards $1/V$ (all $V$ characters of the vocabulary
-# equally likely) as $T$ grows. The temperature changes how sure the sampler is, never the model's ranking.
-
-# %% [markdown]
-# And the texts it writes at two temperatures (the sampler has its own seeded random generator, so on one computer
-# each line can be reproduced), with the share of its words that occur in the training text (counted over 1,000
-# generated characters):
-
-# %% tags=["nbval-ignore-output"]
+lowest = min(last, key=last.get)
 training_words = set(rnn.decode(vocab, train_ids).split())
 real_share = {}
 for temperature in (0.5, 1.0):
-    text = rnn.sample(models[best], vocab, "the government ", length=1000, temperature=temperature,
+    text = rnn.sample(models[lowest], vocab, "the government ", length=1000, temperature=temperature,
                       device=device, seed=0)
     words = text.split()[2:-1]  # leave out the prompt and the last, possibly cut, word
     real_share[temperature] = sum(word in training_words for word in words) / len(words)
-    print(f"--- {best}, temperature {temperature}: {real_share[temperature]:.0%} of its {len(words)} words "
-          f"occur in the training text ---")
-    print(text[:250], "...\n")
+    print(f"--- {lowest}, T = {temperature}: {real_share[temperature]:.0%} of its {len(words)} words are "
+          f"training words ---\n{text[:250]} ...\n")
 
 # %%
-claim("at temperature 0.5 a larger share of the generated words are real words than at temperature 1",
-          real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
+claim("at T = 0.5 a larger share of the words are training words than at T = 1",
+      real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
 # %% [markdown]
-# At the lower temperature the model sticks to its most likely spellings and frequent words; at temperature 1 it
-# samples its real, still uncertain distribution, and more invented words appear. Both are far from fluent English
-# after this short training.
-#
-# At the other extreme, as $T \to 0$ the most likely character gets all the probability: sampling becomes
-# **greedy decoding** (always take the top character; Exercise 4 writes it). At $T = 0.05$:
-
-# %% tags=["nbval-ignore-output"]
-cold = rnn.sample(models[best], vocab, "the government ", length=300, temperature=0.05, device=device, seed=0)
-cold_words = cold.split()[:-1]  # the last word may be cut
-distinct = len(set(cold_words)) / len(cold_words)
-print(f"{cold[:200]} ...")
-
-# %%
-claim("at T = 0.05 the text loops over a few phrases: fewer than half of its words are distinct", distinct < 0.5,
-      f"{len(set(cold_words))} distinct of {len(cold_words)} words ({distinct:.0%})")
-
-# %% [markdown]
-# Why it loops, and why text is therefore usually *sampled*, is the question of Exercise 4.
+# As $T \to 0$ sampling becomes **greedy decoding**, always the top character (Exercise 4 writes it).
 #
 # ## 6. Bidirectional RNNs: cheating as a language model, useful as a tagger
 #
-# A bidirectional layer runs a second RNN from right to left and concatenates both hidden states at every
-# step. So the output at step $t$ depends on the characters **after** $t$ too. Let us measure it: change a single
-# input character (step 20 of a window) and see which outputs move. The models are freshly initialised: this is
-# a property of the wiring, not of training.
+# A bidirectional layer runs a second RNN from right to left and concatenates both states at every step, so the
+# output at step $t$ depends on the characters **after** $t$ too. We change one input character (step 20) of a
+# fresh, untrained LSTM and see which outputs move:
 
 # %%
 window = val_ids[:40].view(1, 40)
@@ -499,22 +325,16 @@ for bidirectional in (False, True):
     fresh = CharLM(len(vocab), 64, "lstm", embed_size=32, bidirectional=bidirectional, seed=0)
     name = "bidirectional (LSTM)" if bidirectional else "left to right (LSTM)"
     profiles[name] = rnn.influence_of_one_input(fresh, window, t_changed)
-for name, change in profiles.items():
-    print(f"{name}: outputs before step {t_changed} that changed: {int((change[:t_changed] > 0).sum())} "
+    print(f"{name}: outputs before step {t_changed} that changed: {int((profiles[name][:t_changed] > 0).sum())} "
           f"of {t_changed}")
-
-# %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
 plots.plot_influence(ax, profiles, t_changed)
 plt.show()
 
 # %% [markdown]
-# The left-to-right model's outputs before step 20 do not move at all: they cannot depend on a character they
-# have not read. The bidirectional model's outputs move at every step, most near the changed character (in these
-# untrained models the effect fades with distance). For next-character prediction that is fatal:
-# the output at step $t$ is supposed to *predict* character $t+1$, and the backward direction has already *read*
-# it. Trained as a language model, it learns to copy. Same data and epochs for both, hidden size 64 (per
-# direction), two epochs on the first 100,000 training characters:
+# The left-to-right outputs before step 20 cannot move; the bidirectional ones do. For next-character prediction
+# that is fatal: the output at $t$ must *predict* character $t+1$, and the backward direction has already *read* it.
+# Both trained as language models (hidden 64 per direction, two epochs on the first 100,000 training characters):
 
 # %% tags=["nbval-ignore-output"]
 leak_models, leak_bpc = {}, {}
@@ -524,47 +344,21 @@ for bidirectional in (False, True):
     history = rnn.train_char_lm(leak_models[name], train_ids[:100_000], val_ids, seq_len=64, batch_size=32,
                                 epochs=2, lr=5e-3, device=device, progress=False)
     leak_bpc[name] = history.last("val_bpc")
-print("validation bits per character after two epochs:",
-      ", ".join(f"{name} {bpc:.2f}" for name, bpc in leak_bpc.items()))
+print("validation bpc after two epochs:", ", ".join(f"{name} {bpc:.2f}" for name, bpc in leak_bpc.items()))
 
 # %%
-claim("the bidirectional 'language model' scores below 1 bit per character",
-      leak_bpc["bidirectional"] < 1.0, f"{leak_bpc['bidirectional']:.2f}")
-claim("that is far better (by more than 1 bit) than the honest LSTM of section 4, after a fraction of its training",
-          leak_bpc["bidirectional"] < last["lstm"] - 1.0,
-          f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
+claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit below §4's LSTM",
+      leak_bpc["bidirectional"] < min(1.0, last["lstm"] - 1.0),
+      f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
-# The bidirectional "language model" is too good to be true: its score comes from reading the character it is
-# asked to predict (the wiring measured above), not from knowing English. When it must *write*, there is no future
-# text to read, and it falls apart. We let each write 300 characters after the same prompt and count which share
-# of the letters it wrote lie in words that occur in the training text (a text with no spaces is one long word):
-
-# %% tags=["nbval-ignore-output"]
-leak_real = {}
-for name, model in leak_models.items():
-    text = rnn.sample(model, vocab, "the government ", length=300, temperature=0.5, device=device, seed=0)
-    written = text[len("the government "):].split()
-    words = written[:-1] if len(written) > 1 else written  # the last word may be cut, unless it is the only one
-    letters = sum(len(word) for word in words)
-    leak_real[name] = sum(len(word) for word in words if word in training_words) / letters
-    print(f"--- {name}: {leak_real[name]:.0%} of its {letters} letters lie in words of the training text ---\n"
-          f"{text[:150]}\n")
-
-# %%
-claim("the bidirectional model writes a smaller share of its letters in real words than the left-to-right one",
-          leak_real["bidirectional"] < leak_real["left to right"],
-          f"{leak_real['bidirectional']:.0%} vs {leak_real['left to right']:.0%}")
-
-# %% [markdown]
-# **Where reading both ways is legitimate.** When the whole input is given and we only label it, looking right
-# is not cheating, it is information. Take **word segmentation** (a real task for languages written without
-# spaces, or for hashtags like `#nowhiring`): remove the spaces from the text and ask, for every character,
-# "does a word end here?". A left-to-right tagger must decide before it sees the next letters; a bidirectional
-# one sees them. The tagger is the same backbone (its embedding as wide as its hidden state) with a two-label head.
-# A bidirectional layer has two recurrent layers, one per direction, so at the same hidden size it would have about
-# twice the weights; we give it 46 units per direction instead of 64, which makes the two taggers the same size
-# (printed below), and the same training:
+# Too good to be true: the score comes from reading the answer; when it must *write*, there is no future to read
+# (Going further C).
+#
+# **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
+# segmentation** (text without spaces, hashtags like `#nowhiring`): for every character, "does a word end here?".
+# The tagger is the same backbone with a two-label head; the bidirectional one gets 46 units per direction instead
+# of 64, for the same size:
 
 # %%
 joined, ends = rnn.segmentation_data(rnn.decode(vocab, torch.cat([train_ids, val_ids])))
@@ -572,7 +366,6 @@ joined_ids = vocab.encode(joined)
 cut = int(0.9 * len(joined_ids))
 print(joined[:80])
 print("".join(str(label) for label in ends[:80].tolist()))
-print(f"share of characters that end a word: {ends.float().mean():.3f}")
 
 # %% tags=["nbval-ignore-output"]
 accuracy, tagger_size = {}, {}
@@ -584,73 +377,137 @@ for bidirectional, hidden in ((False, 64), (True, 46)):
                      device=device, seed=0, progress=False)
     accuracy[name] = rnn.tagging_accuracy(tagger, joined_ids[cut:], ends[cut:], device=device)
 baseline = 1 - ends[cut:].float().mean().item()
-print(f"always 'no word end':  accuracy {baseline:.3f}, errors {1 - baseline:.3f}")
+print(f"always 'no word end': errors {1 - baseline:.3f}")
 for name, acc in accuracy.items():
-    print(f"{name:13} tagger ({tagger_size[name]:,} parameters): accuracy {acc:.3f}, errors {1 - acc:.3f}")
+    print(f"{name:13} tagger ({tagger_size[name]:,} parameters): errors {1 - acc:.3f}")
 
 # %%
 errors = {name: 1 - acc for name, acc in accuracy.items()}
-two_way_64 = count_parameters(Tagger(len(vocab), 64, bidirectional=True, seed=0))
-claim("at 64 units per direction, a bidirectional tagger would have about twice the weights (1.8 to 2.2 times)",
-      1.8 < two_way_64 / tagger_size["left to right"] < 2.2, f"{two_way_64:,} vs {tagger_size['left to right']:,}")
 claim("the two taggers have the same number of parameters, within 2 %",
       abs(tagger_size["bidirectional"] / tagger_size["left to right"] - 1) < 0.02,
       ", ".join(f"{n} {size:,}" for n, size in tagger_size.items()))
-claim("both taggers beat the trivial 'no word end' baseline by more than 5 points",
-      min(accuracy.values()) > baseline + 0.05,
-      f"{', '.join(f'{n} {a:.3f}' for n, a in accuracy.items())} vs {baseline:.3f}")
 claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
-          errors["bidirectional"] < 0.5 * errors["left to right"],
-          f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
+      errors["bidirectional"] < 0.5 * errors["left to right"],
+      f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
 # %% [markdown]
-# Whether `...governmen` + `t` ends a word is clearest from what comes *after* it. The same holds for sentence
-# classification (notebook 05 trains a bidirectional LSTM among its sentiment classifiers): the classifier is handed the whole
-# sentence, so the backward direction may read it too. The rule: **use a bidirectional model when the whole input
-# is known at prediction time (tagging, classification); never when it must predict or generate what comes next.**
+# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification as in
+# notebook 05); never when the model must predict or generate what comes next** (language models, streaming input).
+
+# %% [markdown]
+# ## Summary
 #
-# ## 7. The RNN family at a glance
+# - A character language model predicts the next character; it is scored in **bits per character** on held-out
+#   text (cross-entropy in nats / ln 2), read against the uniform guess and the no-context frequency model.
+# - The RNN rewrites one state; the LSTM adds a cell state behind input, forget and output gates; the GRU blends
+#   old state and candidate through update and reset gates. Only the LSTM's state is a pair `(h, c)`, and code
+#   that carries only `h` crashes.
+# - **Truncated BPTT**: contiguous streams, windows, the state carried from window to window and detached, so memory
+#   flows forward while gradients stop at the window boundary.
+# - On the same data and updates, in one short run from one seed, the gated cells ended below the plain RNN, with
+#   3 to 4 times its recurrent weights.
+# - **Temperature** trades safety for variety when sampling.
+# - A **bidirectional** model sees the future: as a language model it reads the answer; as a tagger of a complete
+#   input it genuinely helps, at equal size.
 #
-# Each row is tied to where the course measures it; "background" marks what we state without measuring it here.
+# **The RNN family at a glance**
 #
 # | | strengths | weaknesses | typical uses |
 # |---|---|---|---|
-# | **RNN** | fewest weights (§4 weights table: a quarter of the LSTM's recurrent layer); simplest to read | one rewritten state: the gradient fades over long distances (notebook 04 measures it); highest bpc of the three in this one-seed run (§4 check) | short sequences, baselines, teaching |
-# | **LSTM** | an additive cell state that a forget gate near 1 keeps; with PyTorch's default forget bias (gate ≈ 0.5 at the start) its gradient fades too, and notebook 04 needs a forget bias of 3 before it reaches far back; below the RNN in this one-seed run (§4 check); a fused kernel on the CPU (oneDNN, measured in Going further A) | most weights (§4: 4 blocks); a pair of states to carry (§3 crash) | language models, speech, tagging and translation before Transformers (background) |
-# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor; its update gate can also keep a state, and in notebook 04 it kept more gradient than the LSTM at the start; below the RNN in this one-seed run (§4) | no separate cell; on a CPU, slower per step than the LSTM here (Going further A) | like the LSTM when weights or memory are tight (background) |
-# | **bidirectional** (any of them) | reads both sides of each position: fewer than half the tagging errors (§6 check) | needs the whole input before the first output; two recurrent layers' work (background); cheats as a language model (§6 checks) | tagging (segmentation, named entities), sentence classification (notebook 05), encoders |
-#
-# **When bidirectional is not allowed:** whenever the output at a position must not depend on what comes after it:
-# language models and any text generation (§6: it copies instead of predicting), streaming or real-time input where
-# the future has not arrived yet (live speech, typing suggestions), and the decoder of a translation model.
-#
-# ## Summary
-#
-# - A character language model predicts the next character; its quality is **bits per character** on held-out
-#   text (the cross-entropy in nats divided by ln 2), to be read against the uniform guess and the context-free
-#   frequency model.
-# - The RNN rewrites one state; the LSTM adds a cell state updated through input, forget and output gates; the GRU
-#   blends old state and candidate through update and reset gates. One LSTM step is a few lines of PyTorch on the
-#   layer's stacked weights. In PyTorch all three are one layer inside the same backbone + head model; only the
-#   LSTM's state is a pair `(h, c)`, and code that carries only `h` crashes.
-# - **Truncated BPTT**: cut the text into contiguous streams, walk along them in windows, carry the state from
-#   window to window and detach it, so memory flows forward while gradients stop at the window boundary.
-# - On the same data and number of updates, in one short run from one seed, the gated cells ended below the plain
-#   RNN (with 3 to 4 times its recurrent weights); the gaps between all three are small, and one seed cannot rank
-#   them.
-# - A running mean of the training loss over an epoch lags behind the model; measure training and validation the
-#   same way before comparing them. Measured so, the gap between them grows with training as the model starts to
-#   fit its training text.
-# - **Temperature** trades safety for variety when sampling; a seeded generator makes samples reproducible on one
-#   computer.
-# - A **bidirectional** model sees the future: as a language model it reads the answer and scores "too good to be
-#   true" while being unable to write; as a tagger of a complete input it genuinely helps, at equal size.
-#
+# | **RNN** | fewest weights (§4); simplest | one rewritten state: gradients fade over long distances (notebook 04); highest bpc in §4's run | short sequences, baselines |
+# | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
+# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor | no separate cell | like the LSTM when weights are tight |
+# | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a language model (§6) | tagging, classification, encoders |
+
+# %% [markdown]
 # ## Going further
 #
-# ### A. Time per step: not simply "more weights, more time"
+# ### A. The training loss, measured two ways
 #
-# The arithmetic per step grows with the weight blocks (RNN 1, GRU 3, LSTM 4), but what you wait for is how
+# *What this adds:* why the loss a training loop prints is not comparable with a validation score. The running
+# mean of the training loss over an epoch includes the epoch's first, worse windows, so it lags behind the model.
+# Left: §4's curves, training bpc (dashed) measured like validation (solid). Right, for the LSTM: the running mean
+# next to the end-of-epoch measures.
+
+# %% tags=["nbval-ignore-output"]
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)  # one scale for both panels
+plots.plot_bpc_curves(left, histories, title="§4's models: validation (solid), training (dashed)")
+left.legend(fontsize="small", ncol=3)
+plots.plot_running_mean_lag(right, histories["lstm"], "LSTM", color="C1",  # the LSTM's colour on the left
+                            title="LSTM: mean over the epoch vs measured at its end")
+fig.tight_layout()
+plt.show()
+
+# %%
+epoch1 = {kind: (h["train_loss"][0] / math.log(2), h["train_bpc"][0], h["val_bpc"][0])
+          for kind, h in histories.items()}
+claim("in epoch 1 the running mean lies above both end-of-epoch measures (training, validation), for every model",
+      all(mean > max(end, val) for mean, end, val in epoch1.values()),
+      ", ".join(f"{k} {mean:.2f} > {end:.2f}, {val:.2f}" for k, (mean, end, val) in epoch1.items()))
+first_gap = {kind: h["val_bpc"][0] - h["train_bpc"][0] for kind, h in histories.items()}
+gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
+claim("measured the same way, validation and training bpc start within 0.03 bits and then draw apart by more "
+      "than 0.03 more, for every model",
+      all(abs(first_gap[k]) < 0.03 and gap[k] - first_gap[k] > 0.03 for k in gap),
+      ", ".join(f"{k} {first_gap[k]:+.3f} -> {gap[k]:+.3f}" for k in gap))
+
+# %% [markdown]
+# So the running mean above the validation bpc in epoch 1 says nothing about unseen text being easier; measured
+# the same way, the two draw apart as the model starts to fit its training text.
+#
+# ### B. The temperature in detail
+#
+# *What this adds:* what $T$ does to one next-character distribution, and its limit $T \to 0$. The top 3
+# choices of §5's model after one prompt:
+
+# %% tags=["nbval-ignore-output"]
+prompt = "the prime minister says the governmen"
+probs = {temperature: rnn.next_char_probs(models[lowest], vocab, prompt, temperature, device=device)
+         for temperature in (0.5, 1.0, 2.0)}
+rows = {}
+for temperature, p in probs.items():
+    top = p.topk(3)
+    rows[f"T = {temperature}"] = {f"choice {rank + 1}": f"{vocab.tokens[int(i)]!r} {q:.2f}"
+                                  for rank, (q, i) in enumerate(zip(top.values.tolist(), top.indices.tolist()))}
+print(f"model: {lowest}; prompt: {prompt!r}")
+pd.DataFrame(rows).T
+
+# %% [markdown]
+# Dividing every score by the same $T > 0$ keeps their order, so the top character is the same at every
+# temperature; its probability rises towards 1 as $T \to 0$ and falls towards $1/V$ as $T$ grows. The
+# temperature changes how sure the sampler is, never the model's ranking. At $T = 0.05$ (almost greedy):
+
+# %% tags=["nbval-ignore-output"]
+cold = rnn.sample(models[lowest], vocab, "the government ", length=300, temperature=0.05, device=device, seed=0)
+cold_words = cold.split()[:-1]  # the last word may be cut
+distinct = len(set(cold_words)) / len(cold_words)
+print(f"{cold[:200]} ...")
+claim("at T = 0.05 the text loops over a few phrases: fewer than half of its words are distinct", distinct < 0.5,
+      f"{len(set(cold_words))} distinct of {len(cold_words)} words ({distinct:.0%})")
+
+# %% [markdown]
+# ### C. What the bidirectional "language model" writes
+#
+# *What this adds:* §6's leak seen in the text. Each of §6's two models writes 300 characters after the same
+# prompt; we count the share of its letters that lie in training words (a text with no spaces is one long word):
+
+# %% tags=["nbval-ignore-output"]
+leak_real = {}
+for name, model in leak_models.items():
+    text = rnn.sample(model, vocab, "the government ", length=300, temperature=0.5, device=device, seed=0)
+    written = text[len("the government "):].split()
+    words = written[:-1] if len(written) > 1 else written  # the last word may be cut, unless it is the only one
+    letters = sum(len(word) for word in words)
+    leak_real[name] = sum(len(word) for word in words if word in training_words) / letters
+    print(f"--- {name}: {leak_real[name]:.0%} of its {letters} letters lie in training words ---\n{text[:150]}\n")
+claim("the bidirectional model writes a smaller share of its letters in real words than the left-to-right one",
+      leak_real["bidirectional"] < leak_real["left to right"],
+      f"{leak_real['bidirectional']:.0%} vs {leak_real['left to right']:.0%}")
+
+# %% [markdown]
+# ### D. Time per step: not simply "more weights, more time"
+#
+# *What this adds:* why a timing comparison of recurrent layers measures the library as much as the cell. The arithmetic per step grows with the weight blocks (RNN 1, GRU 3, LSTM 4), but what you wait for is how
 # PyTorch runs it. On a CPU, PyTorch can hand `nn.LSTM` to **oneDNN**, a library with a fused LSTM kernel for the
 # whole sequence; `nn.RNN` and `nn.GRU` run as a matrix product and several separate element-wise operations per
 # step. Switching oneDNN off (`torch.backends.mkldnn.flags(enabled=False)`) shows which layer uses it. We time one
@@ -684,12 +541,11 @@ display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper(
                  "report the device and the library with it."))
 
 # %% [markdown]
-# On an NVIDIA GPU, cuDNN has fused kernels for all three cells (not measured here; `benchmarks/bench_rnn.py
-# --device cuda` times one training step there).
+# On an NVIDIA GPU, cuDNN has fused kernels for all three cells (not measured here).
 #
-# ### B. The language-model lab
+# ### E. The language-model lab
 #
-# The panel trains a tiny character model (hidden size 64) on the first 30,000 training characters for three
+# *What this adds:* try the settings yourself. The panel trains a tiny character model (hidden size 64) on the first 30,000 training characters for three
 # epochs, then reports its validation bpc (on the first 5,000 validation characters) and writes a sample. Each
 # setting of RNN type, sequence length and device is trained once, when first chosen (the read-out says
 # "training …" meanwhile), and cached; moving the temperature only draws a new sample. Things to try:
@@ -700,10 +556,10 @@ display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper(
 #   such a short run?
 # - **RNN type**: do the curves separate in a run this short? Compare with the 5 epochs of §4.
 #
-# Below the panel, a static figure stays visible where widgets do not run, e.g. on GitHub: the validation curves
-# of the three RNN types at sequence length 32 (the panel's first setting, the LSTM, bold), then the LSTM's
-# sample. Where a thin curve cannot be seen, it lies under another. Its reference lines are counted on the lab's
-# own, shorter texts:
+# Where widgets do not run (e.g. on GitHub), the cell shows the read-out and sample of the panel's first setting
+# (the LSTM, sequence length 32), then a static figure of the three RNN types' validation curves at that length
+# (the LSTM bold; a thin curve that cannot be seen lies under another). Its reference lines are counted on the
+# lab's own, shorter texts:
 
 # %%
 lab_unigram = rnn.unigram_bpc(train_ids[:30_000], val_ids[:5_000], len(vocab))
@@ -716,36 +572,39 @@ from helpers.widgets import language_model_lab
 language_model_lab(device=device.type)
 
 # %% [markdown]
-# ### C. More to try (no check)
+# ### F. More to try (no check)
 #
 # Re-train the GRU of section 4 with `epochs=20`: does its validation curve flatten, and where? On a GPU, also try
 # `hidden_size=512` and compare the time per epoch on the CPU and the GPU. For another, punctuation-free
 # offline text, `rnn.load_char_data("wiki")` joins the words of the Wikipedia excerpt that
 # gensim ships.
-#
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise has an answer cell, where you write a function, and a check cell that runs it and says what is
 # right or what is wrong. The worked solution is folded below each check: try first, then open it.
 #
-# ### Exercise 1 — count the weights of a stacked LSTM
-# Write `lstm_parameters(vocab_size, embed_size, hidden_size, num_layers)`, the number of trainable parameters of
-# `CharLM(vocab_size, hidden_size, kind="lstm", embed_size=embed_size, num_layers=num_layers)`, without building
-# the model. PyTorch's LSTM layer has, per layer, input weights `4 * hidden * input`, recurrent weights
-# `4 * hidden * hidden` and **two** bias vectors of `4 * hidden`; every layer after the first reads the previous
-# layer's output. Don't forget the embedding and the head. The check compares with `count_parameters` at several
-# sizes; while your function runs, building a `CharLM` or a recurrent layer or cell (`nn.LSTM`, `nn.LSTMCell`, ...) is refused.
+# ### Exercise 1 — count the weights of a stacked, possibly bidirectional LSTM
+# Write `lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional)`, the number of trainable
+# parameters of `CharLM(vocab_size, hidden_size, kind="lstm", embed_size=embed_size, num_layers=num_layers,
+# bidirectional=bidirectional)`, from the sizes alone (do not build the model or its layers). §3 gives the shapes
+# of one layer's weights and biases; think about what each layer reads, what a second direction adds, and what the
+# head reads.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def lstm_parameters(vocab_size: int, embed_size: int, hidden_size: int, num_layers: int) -> int:
-    """Trainable parameters of CharLM(vocab_size, hidden_size, 'lstm', embed_size, num_layers)."""
+def lstm_parameters(vocab_size: int, embed_size: int, hidden_size: int, num_layers: int,
+                    bidirectional: bool) -> int:
+    """Trainable parameters of CharLM(vocab_size, hidden_size, 'lstm', embed_size, num_layers, bidirectional)."""
     ### BEGIN SOLUTION
     V, E, H = vocab_size, embed_size, hidden_size
+    directions = 2 if bidirectional else 1
+    out = directions * H                                      # what a layer hands on: both directions' h
     total = V * E                                             # the embedding table
     for layer in range(num_layers):
-        width = E if layer == 0 else H                        # the first layer reads the embedding, the others h
-        total += 4 * H * width + 4 * H * H + 2 * 4 * H        # W_ih, W_hh, b_ih and b_hh
-    return total + H * V + V                                  # the head: weights and bias
+        width = E if layer == 0 else out                      # the first layer reads the embedding, the others h
+        total += directions * (4 * H * width + 4 * H * H + 2 * 4 * H)  # W_ih, W_hh, b_ih, b_hh per direction
+    return total + out * V + V                                # the head: weights and bias
     ### END SOLUTION
 
 
@@ -756,15 +615,16 @@ exercises.check_03_lstm_parameters(lstm_parameters)
 # ### Exercise 2 — the bits-per-character loss
 # Write `bits_per_character(logits, targets)`: `logits` are a model's scores `[batch, steps, vocab]`, `targets`
 # the true next characters `[batch, steps]`. Return the mean over every (row, step) of $-\log_2 p$(target), as a
-# 0-dimensional tensor that back-propagation can go through (you could train on it).
-# `nn.functional.cross_entropy` (the `F.cross_entropy` of `tbptt_step`) wants scores `[N, vocab]` and targets `[N]`.
+# 0-dimensional tensor that back-propagation can go through (you could train on it). Build it yourself from
+# `log_softmax` and the targets' entries, without `F.cross_entropy` or `F.nll_loss`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def bits_per_character(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """Mean bits per character of `logits` [batch, steps, vocab] against `targets` [batch, steps]."""
     ### BEGIN SOLUTION
-    nats = nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten())  # mean of -ln p
-    return nats / math.log(2)                                                     # ln -> log2
+    log_p = logits.log_softmax(dim=-1)                        # ln p of every character, per (row, step)
+    picked = log_p.gather(-1, targets.unsqueeze(-1))          # ln p(target): [batch, steps, 1]
+    return -picked.mean() / math.log(2)                       # mean of -ln p, then ln -> log2
     ### END SOLUTION
 
 
@@ -776,9 +636,8 @@ exercises.check_03_bits_per_character(bits_per_character)
 # Write `gru_step(gru, x, h)`: one step of the one-layer `nn.GRU` `gru`, from its own weights, for inputs `x`
 # `[batch, input]` and the previous state `h` `[batch, hidden]`; return the new state `[batch, hidden]`. Use the
 # equations of §3 in PyTorch's form: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0` stack the
-# blocks in the order $r, z, n$ (see `lstm_step` in §3 for the pattern). The check compares with `nn.GRU` on
-# random weights; while your function runs, PyTorch's own GRU step refuses: `nn.GRU`, `nn.GRUCell` and
-# `torch.gru_cell`, also when reached through `torch._VF`, `torch.ops.aten` or TorchScript.
+# blocks in the order $r, z, n$ (see `lstm_step` in §3 for the pattern). Compute the step from the weights, not
+# with PyTorch's own GRU.
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def gru_step(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
@@ -800,11 +659,9 @@ exercises.check_03_gru_step(gru_step)
 # ### Exercise 4 — greedy decoding with the state carried
 # Write `greedy(model, vocab, prompt, length)`: read the prompt once with `model(ids)`, then `length` times take the
 # single most likely next character (`argmax` of the last step's scores), and feed only that one character back in
-# **together with the state** the model returned. Return the prompt followed by the new characters. The check
-# watches every call your function makes to the model (the prompt once, then one character and the state the
-# previous call returned), on three prompts, with the trained model and with a small LSTM, whose state is the
-# pair $(h, c)$. Then look at what greedy
-# decoding writes (the check cell prints it once your function passes): why do people sample instead?
+# **together with the state** the model returned. Return the prompt followed by the new characters. It must work
+# for an LSTM too, whose state is the pair $(h, c)$. Then look at what greedy decoding writes (the check cell prints
+# it once your function passes): why do people sample instead?
 
 # %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 @torch.no_grad()
@@ -824,13 +681,13 @@ def greedy(model: CharLM, vocab: Vocab, prompt: str, length: int) -> str:
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex03-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_03_greedy(greedy, models[best], vocab)
-print(greedy(models[best], vocab, "the government ", 150))  # what greedy decoding writes
+exercises.check_03_greedy(greedy, models[lowest], vocab)
+print(greedy(models[lowest], vocab, "the government ", 150))  # what greedy decoding writes
 
 # %% [markdown]
 # <details><summary>What greedy decoding shows</summary>
 #
-# Greedy text soon loops over the same few phrases, like the $T = 0.05$ text of §5: always taking the top
+# Greedy text soon loops over the same few phrases, like the $T = 0.05$ text of Going further B: always taking the top
 # character never explores the rest of the distribution, and once the model has written a phrase, the most likely
 # continuation leads back into it. Sampling (with a temperature) trades a little likelihood per character for
 # variety.
