@@ -660,6 +660,13 @@ MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The che
          "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
          "He found one loose match in his pocket.", "Strike the match on the side of the box.",
          "The match burned his fingers.", "He dropped a lit match into the bin."]
+NB_SPRING = ["Spring is my favourite season.", "The cherry trees blossom in spring.",  # the notebook's worked solution
+             "We plant the seeds in early spring.", "Birds return north every spring.",
+             "In spring the days grow longer.",
+             "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+             "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+             "The pen clicks because of a tiny spring inside."]
+NB_SPRING_SENSES = ["season"] * 5 + ["coil"] * 5
 MISLABELLED = {  # sentences, labels, what the message names
     "a third sense in each (the review's case)": (
         SPRING[:5] + ["The hot spring bubbled out of the rock."] + SPRING[5:] + ["The cat will spring onto the table."],
@@ -671,6 +678,21 @@ MISLABELLED = {  # sentences, labels, what the message names
     "jumping instead of the coil": (SPRING[:5] + ["The cat will spring onto the table.", "Frogs spring from the grass.",
                                                   "The lion is ready to spring.", "They spring out of hiding.",
                                                   "Watch him spring over the wall."], SPRING_SENSES, "another sense"),
+    "a water spring replacing a season sentence (fresh review)": (
+        ["We filled our bottles at the spring."] + NB_SPRING[1:], NB_SPRING_SENSES,
+        "'We filled our bottles at the spring.' is labelled 'season'"),
+    "a jumping cat replacing a coil sentence (fresh review)": (
+        NB_SPRING[:9] + ["The cat is ready to spring."], NB_SPRING_SENSES,
+        "'The cat is ready to spring.' is labelled 'coil'"),
+    "a pouncing lion labelled season": (
+        NB_SPRING[:4] + ["The lion crouched, ready to spring."] + NB_SPRING[5:], NB_SPRING_SENSES,
+        "'The lion crouched, ready to spring.' is labelled 'season'"),
+    "a clean water spring labelled coil": (
+        NB_SPRING[:9] + ["The water from the spring is very clean."], NB_SPRING_SENSES,
+        "'The water from the spring is very clean.' is labelled 'coil'"),
+    "a hillside spring labelled season": (
+        ["A spring rises at the foot of the hill."] + NB_SPRING[1:], NB_SPRING_SENSES,
+        "'A spring rises at the foot of the hill.' is labelled 'season'"),
     "match: 'to be alike' instead of the fire stick": (
         MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
                      "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
@@ -693,10 +715,11 @@ def test_02_my_report_accepts_other_right_answers(bert):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
     other = ["My birthday is in the spring.", "The snow melts every spring.", "Spring break starts next week.",
-             "Allergies are worst in spring.", "This spring was unusually warm.", "The trampoline has a rusty spring.",
+             "Allergies are worst in spring.", "The days get warmer in spring.", "The trampoline has a rusty spring.",
              "A spring inside the lock pushes the bolt.", "Replace the spring in the valve.",
              "The spring bounced across the floor.", "Compress the spring with pliers."]
     for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, SPRING_SENSES[::-1], "spring"),
+                                    (NB_SPRING, NB_SPRING_SENSES, "spring"),
                                     (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
         report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
