@@ -657,10 +657,12 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     text = (f"The reference run: the two vectors are most alike at layer {int(cosines.argmax())} (cosine "
             f"{float(cosines.max()):.2f}) and least alike at layer {int(cosines.argmin())} "
             f"({float(cosines.min()):.2f}). The predicted senses (first, second) are {table}.\n\n"
-            "Layer 0 has no context (section 5: its sense test is near chance), so whatever it says about the "
-            "first *bank* comes from the word's position, not from the river. ")
-    if 0 in river_at:
-        text += "Its right answer there is luck of position. "
+            "Layer 0 has no context (section 6: its sense test is near chance on average), so what it says about "
+            "the first *bank* comes from where the word sits, not from the words around it")
+    text += ": its 'river' is luck. " if 0 in river_at else ". "
+    later = [k for k in river_at if k > 0]
+    if later:
+        text += f"With context, layer{'s' if len(later) > 1 else ''} {', '.join(map(str, later))} still call it river. "
     if both_finance:
         text += (f"At layers {', '.join(map(str, both_finance))} ({len(both_finance)} of {len(pairs)}), **both** "
                  "occurrences are called finance: BERT attends in both directions, so the words about cash reach "
