@@ -370,12 +370,12 @@ display(Markdown(
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance. *bank*'s neighbours come from the sense the training text uses most (money words), and a
+#   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money), and a
 #   rare word's neighbours are mostly noise.
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
-# - **Layer 0 has no context**: a look-up of the word piece plus its position. Its similarity gap is
-#   essentially zero and its sense test near chance on average. From the first Transformer layer on,
+# - **Layer 0 has no context**: the word piece's and its position's embeddings, summed and layer-normalised.
+#   Its similarity gap is essentially zero and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
 #   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
 #   cannot be ranked (*Going further* A).
@@ -388,7 +388,7 @@ display(Markdown(
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it separates senses; word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, context can leak across: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
