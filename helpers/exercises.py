@@ -480,7 +480,9 @@ def check_02_sense_gap(sense_gap) -> None:
     cases = [(torch.tensor([[1.0, 0.0], [3.0, 0.5], [0.0, 2.0], [0.4, 5.0], [0.2, 0.1]]),
               ["a", "a", "b", "b", "b"]),
              (torch.randn(12, 8, generator=generator) * torch.arange(1, 13)[:, None] + torch.tensor([2.0] + [0.0] * 7),
-              ["x", "y", "z"] * 4)]
+              ["x", "y", "z"] * 4),
+             (torch.randn(9, 6, generator=generator) * torch.arange(1, 10)[:, None] + torch.tensor([1.0] + [0.0] * 5),
+              ["p"] * 2 + ["q"] * 3 + ["r"] * 4)]  # senses of unequal size: a mean of block means differs
     for vectors, senses in cases:
         got = sense_gap(vectors.clone(), list(senses))
         answered(what, got, "sense_gap returned None: return the gap as a float")
@@ -500,8 +502,15 @@ def check_02_sense_gap(sense_gap) -> None:
         require(what, abs(got - (raw[off].mean() - raw[~same].mean()).item()) > 1e-5,
                 "those are dot products: divide each vector by its length first (cosine similarity)")
         require(what, abs(got - (across - within)) > 1e-5, "wrong sign: within minus across")
+        k = int(ids.max()) + 1
+        blocks = [sims[ids == a][:, ids == b].mean() for a in range(k) for b in range(k) if a != b]
+        block_gap = (sims[off].mean() - torch.stack(blocks).mean()).item()
+        require(what, abs(got - block_gap) > 1e-5, "that averages the across-sense similarity block by block (pair "
+                                                   "of senses by pair of senses): take the mean over all "
+                                                   "different-sense pairs together")
         raise ExerciseError(f"✘ {what}: got {got:.4f} on a test set where the gap is {within - across:.4f}")
-    passed(what, "right gap on two test sets (vectors of different lengths, two and three senses)")
+    passed(what, "right gap on three test sets (vectors of different lengths, two and three senses, "
+                 "senses of unequal size)")
 
 
 def _predict_sense_cases():

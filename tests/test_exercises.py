@@ -1639,3 +1639,105 @@ def _with_step(module, step, run):
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_05_early_stopping(_early_stopping(**mistake))
+
+
+# --- 02: more wrong answers (slim round) ---
+
+def _word_vector_pooled(bert, pooling):
+    """An exercise 02-1 answer that pools the wrong tokens or pools them the wrong way."""
+    import torch
+
+    tokenizer, model = bert
+
+    def word_vector(sentence, span, layer=-1):
+        encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True,
+                            return_special_tokens_mask=True)
+        offsets, special = encoded.pop("offset_mapping")[0], encoded.pop("special_tokens_mask")[0].bool()
+        with torch.no_grad():
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0]) & ~special
+        return {"max": lambda: hidden[pieces].max(0).values, "cls": lambda: hidden[0],
+                "sentence mean": lambda: hidden[~special].mean(0)}[pooling]()
+
+    return word_vector
+
+
+@pytest.mark.parametrize("pooling", ["max", "cls", "sentence mean"])
+def test_02_word_vector_rejects_other_poolings(bert, pooling):
+    with pytest.raises(exercises.ExerciseError, match="keep the pieces whose offsets overlap"):
+        exercises.check_02_word_vector(_word_vector_pooled(bert, pooling), *bert)
+
+
+def _sense_gap_other(kind):
+    import torch
+
+    def sense_gap(vectors, senses):
+        unit = vectors / vectors.norm(dim=1, keepdim=True)
+        sims = unit @ unit.T
+        ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
+        same = ids[:, None] == ids[None, :]
+        off = same & ~torch.eye(len(ids), dtype=torch.bool)
+        if kind == "ratio":
+            return (sims[off].mean() / sims[~same].mean()).item()
+        if kind == "distance":
+            distances = torch.cdist(vectors, vectors)
+            return (distances[~same].mean() - distances[off].mean()).item()
+        k = int(ids.max()) + 1  # "block means": the across mean taken sense pair by sense pair
+        blocks = torch.stack([sims[ids == a][:, ids == b].mean() for a in range(k) for b in range(k) if a != b])
+        return (sims[off].mean() - blocks.mean()).item()
+
+    return sense_gap
+
+
+@pytest.mark.parametrize("kind, message", [("ratio", "gap is"), ("distance", "gap is"),
+                                           ("block means", "block by block")])
+def test_02_sense_gap_rejects_other_measures(kind, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_sense_gap(_sense_gap_other(kind))
+
+
+def _predict_sense_other(kind):
+    import torch
+
+    def predict_sense(vector, vectors, labels):
+        names = list(dict.fromkeys(labels))
+        unit = vectors / vectors.norm(dim=1, keepdim=True)
+        ids = torch.tensor([names.index(label) for label in labels])
+        centroids = torch.stack([unit[ids == k].mean(dim=0) for k in range(len(names))])
+        if kind == "medoid":  # the member nearest each centroid stands for the sense
+            centroids = torch.stack([unit[ids == k][torch.cosine_similarity(unit[ids == k], centroids[k][None],
+                                                                            dim=1).argmax()]
+                                     for k in range(len(names))])
+            return names[int(torch.cosine_similarity(centroids, vector[None, :], dim=1).argmax())]
+        return names[int((centroids - vector / vector.norm()).abs().sum(dim=1).argmin())]  # L1 distance
+
+    return predict_sense
+
+
+@pytest.mark.parametrize("kind, message", [("medoid", "single most similar vector"), ("l1", "distance")])
+def test_02_predict_sense_rejects_other_centres(kind, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_predict_sense(_predict_sense_other(kind))
+
+
+def test_02_two_banks_rejects_layer_0_centroids_and_distances(bert, two_banks_setup):
+    right, pairs, _, vectors, labels = two_banks_setup
+    from helpers.contextual import word_embeddings_by_layer
+
+    first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
+                     for k in (0, 1))
+    predict = _predict_sense_with()
+    layer_0 = [(predict(first[k], vectors[0], labels), predict(second[k], vectors[0], labels)) for k in range(7)]
+    assert layer_0 != pairs
+    with pytest.raises(exercises.ExerciseError, match="same layer"):
+        exercises.check_02_two_banks(right, layer_0, DOUBLE, *bert, vectors, labels)
+    with pytest.raises(exercises.ExerciseError, match="not the cosine"):
+        exercises.check_02_two_banks((1 - right).tolist(), pairs, DOUBLE, *bert, vectors, labels)
+    last = word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=-1)[:, 0]
+    exercises.check_02_two_banks(torch_cosine(first, last), pairs, DOUBLE, *bert, vectors, labels)  # also right
+
+
+def torch_cosine(a, b):
+    import torch
+
+    return torch.cosine_similarity(a, b, dim=1)
