@@ -673,14 +673,9 @@ if USE_BERT_BASE:
 # ### Exercise 1 — the vector of a word, from its pieces
 # Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
 # special-tokens mask. Run `bert` on the encoded sentence with `output_hidden_states=True`, under
-# `torch.no_grad()` (no gradients are needed, and the check rejects a vector that requires grad), and take the hidden states at `layer` (0 = input embeddings, -1 = last) of the sentence's tokens, as
-# `word_vectors_in_batch` does in section 3. Keep the tokens whose offsets overlap the word's characters `span`
-# (`start` included, `end` excluded: a piece belongs to the word when it starts before `end` and ends after
-# `start`) and return the **mean** of their hidden states, a vector of shape `(384,)`. The special tokens'
-# offsets `(0, 0)` never overlap a word, so the overlap test alone already leaves them out: `~special` gives the
-# same vectors and only says so explicitly. The check compares your vectors with `word_embeddings` on six
-# words (one split into five pieces, one occurring twice, one right after a quote mark) and names the usual
-# mistakes.
+# `torch.no_grad()`, and take the hidden states at `layer` (0 = input embeddings, -1 = last), as section 3 does.
+# Keep the tokens whose offsets overlap the word's characters `span` (`start` included, `end` excluded) and
+# return the **mean** of their hidden states, a vector of shape `(384,)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
@@ -705,9 +700,7 @@ exercises.check_02_word_vector(word_vector, tokenizer, bert)
 # Write `sense_gap(vectors, senses)` with torch operations: `vectors` is a tensor `[n, dim]`, `senses` a list of
 # `n` labels. Normalise each vector to length 1, compute all pairwise cosine similarities with one matrix
 # product, and return the mean over same-sense pairs (**without** a vector paired with itself) minus the mean
-# over different-sense pairs, as a Python `float` (`.item()` turns a one-number tensor into one). The check uses
-# vectors of very different lengths and three senses, and names the usual mistakes (dot products instead of
-# cosines, the diagonal counted, the sign, a tensor returned).
+# over different-sense pairs, as a Python `float` (`.item()` turns a one-number tensor into one).
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def sense_gap(vectors: torch.Tensor, senses: list[str]) -> float:
@@ -730,8 +723,7 @@ exercises.check_02_sense_gap(sense_gap)
 # Write `predict_sense(vector, vectors, labels)` in torch: `vectors` is a tensor `[n, dim]` of labelled
 # vectors, `labels` a list of their `n` sense names, `vector` one new vector `[dim]`. Compute each sense's
 # **centroid**, the mean of that sense's vectors after normalising each to length 1 (as in section 6), and return
-# the name of the sense whose centroid is most **cosine**-similar to `vector`. The check uses vectors of very
-# different lengths and a sense whose vectors are spread out, and names the usual mistakes.
+# the name of the sense whose centroid is most **cosine**-similar to `vector`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def predict_sense(vector: torch.Tensor, vectors: torch.Tensor, labels: list[str]) -> str:
@@ -798,13 +790,13 @@ my_sentences = []  # your sentences here
 my_senses = []     # one label per sentence, e.g. "season" or "coil"
 my_report = None
 ### BEGIN SOLUTION
-my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-                "We plant the seeds in early spring.", "Birds return north every spring.",
-                "In spring the days grow longer.",
-                "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-                "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-                "The pen clicks because of a tiny spring inside."]
-my_senses = ["season"] * 5 + ["coil"] * 5
+my_sentences += ["Spring is my favourite season.", "The cherry trees blossom in spring.",
+                 "We plant the seeds in early spring.", "Birds return north every spring.",
+                 "In spring the days grow longer.",
+                 "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+                 "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+                 "The pen clicks because of a tiny spring inside."]
+my_senses += ["season"] * 5 + ["coil"] * 5
 my_report = sense_report_by_layer(
     word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
 display(my_report.round(3))
