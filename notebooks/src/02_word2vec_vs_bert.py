@@ -364,7 +364,7 @@ display(Markdown(
     "embedding to a piece's row and layer-normalises the sum. Word2Vec's table grows with the vocabulary "
     f"({len(kv):,} words here); MiniLM's is fixed at {piece_table.shape[0]:,} pieces that also spell unseen "
     f"words. And every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers: "
-    "a GPU makes it faster, but it is still a pass per sentence, against one row read per word."))
+    "a GPU can make it faster, but it is still a pass per sentence, against one row read per word."))
 
 # %% [markdown]
 # ## Summary
