@@ -660,6 +660,13 @@ MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The che
          "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
          "He found one loose match in his pocket.", "Strike the match on the side of the box.",
          "The match burned his fingers.", "He dropped a lit match into the bin."]
+NB_SPRING = ["Spring is my favourite season.", "The cherry trees blossom in spring.",  # the notebook's worked solution
+             "We plant the seeds in early spring.", "Birds return north every spring.",
+             "In spring the days grow longer.",
+             "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+             "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+             "The pen clicks because of a tiny spring inside."]
+NB_SPRING_SENSES = ["season"] * 5 + ["coil"] * 5
 MISLABELLED = {  # sentences, labels, what the message names
     "a third sense in each (the review's case)": (
         SPRING[:5] + ["The hot spring bubbled out of the rock."] + SPRING[5:] + ["The cat will spring onto the table."],
@@ -671,6 +678,21 @@ MISLABELLED = {  # sentences, labels, what the message names
     "jumping instead of the coil": (SPRING[:5] + ["The cat will spring onto the table.", "Frogs spring from the grass.",
                                                   "The lion is ready to spring.", "They spring out of hiding.",
                                                   "Watch him spring over the wall."], SPRING_SENSES, "another sense"),
+    "a water spring replacing a season sentence (fresh review)": (
+        ["We filled our bottles at the spring."] + NB_SPRING[1:], NB_SPRING_SENSES,
+        "'We filled our bottles at the spring.' is labelled 'season'"),
+    "a jumping cat replacing a coil sentence (fresh review)": (
+        NB_SPRING[:9] + ["The cat is ready to spring."], NB_SPRING_SENSES,
+        "'The cat is ready to spring.' is labelled 'coil'"),
+    "a pouncing lion labelled season": (
+        NB_SPRING[:4] + ["The lion crouched, ready to spring."] + NB_SPRING[5:], NB_SPRING_SENSES,
+        "'The lion crouched, ready to spring.' is labelled 'season'"),
+    "a clean water spring labelled coil": (
+        NB_SPRING[:9] + ["The water from the spring is very clean."], NB_SPRING_SENSES,
+        "'The water from the spring is very clean.' is labelled 'coil'"),
+    "a hillside spring labelled season": (
+        ["A spring rises at the foot of the hill."] + NB_SPRING[1:], NB_SPRING_SENSES,
+        "'A spring rises at the foot of the hill.' is labelled 'season'"),
     "match: 'to be alike' instead of the fire stick": (
         MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
                      "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
@@ -693,10 +715,11 @@ def test_02_my_report_accepts_other_right_answers(bert):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
     other = ["My birthday is in the spring.", "The snow melts every spring.", "Spring break starts next week.",
-             "Allergies are worst in spring.", "This spring was unusually warm.", "The trampoline has a rusty spring.",
+             "Allergies are worst in spring.", "The days get warmer in spring.", "The trampoline has a rusty spring.",
              "A spring inside the lock pushes the bolt.", "Replace the spring in the valve.",
              "The spring bounced across the floor.", "Compress the spring with pliers."]
     for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, SPRING_SENSES[::-1], "spring"),
+                                    (NB_SPRING, NB_SPRING_SENSES, "spring"),
                                     (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
         report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
@@ -1685,3 +1708,105 @@ def _with_step(module, step, run):
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_05_early_stopping(_early_stopping(**mistake))
+
+
+# --- 02: more wrong answers (slim round) ---
+
+def _word_vector_pooled(bert, pooling):
+    """An exercise 02-1 answer that pools the wrong tokens or pools them the wrong way."""
+    import torch
+
+    tokenizer, model = bert
+
+    def word_vector(sentence, span, layer=-1):
+        encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True,
+                            return_special_tokens_mask=True)
+        offsets, special = encoded.pop("offset_mapping")[0], encoded.pop("special_tokens_mask")[0].bool()
+        with torch.no_grad():
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0]) & ~special
+        return {"max": lambda: hidden[pieces].max(0).values, "cls": lambda: hidden[0],
+                "sentence mean": lambda: hidden[~special].mean(0)}[pooling]()
+
+    return word_vector
+
+
+@pytest.mark.parametrize("pooling", ["max", "cls", "sentence mean"])
+def test_02_word_vector_rejects_other_poolings(bert, pooling):
+    with pytest.raises(exercises.ExerciseError, match="keep the pieces whose offsets overlap"):
+        exercises.check_02_word_vector(_word_vector_pooled(bert, pooling), *bert)
+
+
+def _sense_gap_other(kind):
+    import torch
+
+    def sense_gap(vectors, senses):
+        unit = vectors / vectors.norm(dim=1, keepdim=True)
+        sims = unit @ unit.T
+        ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
+        same = ids[:, None] == ids[None, :]
+        off = same & ~torch.eye(len(ids), dtype=torch.bool)
+        if kind == "ratio":
+            return (sims[off].mean() / sims[~same].mean()).item()
+        if kind == "distance":
+            distances = torch.cdist(vectors, vectors)
+            return (distances[~same].mean() - distances[off].mean()).item()
+        k = int(ids.max()) + 1  # "block means": the across mean taken sense pair by sense pair
+        blocks = torch.stack([sims[ids == a][:, ids == b].mean() for a in range(k) for b in range(k) if a != b])
+        return (sims[off].mean() - blocks.mean()).item()
+
+    return sense_gap
+
+
+@pytest.mark.parametrize("kind, message", [("ratio", "gap is"), ("distance", "gap is"),
+                                           ("block means", "block by block")])
+def test_02_sense_gap_rejects_other_measures(kind, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_sense_gap(_sense_gap_other(kind))
+
+
+def _predict_sense_other(kind):
+    import torch
+
+    def predict_sense(vector, vectors, labels):
+        names = list(dict.fromkeys(labels))
+        unit = vectors / vectors.norm(dim=1, keepdim=True)
+        ids = torch.tensor([names.index(label) for label in labels])
+        centroids = torch.stack([unit[ids == k].mean(dim=0) for k in range(len(names))])
+        if kind == "medoid":  # the member nearest each centroid stands for the sense
+            centroids = torch.stack([unit[ids == k][torch.cosine_similarity(unit[ids == k], centroids[k][None],
+                                                                            dim=1).argmax()]
+                                     for k in range(len(names))])
+            return names[int(torch.cosine_similarity(centroids, vector[None, :], dim=1).argmax())]
+        return names[int((centroids - vector / vector.norm()).abs().sum(dim=1).argmin())]  # L1 distance
+
+    return predict_sense
+
+
+@pytest.mark.parametrize("kind, message", [("medoid", "single most similar vector"), ("l1", "distance")])
+def test_02_predict_sense_rejects_other_centres(kind, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_predict_sense(_predict_sense_other(kind))
+
+
+def test_02_two_banks_rejects_layer_0_centroids_and_distances(bert, two_banks_setup):
+    right, pairs, _, vectors, labels = two_banks_setup
+    from helpers.contextual import word_embeddings_by_layer
+
+    first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
+                     for k in (0, 1))
+    predict = _predict_sense_with()
+    layer_0 = [(predict(first[k], vectors[0], labels), predict(second[k], vectors[0], labels)) for k in range(7)]
+    assert layer_0 != pairs
+    with pytest.raises(exercises.ExerciseError, match="same layer"):
+        exercises.check_02_two_banks(right, layer_0, DOUBLE, *bert, vectors, labels)
+    with pytest.raises(exercises.ExerciseError, match="not the cosine"):
+        exercises.check_02_two_banks((1 - right).tolist(), pairs, DOUBLE, *bert, vectors, labels)
+    last = word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=-1)[:, 0]
+    exercises.check_02_two_banks(torch_cosine(first, last), pairs, DOUBLE, *bert, vectors, labels)  # also right
+
+
+def torch_cosine(a, b):
+    import torch
+
+    return torch.cosine_similarity(a, b, dim=1)

