@@ -310,6 +310,19 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
     exercises.check_01_sgns_loss(right)
     assert capsys.readouterr().out.count("✔ Exercise 4") == 1
 
+    def binary_cross_entropy(c, o, n):
+        """torch's BCE averages the B × K negative terms instead of summing them over K."""
+        positive, negative = (c * o).sum(-1), c @ n.T
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        return bce(positive, torch.ones_like(positive)) + bce(negative, torch.zeros_like(negative))
+
+    def positive_negated(c, o, n):
+        return -(logsigmoid(-(c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
+
+    for wrong, message in [(binary_cross_entropy, "here they are averaged"), (positive_negated, "the value is not")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_sgns_loss(wrong)
+
     def expanded(c, o, n):
         return sgns_loss(c, o, n.expand(len(c), *n.shape))
 

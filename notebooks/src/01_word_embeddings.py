@@ -281,8 +281,8 @@ claim("limited to frequent words, our lists share more words with gensim-5's tha
 
 # %% [markdown]
 # So ρ and the raw lists look at different words. WordSim353's words are more frequent than those topping our raw
-# lists, which come from a handful of contexts each and rest on little evidence; like with like, the lists of the
-# three models are much alike.
+# lists, whose vectors come from a handful of contexts each and rest on little evidence. Like with like, our lists
+# come much closer to gensim-5's.
 #
 # **Vector arithmetic.** *king − man + woman* should land near *queen* if the corpus gives the vectors a consistent
 # male → female direction. gensim ranks the vocabulary by cosine to that sum, leaving out the three input words;
@@ -351,8 +351,8 @@ plt.show()
 #   noise words drawn from counts^0.75, and subsampling thins out frequent words. SGNS rebuilds its pairs each
 #   epoch (subsampling, dynamic window).
 # - Evaluate with human ratings (WordSim353, SimLex-999) and analogies, with coverage and the random-pair cosine.
-#   Scores and neighbour lists measure different words: WordSim353 is mostly frequent words, raw lists are often
-#   topped by rare ones.
+#   Scores and neighbour lists look at different words: raw lists can be topped by rare words, with vectors from
+#   a handful of contexts, rarer than the words WordSim353 scores.
 # - PCA and t-SNE maps answer different questions; pick t-SNE's perplexity for the number of points.
 #
 # ## Going further
@@ -422,36 +422,7 @@ claim("CBOW's epochs are cheaper: it trains in less time than skip-gram", cbow_s
 # skip-gram for small corpora and rare words, CBOW when the corpus is large and speed matters. Whether CBOW
 # catches up at equal *time* is not measured here; try `emb.train_word2vec(wiki, sg=0, epochs=15)`.
 #
-# ### C. Analogies by relation
-#
-# *What this adds:* which relations a small corpus supports. The Google analogy set groups its questions by
-# relation; two sections for our SGNS, each accuracy over the questions whose four words are in the vocabulary
-# (the *answerable* column):
-
-# %% tags=["nbval-ignore-output"]
-sections = emb.analogy_sections(sgns, ["gram6-nationality-adjective", "family"])
-sections.round(3)
-
-# %%
-nationality, family = sections["accuracy"]
-claim("our SGNS answers nationality-adjective analogies (china : chinese) more often than family ones",
-      nationality > family, f"{nationality:.1%} vs {family:.1%}")
-
-# %% [markdown]
-# ### D. Training time
-#
-# *What this adds:* what the comparison of section 3 cost. On the CPU both sides use one thread (gensim
-# `workers=1`; the course's training helpers set PyTorch to one CPU thread). With a GPU our SGNS trains there,
-# and the times are then not like for like.
-
-# %% tags=["nbval-ignore-output"]
-ratio = seconds["gensim (15 epochs)"] / seconds["our SGNS (2 epochs)"]
-display(Markdown(f"Training time on this run ({device}): " + ", ".join(f"{name} **{s:.1f} s**"
-                 for name, s in seconds.items()) + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of "
-                 "our two."))
-
-# %% [markdown]
-# ### E. Pretrained vectors (online only)
+# ### C. Pretrained vectors (online only)
 #
 # *What this adds:* the same tools on vectors trained on billions of tokens.
 #
@@ -470,6 +441,35 @@ except OfflineError as err:  # no network, or the download failed: its first sen
 else:
     print("king - man + woman:", emb.analogy(glove, "king", "man", "woman", topn=3))
     print(emb.compare({"GloVe 50d": glove}, analogies=False).round(2))
+
+# %% [markdown]
+# ### D. Analogies by relation
+#
+# *What this adds:* which relations a small corpus supports. The Google analogy set groups its questions by
+# relation; two sections for our SGNS, each accuracy over the questions whose four words are in the vocabulary
+# (the *answerable* column):
+
+# %% tags=["nbval-ignore-output"]
+sections = emb.analogy_sections(sgns, ["gram6-nationality-adjective", "family"])
+sections.round(3)
+
+# %%
+nationality, family = sections["accuracy"]
+claim("our SGNS answers nationality-adjective analogies (china : chinese) more often than family ones",
+      nationality > family, f"{nationality:.1%} vs {family:.1%}")
+
+# %% [markdown]
+# ### E. Training time
+#
+# *What this adds:* what the comparison of section 3 cost. On the CPU both sides use one thread (gensim
+# `workers=1`; the course's training helpers set PyTorch to one CPU thread). With a GPU our SGNS trains there,
+# and the times are then not like for like.
+
+# %% tags=["nbval-ignore-output"]
+ratio = seconds["gensim (15 epochs)"] / seconds["our SGNS (2 epochs)"]
+display(Markdown(f"Training time on this run ({device}): " + ", ".join(f"{name} **{s:.1f} s**"
+                 for name, s in seconds.items()) + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of "
+                 "our two."))
 
 # %% [markdown]
 # ## Exercises
