@@ -229,8 +229,7 @@ claim("fewer than a third of the analogy questions are answerable with this voca
 # %% [markdown]
 # On this 450k-token text, five epochs are too few for gensim's recipe, and its random pairs have a high mean
 # cosine (last row): the vectors are crowded (*Going further* A). Our recipe differs from gensim's (Adam instead of
-# plain SGD, large batches, `sample=1e-4` against 1e-3); which difference matters is not measured here. SimLex-999
-# is low for all three.
+# plain SGD, large batches, `sample=1e-4` against 1e-3); which difference matters is not measured here.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -282,7 +281,7 @@ claim("limited to frequent words, our lists share more words with gensim-5's tha
 # %% [markdown]
 # So ρ and the raw lists look at different words. WordSim353's words are more frequent than those topping our raw
 # lists, whose vectors come from a handful of contexts each and rest on little evidence. Like with like, our lists
-# come much closer to gensim-5's.
+# share more words with gensim-5's.
 #
 # **Vector arithmetic.** *king − man + woman* should land near *queen* if the corpus gives the vectors a consistent
 # male → female direction. gensim ranks the vocabulary by cosine to that sum, leaving out the three input words;
