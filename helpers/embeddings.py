@@ -139,6 +139,15 @@ class SkipGram(nn.Module):
         return nn.functional.cross_entropy(self(centres), contexts)
 
 
+def skipgram_epoch(model: SkipGram, optimizer: torch.optim.Optimizer, pairs: torch.Tensor, batch_size: int,
+                   shuffle: torch.Generator) -> float:
+    """One epoch on shuffled mini-batches of (centre, context) pairs [n, 2]; return the loss on all pairs after it."""
+    for batch in pairs[torch.randperm(len(pairs), generator=shuffle).to(pairs.device)].split(batch_size):
+        optimizer_step(optimizer, model.loss(batch[:, 0], batch[:, 1]))  # zero_grad, backward, step
+    with torch.no_grad():
+        return model.loss(pairs[:, 0], pairs[:, 1]).item()
+
+
 def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: int = 300, batch_size: int = 16,
                    lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True
                    ) -> tuple[KeyedVectors, History]:
@@ -159,10 +168,7 @@ def train_skipgram(pairs: np.ndarray, words: list[str], dim: int = 10, epochs: i
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         pairs, shuffle = pairs.to(dev), torch.Generator().manual_seed(seed)
         for _ in progress_bar(range(epochs), desc="skip-gram", disable=not progress):
-            for batch in pairs[torch.randperm(len(pairs), generator=shuffle).to(dev)].split(batch_size):
-                optimizer_step(optimizer, model.loss(batch[:, 0], batch[:, 1]))
-            with torch.no_grad():
-                history.log(loss=model.loss(pairs[:, 0], pairs[:, 1]).item())
+            history.log(loss=skipgram_epoch(model, optimizer, pairs, batch_size, shuffle))
     return to_keyed_vectors(words, model.embeddings.weight), history
 
 
@@ -229,6 +235,20 @@ def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, 
         yield (epoch + i / n_batches) / epochs, batch[:, 0], batch[:, 1], noise
 
 
+def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, batches, lr: float) -> torch.Tensor:
+    """Train on one epoch's batches, the learning rate falling linearly as in word2vec; return the summed loss."""
+    total = torch.zeros(())
+    for done, centres, contexts, negatives in batches:  # done: the fraction of all training done so far
+        for group in optimizer.param_groups:
+            group["lr"] = lr * max(1e-4, 1.0 - done)
+        loss = model(centres, contexts, negatives)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        total = total + loss.detach() * len(centres)  # summed on the device: no host sync per batch
+    return total
+
+
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
                min_count: int = 5, sample: float = 1e-4, dynamic_window: bool = True, batch_size: int = 8192,
                lr: float = 0.02, device: str | torch.device = "auto", seed: int = 0, progress: bool = True,
@@ -267,17 +287,9 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
                 bar.total = len(pairs) * epochs  # an estimate: each epoch subsamples afresh
             negatives = (torch.multinomial(noise, len(pairs) * negative, replacement=True, generator=draws)
                          if len(pairs) else torch.zeros(0, dtype=torch.long, device=noise_device))
-            total = torch.zeros((), device=dev)  # summed on the device: no host sync per batch
-            for done, centres, contexts, noise_ids in sgns_batches(pairs, negatives.view(-1, negative).to(dev),
-                                                                   batch_size, epoch, epochs):
-                for group in optimizer.param_groups:  # linear decay as in word2vec, by the fraction trained
-                    group["lr"] = lr * max(1e-4, 1.0 - done)
-                loss = model(centres, contexts, noise_ids)
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-                total += loss.detach() * len(centres)
-                bar.update(len(centres))
+            batches = sgns_batches(pairs, negatives.view(-1, negative).to(dev), batch_size, epoch, epochs)
+            total = sgns_epoch(model, optimizer, batches, lr)
+            bar.update(len(pairs))
             history.log(pairs=len(pairs), loss=total.item() / len(pairs) if len(pairs) else float("nan"),
                         seconds=time.perf_counter() - started)
             bar.set_postfix(epoch=epoch + 1, loss=f"{history.last('loss'):.3f}")

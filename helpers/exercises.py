@@ -113,7 +113,49 @@ def check_01_pair_count(count_pairs) -> None:
                     "window, window included")
             require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
                     "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
-    passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3")
+    _count_without_reading(exercise, count_pairs)
+    passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3, and come "
+           "from the sentence lengths alone")
+
+
+class _UnreadableSentence:
+    """A sentence whose length is known but whose words cannot be read: counting needs only the length."""
+
+    def __init__(self, length: int, exercise: str) -> None:
+        self.length, self.exercise = length, exercise
+
+    def __len__(self) -> int:
+        return self.length
+
+    def _refuse(self, *args):
+        raise ExerciseError(f"✘ {self.exercise}: count from the sentence lengths; don't read the words")
+
+    __iter__ = __getitem__ = __array__ = _refuse
+
+
+def _count_without_reading(exercise: str, count_pairs) -> None:
+    """Exercise 1's last test: a 10¹²-word sentence, too long to walk through or to pair one position at a time."""
+    import sys
+
+    n, window, budget = 10**12, 3, [100_000]
+    message = (f"✘ {exercise}: count_pairs walks through the positions or pairs of a sentence one at a time (it "
+               "cannot finish on a sentence of 10¹² words): count from each sentence's length, one term per distance d")
+
+    def tracer(frame, event, arg):
+        budget[0] -= 1
+        if budget[0] < 0:
+            raise ExerciseError(message)
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        answer = count_pairs([_UnreadableSentence(n, exercise), _UnreadableSentence(2, exercise)], window)
+    except MemoryError:
+        raise ExerciseError(message) from None
+    finally:
+        sys.settrace(None)
+    require(exercise, answer == 2 * sum(n - d for d in range(1, window + 1)) + 2,
+            "wrong count on a very long sentence: add, for each distance d, two pairs per position d apart")
 
 
 def _sgns_optimizer(parameters):
@@ -215,9 +257,10 @@ def check_01_sgns_step(sgns_step) -> None:
         require(exercise, False, "the vectors did not move as one step of `optimizer` on the SGNS loss moves them: "
                 "compute model(centres, contexts, negatives) with negatives of shape [B, K] drawn from noise with "
                 "replacement, then step with the optimiser you were given")
-    value = float(loss.detach()) if isinstance(loss, torch.Tensor) else loss
-    require(exercise, isinstance(value, float) and abs(value - float(expected_loss.detach())) < 1e-4,
-            "return the loss computed before the step (as a float or a one-number tensor)")
+    require(exercise, not isinstance(loss, torch.Tensor), "return the loss as a float (loss.item()): a tensor "
+            "keeps the whole graph of the step alive")
+    require(exercise, isinstance(loss, float) and abs(loss - float(expected_loss.detach())) < 1e-4,
+            "return the loss computed before the step, as a float")
     model, optimizer, centres, contexts, noise = _sgns_setup([7, 8])
     before = model.context.weight.detach().clone()
     sgns_step(model, optimizer, centres, contexts, noise, 4)
@@ -246,6 +289,11 @@ def check_01_sgns_step(sgns_step) -> None:
     share = float((negatives == 7).float().mean())
     require(exercise, abs(share - 0.8) < 0.03, "the negatives do not follow the probabilities in `noise`: it is "
             "already the noise distribution (counts to the power 0.75, normalised), so draw from it as it is")
+    seen.clear()
+    sgns_step(model, optimizer, centres, contexts, noise, 2)
+    negatives = seen[0] if seen else torch.empty(0, 2)
+    require(exercise, bool((negatives[:, 0] == negatives[:, 1]).any()), "no pair ever drew the same negative "
+            "twice: draw the negatives independently, with replacement, as word2vec does")
     passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
            "noise, by one step of the given optimiser on this batch's loss")
 
@@ -271,6 +319,16 @@ def _picks_by_place(best_pair, cases) -> bool:
             picks.append(best_pair(vectors, list(order)))
             places.add(order.index(picks[-1]) if picks[-1] in order else None)
     return len(places) == 1 and any(pick != picks[0] for pick in picks)
+
+
+def _picks_everywhere(best_pair, cases, score) -> bool:
+    """Whether best_pair returns the pair of lowest `score(kv, male, female)` in every case of three or more pairs."""
+    for vectors, pairs in cases:
+        if len(pairs) > 2:
+            scores = {pair: score(vectors, *pair) for pair in pairs}
+            if scores.get(best_pair(vectors, list(pairs))) != min(scores.values()):
+                return False
+    return True
 
 
 def check_01_best_pair(best_pair, kv, candidates) -> None:
@@ -303,8 +361,9 @@ def check_01_best_pair(best_pair, kv, candidates) -> None:
             continue
         require(exercise, not _picks_by_place(best_pair, cases), "your answer is the pair at the same place in "
                 "the list whatever the order of the pairs: rank every pair and pick by rank, not by position")
-        require(exercise, ranks[answer] != max(ranks.values()), "your pair has the worst rank: rank 1 is the top "
-                "of the list, so the best rank is the smallest number")
+        require(exercise, not _picks_everywhere(best_pair, cases, lambda v, m, f: -analogy_rank(v, m, "man", "woman",
+                                                                                                f)),
+                "your pair has the worst rank: rank 1 is the top of the list, so the best rank is the smallest number")
         require(exercise, vectors_ is not random_kv, "another pair ranks better on the check's random vectors: compare "
                 "ranks, not cosines (cosines to different queries are not comparable), and rank as analogy_rank "
                 "does (unit-length vectors, the three input words left out)")

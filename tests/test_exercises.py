@@ -74,6 +74,25 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_pair_count(wrong)
 
+    def every_pair(sentences, window):
+        """Builds every pair in a list comprehension: what the exercise asks to avoid."""
+        return len([(i, j) for s in sentences for i in range(len(s))
+                    for j in range(max(0, i - window), min(len(s), i + window + 1)) if i != j])
+
+    def reads_the_words(sentences, window):
+        return sum(2 * max(len(list(s)) - d, 0) for s in sentences for d in range(1, window + 1))
+
+    def per_position(sentences, window):
+        return sum(min(i, window) + min(len(s) - 1 - i, window) for s in sentences for i in range(len(s)))
+
+    def numpy_positions(sentences, window):
+        return int(sum(2 * len(np.arange(len(s))[d:]) for s in sentences for d in range(1, window + 1)))
+
+    for wrong, message in [(every_pair, "one at a time"), (reads_the_words, "don't read the words"),
+                           (per_position, "one at a time"), (numpy_positions, "one at a time")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_pair_count(wrong)
+
 
 def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
     import torch
@@ -161,11 +180,21 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
     shared = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True))  # [K], broadcast
     repeated = step_with(lambda noise, batch, k: torch.multinomial(noise, k, replacement=True).repeat(batch, 1))
     powered_twice = step_with(lambda noise, batch, k: draw(noise ** 0.75, batch, k))
+    without_replacement = step_with(lambda noise, batch, k: torch.multinomial(
+        noise.expand(batch, -1), k, replacement=k > int((noise > 0).sum())))
+
+    def the_tensor(model, optimizer, centres, contexts, noise, k):
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
     for wrong, message in [(no_zero_grad, "zero_grad"), (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
                            (flat, r"\[B, K\]"), (loss_after, "before the step"),
                            (shared, "every pair"), (repeated, "not one set repeated"),
-                           (powered_twice, "draw from it as it is"),
+                           (powered_twice, "draw from it as it is"), (without_replacement, "with replacement"),
+                           (the_tensor, "as a float"),
                            ("sgns_step", "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_step(wrong)
@@ -245,7 +274,19 @@ def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsy
             return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
         return min(pairs, key=rank)
 
+    def man_woman_swapped(kv, pairs):
+        ranks = {pair: analogy_rank(kv, pair[0], "woman", "man", pair[1]) for pair in pairs}
+        return min(ranks, key=ranks.get)
+
+    def most_similar_pair(kv, pairs):
+        return max(pairs, key=lambda pair: kv.similarity(*pair))
+
     random_kv, random_pairs = exercises._analogy_vectors()
+    for wrong in (man_woman_swapped, most_similar_pair):
+        for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
+            with pytest.raises(exercises.ExerciseError) as error:
+                exercises.check_01_best_pair(wrong, vectors_, pairs_)
+            assert "worst rank" not in str(error.value), (wrong.__name__, str(error.value))
     for wrong in (swapped, keeps_inputs, by_cosine, worst, raw_rank):  # none of them depends on the list's order
         for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
             with pytest.raises(exercises.ExerciseError) as error:
@@ -268,6 +309,19 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
 
     exercises.check_01_sgns_loss(right)
     assert capsys.readouterr().out.count("✔ Exercise 4") == 1
+
+    def binary_cross_entropy(c, o, n):
+        """torch's BCE averages the B × K negative terms instead of summing them over K."""
+        positive, negative = (c * o).sum(-1), c @ n.T
+        bce = torch.nn.functional.binary_cross_entropy_with_logits
+        return bce(positive, torch.ones_like(positive)) + bce(negative, torch.zeros_like(negative))
+
+    def positive_negated(c, o, n):
+        return -(logsigmoid(-(c * o).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
+
+    for wrong, message in [(binary_cross_entropy, "here they are averaged"), (positive_negated, "the value is not")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_sgns_loss(wrong)
 
     def expanded(c, o, n):
         return sgns_loss(c, o, n.expand(len(c), *n.shape))
