@@ -40,7 +40,6 @@ from helpers.data import load_sentiment, tokenize
 from helpers.device import pick_device, seed_everything
 from helpers.recurrent import Recurrent, count_parameters, final_hidden
 from helpers.show import show_code
-from helpers.training import optimizer_step
 
 seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
@@ -93,11 +92,12 @@ show_code(Recurrent.forward, final_hidden)
 # %% [markdown]
 # ### One training step
 #
-# `train_classifier` shuffles the sentences into mini-batches and runs this step on each, with an Adam optimizer
-# made from the model it trains:
+# The loss is the binary cross-entropy of the logits; `optimizer_step` (`helpers.training`) zeroes the gradients,
+# runs `loss.backward()` and steps. `train_classifier` shuffles the sentences into mini-batches and runs this step
+# on each, with an Adam optimizer made from the model it trains:
 
 # %%
-show_code(classify.train_step, optimizer_step)
+show_code(classify.train_step)
 
 # %% tags=["nbval-ignore-output"]
 toy_data = classify.encode_dataset(toy_vocab, toy_texts, toy_labels)
@@ -528,7 +528,7 @@ display(Markdown(
 # %% [markdown]
 # ### What the chosen model gets wrong, read from calibrated probabilities
 #
-# *What this adds: the over-confidence behind the rising validation loss, measured, and the mistakes it makes.*
+# *What this adds: how well the chosen network's probabilities match the observed shares, and its surest mistakes.*
 #
 # Among the snippets a model gives P(positive) ≈ 0.8, about 80 % should be positive. The out-of-fold
 # probabilities of the best recurrent network, in five bins, first as output, then after **Platt scaling**: in each
@@ -569,7 +569,7 @@ claim("as output, the network is too sure at both ends: in the lowest and the hi
 display(Markdown(
     f"Of the {raw_table[0][0]:,} snippets the raw network gives on average P(positive) = {raw_table[0][1]:.2f}, "
     f"{raw_table[0][2]:.0%} are positive, and of the {raw_table[-1][0]:,} it gives {raw_table[-1][1]:.2f}, only "
-    f"{raw_table[-1][2]:.0%}: the over-confidence also seen in the rising validation loss. After scaling, the "
+    f"{raw_table[-1][2]:.0%}: it is over-confident at both ends. After scaling, the "
     "shares are closer to the probabilities (the largest gap above), and a probability far from 0.5 is a statement "
     "worth reading. The six mistakes the model was most sure of:"))
 
