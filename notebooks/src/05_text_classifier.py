@@ -425,8 +425,8 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
 #   the **sample** standard deviation, and uses **paired** tests (a corrected paired t over folds, McNemar on the
 #   out-of-fold predictions), calling differences inside the noise ties.
 # - Judge epochs by the number you compare: the validation loss can rise while the validation accuracy improves.
-# - On 4,500 snippets the gated networks trained from scratch beat chance in every fold and the plain RNN, and a
-#   tuned bag of words is still ahead. On 200 sentences, frozen pretrained features win.
+# - On 4,500 snippets the gated networks trained from scratch beat chance in every fold, the best of them beats the
+#   plain RNN, and a tuned bag of words is still ahead. On 200 sentences, frozen pretrained features win.
 
 # %% [markdown]
 # ## Going further
