@@ -1540,7 +1540,8 @@ def check_04_training_step(train_step) -> None:
 
 
 def check_05_last_hidden(last_hidden) -> None:
-    """Exercise 05-1: last_hidden(rnn, embedded, lengths) is each sequence's state after its last real step."""
+    """Exercise 05-1: last_hidden(rnn, embedded, lengths) reads each sequence's output at its last real step from one
+    call of the RNN on the padded batch."""
     import torch
     from torch import nn
 
@@ -1558,42 +1559,38 @@ def check_05_last_hidden(last_hidden) -> None:
         with torch.no_grad():
             alone = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
             expected = torch.cat([final_hidden(state) for state in alone])
-            first_layer = torch.cat([(state[0] if isinstance(state, tuple) else state)[0] for state in alone])
             after_padding = final_hidden(rnn(embedded)[1])
             calls = []
-            spy = _Recording(rnn, calls)
             try:
-                got = last_hidden(spy, embedded.clone(), lengths.clone())
+                got = last_hidden(_Recording(rnn, calls), embedded.clone(), lengths.clone())
+            except IndexError as error:
+                raise ExerciseError(f"✘ {name}: with the {kind} an index is out of range ({error}): a sequence of "
+                                    "length n has its last real step at index n - 1") from None
             except RuntimeError as error:
-                sorted_hint = "sorted" in str(error)
-                require(name, not sorted_hint, "pack_padded_sequence refused the unsorted lengths [2, 5, 3]: "
-                        "pass enforce_sorted=False")
                 raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
-        answered(name, got, "last_hidden returns None; return the hidden state after each sequence's last real step")
+        answered(name, got, "last_hidden returns None; return each sequence's output at its last real step")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
-                "tensor; an LSTM's state is a pair (h, c): take h")
+                "tensor: the RNN returns (outputs, state); read the outputs")
         require(name, tuple(got.shape) == (3, 6), f"with the {kind} the result has shape {tuple(got.shape)}; "
-                "expected [batch, hidden] = (3, 6): take the last layer, h[-1]")
+                "expected [batch, hidden] = (3, 6): one row per sequence, each at its own step")
         require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with the {kind} this is the state after "
-                "the padding: pack the batch with the true lengths so each sequence stops at its own end")
-        require(name, rnn.num_layers == 1 or not torch.allclose(got, first_layer, atol=1e-5), f"with the {kind} this "
-                "is the first layer's state: h has one row per layer, [layers, batch, hidden]; take the last, h[-1]")
+                "the batch's last step, padding included: take each sequence's output at its own last real step")
         require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
-                "each sequence alone (did you return c instead of h, or the outputs at a wrong step?)")
-        require(name, calls == [True], f"the {kind} was called {len(calls)} time(s), "
-                f"{'never' if True not in calls else 'not only'} on a packed batch: call it once, on "
-                "pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False), not in a loop "
-                "over sequences or on the padded tensor")
+                "each sequence alone: is it the output at each sequence's last real step, index length - 1?")
+        require(name, True not in calls, "the RNN was called on a packed batch: this exercise reads the outputs "
+                "of the padded batch itself")
+        require(name, len(calls) == 1, f"the {kind} was called {len(calls)} time(s): call it once, on the whole "
+                "padded batch, not in a loop over sequences")
         rnn.zero_grad()
         with_grad = last_hidden(rnn, embedded.clone(), lengths.clone())
         require(name, isinstance(with_grad, torch.Tensor) and with_grad.requires_grad, f"with the {kind} the "
                 "result carries no gradient (.detach() or torch.no_grad()): the classifier trains through it, so "
-                "return the state as the RNN gives it")
+                "return the outputs as the RNN gives them")
         with_grad.sum().backward()
         require(name, all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in rnn.parameters()),
                 f"with the {kind} no gradient reaches some of the RNN's weights through your result")
-    passed(name, "each sequence's state after its last real step, for a GRU and a two-layer LSTM, lengths in any "
-                 "order, from one call on the packed batch")
+    passed(name, "each sequence's output at its last real step, for a GRU and a two-layer LSTM, lengths in any "
+                 "order, from one call on the padded batch")
 
 
 class _Recording:

@@ -1447,28 +1447,24 @@ def _step_clip_value_04(model, optimizer, inputs, targets, clip):
 
 
 def _last_hidden_solution(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
-
-    _, state = rnn(pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False))
-    return (state[0] if isinstance(state, tuple) else state)[-1]
-
-
-def test_05_last_hidden_accepts_the_solution_and_the_padded_outputs_read_at_the_right_step(capsys):
     import torch
-    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+    return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 1]
+
+
+def test_05_last_hidden_accepts_the_solution_and_gather(capsys):
     exercises.check_05_last_hidden(_last_hidden_solution)
 
-    def from_outputs(rnn, embedded, lengths):  # another correct way: the output at each sequence's last step
-        packed = pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        outputs, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True)
-        return outputs[torch.arange(len(lengths)), lengths - 1]
+    def with_gather(rnn, embedded, lengths):  # another correct way: gather along the step dimension
+        outputs = rnn(embedded)[0]
+        index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])
+        return outputs.gather(1, index).squeeze(1)
 
-    exercises.check_05_last_hidden(from_outputs)
+    exercises.check_05_last_hidden(with_gather)
     assert capsys.readouterr().out.count("✔ Exercise 1") == 2
 
 
-def _no_packing(rnn, embedded, lengths):
+def _final_state(rnn, embedded, lengths):  # the state after the batch's last step, padding included
     state = rnn(embedded)[1]
     return (state[0] if isinstance(state, tuple) else state)[-1]
 
@@ -1477,71 +1473,63 @@ def _last_output_of_padded(rnn, embedded, lengths):
     return rnn(embedded)[0][:, -1]
 
 
-def _sorted_only(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
+def _at_lengths(rnn, embedded, lengths):  # off by one: step lengths[i] is past the end
+    import torch
 
-    state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True))[1]
-    return (state[0] if isinstance(state, tuple) else state)[-1]
-
-
-def _whole_lstm_state(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
-
-    return rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
+    return rnn(embedded)[0][torch.arange(len(lengths)), lengths]
 
 
-def _all_layers(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
+def _at_lengths_minus_two(rnn, embedded, lengths):  # off by one the other way
+    import torch
 
-    state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
-    return state[0] if isinstance(state, tuple) else state
-
-
-def _first_layer(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
-
-    state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
-    return (state[0] if isinstance(state, tuple) else state)[0]
+    return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 2]
 
 
-def _cell_state(rnn, embedded, lengths):
-    from torch.nn.utils.rnn import pack_padded_sequence
+def _steps_without_rows(rnn, embedded, lengths):  # every row at every sequence's step: [batch, batch, hidden]
+    return rnn(embedded)[0][:, lengths - 1]
 
-    state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
-    return (state[1] if isinstance(state, tuple) else state)[-1]
+
+def _all_steps(rnn, embedded, lengths):
+    return rnn(embedded)[0]
+
+
+def _whole_output_pair(rnn, embedded, lengths):
+    return rnn(embedded)
 
 
 def _detached(rnn, embedded, lengths):  # right numbers, but the classifier could not train through them
     return _last_hidden_solution(rnn, embedded, lengths).detach()
 
 
+def _packed(rnn, embedded, lengths):  # right numbers, but packing is not this exercise
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    _, state = rnn(pack_padded_sequence(embedded, lengths.cpu(), batch_first=True, enforce_sorted=False))
+    return (state[0] if isinstance(state, tuple) else state)[-1]
+
+
+def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per sequence
+    import torch
+
+    return torch.cat([rnn(embedded[i:i + 1, :n])[0][:, -1] for i, n in enumerate(lengths.tolist())])
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (None, "define a function"),
     (_detached, "carries no gradient"),
-    (_no_packing, "state after the padding"),
-    (_last_output_of_padded, "state after the padding"),
-    (_sorted_only, "enforce_sorted=False"),
-    (_whole_lstm_state, r"shape \(1, 3, 6\)"),  # a GRU first: its state is one tensor [layers, batch, hidden]
-    (_all_layers, r"expected \[batch, hidden\]"),
-    (_cell_state, "differs from running each sequence alone"),
-    (_first_layer, "first layer's state"),
+    (_final_state, "after the batch's last step"),
+    (_last_output_of_padded, "after the batch's last step"),
+    (_at_lengths, "index is out of range"),
+    (_at_lengths_minus_two, "differs from running each sequence alone"),
+    (_steps_without_rows, r"shape \(3, 3, 6\)"),
+    (_all_steps, r"shape \(3, 5, 6\)"),
+    (_whole_output_pair, "returned a tuple, not one tensor"),
+    (_packed, "called on a packed batch"),
+    (_per_sequence_loop, "called 3 time"),
 ])
 def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_05_last_hidden(answer)
-
-
-def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per sequence, no packing
-    import torch
-
-    states = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
-    return torch.cat([(s[0] if isinstance(s, tuple) else s)[-1] for s in states])
-
-
-def _gathered_without_packing(rnn, embedded, lengths):  # right numbers for one direction, but nothing packed
-    import torch
-
-    return rnn(embedded)[0][torch.arange(len(lengths)), lengths - 1]
 
 
 def test_05_stubs_are_not_answered_yet():
@@ -1549,15 +1537,6 @@ def test_05_stubs_are_not_answered_yet():
         exercises.check_05_last_hidden(lambda rnn, embedded, lengths: None)
     with pytest.raises(exercises.NotAnswered):
         exercises.check_05_paired_t(lambda a, b: None)
-
-
-@pytest.mark.parametrize(("answer", "message"), [
-    (_per_sequence_loop, "called 3 time"),
-    (_gathered_without_packing, "never on a packed batch"),
-])
-def test_05_last_hidden_rejects_answers_that_do_not_pack(answer, message):
-    with pytest.raises(exercises.ExerciseError, match=message):
-        exercises.check_05_last_hidden(answer)
 
 
 def _paired_t_solution(a, b):
@@ -1645,17 +1624,6 @@ def _b_minus_a(a, b):
 def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_05_paired_t(answer)
-
-
-def test_05_last_hidden_says_when_an_lstm_state_is_returned_whole():
-    def whole_state_for_lstm(rnn, embedded, lengths):
-        from torch.nn.utils.rnn import pack_padded_sequence
-
-        state = rnn(pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False))[1]
-        return state if isinstance(state, tuple) else state[-1]
-
-    with pytest.raises(exercises.ExerciseError, match="LSTM it returned a tuple, not one tensor"):
-        exercises.check_05_last_hidden(whole_state_for_lstm)
 
 
 def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
