@@ -249,8 +249,8 @@ def check_01_sgns_step(sgns_step) -> None:
         require(exercise, not same(old_gradients), "the step used the previous batch's "
                 "gradients, not this loss's: call loss.backward() before optimizer.step()")
         require(exercise, not same(added),
-                "the previous batch's gradients were added to this one's: call optimizer.zero_grad() before "
-                "loss.backward()")
+                "gradients left from an earlier backward() call were added to this loss's: clear them with "
+                "optimizer.zero_grad() before loss.backward() (the order asked: zero_grad, backward, step)")
         require(exercise, not _one_direction(moved, fresh), "the vectors moved by a plain step along this batch's "
                 "gradient, not as the optimiser you were given moves them (it has its own settings and momentum): "
                 "step with `optimizer`, do not build one of your own")
@@ -299,7 +299,7 @@ def check_01_sgns_step(sgns_step) -> None:
 
 
 def _analogy_vectors():
-    """Small random vectors on which ranking by cosine, or by unnormalised sums, picks another pair than ranks do."""
+    """Small random vectors of unequal lengths, on which each usual ranking mistake moves some answer's rank."""
     import numpy as np
 
     from helpers.embeddings import to_keyed_vectors
@@ -311,65 +311,60 @@ def _analogy_vectors():
     return to_keyed_vectors(words, vectors), list(zip(male, female))
 
 
-def _picks_by_place(best_pair, cases) -> bool:
-    """Whether best_pair returns the pair at one fixed place in the list, whatever the vectors and the order."""
-    places, picks = set(), []
-    for vectors, pairs in cases:
-        for order in (list(pairs), pairs[::-1], pairs[1:] + pairs[:1]):
-            picks.append(best_pair(vectors, list(order)))
-            places.add(order.index(picks[-1]) if picks[-1] in order else None)
-    return len(places) == 1 and any(pick != picks[0] for pick in picks)
-
-
-def _picks_everywhere(best_pair, cases, score) -> bool:
-    """Whether best_pair returns the pair of lowest `score(kv, male, female)` in every case of three or more pairs."""
-    for vectors, pairs in cases:
-        if len(pairs) > 2:
-            scores = {pair: score(vectors, *pair) for pair in pairs}
-            if scores.get(best_pair(vectors, list(pairs))) != min(scores.values()):
-                return False
-    return True
-
-
-def check_01_best_pair(best_pair, kv, candidates) -> None:
-    """Exercise 3: best_pair(kv, pairs) is the (male, female) pair whose female word ranks best for
-    male - man + woman."""
+def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_out: bool = True,
+             signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True) -> int:
+    """The rank of `target` by cosine to a - b + c, with each of the usual mistakes as an option."""
     import numpy as np
 
-    from helpers.embeddings import analogy_rank, to_keyed_vectors
+    table = kv.get_normed_vectors() if unit else kv.vectors
+    query = sum(sign * table[kv.key_to_index[w]] for sign, w in zip(signs, (a, b, c)))
+    scores = (kv.get_normed_vectors() if cosine else kv.vectors) @ query
+    if leave_out:
+        scores[[kv.key_to_index[w] for w in (a, b, c)]] = -np.inf
+    return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+
+
+def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
+    """Exercise 3: analogy_rank(kv, a, b, c, target) ranks `target` by cosine to unit(a) - unit(b) + unit(c), with
+    a, b and c left out, as emb.analogy_rank does."""
+    import numpy as np
+    from gensim.models import KeyedVectors
 
     exercise = "Exercise 3"
-    _function(exercise, best_pair, "best_pair")
-    words = ["man", "woman", "king", "queen", "father", "mother", "apple", "pear"]
-    vectors = np.array([[0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 1, 0, 0, 0], [1, 0, 1, 0, 0], [0, 1, 0, 1, 0],
-                        [0, 0, 0, 1, 0], [0, 0, 1, 1, 0], [0.2, 0, 0.9, 0, 0.3]], dtype=float)
-    small = to_keyed_vectors(words, vectors)
+    _function(exercise, analogy_rank, "analogy_rank")
     random_kv, random_pairs = _analogy_vectors()
-    real = [tuple(pair) for pair in candidates]
-    cases = [(small, [("father", "mother"), ("king", "queen")]), (small, [("king", "queen"), ("father", "mother")]),
-             (random_kv, random_pairs), (random_kv, random_pairs[::-1]), (kv, real), (kv, real[::-1]),
-             (kv, real[2:] + real[:2])]
-    for vectors_, pairs in cases:
-        answer = best_pair(vectors_, list(pairs))
-        answered(exercise, answer, "best_pair returned None: return one (male, female) pair")
-        require(exercise, not isinstance(answer, (int, np.integer, float)), "return the pair itself, not its rank")
-        require(exercise, isinstance(answer, tuple) and len(answer) == 2,
-                f"return a (male, female) tuple, got {answer!r}")
-        require(exercise, answer in pairs, f"{answer} is not one of the pairs best_pair was given")
-        ranks = {pair: analogy_rank(vectors_, pair[0], "man", "woman", pair[1]) for pair in pairs}
-        if ranks[answer] == min(ranks.values()):
+    queries = [(vectors, (male, b, c, female)) for vectors, some in ((random_kv, random_pairs), (kv, list(pairs)))
+               for male, female in some for b, c in (("man", "woman"), ("woman", "man"))]
+    mistakes = {"leave the three input words out of the ranking (they are usually nearest to the sum)":
+                {"leave_out": False},
+                "add the unit-length vectors: normalise a, b and c before adding, or long vectors dominate the sum":
+                {"unit": False},
+                "the query is a - b + c (king - man + woman): check the signs": {"signs": (1, 1, -1)},
+                "the query is a - b + c: subtract b and add c": {"signs": (-1, 1, 1)},
+                "score by cosine: dot products with the unit-length word vectors, not the raw ones":
+                {"cosine": False}}
+    ranks = []
+    for vectors, query in queries:
+        expected = _rank_01(vectors, *query)
+        with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), f"✘ {exercise}: "
+                                 "analogy_rank called a ranking helper: compute the cosines and the rank yourself"), \
+                _refused([(KeyedVectors, "most_similar")], lambda: ExerciseError(
+                f"✘ {exercise}: analogy_rank called kv.most_similar: compute the cosines and the rank yourself")):
+            got = analogy_rank(vectors, *query)
+        answered(exercise, got, "analogy_rank returned None: return the rank")
+        require(exercise, isinstance(got, (int, np.integer)), f"return the rank as an int, got {type(got).__name__}")
+        if got == expected:
+            ranks.append(got)
             continue
-        require(exercise, not _picks_by_place(best_pair, cases), "your answer is the pair at the same place in "
-                "the list whatever the order of the pairs: rank every pair and pick by rank, not by position")
-        require(exercise, not _picks_everywhere(best_pair, cases, lambda v, m, f: -analogy_rank(v, m, "man", "woman",
-                                                                                                f)),
-                "your pair has the worst rank: rank 1 is the top of the list, so the best rank is the smallest number")
-        require(exercise, vectors_ is not random_kv, "another pair ranks better on the check's random vectors: compare "
-                "ranks, not cosines (cosines to different queries are not comparable), and rank as analogy_rank "
-                "does (unit-length vectors, the three input words left out)")
-        require(exercise, False, "another pair's female word ranks higher than your pair's for male - man + woman: "
-                "compute the rank of every pair and keep the smallest")
-    passed(exercise, f"best_pair finds the best-ranked pair, on small vectors and among your {len(candidates)} pairs")
+        require(exercise, got != expected - 1, "rank 1 is the top: count the words that score higher, plus one")
+        for hint, options in mistakes.items():
+            require(exercise, got != _rank_01(vectors, *query, **options), hint)
+        require(exercise, False, "the rank differs from the rank by cosine to unit(a) - unit(b) + unit(c), with "
+                "a, b and c left out")
+    mine = ranks[2 * len(random_pairs)::2]
+    best = min(range(len(mine)), key=mine.__getitem__)
+    passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "
+           f"female pair: {pairs[best][0]} → {pairs[best][1]} (rank {mine[best]})")
 
 
 def check_01_sgns_loss(shared_negatives_loss) -> None:
@@ -382,8 +377,8 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
     _function(exercise, shared_negatives_loss, "shared_negatives_loss")
     generator = torch.Generator().manual_seed(1)
     c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (3, 4)])
-    c.requires_grad_(True)
-    n.requires_grad_(True)
+    for tensor in (c, o, n):
+        tensor.requires_grad_(True)
     refused = _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "
                                   "called emb.sgns_loss: write the loss yourself, with one matrix product for the "
                                   "B × K scores")
@@ -424,13 +419,12 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
     require(exercise, torch.allclose(result.detach(), expected, rtol=1e-4, atol=1e-5),
             "the value is not -log σ(c·o) - Σ_k log σ(-c·n_k), averaged over the batch")
     result.backward()
-    expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, n))
-    require(exercise, n.grad is not None and torch.allclose(n.grad, expected_grads[1], rtol=1e-4, atol=1e-5),
-            "no gradient, or the wrong one, reaches the negative vectors: training must move them too (no .detach())")
-    require(exercise, c.grad is not None, "no gradient reaches the centre vectors: training must move them too "
-            "(no .detach())")
-    require(exercise, torch.allclose(c.grad, expected_grads[0], rtol=1e-4, atol=1e-5), "the gradient differs from "
-            "the SGNS loss's gradient")
+    expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, o, n))
+    for tensor, expected_grad, name in zip((c, o, n), expected_grads, ("centre", "context", "negative")):
+        require(exercise, tensor.grad is not None, f"no gradient reaches the {name} vectors: training must move "
+                "them too (no .detach())")
+        require(exercise, torch.allclose(tensor.grad, expected_grad, rtol=1e-4, atol=1e-5), f"the gradient for the "
+                f"{name} vectors differs from the SGNS loss's gradient")
     with torch.no_grad():
         big = [100 * t for t in (c, o, n)]  # dot products in the thousands: log(sigmoid(x)) underflows, even in float64
         with _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "

@@ -202,101 +202,59 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         exercises.check_01_sgns_step(lambda *args: right(*args) and None)
 
 
-def test_01_best_pair_must_be_the_best_ranked_candidate_and_never_names_it(capsys):
+def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
     import numpy as np
 
-    from helpers.embeddings import analogy_rank, to_keyed_vectors
+    from helpers import embeddings as emb
 
-    words = ["man", "woman", "he", "she", "his", "her", "noise"]
-    vectors = np.array([[1, 0, 0, 0], [0, 1, 0, 0], [1, 0, 1, 0], [0, 1, 1, 0], [1, 0, 0, 1], [0, 0.2, 0, 1],
-                        [0, 1, 0, 0.9]], dtype=float)
-    kv = to_keyed_vectors(words, vectors)
-    pairs = [("he", "she"), ("his", "her")]
+    kv, pairs = exercises._analogy_vectors()
 
-    def right(kv, pairs):
-        """The pair whose female word ranks best for male - man + woman."""
-        ranks = {pair: analogy_rank(kv, pair[0], "man", "woman", pair[1]) for pair in pairs}
-        return min(ranks, key=ranks.get)
+    def right(kv, a, b, c, target):
+        """Rank of target by cosine to unit(a) - unit(b) + unit(c), inputs left out."""
+        table = kv.get_normed_vectors()
+        rows = [kv.key_to_index[w] for w in (a, b, c)]
+        scores = table @ (table[rows[0]] - table[rows[1]] + table[rows[2]])
+        scores[rows] = -np.inf
+        return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
 
-    assert right(kv, pairs) == ("he", "she")
-    exercises.check_01_best_pair(right, kv, pairs)
+    exercises.check_01_analogy_rank(right, kv, pairs)
     assert "✔ Exercise 3" in capsys.readouterr().out
 
-    def worst(kv, pairs):
-        ranks = {pair: analogy_rank(kv, pair[0], "man", "woman", pair[1]) for pair in pairs}
-        return max(ranks, key=ranks.get)
+    def variant(unit=True, leave_out=True, signs=(1, -1, 1), cosine=True, offset=1, normalise_query=False):
+        def rank(kv, a, b, c, target):
+            table = kv.get_normed_vectors() if unit else kv.vectors
+            rows = [kv.key_to_index[w] for w in (a, b, c)]
+            query = sum(sign * table[row] for sign, row in zip(signs, rows))
+            if normalise_query:
+                query = query / np.linalg.norm(query)
+            scores = (kv.get_normed_vectors() if cosine else kv.vectors) @ query
+            if leave_out:
+                scores[rows] = -np.inf
+            return int((scores > scores[kv.key_to_index[target]]).sum()) + offset
+        return rank
 
-    def the_rank(kv, pairs):
-        return min(analogy_rank(kv, male, "man", "woman", female) for male, female in pairs)
+    exercises.check_01_analogy_rank(variant(normalise_query=True), kv, pairs)  # the same order: accepted
+    capsys.readouterr()
 
-    def swapped(kv, pairs):
-        ranks = {pair: analogy_rank(kv, pair[1], "woman", "man", pair[0]) for pair in pairs}
-        return min(ranks, key=ranks.get)
+    def by_helper(kv, a, b, c, target):
+        return emb.analogy_rank(kv, a, b, c, target)
 
-    def first(kv, pairs):
-        return pairs[0]
+    def by_most_similar(kv, a, b, c, target):
+        words = [w for w, _ in kv.most_similar(positive=[a, c], negative=[b], topn=len(kv))]
+        return words.index(target) + 1
 
-    def as_list(kv, pairs):
-        return list(right(kv, pairs))
+    def as_float(kv, a, b, c, target):
+        return float(right(kv, a, b, c, target))
 
-    def second(kv, pairs):
-        return pairs[1]
-
-    def by_cosine(kv, pairs):
-        """Compares the female word's cosine to each query: cosines to different queries are not comparable."""
-        def cosine(pair):
-            query = (kv.get_vector(pair[0], norm=True) - kv.get_vector("man", norm=True)
-                     + kv.get_vector("woman", norm=True))
-            return float(query @ kv.get_vector(pair[1], norm=True) / np.linalg.norm(query))
-        return max(pairs, key=cosine)
-
-    def raw_rank(kv, pairs):
-        """Its own rank, with unnormalised arithmetic and the input words left in."""
-        def rank(pair):
-            query, table = kv[pair[0]] - kv["man"] + kv["woman"], kv.vectors
-            scores = table @ query / (np.linalg.norm(table, axis=1) * np.linalg.norm(query))
-            return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
-        return min(pairs, key=rank)
-
-    for wrong, message in [(second, "order of the pairs"), (by_cosine, "not cosines"), (raw_rank, "not cosines"),
-                           (worst, "worst rank"), (the_rank, "not its rank"), (first, "order of the pairs"),
-                           (as_list, "tuple"), (lambda kv, pairs: ("boy", "girl"), "not one of the pairs"),
-                           (lambda kv, pairs: None, "returned None"), (("he", "she"), "the function you defined")]:
-        with pytest.raises(exercises.ExerciseError, match=message) as error:
-            exercises.check_01_best_pair(wrong, kv, pairs)
-        assert "('he', 'she')" not in str(error.value) and "rank 1)" not in str(error.value)
-    def keeps_inputs(kv, pairs):
-        """Ranks without leaving out the three input words."""
-        def rank(pair):
-            query = kv.get_vector(pair[0], norm=True) - kv.get_vector("man", norm=True) + kv.get_vector("woman",
-                                                                                                        norm=True)
-            scores = kv.get_normed_vectors() @ query
-            return int((scores > scores[kv.key_to_index[pair[1]]]).sum()) + 1
-        return min(pairs, key=rank)
-
-    def man_woman_swapped(kv, pairs):
-        ranks = {pair: analogy_rank(kv, pair[0], "woman", "man", pair[1]) for pair in pairs}
-        return min(ranks, key=ranks.get)
-
-    def most_similar_pair(kv, pairs):
-        return max(pairs, key=lambda pair: kv.similarity(*pair))
-
-    random_kv, random_pairs = exercises._analogy_vectors()
-    for wrong in (man_woman_swapped, most_similar_pair):
-        for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
-            with pytest.raises(exercises.ExerciseError) as error:
-                exercises.check_01_best_pair(wrong, vectors_, pairs_)
-            assert "worst rank" not in str(error.value), (wrong.__name__, str(error.value))
-    for wrong in (swapped, keeps_inputs, by_cosine, worst, raw_rank):  # none of them depends on the list's order
-        for vectors_, pairs_ in ((kv, pairs), (random_kv, random_pairs)):
-            with pytest.raises(exercises.ExerciseError) as error:
-                exercises.check_01_best_pair(wrong, vectors_, pairs_)
-            assert "place in the list" not in str(error.value), (wrong.__name__, str(error.value))
-    with pytest.raises(exercises.ExerciseError, match="worst rank|another pair"):
-        if swapped(kv, pairs) != right(kv, pairs):
-            exercises.check_01_best_pair(swapped, kv, pairs)
-        else:  # the synthetic vectors of the check itself must catch it
-            raise exercises.ExerciseError("worst rank")
+    for wrong, message in [(variant(leave_out=False), "leave the three input words out"),
+                           (variant(unit=False), "unit-length vectors"), (variant(signs=(1, 1, -1)), "signs"),
+                           (variant(signs=(-1, 1, 1)), "subtract b"), (variant(cosine=False), "score by cosine"),
+                           (variant(offset=0), "rank 1 is the top"), (by_helper, "ranking helper"),
+                           (by_most_similar, "most_similar"), (as_float, "as an int"),
+                           (lambda kv, a, b, c, target: None, "returned None"), (3, "the function you defined")]:
+        error_type = exercises.NotAnswered if message == "returned None" else exercises.ExerciseError
+        with pytest.raises(error_type, match=message):
+            exercises.check_01_analogy_rank(wrong, kv, pairs)
 
 
 def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(capsys):
@@ -377,6 +335,9 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
     def detached_centre(c, o, n):
         return right(c.detach(), o, n)
 
+    def detached_context(c, o, n):
+        return -(logsigmoid((c * o.detach()).sum(-1)) + logsigmoid(-(c @ n.T)).sum(-1)).mean()
+
     def log_of_sigmoid(c, o, n):
         return -(torch.log(torch.sigmoid((c * o).sum(1))) + torch.log(torch.sigmoid(-(c @ n.T))).sum(1)).mean()
 
@@ -388,7 +349,8 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
                            (against_context, "centre vector c"), (no_positive, "missing"),
                            (wrong_axis, r"\[B, K\] matrix"), (in_batch, "not a negative"),
                            (detached_negatives, "reaches the negative vectors"),
-                           (detached_centre, "centre vectors"), (log_of_sigmoid, "underflow"),
+                           (detached_centre, "reaches the centre vectors"),
+                           (detached_context, "reaches the context vectors"), (log_of_sigmoid, "underflow"),
                            (log_one_minus, "underflow"),
                            (lambda c, o, n: log_of_sigmoid(c.double(), o.double(), n.double()).float(), "underflow"),
                            (lambda c, o, n: right(c.double(), o.double(), n.double()), "precision"),
