@@ -384,6 +384,7 @@ def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
     return scores
 
 
+@functools.lru_cache(maxsize=8)  # by identity: evaluate() and analogy_sections() on one model share one run
 def _analogy_results(kv: KeyedVectors) -> tuple[float, list[dict]]:
     """gensim's evaluate_word_analogies on the Google analogy set: (accuracy, results per section)."""
     with threadpool_limits(1):  # thousands of small products: BLAS threads only get in each other's way
