@@ -311,17 +311,17 @@ def _analogy_vectors():
     return to_keyed_vectors(words, vectors), list(zip(male, female))
 
 
-def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_out: bool = True,
-             signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True) -> int:
+def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_out: tuple[int, ...] = (0, 1, 2),
+             signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True, offset: int = 1) -> int:
     """The rank of `target` by cosine to a - b + c, with each of the usual mistakes as an option."""
     import numpy as np
 
     table = kv.get_normed_vectors() if unit else kv.vectors
-    query = sum(sign * table[kv.key_to_index[w]] for sign, w in zip(signs, (a, b, c)))
+    rows = [kv.key_to_index[w] for w in (a, b, c)]
+    query = sum(sign * table[row] for sign, row in zip(signs, rows))
     scores = (kv.get_normed_vectors() if cosine else kv.vectors) @ query
-    if leave_out:
-        scores[[kv.key_to_index[w] for w in (a, b, c)]] = -np.inf
-    return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+    scores[[rows[i] for i in leave_out]] = -np.inf
+    return int((scores > scores[kv.key_to_index[target]]).sum()) + offset
 
 
 def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
@@ -335,33 +335,34 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
     random_kv, random_pairs = _analogy_vectors()
     queries = [(vectors, (male, b, c, female)) for vectors, some in ((random_kv, random_pairs), (kv, list(pairs)))
                for male, female in some for b, c in (("man", "woman"), ("woman", "man"))]
-    mistakes = {"leave the three input words out of the ranking (they are usually nearest to the sum)":
-                {"leave_out": False},
+    answers = []
+    for vectors, query in queries:
+        with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), f"✘ {exercise}: "
+                                 "analogy_rank called a ranking helper: compute the cosines and the rank yourself"), \
+                _refused([(KeyedVectors, "most_similar")], lambda: ExerciseError(
+                    f"✘ {exercise}: analogy_rank called kv.most_similar: compute the cosines and the rank yourself")):
+            got = analogy_rank(vectors, *query)
+        answered(exercise, got, "analogy_rank returned None: return the rank")
+        require(exercise, isinstance(got, (int, np.integer)), f"return the rank as an int, got {type(got).__name__}")
+        answers.append(int(got))
+    mistakes = {"rank 1 is the top: count the words that score higher, plus one": {"offset": 0},
+                "count only the words that score strictly higher than the target, plus one": {"offset": 2},
+                "leave the three input words out of the ranking (they are usually nearest to the sum)":
+                {"leave_out": ()},
+                "leave all three input words out, b too": {"leave_out": (0, 2)},
                 "add the unit-length vectors: normalise a, b and c before adding, or long vectors dominate the sum":
                 {"unit": False},
                 "the query is a - b + c (king - man + woman): check the signs": {"signs": (1, 1, -1)},
                 "the query is a - b + c: subtract b and add c": {"signs": (-1, 1, 1)},
                 "score by cosine: dot products with the unit-length word vectors, not the raw ones":
                 {"cosine": False}}
-    ranks = []
-    for vectors, query in queries:
-        expected = _rank_01(vectors, *query)
-        with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), f"✘ {exercise}: "
-                                 "analogy_rank called a ranking helper: compute the cosines and the rank yourself"), \
-                _refused([(KeyedVectors, "most_similar")], lambda: ExerciseError(
-                f"✘ {exercise}: analogy_rank called kv.most_similar: compute the cosines and the rank yourself")):
-            got = analogy_rank(vectors, *query)
-        answered(exercise, got, "analogy_rank returned None: return the rank")
-        require(exercise, isinstance(got, (int, np.integer)), f"return the rank as an int, got {type(got).__name__}")
-        if got == expected:
-            ranks.append(got)
-            continue
-        require(exercise, got != expected - 1, "rank 1 is the top: count the words that score higher, plus one")
+    expected = [_rank_01(vectors, *query) for vectors, query in queries]
+    if answers != expected:
         for hint, options in mistakes.items():
-            require(exercise, got != _rank_01(vectors, *query, **options), hint)
+            require(exercise, answers != [_rank_01(vectors, *query, **options) for vectors, query in queries], hint)
         require(exercise, False, "the rank differs from the rank by cosine to unit(a) - unit(b) + unit(c), with "
                 "a, b and c left out")
-    mine = ranks[2 * len(random_pairs)::2]
+    mine = answers[2 * len(random_pairs)::2]
     best = min(range(len(mine)), key=mine.__getitem__)
     passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "
            f"female pair: {pairs[best][0]} → {pairs[best][1]} (rank {mine[best]})")

@@ -189,7 +189,16 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         loss.backward()
         optimizer.step()
         return loss
-    for wrong, message in [(no_zero_grad, "zero_grad"), (no_step, "optimizer.step"), (no_backward, "loss.backward"),
+    def zero_grad_last(model, optimizer, centres, contexts, noise, k):
+        """The backward(); step(); zero_grad() idiom: the step uses gradients left from an earlier call."""
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    for wrong, message in [(no_zero_grad, "zero_grad"), (zero_grad_last, "earlier backward"),
+                           (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
                            (flat, r"\[B, K\]"), (loss_after, "before the step"),
                            (shared, "every pair"), (repeated, "not one set repeated"),
@@ -246,7 +255,15 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
     def as_float(kv, a, b, c, target):
         return float(right(kv, a, b, c, target))
 
-    for wrong, message in [(variant(leave_out=False), "leave the three input words out"),
+    def keeps_b(kv, a, b, c, target):
+        table = kv.get_normed_vectors()
+        rows = [kv.key_to_index[w] for w in (a, b, c)]
+        scores = table @ (table[rows[0]] - table[rows[1]] + table[rows[2]])
+        scores[[rows[0], rows[2]]] = -np.inf
+        return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+
+    for wrong, message in [(variant(leave_out=False), "leave the three input words out"), (keeps_b, "b too"),
+                           (lambda *args: right(*args) + 1, "strictly higher"),
                            (variant(unit=False), "unit-length vectors"), (variant(signs=(1, 1, -1)), "signs"),
                            (variant(signs=(-1, 1, 1)), "subtract b"), (variant(cosine=False), "score by cosine"),
                            (variant(offset=0), "rank 1 is the top"), (by_helper, "ranking helper"),
