@@ -887,6 +887,9 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     exercises.check_03_bits_per_character(right)
     exercises.check_03_bits_per_character(in_place_of)
     assert capsys.readouterr().out.count("✔ Exercise 2") == 2
+    from torch.nn.functional import cross_entropy as bound_cross_entropy
+    from torch.nn.functional import nll_loss as bound_nll_loss
+    cross_entropy_loss = torch.nn.CrossEntropyLoss()
     shifted = lambda lo, ta: right(lo[:, :-1], ta[:, 1:])  # noqa: E731
     nats = lambda lo, ta: right(lo, ta) * math.log(2)  # noqa: E731
     for wrong, message in [(lambda lo, ta: None, "not answered yet"),
@@ -896,6 +899,17 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
                             "without F.cross_entropy or F.nll_loss"),
                            (lambda lo, ta: torch.nn.CrossEntropyLoss()(lo.flatten(0, 1), ta.flatten()),
                             "without F.cross_entropy"),
+                           (lambda lo, ta: bound_cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(2),
+                            "without F.cross_entropy"),  # bound before the check runs
+                           (lambda lo, ta: bound_nll_loss(lo.log_softmax(-1).flatten(0, 1), ta.flatten())
+                            / math.log(2), "without F.cross_entropy or F.nll_loss"),
+                           (lambda lo, ta: bound_nll_loss(lo.log_softmax(-1).transpose(1, 2), ta) / math.log(2),
+                            "without F.cross_entropy or F.nll_loss"),  # the [batch, vocab, steps] form
+                           (lambda lo, ta: cross_entropy_loss(lo.transpose(1, 2), ta) / math.log(2),
+                            "without F.cross_entropy"),  # a loss module made before the check runs
+                           (lambda lo, ta: torch._C._nn.cross_entropy_loss(lo.flatten(0, 1), ta.flatten(), None, 1,
+                                                                           -100, 0.0) / math.log(2),
+                            "without F.cross_entropy"),  # the C++ binding under F.cross_entropy
                            (nats, "nats"),
                            (lambda lo, ta: nats(lo, ta) / math.log(10), "base 10"),
                            (lambda lo, ta: nats(lo, ta) * math.log(2), "DIVIDED by ln 2"),
