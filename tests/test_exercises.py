@@ -1121,6 +1121,24 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
     def no_c(state):  # an LSTM's h kept, its c reset
         return (state[0], torch.zeros_like(state[1])) if isinstance(state, tuple) else state
 
+    @torch.no_grad()
+    def prompt_end_twice(model, vocab, prompt, length):  # reads the prompt, then feeds its last character again
+        ids = vocab.encode(prompt).unsqueeze(0)
+        _, state = model(ids)
+        logits, state = model(ids[:, -1:], state)
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, -1].argmax()))
+            logits, state = model(torch.tensor([[out[-1]]]), state)
+        return prompt + "".join(vocab.decode(out))
+
+    @torch.no_grad()
+    def prompt_char_by_char(model, vocab, prompt, length):  # the prompt one character at a time, the state lost
+        state = None
+        for i in vocab.encode(prompt).tolist():
+            logits, _ = model(torch.tensor([[i]]), state)
+        return prompt + "".join(vocab.decode([int(logits[0, -1].argmax())] * length))
+
     def h_only(state):  # the LSTM's pair cut to h
         return state[0] if isinstance(state, tuple) else state
 
@@ -1129,6 +1147,7 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
                            (without_prompt, "prompt followed by"),
                            (lambda m, v, p, n: p + "e" * (n - 1), "asked for 40"),
                            (sampled, "no sampling"), (cold, "no sampling"),
+                           (prompt_end_twice, "one call per new character"), (prompt_char_by_char, "whole prompt once"),
                            (window, r"only the one new character"),
                            (lambda m, v, p, n: window(m, v, p, n, last=10_000), "only the one new character"),
                            (lambda m, v, p, n: carried(m, v, p, n, no_c), "cell state c was dropped"),
