@@ -17,7 +17,7 @@
 # - the RNN, LSTM and GRU equations, one LSTM step by hand, and the model that wraps them;
 # - **truncated back-propagation through time** (TBPTT): streams, windows, the state carried but *detached*;
 # - the LSTM-state crash (`h` where the LSTM wants `(h, c)`) and its fix;
-# - the three cells trained on the same text for the same number of updates, and generation with a temperature;
+# - the three cells trained side by side, and generating text with a temperature;
 # - why a **bidirectional** RNN cannot be a language model, yet helps a tagger.
 #
 # *Going further* (after the summary) and four exercises close the notebook.
@@ -314,7 +314,7 @@ claim("at T = 0.5 a larger share of the words are training words than at T = 1",
       real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
 # %% [markdown]
-# As $T \to 0$ sampling becomes **greedy decoding**, always the top character (Exercise 4 writes it).
+# As $T \to 0$, sampling becomes **greedy decoding**: it always takes the top character (you write it in Exercise 4).
 #
 # ## 6. Bidirectional RNNs: cheating as a language model, useful as a tagger
 #
@@ -358,13 +358,14 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
       f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
-# Too good to be true: the score comes from reading the answer; when it must *write*, there is no future to read
-# (Going further C).
+# This is too good to be true: the model scores well because it reads the answer. When it must *write* text, there
+# is no future to read (Going further C).
 #
 # **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
-# segmentation** (text without spaces, hashtags like `#nowhiring`): for every character, "does a word end here?".
+# segmentation** is such a task: in text without spaces (like the hashtag `#nowhiring`), say for every character
+# whether a word ends there.
 # The tagger is the same backbone with a two-label head. To keep the two taggers the same size, the bidirectional
-# one gets 46 units per direction instead of 64; its embedding, as wide as its hidden state, shrinks to 46 too:
+# one gets 46 units per direction instead of 64, and its embedding (as wide as the state) shrinks to 46 too:
 
 # %%
 joined, ends = rnn.segmentation_data(rnn.decode(vocab, torch.cat([train_ids, val_ids])))
@@ -397,8 +398,8 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
       f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
 # %% [markdown]
-# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification as in
-# notebook 05); never when the model must predict or generate what comes next** (language models, streaming input).
+# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification); never
+# when the model must predict or generate what comes next** (language models, streaming input).
 
 # %% [markdown]
 # ## Summary
@@ -524,8 +525,8 @@ claim("the bidirectional model writes a smaller share of its letters in real wor
 # whole sequence; `nn.RNN` and `nn.GRU` run as a matrix product and several separate element-wise operations per
 # step. Switching oneDNN off (`torch.backends.mkldnn.flags(enabled=False)`) shows which layer uses it. We time one
 # training step (32 streams × 64 characters, the sizes of §4) per kind, on one CPU thread, as CPU time: the median
-# of 7 steps of a fresh model. The last column comes from §4's training, which also ran on one CPU thread (the
-# course's training helpers do that on a CPU): its CPU time per epoch, without evaluation, divided by the epoch's
+# of 7 steps of a fresh model. The last column comes from §4's training, which on a CPU also ran on one thread (the
+# course's training helpers do that): its CPU time per epoch, without evaluation, divided by the epoch's
 # number of windows. So it is a mean over a whole epoch of a model that is learning, not a median of a few steps:
 
 # %% tags=["nbval-ignore-output"]
