@@ -12,6 +12,7 @@ Exercise cells follow nbgrader's conventions (tools/course/cells.py), so a teach
 from __future__ import annotations
 
 import contextlib
+import copy
 from unittest import mock
 
 
@@ -972,6 +973,31 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
     passed(name, f"the counts match CharLM's for {len(LSTM_SIZES_03)} sizes, one- and two-way")
 
 
+@contextlib.contextmanager
+def _ready_made_loss_refused(name: str):
+    """While inside, PyTorch's cross-entropy and NLL losses refuse, by whatever name or route they are reached."""
+    from torch import nn
+    from torch.nn import functional as F
+    from torch.overrides import TorchFunctionMode
+
+    def error() -> ExerciseError:
+        return ExerciseError(f"✘ {name}: write the loss from log_softmax, without F.cross_entropy or F.nll_loss "
+                             "(nn.CrossEntropyLoss and nn.NLLLoss call them)")
+
+    class NoReadyMadeLoss(TorchFunctionMode):
+        """Refuses every torch function named like cross_entropy or nll_loss (nll_loss_nd, nll_loss2d...)."""
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            called = str(getattr(func, "__name__", "")).lower()
+            if "cross_entropy" in called or "nll_loss" in called:
+                raise error()
+            return func(*args, **(kwargs or {}))
+
+    ready_made = ((F, "cross_entropy"), (F, "nll_loss"), (nn.CrossEntropyLoss, "forward"), (nn.NLLLoss, "forward"))
+    with _refused(ready_made, error), NoReadyMadeLoss():
+        yield
+
+
 def check_03_bits_per_character(bits_per_character) -> None:
     """Exercise 2: bits_per_character(logits [batch, steps, vocab], targets [batch, steps]), a trainable loss."""
     import math
@@ -986,12 +1012,8 @@ def check_03_bits_per_character(bits_per_character) -> None:
     targets = torch.randint(0, 11, (3, 7), generator=generator)
     nats = F.cross_entropy(logits.flatten(0, 1), targets.flatten(), reduction="none")
     truth = nats.mean() / math.log(2)
-    from torch import nn
-
-    ready_made = ((F, "cross_entropy"), (F, "nll_loss"), (nn.CrossEntropyLoss, "forward"), (nn.NLLLoss, "forward"))
     try:
-        with _refused(ready_made, lambda: ExerciseError(
-                f"✘ {name}: write the loss from log_softmax, without F.cross_entropy or F.nll_loss")):
+        with _ready_made_loss_refused(name):
             answer = bits_per_character(logits, targets)
     except (RuntimeError, ValueError, IndexError) as error:  # most often a gather or index of the wrong shape
         raise ExerciseError(f"✘ {name}: bits_per_character raised {type(error).__name__}: {error}. The scores are "
@@ -1243,6 +1265,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
     name = "Exercise 4"
     require(name, callable(greedy), "define the function greedy(model, vocab, prompt, length)")
+    model = copy.deepcopy(model).cpu()  # a CPU copy: the learner's ids are made on the CPU
     lstm = CharLM(len(vocab), 16, "lstm", num_layers=2, seed=0)  # an untrained LSTM too, so that a lost c shows
     length = 40
     for checked in (model, lstm):

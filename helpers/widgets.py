@@ -260,7 +260,7 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
         fig = plt.figure(figsize=(8, 3.6), dpi=80)  # left open: the inline backend shows it under the panel
         runs = {(k, s): r for (k, s, d), r in lab.cache.items()}
         plot_lm_lab(fig.add_subplot(), runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
-                    title="Static copy of the panel's first result (the panel above redraws live)")
+                    title="Static copy of the panel's first result (run the notebook for the live panel)")
         fig.tight_layout()
         print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
     lab.panel.lab = lab  # reach the LanguageModelLab object (controls, cache, last) from the returned widget

@@ -866,6 +866,9 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     exercises.check_03_bits_per_character(right)
     exercises.check_03_bits_per_character(in_place_of)
     assert capsys.readouterr().out.count("✔ Exercise 2") == 2
+    from torch.nn.functional import cross_entropy as bound_cross_entropy
+    from torch.nn.functional import nll_loss as bound_nll_loss
+    cross_entropy_loss = torch.nn.CrossEntropyLoss()
     shifted = lambda lo, ta: right(lo[:, :-1], ta[:, 1:])  # noqa: E731
     nats = lambda lo, ta: right(lo, ta) * math.log(2)  # noqa: E731
     for wrong, message in [(lambda lo, ta: None, "not answered yet"),
@@ -875,6 +878,17 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
                             "without F.cross_entropy or F.nll_loss"),
                            (lambda lo, ta: torch.nn.CrossEntropyLoss()(lo.flatten(0, 1), ta.flatten()),
                             "without F.cross_entropy"),
+                           (lambda lo, ta: bound_cross_entropy(lo.flatten(0, 1), ta.flatten()) / math.log(2),
+                            "without F.cross_entropy"),  # bound before the check runs
+                           (lambda lo, ta: bound_nll_loss(lo.log_softmax(-1).flatten(0, 1), ta.flatten())
+                            / math.log(2), "without F.cross_entropy or F.nll_loss"),
+                           (lambda lo, ta: bound_nll_loss(lo.log_softmax(-1).transpose(1, 2), ta) / math.log(2),
+                            "without F.cross_entropy or F.nll_loss"),  # the [batch, vocab, steps] form
+                           (lambda lo, ta: cross_entropy_loss(lo.transpose(1, 2), ta) / math.log(2),
+                            "without F.cross_entropy"),  # a loss module made before the check runs
+                           (lambda lo, ta: torch._C._nn.cross_entropy_loss(lo.flatten(0, 1), ta.flatten(), None, 1,
+                                                                           -100, 0.0) / math.log(2),
+                            "without F.cross_entropy"),  # the C++ binding under F.cross_entropy
                            (nats, "nats"),
                            (lambda lo, ta: nats(lo, ta) / math.log(10), "base 10"),
                            (lambda lo, ta: nats(lo, ta) * math.log(2), "DIVIDED by ln 2"),
@@ -1086,6 +1100,24 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
     def no_c(state):  # an LSTM's h kept, its c reset
         return (state[0], torch.zeros_like(state[1])) if isinstance(state, tuple) else state
 
+    @torch.no_grad()
+    def prompt_end_twice(model, vocab, prompt, length):  # reads the prompt, then feeds its last character again
+        ids = vocab.encode(prompt).unsqueeze(0)
+        _, state = model(ids)
+        logits, state = model(ids[:, -1:], state)
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, -1].argmax()))
+            logits, state = model(torch.tensor([[out[-1]]]), state)
+        return prompt + "".join(vocab.decode(out))
+
+    @torch.no_grad()
+    def prompt_char_by_char(model, vocab, prompt, length):  # the prompt one character at a time, the state lost
+        state = None
+        for i in vocab.encode(prompt).tolist():
+            logits, _ = model(torch.tensor([[i]]), state)
+        return prompt + "".join(vocab.decode([int(logits[0, -1].argmax())] * length))
+
     def h_only(state):  # the LSTM's pair cut to h
         return state[0] if isinstance(state, tuple) else state
 
@@ -1094,6 +1126,7 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
                            (without_prompt, "prompt followed by"),
                            (lambda m, v, p, n: p + "e" * (n - 1), "asked for 40"),
                            (sampled, "no sampling"), (cold, "no sampling"),
+                           (prompt_end_twice, "one call per new character"), (prompt_char_by_char, "whole prompt once"),
                            (window, r"only the one new character"),
                            (lambda m, v, p, n: window(m, v, p, n, last=10_000), "only the one new character"),
                            (lambda m, v, p, n: carried(m, v, p, n, no_c), "cell state c was dropped"),

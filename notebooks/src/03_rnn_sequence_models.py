@@ -17,7 +17,7 @@
 # - the RNN, LSTM and GRU equations, one LSTM step by hand, and the model that wraps them;
 # - **truncated back-propagation through time** (TBPTT): streams, windows, the state carried but *detached*;
 # - the LSTM-state crash (`h` where the LSTM wants `(h, c)`) and its fix;
-# - the three cells on the same text and budget, and generation with a temperature;
+# - the three cells trained side by side, and generating text with a temperature;
 # - why a **bidirectional** RNN cannot be a language model, yet helps a tagger.
 #
 # *Going further* (after the summary) and four exercises close the notebook.
@@ -46,7 +46,7 @@ from helpers.vocab import Vocab
 
 plt.rcParams["figure.dpi"] = 80
 started, cpu_started = time.perf_counter(), time.process_time()
-device = pick_device("auto")  # CUDA, then Apple MPS, then CPU; if a GPU's losses look odd, use pick_device("cpu")
+device = pick_device("auto")  # CUDA, then Apple MPS, then the CPU
 print("device:", device)
 
 # %% [markdown]
@@ -98,7 +98,8 @@ for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
 
 # %% [markdown]
 # The leftover `y`, `z` are dropped. Window 2 of each row continues window 1 of the *same* row, so row $i$'s state
-# may be carried on. The last character of a row has no target, so the last window is one shorter.
+# may be carried on. The last character of a row has no target, so the last window can be shorter than `seq_len`
+# (here 3 characters instead of 4).
 #
 # ## 3. Three recurrent cells, one model
 #
@@ -159,9 +160,9 @@ claim("the hand-written LSTM step gives nn.LSTM's outputs and final cell state (
       lstm_gap < 1e-6, f"largest difference {lstm_gap:.1e}")
 
 # %% [markdown]
-# **The model.** The course's one recurrent backbone, `Recurrent`, is an embedding, then `nn.RNN`, `nn.LSTM` or
-# `nn.GRU`; the language model adds a linear layer that scores every character as the next one (the `lengths`
-# branch is for padded sentences, notebook 05):
+# **The model.** `Recurrent`, the course's recurrent backbone, is an embedding followed by `nn.RNN`, `nn.LSTM` or
+# `nn.GRU`. The language model adds a linear layer that scores every character as the next one (the `lengths`
+# branch serves notebook 05):
 
 # %%
 show_code(Recurrent.forward, CharLM.__init__, CharLM.forward)
@@ -178,11 +179,13 @@ for kind in rnn.KINDS:
     print(f"{kind:4}  logits {tuple(logits.shape)}  state {shapes}")
 
 # %% [markdown]
-# One score per (row, step, character); one state vector per (layer, row), a pair for the LSTM.
+# The logits hold one score per row, step and character. The state holds one vector per layer and row; for the
+# LSTM it is a pair of such tensors.
 #
 # **The LSTM-state crash.** Code written for an RNN or GRU keeps the state as one tensor; an LSTM handed `h` alone
-# fails, as it wants `(h, c)`. Another classic: a state made for another batch size (a prompt's 1 row, a batch of
-# 2). Both, caught (the wording depends on the PyTorch version):
+# fails, because it wants the pair `(h, c)`. Another classic is a state made for another batch size, such as a
+# prompt's 1 row carried into a batch of 2. Both mistakes are caught below (the messages depend on the PyTorch
+# version):
 
 # %% tags=["nbval-ignore-output"]
 lstm = nn.LSTM(input_size=32, hidden_size=128, batch_first=True)
@@ -205,7 +208,8 @@ claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", "
 show_code(detach_state)
 
 # %% [markdown]
-# Carrying the state is exact: two windows in a row, the state handed over, give the outputs of one pass over both.
+# Carrying the state loses nothing: two windows run one after the other, with the state handed over, give the
+# outputs of one pass over both.
 
 # %%
 gaps = {}
@@ -219,11 +223,11 @@ claim("two windows with the state carried give the one-pass outputs, for every k
       max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
 
 # %% [markdown]
-# ## 4. RNN vs LSTM vs GRU on the same text and budget
+# ## 4. RNN vs LSTM vs GRU: the same text, the same number of updates
 #
 # Each window is one **truncated-BPTT step**: detach the carried state, predict every next character, back-propagate,
 # clip the gradient norm, update, return the new state. An **epoch** walks along the streams window by window,
-# handing each step's state to the next (`optimizer_step` is the course's one update step):
+# handing each step's state to the next:
 
 # %%
 show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
@@ -236,8 +240,8 @@ show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
 show_code(rnn.evaluate_bpc)
 
 # %% [markdown]
-# The same `SETTINGS` for all three (embedding 32, hidden 128, initial weights from seed 0). After each epoch we
-# measure bpc on the validation text and, the same way, on as many training characters.
+# All three models use the same `SETTINGS`: embedding 32, hidden size 128, initial weights from seed 0. After each
+# epoch we measure bpc on the validation text and, in the same way, on as many training characters.
 
 # %% tags=["nbval-ignore-output"]
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=5, lr=5e-3, clip=1.0)
@@ -272,10 +276,10 @@ ratio = {kind: results.loc[kind, "recurrent weights"] / results.loc["rnn", "recu
 order = sorted(last, key=last.get, reverse=True)  # highest bpc first
 display(Markdown(
     f"The LSTM's recurrent layer has {ratio['lstm']:.0f} and the GRU's {ratio['gru']:.0f} times the RNN's weights "
-    "(one block per gate or candidate). All three use the context: far below the no-context baseline. The order, "
+    "(one block per gate or candidate). The order, "
     f"highest bpc first, is {', '.join(k.upper() for k in order)}, with gaps of {last[order[0]] - last[order[1]]:.2f} "
-    f"and {last[order[1]] - last[order[2]]:.2f} bpc: one seed, one short run (at most "
-    f"{max(results['CPU s']):.0f} s of CPU time), equal updates but not equal size."))
+    f"and {last[order[1]] - last[order[2]]:.2f} bpc. This is one seed and one short run (at most "
+    f"{max(results['CPU s']):.0f} s of CPU time); the models had the same number of updates, not the same size."))
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 4.2))
@@ -289,8 +293,9 @@ plt.show()
 #
 # To generate, feed a prompt, turn the last step's scores into probabilities with a **temperature** $T$,
 # $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the carried state, repeat.
-# $T < 1$ sharpens the distribution, $T > 1$ flattens it. The lowest-bpc model of this run, at two temperatures (a seeded sampler), with the share of its words that occur
-# in the training text:
+# $T < 1$ sharpens the distribution, $T > 1$ flattens it. Below, the model with this run's lowest validation bpc
+# writes at two temperatures (the sampler is seeded). After each text, we count the share of its words that also
+# occur in the training text:
 
 # %% tags=["nbval-ignore-output"]
 lowest = min(last, key=last.get)
@@ -309,7 +314,7 @@ claim("at T = 0.5 a larger share of the words are training words than at T = 1",
       real_share[0.5] > real_share[1.0], f"{real_share[0.5]:.0%} vs {real_share[1.0]:.0%}")
 
 # %% [markdown]
-# As $T \to 0$ sampling becomes **greedy decoding**, always the top character (Exercise 4 writes it).
+# As $T \to 0$, sampling becomes **greedy decoding**: it always takes the top character (you write it in Exercise 4).
 #
 # ## 6. Bidirectional RNNs: cheating as a language model, useful as a tagger
 #
@@ -334,7 +339,8 @@ plt.show()
 # %% [markdown]
 # The left-to-right outputs before step 20 cannot move; the bidirectional ones do. For next-character prediction
 # that is fatal: the output at $t$ must *predict* character $t+1$, and the backward direction has already *read* it.
-# Both trained as language models (hidden 64 per direction, two epochs on the first 100,000 training characters):
+# Now we train both as language models (hidden size 64 per direction, two epochs on the first 100,000 training
+# characters):
 
 # %% tags=["nbval-ignore-output"]
 leak_models, leak_bpc = {}, {}
@@ -352,13 +358,14 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
       f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
-# Too good to be true: the score comes from reading the answer; when it must *write*, there is no future to read
-# (Going further C).
+# This is too good to be true: the model scores well because it reads the answer. When it must *write* text, there
+# is no future to read (Going further C).
 #
 # **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
-# segmentation** (text without spaces, hashtags like `#nowhiring`): for every character, "does a word end here?".
-# The tagger is the same backbone with a two-label head; the bidirectional one gets 46 units per direction instead
-# of 64, for the same size:
+# segmentation** is such a task: in text without spaces (like the hashtag `#nowhiring`), say for every character
+# whether a word ends there.
+# The tagger is the same backbone with a two-label head. To keep the two taggers the same size, the bidirectional
+# one gets 46 units per direction instead of 64, and its embedding (as wide as the state) shrinks to 46 too:
 
 # %%
 joined, ends = rnn.segmentation_data(rnn.decode(vocab, torch.cat([train_ids, val_ids])))
@@ -391,8 +398,8 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
       f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
 
 # %% [markdown]
-# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification as in
-# notebook 05); never when the model must predict or generate what comes next** (language models, streaming input).
+# The rule: **bidirectional when the whole input is known at prediction time (tagging, classification); never
+# when the model must predict or generate what comes next** (language models, streaming input).
 
 # %% [markdown]
 # ## Summary
@@ -426,15 +433,21 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 #
 # *What this adds:* why the loss a training loop prints is not comparable with a validation score. The running
 # mean of the training loss over an epoch includes the epoch's first, worse windows, so it lags behind the model.
-# Left: §4's curves, training bpc (dashed) measured like validation (solid). Right, for the LSTM: the running mean
-# next to the end-of-epoch measures.
+# Left: for the LSTM, the running mean next to the end-of-epoch measures. Right: for each of §4's models, the
+# validation bpc minus the training bpc, both measured the same way at the end of each epoch.
 
 # %% tags=["nbval-ignore-output"]
-fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)  # one scale for both panels
-plots.plot_bpc_curves(left, histories, title="§4's models: validation (solid), training (dashed)")
-left.legend(fontsize="small", ncol=3)
-plots.plot_running_mean_lag(right, histories["lstm"], "LSTM", color="C1",  # the LSTM's colour on the left
+fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2))
+plots.plot_running_mean_lag(left, histories["lstm"], "LSTM", color="C1",  # the LSTM's colour in §4's figure
                             title="LSTM: mean over the epoch vs measured at its end")
+for number, (kind, h) in enumerate(histories.items()):
+    epochs = range(1, len(h) + 1)
+    right.plot(epochs, [v - t for v, t in zip(h["val_bpc"], h["train_bpc"])], marker="o", color=f"C{number}",
+               label=kind.upper())
+right.axhline(0, color="grey", linewidth=0.8)
+right.set(title="Validation minus training bpc (same measure)", xlabel="epoch", ylabel="gap (bits per character)",
+          xticks=list(epochs))
+right.legend(fontsize="small")
 fig.tight_layout()
 plt.show()
 
@@ -511,17 +524,19 @@ claim("the bidirectional model writes a smaller share of its letters in real wor
 # PyTorch runs it. On a CPU, PyTorch can hand `nn.LSTM` to **oneDNN**, a library with a fused LSTM kernel for the
 # whole sequence; `nn.RNN` and `nn.GRU` run as a matrix product and several separate element-wise operations per
 # step. Switching oneDNN off (`torch.backends.mkldnn.flags(enabled=False)`) shows which layer uses it. We time one
-# training step (32 streams × 64 characters, the sizes of §4) per kind, on one CPU thread, as CPU time (the median
-# of 7 steps). Next to it, §4's training measured differently: the mean CPU time of one epoch's training windows
-# (evaluation not included), with PyTorch's default number of threads, summed over those threads:
+# training step (32 streams × 64 characters, the sizes of §4) per kind, on one CPU thread, as CPU time: the median
+# of 7 steps of a fresh model. The last column comes from §4's training, which on a CPU also ran on one thread (the
+# course's training helpers do that): its CPU time per epoch, without evaluation, divided by the epoch's
+# number of windows. So it is a mean over a whole epoch of a model that is learning, not a median of a few steps:
 
 # %% tags=["nbval-ignore-output"]
 step_ms = {onednn: {kind: rnn.step_cpu_ms(kind, len(vocab), onednn=onednn) for kind in rnn.KINDS}
            for onednn in (True, False)}
-epoch_seconds = {kind: sum(h["cpu_seconds"]) / len(h) for kind, h in histories.items()}
+windows_per_epoch = sum(1 for _ in rnn.windows(rnn.batchify(train_ids, SETTINGS["batch_size"]), SETTINGS["seq_len"]))
+epoch_ms = {kind: 1000 * sum(h["cpu_seconds"]) / len(h) / windows_per_epoch for kind, h in histories.items()}
 timing = pd.DataFrame({"ms per step, oneDNN on": step_ms[True], "ms per step, oneDNN off": step_ms[False],
                        "off / on": {k: step_ms[False][k] / step_ms[True][k] for k in rnn.KINDS},
-                       "§4: CPU s per epoch (default threads)": epoch_seconds}).rename_axis("model")
+                       f"§4: ms per window (mean of {windows_per_epoch})": epoch_ms}).rename_axis("model")
 timing.round(2)
 
 # %%
@@ -681,8 +696,9 @@ def greedy(model: CharLM, vocab: Vocab, prompt: str, length: int) -> str:
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex03-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_03_greedy(greedy, models[lowest], vocab)
-print(greedy(models[lowest], vocab, "the government ", 150))  # what greedy decoding writes
+best_on_cpu = models[lowest].cpu()  # on the CPU, where vocab.encode makes the ids
+exercises.check_03_greedy(greedy, best_on_cpu, vocab)
+print(greedy(best_on_cpu, vocab, "the government ", 150))  # what greedy decoding writes
 
 # %% [markdown]
 # <details><summary>What greedy decoding shows</summary>
