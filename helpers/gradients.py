@@ -387,9 +387,9 @@ def fit_steps(model: nn.Module, optimizer: torch.optim.Optimizer, batches, clip:
         grad_norm = optimizer_step(optimizer, loss, clip)  # zero_grad, backward, clip, step
         history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
         if not math.isfinite(loss.item()):
-            break  # the weights are no longer finite numbers: nothing can be learned after this step
+            break  # exploded: the weights are no longer finite
         if stop_below is not None and len(history) >= 20 and np.mean(history["loss"][-20:]) < stop_below:
-            break  # solved: the mean loss of the last 20 steps is below stop_below
+            break  # solved
     return history
 
 

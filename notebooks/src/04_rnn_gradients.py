@@ -3,9 +3,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nlp-basics-course/nlp-basics-pytorch/blob/main/notebooks/04_rnn_gradients.ipynb)
 #
-# A recurrent network learns a long-range dependency only if the training signal reaches the early time steps.
-# This notebook **measures** that signal, $\|\partial L/\partial h_t\|$, at every time step $t$, and tests the
-# cures for vanishing and exploding gradients.
+# An RNN learns a long-range dependency only if the training signal reaches the early steps. We **measure** that
+# signal, $\|\partial L/\partial h_t\|$, at every step $t$, and test the cures for vanishing and exploding gradients.
 #
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and why $\tanh' \le 1$ and $\sigma' \le 1/4$ make it
@@ -70,7 +69,6 @@ started = time.perf_counter()
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
 #   \qquad \frac{\partial h_k}{\partial h_{k-1}} = \operatorname{diag}\!\big(f'(a_k)\big)\, W_{hh}.$$
 #
-# (In each step's Jacobian the inner part gives $W_{hh}$, the element-wise $f$ a diagonal matrix of slopes.)
 # The norm of a product is at most the product of the norms, so with $\gamma = \max_z |f'(z)|$ and $\|W_{hh}\|$
 # the **spectral norm** (largest singular value),
 #
@@ -105,8 +103,8 @@ claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmo
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
-# keep at most $(1/4)^{10} \approx 10^{-6}$ of the gradient after ten steps, even with $\|W_{hh}\| = 1$. Gates are sigmoids, but the
-# LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$ is multiplied by the forget gate's **value** $f_k$, not
+# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. Gates are sigmoids,
+# but the LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$ is multiplied by the forget gate's **value** $f_k$, not
 # its slope: at pre-activation 3 it passes $\sigma(3) \approx 0.95$ per step.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
@@ -114,8 +112,7 @@ claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmo
 # The task throughout is the **first-token task**: the label (one of 4) is the first token, followed by $T-1$
 # random distractors, and the model outputs it after the last step. `make_model(kind)` builds a
 # `SequenceClassifier`: an embedding and one `nn.RNN`, `nn.LSTM` or `nn.GRU` layer (`model.body`), then a linear
-# head scoring every step. `sequence_loss` is the cross-entropy of the last step's scores (or of every step's,
-# given a label per step):
+# head; `sequence_loss` scores it:
 
 # %%
 show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
@@ -200,8 +197,7 @@ worst = fits["tanh"]["largest deviation (decades)"]
 display(Markdown(
     "Linear: the factor is exactly $\\rho$. With $\\tanh$ every factor is smaller, since $\\tanh' < 1$, and a "
     "larger $W_{hh}$ pushes the states to flatter parts of $\\tanh$: the mean slope $1 - h_t^2$ is "
-    f"{slope[0.5]:.2f} at $\\rho = 0.5$, {slope[1.5]:.2f} at $\\rho = 1.5$ (a rough guide: at $\\rho = 1.5$ the "
-    f"fitted factor is {tanh_f['ρ = 1.5'] / 1.5:.2f} of $\\rho$). The curves stray at "
+    f"{slope[0.5]:.2f} at $\\rho = 0.5$, {slope[1.5]:.2f} at $\\rho = 1.5$. The curves stray at "
     f"most {worst.max():.2f} decades from their lines."))
 
 # %% [markdown]
@@ -261,13 +257,11 @@ claim("1 and 0.1 learn, 0.1 (clipping nearly every step) more slowly",
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
-    "With clipping the loss stays finite, but the threshold matters (left: each curve against its dashed "
-    "threshold). At 10 the first clipped steps still throw the model to chance ($\\ln 4$, dotted on the right), "
-    "and leave an RNN whose own gradient vanishes: trained, it keeps at most "
-    f"{max(kept['10']):.0e} of $\\|\\partial L/\\partial h_T\\|$ at $t = 1$ (clip 1: at least "
-    f"{min(kept['1']):.0f} times it), so the first token no longer reaches the loss, and a total norm below 1 "
-    "never triggers clipping again. At 0.1 the short steps learn slowly; 1 lies between. Clipping tames "
-    "**exploding** updates only; it does nothing for vanishing gradients."))
+    "With clipping the loss stays finite, but the threshold matters. At 10 the first clipped steps throw the "
+    "model to chance ($\\ln 4$, dotted) and leave an RNN whose gradient vanishes: trained, it keeps at most "
+    f"{max(kept['10']):.0e} of $\\|\\partial L/\\partial h_T\\|$ at $t = 1$ (clip 1: over "
+    f"{min(kept['1']):.0f} times it), so the first token no longer reaches the loss. At 0.1 the short steps "
+    "learn slowly. Clipping tames **exploding** updates only; it does nothing for vanishing gradients."))
 
 # %% [markdown]
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
@@ -286,13 +280,10 @@ show_code(ElmanRNN.forward)
 #   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): a forget gate
 #   near 1 passes the gradient almost unchanged, as does the GRU's update gate $z_t$ in
 #   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. PyTorch's gate biases start near 0 (gates near 0.5); the usual
-#   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3. The gate's bias is the sum of
-#   `bias_hh` and `bias_ih` (default $U(\pm 0.18)$ here), so "bias 3" means $3 \pm 0.18$, "bias 0" $\pm 0.18$:
-
-# %%
-show_code(gradients.init_memory_gate)
-
-# %% [markdown]
+#   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3 (`init_memory_gate`). The gate's
+#   bias is the sum of `bias_hh` and `bias_ih` (default $U(\pm 0.18)$ here), so "bias 3" means $3 \pm 0.18$,
+#   "bias 0" $\pm 0.18$.
+#
 # For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` writes the LSTM step out, as
 # `nn.LSTM`'s returned $c_t$ is the trap of section 2 again). Untrained, default $W_{hh}$ unless stated, $T = 60$:
 
@@ -392,9 +383,6 @@ def solved_in(variant: str) -> str:
 
 
 relu_vs_gru = "more" if r["ReLU RNN (W = I)"] > r["GRU, update bias 3"] else "less"
-gru_vs_lstm = ("more seeds than" if n_solved["GRU, update bias 3"] > n_solved["LSTM, forget bias 3"] else
-               "fewer seeds than" if n_solved["GRU, update bias 3"] < n_solved["LSTM, forget bias 3"] else
-               "as many seeds as")
 display(Markdown(
     "Seeds solved (test accuracy ≥ 0.95): "
     f"residual RNN {solved_in('residual tanh RNN')}, GRU {solved_in('GRU, update bias 3')}, attention "
@@ -402,11 +390,9 @@ display(Markdown(
     f"{solved_in('LSTM, forget bias 0')}; $\\tanh$ RNN {solved_in('tanh RNN')}; ReLU RNN {solved_in('ReLU RNN (W = I)')}."
     f"\n\n- The ReLU RNN kept {relu_vs_gru} of its gradient at $t = 1$ than the GRU ({r['ReLU RNN (W = I)']:.2f} "
     f"against {r['GRU, update bias 3']:.3f}) and solved {solved_in('ReLU RNN (W = I)')}: the gradient at "
-    "initialisation alone does not predict learning (Le et al. tuned each task and trained far longer). "
-    "Training reshapes $W_{hh}$ and with it the gradient, which is how the $\\tanh$ RNN, vanished at "
-    f"initialisation, could still solve {solved_in('tanh RNN')}: the lab in *Going further* shows its "
-    "$\\|\\partial L/\\partial h_1\\|$ growing during training.\n"
-    f"- On these seeds the GRU solved {gru_vs_lstm} the LSTM with bias 3; this experiment does not say why.\n"
+    "initialisation alone does not predict learning. Training reshapes $W_{hh}$ and with it the gradient (the "
+    "lab in *Going further* shows it growing), so the $\\tanh$ RNN, vanished at initialisation, still solved "
+    f"{solved_in('tanh RNN')}.\n"
     "- Attention, the GRU and the residual RNN all solve this toy task, so it cannot rank them."))
 
 # %% [markdown]
