@@ -9,9 +9,8 @@
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and why $\tanh' \le 1$ and $\sigma' \le 1/4$ make it
 #   shrink;
-# - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
-# - what the spectral radius of $W_{hh}$ says about vanishing and exploding;
-# - what gradient clipping does;
+# - how to measure it in PyTorch (and why `retain_grad()` on the RNN's output is wrong);
+# - what the spectral radius of $W_{hh}$ says, and what gradient clipping does;
 # - which cures (ReLU, residual connections, LSTM/GRU gates, attention) learn a long-range task.
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
@@ -343,8 +342,8 @@ show_code(gradients.fit_steps)
 # %% [markdown]
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
-# position is one step from the loss instead of $T-t$ Jacobians away (the smallest such model, width 16; its
-# `forward` is in *Going further*).
+# position is one step from the loss instead of $T-t$ Jacobians away (width 16; its `forward` is in
+# *Going further*).
 
 # %% tags=["nbval-ignore-output"]
 trained = {**{k: v for k, v in variants.items()}, "attention": {"kind": "attention"}}
@@ -440,16 +439,15 @@ print(relu_shown.round(3).to_string(na_rep="—"))
 print("— : no single factor describes this curve (the fitted line misses some step by 0.3 decades or more)")
 
 # %%
-relu_rows = [f"relu, W = {r}·I" for r in (0.9, 1.0, 1.1)]
-kept_t1 = {label: n[0] / n[-1] for label, n in relu_norms.items()}  # no fitted line needed
+relu = relu_fit.filter(like="relu", axis=0)
+kept_tanh, kept_relu = ([n[0] / n[-1] for k, n in relu_norms.items() if k.startswith(nl)] for nl in ("tanh", "relu"))
 claim("ReLU with W = ρ·I: the factor per step back is close to ρ (within 0.05), on a near-straight line",
-      all(abs(relu_fit.loc[row, "factor per step back"] - r) < 0.05 for row, r in zip(relu_rows, (0.9, 1.0, 1.1)))
-      and relu_fit.loc[relu_rows, "largest deviation (decades)"].max() < 0.1,
-      ", ".join(f"{relu_fit.loc[row, 'factor per step back']:.3f}" for row in relu_rows))
-claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ",
-      all(kept_t1[f"tanh, W = {r}·I"] < kept_t1[f"relu, W = {r}·I"] for r in (0.9, 1.0, 1.1)),
-      "; ".join(f"ρ = {r}: tanh {kept_t1[f'tanh, W = {r}·I']:.1e}, ReLU {kept_t1[f'relu, W = {r}·I']:.1e}"
-                for r in (0.9, 1.0, 1.1)))
+      np.allclose(relu["factor per step back"], (0.9, 1.0, 1.1), atol=0.05)
+      and relu["largest deviation (decades)"].max() < 0.1,
+      ", ".join(f"{f:.3f}" for f in relu["factor per step back"]))
+claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0, 1.1)",
+      all(t < u for t, u in zip(kept_tanh, kept_relu)),
+      f"tanh {', '.join(f'{k:.1e}' for k in kept_tanh)}; ReLU {', '.join(f'{k:.1e}' for k in kept_relu)}")
 
 # %% [markdown]
 # So the ReLU RNN with $W = I$ starts out stable (factor about 1), while with $W = 1.1\,I$ it explodes, which is
@@ -589,16 +587,13 @@ if (tanh_200 == 0).any():
 lstm_drop, attention_drop = start.loc[["LSTM, forget bias 3", "attention"], "T = 200 / T = 60"]
 ends = {name: {T: input_norms[T][name][:10].mean() / input_norms[T][name][-11:-1].mean() for T in (60, 200)}
         for name in ("LSTM, forget bias 3", "attention")}  # first ten positions / the ten before the last
-flat = ends["attention"]
+flat, per_T = ends["attention"], start.loc["attention"] / start.loc["LSTM, forget bias 3"]
 claim("attention's gradient at the start shrinks with T about as 1/T does (60/200 = 0.3); the LSTM's shrinks more",
-      abs(attention_drop / 0.3 - 1) < 0.3 and lstm_drop < attention_drop,
-      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
+      0.21 < attention_drop < 0.39 and lstm_drop < attention_drop, f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
 claim("attention's curve is flat: the first ten positions get about what the ten before the last get",
-      all(0.67 < v < 1.5 for v in flat.values()), ", ".join(f"T = {T}: ratio {v:.2f}" for T, v in flat.items()))
-per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
+      all(0.67 < v < 1.5 for v in flat.values()), f"ratio {flat[60]:.2f} at T = 60, {flat[200]:.2f} at T = 200")
 claim("untrained, attention gives the first ten positions less gradient than the LSTM at T = 60, about as much at 200",
-      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2,
-      f"attention / LSTM: {per_T['T = 60']:.2f} at T = 60, {per_T['T = 200']:.2f} at T = 200")
+      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2, f"attention / LSTM {per_T['T = 60']:.2f}, {per_T['T = 200']:.2f}")
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
