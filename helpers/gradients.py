@@ -368,22 +368,28 @@ def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_si
     batch_size, lr = checks.positive_int("batch_size", batch_size), checks.positive_float("lr", lr)
     clip, optimizer = checks.clip_threshold(clip), checks.one_of("optimizer", optimizer, OPTIMIZERS)
     n_classes, n_distractors = _task_sizes(model)
-    history = History(unit="step")
     with run_on(device, seed) as dev:
         model.to(dev).train()
         opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
         data = torch.Generator().manual_seed(seed)
-        for _ in progress_bar(range(steps), desc=f"{getattr(model, 'kind', 'model')} T={seq_len}",
-                              disable=not progress, leave=False):
-            x, y = first_token_batch(batch_size, seq_len, n_classes, n_distractors, data)
-            loss = sequence_loss(model(x.to(dev))[0], y.to(dev))
-            grad_norm = optimizer_step(opt, loss, clip)
-            # the applied norm is min(grad_norm, clip): clipping keeps the direction, only the length changes
-            history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
-            if not math.isfinite(history.last("loss")):
-                break  # the weights are no longer finite numbers: nothing can be learned after this step
-            if stop_below is not None and len(history) >= 20 and np.mean(history["loss"][-20:]) < stop_below:
-                break  # solved: more steps would not change the verdict
+        batches = (tuple(t.to(dev) for t in first_token_batch(batch_size, seq_len, n_classes, n_distractors, data))
+                   for _ in progress_bar(range(steps), desc=f"{getattr(model, 'kind', 'model')} T={seq_len}",
+                                         disable=not progress, leave=False))
+        return fit_steps(model, opt, batches, clip, stop_below)
+
+
+def fit_steps(model: nn.Module, optimizer: torch.optim.Optimizer, batches, clip: float | None = None,
+              stop_below: float | None = None) -> History:
+    """The training loop: per fresh batch, the last step's loss, one clipped update, a log line; stop early."""
+    history = History(unit="step")
+    for x, y in batches:
+        loss = sequence_loss(model(x)[0], y)
+        grad_norm = optimizer_step(optimizer, loss, clip)  # zero_grad, backward, clip, step
+        history.log(loss=loss.item(), grad_norm=grad_norm, applied_norm=total_grad_norm(model))
+        if not math.isfinite(loss.item()):
+            break  # exploded: the weights are no longer finite
+        if stop_below is not None and len(history) >= 20 and np.mean(history["loss"][-20:]) < stop_below:
+            break  # solved
     return history
 
 
@@ -469,7 +475,7 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
                         device: str | torch.device = "auto", progress: bool = True) -> dict[str, list[dict]]:
     """Train the same ReLU RNN (W_hh = radius * identity, plain SGD) with each threshold and seed.
 
-    Returns, per threshold label, one run per seed: {"seed", "clip", "history", "accuracy"}.
+    Returns, per threshold label, one run per seed: {"seed", "clip", "history", "model", "accuracy"}.
     """
     runs: dict[str, list[dict]] = {}
     jobs = [(clip, seed) for clip in thresholds for seed in seeds]
@@ -479,7 +485,7 @@ def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tupl
         history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, optimizer="sgd", device=device,
                                     seed=seed, progress=False)
         runs.setdefault(label, []).append({"seed": seed, "clip": checks.clip_threshold(clip), "history": history,
-                                           "accuracy": first_token_accuracy(model, seq_len, seed=seed,
+                                           "model": model, "accuracy": first_token_accuracy(model, seq_len, seed=seed,
                                                                             device=device)})
     return runs
 

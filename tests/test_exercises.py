@@ -1844,3 +1844,46 @@ def torch_cosine(a, b):
     import torch
 
     return torch.cosine_similarity(a, b, dim=1)
+
+
+def _step_mean_scores_04(model, optimizer, inputs, targets, clip):
+    """Wrong: the loss reads the mean of every step's scores instead of the last step's."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0].mean(1), targets).backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_head_only_04(model, optimizer, inputs, targets, clip):
+    """Wrong: clips (and measures) the head's gradient only."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.head.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def test_04_training_step_rejects_the_mean_of_all_scores_and_a_head_only_clip():
+    for wrong in (_step_mean_scores_04, _step_head_only_04):
+        with pytest.raises(exercises.ExerciseError, match="differ"):
+            exercises.check_04_training_step(wrong)
+
+
+def _slope_no_root_04(w_hh, grad_T, steps):
+    """Wrong: returns the change over all the steps, not the factor per step."""
+    g = grad_T
+    for _ in range(steps):
+        g = w_hh.T @ g
+    return float(g.norm() / grad_T.norm())
+
+
+def test_04_slope_rejects_the_factor_over_all_steps():
+    with pytest.raises(exercises.ExerciseError, match="root"):
+        exercises.check_04_slope(_slope_no_root_04)

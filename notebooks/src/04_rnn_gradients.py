@@ -3,16 +3,14 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/nlp-basics-course/nlp-basics-pytorch/blob/main/notebooks/04_rnn_gradients.ipynb)
 #
-# A recurrent network learns a long-range dependency only if the training signal reaches the early time steps.
-# This notebook **measures** that signal, $\|\partial L/\partial h_t\|$, at every time step $t$, and tests the
-# cures for vanishing and exploding gradients.
+# An RNN learns a long-range dependency only if the training signal reaches the early steps. We **measure** that
+# signal, $\|\partial L/\partial h_t\|$, at every step $t$, and test the cures for vanishing and exploding gradients.
 #
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and why $\tanh' \le 1$ and $\sigma' \le 1/4$ make it
 #   shrink;
-# - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
-# - what the spectral radius of $W_{hh}$ says about vanishing and exploding;
-# - what gradient clipping does;
+# - how to measure it in PyTorch (and why `retain_grad()` on the RNN's output is wrong);
+# - what the spectral radius of $W_{hh}$ says, and what gradient clipping does;
 # - which cures (ReLU, residual connections, LSTM/GRU gates, attention) learn a long-range task.
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
@@ -70,7 +68,6 @@ started = time.perf_counter()
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
 #   \qquad \frac{\partial h_k}{\partial h_{k-1}} = \operatorname{diag}\!\big(f'(a_k)\big)\, W_{hh}.$$
 #
-# (In each step's Jacobian the inner part gives $W_{hh}$, the element-wise $f$ a diagonal matrix of slopes.)
 # The norm of a product is at most the product of the norms, so with $\gamma = \max_z |f'(z)|$ and $\|W_{hh}\|$
 # the **spectral norm** (largest singular value),
 #
@@ -98,25 +95,28 @@ sigma3, slope3 = float(torch.sigmoid(torch.tensor(3.0))), float(sigmoid_slope[at
 print(f"sigmoid(3) = {sigma3:.4f};  (1/4)^10 = {0.25 ** 10:.2e}")
 
 # %%
+largest, ratio3 = slopes.loc["largest on the grid"], sigma3 / slope3
 claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmoid is about 20 times its slope",
-      tanh_slope.max() <= 1 + 1e-6 and sigmoid_slope.max() <= 0.25 + 1e-6
-      and int(tanh_slope.argmax()) == at[0.0] == int(sigmoid_slope.argmax()) and 15 < sigma3 / slope3 < 25,
-      f"{float(tanh_slope.max()):.4f}, {float(sigmoid_slope.max()):.4f}; {sigma3:.3f} / {slope3:.3f} = "
-      f"{sigma3 / slope3:.0f}")
+      (largest <= [1, 0.25]).all() and (largest == slopes.loc["at z = 0"]).all() and 15 < ratio3 < 25,
+      f"largest {largest.iloc[0]:.4f}, {largest.iloc[1]:.4f}; sigmoid(3) / sigmoid'(3) = {ratio3:.0f}")
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
-# lose at least $(1/4)^{10} \approx 10^{-6}$ in ten steps even with $\|W_{hh}\| = 1$. Gates are sigmoids, but the
-# LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$ is multiplied by the forget gate's **value** $f_k$, not
+# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. Gates are sigmoids,
+# but the LSTM's memory $c_k = f_k \odot c_{k-1} + i_k \odot g_k$ is multiplied by the forget gate's **value** $f_k$, not
 # its slope: at pre-activation 3 it passes $\sigma(3) \approx 0.95$ per step.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
 # The task throughout is the **first-token task**: the label (one of 4) is the first token, followed by $T-1$
-# random distractors, and the model outputs it after the last step. `make_model(kind)` builds an embedding, one
-# `nn.RNN`, `nn.LSTM` or `nn.GRU` layer (`model.body`) and a linear head scoring every step; `sequence_loss` is
-# the cross-entropy of the last step's scores (of every step's, given a label per step).
-#
+# random distractors, and the model outputs it after the last step. `make_model(kind)` builds a
+# `SequenceClassifier`: an embedding and one `nn.RNN`, `nn.LSTM` or `nn.GRU` layer (`model.body`), then a linear
+# head; `sequence_loss` scores it:
+
+# %%
+show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
+
+# %% [markdown]
 # **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*: run the layer one step at a time,
 # feed each step the previous state (`hidden_state` takes $h_t$ from an LSTM's $(h_t, c_t)$), keep every state,
 # and ask autograd once:
@@ -147,13 +147,11 @@ probe_table = pd.DataFrame({
 print(probe_table.to_string(float_format="{:.2e}".format))
 
 # %%
-naive, ours = probe_table["loss at T: retain_grad"].to_numpy(), probe_table["loss at T: probe"].to_numpy()
-local, total = (probe_table[f"loss at every t: {c}"].to_numpy() for c in ("retain_grad", "probe"))
-miss = np.abs(local[:-1] / total[:-1] - 1).max()
+naive, ours = probe_table["loss at T: retain_grad"], probe_table["loss at T: probe"]
+miss = (probe_table["loss at every t: retain_grad"] / probe_table["loss at every t: probe"] - 1).abs()[:-1].max()
 claim("retain_grad: with the loss at T, 0 before T (the probe is not); with a loss at every t, non-zero but wrong",
-      np.all(naive[:-1] == 0) and np.all(ours > 0) and np.isclose(naive[-1], ours[-1], rtol=1e-4)
-      and np.all(local > 0) and miss > 0.01,
-      f"loss at T: non-zero only at t = {np.flatnonzero(naive) + 1}; loss at every t: off by up to {miss:.1%} before T")
+      (naive[:-1] == 0).all() and (ours > 0).all() and miss > 0.01,
+      f"loss at T: non-zero only at t = {list(naive[naive > 0].index)}; loss at every t: off by up to {miss:.1%}")
 
 # %% [markdown]
 # With a loss at every step the wrong method returns plausible numbers, just not $\partial L/\partial h_t$.
@@ -182,27 +180,23 @@ fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curve
 print(pd.concat(fits, axis=1).round(3).to_string())
 
 # %%
-linear_fit, tanh_fit = fits["linear"], fits["tanh"]
+linear_f, tanh_f = (fits[nl]["factor per step back"] for nl in ("linear", "tanh"))
 claim("linear RNN: the factor per step back is ρ, on a straight line",
-      all(abs(linear_fit.loc[f"ρ = {r}", "factor per step back"] - r) < 1e-3 for r in radii)
-      and linear_fit["largest deviation (decades)"].max() < 0.01,
-      ", ".join(f"{f:.3f}" for f in linear_fit["factor per step back"]))
+      np.allclose(linear_f, radii, atol=1e-3) and fits["linear"]["largest deviation (decades)"].max() < 0.01,
+      ", ".join(f"{f:.3f}" for f in linear_f))
 claim("tanh RNN: every factor is below the linear RNN's; up to ρ = 1.1 all vanish, and ρ = 1.5 barely grows",
-      bool(np.all(tanh_fit["factor per step back"].to_numpy() < linear_fit["factor per step back"].to_numpy()))
-      and tanh_fit.loc[["ρ = 0.5", "ρ = 0.9", "ρ = 1.0", "ρ = 1.1"], "factor per step back"].max() < 0.95
-      and tanh_fit.loc["ρ = 1.5", "factor per step back"] < 1.1,
-      ", ".join(f"{f:.3f}" for f in tanh_fit["factor per step back"]))
+      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 0.95 and tanh_f["ρ = 1.5"] < 1.1,
+      ", ".join(f"{f:.3f}" for f in tanh_f))
 
 # %% tags=["nbval-ignore-output"]
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))  # radius_experiment's batch
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in (0.5, 1.5)}
 slope = {r: float((1 - h ** 2).mean()) for r, h in states.items()}  # tanh'(a_t) = 1 - h_t^2
-worst = tanh_fit["largest deviation (decades)"]
+worst = fits["tanh"]["largest deviation (decades)"]
 display(Markdown(
     "Linear: the factor is exactly $\\rho$. With $\\tanh$ every factor is smaller, since $\\tanh' < 1$, and a "
     "larger $W_{hh}$ pushes the states to flatter parts of $\\tanh$: the mean slope $1 - h_t^2$ is "
-    f"{slope[0.5]:.2f} at $\\rho = 0.5$, {slope[1.5]:.2f} at $\\rho = 1.5$ (a rough guide: at $\\rho = 1.5$ the "
-    f"fitted factor is {tanh_fit.loc['ρ = 1.5', 'factor per step back'] / 1.5:.2f} of $\\rho$). The curves stray at "
+    f"{slope[0.5]:.2f} at $\\rho = 0.5$, {slope[1.5]:.2f} at $\\rho = 1.5$. The curves stray at "
     f"most {worst.max():.2f} decades from their lines."))
 
 # %% [markdown]
@@ -223,6 +217,7 @@ show_code(optimizer_step)
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
 clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200, progress=False)
+x40, y40 = first_token_batch(64, 40, generator=torch.Generator().manual_seed(5))  # to probe the trained models
 clip_table = clipping_table(clip_runs)
 print(clip_table.drop(columns="runs").to_string(float_format="{:.3g}".format, na_rep="—"))
 
@@ -235,39 +230,39 @@ plot_training_steps(axes[0], {f"clip {k}": h["grad_norm"] for k, h in first.item
 plot_training_steps(axes[1], {f"clip {k}": h["loss"] for k, h in first.items()}, "cross-entropy",
                     "Training loss (seed 0)", chance=float(np.log(4)))
 axes[1].set_ylim(0, 3)
-axes[0].legend(fontsize="x-small", ncol=2)
+axes[0].legend(fontsize="small", ncol=2, loc="lower left")
 fig.suptitle("Clipped runs, seed 0 (without clipping, every run diverged within a few steps: see the table)",
              fontsize=10)
 plt.tight_layout()
 plt.show()
 
 # %%
-table = clip_table
-norms10 = [np.asarray(run["history"]["grad_norm"]) for run in clip_runs["10"]]
-late10 = [float(np.median(n[100:])) for n in norms10]
+diverged, final = clip_table["runs with non-finite loss"], clip_table["final loss (mean)"]
+off_steps = max(len(run["history"]) for run in clip_runs["off"])
+late10 = max(np.median(run["history"]["grad_norm"][100:]) for run in clip_runs["10"])  # after step 100
+kept = {k: [hidden_grad_norms(run["model"].cpu(), x40, y40) for run in clip_runs[k]] for k in ("10", "1")}
+kept = {k: [n[0] / n[-1] for n in ns] for k, ns in kept.items()}  # trained: ||dL/dh_1|| / ||dL/dh_T||
 claim("without clipping every run's loss turns non-finite within 5 steps; with any threshold, none does",
-      table.loc["off", "runs with non-finite loss"] == len(clip_seeds)
-      and max(len(run["history"]) for run in clip_runs["off"]) <= 5
-      and (table.loc[["10", "1", "0.1"], "runs with non-finite loss"] == 0).all(),
-      f"off: {table.loc['off', 'runs with non-finite loss']} of {len(clip_seeds)} runs, after "
-      f"{[len(run['history']) for run in clip_runs['off']]} steps")
-claim("clip 10 ends at chance, its norm later far below 10; 1 and 0.1 learn, 0.1 (clipping nearly every "
-      "step) more slowly",
-      table.loc["10", "accuracy max"] < 0.35 and abs(table.loc["10", "final loss (mean)"] - np.log(4)) < 0.05
-      and max(late10) < 1 and table.loc["1", "accuracy min"] > 0.35 and table.loc["0.1", "accuracy min"] > 0.35
-      and table.loc["0.1", "share of steps clipped"] > 0.9
-      and table.loc["0.1", "final loss (mean)"] > table.loc["1", "final loss (mean)"] + 0.2,
-      f"clip 10: accuracy ≤ {table.loc['10', 'accuracy max']:.2f}, late median norm ≤ {max(late10):.2f}; clip 1 / "
-      f"0.1: lowest accuracy {table.loc['1', 'accuracy min']:.2f} / {table.loc['0.1', 'accuracy min']:.2f}, final "
-      f"loss {table.loc['1', 'final loss (mean)']:.2f} / {table.loc['0.1', 'final loss (mean)']:.2f}, clipped "
-      f"{table.loc['1', 'share of steps clipped']:.0%} / {table.loc['0.1', 'share of steps clipped']:.0%}")
+      diverged["off"] == len(clip_seeds) and off_steps <= 5 and (diverged.drop("off") == 0).all(),
+      f"off: {diverged['off']} of {len(clip_seeds)} runs, within {off_steps} steps")
+claim("clip 10 ends at chance, its gradient vanished (kept at t = 1 < 1e-2) and its norm far below 10",
+      clip_table.loc["10", "accuracy max"] < 0.35 and max(kept["10"]) < 1e-2 and late10 < 1,
+      f"accuracy ≤ {clip_table.loc['10', 'accuracy max']:.2f}, kept ≤ {max(kept['10']):.0e}, norm ≤ {late10:.2f}")
+claim("1 and 0.1 learn, 0.1 (clipping nearly every step) more slowly",
+      clip_table.loc[["1", "0.1"], "accuracy min"].min() > 0.35 and final["0.1"] > final["1"] + 0.2
+      and clip_table.loc["0.1", "share of steps clipped"] > 0.9,
+      f"lowest accuracy {clip_table.loc['1', 'accuracy min']:.2f} / {clip_table.loc['0.1', 'accuracy min']:.2f}, "
+      f"final loss {final['1']:.2f} / {final['0.1']:.2f}")
+
+# %% tags=["nbval-ignore-output"]
+display(Markdown(
+    "With clipping the loss stays finite, but the threshold matters. At 10 the first clipped steps throw the "
+    "model to chance ($\\ln 4$, dotted) and leave an RNN whose gradient vanishes: trained, it keeps at most "
+    f"{max(kept['10']):.0e} of $\\|\\partial L/\\partial h_T\\|$ at $t = 1$ (clip 1: over "
+    f"{min(kept['1']):.0f} times it), so the first token no longer reaches the loss. At 0.1 the short steps "
+    "learn slowly. Clipping tames **exploding** updates only; it does nothing for vanishing gradients."))
 
 # %% [markdown]
-# With clipping the loss stays finite, but the threshold matters (left: each curve against its dashed
-# threshold). At 10 the first clipped steps still throw the model to chance ($\ln 4$, dotted on the right), where
-# its gradient is too small for clipping to act; at 0.1 the short steps learn slowly; 1 lies between. Clipping
-# tames **exploding** updates only; it does nothing for vanishing gradients.
-#
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
 # - **ReLU.** $\operatorname{ReLU}'(a) = 1$ for an active unit, so with $W_{hh} = I$ (the identity
@@ -284,13 +279,10 @@ show_code(ElmanRNN.forward)
 #   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): a forget gate
 #   near 1 passes the gradient almost unchanged, as does the GRU's update gate $z_t$ in
 #   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$. PyTorch's gate biases start near 0 (gates near 0.5); the usual
-#   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3. The gate's bias is the sum of
-#   `bias_hh` and `bias_ih` (default $U(\pm 0.18)$ here), so "bias 3" means $3 \pm 0.18$, "bias 0" $\pm 0.18$:
-
-# %%
-show_code(gradients.init_memory_gate)
-
-# %% [markdown]
+#   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3 (`init_memory_gate`). The gate's
+#   bias is the sum of `bias_hh` and `bias_ih` (default $U(\pm 0.18)$ here), so "bias 3" means $3 \pm 0.18$,
+#   "bias 0" $\pm 0.18$.
+#
 # For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` writes the LSTM step out, as
 # `nn.LSTM`'s returned $c_t$ is the trap of section 2 again). Untrained, default $W_{hh}$ unless stated, $T = 60$:
 
@@ -325,32 +317,33 @@ r = pd.Series({**{k: v[0] / v[-1] for k, v in cures.items()},
 print(r.to_string(float_format="{:.3g}".format))
 
 # %%
-c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]
-claim("kept at t = 1: tanh RNN < 1e-10, LSTM bias 0 < 1e-8 (h_t and c_t); LSTM and GRU bias 3 > 1e-3",
-      r["tanh RNN"] < 1e-10 and r["LSTM, forget bias 0"] < 1e-8 and r["LSTM, forget bias 0, cell c_t"] < 1e-8
-      and r["LSTM, forget bias 3"] > 1e-3 and r["GRU, update bias 3"] > 1e-3,
-      f"{r['tanh RNN']:.1e}; {r['LSTM, forget bias 0']:.1e} ({r['LSTM, forget bias 0, cell c_t']:.1e}); "
-      f"{r['LSTM, forget bias 3']:.2g}, {r['GRU, update bias 3']:.2g}")
+bias0, bias3 = r.filter(like="bias 0"), r[["LSTM, forget bias 3", "GRU, update bias 3"]]
+c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]  # the cell gradient against its value at T
+claim("kept at t = 1: tanh RNN < 1e-10, LSTM bias 0 < 1e-8 (h_t and c_t), LSTM and GRU bias 3 > 1e-3, residual > 1",
+      r["tanh RNN"] < 1e-10 and bias0.max() < 1e-8 and bias3.min() > 1e-3 and r["residual tanh RNN"] > 1,
+      f"{r['tanh RNN']:.1e}; {bias0.max():.1e}; {bias3.min():.2g}; {r['residual tanh RNN']:.3g}")
 claim("forget bias 3: the cell gradient stays within a factor 2 of its value at T",
-      c3.min() > 0.5 and c3.max() < 2, f"{c3.min():.2f} to {c3.max():.2f} times")
-claim("the residual RNN grows going back",
-      r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g} times")
+      0.5 < c3.min() and c3.max() < 2, f"{c3.min():.2f} to {c3.max():.2f} times")
 
 # %% [markdown]
-# A forget gate starting near 0 vanishes like the $\tanh$ RNN (its gates would have to *learn* to stay open);
-# with bias 3 the cell gradient stays nearly flat. The residual RNN grows going back.
+# With its forget bias near 0 (gate about 0.5) the LSTM vanishes like the $\tanh$ RNN (its gates would have to
+# *learn* to stay open); with bias 3 the cell gradient stays nearly flat. The residual RNN grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
 # A good gradient at initialisation is not yet learning. We train every variant of section 5 at $T = 60$ with the
-# **same budget**: Adam (learning rate 0.01), clipping at 1, at most 300 steps of 64 fresh sequences (each:
-# `sequence_loss`, then `optimizer_step`), stopping once the loss averages below 0.01 over 20 steps; 4 seeds;
-# accuracy on 512 new sequences (chance 0.25).
-#
+# **same budget**: Adam (learning rate 0.01), clipping at 1, at most 300 steps of 64 fresh sequences, stopping
+# once the loss averages below 0.01 over 20 steps; 4 seeds; accuracy on 512 new sequences (chance 0.25). The loop
+# (`train_first_token` makes the optimizer and the batches, then calls it):
+
+# %%
+show_code(gradients.fit_steps)
+
+# %% [markdown]
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
-# position is one step from the loss instead of $T-t$ Jacobians away (the smallest such model, width 16; its
-# `forward` is in *Going further*).
+# position is one step from the loss instead of $T-t$ Jacobians away (width 16; its `forward` is in
+# *Going further*).
 
 # %% tags=["nbval-ignore-output"]
 trained = {**{k: v for k, v in variants.items()}, "attention": {"kind": "attention"}}
@@ -389,9 +382,6 @@ def solved_in(variant: str) -> str:
 
 
 relu_vs_gru = "more" if r["ReLU RNN (W = I)"] > r["GRU, update bias 3"] else "less"
-gru_vs_lstm = ("more seeds than" if n_solved["GRU, update bias 3"] > n_solved["LSTM, forget bias 3"] else
-               "fewer seeds than" if n_solved["GRU, update bias 3"] < n_solved["LSTM, forget bias 3"] else
-               "as many seeds as")
 display(Markdown(
     "Seeds solved (test accuracy ≥ 0.95): "
     f"residual RNN {solved_in('residual tanh RNN')}, GRU {solved_in('GRU, update bias 3')}, attention "
@@ -399,8 +389,9 @@ display(Markdown(
     f"{solved_in('LSTM, forget bias 0')}; $\\tanh$ RNN {solved_in('tanh RNN')}; ReLU RNN {solved_in('ReLU RNN (W = I)')}."
     f"\n\n- The ReLU RNN kept {relu_vs_gru} of its gradient at $t = 1$ than the GRU ({r['ReLU RNN (W = I)']:.2f} "
     f"against {r['GRU, update bias 3']:.3f}) and solved {solved_in('ReLU RNN (W = I)')}: the gradient at "
-    "initialisation alone does not predict learning (Le et al. tuned each task and trained far longer).\n"
-    f"- On these seeds the GRU solved {gru_vs_lstm} the LSTM with bias 3; this experiment does not say why.\n"
+    "initialisation alone does not predict learning. Training reshapes $W_{hh}$ and with it the gradient (the "
+    "lab in *Going further* shows it growing), so the $\\tanh$ RNN, vanished at initialisation, still solved "
+    f"{solved_in('tanh RNN')}.\n"
     "- Attention, the GRU and the residual RNN all solve this toy task, so it cannot rank them."))
 
 # %% [markdown]
@@ -448,16 +439,15 @@ print(relu_shown.round(3).to_string(na_rep="—"))
 print("— : no single factor describes this curve (the fitted line misses some step by 0.3 decades or more)")
 
 # %%
-relu_rows = [f"relu, W = {r}·I" for r in (0.9, 1.0, 1.1)]
-kept_t1 = {label: n[0] / n[-1] for label, n in relu_norms.items()}  # no fitted line needed
+relu = relu_fit.filter(like="relu", axis=0)
+kept_tanh, kept_relu = ([n[0] / n[-1] for k, n in relu_norms.items() if k.startswith(nl)] for nl in ("tanh", "relu"))
 claim("ReLU with W = ρ·I: the factor per step back is close to ρ (within 0.05), on a near-straight line",
-      all(abs(relu_fit.loc[row, "factor per step back"] - r) < 0.05 for row, r in zip(relu_rows, (0.9, 1.0, 1.1)))
-      and relu_fit.loc[relu_rows, "largest deviation (decades)"].max() < 0.1,
-      ", ".join(f"{relu_fit.loc[row, 'factor per step back']:.3f}" for row in relu_rows))
-claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ",
-      all(kept_t1[f"tanh, W = {r}·I"] < kept_t1[f"relu, W = {r}·I"] for r in (0.9, 1.0, 1.1)),
-      "; ".join(f"ρ = {r}: tanh {kept_t1[f'tanh, W = {r}·I']:.1e}, ReLU {kept_t1[f'relu, W = {r}·I']:.1e}"
-                for r in (0.9, 1.0, 1.1)))
+      np.allclose(relu["factor per step back"], (0.9, 1.0, 1.1), atol=0.05)
+      and relu["largest deviation (decades)"].max() < 0.1,
+      ", ".join(f"{f:.3f}" for f in relu["factor per step back"]))
+claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0, 1.1)",
+      all(t < u for t, u in zip(kept_tanh, kept_relu)),
+      f"tanh {', '.join(f'{k:.1e}' for k in kept_tanh)}; ReLU {', '.join(f'{k:.1e}' for k in kept_relu)}")
 
 # %% [markdown]
 # So the ReLU RNN with $W = I$ starts out stable (factor about 1), while with $W = 1.1\,I$ it explodes, which is
@@ -535,6 +525,8 @@ lab = panel.lab.last_result
 print(f"{lab.kind.upper()}, T = {lab.seq_len}, clip {lab.clip or 'off'}, {lab.steps} steps: ||dL/dh_1|| {lab.norms_before[0]:.2e} before training,"
       f" {lab.norms_after[0]:.2e} after; ||dL/dh_T|| {lab.norms_after[-1]:.2e} after; last loss {lab.loss[-1]:.3f}"
       f" (chance {np.log(4):.3f}), accuracy {lab.accuracy:.2f}")
+if lab.kind == "rnn" and lab.norms_after[0] > lab.norms_before[0]:
+    print(f"training grew ||dL/dh_1|| {lab.norms_after[0] / lab.norms_before[0]:.2g} times: it reshapes W_hh")
 
 # %% [markdown]
 # ### What attention changes
@@ -542,9 +534,10 @@ print(f"{lab.kind.upper()}, T = {lab.seq_len}, clip {lab.clip or 'off'}, {lab.st
 # What this adds: how the gradient reaching the inputs depends on the distance, for the attention model of
 # section 6 and the LSTM. In an RNN, position $t$ reaches position $T$ through $T-t$ applications of the
 # recurrence, and the gradient comes back through the same $T-t$ Jacobians; in attention the path from any
-# position to the read-out has length 1. (The price: the $T \times T$ attention weights cost memory and time
-# quadratic in $T$, and the token order must be given as position embeddings.)
-#
+# position to the read-out has length 1. (The price: the token order must be given as position embeddings. Our
+# model queries from the last position only, so its $1 \times T$ weights cost time and memory linear in $T$;
+# full self-attention, where every position queries every other, needs $T \times T$ weights, quadratic in $T$.)
+
 # %%
 show_code(gradients.AttentionClassifier.forward)
 
@@ -594,16 +587,13 @@ if (tanh_200 == 0).any():
 lstm_drop, attention_drop = start.loc[["LSTM, forget bias 3", "attention"], "T = 200 / T = 60"]
 ends = {name: {T: input_norms[T][name][:10].mean() / input_norms[T][name][-11:-1].mean() for T in (60, 200)}
         for name in ("LSTM, forget bias 3", "attention")}  # first ten positions / the ten before the last
-flat = ends["attention"]
+flat, per_T = ends["attention"], start.loc["attention"] / start.loc["LSTM, forget bias 3"]
 claim("attention's gradient at the start shrinks with T about as 1/T does (60/200 = 0.3); the LSTM's shrinks more",
-      abs(attention_drop / 0.3 - 1) < 0.3 and lstm_drop < attention_drop,
-      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
+      0.21 < attention_drop < 0.39 and lstm_drop < attention_drop, f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
 claim("attention's curve is flat: the first ten positions get about what the ten before the last get",
-      all(0.67 < v < 1.5 for v in flat.values()), ", ".join(f"T = {T}: ratio {v:.2f}" for T, v in flat.items()))
-per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
+      all(0.67 < v < 1.5 for v in flat.values()), f"ratio {flat[60]:.2f} at T = 60, {flat[200]:.2f} at T = 200")
 claim("untrained, attention gives the first ten positions less gradient than the LSTM at T = 60, about as much at 200",
-      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2,
-      f"attention / LSTM: {per_T['T = 60']:.2f} at T = 60, {per_T['T = 200']:.2f} at T = 200")
+      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2, f"attention / LSTM {per_T['T = 60']:.2f}, {per_T['T = 200']:.2f}")
 
 # %% tags=["nbval-ignore-output"]
 display(Markdown(
@@ -623,6 +613,7 @@ display(Markdown(
     "attention only the number of positions sharing the softmax. "
     "What training does to the weights $\\alpha_{T,t}$ is not measured here."))
 
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
