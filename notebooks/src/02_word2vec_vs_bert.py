@@ -137,12 +137,12 @@ display(Markdown(
     f"- **The frequent word follows its frequent sense.** *bank* ({counts.loc['in Wikipedia', 'bank']} times in "
     "Wikipedia) has neighbours that read as money and institution words, like most of its sampled contexts: "
     "the river sense leaves no trace among the eight.\n"
-    "- **The rare words learn our sentences.** " + ", ".join(
-        f"*{w}* ({counts.loc['in Wikipedia', w]} times in Wikipedia)" for w in rare)
-    + " were seen only or mostly in our own sentences, which are also most of each other's contexts: "
+    f"- **The rare words learn our sentences.** *{'*, *'.join(rare)}* (Wikipedia: "
+    + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
+    + " times) were seen only or mostly in our own sentences, so they share contexts: "
     + "; ".join(f"*{w}*'s top 8 include " + (", ".join(f"*{n}*" for n in shared[w]) or "none of the others")
                 for w in rare)
-    + ". That is an artefact of the shared sentences, not knowledge of a sense. Their mean top-8 cosine ("
+    + ". That is an artefact of the shared sentences, not a sense. Their mean top-8 cosine ("
     + ", ".join(f"{top8[w]:.2f}" for w in rare) + f") is higher than *bank*'s ({top8['bank']:.2f}). Cosines "
     f"run high everywhere here: even random pairs of words have a mean cosine of {random_cosine:.2f}.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
