@@ -832,15 +832,18 @@ def test_02_my_report_on_the_reviewers_match_answer(bert):
         exercises.check_02_my_report(REVIEW_MATCH, labels, report, "match", *bert)
 
 
-@pytest.mark.parametrize("copies", ["five copies of one sentence per sense", "copies differing in case and spaces"])
+@pytest.mark.parametrize("copies", ["five copies of one sentence per sense", "copies differing in case and spaces",
+                                    "a copy without its full stop"])
 def test_02_my_report_rejects_repeated_sentences(bert, copies):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
     season, coil = NB_SPRING[0], NB_SPRING[5]
     if copies.startswith("five"):
         sentences = [season] * 5 + [coil] * 5
-    else:
+    elif copies.startswith("copies"):
         sentences = NB_SPRING[:4] + [season.upper()] + NB_SPRING[5:9] + ["  " + coil.replace(" ", "  ")]
+    else:
+        sentences = NB_SPRING[:9] + [coil.rstrip(".")]
     report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
                                    NB_SPRING_SENSES)
     with pytest.raises(exercises.ExerciseError, match="the same sentence again"):

@@ -782,7 +782,7 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 
 # %% [markdown]
 # ### Exercise 5 — your own ambiguous word
-# Write at least five sentences for each of two senses of a new word: *spring* (the season, and the metal
+# Write at least five different sentences for each of two senses of a new word: *spring* (the season, and the metal
 # coil) or *match* (a game, and the stick that lights a fire). Use only these two senses, not others such as a
 # spring of water. Put the sentences in `my_sentences` and their sense labels in `my_senses` (in the same order;
 # the names are yours), then compute `my_report = sense_report_by_layer(...)` from the vectors of `my_word` in
