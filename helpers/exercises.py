@@ -721,17 +721,14 @@ TWO_BANKS_CONTROLS = {
     "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}
 
 
-def _first_bank_senses(sentence: str, tokenizer, model, vectors, labels):
-    """Per layer: the sense predicted for the first 'bank' of `sentence`, and its river - finance centroid margin."""
+def _first_bank_senses(first, vectors, labels):
+    """Per layer: the sense predicted for a 'bank' vector `first` [layers, dim], and its river - finance margin."""
     import torch
 
-    from helpers.contextual import word_embeddings_by_layer
-
-    first = word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device, occurrence=0)[:, 0]
     unit = vectors / vectors.norm(dim=-1, keepdim=True)
-    margins = [float(torch.cosine_similarity(first[k], unit[k][[lab == "river" for lab in labels]].mean(0), dim=0)
-                     - torch.cosine_similarity(first[k], unit[k][[lab == "finance" for lab in labels]].mean(0), dim=0))
-               for k in range(len(first))]
+    river, finance = (torch.tensor([label == sense for label in labels]) for sense in ("river", "finance"))
+    margins = [float(torch.cosine_similarity(first[k], unit[k][river].mean(0), dim=0)
+                     - torch.cosine_similarity(first[k], unit[k][finance].mean(0), dim=0)) for k in range(len(first))]
     return [_centroid_sense(first[k], vectors[k], labels) for k in range(len(first))], margins
 
 
@@ -748,7 +745,7 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     cosines = torch.cosine_similarity(first, second, dim=1)
     pairs = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(len(first))]
-    _, margins = _first_bank_senses(sentence, tokenizer, model, vectors, labels)
+    _, margins = _first_bank_senses(first, vectors, labels)
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     table = "; ".join(f"layer {k}: ({a}, {b})" for k, (a, b) in enumerate(pairs))
     tie = min(range(1, len(margins)), key=lambda k: abs(margins[k]))
@@ -766,7 +763,8 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
                  "first *bank*'s sense per layer:")
         calls = {}
         for name, control in TWO_BANKS_CONTROLS.items():
-            calls[name], _ = _first_bank_senses(control, tokenizer, model, vectors, labels)
+            control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
+            calls[name], _ = _first_bank_senses(control_first, vectors, labels)
             text += f"\n- {name} (*{control}*): " + ", ".join(calls[name][1:]) + f" at layers 1 to {len(pairs) - 1}"
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
