@@ -492,7 +492,7 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
         after = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0]) & (offsets[:, 1] > offsets[:, 0]))
         diagnosis = {"took only the first piece": hidden[pieces[0]],
                      "summed the pieces instead of averaging them": hidden[pieces].sum(0),
-                     "counted [CLS] and [SEP] as pieces of the word (check the special-tokens mask)":
+                     "counted [CLS] and [SEP] as pieces of the word (keep only tokens that overlap the span)":
                          hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0),
                      "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
                      "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
@@ -518,8 +518,7 @@ def check_02_word_vector(word_vector, tokenizer, model) -> None:
             require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
                     f"for {word!r} in {sentence!r} you {mistake}")
         raise ExerciseError(f"✘ {what}: wrong vector for {word!r} (occurrence {occurrence}) in {sentence!r} at "
-                            f"layer {layer}: keep the pieces whose offsets overlap the span, drop special tokens, "
-                            "and average them")
+                            f"layer {layer}: keep the pieces whose offsets overlap the span and average them")
     passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces, one "
                  "with one-character first and last pieces and one right after a quote")
 
@@ -665,13 +664,24 @@ def check_02_predict_sense(predict_sense) -> None:
                  "six random ones with three senses)")
 
 
-def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, vectors, labels) -> None:
+def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, vectors, labels,
+                       predict_sense=None) -> None:
     """Exercise 02-4: per layer, the cosine of the two occurrences of 'bank' and the sense predicted for each."""
+    import io
+    from contextlib import redirect_stdout
+
     import numpy as np
     import torch
 
     from helpers.contextual import word_embeddings_by_layer
 
+    if predict_sense is not None:  # the pairs come from it: it must pass exercise 3's test vectors too
+        try:
+            with redirect_stdout(io.StringIO()):
+                check_02_predict_sense(predict_sense)
+        except ExerciseError as error:
+            raise ExerciseError(f"✘ two_senses: your predict_sense is wrong on exercise 3's test vectors "
+                                f"({str(error).removeprefix('✘ predict_sense: ')})") from None
     what = "two_banks"
     n_layers = model.config.num_hidden_layers + 1
     answered(what, two_banks, "two_banks is None: compute it in the cell above")
@@ -702,6 +712,22 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
     passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
 
 
+TWO_BANKS_CONTROLS = {
+    "cash, no second bank": "After a walk along the river bank, I went to the shop to withdraw some cash.",
+    "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}
+
+
+def _first_bank_senses(first, vectors, labels):
+    """Per layer: the sense predicted for a 'bank' vector `first` [layers, dim], and its river - finance margin."""
+    import torch
+
+    unit = vectors / vectors.norm(dim=-1, keepdim=True)
+    river, finance = (torch.tensor([label == sense for label in labels]) for sense in ("river", "finance"))
+    margins = [float(torch.cosine_similarity(first[k], unit[k][river].mean(0), dim=0)
+                     - torch.cosine_similarity(first[k], unit[k][finance].mean(0), dim=0)) for k in range(len(first))]
+    return [_centroid_sense(first[k], vectors[k], labels) for k in range(len(first))], margins
+
+
 def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     """Exercise 02-4's discussion, folded, with the reference run's numbers (river bank first, money bank second)."""
     import torch
@@ -709,29 +735,43 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
 
     from helpers.contextual import word_embeddings_by_layer
 
+    vectors = torch.as_tensor(vectors).float().cpu()
     first, second = (word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device,
                                               occurrence=k)[:, 0] for k in (0, 1))
     cosines = torch.cosine_similarity(first, second, dim=1)
-    vectors = torch.as_tensor(vectors).float().cpu()
     pairs = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(len(first))]
-    river_at = [k for k, (a, _) in enumerate(pairs) if a == "river"]
+    _, margins = _first_bank_senses(first, vectors, labels)
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     table = "; ".join(f"layer {k}: ({a}, {b})" for k, (a, b) in enumerate(pairs))
+    tie = min(range(1, len(margins)), key=lambda k: abs(margins[k]))
     text = (f"The reference run: the two vectors are most alike at layer {int(cosines.argmax())} (cosine "
             f"{float(cosines.max()):.2f}) and least alike at layer {int(cosines.argmin())} "
             f"({float(cosines.min()):.2f}). The predicted senses (first, second) are {table}.\n\n"
-            "Layer 0 has no context (section 6: its sense test is near chance on average), so what it says about "
-            "the first *bank* comes from where the word sits, not from the words around it")
-    text += ": its 'river' is luck. " if 0 in river_at else ". "
-    later = [k for k in river_at if k > 0]
-    if later:
-        text += f"With context, layer{'s' if len(later) > 1 else ''} {', '.join(map(str, later))} still call it river. "
+            "How sure is the first call? Its margin, cosine to the river centroid minus cosine to the finance "
+            "centroid, per layer: " + ", ".join(f"{m:+.3f}" for m in margins) + f" (layers 0 to {len(margins) - 1}). "
+            f"None is larger than {max(map(abs, margins)):.3f} in size; the one at layer {tie} ({margins[tie]:+.3f}) "
+            "is a near tie that other sentences could flip. Layer 0 has no context (section 6), so its call says "
+            "nothing about the sentence.")
     if both_finance:
-        text += (f"At layers {', '.join(map(str, both_finance))} ({len(both_finance)} of {len(pairs)}), **both** "
-                 "occurrences are called finance: BERT attends in both directions, so the words about cash reach "
-                 "the river *bank* too and pull it towards the money sense. One vector per occurrence does not "
-                 "promise one sense per occurrence: in a sentence that mixes senses, context can leak across.")
+        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} ({len(both_finance)} of {len(pairs)}) "
+                 "**both** occurrences are called finance. Why? Two controls change one thing each, and give the "
+                 "first *bank*'s sense per layer:")
+        calls = {}
+        for name, control in TWO_BANKS_CONTROLS.items():
+            control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
+            calls[name], _ = _first_bank_senses(control_first, vectors, labels)
+            text += f"\n- {name} (*{control}*): " + ", ".join(calls[name][1:]) + f" at layers 1 to {len(pairs) - 1}"
+        cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
+        bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
+        if cash == both_finance and bread == both_finance:
+            text += ("\n\nAt each of those layers, cash without a second *bank* still pulls the first one to "
+                     "finance, and a second *bank* without cash leaves it river: it is the words about cash that "
+                     "reach it (BERT attends in both directions). One vector per occurrence does not promise one "
+                     "sense per occurrence: in a sentence that mixes senses, context can leak across.")
+        else:
+            text += ("\n\nThe controls do not agree at every such layer, so one sentence cannot say which words "
+                     "pull the first *bank* to finance; with margins this small, other sentences could say otherwise.")
     return Markdown(f"<details><summary>Discussion</summary>\n\n{text}\n</details>")
 
 
@@ -763,7 +803,7 @@ MY_WORD_SENSES = {
                  "Tickets for the match sold out.", "The match was stopped because of rain.",
                  "She watched the football match on TV.", "They lost the final match.",
                  "The referee ended the match early.", "It was his last match for the club."],
-        "fire": ["He struck a match to light the candle.", "The match went out in the wind.",
+        "fire": ["He struck a match to light the candle.", "The match went out before I could light the candle.",
                  "Keep the match away from the gas.", "She lit the stove with a match.",
                  "One match was left in the box.", "The wet match would not light.",
                  "He blew out the match before it burned his fingers.", "A single match started the fire."],
@@ -781,6 +821,41 @@ def _unit_by_layer(vectors):
     return vectors / vectors.norm(dim=-1, keepdim=True)
 
 
+def _known_sense_centres(word: str, tokenizer, model):
+    """The unit vectors of MY_WORD_SENSES[word] per sense, and their unit centroids [layers 1-last, senses, dim]."""
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    reference = {sense: _unit_by_layer(word_embeddings_by_layer(list(sentences), word, tokenizer, model,
+                                                                device=model.device))[1:]
+                 for sense, sentences in MY_WORD_SENSES[word].items()}
+    centres = torch.stack([rows.mean(dim=1) for rows in reference.values()], dim=1)
+    return reference, centres / centres.norm(dim=-1, keepdim=True)
+
+
+def _nearest_own_sense(vectors, own, centres):
+    """Per sentence: is it nearest its own known sense (vectors [layers, n, dim], own [n] sense indices)?"""
+    import torch
+
+    per_layer = torch.einsum("lnd,lsd->lns", vectors, centres)  # [layers, sentences, known senses]
+    sims = per_layer.mean(dim=0)  # mean cosine over layers 1 to last
+    own = torch.as_tensor(own)
+    close = sims.max(dim=1).values - sims[torch.arange(len(own)), own] <= MY_SENSE_MARGIN
+    own_layers = (per_layer.argmax(dim=-1) == own[None, :]).float().mean(dim=0)
+    return (close & (own_layers >= MY_OWN_LAYERS)).tolist()
+
+
+def _reference_misfits(word: str, tokenizer, model) -> list:
+    """The reference sentences of `word` that the known-sense rule would reject under their own sense."""
+    reference, centres = _known_sense_centres(word, tokenizer, model)
+    misfits = []
+    for k, (sense, rows) in enumerate(reference.items()):
+        fits = _nearest_own_sense(rows, [k] * rows.shape[1], centres)
+        misfits += [(sense, s) for s, ok in zip(MY_WORD_SENSES[word][sense], fits) if not ok]
+    return misfits
+
+
 def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model) -> None:
     """Exercise 02-5: the learner's labels against sentences of known sense of the same word."""
     import torch
@@ -796,9 +871,7 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
         return _unit_by_layer(word_embeddings_by_layer(list(sentences), word, tokenizer, model,
                                                        device=model.device))[1:]
 
-    reference = {sense: vectors_of(sentences) for sense, sentences in known.items()}
-    centres = torch.stack([reference[sense].mean(dim=1) for sense in senses], dim=1)  # [layers, senses, dim]
-    centres = centres / centres.norm(dim=-1, keepdim=True)
+    reference, centres = _known_sense_centres(word, tokenizer, model)  # centres: [layers, senses, dim]
     mine = vectors_of(my_sentences)
     labels = list(dict.fromkeys(my_senses))
     ids = torch.tensor([labels.index(label) for label in my_senses])
@@ -819,13 +892,9 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
             f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
             f"of one of the two senses, {targets[0]} and {targets[1]}, and of no other sense of {word!r}")
     # each of the learner's sentences: is it closer to another known sense than to the one its label stands for?
-    per_layer = torch.einsum("lnd,lsd->lns", mine, centres)  # [layers, sentences, known senses]
-    sims = per_layer.mean(dim=0)  # mean cosine over layers 1 to last
-    nearest = per_layer.argmax(dim=-1)  # [layers, sentences]: the nearest known sense at each layer
-    for k, (sentence, label, row) in enumerate(zip(my_sentences, my_senses, sims)):
-        own = senses.index(stands_for[label])
-        own_layers = float((nearest[:, k] == own).float().mean())
-        require(what, float(row.max() - row[own]) <= MY_SENSE_MARGIN and own_layers >= MY_OWN_LAYERS,
+    fits = _nearest_own_sense(mine, [senses.index(stands_for[label]) for label in my_senses], centres)
+    for sentence, label, ok in zip(my_sentences, my_senses, fits):
+        require(what, ok,
                 f"{sentence!r} is labelled {label!r}, but its vector is closer to sentences the check knows that use "
                 f"another sense of {word!r}: give it the other label if it uses the other sense; if it uses a third "
                 f"sense of {word!r}, replace it (use only {targets[0]} and {targets[1]}); if it does use the sense "
@@ -852,6 +921,9 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     counts = pd.Series(list(my_senses)).value_counts()
     require(what, len(counts) == 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
                                                           f"got {counts.to_dict()}")
+    normalised = [" ".join(str(s).lower().split()).rstrip(".!?") for s in my_sentences]
+    require(what, len(set(normalised)) == len(normalised), "some of your sentences are the same sentence again: "
+                                                           "write different sentences, each using its sense")
     missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
     require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
     answered(what, my_report, "my_report is None: compute it with sense_report_by_layer(...)")

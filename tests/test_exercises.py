@@ -603,6 +603,34 @@ def test_02_two_banks(bert, two_banks_setup):
         check(right.flip(0).tolist(), pairs, DOUBLE, *bert, vectors, labels)
 
 
+def _distance_to_raw_centroids(vector, vectors, labels):
+    """The review's wrong predict_sense: Euclidean distance to centroids of the raw vectors."""
+    import torch
+
+    names = list(dict.fromkeys(labels))
+    ids = torch.tensor([names.index(label) for label in labels])
+    centroids = torch.stack([vectors[ids == k].mean(0) for k in range(len(names))])
+    return names[int((-(centroids - vector).norm(dim=1)).argmax())]
+
+
+@pytest.mark.parametrize("wrong", ["distance to raw centroids", "distance", "dot", "raw", "median", "nearest vector"])
+def test_02_two_banks_rejects_a_wrong_predict_sense(bert, two_banks_setup, wrong):
+    right, _, _, vectors, labels = two_banks_setup
+    predict = _distance_to_raw_centroids if wrong == "distance to raw centroids" else _predict_sense_with(wrong)
+    from helpers.contextual import word_embeddings_by_layer
+
+    first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
+                     for k in (0, 1))
+    pairs = [(predict(first[k], vectors[k], labels), predict(second[k], vectors[k], labels)) for k in range(7)]
+    with pytest.raises(exercises.ExerciseError, match="predict_sense is wrong on exercise 3's test vectors"):
+        exercises.check_02_two_banks(right, pairs, DOUBLE, *bert, vectors, labels, predict)
+
+
+def test_02_two_banks_accepts_the_right_predict_sense(bert, two_banks_setup):
+    right, pairs, _, vectors, labels = two_banks_setup
+    exercises.check_02_two_banks(right, pairs, DOUBLE, *bert, vectors, labels, _predict_sense_with())
+
+
 @pytest.mark.parametrize("mistake, message", [("first", "occurrence=1"), ("swapped", "swapped"),
                                               ("last layer", "same layer"), ("short", "one pair")])
 def test_02_two_senses_names_the_mistake(bert, two_banks_setup, mistake, message):
@@ -756,6 +784,49 @@ def test_02_my_report_accepts_other_right_answers(bert):
                                     (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
         report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
+
+
+@pytest.mark.parametrize("word", list(exercises.MY_WORD_SENSES))
+def test_02_every_reference_sentence_is_nearest_its_own_sense(bert, word):
+    assert exercises._reference_misfits(word, *bert) == []  # else the check rejects a learner who copies it
+
+
+REVIEW_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",
+                "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
+                "He struck a match to light the candle.", "The match went out in the wind.",
+                "She lit the stove with a match.", "One match was left in the box.", "The wet match would not light."]
+
+
+def test_02_my_report_on_the_reviewers_match_answer(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    labels = ["game"] * 5 + ["fire"] * 5
+    clearer = [s.replace("went out", "blew out") for s in REVIEW_MATCH]  # the fire sense made plainer
+    report = sense_report_by_layer(word_embeddings_by_layer(clearer, "match", *bert, device="cpu"), labels)
+    exercises.check_02_my_report(clearer, labels, report, "match", *bert)
+    # MiniLM puts "The match went out in the wind." nearer the game sentences at 4 of 6 layers (no longer one of
+    # the check's own sentences): the message asks for a sentence that shows its sense more plainly
+    report = sense_report_by_layer(word_embeddings_by_layer(REVIEW_MATCH, "match", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="let more of the sentence show that sense"):
+        exercises.check_02_my_report(REVIEW_MATCH, labels, report, "match", *bert)
+
+
+@pytest.mark.parametrize("copies", ["five copies of one sentence per sense", "copies differing in case and spaces",
+                                    "a copy without its full stop"])
+def test_02_my_report_rejects_repeated_sentences(bert, copies):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    season, coil = NB_SPRING[0], NB_SPRING[5]
+    if copies.startswith("five"):
+        sentences = [season] * 5 + [coil] * 5
+    elif copies.startswith("copies"):
+        sentences = NB_SPRING[:4] + [season.upper()] + NB_SPRING[5:9] + ["  " + coil.replace(" ", "  ")]
+    else:
+        sentences = NB_SPRING[:9] + [coil.rstrip(".")]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
+                                   NB_SPRING_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="the same sentence again"):
+        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
 
 
 def test_02_my_report_wants_a_known_word_and_two_senses(bert):

@@ -17,7 +17,7 @@
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller, and fine-tuned as a
-# sentence encoder ([section 3](#s3)). *Going further*, after the summary, ranks the layers, picks one honestly,
+# sentence encoder ([section 3](#s3)). *Going further*, after the summary, asks whether the layers can be ranked, picks one honestly,
 # tests `[CLS]`/`[SEP]` and the first word piece, draws the senses in 2-D, and switches to `bert-base-uncased`.
 
 # %% [markdown]
@@ -132,12 +132,17 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
 random_cosine = random_pair_cosine(kv)
 top8 = pd.Series({word: np.mean([s for _, s in pairs]) for word, pairs in neighbours.items()})
+shared = {w: [n for n, _ in neighbours[w] if n in rare] for w in rare}  # the other rare words among its top 8
 display(Markdown(
     f"- **The frequent word follows its frequent sense.** *bank* ({counts.loc['in Wikipedia', 'bank']} times in "
     "Wikipedia) has neighbours that read as money and institution words, like most of its sampled contexts: "
     "the river sense leaves no trace among the eight.\n"
-    f"- **The rare words get noise.** *{'*, *'.join(rare)}* were seen mostly in our own sentences. Their "
-    "neighbours are mostly unrelated words, yet their mean top-8 cosine ("
+    f"- **The rare words learn our sentences.** *{'*, *'.join(rare)}* (Wikipedia: "
+    + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
+    + " times) were seen only or mostly in our own sentences, so they share contexts: "
+    + "; ".join(f"*{w}*'s top 8 include " + (", ".join(f"*{n}*" for n in shared[w]) or "none of the others")
+                for w in rare)
+    + ". That is an artefact of the shared sentences, not a sense. Their mean top-8 cosine ("
     + ", ".join(f"{top8[w]:.2f}" for w in rare) + f") is higher than *bank*'s ({top8['bank']:.2f}). Cosines "
     f"run high everywhere here: even random pairs of words have a mean cosine of {random_cosine:.2f}.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
@@ -202,9 +207,9 @@ print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf�
 # `word_embeddings_by_layer` run the same steps on batches of sentences (`pieces` above is `word_pieces`):
 
 # %%
-show_code(contextual.word_vectors_in_batch)
 print("same vector as word_embeddings:", torch.allclose(
     vector.cpu(), word_embeddings([example], "unbelievably", tokenizer, bert, device=device)[0], atol=1e-5))
+show_code(contextual.word_vectors_in_batch)
 
 # %% [markdown]
 # <a id="s4"></a>
@@ -321,7 +326,8 @@ print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst l
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
-# - **Word2Vec's own vector scores exactly chance**: one vector cannot carry two senses.
+# - **Word2Vec's own vector scores exactly chance, by construction**: one vector in every sentence makes every
+#   prediction a tie, worth ½.
 # - **Layer 0 is near chance on average.** Per word it can stray from 0.5: the position can leak a little, and
 #   leaving a sentence out pulls its own sense's centroid away from it.
 # - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
@@ -370,11 +376,12 @@ display(Markdown(
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money), and a
-#   rare word's neighbours are mostly noise.
+#   exactly chance (by construction). *bank*'s neighbours follow the sense of most of its Wikipedia contexts
+#   (money); the rare words, seen mostly in our sentences, have each other as neighbours.
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
-# - **Layer 0 has no context**: the word piece's and its position's embeddings, summed and layer-normalised.
+# - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
+#   layer-normalised.
 #   Its similarity gap is essentially zero and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
 #   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
@@ -438,9 +445,10 @@ display(Markdown(
 # much their difference would change with other sentences. Each sentence gives a pair of outcomes (1 right,
 # 0 wrong, at each of the two layers); the difference of the two accuracies is the mean of the 120 per-sentence
 # differences, and its standard error is theirs: the standard deviation of the differences over √120. Only the
-# sentences on which the layers disagree count. We call a difference a *tie* when it is within two such paired
-# standard errors (the *tie margin*): a rough rule, about a 95% interval, for a difference that other sentences
-# could easily reverse.
+# sentences on which the layers disagree move the mean; the agreeing ones add zeros, which still count in the
+# 120 and shrink the standard deviation. We call a difference a *tie* when it is within two such paired standard
+# errors (the *tie margin*). It is a rough rule, about a 95% interval, and rougher still here: it treats the
+# leave-one-out outcomes as independent, and they are not (each sentence is in the others' centroids).
 
 # %%
 def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
@@ -671,23 +679,21 @@ if USE_BERT_BASE:
 # wrong. A worked solution is folded after each check: try the exercise first.
 #
 # ### Exercise 1 — the vector of a word, from its pieces
-# Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets and the
-# special-tokens mask. Run `bert` on the encoded sentence with `output_hidden_states=True`, under
+# Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets. Run `bert` on the encoded sentence with `output_hidden_states=True`, under
 # `torch.no_grad()`, and take the hidden states at `layer` (0 = input embeddings, -1 = last), as section 3 does.
-# Keep the tokens whose offsets overlap the word's characters `span` (`start` included, `end` excluded) and
-# return the **mean** of their hidden states, a vector of shape `(384,)`.
+# Keep the tokens whose offsets overlap the word's characters `span` (`start` included, `end` excluded; the
+# `(0, 0)` of `[CLS]` and `[SEP]` never does) and return the **mean** of their hidden states, shape `(384,)`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
     """Vector of the word at characters `span` of `sentence`: the mean of its word pieces at `layer`."""
-    encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True, return_special_tokens_mask=True)
-    offsets = encoded.pop("offset_mapping")[0]              # [tokens, 2]: characters of each token
-    special = encoded.pop("special_tokens_mask")[0].bool()  # [tokens]: True for [CLS] and [SEP]
+    encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True)
+    offsets = encoded.pop("offset_mapping")[0]  # [tokens, 2]: characters of each token; (0, 0) for [CLS], [SEP]
     ### BEGIN SOLUTION
     with torch.no_grad():
         hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer][0].cpu()
     start, end = span
-    pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start) & ~special
+    pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start)
     return hidden[pieces].mean(dim=0)
     ### END SOLUTION
 
@@ -768,14 +774,15 @@ display(pd.DataFrame({"cosine of the two": two_banks, "first 'bank' (river)": [a
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex02-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
+exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, layer_vectors["bank"], senses["bank"],
+                             predict_sense)
 
 # %%
 exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %% [markdown]
 # ### Exercise 5 — your own ambiguous word
-# Write at least five sentences for each of two senses of a new word: *spring* (the season, and the metal
+# Write at least five different sentences for each of two senses of a new word: *spring* (the season, and the metal
 # coil) or *match* (a game, and the stick that lights a fire). Use only these two senses, not others such as a
 # spring of water. Put the sentences in `my_sentences` and their sense labels in `my_senses` (in the same order;
 # the names are yours), then compute `my_report = sense_report_by_layer(...)` from the vectors of `my_word` in
