@@ -3,6 +3,8 @@ sources, executed and tidied the same way every time."""
 
 from __future__ import annotations
 
+import ast
+
 import nbformat
 import pytest
 from support import FIXTURE, ROOT
@@ -92,3 +94,27 @@ def test_tidy_outputs_shows_an_unanswered_check_as_a_line_not_an_error():
     assert [(o.output_type, o.get("text")) for o in check.outputs] == [("stream", message + "\n")]
     assert check.outputs[0].name == "stdout"
     assert other.outputs[0].output_type == "error"  # any other error stays what it is
+
+
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_every_shown_code_reaches_the_page(source):
+    """show_code returns a Markdown object: anywhere but a cell's last expression it is silently dropped."""
+    lost = []
+    for cell in notebooks.read_source(source).cells:
+        if cell.cell_type != "code" or "show_code(" not in cell.source:
+            continue
+        tree = ast.parse(cell.source)
+        last = tree.body[-1] if tree.body else None
+        for node in ast.walk(tree):
+            call = node.value if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) else None
+            if call is not None and getattr(call.func, "id", None) == "show_code" and node is not last:
+                lost.append(ast.get_source_segment(cell.source, node))
+    assert lost == [], f"{source.stem}: show_code(...) not the last expression of its cell (wrap it in display): {lost}"
+
+
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_no_markdown_heading_hides_in_a_code_cell(source):
+    """A '# ## heading' comment in a code cell is a missing '# %% [markdown]' marker in the jupytext source."""
+    stray = [line for cell in notebooks.read_source(source).cells if cell.cell_type == "code"
+             for line in cell.source.splitlines() if line.startswith(("# # ", "# ## ", "# ### "))]
+    assert stray == [], f"{source.stem}: headings inside code cells (missing '# %% [markdown]'): {stray}"
