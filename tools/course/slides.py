@@ -14,7 +14,7 @@ import nbformat
 from nbconvert.preprocessors import Preprocessor
 
 from . import cells
-from .notebooks import ROOT, SOURCES
+from .notebooks import ROOT, SETUP_TEMPLATE, setup_cells
 
 MAX_OUTPUT_LINES = 15
 HEADING = re.compile(r"^(#{1,3}) \S")
@@ -80,8 +80,8 @@ class SlideDeck(Preprocessor):
     solutions skipped; check outputs dropped and long outputs shortened. A cell's own `slideshow` metadata wins."""
 
     def preprocess(self, nb, resources):
-        setup = SOURCES / "setup_cell.py"
-        setup_cell = resources.get("setup_cell", setup.read_text() if setup.exists() else None)
+        setup = resources.get("setup_cell", setup_cells() if SETUP_TEMPLATE.exists() else [])
+        setups = {code.strip() for code in ([setup] if isinstance(setup, str) else setup)}  # one cell or several
         nb.metadata.pop("widgets", None)
         deck = []
         for cell in nb.cells:
@@ -91,7 +91,7 @@ class SlideDeck(Preprocessor):
             if explicit:
                 deck.append(cell)
             elif (cells.is_answer(cell) or cells.is_worked_solution(cell)
-                  or (setup_cell and cell.cell_type == "code" and cell.source.strip() == setup_cell.strip())):
+                  or (cell.cell_type == "code" and cell.source.strip() in setups)):
                 cell.metadata["slideshow"] = {"slide_type": "skip"}
                 deck.append(cell)
             elif cell.cell_type == "markdown":

@@ -30,6 +30,9 @@ except ModuleNotFoundError:  # Python 3.10: the site's packages (requirements-si
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE.parent))  # tools/: the course package, which writes each notebook's set-up cell
+from course.notebooks import setup_cells  # noqa: E402
+
 CONFIG = HERE / "site.toml"
 OUT = ROOT / "build" / "site"
 NOTEBOOK = re.compile(r"\d\d_\w+\.ipynb$")
@@ -141,7 +144,7 @@ def build(out: Path = OUT, config: Path | dict = CONFIG, root: Path = ROOT, jobs
     languages = settings["language"]
     work = out.parent / f"{out.name}-work"
     vendored = vendor(work / "vendor")
-    setup_code = (root / settings["setup_cell"]).read_text(encoding="utf-8")
+    setup_codes = setup_cells((root / settings["setup_cell"]).read_text(encoding="utf-8"))  # each notebook's
     found = {lang["code"]: pages(lang, root) for lang in languages}
     twins = [{"code": lang["code"], "name": lang["name"], "home": docname(lang["readme"]),
               "twins": {key: docname(path) for key, path in found[lang["code"]]}} for lang in languages]
@@ -155,7 +158,7 @@ def build(out: Path = OUT, config: Path | dict = CONFIG, root: Path = ROOT, jobs
         shutil.rmtree(doctrees, ignore_errors=True)
         docs = [(key, docname(path)) for key, path in found[code]]
         info = {**{k: v for k, v in settings.items() if k != "language"}, "root": str(root), "vendor": str(vendored),
-                "setup_code": setup_code, "languages": twins, "keys": {doc: key for key, doc in docs},
+                "setup_codes": setup_codes, "languages": twins, "keys": {doc: key for key, doc in docs},
                 "language": {**lang, "home": docname(lang["readme"]),
                              "toc": {"notebooks": [d for k, d in docs if k.startswith("notebook:")],
                                      "more": [d for k, d in docs if k == "teachers" or k.startswith("page:")]}}}

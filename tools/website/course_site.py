@@ -1,8 +1,8 @@
 """The Sphinx extension of the course website: what makes a committed learner-edition notebook a web page.
 
-- the Colab set-up cell is hidden: the first code cell whose code (comments aside) is notebooks/src/setup_cell.py
-  gets MyST-NB's `remove-cell` tag as the notebook is read; the notebook file itself, which the page offers for
-  download, is the committed one;
+- the Colab set-up cell is hidden: the first code cell whose code (comments aside) is a notebook's set-up cell, as
+  the build makes it from notebooks/src/setup_cell.py (tools/course/notebooks.py), gets MyST-NB's `remove-cell`
+  tag as the notebook is read; the notebook file itself, which the page offers for download, is the committed one;
 - a widget output (a lab's control panel) becomes a note that says where to run it (a static page cannot);
 - raw HTML anchors (`<a id="s2"></a>`, as notebook 02 uses for its sections) become targets, so `[§2](#s2)` resolves;
 - links to repository files that are not pages of the site (`tools/run_notebooks.py`) point at them on GitHub;
@@ -57,13 +57,14 @@ def cell_source(cell: dict) -> str:
     return "".join(source) if isinstance(source, list) else source
 
 
-def prepare_notebook(text: str, setup_code: str, widget_note: str, where: str) -> str:
-    """The notebook's JSON with its set-up cell tagged `remove-cell`, its worked solutions' <details> given the
-    class worked-solution (for the style sheet and the test) and widget outputs replaced by a note."""
+def prepare_notebook(text: str, setup_codes: list[str] | str, widget_note: str, where: str) -> str:
+    """The notebook's JSON with its set-up cell (one of `setup_codes`, the notebooks' set-up cells) tagged
+    `remove-cell`, its worked solutions' <details> given the class worked-solution (for the style sheet and the
+    test) and widget outputs replaced by a note."""
     nb = json.loads(text)
-    wanted = code_tokens(setup_code)
+    wanted = [code_tokens(code) for code in ([setup_codes] if isinstance(setup_codes, str) else setup_codes)]
     code_cells = [cell for cell in nb.get("cells", []) if cell.get("cell_type") == "code"]
-    if code_cells and code_tokens(cell_source(code_cells[0])) == wanted:
+    if code_cells and code_tokens(cell_source(code_cells[0])) in wanted:
         tags = code_cells[0].setdefault("metadata", {}).setdefault("tags", [])
         if "remove-cell" not in tags:
             tags.append("remove-cell")
@@ -92,7 +93,7 @@ def on_source_read(app, docname: str, source: list[str]) -> None:
     site = app.config.course_site
     language = site["language"]
     if app.env.doc2path(docname).suffix == ".ipynb":
-        source[0] = prepare_notebook(source[0], site["setup_code"], language["widget_note"], docname)
+        source[0] = prepare_notebook(source[0], site["setup_codes"], language["widget_note"], docname)
     if docname == language["home"]:
         captions = language["captions"]
         source[0] += toctree(captions["notebooks"], language["toc"]["notebooks"])
