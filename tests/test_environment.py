@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from course import notebooks
+
 tomllib = pytest.importorskip("tomllib")  # Python 3.11+
 version = pytest.importorskip("packaging.version")
 specifiers = pytest.importorskip("packaging.specifiers")
@@ -113,8 +115,16 @@ def test_no_environment_inherits_another_through_system_site_packages():
     assert not re.search(r"[\"']--system-site-packages[\"']", (ROOT / "tools" / "colab_env.py").read_text())
 
 
-def test_colab_setup_cell_never_reinstalls_torch_or_ipywidgets():
-    cell = (ROOT / "notebooks" / "src" / "setup_cell.py").read_text()
-    install_lines = [line for line in cell.splitlines() if "pip" in line or "lacking" in line]
-    assert install_lines and not any(re.search(r"torch|ipywidgets", line) for line in install_lines)
+@pytest.mark.parametrize("source", notebooks.sources(), ids=lambda p: p.stem)
+def test_colab_setup_cell_never_reinstalls_torch_or_ipywidgets(source):
+    cell = notebooks.source_setup_cell(source)  # as the build writes it for this notebook
+    install_lines = [line for line in cell.splitlines() if '"pip"' in line or "lacking" in line or "course = " in line]
+    assert bool(install_lines) == bool(notebooks.needs(source))  # a notebook that needs nothing installs nothing
+    assert not any(re.search(r"torch|ipywidgets", line) for line in install_lines)
     assert "google.colab" in cell and "sys.path.insert" in cell
+
+
+def test_every_package_the_set_up_cells_install_is_a_course_requirement():
+    required = _read_requirements("requirements.txt")
+    assert set(notebooks.COLAB_PACKAGES) <= set(required)
+    assert set(notebooks.COLAB_PACKAGES) <= set(_read_requirements("tools/colab-requirements.txt"))

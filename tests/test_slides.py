@@ -11,7 +11,7 @@ import pytest
 from support import FIXTURE, FIXTURE_SRC, ROOT, chromium, unavailable
 
 from course import cells, editions, slides
-from course.notebooks import committed, read_source
+from course.notebooks import committed, read_source, setup_cells
 
 ARTIFACTS = ROOT / "test-artifacts" / "classroom"
 
@@ -29,6 +29,12 @@ def learner():
     check = nb.cells[cells.exercises(nb)[0].check]
     check.outputs = [nbformat.v4.new_output("error", ename="NotAnswered", evalue="○", traceback=["○ not yet"])]
     return nb
+
+
+def test_every_notebooks_own_set_up_cell_is_skipped():
+    made = [nbformat.v4.new_code_cell(code) for code in setup_cells()] + [nbformat.v4.new_code_cell("x = 1")]
+    deck, _ = slides.SlideDeck().preprocess(nbformat.v4.new_notebook(cells=made), {})
+    assert [cell.metadata.slideshow.slide_type for cell in deck.cells] == ["skip"] * (len(made) - 1) + ["-"]
 
 
 def test_slide_metadata_from_headings_answers_and_solutions_skipped_explicit_metadata_wins(learner):

@@ -6,8 +6,8 @@ import pytest
 from babel.messages.catalog import Catalog
 from support import FIXTURE
 
-from course import editions, translate
-from course.notebooks import SOURCES, read_source
+from course import editions, notebooks, translate
+from course.notebooks import read_source
 
 CODE = '''claim("the LSTM beats the RNN", a < b, f"LSTM {a:.2f} < RNN {b:.2f}")
 print("device:", device)
@@ -63,9 +63,9 @@ def test_links_are_re_pointed_for_a_twin_one_folder_down():
     assert "[data](../../data/README.md)" in out and "[guide](../TEACHERS.md)" in out and "[02](02_x.ipynb)" in out
 
 
-def test_the_set_up_cell_of_a_twin_finds_the_course_two_folders_up_and_sets_the_language():
-    english = (SOURCES / "setup_cell.py").read_text().strip()
-    twin = translate.setup_cell(english, "zh-CN")
+@pytest.mark.parametrize("english", notebooks.setup_cells(), ids=lambda cell: "installs" if '"pip"' in cell else "none")
+def test_the_set_up_cell_of_a_twin_finds_the_course_two_folders_up_and_sets_the_language(english):
+    twin = translate.setup_cell(english, "zh-CN")  # every notebook's, those that install nothing included
     assert 'os.path.abspath("../..")' in twin and "notebooks/zh-CN" in twin
     assert twin.endswith('os.environ["COURSE_LANGUAGE"] = "zh-CN"  # the helpers\' messages and figures')
     with pytest.raises(translate.TranslationError, match="no longer contains"):
