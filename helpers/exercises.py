@@ -1769,7 +1769,12 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
             mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass):
         torch.manual_seed(0)
-        got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+        try:
+            got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+        except (TypeError, AttributeError) as error:
+            hint = (": no epoch was kept as a best, so there was no state to load back (the first epoch always "
+                    "is a best so far)" if "NoneType" in str(error) or "None" in str(error) else "")
+            raise ExerciseError(f"✘ {name}: with {what} it raised {type(error).__name__}: {error}{hint}") from None
     answered(name, got, "return the list of validation accuracies, one per epoch trained")
     require(name, isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) for v in got),
             f"return a list of floats (one validation accuracy per epoch), got {type(got).__name__}")

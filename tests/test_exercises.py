@@ -1663,7 +1663,7 @@ def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
 def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
                     on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4,
-                    start_best=None, snapshot_before=False, append_last=True):
+                    start_best=None, start_state="copy", snapshot_before=False, append_last=True):
     import copy
     import math
 
@@ -1675,7 +1675,8 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
         optimizer = classify.make_optimizer(model, lr)
         scores, best_score, best_state, waited, previous = [], -math.inf, None, 0, -math.inf
         if start_best is not None:  # the best so far starts at chance, with the untrained weights as its copy
-            best_score, best_state = start_best, copy.deepcopy(model.state_dict())
+            best_score = start_best
+            best_state = copy.deepcopy(model.state_dict()) if start_state == "copy" else None
         once = torch.randperm(len(fit))
         if train_mode == "once":
             model.train()
@@ -1779,6 +1780,7 @@ def _with_step(module, step, run):
     ({"batch": 12}, "mini-batches of 4"),
     ({"batch": 1}, "mini-batches of 4"),
     ({"start_best": 0.5}, "first epoch's accuracy is always the best so far"),
+    ({"start_best": 0.5, "start_state": None}, "no epoch was kept as a best"),
     ({"snapshot_before": True}, "untrained weights"),
     ({"append_last": False}, "the epoch that ended training included"),
 ])
