@@ -1528,6 +1528,13 @@ def _row_loop_cat(rnn, embedded, lengths):  # the same loop, rows sliced and con
     return torch.cat([outputs[i:i + 1, int(lengths[i]) - 1] for i in range(len(lengths))])
 
 
+def _row_loop_zip(rnn, embedded, lengths):  # the same loop, zipping rows with their last indices
+    import torch
+
+    outputs, _ = rnn(embedded)
+    return torch.stack([row[i] for row, i in zip(outputs, lengths - 1)])
+
+
 def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a preallocated result
     import torch
 
@@ -1553,6 +1560,7 @@ def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a pre
     (_row_loop, "one indexing per row"),
     (_row_loop_cat, "one indexing per row"),
     (_row_loop_fill, "one indexing per row"),
+    (_row_loop_zip, "one indexing per row"),
 ])
 def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -1739,6 +1747,36 @@ def test_05_early_stopping_says_so_when_the_steps_bypass_train_step():
     with pytest.raises(exercises.ExerciseError, match="no step went through classify.train_step"):
         exercises.check_05_early_stopping(
             lambda *args, **kwargs: _with_step(classify, own_step, lambda: answer(*args, **kwargs)))
+
+
+def test_05_early_stopping_rejects_evaluating_before_the_epochs_training():
+    import copy
+    import math
+
+    import torch
+
+    from helpers import classify
+
+    def evaluate_first(model, fit, val, epochs, lr, patience):  # judges (and copies) the weights before training
+        optimizer = classify.make_optimizer(model, lr)
+        scores, best, state, waited = [], -math.inf, None, 0
+        for _ in range(epochs):
+            _, accuracy = classify.evaluate(model, val, device="cpu")
+            scores.append(accuracy)
+            if accuracy > best:
+                best, state, waited = accuracy, copy.deepcopy(model.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+            model.train()
+            for index in torch.randperm(len(fit)).split(4):
+                classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+        model.load_state_dict(state)
+        return scores
+
+    with pytest.raises(exercises.ExerciseError, match="untrained weights"):
+        exercises.check_05_early_stopping(evaluate_first)
 
 
 def test_05_early_stopping_rejects_calling_train_classifier():
