@@ -365,8 +365,8 @@ display(Markdown(
 #
 # What if there are only 200 labelled sentences (gensim's sample of the same data, balanced)? Same protocol, five
 # folds. The newcomer is a frozen **pretrained sentence encoder**, all-MiniLM-L6-v2 (notebook 02): a small
-# transformer with BERT's architecture (hence the helper's name, `load_bert`), trained on about a billion sentence
-# pairs. Only a logistic regression on its 384 numbers per sentence learns from our labels.
+# transformer with BERT's architecture (`load_bert`), trained on about a billion sentence pairs. Only a logistic
+# regression on its 384 numbers per sentence learns from our labels.
 
 # %% tags=["nbval-ignore-output"]
 small_texts, small_labels = load_sentiment("pang-lee")
