@@ -441,11 +441,11 @@ def naive_bayes(ngram_range: tuple[int, int] = (1, 1), alpha: float = 1.0):
     return make_pipeline(_vectorizer(CountVectorizer, ngram_range, 1), MultinomialNB(alpha=alpha))
 
 
-def logreg_tfidf(C: float = 1.0, ngram_range: tuple[int, int] = (1, 1)):
+def logreg_tfidf(C: float = 1.0, ngram_range: tuple[int, int] = (1, 1), min_df: int = 1):
     """Bag of words: TF-IDF of the same tokens as the RNNs -> logistic regression with a given C."""
     from sklearn.linear_model import LogisticRegression
 
-    return make_pipeline(_vectorizer(TfidfVectorizer, ngram_range, 1), LogisticRegression(C=C, max_iter=2000))
+    return make_pipeline(_vectorizer(TfidfVectorizer, ngram_range, min_df), LogisticRegression(C=C, max_iter=2000))
 
 
 def logreg_features(C: float = 1.0):

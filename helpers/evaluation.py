@@ -69,6 +69,15 @@ def corrected_paired_t(scores_a: Sequence[float], scores_b: Sequence[float], n_t
     return Paired("corrected paired t", float(diff.mean()), p, f"t = {t:.2f}, {k - 1} df")
 
 
+def corrected_t_interval(scores_a: Sequence[float], scores_b: Sequence[float], n_train: int, n_test: int,
+                         level: float = 0.95) -> tuple[float, float]:
+    """The `level` interval of the mean difference A - B from the corrected resampled t (k - 1 df)."""
+    diff = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
+    k = len(diff)
+    half = stats.t.ppf((1 + level) / 2, df=k - 1) * np.sqrt(1 / k + n_test / n_train) * sample_std(diff)
+    return float(diff.mean() - half), float(diff.mean() + half)
+
+
 def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> Paired:
     """Exact McNemar test on the same examples: only those where exactly one model is right count."""
     a, b = np.asarray(correct_a, dtype=bool), np.asarray(correct_b, dtype=bool)

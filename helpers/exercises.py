@@ -1671,6 +1671,8 @@ def check_05_last_hidden(last_hidden) -> None:
                 "of the padded batch itself")
         require(name, len(calls) == 1, f"the {kind} was called {len(calls)} time(s): call it once, on the whole "
                 "padded batch, not in a loop over sequences")
+        require(name, _grows_with_batch(last_hidden, rnn), f"with the {kind} the work grows with the number of "
+                "sequences, one indexing per row: pick all rows' last steps at once, by indexing with tensors")
         rnn.zero_grad()
         with_grad = last_hidden(rnn, embedded.clone(), lengths.clone())
         require(name, isinstance(with_grad, torch.Tensor) and with_grad.requires_grad, f"with the {kind} the "
@@ -1681,6 +1683,33 @@ def check_05_last_hidden(last_hidden) -> None:
                 f"with the {kind} no gradient reaches some of the RNN's weights through your result")
     passed(name, "each sequence's output at its last real step, for a GRU and a two-layer LSTM, lengths in any "
                  "order, from one call on the padded batch")
+
+
+def _torch_calls(function, *args) -> int:
+    """How many torch functions and tensor methods `function(*args)` calls."""
+    from torch.overrides import TorchFunctionMode
+
+    class Count(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            Count.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        function(*args)
+    return Count.calls
+
+
+def _grows_with_batch(last_hidden, rnn) -> bool:
+    """False when last_hidden makes more torch calls for 40 sequences than for 4: a Python loop over the rows."""
+    import torch
+
+    with torch.random.fork_rng(), torch.no_grad():
+        torch.manual_seed(1)
+        counts = [_torch_calls(last_hidden, rnn, torch.randn(n, 5, rnn.input_size), torch.randint(1, 6, (n,)))
+                  for n in (4, 40)]
+    return counts[1] - counts[0] < 20
 
 
 class _Recording:
@@ -1720,6 +1749,8 @@ def check_05_paired_t(paired_t_test) -> None:
         t_ref = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
         require(name, np.isclose(abs(mean_difference), abs(reference.difference), atol=1e-9),
                 f"for {len(a)} folds the mean difference is wrong: it is the mean of a - b fold by fold")
+        require(name, np.all(d >= 0) or not np.isclose(mean_difference, np.abs(d).mean(), atol=1e-9),
+                "the mean difference is the mean of |a - b|: keep each fold's sign, the mean of a - b")
         require(name, np.isclose(mean_difference, reference.difference, atol=1e-9),
                 "the mean difference has the wrong sign: return mean(a - b), not mean(b - a)")
         require(name, not np.isclose(t, d.mean() / (d.std() / np.sqrt(len(d))), rtol=1e-6),
@@ -1779,6 +1810,8 @@ SCRIPTED_RUNS = [
      "accuracies": [0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, 0.60, 0.59, 0.58], "trained": 6, "best": 4},
     {"what": "validation accuracies 0.50, 0.70, 0.60, 0.65 (the last epoch reached, the best earlier)", "patience": 3,
      "accuracies": [0.50, 0.70, 0.60, 0.65], "trained": 4, "best": 2},
+    {"what": "validation accuracies 0.45, 0.40, 0.42, 0.38, … (below 0.5, the best in epoch 1)", "patience": 2,
+     "accuracies": [0.45, 0.40, 0.42, 0.38, 0.35], "trained": 3, "best": 1},
 ]
 
 
@@ -1819,15 +1852,22 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
 
     model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", dropout=0.5, seed=0)
     start = [p.detach().clone() for p in model.parameters()]
+    def bypass(*args, **kwargs):
+        raise ExerciseError(f"✘ {name}: it called classify.train_classifier, the function this exercise rewrites: "
+                            "write the epoch loop yourself with classify.train_step and classify.evaluate")
+
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
-            mock.patch.object(classify, "train_step", step):
+            mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass):
         torch.manual_seed(0)
-        got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+        try:
+            got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+        except (TypeError, AttributeError) as error:
+            hint = (": no epoch was kept as a best, so there was no state to load back (the first epoch always "
+                    "is a best so far)" if "NoneType" in str(error) or "None" in str(error) else "")
+            raise ExerciseError(f"✘ {name}: with {what} it raised {type(error).__name__}: {error}{hint}") from None
     answered(name, got, "return the list of validation accuracies, one per epoch trained")
     require(name, isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) for v in got),
             f"return a list of floats (one validation accuracy per epoch), got {type(got).__name__}")
-    require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())),
-            "the model's weights never changed: train it (classify.train_step with classify.make_optimizer)")
     require(name, evaluated and all(evaluated), "classify.evaluate was called on another data set than `val`: "
             "judge each epoch on the validation sentences, not on the fit sentences")
     require(name, len(optimizers) > 0, "no step went through classify.train_step: take each mini-batch's step "
@@ -1843,11 +1883,16 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch")
     require(name, list(got) == accuracies[:len(got)], f"with {what} it returned {list(got)[:4]}…: return the "
             "validation accuracy of each epoch (the second number classify.evaluate returns), in order")
+    require(name, len(got) == len(evaluated), f"with {what} it evaluated {len(evaluated)} epochs but returned "
+            f"{len(got)} accuracies: return one per epoch trained, the epoch that ended training included")
+    require(name, not (all(a < 0.5 for a in accuracies) and len(got) == patience), f"with {what} and patience "
+            f"{patience} it stopped after epoch {patience}, as if epoch 1 were no improvement: the first epoch's "
+            "accuracy is always the best so far, however low (start the best below any accuracy, not at 0.5)")
     if trained > 1 + patience and len(got) == 1 + patience:
         raise ExerciseError(f"✘ {name}: with {what} and patience {patience} it stopped after epoch {len(got)}, "
                             "when the validation loss had risen for `patience` epochs: watch the validation "
                             "accuracy, which can still improve while the loss rises")
-    if best == 1 and len(got) == trained + 1 and all(torch.equal(snapshots[1][k], v)
+    if best == 1 and accuracies[1] == accuracies[0] and len(got) == trained + 1 and all(torch.equal(snapshots[1][k], v)
                                                       for k, v in model.state_dict().items()):
         raise ExerciseError(f"✘ {name}: with {what} it counted the tie at epoch 2 as an improvement: only an "
                             "accuracy above the best so far resets the count (keep the first best epoch)")
@@ -1858,6 +1903,13 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "previous epoch's")
     require(name, len(got) == trained, f"with {what} and patience {patience} it trained {len(got)} epochs instead "
             f"of {trained}: stop once `patience` epochs in a row brought no accuracy above the best so far")
+    final = model.state_dict()
+    require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())), f"with {what} the model "
+            "ends with its untrained weights: copy the state_dict after an epoch's training, when its accuracy is a "
+            "new best (the first epoch always is), and load that copy at the end")
+    require(name, best < 2 or not all(torch.equal(snapshots[best - 2][k], v) for k, v in final.items()),
+            f"with {what} the model ends with the weights from just before its best epoch ({best}) was trained: "
+            "copy the state_dict after the epoch's training and evaluation")
     kept = snapshots[best - 1]
     require(name, all(torch.equal(kept[k], v) for k, v in model.state_dict().items()),
             f"with {what} the model does not end with the weights of its best epoch ({best}): keep a copy "

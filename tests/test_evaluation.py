@@ -54,3 +54,10 @@ def test_corrected_paired_t_is_wider_than_the_plain_one():
     assert float(corrected.detail.split("t = ")[1].split(",")[0]) == pytest.approx(
         t_plain / np.sqrt(1 + 3 * 0.5), abs=0.01)
     assert corrected.p > plain.p
+
+
+def test_corrected_t_interval_is_centred_and_excludes_zero_when_p_is_small():
+    a, b = [0.70, 0.72, 0.71], [0.60, 0.61, 0.62]
+    low, high = evaluation.corrected_t_interval(a, b, n_train=3000, n_test=1500)
+    assert np.isclose((low + high) / 2, np.mean(np.subtract(a, b)))
+    assert (low > 0) == (evaluation.corrected_paired_t(a, b, n_train=3000, n_test=1500).p < 0.05)

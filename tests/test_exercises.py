@@ -1597,6 +1597,37 @@ def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per s
     return torch.cat([rnn(embedded[i:i + 1, :n])[0][:, -1] for i, n in enumerate(lengths.tolist())])
 
 
+def _row_loop(rnn, embedded, lengths):  # right numbers, one call of the RNN, but a Python loop over the rows
+    import torch
+
+    outputs, _ = rnn(embedded)
+    return torch.stack([outputs[i, n - 1] for i, n in enumerate(lengths.tolist())])
+
+
+def _row_loop_cat(rnn, embedded, lengths):  # the same loop, rows sliced and concatenated
+    import torch
+
+    outputs, _ = rnn(embedded)
+    return torch.cat([outputs[i:i + 1, int(lengths[i]) - 1] for i in range(len(lengths))])
+
+
+def _row_loop_zip(rnn, embedded, lengths):  # the same loop, zipping rows with their last indices
+    import torch
+
+    outputs, _ = rnn(embedded)
+    return torch.stack([row[i] for row, i in zip(outputs, lengths - 1)])
+
+
+def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a preallocated result
+    import torch
+
+    outputs, _ = rnn(embedded)
+    result = torch.zeros(outputs.shape[0], outputs.shape[2])
+    for i, n in enumerate(lengths.tolist()):
+        result[i] = outputs[i, n - 1]
+    return result
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (None, "define a function"),
     (_detached, "carries no gradient"),
@@ -1609,6 +1640,10 @@ def _per_sequence_loop(rnn, embedded, lengths):  # right numbers, one call per s
     (_whole_output_pair, "returned a tuple, not one tensor"),
     (_packed, "called on a packed batch"),
     (_per_sequence_loop, "called 3 time"),
+    (_row_loop, "one indexing per row"),
+    (_row_loop_cat, "one indexing per row"),
+    (_row_loop_fill, "one indexing per row"),
+    (_row_loop_zip, "one indexing per row"),
 ])
 def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -1694,6 +1729,12 @@ def _b_minus_a(a, b):
     return _paired_t_solution(b, a)
 
 
+def _mean_abs_difference(a, b):
+    d = np.subtract(a, b)
+    _, t, p = _paired_t_solution(a, b)
+    return np.abs(d).mean(), t, p
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (None, "define a function"),
     (_population_std, "population std"),
@@ -1703,6 +1744,7 @@ def _b_minus_a(a, b):
     (_normal_not_t, "degrees of freedom"),
     (_k_degrees, "degrees of freedom"),
     (_b_minus_a, "wrong sign"),
+    (_mean_abs_difference, r"mean of \|a - b\|"),
 ])
 def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -1711,7 +1753,8 @@ def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
 
 def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
-                    on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4):
+                    on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4,
+                    start_best=None, start_state="copy", snapshot_before=False, append_last=True):
     import copy
     import math
 
@@ -1722,6 +1765,9 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
     def train_with_early_stopping(model, fit, val, epochs, lr, patience):
         optimizer = classify.make_optimizer(model, lr)
         scores, best_score, best_state, waited, previous = [], -math.inf, None, 0, -math.inf
+        if start_best is not None:  # the best so far starts at chance, with the untrained weights as its copy
+            best_score = start_best
+            best_state = copy.deepcopy(model.state_dict()) if start_state == "copy" else None
         once = torch.randperm(len(fit))
         if train_mode == "once":
             model.train()
@@ -1730,6 +1776,7 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 model.train()
             if optimizer_per_epoch:
                 optimizer = classify.make_optimizer(model, lr)
+            before = copy.deepcopy(model.state_dict())  # the weights before this epoch's training
             order = {"each epoch": torch.randperm(len(fit)), "never": torch.arange(len(fit)), "once": once}[shuffle]
             for index in order.split(batch):
                 classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
@@ -1741,7 +1788,8 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 waited = 0
             if improved:
                 best_score, waited = score, (0 if reset and not against_previous else waited)
-                best_state = copy.deepcopy(model.state_dict()) if deep else model.state_dict()
+                best_state = before if snapshot_before else (
+                    copy.deepcopy(model.state_dict()) if deep else model.state_dict())
             elif against_previous and score > previous:
                 pass
             else:
@@ -1749,6 +1797,8 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 if stop and (waited > patience if off_by_one else waited >= patience):
                     if restore_on_stop_only:  # forgets the best weights when the last epoch ends the loop
                         model.load_state_dict(best_state)
+                    if not append_last:  # the epoch that ends training is not recorded
+                        scores.pop()
                     break
             previous = score
         if restore and not restore_on_stop_only:
@@ -1782,6 +1832,47 @@ def test_05_early_stopping_says_so_when_the_steps_bypass_train_step():
             lambda *args, **kwargs: _with_step(classify, own_step, lambda: answer(*args, **kwargs)))
 
 
+def test_05_early_stopping_rejects_evaluating_before_the_epochs_training():
+    import copy
+    import math
+
+    import torch
+
+    from helpers import classify
+
+    def evaluate_first(model, fit, val, epochs, lr, patience):  # judges (and copies) the weights before training
+        optimizer = classify.make_optimizer(model, lr)
+        scores, best, state, waited = [], -math.inf, None, 0
+        for _ in range(epochs):
+            _, accuracy = classify.evaluate(model, val, device="cpu")
+            scores.append(accuracy)
+            if accuracy > best:
+                best, state, waited = accuracy, copy.deepcopy(model.state_dict()), 0
+            else:
+                waited += 1
+                if waited >= patience:
+                    break
+            model.train()
+            for index in torch.randperm(len(fit)).split(4):
+                classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+        model.load_state_dict(state)
+        return scores
+
+    with pytest.raises(exercises.ExerciseError, match="untrained weights"):
+        exercises.check_05_early_stopping(evaluate_first)
+
+
+def test_05_early_stopping_rejects_calling_train_classifier():
+    from helpers import classify
+
+    def bypass(model, fit, val, epochs, lr, patience):  # the helper the exercise asks to rewrite
+        return classify.train_classifier(model, fit, val, epochs=epochs, lr=lr, batch_size=4, patience=patience,
+                                         monitor="val_accuracy", device="cpu", progress=False)["val_accuracy"]
+
+    with pytest.raises(exercises.ExerciseError, match="called classify.train_classifier"):
+        exercises.check_05_early_stopping(bypass)
+
+
 def _with_step(module, step, run):
     """Run with module.train_step bound to `step` inside the answer (the check's own patch is replaced)."""
     from unittest import mock
@@ -1809,6 +1900,10 @@ def _with_step(module, step, run):
     ({"restore_on_stop_only": True}, "whether patience ran out or the last epoch was reached"),
     ({"batch": 12}, "mini-batches of 4"),
     ({"batch": 1}, "mini-batches of 4"),
+    ({"start_best": 0.5}, "first epoch's accuracy is always the best so far"),
+    ({"start_best": 0.5, "start_state": None}, "no epoch was kept as a best"),
+    ({"snapshot_before": True}, "untrained weights"),
+    ({"append_last": False}, "the epoch that ended training included"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
