@@ -1,12 +1,13 @@
-"""Benchmark for notebook 05: how long the 5-fold cross-validation of each RNN variant takes, and what one CPU
-thread buys.
+"""Benchmark for notebook 05: how long its comparison of the four RNN variants takes, and what one CPU thread buys.
 
-Usage:  python benchmarks/bench_classify.py [--device auto|cpu|cuda|mps] [--repeats 3] [--quick]
+Usage:  python benchmarks/bench_classify.py [--device auto|cpu|cuda|mps] [--repeats 1] [--quick]
 
-For each variant of the notebook (RNN, LSTM, GRU, BiLSTM; 50-d embeddings, 32 hidden units) it times the whole
-5-fold cross-validation on the 200 Pang & Lee sentences, best of `repeats`, and prints side by side the time on one
-CPU thread (what helpers.device.run_on does) and with PyTorch's default threads, and their ratio.
---quick (a smoke test, < 30 s): the LSTM only, on 80 of the sentences, one fold, one epoch, one repeat.
+The notebook's section 2 workload: a stratified 4,500 of the Rotten Tomatoes snippets (first 30 words), three folds,
+each fold's training part cut into fit and validation, and for each variant (RNN, GRU, LSTM, BiLSTM; 32-d
+embeddings, 32 hidden units) `classify.tune_rnn` over the notebook's two (learning rate, dropout) settings, at most
+6 epochs, patience 2 on validation accuracy. For each variant it prints side by side the time on one CPU thread (what
+helpers.device.run_on does) and with PyTorch's default threads, and their ratio (best of `repeats`).
+--quick (a smoke test, < 30 s): the LSTM only, 600 snippets, one fold, one setting, one epoch, one repeat.
 Not a test: timings depend on the machine and on what else runs on it, so run it on a quiet machine and compare
 ratios rather than absolute seconds.
 """
@@ -26,7 +27,11 @@ import numpy as np  # noqa: E402
 from helpers import classify, device  # noqa: E402
 from helpers.data import load_sentiment  # noqa: E402
 
-VARIANTS = {"RNN": ("rnn", False), "LSTM": ("lstm", False), "GRU": ("gru", False), "BiLSTM": ("lstm", True)}
+# Notebook 05, section 2 (keep in step with notebooks/src/05_text_classifier.py).
+SAMPLE, WORDS, FOLDS = 4500, 30, 3
+GRID = [{"lr": 1e-2, "dropout": 0.3}, {"lr": 2e-2, "dropout": 0.6}]
+TRAIN = {"epochs": 6, "batch_size": 64, "patience": 2, "monitor": "val_accuracy", "min_count": 2}
+VARIANTS = {"RNN": ("rnn", False), "GRU": ("gru", False), "LSTM": ("lstm", False), "BiLSTM": ("lstm", True)}
 
 
 def best_of(fn, repeats: int) -> float:
@@ -42,29 +47,31 @@ def best_of(fn, repeats: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--quick", action="store_true",
-                        help="LSTM only, 80 sentences, 1 fold, 1 epoch, 1 repeat (< 30 s)")
+                        help="LSTM only, 600 snippets, 1 fold, 1 setting, 1 epoch, 1 repeat (< 30 s)")
     args = parser.parse_args()
-    texts, labels = load_sentiment("pang-lee")
-    variants, epochs, repeats = VARIANTS, 30, args.repeats
-    if args.quick:  # a stratified 80 of the 200 sentences
-        keep = np.concatenate([test for _, test in classify.stratified_folds(labels, n_splits=5, seed=0)[:2]])
-        texts, labels = [texts[i] for i in keep], [labels[i] for i in keep]
-        variants, epochs, repeats = {"LSTM": VARIANTS["LSTM"]}, 1, 1
-    folds = classify.stratified_folds(labels, n_splits=5, seed=0)
+    rt_texts, rt_labels = load_sentiment("rotten-tomatoes")
+    size, variants, grid, train, repeats = SAMPLE, VARIANTS, GRID, dict(TRAIN), args.repeats
     if args.quick:
-        folds = folds[:1]
+        size, variants, grid, repeats = 600, {"LSTM": VARIANTS["LSTM"]}, GRID[:1], 1
+        train["epochs"] = 1
+    sample = classify.stratified_sample(rt_labels, size, seed=0)
+    texts = [" ".join(rt_texts[i].split()[:WORDS]) for i in sample]
+    labels = np.asarray(rt_labels)[sample]
+    splits = classify.validation_splits(labels, classify.stratified_folds(labels, n_splits=FOLDS, seed=0))
+    if args.quick:
+        splits = splits[:1]
     one_thread = device.one_cpu_thread
-    print(f"{'variant':8} {'1 thread':>9} {'default':>9} {'ratio':>6}   "
-          f"(CV on {len(folds)} of 5 folds of {len(labels)} sentences, best of {repeats}, seconds)")
+    print(f"{'variant':8} {'1 thread':>9} {'default':>9} {'ratio':>6}   (tune_rnn over {len(grid)} settings on "
+          f"{len(splits)} of {FOLDS} folds of {len(labels)} snippets, best of {repeats}, seconds)")
     for name, (kind, bidirectional) in variants.items():
-        def run(kind=kind, bidirectional=bidirectional):
-            classify.cross_validate_rnn(
-                lambda vocab: classify.TextClassifier(len(vocab), 50, 32, kind=kind, bidirectional=bidirectional,
-                                                      dropout=0.3),
-                texts, labels, folds, epochs=epochs, lr=3e-3, batch_size=16, patience=5, device=args.device,
-                progress=False)
+        def run(name=name, kind=kind, bidirectional=bidirectional):
+            def make(vocab, dropout: float) -> classify.TextClassifier:
+                return classify.TextClassifier(len(vocab), embed_size=32, hidden_size=32, kind=kind,
+                                               bidirectional=bidirectional, dropout=dropout)
+            classify.tune_rnn(make, texts, labels, splits, grid, name=name, device=args.device,
+                              **train)
 
         try:
             device.one_cpu_thread = one_thread
