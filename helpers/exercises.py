@@ -822,15 +822,19 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
         calls = {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
-            calls[name], _ = _first_bank_senses(control_first, vectors, labels)
-            text += f"\n- {name} (*{control}*): " + ", ".join(calls[name][1:]) + f" at layers 1 to {len(pairs) - 1}"
+            calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
+            text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
+                                                               zip(calls[name][1:], control_margins[1:]))
+                     + f" at layers 1 to {len(pairs) - 1}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still pulls the first one to "
-                     "finance, and a second *bank* without cash leaves it river: it is the words about cash that "
-                     "reach it (BERT attends in both directions). One vector per occurrence does not promise one "
-                     "sense per occurrence: in a sentence that mixes senses, context can leak across.")
+            text += ("\n\nAt each of those layers, cash without a second *bank* still goes with a finance call "
+                     "for the first one, and a second *bank* without cash with a river call (margins in "
+                     "brackets, river minus finance; small ones are near ties). Two control sentences point at "
+                     "the words about cash (BERT attends in both directions) but cannot prove it. What the run "
+                     "does show: one vector per occurrence does not promise one sense per occurrence; in a "
+                     "sentence that mixes senses, context can leak across.")
         else:
             text += ("\n\nThe controls do not agree at every such layer, so one sentence cannot say which words "
                      "pull the first *bank* to finance; with margins this small, other sentences could say otherwise.")
@@ -856,7 +860,11 @@ MY_WORD_SENSES = {
                  "The spring under the seat squeaks.", "A small spring pushes the battery against the contact."],
         "other: a source of water": ["They drank from a cold mountain spring.",
                                      "The village was built around a spring.", "Hot water flows from the spring.",
-                                     "The spring feeds a small stream.", "The town is famous for its mineral spring."],
+                                     "The spring feeds a small stream.", "The town is famous for its mineral spring.",
+                                     "Steam rose from the hot spring in the valley.",
+                                     "Clear water bubbles out of the spring between the rocks.",
+                                     "The farm gets its drinking water from a spring.",
+                                     "Pilgrims bathe in the warm spring below the temple."],
         "other: to jump": ["The cat will spring at the mouse.", "Tigers spring on their prey.",
                            "He saw the guard spring to his feet.", "Watch the dog spring over the fence.",
                            "I expect the trap to spring shut."]},

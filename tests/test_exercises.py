@@ -775,6 +775,18 @@ def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
             exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
 
 
+@pytest.mark.parametrize("index, water", [(4, "She drank from the spring behind the house every morning in summer.")])
+def test_02_my_report_rejects_a_water_sentence_swapped_in(bert, index, water):
+    """The review's holes: one water-sense sentence in place of one of the worked solution's, under its label."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = list(NB_SPRING)
+    sentences[index] = water
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), SPRING_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="labelled 'season'.*another sense"):
+        exercises.check_02_my_report(sentences, SPRING_SENSES, report, "spring", *bert)
+
+
 SPRING_WRONG_LABELS = {"alternating": ["season", "coil"] * 5,
                        "shifted by one": SPRING_SENSES[-1:] + SPRING_SENSES[:-1],
                        "shifted the other way": SPRING_SENSES[1:] + SPRING_SENSES[:1],
