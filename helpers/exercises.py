@@ -54,10 +54,12 @@ def _function(exercise: str, answer, name: str) -> None:
 
 
 @contextlib.contextmanager
-def _helpers_refused_01(answer, names: tuple[str, ...], what_is_wrong: str):
-    """While inside, helpers.embeddings' functions `names` raise ExerciseError, by any name the answer's module
+def _helpers_refused_01(answer, names: tuple[str, ...], what_is_wrong: str, module: str = "embeddings"):
+    """While inside, helpers.<module>'s functions `names` raise ExerciseError, by any name the answer's module
     gave them (emb.skipgram_pairs, or skipgram_pairs imported on its own)."""
-    from helpers import embeddings
+    import importlib
+
+    embeddings = importlib.import_module(f"helpers.{module}")
 
     def error() -> ExerciseError:
         return ExerciseError(what_is_wrong)
@@ -451,76 +453,120 @@ WORD_VECTOR_CASES = [("Unbelievably, the river bank held.", "unbelievably", 0, -
                      ('He said "bank" twice.', "bank", 0, 4)]  # a quote ends exactly where the word starts
 
 
-def _as_vector(value, what: str, size: int):
+WORD_VECTOR_HELPERS = ("word_vectors_in_batch", "word_embeddings", "word_embeddings_by_layer", "_word_vectors")
+
+
+@contextlib.contextmanager
+def _forward_passes(model, calls: list):
+    """While inside, each forward pass of `model` appends to `calls`."""
+    original = model.forward
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return original(*args, **kwargs)
+
+    with mock.patch.object(model, "forward", counting):
+        yield
+
+
+def _word_vectors_of(word_vectors, sentences, spans, layer, model, what: str):
+    """The learner's batch answer, run with the course's batch helpers refused; [n, dim] on the CPU, and passes."""
     import torch
 
-    answered(what, value, f"{what} returned None: return the mean vector of the word's pieces")
-
+    calls = []
+    with _helpers_refused_01(word_vectors, WORD_VECTOR_HELPERS, f"✘ {what}: you called the course's own batch "
+                             "helper (word_vectors_in_batch / word_embeddings): write the forward pass and the "
+                             "masked mean yourself", module="contextual"), _forward_passes(model, calls):
+        value = word_vectors(list(sentences), list(spans), layer)
+    answered(what, value, f"{what} returned None: return one vector per sentence, shape [n, dim]")
     if not isinstance(value, torch.Tensor):
         raise ExerciseError(f"✘ {what}: return a torch.Tensor, not {type(value).__name__}")
-    require(what, tuple(value.shape) == (size,), f"return one vector of shape ({size},), got {tuple(value.shape)}: "
-                                                 "average over the word's pieces (dim=0)")
-    require(what, not value.requires_grad, "your vector requires grad: it carries the graph of the forward pass "
+    size = model.config.hidden_size
+    require(what, tuple(value.shape) == (len(sentences), size), f"return one vector per sentence, shape "
+                                                                f"({len(sentences)}, {size}), got {tuple(value.shape)}")
+    require(what, not value.requires_grad, "your vectors require grad: they carry the graph of the forward pass "
                                            "for a backward pass that never comes; run bert under torch.no_grad()")
-    return value.detach().float().cpu()
+    return value.detach().float().cpu(), len(calls)
 
 
-def check_02_word_vector(word_vector, tokenizer, model) -> None:
-    """Exercise 02-1: the mean of the word's pieces, found through the offsets, with [CLS]/[SEP] in the input."""
+def _word_vector_diagnosis(got, sentence, word, span, layer, tokenizer, model) -> None:
+    """Raise ExerciseError naming the mistake that gives `got` for one sentence, or a general message."""
+    import torch
+
+    encoded = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
+    with torch.no_grad():
+        states = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
+                       output_hidden_states=True).hidden_states
+    hidden, top = states[layer][0].float().cpu(), states[-1][0].float().cpu()
+    offsets = encoded["offset_mapping"][0]
+    pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
+    touching = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
+    before = ((offsets[:, 0] < span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
+    after = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0]) & (offsets[:, 1] > offsets[:, 0]))
+    diagnosis = {"took only the first piece": hidden[pieces[0]],
+                 "summed the pieces instead of averaging them": hidden[pieces].sum(0),
+                 "divided the sum of the pieces by the number of tokens in the sentence, not by the number of "
+                 "the word's pieces": hidden[pieces].sum(0) / len(hidden),
+                 "counted [CLS] and [SEP] as pieces of the word (keep only tokens that overlap the span)":
+                     hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0),
+                 "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
+                 "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
+                 "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
+                     hidden[pieces[1:]].mean(0),
+                 f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0),
+                 "also took the token that ends where the word starts (the span's start is included, so a "
+                 "piece must end *after* `start`: use >, not >=)": hidden[before].mean(0),
+                 "also took the token that starts where the word ends (the span's end is excluded, so a piece "
+                 "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
+                 "also took the tokens that only touch the word on either side (use < end and > start, not <= "
+                 "and >=)": hidden[touching].mean(0)}
+    bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
+    with torch.no_grad():
+        bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},
+                            output_hidden_states=True).hidden_states
+    bare_offsets = bare["offset_mapping"][0]
+    bare_pieces = (bare_offsets[:, 0] < span[1]) & (bare_offsets[:, 1] > span[0])
+    diagnosis["ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
+              "code's `encoded` has, and leave them out only when you average"] = (
+        bare_states[layer][0].float().cpu()[bare_pieces].mean(0))
+    for mistake, vector in diagnosis.items():
+        require("word_vectors", not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
+                f"for {word!r} in {sentence!r} you {mistake}")
+    raise ExerciseError(f"✘ word_vectors: wrong vector for {word!r} in {sentence!r} at layer {layer}: keep the "
+                        "pieces whose offsets overlap the span and average them")
+
+
+def check_02_word_vector(word_vectors, tokenizer, model) -> None:
+    """Exercise 02-1: in one forward pass over a padded batch, each word's mean of pieces, found through offsets."""
     import torch
 
     from helpers.contextual import word_embeddings, word_span
 
-    what = "word_vector"
-    size = model.config.hidden_size
-    for sentence, word, occurrence, layer in WORD_VECTOR_CASES:
+    what = "word_vectors"
+    expected = {}
+    for sentence, word, occurrence, layer in WORD_VECTOR_CASES:  # one sentence at a time first: the pieces
         span = word_span(sentence, word, occurrence)
-        got = _as_vector(word_vector(sentence, span, layer), what, size)
-        expected = word_embeddings([sentence], word, tokenizer, model, layer=layer, device=model.device,
-                                   occurrence=occurrence)[0]
-        if torch.allclose(got, expected, atol=1e-4, rtol=1e-4):
-            continue
-        encoded = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt")
-        with torch.no_grad():
-            states = model(**{k: v.to(model.device) for k, v in encoded.items() if k != "offset_mapping"},
-                           output_hidden_states=True).hidden_states
-        hidden, top = states[layer][0].float().cpu(), states[-1][0].float().cpu()
-        offsets = encoded["offset_mapping"][0]
-        pieces = ((offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0])).nonzero().flatten()
-        touching = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
-        before = ((offsets[:, 0] < span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
-        after = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0]) & (offsets[:, 1] > offsets[:, 0]))
-        diagnosis = {"took only the first piece": hidden[pieces[0]],
-                     "summed the pieces instead of averaging them": hidden[pieces].sum(0),
-                     "counted [CLS] and [SEP] as pieces of the word (keep only tokens that overlap the span)":
-                         hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0),
-                     "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
-                     "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
-                     "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
-                         hidden[pieces[1:]].mean(0),
-                     f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0),
-                     "also took the token that ends where the word starts (the span's start is included, so a "
-                     "piece must end *after* `start`: use >, not >=)": hidden[before].mean(0),
-                     "also took the token that starts where the word ends (the span's end is excluded, so a piece "
-                     "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
-                     "also took the tokens that only touch the word on either side (use < end and > start, not <= "
-                     "and >=)": hidden[touching].mean(0)}
-        bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
-        with torch.no_grad():
-            bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},
-                                output_hidden_states=True).hidden_states
-        bare_offsets = bare["offset_mapping"][0]
-        bare_pieces = (bare_offsets[:, 0] < span[1]) & (bare_offsets[:, 1] > span[0])
-        diagnosis["ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
-                  "code's `encoded` has, and leave them out only when you average"] = (
-            bare_states[layer][0].float().cpu()[bare_pieces].mean(0))
-        for mistake, vector in diagnosis.items():
-            require(what, not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
-                    f"for {word!r} in {sentence!r} you {mistake}")
-        raise ExerciseError(f"✘ {what}: wrong vector for {word!r} (occurrence {occurrence}) in {sentence!r} at "
-                            f"layer {layer}: keep the pieces whose offsets overlap the span and average them")
-    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words, including one split into 5 pieces, one "
-                 "with one-character first and last pieces and one right after a quote")
+        expected[sentence, word, occurrence, layer] = word_embeddings(
+            [sentence], word, tokenizer, model, layer=layer, device=model.device, occurrence=occurrence)[0]
+        got, _ = _word_vectors_of(word_vectors, [sentence], [span], layer, model, what)
+        if not torch.allclose(got[0], expected[sentence, word, occurrence, layer], atol=1e-4, rtol=1e-4):
+            _word_vector_diagnosis(got[0], sentence, word, span, layer, tokenizer, model)
+    for layer in sorted({case[3] for case in WORD_VECTOR_CASES}):  # then all sentences together: the padding
+        cases = [case[:3] for case in WORD_VECTOR_CASES]
+        spans = [word_span(*case) for case in cases]
+        got, passes = _word_vectors_of(word_vectors, [case[0] for case in cases], spans, layer, model, what)
+        require(what, passes == 1, f"{passes} forward passes for one batch of {len(cases)} sentences: pad them to "
+                                   "one length and run bert once on the whole batch")
+        right = torch.stack([word_embeddings([s], w, tokenizer, model, layer=layer, device=model.device,
+                                             occurrence=o)[0] for s, w, o in cases])
+        wrong_rows = [k for k in range(len(cases)) if not torch.allclose(got[k], right[k], atol=1e-4, rtol=1e-4)]
+        require(what, not wrong_rows, f"in a batch, the vectors of {len(wrong_rows)} of {len(cases)} sentences "
+                                      f"(at layer {layer}) differ from the same sentences run one at a time: pass "
+                                      "the attention_mask with the padded input, and average each row's own "
+                                      "pieces, dividing by that word's number of pieces")
+    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words one at a time and in one padded batch, "
+                 "including one split into 5 pieces, one with one-character first and last pieces and one right "
+                 "after a quote")
 
 
 def check_02_sense_gap(sense_gap) -> None:
@@ -536,9 +582,16 @@ def check_02_sense_gap(sense_gap) -> None:
              (torch.randn(12, 8, generator=generator) * torch.arange(1, 13)[:, None] + torch.tensor([2.0] + [0.0] * 7),
               ["x", "y", "z"] * 4),
              (torch.randn(9, 6, generator=generator) * torch.arange(1, 10)[:, None] + torch.tensor([1.0] + [0.0] * 5),
-              ["p"] * 2 + ["q"] * 3 + ["r"] * 4)]  # senses of unequal size: a mean of block means differs
+              ["p"] * 2 + ["q"] * 3 + ["r"] * 4),  # senses of unequal size: a mean of block means differs
+             # duplicate rows (the same vector in several sentences, as Word2Vec gives): a same-sense pair of
+             # two different rows can have similarity 1, so only the index says which pairs are self-pairs
+             (torch.tensor([[1.0, 0.0]] * 3 + [[0.6, 0.8]] * 2 + [[0.0, 1.0], [0.8, 0.6]]),
+              ["a", "a", "a", "b", "b", "b", "b"])]
     for vectors, senses in cases:
-        got = sense_gap(vectors.clone(), list(senses))
+        with _helpers_refused_01(sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called "
+                                 "the course's sense_similarity: write the gap with torch operations yourself",
+                                 module="contextual"):
+            got = sense_gap(vectors.clone(), list(senses))
         answered(what, got, "sense_gap returned None: return the gap as a float")
         if isinstance(got, torch.Tensor):
             require(what, got.numel() == 1, f"return one number, got a tensor of shape {tuple(got.shape)}")
@@ -553,6 +606,13 @@ def check_02_sense_gap(sense_gap) -> None:
         require(what, abs(got - (sims[same].mean() - sims[~same].mean()).item()) > 1e-5,
                 "a vector paired with itself (similarity 1) must not count as a same-sense pair: drop the diagonal")
         off = same & ~torch.eye(len(ids), dtype=torch.bool)
+        require(what, got == got, "your gap is nan: when a sense's vectors are all the same, every same-sense "
+                                  "pair has similarity 1; drop the self-pairs by their index, not by their value")
+        by_value = same & (sims < 1 - 1e-6)
+        if by_value.any():
+            require(what, abs(got - (sims[by_value].mean() - sims[~same].mean()).item()) > 1e-5,
+                    "that drops every same-sense pair with similarity 1, not just each vector paired with itself: "
+                    "two different rows can be the same vector, so drop the diagonal by index")
         require(what, abs(got - (raw[off].mean() - raw[~same].mean()).item()) > 1e-5,
                 "those are dot products: divide each vector by its length first (cosine similarity)")
         require(what, abs(got - (across - within)) > 1e-5, "wrong sign: within minus across")
@@ -563,8 +623,8 @@ def check_02_sense_gap(sense_gap) -> None:
                                                    "of senses by pair of senses): take the mean over all "
                                                    "different-sense pairs together")
         raise ExerciseError(f"✘ {what}: got {got:.4f} on a test set where the gap is {within - across:.4f}")
-    passed(what, "right gap on three test sets (vectors of different lengths, two and three senses, "
-                 "senses of unequal size)")
+    passed(what, "right gap on four test sets (vectors of different lengths, two and three senses, "
+                 "senses of unequal size, repeated vectors)")
 
 
 def _predict_sense_cases():
@@ -679,6 +739,8 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
         try:
             with redirect_stdout(io.StringIO()):
                 check_02_predict_sense(predict_sense)
+        except NotAnswered:
+            raise NotAnswered("○ two_senses is not answered yet: answer Exercise 3 (predict_sense) first") from None
         except ExerciseError as error:
             raise ExerciseError(f"✘ two_senses: your predict_sense is wrong on exercise 3's test vectors "
                                 f"({str(error).removeprefix('✘ predict_sense: ')})") from None
@@ -760,15 +822,19 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
         calls = {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
-            calls[name], _ = _first_bank_senses(control_first, vectors, labels)
-            text += f"\n- {name} (*{control}*): " + ", ".join(calls[name][1:]) + f" at layers 1 to {len(pairs) - 1}"
+            calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
+            text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
+                                                               zip(calls[name][1:], control_margins[1:]))
+                     + f" at layers 1 to {len(pairs) - 1}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still pulls the first one to "
-                     "finance, and a second *bank* without cash leaves it river: it is the words about cash that "
-                     "reach it (BERT attends in both directions). One vector per occurrence does not promise one "
-                     "sense per occurrence: in a sentence that mixes senses, context can leak across.")
+            text += ("\n\nAt each of those layers, cash without a second *bank* still goes with a finance call "
+                     "for the first one, and a second *bank* without cash with a river call (margins in "
+                     "brackets, river minus finance; small ones are near ties). Two control sentences point at "
+                     "the words about cash (BERT attends in both directions) but cannot prove it. What the run "
+                     "does show: one vector per occurrence does not promise one sense per occurrence; in a "
+                     "sentence that mixes senses, context can leak across.")
         else:
             text += ("\n\nThe controls do not agree at every such layer, so one sentence cannot say which words "
                      "pull the first *bank* to finance; with margins this small, other sentences could say otherwise.")
@@ -794,7 +860,11 @@ MY_WORD_SENSES = {
                  "The spring under the seat squeaks.", "A small spring pushes the battery against the contact."],
         "other: a source of water": ["They drank from a cold mountain spring.",
                                      "The village was built around a spring.", "Hot water flows from the spring.",
-                                     "The spring feeds a small stream.", "The town is famous for its mineral spring."],
+                                     "The spring feeds a small stream.", "The town is famous for its mineral spring.",
+                                     "Steam rose from the hot spring in the valley.",
+                                     "Clear water bubbles out of the spring between the rocks.",
+                                     "The farm gets its drinking water from a spring.",
+                                     "Pilgrims bathe in the warm spring below the temple."],
         "other: to jump": ["The cat will spring at the mouse.", "Tigers spring on their prey.",
                            "He saw the guard spring to his feet.", "Watch the dog spring over the fence.",
                            "I expect the trap to spring shut."]},

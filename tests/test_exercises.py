@@ -422,10 +422,61 @@ def _word_vector_with(bert, mistake=None):
     return word_vector
 
 
+def _batched(word_vector):
+    """A one-sentence answer turned into exercise 02-1's batch signature, by a loop (one forward pass each)."""
+    import torch
+
+    return lambda sentences, spans, layer=-1: torch.stack([word_vector(s, span, layer)
+                                                           for s, span in zip(sentences, spans)])
+
+
+def _word_vectors_batch(bert, mistake=None):
+    """Exercise 02-1's worked solution (one padded forward pass, a masked mean), or a batch-only mistake."""
+    import torch
+
+    tokenizer, model = bert
+
+    def word_vectors(sentences, spans, layer=-1):
+        encoded = tokenizer(sentences, padding=True, return_tensors="pt", return_offsets_mapping=True)
+        offsets = encoded.pop("offset_mapping")
+        if mistake == "no attention mask":
+            encoded.pop("attention_mask")
+        with torch.no_grad():
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer]
+        starts, ends = (torch.tensor([span[k] for span in spans])[:, None] for k in (0, 1))
+        pieces = ((offsets[..., 0] < ends) & (offsets[..., 1] > starts)).unsqueeze(-1).float()
+        if mistake == "token count":  # the mean over every token of the masked states
+            return (hidden * pieces).mean(dim=1)
+        if mistake == "helper":
+            from helpers.contextual import word_vectors_in_batch
+
+            return word_vectors_in_batch(sentences, spans, tokenizer, model, [layer])[0]
+        if mistake == "word_embeddings":
+            from helpers import contextual
+
+            return contextual.word_embeddings(sentences, "bank", tokenizer, model, layer=layer)
+        return (hidden * pieces).sum(dim=1) / pieces.sum(dim=1)
+
+    return word_vectors
+
+
 def test_02_word_vector_accepts_the_solution(bert):
-    exercises.check_02_word_vector(_word_vector_with(bert), *bert)
-    exercises.check_02_word_vector(_word_vector_with(bert, "no special mask"), *bert)  # the overlap excludes them
-    exercises.check_02_word_vector(lambda *args: _word_vector_with(bert, "with gradients")(*args).detach(), *bert)
+    exercises.check_02_word_vector(_word_vectors_batch(bert), *bert)
+
+
+@pytest.mark.parametrize("mistake, message", [("no attention mask", "attention_mask"),
+                                              ("token count", "number of tokens"),
+                                              ("helper", "batch helper"), ("word_embeddings", "batch helper")])
+def test_02_word_vector_rejects_batch_mistakes(bert, mistake, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_word_vector(_word_vectors_batch(bert, mistake), *bert)
+
+
+def test_02_word_vector_rejects_a_loop_over_sentences(bert):
+    """Right vectors, one forward pass per sentence (section 3's code in a loop): not the batched exercise."""
+    for single in (_word_vector_with(bert), _word_vector_with(bert, "no special mask")):
+        with pytest.raises(exercises.ExerciseError, match="forward passes for one batch"):
+            exercises.check_02_word_vector(_batched(single), *bert)
 
 
 @pytest.mark.parametrize("mistake, message", [("first piece", "first piece"), ("sum", "summed"),
@@ -434,11 +485,11 @@ def test_02_word_vector_accepts_the_solution(bert):
                                               ("inclusive start", "ends where the word starts"),
                                               ("inclusive end", "starts where the word ends"),
                                               ("start + 1", "first piece \\(a piece"),
-                                              ("with gradients", "requires grad.*torch.no_grad"),
+                                              ("with gradients", "require grad.*torch.no_grad"),
                                               ("no special input", "without \\[CLS\\] and \\[SEP\\] in its input")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
-        exercises.check_02_word_vector(_word_vector_with(bert, mistake), *bert)
+        exercises.check_02_word_vector(_batched(_word_vector_with(bert, mistake)), *bert)
 
 
 def test_02_word_vector_rejects_the_starter_and_wrong_shapes(bert):
@@ -450,9 +501,11 @@ def test_02_word_vector_rejects_the_starter_and_wrong_shapes(bert):
     with pytest.raises(NotImplementedError):
         exercises.check_02_word_vector(starter, *bert)
     with pytest.raises(exercises.ExerciseError, match="shape"):
-        exercises.check_02_word_vector(lambda sentence, span, layer=-1: torch.zeros(2, 384), *bert)
+        exercises.check_02_word_vector(lambda sentences, spans, layer=-1: torch.zeros(2, 384), *bert)
+    with pytest.raises(exercises.ExerciseError, match="shape"):
+        exercises.check_02_word_vector(lambda sentences, spans, layer=-1: torch.zeros(384), *bert)
     with pytest.raises(exercises.ExerciseError, match="torch.Tensor"):
-        exercises.check_02_word_vector(lambda sentence, span, layer=-1: [0.0] * 384, *bert)
+        exercises.check_02_word_vector(lambda sentences, spans, layer=-1: [[0.0] * 384], *bert)
 
 
 def _sense_gap_with(mistake=None):
@@ -464,6 +517,8 @@ def _sense_gap_with(mistake=None):
         ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
         same = ids[:, None] == ids[None, :]
         within = sims[same] if mistake == "diagonal" else sims[same & ~torch.eye(len(ids), dtype=torch.bool)]
+        if mistake == "by value":  # the review's: self-pairs dropped by similarity < 1, not by index
+            within = sims[same & (sims < 1 - 1e-6)]
         gap = within.mean() - sims[~same].mean()
         if mistake == "sign":
             gap = -gap
@@ -482,7 +537,8 @@ def test_02_sense_gap_accepts_the_solution():
 
 @pytest.mark.parametrize("mistake, message", [("dot", "length"), ("diagonal", "diagonal"), ("sign", "sign"),
                                               ("pair", "one number"), ("tensor", r"0-d tensor.*\.item\(\)"),
-                                              ("numpy float32", "Python float")])
+                                              ("numpy float32", "Python float"),
+                                              ("by value", "by index|nan")])
 def test_02_sense_gap_names_the_mistake(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_sense_gap(_sense_gap_with(mistake))
@@ -490,11 +546,42 @@ def test_02_sense_gap_names_the_mistake(mistake, message):
 
 def test_02_stubs_are_not_answered(bert):
     with pytest.raises(exercises.NotAnswered):
-        exercises.check_02_word_vector(lambda sentence, span, layer=-1: None, *bert)
+        exercises.check_02_word_vector(lambda sentences, spans, layer=-1: None, *bert)
     with pytest.raises(exercises.NotAnswered):
         exercises.check_02_sense_gap(lambda vectors, senses: None)
     with pytest.raises(exercises.NotAnswered):
         exercises.check_02_my_report([], [], None, "spring", *bert)
+
+
+def test_02_two_banks_waits_for_exercise_3(bert, two_banks_setup):
+    """A blank notebook: Exercise 3's stub makes Exercise 4's check say 'not answered', never 'wrong'."""
+    right, pairs, _, vectors, labels = two_banks_setup
+
+    def stub(vector, vectors, labels):
+        return None
+
+    with pytest.raises(exercises.NotAnswered, match="answer Exercise 3"):
+        exercises.check_02_two_banks(None, None, DOUBLE, *bert, vectors, labels, stub)
+    with pytest.raises(exercises.NotAnswered, match="answer Exercise 3"):
+        exercises.check_02_two_banks(right, pairs, DOUBLE, *bert, vectors, labels, stub)
+
+
+def test_02_sense_gap_rejects_the_numpy_helper():
+    """The review's answer: the course's numpy sense_similarity instead of torch."""
+    from helpers import contextual
+    from helpers.contextual import sense_similarity
+
+    def by_module(vectors, senses):
+        within, across = contextual.sense_similarity(vectors.numpy(), senses)
+        return float(within - across)
+
+    namespace = {"sense_similarity": sense_similarity}  # imported on its own, as in a notebook's globals
+    exec("def by_name(vectors, senses):\n    within, across = sense_similarity(vectors.numpy(), senses)\n"
+         "    return float(within - across)", namespace)
+    by_name = namespace["by_name"]
+    for wrong in (by_module, by_name):
+        with pytest.raises(exercises.ExerciseError, match="sense_similarity"):
+            exercises.check_02_sense_gap(wrong)
 
 
 def test_02_sense_gap_rejects_a_constant():
@@ -686,6 +773,18 @@ def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
     for wrong in (bank_report, misaligned, bare):  # another word's report; shuffled labels; no [CLS]/[SEP]
         with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
             exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
+
+
+@pytest.mark.parametrize("index, water", [(4, "She drank from the spring behind the house every morning in summer.")])
+def test_02_my_report_rejects_a_water_sentence_swapped_in(bert, index, water):
+    """The review's holes: one water-sense sentence in place of one of the worked solution's, under its label."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = list(NB_SPRING)
+    sentences[index] = water
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), SPRING_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="labelled 'season'.*another sense"):
+        exercises.check_02_my_report(sentences, SPRING_SENSES, report, "spring", *bert)
 
 
 SPRING_WRONG_LABELS = {"alternating": ["season", "coil"] * 5,
@@ -1934,7 +2033,7 @@ def _word_vector_pooled(bert, pooling):
 @pytest.mark.parametrize("pooling", ["max", "cls", "sentence mean"])
 def test_02_word_vector_rejects_other_poolings(bert, pooling):
     with pytest.raises(exercises.ExerciseError, match="keep the pieces whose offsets overlap"):
-        exercises.check_02_word_vector(_word_vector_pooled(bert, pooling), *bert)
+        exercises.check_02_word_vector(_batched(_word_vector_pooled(bert, pooling)), *bert)
 
 
 def _sense_gap_other(kind):

@@ -27,7 +27,7 @@
 # |---|---|---|
 # | **representation** | one vector per word *type*: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
 # | **ambiguous words** | all senses share one vector ([§2](#s2)) | the senses can separate ([§5](#s5), [§6](#s6)) |
-# | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces ([§3](#s3)) |
+# | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces, or becomes `[UNK]` ([§3](#s3)) |
 # | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base), each giving a vector |
 # | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: distilled from a larger model, then fine-tuned for sentence similarity |
 # | **used as** | fixed features | pretrain, then fine-tune on each task, or frozen features (notebook 05) |
@@ -136,7 +136,7 @@ shared = {w: [n for n, _ in neighbours[w] if n in rare] for w in rare}  # the ot
 display(Markdown(
     f"- **The frequent word follows its frequent sense.** *bank* ({counts.loc['in Wikipedia', 'bank']} times in "
     "Wikipedia) has neighbours that read as money and institution words, like most of its sampled contexts: "
-    "the river sense leaves no trace among the eight.\n"
+    "the river sense leaves no trace among its 8 nearest neighbours.\n"
     f"- **The rare words learn our sentences.** *{'*, *'.join(rare)}* (Wikipedia: "
     + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
     + " times) were seen only or mostly in our own sentences, so they share contexts: "
@@ -204,12 +204,12 @@ print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf�
 
 # %% [markdown]
 # A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on batches of sentences (`pieces` above is `word_pieces`):
+# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass (Exercise 1
+# asks you to write that batch version):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
     vector.cpu(), word_embeddings([example], "unbelievably", tokenizer, bert, device=device)[0], atol=1e-5))
-show_code(contextual.word_vectors_in_batch)
 
 # %% [markdown]
 # <a id="s4"></a>
@@ -252,10 +252,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 #
 # For each word and layer: the mean cosine of pairs with the **same** sense (`within`, no sentence paired with
 # itself), of pairs with **different** senses (`across`), and the **gap** `within − across`. A gap near 0 means the
-# vectors do not know the sense. Exercise 2 asks you to write this in torch:
-
-# %%
-show_code(contextual.sense_similarity)
+# vectors do not know the sense (`sense_similarity` computes it; Exercise 2 asks you to write it in torch).
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -275,8 +272,9 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
 # %% [markdown]
 # At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it. From the
 # first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every word, by
-# small amounts of cosine (the check's range). The plot cannot rank the layers: the spread of a word's cosines
-# changes with depth (*Going further* A). Section 6 uses a held-out test instead.
+# small amounts of cosine, with no noise level to compare them against: section 6's held-out test supplies
+# one. The plot cannot rank the layers either: the spread of a word's cosines changes with depth (*Going
+# further* A).
 
 # %% [markdown]
 # <a id="s6"></a>
@@ -286,10 +284,8 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
 # unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose centroid
 # is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test: **the word's own
 # vector**, the same in every sentence, so every prediction is a tie (worth ½: chance by construction); and
-# **the mean of the other words' vectors**, the context as a bag of words, without word order.
-
-# %%
-show_code(loo_credits)
+# **the mean of the other words' vectors**, the context as a bag of words, without word order. (`loo_credits`
+# scores each sentence; Exercise 3 writes its prediction step.)
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -317,19 +313,31 @@ ordered = np.sort(transformer)
 claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
 claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above chance (mean accuracy > 0.8)",
       transformer.min() > 0.8, f"lowest {transformer.min():.3f}, highest {transformer.max():.3f}")
-claim("every Transformer layer beats the Word2Vec context mean by more than 0.08",
-      transformer.min() > accuracy.loc["mean", "W2V context mean"] + 0.08,
-      f"lowest layer {transformer.min():.3f} vs context mean {accuracy.loc['mean', 'W2V context mean']:.3f}")
+credits = np.stack([np.concatenate([loo_credits(layer_vectors[word][layer], senses[word]) for word in WORDS])
+                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1 right, 0 wrong
+context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_of[word], word, kv), senses[word])
+                                  for word in WORDS])
+beats = credits[1:] - context_credits  # per layer and sentence: layer minus context mean
+paired = 2 * beats.std(axis=1, ddof=1) / np.sqrt(beats.shape[1])  # two paired standard errors (Going further A)
+claim("every Transformer layer beats the Word2Vec context mean by more than two paired standard errors",
+      (beats.mean(axis=1) > paired).all(), f"differences {beats.mean(axis=1).min():.3f} to "
+      f"{beats.mean(axis=1).max():.3f}, margins {paired.min():.3f} to {paired.max():.3f}")
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
+position = pd.crosstab([len(tokenizer.tokenize(s[:contextual.word_span(s, "bank")[0]])) + 1
+                        for s in sentences_of["bank"]], pd.Series(bank_senses, name="sense"))
+at = int((position.max(axis=1) - position.min(axis=1)).idxmax())  # the position whose senses differ most
+print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, sense]} of {position[sense].sum()} "
+                                                          f"{sense} sentences" for sense in position.columns))
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
 # - **Word2Vec's own vector scores exactly chance, by construction**: one vector in every sentence makes every
 #   prediction a tie, worth ½.
-# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: the position can leak a little, and
-#   leaving a sentence out pulls its own sense's centroid away from it.
+# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits,
+#   and the senses do not always sit in the same places (the last line, for *bank*); and leaving a sentence
+#   out pulls its own sense's centroid away from it.
 # - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
 #   context words, though MiniLM was also trained on far more text than our Word2Vec.
 # - **The Transformer layers are close** (the last line): *Going further* A shows that 120 sentences cannot rank
@@ -377,13 +385,13 @@ display(Markdown(
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance (by construction). *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money); the rare words, seen mostly in our sentences, have each other as neighbours.
+#   (money); the rare words, seen mostly in our sentences, pick up neighbours from those sentences (section 2).
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
 #   layer-normalised.
 #   Its similarity gap is essentially zero and its sense test near chance on average. From the first Transformer layer on,
-#   same-sense vectors are measurably closer than different-sense ones, and a nearest-centroid test predicts
+#   same-sense vectors are closer than different-sense ones, and a nearest-centroid test predicts
 #   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
 #   cannot be ranked (*Going further* A).
 # - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
@@ -457,8 +465,6 @@ def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
     return 2 * differences.std(ddof=1) / np.sqrt(len(differences))
 
 
-credits = np.stack([np.concatenate([loo_credits(layer_vectors[word][layer], senses[word]) for word in WORDS])
-                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1 right, 0 wrong
 pairs = pd.DataFrame([{"layers": f"{a} vs {b}", "difference": credits[a].mean() - credits[b].mean(),
                        "sentences they disagree on": int((credits[a] != credits[b]).sum()),
                        "tie margin": tie_margin(credits[a], credits[b])}
@@ -542,23 +548,24 @@ same_vector = pd.DataFrame({word: torch.cosine_similarity(layer_vectors[word], b
                             for word in WORDS})
 bare_credits = np.stack([np.concatenate([loo_credits(bare_vectors[word][layer], senses[word]) for word in WORDS])
                          for layer in range(last + 1)])  # as in A, without the special tokens
-special = pd.DataFrame({"cosine, with vs without (mean)": same_vector.mean(axis=1),
-                        "lowest cosine (a word's mean)": same_vector.min(axis=1),
-                        "sense accuracy with": credits.mean(axis=1), "sense accuracy without": bare_credits.mean(axis=1),
-                        "tie margin": [tie_margin(a, b) for a, b in zip(credits, bare_credits)]})
-special.index.name = "layer"
+with_without = pd.DataFrame({"cosine, with vs without (mean)": same_vector.mean(axis=1),
+                             "lowest cosine (a word's mean)": same_vector.min(axis=1),
+                             "sense accuracy with": credits.mean(axis=1),
+                             "sense accuracy without": bare_credits.mean(axis=1),
+                             "tie margin": [tie_margin(a, b) for a, b in zip(credits, bare_credits)]})
+with_without.index.name = "layer"
 
 # %% tags=["nbval-ignore-output"]
-special.round(3)
+with_without.round(3)
 
 # %%
-accuracy_change = (special["sense accuracy with"] - special["sense accuracy without"]).abs()
+accuracy_change = (with_without["sense accuracy with"] - with_without["sense accuracy without"]).abs()
 claim("leaving out [CLS]/[SEP] changes the word's vector at every layer (mean cosine with vs without < 0.995)",
-      (special["cosine, with vs without (mean)"] < 0.995).all(),
-      f"{special['cosine, with vs without (mean)'].min():.3f} to {special['cosine, with vs without (mean)'].max():.3f}")
+      (with_without["cosine, with vs without (mean)"] < 0.995).all(),
+      f"{with_without['cosine, with vs without (mean)'].min():.3f} to {with_without['cosine, with vs without (mean)'].max():.3f}")
 claim("but on this data its change of the sense accuracy is a tie at every layer (within the tie margin of A, "
-      "same sentences with and without)", (accuracy_change <= special["tie margin"]).all(),
-      f"largest change {accuracy_change.max():.3f}, at most {(accuracy_change / special['tie margin']).max():.2f} "
+      "same sentences with and without)", (accuracy_change <= with_without["tie margin"]).all(),
+      f"largest change {accuracy_change.max():.3f}, at most {(accuracy_change / with_without['tie margin']).max():.2f} "
       "of its margin")
 
 
@@ -678,28 +685,30 @@ if USE_BERT_BASE:
 # Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
 # wrong. A worked solution is folded after each check: try the exercise first.
 #
-# ### Exercise 1 — the vector of a word, from its pieces
-# Complete `word_vector(sentence, span, layer)`: the starter code tokenises the sentence with offsets. Run `bert` on the encoded sentence with `output_hidden_states=True`, under
-# `torch.no_grad()`, and take the hidden states at `layer` (0 = input embeddings, -1 = last), as section 3 does.
-# Keep the tokens whose offsets overlap the word's characters `span` (`start` included, `end` excluded; the
-# `(0, 0)` of `[CLS]` and `[SEP]` never does) and return the **mean** of their hidden states, shape `(384,)`.
+# ### Exercise 1 — word vectors for a batch, in one forward pass
+# Complete `word_vectors(sentences, spans, layer)`: one vector per sentence, the mean of the hidden states at
+# `layer` (0 = input embeddings, -1 = last) of the pieces that overlap the word's characters `spans[i]`
+# (`start` included, `end` excluded), shape `[len(sentences), 384]`. Section 3 did this for one sentence; here
+# the starter code pads the batch to one length, and `bert` must run **once** on the whole batch, under
+# `torch.no_grad()`. Build the `[batch, tokens]` mask of each row's pieces with broadcasting and average with it
+# (padding and `[CLS]`/`[SEP]` have offsets `(0, 0)`, so no span overlaps them).
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
-def word_vector(sentence: str, span: tuple[int, int], layer: int = -1) -> torch.Tensor:
-    """Vector of the word at characters `span` of `sentence`: the mean of its word pieces at `layer`."""
-    encoded = tokenizer(sentence, return_tensors="pt", return_offsets_mapping=True)
-    offsets = encoded.pop("offset_mapping")[0]  # [tokens, 2]: characters of each token; (0, 0) for [CLS], [SEP]
+def word_vectors(sentences: list[str], spans: list[tuple[int, int]], layer: int = -1) -> torch.Tensor:
+    """Per sentence, the mean of the word's pieces at `layer`, in one forward pass: [len(sentences), hidden]."""
+    encoded = tokenizer(sentences, padding=True, return_tensors="pt", return_offsets_mapping=True)
+    offsets = encoded.pop("offset_mapping")  # [batch, tokens, 2]; (0, 0) for [CLS], [SEP] and padding
     ### BEGIN SOLUTION
     with torch.no_grad():
-        hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer][0].cpu()
-    start, end = span
-    pieces = (offsets[:, 0] < end) & (offsets[:, 1] > start)
-    return hidden[pieces].mean(dim=0)
+        hidden = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states[layer].cpu()
+    starts, ends = (torch.tensor([span[k] for span in spans])[:, None] for k in (0, 1))  # [batch, 1]
+    pieces = ((offsets[..., 0] < ends) & (offsets[..., 1] > starts)).unsqueeze(-1).float()  # [batch, tokens, 1]
+    return (hidden * pieces).sum(dim=1) / pieces.sum(dim=1)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex02-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_02_word_vector(word_vector, tokenizer, bert)
+exercises.check_02_word_vector(word_vectors, tokenizer, bert)
 
 # %% [markdown]
 # ### Exercise 2 — the within − across gap in torch
@@ -812,3 +821,10 @@ display(my_report.round(3))
 # %% nbgrader={"grade": true, "grade_id": "ex02-5", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokenizer, bert)
 
+
+# %% [markdown]
+# ### The course's versions, for comparison
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3:
+
+# %%
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits)
