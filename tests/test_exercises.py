@@ -1958,3 +1958,26 @@ def _slope_no_root_04(w_hh, grad_T, steps):
 def test_04_slope_rejects_the_factor_over_all_steps():
     with pytest.raises(exercises.ExerciseError, match="root"):
         exercises.check_04_slope(_slope_no_root_04)
+
+
+def _slope_mean_of_ratios_04(w_hh, grad_T, steps):
+    """Wrong: the arithmetic mean of the per-step ratios, not the steps-th root of the total."""
+    g, ratios = grad_T, []
+    for _ in range(steps):
+        new = w_hh.T @ g
+        ratios.append(float(new.norm() / g.norm()))
+        g = new
+    return sum(ratios) / steps
+
+
+def test_04_slope_rejects_answers_right_only_for_orthogonal_matrices():
+    import torch
+
+    wrongs = [
+        lambda w, g, k: float(torch.linalg.matrix_norm(w, 2)),  # spectral norm
+        lambda w, g, k: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, k), 2)) ** (1 / k),
+        lambda w, g, k: exercises._backward_factor_04(w, torch.ones_like(g), k),  # not grad_T
+        _slope_mean_of_ratios_04]
+    for wrong in wrongs:
+        with pytest.raises(exercises.ExerciseError, match="not the measured factor"):
+            exercises.check_04_slope(wrong)
