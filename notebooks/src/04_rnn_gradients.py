@@ -685,8 +685,9 @@ exercises.check_04_slope(backward_factor)
 # ### Exercise 3 — one clipped training step
 # Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
-# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write it with PyTorch directly
-# (`zero_grad`, `backward`, `torch.nn.utils.clip_grad_norm_`, `step`), not with `optimizer_step`.
+# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
+# `clip_grad_norm_` or `optimizer_step`: after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
+# `.grad` together, every `.grad` multiplied by $\min(1, c/\|g\|)$, then `step`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):
@@ -695,7 +696,10 @@ def train_step(model, optimizer, inputs, targets, clip):
     optimizer.zero_grad()
     loss = torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets)
     loss.backward()
-    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)  # rescales the .grad tensors in place
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))  # one norm over all parameters together
+    for g in grads:
+        g.mul_(min(1.0, clip / float(norm)))  # same direction, length at most clip
     optimizer.step()
     return float(norm)
     ### END SOLUTION
