@@ -687,7 +687,7 @@ exercises.check_04_slope(backward_factor)
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
 # cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
 # `clip_grad_norm_` or `optimizer_step`: after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
-# `.grad` together, every `.grad` multiplied by $\min(1, c/\|g\|)$, then `step`.
+# `.grad` together, every `.grad` multiplied by $\min(1, \mathrm{clip}/\|g\|)$, then `step`.
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):
