@@ -2152,3 +2152,57 @@ def _slope_no_root_04(w_hh, grad_T, steps):
 def test_04_slope_rejects_the_factor_over_all_steps():
     with pytest.raises(exercises.ExerciseError, match="root"):
         exercises.check_04_slope(_slope_no_root_04)
+
+
+def _slope_mean_of_ratios_04(w_hh, grad_T, steps):
+    """Wrong: the arithmetic mean of the per-step ratios, not the steps-th root of the total."""
+    g, ratios = grad_T, []
+    for _ in range(steps):
+        new = w_hh.T @ g
+        ratios.append(float(new.norm() / g.norm()))
+        g = new
+    return sum(ratios) / steps
+
+
+def test_04_slope_rejects_answers_right_only_for_orthogonal_matrices():
+    import torch
+
+    wrongs = [
+        lambda w, g, k: float(torch.linalg.matrix_norm(w, 2)),  # spectral norm
+        lambda w, g, k: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, k), 2)) ** (1 / k),
+        lambda w, g, k: exercises._backward_factor_04(w, torch.ones_like(g), k),  # not grad_T
+        _slope_mean_of_ratios_04]
+    for wrong in wrongs:
+        with pytest.raises(exercises.ExerciseError, match="not the measured factor"):
+            exercises.check_04_slope(wrong)
+
+
+def _manual_step_04(model, optimizer, inputs, targets, clip, norm_of=None, rebind=False, always=False):
+    """Clipping written by hand, with one mistake chosen by the keyword arguments."""
+    import torch
+
+    optimizer.zero_grad()
+    torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = norm_of(grads) if norm_of else torch.sqrt(sum((g ** 2).sum() for g in grads))
+    scale = clip / float(norm) if always else min(1.0, clip / float(norm))
+    for g in grads:
+        if rebind:
+            g = g * scale  # noqa: PLW2901  (the mistake: a new tensor, .grad unchanged)
+        else:
+            g.mul_(scale)
+    optimizer.step()
+    return float(norm)
+
+
+def test_04_training_step_accepts_hand_clipping_and_rejects_its_mistakes():
+    import functools
+
+    exercises.check_04_training_step(_manual_step_04)
+    for wrong, message in [
+            (functools.partial(_manual_step_04, rebind=True), "not clipped"),
+            (functools.partial(_manual_step_04, always=True), "BELOW the threshold"),
+            (functools.partial(_manual_step_04, norm_of=lambda gs: sum(g.norm() for g in gs)), "differ"),
+            (functools.partial(_manual_step_04, norm_of=lambda gs: max(g.norm() for g in gs)), "differ")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_04_training_step(wrong)
