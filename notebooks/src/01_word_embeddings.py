@@ -133,10 +133,11 @@ ax.plot(range(1, len(losses) + 1), losses, label="loss on all pairs")
 ax.axhline(np.log(len(vocab)), color="grey", ls=":", label=f"uniform guess, log {len(vocab)}")
 ax.axhline(floor, color="k", ls="--", label="bound: H(context | centre)")
 ax.set(xlabel="epoch", ylabel="mean cross-entropy (nats)", title="Full-softmax skip-gram on the toy corpus",
-       ylim=(floor - 0.3, np.log(len(vocab)) + 0.2), yticks=[floor, losses[-1], np.log(len(vocab))])
-ax.yaxis.set_major_formatter("{x:.2f}")
+       ylim=(floor - 0.3, np.log(len(vocab)) + 0.2))
+ax.annotate(f"last epoch: {losses[-1] - floor:.2f} nats above the bound", xy=(len(losses), losses[-1]),
+            xytext=(0.35 * len(losses), floor - 0.2), arrowprops={"arrowstyle": "->"})
 ax.grid(alpha=0.3)
-ax.legend()
+ax.legend(loc="upper right")
 plt.show()
 
 # %%
@@ -342,6 +343,19 @@ pd.DataFrame({name: {"cosine of random pairs": scores[name]["cosine of random pa
                      "WordSim353 ρ": scores[name]["WordSim353 ρ"],
                      "WordSim353 ρ, after centring": centred[name]["WordSim353 ρ"]} for name in models}).round(3)
 
+# %% tags=["nbval-ignore-output"]
+first, second = np.random.default_rng(0).integers(len(sgns), size=(2, 20_000))  # the same random pairs for all
+fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharex=True, sharey=True)
+for ax, title, prepare in zip(axes, ["as trained", "after centring"], [lambda kv: kv, emb.centred]):
+    for name, kv in models.items():
+        unit = prepare(kv).get_normed_vectors()
+        ax.hist((unit[first] * unit[second]).sum(1), bins=60, range=(-1, 1), histtype="step", label=name)
+    ax.set(title=title, xlabel="cosine of a random pair of words")
+axes[0].set_ylabel("pairs")
+axes[1].legend(loc="upper left")
+plt.tight_layout()
+plt.show()
+
 # %%
 five_c = centred["gensim (5 epochs)"]
 claim("gensim's 5-epoch vectors crowd into one direction: random pairs have mean cosine > 0.5, twice ours or more",
@@ -362,12 +376,13 @@ claim("but centred gensim-5 stays more than 0.05 below centred SGNS and centred 
 # %% [markdown]
 # So the shared direction explains part of the five-epoch gap, not all of it: with it removed, gensim-5's vectors
 # still rank word pairs worse than the other two, centred alike.
-#
+
 # %% [markdown]
 # ### B. Rare neighbours
 #
-# *What this adds:* why our lists and our ρ disagree: they look at different words. Below, how often the listed neighbours and the words WordSim353 scores occur in the corpus,
-# and the same queries with the neighbours limited to frequent words.
+# *What this adds:* why our neighbour lists and our ρ disagree: they look at different words. Below, how often
+# the listed neighbours and the words WordSim353 scores occur in the corpus, and the same queries with the
+# neighbours limited to frequent words.
 
 # %% tags=["nbval-ignore-output"]
 raw = {name: {q: [w for w, _ in kv.most_similar(q, topn=4)] for q in query_words} for name, kv in models.items()}
@@ -386,6 +401,7 @@ claim("our listed neighbours are rarer than gensim-5's and than WordSim353's wor
       seen[ours_name] < min(seen[five_name], scored_seen),
       f"ours {seen[ours_name]:.0f}, gensim-5 {seen[five_name]:.0f}, WordSim353 words {scored_seen:.0f}")
 
+# %% [markdown]
 # ### C. CBOW: word2vec's other model
 #
 # *What this adds:* word2vec's cheaper model, compared at equal epochs.
