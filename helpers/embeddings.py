@@ -271,9 +271,11 @@ def sgns_epochs(model: SGNS, optimizer: torch.optim.Optimizer, sentences: list[n
     """Train epoch after epoch; yield each epoch's number of pairs and its batches' losses."""
     for epoch in range(run.epochs):
         pairs = torch.from_numpy(epoch_pairs(sentences, keep, run.window, run.rng, run.dynamic_window))
+        if len(pairs) == 0:  # subsampling left no pair: nothing to train on this epoch
+            yield 0, torch.zeros(0)
+            continue
         pairs = pairs[torch.randperm(len(pairs), generator=run.shuffle)].to(run.device)
-        negatives = torch.multinomial(noise, max(len(pairs), 1) * run.negative, replacement=True,
-                                      generator=run.draws)[:len(pairs) * run.negative]  # all the epoch's, at once
+        negatives = torch.multinomial(noise, len(pairs) * run.negative, replacement=True, generator=run.draws)
         batches = sgns_batches(pairs, negatives.view(-1, run.negative).to(run.device), run.batch_size, epoch,
                                run.epochs)
         yield len(pairs), sgns_epoch(model, optimizer, batches, run.lr)
