@@ -11,6 +11,7 @@ import difflib
 import functools
 import time
 import zlib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -236,8 +237,8 @@ def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, 
 
 
 def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, batches, lr: float) -> torch.Tensor:
-    """Train on one epoch's batches, the learning rate falling linearly as in word2vec; return the summed loss."""
-    total = torch.zeros(())
+    """Train on one epoch's batches, the learning rate falling linearly as in word2vec; return each batch's loss."""
+    losses = []
     for done, centres, contexts, negatives in batches:  # done: the fraction of all training done so far
         for group in optimizer.param_groups:
             group["lr"] = lr * max(1e-4, 1.0 - done)
@@ -245,8 +246,39 @@ def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, batches, lr: float
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-        total = total + loss.detach() * len(centres)  # summed on the device: no host sync per batch
-    return total
+        losses.append(loss.detach())  # kept on the device: no host sync per batch
+    return torch.stack(losses) if losses else torch.zeros(0)
+
+
+@dataclass
+class SGNSRun:
+    """The settings and random generators one SGNS run shares between its epochs."""
+
+    window: int
+    negative: int
+    epochs: int
+    batch_size: int
+    lr: float
+    dynamic_window: bool
+    device: torch.device
+    rng: np.random.Generator  # subsampling and dynamic windows
+    shuffle: torch.Generator  # the order of the pairs
+    draws: torch.Generator  # the negatives, on the device `noise` is on
+
+
+def sgns_epochs(model: SGNS, optimizer: torch.optim.Optimizer, sentences: list[np.ndarray], keep: np.ndarray,
+                noise: torch.Tensor, run: SGNSRun):
+    """Train epoch after epoch; yield each epoch's number of pairs and its batches' losses."""
+    for epoch in range(run.epochs):
+        pairs = torch.from_numpy(epoch_pairs(sentences, keep, run.window, run.rng, run.dynamic_window))
+        if len(pairs) == 0:  # subsampling left no pair: nothing to train on this epoch
+            yield 0, torch.zeros(0)
+            continue
+        pairs = pairs[torch.randperm(len(pairs), generator=run.shuffle)].to(run.device)
+        negatives = torch.multinomial(noise, len(pairs) * run.negative, replacement=True, generator=run.draws)
+        batches = sgns_batches(pairs, negatives.view(-1, run.negative).to(run.device), run.batch_size, epoch,
+                               run.epochs)
+        yield len(pairs), sgns_epoch(model, optimizer, batches, run.lr)
 
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
@@ -277,22 +309,22 @@ def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negativ
         optimizer = (torch.optim.SparseAdam if sparse else torch.optim.Adam)(model.parameters(), lr=lr)
         noise_device = dev if dev.type == "cuda" else torch.device("cpu")  # draw negatives where it is fast
         noise = torch.as_tensor(noise_distribution(counts), dtype=torch.float32, device=noise_device)
-        draws, shuffle = torch.Generator(device=noise_device).manual_seed(seed), torch.Generator().manual_seed(seed)
+        run = SGNSRun(window, negative, epochs, batch_size, lr, dynamic_window, dev, rng,
+                      torch.Generator().manual_seed(seed), torch.Generator(device=noise_device).manual_seed(seed))
         bar = progress_bar(total=None, desc="SGNS", unit="pair", unit_scale=True, disable=not progress)
-        for epoch in range(epochs):
-            started = time.perf_counter()
-            pairs = torch.from_numpy(epoch_pairs(sentences, keep, window, rng, dynamic_window))
-            pairs = pairs[torch.randperm(len(pairs), generator=shuffle)].to(dev)
-            if bar.total is None and len(pairs):
-                bar.total = len(pairs) * epochs  # an estimate: each epoch subsamples afresh
-            negatives = (torch.multinomial(noise, len(pairs) * negative, replacement=True, generator=draws)
-                         if len(pairs) else torch.zeros(0, dtype=torch.long, device=noise_device))
-            batches = sgns_batches(pairs, negatives.view(-1, negative).to(dev), batch_size, epoch, epochs)
-            total = sgns_epoch(model, optimizer, batches, lr)
-            bar.update(len(pairs))
-            history.log(pairs=len(pairs), loss=total.item() / len(pairs) if len(pairs) else float("nan"),
+        history.batch_losses, started = [], time.perf_counter()  # every batch's loss, for a loss curve
+        for n_pairs, losses in sgns_epochs(model, optimizer, sentences, keep, noise, run):
+            if bar.total is None and n_pairs:
+                bar.total = n_pairs * epochs  # an estimate: each epoch subsamples afresh
+            bar.update(n_pairs)
+            sizes = torch.full((len(losses),), float(batch_size), device=losses.device)
+            if len(losses):
+                sizes[-1] = n_pairs - batch_size * (len(losses) - 1)
+            history.batch_losses += losses.tolist()
+            history.log(pairs=n_pairs, loss=(losses * sizes).sum().item() / n_pairs if n_pairs else float("nan"),
                         seconds=time.perf_counter() - started)
-            bar.set_postfix(epoch=epoch + 1, loss=f"{history.last('loss'):.3f}")
+            bar.set_postfix(epoch=len(history), loss=f"{history.last('loss'):.3f}")
+            started = time.perf_counter()
         bar.total = bar.n  # the estimate made exact, so the finished bar reads 100%
         bar.close()
     return to_keyed_vectors(vocab.tokens, model.centre.weight), history

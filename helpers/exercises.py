@@ -235,11 +235,18 @@ def check_01_sgns_step(sgns_step) -> None:
     wanted, old_gradients, added = (_moves(model, optimizer, gradients) for gradients in
                                     (fresh, stale, [g + f for g, f in zip(stale, fresh)]))
     before = [p.detach().clone() for p in model.parameters()]
-    try:
-        loss = sgns_step(model, optimizer, centres, contexts, noise, k)
-    except RuntimeError as error:
-        raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}); torch.multinomial draws more "
-                            "samples than there are noise words only with replacement=True") from None
+
+    def step(*args):
+        try:
+            return sgns_step(*args)
+        except RuntimeError as error:
+            batch, negative = len(args[2]), args[5]
+            raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}) with B={batch} pairs and "
+                                f"negative={negative}: the negatives must be a [B, negative] = [{batch}, {negative}] "
+                                "tensor, one row per pair (not [negative, B]), drawn by torch.multinomial with "
+                                "replacement=True") from None
+
+    loss = step(model, optimizer, centres, contexts, noise, k)
     answered(exercise, loss, "sgns_step returned None: return the loss of the step")
     moved = [(p.detach() - b).to_dense() for p, b in zip(model.parameters(), before)]
 
@@ -258,15 +265,15 @@ def check_01_sgns_step(sgns_step) -> None:
                 "gradient, not as the optimiser you were given moves them (it has its own settings and momentum): "
                 "step with `optimizer`, do not build one of your own")
         require(exercise, False, "the vectors did not move as one step of `optimizer` on the SGNS loss moves them: "
-                "compute model(centres, contexts, negatives) with negatives of shape [B, K] drawn from noise with "
-                "replacement, then step with the optimiser you were given")
+                "compute model(centres, contexts, negatives) with negatives of shape [B, negative] drawn from noise "
+                "with replacement, then step with the optimiser you were given")
     require(exercise, not isinstance(loss, torch.Tensor), "return the loss as a float (loss.item()): a tensor "
             "keeps the whole graph of the step alive")
     require(exercise, isinstance(loss, float) and abs(loss - float(expected_loss.detach())) < 1e-4,
             "return the loss computed before the step, as a float")
     model, optimizer, centres, contexts, noise = _sgns_setup([7, 8])
     before = model.context.weight.detach().clone()
-    sgns_step(model, optimizer, centres, contexts, noise, 4)
+    step(model, optimizer, centres, contexts, noise, 4)
     rows = (model.context.weight.detach() - before).abs().sum(1) > 0
     require(exercise, not rows[[4, 5, 6, 9]].any(), "context rows of words with no noise probability moved: draw "
             "the negatives from `noise` (torch.multinomial), not uniformly")
@@ -283,7 +290,7 @@ def check_01_sgns_step(sgns_step) -> None:
         return forward(centres, contexts, negatives)
 
     model.forward = recording
-    sgns_step(model, optimizer, centres, contexts, noise, 5)
+    step(model, optimizer, centres, contexts, noise, 5)
     negatives = seen[0] if seen else torch.empty(0)
     require(exercise, tuple(negatives.shape) == (len(centres), 5), "draw `negative` negatives for every pair, a "
             "[B, negative] tensor: one set shared by the whole batch gives every pair the same negatives")
@@ -293,7 +300,7 @@ def check_01_sgns_step(sgns_step) -> None:
     require(exercise, abs(share - 0.8) < 0.03, "the negatives do not follow the probabilities in `noise`: it is "
             "already the noise distribution (counts to the power 0.75, normalised), so draw from it as it is")
     seen.clear()
-    sgns_step(model, optimizer, centres, contexts, noise, 2)
+    step(model, optimizer, centres, contexts, noise, 2)
     negatives = seen[0] if seen else torch.empty(0, 2)
     require(exercise, bool((negatives[:, 0] == negatives[:, 1]).any()), "no pair ever drew the same negative "
             "twice: draw the negatives independently, with replacement, as word2vec does")
@@ -435,10 +442,13 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
                                  "called emb.sgns_loss: write the loss yourself"):
             value = shared_negatives_loss(*big)
         expected = reference(big[0], big[1], big[2].expand(len(c), *n.shape))
-    require(exercise, isinstance(value, torch.Tensor) and bool(torch.isfinite(value)) and torch.allclose(
-        value, expected, rtol=1e-4, atol=1e-2), "right for small scores, wrong for large ones (inputs ×100): "
-        "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) underflow to log 0; use F.logsigmoid, "
-        "with logsigmoid(-c·n) for the negatives")
+    require(exercise, isinstance(value, torch.Tensor), f"return a tensor, got {type(value).__name__}")
+    require(exercise, bool(torch.isfinite(value)), "right for small scores, infinite for large ones (inputs ×100): "
+            "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) underflow to log 0; use F.logsigmoid, "
+            "with logsigmoid(-c·n) for the negatives")
+    require(exercise, torch.allclose(value, expected, rtol=1e-4, atol=1e-2), "right for small scores, too small "
+            "for large ones (inputs ×100): the loss is capped, e.g. by clamping the scores or by an eps inside a "
+            "log, so a confidently wrong score costs less than it should; use F.logsigmoid on the unclamped scores")
     passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
 
 

@@ -111,6 +111,24 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
     exercises.check_01_sgns_step(right)
     assert "✔ Exercise 2" in capsys.readouterr().out
 
+    def stepping(negatives_of):
+        def answer(model, optimizer, centres, contexts, noise, k):
+            loss = model(centres, contexts, negatives_of(noise, len(centres), k))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            return loss.item()
+        return answer
+
+    transposed = stepping(lambda noise, b, k: torch.multinomial(noise, b * k, replacement=True).view(k, b))
+    flat = stepping(lambda noise, b, k: torch.multinomial(noise, b * k, replacement=True))
+    one_each = stepping(lambda noise, b, k: torch.multinomial(noise, b, replacement=True))
+    for wrong in (transposed, flat, one_each):
+        with pytest.raises(exercises.ExerciseError, match=r"\[B, negative\]"):
+            exercises.check_01_sgns_step(wrong)
+    exercises.check_01_sgns_step(stepping(lambda noise, b, k: torch.multinomial(noise, b * k, replacement=True)
+                                          .view(k, b).T))  # [B, K] by another route: right
+
     def no_zero_grad(model, optimizer, centres, contexts, noise, k):
         loss = model(centres, contexts, draw(noise, len(centres), k))
         loss.backward()
@@ -200,7 +218,7 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
     for wrong, message in [(no_zero_grad, "zero_grad"), (zero_grad_last, "earlier backward"),
                            (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
-                           (flat, r"\[B, K\]"), (loss_after, "before the step"),
+                           (flat, r"\[B, negative\]"), (loss_after, "before the step"),
                            (shared, "every pair"), (repeated, "not one set repeated"),
                            (powered_twice, "draw from it as it is"), (without_replacement, "with replacement"),
                            (the_tensor, "as a float"),
@@ -369,6 +387,12 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
                            (detached_centre, "reaches the centre vectors"),
                            (detached_context, "reaches the context vectors"), (log_of_sigmoid, "underflow"),
                            (log_one_minus, "underflow"),
+                           (lambda c, o, n: right(c.clamp(-5, 5), o, n), "capped"),
+                           (lambda c, o, n: -(logsigmoid((c * o).sum(1).clamp(-50, 50))
+                                              + logsigmoid(-(c @ n.T).clamp(-50, 50)).sum(1)).mean(), "capped"),
+                           (lambda c, o, n: -(torch.log(torch.sigmoid((c * o).sum(1)) + 1e-7)
+                                              + torch.log(1 - torch.sigmoid(c @ n.T) + 1e-7).sum(1)).mean(),
+                            "capped"),
                            (lambda c, o, n: log_of_sigmoid(c.double(), o.double(), n.double()).float(), "underflow"),
                            (lambda c, o, n: right(c.double(), o.double(), n.double()), "precision"),
                            (lambda c, o, n: 0.0, "return a tensor"), (right(*[torch.ones(2, 2)] * 3), "function")]:
