@@ -161,11 +161,11 @@ claim("the hand-written LSTM step gives nn.LSTM's outputs and final cell state (
 
 # %% [markdown]
 # **The model.** `Recurrent`, the course's recurrent backbone (`self.body`), is an embedding followed by `nn.RNN`,
-# `nn.LSTM` or `nn.GRU`; a linear layer scores every character as the next one:
+# `nn.LSTM` or `nn.GRU`; a linear layer scores every character as the next one. The LSTM model and its code:
 
 # %%
-show_code(CharLM.__init__, CharLM.forward)
 print(CharLM(len(vocab), hidden_size=128, kind="lstm", embed_size=32))
+show_code(CharLM.__init__, CharLM.forward)
 
 # %% [markdown]
 # Only the recurrent layer changes between the kinds. The shapes on 2 rows of 10 characters:
