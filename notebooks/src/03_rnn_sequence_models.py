@@ -161,7 +161,7 @@ claim("the hand-written LSTM step gives nn.LSTM's outputs and final cell state (
 
 # %% [markdown]
 # **The model.** `Recurrent`, the course's recurrent backbone (`self.body`), is an embedding followed by `nn.RNN`,
-# `nn.LSTM` or `nn.GRU`; a linear layer scores every character as the next one. The LSTM model and its code:
+# `nn.LSTM` or `nn.GRU`; a linear layer scores every character as the next one. For an LSTM:
 
 # %%
 print(CharLM(len(vocab), hidden_size=128, kind="lstm", embed_size=32))
@@ -179,13 +179,12 @@ for kind in rnn.KINDS:
     print(f"{kind:4}  logits {tuple(logits.shape)}  state {shapes}")
 
 # %% [markdown]
-# The logits hold one score per row, step and character. The state holds one vector per layer and row; for the
-# LSTM it is a pair of such tensors.
+# The logits hold one score per row, step and character; the state one vector per layer and row (for the LSTM, a
+# pair).
 #
 # **The LSTM-state crash.** Code written for an RNN or GRU keeps the state as one tensor; an LSTM handed `h` alone
-# fails, because it wants the pair `(h, c)`. Another classic is a state made for another batch size, such as a
-# prompt's 1 row carried into a batch of 2. Both mistakes are caught below (the messages depend on the PyTorch
-# version):
+# fails, because it wants the pair `(h, c)`. So does a state made for another batch size (a prompt's 1 row carried
+# into a batch of 2):
 
 # %% tags=["nbval-ignore-output"]
 lstm = nn.LSTM(input_size=32, hidden_size=128, batch_first=True)
@@ -225,24 +224,22 @@ claim("two windows with the state carried give the one-pass outputs, for every k
 # %% [markdown]
 # ## 4. RNN vs LSTM vs GRU: the same text, the same number of updates
 #
-# Each window is one **truncated-BPTT step**: detach the carried state, predict every next character, back-propagate,
-# clip the gradient norm, update, return the new state. An **epoch** walks along the streams window by window,
-# handing each step's state to the next:
+# Each window is one **truncated-BPTT step** (detach the carried state, predict, back-propagate, clip, update); an
+# **epoch** walks along the streams, handing each step's state to the next:
 
 # %%
 show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
 
 # %% [markdown]
-# `evaluate_bpc` reads a text the same way (state carried, no updates) and divides the summed cross-entropy by
-# ln 2. `fit` is the training loop: an **Adam** optimizer, then per epoch `train_epoch` and `evaluate_bpc` on the
-# validation text (`train_char_lm` runs it on the device and logs each epoch):
+# `fit` is the training loop: **Adam**, then per epoch `train_epoch` and `evaluate_bpc`, which reads the
+# validation text the same way without updates, in bits (`train_char_lm` adds the device and the log):
 
 # %%
 show_code(rnn.evaluate_bpc, rnn.fit)
 
 # %% [markdown]
-# All three models use the same `SETTINGS`, embedding 32, hidden size 128 and seed 0; each epoch is also measured
-# on as many training characters as the validation text has.
+# All three use `SETTINGS`, embedding 32, hidden size 128 and seed 0; "train bpc" is measured like the validation
+# bpc, on as many characters.
 
 # %% tags=["nbval-ignore-output"]
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=5, lr=5e-3, clip=1.0)
@@ -294,9 +291,8 @@ plt.show()
 #
 # To generate, feed a prompt, turn the last step's scores into probabilities with a **temperature** $T$,
 # $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the carried state, repeat.
-# $T < 1$ sharpens the distribution, $T > 1$ flattens it. Below, the model with this run's lowest validation bpc
-# writes at two temperatures (the sampler is seeded). After each text, we count the share of its words that also
-# occur in the training text:
+# $T < 1$ sharpens the distribution, $T > 1$ flattens it. This run's best model writes at two temperatures; we
+# count the share of its words found in the training text:
 
 # %% tags=["nbval-ignore-output"]
 lowest = min(last, key=last.get)
@@ -366,9 +362,8 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
 # segmentation** is such a task: in text without spaces (like the hashtag `#nowhiring`), say for every character
 # whether a word ends there.
 # The tagger is an LSTM (the same backbone) with a two-label head, trained on random 64-character windows with no
-# state carried. Where a word ends depends on what follows: a rule that reads the current and the *next*
-# character errs less than one that reads the previous and the current (below), and only a right-to-left
-# direction has read the next one. To keep the two taggers the same size, the bidirectional one gets 46 units per
+# state carried. Where a word ends depends on what follows (a rule that also reads the *next* character errs
+# less, below), and only the right-to-left direction has read it. To keep the two taggers the same size, the bidirectional one gets 46 units per
 # direction instead of 64 (its embedding too):
 
 # %%
@@ -405,7 +400,7 @@ errors = {name: 1 - acc for name, acc in accuracy.items()}
 claim("the two taggers have the same number of parameters, within 2 %",
       abs(tagger_size["bidirectional"] / tagger_size["left to right"] - 1) < 0.02,
       ", ".join(f"{n} {size:,}" for n, size in tagger_size.items()))
-claim("reading the next character helps: the (current, next) rule errs less than the (previous, current) one",
+claim("the (current, next) rule errs less than the (previous, current) one",
       rule_errors["current, next"] < rule_errors["previous, current"],
       f"{rule_errors['current, next']:.3f} vs {rule_errors['previous, current']:.3f}")
 claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
