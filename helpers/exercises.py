@@ -1413,12 +1413,17 @@ def _check_03_calls(name: str, calls, prompt_ids, mine_ids, length: int) -> None
 
 def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime minister ", "a")) -> None:
     """Exercise 4: greedy(model, vocab, prompt, length) carries the state and appends the top character."""
+    import torch
+
     from helpers.rnn import CharLM
 
     name = "Exercise 4"
     require(name, callable(greedy), "define the function greedy(model, vocab, prompt, length)")
     model = copy.deepcopy(model).cpu()  # a CPU copy: the learner's ids are made on the CPU
     lstm = CharLM(len(vocab), 16, "lstm", num_layers=2, seed=0)  # an untrained LSTM too, so that a lost c shows
+    with torch.no_grad():
+        for weight in lstm.parameters():
+            weight.mul_(8)  # large weights: its greedy text varies, so a character out of step shows
     length = 40
     for checked in (model, lstm):
         for prompt in prompts:

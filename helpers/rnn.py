@@ -23,8 +23,8 @@ from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 __all__ = ["KINDS", "CharLM", "Tagger", "State", "check_kind", "count_parameters", "detach_state", "tbptt_step",
-           "train_epoch", "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data", "batchify",
-           "windows"]
+           "train_epoch", "fit", "train_char_lm", "evaluate_bpc", "sample", "next_char_probs", "load_char_data",
+           "batchify", "windows"]
 
 
 class CharLM(nn.Module):
@@ -188,18 +188,28 @@ def evaluate_bpc(model: CharLM, ids: torch.Tensor, seq_len: int = 100, batch_siz
     return total / count / math.log(2)
 
 
+def fit(model: CharLM, streams: torch.Tensor, val_ids: torch.Tensor, seq_len: int, epochs: int, lr: float,
+        clip: float | None = 1.0, eval_streams: int = 16) -> Iterator[tuple[list[float], float]]:
+    """The training loop: Adam, then per epoch one pass of truncated BPTT and the validation bpc."""
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    for _ in range(epochs):
+        losses = train_epoch(model, optimizer, streams, seq_len, clip)  # learn: one window per update
+        val_bpc = evaluate_bpc(model, val_ids, seq_len, eval_streams, streams.device)  # measure: no updates
+        yield losses, val_bpc  # the caller logs the epoch
+
+
 def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor, seq_len: int = 100,
                   batch_size: int = 32, epochs: int = 1, lr: float = 3e-3, clip: float | None = 1.0,
                   device: str | torch.device = "auto", progress: bool = True) -> History:
-    """Train with truncated BPTT; log per epoch the training loss, training and validation bits/char, and time.
+    """Run `fit` on a device; log per epoch the training loss, training and validation bits/char, and time.
 
     Nothing in it is random (the windows are read in order), so it takes no seed: the model's seed sets the start.
 
     train_loss is the mean loss (nats) over the epoch's windows, a running mean that includes the model's
     early, worse steps; train_bpc measures the model at the end of the epoch on len(val_ids) training characters
     taken from 16 evenly spaced places (read as 16 streams), as val_bpc measures it on the validation text.
-    seconds is the wall-clock time of the epoch's training; cpu_seconds the CPU time this process spent in it
-    (on a CPU, less sensitive to what else the computer runs).
+    seconds is the wall-clock time of the epoch (its training and validation); cpu_seconds the CPU time this
+    process spent in it (on a CPU, less sensitive to what else the computer runs).
     """
     checks.positive_int("seq_len", seq_len)
     checks.positive_int("epochs", epochs)
@@ -211,19 +221,17 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
     with run_on(device, seed=None) as dev:
         model = model.to(dev)
         streams = batchify(train_ids, batch_size).to(dev)
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
         name = f"{'bidirectional ' if model.body.bidirectional else ''}{model.kind}"
         bar = progress_bar(total=epochs * n_windows, desc=f"{name} on {dev.type}", disable=not progress)
-        for _ in range(epochs):
-            started, started_cpu = time.perf_counter(), time.process_time()
-            losses = train_epoch(model, optimizer, streams, seq_len, clip)
-            bar.update(len(losses))
+        started, started_cpu = time.perf_counter(), time.process_time()
+        for losses, val_bpc in fit(model, streams, val_ids, seq_len, epochs, lr, clip, eval_streams):
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
+            bar.update(len(losses))
             history.log(train_loss=sum(losses) / len(losses), seconds=seconds, cpu_seconds=cpu_seconds,
-                        train_bpc=evaluate_bpc(model, train_sample, seq_len, eval_streams, dev),
-                        val_bpc=evaluate_bpc(model, val_ids, seq_len, eval_streams, dev))
-            bar.set_postfix(val_bpc=f"{history.last('val_bpc'):.3f}")
+                        train_bpc=evaluate_bpc(model, train_sample, seq_len, eval_streams, dev), val_bpc=val_bpc)
+            bar.set_postfix(val_bpc=f"{val_bpc:.3f}")
+            started, started_cpu = time.perf_counter(), time.process_time()  # the next epoch starts here
         bar.close()
     return history
 

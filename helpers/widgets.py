@@ -259,9 +259,14 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
     if static_copy:
         fig = plt.figure(figsize=(8, 3.6), dpi=80)  # left open: the inline backend shows it under the panel
         runs = {(k, s): r for (k, s, d), r in lab.cache.items()}
-        plot_lm_lab(fig.add_subplot(), runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
+        ax = fig.add_subplot()
+        plot_lm_lab(ax, runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
                     title="Static copy of the panel's first result (run the notebook for the live panel)")
+        low = min(bpc for run in runs.values() for bpc in run["val_bpc"])
+        ax.set_ylim(low - 0.05, max(lab.unigram, low + 0.5) + 0.15)  # zoom on where the trained curves differ
         fig.tight_layout()
         print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
+        print("last validation bpc at this sequence length:",
+              ", ".join(f"{k} {r['val_bpc'][-1]:.3f}" for (k, s), r in runs.items() if s == result["seq_len"]))
     lab.panel.lab = lab  # reach the LanguageModelLab object (controls, cache, last) from the returned widget
     return lab.panel

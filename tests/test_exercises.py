@@ -1228,6 +1228,7 @@ def test_03_gru_step_refuses_the_library_step_by_every_back_door():
 
 def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
     torch, vocab, model, _, _ = _rnn_setup()
+    from helpers.rnn import CharLM
 
     def decode_with(carry):
         @torch.no_grad()
@@ -1329,6 +1330,40 @@ def test_03_greedy_accepts_state_carrying_decoding_and_spots_a_lost_state():
                                                        else s), "exactly the state the previous call returned")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_greedy(wrong, model, vocab)
+
+    @torch.no_grad()
+    def one_ahead(model, vocab, prompt, length):  # appends the character predicted AFTER feeding one in
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        out = []
+        for _ in range(length):
+            logits, state = model(logits[0, -1].argmax().view(1, 1), state)
+            out.append(int(logits[0, -1].argmax()))
+        return prompt + "".join(vocab.decode(out))
+
+    @torch.no_grad()
+    def repeats_first(model, vocab, prompt, length):  # feeds back the first choice every time
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        first = logits[0, -1].argmax().view(1, 1)
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, -1].argmax()))
+            logits, state = model(first, state)
+        return prompt + "".join(vocab.decode(out))
+
+    @torch.no_grad()
+    def second_best(model, vocab, prompt, length):  # topk(2)[1]: the runner-up, not the top character
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        out = []
+        for _ in range(length):
+            out.append(int(logits[0, -1].topk(2).indices[1]))
+            logits, state = model(torch.tensor([[out[-1]]]), state)
+        return prompt + "".join(vocab.decode(out))
+
+    untrained = CharLM(len(vocab), 32, "gru", embed_size=8, seed=1)  # writes one repeated character
+    for wrong, message in [(one_ahead, "not the characters you fed back"), (repeats_first, "most likely"),
+                           (second_best, "most likely")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_03_greedy(wrong, untrained, vocab)
 
 
 # --- 04 gradients ---

@@ -38,7 +38,7 @@ from torch import nn
 from helpers import exercises, plots, rnn
 from helpers.claims import claim
 from helpers.device import pick_device
-from helpers.recurrent import Recurrent, count_parameters, detach_state
+from helpers.recurrent import count_parameters, detach_state
 from helpers.rnn import CharLM, Tagger
 from helpers.show import show_code
 from helpers.training import optimizer_step
@@ -160,12 +160,12 @@ claim("the hand-written LSTM step gives nn.LSTM's outputs and final cell state (
       lstm_gap < 1e-6, f"largest difference {lstm_gap:.1e}")
 
 # %% [markdown]
-# **The model.** `Recurrent`, the course's recurrent backbone, is an embedding followed by `nn.RNN`, `nn.LSTM` or
-# `nn.GRU`. The language model adds a linear layer that scores every character as the next one (the `lengths`
-# branch serves notebook 05):
+# **The model.** `Recurrent`, the course's recurrent backbone (`self.body`), is an embedding followed by `nn.RNN`,
+# `nn.LSTM` or `nn.GRU`; a linear layer scores every character as the next one. For an LSTM:
 
 # %%
-show_code(Recurrent.forward, CharLM.__init__, CharLM.forward)
+print(CharLM(len(vocab), hidden_size=128, kind="lstm", embed_size=32))
+show_code(CharLM.__init__, CharLM.forward)
 
 # %% [markdown]
 # Only the recurrent layer changes between the kinds. The shapes on 2 rows of 10 characters:
@@ -179,13 +179,12 @@ for kind in rnn.KINDS:
     print(f"{kind:4}  logits {tuple(logits.shape)}  state {shapes}")
 
 # %% [markdown]
-# The logits hold one score per row, step and character. The state holds one vector per layer and row; for the
-# LSTM it is a pair of such tensors.
+# The logits hold one score per row, step and character; the state one vector per layer and row (for the LSTM, a
+# pair).
 #
 # **The LSTM-state crash.** Code written for an RNN or GRU keeps the state as one tensor; an LSTM handed `h` alone
-# fails, because it wants the pair `(h, c)`. Another classic is a state made for another batch size, such as a
-# prompt's 1 row carried into a batch of 2. Both mistakes are caught below (the messages depend on the PyTorch
-# version):
+# fails, because it wants the pair `(h, c)`. So does a state made for another batch size (a prompt's 1 row carried
+# into a batch of 2):
 
 # %% tags=["nbval-ignore-output"]
 lstm = nn.LSTM(input_size=32, hidden_size=128, batch_first=True)
@@ -208,7 +207,7 @@ claim("nn.LSTM refused both wrong states with an error", len(refused) == 2, ", "
 show_code(detach_state)
 
 # %% [markdown]
-# Carrying the state loses nothing: two windows run one after the other, with the state handed over, give the
+# Carrying the state loses no values, only the gradient path: two windows run one after the other, with the state handed over, give the
 # outputs of one pass over both.
 
 # %%
@@ -225,23 +224,22 @@ claim("two windows with the state carried give the one-pass outputs, for every k
 # %% [markdown]
 # ## 4. RNN vs LSTM vs GRU: the same text, the same number of updates
 #
-# Each window is one **truncated-BPTT step**: detach the carried state, predict every next character, back-propagate,
-# clip the gradient norm, update, return the new state. An **epoch** walks along the streams window by window,
-# handing each step's state to the next:
+# Each window is one **truncated-BPTT step** (detach the carried state, predict, back-propagate, clip, update); an
+# **epoch** walks along the streams, handing each step's state to the next:
 
 # %%
 show_code(rnn.tbptt_step, rnn.train_epoch, optimizer_step)
 
 # %% [markdown]
-# After each epoch, `evaluate_bpc` reads a text the same way (state carried, no updates) and divides the summed
-# cross-entropy by ln 2:
+# `fit` is the training loop: **Adam**, then per epoch `train_epoch` and `evaluate_bpc`, which reads the
+# validation text the same way without updates, in bits (`train_char_lm` adds the device and the log):
 
 # %%
-show_code(rnn.evaluate_bpc)
+show_code(rnn.evaluate_bpc, rnn.fit)
 
 # %% [markdown]
-# All three models use the same `SETTINGS`: embedding 32, hidden size 128, initial weights from seed 0. After each
-# epoch we measure bpc on the validation text and, in the same way, on as many training characters.
+# All three use `SETTINGS`, embedding 32, hidden size 128 and seed 0; "train bpc" is measured like the validation
+# bpc, on as many characters.
 
 # %% tags=["nbval-ignore-output"]
 SETTINGS = dict(seq_len=64, batch_size=32, epochs=5, lr=5e-3, clip=1.0)
@@ -293,9 +291,8 @@ plt.show()
 #
 # To generate, feed a prompt, turn the last step's scores into probabilities with a **temperature** $T$,
 # $p_i \propto \exp(\text{score}_i / T)$, draw one character, feed it back in with the carried state, repeat.
-# $T < 1$ sharpens the distribution, $T > 1$ flattens it. Below, the model with this run's lowest validation bpc
-# writes at two temperatures (the sampler is seeded). After each text, we count the share of its words that also
-# occur in the training text:
+# $T < 1$ sharpens the distribution, $T > 1$ flattens it. This run's best model writes at two temperatures; we
+# count the share of its words found in the training text:
 
 # %% tags=["nbval-ignore-output"]
 lowest = min(last, key=last.get)
@@ -364,8 +361,10 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
 # **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
 # segmentation** is such a task: in text without spaces (like the hashtag `#nowhiring`), say for every character
 # whether a word ends there.
-# The tagger is the same backbone with a two-label head. To keep the two taggers the same size, the bidirectional
-# one gets 46 units per direction instead of 64, and its embedding (as wide as the state) shrinks to 46 too:
+# The tagger is an LSTM (the same backbone) with a two-label head, trained on random 64-character windows with no
+# state carried. Where a word ends depends on what follows (a rule that also reads the *next* character errs
+# less, below), and only the right-to-left direction has read it. To keep the two taggers the same size, the bidirectional one gets 46 units per
+# direction instead of 64 (its embedding too):
 
 # %%
 joined, ends = rnn.segmentation_data(rnn.decode(vocab, torch.cat([train_ids, val_ids])))
@@ -373,6 +372,14 @@ joined_ids = vocab.encode(joined)
 cut = int(0.9 * len(joined_ids))
 print(joined[:80])
 print("".join(str(label) for label in ends[:80].tolist()))
+n_chars, steps = len(vocab), torch.arange(1, len(joined_ids) - 1)
+seen, rule_errors = steps < cut, {}
+for side, pair in (("previous, current", joined_ids[steps - 1] * n_chars + joined_ids[steps]),
+                   ("current, next", joined_ids[steps] * n_chars + joined_ids[steps + 1])):  # one id per pair
+    counts = torch.zeros(n_chars**2, 2).index_put_((pair[seen], ends[steps][seen]), torch.ones(int(seen.sum())),
+                                                   accumulate=True)  # label counts per pair, on the training part
+    rule_errors[side] = (counts.argmax(1)[pair[~seen]] != ends[steps][~seen]).float().mean().item()
+    print(f"the most frequent label of the pair ({side} character): errors {rule_errors[side]:.3f}")
 
 # %% tags=["nbval-ignore-output"]
 accuracy, tagger_size = {}, {}
@@ -393,6 +400,9 @@ errors = {name: 1 - acc for name, acc in accuracy.items()}
 claim("the two taggers have the same number of parameters, within 2 %",
       abs(tagger_size["bidirectional"] / tagger_size["left to right"] - 1) < 0.02,
       ", ".join(f"{n} {size:,}" for n, size in tagger_size.items()))
+claim("the (current, next) rule errs less than the (previous, current) one",
+      rule_errors["current, next"] < rule_errors["previous, current"],
+      f"{rule_errors['current, next']:.3f} vs {rule_errors['previous, current']:.3f}")
 claim("the bidirectional tagger makes fewer than half the errors of the left-to-right one",
       errors["bidirectional"] < 0.5 * errors["left to right"],
       f"{errors['bidirectional']:.3f} vs {errors['left to right']:.3f}")
@@ -423,7 +433,7 @@ claim("the bidirectional tagger makes fewer than half the errors of the left-to-
 # |---|---|---|---|
 # | **RNN** | fewest weights (§4); simplest | one rewritten state: gradients fade over long distances (notebook 04); highest bpc in §4's run | short sequences, baselines |
 # | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
-# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor | no separate cell | like the LSTM when weights are tight |
+# | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor | 3 times the RNN's recurrent weights (§4) | like the LSTM when weights are tight |
 # | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a language model (§6) | tagging, classification, encoders |
 
 # %% [markdown]
@@ -459,8 +469,8 @@ claim("in epoch 1 the running mean lies above both end-of-epoch measures (traini
       ", ".join(f"{k} {mean:.2f} > {end:.2f}, {val:.2f}" for k, (mean, end, val) in epoch1.items()))
 first_gap = {kind: h["val_bpc"][0] - h["train_bpc"][0] for kind, h in histories.items()}
 gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
-claim("measured the same way, validation and training bpc start within 0.03 bits and then draw apart by more "
-      "than 0.03 more, for every model",
+claim("measured the same way, validation and training bpc start within 0.03 bits of each other, and their gap "
+      "grows by more than 0.03 bits by the last epoch, for every model",
       all(abs(first_gap[k]) < 0.03 and gap[k] - first_gap[k] > 0.03 for k in gap),
       ", ".join(f"{k} {first_gap[k]:+.3f} -> {gap[k]:+.3f}" for k in gap))
 
@@ -520,14 +530,10 @@ claim("the bidirectional model writes a smaller share of its letters in real wor
 # %% [markdown]
 # ### D. Time per step: not simply "more weights, more time"
 #
-# *What this adds:* why a timing comparison of recurrent layers measures the library as much as the cell. The arithmetic per step grows with the weight blocks (RNN 1, GRU 3, LSTM 4), but what you wait for is how
-# PyTorch runs it. On a CPU, PyTorch can hand `nn.LSTM` to **oneDNN**, a library with a fused LSTM kernel for the
-# whole sequence; `nn.RNN` and `nn.GRU` run as a matrix product and several separate element-wise operations per
-# step. Switching oneDNN off (`torch.backends.mkldnn.flags(enabled=False)`) shows which layer uses it. We time one
-# training step (32 streams × 64 characters, the sizes of §4) per kind, on one CPU thread, as CPU time: the median
-# of 7 steps of a fresh model. The last column comes from §4's training, which on a CPU also ran on one thread (the
-# course's training helpers do that): its CPU time per epoch, without evaluation, divided by the epoch's
-# number of windows. So it is a mean over a whole epoch of a model that is learning, not a median of a few steps:
+# *What this adds:* a timing of recurrent layers measures the library as much as the cell. On a CPU, PyTorch can
+# hand `nn.LSTM` to **oneDNN**, a fused kernel for the whole sequence, while `nn.RNN` and `nn.GRU` run as separate
+# operations per step; the table times one training step of §4's sizes (one CPU thread, median of 7) with oneDNN on
+# and off, next to §4's CPU time per window (training and validation):
 
 # %% tags=["nbval-ignore-output"]
 step_ms = {onednn: {kind: rnn.step_cpu_ms(kind, len(vocab), onednn=onednn) for kind in rnn.KINDS}
@@ -549,15 +555,8 @@ claim("with oneDNN on (PyTorch's default), the GRU's step is slower than the LST
 claim("it changes the RNN's and the GRU's steps by less than 25 %, and by less than it changes the LSTM's",
       all(abs(slow_down[k] - 1) < min(0.25, slow_down["lstm"] - 1) for k in ("rnn", "gru")),
       ", ".join(f"{k} × {slow_down[k]:.2f}" for k in rnn.KINDS))
-order = sorted(step_ms[False], key=step_ms[False].get)
-display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper() for k in order)}**; with it on, "
-                 f"**{' < '.join(k.upper() for k in sorted(step_ms[True], key=step_ms[True].get))}**. "
-                 "So a timing comparison of recurrent layers measures PyTorch's kernels as much as the cells: "
-                 "report the device and the library with it."))
 
 # %% [markdown]
-# On an NVIDIA GPU, cuDNN has fused kernels for all three cells (not measured here).
-#
 # ### E. The language-model lab
 #
 # *What this adds:* try the settings yourself. The panel trains a tiny character model (hidden size 64) on the first 30,000 training characters for three
@@ -572,9 +571,8 @@ display(Markdown(f"With oneDNN off, the order per step is **{' < '.join(k.upper(
 # - **RNN type**: do the curves separate in a run this short? Compare with the 5 epochs of §4.
 #
 # Where widgets do not run (e.g. on GitHub), the cell shows the read-out and sample of the panel's first setting
-# (the LSTM, sequence length 32), then a static figure of the three RNN types' validation curves at that length
-# (the LSTM bold; a thin curve that cannot be seen lies under another). Its reference lines are counted on the
-# lab's own, shorter texts:
+# (the LSTM, sequence length 32), a static figure of the three RNN types' validation curves at that length (the
+# LSTM bold) and their last bpc. Its reference lines are counted on the lab's own, shorter texts:
 
 # %%
 lab_unigram = rnn.unigram_bpc(train_ids[:30_000], val_ids[:5_000], len(vocab))
