@@ -116,9 +116,9 @@ claim("after 40 epochs the LSTM classifies all twelve training sentences correct
 # %% [markdown]
 # ### Why pack: padding must not reach the classifier
 #
-# The Chinese lesson classified from the last time step of the padded batch: for a short sentence, the state
-# after several `<pad>` steps, which depends on the *other* sentences in the batch. One sentence, alone and in a
-# batch, packed and unpacked (`packed=False` reads the batch's last step, as the lesson did):
+# That lesson classified from the last time step of the padded batch: for a short sentence, the state after
+# several `<pad>` steps, which depends on the *other* sentences in the batch. One sentence, alone and in a batch,
+# packed and unpacked (`packed=False` reads the batch's last step, as the lesson did):
 
 # %% tags=["nbval-ignore-output"]
 toy_model.eval()
@@ -447,11 +447,11 @@ display(Markdown(
 # %% [markdown]
 # ## Going further
 #
-# Five optional studies: the Chinese lesson's comparison bug, packing against padding as a training choice, two confounds
-# of section 2 (the epoch cap and the vocabulary), the chosen model's probabilities and mistakes, and the same
-# code on IMDB.
+# Five optional studies: the Chinese lesson's comparison bug, packing against padding as a training choice, two
+# confounds of section 2 (the epoch cap and the vocabulary), the chosen model's probabilities and mistakes, and
+# the same code on IMDB.
 #
-# ### The lesson's comparison that compared nothing
+# ### A comparison that compared nothing (from the Chinese lesson)
 #
 # *What this adds: a classic bug in comparison loops, and why `train_classifier` makes its own optimizer.*
 #
@@ -494,7 +494,7 @@ for kind in ["rnn", "lstm", "gru"]:
 
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.plot(range(1, len(buggy_losses) + 1), buggy_losses, color="k", ls=":",
-        label="GRU, borrowed optimizer (lesson; full-batch loss)")
+        label="GRU, borrowed optimizer (full-batch loss)")
 plots.plot_loss_curves(ax, toy_histories, title="Training loss on the 12 toy sentences")
 plt.show()
 claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU changes and each mean training loss "
@@ -503,12 +503,12 @@ claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU ch
       ", ".join(f"{name} {h['loss'][0]:.3f} -> {h['loss'][-1]:.3f}" for name, h in toy_histories.items()))
 
 # %% [markdown]
-# ### Packing against the lesson's padding, as a training choice
+# ### Packing against padding, as a training choice
 #
 # *What this adds: section 1 showed that a packed prediction does not depend on the batch; is packing also better?*
 #
 # Two LSTMs that differ only in that: the same fold, vocabulary, setting and seed, one trained and evaluated with
-# packing, the other the lesson's way, reading the state after the last `<pad>` of its padded batch.
+# packing, the other as in the lesson, reading the state after the last `<pad>` of its padded batch.
 
 # %% tags=["nbval-ignore-output"]
 fit_index, val_index, test_index = splits[0]
@@ -523,7 +523,7 @@ for packed in (True, False):
                                                         "val_accuracy"]
     packing[packed] = (classify.predict_proba(model, test0, device=device) > 0.5) == labels[test_index]
 packing_test = evaluation.mcnemar(packing[True], packing[False])
-for packed, name in [(True, "packed"), (False, "padded (the lesson's way)")]:
+for packed, name in [(True, "packed"), (False, "padded")]:
     print(f"{name:26} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
           + " ".join(f"{v:.3f}" for v in packing_val[packed]))
 print(f"packed - padded: {packing_test}")
