@@ -1966,6 +1966,15 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
     require(name, bool(sizes) and max(sizes) == 4, f"the batches held {sorted(set(sizes))} sentences: split each "
             "epoch's shuffled order into mini-batches of 4 sentences")
     epochs_seen = [tuple(order) for order in seen[:-1] if order]
+    for order in epochs_seen:
+        require(name, len(order) == len(set(order)) or len(set(order)) == len(fit), "some sentences came twice in "
+                "one epoch and others not at all (sampling with replacement?): each epoch goes once through a "
+                "fresh permutation (torch.randperm) of all the fit sentences")
+        require(name, len(order) > 4, f"each epoch trained on one batch of {len(order)} of the {len(fit)} fit "
+                "sentences: an epoch is a pass over all of them, batch after batch")
+        require(name, sorted(order) == list(range(len(fit))), f"each epoch trained on {len(set(order))} of the "
+                f"{len(fit)} fit sentences (the last batch dropped?): split the whole permutation into batches "
+                "of 4, the last one may be smaller")
     require(name, len(epochs_seen) < 2 or len(set(epochs_seen)) > 1,
             "the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch")
     require(name, list(got) == accuracies[:len(got)], f"with {what} it returned {list(got)[:4]}…: return the "

@@ -1912,7 +1912,8 @@ def test_05_paired_t_rejects_the_usual_mistakes(answer, message):
 def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit=False, reset=True,
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
                     on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4,
-                    start_best=None, start_state="copy", snapshot_before=False, append_last=True):
+                    start_best=None, start_state="copy", snapshot_before=False, append_last=True,
+                    batches="all"):
     import copy
     import math
 
@@ -1936,7 +1937,15 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 optimizer = classify.make_optimizer(model, lr)
             before = copy.deepcopy(model.state_dict())  # the weights before this epoch's training
             order = {"each epoch": torch.randperm(len(fit)), "never": torch.arange(len(fit)), "once": once}[shuffle]
-            for index in order.split(batch):
+            if batches == "drop last":  # the wrong ones: the last batch dropped (an off-by-one range) ...
+                chunks = [order[s:s + batch] for s in range(0, len(fit) - batch, batch)]
+            elif batches == "with replacement":  # ... sentences drawn with replacement ...
+                chunks = torch.randint(len(fit), (len(fit),)).split(batch)
+            elif batches == "one":  # ... or one batch per epoch
+                chunks = [order[:batch]]
+            else:
+                chunks = order.split(batch)
+            for index in chunks:
                 classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
             loss, accuracy = classify.evaluate(model, fit if on_fit else val, device="cpu")
             score = -loss if on_loss else accuracy
@@ -2062,6 +2071,9 @@ def _with_step(module, step, run):
     ({"start_best": 0.5, "start_state": None}, "no epoch was kept as a best"),
     ({"snapshot_before": True}, "untrained weights"),
     ({"append_last": False}, "the epoch that ended training included"),
+    ({"batches": "drop last"}, "the last batch dropped"),
+    ({"batches": "with replacement"}, "sampling with replacement"),
+    ({"batches": "one"}, "one batch of 4 of the 12"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
