@@ -382,7 +382,7 @@ display(Markdown(
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance (by construction). *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money); the rare words, seen mostly in our sentences, pick up neighbours from those sentences (section 2).
+#   (money); the rare words, seen mostly in our sentences, are under-trained (section 2).
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
