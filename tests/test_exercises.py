@@ -417,6 +417,8 @@ def _word_vector_with(bert, mistake=None):
         special = encoded.pop("special_tokens_mask")[0].bool()
         if mistake == "with gradients":  # no torch.no_grad(): the vector carries a graph (requires_grad)
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
+        elif mistake == "detached":  # gradients on during the forward pass, the graph dropped afterwards
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0].detach()
         else:
             with torch.no_grad():
                 hidden = model(**encoded, output_hidden_states=True).hidden_states[layer][0]
@@ -440,7 +442,8 @@ def _word_vector_with(bert, mistake=None):
         if mistake == "sum":
             return hidden[pieces].sum(0)
         if mistake == "last layer":
-            return model(**encoded).last_hidden_state[0][pieces].mean(0).detach()
+            with torch.no_grad():
+                return model(**encoded).last_hidden_state[0][pieces].mean(0)
         return hidden[pieces].mean(0)
 
     return word_vector
@@ -509,7 +512,8 @@ def test_02_word_vector_rejects_a_loop_over_sentences(bert):
                                               ("inclusive start", "ends where the word starts"),
                                               ("inclusive end", "starts where the word ends"),
                                               ("start + 1", "first piece \\(a piece"),
-                                              ("with gradients", "require grad.*torch.no_grad"),
+                                              ("with gradients", "gradients on.*torch.no_grad"),
+                                              ("detached", "gradients on.*torch.no_grad"),
                                               ("no special input", "without \\[CLS\\] and \\[SEP\\] in its input")])
 def test_02_word_vector_names_the_mistake(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
@@ -620,7 +624,9 @@ def _predict_sense_with(mistake=None):
     def predict_sense(vector, vectors, labels):
         names = sorted(set(labels)) if mistake == "sorted names" else list(dict.fromkeys(labels))
         order = list(dict.fromkeys(labels))
-        unit = vectors if mistake == "raw" else vectors / vectors.norm(dim=1, keepdim=True)
+        length = {"l1": vectors.abs().sum(dim=1, keepdim=True),
+                  "max": vectors.abs().max(dim=1, keepdim=True).values}.get(mistake, vectors.norm(dim=1, keepdim=True))
+        unit = vectors if mistake == "raw" else vectors / length
         ids = torch.tensor([order.index(label) for label in labels])
         if mistake == "median":
             centroids = torch.stack([unit[ids == k].median(dim=0).values for k in range(len(order))])
@@ -659,6 +665,7 @@ def test_02_predict_sense_accepts_the_solution():
                                               ("nearest vector", "single most similar"),
                                               ("unit distance", "distance to the normalised vector"),
                                               ("median", "not their median"),
+                                              ("l1", "sum of its absolute entries"), ("max", "or its largest entry"),
                                               ("vote of 3", "vote of the most similar vectors"),
                                               ("vote of 5", "wrong sense on some")])
 def test_02_predict_sense_names_the_mistake(mistake, message):
@@ -724,7 +731,8 @@ def _distance_to_raw_centroids(vector, vectors, labels):
     return names[int((-(centroids - vector).norm(dim=1)).argmax())]
 
 
-@pytest.mark.parametrize("wrong", ["distance to raw centroids", "distance", "dot", "raw", "median", "nearest vector"])
+@pytest.mark.parametrize("wrong", ["distance to raw centroids", "distance", "dot", "raw", "median", "nearest vector",
+                                   "l1", "max"])
 def test_02_two_banks_rejects_a_wrong_predict_sense(bert, two_banks_setup, wrong):
     right, _, _, vectors, labels = two_banks_setup
     predict = _distance_to_raw_centroids if wrong == "distance to raw centroids" else _predict_sense_with(wrong)
@@ -828,18 +836,6 @@ def test_02_my_report_rejects_labels_out_of_order(bert, mistake):
         exercises.check_02_my_report(SPRING, labels, report, "spring", *bert)
 
 
-def test_02_my_report_margin_rejects_every_single_swap(bert):
-    from helpers.contextual import nearest_centroid_loo, word_embeddings_by_layer
-
-    vectors = word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu").numpy()
-    for i in range(5):
-        for j in range(5, 10):
-            labels = [SPRING_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
-            mean = np.mean([nearest_centroid_loo(vectors[layer], labels) for layer in range(1, 7)])
-            assert mean < exercises.MY_REPORT_MARGIN, (i, j, mean)
-
-
-
 MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The chess match went on all night.",
          "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
          "He found one loose match in his pocket.", "Strike the match on the side of the box.",
@@ -856,7 +852,7 @@ MISLABELLED = {  # sentences, labels, what the message names
         SPRING[:5] + ["The hot spring bubbled out of the rock."] + SPRING[5:] + ["The cat will spring onto the table."],
         ["season"] * 6 + ["coil"] * 6, "'The hot spring bubbled out of the rock.' is labelled 'season'"),
     "a jumping cat labelled coil": (SPRING + ["The cat will spring onto the table."], SPRING_SENSES + ["coil"],
-                                    "closer to sentences the check knows"),
+                                    "closer to the check's sentences"),
     "a water spring labelled coil": (SPRING + ["We filled our bottles at the spring."], SPRING_SENSES + ["coil"],
                                      "third sense"),
     "jumping instead of the coil": (SPRING[:5] + ["The cat will spring onto the table.", "Frogs spring from the grass.",
@@ -882,6 +878,54 @@ MISLABELLED = {  # sentences, labels, what the message names
                      "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
         "held-out sentences of known sense"),
 }
+
+
+MATCH_GAME_FIRE = ["game"] * 5 + ["fire"] * 5
+S5_MATCH = ["The football match starts at eight.", "We watched the boxing match on TV.",  # a review's set
+                "Who won the tennis match yesterday?", "The match was cancelled because of snow.",
+                "She scored twice in the final match.", "He lit the fire with a single match.",
+                "The match flared and went out.", "I need a match to light the stove.",
+                "Do not let children play with a match.", "The wet match would not strike."]
+RIGHT_SETS = {"match (tests)": (MATCH, MATCH_GAME_FIRE, "match"),
+              "match (review, clearer last sentence)": (
+                  S5_MATCH[:9] + ["The wet match would not strike, so I could not light the candle."],
+                  MATCH_GAME_FIRE, "match"),
+              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring")}
+
+
+@pytest.mark.parametrize("name", list(RIGHT_SETS))
+def test_02_my_report_accepts_right_sets(bert, name):
+    """Right answers pass whatever their accuracy beside the notebook's words: that is the exercise's question."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences, labels, word = RIGHT_SETS[name]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+    exercises.check_02_my_report(sentences, labels, report, word, *bert, ours=0.9)
+
+
+UNCLEAR = {  # sentences, labels, word, what the message says
+    "a sentence the model reads as the other sense (review)": (
+        S5_MATCH, MATCH_GAME_FIRE, "match",
+        "'The wet match would not strike.' is labelled 'fire', but at most layers the model reads it as closer "
+        "to the check's sentences of another sense of 'match': rewrite it so its context shows"),
+    "the word twice, the first in the other sense (review)": (
+        NB_SPRING + ["Every spring I oil the spring on the garden gate."], NB_SPRING_SENSES + ["coil"], "spring",
+        "uses 'spring' 2 times: only the first is measured.*exactly once"),
+    "the word three times": (
+        NB_SPRING[:9] + ["A spring, a spring, a spring for the clock."], NB_SPRING_SENSES, "spring",
+        "uses 'spring' 3 times"),
+}
+
+
+@pytest.mark.parametrize("name", list(UNCLEAR))
+def test_02_my_report_names_unclear_sentences(bert, name):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences, labels, word, message = UNCLEAR[name]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match=message) as error:
+        exercises.check_02_my_report(sentences, labels, report, word, *bert)
+    assert "mislabel" not in str(error.value) and "give it the other label" not in str(error.value)
 
 
 @pytest.mark.parametrize("mistake", list(MISLABELLED))
@@ -930,7 +974,7 @@ def test_02_my_report_on_the_reviewers_match_answer(bert):
     # MiniLM puts "The match went out in the wind." nearer the game sentences at 4 of 6 layers (no longer one of
     # the check's own sentences): the message asks for a sentence that shows its sense more plainly
     report = sense_report_by_layer(word_embeddings_by_layer(REVIEW_MATCH, "match", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="let more of the sentence show that sense"):
+    with pytest.raises(exercises.ExerciseError, match="rewrite it so its context shows the 'fire' sense"):
         exercises.check_02_my_report(REVIEW_MATCH, labels, report, "match", *bert)
 
 
