@@ -61,8 +61,8 @@ started = time.perf_counter()
 # ## 1. The maths: a product of Jacobians
 #
 # A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, with $f$
-# ($\tanh$ here) element by element. Let the loss $L$ read only the last state $h_T$. $L$ depends on $h_t$ only
-# through $h_{t+1}$, and so on up to $T$, so the chain rule, applied $T-t$ times, gives
+# ($\tanh$ here) element by element. Let the loss $L$ read only the last state $h_T$. The chain rule, applied $T-t$
+# times, gives
 #
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
@@ -174,7 +174,7 @@ plt.show()
 
 # %% [markdown]
 # `geometric_fit` fits a line to $\log_{10}\|\partial L/\partial h_t\|$ over $t < T$ and reports the factor per
-# step back and the largest deviation in decades. (Norms are float64: in float32 their squares underflow.)
+# step back and the largest deviation in decades.
 
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
@@ -212,8 +212,8 @@ display(Markdown(
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions: a ReLU RNN with $W_{hh} = 1.1\,I$ (an active unit has slope 1, so each step back
-# multiplies the gradient by about 1.1: see Going further), plain SGD (learning rate 0.05, so a threshold $c$
+# To provoke explosions: a ReLU RNN with $W_{hh} = 1.1\,I$ (active units have slope 1, so each step back
+# multiplies by about 1.1), plain SGD (learning rate 0.05, so a threshold $c$
 # caps every step at $0.05\,c$), $T = 40$, no clipping and three thresholds, 4 seeds, 200 steps (a run stops at
 # its first non-finite loss). How much gradient a model **keeps at $t = 1$** is the ratio
 # $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
@@ -287,8 +287,8 @@ show_code(ElmanRNN.forward)
 #   advice is +1 (Gers et al. 2000), and we set the gate's rows of `bias_hh` to 3 (`init_memory_gate`);
 #   `bias_ih` adds $U(\pm 0.18)$, so "bias 3" means $3 \pm 0.18$.
 #
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` writes the LSTM step out, as
-# `nn.LSTM`'s returned $c_t$ is the trap of section 2 again). Untrained, default $W_{hh}$ unless stated, $T = 60$:
+# For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` steps the cell by hand, to dodge
+# section 2's trap). Untrained, default $W_{hh}$ unless stated, $T = 60$:
 
 # %%
 variants = {
@@ -331,13 +331,12 @@ claim("forget bias 3: the cell gradient stays within a factor 2 of its value at 
       0.5 < c3.min() and c3.max() < 2, f"{c3.min():.2f} to {c3.max():.2f} times")
 
 # %% [markdown]
-# With its forget bias near 0 (gate about 0.5) the LSTM vanishes like the $\tanh$ RNN (its gates would have to
-# *learn* to stay open); with bias 3 the cell gradient stays nearly flat, flatter than the cell path's product of
-# forget gates alone would leave (*Going further* measures the two paths). The residual RNN grows going back.
+# With its forget bias near 0 (gate about 0.5) the LSTM vanishes like the $\tanh$ RNN; with bias 3 the cell
+# gradient stays nearly flat. The residual RNN grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
-# A good gradient at initialisation is not yet learning. We train every variant of section 5 at $T = 60$ with the
+# We train every variant of section 5 at $T = 60$ with the
 # **same budget**: Adam (learning rate 0.01), clipping at 1, at most 300 steps of 64 fresh sequences, stopping
 # once the loss averages below 0.01 over 20 steps; 4 seeds; accuracy on 512 new sequences (chance 0.25). The loop
 # (`train_first_token` makes the optimizer and the batches, then calls it):
