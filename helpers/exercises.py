@@ -1695,7 +1695,8 @@ def check_04_training_step(train_step) -> None:
         optimizer.step()
         return float(norm)
 
-    weights, norms = run(train_step)
+    with _clipping_watched_04() as forbidden:
+        weights, norms = run(train_step)
     answered(ex, None if all(n is None for n in norms) else norms,
              "your function returns None: return the total gradient norm before clipping")
     expected, expected_norms = run(reference)
@@ -1736,7 +1737,40 @@ def check_04_training_step(train_step) -> None:
     require(ex, np.allclose(mine, expected_norms, rtol=1e-4),
             "the weights are right, but the returned number is not the total gradient norm before clipping "
             "(the norm over all parameters together)")
+    require(ex, not forbidden, f"the update is right, but your function calls {(forbidden + [''])[0]} (by "
+            "whatever name it was imported as): write the clipping yourself, as the exercise asks")
     passed(ex, "one clipped update: zero_grad, backward, your clipping by the total norm, step")
+
+
+@contextlib.contextmanager
+def _clipping_watched_04():
+    """While inside, records each call of torch's clipping functions or optimizer_step, by any name or alias."""
+    import sys
+
+    from torch.nn import utils
+
+    from helpers import training
+
+    codes = {}
+    functions = [(getattr(utils, name, None), f"torch.nn.utils.{name}")  # the last two are new in torch 2.6
+                 for name in ("clip_grad_norm_", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm")]
+    for function, label in functions + [(training.optimizer_step, "helpers.training.optimizer_step")]:
+        while getattr(function, "__wrapped__", None) is not None:  # the decorator's code is shared: unwrap it
+            function = function.__wrapped__
+        if function is not None:
+            codes[function.__code__] = label
+    called: list[str] = []
+    previous = sys.getprofile()
+
+    def profile(frame, event, arg):
+        if event == "call" and frame.f_code in codes:
+            called.append(codes[frame.f_code])
+
+    sys.setprofile(profile)
+    try:
+        yield called
+    finally:
+        sys.setprofile(previous)
 
 
 # --- 05 text classifier ---

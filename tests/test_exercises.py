@@ -1630,8 +1630,10 @@ def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, 
         norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
         for p in model.parameters():
             p.grad.mul_(clip / norm)
-    else:
-        norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip if clipping else math.inf)
+    else:  # by hand, as the exercise asks: one total norm, every .grad times min(1, clip / norm)
+        norm = torch.sqrt(sum((p.grad ** 2).sum() for p in model.parameters()))
+        for p in model.parameters():
+            p.grad.mul_(min(1.0, (clip if clipping else math.inf) / float(norm)))
     if not after:
         optimizer.step()
     if norm_after:
@@ -1657,9 +1659,61 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
                            (_step_per_parameter_04, "on its own"),
                            (functools.partial(_step_norm_type_04, norm_type=float("inf")), "wrong norm.*norm_type=inf"),
                            (functools.partial(_step_norm_type_04, norm_type=1.0), "wrong norm.*norm_type=1"),
-                           (_step_squared_norm_04, "wrong norm.*SQUARED")]:
+                           (_step_squared_norm_04, "wrong norm.*SQUARED"),
+                           (_step_library_clip_04, r"calls torch.nn.utils.clip_grad_norm_"),
+                           (_step_course_helper_04, r"calls helpers.training.optimizer_step"),
+                           (_step_imported_clip_04, r"calls torch.nn.utils.clip_grad_norm_"),
+                           (_step_library_pieces_04, r"calls torch.nn.utils.get_total_norm")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
+
+
+def _step_library_clip_04(model, optimizer, inputs, targets, clip):
+    """Wrong (the rule): the reviewer's answer, torch.nn.utils.clip_grad_norm_ instead of clipping by hand."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_course_helper_04(model, optimizer, inputs, targets, clip):
+    """Wrong (the rule): the reviewer's answer, the course's optimizer_step bound by a from-import."""
+    from torch.nn import functional as F
+
+    from helpers.training import optimizer_step
+
+    return optimizer_step(optimizer, F.cross_entropy(model(inputs)[0][:, -1], targets), clip)
+
+
+_CLIP_04 = __import__("torch").nn.utils.clip_grad_norm_  # bound before the check runs, under another name
+
+
+def _step_imported_clip_04(model, optimizer, inputs, targets, clip):
+    """Wrong (the rule): clip_grad_norm_ through a name bound at import time, which patching would not catch."""
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = _CLIP_04(model.parameters(), clip)
+    optimizer.step()
+    return float(norm)
+
+
+def _step_library_pieces_04(model, optimizer, inputs, targets, clip):
+    """Wrong (the rule): torch's get_total_norm and clip_grads_with_norm_, the two halves of clip_grad_norm_."""
+    import torch
+    from torch.nn import functional as F
+
+    optimizer.zero_grad()
+    F.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    norm = torch.nn.utils.get_total_norm([p.grad for p in model.parameters()])
+    torch.nn.utils.clip_grads_with_norm_(model.parameters(), clip, norm)
+    optimizer.step()
+    return float(norm)
 
 
 def _step_norm_type_04(model, optimizer, inputs, targets, clip, norm_type):
