@@ -168,7 +168,7 @@ print(CharLM(len(vocab), hidden_size=128, kind="lstm", embed_size=32))
 show_code(CharLM.__init__, CharLM.forward)
 
 # %% [markdown]
-# Only the recurrent layer changes between the kinds. The shapes on 2 rows of 10 characters:
+# Only the recurrent layer differs between kinds. Shapes on 2 rows of 10 characters:
 
 # %%
 x = train_ids[:20].view(2, 10)
@@ -369,8 +369,7 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
       f"{leak_bpc['bidirectional']:.2f} vs {last['lstm']:.2f}")
 
 # %% [markdown]
-# This is too good to be true: the model scores well because it reads the answer. When it must *write* text, there
-# is no future to read (Going further C).
+# Too good to be true: it reads the answer. When it must *write* text, there is no future to read (Going further C).
 #
 # **Where reading both ways is legitimate:** when the whole input is given and we only label it. **Word
 # segmentation** is such a task: in text without spaces (like the hashtag `#nowhiring`), say for every character
