@@ -1233,6 +1233,13 @@ def check_03_bits_per_character(bits_per_character) -> None:
                                     "must let back-propagation reach the logits")
     reference = torch.autograd.grad(truth, logits)[0]
     require(name, torch.allclose(mine, reference, atol=1e-6), "the gradient with respect to the logits is wrong")
+    extreme = 100 * torch.randn(3, 7, 11, generator=generator)  # large scores: softmax underflows to 0
+    with _ready_made_loss_refused(name), torch.no_grad():
+        steep = bits_per_character(extreme, targets)
+    steep_truth = F.cross_entropy(extreme.flatten(0, 1), targets.flatten()) / math.log(2)
+    require(name, isinstance(steep, torch.Tensor) and bool(torch.isfinite(steep))
+            and math.isclose(steep.item(), steep_truth.item(), rel_tol=1e-4),
+            "take log_softmax, not log(softmax): softmax underflows to 0 for large scores")
     passed(name, f"{value:.4f} bits per character, and the gradient reaches the logits")
 
 

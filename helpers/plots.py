@@ -128,7 +128,7 @@ def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while 
         epochs = history["epoch"]
         (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
         ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=line.get_color(),
-                label=f"{label}: training")
+                label=f"{label}: training (at epoch end)")
     ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
     ax.set_xlabel("epoch")
     ax.set_ylabel("bits per character (lower is better)")
@@ -143,8 +143,8 @@ def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running m
 
     The two end-of-epoch curves are drawn as plot_bpc_curves draws them (solid and dashed in `color`)."""
     epochs = history["epoch"]
-    ax.plot(epochs, np.asarray(history["train_loss"]) / np.log(2), ls=":", marker="s", color="grey",
-            label=f"{label}: training, mean over the epoch")
+    ax.plot(np.asarray(epochs) - 0.5, np.asarray(history["train_loss"]) / np.log(2), ls=":", marker="s",
+            color="grey", label=f"{label}: training, mean over the epoch (drawn mid-epoch)")
     ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=color,
             label=f"{label}: training, at epoch end")
     ax.plot(epochs, history["val_bpc"], marker="o", color=color, label=f"{label}: validation, at epoch end")

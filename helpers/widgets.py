@@ -263,7 +263,12 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
         plot_lm_lab(ax, runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
                     title="Static copy of the panel's first result (run the notebook for the live panel)")
         low = min(bpc for run in runs.values() for bpc in run["val_bpc"])
-        ax.set_ylim(low - 0.05, max(lab.unigram, low + 0.5) + 0.15)  # zoom on where the trained curves differ
+        top = max(lab.unigram, low + 0.5) + 0.15
+        ax.set_ylim(low - 0.05, top)  # zoom on where the trained curves differ
+        for line in ax.get_lines():
+            if line.get_label().startswith("uniform guess") and lab.uniform > top:
+                line.remove()  # off the zoomed axes: no legend entry for a line one cannot see
+        ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
         fig.tight_layout()
         print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
         print("last validation bpc at this sequence length:",

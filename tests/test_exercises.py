@@ -1096,10 +1096,10 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
     def right(logits, targets):
         return -logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)
 
-    def in_place_of(logits, targets):  # an equivalent: probabilities indexed, then the log in base 2
-        p = logits.softmax(-1)
+    def in_place_of(logits, targets):  # an equivalent: log-probabilities indexed, then ln -> log2
+        log_p = logits.log_softmax(-1)
         rows, steps = torch.meshgrid(torch.arange(targets.shape[0]), torch.arange(targets.shape[1]), indexing="ij")
-        return -p[rows, steps, targets].log2().mean()
+        return -log_p[rows, steps, targets].mean() / math.log(2)
 
     exercises.check_03_bits_per_character(right)
     exercises.check_03_bits_per_character(in_place_of)
@@ -1148,7 +1148,13 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
                            (lambda lo, ta: -lo.log_softmax(-1).gather(-1, ta.unsqueeze(-1)) / math.log(2),
                             "0-dimensional"),
                            (shifted, "same step"),
-                           (lambda lo, ta: right(lo, ta) * torch.tensor(1.01), "same step")]:
+                           (lambda lo, ta: right(lo, ta) * torch.tensor(1.01), "same step"),
+                           (lambda lo, ta: -torch.log(lo.softmax(-1)).gather(-1, ta.unsqueeze(-1)).mean()
+                            / math.log(2), "not log\\(softmax\\)"),  # softmax underflows on large scores
+                           (lambda lo, ta: -torch.log2(lo.softmax(-1)).gather(-1, ta.unsqueeze(-1)).mean(),
+                            "not log\\(softmax\\)"),
+                           (lambda lo, ta: -(lo.exp() / lo.exp().sum(-1, keepdim=True)).log().gather(
+                               -1, ta.unsqueeze(-1)).mean() / math.log(2), "not log\\(softmax\\)")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_03_bits_per_character(wrong)
 

@@ -212,8 +212,8 @@ def test_bpc_curves_draw_validation_and_end_of_epoch_training_bits_per_model():
     history = {"epoch": [1, 2], "train_loss": [9.0, 9.0], "train_bpc": [2.4, 2.0], "val_bpc": [2.5, 2.2]}
     plots.plot_bpc_curves(ax, {"lstm": history, "gru": history})
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines] == ["lstm: validation", "lstm: training", "gru: validation",
-                                                    "gru: training"]
+    assert [line.get_label() for line in lines] == ["lstm: validation", "lstm: training (at epoch end)",
+                                                    "gru: validation", "gru: training (at epoch end)"]
     np.testing.assert_allclose(lines[1].get_ydata(), [2.4, 2.0])  # measured at epoch end, not the running mean
     assert lines[0].get_color() == lines[1].get_color() != lines[2].get_color()
     assert ax.get_xlabel() == "epoch" and "bits per character" in ax.get_ylabel()
@@ -228,6 +228,7 @@ def test_running_mean_lag_converts_the_mean_loss_to_bits():
     lines = ax.get_lines()
     assert len(lines) == 3 and "mean over the epoch" in lines[0].get_label()
     np.testing.assert_allclose(lines[0].get_ydata(), [3.0, 2.0])  # nats converted to bits
+    np.testing.assert_allclose(lines[0].get_xdata(), [0.5, 1.5])  # a mean over epoch k, drawn at its middle
     np.testing.assert_allclose(lines[2].get_ydata(), [2.5, 2.2])
     plt.close(fig)
 
