@@ -335,7 +335,6 @@ def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_o
              signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True, offset: int = 1,
              fill: float = float("-inf")) -> int:
     """The rank of `target` by cosine to a - b + c, with each of the usual mistakes as an option."""
-    import numpy as np
 
     table = kv.get_normed_vectors() if unit else kv.vectors
     rows = [kv.key_to_index[w] for w in (a, b, c)]

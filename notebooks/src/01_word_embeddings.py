@@ -24,8 +24,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 from IPython.display import Markdown, display
-from sklearn.decomposition import PCA
 from scipy.stats import spearmanr
+from sklearn.decomposition import PCA
 from sklearn.metrics.pairwise import cosine_similarity
 
 from helpers import embeddings as emb
@@ -214,7 +214,8 @@ fig, ax = plt.subplots(figsize=(6.5, 2.6))
 ax.plot(sgns_history.batch_losses)
 epoch_one = -(-sgns_history["pairs"][0] // 8192)  # batches in epoch 1
 ax.axvline(epoch_one, color="grey", ls=":")
-ax.annotate(f"start {sgns_history.batch_losses[0]:.2f} = (1 + 5) · ln 2: context vectors start at zero, every σ = ½",
+ax.annotate(f"start {sgns_history.batch_losses[0]:.2f}; (1 + 5) · ln 2 = {6 * np.log(2):.2f}: context vectors "
+            "start at zero, so every σ = ½",
             xy=(0, sgns_history.batch_losses[0]), xytext=(0.12 * len(sgns_history.batch_losses),
             sgns_history.batch_losses[0] - 0.1), fontsize=8, arrowprops={"arrowstyle": "->"})
 ax.text(epoch_one, np.mean(ax.get_ylim()), " epoch 2", color="grey", fontsize=8)
