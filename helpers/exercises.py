@@ -321,16 +321,26 @@ def _analogy_vectors():
     return to_keyed_vectors(words, vectors), list(zip(male, female))
 
 
-def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_out: tuple[int, ...] = (0, 1, 2),
-             signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True, offset: int = 1) -> int:
-    """The rank of `target` by cosine to a - b + c, with each of the usual mistakes as an option."""
+def _low_target_01():
+    """Five 2-D words where the target scores below -1 (the query a - b + c has length near 3): right rank 2."""
     import numpy as np
+
+    from helpers.embeddings import to_keyed_vectors
+
+    vectors = np.array([[1, 0], [-1, 0.01], [1, 0.02], [-1, -0.05], [0, 1]])
+    return to_keyed_vectors(["a", "b", "c", "t", "x"], vectors), ("a", "b", "c", "t")
+
+
+def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_out: tuple[int, ...] = (0, 1, 2),
+             signs: tuple[int, int, int] = (1, -1, 1), cosine: bool = True, offset: int = 1,
+             fill: float = float("-inf")) -> int:
+    """The rank of `target` by cosine to a - b + c, with each of the usual mistakes as an option."""
 
     table = kv.get_normed_vectors() if unit else kv.vectors
     rows = [kv.key_to_index[w] for w in (a, b, c)]
     query = sum(sign * table[row] for sign, row in zip(signs, rows))
     scores = (kv.get_normed_vectors() if cosine else kv.vectors) @ query
-    scores[[rows[i] for i in leave_out]] = -np.inf
+    scores[[rows[i] for i in leave_out]] = fill
     return int((scores > scores[kv.key_to_index[target]]).sum()) + offset
 
 
@@ -345,6 +355,7 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
     random_kv, random_pairs = _analogy_vectors()
     queries = [(vectors, (male, b, c, female)) for vectors, some in ((random_kv, random_pairs), (kv, list(pairs)))
                for male, female in some for b, c in (("man", "woman"), ("woman", "man"))]
+    queries.append(_low_target_01())
     answers = []
     for vectors, query in queries:
         with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), f"✘ {exercise}: "
@@ -360,6 +371,10 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
                 "leave the three input words out of the ranking (they are usually nearest to the sum)":
                 {"leave_out": ()},
                 "leave all three input words out, b too": {"leave_out": (0, 2)},
+                "leave a, b and c out so that no word ranks below them: scores can fall below -1 (the sum is not "
+                "unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
+                "leave a, b and c out so that no word ranks below them: a fill of 0 still lets them outrank a "
+                "target that scores below 0": {"fill": 0.0},
                 "add the unit-length vectors: normalise a, b and c before adding, or long vectors dominate the sum":
                 {"unit": False},
                 "the query is a - b + c (king - man + woman): check the signs": {"signs": (1, 1, -1)},
@@ -372,7 +387,7 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
             require(exercise, answers != [_rank_01(vectors, *query, **options) for vectors, query in queries], hint)
         require(exercise, False, "the rank differs from the rank by cosine to unit(a) - unit(b) + unit(c), with "
                 "a, b and c left out")
-    mine = answers[2 * len(random_pairs)::2]
+    mine = answers[2 * len(random_pairs):-1:2]
     best = min(range(len(mine)), key=mine.__getitem__)
     passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "
            f"female pair: {pairs[best][0]} → {pairs[best][1]} (rank {mine[best]})")

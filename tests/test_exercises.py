@@ -247,7 +247,8 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
     exercises.check_01_analogy_rank(right, kv, pairs)
     assert "✔ Exercise 3" in capsys.readouterr().out
 
-    def variant(unit=True, leave_out=True, signs=(1, -1, 1), cosine=True, offset=1, normalise_query=False):
+    def variant(unit=True, leave_out=True, signs=(1, -1, 1), cosine=True, offset=1, normalise_query=False,
+                fill=-np.inf):
         def rank(kv, a, b, c, target):
             table = kv.get_normed_vectors() if unit else kv.vectors
             rows = [kv.key_to_index[w] for w in (a, b, c)]
@@ -256,7 +257,7 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
                 query = query / np.linalg.norm(query)
             scores = (kv.get_normed_vectors() if cosine else kv.vectors) @ query
             if leave_out:
-                scores[rows] = -np.inf
+                scores[rows] = fill
             return int((scores > scores[kv.key_to_index[target]]).sum()) + offset
         return rank
 
@@ -280,7 +281,22 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
         scores[[rows[0], rows[2]]] = -np.inf
         return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
 
+    low_kv, low_query = exercises._low_target_01()
+    assert right(low_kv, *low_query) == 2 and variant(fill=-1.0)(low_kv, *low_query) == 5
+
+    def min_minus_one(kv, a, b, c, target):  # fills with the scores' minimum - 1: as good as -inf
+        table = kv.get_normed_vectors()
+        rows = [kv.key_to_index[w] for w in (a, b, c)]
+        scores = table @ (table[rows[0]] - table[rows[1]] + table[rows[2]])
+        scores[rows] = scores.min() - 1
+        return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+
+    exercises.check_01_analogy_rank(min_minus_one, kv, pairs)
+    capsys.readouterr()
+
     for wrong, message in [(variant(leave_out=False), "leave the three input words out"), (keeps_b, "b too"),
+                           (variant(fill=-1.0), "below -1"), (variant(fill=0.0), "fill of 0"),
+                           (variant(fill=-2.0), "below -1"),
                            (lambda *args: right(*args) + 1, "strictly higher"),
                            (variant(unit=False), "unit-length vectors"), (variant(signs=(1, 1, -1)), "signs"),
                            (variant(signs=(-1, 1, 1)), "subtract b"), (variant(cosine=False), "score by cosine"),
