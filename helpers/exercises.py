@@ -1751,6 +1751,7 @@ def check_05_last_hidden(last_hidden) -> None:
         answered(name, got, "last_hidden returns None; return each sequence's output at its last real step")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor: the RNN returns (outputs, state); read the outputs")
+        require(name, len(calls) > 0, f"the {kind} passed in was never called: call rnn on the padded batch")
         require(name, not (got.dim() < 2 and got.numel() == len(lengths) * rnn.hidden_size), f"with the {kind} the "
                 f"result has shape {tuple(got.shape)}, not [batch, hidden] = {shape}: a bare .squeeze() also drops "
                 "the batch or hidden dimension when it has size 1; squeeze only the step dimension")

@@ -1713,6 +1713,14 @@ def test_05_last_hidden_accepts_the_solution_and_gather(capsys):
     assert capsys.readouterr().out.count("✔ Exercise 1") == 3
 
 
+def _own_gru(rnn, embedded, lengths):  # a fresh layer of its own instead of the rnn passed in
+    import torch
+    from torch import nn
+
+    own = nn.GRU(embedded.shape[2], rnn.hidden_size, batch_first=True)
+    return own(embedded)[0][torch.arange(len(lengths)), lengths - 1]
+
+
 def _gather_squeezed(rnn, embedded, lengths):  # a bare squeeze(): a batch of one gives [hidden], not [1, hidden]
     outputs = rnn(embedded)[0]
     index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])
@@ -1830,6 +1838,7 @@ def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a pre
     (_row_loop_cat, "one indexing per row"),
     (_row_loop_fill, "one indexing per row"),
     (_row_loop_zip, "one indexing per row"),
+    (_own_gru, "never called"),
     (_gather_squeezed, r"batch of one sequence the result has shape \(6,\).*bare \.squeeze\(\)"),
     (_gather_squeezed_hidden, r"hidden size 1 the result has shape \(3,\).*bare \.squeeze\(\)"),
     (_unsqueezed_gather, r"shape \(3, 1, 6\); expected \[batch, hidden\]"),

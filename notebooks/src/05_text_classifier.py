@@ -419,7 +419,8 @@ display(Markdown(
     "A model trained from scratch only knows the words it saw with a label; the encoder brings what it learned in "
     f"pretraining. On 200 sentences it scores {minilm.mean:.3f}; the best network trained from scratch, on "
     f"{len(splits[0][0]):,} fit snippets per fold, scored {results[best_rnn].mean:.3f}. A rough comparison: "
-    f"the test sentences differ, and {shared} of the 200 are among section 2's {len(texts):,}."))
+    f"the training sizes differ, and so do the test sets (the 200 and section 2's {len(texts):,} share {shared} "
+    "sentences)."))
 
 # %% [markdown]
 # ## Summary
