@@ -1811,11 +1811,14 @@ def check_05_last_hidden(last_hidden) -> None:
     require(name, callable(last_hidden), "define a function last_hidden(rnn, embedded, lengths)")
     with torch.random.fork_rng():
         torch.manual_seed(0)
-        layers = {"GRU": nn.GRU(4, 6, batch_first=True),
-                  "two-layer LSTM": nn.LSTM(4, 6, num_layers=2, batch_first=True)}
-        embedded = torch.randn(3, 5, 4)
-    lengths = torch.tensor([2, 5, 3])  # not sorted, as in a shuffled mini-batch
-    for kind, rnn in layers.items():
+        gru, lstm = nn.GRU(4, 6, batch_first=True), nn.LSTM(4, 6, num_layers=2, batch_first=True)
+        cases = [("GRU", gru, torch.randn(3, 5, 4), [2, 5, 3]),  # lengths not sorted, as in a shuffled batch
+                 ("two-layer LSTM", lstm, torch.randn(3, 5, 4), [2, 5, 3]),
+                 ("GRU and a batch of one sequence", gru, torch.randn(1, 5, 4), [3]),
+                 ("GRU of hidden size 1", nn.GRU(4, 1, batch_first=True), torch.randn(3, 5, 4), [4, 2, 5])]
+    for kind, rnn, embedded, lengths in cases:
+        lengths = torch.tensor(lengths)
+        shape = (len(lengths), rnn.hidden_size)
         with torch.no_grad():
             alone = [rnn(embedded[i:i + 1, :n])[1] for i, n in enumerate(lengths.tolist())]
             expected = torch.cat([final_hidden(state) for state in alone])
@@ -1831,8 +1834,12 @@ def check_05_last_hidden(last_hidden) -> None:
         answered(name, got, "last_hidden returns None; return each sequence's output at its last real step")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor: the RNN returns (outputs, state); read the outputs")
-        require(name, tuple(got.shape) == (3, 6), f"with the {kind} the result has shape {tuple(got.shape)}; "
-                "expected [batch, hidden] = (3, 6): one row per sequence, each at its own step")
+        require(name, len(calls) > 0, f"the {kind} passed in was never called: call rnn on the padded batch")
+        require(name, not (got.dim() < 2 and got.numel() == len(lengths) * rnn.hidden_size), f"with the {kind} the "
+                f"result has shape {tuple(got.shape)}, not [batch, hidden] = {shape}: a bare .squeeze() also drops "
+                "the batch or hidden dimension when it has size 1; squeeze only the step dimension")
+        require(name, tuple(got.shape) == shape, f"with the {kind} the result has shape {tuple(got.shape)}; "
+                f"expected [batch, hidden] = {shape}: one row per sequence, each at its own step")
         require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with the {kind} this is the state after "
                 "the batch's last step, padding included: take each sequence's output at its own last real step")
         require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
@@ -1852,7 +1859,7 @@ def check_05_last_hidden(last_hidden) -> None:
         require(name, all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in rnn.parameters()),
                 f"with the {kind} no gradient reaches some of the RNN's weights through your result")
     passed(name, "each sequence's output at its last real step, for a GRU and a two-layer LSTM, lengths in any "
-                 "order, from one call on the padded batch")
+                 "order, a batch of one and a hidden size of one, from one call on the padded batch")
 
 
 def _torch_calls(function, *args) -> int:
@@ -1893,6 +1900,10 @@ class _Recording:
 
         self.calls.append(isinstance(inputs, PackedSequence))
         return self.rnn(inputs, *args, **kwargs)
+
+    def forward(self, inputs, *args, **kwargs):
+        """rnn.forward(x) is a call too: record it the same way."""
+        return self(inputs, *args, **kwargs)
 
     def __getattr__(self, attribute):
         return getattr(self.rnn, attribute)

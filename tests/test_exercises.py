@@ -1822,7 +1822,43 @@ def test_05_last_hidden_accepts_the_solution_and_gather(capsys):
         return outputs.gather(1, index).squeeze(1)
 
     exercises.check_05_last_hidden(with_gather)
-    assert capsys.readouterr().out.count("✔ Exercise 1") == 2
+
+    def through_forward(rnn, embedded, lengths):  # another correct way: calling rnn.forward directly
+        import torch
+
+        outputs, _ = rnn.forward(embedded)
+        return outputs[torch.arange(len(lengths)), lengths - 1]
+
+    exercises.check_05_last_hidden(through_forward)
+    assert capsys.readouterr().out.count("✔ Exercise 1") == 3
+
+
+def _own_gru(rnn, embedded, lengths):  # a fresh layer of its own instead of the rnn passed in
+    import torch
+    from torch import nn
+
+    own = nn.GRU(embedded.shape[2], rnn.hidden_size, batch_first=True)
+    return own(embedded)[0][torch.arange(len(lengths)), lengths - 1]
+
+
+def _gather_squeezed(rnn, embedded, lengths):  # a bare squeeze(): a batch of one gives [hidden], not [1, hidden]
+    outputs = rnn(embedded)[0]
+    index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])
+    return outputs.gather(1, index).squeeze()
+
+
+def _gather_squeezed_hidden(rnn, embedded, lengths):  # squeeze(-1) after picking: drops a hidden size of 1
+    import torch
+
+    outputs = rnn(embedded)[0]
+    picked = outputs[torch.arange(len(lengths)), lengths - 1]
+    return picked.squeeze(-1) if picked.shape[-1] == 1 else picked
+
+
+def _unsqueezed_gather(rnn, embedded, lengths):  # gather without any squeeze: [batch, 1, hidden]
+    outputs = rnn(embedded)[0]
+    index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, outputs.shape[2])
+    return outputs.gather(1, index)
 
 
 def _final_state(rnn, embedded, lengths):  # the state after the batch's last step, padding included
@@ -1922,6 +1958,10 @@ def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a pre
     (_row_loop_cat, "one indexing per row"),
     (_row_loop_fill, "one indexing per row"),
     (_row_loop_zip, "one indexing per row"),
+    (_own_gru, "never called"),
+    (_gather_squeezed, r"batch of one sequence the result has shape \(6,\).*bare \.squeeze\(\)"),
+    (_gather_squeezed_hidden, r"hidden size 1 the result has shape \(3,\).*bare \.squeeze\(\)"),
+    (_unsqueezed_gather, r"shape \(3, 1, 6\); expected \[batch, hidden\]"),
 ])
 def test_05_last_hidden_rejects_the_usual_mistakes(answer, message):
     with pytest.raises(exercises.ExerciseError, match=message):
