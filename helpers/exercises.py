@@ -107,7 +107,8 @@ def check_01_pair_count(count_pairs) -> None:
             require(exercise, answer != once, "each neighbouring position gives two pairs, (left, right) and "
                     "(right, left); your count has one")
             require(exercise, answer != negative, "a sentence shorter than the window gives no pairs at the "
-                    "distances it does not have; your count goes negative there (clip at 0)")
+                    "distances it does not have; your count goes negative there: clip each distance's count at 0 "
+                    "on its own, not the sentence's total")
             require(exercise, answer != itself, "a word is not its own context: distance 0 gives no pair")
             require(exercise, answer != len(skipgram_pairs([np.array(s) for s in sentences], 1)),
                     "your count ignores `window`: every distance from 1 to window gives pairs")
@@ -304,6 +305,10 @@ def check_01_sgns_step(sgns_step) -> None:
     negatives = seen[0] if seen else torch.empty(0, 2)
     require(exercise, bool((negatives[:, 0] == negatives[:, 1]).any()), "no pair ever drew the same negative "
             "twice: draw the negatives independently, with replacement, as word2vec does")
+    step(model, optimizer, centres, contexts, noise, 2)  # the same batch again: a new step draws new negatives
+    require(exercise, len(seen) == 2 and not torch.equal(seen[0], seen[1]), "two calls in a row drew exactly "
+            "the same negatives, so every call draws the same negatives: don't reseed inside the step (no "
+            "torch.manual_seed, no freshly seeded Generator); seed once, before training")
     passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
            "noise, by one step of the given optimiser on this batch's loss")
 

@@ -33,6 +33,10 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
     def unclipped(sentences, window):
         return sum(2 * (len(s) - d) for s in sentences for d in range(1, window + 1))
 
+    def clipped_per_sentence(sentences, window):
+        """Clips the sentence's total at 0, not each distance's count."""
+        return sum(max(0, 2 * (window * len(s) - window * (window + 1) // 2)) for s in sentences)
+
     def with_itself(sentences, window):
         return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 1)) + sum(map(len, sentences))
 
@@ -66,7 +70,8 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
     assert skipgram_pairs.__module__ == "helpers.embeddings"  # the check put the function it refused back
     exercises.check_01_pair_count(right)
 
-    for wrong, message in [(wrong_pair, "wrong count with window=2"), (once, "two pairs"), (unclipped, "clip at 0"),
+    for wrong, message in [(wrong_pair, "wrong count with window=2"), (once, "two pairs"),
+                           (unclipped, "clip each distance"), (clipped_per_sentence, "clip each distance"),
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
                            (lambda sentences, window: float(right(sentences, window)), "whole number"),
@@ -207,6 +212,22 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         loss.backward()
         optimizer.step()
         return loss
+
+    def reseeded(model, optimizer, centres, contexts, noise, k):
+        """Reseeds "for reproducibility": every call then draws the same negatives."""
+        torch.manual_seed(0)
+        return right(model, optimizer, centres, contexts, noise, k)
+
+    def fresh_generator(model, optimizer, centres, contexts, noise, k):
+        """Draws from a Generator seeded afresh on every call: the same negatives every step."""
+        generator = torch.Generator().manual_seed(0)
+        negatives = torch.multinomial(noise, len(centres) * k, replacement=True, generator=generator)
+        loss = model(centres, contexts, negatives.view(len(centres), k))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
     def zero_grad_last(model, optimizer, centres, contexts, noise, k):
         """The backward(); step(); zero_grad() idiom: the step uses gradients left from an earlier call."""
         loss = model(centres, contexts, draw(noise, len(centres), k))
@@ -221,7 +242,8 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
                            (flat, r"\[B, negative\]"), (loss_after, "before the step"),
                            (shared, "every pair"), (repeated, "not one set repeated"),
                            (powered_twice, "draw from it as it is"), (without_replacement, "with replacement"),
-                           (the_tensor, "as a float"),
+                           (the_tensor, "as a float"), (reseeded, "don't reseed"),
+                           (fresh_generator, "don't reseed"),
                            ("sgns_step", "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_sgns_step(wrong)

@@ -181,6 +181,7 @@ show_code(emb.sgns_loss, emb.SGNS.forward)
 # with its share *f* of the vocabulary's tokens (`keep_probabilities`).
 
 # %%
+display(show_code(emb.keep_probabilities))  # word2vec's formula, with s = sample
 keep = emb.keep_probabilities(counts, sample=1e-4)
 noise = emb.noise_distribution(counts, power=0.75)
 rows = [wiki_vocab.index(w) for w in ["the", "of", "city", "king", "queen"]]
@@ -400,7 +401,8 @@ claim("after centring, gensim-5's random-pair cosines spread wider than the othe
 #
 # *What this adds:* how often the listed neighbours and the words WordSim353 scores occur in the corpus, and the same
 # queries with the neighbours limited to frequent words. Rare neighbours are consistent with our lists and our ρ
-# disagreeing, but do not settle it: gensim-15's neighbours are rarer than WordSim353's words too, yet look sensible.
+# disagreeing, but do not settle it: by the medians below, gensim-15's neighbours are rarer than WordSim353's words
+# too.
 
 # %% tags=["nbval-ignore-output"]
 raw = {name: {q: [w for w, _ in kv.most_similar(q, topn=4)] for q in query_words} for name, kv in models.items()}
