@@ -1970,8 +1970,9 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
     name = "Exercise 3"
     require(name, callable(train_with_early_stopping),
             "define a function train_with_early_stopping(model, fit, val, epochs, lr, patience)")
-    texts = ["good fun film", "great acting", "a fine story", "bad plot", "awful film", "a dull story"] * 2
-    labels = [1, 1, 1, 0, 0, 0] * 2
+    # 14 sentences, not a multiple of 4: the last batch of an epoch holds 2, so a loop that drops it is caught
+    texts = (["good fun film", "great acting", "a fine story", "bad plot", "awful film", "a dull story"] * 3)[:14]
+    labels = ([1, 1, 1, 0, 0, 0] * 3)[:14]
     vocab = classify.build_vocab(texts)
     fit = classify.encode_dataset(vocab, texts, labels)
     val = classify.encode_dataset(vocab, texts[:6], labels[:6])
@@ -2019,18 +2020,24 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             sizes.append(torch.as_tensor(index).numel())
             return super().batch(index, device)
 
-    seen, sizes, optimizers, modes, snapshots, evaluated = [[]], [], set(), [], [], []
+    seen, sizes, optimizers, modes, snapshots, evaluated = [[]], [], {}, [], [], []
+    resumed = []  # per epoch after the first: did its first step start from the weights the last one ended with?
     recorded = Recorded(fit.tokens, fit.lengths, fit.labels)
     real_step = classify.train_step
 
     def step(model, *args, **kwargs):
-        optimizers.add(id(kwargs.get("optimizer", args[-1] if args else None)))
+        optimizer = kwargs.get("optimizer", args[-1] if args else None)
+        optimizers[id(optimizer)] = optimizer
         modes.append(model.training)
+        if snapshots and len(resumed) < len(snapshots):  # the first step after an evaluation
+            resumed.append(all(torch.equal(snapshots[-1][k], v) for k, v in model.state_dict().items()))
         return real_step(model, *args, **kwargs)
 
     def scripted(model, data, *args, **kwargs):
         model.eval()  # as the real evaluate does
         evaluated.append(data is val)
+        while len(resumed) < len(snapshots):  # an epoch without a step: nothing to compare
+            resumed.append(True)
         snapshots.append(copy.deepcopy(model.state_dict()))
         seen.append([])
         epoch = min(len(snapshots), len(accuracies)) - 1
@@ -2051,6 +2058,12 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             hint = (": no epoch was kept as a best, so there was no state to load back (the first epoch always "
                     "is a best so far)" if "NoneType" in str(error) or "None" in str(error) else "")
             raise ExerciseError(f"✘ {name}: with {what} it raised {type(error).__name__}: {error}{hint}") from None
+        except RuntimeError as error:
+            hint = (" (the order cut with view(-1, 4)? that needs a multiple of 4 sentences: split it with "
+                    "perm.split(4), the last batch may be smaller)" if "invalid for input of size" in str(error)
+                    else "")
+            raise ExerciseError(f"✘ {name}: on {len(fit)} fit sentences it raised RuntimeError: {error}{hint}") \
+                from None
     answered(name, got, "return the list of validation accuracies, one per epoch trained")
     require(name, isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) for v in got),
             f"return a list of floats (one validation accuracy per epoch), got {type(got).__name__}")
@@ -2060,6 +2073,15 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "with classify.train_step(model, tokens, lengths, labels, optimizer), as the exercise asks")
     require(name, len(optimizers) == 1, f"{len(optimizers)} optimizers took the steps: make one optimizer before "
             "the epoch loop and use it for every step (a new Adam every epoch forgets its running averages)")
+    optimizer = next(iter(optimizers.values()))
+    updated = {id(p) for group in getattr(optimizer, "param_groups", []) for p in group["params"]}
+    require(name, all(id(p) in updated for p in model.parameters()), "your optimizer doesn't update every "
+            "parameter: use classify.make_optimizer(model, lr)")
+    require(name, type(optimizer) is torch.optim.Adam, f"the steps were taken by {type(optimizer).__name__}, not "
+            "the Adam the course trains with: use classify.make_optimizer(model, lr)")
+    require(name, all(resumed), "an epoch started from other weights than the previous epoch ended with (the best "
+            "weights loaded back mid-run?): keep training the current weights and load the best copy only once, "
+            "after the epoch loop")
     require(name, all(modes), "some training steps ran with the model in evaluation mode (dropout off): "
             "classify.evaluate switches the model to eval(); call model.train() at the start of every epoch")
     require(name, bool(sizes) and max(sizes) == 4, f"the batches held {sorted(set(sizes))} sentences: split each "

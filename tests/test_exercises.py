@@ -2095,7 +2095,7 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
                     on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4,
                     start_best=None, start_state="copy", snapshot_before=False, append_last=True,
-                    batches="all"):
+                    batches="all", optimizer_kind="make_optimizer", revert=False):
     import copy
     import math
 
@@ -2104,7 +2104,9 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
     from helpers import classify
 
     def train_with_early_stopping(model, fit, val, epochs, lr, patience):
-        optimizer = classify.make_optimizer(model, lr)
+        optimizer = {"make_optimizer": lambda: classify.make_optimizer(model, lr),  # the wrong ones: the RNN only
+                     "body only": lambda: torch.optim.Adam(model.body.parameters(), lr),  # (the head never learns)
+                     "sgd": lambda: torch.optim.SGD(model.parameters(), lr)}[optimizer_kind]()  # ... or not Adam
         scores, best_score, best_state, waited, previous = [], -math.inf, None, 0, -math.inf
         if start_best is not None:  # the best so far starts at chance, with the untrained weights as its copy
             best_score = start_best
@@ -2123,8 +2125,12 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 chunks = [order[s:s + batch] for s in range(0, len(fit) - batch, batch)]
             elif batches == "with replacement":  # ... sentences drawn with replacement ...
                 chunks = torch.randint(len(fit), (len(fit),)).split(batch)
-            elif batches == "one":  # ... or one batch per epoch
+            elif batches == "one":  # ... or one batch per epoch ...
                 chunks = [order[:batch]]
+            elif batches == "drop partial":  # ... the partial last batch dropped ...
+                chunks = [order[s:s + batch] for s in range(0, len(fit) - len(fit) % batch, batch)]
+            elif batches == "view":  # ... or view(-1, 4), which only works on a multiple of 4
+                chunks = order.view(-1, batch)
             else:
                 chunks = order.split(batch)
             for index in chunks:
@@ -2143,6 +2149,8 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                 pass
             else:
                 waited += 1
+                if revert:  # the wrong one: back to the best weights after every epoch without improvement
+                    model.load_state_dict(best_state)
                 if stop and (waited > patience if off_by_one else waited >= patience):
                     if restore_on_stop_only:  # forgets the best weights when the last epoch ends the loop
                         model.load_state_dict(best_state)
@@ -2255,7 +2263,12 @@ def _with_step(module, step, run):
     ({"append_last": False}, "the epoch that ended training included"),
     ({"batches": "drop last"}, "the last batch dropped"),
     ({"batches": "with replacement"}, "sampling with replacement"),
-    ({"batches": "one"}, "one batch of 4 of the 12"),
+    ({"batches": "one"}, "one batch of 4 of the 14"),
+    ({"batches": "drop partial"}, "the last batch dropped"),
+    ({"batches": "view"}, "view"),
+    ({"optimizer_kind": "body only"}, "doesn't update every parameter"),
+    ({"optimizer_kind": "sgd"}, "not the Adam"),
+    ({"revert": True}, "loaded back mid-run"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):

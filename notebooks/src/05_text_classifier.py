@@ -117,8 +117,8 @@ claim("after 40 epochs the LSTM classifies all twelve training sentences correct
 # ### Why pack: padding must not reach the classifier
 #
 # That lesson classified from the last time step of the padded batch: for a short sentence, the state after
-# several `<pad>` steps, which depends on the *other* sentences in the batch. One sentence, alone and in a batch,
-# packed and unpacked (`packed=False` reads the batch's last step, as the lesson did):
+# several `<pad>` steps, which depends on how many pad steps the batch's longest sentence adds. One sentence,
+# alone and in a batch, packed and unpacked (`packed=False` reads the batch's last step, as the lesson did):
 
 # %% tags=["nbval-ignore-output"]
 toy_model.eval()
@@ -357,7 +357,7 @@ display(Markdown(
     f"most for a confident mistake. Stopping on the loss would have kept epoch {lowest_loss}; the protocol judges "
     f"epochs by validation accuracy, the number compared. In {at_cap} of the {len(rnn_names) * len(splits)} "
     f"networks kept, the {TRAIN['epochs']}-epoch cap, not early stopping, ended training; Going further retrains "
-    "one with a longer cap."))
+    "two of the gated ones with a longer cap."))
 
 # %% [markdown]
 # ## 3. With 200 sentences, pretrained features win
@@ -434,7 +434,7 @@ display(Markdown(
 #   out-of-fold predictions); p ≥ 0.05 means no detectable difference, and the interval says how large one may be.
 # - Judge epochs by the number you compare: the validation loss can rise while the validation accuracy improves.
 # - On 4,500 snippets the gated networks trained from scratch beat chance in every fold, the best of them beats the
-#   plain RNN, and a tuned bag of words is ahead of them on McNemar; the corrected t, which counts fold-to-fold
+#   plain RNN, and a tuned bag of words is ahead of the best of them on McNemar; the corrected t, which counts fold-to-fold
 #   variation, cannot confirm it on 3 folds. On 200 sentences, frozen pretrained features win.
 
 # %% [markdown]
