@@ -994,6 +994,13 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
     closeness = torch.einsum("lkd,ltd->kt", mine_centres, centres[:, :2])
     order = [0, 1] if closeness[0, 0] + closeness[1, 1] >= closeness[0, 1] + closeness[1, 0] else [1, 0]
     stands_for = {labels[k]: targets[order[k]] for k in range(2)}
+    if set(labels) <= set(senses):  # names the check knows: each must stand for the sense of its own name
+        named = {label: label for label in labels}
+        require(what, set(labels) != set(targets) or stands_for == named,
+                f"the sentences you labelled {labels[0]!r} read as the {stands_for[labels[0]]} sense and those "
+                f"labelled {labels[1]!r} as the {stands_for[labels[1]]} sense: the two names are swapped, give "
+                "each sentence the name of its own sense")
+        stands_for = named
     # held out: the learner's centroids classify the check's sentences of the two named senses
     right = []
     for k, label in enumerate(labels):
@@ -1023,6 +1030,16 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
     return held_out
 
 
+def _near_duplicates(first: list, second: list) -> bool:
+    """Two token lists with the same words, or one word changed, added or dropped (token edit distance <= 1)."""
+    if set(first) == set(second):
+        return True
+    if abs(len(first) - len(second)) > 1:
+        return False
+    start = next((k for k, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
+    return any(first[start + a:] == second[start + b:] for a, b in ((1, 1), (1, 0), (0, 1)))
+
+
 def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer, model,
                        ours: float | None = None) -> None:
     """Exercise 02-5: the sense report of the learner's own sentences, with their labels, at every layer."""
@@ -1043,9 +1060,12 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     counts = pd.Series(list(my_senses)).value_counts()
     require(what, len(counts) == 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
                                                           f"got {counts.to_dict()}")
-    normalised = [" ".join(str(s).lower().split()).rstrip(".!?") for s in my_sentences]
-    require(what, len(set(normalised)) == len(normalised), "some of your sentences are the same sentence again: "
-                                                           "write different sentences, each using its sense")
+    tokens = [re.sub(r"[^\w\s]", " ", str(s).lower()).split() for s in my_sentences]
+    near = [(a, b) for i, a in enumerate(my_sentences) for j, b in enumerate(my_sentences)
+            if i < j and _near_duplicates(tokens[i], tokens[j])]
+    if near:
+        raise ExerciseError(f"✘ {what}: {near[0][0]!r} and {near[0][1]!r} are the same sentence again, or differ "
+                            "in only one word or in punctuation: write different sentences, each using its sense")
     missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
     require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
     for sentence in my_sentences:

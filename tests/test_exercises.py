@@ -984,7 +984,7 @@ def test_02_my_report_accepts_other_right_answers(bert):
              "Allergies are worst in spring.", "The days get warmer in spring.", "The trampoline has a rusty spring.",
              "A spring inside the lock pushes the bolt.", "Replace the spring in the valve.",
              "The spring bounced across the floor.", "Compress the spring with pliers."]
-    for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, SPRING_SENSES[::-1], "spring"),
+    for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, ["second"] * 5 + ["first"] * 5, "spring"),
                                     (NB_SPRING, NB_SPRING_SENSES, "spring"),
                                     (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
         report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
@@ -1032,6 +1032,29 @@ def test_02_my_report_rejects_repeated_sentences(bert, copies):
                                    NB_SPRING_SENSES)
     with pytest.raises(exercises.ExerciseError, match="the same sentence again"):
         exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+
+
+def test_02_my_report_rejects_a_near_duplicate(bert):
+    """Review s6: one letter and the final mark changed is not a different sentence."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = NB_SPRING[:4] + ["Spring is my favorite season!"] + NB_SPRING[5:]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
+                                   NB_SPRING_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="differ in only one word.*write different sentences"):
+        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+
+
+@pytest.mark.parametrize("sentences, word", [(NB_SPRING, "spring"), (MATCH, "match")])
+def test_02_my_report_rejects_the_two_names_swapped(bert, sentences, word):
+    """Review s6: the exercise's own sense names, each put on the other sense's sentences."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    first, second = list(exercises.MY_WORD_SENSES[word])[:2]
+    labels = [second] * 5 + [first] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="the two names are swapped"):
+        exercises.check_02_my_report(sentences, labels, report, word, *bert)
 
 
 def test_02_my_report_wants_a_known_word_and_two_senses(bert):

@@ -234,7 +234,7 @@ fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences (one co
 fig.tight_layout()
 plt.show()
 w2v_map, layer0_map, last_map = maps.values()
-print(f"Word2Vec (one vector, so by construction): every pair has cosine similarity {w2v_map.min():.4f}")
+print(f"Word2Vec (one vector, the same in every sentence): every pair has cosine similarity {w2v_map.min():.4f}")
 claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
       layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
 
@@ -330,14 +330,14 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
-# - **Word2Vec's own vector scores exactly chance, by construction**: one vector in every sentence makes every
+# - **Word2Vec's own vector scores exactly chance**: one vector in every sentence makes every
 #   prediction a tie, worth ½.
 # - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits,
 #   and the senses do not always sit in the same places (the last line, for *bank*); and leaving a sentence
 #   out pulls its own sense's centroid away from it.
 # - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
 #   context words, though MiniLM was also trained on far more text than our Word2Vec.
-# - **The Transformer layers are close** (the last line): *Going further* A shows that 120 sentences cannot rank
+# - **The Transformer layers are close** (the line before the last): *Going further* A shows that 120 sentences cannot rank
 #   them, and B how to choose one without flattering it.
 # - **Each sentence uses one sense of its word.** Exercise 4 asks what happens to a sentence that uses both.
 
@@ -381,7 +381,7 @@ display(Markdown(
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance (by construction). *bank*'s neighbours follow the sense of most of its Wikipedia contexts
+#   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
 #   (money); the rare words, seen mostly in our sentences, are under-trained (section 2).
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
@@ -788,11 +788,13 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
 # fire). The requirements:
-# - two senses, these two only (not, say, a spring of water), at least five different sentences for each;
+# - two senses, these two only (not, say, a spring of water), at least five different sentences for each (not
+#   one sentence again with a word or a mark changed);
 # - the word exactly once in each sentence;
 # - each sentence makes its sense clear enough that the model places it nearer the check's reference sentences of
 #   its own sense at most layers;
-# - `my_senses` holds one label per sentence, in the same order (the names are yours), and
+# - `my_senses` holds one label per sentence, in the same order (the names are yours; if you use the names above,
+#   each must go on the sentences of its own sense), and
 #   `my_report = sense_report_by_layer(...)` is computed from the vectors of `my_word` in `my_sentences`
 #   (`word_embeddings_by_layer`) with these labels.
 #
@@ -825,7 +827,8 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3:
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3 (`word_vectors_in_batch`
+# has no `no_grad` of its own: its caller, `_word_vectors`, runs it under `torch.inference_mode()`):
 
 # %%
 show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits)
