@@ -262,9 +262,9 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
         ax = fig.add_subplot()
         plot_lm_lab(ax, runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
                     title="Static copy of the panel's first result (run the notebook for the live panel)")
-        low = min(bpc for run in runs.values() for bpc in run["val_bpc"])
-        top = max(lab.unigram, low + 0.5) + 0.15
-        ax.set_ylim(low - 0.05, top)  # zoom on where the trained curves differ
+        values = [bpc for run in runs.values() for bpc in run["val_bpc"]]
+        top = max(lab.unigram, min(values) + 0.5, max(values)) + 0.15
+        ax.set_ylim(min(values) - 0.05, top)  # zoom on the trained curves, every point of them inside
         for line in ax.get_lines():
             if line.get_label().startswith("uniform guess") and lab.uniform > top:
                 line.remove()  # off the zoomed axes: no legend entry for a line one cannot see
