@@ -1244,24 +1244,30 @@ def check_03_bits_per_character(bits_per_character) -> None:
             "return a 0-dimensional tensor (one number for the whole batch), not "
             f"{type(answer).__name__ if not isinstance(answer, torch.Tensor) else f'shape {tuple(answer.shape)}'}")
     value = answer.item()
-    known = {
-        "that is in nats (natural log): divide the cross-entropy by ln 2 to get bits": nats.mean(),
-        "that is in base 10: bits are base 2, cross-entropy (nats) / ln 2": nats.mean() / math.log(10),
-        "that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2": nats.mean() * math.log(2),
-        "that is a sum over all characters: bits per character is the mean": nats.sum() / math.log(2),
-        "that adds up each row's characters: average over every character of the batch":
-            nats.view(3, 7).sum(1).mean() / math.log(2),
-        "softmax was applied twice: log_softmax takes raw scores (logits), not probabilities":
-            F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2),
-        "the raw scores are not log-probabilities: normalise them with log_softmax first":
-            -logits.gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
-        "the sign is wrong: a character costs -log2 p bits, a positive number": -nats.mean() / math.log(2),
-        "that averages every character's log-probability: pick only each step's target":
-            -logits.log_softmax(-1).mean() / math.log(2),
-        "log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one":
-            -logits.log_softmax(1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2),
-    }
-    for message, wrong in known.items():
+    picked = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1))
+    wrong_dimension = "log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one"
+    known = [
+        ("that is in nats (natural log): divide the cross-entropy by ln 2 to get bits", nats.mean()),
+        ("that is in base 10: bits are base 2, cross-entropy (nats) / ln 2", nats.mean() / math.log(10)),
+        ("that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2", nats.mean() * math.log(2)),
+        ("that is a sum over all characters: bits per character is the mean", nats.sum() / math.log(2)),
+        ("that adds up each row's characters: average over every character of the batch",
+         nats.view(3, 7).sum(1).mean() / math.log(2)),
+        ("that also divides by the vocabulary size: average over the (row, step) pairs only",
+         -picked.sum() / picked.numel() / logits.shape[-1] / math.log(2)),
+        ("softmax was applied twice: log_softmax takes raw scores (logits), not probabilities",
+         F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2)),
+        ("the raw scores are not log-probabilities: normalise them with log_softmax first",
+         -logits.gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
+        ("the scores minus their maximum are not log-probabilities yet: subtract the log-sum-exp (log_softmax)",
+         -(logits - logits.amax(-1, keepdim=True)).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
+        ("the sign is wrong: a character costs -log2 p bits, a positive number", -nats.mean() / math.log(2)),
+        ("that averages every character's log-probability: pick only each step's target",
+         -logits.log_softmax(-1).mean() / math.log(2)),
+        (wrong_dimension, -logits.log_softmax(1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
+        (wrong_dimension, -logits.log_softmax(0).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
+    ]
+    for message, wrong in known:
         require(name, not math.isclose(value, wrong.item(), rel_tol=1e-5), message)
     require(name, math.isclose(value, truth.item(), rel_tol=1e-5),
             "the value differs from the mean cross-entropy in bits of every (row, step) against its target; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import matplotlib.patches as mpatches
 import numpy as np
 
 from helpers import checks
@@ -120,6 +121,34 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
 
 
 # --- RNN sequence models ---
+
+
+def plot_tbptt_windows(ax, windows: list[list[str]],
+                       title: str = "Truncated BPTT: the state carried along each stream") -> None:
+    """Draw windows[w][row] (each window's input text per stream) as boxes, the state carried between windows."""
+    n_rows, x = len(windows[0]), 0.0
+    for number, window in enumerate(windows):
+        width = max(len(text) for text in window)
+        for row, text in enumerate(window):
+            y = n_rows - 1 - row
+            ax.add_patch(mpatches.FancyBboxPatch((x, y - 0.3), width, 0.6, boxstyle="round,pad=0.05",
+                                                 facecolor=f"C{number}", alpha=0.25, edgecolor=f"C{number}"))
+            ax.text(x + width / 2, y, " ".join(text), ha="center", va="center", family="monospace", fontsize=12)
+            if number + 1 < len(windows):  # the state handed to the same row's next window
+                ax.annotate("", xy=(x + width + 0.9, y), xytext=(x + width + 0.1, y),
+                            arrowprops=dict(arrowstyle="->", lw=1.5))
+        ax.text(x + width / 2, n_rows - 0.35, f"window {number + 1}", ha="center", va="bottom", fontsize=11)
+        if number + 1 < len(windows):
+            ax.axvline(x + width + 0.5, color="C3", ls="--", lw=1.2)
+            ax.text(x + width + 0.5, -0.6, "state carried, detached:\ngradients stop here", ha="center", va="top",
+                    color="C3", fontsize=10, bbox=dict(facecolor="white", edgecolor="none"))
+        x += width + 1.0
+    ax.set_xlim(-0.3, x - 0.7)
+    ax.set_ylim(-1.6, n_rows + 0.2)
+    ax.set_yticks(range(n_rows), [f"stream {n_rows - y}" for y in range(n_rows)], fontsize=11)
+    ax.set_xticks([])
+    ax.spines[["top", "right", "bottom", "left"]].set_visible(False)
+    ax.set_title(title, fontsize=12)
 
 
 def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while training") -> None:

@@ -1220,6 +1220,63 @@ def test_03_bits_per_character_wants_a_trainable_mean_in_bits(capsys):
             exercises.check_03_bits_per_character(wrong)
 
 
+def test_03_more_wrong_answers_are_rejected_with_the_mistake_named():
+    import math
+
+    import torch
+    from torch.nn import functional as F
+
+    def picked(lo, ta, dim=-1):
+        return lo.log_softmax(dim).gather(-1, ta.unsqueeze(-1))
+
+    for wrong, message in [(lambda lo, ta: -picked(lo, ta, dim=0).mean() / math.log(2), "wrong dimension"),
+                           (lambda lo, ta: -(lo.log_softmax(-1) * F.one_hot(ta, lo.shape[-1])).mean() / math.log(2),
+                            "divides by the vocabulary size"),
+                           (lambda lo, ta: -(lo - lo.amax(-1, keepdim=True)).gather(-1, ta.unsqueeze(-1)).mean()
+                            / math.log(2), "log-sum-exp")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_03_bits_per_character(wrong)
+    right = _lstm_parameters()
+    for wrong, message in [(lambda V, E, H, n, b: right(V, E, H, n, b) + V * (H - E), "too high"),  # V x H table
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) - V, "head's bias"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) - (8 * H * n if b else 0), "b_ih and b_hh")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_03_lstm_parameters(wrong)
+
+    def gru_variant(gru, x, h, mistake):
+        (x_r, x_z, x_n), (h_r, h_z, h_n) = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, 1), \
+            (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, 1)
+        r, z = torch.sigmoid(x_r + h_r), torch.sigmoid(x_z + h_z)
+        n = torch.tanh(x_n + (z if mistake == "z as reset" else r) * h_n)
+        kept = {"no old state": 0, "r blends": r}.get(mistake, z)
+        return (1 - z) * n + kept * h
+
+    for mistake in ("z as reset", "no old state", "r blends"):
+        with pytest.raises(exercises.ExerciseError, match="differs from nn.GRU"):
+            exercises.check_03_gru_step(lambda g, x, h, m=mistake: gru_variant(g, x, h, m))
+    _, vocab, _, _, _ = _rnn_setup()
+    from helpers.rnn import CharLM
+    model = CharLM(len(vocab), 16, "lstm", seed=0)
+
+    @torch.no_grad()
+    def decode(model, vocab, prompt, length, pick, keep_state=True):
+        logits, state = model(vocab.encode(prompt).unsqueeze(0))
+        out = []
+        for _ in range(length):
+            out.append(pick(logits))
+            logits, new_state = model(torch.tensor([[out[-1]]]), state)
+            state = new_state if keep_state else state
+        return prompt + "".join(vocab.decode(out))
+
+    flat = lambda lo: int(lo.argmax()) % lo.shape[-1]  # noqa: E731  argmax over all steps, folded back
+    for wrong, message in [(lambda m, v, p, n: decode(m, v, p, n, flat), "LAST step"),
+                           (lambda m, v, p, n: decode(m, v, p, n, lambda lo: int(lo[0, -1].argmin())), "most likely"),
+                           (lambda m, v, p, n: decode(m, v, p, n, lambda lo: int(lo[0, -1].argmax()), False),
+                            "exactly the state the previous call returned")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_03_greedy(wrong, model, vocab)
+
+
 def _gru_step(variant=""):
     def gru_step(gru, x, h):
         from helpers.exercises import _gru_reference

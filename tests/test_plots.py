@@ -207,6 +207,16 @@ def test_sense_pca_projects_the_single_point_with_the_clouds_pca():
 
 # --- RNN sequence models ---
 
+def test_tbptt_windows_draw_one_box_per_window_and_row_and_a_boundary_between_windows():
+    fig, ax = plt.subplots()
+    plots.plot_tbptt_windows(ax, [["abcd", "ijkl"], ["efg", "mno"]])
+    texts = [text.get_text() for text in ax.texts]
+    assert len(ax.patches) == 4 and "a b c d" in texts and "m n o" in texts
+    assert {"window 1", "window 2"} <= set(texts) and sum("gradients stop" in t for t in texts) == 1
+    assert [label.get_text() for label in ax.get_yticklabels()] == ["stream 2", "stream 1"]
+    plt.close(fig)
+
+
 def test_bpc_curves_draw_validation_and_end_of_epoch_training_bits_per_model():
     fig, ax = plt.subplots()
     history = {"epoch": [1, 2], "train_loss": [9.0, 9.0], "train_bpc": [2.4, 2.0], "val_bpc": [2.5, 2.2]}

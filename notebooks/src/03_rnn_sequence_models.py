@@ -20,10 +20,10 @@
 # - the three cells trained side by side, and generating text with a temperature;
 # - why a **bidirectional** RNN cannot be a left-to-right language model, yet helps a tagger.
 #
-# *Going further* (optional, after the summary) and four exercises (they need only §1–6) close the notebook.
+# *Going further* (optional) and four exercises (they need only §1–6) close the notebook.
 #
-# **Run time:** about a minute of CPU time on a 2-core CPU, offline. The models train briefly, so their texts are far from
-# fluent. A line starting with ✔ is a sentence tested against this run's numbers (✘ if your run contradicts it).
+# **Run time:** about a minute of CPU time on a 2-core CPU, offline. The models train briefly, so their texts are
+# far from fluent. A line starting with ✔ is a sentence tested against this run's numbers (✘ if your run contradicts it).
 
 # %% tags=["nbval-ignore-output"]
 import math
@@ -92,9 +92,13 @@ print(f"uniform guess over {len(vocab)} characters: {uniform_bpc:.3f} bpc; chara
 alphabet = Vocab.of_characters("abcdefghijklmnopqrstuvwxyz")
 streams = rnn.batchify(alphabet.encode("abcdefghijklmnopqrstuvwxyz"), batch_size=3)
 print("streams:", [rnn.decode(alphabet, row) for row in streams])
+inputs = []
 for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
-    print(f"window {number}: input {[rnn.decode(alphabet, row) for row in x]}  "
-          f"target {[rnn.decode(alphabet, row) for row in y]}")
+    inputs.append([rnn.decode(alphabet, row) for row in x])
+    print(f"window {number}: input {inputs[-1]}  target {[rnn.decode(alphabet, row) for row in y]}")
+fig, ax = plt.subplots(figsize=(7, 2.8))
+plots.plot_tbptt_windows(ax, inputs)
+plt.show()
 
 # %% [markdown]
 # The leftover `y`, `z` are dropped. Window 2 of each row continues window 1 of the *same* row, so row $i$'s state
@@ -220,8 +224,8 @@ claim("two windows with the state carried give the one-pass outputs, for every k
       max(gaps.values()) < 1e-5, ", ".join(f"{k} {g:.1e}" for k, g in gaps.items()))
 
 # %% [markdown]
-# But the gradient path is cut. We start window 1 of the GRU (the loop's last model) from a state `h0` that
-# records its gradient, and measure how much of window 2's gradient reaches `h0`:
+# But the gradient path is cut: we start window 1 of the GRU from a state `h0` that records its gradient, and
+# measure how much of window 2's gradient reaches it:
 
 # %%
 h0 = torch.zeros(1, 2, 128, requires_grad=True)          # window 1's starting state: 1 layer, 2 rows, 128 units
@@ -231,7 +235,8 @@ for carried, handed_over in (("detach_state(state)", detach_state(state)), ("sta
     second, _ = model(x[:, 6:], handed_over)             # window 2
     (grad,) = torch.autograd.grad(second.sum(), h0, allow_unused=True)  # None: no path back to h0
     reach[carried] = 0.0 if grad is None else grad.abs().sum().item()
-    print(f"{carried}: keeps a graph: {handed_over.grad_fn is not None}; gradient reaching h0: {reach[carried]:.2f}")
+    print(f"{carried}: keeps a graph: {handed_over.grad_fn is not None}; "
+          f"size of the gradient reaching h0: {reach[carried]:.2f}")
 claim("window 2's gradient reaches window 1 through the state as returned, not through the detached one",
       reach["state as returned"] > 0 and reach["detach_state(state)"] == 0,
       ", ".join(f"{k}: {v:.2f}" for k, v in reach.items()))
@@ -298,7 +303,7 @@ display(Markdown(
 fig, ax = plt.subplots(figsize=(10, 4.2))
 plots.plot_bpc_curves(ax, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
                                            f"{unigram:.2f} bpc, above this scale)")
-ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
 fig.tight_layout()
 plt.show()
 
@@ -352,8 +357,8 @@ plt.show()
 # %% [markdown]
 # The left-to-right outputs before step 20 cannot move; the bidirectional ones do. For next-character prediction
 # that is fatal: the output at $t$ must *predict* character $t+1$, and the backward direction has already *read* it.
-# Now we train both to predict the next character (hidden size 64 per direction, two epochs on the first 100,000 training
-# characters):
+# Now we train both to predict the next character (hidden size 64 per direction, two epochs on the first 100,000
+# training characters):
 
 # %% tags=["nbval-ignore-output"]
 leak_models, leak_bpc = {}, {}
@@ -378,8 +383,8 @@ claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit be
 # whether a word ends there.
 # The tagger is an LSTM (the same backbone) with a two-label head, trained on random 64-character windows with no
 # state carried. Where a word ends depends on what follows (a rule that also reads the *next* character errs
-# less, below), and only the right-to-left direction has read it. To keep the two taggers the same size, the bidirectional one gets 46 units per
-# direction instead of 64 (its embedding too):
+# less, below), and only the right-to-left direction has read it. For equal size, the bidirectional one gets 46
+# units per direction instead of 64 (its embedding too):
 
 # %%
 joined, ends = rnn.segmentation_data(rnn.decode(vocab, torch.cat([train_ids, val_ids])))
@@ -479,7 +484,8 @@ at_end = {kind: max(h["train_bpc"][0], h["val_bpc"][0]) for kind, h in histories
 first_gap = {kind: h["val_bpc"][0] - h["train_bpc"][0] for kind, h in histories.items()}
 last_gap = {kind: h.last("val_bpc") - h.last("train_bpc") for kind, h in histories.items()}
 claim("in epoch 1 the running mean lies above both end-of-epoch measures, for every model",
-      all(running[k] > at_end[k] for k in histories), ", ".join(f"{k} {running[k]:.2f} > {at_end[k]:.2f}" for k in histories))
+      all(running[k] > at_end[k] for k in histories),
+      ", ".join(f"{k} {running[k]:.2f} > {at_end[k]:.2f}" for k in histories))
 claim("for every model, validation minus training bpc is within ±0.03 in epoch 1 and grows by over 0.03 by the end",
       all(abs(first_gap[k]) < 0.03 and last_gap[k] - first_gap[k] > 0.03 for k in histories),
       ", ".join(f"{k} {first_gap[k]:+.3f} -> {last_gap[k]:+.3f}" for k in histories))
