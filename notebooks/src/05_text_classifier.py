@@ -231,17 +231,13 @@ results["Naive Bayes"] = classify.tune_sklearn(lambda alpha: classify.naive_baye
                                                splits, [{"alpha": a} for a in ALPHA_GRID], name="Naive Bayes",
                                                monitor="val_accuracy")
 
-fold0_vocab = classify.build_vocab([texts[i] for i in splits[0][0]], min_count=2)
+# %% tags=["nbval-ignore-output"]
+fit_texts = [texts[i] for i in splits[0][0]]
+fold0_vocab = classify.build_vocab(fit_texts, min_count=2)
+bag_words = len(classify.logreg_tfidf().fit(fit_texts, labels[splits[0][0]])[0].vocabulary_)
 n_params = {name: count_parameters(make_variant(*spec)(fold0_vocab, 0.3)) for name, spec in variants.items()}
-bag_words = len(classify.logreg_tfidf().fit([texts[i] for i in splits[0][0]], labels[splits[0][0]])[0].vocabulary_)
-n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}
-rows = ["| model | parameters (fold 0) | accuracy per fold | mean | sample std | setting chosen per fold |",
-        "|---|---|---|---|---|---|"]
-for name, result in results.items():
-    chosen = "; ".join(", ".join(f"{k} {v:g}" for k, v in c.items()) for c in result.chosen)
-    rows.append(f"| {name} | {n_params[name]:,} | {', '.join(f'{s:.3f}' for s in result.scores)} | "
-                f"{result.mean:.3f} | {result.std:.3f} | {chosen} |")
-display(Markdown("\n".join(rows)))
+n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}  # a weight (NB: 2 counts) per word
+display(Markdown(classify.cv_table(results, n_params)))
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
@@ -270,10 +266,9 @@ print(f"plain RNN: above the band in {rnn_above} of 3 folds | words read in fold
 #
 # Both tests are **paired** (the same folds and snippets for both models):
 #
-# - a **t-test over the three folds** on the accuracy differences, with a 95 % interval. The plain t of Exercise 2
-#   is too optimistic, because the folds' training sets overlap; we widen its variance by Nadeau & Bengio's (2003)
-#   factor, derived for repeated random splits. On k-fold cross-validation it is a common **heuristic**, not an
-#   exact correction;
+# - a **t-test over the three folds** on the accuracy differences, with a 95 % interval. The folds' training sets
+#   overlap, so the plain t of Exercise 2 is too optimistic; Nadeau & Bengio's (2003) correction, derived for
+#   repeated random splits, widens it (on k-fold cross-validation a common **heuristic**, not exact);
 # - **McNemar's test** on the out-of-fold predictions: for equally good models, each snippet only one of them gets
 #   right is a coin flip between them.
 #
@@ -284,20 +279,13 @@ print(f"plain RNN: above the band in {rnn_above} of 3 folds | words read in fold
 pairs = [(a, b) for i, a in enumerate(rnn_names) for b in rnn_names[i + 1:]]
 best_rnn = max(rnn_names, key=lambda n: results[n].mean)
 pairs += [("TF-IDF + LR", best_rnn), ("TF-IDF + LR", "Naive Bayes")]
+sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
 tests, t_tests, intervals = {}, {}, {}
-rows = ["| A vs B | accuracy difference | corrected t: 95 % interval, p | McNemar: only A right / only B right, p "
-        "| McNemar at 0.05 |",
-        "|---|---|---|---|---|"]
 for a, b in pairs:
-    sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
-    t_tests[a, b] = t_test = evaluation.corrected_paired_t(results[a].scores, results[b].scores, **sizes)
-    intervals[a, b] = low, high = evaluation.corrected_t_interval(results[a].scores, results[b].scores, **sizes)
-    tests[a, b] = mc = evaluation.mcnemar(results[a].correct, results[b].correct)
-    verdict = {"tie": "no detectable difference", "A better": f"{a} better", "B better": f"{b} better"}[mc.verdict()]
-    only = mc.detail.replace("only A right ", "").replace(", only B right ", " / ")
-    rows.append(f"| {a} vs {b} | {mc.difference:+.3f} | {low:+.3f} to {high:+.3f}, p = {t_test.p:.3f} | "
-                f"{only}, p = {mc.p:.2g} | {verdict} |")
-display(Markdown("\n".join(rows)))
+    tests[a, b] = evaluation.mcnemar(results[a].correct, results[b].correct)
+    t_tests[a, b] = evaluation.corrected_paired_t(results[a].scores, results[b].scores, **sizes)
+    intervals[a, b] = evaluation.corrected_t_interval(results[a].scores, results[b].scores, **sizes)
+display(Markdown(evaluation.comparison_table(tests, t_tests, intervals)))
 
 # %% tags=["nbval-ignore-output"]
 means = {name: result.mean for name, result in results.items()}
