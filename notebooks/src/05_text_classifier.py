@@ -163,10 +163,9 @@ claim(f"held out, the mean accuracy is inside the coin-flip band for 12 sentence
 # %% [markdown]
 # ## 2. Four RNN variants compared on 4,500 Rotten Tomatoes snippets
 #
-# **The task**: is a one-sentence snippet of a critic's review positive or negative? (The sentence polarity data
-# of Pang & Lee, 2005; `load_sentiment("rotten-tomatoes")` reads the 8,530 of the usual training split offline.)
-# To stay within a minute we take a stratified sample of 4,500 and the first 30 whitespace-separated words of each
-# snippet.
+# **The task**: is a one-sentence snippet of a critic's review positive or negative? (Pang & Lee's sentence
+# polarity data, 2005: the 8,530 snippets of the usual training split, read offline.) To stay within a minute we
+# take a stratified sample of 4,500 and the first 30 whitespace-separated words of each snippet.
 
 # %%
 rt_texts, rt_labels = load_sentiment("rotten-tomatoes")
@@ -272,8 +271,7 @@ print(f"plain RNN: above the band in {rnn_above} of 3 folds | words read in fold
 # - **McNemar's test** on the out-of-fold predictions: for equally good models, each snippet only one of them gets
 #   right is a coin flip between them.
 #
-# p ≥ 0.05 means **no detectable difference**, not equal models; the interval shows how large a difference the
-# data still allow.
+# p ≥ 0.05 means **no detectable difference**, not equal models; the interval shows what differences the data allow.
 
 # %% tags=["nbval-ignore-output"]
 pairs = [(a, b) for i, a in enumerate(rnn_names) for b in rnn_names[i + 1:]]
