@@ -302,7 +302,7 @@ display(Markdown(
     f"**Reading the table.** TF-IDF + LR is ahead of {best_rnn} by {bow_test.difference:+.3f}. The corrected t, "
     f"which also counts fold-to-fold variation, gives p = {bow_t.p:.3f} (95 % interval {bow_low:+.3f} to "
     f"{bow_high:+.3f}): a pass at 0.05 on its own, not after a Bonferroni correction for the table's {n_tests} "
-    f"tests (p < {limit:.4f}; Going further)."))
+    f"tests, which asks each for p < {limit:.4f} (see Going further)."))
 
 # %% [markdown]
 # For scale: Kim (2014), training on about 9,600 snippets, reports 76.1 % for a CNN trained from scratch and 79.4 %
