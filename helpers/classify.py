@@ -375,6 +375,17 @@ def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels:
     return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, chosen, labels, on_val)
 
 
+def cv_table(results: dict[str, CVResult], parameters: dict[str, int]) -> str:
+    """A Markdown table of cross-validated results: parameters, accuracy per fold, mean, sample std, settings."""
+    rows = ["| model | parameters (fold 0) | accuracy per fold | mean | sample std | setting chosen per fold |",
+            "|---|---|---|---|---|---|"]
+    for name, result in results.items():
+        chosen = "; ".join(", ".join(f"{k} {v:g}" for k, v in config.items()) for config in result.chosen)
+        rows.append(f"| {name} | {parameters[name]:,} | {', '.join(f'{s:.3f}' for s in result.scores)} | "
+                    f"{result.mean:.3f} | {result.std:.3f} | {chosen} |")
+    return "\n".join(rows)
+
+
 def calibrate(result: CVResult, splits: list[Split]) -> np.ndarray:
     """Platt scaling per fold: a logistic regression on the logit, fitted on the validation part, applied to the test
     fold. Returns the calibrated out-of-fold P(positive)."""

@@ -88,6 +88,20 @@ def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> Paired:
     return Paired("McNemar", float(a.mean() - b.mean()), p, f"only A right {only_a}, only B right {only_b}")
 
 
+def comparison_table(mcnemars: dict[tuple[str, str], Paired], t_tests: dict[tuple[str, str], Paired],
+                     intervals: dict[tuple[str, str], tuple[float, float]]) -> str:
+    """A Markdown table of paired comparisons A vs B: difference, corrected t (interval, p), McNemar and its verdict."""
+    rows = ["| A vs B | accuracy difference | corrected t: 95 % interval, p | McNemar: only A right / only B right, p "
+            "| McNemar at 0.05 |", "|---|---|---|---|---|"]
+    for (a, b), mc in mcnemars.items():
+        low, high = intervals[a, b]
+        verdict = {"tie": "no detectable difference", "A better": f"{a} better", "B better": f"{b} better"}
+        only = mc.detail.replace("only A right ", "").replace(", only B right ", " / ")
+        rows.append(f"| {a} vs {b} | {mc.difference:+.3f} | {low:+.3f} to {high:+.3f}, p = {t_tests[a, b].p:.3f} | "
+                    f"{only}, p = {mc.p:.2g} | {verdict[mc.verdict()]} |")
+    return "\n".join(rows)
+
+
 def chance_band(n: int, level: float = 0.95) -> tuple[float, float]:
     """The accuracies a coin-flip classifier reaches on `n` balanced examples with probability `level`."""
     low, high = stats.binom.interval(level, n, 0.5)

@@ -2013,7 +2013,8 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
 # epochs a correct loop trains. The validation LOSS it reports rises every epoch (as an over-confident network's
 # does), so a loop that watches the loss stops after 1 + patience epochs. In the third run (patience 2) the best is
 # epoch 4, so training stops after epoch 6: a count never reset stops after 5, one kept against the previous epoch
-# goes on to 9. In the first, a tie with the best is not an improvement.
+# goes on to 9. In the first, a tie with the best is not an improvement. In the last, epoch 1 scores 0.0, so a best
+# started at 0.0 (not below every accuracy) never records a best epoch.
 SCRIPTED_RUNS = [
     {"what": "validation accuracies 0.60, 0.60, 0.55, 0.50, … (never better than epoch 1)", "patience": 2,
      "accuracies": [0.60, 0.60, 0.55, 0.50, 0.45, 0.40, 0.35, 0.30], "trained": 3, "best": 1},
@@ -2025,6 +2026,8 @@ SCRIPTED_RUNS = [
      "accuracies": [0.50, 0.70, 0.60, 0.65], "trained": 4, "best": 2},
     {"what": "validation accuracies 0.45, 0.40, 0.42, 0.38, … (below 0.5, the best in epoch 1)", "patience": 2,
      "accuracies": [0.45, 0.40, 0.42, 0.38, 0.35], "trained": 3, "best": 1},
+    {"what": "validation accuracies 0.0, 0.0, 0.0, … (epoch 1 scores 0, the lowest possible)", "patience": 2,
+     "accuracies": [0.0, 0.0, 0.0, 0.0, 0.0], "trained": 3, "best": 1},
 ]
 
 
@@ -2130,7 +2133,8 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             f"{len(got)} accuracies: return one per epoch trained, the epoch that ended training included")
     require(name, not (all(a < 0.5 for a in accuracies) and len(got) == patience), f"with {what} and patience "
             f"{patience} it stopped after epoch {patience}, as if epoch 1 were no improvement: the first epoch's "
-            "accuracy is always the best so far, however low (start the best below any accuracy, not at 0.5)")
+            "accuracy is always the best so far, however low (start the best below any possible accuracy: not at "
+            "0.5, and not at 0.0, which epoch 1 can score)")
     if trained > 1 + patience and len(got) == 1 + patience:
         raise ExerciseError(f"✘ {name}: with {what} and patience {patience} it stopped after epoch {len(got)}, "
                             "when the validation loss had risen for `patience` epochs: watch the validation "

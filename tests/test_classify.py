@@ -329,3 +329,11 @@ def test_unpacked_classifier_reads_the_padding():
         padded = model(tokens, lengths)[0]
         alone = model(tokens[:1, :2], lengths[:1])[0]
     assert not torch.allclose(padded, alone)
+
+
+def test_cv_table_lists_each_model_with_its_folds_mean_std_and_settings():
+    result = classify.CVResult("GRU", [0.6, 0.7, 0.8], np.zeros(3), chosen=[{"lr": 0.01}, {"lr": 0.02}, {"lr": 0.01}])
+    table = classify.cv_table({"GRU": result}, {"GRU": 1234})
+    header, rule, row = table.splitlines()
+    assert header.count("|") == rule.count("|") == row.count("|") == 7
+    assert row == "| GRU | 1,234 | 0.600, 0.700, 0.800 | 0.700 | 0.100 | lr 0.01; lr 0.02; lr 0.01 |"

@@ -61,3 +61,12 @@ def test_corrected_t_interval_is_centred_and_excludes_zero_when_p_is_small():
     low, high = evaluation.corrected_t_interval(a, b, n_train=3000, n_test=1500)
     assert np.isclose((low + high) / 2, np.mean(np.subtract(a, b)))
     assert (low > 0) == (evaluation.corrected_paired_t(a, b, n_train=3000, n_test=1500).p < 0.05)
+
+
+def test_comparison_table_names_the_better_model_and_both_tests():
+    mc = {("A", "B"): evaluation.mcnemar([True] * 30 + [False] * 10, [False] * 30 + [True] * 10)}
+    t = {("A", "B"): evaluation.paired_t([0.7, 0.8, 0.75], [0.6, 0.65, 0.7])}
+    table = evaluation.comparison_table(mc, t, {("A", "B"): (0.01, 0.2)})
+    row = table.splitlines()[-1]
+    assert row.startswith("| A vs B | +0.500 | +0.010 to +0.200, p = ")
+    assert "30 / 10" in row and row.endswith("| A better |")

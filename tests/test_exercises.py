@@ -2175,7 +2175,7 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                     against_previous=False, optimizer_per_epoch=False, shuffle="each epoch", train_mode="each epoch",
                     on_loss=False, ties_count=False, return_losses=False, restore_on_stop_only=False, batch=4,
                     start_best=None, start_state="copy", snapshot_before=False, append_last=True,
-                    batches="all", optimizer_kind="make_optimizer", revert=False):
+                    batches="all", optimizer_kind="make_optimizer", revert=False, guard_load=False):
     import copy
     import math
 
@@ -2238,8 +2238,8 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
                         scores.pop()
                     break
             previous = score
-        if restore and not restore_on_stop_only:
-            model.load_state_dict(best_state)
+        if restore and not restore_on_stop_only and not (guard_load and best_state is None):
+            model.load_state_dict(best_state)  # guard_load: skips the load when no best was kept (hides the bug)
         return scores
 
     return train_with_early_stopping
@@ -2339,6 +2339,9 @@ def _with_step(module, step, run):
     ({"batch": 1}, "mini-batches of 4"),
     ({"start_best": 0.5}, "first epoch's accuracy is always the best so far"),
     ({"start_best": 0.5, "start_state": None}, "no epoch was kept as a best"),
+    ({"start_best": 0.0, "start_state": None}, "no epoch was kept as a best"),  # passes unless epoch 1 scores 0.0
+    ({"start_best": 0.0}, "first epoch's accuracy is always the best so far"),  # the untrained weights as the copy
+    ({"start_best": 0.0, "start_state": None, "guard_load": True}, "first epoch's accuracy is always the best"),
     ({"snapshot_before": True}, "untrained weights"),
     ({"append_last": False}, "the epoch that ended training included"),
     ({"batches": "drop last"}, "the last batch dropped"),

@@ -20,6 +20,8 @@
 # - how to read training and validation curves;
 # - why, with only 200 labelled sentences, the features of a **pretrained encoder** win.
 #
+# Sections 1–3 are the core; then the Summary, *Going further* (optional) and the [exercises](#exercises).
+#
 # **Run time:** about a minute on a 2-core CPU, offline. Every helper uses a GPU when there is one.
 # **Checks:** a ✔ line states a claim of the text with the numbers this run measured.
 
@@ -52,8 +54,8 @@ print("device:", device)
 # %% [markdown]
 # ## 1. The pipeline on twelve sentences
 #
-# The Chinese lesson this course follows (see the README) trains its classifier on twelve short movie remarks, six
-# positive and six negative. A classifier sees numbers, so we first build a **vocabulary**: every word of the
+# The lesson this course was adapted from, a Chinese-language introduction to RNNs, trains its classifier on twelve
+# short movie remarks, six positive and six negative; we start there too. A classifier sees numbers, so we first build a **vocabulary**: every word of the
 # training sentences gets an id; id 0 is `<pad>` (fills short sentences up to the longest one in a batch) and id 1
 # is `<unk>` (any word never seen in training).
 
@@ -153,18 +155,17 @@ toy_low, toy_high = evaluation.chance_band(len(toy_labels))
 print(toy_cv, "| accuracy per fold of 4 test sentences:", toy_cv.scores)
 claim(f"held out, the mean accuracy is inside the coin-flip band for 12 sentences ({toy_low:.2f} to {toy_high:.2f})",
       toy_low <= toy_cv.mean <= toy_high, f"{toy_cv.mean:.3f} over 3 folds of 4 sentences")
-display(Markdown(
-    f"A coin would score 0.5; the recipe scores {toy_cv.mean:.3f}"
-    + (", below it" if toy_cv.mean < 0.5 else "") + ", and one sentence moves a fold's score by 0.25. Twelve "
-    "examples show that the code runs, not that a model works."))
+
+# %% [markdown]
+# A coin would score 0.5, and one test sentence moves a fold's score by 0.25. Twelve examples show that the code
+# runs, not that a model works.
 
 # %% [markdown]
 # ## 2. Four RNN variants compared on 4,500 Rotten Tomatoes snippets
 #
-# **The task**: is a one-sentence snippet of a critic's review positive or negative? (The sentence polarity data
-# of Pang & Lee, 2005; `load_sentiment("rotten-tomatoes")` reads the 8,530 of the usual training split offline.)
-# To stay within a minute we take a stratified sample of 4,500 and the first 30 whitespace-separated words of each
-# snippet.
+# **The task**: is a one-sentence snippet of a critic's review positive or negative? (Pang & Lee's sentence
+# polarity data, 2005: the 8,530 snippets of the usual training split, read offline.) To stay within a minute we
+# take a stratified sample of 4,500 and the first 30 whitespace-separated words of each snippet.
 
 # %%
 rt_texts, rt_labels = load_sentiment("rotten-tomatoes")
@@ -183,9 +184,10 @@ for i in [0, 1, 2500, 2501]:
 #
 # 1. Three **stratified** folds: each snippet is tested once, by a model that never saw it.
 # 2. Each fold's training part is cut once into fit (80 %) and validation (20 %), the same for every model.
-# 3. **The same tuning budget**: two settings each, the one with the higher **validation accuracy** kept
-#    (networks: two (learning rate, dropout) pairs, at most 6 epochs, early stopping after 2 epochs without a new
-#    best, the best epoch's weights kept; bags of words: two regularisation strengths).
+# 3. **Two settings each**, the one with the higher **validation accuracy** kept (networks: two (learning rate,
+#    dropout) pairs, at most 6 epochs, early stopping after 2 epochs without a new best, the best epoch's weights
+#    kept; bags of words: two regularisation strengths). Choosing the epoch is tuning too: a network picks from up
+#    to 2 × 6 = 12 candidates on validation, a bag of words from 2: the networks get the larger budget.
 # 4. Accuracy on the untouched test fold; the spread is the **sample** standard deviation (ddof = 1).
 
 # %%
@@ -228,17 +230,13 @@ results["Naive Bayes"] = classify.tune_sklearn(lambda alpha: classify.naive_baye
                                                splits, [{"alpha": a} for a in ALPHA_GRID], name="Naive Bayes",
                                                monitor="val_accuracy")
 
-fold0_vocab = classify.build_vocab([texts[i] for i in splits[0][0]], min_count=2)
+# %% tags=["nbval-ignore-output"]
+fit_texts = [texts[i] for i in splits[0][0]]
+fold0_vocab = classify.build_vocab(fit_texts, min_count=2)
+bag_words = len(classify.logreg_tfidf().fit(fit_texts, labels[splits[0][0]])[0].vocabulary_)
 n_params = {name: count_parameters(make_variant(*spec)(fold0_vocab, 0.3)) for name, spec in variants.items()}
-bag_words = len(classify.logreg_tfidf().fit([texts[i] for i in splits[0][0]], labels[splits[0][0]])[0].vocabulary_)
-n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}
-rows = ["| model | parameters (fold 0) | accuracy per fold | mean | sample std | setting chosen per fold |",
-        "|---|---|---|---|---|---|"]
-for name, result in results.items():
-    chosen = "; ".join(", ".join(f"{k} {v:g}" for k, v in c.items()) for c in result.chosen)
-    rows.append(f"| {name} | {n_params[name]:,} | {', '.join(f'{s:.3f}' for s in result.scores)} | "
-                f"{result.mean:.3f} | {result.std:.3f} | {chosen} |")
-display(Markdown("\n".join(rows)))
+n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}  # a weight (NB: 2 counts) per word
+display(Markdown(classify.cv_table(results, n_params)))
 
 # %%
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
@@ -254,67 +252,61 @@ claim(f"every gated variant is above one fold's coin band (> {fold_high:.3f}) in
       all(min(results[n].scores) > fold_high for n in gated),
       ", ".join(f"{n} lowest fold {min(results[n].scores):.3f}" for n in gated))
 rnn_above = sum(score > fold_high for score in results["RNN"].scores)
-display(Markdown(
-    f"The networks trained from scratch learned something real; the plain RNN is above the band in {rnn_above} of "
-    f"its 3 folds. Most of a network's parameters are its embedding's, one vector per word seen at least twice "
-    f"({len(fold0_vocab) - 2:,} words in fold 0); the bags of words use all {bag_words:,} words of the fit part, so "
-    "the two sides do not read the same words (Going further checks whether that matters)."))
+print(f"plain RNN: above the band in {rnn_above} of 3 folds | words read in fold 0: networks {len(fold0_vocab) - 2:,} "
+      f"(seen at least twice), bags of words {bag_words:,} (all)")
+
+# %% [markdown]
+# The networks trained from scratch learned something real. Most of a network's parameters are its embedding's, one
+# vector per word seen at least twice in the fit part; the bags of words use every word, so the two sides do not
+# read the same words (Going further checks whether that matters).
 
 # %% [markdown]
 # ### Paired tests: which differences are real?
 #
 # Both tests are **paired** (the same folds and snippets for both models):
 #
-# - a **t-test over the three folds** on the accuracy differences, **corrected** for the folds' overlapping
-#   training sets (Nadeau & Bengio, 2003; the plain t of Exercise 2 is too optimistic), with a 95 % interval;
+# - a **t-test over the three folds** on the accuracy differences, with a 95 % interval. The folds' training sets
+#   overlap, so the plain t of Exercise 2 is too optimistic; Nadeau & Bengio's (2003) correction, derived for
+#   repeated random splits, widens it (on k-fold cross-validation a common **heuristic**, not exact);
 # - **McNemar's test** on the out-of-fold predictions: for equally good models, each snippet only one of them gets
 #   right is a coin flip between them.
 #
-# p ≥ 0.05 means **no detectable difference**, not equal models; the interval shows how large a difference the
-# data still allow.
+# p ≥ 0.05 means **no detectable difference**, not equal models; the interval shows what differences the data allow.
 
 # %% tags=["nbval-ignore-output"]
 pairs = [(a, b) for i, a in enumerate(rnn_names) for b in rnn_names[i + 1:]]
 best_rnn = max(rnn_names, key=lambda n: results[n].mean)
 pairs += [("TF-IDF + LR", best_rnn), ("TF-IDF + LR", "Naive Bayes")]
-tests = {}
-t_tests = {}
-rows = ["| A vs B | accuracy difference | corrected t: 95 % interval, p | McNemar: only A right / only B right, p "
-        "| McNemar at 0.05 |",
-        "|---|---|---|---|---|"]
+sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
+tests, t_tests, intervals = {}, {}, {}
 for a, b in pairs:
-    sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
-    t_tests[a, b] = t_test = evaluation.corrected_paired_t(results[a].scores, results[b].scores, **sizes)
-    low, high = evaluation.corrected_t_interval(results[a].scores, results[b].scores, **sizes)
-    tests[a, b] = mc = evaluation.mcnemar(results[a].correct, results[b].correct)
-    verdict = {"tie": "no detectable difference", "A better": f"{a} better", "B better": f"{b} better"}[mc.verdict()]
-    only = mc.detail.replace("only A right ", "").replace(", only B right ", " / ")
-    rows.append(f"| {a} vs {b} | {mc.difference:+.3f} | {low:+.3f} to {high:+.3f}, p = {t_test.p:.3f} | "
-                f"{only}, p = {mc.p:.2g} | {verdict} |")
-display(Markdown("\n".join(rows)))
+    tests[a, b] = evaluation.mcnemar(results[a].correct, results[b].correct)
+    t_tests[a, b] = evaluation.corrected_paired_t(results[a].scores, results[b].scores, **sizes)
+    intervals[a, b] = evaluation.corrected_t_interval(results[a].scores, results[b].scores, **sizes)
+display(Markdown(evaluation.comparison_table(tests, t_tests, intervals)))
 
 # %% tags=["nbval-ignore-output"]
+means = {name: result.mean for name, result in results.items()}
 rnn_test = tests[tuple(sorted(("RNN", best_rnn), key=rnn_names.index))]
 bow_test, bow_t = tests["TF-IDF + LR", best_rnn], t_tests["TF-IDF + LR", best_rnn]
+bow_low, bow_high = intervals["TF-IDF + LR", best_rnn]
 n_tests = 2 * len(pairs)
-claim(f"TF-IDF + LR is ahead of {best_rnn}, which beats the plain RNN (McNemar p < 0.01); the corrected t "
-      "cannot confirm the first step after Bonferroni",
-      results["TF-IDF + LR"].mean > results[best_rnn].mean > results["RNN"].mean
-      and max(rnn_test.p, bow_test.p) < 0.01 and bow_t.p >= 0.05 / n_tests,
-      f"{results['TF-IDF + LR'].mean:.3f} > {results[best_rnn].mean:.3f} > {results['RNN'].mean:.3f}, "
-      f"McNemar p = {bow_test.p:.2g} and {rnn_test.p:.2g}; corrected t p = {bow_t.p:.2g}")
-gated_ties = [f"{a} vs {b}" for a, b in pairs if a in gated and b in gated and tests[a, b].verdict() == "tie"]
-gated_wins = [f"{a} over {b}" if tests[a, b].difference > 0 else f"{b} over {a}" for a, b in pairs
-              if a in gated and b in gated and tests[a, b].verdict() != "tie"]
+limit = 0.05 / n_tests  # Bonferroni: each of the table's tests must pass at 0.05 / n_tests
+gated_tie = all(tests[a, b].verdict() == "tie" for a, b in pairs if a in gated and b in gated)
+ranked = means["TF-IDF + LR"] > means[best_rnn] > means["RNN"] and max(rnn_test.p, bow_test.p) < 0.01
+claim(f"McNemar: TF-IDF + LR > {best_rnn} > plain RNN (each p < 0.01); no two gated variants differ",
+      ranked and gated_tie, f"p = {bow_test.p:.2g} and {rnn_test.p:.2g}")
+claim(f"the corrected t on TF-IDF + LR vs {best_rnn} passes at 0.05, not after Bonferroni over {n_tests} tests",
+      limit <= bow_t.p < 0.05, f"p = {bow_t.p:.3f}; 0.05 / {n_tests} = {limit:.4f}")
 display(Markdown(
-    "**Reading the table.** The plain RNN is the weakest network. Among the gated variants McNemar detects no "
-    "difference for " + (", ".join(gated_ties) if gated_ties else "no pair") + " and finds "
-    + (", ".join(gated_wins) if gated_wins else "no winner") + ". "
-    f"The bag of words is ahead of the best network by {bow_test.difference:+.3f} (McNemar p = {bow_test.p:.2g}); "
-    f"the corrected t, which counts fold-to-fold variation, " + ("cannot confirm it on 3 folds" if bow_t.p >= 0.05
-    / n_tests else "confirms it") + f" (p = {bow_t.p:.2g}, against 0.05 / {n_tests} tests = {0.05 / n_tests:.4f}). "
-    "Kim (2014), training on about 9,600 snippets, reports 76.1 % for a CNN trained from scratch and 79.4 % "
-    "for NBSVM, a bag of words and bigrams."))
+    f"**Reading the table.** TF-IDF + LR is ahead of {best_rnn} by {bow_test.difference:+.3f}. The corrected t, "
+    f"which also counts fold-to-fold variation, gives p = {bow_t.p:.3f} (95 % interval {bow_low:+.3f} to "
+    f"{bow_high:+.3f}): a pass at 0.05 on its own, not after a Bonferroni correction for the table's {n_tests} "
+    f"tests, which asks each for p < {limit:.4f} (see Going further)."))
+
+# %% [markdown]
+# For scale: Kim (2014), training on about 9,600 snippets, reports 76.1 % for a CNN trained from scratch and 79.4 %
+# for NBSVM, a bag of words and bigrams.
 
 # %% [markdown]
 # ### The chosen model's training and validation curves
@@ -342,22 +334,21 @@ for ax in (ax_loss, ax_acc):
 plt.show()
 
 # %% tags=["nbval-ignore-output"]
-lowest_loss = classify.kept_epoch(history, monitor="val_loss")
-val_loss, val_accuracy = history["val_loss"], history["val_accuracy"]
-claim("the validation loss rises while the validation accuracy still gains (at least 0.02)",
-      lowest_loss < kept and val_loss[kept - 1] > val_loss[lowest_loss - 1]
-      and val_accuracy[kept - 1] - val_accuracy[lowest_loss - 1] >= 0.02,
-      f"lowest validation loss at epoch {lowest_loss}, kept epoch {kept}")
+lowest_loss = classify.kept_epoch(history, monitor="val_loss")  # the epoch stopping on the loss would keep
+loss_rise = history["val_loss"][kept - 1] - history["val_loss"][lowest_loss - 1]
+accuracy_gain = history["val_accuracy"][kept - 1] - history["val_accuracy"][lowest_loss - 1]
+claim(f"from epoch {lowest_loss} (lowest validation loss) to epoch {kept} (kept) the validation loss rises while "
+      "the validation accuracy still gains at least 0.02", lowest_loss < kept and loss_rise > 0
+      and accuracy_gain >= 0.02, f"loss {loss_rise:+.3f}, accuracy {accuracy_gain:+.3f}")
 at_cap = sum(len(h) == TRAIN["epochs"] and classify.kept_epoch(h, monitor="val_accuracy")
              > TRAIN["epochs"] - TRAIN["patience"] for n in rnn_names for h in results[n].histories)
-display(Markdown(
-    f"From epoch {lowest_loss} to epoch {kept} the validation loss rises from {val_loss[lowest_loss - 1]:.3f} to "
-    f"{val_loss[kept - 1]:.3f} while the validation accuracy rises from {val_accuracy[lowest_loss - 1]:.3f} to "
-    f"{val_accuracy[kept - 1]:.3f}: accuracy counts right answers, the cross-entropy also charges for confidence, "
-    f"most for a confident mistake. Stopping on the loss would have kept epoch {lowest_loss}; the protocol judges "
-    f"epochs by validation accuracy, the number compared. In {at_cap} of the {len(rnn_names) * len(splits)} "
-    f"networks kept, the {TRAIN['epochs']}-epoch cap, not early stopping, ended training; Going further retrains "
-    "two of the gated ones with a longer cap."))
+print(f"runs that the {TRAIN['epochs']}-epoch cap ended, not early stopping: {at_cap} of "
+      f"{len(rnn_names) * len(splits)} networks kept")
+
+# %% [markdown]
+# Accuracy counts right answers; the cross-entropy also charges for confidence, most for a confident mistake.
+# Stopping on the loss would have kept the earlier epoch; the protocol judges epochs by validation accuracy, the
+# number compared. Going further retrains two of the gated networks with a longer cap.
 
 # %% [markdown]
 # ## 3. With 200 sentences, pretrained features win
@@ -414,13 +405,10 @@ once = np.mean([count == 1 for count in small_vocab.counts.values()])
 unknown = len(small_vocab.unknown(test_words)) / len(test_words)
 print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentences, {once:.0%} of them seen once; "
       f"{unknown:.0%} of the test words never seen in fitting")
-shared = len(set(small_texts) & {rt_texts[i] for i in sample})
-display(Markdown(
-    "A model trained from scratch only knows the words it saw with a label; the encoder brings what it learned in "
-    f"pretraining. On 200 sentences it scores {minilm.mean:.3f}; the best network trained from scratch, on "
-    f"{len(splits[0][0]):,} fit snippets per fold, scored {results[best_rnn].mean:.3f}. A rough comparison: "
-    f"the training sizes differ, and so do the test sets (the 200 and section 2's {len(texts):,} share {shared} "
-    "sentences)."))
+
+# %% [markdown]
+# A model trained from scratch only knows the words it saw with a label; the encoder brings what it learned in
+# pretraining.
 
 # %% [markdown]
 # ## Summary
@@ -429,13 +417,18 @@ display(Markdown(
 #   that the final state is the state after each sentence's last real word
 #   (`pack_padded_sequence(..., lengths.cpu(), enforce_sorted=False)`, then the last layer's `h`).
 # - **Training accuracy proves nothing** on twelve sentences: held out, the accuracy cannot be told from chance.
-# - A fair comparison gives every model **the same folds, data and tuning budget**, reports per-fold scores with
-#   the **sample** standard deviation, and uses **paired** tests (a corrected paired t over folds, McNemar on the
-#   out-of-fold predictions); p ≥ 0.05 means no detectable difference, and the interval says how large one may be.
+# - A fair comparison gives every model **the same folds and data** and counts its tuning budget honestly (picking
+#   an epoch on validation is tuning too), reports per-fold scores with the **sample** standard deviation, and uses
+#   **paired** tests (a corrected paired t over folds, heuristic on k-fold; McNemar on the out-of-fold
+#   predictions); p ≥ 0.05 means no detectable difference, and the interval says how large one may be.
 # - Judge epochs by the number you compare: the validation loss can rise while the validation accuracy improves.
-# - On 4,500 snippets the gated networks trained from scratch beat chance in every fold, the best of them beats the
-#   plain RNN, and a tuned bag of words is ahead of the best of them on McNemar; the corrected t, which counts fold-to-fold
-#   variation, cannot confirm it on 3 folds. On 200 sentences, frozen pretrained features win.
+# - On 4,500 snippets the gated networks trained from scratch beat chance in every fold and the best of them beats
+#   the plain RNN. A tuned bag of words is ahead of the best of them: McNemar is clear, and the corrected t passes
+#   at 0.05 on its own but not after a Bonferroni correction for the table's 16 tests.
+# - On 200 sentences, frozen pretrained features win.
+#
+# Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
+# *Run All* runs every section before it reaches the first exercise you have not answered.
 
 # %% [markdown]
 # ## Going further
@@ -443,30 +436,26 @@ display(Markdown(
 # ### Two tests, sixteen comparisons
 #
 # *What this adds: why section 2's two tests can disagree, and what a Bonferroni correction leaves.*
+#
+# McNemar takes the trained models as given and the test snippets as independent; the corrected t also counts how
+# much another training run would move the score, but with 2 degrees of freedom its intervals are wide. So the two
+# can disagree. With 16 tests in the table, a Bonferroni correction asks each for p < 0.05 / 16:
 
-# %%
-example = tests["RNN", "LSTM"], t_tests["RNN", "LSTM"]
-limit = 0.05 / n_tests
-mc_better = [k for k, t in tests.items() if t.verdict() != "tie"]
-t_survive = [f"{a} vs {b}" for (a, b), t in t_tests.items() if t.p < limit]
-display(Markdown(
-    ("The two tests can disagree, as for" if (example[0].p < 0.05) != (example[1].p < 0.05) else
-     "The two tests agree for")
-    + f" RNN vs LSTM ({example[0].difference:+.3f}: McNemar p = {example[0].p:.2g}, corrected t p = "
-    f"{example[1].p:.2g}). McNemar takes the trained models as given and the test snippets as independent; the "
-    "corrected t also counts how much another training run would move the score, but with 2 degrees of freedom "
-    f"its intervals are wide. The table holds {n_tests} tests; a Bonferroni correction asks each for p < 0.05 / "
-    f"{n_tests} = {limit:.4f}. "
-    + ("Every" if all(tests[k].p < limit for k in mc_better) else "Not every") + " McNemar “better” passes "
-    f"(largest p {max(tests[k].p for k in mc_better):.2g}); of the corrected t's, "
-    + (("only " + ", ".join(t_survive) + " passes") if t_survive else "none passes") + "."))
+# %% tags=["nbval-ignore-output"]
+mc_better = [pair for pair, test in tests.items() if test.verdict() != "tie"]
+mc_pass = [f"{a} vs {b}" for a, b in mc_better if tests[a, b].p < limit]
+t_pass = [f"{a} vs {b}" for (a, b), test in t_tests.items() if test.p < limit]
+rnn_lstm = tests["RNN", "LSTM"], t_tests["RNN", "LSTM"]
+print(f"RNN vs LSTM: McNemar p = {rnn_lstm[0].p:.2g}, corrected t p = {rnn_lstm[1].p:.2g}")
+print(f"below 0.05 / {n_tests} = {limit:.4f}: McNemar {len(mc_pass)} of its {len(mc_better)} 'better' verdicts; "
+      f"corrected t {', '.join(t_pass) or 'none'}")
 
 # %% [markdown]
-# Five more optional studies: the Chinese lesson's comparison bug, packing against padding as a training choice, two
+# Five more optional studies: the original lesson's comparison bug, packing against padding as a training choice, two
 # confounds of section 2 (the epoch cap and the vocabulary), the chosen model's probabilities and mistakes, and
 # the same code on IMDB.
 #
-# ### A comparison that compared nothing (from the Chinese lesson)
+# ### A comparison that compared nothing (from the original lesson)
 #
 # *What this adds: a classic bug in comparison loops, and why `train_classifier` makes its own optimizer.*
 #
@@ -522,40 +511,32 @@ claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU ch
 #
 # *What this adds: section 1 showed that a packed prediction does not depend on the batch; is packing also better?*
 #
-# Two LSTMs that differ only in that: the same fold, vocabulary, setting and seed, one trained and evaluated with
-# packing, the other as in the lesson, reading the state after the last `<pad>` of its padded batch.
+# Two LSTMs that differ only in that: section 2's packed LSTM of fold 0, and one trained again with the same fold,
+# vocabulary, setting and seed but as in the lesson, reading the state after the last `<pad>` of its padded batch.
 
 # %% tags=["nbval-ignore-output"]
 fit_index, val_index, test_index = splits[0]
 fit0, val0, test0 = (classify.encode_dataset(fold0_vocab, [texts[i] for i in index], labels[index])
                      for index in splits[0])
 setting = results["LSTM"].chosen[0]
-packing, packing_val = {}, {}
-for packed in (True, False):
-    model = TextClassifier(len(fold0_vocab), 32, 32, kind="lstm", dropout=setting["dropout"], seed=0, packed=packed)
-    packing_val[packed] = classify.train_classifier(model, fit0, val0, lr=setting["lr"], progress=False,
-                                                    **{k: v for k, v in TRAIN.items() if k != "min_count"})[
-                                                        "val_accuracy"]
-    packing[packed] = (classify.predict_proba(model, test0, device=device) > 0.5) == labels[test_index]
+padded = TextClassifier(len(fold0_vocab), 32, 32, kind="lstm", dropout=setting["dropout"], seed=0, packed=False)
+padded_val = classify.train_classifier(padded, fit0, val0, lr=setting["lr"], progress=False,
+                                       **{k: v for k, v in TRAIN.items() if k != "min_count"})["val_accuracy"]
+packing_val = {True: results["LSTM"].histories[0]["val_accuracy"], False: padded_val}
+packing = {True: results["LSTM"].correct[test_index],  # section 2 already trained the packed one
+           False: (classify.predict_proba(padded, test0, device=device) > 0.5) == labels[test_index]}
 packing_test = evaluation.mcnemar(packing[True], packing[False])
 for packed, name in [(True, "packed"), (False, "padded")]:
-    print(f"{name:26} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
+    print(f"{name:7} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
           + " ".join(f"{v:.3f}" for v in packing_val[packed]))
-print(f"packed - padded: {packing_test}")
+print(f"packed - padded on fold 0's {len(test_index):,} test snippets: {packing_test}")
+print(f"the padded model's best epoch: {np.argmax(padded_val) + 1} of {len(padded_val)} trained")
 
-# %% tags=["nbval-ignore-output"]
-display(Markdown(
-    f"Packing changes the accuracy by {packing_test.difference:+.3f} on fold 0's "
-    f"{len(test_index):,} test snippets (McNemar p = {packing_test.p:.2g}: "
-    + ("no detectable difference" if packing_test.verdict() == "tie" else "a real difference on this fold") + "). "
-    "The padded model reads every sentence to the end of its batch, so before it can answer it must carry what it "
-    f"read across the batch's `<pad>` steps (up to {n_words.max() - 1}); its best validation accuracy is "
-    f"{max(packing_val[False]):.3f} against {max(packing_val[True]):.3f} for the packed one. "
-    + (f"But the padded model's best epoch was its last ({len(packing_val[False])}): it was still improving when "
-       "the epoch cap stopped it, so part of this gap may be slower learning rather than a worse end point. "
-       if int(np.argmax(packing_val[False])) == len(packing_val[False]) - 1 else "")
-    + "The setting was the one chosen for the packed LSTM, and this is one fold and one seed: read the gap as an "
-    "indication of the effect, not its size."))
+# %% [markdown]
+# The padded model reads every sentence to the end of its batch, so before it can answer it must carry what it read
+# across the batch's `<pad>` steps. If its best epoch was its last, it was still improving when the cap stopped it,
+# and part of the gap may be slower learning rather than a worse end point. The setting was the one chosen for the
+# packed LSTM, and this is one fold and one seed: read the gap as an indication of the effect, not its size.
 
 
 # %% [markdown]
@@ -563,17 +544,15 @@ display(Markdown(
 #
 # *What this adds: would the networks catch up with more epochs, or the bag of words lose with fewer words?*
 #
-# The chosen network and the other gated one whose fold-0 best epoch came latest, retrained on fold 0 with the
-# setting chosen there and a cap of 15 epochs instead of 6 (early
-# stopping as before); then TF-IDF + LR on the three folds, restricted to words in at least two fit snippets,
-# close to the networks' vocabulary.
+# First the cap: the chosen network and the other gated one whose fold-0 best epoch came latest, retrained on fold 0
+# with the setting chosen there and a cap of 15 epochs instead of 6 (early stopping as before).
 
 # %% tags=["nbval-ignore-output"]
 bow_fold0 = results["TF-IDF + LR"].correct[test_index]
 second = max((n for n in gated if n != best_rnn), key=lambda n: classify.kept_epoch(results[n].histories[0],
                                                                                   monitor="val_accuracy"))
-retested = [best_rnn, second]  # the chosen network and the other gated one whose fold-0 best came latest
-long_acc, same_epoch = {}, {}
+retested = [best_rnn, second]
+long_acc = {}
 for name in retested:
     seed_everything(0)  # the seed tune_rnn used for fold 0: the first 6 epochs replay the 6-epoch run
     setting = results[name].chosen[0]
@@ -583,31 +562,31 @@ for name in retested:
     long_acc[name] = ((classify.predict_proba(model, test0, device=device) > 0.5) == labels[test_index]).mean()
     kept_long = classify.kept_epoch(history_long, monitor="val_accuracy")
     kept_short = classify.kept_epoch(results[name].histories[0], monitor="val_accuracy")
-    same_epoch[name] = kept_long == kept_short and abs(long_acc[name] - results[name].scores[0]) < 1e-9
     ended = "early stopping" if len(history_long) < 15 else "the cap"
     print(f"{name}, fold 0, 15-epoch cap: {ended} ended training after epoch {len(history_long)}, kept epoch "
           f"{kept_long} (6-epoch cap: {kept_short}); test accuracy {long_acc[name]:.3f} (6-epoch cap: "
           f"{results[name].scores[0]:.3f})")
 print(f"TF-IDF + LR on fold 0: {bow_fold0.mean():.3f}")
+claim(f"TF-IDF + LR stays ahead of the {' and the '.join(retested)} on fold 0 with a 15-epoch cap",
+      all(bow_fold0.mean() > a for a in long_acc.values()),
+      ", ".join(f"{bow_fold0.mean():.3f} vs {n} {a:.3f}" for n, a in long_acc.items()))
+
+# %% [markdown]
+# Each rerun replays fold 0's seed, so the epochs it shares with the 6-epoch run are the same: where the kept epoch
+# is the same, so is the test accuracy, and the extra epochs brought no new best on validation. This is one fold
+# and one seed: it does not show that other folds, seeds or a longer patience would not help the networks.
+#
+# Then the vocabulary: TF-IDF + LR on the three folds with only the words of at least two fit snippets, close to
+# the networks' vocabulary.
+
+# %% tags=["nbval-ignore-output"]
 twice = classify.tune_sklearn(lambda C: classify.logreg_tfidf(C, min_df=2), texts, labels, splits,
-                              [{"C": c} for c in (3.0, 30.0)], name="TF-IDF + LR, words in 2+ snippets",
+                              [{"C": c} for c in C_GRID], name="TF-IDF + LR, words in 2+ snippets",
                               monitor="val_accuracy")
 print(f"TF-IDF + LR, all words {results['TF-IDF + LR'].mean:.3f}; words in 2+ snippets {twice.mean:.3f}; "
       f"{best_rnn} {results[best_rnn].mean:.3f} (means over 3 folds)")
-claim(f"TF-IDF + LR stays ahead of the {' and the '.join(retested)} with a 15-epoch cap (fold 0) and of the "
-      f"{best_rnn} with fewer words (3 folds)",
-      all(bow_fold0.mean() > a for a in long_acc.values()) and twice.mean > results[best_rnn].mean,
-      "fold 0: " + ", ".join(f"{bow_fold0.mean():.3f} vs {n} {a:.3f}" for n, a in long_acc.items())
-      + f"; 3 folds: {twice.mean:.3f} vs {results[best_rnn].mean:.3f}")
-display(Markdown(
-    "Each rerun replays fold 0's seed, so the epochs it shares with the 6-epoch run are the same. "
-    + (f"{' and '.join(n for n in retested if same_epoch[n])} kept the same epoch, hence the same test accuracy: "
-       "the extra epochs brought no new best on validation. " if any(same_epoch.values()) else "")
-    + (f"{' and '.join(n for n in retested if not same_epoch[n])} kept a later epoch. "
-       if not all(same_epoch.values()) else "")
-    + "This is one fold and one seed: it does not show that other folds, seeds or a longer patience would not "
-    "help the networks."))
-
+claim(f"with fewer words TF-IDF + LR stays ahead of the {best_rnn} (3 folds)", twice.mean > results[best_rnn].mean,
+      f"{twice.mean:.3f} vs {results[best_rnn].mean:.3f}")
 
 
 # %% [markdown]
@@ -652,12 +631,11 @@ claim("as output, the network is too sure at both ends: in the lowest and the hi
       raw_table[0][2] - raw_table[0][1] > 0.1 and raw_table[-1][1] - raw_table[-1][2] > 0.1,
       f"lowest bin {raw_table[0][1]:.2f} vs {raw_table[0][2]:.2f}, highest {raw_table[-1][1]:.2f} vs "
       f"{raw_table[-1][2]:.2f}")
-display(Markdown(
-    f"Of the {raw_table[0][0]:,} snippets the raw network gives on average P(positive) = {raw_table[0][1]:.2f}, "
-    f"{raw_table[0][2]:.0%} are positive, and of the {raw_table[-1][0]:,} it gives {raw_table[-1][1]:.2f}, only "
-    f"{raw_table[-1][2]:.0%}: it is over-confident at both ends. After scaling, the "
-    "shares are closer to the probabilities (the largest gap above), and a probability far from 0.5 is a statement "
-    "worth reading. The six mistakes the model was most sure of:"))
+
+# %% [markdown]
+# The raw network is over-confident at both ends. After scaling, the shares are closer to the probabilities (the
+# largest gap above), and a probability far from 0.5 is a statement worth reading. The six mistakes the model was
+# most sure of:
 
 # %% tags=["nbval-ignore-output"]
 wrong = np.flatnonzero((probabilities > 0.5) != labels)
@@ -665,19 +643,23 @@ most_confident = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:6]
 for i in most_confident:
     print(f"true {LABELS[labels[i]]}, P(positive) = {probabilities[i]:.2f} | {texts[i]}")
 
+# %% [markdown]
+# Do they turn on words such as *not*, *n't*, *no*, *nothing*, *but*, *even*, *barely* or *without*, whose effect
+# depends on what they modify? Counted against how common those words are:
+
 # %% tags=["nbval-ignore-output"]
 markers = re.compile(r"n't\b|\b(?:not|no|nothing|but|even|barely|without)\b", re.IGNORECASE)
 turning = [texts[i] for i in most_confident if markers.search(texts[i])]
 base_rate = np.mean([bool(markers.search(t)) for t in texts])
 by_chance = stats.binom.sf(len(turning) - 1, len(most_confident), base_rate)
-display(Markdown(
-    f"Of these six, {len(turning)} contain a negation or a contrast word (*not*, *n't*, *no*, *nothing*, *but*, "
-    "*even*, *barely*, *without*)" + (": " + "; ".join(f"“{t}”" for t in turning[:3]) if turning else "")
-    + f". But {base_rate:.0%} of all {len(texts):,} snippets contain one of these words, so six snippets drawn at "
-    f"random would hold {len(turning)} or more of them with probability {by_chance:.2f}: six mistakes cannot show "
-    "that such words trip the network more than others. Reading them is a way to form a hypothesis (here: words "
-    "whose effect depends on what they modify), which a larger sample of mistakes would have to test. Some of these mistakes may be the label's: each snippet "
-    "carries the label of the whole review it was taken from (fresh or rotten), not a reading of the snippet itself."))
+print(f"of these six, {len(turning)} contain one of these words; so do {base_rate:.0%} of all "
+      f"{len(texts):,} snippets, and six drawn at random hold {len(turning)} or more with probability {by_chance:.2f}")
+claim("six mistakes cannot show that these words trip the network more than others (chance gives as many, p > 0.05)",
+      by_chance > 0.05, f"p = {by_chance:.2f}")
+
+# %% [markdown]
+# Reading the surest mistakes is a way to form a hypothesis, which a larger sample of mistakes would have to test. Some of these mistakes may be the label's: each snippet carries the label of the whole review
+# it was taken from (fresh or rotten), not a reading of the snippet itself.
 
 
 # %% [markdown]
@@ -726,6 +708,8 @@ else:
 
 
 # %% [markdown]
+# <a id="exercises"></a>
+#
 # ## Exercises
 #
 # Each exercise has an answer cell and a check cell: write your answer, run it, then run the check. The check
