@@ -1856,13 +1856,17 @@ def check_05_last_hidden(last_hidden) -> None:
             after_padding = final_hidden(rnn(embedded)[1])
             calls = []
             try:
-                got = last_hidden(_Recording(rnn, calls), embedded.clone(), lengths.clone())
+                given_embedded, given_lengths = embedded.clone(), lengths.clone()
+                got = last_hidden(_Recording(rnn, calls), given_embedded, given_lengths)
             except IndexError as error:
                 raise ExerciseError(f"✘ {name}: with the {kind} an index is out of range ({error}): a sequence of "
                                     "length n has its last real step at index n - 1") from None
             except RuntimeError as error:
                 raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
         answered(name, got, "last_hidden returns None; return each sequence's output at its last real step")
+        require(name, torch.equal(given_lengths, lengths) and torch.equal(given_embedded, embedded), f"with the "
+                f"{kind} it changed its inputs in place (lengths or embedded differ after the call): compute "
+                "`lengths - 1` as a new tensor, so that the caller's batch and lengths stay as they were")
         require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
                 "tensor: the RNN returns (outputs, state); read the outputs")
         require(name, len(calls) > 0, f"the {kind} passed in was never called: call rnn on the padded batch")

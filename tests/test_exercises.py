@@ -2044,9 +2044,18 @@ def _row_loop_fill(rnn, embedded, lengths):  # the same loop, writing into a pre
     return result
 
 
+def _lengths_minus_one_in_place(rnn, embedded, lengths):  # right rows, but the caller's lengths are changed
+    import torch
+
+    outputs, _ = rnn(embedded)
+    lengths -= 1
+    return outputs[torch.arange(len(lengths)), lengths]
+
+
 @pytest.mark.parametrize(("answer", "message"), [
     (None, "define a function"),
     (_detached, "carries no gradient"),
+    (_lengths_minus_one_in_place, "changed its inputs in place"),
     (_final_state, "after the batch's last step"),
     (_last_output_of_padded, "after the batch's last step"),
     (_at_lengths, "index is out of range"),

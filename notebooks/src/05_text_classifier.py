@@ -22,7 +22,7 @@
 #
 # Sections 1–3 are the core; then the Summary, *Going further* (optional) and the [exercises](#exercises).
 #
-# **Run time:** about a minute on a 2-core CPU, offline. Every helper uses a GPU when there is one.
+# **Run time:** a little over a minute on a 2-core CPU, offline. Every helper uses a GPU when there is one.
 # **Checks:** a ✔ line states a claim of the text with the numbers this run measured.
 
 # %%
@@ -43,6 +43,7 @@ from helpers.data import load_sentiment, tokenize
 from helpers.device import pick_device, seed_everything
 from helpers.recurrent import Recurrent, count_parameters, final_hidden
 from helpers.show import show_code
+from helpers.training import optimizer_step
 
 seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
@@ -78,7 +79,7 @@ print("lengths:", lengths.tolist())
 #
 # An embedding (`padding_idx=0` keeps `<pad>` at zero) and an `nn.RNN`, `nn.LSTM` or `nn.GRU` (both in `Recurrent`),
 # then a linear layer turns the **final hidden state** into one logit (positive if > 0). In training, `nn.Dropout`
-# zeroes a random share p = `dropout` of that state and scales the kept units by 1/(1−p), so the head cannot lean
+# zeroes each number of that state with probability p = `dropout` and scales the kept ones by 1/(1−p), so the head cannot lean
 # on a few numbers and the expected input stays the same; `model.eval()` turns it off, with no rescaling needed.
 
 # %%
@@ -96,12 +97,12 @@ show_code(Recurrent.forward, final_hidden)
 # %% [markdown]
 # ### One training step
 #
-# The loss is the binary cross-entropy of the logits; `optimizer_step` (`helpers.training`) zeroes the gradients,
-# runs `loss.backward()` and steps. `train_classifier` shuffles the sentences into mini-batches and runs this step
+# The loss is the binary cross-entropy of the logits; `optimizer_step` (`helpers.training`, below) zeroes the
+# gradients, runs `loss.backward()` and steps. `train_classifier` shuffles the sentences into mini-batches and runs this step
 # on each, with an Adam optimizer made from the model it trains:
 
 # %%
-show_code(classify.train_step)
+show_code(classify.train_step, optimizer_step)
 
 # %% tags=["nbval-ignore-output"]
 toy_data = classify.encode_dataset(toy_vocab, toy_texts, toy_labels)
@@ -126,6 +127,8 @@ claim("after 40 epochs the LSTM classifies all twelve training sentences correct
 toy_model.eval()
 alone = classify.encode_batch(toy_vocab, ["This is boring"])
 batch = classify.encode_batch(toy_vocab, ["This is boring", "The acting was great and the plot was engaging"])
+steps = torch.nn.utils.rnn.pack_padded_sequence(*batch, batch_first=True, enforce_sorted=False).batch_sizes
+print(f"lengths {batch[1].tolist()}; packed, sentences still running at each step: {steps.tolist()}")
 logits = {}
 with torch.no_grad():
     for packed in (True, False):
@@ -355,7 +358,8 @@ print(f"runs that the {TRAIN['epochs']}-epoch cap ended, not early stopping: {at
 #
 # What if there are only 200 labelled sentences (gensim's sample of the same data, balanced)? Section 2's protocol
 # on five folds, with settings for the small data (printed below). The newcomer is a frozen **pretrained sentence encoder**, all-MiniLM-L6-v2 (notebook 02): a small
-# transformer with BERT's architecture (`load_bert`), trained on about a billion sentence pairs. Only a logistic
+# transformer with BERT's architecture (`load_bert`), distilled from a larger model, then trained on about a
+# billion sentence pairs. Only a logistic
 # regression on its 384 numbers per sentence learns from our labels.
 
 # %% tags=["nbval-ignore-output"]
@@ -422,8 +426,8 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
 #   **paired** tests (a corrected paired t over folds, heuristic on k-fold; McNemar on the out-of-fold
 #   predictions); p ≥ 0.05 means no detectable difference, and the interval says how large one may be.
 # - Judge epochs by the number you compare: the validation loss can rise while the validation accuracy improves.
-# - On 4,500 snippets the gated networks trained from scratch beat chance in every fold and the best of them beats
-#   the plain RNN. A tuned bag of words is ahead of the best of them: McNemar is clear, and the corrected t passes
+# - On 4,500 snippets the networks trained from scratch beat chance (the gated ones in every fold) and the best of
+#   them beats the plain RNN. A tuned bag of words is ahead of the best of them: McNemar is clear, and the corrected t passes
 #   at 0.05 on its own but not after a Bonferroni correction for the table's 16 tests.
 # - On 200 sentences, frozen pretrained features win.
 #
@@ -534,8 +538,8 @@ print(f"the padded model's best epoch: {np.argmax(padded_val) + 1} of {len(padde
 
 # %% [markdown]
 # The padded model reads every sentence to the end of its batch, so before it can answer it must carry what it read
-# across the batch's `<pad>` steps. If its best epoch was its last, it was still improving when the cap stopped it,
-# and part of the gap may be slower learning rather than a worse end point. The setting was the one chosen for the
+# across the batch's `<pad>` steps. A best epoch at the cap (printed above) means it was still improving when the
+# cap stopped it, so part of the gap may be slower learning rather than a worse end point. The setting was the one chosen for the
 # packed LSTM, and this is one fold and one seed: read the gap as an indication of the effect, not its size.
 
 
