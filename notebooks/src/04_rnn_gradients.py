@@ -111,7 +111,7 @@ claim("tanh' <= 1 and sigmoid' <= 1/4, both largest at z = 0; at z = 3 the sigmo
 #
 # The task throughout is the **first-token task**: the label (one of 4) is the first token, followed by $T-1$
 # random distractors, and the model outputs it after the last step. `make_model(kind)` builds a
-# `SequenceClassifier`: an embedding and one recurrent layer (`model.body`: `nn.RNN`, `nn.LSTM` or `nn.GRU`; the
+# `SequenceClassifier`: an embedding and one recurrent layer (`model.body.rnn`: `nn.RNN`, `nn.LSTM` or `nn.GRU`; the
 # residual RNN of sections 5–6 uses the hand-written `ElmanRNN` shown there, and attention has its own class), then
 # a linear head; `sequence_loss` scores it:
 
@@ -265,7 +265,7 @@ claim("1 and 0.1 learn, 0.1 (clipping nearly every step) more slowly",
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down from far above chance
 # to $\ln 4$ (dotted), the loss of a uniform guess, and stays: trained, the RNN passes almost nothing of
-# $\partial L/\partial h_T$ back to $t = 1$, so the first token no longer reaches the loss (why it gets stuck is
+# $\partial L/\partial h_T$ back to $t = 1$, so the loss is nearly insensitive to the first token (why it gets stuck is
 # not measured). At 0.1 the short steps learn slowly. Clipping tames **exploding** updates only; it does nothing
 # for vanishing gradients.
 #
@@ -334,7 +334,8 @@ claim("forget bias 3: the cell gradient stays within a factor 2 of its value at 
 
 # %% [markdown]
 # With its forget bias near 0 (gate about 0.5) the LSTM vanishes like the $\tanh$ RNN; with bias 3 the cell
-# gradient stays nearly flat. The residual RNN grows going back.
+# gradient stays nearly flat: more than the forget gates alone explain (their product over 59 steps is small;
+# *Going further* separates the cell path from the paths through the gates). The residual RNN grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
@@ -629,8 +630,9 @@ display(Markdown(
     "flatter than the LSTM's; over 200 steps the LSTM's falls with distance and attention's changes less than "
     "2 times. Around its line attention's curve scatters "
     f"from position to position by up to {scatter:.1f} decades (hence the mean of 10 in the figure).\n"
-    f"- **But a share of about $1/T$.** The softmax weights $\\alpha_{{T,t}}$ add up to 1; about equal, as in an "
-    f"untrained model, each gets about $1/T$ of the read-out's gradient. From $T = 60$ to $200$ attention's "
+    f"- **But a share of $1/T$ on average.** The softmax weights $\\alpha_{{T,t}}$ add up to 1, so their mean is "
+    f"$1/T$ by construction: on average each position gets a $1/T$ share of the read-out's gradient (how far "
+    f"single weights stray from $1/T$ is not measured here). From $T = 60$ to $200$ attention's "
     f"gradient at $t = 1..10$ falls to {attention_drop:.2f} of its value ($60/200 = 0.30$), the LSTM's to "
     f"{lstm_drop:.2f}.\n"
     f"- **So, untrained, attention does not give the first tokens more gradient here** ({per_T['T = 60']:.2f} "
