@@ -433,8 +433,9 @@ display(Markdown(
 # Two things stand between the numbers of sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each word's gap is measured in cosine, and how widely a word's cosines spread
-# can change with depth. Below, each word's gap is divided by the spread (standard deviation) of its pairwise
-# cosines at that layer, a scale-free version of the same comparison:
+# can change with depth. Section 5's first check already divided each word's gap by the spread (standard
+# deviation) of its pairwise cosines at that layer (`cosine_spread`), a scale-free version of the same
+# comparison; below, the raw and the scaled gaps of layers 1 to 6, averaged over the words:
 
 # %%
 scaled = scaled_gaps.mean(axis=1)  # section 5's gaps over the spread of the cosines, mean over the words
