@@ -283,6 +283,12 @@ def loo_credits(vectors, senses: list[str]) -> np.ndarray:
     return np.array(credit, dtype=float)
 
 
+def cosine_spread(vectors) -> float:
+    """Standard deviation of the cosine similarities of all pairs of distinct vectors."""
+    sims = cosine_similarity(vectors)
+    return float(sims[~np.eye(len(sims), dtype=bool)].std())
+
+
 def nearest_centroid_loo(vectors, senses: list[str]) -> float:
     """Leave-one-out accuracy of predicting each vector's sense by the most cosine-similar sense centroid."""
     return float(np.mean(loo_credits(vectors, senses)))

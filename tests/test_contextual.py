@@ -296,3 +296,9 @@ def test_progress_bar_is_optional_and_changes_nothing(bert, capsys):
     shown = word_embeddings(sentences, "bank", *bert, batch_size=2, progress=True)
     assert "2/2" in capsys.readouterr().err
     torch.testing.assert_close(quiet, shown)
+
+
+def test_cosine_spread_is_the_std_of_the_distinct_pairs_only():
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    pairs = [0.0, 2 ** -0.5, 2 ** -0.5]  # the diagonal's 1s must not count
+    assert contextual.cosine_spread(vectors) == pytest.approx(np.std(pairs))

@@ -17,8 +17,9 @@
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller, and fine-tuned as a
-# sentence encoder ([section 3](#s3)). *Going further*, after the summary, asks whether the layers can be ranked, picks one honestly,
-# tests `[CLS]`/`[SEP]` and the first word piece, draws the senses in 2-D, and switches to `bert-base-uncased`.
+# sentence encoder ([section 3](#s3)). After the summary come *Going further* (optional: can the layers be
+# ranked, picking one honestly, `[CLS]`/`[SEP]` and the first word piece, the senses in 2-D, and how to switch
+# to `bert-base-uncased`) and the [exercises](#exercises).
 
 # %% [markdown]
 # ### The two models side by side
@@ -46,6 +47,7 @@ from torch.utils.benchmark import Timer
 from helpers import contextual, exercises
 from helpers.claims import claim
 from helpers.contextual import (
+    cosine_spread,
     load_bert,
     loo_credits,
     nearest_centroid_loo,
@@ -131,20 +133,26 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 # %%
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
 random_cosine = random_pair_cosine(kv)
-top8 = pd.Series({word: np.mean([s for _, s in pairs]) for word, pairs in neighbours.items()})
+nearest = {word: [n for n, _ in neighbours[word][:3]] for word in WORDS}  # the 3 nearest neighbours
+rare_near_rare = {word: [n for n in nearest[word] if n in rare] for word in rare}
+others = list(dict.fromkeys(n for word in rare for n in nearest[word] if n not in rare))
 display(Markdown(
-    f"- **The frequent word follows its frequent sense.** *bank* ({counts.loc['in Wikipedia', 'bank']} times in "
-    "Wikipedia) has neighbours that read as money and institution words, like most of its sampled contexts: "
-    "the river sense leaves no trace among its 8 nearest neighbours.\n"
+    "- **One vector follows the word's usual contexts.** "
+    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has neighbours that read as money and "
+    "institution words, like most of its sampled contexts: the river sense leaves no trace among its 8 nearest "
+    f"neighbours. *plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too, but its neighbours ("
+    + ", ".join(n for n, _ in neighbours["plant"][:6]) + ") name neither the garden plant nor the factory "
+    "plainly: one vector blends the contexts it saw.\n"
     f"- **The rare words are under-trained.** *{'*, *'.join(rare)}* (Wikipedia: "
     + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
-    + " times) were seen only or mostly in our own sentences. Their mean top-8 cosine ("
-    + ", ".join(f"{top8[w]:.2f}" for w in rare) + f") is higher than *bank*'s ({top8['bank']:.2f}), but cosines "
-    f"run high everywhere here: even random pairs of words average {random_cosine:.2f}, so these neighbours say "
-    "little about any sense.\n\n"
+    + " times) were seen only or mostly in our own sentences, and they are each other's nearest neighbours "
+    "(in their top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}" for w in rare)
+    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + ")"
+    + ": they learned from the same few sentences, not from any sense. Their high cosines mean little here, "
+    f"where even random pairs of words average {random_cosine:.2f}.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
-claim(f"the rare words ({', '.join(rare)}) have closer top-8 neighbours than 'bank'", (top8[rare] > top8["bank"]).all(),
-      f"bank {top8['bank']:.3f}, " + ", ".join(f"{w} {top8[w]:.3f}" for w in rare))
+claim(f"each rare word ({', '.join(rare)}) has another rare word among its 3 nearest neighbours",
+      all(rare_near_rare.values()), "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare))
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -261,16 +269,20 @@ word_gaps = gaps[WORDS]
 fig, ax = plt.subplots(figsize=(8, 4.5))
 plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
-claim("at layer 0 the gap is essentially zero for every word (|gap| < 0.01)", (word_gaps.loc[0].abs() < 0.01).all(),
-      f"largest |gap| {word_gaps.loc[0].abs().max():.4f}")
+spread = pd.DataFrame({word: [cosine_spread(vectors) for vectors in layer_vectors[word]] for word in WORDS})
+scaled_gaps = word_gaps / spread  # each gap in standard deviations of that word's pairwise cosines
+claim("at layer 0 the gap is small beside the spread of the cosines (|gap| < 0.25 standard deviations, every word)",
+      (scaled_gaps.loc[0].abs() < 0.25).all(), f"largest {scaled_gaps.loc[0].abs().max():.2f} at layer 0; "
+      f"{scaled_gaps.loc[1].min():.2f} to {scaled_gaps.loc[1].max():.2f} at layer 1")
 claim("from layer 1 on, the gap is positive for every word and layer", (word_gaps.loc[1:] > 0).all().all(),
       f"smallest gap {word_gaps.loc[1:].min().min():.3f}, largest {word_gaps.loc[1:].max().max():.3f}")
 
 # %% [markdown]
-# At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it. From the
-# first Transformer layer on, same-sense pairs are more similar than different-sense pairs for every word, by
-# small amounts of cosine, with no noise level to compare them against: section 6's held-out test supplies
-# one. The plot cannot rank the layers either: the spread of a word's cosines changes with depth (*Going
+# At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it (the
+# first check measures its gap in the word's own unit, the standard deviation of its pairwise cosines, and
+# prints layer 1's beside it). From the first Transformer layer on, same-sense pairs are more similar than
+# different-sense pairs for every word, by small amounts of cosine, with no noise level to compare them
+# against: section 6's held-out test supplies one. The plot cannot rank the layers either: the spread of a word's cosines changes with depth (*Going
 # further* A).
 
 # %% [markdown]
@@ -310,15 +322,9 @@ ordered = np.sort(transformer)
 claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
 claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above chance (mean accuracy > 0.8)",
       transformer.min() > 0.8, f"lowest {transformer.min():.3f}, highest {transformer.max():.3f}")
-credits = np.stack([np.concatenate([loo_credits(layer_vectors[word][layer], senses[word]) for word in WORDS])
-                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1 right, 0 wrong
-context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_of[word], word, kv), senses[word])
-                                  for word in WORDS])
-beats = credits[1:] - context_credits  # per layer and sentence: layer minus context mean
-paired = 2 * beats.std(axis=1, ddof=1) / np.sqrt(beats.shape[1])  # two paired standard errors (Going further A)
-claim("every Transformer layer beats the Word2Vec context mean by more than two paired standard errors",
-      (beats.mean(axis=1) > paired).all(), f"differences {beats.mean(axis=1).min():.3f} to "
-      f"{beats.mean(axis=1).max():.3f}, margins {paired.min():.3f} to {paired.max():.3f}")
+context_mean = accuracy.loc["mean", "W2V context mean"]
+claim("every Transformer layer beats the Word2Vec context mean (mean accuracy over the words)",
+      transformer.min() > context_mean, f"lowest layer {transformer.min():.3f}, context mean {context_mean:.3f}")
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
@@ -333,12 +339,12 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 # - **Word2Vec's own vector scores exactly chance**: one vector in every sentence makes every
 #   prediction a tie, worth ½.
 # - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits,
-#   and the senses do not always sit in the same places (the last line, for *bank*); and leaving a sentence
+#   and the senses do not always sit in the same places (see *Where 'bank' sits* above); and leaving a sentence
 #   out pulls its own sense's centroid away from it.
 # - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
 #   context words, though MiniLM was also trained on far more text than our Word2Vec.
-# - **The Transformer layers are close** (the line before the last): *Going further* A shows that 120 sentences cannot rank
-#   them, and B how to choose one without flattering it.
+# - **The Transformer layers are close** (the best and worst layer printed above): *Going further* A shows
+#   that 120 sentences cannot rank them, and B how to choose one without flattering it.
 # - **Each sentence uses one sense of its word.** Exercise 4 asks what happens to a sentence that uses both.
 
 # %% [markdown]
@@ -346,7 +352,7 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 # ## 7. What each approach costs
 #
 # Both models produce the vectors of our 120 ambiguous words in their sentences: Word2Vec by a table look-up,
-# MiniLM by a forward pass, each timed with `torch.utils.benchmark.Timer` (the mean of three runs). The speeds
+# MiniLM by one batched forward pass per word (its 24 sentences at once), each timed with `torch.utils.benchmark.Timer` (the mean of three runs). The speeds
 # depend on the machine; the sizes do not.
 
 # %%
@@ -375,7 +381,8 @@ display(Markdown(
     "embedding to a piece's row and layer-normalises the sum. Word2Vec's table grows with the vocabulary "
     f"({len(kv):,} words here); MiniLM's is fixed at {piece_table.shape[0]:,} pieces that also spell unseen "
     f"words. And every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers: "
-    "a GPU can make it faster, but it is still a pass per sentence, against one row read per word."))
+    "a GPU can make it faster, and batching sentences helps, but the work still grows with every sentence and "
+    "every token in it, against one row read per word."))
 
 # %% [markdown]
 # ## Summary
@@ -387,14 +394,14 @@ display(Markdown(
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
 #   layer-normalised.
-#   Its similarity gap is essentially zero and its sense test near chance on average. From the first Transformer layer on,
+#   Its similarity gap is small beside the spread of its cosines, and its sense test near chance on average. From the first Transformer layer on,
 #   same-sense vectors are closer than different-sense ones, and a nearest-centroid test predicts
 #   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
 #   cannot be ranked (*Going further* A).
 # - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
 #   beats chance; every Transformer layer beats it clearly, though MiniLM was also trained on far more text than
 #   our small Word2Vec.
-# - **Context costs compute**: a forward pass per sentence instead of a table look-up (section 7).
+# - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
 #
@@ -407,6 +414,9 @@ display(Markdown(
 # The table mixes what this notebook measured (one vector for all senses, senses separated by context, leakage in
 # Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
 # fine-tuned" (notebook 05 uses MiniLM frozen, as features, on a real task).
+#
+# Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
+# *Run All* runs every section before it reaches the first exercise you have not answered.
 
 
 # %% [markdown]
@@ -423,18 +433,12 @@ display(Markdown(
 # Two things stand between the numbers of sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each word's gap is measured in cosine, and how widely a word's cosines spread
-# can change with depth. Below, each word's gap is divided by the spread (standard deviation) of its pairwise
-# cosines at that layer, a scale-free version of the same comparison:
+# can change with depth. Section 5's first check already divided each word's gap by the spread (standard
+# deviation) of its pairwise cosines at that layer (`cosine_spread`), a scale-free version of the same
+# comparison; below, the raw and the scaled gaps of layers 1 to 6, averaged over the words:
 
 # %%
-def cosine_spread(vectors) -> float:
-    """Standard deviation of the cosine similarities of all pairs of distinct vectors."""
-    sims = cosine_similarity(vectors)
-    return float(sims[~np.eye(len(sims), dtype=bool)].std())
-
-
-spread = pd.DataFrame({word: [cosine_spread(vectors) for vectors in layer_vectors[word]] for word in WORDS})
-scaled = (word_gaps / spread).mean(axis=1)  # mean over the words, per layer
+scaled = scaled_gaps.mean(axis=1)  # section 5's gaps over the spread of the cosines, mean over the words
 raw_best, scaled_best = int(gaps["mean"].loc[1:].idxmax()), int(scaled.loc[1:].idxmax())
 display(Markdown(
     f"Mean spread of the cosines: {spread.mean(axis=1)[1]:.3f} at layer 1, {spread.mean(axis=1)[last]:.3f} at "
@@ -463,6 +467,8 @@ def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
     return 2 * differences.std(ddof=1) / np.sqrt(len(differences))
 
 
+credits = np.stack([np.concatenate([loo_credits(layer_vectors[word][layer], senses[word]) for word in WORDS])
+                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1 right, 0 wrong
 pairs = pd.DataFrame([{"layers": f"{a} vs {b}", "difference": credits[a].mean() - credits[b].mean(),
                        "sentences they disagree on": int((credits[a] != credits[b]).sum()),
                        "tie margin": tie_margin(credits[a], credits[b])}
@@ -477,10 +483,17 @@ display(Markdown(
     f"{pairs.loc[worst_pair, 'difference / margin']:.2f} of it."))
 claim(f"no two of layers 1 to {last} differ by more than their tie margin: too close to rank on this data",
       (pairs["difference / margin"] <= 1).all(), f"largest {pairs['difference / margin'].max():.2f} of the margin")
+context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_of[word], word, kv), senses[word])
+                                  for word in WORDS])  # the bag of context words of section 6, per sentence
+beats = credits[1:].mean(axis=1) - context_credits.mean()
+beat_margins = np.array([tie_margin(layer_credits, context_credits) for layer_credits in credits[1:]])
+claim("every Transformer layer beats the Word2Vec context mean by more than their tie margin",
+      (beats > beat_margins).all(), f"differences {beats.min():.3f} to {beats.max():.3f}, "
+      f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
 
 # %% [markdown]
 # So the order of the layers in section 6 is within the luck of 120 sentences, and the scaled gaps above are
-# no test either. More sentences per word would narrow the margins; *Going further* B shows how to choose a
+# no test either. The bag of context words is another matter: every layer beats it by more than the tie margin. More sentences per word would narrow the margins; *Going further* B shows how to choose a
 # layer meanwhile without flattering it.
 
 # %% [markdown]
@@ -590,10 +603,11 @@ display(Markdown(
     + ", ".join(f"{c:.2f}" for c in first_vs_mean[1:]) + f" at layers 1 to {len(states) - 1}. For this word the "
     "two choices give different vectors at every layer; how far apart they are for other split words, this one "
     "example does not say."))
-claim("for 'unbelievably' the first piece and the mean of the pieces differ at every layer (cosine < 0.9); "
-      "the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
-      max(first_vs_mean) < 0.9 and all(len(tokenizer.tokenize(word)) == 1 for word in WORDS),
-      f"highest cosine {max(first_vs_mean):.3f}; " + " ".join(tokenizer.tokenize(" ".join(WORDS))))
+claim("for 'unbelievably' the first piece and the mean of the pieces differ at every layer (cosine < 0.9)",
+      max(first_vs_mean) < 0.9, f"highest cosine {max(first_vs_mean):.3f}")
+word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
+claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
+      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # <a id="g5"></a>
@@ -675,6 +689,7 @@ if USE_BERT_BASE:
               f"{tuple(by_layer.shape)} (layers + 1, sentences, hidden). To measure it, edit section 3 as above.")
 
 # %% [markdown]
+# <a id="exercises"></a>
 # ## Exercises
 #
 # Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
@@ -827,8 +842,7 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3 (`word_vectors_in_batch`
-# has no `no_grad` of its own: its caller, `_word_vectors`, runs it under `torch.inference_mode()`):
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3:
 
 # %%
 show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits)
