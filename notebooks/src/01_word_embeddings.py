@@ -263,9 +263,9 @@ plt.show()
 # - **WordSim353** and **SimLex-999**: word pairs rated by people. We report the Spearman rank correlation ρ between
 #   the pairs' cosines and the ratings, over the pairs whose words are in the vocabulary. SimLex rates
 #   *similarity* (cup–mug), not relatedness (cup–coffee), which co-occurrence models find hard.
-# - The **Google analogy set**: questions *b* : *a* :: *c* : ? (Greece : Athens :: Iraq : ?, answer *Baghdad*),
-#   answered by the word nearest *a* − *b* + *c* (Athens − Greece + Iraq), as `emb.analogy(kv, a, b, c)` computes in
-#   section 4; over the questions whose four words are all in the vocabulary.
+# - The **Google analogy set**: questions *b* : *a* :: *c* : ? (Athens : Greece :: Baghdad : ?, answer *Iraq*),
+#   answered by the word nearest *a* − *b* + *c* (Greece − Athens + Baghdad), as `emb.analogy(kv, a, b, c)` computes
+#   in section 4; over the questions whose four words are all in the vocabulary.
 # - The **cosine of random pairs** (20,000 pairs): near 0 when the vectors share no common offset, near 1 when
 #   they all point the same way.
 
@@ -574,10 +574,12 @@ exercises.check_01_pair_count(count_pairs)
 # %% [markdown]
 # ### Exercise 2 — one SGNS training step
 # Section 3 spread one step over two functions: `sgns_epochs` draws a whole epoch's negatives, `sgns_epoch` steps
-# through the batches. Put the step together for one batch, from memory if you can. `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its
-# optimiser (step with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of probabilities, one per word. Draw `negative` negatives for
-# every pair from `noise` (`torch.multinomial`, with replacement) as a `[B, negative]` tensor, compute the model's
-# loss, then clear the old gradients, backpropagate and step. Return the loss as a float.
+# through the batches. Put the step together for one batch, from memory if you can.
+# `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its optimiser (step
+# with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of
+# probabilities, one per word. Draw `negative` negatives for every pair from `noise` (`torch.multinomial`, with
+# replacement) as a `[B, negative]` tensor, compute the model's loss, then clear the old gradients, backpropagate
+# and step. Return the loss as a float.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def sgns_step(model: emb.SGNS, optimizer: torch.optim.Optimizer, centres: torch.Tensor, contexts: torch.Tensor,
