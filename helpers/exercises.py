@@ -95,8 +95,10 @@ def check_01_pair_count(count_pairs) -> None:
                                      "and the window, without building them"):
                 answer = count_pairs([list(s) for s in sentences], window)
             answered(exercise, answer, "count_pairs returned None: return the number of pairs")
-            require(exercise, isinstance(answer, (int, np.integer)) and not isinstance(answer, bool),
-                    f"count_pairs should return a whole number, got {type(answer).__name__}")
+            number = isinstance(answer, (int, float, np.integer, np.floating)) and not isinstance(answer, bool)
+            require(exercise, number, f"count_pairs should return a whole number, got {type(answer).__name__}")
+            require(exercise, float(answer).is_integer(), f"count_pairs returned {answer}, not a whole number: a "
+                    "number of pairs has no fraction")
             expected = len(skipgram_pairs([np.array(s) for s in sentences], window))
             if answer == expected:
                 continue
@@ -242,12 +244,28 @@ def check_01_sgns_step(sgns_step) -> None:
             return sgns_step(*args)
         except RuntimeError as error:
             batch, negative = len(args[2]), args[5]
+            if "grad" in str(error):
+                raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}): the loss has no graph "
+                                    "(it does not require grad), so loss.backward() cannot reach the vectors: compute "
+                                    "it with gradients on, not under torch.no_grad() or from detached tensors"
+                                    ) from None
+            if not any(word in str(error) for word in ("size", "shape", "dimension", "view")):
+                raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}) with B={batch} pairs "
+                                    f"and negative={negative}") from None
             raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}) with B={batch} pairs and "
                                 f"negative={negative}: the negatives must be a [B, negative] = [{batch}, {negative}] "
                                 "tensor, one row per pair (not [negative, B]), drawn by torch.multinomial with "
                                 "replacement=True") from None
 
+    grad_modes, forward = [], model.forward
+
+    def noting_grad_mode(*args):
+        grad_modes.append(torch.is_grad_enabled())
+        return forward(*args)
+
+    model.forward = noting_grad_mode
     loss = step(model, optimizer, centres, contexts, noise, k)
+    del model.forward
     answered(exercise, loss, "sgns_step returned None: return the loss of the step")
     moved = [(p.detach() - b).to_dense() for p, b in zip(model.parameters(), before)]
 
@@ -255,8 +273,15 @@ def check_01_sgns_step(sgns_step) -> None:
         return all(torch.allclose(m, w, atol=1e-5) for m, w in zip(moved, moves))
 
     if not same(wanted):
-        require(exercise, any(m.abs().max() > 0 for m in moved), "no vector moved: after loss.backward(), call "
-                "optimizer.step()")
+        if not any(m.abs().max() > 0 for m in moved):
+            require(exercise, all(grad_modes), "the loss was computed under torch.no_grad(): it has no graph "
+                    "(it does not require grad through the model), so backward() gives the vectors no gradient; "
+                    "compute it with gradients on")
+            graded = any(p.grad is not None and p.grad.to_dense().abs().max() > 0 for p in model.parameters())
+            require(exercise, graded, "after your step the vectors have no gradient: the loss you backpropagated "
+                    "has no graph back to the model (detached?); call backward() on model(centres, contexts, "
+                    "negatives) itself")
+            require(exercise, False, "no vector moved: after loss.backward(), call optimizer.step()")
         require(exercise, not same(old_gradients), "the step used the previous batch's "
                 "gradients, not this loss's: call loss.backward() before optimizer.step()")
         require(exercise, not same(added),

@@ -74,10 +74,21 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (unclipped, "clip each distance"), (clipped_per_sentence, "clip each distance"),
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
-                           (lambda sentences, window: float(right(sentences, window)), "whole number"),
+                           (lambda sentences, window: right(sentences, window) + 0.5, "not a whole number"),
+                           (lambda sentences, window: right(sentences, window) / 2, "two pairs"),
+                           (lambda sentences, window: float("nan"), "not a whole number"),
+                           (lambda sentences, window: str(right(sentences, window)), "whole number, got str"),
                            (lambda sentences, window: None, "returned None"), (12, "the function you defined")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_01_pair_count(wrong)
+
+    def closed_form(sentences, window):
+        """The closed form 2(nk - k(k+1)/2) with k = min(window, n - 1), a float: right."""
+        return sum(2 * (len(s) * min(window, len(s) - 1) - min(window, len(s) - 1) * (min(window, len(s) - 1) + 1) / 2)
+                   for s in sentences if len(s) > 1)
+
+    exercises.check_01_pair_count(closed_form)
+    exercises.check_01_pair_count(lambda sentences, window: np.float64(right(sentences, window)))
 
     def every_pair(sentences, window):
         """Builds every pair in a list comprehension: what the exercise asks to avoid."""
@@ -236,7 +247,44 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         optimizer.zero_grad()
         return loss.item()
 
-    for wrong, message in [(no_zero_grad, "zero_grad"), (zero_grad_last, "earlier backward"),
+    def under_no_grad(model, optimizer, centres, contexts, noise, k):
+        """Computes the loss under no_grad, then makes backward() run with requires_grad_(): no graph."""
+        with torch.no_grad():
+            loss = model(centres, contexts, draw(noise, len(centres), k))
+        loss.requires_grad_()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def no_grad_plain(model, optimizer, centres, contexts, noise, k):
+        """Computes the loss under no_grad: backward() raises, the loss does not require grad."""
+        with torch.no_grad():
+            loss = model(centres, contexts, draw(noise, len(centres), k))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def detached(model, optimizer, centres, contexts, noise, k):
+        """Backpropagates a detached copy of the loss."""
+        loss = model(centres, contexts, draw(noise, len(centres), k)).detach().requires_grad_()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    def other_error(model, optimizer, centres, contexts, noise, k):
+        """Draws from an all-zero distribution: a RuntimeError that is not about shapes."""
+        return right(model, optimizer, centres, contexts, torch.zeros_like(noise), k)
+
+    with pytest.raises(exercises.ExerciseError, match="raised RuntimeError") as raised:
+        exercises.check_01_sgns_step(other_error)
+    assert "[B, negative]" not in str(raised.value)  # not blamed on the shapes
+
+    for wrong, message in [(under_no_grad, "under torch.no_grad"), (no_grad_plain, "does not require grad"),
+                           (detached, "no graph back to the model"),
+                           (no_zero_grad, "zero_grad"), (zero_grad_last, "earlier backward"),
                            (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
                            (flat, r"\[B, negative\]"), (loss_after, "before the step"),

@@ -10,7 +10,7 @@
 # - how to evaluate word vectors (WordSim353, SimLex-999, analogies), use them (cosine, neighbours,
 #   *king − man + woman*) and draw them on a 2-D map.
 #
-# Sections 1–5 are the core, then a summary; *Going further* holds optional depth, and the exercises come last.
+# Sections 1–5 are the core, then a summary, then *Going further* (optional) and the [exercises](#exercises).
 # Run time: about a minute on a 2-core CPU, offline. Lines starting with ✔ are *claims*: a sentence checked
 # against this run's numbers (✘ would mean your numbers do not support it).
 
@@ -37,6 +37,7 @@ from helpers.plots import plot_word_map, tsne_perplexity
 from helpers.show import show_code
 
 seed_everything(0)
+torch.set_num_threads(1)  # the models here are small: one CPU thread is the fastest
 plt.rcParams["figure.dpi"] = 80
 device = pick_device("auto")
 print("device:", device)
@@ -101,15 +102,25 @@ print("pairs:", pairs.shape, "| love's:", [tuple(vocab.decode(pair)) for pair in
 # %% [markdown]
 # The model: an embedding table, then a linear layer that scores **every** word as the context, trained with
 # cross-entropy (a softmax over the vocabulary). One epoch shuffles the pairs and takes one optimiser step per
-# mini-batch; `train_skipgram` steps with `torch.optim.Adam`:
+# mini-batch:
 
 # %%
 show_code(emb.SkipGram, emb.skipgram_epoch)
 
+# %% [markdown]
+# The training loop is yours to run and edit: 300 epochs with Adam (try another `dim`, `lr` or number of epochs).
+
 # %% tags=["nbval-ignore-output"]
-toy_vectors, toy_history = emb.train_skipgram(pairs, vocab.tokens, dim=10, epochs=300, batch_size=16, lr=0.02,
-                                              device=device, progress=False)
-print(f"trained: 300 epochs of {len(pairs)} pairs")
+torch.manual_seed(0)  # the same starting vectors on every run
+model = emb.SkipGram(len(vocab), dim=10)
+optimizer = torch.optim.Adam(model.parameters(), lr=0.02)
+pair_ids, shuffle = torch.as_tensor(pairs), torch.Generator().manual_seed(0)
+losses = []  # the loss on all pairs after each epoch
+for epoch in range(1, 301):
+    losses.append(emb.skipgram_epoch(model, optimizer, pair_ids, batch_size=16, shuffle=shuffle))
+    if epoch % 100 == 0:
+        print(f"epoch {epoch}: loss on all {len(pairs)} pairs {losses[-1]:.3f}")
+toy_vectors = emb.to_keyed_vectors(vocab.tokens, model.embeddings.weight)
 
 # %% [markdown]
 # **How low can the loss go?** Not to 0: one centre word has several contexts.
@@ -125,7 +136,6 @@ display(Markdown(f"*i* has {contexts_of_i.sum()} pairs: " + ", ".join(f"*{w}* {n
                  "a uniform guess. A small model need not reach it."))
 
 # %% tags=["nbval-ignore-output"]
-losses = toy_history["loss"]
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 ax.plot(range(1, len(losses) + 1), losses, label="loss on all pairs")
 ax.axhline(np.log(len(vocab)), color="grey", ls=":", label=f"uniform guess, log {len(vocab)}")
@@ -138,17 +148,39 @@ ax.grid(alpha=0.3)
 ax.legend(loc="upper right")
 plt.show()
 
+# %% [markdown]
+# **What training bought.** One-hot vectors give every pair of words cosine 0, so no word has a nearest neighbour.
+# The trained vectors, for the four pairs that share the largest part of their contexts and for *love* and
+# *enjoy* from section 1:
+
 # %%
-claim(f"the loss starts near a uniform guess (within 0.5 of log {len(vocab)}) and ends within 0.15 nats above the "
-      "bound", abs(losses[0] - np.log(len(vocab))) < 0.5 and losses[-1] - floor < 0.15,
-      f"epoch 1 {losses[0]:.3f}, last {losses[-1]:.3f}, bound {floor:.3f}")
 members = np.zeros((len(vocab), len(vocab)))
 members[pairs[:, 0], pairs[:, 1]] = 1  # row w marks the words seen as w's context
 shared = members @ members.T
 overlap = shared / (members.sum(1)[:, None] + members.sum(1)[None, :] - shared)  # shared / all contexts of the two
 unit = toy_vectors.get_normed_vectors()[[toy_vectors.key_to_index[w] for w in vocab.tokens]]
+trained = unit @ unit.T
+upper = np.triu_indices(len(vocab), 1)
+best = np.argsort(-overlap[upper], kind="stable")[:4]
+shown = [(int(upper[0][k]), int(upper[1][k])) for k in best] + [(vocab.index("love"), vocab.index("enjoy"))]
+pd.DataFrame([{"words": f"{vocab.tokens[i]} – {vocab.tokens[j]}",
+               "contexts in common": ", ".join(vocab.decode(np.flatnonzero(members[i] * members[j]))),
+               "one-hot cosine": cosine[i, j], "trained cosine": trained[i, j],
+               "first word's nearest, trained": toy_vectors.most_similar(vocab.tokens[i], topn=1)[0][0]}
+              for i, j in shown]).set_index("words").round(2)
+
+# %% [markdown]
+# *love* and *enjoy* share only *i* in these five sentences, so training does not bring them together: the
+# vectors can only reflect the contexts the corpus gives.
+
+# %%
+from_uniform = abs(losses[0] - np.log(len(vocab)))
+above_bound = losses[-1] - floor
+claim(f"the loss starts near a uniform guess (within 0.5 of log {len(vocab)}) and ends within 0.15 nats above the "
+      "bound", from_uniform < 0.5 and above_bound < 0.15,
+      f"epoch 1 {losses[0]:.3f}, last {losses[-1]:.3f}, bound {floor:.3f}")
 different = ~np.eye(len(vocab), dtype=bool)
-follows = spearmanr((unit @ unit.T)[different], overlap[different]).statistic
+follows = spearmanr(trained[different], overlap[different]).statistic
 claim("over all pairs of different words, the trained cosine rises with the share of contexts the two words have in "
       "common (Spearman ρ > 0.5)", follows > 0.5, f"ρ = {follows:.2f}")
 
@@ -211,15 +243,16 @@ for epochs in (5, 15):
     started = time.perf_counter()
     w2v[epochs] = emb.train_word2vec(wiki, dim=100, window=5, negative=5, epochs=epochs, min_count=5, seed=0)
     seconds[f"gensim ({epochs} epochs)"] = time.perf_counter() - started
-fig, ax = plt.subplots(figsize=(6.5, 2.6))
+fig, ax = plt.subplots(figsize=(8, 2.8))
 ax.plot(sgns_history.batch_losses)
 epoch_one = -(-sgns_history["pairs"][0] // 8192)  # batches in epoch 1
 ax.axvline(epoch_one, color="grey", ls=":")
-ax.annotate(f"start {sgns_history.batch_losses[0]:.2f}; (1 + 5) · ln 2 = {6 * np.log(2):.2f}: context vectors "
-            "start at zero, so every σ = ½",
-            xy=(0, sgns_history.batch_losses[0]), xytext=(0.12 * len(sgns_history.batch_losses),
-            sgns_history.batch_losses[0] - 0.1), fontsize=8, arrowprops={"arrowstyle": "->"})
-ax.text(epoch_one, np.mean(ax.get_ylim()), " epoch 2", color="grey", fontsize=8)
+start = sgns_history.batch_losses[0]
+ax.annotate(f"start {start:.2f}; (1 + 5) · ln 2 = {6 * np.log(2):.2f}:\ncontext rows start at zero, every σ = ½",
+            xy=(0, start), xytext=(1.06 * epoch_one, start - 0.1), fontsize=10, va="top",
+            arrowprops={"arrowstyle": "->"})
+low, high = ax.get_ylim()
+ax.text(epoch_one, low + 0.3 * (high - low), " epoch 2", color="grey", fontsize=10)
 ax.set(xlabel="batch (8,192 pairs)", ylabel="SGNS loss", title="Our SGNS on the Wikipedia excerpt, 2 epochs")
 ax.grid(alpha=0.3)
 plt.show()
@@ -230,8 +263,9 @@ plt.show()
 # - **WordSim353** and **SimLex-999**: word pairs rated by people. We report the Spearman rank correlation ρ between
 #   the pairs' cosines and the ratings, over the pairs whose words are in the vocabulary. SimLex rates
 #   *similarity* (cup–mug), not relatedness (cup–coffee), which co-occurrence models find hard.
-# - The **Google analogy set**: *a* : *b* :: *c* : ? (Athens : Greece :: Paris : ?), over the questions whose four
-#   words are all in the vocabulary.
+# - The **Google analogy set**: questions *b* : *a* :: *c* : ? (Athens : Greece :: Baghdad : ?, answer *Iraq*),
+#   answered by the word nearest *a* − *b* + *c* (Greece − Athens + Baghdad), as `emb.analogy(kv, a, b, c)` computes
+#   in section 4; over the questions whose four words are all in the vocabulary.
 # - The **cosine of random pairs** (20,000 pairs): near 0 when the vectors share no common offset, near 1 when
 #   they all point the same way.
 
@@ -242,9 +276,10 @@ ours, five, fifteen = (scores[name] for name in models)
 scores.round(2)
 
 # %%
+ws_ours, ws_five, ws_fifteen = (scores[name]["WordSim353 ρ"] for name in models)
 claim("on WordSim353 ours is higher than gensim-5 by more than 0.1 and within 0.05 of gensim-15",
-      ours["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.1 and abs(ours["WordSim353 ρ"] - fifteen["WordSim353 ρ"]) < 0.05,
-      f"ours {ours['WordSim353 ρ']:.3f}, gensim-5 {five['WordSim353 ρ']:.3f}, gensim-15 {fifteen['WordSim353 ρ']:.3f}")
+      ws_ours - ws_five > 0.1 and abs(ws_ours - ws_fifteen) < 0.05,
+      f"ours {ws_ours:.3f}, gensim-5 {ws_five:.3f}, gensim-15 {ws_fifteen:.3f}")
 claim("fewer than a third of the analogy questions are answerable with this vocabulary",
       ours["analogies answerable"] < 1 / 3, f"{ours['analogies answerable']:.0%}")
 
@@ -292,7 +327,8 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
       f"ours {queen_rank['our SGNS (2 epochs)']}, gensim-15 {queen_rank['gensim (15 epochs)']}")
 
 # %% [markdown]
-# *queen* is rare here, yet two models put it in the top ten: close, not first.
+# *queen* is rare here, yet two models put it in the top ten: close, not first. Vectors trained on billions of
+# tokens are a download away; the course runs offline and cannot ship them (*Going further* D loads GloVe online).
 #
 # ## 5. Maps of the trained vectors
 #
@@ -338,6 +374,9 @@ plt.show()
 #   Scores and neighbour lists look at different words: raw lists can be topped by words rarer than the ones
 #   WordSim353 scores.
 # - PCA and t-SNE maps answer different questions; pick t-SNE's perplexity for the number of points.
+#
+# Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
+# *Run All* runs every section before it reaches the first exercise you have not answered.
 #
 # ## Going further
 #
@@ -387,13 +426,14 @@ claim("but centred gensim-5 stays more than 0.05 below centred SGNS and centred 
       f"centred: gensim-5 {five_c['WordSim353 ρ']:.3f}, ours {ours_c['WordSim353 ρ']:.3f}, "
       f"gensim-15 {fifteen_c['WordSim353 ρ']:.3f}")
 centred_spread = {name: spread["after centring", name] for name in models}
+widest_other = max(v for name, v in centred_spread.items() if name != five_name)
 claim("after centring, gensim-5's random-pair cosines spread wider than the other two models' (standard deviation)",
-      centred_spread[five_name] > max(v for k, v in centred_spread.items() if k != five_name),
+      centred_spread[five_name] > widest_other,
       ", ".join(f"{name} {v:.2f}" for name, v in centred_spread.items()))
 
 # %% [markdown]
 # So the shared direction explains part of the five-epoch gap, not all of it: with it removed, gensim-5's vectors
-# still rank word pairs worse than the other two, and their cosines still spread far wider: centring removes the
+# still rank word pairs worse than the other two, and their centred cosines spread wider: centring removes the
 # common direction, not the rest of the unevenness.
 
 # %% [markdown]
@@ -417,9 +457,10 @@ display(Markdown("Median corpus count of the listed neighbours: " + ", ".join(f"
                  f"The same queries, neighbours limited to the {frequent:,} words seen at least 50 times:"),
         pd.DataFrame({name: {q: ", ".join(ws) for q, ws in lists.items()} for name, lists in limited.items()}))
 ours_name = "our SGNS (2 epochs)"
+ours_rarest = seen[ours_name] < min(seen[five_name], scored_seen)
+fifteen_rarer = seen["gensim (15 epochs)"] < scored_seen
 claim("our listed neighbours are rarer than gensim-5's and than WordSim353's words, gensim-15's rarer than "
-      "WordSim353's too (median counts)", seen[ours_name] < min(seen[five_name], scored_seen)
-      and seen["gensim (15 epochs)"] < scored_seen, f"ours {seen[ours_name]:.0f}, gensim-5 {seen[five_name]:.0f}, "
+      "WordSim353's too (median counts)", ours_rarest and fifteen_rarer, f"ours {seen[ours_name]:.0f}, gensim-5 {seen[five_name]:.0f}, "
       f"gensim-15 {seen['gensim (15 epochs)']:.0f}, WordSim353 words {scored_seen:.0f}")
 
 # %% [markdown]
@@ -459,10 +500,9 @@ claim("at 5 epochs each, skip-gram beats CBOW by more than 0.05 on WordSim353",
 #
 # Pretrained vectors are trained once on huge corpora and shared. `load_pretrained_vectors` fetches them through
 # gensim's downloader (the first time only; they are cached) and returns `KeyedVectors`, so every function above
-# works on them unchanged. This copy of the page was built offline, so the cell below shows only that the
-# download failed; run it online and it prints how GloVe, trained on 6 billion tokens, answers *king − man + woman*,
-# and its scores. `load_corpus("text8")` works the same way for a 17-million-token Wikipedia
-# corpus to train your own vectors on.
+# works on them unchanged. Online, the cell below downloads GloVe (trained on 6 billion tokens) and prints its
+# answer to *king − man + woman* and its scores; offline it says the download failed. `load_corpus("text8")` works
+# the same way for a 17-million-token Wikipedia corpus to train your own vectors on.
 
 # %% tags=["online", "nbval-ignore-output"]
 try:
@@ -507,6 +547,8 @@ display(Markdown(f"Training time on this run ({device}): " + ", ".join(f"{name} 
                  "our two."))
 
 # %% [markdown]
+# <a id="exercises"></a>
+#
 # ## Exercises
 #
 # Each exercise has a cell for your answer, a function you write, and a check cell that prints ✔ or says what is
@@ -531,11 +573,13 @@ exercises.check_01_pair_count(count_pairs)
 
 # %% [markdown]
 # ### Exercise 2 — one SGNS training step
-# `sgns_epochs` draws an epoch's negatives at once and `sgns_epoch` steps through the batches; write both parts
-# for one batch. `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its
-# optimiser (step with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of probabilities, one per word. Draw `negative` negatives for
-# every pair from `noise` (`torch.multinomial`, with replacement) as a `[B, negative]` tensor, compute the model's
-# loss, then clear the old gradients, backpropagate and step. Return the loss as a float.
+# Section 3 spread one step over two functions: `sgns_epochs` draws a whole epoch's negatives, `sgns_epoch` steps
+# through the batches. Put the step together for one batch, from memory if you can.
+# `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its optimiser (step
+# with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of
+# probabilities, one per word. Draw `negative` negatives for every pair from `noise` (`torch.multinomial`, with
+# replacement) as a `[B, negative]` tensor, compute the model's loss, then clear the old gradients, backpropagate
+# and step. Return the loss as a float.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def sgns_step(model: emb.SGNS, optimizer: torch.optim.Optimizer, centres: torch.Tensor, contexts: torch.Tensor,
