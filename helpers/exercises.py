@@ -2127,7 +2127,7 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
         epoch = min(len(snapshots), len(accuracies)) - 1
         return 0.60 + 0.05 * epoch, accuracies[epoch]  # (loss, accuracy): the loss rises every epoch
 
-    model = classify.TextClassifier(len(vocab), 4, 4, kind="gru", dropout=0.5, seed=0)
+    model, lr = classify.TextClassifier(len(vocab), 4, 4, kind="gru", dropout=0.5, seed=0), 0.05
     start = [p.detach().clone() for p in model.parameters()]
     def bypass(*args, **kwargs):
         raise ExerciseError(f"✘ {name}: it called classify.train_classifier, the function this exercise rewrites: "
@@ -2137,7 +2137,7 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass):
         torch.manual_seed(0)
         try:
-            got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=0.05, patience=patience)
+            got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=lr, patience=patience)
         except (TypeError, AttributeError) as error:
             hint = (": no epoch was kept as a best, so there was no state to load back (the first epoch always "
                     "is a best so far)" if "NoneType" in str(error) or "None" in str(error) else "")
@@ -2163,6 +2163,13 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "parameter: use classify.make_optimizer(model, lr)")
     require(name, type(optimizer) is torch.optim.Adam, f"the steps were taken by {type(optimizer).__name__}, not "
             "the Adam the course trains with: use classify.make_optimizer(model, lr)")
+    group = optimizer.param_groups[0]
+    require(name, all(g["lr"] == lr for g in optimizer.param_groups), f"called with lr={lr:g}, the optimizer "
+            f"stepped with lr={group['lr']:g}: pass the function's `lr` argument on, "
+            "classify.make_optimizer(model, lr)")
+    require(name, all(g.get("weight_decay", 0) == 0 for g in optimizer.param_groups), f"the optimizer adds "
+            f"weight_decay={group.get('weight_decay', 0):g}, which the exercise does not ask for: "
+            "classify.make_optimizer(model, lr) takes no weight decay")
     require(name, all(resumed), "an epoch started from other weights than the previous epoch ended with (the best "
             "weights loaded back mid-run?): keep training the current weights and load the best copy only once, "
             "after the epoch loop")

@@ -2243,7 +2243,10 @@ def _early_stopping(restore=True, deep=True, off_by_one=False, stop=True, on_fit
     def train_with_early_stopping(model, fit, val, epochs, lr, patience):
         optimizer = {"make_optimizer": lambda: classify.make_optimizer(model, lr),  # the wrong ones: the RNN only
                      "body only": lambda: torch.optim.Adam(model.body.parameters(), lr),  # (the head never learns)
-                     "sgd": lambda: torch.optim.SGD(model.parameters(), lr)}[optimizer_kind]()  # ... or not Adam
+                     "sgd": lambda: torch.optim.SGD(model.parameters(), lr),  # ... not Adam ...
+                     "fixed lr": lambda: classify.make_optimizer(model, 1e-3),  # ... the `lr` argument ignored ...
+                     "weight decay": lambda: torch.optim.Adam(model.parameters(), lr=lr, weight_decay=0.1),
+                     }[optimizer_kind]()  # ... or a weight decay nobody asked for
         scores, best_score, best_state, waited, previous = [], -math.inf, None, 0, -math.inf
         if start_best is not None:  # the best so far starts at chance, with the untrained weights as its copy
             best_score = start_best
@@ -2408,6 +2411,8 @@ def _with_step(module, step, run):
     ({"batches": "view"}, "view"),
     ({"optimizer_kind": "body only"}, "doesn't update every parameter"),
     ({"optimizer_kind": "sgd"}, "not the Adam"),
+    ({"optimizer_kind": "fixed lr"}, "pass the function's `lr` argument on"),
+    ({"optimizer_kind": "weight decay"}, "weight_decay=0.1"),
     ({"revert": True}, "loaded back mid-run"),
 ])
 def test_05_early_stopping_rejects_the_usual_mistakes(mistake, message):
