@@ -115,3 +115,44 @@ def test_every_catalog_uses_the_glossary():
     problems = {path.name: translate.glossary_problems(translate.read_catalog(path), terms)
                 for path in sorted(translate.LOCALES.glob("*/*.po"))}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+# --- the committed twins (notebooks/zh-CN/NN_name.ipynb): built from today's English and catalog ---
+
+TWINS = [(source, translate.twin(f"{source.stem}.ipynb", language)) for language in translate.LANGUAGES
+         for source in notebooks.sources() if translate.twin(f"{source.stem}.ipynb", language).exists()]
+
+
+def _twin_id(pair) -> str:
+    return pair[1].relative_to(notebooks.NOTEBOOKS).as_posix()
+
+
+@pytest.mark.parametrize("pair", TWINS, ids=_twin_id)
+def test_a_committed_twin_is_its_english_learner_edition_through_a_complete_catalog(pair):
+    import nbformat
+
+    source, path = pair
+    language = path.parent.name
+    learner = editions.learner_edition(read_source(source), source.name)
+    built = translate.translated_edition(learner, source, language)  # refuses a missing or fuzzy translation
+    committed = nbformat.read(path, as_version=4)
+    cells = [(c.id, c.cell_type, c.source, c.metadata.get("tags", [])) for c in committed.cells]
+    assert cells == [(c.id, c.cell_type, c.source, c.metadata.get("tags", [])) for c in built.cells], \
+        f"{_twin_id(pair)} is stale: run `python notebooks/build.py {source.stem[:2]} --lang {language}`"
+    assert committed.metadata.get("language") == language
+
+
+@pytest.mark.parametrize("pair", TWINS, ids=_twin_id)
+def test_a_committed_twins_code_is_its_english_twins_code(pair):
+    import nbformat
+
+    source, path = pair
+    english = nbformat.read(notebooks.NOTEBOOKS / path.name, as_version=4)
+    twin = nbformat.read(path, as_version=4)
+    code = [(e.source, t.source) for e, t in zip(english.cells, twin.cells) if e.cell_type == "code"]
+    assert len(english.cells) == len(twin.cells)
+    assert [c.cell_type for c in english.cells] == [c.cell_type for c in twin.cells]
+    setup, rest = code[0], code[1:]
+    assert setup[1] == translate.setup_cell(setup[0], path.parent.name)
+    differ = [i for i, (e, t) in enumerate(rest, start=1) if translate.skeleton(e) != translate.skeleton(t)]
+    assert differ == [], f"code cells {differ} of {_twin_id(pair)} differ from the English beyond their text"
