@@ -2006,7 +2006,8 @@ def check_05_paired_t(paired_t_test) -> None:
     cases = [([0.62, 0.60, 0.65], [0.60, 0.59, 0.61]), ([0.50, 0.55], [0.58, 0.56]),
              ([0.70, 0.72, 0.69, 0.75, 0.71], [0.71, 0.69, 0.70, 0.70, 0.66])]
     for a, b in cases:
-        got = paired_t_test(list(a), list(b))
+        with _ready_made_t_refused(name, paired_t_test):
+            got = paired_t_test(list(a), list(b))
         answered(name, got, "a tuple (mean_difference, t, p)")
         require(name, isinstance(got, tuple) and len(got) == 3, f"return three numbers (mean_difference, t, p), "
                 f"got {type(got).__name__}")
@@ -2034,6 +2035,38 @@ def check_05_paired_t(paired_t_test) -> None:
                 f"for {len(a)} folds p is wrong: use the t distribution with k - 1 = {len(a) - 1} degrees of "
                 "freedom, two-sided")
     passed(name, "mean difference, t and two-sided p of a paired t over folds (sample std, k - 1 degrees of freedom)")
+
+
+@contextlib.contextmanager
+def _ready_made_t_refused(name: str, answer):
+    """While inside, scipy's t-tests and the course's own paired t refuse, by any name the answer's module gave
+    them (stats.ttest_rel, or ttest_rel imported on its own)."""
+    from scipy import stats
+
+    from helpers import evaluation
+
+    targets = [(stats, n) for n in ("ttest_rel", "ttest_1samp", "ttest_ind")]
+    targets += [(evaluation, n) for n in ("paired_t", "corrected_paired_t")]
+
+    def error() -> ExerciseError:
+        return ExerciseError(f"✘ {name}: compute t and p yourself from the differences (their mean, sample std "
+                             "and k), with scipy.stats.t.sf for the tail: a ready-made t-test (scipy's ttest_rel, "
+                             "ttest_1samp, ttest_ind or the course's evaluation.paired_t) is what the exercise "
+                             "replaces")
+
+    def refuse(*args, **kwargs):
+        raise error()
+
+    functions = [getattr(owner, attribute) for owner, attribute in targets]
+    namespace = getattr(answer, "__globals__", {})
+    aliases = [key for key, value in namespace.items() if any(value is f for f in functions)]
+    saved = {key: namespace[key] for key in aliases}
+    with _refused(targets, error):
+        try:
+            namespace.update(dict.fromkeys(aliases, refuse))
+            yield
+        finally:
+            namespace.update(saved)
 
 
 def stats_ttest_ind(a, b) -> float:

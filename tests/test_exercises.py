@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 import pytest
+from scipy.stats import ttest_rel as _TTEST_REL  # by name, as a learner's cell imports it (Exercise 05-2)
 
 from helpers import exercises
 from helpers.embeddings import sgns_loss, skipgram_pairs
@@ -2142,17 +2143,31 @@ def _paired_t_solution(a, b):
     return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
 
 
-def test_05_paired_t_accepts_the_solution_and_scipy(capsys):
+def test_05_paired_t_accepts_the_solution(capsys):
+    exercises.check_05_paired_t(_paired_t_solution)
+    assert capsys.readouterr().out.count("✔ Exercise 2") == 1
+
+
+def _ready_made(which: str):
+    """Correct values from a ready-made t-test: what the exercise replaces."""
     from scipy import stats
 
-    exercises.check_05_paired_t(_paired_t_solution)
+    from helpers import evaluation
 
-    def with_scipy(a, b):
-        result = stats.ttest_rel(a, b)
-        return float(np.mean(np.subtract(a, b))), float(result.statistic), float(result.pvalue)
+    def answer(a, b):
+        if which == "evaluation":
+            result = evaluation.paired_t(a, b)
+            return result.difference, result.t, result.p
+        test = {"ttest_rel": lambda: stats.ttest_rel(a, b), "alias": lambda: _TTEST_REL(a, b),
+                "1samp": lambda: stats.ttest_1samp(np.subtract(a, b), 0.0)}[which]()
+        return float(np.mean(np.subtract(a, b))), float(test.statistic), float(test.pvalue)
+    return answer
 
-    exercises.check_05_paired_t(with_scipy)
-    assert capsys.readouterr().out.count("✔ Exercise 2") == 2
+
+@pytest.mark.parametrize("which", ["ttest_rel", "alias", "1samp", "evaluation"])
+def test_05_paired_t_refuses_a_ready_made_t_test(which):
+    with pytest.raises(exercises.ExerciseError, match="ready-made t-test"):
+        exercises.check_05_paired_t(_ready_made(which))
 
 
 def _population_std(a, b):
@@ -2166,8 +2181,10 @@ def _population_std(a, b):
 def _unpaired(a, b):
     from scipy import stats
 
-    result = stats.ttest_ind(a, b)
-    return float(np.mean(a) - np.mean(b)), float(result.statistic), float(result.pvalue)
+    n = len(a)  # Student's two-sample t by hand: the pooled std of the two score lists, 2n - 2 degrees of freedom
+    pooled = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2)
+    t = (np.mean(a) - np.mean(b)) / (pooled * np.sqrt(2 / n))
+    return float(np.mean(a) - np.mean(b)), float(t), float(2 * stats.t.sf(abs(t), 2 * n - 2))
 
 
 def _one_sided(a, b):
