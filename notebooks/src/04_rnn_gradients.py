@@ -43,6 +43,7 @@ from helpers.gradients import (
     mean_forget_gate,
     norms_at_init,
     output_grad_norms,
+    radius_curve,
     radius_experiment,
     step_gradients,
 )
@@ -160,8 +161,30 @@ claim("retain_grad: with the loss at T, 0 before T (the probe is not); with a lo
 #
 # ## 3. The spectral radius: vanishing, stable, exploding
 #
-# We set $W_{hh}$ to $\rho$ times a random orthogonal matrix (spectral radius and norm both $\rho$) and measure
-# untrained models, $T = 60$. Left: a **linear** RNN, where the theory is exact; right: the $\tanh$ RNN.
+# We set $W_{hh} = \rho\, Q$, with $Q$ a random orthogonal matrix (so the spectral radius and the norm are both
+# $\rho$), and measure untrained models at $T = 60$. One curve in full, the $\tanh$ RNN at $\rho = 0.9$: build the
+# model, set $W_{hh}$, run section 2's probe, take each step's norm:
+
+# %%
+show_code(radius_curve)
+
+# %% [markdown]
+# A geometric decay is a straight line on a log scale, so we fit
+# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$ (the loss's own step $T$ is left out);
+# one step back then multiplies the norm by $10^{-b}$:
+
+# %%
+x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
+norms = radius_curve(0.9, "tanh", x60, y60)
+t = np.arange(1, 60)  # t = 1..T-1
+b, a = np.polyfit(t, np.log10(norms[:-1]), 1)  # slope b (decades per step forward), intercept a
+print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60|| = {norms[-1]:.2e}")
+print(f"b = {b:.4f} decades per step: one step back multiplies the norm by 10^(-b) = {10 ** -b:.3f}")
+
+# %% [markdown]
+# `radius_experiment` runs `radius_curve` for every $\rho$ on this batch, and `fit_table` makes the same fit of each
+# curve, adding its largest deviation from the line in decades. Left: a **linear** RNN, where the theory is exact;
+# right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -173,17 +196,11 @@ for ax, (nl, curves) in zip(axes, by_radius.items()):
 plt.tight_layout()
 plt.show()
 
-# %% [markdown]
-# `geometric_fit` fits a line to $\log_{10}\|\partial L/\partial h_t\|$ over $t < T$; its factor $r$ is the change
-# per step forward in $t$, so one step back multiplies the norm by $1/r$. The tables below show $1/r$ (the factor
-# per step back) and the fit's largest deviation in decades.
-
 # %% tags=["nbval-ignore-output"]
 fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
 print(pd.concat(fits, axis=1).round(3).to_string())
 
 # %%
-x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))  # radius_experiment's batch
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
 predicted = rms * np.array(radii)  # each step back multiplies by about ρ times the RMS slope
@@ -191,19 +208,18 @@ linear_f, tanh_f = (fits[nl]["factor per step back"] for nl in ("linear", "tanh"
 claim("linear RNN: the factor per step back is ρ, on a straight line",
       np.allclose(linear_f, radii, atol=1e-3) and fits["linear"]["largest deviation (decades)"].max() < 0.01,
       ", ".join(f"{f:.3f}" for f in linear_f))
-claim("tanh RNN: every factor is below the linear RNN's; up to ρ = 1.1 all vanish, ρ = 1.5 barely grows; "
-      "ρ × the RMS slope 1 - h_t² predicts each within 0.02",
-      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 0.95 and tanh_f["ρ = 1.5"] < 1.1
-      and np.allclose(predicted, tanh_f, atol=0.02),
-      ", ".join(f"{f:.3f}" for f in tanh_f) + "; predicted " + ", ".join(f"{p:.3f}" for p in predicted))
-
-# %% tags=["nbval-ignore-output"]
-display(Markdown(
-    "Why $\\tanh$'s factors are smaller: $\\tanh' < 1$, and a larger $W_{hh}$ pushes the states to flatter parts "
-    f"of $\\tanh$ (RMS slope $1 - h_t^2$: {rms.iloc[0]:.2f} at $\\rho = 0.5$, {rms.iloc[-1]:.2f} at "
-    "$\\rho = 1.5$)."))
+claim("tanh RNN: every factor is below the linear RNN's (the one fitted above is the ρ = 0.9 row); up to ρ = 1.1 "
+      "all vanish, ρ = 1.5 barely grows; the RMS slope 1 - h_t² falls as ρ grows, and ρ times it predicts each "
+      "factor within 0.02",
+      (tanh_f < linear_f).all() and abs(10 ** -b - tanh_f["ρ = 0.9"]) < 1e-6 and tanh_f.drop("ρ = 1.5").max() < 0.95
+      and tanh_f["ρ = 1.5"] < 1.1 and rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
+      ", ".join(f"{f:.3f}" for f in tanh_f) + "; RMS slope " + ", ".join(f"{s:.2f}" for s in rms)
+      + "; predicted " + ", ".join(f"{p:.3f}" for p in predicted))
 
 # %% [markdown]
+# Why $\tanh$'s factors are smaller: $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
+# $\tanh$, so the RMS slope $1 - h_t^2$ falls as $\rho$ grows.
+#
 # ## 4. Gradient clipping
 #
 # When gradients explode, one update can make the loss overflow. **Clipping by norm** rescales the whole gradient
