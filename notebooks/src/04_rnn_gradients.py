@@ -155,20 +155,20 @@ show_code(radius_curve)
 
 # %% [markdown]
 # A geometric decay is a straight line on a log scale, so we fit
-# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$ (the loss's own step $T$ is left out);
-# one step back then multiplies the norm by $10^{-b}$:
+# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$; one step back then multiplies the norm by
+# $10^{-b}$:
 
 # %%
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
 norms = radius_curve(0.9, "tanh", x60, y60)
-t = np.arange(1, 60)  # t = 1..T-1
+t = np.arange(1, 60)  # t = 1..T-1: the loss's own step T is left out
 b, a = np.polyfit(t, np.log10(norms[:-1]), 1)  # slope b (decades per step forward), intercept a
 print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60|| = {norms[-1]:.2e}")
 print(f"b = {b:.4f} decades per step: one step back multiplies the norm by 10^(-b) = {10 ** -b:.3f}")
 
 # %% [markdown]
-# `radius_experiment` runs `radius_curve` for every $\rho$ on this batch, and `fit_table` makes the same fit of each
-# curve, adding its largest deviation from the line in decades. Left: a **linear** RNN, where the theory is exact;
+# `radius_experiment` runs it for every $\rho$ on this batch; `fit_table` fits each curve the same way and adds the
+# largest deviation from the line, in decades. Left: a **linear** RNN, where the theory is exact;
 # right: the $\tanh$ RNN.
 
 # %%
@@ -333,9 +333,9 @@ claim("at t = 1: tanh RNN < LSTM bias 0 (h, c) < 1e-8; bias 3 LSTM, GRU > 1e-3; 
 #
 # ## 6. Which cures learn a long memory?
 #
-# We train every variant of section 5 at $T = 60$ with the **same budget**: Adam (learning rate 0.01), clipping at 1, at most 300 steps of 64 fresh sequences, stopping
-# once the loss averages below 0.01 over 20 steps; 4 seeds; accuracy on 512 new sequences (chance 0.25). The loop
-# (`train_first_token` makes the optimizer and the batches, then calls it):
+# We train every variant of section 5 at $T = 60$ with the **same budget**: Adam (learning rate 0.01), clipping
+# at 1, at most 300 steps of 64 fresh sequences, stopping once the loss averages below 0.01 over 20 steps; 4 seeds;
+# accuracy on 512 new sequences. The loop:
 
 # %%
 show_code(gradients.fit_steps)
@@ -343,8 +343,7 @@ show_code(gradients.fit_steps)
 # %% [markdown]
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
-# position is one step from the loss instead of $T-t$ Jacobians away (width 16; its `forward` is in
-# *Going further*).
+# position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
 
 # %% tags=["nbval-ignore-output"]
 trained = {**variants, "attention": {"kind": "attention"}}
@@ -692,7 +691,8 @@ claim("it grows over 100 times before it shrinks; by k = 200 the factor per step
 
 # %% [markdown]
 # A matrix that is not normal ($W W^\top \ne W^\top W$) has eigenvectors that are not orthogonal, so its powers can
-# grow far beyond $\rho^k$ for a while before the eigenvalues take over: $\rho$ decides the long run only.
+# grow far beyond $\rho^k$ for a while before the eigenvalues take over (the two lines end up parallel): $\rho$
+# decides the long run only.
 
 # %% [markdown]
 # ### Exercise 3 — one clipped training step
