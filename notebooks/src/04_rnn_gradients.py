@@ -73,10 +73,10 @@ pd.set_option("display.precision", 3)
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
 # allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
-# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^{T-t}$, which for large $T-t$ grows or shrinks like $\rho^{T-t}$,
-# with $\rho$ the **spectral radius** (largest $|\text{eigenvalue}|$): it **explodes** when $\rho > 1$ (over
-# few steps a matrix that is not normal can differ: Exercise 2). A loss at every
-# step adds local terms, but the part from far ahead still passes through the same product.
+# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^{T-t}$, which for large $T-t$ grows or shrinks like
+# $\rho^{T-t}$, with $\rho$ the **spectral radius** (largest $|\text{eigenvalue}|$): it **explodes** when $\rho > 1$
+# (over few steps a matrix that is not normal can differ: Exercise 2). A loss at every step adds local terms, but
+# the part from far ahead still passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -262,8 +262,7 @@ claim("clip 1 and 0.1 learn (every seed over 0.7), 0.1 (clipping nearly every st
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down from far above chance
 # to $\ln 4$ (dotted), the loss of a uniform guess, and stays: trained, the RNN passes almost nothing of
 # $\partial L/\partial h_T$ back to $t = 1$, so the loss is nearly insensitive to the first token. At 0.1 the short
-# steps learn slowly. Clipping tames **exploding** updates only; it does nothing
-# for vanishing gradients.
+# steps learn slowly. Clipping tames **exploding** updates only; it does nothing for vanishing gradients.
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
@@ -281,9 +280,9 @@ show_code(ElmanRNN.forward)
 #   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): each step back
 #   multiplies by the forget gate's *value*, not by a slope of at most 1/4: at pre-activation 3 the gate passes
 #   $\sigma(3) \approx 0.95$ (section 1's printout). That is still a product of factors below 1, but with $f_t$
-#   near 1 it shrinks slowly; the GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0
-#   (gates near 0.5); the usual advice is +1 (Gers et al. 2000); we set the gate's bias to 3 (`init_memory_gate`;
-#   PyTorch's random `bias_ih` adds up to $\pm 0.18$).
+#   near 1 it shrinks slowly; the GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$
+#   plays the same part. PyTorch's gate biases start near 0 (gates near 0.5); the usual advice is +1 (Gers et al.
+#   2000); we set the gate's bias to 3 (`init_memory_gate`; PyTorch's random `bias_ih` adds up to $\pm 0.18$).
 #
 # For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` steps the cell by hand, to dodge
 # section 2's trap). Untrained, default $W_{hh}$ unless stated, $T = 60$:
@@ -328,8 +327,8 @@ claim("at t = 1: tanh RNN < LSTM bias 0 (h, c) < 1e-8; bias 3 LSTM, GRU > 1e-3; 
 
 # %% [markdown]
 # With its forget bias near 0 (gate about 0.5) the LSTM's gradient also decays exponentially, though more slowly
-# than the $\tanh$ RNN's; with bias 3 the cell gradient stays nearly flat (*Going further* shows why: more than the
-# forget gates alone). The residual RNN's gradient grows going back.
+# than the $\tanh$ RNN's; with bias 3 the cell gradient stays nearly flat, flatter than the forget gates alone
+# explain (*Going further*). The residual RNN's gradient grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
