@@ -1712,16 +1712,24 @@ def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=T
     return ratio ** (1 / steps) if per_step else ratio
 
 
+def slope_matrices_04():
+    """Exercise 04-2's inputs: a random orthogonal Q, an upper-triangular (not normal) matrix with every eigenvalue
+    0.6, and the starting gradient grad_T."""
+    import torch
+
+    gen = torch.Generator().manual_seed(4)
+    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
+    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
+    return q, skew, torch.randn(16, generator=gen)
+
+
 def check_04_slope(backward_factor) -> None:
     """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the factor per step back of a linear RNN."""
     import torch
 
     ex = "Exercise 2"
     _function(ex, backward_factor, "backward_factor")
-    gen = torch.Generator().manual_seed(4)
-    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
-    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
-    grad = torch.randn(16, generator=gen)
+    q, skew, grad = slope_matrices_04()
     cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
     mine = []
     for w, steps in cases:
