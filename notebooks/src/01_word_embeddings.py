@@ -433,9 +433,10 @@ claim("centring raises gensim-5's WordSim353 ρ by more than 0.05, but it stays 
 # Centring helps gensim-5 but does not close the gap: the common direction is only part of what five epochs leave
 # wrong. gensim-15, with ten more epochs, is as spread out as ours and scores close to it.
 #
-# **Rare neighbours.** Our raw neighbour lists in section 4 hold many rare words, although our ρ is high. Rare
-# words get few updates, so their vectors are noisy, and a noisy vector can land near any query. The median corpus
-# count of each model's listed neighbours, and the same queries with the neighbours limited to frequent words:
+# **Rare neighbours.** Our raw neighbour lists in section 4 hold many rare words, although our ρ is high. A likely
+# reason: rare words get few updates, so their vectors stay noisy and can land near a query by chance. Below, the
+# median corpus count of each model's listed neighbours, and the same queries with the neighbours limited to
+# frequent words:
 
 # %% tags=["nbval-ignore-output"]
 raw = {name: {q: [w for w, _ in kv.most_similar(q, topn=4)] for q in query_words} for name, kv in models.items()}
