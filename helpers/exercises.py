@@ -88,6 +88,7 @@ def check_01_pair_count(count_pairs) -> None:
     exercise = "Exercise 1"
     _function(exercise, count_pairs, "count_pairs")
     corpora = [[[0, 1, 2, 3], [0, 1, 4], [5, 6]], [[0, 1, 2, 3, 4, 5, 6, 7]], [[0, 1], [2], [3, 4, 5]]]
+    cases = []  # (lengths, window, answer, expected) for every corpus and window
     for sentences in corpora:
         for window in (1, 2, 3):
             with _helpers_refused_01(count_pairs, ("skipgram_pairs",), f"✘ {exercise}: count_pairs called "
@@ -100,28 +101,46 @@ def check_01_pair_count(count_pairs) -> None:
             require(exercise, float(answer).is_integer(), f"count_pairs returned {answer}, not a whole number: a "
                     "number of pairs has no fraction")
             expected = len(skipgram_pairs([np.array(s) for s in sentences], window))
-            if answer == expected:
-                continue
-            lengths = [len(s) for s in sentences]
-            once = sum(max(n - d, 0) for n in lengths for d in range(1, window + 1))
-            negative = sum(2 * (n - d) for n in lengths for d in range(1, window + 1))
-            itself = expected + sum(lengths)
-            require(exercise, answer != once, "each neighbouring position gives two pairs, (left, right) and "
-                    "(right, left); your count has one")
-            require(exercise, answer != negative, "a sentence shorter than the window gives no pairs at the "
-                    "distances it does not have; your count goes negative there: clip each distance's count at 0 "
-                    "on its own, not the sentence's total")
-            require(exercise, answer != itself, "a word is not its own context: distance 0 gives no pair")
-            require(exercise, answer != len(skipgram_pairs([np.array(s) for s in sentences], 1)),
-                    "your count ignores `window`: every distance from 1 to window gives pairs")
-            short = sum(2 * max(n - d, 0) for n in lengths for d in range(1, window))
-            require(exercise, answer != short, "your count stops one distance short: the distances run from 1 to "
-                    "window, window included")
-            require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
-                    "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
+            cases.append(([len(s) for s in sentences], window, answer, expected))
+    wrong = [case for case in cases if case[2] != case[3]]
+    if wrong:
+        lengths, window, answer, _ = wrong[0]
+        named = [m for m, count in _pair_count_mistakes(lengths, window).items() if count == answer]
+        everywhere = [m for m in named if all(_pair_count_mistakes(n, w)[m] == a for n, w, a, _ in cases)]
+        for mistake in everywhere or named:  # a mistake that explains every count first
+            require(exercise, False, _PAIR_COUNT_HINTS[mistake])
+        require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
+                "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
     _count_without_reading(exercise, count_pairs)
     passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3, and come "
            "from the sentence lengths alone")
+
+
+_PAIR_COUNT_HINTS = {
+    "once": "each neighbouring position gives two pairs, (left, right) and (right, left); your count has one",
+    "fewer": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
+             "your count is one position short at every distance",
+    "more": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d + 1: "
+            "your count has one position too many at every distance",
+    "negative": "a sentence shorter than the window gives no pairs at the distances it does not have; your count "
+                "goes negative there: clip each distance's count at 0 on its own, not the sentence's total",
+    "itself": "a word is not its own context: distance 0 gives no pair",
+    "window": "your count ignores `window`: every distance from 1 to window gives pairs",
+    "short": "your count stops one distance short: the distances run from 1 to window, window included",
+    "long": "your count goes one distance past `window`: the distances run from 1 to window, no further",
+}
+
+
+def _pair_count_mistakes(lengths: list[int], window: int) -> dict[str, int]:
+    """What each usual wrong formula counts for these sentence lengths and window (keys of _PAIR_COUNT_HINTS)."""
+    def two_per_position(distances, extra=0):
+        return sum(2 * max(n - d + extra, 0) for n in lengths for d in distances)
+
+    distances = range(1, window + 1)
+    return {"once": two_per_position(distances) // 2, "fewer": two_per_position(distances, -1),
+            "more": two_per_position(distances, 1), "negative": sum(2 * (n - d) for n in lengths for d in distances),
+            "itself": two_per_position(distances) + sum(lengths), "window": two_per_position([1]),
+            "short": two_per_position(range(1, window)), "long": two_per_position(range(1, window + 2))}
 
 
 class _UnreadableSentence:
@@ -375,8 +394,8 @@ def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_o
 
 
 def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
-    """Exercise 3: analogy_rank(kv, a, b, c, target) ranks `target` by cosine to unit(a) - unit(b) + unit(c), with
-    a, b and c left out, as emb.analogy_rank does."""
+    """Exercise 3: analogy_rank(kv, word, minus, plus, target) ranks `target` by cosine to unit(word) - unit(minus)
+    + unit(plus), the three left out, as emb.analogy_rank does."""
     import numpy as np
     from gensim.models import KeyedVectors
 
@@ -400,23 +419,23 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
                 "count only the words that score strictly higher than the target, plus one": {"offset": 2},
                 "leave the three input words out of the ranking (they are usually nearest to the sum)":
                 {"leave_out": ()},
-                "leave all three input words out, b too": {"leave_out": (0, 2)},
-                "leave a, b and c out so that no word ranks below them: scores can fall below -1 (the sum is not "
-                "unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
-                "leave a, b and c out so that no word ranks below them: a fill of 0 still lets them outrank a "
-                "target that scores below 0": {"fill": 0.0},
-                "add the unit-length vectors: normalise a, b and c before adding, or long vectors dominate the sum":
+                "leave all three input words out, the subtracted one too": {"leave_out": (0, 2)},
+                "leave the three input words out so that no word ranks below them: scores can fall below -1 (the "
+                "sum is not unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
+                "leave the three input words out so that no word ranks below them: a fill of 0 still lets them "
+                "outrank a target that scores below 0": {"fill": 0.0},
+                "add the unit-length vectors: normalise all three before adding, or long vectors dominate the sum":
                 {"unit": False},
-                "the query is a - b + c (king - man + woman): check the signs": {"signs": (1, 1, -1)},
-                "the query is a - b + c: subtract b and add c": {"signs": (-1, 1, 1)},
+                "the query is word − minus + plus (king − man + woman): check the signs": {"signs": (1, 1, -1)},
+                "the query is word − minus + plus: subtract minus and add plus": {"signs": (-1, 1, 1)},
                 "score by cosine: dot products with the unit-length word vectors, not the raw ones":
                 {"cosine": False}}
     expected = [_rank_01(vectors, *query) for vectors, query in queries]
     if answers != expected:
         for hint, options in mistakes.items():
             require(exercise, answers != [_rank_01(vectors, *query, **options) for vectors, query in queries], hint)
-        require(exercise, False, "the rank differs from the rank by cosine to unit(a) - unit(b) + unit(c), with "
-                "a, b and c left out")
+        require(exercise, False, "the rank differs from the rank by cosine to unit(word) − unit(minus) + "
+                "unit(plus), with the three input words left out")
     mine = answers[2 * len(random_pairs):-1:2]
     best = min(range(len(mine)), key=mine.__getitem__)
     passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "

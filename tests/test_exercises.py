@@ -47,6 +47,16 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
     def off_by_one(sentences, window):
         return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window))
 
+    def positions_short(sentences, window):
+        """n - d - 1 positions per distance: on lengths [4, 3, 2] with window 1 it counts as one direction does."""
+        return sum(2 * max(len(s) - d - 1, 0) for s in sentences for d in range(1, window + 1))
+
+    def positions_over(sentences, window):
+        return sum(2 * max(len(s) - d + 1, 0) for s in sentences for d in range(1, window + 1))
+
+    def one_distance_past(sentences, window):
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 2))
+
     def wrong_pair(sentences, window):
         return right(sentences, window) + (window == 2)
 
@@ -75,6 +85,8 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (unclipped, "clip each distance"), (clipped_per_sentence, "clip each distance"),
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
+                           (positions_short, "not n − d − 1"), (positions_over, "not n − d \\+ 1"),
+                           (one_distance_past, "one distance past"),
                            (lambda sentences, window: right(sentences, window) + 0.5, "not a whole number"),
                            (lambda sentences, window: right(sentences, window) / 2, "two pairs"),
                            (lambda sentences, window: float("nan"), "not a whole number"),
@@ -365,12 +377,13 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
     exercises.check_01_analogy_rank(min_minus_one, kv, pairs)
     capsys.readouterr()
 
-    for wrong, message in [(variant(leave_out=False), "leave the three input words out"), (keeps_b, "b too"),
+    for wrong, message in [(variant(leave_out=False), "leave the three input words out"),
+                           (keeps_b, "the subtracted one too"),
                            (variant(fill=-1.0), "below -1"), (variant(fill=0.0), "fill of 0"),
                            (variant(fill=-2.0), "below -1"),
                            (lambda *args: right(*args) + 1, "strictly higher"),
                            (variant(unit=False), "unit-length vectors"), (variant(signs=(1, 1, -1)), "signs"),
-                           (variant(signs=(-1, 1, 1)), "subtract b"), (variant(cosine=False), "score by cosine"),
+                           (variant(signs=(-1, 1, 1)), "subtract minus"), (variant(cosine=False), "score by cosine"),
                            (variant(offset=0), "rank 1 is the top"), (by_helper, "ranking helper"),
                            (by_most_similar, "most_similar"), (as_float, "as an int"),
                            (lambda kv, a, b, c, target: None, "returned None"), (3, "the function you defined")]:
