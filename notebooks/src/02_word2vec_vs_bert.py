@@ -132,27 +132,54 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 
 # %%
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
+common = [word for word in WORDS if word not in rare]
 random_cosine = random_pair_cosine(kv)
 nearest = {word: [n for n, _ in neighbours[word][:3]] for word in WORDS}  # the 3 nearest neighbours
 rare_near_rare = {word: [n for n in nearest[word] if n in rare] for word in rare}
 others = list(dict.fromkeys(n for word in rare for n in nearest[word] if n not in rare))
+occurrences = np.array([kv.get_vecattr(word, "count") for word in kv.index_to_key])  # in the whole corpus
+to_mean = cosine_similarity(kv.vectors, kv.vectors.mean(axis=0, keepdims=True))[:, 0]  # cosine to the mean vector
+bands = pd.cut(occurrences, [occurrences.min(), 10, 30, 100, 1000], right=False)  # all but the most frequent words
+by_band = pd.DataFrame({"words": pd.Series(occurrences).groupby(bands, observed=True).size(),
+                        "mean cosine to the mean vector": pd.Series(to_mean).groupby(bands, observed=True).mean()})
+by_band.index = [f"{band.left}–{band.right - 1} times" for band in by_band.index]
+ours = pd.DataFrame({"times in the corpus": [kv.get_vecattr(w, "count") for w in WORDS],
+                     "cosine to the mean vector": [to_mean[kv.key_to_index[w]] for w in WORDS]}, index=WORDS)
+display(*(table.T.map(lambda v: f"{v:.0f}" if v >= 1 else f"{v:.2f}") for table in (ours, by_band)))
+shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
+claim("below 1,000 occurrences, the fewer times a word occurs, the closer its vector is to the mean vector",
+      by_band["mean cosine to the mean vector"].is_monotonic_decreasing,
+      ", ".join(f"{c:.2f}" for c in by_band["mean cosine to the mean vector"]))
+claim(f"each rare word ({', '.join(rare)}) is closer to the mean vector than each frequent one ({', '.join(common)})",
+      ours.loc[rare, "cosine to the mean vector"].min() > ours.loc[common, "cosine to the mean vector"].max(),
+      f"rare from {ours.loc[rare, 'cosine to the mean vector'].min():.2f}, "
+      f"frequent up to {ours.loc[common, 'cosine to the mean vector'].max():.2f}")
+claim("each rare word has another rare word among its 3 nearest neighbours, though no two of the five words share "
+      "a sentence", all(rare_near_rare.values()) and shared == 0,
+      "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare) + f"; sentences with two of the words: {shared}")
+
+# %%
+plant_botany = [n for n, _ in neighbours["plant"] if n in {"soil", "seed", "seeds", "leaf", "leaves", "flower",
+                                                            "flowers", "tree", "trees", "grow", "garden", "root"}]
+plant_industry = [n for n, _ in neighbours["plant"] if n in {"steel", "factory", "factories", "power", "nuclear",
+                                                              "industrial", "mill", "iron", "coal", "electricity"}]
+mixes = (f"It mixes both senses: *{plant_botany[0]}* names the garden plant, *{plant_industry[0]}* the factory."
+         if plant_botany and plant_industry else "One vector blends the contexts it saw.")
 display(Markdown(
     "- **One vector follows the word's usual contexts.** "
-    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has neighbours that read as money and "
-    "institution words, like most of its sampled contexts: the river sense leaves no trace among its 8 nearest "
-    f"neighbours. *plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too, but its neighbours ("
-    + ", ".join(n for n, _ in neighbours["plant"][:6]) + ") name neither the garden plant nor the factory "
-    "plainly: one vector blends the contexts it saw.\n"
-    f"- **The rare words are under-trained.** *{'*, *'.join(rare)}* (Wikipedia: "
-    + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
-    + " times) were seen only or mostly in our own sentences, and they are each other's nearest neighbours "
-    "(in their top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}" for w in rare)
-    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + ")"
-    + ": they learned from the same few sentences, not from any sense. Their high cosines mean little here, "
-    f"where even random pairs of words average {random_cosine:.2f}.\n\n"
+    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has money and institution neighbours, like "
+    "most of its sampled contexts. The river sense is not among its 8 nearest neighbours. "
+    f"*plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too. Its neighbours are "
+    + ", ".join(n for n, _ in neighbours["plant"][:8]) + f". {mixes}\n"
+    f"- **Rare words stay near the common direction.** *{'*, *'.join(rare)}* occur only "
+    + ", ".join(str(ours.loc[w, 'times in the corpus']) for w in rare)
+    + " times, mostly in our sentences. Below 1,000 occurrences, the fewer times a word occurs, the closer its "
+    "vector stays to the mean vector, the direction all vectors share (the tables above). Vectors near one direction are near each other: "
+    f"even random pairs of words average a cosine of {random_cosine:.2f}. So the rare words are each other's "
+    "nearest neighbours (top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}" for w in rare)
+    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + "). They never share a sentence. "
+    "Their closeness says nothing about their senses.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
-claim(f"each rare word ({', '.join(rare)}) has another rare word among its 3 nearest neighbours",
-      all(rare_near_rare.values()), "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare))
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -389,7 +416,8 @@ display(Markdown(
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money); the rare words, seen mostly in our sentences, are under-trained (section 2).
+#   (money). The rare words, seen a few dozen times, stay near the direction all vectors share, so they are
+#   each other's neighbours (section 2).
 # - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
 #   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
