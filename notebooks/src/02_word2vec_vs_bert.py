@@ -418,8 +418,10 @@ display(Markdown(
 #   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
 #   (money). The rare words, seen a few dozen times, stay near the direction all vectors share, so they are
 #   each other's neighbours (section 2).
-# - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
-#   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
+# - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
+#   model's hidden states at those pieces give its vector (section 3 shows the code). Two conventions go with it,
+#   not measured gains: keep `[CLS]` and `[SEP]` in the input, as in training (*Going further* C measures no
+#   gain from them here), and average the pieces (the BERT paper uses the first piece: *Going further* D).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
 #   layer-normalised.
 #   Its similarity gap is small beside the spread of its cosines, and its sense test near chance on average. From the first Transformer layer on,
@@ -688,9 +690,12 @@ claim("'bank' in Word2Vec space: the context means separate the senses well abov
 # - **The same tokens**: both use the uncased WordPiece vocabulary of 30,522 pieces, so word pieces and
 #   `word_embeddings` work unchanged.
 # - **A different training objective**: bert-base was trained to predict masked words (and whether two
-#   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently;
-#   it is often reported that middle-to-upper layers are the most useful for word senses. Measure it with
-#   sections 5 and 6 rather than assuming.
+#   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently.
+#   Two studies of bert-base describe its layers. Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
+#   NLP Pipeline*) find part-of-speech tags resolved in lower layers, semantic roles and coreference in higher
+#   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
+#   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best
+#   layer for word senses. Measure it with sections 5 and 6.
 
 # %%
 from transformers import BertConfig, BertModel
