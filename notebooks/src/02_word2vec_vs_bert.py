@@ -16,10 +16,8 @@
 #   nearest-centroid test against chance;
 # - what contextual vectors cost compared with a table look-up.
 #
-# The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller, and fine-tuned as a
-# sentence encoder ([section 3](#s3)). After the summary come *Going further* (optional: can the layers be
-# ranked, picking one honestly, `[CLS]`/`[SEP]` and the first word piece, the senses in 2-D, and how to switch
-# to `bert-base-uncased`) and the [exercises](#exercises).
+# The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
+# After the summary come optional *Going further* studies, then the [exercises](#exercises).
 
 # %% [markdown]
 # ### The two models side by side
@@ -147,7 +145,7 @@ ours = pd.DataFrame({"times in the corpus": [kv.get_vecattr(w, "count") for w in
                      "cosine to the mean vector": [to_mean[kv.key_to_index[w]] for w in WORDS]}, index=WORDS)
 display(*(table.T.map(lambda v: f"{v:.0f}" if v >= 1 else f"{v:.2f}") for table in (ours, by_band)))
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-claim("below 1,000 occurrences, the fewer times a word occurs, the closer its vector is to the mean vector",
+claim("below 1,000 occurrences, the rarer a word, the closer its vector to the mean vector",
       by_band["mean cosine to the mean vector"].is_monotonic_decreasing,
       ", ".join(f"{c:.2f}" for c in by_band["mean cosine to the mean vector"]))
 claim(f"each rare word ({', '.join(rare)}) is closer to the mean vector than each frequent one ({', '.join(common)})",
@@ -173,12 +171,13 @@ display(Markdown(
     + ", ".join(n for n, _ in neighbours["plant"][:8]) + f". {mixes}\n"
     f"- **Rare words stay near the common direction.** *{'*, *'.join(rare)}* occur only "
     + ", ".join(str(ours.loc[w, 'times in the corpus']) for w in rare)
-    + " times, mostly in our sentences. Below 1,000 occurrences, the fewer times a word occurs, the closer its "
-    "vector stays to the mean vector, the direction all vectors share (the tables above). Vectors near one direction are near each other: "
-    f"even random pairs of words average a cosine of {random_cosine:.2f}. So the rare words are each other's "
-    "nearest neighbours (top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}" for w in rare)
-    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + "). They never share a sentence. "
-    "Their closeness says nothing about their senses.\n\n"
+    + " times, mostly in our sentences. The rarer a word, the closer its vector stays to the mean vector, the "
+    "direction all vectors share (tables above, up to 999 occurrences). "
+    f"Even random pairs of words average a cosine of {random_cosine:.2f}. "
+    "So the rare words are near each other (top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}"
+                                                                   for w in rare)
+    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + "). They never share a sentence: "
+    "their closeness says nothing about their senses.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
 
 # %% [markdown]
