@@ -57,9 +57,22 @@ def _function(exercise: str, answer, name: str) -> None:
 def _helpers_refused_01(answer, names: tuple[str, ...], what_is_wrong: str, module: str = "embeddings"):
     """While inside, helpers.<module>'s functions `names` raise ExerciseError, by any name the answer's module
     gave them (emb.skipgram_pairs, or skipgram_pairs imported on its own)."""
+    with _functions_refused(answer, f"helpers.{module}", names, what_is_wrong):
+        yield
+
+
+SKLEARN_PAIRWISE = ("cosine_similarity", "cosine_distances", "pairwise_distances", "pairwise_kernels",
+                    "linear_kernel", "paired_cosine_distances")
+
+
+@contextlib.contextmanager
+def _functions_refused(answer, module: str, names: tuple[str, ...], what_is_wrong: str):
+    """While inside, the functions `names` of `module` raise ExerciseError, by any name the answer's module gave
+    them (module.function, or the function imported on its own)."""
     import importlib
 
-    embeddings = importlib.import_module(f"helpers.{module}")
+    embeddings = importlib.import_module(module)
+    names = tuple(name for name in names if hasattr(embeddings, name))
 
     def error() -> ExerciseError:
         return ExerciseError(what_is_wrong)
@@ -666,9 +679,14 @@ def check_02_sense_gap(sense_gap) -> None:
              (torch.tensor([[1.0, 0.0]] * 3 + [[0.6, 0.8]] * 2 + [[0.0, 1.0], [0.8, 0.6]]),
               ["a", "a", "a", "b", "b", "b", "b"])]
     for vectors, senses in cases:
-        with _helpers_refused_01(sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called "
-                                 "the course's sense_similarity: write the gap with torch operations yourself",
-                                 module="contextual"):
+        with contextlib.ExitStack() as refused:
+            for module in ("sklearn.metrics.pairwise", "sklearn.metrics"):
+                refused.enter_context(_functions_refused(
+                    sense_gap, module, SKLEARN_PAIRWISE, f"✘ {what}: you called scikit-learn's pairwise "
+                    "similarities: compute them yourself in torch, as one matrix product of the unit vectors"))
+            refused.enter_context(_helpers_refused_01(
+                sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called the course's "
+                "sense_similarity: write the gap with torch operations yourself", module="contextual"))
             got = sense_gap(vectors.clone(), list(senses))
         answered(what, got, "sense_gap returned None: return the gap as a float")
         if isinstance(got, torch.Tensor):
@@ -876,8 +894,8 @@ def _first_bank_senses(first, vectors, labels):
     return [_centroid_sense(first[k], vectors[k], labels) for k in range(len(first))], margins
 
 
-def _river_loo_margins(vectors, labels) -> list[float]:
-    """Per layer: the median river - finance margin of the river sentences, each left out of its own centroid."""
+def _river_loo_margins(vectors, labels):
+    """[layers, river sentences]: each river sentence's river - finance margin, left out of its own centroid."""
     import torch
 
     unit = vectors / vectors.norm(dim=-1, keepdim=True)  # [layers, sentences, hidden]
@@ -887,7 +905,7 @@ def _river_loo_margins(vectors, labels) -> list[float]:
     others = (unit[:, river].sum(dim=1, keepdim=True) - unit[:, river]) / (n - 1)  # river centroid without it
     own = torch.cosine_similarity(unit[:, river], others, dim=-1)
     across = torch.cosine_similarity(unit[:, river], unit[:, finance].mean(dim=1, keepdim=True), dim=-1)
-    return (own - across).median(dim=1).values.tolist()
+    return own - across
 
 
 def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
@@ -904,52 +922,48 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     pairs = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(len(first))]
     _, margins = _first_bank_senses(first, vectors, labels)
-    typical = _river_loo_margins(vectors, labels)
-    shortfall = [typical[k] - margins[k] for k in range(1, len(margins))]
-    both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
-    table = "; ".join(f"layer {k}: ({a}, {b})" for k, (a, b) in enumerate(pairs))
-    tie = min(range(1, len(margins)), key=lambda k: abs(margins[k]))
+    river = _river_loo_margins(vectors, labels)  # [layers, river sentences]
+    n_river, last = river.shape[1], len(margins) - 1
+    rows = "\n".join(f"| {k} | {a} | {b} | {margins[k]:+.3f} | {float(river[k].median()):+.3f} | "
+                      f"{float(river[k].min()):+.3f} to {float(river[k].max()):+.3f} |"
+                      for k, (a, b) in enumerate(pairs))
+    below = [k for k in range(1, last + 1) if margins[k] < float(river[k].min())]
     text = (f"The reference run: the two vectors are most alike at layer {int(cosines.argmax())} (cosine "
             f"{float(cosines.max()):.2f}) and least alike at layer {int(cosines.argmin())} "
-            f"({float(cosines.min()):.2f}). The predicted senses (first, second) are {table}.\n\n"
-            "How sure is the first call? Its margin, cosine to the river centroid minus cosine to the finance "
-            "centroid, per layer: " + ", ".join(f"{m:+.3f}" for m in margins) + f" (layers 0 to {len(margins) - 1}). "
-            f"None is larger than {max(map(abs, margins)):.3f} in size; the one at layer {tie} ({margins[tie]:+.3f}) "
-            "is a near tie that other sentences could flip. Layer 0 has no context (section 6), so its call says "
-            "nothing about the sentence.\n\n"
-            "For scale: a river sentence of section 4, left out of its own centroid, typically (the median of the "
-            f"{sum(label == 'river' for label in labels)}) has a margin of "
-            + ", ".join(f"{m:+.3f}" for m in typical[1:]) + f" at layers 1 to {len(margins) - 1}.")
-    beyond = sum(gap > typical[k + 1] for k, gap in enumerate(shortfall))
-    if min(shortfall) > 0:
-        text += (f" So the first *bank* sits {min(shortfall):.3f} to {max(shortfall):.3f} below a typical river "
-                 f"occurrence, at {beyond} of {len(shortfall)} layers by more than that typical margin itself: "
-                 "its margins are small in raw cosine, but on this scale they are a clear shift toward finance.")
-    else:
-        text += " At some layers the first *bank* is as far on the river side as a typical river sentence."
+            f"({float(cosines.min()):.2f}).\n\n"
+            "The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance centroid: "
+            f"positive reads as river. For a noise level, each of the {n_river} river sentences of section 4 is "
+            "left out of its own centroid and given its margin.\n\n"
+            "| layer | first *bank* | second *bank* | first *bank*'s margin | river sentences: median margin | "
+            "their range |\n|---|---|---|---|---|---|\n" + rows + "\n\n"
+            "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
+    if below:
+        text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
+                 f"below that of every one of the {n_river} river sentences: it reads less like a river bank than "
+                 "any of them. ")
+    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}: small in raw cosine."
+    both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     if both_finance:
-        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} ({len(both_finance)} of {len(pairs)}) "
-                 "**both** occurrences are called finance. Why? Two controls change one thing each, and give the "
-                 "first *bank*'s sense per layer:")
+        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance. "
+                 "Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
         calls = {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
             calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
             text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
                                                                zip(calls[name][1:], control_margins[1:]))
-                     + f" at layers 1 to {len(pairs) - 1}")
+                     + f" at layers 1 to {last}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still goes with a finance call "
-                     "for the first one, and a second *bank* without cash with a river call (margins in "
-                     "brackets, river minus finance; small ones are near ties). Two control sentences point at "
-                     "the words about cash (BERT attends in both directions) but cannot prove it. What the run "
-                     "does show: one vector per occurrence does not promise one sense per occurrence; in a "
-                     "sentence that mixes senses, context can leak across.")
+            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
+                     "second *bank* without cash gives a river call. So the controls point at the words about cash "
+                     "(BERT attends in both directions). Two sentences cannot prove it. What the run does show: one "
+                     "vector per occurrence does not promise one sense per occurrence. In a sentence that mixes "
+                     "senses, context can leak across.")
         else:
-            text += ("\n\nThe controls do not agree at every such layer, so one sentence cannot say which words "
-                     "pull the first *bank* to finance; with margins this small, other sentences could say otherwise.")
+            text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
+                     "pull the first *bank* to finance.")
     return Markdown(f"<details><summary>Discussion</summary>\n\n{text}\n</details>")
 
 
@@ -1077,6 +1091,12 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
         sims = torch.einsum("lnd,lkd->lnk", reference[stands_for[label]], mine_centres)
         right.append((sims.argmax(dim=-1) == k).float().flatten())
     held_out = float(torch.cat(right).mean())
+    frame = _shared_frame(my_sentences, my_senses, word)
+    require(what, held_out >= MY_REPORT_MARGIN or frame is None,
+            f"the centroids of your two labels classify only {held_out:.0%} of the check's held-out sentences of "
+            f"known sense right, and your sentences labelled {frame[0]!r} share one frame ({frame[1]!r}): their "
+            "centroid then stands for the frame's words as much as for the sense. Vary the sentences of each "
+            "sense (different words around the word, not one pattern with a word changed)" if frame else "")
     require(what, held_out >= MY_REPORT_MARGIN,
             f"the centroids of your two labels classify only {held_out:.0%} of {sum(map(len, right)) // len(mine)} "
             f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
@@ -1092,12 +1112,37 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
             "follows the order of my_sentences, one label per sentence (a label shifted by one place, or two "
             "labels swapped, does this)")
     if misfits:
+        k = next(k for k, ok in enumerate(fits) if not ok)
         sentence, label = misfits[0]
+        read_as = senses[nearest[k]]
+        if read_as in targets and read_as != stands_for[label]:
+            raise ExerciseError(
+                f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to "
+                f"the check's sentences of the {read_as} sense of {word!r}: a word of its context may belong to "
+                f"that sense; rewrite it so its context shows the {label!r} sense more clearly")
         raise ExerciseError(
             f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to the "
             f"check's sentences of another sense of {word!r}: rewrite it so its context shows the {label!r} sense "
             f"more clearly (and use only {targets[0]} and {targets[1]}, not a third sense of {word!r})")
     return held_out
+
+
+def _shared_frame(my_sentences, my_senses, word: str) -> tuple[str, str] | None:
+    """(label, words) when most sentences of one label share a run of 3+ words around `word`, else None."""
+    import re
+    from collections import Counter
+
+    for label in dict.fromkeys(my_senses):
+        runs = Counter()
+        group = [re.sub(r"[^\w\s]", " ", str(s).lower()).split() for s, sense in zip(my_sentences, my_senses)
+                 if sense == label]
+        for tokens in group:
+            at = [k for k, token in enumerate(tokens) if token == word.lower()]
+            runs.update({" ".join(tokens[a:a + 3]) for k in at for a in range(max(0, k - 2), k + 1)
+                         if len(tokens[a:a + 3]) == 3})
+        if runs and runs.most_common(1)[0][1] > len(group) / 2:
+            return label, runs.most_common(1)[0][0]
+    return None
 
 
 def _near_duplicates(first: list, second: list) -> bool:

@@ -712,6 +712,31 @@ def test_02_sense_gap_rejects_the_numpy_helper():
             exercises.check_02_sense_gap(wrong)
 
 
+SKLEARN_GAPS = {  # the review's answer (s8) and two more ways to reach scikit-learn's pairwise similarities
+    "cosine_similarity imported on its own": "from sklearn.metrics.pairwise import cosine_similarity\n"
+                                             "def gap(vectors, senses):\n    sims = cosine_similarity(vectors)\n",
+    "through the module": "import sklearn.metrics.pairwise\n"
+                          "def gap(vectors, senses):\n    sims = sklearn.metrics.pairwise.cosine_similarity(vectors)\n",
+    "pairwise_distances from sklearn.metrics": "import sklearn.metrics\ndef gap(vectors, senses):\n"
+                                               "    sims = 1 - sklearn.metrics.pairwise_distances(vectors, "
+                                               "metric='cosine')\n"}
+
+
+@pytest.mark.parametrize("name", list(SKLEARN_GAPS))
+def test_02_sense_gap_rejects_sklearn_pairwise(name):
+    body = ("    sims = torch.as_tensor(sims)\n    ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])\n"
+            "    same = ids[:, None] == ids[None, :]\n"
+            "    return (sims[same & ~torch.eye(len(ids), dtype=torch.bool)].mean() - sims[~same].mean()).item()\n")
+    import torch
+
+    namespace = {"torch": torch}
+    exec(SKLEARN_GAPS[name] + body, namespace)
+    with pytest.raises(exercises.ExerciseError, match="scikit-learn's pairwise similarities"):
+        exercises.check_02_sense_gap(namespace["gap"])
+    from sklearn.metrics.pairwise import cosine_similarity
+    assert cosine_similarity([[1.0, 0.0]], [[1.0, 0.0]])[0, 0] == 1.0  # restored after the check
+
+
 def test_02_sense_gap_rejects_a_constant():
     with pytest.raises(exercises.ExerciseError, match="gap is"):
         exercises.check_02_sense_gap(lambda vectors, senses: 0.0)
@@ -986,11 +1011,18 @@ S5_MATCH = ["The football match starts at eight.", "We watched the boxing match 
                 "She scored twice in the final match.", "He lit the fire with a single match.",
                 "The match flared and went out.", "I need a match to light the stove.",
                 "Do not let children play with a match.", "The wet match would not strike."]
+REVIEW_S8_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",  # a review's set
+                   "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
+                   "He struck a match to light the candle.", "She lit the stove with a match.",
+                   "One match was left in the box.", "He blew out the match before it burned him.",
+                   "Never let children play with a match."]
 RIGHT_SETS = {"match (tests)": (MATCH, MATCH_GAME_FIRE, "match"),
               "match (review, clearer last sentence)": (
                   S5_MATCH[:9] + ["The wet match would not strike, so I could not light the candle."],
                   MATCH_GAME_FIRE, "match"),
-              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring")}
+              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring"),
+              "match (review s8, the fire sentence without 'play')": (
+                  REVIEW_S8_MATCH[:9] + ["Never let children light a match."], MATCH_GAME_FIRE, "match")}
 
 
 @pytest.mark.parametrize("name", list(RIGHT_SETS))
@@ -1007,7 +1039,18 @@ UNCLEAR = {  # sentences, labels, word, what the message says
     "a sentence the model reads as the other sense (review)": (
         S5_MATCH, MATCH_GAME_FIRE, "match",
         "'The wet match would not strike.' is labelled 'fire', but at most layers the model reads it as closer "
-        "to the check's sentences of another sense of 'match': rewrite it so its context shows"),
+        "to the check's sentences of the game sense of 'match'.*rewrite it so its context shows"),
+    "'play with a match' read as the game sense (review s8)": (
+        REVIEW_S8_MATCH, MATCH_GAME_FIRE, "match",
+        "'Never let children play with a match.' is labelled 'fire', but at most layers the model reads it as "
+        "closer to the check's sentences of the game sense.*a word of its context may belong to that sense"),
+    "one frame for every season sentence (review s8)": (
+        ["We met in the spring of 2001.", "We married in the spring of 2003.", "We moved in the spring of 2005.",
+         "We left in the spring of 2007.", "We travelled in the spring of 2009.",
+         "The spring in the old sofa broke.", "The spring in the new chair squeaks.",
+         "The spring in the garden gate rusted.", "The spring in the toy car snapped.",
+         "The spring in the door lock stuck."], NB_SPRING_SENSES, "spring",
+        "labelled 'season' share one frame.*Vary the sentences of each sense"),
     "the word twice, the first in the other sense (review)": (
         NB_SPRING + ["Every spring I oil the spring on the garden gate."], NB_SPRING_SENSES + ["coil"], "spring",
         "uses 'spring' 2 times: only the first is measured.*exactly once"),
@@ -1026,6 +1069,7 @@ def test_02_my_report_names_unclear_sentences(bert, name):
     with pytest.raises(exercises.ExerciseError, match=message) as error:
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
     assert "mislabel" not in str(error.value) and "give it the other label" not in str(error.value)
+    assert "no other sense" not in str(error.value)  # right senses: the message must not blame them
 
 
 @pytest.mark.parametrize("mistake", list(MISLABELLED))
