@@ -354,7 +354,7 @@ def most_similar(kv: KeyedVectors, word: str, topn: int = 5) -> list[tuple[str, 
 
 
 def analogy(kv: KeyedVectors, a: str, b: str, c: str, topn: int = 5) -> list[tuple[str, float]]:
-    """Words nearest to a - b + c (king - man + woman), excluding a, b and c themselves."""
+    """Words nearest to a - b + c (king - man + woman: "b is to a as c is to ?"), excluding a, b and c."""
     check_words(kv, [a, b, c])
     return kv.most_similar(positive=[a, c], negative=[b], topn=topn)
 

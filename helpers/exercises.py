@@ -57,9 +57,22 @@ def _function(exercise: str, answer, name: str) -> None:
 def _helpers_refused_01(answer, names: tuple[str, ...], what_is_wrong: str, module: str = "embeddings"):
     """While inside, helpers.<module>'s functions `names` raise ExerciseError, by any name the answer's module
     gave them (emb.skipgram_pairs, or skipgram_pairs imported on its own)."""
+    with _functions_refused(answer, f"helpers.{module}", names, what_is_wrong):
+        yield
+
+
+SKLEARN_PAIRWISE = ("cosine_similarity", "cosine_distances", "pairwise_distances", "pairwise_kernels",
+                    "linear_kernel", "paired_cosine_distances")
+
+
+@contextlib.contextmanager
+def _functions_refused(answer, module: str, names: tuple[str, ...], what_is_wrong: str):
+    """While inside, the functions `names` of `module` raise ExerciseError, by any name the answer's module gave
+    them (module.function, or the function imported on its own)."""
     import importlib
 
-    embeddings = importlib.import_module(f"helpers.{module}")
+    embeddings = importlib.import_module(module)
+    names = tuple(name for name in names if hasattr(embeddings, name))
 
     def error() -> ExerciseError:
         return ExerciseError(what_is_wrong)
@@ -88,6 +101,7 @@ def check_01_pair_count(count_pairs) -> None:
     exercise = "Exercise 1"
     _function(exercise, count_pairs, "count_pairs")
     corpora = [[[0, 1, 2, 3], [0, 1, 4], [5, 6]], [[0, 1, 2, 3, 4, 5, 6, 7]], [[0, 1], [2], [3, 4, 5]]]
+    cases = []  # (lengths, window, answer, expected) for every corpus and window
     for sentences in corpora:
         for window in (1, 2, 3):
             with _helpers_refused_01(count_pairs, ("skipgram_pairs",), f"✘ {exercise}: count_pairs called "
@@ -100,28 +114,46 @@ def check_01_pair_count(count_pairs) -> None:
             require(exercise, float(answer).is_integer(), f"count_pairs returned {answer}, not a whole number: a "
                     "number of pairs has no fraction")
             expected = len(skipgram_pairs([np.array(s) for s in sentences], window))
-            if answer == expected:
-                continue
-            lengths = [len(s) for s in sentences]
-            once = sum(max(n - d, 0) for n in lengths for d in range(1, window + 1))
-            negative = sum(2 * (n - d) for n in lengths for d in range(1, window + 1))
-            itself = expected + sum(lengths)
-            require(exercise, answer != once, "each neighbouring position gives two pairs, (left, right) and "
-                    "(right, left); your count has one")
-            require(exercise, answer != negative, "a sentence shorter than the window gives no pairs at the "
-                    "distances it does not have; your count goes negative there: clip each distance's count at 0 "
-                    "on its own, not the sentence's total")
-            require(exercise, answer != itself, "a word is not its own context: distance 0 gives no pair")
-            require(exercise, answer != len(skipgram_pairs([np.array(s) for s in sentences], 1)),
-                    "your count ignores `window`: every distance from 1 to window gives pairs")
-            short = sum(2 * max(n - d, 0) for n in lengths for d in range(1, window))
-            require(exercise, answer != short, "your count stops one distance short: the distances run from 1 to "
-                    "window, window included")
-            require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
-                    "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
+            cases.append(([len(s) for s in sentences], window, answer, expected))
+    wrong = [case for case in cases if case[2] != case[3]]
+    if wrong:
+        lengths, window, answer, _ = wrong[0]
+        named = [m for m, count in _pair_count_mistakes(lengths, window).items() if count == answer]
+        everywhere = [m for m in named if all(_pair_count_mistakes(n, w)[m] == a for n, w, a, _ in cases)]
+        for mistake in everywhere or named:  # a mistake that explains every count first
+            require(exercise, False, _PAIR_COUNT_HINTS[mistake])
+        require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
+                "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
     _count_without_reading(exercise, count_pairs)
     passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3, and come "
            "from the sentence lengths alone")
+
+
+_PAIR_COUNT_HINTS = {
+    "once": "each neighbouring position gives two pairs, (left, right) and (right, left); your count has one",
+    "fewer": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
+             "your count is one position short at every distance",
+    "more": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d + 1: "
+            "your count has one position too many at every distance",
+    "negative": "a sentence shorter than the window gives no pairs at the distances it does not have; your count "
+                "goes negative there: clip each distance's count at 0 on its own, not the sentence's total",
+    "itself": "a word is not its own context: distance 0 gives no pair",
+    "window": "your count ignores `window`: every distance from 1 to window gives pairs",
+    "short": "your count stops one distance short: the distances run from 1 to window, window included",
+    "long": "your count goes one distance past `window`: the distances run from 1 to window, no further",
+}
+
+
+def _pair_count_mistakes(lengths: list[int], window: int) -> dict[str, int]:
+    """What each usual wrong formula counts for these sentence lengths and window (keys of _PAIR_COUNT_HINTS)."""
+    def two_per_position(distances, extra=0):
+        return sum(2 * max(n - d + extra, 0) for n in lengths for d in distances)
+
+    distances = range(1, window + 1)
+    return {"once": two_per_position(distances) // 2, "fewer": two_per_position(distances, -1),
+            "more": two_per_position(distances, 1), "negative": sum(2 * (n - d) for n in lengths for d in distances),
+            "itself": two_per_position(distances) + sum(lengths), "window": two_per_position([1]),
+            "short": two_per_position(range(1, window)), "long": two_per_position(range(1, window + 2))}
 
 
 class _UnreadableSentence:
@@ -375,8 +407,8 @@ def _rank_01(kv, a: str, b: str, c: str, target: str, unit: bool = True, leave_o
 
 
 def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
-    """Exercise 3: analogy_rank(kv, a, b, c, target) ranks `target` by cosine to unit(a) - unit(b) + unit(c), with
-    a, b and c left out, as emb.analogy_rank does."""
+    """Exercise 3: analogy_rank(kv, word, minus, plus, target) ranks `target` by cosine to unit(word) - unit(minus)
+    + unit(plus), the three left out, as emb.analogy_rank does."""
     import numpy as np
     from gensim.models import KeyedVectors
 
@@ -400,23 +432,23 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
                 "count only the words that score strictly higher than the target, plus one": {"offset": 2},
                 "leave the three input words out of the ranking (they are usually nearest to the sum)":
                 {"leave_out": ()},
-                "leave all three input words out, b too": {"leave_out": (0, 2)},
-                "leave a, b and c out so that no word ranks below them: scores can fall below -1 (the sum is not "
-                "unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
-                "leave a, b and c out so that no word ranks below them: a fill of 0 still lets them outrank a "
-                "target that scores below 0": {"fill": 0.0},
-                "add the unit-length vectors: normalise a, b and c before adding, or long vectors dominate the sum":
+                "leave all three input words out, the subtracted one too": {"leave_out": (0, 2)},
+                "leave the three input words out so that no word ranks below them: scores can fall below -1 (the "
+                "sum is not unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
+                "leave the three input words out so that no word ranks below them: a fill of 0 still lets them "
+                "outrank a target that scores below 0": {"fill": 0.0},
+                "add the unit-length vectors: normalise all three before adding, or long vectors dominate the sum":
                 {"unit": False},
-                "the query is a - b + c (king - man + woman): check the signs": {"signs": (1, 1, -1)},
-                "the query is a - b + c: subtract b and add c": {"signs": (-1, 1, 1)},
+                "the query is word − minus + plus (king − man + woman): check the signs": {"signs": (1, 1, -1)},
+                "the query is word − minus + plus: subtract minus and add plus": {"signs": (-1, 1, 1)},
                 "score by cosine: dot products with the unit-length word vectors, not the raw ones":
                 {"cosine": False}}
     expected = [_rank_01(vectors, *query) for vectors, query in queries]
     if answers != expected:
         for hint, options in mistakes.items():
             require(exercise, answers != [_rank_01(vectors, *query, **options) for vectors, query in queries], hint)
-        require(exercise, False, "the rank differs from the rank by cosine to unit(a) - unit(b) + unit(c), with "
-                "a, b and c left out")
+        require(exercise, False, "the rank differs from the rank by cosine to unit(word) − unit(minus) + "
+                "unit(plus), with the three input words left out")
     mine = answers[2 * len(random_pairs):-1:2]
     best = min(range(len(mine)), key=mine.__getitem__)
     passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "
@@ -647,9 +679,14 @@ def check_02_sense_gap(sense_gap) -> None:
              (torch.tensor([[1.0, 0.0]] * 3 + [[0.6, 0.8]] * 2 + [[0.0, 1.0], [0.8, 0.6]]),
               ["a", "a", "a", "b", "b", "b", "b"])]
     for vectors, senses in cases:
-        with _helpers_refused_01(sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called "
-                                 "the course's sense_similarity: write the gap with torch operations yourself",
-                                 module="contextual"):
+        with contextlib.ExitStack() as refused:
+            for module in ("sklearn.metrics.pairwise", "sklearn.metrics"):
+                refused.enter_context(_functions_refused(
+                    sense_gap, module, SKLEARN_PAIRWISE, f"✘ {what}: you called scikit-learn's pairwise "
+                    "similarities: compute them yourself in torch, as one matrix product of the unit vectors"))
+            refused.enter_context(_helpers_refused_01(
+                sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called the course's "
+                "sense_similarity: write the gap with torch operations yourself", module="contextual"))
             got = sense_gap(vectors.clone(), list(senses))
         answered(what, got, "sense_gap returned None: return the gap as a float")
         if isinstance(got, torch.Tensor):
@@ -857,8 +894,8 @@ def _first_bank_senses(first, vectors, labels):
     return [_centroid_sense(first[k], vectors[k], labels) for k in range(len(first))], margins
 
 
-def _river_loo_margins(vectors, labels) -> list[float]:
-    """Per layer: the median river - finance margin of the river sentences, each left out of its own centroid."""
+def _river_loo_margins(vectors, labels):
+    """[layers, river sentences]: each river sentence's river - finance margin, left out of its own centroid."""
     import torch
 
     unit = vectors / vectors.norm(dim=-1, keepdim=True)  # [layers, sentences, hidden]
@@ -868,7 +905,7 @@ def _river_loo_margins(vectors, labels) -> list[float]:
     others = (unit[:, river].sum(dim=1, keepdim=True) - unit[:, river]) / (n - 1)  # river centroid without it
     own = torch.cosine_similarity(unit[:, river], others, dim=-1)
     across = torch.cosine_similarity(unit[:, river], unit[:, finance].mean(dim=1, keepdim=True), dim=-1)
-    return (own - across).median(dim=1).values.tolist()
+    return own - across
 
 
 def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
@@ -885,52 +922,48 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     pairs = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(len(first))]
     _, margins = _first_bank_senses(first, vectors, labels)
-    typical = _river_loo_margins(vectors, labels)
-    shortfall = [typical[k] - margins[k] for k in range(1, len(margins))]
-    both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
-    table = "; ".join(f"layer {k}: ({a}, {b})" for k, (a, b) in enumerate(pairs))
-    tie = min(range(1, len(margins)), key=lambda k: abs(margins[k]))
+    river = _river_loo_margins(vectors, labels)  # [layers, river sentences]
+    n_river, last = river.shape[1], len(margins) - 1
+    rows = "\n".join(f"| {k} | {a} | {b} | {margins[k]:+.3f} | {float(river[k].median()):+.3f} | "
+                      f"{float(river[k].min()):+.3f} to {float(river[k].max()):+.3f} |"
+                      for k, (a, b) in enumerate(pairs))
+    below = [k for k in range(1, last + 1) if margins[k] < float(river[k].min())]
     text = (f"The reference run: the two vectors are most alike at layer {int(cosines.argmax())} (cosine "
             f"{float(cosines.max()):.2f}) and least alike at layer {int(cosines.argmin())} "
-            f"({float(cosines.min()):.2f}). The predicted senses (first, second) are {table}.\n\n"
-            "How sure is the first call? Its margin, cosine to the river centroid minus cosine to the finance "
-            "centroid, per layer: " + ", ".join(f"{m:+.3f}" for m in margins) + f" (layers 0 to {len(margins) - 1}). "
-            f"None is larger than {max(map(abs, margins)):.3f} in size; the one at layer {tie} ({margins[tie]:+.3f}) "
-            "is a near tie that other sentences could flip. Layer 0 has no context (section 6), so its call says "
-            "nothing about the sentence.\n\n"
-            "For scale: a river sentence of section 4, left out of its own centroid, typically (the median of the "
-            f"{sum(label == 'river' for label in labels)}) has a margin of "
-            + ", ".join(f"{m:+.3f}" for m in typical[1:]) + f" at layers 1 to {len(margins) - 1}.")
-    beyond = sum(gap > typical[k + 1] for k, gap in enumerate(shortfall))
-    if min(shortfall) > 0:
-        text += (f" So the first *bank* sits {min(shortfall):.3f} to {max(shortfall):.3f} below a typical river "
-                 f"occurrence, at {beyond} of {len(shortfall)} layers by more than that typical margin itself: "
-                 "its margins are small in raw cosine, but on this scale they are a clear shift toward finance.")
-    else:
-        text += " At some layers the first *bank* is as far on the river side as a typical river sentence."
+            f"({float(cosines.min()):.2f}).\n\n"
+            "The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance centroid: "
+            f"positive reads as river. For a noise level, each of the {n_river} river sentences of section 4 is "
+            "left out of its own centroid and given its margin.\n\n"
+            "| layer | first *bank* | second *bank* | first *bank*'s margin | river sentences: median margin | "
+            "their range |\n|---|---|---|---|---|---|\n" + rows + "\n\n"
+            "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
+    if below:
+        text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
+                 f"below that of every one of the {n_river} river sentences: it reads less like a river bank than "
+                 "any of them. ")
+    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}: small in raw cosine."
+    both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     if both_finance:
-        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} ({len(both_finance)} of {len(pairs)}) "
-                 "**both** occurrences are called finance. Why? Two controls change one thing each, and give the "
-                 "first *bank*'s sense per layer:")
+        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance. "
+                 "Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
         calls = {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
             calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
             text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
                                                                zip(calls[name][1:], control_margins[1:]))
-                     + f" at layers 1 to {len(pairs) - 1}")
+                     + f" at layers 1 to {last}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still goes with a finance call "
-                     "for the first one, and a second *bank* without cash with a river call (margins in "
-                     "brackets, river minus finance; small ones are near ties). Two control sentences point at "
-                     "the words about cash (BERT attends in both directions) but cannot prove it. What the run "
-                     "does show: one vector per occurrence does not promise one sense per occurrence; in a "
-                     "sentence that mixes senses, context can leak across.")
+            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
+                     "second *bank* without cash gives a river call. So the controls point at the words about cash "
+                     "(BERT attends in both directions). Two sentences cannot prove it. What the run does show: one "
+                     "vector per occurrence does not promise one sense per occurrence. In a sentence that mixes "
+                     "senses, context can leak across.")
         else:
-            text += ("\n\nThe controls do not agree at every such layer, so one sentence cannot say which words "
-                     "pull the first *bank* to finance; with margins this small, other sentences could say otherwise.")
+            text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
+                     "pull the first *bank* to finance.")
     return Markdown(f"<details><summary>Discussion</summary>\n\n{text}\n</details>")
 
 
@@ -1058,6 +1091,12 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
         sims = torch.einsum("lnd,lkd->lnk", reference[stands_for[label]], mine_centres)
         right.append((sims.argmax(dim=-1) == k).float().flatten())
     held_out = float(torch.cat(right).mean())
+    frame = _shared_frame(my_sentences, my_senses, word)
+    require(what, held_out >= MY_REPORT_MARGIN or frame is None,
+            f"the centroids of your two labels classify only {held_out:.0%} of the check's held-out sentences of "
+            f"known sense right, and your sentences labelled {frame[0]!r} share one frame ({frame[1]!r}): their "
+            "centroid then stands for the frame's words as much as for the sense. Vary the sentences of each "
+            "sense (different words around the word, not one pattern with a word changed)" if frame else "")
     require(what, held_out >= MY_REPORT_MARGIN,
             f"the centroids of your two labels classify only {held_out:.0%} of {sum(map(len, right)) // len(mine)} "
             f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
@@ -1073,12 +1112,37 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
             "follows the order of my_sentences, one label per sentence (a label shifted by one place, or two "
             "labels swapped, does this)")
     if misfits:
+        k = next(k for k, ok in enumerate(fits) if not ok)
         sentence, label = misfits[0]
+        read_as = senses[nearest[k]]
+        if read_as in targets and read_as != stands_for[label]:
+            raise ExerciseError(
+                f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to "
+                f"the check's sentences of the {read_as} sense of {word!r}: a word of its context may belong to "
+                f"that sense; rewrite it so its context shows the {label!r} sense more clearly")
         raise ExerciseError(
             f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to the "
             f"check's sentences of another sense of {word!r}: rewrite it so its context shows the {label!r} sense "
             f"more clearly (and use only {targets[0]} and {targets[1]}, not a third sense of {word!r})")
     return held_out
+
+
+def _shared_frame(my_sentences, my_senses, word: str) -> tuple[str, str] | None:
+    """(label, words) when most sentences of one label share a run of 3+ words around `word`, else None."""
+    import re
+    from collections import Counter
+
+    for label in dict.fromkeys(my_senses):
+        runs = Counter()
+        group = [re.sub(r"[^\w\s]", " ", str(s).lower()).split() for s, sense in zip(my_sentences, my_senses)
+                 if sense == label]
+        for tokens in group:
+            at = [k for k, token in enumerate(tokens) if token == word.lower()]
+            runs.update({" ".join(tokens[a:a + 3]) for k in at for a in range(max(0, k - 2), k + 1)
+                         if len(tokens[a:a + 3]) == 3})
+        if runs and runs.most_common(1)[0][1] > len(group) / 2:
+            return label, runs.most_common(1)[0][0]
+    return None
 
 
 def _near_duplicates(first: list, second: list) -> bool:
@@ -1712,16 +1776,24 @@ def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=T
     return ratio ** (1 / steps) if per_step else ratio
 
 
+def slope_matrices_04():
+    """Exercise 04-2's inputs: a random orthogonal Q, an upper-triangular (not normal) matrix with every eigenvalue
+    0.6, and the starting gradient grad_T."""
+    import torch
+
+    gen = torch.Generator().manual_seed(4)
+    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
+    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
+    return q, skew, torch.randn(16, generator=gen)
+
+
 def check_04_slope(backward_factor) -> None:
     """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the factor per step back of a linear RNN."""
     import torch
 
     ex = "Exercise 2"
     _function(ex, backward_factor, "backward_factor")
-    gen = torch.Generator().manual_seed(4)
-    q = torch.linalg.qr(torch.randn(16, 16, generator=gen)).Q
-    skew = 0.6 * torch.eye(16) + 0.8 * torch.triu(torch.randn(16, 16, generator=gen), diagonal=1)  # not normal
-    grad = torch.randn(16, generator=gen)
+    q, skew, grad = slope_matrices_04()
     cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
     mine = []
     for w, steps in cases:
@@ -2006,7 +2078,8 @@ def check_05_paired_t(paired_t_test) -> None:
     cases = [([0.62, 0.60, 0.65], [0.60, 0.59, 0.61]), ([0.50, 0.55], [0.58, 0.56]),
              ([0.70, 0.72, 0.69, 0.75, 0.71], [0.71, 0.69, 0.70, 0.70, 0.66])]
     for a, b in cases:
-        got = paired_t_test(list(a), list(b))
+        with _ready_made_t_refused(name, paired_t_test):
+            got = paired_t_test(list(a), list(b))
         answered(name, got, "a tuple (mean_difference, t, p)")
         require(name, isinstance(got, tuple) and len(got) == 3, f"return three numbers (mean_difference, t, p), "
                 f"got {type(got).__name__}")
@@ -2034,6 +2107,38 @@ def check_05_paired_t(paired_t_test) -> None:
                 f"for {len(a)} folds p is wrong: use the t distribution with k - 1 = {len(a) - 1} degrees of "
                 "freedom, two-sided")
     passed(name, "mean difference, t and two-sided p of a paired t over folds (sample std, k - 1 degrees of freedom)")
+
+
+@contextlib.contextmanager
+def _ready_made_t_refused(name: str, answer):
+    """While inside, scipy's t-tests and the course's own paired t refuse, by any name the answer's module gave
+    them (stats.ttest_rel, or ttest_rel imported on its own)."""
+    from scipy import stats
+
+    from helpers import evaluation
+
+    targets = [(stats, n) for n in ("ttest_rel", "ttest_1samp", "ttest_ind")]
+    targets += [(evaluation, n) for n in ("paired_t", "corrected_paired_t")]
+
+    def error() -> ExerciseError:
+        return ExerciseError(f"✘ {name}: compute t and p yourself from the differences (their mean, sample std "
+                             "and k), with scipy.stats.t.sf for the tail: a ready-made t-test (scipy's ttest_rel, "
+                             "ttest_1samp, ttest_ind or the course's evaluation.paired_t) is what the exercise "
+                             "replaces")
+
+    def refuse(*args, **kwargs):
+        raise error()
+
+    functions = [getattr(owner, attribute) for owner, attribute in targets]
+    namespace = getattr(answer, "__globals__", {})
+    aliases = [key for key, value in namespace.items() if any(value is f for f in functions)]
+    saved = {key: namespace[key] for key in aliases}
+    with _refused(targets, error):
+        try:
+            namespace.update(dict.fromkeys(aliases, refuse))
+            yield
+        finally:
+            namespace.update(saved)
 
 
 def stats_ttest_ind(a, b) -> float:

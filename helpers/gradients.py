@@ -461,13 +461,24 @@ def norms_at_init(variants: dict[str, dict], seq_len: int = 60, batch_size: int 
             for label, kwargs in variants.items()}
 
 
+def radius_curve(radius: float, nonlinearity: str, inputs: torch.Tensor, targets: torch.Tensor,
+                 hidden_size: int = 32, seed: int = 0) -> np.ndarray:
+    """||dL/dh_t|| for t = 1..T of an untrained RNN whose W_hh is radius times a random orthogonal matrix Q."""
+    model = make_model("rnn", hidden_size, nonlinearity, seed=seed)
+    w_hh = model.body.rnn.weight_hh_l0
+    with torch.no_grad():
+        nn.init.orthogonal_(w_hh, generator=torch.Generator().manual_seed(seed))  # Q: every |eigenvalue| is 1
+        w_hh.mul_(radius)  # W_hh = radius * Q: its spectral radius and its spectral norm are both `radius`
+    grads = step_gradients(model, inputs, targets)  # section 2's probe: dL/dh_t, one tensor per step
+    return np.array([float(g.double().norm()) for g in grads])  # float64: tiny float32 squares underflow
+
+
 def radius_experiment(radii: tuple[float, ...] = (0.8, 1.0, 1.2), nonlinearity: str = "tanh", seq_len: int = 60,
-                      hidden_size: int = 32, seed: int = 0,
-                      device: str | torch.device = "auto") -> dict[float, np.ndarray]:
-    """Per-time-step gradient norms of the same vanilla RNN with W_hh an orthogonal matrix scaled to each radius."""
-    variants = {r: {"kind": "rnn", "nonlinearity": nonlinearity, "init": "orthogonal", "radius": r,
-                    "hidden_size": hidden_size} for r in radii}
-    return norms_at_init(variants, seq_len, seed=seed, device=device)
+                      hidden_size: int = 32, seed: int = 0) -> dict[float, np.ndarray]:
+    """radius_curve for each radius, on one first-token batch (the batch norms_at_init draws for this seed)."""
+    seq_len = checks.positive_int("seq_len", seq_len)
+    x, y = first_token_batch(64, seq_len, generator=torch.Generator().manual_seed(seed + 1))
+    return {r: radius_curve(checks.positive_float("radius", r), nonlinearity, x, y, hidden_size, seed) for r in radii}
 
 
 def clipping_experiment(thresholds: tuple = ("off", 10.0, 1.0, 0.1), seeds: tuple[int, ...] = (0,),

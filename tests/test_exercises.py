@@ -6,6 +6,7 @@ import functools
 
 import numpy as np
 import pytest
+from scipy.stats import ttest_rel as _TTEST_REL  # by name, as a learner's cell imports it (Exercise 05-2)
 
 from helpers import exercises
 from helpers.embeddings import sgns_loss, skipgram_pairs
@@ -46,6 +47,16 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
     def off_by_one(sentences, window):
         return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window))
 
+    def positions_short(sentences, window):
+        """n - d - 1 positions per distance: on lengths [4, 3, 2] with window 1 it counts as one direction does."""
+        return sum(2 * max(len(s) - d - 1, 0) for s in sentences for d in range(1, window + 1))
+
+    def positions_over(sentences, window):
+        return sum(2 * max(len(s) - d + 1, 0) for s in sentences for d in range(1, window + 1))
+
+    def one_distance_past(sentences, window):
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 2))
+
     def wrong_pair(sentences, window):
         return right(sentences, window) + (window == 2)
 
@@ -74,6 +85,8 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (unclipped, "clip each distance"), (clipped_per_sentence, "clip each distance"),
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
+                           (positions_short, "not n − d − 1"), (positions_over, "not n − d \\+ 1"),
+                           (one_distance_past, "one distance past"),
                            (lambda sentences, window: right(sentences, window) + 0.5, "not a whole number"),
                            (lambda sentences, window: right(sentences, window) / 2, "two pairs"),
                            (lambda sentences, window: float("nan"), "not a whole number"),
@@ -364,12 +377,13 @@ def test_01_analogy_rank_matches_and_names_each_usual_mistake(capsys):
     exercises.check_01_analogy_rank(min_minus_one, kv, pairs)
     capsys.readouterr()
 
-    for wrong, message in [(variant(leave_out=False), "leave the three input words out"), (keeps_b, "b too"),
+    for wrong, message in [(variant(leave_out=False), "leave the three input words out"),
+                           (keeps_b, "the subtracted one too"),
                            (variant(fill=-1.0), "below -1"), (variant(fill=0.0), "fill of 0"),
                            (variant(fill=-2.0), "below -1"),
                            (lambda *args: right(*args) + 1, "strictly higher"),
                            (variant(unit=False), "unit-length vectors"), (variant(signs=(1, 1, -1)), "signs"),
-                           (variant(signs=(-1, 1, 1)), "subtract b"), (variant(cosine=False), "score by cosine"),
+                           (variant(signs=(-1, 1, 1)), "subtract minus"), (variant(cosine=False), "score by cosine"),
                            (variant(offset=0), "rank 1 is the top"), (by_helper, "ranking helper"),
                            (by_most_similar, "most_similar"), (as_float, "as an int"),
                            (lambda kv, a, b, c, target: None, "returned None"), (3, "the function you defined")]:
@@ -698,6 +712,31 @@ def test_02_sense_gap_rejects_the_numpy_helper():
             exercises.check_02_sense_gap(wrong)
 
 
+SKLEARN_GAPS = {  # the review's answer (s8) and two more ways to reach scikit-learn's pairwise similarities
+    "cosine_similarity imported on its own": "from sklearn.metrics.pairwise import cosine_similarity\n"
+                                             "def gap(vectors, senses):\n    sims = cosine_similarity(vectors)\n",
+    "through the module": "import sklearn.metrics.pairwise\n"
+                          "def gap(vectors, senses):\n    sims = sklearn.metrics.pairwise.cosine_similarity(vectors)\n",
+    "pairwise_distances from sklearn.metrics": "import sklearn.metrics\ndef gap(vectors, senses):\n"
+                                               "    sims = 1 - sklearn.metrics.pairwise_distances(vectors, "
+                                               "metric='cosine')\n"}
+
+
+@pytest.mark.parametrize("name", list(SKLEARN_GAPS))
+def test_02_sense_gap_rejects_sklearn_pairwise(name):
+    body = ("    sims = torch.as_tensor(sims)\n    ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])\n"
+            "    same = ids[:, None] == ids[None, :]\n"
+            "    return (sims[same & ~torch.eye(len(ids), dtype=torch.bool)].mean() - sims[~same].mean()).item()\n")
+    import torch
+
+    namespace = {"torch": torch}
+    exec(SKLEARN_GAPS[name] + body, namespace)
+    with pytest.raises(exercises.ExerciseError, match="scikit-learn's pairwise similarities"):
+        exercises.check_02_sense_gap(namespace["gap"])
+    from sklearn.metrics.pairwise import cosine_similarity
+    assert cosine_similarity([[1.0, 0.0]], [[1.0, 0.0]])[0, 0] == 1.0  # restored after the check
+
+
 def test_02_sense_gap_rejects_a_constant():
     with pytest.raises(exercises.ExerciseError, match="gap is"):
         exercises.check_02_sense_gap(lambda vectors, senses: 0.0)
@@ -972,11 +1011,18 @@ S5_MATCH = ["The football match starts at eight.", "We watched the boxing match 
                 "She scored twice in the final match.", "He lit the fire with a single match.",
                 "The match flared and went out.", "I need a match to light the stove.",
                 "Do not let children play with a match.", "The wet match would not strike."]
+REVIEW_S8_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",  # a review's set
+                   "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
+                   "He struck a match to light the candle.", "She lit the stove with a match.",
+                   "One match was left in the box.", "He blew out the match before it burned him.",
+                   "Never let children play with a match."]
 RIGHT_SETS = {"match (tests)": (MATCH, MATCH_GAME_FIRE, "match"),
               "match (review, clearer last sentence)": (
                   S5_MATCH[:9] + ["The wet match would not strike, so I could not light the candle."],
                   MATCH_GAME_FIRE, "match"),
-              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring")}
+              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring"),
+              "match (review s8, the fire sentence without 'play')": (
+                  REVIEW_S8_MATCH[:9] + ["Never let children light a match."], MATCH_GAME_FIRE, "match")}
 
 
 @pytest.mark.parametrize("name", list(RIGHT_SETS))
@@ -993,7 +1039,18 @@ UNCLEAR = {  # sentences, labels, word, what the message says
     "a sentence the model reads as the other sense (review)": (
         S5_MATCH, MATCH_GAME_FIRE, "match",
         "'The wet match would not strike.' is labelled 'fire', but at most layers the model reads it as closer "
-        "to the check's sentences of another sense of 'match': rewrite it so its context shows"),
+        "to the check's sentences of the game sense of 'match'.*rewrite it so its context shows"),
+    "'play with a match' read as the game sense (review s8)": (
+        REVIEW_S8_MATCH, MATCH_GAME_FIRE, "match",
+        "'Never let children play with a match.' is labelled 'fire', but at most layers the model reads it as "
+        "closer to the check's sentences of the game sense.*a word of its context may belong to that sense"),
+    "one frame for every season sentence (review s8)": (
+        ["We met in the spring of 2001.", "We married in the spring of 2003.", "We moved in the spring of 2005.",
+         "We left in the spring of 2007.", "We travelled in the spring of 2009.",
+         "The spring in the old sofa broke.", "The spring in the new chair squeaks.",
+         "The spring in the garden gate rusted.", "The spring in the toy car snapped.",
+         "The spring in the door lock stuck."], NB_SPRING_SENSES, "spring",
+        "labelled 'season' share one frame.*Vary the sentences of each sense"),
     "the word twice, the first in the other sense (review)": (
         NB_SPRING + ["Every spring I oil the spring on the garden gate."], NB_SPRING_SENSES + ["coil"], "spring",
         "uses 'spring' 2 times: only the first is measured.*exactly once"),
@@ -1012,6 +1069,7 @@ def test_02_my_report_names_unclear_sentences(bert, name):
     with pytest.raises(exercises.ExerciseError, match=message) as error:
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
     assert "mislabel" not in str(error.value) and "give it the other label" not in str(error.value)
+    assert "no other sense" not in str(error.value)  # right senses: the message must not blame them
 
 
 @pytest.mark.parametrize("mistake", list(MISLABELLED))
@@ -2142,17 +2200,31 @@ def _paired_t_solution(a, b):
     return d.mean(), t, 2 * stats.t.sf(abs(t), len(d) - 1)
 
 
-def test_05_paired_t_accepts_the_solution_and_scipy(capsys):
+def test_05_paired_t_accepts_the_solution(capsys):
+    exercises.check_05_paired_t(_paired_t_solution)
+    assert capsys.readouterr().out.count("✔ Exercise 2") == 1
+
+
+def _ready_made(which: str):
+    """Correct values from a ready-made t-test: what the exercise replaces."""
     from scipy import stats
 
-    exercises.check_05_paired_t(_paired_t_solution)
+    from helpers import evaluation
 
-    def with_scipy(a, b):
-        result = stats.ttest_rel(a, b)
-        return float(np.mean(np.subtract(a, b))), float(result.statistic), float(result.pvalue)
+    def answer(a, b):
+        if which == "evaluation":
+            result = evaluation.paired_t(a, b)
+            return result.difference, result.t, result.p
+        test = {"ttest_rel": lambda: stats.ttest_rel(a, b), "alias": lambda: _TTEST_REL(a, b),
+                "1samp": lambda: stats.ttest_1samp(np.subtract(a, b), 0.0)}[which]()
+        return float(np.mean(np.subtract(a, b))), float(test.statistic), float(test.pvalue)
+    return answer
 
-    exercises.check_05_paired_t(with_scipy)
-    assert capsys.readouterr().out.count("✔ Exercise 2") == 2
+
+@pytest.mark.parametrize("which", ["ttest_rel", "alias", "1samp", "evaluation"])
+def test_05_paired_t_refuses_a_ready_made_t_test(which):
+    with pytest.raises(exercises.ExerciseError, match="ready-made t-test"):
+        exercises.check_05_paired_t(_ready_made(which))
 
 
 def _population_std(a, b):
@@ -2166,8 +2238,10 @@ def _population_std(a, b):
 def _unpaired(a, b):
     from scipy import stats
 
-    result = stats.ttest_ind(a, b)
-    return float(np.mean(a) - np.mean(b)), float(result.statistic), float(result.pvalue)
+    n = len(a)  # Student's two-sample t by hand: the pooled std of the two score lists, 2n - 2 degrees of freedom
+    pooled = np.sqrt((np.var(a, ddof=1) + np.var(b, ddof=1)) / 2)
+    t = (np.mean(a) - np.mean(b)) / (pooled * np.sqrt(2 / n))
+    return float(np.mean(a) - np.mean(b)), float(t), float(2 * stats.t.sf(abs(t), 2 * n - 2))
 
 
 def _one_sided(a, b):

@@ -26,6 +26,7 @@ from helpers.gradients import (
     make_model,
     norms_at_init,
     output_grad_norms,
+    radius_curve,
     radius_experiment,
     set_spectral_radius,
     spectral_radius,
@@ -161,6 +162,19 @@ def test_linear_rnn_norms_scale_by_the_spectral_radius_per_step(radius, shrinkin
     # W_hh is a scaled orthogonal matrix, so every step back multiplies the norm by exactly the radius.
     fit = geometric_fit(norms)
     assert fit.factor == pytest.approx(1 / radius, rel=1e-4) and fit.deviation < 1e-4
+
+
+def test_radius_curve_is_what_radius_experiment_runs_and_sets_w_hh_to_radius_times_orthogonal():
+    x, y = first_token_batch(64, 12, generator=torch.Generator().manual_seed(1))  # norms_at_init's batch, seed 0
+    curves = radius_experiment((0.7, 1.3), nonlinearity="tanh", seq_len=12, hidden_size=8)
+    for radius, norms in curves.items():
+        np.testing.assert_array_equal(norms, radius_curve(radius, "tanh", x, y, hidden_size=8))
+        # the same curve as the probe on make_model's own orthogonal initialisation at that radius
+        reference = hidden_grad_norms(make_model("rnn", 8, init="orthogonal", radius=radius), x, y, "cpu")
+        np.testing.assert_allclose(norms, reference, rtol=1e-4)
+    # linear: exactly the radius per step back, so W_hh really is radius * Q with Q orthogonal
+    linear = radius_curve(0.7, "linear", x, y, hidden_size=8)
+    assert 1 / geometric_fit(linear).factor == pytest.approx(0.7, rel=1e-5)
 
 
 def test_tanh_shrinks_the_gradient_even_at_radius_one():

