@@ -20,14 +20,14 @@ bar = progress(range(3), desc="training", unit="it")'''
 
 def test_literals_are_the_strings_a_learner_reads_and_only_those():
     found = [(x.message, x.formatted) for x in translate.literals(CODE)]
-    assert found == [("the LSTM beats the RNN", False), ("device:", False),
+    assert found == [("the LSTM beats the RNN", False), ("LSTM {a:.2f} < RNN {b:.2f}", True), ("device:", False),
                      ("**{name}** has {n:,} weights and {{braces}}", True), ("Loss per epoch", False),
                      ("other title", False), ("training", False)]
 
 
 def test_a_translation_changes_only_those_literals_and_keeps_their_kind_and_fields():
     zh = translate.translate_code(CODE, lambda message, literal: "译" + message.replace('"', "'"))
-    assert 'claim("译the LSTM beats the RNN", a < b, f"LSTM {a:.2f} < RNN {b:.2f}")' in zh
+    assert 'claim("译the LSTM beats the RNN", a < b, f"译LSTM {a:.2f} < RNN {b:.2f}")' in zh
     assert 'display(Markdown(f"译**{name}** has {n:,} weights and {{braces}}"))' in zh
     assert "ax.set_title(\"译Loss per epoch\" if x else '译other title')" in zh
     assert 'tokenizer("The bank is closed")' in zh and "%matplotlib inline" in zh

@@ -3,7 +3,8 @@
 What is translated, and how a translated notebook is made from its English source:
 - markdown: each block (a paragraph, list, table or heading, split at blank lines outside code fences and $$
   maths) is one message; links to other files of the course are re-pointed after translation (RELINK);
-- code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements,
+- code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements and
+  their measured values,
   Markdown(...), print(...), figure titles and labels, progress-bar descriptions) are messages; for an f-string
   the message is its template ("{gap:.2f}" kept as written) and the translation must keep the same fields. The rest
   of the code, comments included, is the English code: `skeleton` proves it.
@@ -37,7 +38,7 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
                        "pending_some": ("> 中文版笔记本正在翻译中：{done}已有中文版，其余笔记本的链接"
                                         "目前打开的是英文版。"),
                        "notebook": "第 {number} 课", "and": "、"}}
-TEXT_CALLS = {"claim": (0,), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
+TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
