@@ -36,6 +36,14 @@ def test_a_translation_changes_only_those_literals_and_keeps_their_kind_and_fiel
     assert translate.skeleton(translate.translate_code(CODE, lambda m, x: "中文")) == translate.skeleton(CODE)
 
 
+def test_a_translated_literal_with_one_ideograph_is_still_a_literal():
+    # "{a} vs {b}" may become "{a} 对 {b}": one letter, but a word, so the twin's skeleton blanks it like the English
+    english, chinese = 'claim("x", a > b, f"{a:.0%} vs {b:.0%}")', 'claim("x", a > b, f"{a:.0%} 对 {b:.0%}")'
+    assert [x.message for x in translate.literals(chinese)] == ["{a:.0%} 对 {b:.0%}"]
+    assert translate.skeleton(english) == translate.skeleton(chinese)
+    assert translate.literals('print(f"{a} x {b}")') == []  # one Latin letter is not text
+
+
 def test_quotes_and_newlines_in_a_translation_are_escaped():
     (literal,) = translate.literals('print("a line")')
     assert translate.literal_source(literal, 'say "hi"\nthen {x}') == '"say \\"hi\\"\\nthen {x}"'

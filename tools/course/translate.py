@@ -42,6 +42,7 @@ TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
+IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
 FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")  # an f-string field, one level of nesting (format specs)
 
 
@@ -157,7 +158,8 @@ def literals(code: str) -> list[Literal]:
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         segment = raw[start:end].decode()
         message = _template(node, code) if isinstance(node, ast.JoinedStr) else node.value
-        if len(LETTER.findall(re.sub(r"\{[^}]*\}", "", message))) < 2:
+        text = re.sub(r"\{[^}]*\}", "", message)
+        if len(LETTER.findall(text)) < 2 and not IDEOGRAPH.search(text):
             continue
         quote = '"' if '"' in segment.lstrip("rRbBuUfF")[:1] else "'"
         found.append(Literal(start, end, message, isinstance(node, ast.JoinedStr), quote))
