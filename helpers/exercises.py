@@ -15,6 +15,8 @@ import contextlib
 import copy
 from unittest import mock
 
+from helpers.i18n import _
+
 
 class ExerciseError(AssertionError):
     """An answer that an exercise's check rejects; the message says what is wrong."""
@@ -31,7 +33,7 @@ class NotAnswered(ExerciseError):
 def answered(exercise: str, value: object, what: str) -> None:
     """Raise NotAnswered when `value` (the answer, or what the learner's function returned) is None."""
     if value is None:
-        raise NotAnswered(f"○ {exercise} is not answered yet: {what}")
+        raise NotAnswered("○ " + _("{exercise} is not answered yet: {what}").format(exercise=exercise, what=what))
 
 
 def passed(exercise: str, message: str) -> None:
@@ -1260,8 +1262,9 @@ def _models_refused(name: str):
 
     owners = (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase)
     with _refused([(owner, "__init__") for owner in owners], lambda: ExerciseError(
-            f"✘ {name}: count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
-            "nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that count_parameters does for you")):
+            f"✘ {name}: " + _("count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
+                              "nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that count_parameters "
+                              "does for you"))):
         yield
 
 
@@ -1270,41 +1273,47 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
     from helpers.recurrent import count_parameters
     from helpers.rnn import CharLM
 
-    name = "Exercise 1"
-    require(name, callable(lstm_parameters), "define the function lstm_parameters(vocab_size, embed_size, "
-                                             "hidden_size, num_layers, bidirectional)")
+    name = _("Exercise 1")
+    require(name, callable(lstm_parameters), _("define the function lstm_parameters(vocab_size, embed_size, "
+                                               "hidden_size, num_layers, bidirectional)"))
     mistakes = {
-        "one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh": dict(biases=1),
-        "the biases are missing: each layer has b_ih and b_hh, 4 * hidden each": dict(biases=0),
-        "that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o": dict(blocks=3),
-        "the layers after the first read the previous layer's output, not the embedding":
+        _("one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh"): dict(biases=1),
+        _("the biases are missing: each layer has b_ih and b_hh, 4 * hidden each"): dict(biases=0),
+        _("that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o"): dict(blocks=3),
+        _("the layers after the first read the previous layer's output, not the embedding"):
             dict(second_reads_embedding=True),
-        "the linear head (its output -> vocabulary, with its bias) is missing": dict(head=False),
-        "the head's bias (one per vocabulary character) is missing": dict(head_bias=False),
-        "the embedding table (vocabulary x embed_size) is missing": dict(embedding=False),
-        "a bidirectional layer has two directions, each with its own weights and biases": dict(one_direction=True),
-        "in a bidirectional stack, the layers after the first read both directions' h (2 * hidden wide)":
+        _("the linear head (its output -> vocabulary, with its bias) is missing"): dict(head=False),
+        _("the head's bias (one per vocabulary character) is missing"): dict(head_bias=False),
+        _("the embedding table (vocabulary x embed_size) is missing"): dict(embedding=False),
+        _("a bidirectional layer has two directions, each with its own weights and biases"):
+            dict(one_direction=True),
+        _("in a bidirectional stack, the layers after the first read both directions' h (2 * hidden wide)"):
             dict(deeper_reads_one=True),
-        "a bidirectional model's head reads both directions' h (2 * hidden wide)": dict(head_reads_one=True),
+        _("a bidirectional model's head reads both directions' h (2 * hidden wide)"): dict(head_reads_one=True),
     }
+    two_way_only = {"one_direction", "deeper_reads_one", "head_reads_one"}  # the mistakes of a bidirectional model
     for V, E, H, layers, two_way in LSTM_SIZES_03:
         with _models_refused(name):
             answer = lstm_parameters(V, E, H, layers, two_way)
-        answered(name, answer, "lstm_parameters returned None: return the count")
-        require(name, _is_whole_number(answer), f"return a whole number (an int), not {type(answer).__name__}")
+        answered(name, answer, _("lstm_parameters returned None: return the count"))
+        require(name, _is_whole_number(answer),
+                _("return a whole number (an int), not {type}").format(type=type(answer).__name__))
         truth = count_parameters(CharLM(V, H, "lstm", embed_size=E, num_layers=layers, bidirectional=two_way))
         if answer == truth:
             continue
         if layers > 1 and answer == _lstm_count(V, E, H, 1, two_way):
-            require(name, False, f"with num_layers={layers} you counted one layer: every layer has its own weights")
+            require(name, False, _("with num_layers={layers} you counted one layer: every layer has its own "
+                                   "weights").format(layers=layers))
         for message, mistake in mistakes.items():
-            if "bidirectional" in message and not two_way:
+            if two_way_only & set(mistake) and not two_way:
                 continue
             require(name, answer != _lstm_count(V, E, H, layers, two_way, **mistake), message)
-        require(name, False, f"for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, "
-                             f"bidirectional={two_way} the count is too {'high' if answer > truth else 'low'}; "
-                             "count layer by layer")
-    passed(name, f"the counts match CharLM's for {len(LSTM_SIZES_03)} sizes, one- and two-way")
+        off = (_("for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, "
+                 "bidirectional={two_way} the count is too high; count layer by layer") if answer > truth else
+               _("for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, "
+                 "bidirectional={two_way} the count is too low; count layer by layer"))
+        require(name, False, off.format(V=V, E=E, H=H, layers=layers, two_way=two_way))
+    passed(name, _("the counts match CharLM's for {count} sizes, one- and two-way").format(count=len(LSTM_SIZES_03)))
 
 
 @contextlib.contextmanager
@@ -1315,8 +1324,8 @@ def _ready_made_loss_refused(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: write the loss from log_softmax, without F.cross_entropy or F.nll_loss "
-                             "(nn.CrossEntropyLoss and nn.NLLLoss call them)")
+        return ExerciseError(f"✘ {name}: " + _("write the loss from log_softmax, without F.cross_entropy or "
+                                               "F.nll_loss (nn.CrossEntropyLoss and nn.NLLLoss call them)"))
 
     class NoReadyMadeLoss(TorchFunctionMode):
         """Refuses every torch function named like cross_entropy or nll_loss (nll_loss_nd, nll_loss2d...)."""
@@ -1339,8 +1348,8 @@ def check_03_bits_per_character(bits_per_character) -> None:
     import torch
     from torch.nn import functional as F
 
-    name = "Exercise 2"
-    require(name, callable(bits_per_character), "define the function bits_per_character(logits, targets)")
+    name = _("Exercise 2")
+    require(name, callable(bits_per_character), _("define the function bits_per_character(logits, targets)"))
     generator = torch.Generator().manual_seed(3)
     logits = (2 * torch.randn(3, 7, 11, generator=generator)).requires_grad_()
     targets = torch.randint(0, 11, (3, 7), generator=generator)
@@ -1350,34 +1359,37 @@ def check_03_bits_per_character(bits_per_character) -> None:
         with _ready_made_loss_refused(name):
             answer = bits_per_character(logits, targets)
     except (RuntimeError, ValueError, IndexError) as error:  # most often a gather or index of the wrong shape
-        raise ExerciseError(f"✘ {name}: bits_per_character raised {type(error).__name__}: {error}. The scores are "
-                            "[batch, steps, vocab] and the targets [batch, steps]: take log_softmax over the last "
-                            "dimension and pick each target's entry there (gather wants an index with the same "
-                            "number of dimensions: targets.unsqueeze(-1))") from None
-    answered(name, answer, "bits_per_character returned None: return the loss")
+        raise ExerciseError(f"✘ {name}: " + _(
+            "bits_per_character raised {error_type}: {error}. The scores are [batch, steps, vocab] and the targets "
+            "[batch, steps]: take log_softmax over the last dimension and pick each target's entry there (gather "
+            "wants an index with the same number of dimensions: targets.unsqueeze(-1))").format(
+                error_type=type(error).__name__, error=error)) from None
+    answered(name, answer, _("bits_per_character returned None: return the loss"))
+    got = (type(answer).__name__ if not isinstance(answer, torch.Tensor)
+           else _("shape {shape}").format(shape=tuple(answer.shape)))
     require(name, isinstance(answer, torch.Tensor) and answer.dim() == 0,
-            "return a 0-dimensional tensor (one number for the whole batch), not "
-            f"{type(answer).__name__ if not isinstance(answer, torch.Tensor) else f'shape {tuple(answer.shape)}'}")
+            _("return a 0-dimensional tensor (one number for the whole batch), not {got}").format(got=got))
     value = answer.item()
     picked = logits.log_softmax(-1).gather(-1, targets.unsqueeze(-1))
-    wrong_dimension = "log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one"
+    wrong_dimension = _("log_softmax ran over the wrong dimension: normalise over the vocabulary, the last one")
     known = [
-        ("that is in nats (natural log): divide the cross-entropy by ln 2 to get bits", nats.mean()),
-        ("that is in base 10: bits are base 2, cross-entropy (nats) / ln 2", nats.mean() / math.log(10)),
-        ("that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2", nats.mean() * math.log(2)),
-        ("that is a sum over all characters: bits per character is the mean", nats.sum() / math.log(2)),
-        ("that adds up each row's characters: average over every character of the batch",
+        (_("that is in nats (natural log): divide the cross-entropy by ln 2 to get bits"), nats.mean()),
+        (_("that is in base 10: bits are base 2, cross-entropy (nats) / ln 2"), nats.mean() / math.log(10)),
+        (_("that multiplies by ln 2: bits are the cross-entropy (nats) DIVIDED by ln 2"),
+         nats.mean() * math.log(2)),
+        (_("that is a sum over all characters: bits per character is the mean"), nats.sum() / math.log(2)),
+        (_("that adds up each row's characters: average over every character of the batch"),
          nats.view(3, 7).sum(1).mean() / math.log(2)),
-        ("that also divides by the vocabulary size: average over the (row, step) pairs only",
+        (_("that also divides by the vocabulary size: average over the (row, step) pairs only"),
          -picked.sum() / picked.numel() / logits.shape[-1] / math.log(2)),
-        ("softmax was applied twice: log_softmax takes raw scores (logits), not probabilities",
+        (_("softmax was applied twice: log_softmax takes raw scores (logits), not probabilities"),
          F.cross_entropy(logits.softmax(-1).flatten(0, 1), targets.flatten()) / math.log(2)),
-        ("the raw scores are not log-probabilities: normalise them with log_softmax first",
+        (_("the raw scores are not log-probabilities: normalise them with log_softmax first"),
          -logits.gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
-        ("the scores minus their maximum are not log-probabilities yet: subtract the log-sum-exp (log_softmax)",
+        (_("the scores minus their maximum are not log-probabilities yet: subtract the log-sum-exp (log_softmax)"),
          -(logits - logits.amax(-1, keepdim=True)).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
-        ("the sign is wrong: a character costs -log2 p bits, a positive number", -nats.mean() / math.log(2)),
-        ("that averages every character's log-probability: pick only each step's target",
+        (_("the sign is wrong: a character costs -log2 p bits, a positive number"), -nats.mean() / math.log(2)),
+        (_("that averages every character's log-probability: pick only each step's target"),
          -logits.log_softmax(-1).mean() / math.log(2)),
         (wrong_dimension, -logits.log_softmax(1).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
         (wrong_dimension, -logits.log_softmax(0).gather(-1, targets.unsqueeze(-1)).mean() / math.log(2)),
@@ -1385,23 +1397,23 @@ def check_03_bits_per_character(bits_per_character) -> None:
     for message, wrong in known:
         require(name, not math.isclose(value, wrong.item(), rel_tol=1e-5), message)
     require(name, math.isclose(value, truth.item(), rel_tol=1e-5),
-            "the value differs from the mean cross-entropy in bits of every (row, step) against its target; "
-            "did each step's scores meet the target of the same step?")
-    require(name, answer.requires_grad, "the result is cut from the graph (.item(), .detach() or torch.no_grad): "
-                                        "a loss must let back-propagation reach the logits")
+            _("the value differs from the mean cross-entropy in bits of every (row, step) against its target; "
+              "did each step's scores meet the target of the same step?"))
+    require(name, answer.requires_grad, _("the result is cut from the graph (.item(), .detach() or torch.no_grad): "
+                                          "a loss must let back-propagation reach the logits"))
     mine = torch.autograd.grad(answer, logits, allow_unused=True)[0]
-    require(name, mine is not None, "the result is cut from the graph (a new tensor made from its value): a loss "
-                                    "must let back-propagation reach the logits")
+    require(name, mine is not None, _("the result is cut from the graph (a new tensor made from its value): a "
+                                      "loss must let back-propagation reach the logits"))
     reference = torch.autograd.grad(truth, logits)[0]
-    require(name, torch.allclose(mine, reference, atol=1e-6), "the gradient with respect to the logits is wrong")
+    require(name, torch.allclose(mine, reference, atol=1e-6), _("the gradient with respect to the logits is wrong"))
     extreme = 100 * torch.randn(3, 7, 11, generator=generator)  # large scores: softmax underflows to 0
     with _ready_made_loss_refused(name), torch.no_grad():
         steep = bits_per_character(extreme, targets)
     steep_truth = F.cross_entropy(extreme.flatten(0, 1), targets.flatten()) / math.log(2)
     require(name, isinstance(steep, torch.Tensor) and bool(torch.isfinite(steep))
             and math.isclose(steep.item(), steep_truth.item(), rel_tol=1e-4),
-            "take log_softmax, not log(softmax): softmax underflows to 0 for large scores")
-    passed(name, f"{value:.4f} bits per character, and the gradient reaches the logits")
+            _("take log_softmax, not log(softmax): softmax underflows to 0 for large scores"))
+    passed(name, _("{value:.4f} bits per character, and the gradient reaches the logits").format(value=value))
 
 
 def _gru_reference(gru, x, h, variant: str = ""):
@@ -1456,9 +1468,10 @@ def _library_gru_blocked(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...), nn.GRU.forward, "
-                             "nn.GRUCell or torch.gru_cell (by any route: torch._VF, torch.ops.aten, TorchScript) "
-                             "is what the exercise replaces")
+        return ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...), "
+                                               "nn.GRU.forward, nn.GRUCell or torch.gru_cell (by any route: "
+                                               "torch._VF, torch.ops.aten, TorchScript) is what the exercise "
+                                               "replaces"))
 
     class NoLibraryGRU(TorchFunctionMode):
         """Refuses every torch function whose name holds 'gru' (gru_cell, gru, quantized_gru...), however reached."""
@@ -1480,15 +1493,15 @@ def check_03_gru_step(gru_step) -> None:
     import torch
     from torch import nn
 
-    name = "Exercise 3"
-    require(name, callable(gru_step), "define the function gru_step(gru, x, h)")
+    name = _("Exercise 3")
+    require(name, callable(gru_step), _("define the function gru_step(gru, x, h)"))
 
     class WeightsOnlyGRU(nn.GRU):
         """An nn.GRU that refuses to run itself: the exercise computes the step from its weights."""
 
         def forward(self, *args, **kwargs):
-            raise ExerciseError(f"✘ {name}: compute the step from gru's weights; calling gru(...) or "
-                                "gru.forward(...) is what the exercise replaces")
+            raise ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...) or "
+                                                  "gru.forward(...) is what the exercise replaces"))
 
     generator = torch.Generator().manual_seed(5)
     gru = WeightsOnlyGRU(4, 6, batch_first=True)
@@ -1496,8 +1509,8 @@ def check_03_gru_step(gru_step) -> None:
         for weight in gru.parameters():  # biases too, so that a misplaced bias shows
             weight.copy_(torch.randn(weight.shape, generator=generator))
     x, h = torch.randn(3, 4, generator=generator), 0.8 * torch.randn(3, 6, generator=generator)
-    require(name, not _compiled_callees(gru_step), "compute the step in plain PyTorch: a TorchScript or "
-                                                    "torch.compile'd function runs PyTorch's GRU out of sight")
+    require(name, not _compiled_callees(gru_step), _("compute the step in plain PyTorch: a TorchScript or "
+                                                      "torch.compile'd function runs PyTorch's GRU out of sight"))
     with torch.no_grad():  # before the learner's step, so that an in-place update of h does not move the truth
         truth = nn.GRU.forward(gru, x.unsqueeze(1), h.unsqueeze(0))[1][0]
         references = {variant: _gru_reference(gru, x, h, variant) for variant in
@@ -1506,25 +1519,27 @@ def check_03_gru_step(gru_step) -> None:
         try:
             answer = gru_step(gru, x.clone(), h.clone())
         except RuntimeError as error:  # most often a matrix product of the wrong shapes
-            raise ExerciseError(f"✘ {name}: gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] and "
-                                "weight_hh_l0 [3 * hidden, hidden]: multiply by their transpose, x @ W.T") from None
+            raise ExerciseError(f"✘ {name}: " + _("gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] "
+                                                  "and weight_hh_l0 [3 * hidden, hidden]: multiply by their "
+                                                  "transpose, x @ W.T").format(error=error)) from None
     with torch.no_grad():
-        answered(name, answer, "gru_step returned None: return the new state h_t")
+        answered(name, answer, _("gru_step returned None: return the new state h_t"))
+        got = tuple(answer.shape) if isinstance(answer, torch.Tensor) else type(answer).__name__
         require(name, isinstance(answer, torch.Tensor) and tuple(answer.shape) == (3, 6),
-                f"return h_t as a tensor [batch, hidden] = (3, 6), got "
-                f"{tuple(answer.shape) if isinstance(answer, torch.Tensor) else type(answer).__name__}")
+                _("return h_t as a tensor [batch, hidden] = (3, 6), got {got}").format(got=got))
         for variant, message in [
-            ("reset before product", "the reset gate multiplies h before the matrix product (Cho et al.'s form); "
-                                     "PyTorch multiplies r with (W_hn h + b_hn), after it"),
-            ("bias outside reset", "b_hn sits inside the reset gate's product: r * (W_hn h + b_hn)"),
-            ("swapped blend", "the blend is the wrong way round: z keeps the OLD state, (1 - z) lets in the candidate"),
-            ("swapped gates", "the gate order is wrong: PyTorch stacks the blocks as r, z, n"),
+            ("reset before product", _("the reset gate multiplies h before the matrix product (Cho et al.'s "
+                                       "form); PyTorch multiplies r with (W_hn h + b_hn), after it")),
+            ("bias outside reset", _("b_hn sits inside the reset gate's product: r * (W_hn h + b_hn)")),
+            ("swapped blend", _("the blend is the wrong way round: z keeps the OLD state, (1 - z) lets in the "
+                                "candidate")),
+            ("swapped gates", _("the gate order is wrong: PyTorch stacks the blocks as r, z, n")),
         ]:
             require(name, not torch.allclose(answer, references[variant], atol=1e-5), message)
         require(name, torch.allclose(answer, truth, atol=1e-5),
-                "h_t differs from nn.GRU's; check each gate's nonlinearity, weights and biases (weight_ih_l0 and "
-                "weight_hh_l0 stack r, z, n; both biases are used)")
-    passed(name, "your step matches nn.GRU's on random weights, inputs and states")
+                _("h_t differs from nn.GRU's; check each gate's nonlinearity, weights and biases (weight_ih_l0 and "
+                  "weight_hh_l0 stack r, z, n; both biases are used)"))
+    passed(name, _("your step matches nn.GRU's on random weights, inputs and states"))
 
 
 def _same_state(a, b) -> bool:
@@ -1571,39 +1586,41 @@ def _sampling_refused(name: str):
     targets = ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
                (torch.distributions.Categorical, "sample"), (np.random, "choice"), (random, "choice"))
     with _refused(targets, lambda: ExerciseError(
-            f"✘ {name}: greedy decoding draws nothing at random: take the argmax of the last step's scores, no "
-            "sampling, no temperature")):
+            f"✘ {name}: " + _("greedy decoding draws nothing at random: take the argmax of the last step's "
+                              "scores, no sampling, no temperature"))):
         yield
 
 
 def _check_03_calls(name: str, calls, prompt_ids, mine_ids, length: int) -> None:
     """Exercise 4's calls: the prompt once, then one character per call with the state the last call returned."""
-    require(name, len(calls) > 0, "call model(ids) to get the scores (not its parts, model.body or model.head)")
+    require(name, len(calls) > 0, _("call model(ids) to get the scores (not its parts, model.body or model.head)"))
     first = calls[0][0]
     require(name, tuple(first.shape) == (1, len(prompt_ids)) and first[0].tolist() == prompt_ids,
-            "the first call must read the whole prompt once: model(ids) with ids of shape [1, len(prompt)]")
+            _("the first call must read the whole prompt once: model(ids) with ids of shape [1, len(prompt)]"))
     require(name, len(calls) in (length, length + 1),
-            f"read the prompt once, then one call per new character: {length} new characters need {length} or "
-            f"{length + 1} calls of the model, yours made {len(calls)}")
-    for step, ((_, _, logits, state), (tokens, given, _, _)) in enumerate(zip(calls, calls[1:]), start=1):
+            _("read the prompt once, then one call per new character: {length} new characters need {length} or "
+              "{more} calls of the model, yours made {made}").format(length=length, more=length + 1,
+                                                                     made=len(calls)))
+    for step, ((*_read, logits, state), (tokens, given, *_returned)) in enumerate(zip(calls, calls[1:]), start=1):
         require(name, tuple(tokens.shape) == (1, 1),
-                f"after the prompt, feed only the one new character, ids of shape [1, 1] (call {step + 1} got "
-                f"shape {tuple(tokens.shape)}): the state carries everything read before")
-        require(name, given is not None, "each step starts from an empty memory: pass the state returned by the "
-                                         "model back in with the next character")
+                _("after the prompt, feed only the one new character, ids of shape [1, 1] (call {call} got "
+                  "shape {shape}): the state carries everything read before").format(call=step + 1,
+                                                                                    shape=tuple(tokens.shape)))
+        require(name, given is not None, _("each step starts from an empty memory: pass the state returned by the "
+                                           "model back in with the next character"))
         if isinstance(state, tuple) and isinstance(given, tuple) and len(given) == 2 and _same_state(given[0],
                                                                                                     state[0]):
-            require(name, _same_state(given[1], state[1]), "the LSTM's cell state c was dropped or replaced: "
-                                                           "its state is the pair (h, c), pass both back")
-        require(name, _same_state(given, state), "pass back exactly the state the previous call returned "
-                                                 "(for an LSTM the pair (h, c)), not another one")
+            require(name, _same_state(given[1], state[1]), _("the LSTM's cell state c was dropped or replaced: "
+                                                             "its state is the pair (h, c), pass both back"))
+        require(name, _same_state(given, state), _("pass back exactly the state the previous call returned "
+                                                   "(for an LSTM the pair (h, c)), not another one"))
         require(name, int(tokens[0, 0]) == int(logits[0, -1].argmax()),
-                f"character {step} is not the most likely one after the LAST step's scores: greedy takes the "
-                "argmax of logits[0, -1], no sampling, no temperature")
+                _("character {step} is not the most likely one after the LAST step's scores: greedy takes the "
+                  "argmax of logits[0, -1], no sampling, no temperature").format(step=step))
     require(name, mine_ids[:len(calls) - 1] == [int(c[0][0, 0]) for c in calls[1:]],
-            "the returned text is not the characters you fed back to the model, in order")
+            _("the returned text is not the characters you fed back to the model, in order"))
     require(name, mine_ids[-1] == int(calls[length - 1][2][0, -1].argmax()),
-            "the last character is not the most likely one after the LAST step's scores")
+            _("the last character is not the most likely one after the LAST step's scores"))
 
 
 def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime minister ", "a")) -> None:
@@ -1612,8 +1629,8 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
     from helpers.rnn import CharLM
 
-    name = "Exercise 4"
-    require(name, callable(greedy), "define the function greedy(model, vocab, prompt, length)")
+    name = _("Exercise 4")
+    require(name, callable(greedy), _("define the function greedy(model, vocab, prompt, length)"))
     model = copy.deepcopy(model).cpu()  # a CPU copy: the learner's ids are made on the CPU
     lstm = CharLM(len(vocab), 16, "lstm", num_layers=2, seed=0)  # an untrained LSTM too, so that a lost c shows
     with torch.no_grad():
@@ -1629,17 +1646,20 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
             except (RuntimeError, TypeError, ValueError, IndexError):
                 if checked is not lstm:
                     raise
-                raise ExerciseError(f"✘ {name}: your greedy fails on an LSTM, whose state is the pair (h, c): pass "
-                                    "back the whole state the model returned, not only h") from None
-            answered(name, mine, "greedy returned None: return the prompt followed by the new characters")
-            require(name, isinstance(mine, str), f"greedy must return a string, not {type(mine).__name__}")
-            require(name, mine.startswith(prompt), "return the prompt followed by the new characters")
+                raise ExerciseError(f"✘ {name}: " + _("your greedy fails on an LSTM, whose state is the pair "
+                                                      "(h, c): pass back the whole state the model returned, not "
+                                                      "only h")) from None
+            answered(name, mine, _("greedy returned None: return the prompt followed by the new characters"))
+            require(name, isinstance(mine, str),
+                    _("greedy must return a string, not {type}").format(type=type(mine).__name__))
+            require(name, mine.startswith(prompt), _("return the prompt followed by the new characters"))
+            new = len(mine) - len(prompt)
             require(name, len(mine) == len(prompt) + length,
-                    f"asked for {length} new characters, got {len(mine) - len(prompt)}")
+                    _("asked for {length} new characters, got {new}").format(length=length, new=new))
             _check_03_calls(name, recorder.calls, vocab.encode(prompt).tolist(),
                             vocab.encode(mine[len(prompt):]).tolist(), length)
-    passed(name, f"greedy decoding carries the state and takes the top character, on {len(prompts)} prompts, "
-                 f"with your model and with an LSTM")
+    passed(name, _("greedy decoding carries the state and takes the top character, on {count} prompts, "
+                   "with your model and with an LSTM").format(count=len(prompts)))
 
 
 # --- 04 gradients ---
@@ -1769,7 +1789,7 @@ def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=T
     import torch
 
     g = grad_T
-    for _ in range(steps + extra):
+    for _step in range(steps + extra):
         g = (w_hh.T if transpose else w_hh) @ g
     ratio = float(torch.linalg.vector_norm(g) / torch.linalg.vector_norm(grad_T))
     ratio = ratio if back else 1 / ratio

@@ -8,6 +8,7 @@ import matplotlib.patches as mpatches
 import numpy as np
 
 from helpers import checks
+from helpers.i18n import _
 
 if TYPE_CHECKING:
     from helpers.gradients import LabResult
@@ -123,9 +124,16 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
 # --- RNN sequence models ---
 
 
-def plot_tbptt_windows(ax, windows: list[list[str]],
-                       title: str = "Truncated BPTT: the state carried along each stream") -> None:
-    """Draw windows[w][row] (each window's input text per stream) as boxes, the state carried between windows."""
+def uniform_label(bpc: float) -> str:
+    """The legend label of the language-model lab's uniform-guess line."""
+    return _("uniform guess ({bpc:.2f})").format(bpc=bpc)
+
+
+def plot_tbptt_windows(ax, windows: list[list[str]], title: str | None = None) -> None:
+    """Draw windows[w][row] (each window's input text per stream) as boxes, the state carried between windows.
+
+    The default title is "Truncated BPTT: the state carried along each stream" (in the course's language)."""
+    title = _("Truncated BPTT: the state carried along each stream") if title is None else title
     n_rows, x = len(windows[0]), 0.0
     for number, window in enumerate(windows):
         width = max(len(text) for text in window)
@@ -137,80 +145,92 @@ def plot_tbptt_windows(ax, windows: list[list[str]],
             if number + 1 < len(windows):  # the state handed to the same row's next window
                 ax.annotate("", xy=(x + width + 0.9, y), xytext=(x + width + 0.1, y),
                             arrowprops=dict(arrowstyle="->", lw=1.5))
-        ax.text(x + width / 2, n_rows - 0.35, f"window {number + 1}", ha="center", va="bottom", fontsize=11)
+        ax.text(x + width / 2, n_rows - 0.35, _("window {number}").format(number=number + 1), ha="center",
+                va="bottom", fontsize=11)
         if number + 1 < len(windows):
             ax.axvline(x + width + 0.5, color="C3", ls="--", lw=1.2)
-            ax.text(x + width + 0.5, -0.6, "state carried, detached:\ngradients stop here", ha="center", va="top",
-                    color="C3", fontsize=10, bbox=dict(facecolor="white", edgecolor="none"))
+            ax.text(x + width + 0.5, -0.6, _("state carried, detached:\ngradients stop here"), ha="center",
+                    va="top", color="C3", fontsize=10, bbox=dict(facecolor="white", edgecolor="none"))
         x += width + 1.0
     ax.set_xlim(-0.3, x - 0.7)
     ax.set_ylim(-1.6, n_rows + 0.2)
-    ax.set_yticks(range(n_rows), [f"stream {n_rows - y}" for y in range(n_rows)], fontsize=11)
+    ax.set_yticks(range(n_rows), [_("stream {number}").format(number=n_rows - y) for y in range(n_rows)],
+                  fontsize=11)
     ax.set_xticks([])
     ax.spines[["top", "right", "bottom", "left"]].set_visible(False)
     ax.set_title(title, fontsize=12)
 
 
-def plot_bpc_curves(ax, histories: dict, title: str = "Bits per character while training") -> None:
-    """Per model, validation bits/char (solid) and training bits/char measured at each epoch's end (dashed)."""
+def plot_bpc_curves(ax, histories: dict, title: str | None = None) -> None:
+    """Per model, validation bits/char (solid) and training bits/char measured at each epoch's end (dashed).
+
+    The default title is "Bits per character while training" (in the course's language)."""
+    title = _("Bits per character while training") if title is None else title
     for label, history in histories.items():
         epochs = history["epoch"]
-        (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=f"{label}: validation")
+        (line,) = ax.plot(epochs, history["val_bpc"], marker="o", label=_("{label}: validation").format(label=label))
         ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=line.get_color(),
-                label=f"{label}: training (at epoch end)")
+                label=_("{label}: training (at epoch end)").format(label=label))
     ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("bits per character (lower is better)")
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(_("bits per character (lower is better)"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 
 
-def plot_running_mean_lag(ax, history, label: str, title: str = "Why a running mean lies above",
-                          color: str = "C0") -> None:
+def plot_running_mean_lag(ax, history, label: str, title: str | None = None, color: str = "C0") -> None:
     """For one model: the mean training loss over each epoch (in bits) against the model measured at the epoch's end.
 
-    The two end-of-epoch curves are drawn as plot_bpc_curves draws them (solid and dashed in `color`)."""
+    The two end-of-epoch curves are drawn as plot_bpc_curves draws them (solid and dashed in `color`). The default
+    title is "Why a running mean lies above" (in the course's language)."""
+    title = _("Why a running mean lies above") if title is None else title
     epochs = history["epoch"]
     ax.plot(np.asarray(epochs) - 0.5, np.asarray(history["train_loss"]) / np.log(2), ls=":", marker="s",
-            color="grey", label=f"{label}: training, mean over the epoch (drawn mid-epoch)")
+            color="grey", label=_("{label}: training, mean over the epoch (drawn mid-epoch)").format(label=label))
     ax.plot(epochs, history["train_bpc"], ls="--", marker="x", lw=1, color=color,
-            label=f"{label}: training, at epoch end")
-    ax.plot(epochs, history["val_bpc"], marker="o", color=color, label=f"{label}: validation, at epoch end")
+            label=_("{label}: training, at epoch end").format(label=label))
+    ax.plot(epochs, history["val_bpc"], marker="o", color=color,
+            label=_("{label}: validation, at epoch end").format(label=label))
     ax.xaxis.get_major_locator().set_params(integer=True)  # whole epochs only
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("bits per character")
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(_("bits per character"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
 
 
-def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float,
-                title: str = "Validation bits per character while training") -> None:
-    """Language-model lab: one validation curve per (kind, seq_len) run, the current one bold, with two references."""
+def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float, title: str | None = None) -> None:
+    """Language-model lab: one validation curve per (kind, seq_len) run, the current one bold, with two references.
+
+    The default title is "Validation bits per character while training" (in the course's language)."""
+    title = _("Validation bits per character while training") if title is None else title
     for key, run in runs.items():
         bold = key == current
         ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1,
-                alpha=1 if bold else 0.45, label=f"{key[0]}, seq_len {key[1]}")
-    ax.axhline(uniform, color="k", ls=":", lw=1, label=f"uniform guess ({uniform:.2f})")
-    ax.axhline(unigram, color="grey", ls="--", lw=1, label=f"frequencies only ({unigram:.2f})")
-    ax.set_xlabel("training characters read")
-    ax.set_ylabel("validation bits per character")
+                alpha=1 if bold else 0.45, label=_("{kind}, seq_len {seq_len}").format(kind=key[0], seq_len=key[1]))
+    ax.axhline(uniform, color="k", ls=":", lw=1, label=uniform_label(uniform))
+    ax.axhline(unigram, color="grey", ls="--", lw=1, label=_("frequencies only ({bpc:.2f})").format(bpc=unigram))
+    ax.set_xlabel(_("training characters read"))
+    ax.set_ylabel(_("validation bits per character"))
     ax.set_ylim(top=uniform + 1.2)  # room for the legend above the curves and the reference lines
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small", loc="upper right", ncol=3)
 
 
-def plot_influence(ax, profiles: dict, t: int, title: str = "Which outputs change when one input changes") -> None:
-    """Per model, the change of the output at every step when only the input at step t is replaced (log scale)."""
+def plot_influence(ax, profiles: dict, t: int, title: str | None = None) -> None:
+    """Per model, the change of the output at every step when only the input at step t is replaced (log scale).
+
+    The default title is "Which outputs change when one input changes" (in the course's language)."""
+    title = _("Which outputs change when one input changes") if title is None else title
     for label, change in profiles.items():
         change = np.asarray(change, dtype=float)
         ax.plot(np.arange(len(change)), np.where(change > 0, change, np.nan), marker=".", label=str(label))
-    ax.axvline(t, color="k", ls=":", lw=1, label=f"changed input (step {t})")
+    ax.axvline(t, color="k", ls=":", lw=1, label=_("changed input (step {t})").format(t=t))
     ax.set_yscale("log")
-    ax.set_xlabel("time step s")
-    ax.set_ylabel("largest change of the output at s\n(log scale; exact zeros not drawn)")
+    ax.set_xlabel(_("time step s"))
+    ax.set_ylabel(_("largest change of the output at s\n(log scale; exact zeros not drawn)"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
@@ -461,7 +481,7 @@ def place_labels(ax, labels: list[str], points, fontsize: float = 9, steps: int 
     start = anchor + size / 2 + 2  # up and to the right of the point
     centre = start + np.arange(len(texts))[:, None] * 1e-3  # no two labels start at exactly the same place
     box = ax.get_window_extent(renderer)
-    for _ in range(steps):
+    for _step in range(steps):
         gap = centre[:, None, :] - centre[None, :, :]
         overlap = (size[:, None, :] + size[None, :, :]) / 2 - np.abs(gap)
         hit = (overlap > 0).all(-1) & ~np.eye(len(texts), dtype=bool)

@@ -211,6 +211,8 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
     seconds is the wall-clock time of the epoch (its training and validation); cpu_seconds the CPU time this
     process spent in it (on a CPU, less sensitive to what else the computer runs).
     """
+    from helpers.i18n import _  # here, not at the top: the module's other functions use _ as a name
+
     checks.positive_int("seq_len", seq_len)
     checks.positive_int("epochs", epochs)
     checks.positive_float("lr", lr)
@@ -222,8 +224,9 @@ def train_char_lm(model: CharLM, train_ids: torch.Tensor, val_ids: torch.Tensor,
         model = model.to(dev)
         streams = batchify(train_ids, batch_size).to(dev)
         n_windows = math.ceil((streams.shape[1] - 1) / seq_len)
-        name = f"{'bidirectional ' if model.body.bidirectional else ''}{model.kind}"
-        bar = progress_bar(total=epochs * n_windows, desc=f"{name} on {dev.type}", disable=not progress)
+        desc = (_("bidirectional {kind} on {device}") if model.body.bidirectional else
+                _("{kind} on {device}")).format(kind=model.kind, device=dev.type)
+        bar = progress_bar(total=epochs * n_windows, desc=desc, disable=not progress)
         started, started_cpu = time.perf_counter(), time.process_time()
         for losses, val_bpc in fit(model, streams, val_ids, seq_len, epochs, lr, clip, eval_streams):
             seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - started_cpu
@@ -310,6 +313,8 @@ def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: 
                  batch_size: int = 32, lr: float = 1e-2, device: str | torch.device = "auto", seed: int = 0,
                  progress: bool = True) -> History:
     """Train a tagger on random windows of a labelled character stream; log the loss of every step."""
+    from helpers.i18n import _
+
     for name, value in (("steps", steps), ("seq_len", seq_len), ("batch_size", batch_size)):
         checks.positive_int(name, value)
     checks.positive_float("lr", lr)
@@ -321,10 +326,10 @@ def train_tagger(model: Tagger, ids: torch.Tensor, labels: torch.Tensor, steps: 
         model = model.to(dev).train()
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
         generator = torch.Generator().manual_seed(seed)
-        desc = f"{'bidirectional' if model.bidirectional else 'left-to-right'} tagger"
-        for _ in progress_bar(range(steps), desc=desc, disable=not progress):
+        desc = _("bidirectional tagger") if model.bidirectional else _("left-to-right tagger")
+        for _step in progress_bar(range(steps), desc=desc, disable=not progress):
             index = _random_windows(len(ids), seq_len, batch_size, generator)
-            scores, _ = model(ids[index].to(dev))
+            scores, _state = model(ids[index].to(dev))
             loss = F.cross_entropy(scores.flatten(0, 1), labels[index].to(dev).flatten())
             optimizer_step(optimizer, loss)
             history.log(loss=loss.item())

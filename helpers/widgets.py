@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 from helpers import checks
 from helpers.device import available_devices, pick_device
 from helpers.gradients import LabResult, lab_experiment
+from helpers.i18n import _
 from helpers.plots import plot_lab_result
 from helpers.recurrent import KINDS, check_kind
 
@@ -63,7 +64,8 @@ class _Panel:
         try:
             self.run()
         except Exception as err:  # shown in the panel: a callback's exception would otherwise vanish into a log
-            self.summary.value = f"<b style='color:#b00'>Could not run: {type(err).__name__}: {err}</b>"
+            message = _("Could not run: {error_type}: {error}").format(error_type=type(err).__name__, error=err)
+            self.summary.value = f"<b style='color:#b00'>{message}</b>"
             raise
 
 
@@ -135,7 +137,7 @@ import functools  # noqa: E402
 import math  # noqa: E402
 
 from helpers import rnn  # noqa: E402
-from helpers.plots import plot_lm_lab  # noqa: E402
+from helpers.plots import plot_lm_lab, uniform_label  # noqa: E402
 
 LM_SEQ_LEN_RANGE = (8, 128, 8)  # min, max, step of the slider
 LM_TEMPERATURE_RANGE = (0.2, 2.0, 0.1)
@@ -171,20 +173,21 @@ class LanguageModelLab(_Panel):
             checks.positive_int("train_chars", train_chars), checks.positive_int("val_chars", val_chars))
         self.unknown_prompt = self.vocab.unknown(prompt)
         if not prompt or self.unknown_prompt:
-            raise ValueError(f"prompt must be non-empty text in the vocabulary; unknown: {self.unknown_prompt}")
+            raise ValueError(_("prompt must be non-empty text in the vocabulary; unknown: {unknown}").format(
+                unknown=self.unknown_prompt))
         self.prompt, self.sample_length = prompt, checks.positive_int("sample_length", sample_length)
         style = {"description_width": "initial"}
         controls = {
-            "kind": widgets.Dropdown(options=list(rnn.KINDS), value=kind, description="RNN type", style=style,
+            "kind": widgets.Dropdown(options=list(rnn.KINDS), value=kind, description=_("RNN type"), style=style,
                                      layout=widgets.Layout(width="170px")),
             "seq_len": widgets.IntSlider(value=seq_len, min=low, max=high, step=step, continuous_update=False,
-                                         description="Sequence length", style=style,
+                                         description=_("Sequence length"), style=style,
                                          layout=widgets.Layout(width="330px")),
             "temperature": widgets.FloatSlider(value=float(temperature), min=t_low, max=t_high, step=t_step,
                                                continuous_update=False, readout_format=".1f",
-                                               description="Temperature", style=style,
+                                               description=_("Temperature"), style=style,
                                                layout=widgets.Layout(width="300px")),
-            "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
+            "device": widgets.Dropdown(options=available_devices(), value=device_name, description=_("Device"),
                                        style=style, layout=widgets.Layout(width="150px")),
         }
         self.cache: dict[tuple[str, int, str], dict] = {}
@@ -213,8 +216,9 @@ class LanguageModelLab(_Panel):
         values = {name: control.value for name, control in self.controls.items()}
         cached = (values["kind"], values["seq_len"], values["device"]) in self.cache
         if not cached:  # a status line while a new model trains for a few seconds
-            self.summary.value = (f"<i>training {values['kind'].upper()}, sequence length {values['seq_len']}, "
-                                  f"device {values['device']}…</i>")
+            status = _("training {kind}, sequence length {seq_len}, device {device}…").format(
+                kind=values["kind"].upper(), seq_len=values["seq_len"], device=values["device"])
+            self.summary.value = f"<i>{status}</i>"
         record = self.train(values["kind"], values["seq_len"], values["device"])
         text = rnn.sample(record["model"], self.vocab, self.prompt, self.sample_length, values["temperature"],
                           device=values["device"], seed=self.settings["seed"])
@@ -226,9 +230,11 @@ class LanguageModelLab(_Panel):
         self.last = {**values, "val_bpc": record["val_bpc"][-1], "updates": record["updates"], "sample": text,
                      "cached": cached}
         # The numbers first, the figure last: a page that sees a new figure also sees its numbers.
+        seconds = time.perf_counter() - started
+        timing = (_("from the cache; updated in {seconds:.1f} s") if cached else
+                  _("trained; updated in {seconds:.1f} s")).format(seconds=seconds)
         self.summary.value = lm_summary(self.last, len(self.train_ids) * self.settings["epochs"]) + (
-            f"<br><i>{'from the cache' if cached else 'trained'}; updated in "
-            f"{time.perf_counter() - started:.1f} s</i>")
+            f"<br><i>{timing}</i>")
         self.image.value = png
         self.runs += 1
         return self.last
@@ -236,10 +242,11 @@ class LanguageModelLab(_Panel):
 
 def lm_summary(result: dict, chars_read: int, html: bool = True) -> str:
     """The language-model lab's numbers and sample, as HTML (or plain text)."""
-    head = (f"{result['kind'].upper()}, sequence length {result['seq_len']}, device {result['device']}: "
-            f"validation {result['val_bpc']:.2f} bits per character after reading {chars_read:,} training "
-            f"characters in {result['updates']:,} updates")
-    sample_line = f"sample at temperature {result['temperature']:.1f}:"
+    head = _("{kind}, sequence length {seq_len}, device {device}: validation {bpc:.2f} bits per character after "
+             "reading {chars:,} training characters in {updates:,} updates").format(
+        kind=result["kind"].upper(), seq_len=result["seq_len"], device=result["device"], bpc=result["val_bpc"],
+        chars=chars_read, updates=result["updates"])
+    sample_line = _("sample at temperature {temperature:.1f}:").format(temperature=result["temperature"])
     if not html:
         return f"{head}\n{sample_line}\n{result['sample']}"
     body = result["sample"].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -261,17 +268,17 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
         runs = {(k, s): r for (k, s, d), r in lab.cache.items()}
         ax = fig.add_subplot()
         plot_lm_lab(ax, runs, (result["kind"], result["seq_len"]), lab.uniform, lab.unigram,
-                    title="Static copy of the panel's first result (run the notebook for the live panel)")
+                    title=_("Static copy of the panel's first result (run the notebook for the live panel)"))
         values = [bpc for run in runs.values() for bpc in run["val_bpc"]]
         top = max(lab.unigram, min(values) + 0.5, max(values)) + 0.15
         ax.set_ylim(min(values) - 0.05, top)  # zoom on the trained curves, every point of them inside
         for line in ax.get_lines():
-            if line.get_label().startswith("uniform guess") and lab.uniform > top:
+            if line.get_label() == uniform_label(lab.uniform) and lab.uniform > top:
                 line.remove()  # off the zoomed axes: no legend entry for a line one cannot see
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
         fig.tight_layout()
         print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
-        print("last validation bpc at this sequence length:",
+        print(_("last validation bpc at this sequence length:"),
               ", ".join(f"{k} {r['val_bpc'][-1]:.3f}" for (k, s), r in runs.items() if s == result["seq_len"]))
     lab.panel.lab = lab  # reach the LanguageModelLab object (controls, cache, last) from the returned widget
     return lab.panel

@@ -40,3 +40,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def helpers_translation(language: str = "zh-CN"):
+    """msgid -> msgstr of the helpers' own catalog (helpers/locales/<locale>/LC_MESSAGES/helpers.po)."""
+    from babel.messages.pofile import read_po
+
+    from helpers.i18n import LOCALES, SUPPORTED
+
+    with (LOCALES / SUPPORTED[language] / "LC_MESSAGES" / "helpers.po").open("rb") as handle:
+        return {message.id: message.string for message in read_po(handle) if message.id}

@@ -32,3 +32,28 @@ def test_the_nbval_sanitizer_hides_only_the_measured_part():
     section = config["claims"]
     masked = re.sub(section["regex"], section["replace"], f"✔ LSTM beats RNN{SEPARATOR}1.92 < 2.31\n✔ next")
     assert masked == f"✔ LSTM beats RNN{SEPARATOR}…\n✔ next"
+
+
+def test_a_claim_in_the_chinese_edition_prints_the_chinese_separator_and_the_sanitizer_hides_its_digits(
+        capsys, monkeypatch):
+    import configparser
+    import re
+    from pathlib import Path
+
+    from support import helpers_translation
+
+    from helpers.claims import separator
+
+    monkeypatch.delenv("COURSE_STRICT_CLAIMS", raising=False)
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    zh_separator = " — " + helpers_translation()["measured"] + ": "
+    assert separator() == zh_separator != SEPARATOR
+    claim("LSTM 胜过 RNN", True, "1.92 < 2.31")
+    printed = capsys.readouterr().out
+    assert printed == f"✔ LSTM 胜过 RNN{zh_separator}1.92 < 2.31\n"
+    config = configparser.ConfigParser()
+    config.read(Path(__file__).parents[1] / "notebooks" / "nbval_sanitize.cfg", encoding="utf-8")
+    masked = printed + "✔ next"
+    for section in config.sections():
+        masked = re.sub(config[section]["regex"], config[section]["replace"], masked)
+    assert masked == f"✔ LSTM 胜过 RNN{zh_separator}…\n✔ next"

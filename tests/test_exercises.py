@@ -2691,3 +2691,22 @@ def test_04_training_step_accepts_hand_clipping_and_rejects_its_mistakes():
             (functools.partial(_manual_step_04, norm_of=lambda gs: max(g.norm() for g in gs)), "differ")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(wrong)
+
+
+def test_03_a_wrong_answer_is_explained_in_chinese_in_the_chinese_edition(monkeypatch):
+    """Under COURSE_LANGUAGE=zh-CN the check's message (and the exercise's name) comes from helpers.po."""
+    from support import helpers_translation
+
+    zh = helpers_translation()
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    with pytest.raises(exercises.ExerciseError) as raised:
+        exercises.check_03_lstm_parameters(lambda *sizes: 7)  # far too low for the first size, (54, 32, 128, 2)
+    too_low = ("for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, bidirectional={two_way} "
+               "the count is too low; count layer by layer")
+    expected = zh[too_low].format(V=54, E=32, H=128, layers=2, two_way=False)
+    assert str(raised.value) == f"✘ {zh['Exercise 1']}: {expected}" and "练习 1" in str(raised.value)
+    _, vocab, model, _, _ = _rnn_setup()
+    with pytest.raises(exercises.NotAnswered) as raised:
+        exercises.check_03_greedy(lambda *args: None, model, vocab)
+    assert str(raised.value) == "○ " + zh["{exercise} is not answered yet: {what}"].format(
+        exercise=zh["Exercise 4"], what=zh["greedy returned None: return the prompt followed by the new characters"])

@@ -45,3 +45,28 @@ except UserWarning as error:
                           env={**os.environ, "COURSE_LANGUAGE": "zh-CN"}, timeout=120)
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size > 0 and "error: Glyph" in done.stdout and "missing from" in done.stdout
+
+
+def test_every_helper_message_has_a_chinese_translation_with_the_same_fields():
+    """The catalog is complete: each `_("...")` of helpers/*.py has a non-fuzzy msgstr in helpers.po that keeps
+    the message's {fields} (a translation that dropped or renamed one would fail, or mislead, when formatted)."""
+    import re
+
+    from babel.messages.extract import extract_from_dir
+    from babel.messages.pofile import read_po
+
+    helpers = i18n.LOCALES.parent
+    marked = {message for _, _, message, _, _ in extract_from_dir(helpers, [("*.py", "python")],
+                                                                 keywords={"_": None})}
+    with (i18n.LOCALES / "zh_CN" / "LC_MESSAGES" / "helpers.po").open("rb") as handle:
+        catalog = read_po(handle)
+    assert marked, "no message is marked for translation"
+    field = re.compile(r"\{[^{}]*\}")
+    problems = []
+    for message in sorted(marked):
+        entry = catalog.get(message)
+        if entry is None or not entry.string or entry.fuzzy:
+            problems.append(f"untranslated or fuzzy: {message!r}")
+        elif sorted(field.findall(entry.string)) != sorted(field.findall(message)):
+            problems.append(f"fields differ: {message!r} -> {entry.string!r}")
+    assert not problems, "\n".join(problems)

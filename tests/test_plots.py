@@ -330,3 +330,17 @@ def test_place_labels_needs_one_point_per_label():
     with pytest.raises(ValueError, match="one point per label"):
         plots.place_labels(ax, ["a", "b"], np.zeros((3, 2)))
     plt.close(fig)
+
+
+def test_an_rnn_figure_is_labelled_in_chinese_in_the_chinese_edition(monkeypatch):
+    from support import helpers_translation
+
+    zh = helpers_translation()
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    fig, ax = plt.subplots()
+    history = {"epoch": [1, 2], "train_loss": [9.0, 9.0], "train_bpc": [2.4, 2.0], "val_bpc": [2.5, 2.2]}
+    plots.plot_bpc_curves(ax, {"lstm": history})
+    assert ax.get_title() == zh["Bits per character while training"] == "训练过程中的每字符比特数"
+    assert ax.get_xlabel() == zh["epoch"] and ax.get_lines()[0].get_label() == zh["{label}: validation"].format(
+        label="lstm")
+    plt.close(fig)

@@ -86,15 +86,17 @@ def test_every_link_of_the_chinese_doc_leads_somewhere(english):
 
 def test_notebook_links_point_at_a_twin_only_once_it_exists(monkeypatch, tmp_path):
     pending = translate.LANGUAGES[LANGUAGE]["pending"]
-    now = translate.translate_doc("README.md", LANGUAGE)
-    assert pending in now and "notebooks/zh-CN/" not in now  # no Chinese notebook yet: the English ones
+    monkeypatch.setattr(translate, "twin", lambda nb, language: tmp_path / "none")
+    none = translate.translate_doc("README.md", LANGUAGE)
+    assert pending in none and "notebooks/zh-CN/" not in none  # no Chinese notebook yet: the English ones
 
     made = tmp_path / "03_rnn_sequence_models.ipynb"
     made.write_text("{}")
     monkeypatch.setattr(translate, "twin", lambda nb, language: made if nb == made.name else tmp_path / "none")
     one = translate.translate_doc("README.md", LANGUAGE)
     assert "](notebooks/zh-CN/03_rnn_sequence_models.ipynb)" in one and "/blob/main/notebooks/zh-CN/03_" in one
-    assert "](notebooks/01_word_embeddings.ipynb)" in one and pending in one
+    assert "](notebooks/01_word_embeddings.ipynb)" in one and pending not in one
+    assert "> 中文版笔记本正在翻译中：第 03 课已有中文版，其余笔记本的链接目前打开的是英文版。" in one
 
     monkeypatch.setattr(translate, "twin", lambda nb, language: made)
     every = translate.translate_doc("README.md", LANGUAGE)

@@ -20,20 +20,28 @@ bar = progress(range(3), desc="training", unit="it")'''
 
 def test_literals_are_the_strings_a_learner_reads_and_only_those():
     found = [(x.message, x.formatted) for x in translate.literals(CODE)]
-    assert found == [("the LSTM beats the RNN", False), ("device:", False),
+    assert found == [("the LSTM beats the RNN", False), ("LSTM {a:.2f} < RNN {b:.2f}", True), ("device:", False),
                      ("**{name}** has {n:,} weights and {{braces}}", True), ("Loss per epoch", False),
                      ("other title", False), ("training", False)]
 
 
 def test_a_translation_changes_only_those_literals_and_keeps_their_kind_and_fields():
     zh = translate.translate_code(CODE, lambda message, literal: "译" + message.replace('"', "'"))
-    assert 'claim("译the LSTM beats the RNN", a < b, f"LSTM {a:.2f} < RNN {b:.2f}")' in zh
+    assert 'claim("译the LSTM beats the RNN", a < b, f"译LSTM {a:.2f} < RNN {b:.2f}")' in zh
     assert 'display(Markdown(f"译**{name}** has {n:,} weights and {{braces}}"))' in zh
     assert "ax.set_title(\"译Loss per epoch\" if x else '译other title')" in zh
     assert 'tokenizer("The bank is closed")' in zh and "%matplotlib inline" in zh
     assert translate.skeleton(zh) == translate.skeleton(CODE) != translate.skeleton(CODE.replace("a < b", "a > b"))
     assert translate.translate_code(CODE, lambda m, x: "中文") != CODE  # a script without Latin letters too
     assert translate.skeleton(translate.translate_code(CODE, lambda m, x: "中文")) == translate.skeleton(CODE)
+
+
+def test_a_translated_literal_with_one_ideograph_is_still_a_literal():
+    # "{a} vs {b}" may become "{a} 对 {b}": one letter, but a word, so the twin's skeleton blanks it like the English
+    english, chinese = 'claim("x", a > b, f"{a:.0%} vs {b:.0%}")', 'claim("x", a > b, f"{a:.0%} 对 {b:.0%}")'
+    assert [x.message for x in translate.literals(chinese)] == ["{a:.0%} 对 {b:.0%}"]
+    assert translate.skeleton(english) == translate.skeleton(chinese)
+    assert translate.literals('print(f"{a} x {b}")') == []  # one Latin letter is not text
 
 
 def test_quotes_and_newlines_in_a_translation_are_escaped():
@@ -115,3 +123,44 @@ def test_every_catalog_uses_the_glossary():
     problems = {path.name: translate.glossary_problems(translate.read_catalog(path), terms)
                 for path in sorted(translate.LOCALES.glob("*/*.po"))}
     assert {name: found for name, found in problems.items() if found} == {}
+
+
+# --- the committed twins (notebooks/zh-CN/NN_name.ipynb): built from today's English and catalog ---
+
+TWINS = [(source, translate.twin(f"{source.stem}.ipynb", language)) for language in translate.LANGUAGES
+         for source in notebooks.sources() if translate.twin(f"{source.stem}.ipynb", language).exists()]
+
+
+def _twin_id(pair) -> str:
+    return pair[1].relative_to(notebooks.NOTEBOOKS).as_posix()
+
+
+@pytest.mark.parametrize("pair", TWINS, ids=_twin_id)
+def test_a_committed_twin_is_its_english_learner_edition_through_a_complete_catalog(pair):
+    import nbformat
+
+    source, path = pair
+    language = path.parent.name
+    learner = editions.learner_edition(read_source(source), source.name)
+    built = translate.translated_edition(learner, source, language)  # refuses a missing or fuzzy translation
+    committed = nbformat.read(path, as_version=4)
+    cells = [(c.id, c.cell_type, c.source, c.metadata.get("tags", [])) for c in committed.cells]
+    assert cells == [(c.id, c.cell_type, c.source, c.metadata.get("tags", [])) for c in built.cells], \
+        f"{_twin_id(pair)} is stale: run `python notebooks/build.py {source.stem[:2]} --lang {language}`"
+    assert committed.metadata.get("language") == language
+
+
+@pytest.mark.parametrize("pair", TWINS, ids=_twin_id)
+def test_a_committed_twins_code_is_its_english_twins_code(pair):
+    import nbformat
+
+    source, path = pair
+    english = nbformat.read(notebooks.NOTEBOOKS / path.name, as_version=4)
+    twin = nbformat.read(path, as_version=4)
+    code = [(e.source, t.source) for e, t in zip(english.cells, twin.cells) if e.cell_type == "code"]
+    assert len(english.cells) == len(twin.cells)
+    assert [c.cell_type for c in english.cells] == [c.cell_type for c in twin.cells]
+    setup, rest = code[0], code[1:]
+    assert setup[1] == translate.setup_cell(setup[0], path.parent.name)
+    differ = [i for i, (e, t) in enumerate(rest, start=1) if translate.skeleton(e) != translate.skeleton(t)]
+    assert differ == [], f"code cells {differ} of {_twin_id(pair)} differ from the English beyond their text"

@@ -3,7 +3,8 @@
 What is translated, and how a translated notebook is made from its English source:
 - markdown: each block (a paragraph, list, table or heading, split at blank lines outside code fences and $$
   maths) is one message; links to other files of the course are re-pointed after translation (RELINK);
-- code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements,
+- code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements and
+  their measured values,
   Markdown(...), print(...), figure titles and labels, progress-bar descriptions) are messages; for an f-string
   the message is its template ("{gap:.2f}" kept as written) and the translation must keep the same fields. The rest
   of the code, comments included, is the English code: `skeleton` proves it.
@@ -32,11 +33,16 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
                        "teachers": "notebooks/TEACHERS.zh-CN.md", "name": "简体中文",
                        # shown under the language switch of the README and teacher's guide while a twin is missing
                        "pending": ("> 中文版笔记本正在翻译中：本页提到的笔记本链接"
-                                   "目前打开的都是英文版。")}}
-TEXT_CALLS = {"claim": (0,), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
+                                   "目前打开的都是英文版。"),
+                       # ... and once some twins exist ({done}: the notebooks that have one)
+                       "pending_some": ("> 中文版笔记本正在翻译中：{done}已有中文版，其余笔记本的链接"
+                                        "目前打开的是英文版。"),
+                       "notebook": "第 {number} 课", "and": "、"}}
+TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
+IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
 FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")  # an f-string field, one level of nesting (format specs)
 
 
@@ -152,7 +158,8 @@ def literals(code: str) -> list[Literal]:
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         segment = raw[start:end].decode()
         message = _template(node, code) if isinstance(node, ast.JoinedStr) else node.value
-        if len(LETTER.findall(re.sub(r"\{[^}]*\}", "", message))) < 2:
+        text = re.sub(r"\{[^}]*\}", "", message)
+        if len(LETTER.findall(text)) < 2 and not IDEOGRAPH.search(text):
             continue
         quote = '"' if '"' in segment.lstrip("rRbBuUfF")[:1] else "'"
         found.append(Literal(start, end, message, isinstance(node, ast.JoinedStr), quote))
@@ -342,11 +349,21 @@ def translate_doc(name: str, language: str) -> str:
         old = Path(os.path.relpath(ROOT / english, here)).as_posix()
         new = Path(os.path.relpath(ROOT / LANGUAGES[language][key], here)).as_posix()
         text = re.sub(rf"\]\({re.escape(old)}(?=[)#])", f"]({new}", text)
-    missing = [n.name for n in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) if not twin(n.name, language).exists()]
+    english = sorted(n.name for n in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
+    done = [n for n in english if twin(n, language).exists()]
     switch = re.search(rf"\]\(\./{re.escape(Path(name).name)}\)[^\n]*(\n[^\n]+)*", text)
-    if missing and switch:
-        text = f"{text[:switch.end()]}\n\n{LANGUAGES[language]['pending']}{text[switch.end():]}"
+    if len(done) < len(english) and switch:
+        text = f"{text[:switch.end()]}\n\n{pending_note(language, done)}{text[switch.end():]}"
     return text
+
+
+def pending_note(language: str, done: list[str]) -> str:
+    """The note under a document's language switch while some notebooks have no twin yet: which ones have one."""
+    words = LANGUAGES[language]
+    if not done:
+        return words["pending"]
+    names = words["and"].join(words["notebook"].format(number=name[:2]) for name in done)
+    return words["pending_some"].format(done=names)
 
 
 # ------------------------------------------------------------------------------------------------ glossary
