@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import types
 from unittest import mock
 
 from helpers.i18n import _
@@ -2131,34 +2132,51 @@ def check_05_paired_t(paired_t_test) -> None:
 
 @contextlib.contextmanager
 def _ready_made_t_refused(name: str, answer):
-    """While inside, scipy's t-tests and the course's own paired t refuse, by any name the answer's module gave
-    them (stats.ttest_rel, or ttest_rel imported on its own)."""
+    """While inside, scipy's t-tests (scipy.stats, scipy.stats.mstats and the private modules behind them) and the
+    course's own paired t refuse, by function identity: every module attribute, and every name in the answer's
+    globals, that is one of them (or what one of them wraps) is swapped for a function that raises."""
+    import sys
+
+    import scipy.stats._mstats_basic
+    import scipy.stats._stats_py
+    import scipy.stats.mstats
     from scipy import stats
 
     from helpers import evaluation
 
-    targets = [(stats, n) for n in ("ttest_rel", "ttest_1samp", "ttest_ind")]
-    targets += [(evaluation, n) for n in ("paired_t", "corrected_paired_t")]
-
-    def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: compute t and p yourself from the differences (their mean, sample std "
-                             "and k), with scipy.stats.t.sf for the tail: a ready-made t-test (scipy's ttest_rel, "
-                             "ttest_1samp, ttest_ind or the course's evaluation.paired_t) is what the exercise "
-                             "replaces")
+    targets = [getattr(stats, n) for n in ("ttest_rel", "ttest_1samp", "ttest_ind", "ttest_ind_from_stats")]
+    targets += [getattr(scipy.stats.mstats, n) for n in ("ttest_rel", "ttest_1samp", "ttest_onesamp", "ttest_ind")]
+    targets += [getattr(scipy.stats._stats_py, n) for n in ("ttest_rel", "ttest_1samp", "ttest_ind")]
+    targets += [evaluation.paired_t, evaluation.corrected_paired_t]
+    refused = {}  # id -> function, each kept alive here, so an id stands for that one object
+    for function in targets:  # scipy's decorators keep the undecorated function as __wrapped__
+        while function is not None and id(function) not in refused:
+            refused[id(function)] = function
+            function = getattr(function, "__wrapped__", None)
 
     def refuse(*args, **kwargs):
-        raise error()
+        raise ExerciseError(f"✘ {name}: compute t and p yourself from the differences (their mean, sample std "
+                            "and k), with scipy.stats.t.sf for the tail: a ready-made t-test (scipy's ttest_rel, "
+                            "ttest_1samp, ttest_ind, their scipy.stats.mstats twins, or the course's "
+                            "evaluation.paired_t) is what the exercise replaces")
 
-    functions = [getattr(owner, attribute) for owner, attribute in targets]
-    namespace = getattr(answer, "__globals__", {})
-    aliases = [key for key, value in namespace.items() if any(value is f for f in functions)]
-    saved = {key: namespace[key] for key in aliases}
-    with _refused(targets, error):
-        try:
-            namespace.update(dict.fromkeys(aliases, refuse))
-            yield
-        finally:
-            namespace.update(saved)
+    refuse.__wrapped__ = refuse  # stats.ttest_rel.__wrapped__(...) refuses too
+    namespaces = [vars(module) for module in list(sys.modules.values()) if isinstance(module, types.ModuleType)]
+    namespaces.append(getattr(answer, "__globals__", {}))
+    saved = []  # (namespace, key, value) for every binding swapped
+    try:
+        for namespace in namespaces:
+            try:
+                keys = [key for key, value in list(namespace.items()) if id(value) in refused]
+            except RuntimeError:  # a namespace changing while read: skip it
+                continue
+            for key in keys:
+                saved.append((namespace, key, namespace[key]))
+                namespace[key] = refuse
+        yield
+    finally:
+        for namespace, key, value in reversed(saved):
+            namespace[key] = value
 
 
 def stats_ttest_ind(a, b) -> float:

@@ -2215,16 +2215,48 @@ def _ready_made(which: str):
         if which == "evaluation":
             result = evaluation.paired_t(a, b)
             return result.difference, result.t, result.p
+        import scipy.stats._stats_py
+        import scipy.stats.mstats
+
+        d = np.subtract(a, b)
         test = {"ttest_rel": lambda: stats.ttest_rel(a, b), "alias": lambda: _TTEST_REL(a, b),
-                "1samp": lambda: stats.ttest_1samp(np.subtract(a, b), 0.0)}[which]()
-        return float(np.mean(np.subtract(a, b))), float(test.statistic), float(test.pvalue)
+                "1samp": lambda: stats.ttest_1samp(d, 0.0),
+                "mstats": lambda: scipy.stats.mstats.ttest_rel(a, b),
+                "mstats 1samp": lambda: scipy.stats.mstats.ttest_1samp(d, 0.0),
+                "mstats onesamp": lambda: scipy.stats.mstats.ttest_onesamp(d, 0.0),
+                "private": lambda: scipy.stats._stats_py.ttest_rel(a, b),
+                "private 1samp": lambda: scipy.stats._stats_py.ttest_1samp(d, 0.0),
+                "private mstats": lambda: scipy.stats._mstats_basic.ttest_rel(a, b),
+                "undecorated": lambda: stats.ttest_rel.__wrapped__(a, b),
+                "imported inside": lambda: __import__("scipy.stats._stats_py", fromlist=["ttest_rel"]).ttest_rel(a, b),
+                "from stats": lambda: stats.ttest_ind_from_stats(d.mean(), d.std(ddof=1), len(d), 0.0, 0.0,
+                                                                   len(d)),
+                }[which]()
+        return float(np.mean(d)), float(np.ravel(test.statistic)[0]), float(np.ravel(test.pvalue)[0])
     return answer
 
 
-@pytest.mark.parametrize("which", ["ttest_rel", "alias", "1samp", "evaluation"])
+@pytest.mark.parametrize("which", ["ttest_rel", "alias", "1samp", "evaluation", "mstats", "mstats 1samp",
+                                   "mstats onesamp", "private", "private 1samp", "private mstats", "undecorated",
+                                   "imported inside", "from stats"])
 def test_05_paired_t_refuses_a_ready_made_t_test(which):
     with pytest.raises(exercises.ExerciseError, match="ready-made t-test"):
         exercises.check_05_paired_t(_ready_made(which))
+
+
+def test_05_paired_t_refusal_is_undone():
+    """After the check, scipy's t-tests and the learner's own names for them work again."""
+    import scipy.stats._stats_py
+    import scipy.stats.mstats
+    from scipy import stats
+
+    before = (stats.ttest_rel, scipy.stats.mstats.ttest_rel, scipy.stats._stats_py.ttest_rel, _TTEST_REL)
+    with pytest.raises(exercises.ExerciseError):
+        exercises.check_05_paired_t(_ready_made("alias"))
+    exercises.check_05_paired_t(_paired_t_solution)
+    after = (stats.ttest_rel, scipy.stats.mstats.ttest_rel, scipy.stats._stats_py.ttest_rel, _TTEST_REL)
+    assert all(x is y for x, y in zip(before, after))
+    assert np.isfinite(stats.ttest_rel([0.6, 0.7, 0.65], [0.5, 0.55, 0.6]).statistic)
 
 
 def _population_std(a, b):
