@@ -59,8 +59,8 @@ pd.set_option("display.precision", 3)
 #
 # A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, with $f$
 # ($\tanh$ here) element by element. (PyTorch's `nn.RNN` stores the input weight $W_{xh}$ as `weight_ih_l0`,
-# $W_{hh}$ as `weight_hh_l0`, and $b$ as the sum of two biases, `bias_ih_l0` and `bias_hh_l0`.) Let the loss $L$ read only the last state $h_T$. The chain rule, applied $T-t$
-# times, gives
+# $W_{hh}$ as `weight_hh_l0`, and $b$ as the sum of two biases, `bias_ih_l0` and `bias_hh_l0`.) Let the loss $L$
+# read only the last state $h_T$. The chain rule, applied $T-t$ times, gives
 #
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
@@ -724,7 +724,7 @@ exercises.check_04_slope(backward_factor)
 # %% [markdown]
 # **Over many steps.** The check's triangular matrix is $W_{hh} = 0.6\,I + N$ with $N$ strictly upper
 # triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also with $N$ alone,
-# whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W^\top)^k g\| / \|g\|$ against $\rho^k = 0.6^k$; right: the
+# whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against $\rho^k = 0.6^k$; right: the
 # factor of each single step back, $\|g_{T-k}\| / \|g_{T-k+1}\|$, which is what the spectral radius is meant to
 # predict:
 
@@ -790,10 +790,10 @@ claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 
 # and the large entries of $N^j$ win: the factor per step back is mostly above 1, and the norm ratio (so also
 # $\|W_{hh}^k\|$, which is at least as large) far exceeds $\rho^k$ (*transient growth*). After the peak, $0.6^k$
 # wins and every step shrinks the norm, but the polynomial still holds the factor above 0.6, which it approaches
-# slowly and not steadily: it dips once, at the kink in the left panel (printed above), and is not yet within 0.05
-# of 0.6 at $k = 100$. $\rho Q$ with $Q$ orthogonal, a normal matrix
-# ($W W^\top = W^\top W$), has no such part: every step back multiplies the norm by exactly $\rho$ (the check above
-# measured it). So $\rho$ decides the long run; over few steps, such as Exercise 2's 5, the powers of a matrix that
+# slowly and not steadily: near the kink in the left panel it comes close to 0.6 and rises again (printed above),
+# and at $k = 100$ it is not yet within 0.05 of 0.6. $\rho Q$ with $Q$ orthogonal, a normal matrix
+# ($W W^\top = W^\top W$), has no such part: in section 3 the linear RNN with $W_{hh} = \rho Q$ multiplied the
+# norm by $\rho$ at every step (straight lines). So $\rho$ decides the long run; over few steps, such as Exercise 2's 5, the powers of a matrix that
 # is not normal can be far from $\rho^k$.
 
 # %% [markdown]
