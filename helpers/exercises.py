@@ -1818,7 +1818,15 @@ def check_04_slope(backward_factor) -> None:
     cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
     mine = []
     for w, steps in cases:
-        value = backward_factor(w, grad, steps)
+        given_w, given_grad = w.clone(), grad.clone()  # the answer's own copies: an in-place change shows
+        value = backward_factor(given_w, given_grad, steps)
+        require(ex, torch.equal(given_grad, grad),
+                "your function changed grad_T in place (an in-place operation such as grad_T[:] = ..., "
+                "grad_T.copy_(...) or grad_T.mul_(...)): the caller's gradient is overwritten; compute each step "
+                "into a new tensor, g = w_hh.T @ g, starting from g = grad_T")
+        require(ex, torch.equal(given_w, w),
+                "your function changed w_hh in place: the caller's weights are overwritten; leave w_hh as it is "
+                "and apply w_hh.T to the gradient")
         answered(ex, value, "your function returns None: return the measured factor per step back (a number)")
         require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
                 f"return a number, got {type(value).__name__}")
@@ -1867,13 +1875,16 @@ def check_04_training_step(train_step) -> None:
     def run(step_fn):
         model = make_model("rnn", hidden_size=8, seed=1)
         optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        # the model arrives with gradients left in .grad by an earlier backward (another batch's loss), as
+        # happens in a training loop: only zero_grad before backward keeps them out of the first update
+        torch.nn.functional.cross_entropy(model(x.flip(1))[0][:, -1], y.roll(1)).backward()
         norms = [step_fn(model, optimizer, x, y, clip) for clip in clips]
         return torch.cat([p.detach().flatten() for p in model.parameters()]), norms
 
     def reference(model, optimizer, inputs, targets, clip, zero=True, clipping=True, normalise=False,
                   reduction="mean", per_parameter=False, norm_type=2.0, squared=False,
-                  by_value=False):
-        if zero:
+                  by_value=False, zero_after=False):
+        if zero and not zero_after:
             optimizer.zero_grad()
         torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets, reduction=reduction).backward()
         norm = torch.nn.utils.clip_grad_norm_(model.parameters(), math.inf)  # only measures
@@ -1890,6 +1901,8 @@ def check_04_training_step(train_step) -> None:
             for p in model.parameters():
                 p.grad.mul_(clip / float(norm))
         optimizer.step()
+        if zero_after:  # the mistake: zero_grad after step, so the first update adds the gradients left in .grad
+            optimizer.zero_grad()
         return float(norm)
 
     with _clipping_watched_04() as forbidden:
@@ -1911,6 +1924,9 @@ def check_04_training_step(train_step) -> None:
          "direction: rescale all gradients together by min(1, clip / ||g||)"),
         ({"squared": True}, "the update was clipped by the wrong norm, the SQUARED norm (the sum of squares "
          "without the square root): ||g|| is the square root of the sum of all squared entries"),
+        ({"zero_after": True}, "the first update also used the gradients that were already in .grad when your "
+         "function was called (they were added to this step's): zeroing after optimizer.step() comes too late "
+         "for them; call optimizer.zero_grad() BEFORE backward()"),
         ({"zero": False}, "gradients from the previous step were added to this one: "
          "call optimizer.zero_grad() before backward()"),
         ({"normalise": True}, "in the step whose gradient norm is BELOW the threshold you still rescaled the "

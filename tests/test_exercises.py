@@ -1837,6 +1837,9 @@ def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):
             (lambda w, g, k: exercises._backward_factor_04(w, g, k, extra=-1), "too few"),
             (radius, "eigenvalues"),
             (lambda w, g, k: str(exercises._backward_factor_04(w, g, k)), "a number"),
+            (_slope_in_place_04, "changed grad_T in place"),
+            (functools.partial(_slope_in_place_04, copy=True), "changed grad_T in place"),
+            (_slope_transposed_in_place_04, "changed w_hh in place"),
             (0.7, "should be the function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_slope(wrong)
@@ -1844,14 +1847,33 @@ def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):
         exercises.check_04_slope(lambda w, g, k: None)
 
 
+def _slope_in_place_04(w_hh, grad_T, steps, copy=False):
+    """Wrong: overwrites the caller's grad_T at every step (the factor itself is right for the first call)."""
+    start = float(grad_T.norm())
+    for _ in range(steps):
+        if copy:
+            grad_T.copy_(w_hh.T @ grad_T)
+        else:
+            grad_T[:] = w_hh.T @ grad_T
+    return (float(grad_T.norm()) / start) ** (1 / steps)
+
+
+def _slope_transposed_in_place_04(w_hh, grad_T, steps):
+    """Wrong: transposes the caller's w_hh in place (t_) to get W_hh^T."""
+    w, g = w_hh.t_(), grad_T
+    for _ in range(steps):
+        g = w @ g
+    return float((g.norm() / grad_T.norm()) ** (1 / steps))
+
+
 def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False,
-             normalise=False, summed=False):
+             normalise=False, summed=False, zero_after=False):
     import math
 
     import torch
     from torch.nn import functional as F
 
-    if zero:
+    if zero and not zero_after:
         optimizer.zero_grad()
     F.cross_entropy(model(inputs)[0][:, -1], targets, reduction="sum" if summed else "mean").backward()
     if after:
@@ -1866,6 +1888,8 @@ def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, 
             p.grad.mul_(min(1.0, (clip if clipping else math.inf) / float(norm)))
     if not after:
         optimizer.step()
+    if zero_after:  # wrong: zeroes after the step, so the gradients already in .grad reach the first update
+        optimizer.zero_grad()
     if norm_after:
         return min(float(norm), clip)
     if summed:  # wrong loss scale, hidden by dividing the returned norm by the batch size
@@ -1877,7 +1901,10 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
     exercises.check_04_training_step(_step_04)
     assert "✔ Exercise 3" in capsys.readouterr().out
     for kwargs, message in [({"clipping": False}, "not clipped"), ({"after": True}, "not clipped|differ"),
-                            ({"zero": False}, "zero_grad"), ({"norm_after": True}, "AFTER clipping"),
+                            ({"zero": False}, "gradients from the previous step"),
+                            ({"zero_after": True}, "zeroing after optimizer.step.. comes too late"),
+                            ({"zero_after": True, "after": True}, "not clipped|differ|too late"),
+                            ({"norm_after": True}, "AFTER clipping"),
                             ({"normalise": True}, "BELOW the threshold"), ({"summed": True}, "summed over the batch")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
