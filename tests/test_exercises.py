@@ -1224,6 +1224,8 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
     for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
                            (lambda *sizes: float(_lstm_parameters()(*sizes)), "whole number"),
                            (_lstm_parameters(biases=1), "two, b_ih and b_hh"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) - (n * 8 * H if b else 0),  # biases not
+                            "second direction has its own b_ih and b_hh"),  # counted per direction
                            (_lstm_parameters(biases=0), "biases are missing"),
                            (_lstm_parameters(blocks=3), "4, i, f, g and o"),
                            (lambda V, E, H, n, b: right(V, E, H, 1, b) + (n - 1) * (4 * H * (E + H) + 8 * H)
