@@ -138,7 +138,13 @@ def _strings(node):
 
 def _label_nodes(tree: ast.AST):
     """Display labels: a dict's keys, a conditional's branches assigned to a name, the names of (name, value)
-    pairs looped over."""
+    pairs looped over (a snake_case key such as batch_size is a name, not a label)."""
+    for node in _label_candidates(tree):
+        if not (isinstance(node, ast.Constant) and node.value.isidentifier() and "_" in node.value):
+            yield node
+
+
+def _label_candidates(tree: ast.AST):
     for node in ast.walk(tree):
         if isinstance(node, ast.Dict):
             for key in node.keys:
@@ -206,8 +212,7 @@ def labels(cells: list[str]) -> frozenset[str]:
     for code in cells:
         tree = _parse(code)
         if tree is not None:
-            found |= {n.value for n in _label_nodes(tree) if isinstance(n, ast.Constant) and _is_text(n.value)
-                      and not (n.value.isidentifier() and "_" in n.value)}  # batch_size: a name, not a label
+            found |= {n.value for n in _label_nodes(tree) if isinstance(n, ast.Constant) and _is_text(n.value)}
     return frozenset(found)
 
 
@@ -383,7 +388,8 @@ def setup_cell(english: str, language: str) -> str:
     folder = LANGUAGES[language]["folder"]
     changes = [('os.chdir("/content/nlp-basics-pytorch/notebooks")',
                 f'os.chdir("/content/nlp-basics-pytorch/notebooks/{folder}")'),
-               ('os.path.abspath("..")', 'os.path.abspath("../..")')]
+               ('os.path.abspath("..")', 'os.path.abspath("../..")'),
+               ("# opened from notebooks/ without", f"# opened from notebooks/{folder}/ without")]
     for old, new in changes:
         if old not in english:
             raise TranslationError(f"the set-up cell no longer contains {old!r}: update translate.setup_cell")
