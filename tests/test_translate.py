@@ -42,6 +42,8 @@ def test_a_translated_literal_with_one_ideograph_is_still_a_literal():
     assert [x.message for x in translate.literals(chinese)] == ["{a:.0%} 对 {b:.0%}"]
     assert translate.skeleton(english) == translate.skeleton(chinese)
     assert translate.literals('print(f"{a} x {b}")') == []  # one Latin letter is not text
+    (colon,) = translate.literals('print(f"{name}: {error}")')  # no words, but a colon each language writes its way
+    assert colon.message == "{name}: {error}" and len(translate.literals('print(f"{name}：{error}")')) == 1
 
 
 LABELS = '''table = pd.DataFrame({"recurrent weights": w, f"choice {rank}": c}).rename_axis("model")

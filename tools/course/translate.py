@@ -50,6 +50,7 @@ TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
+COLON = re.compile(r": |：")  # "{name}: {value}" has no words but a colon, which a language writes its own way
 FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")  # an f-string field, one level of nesting (format specs)
 
 
@@ -201,8 +202,12 @@ def _parse(code: str) -> ast.AST | None:
         return None
 
 
+def _text_of(message: str) -> str:
+    return re.sub(r"\{[^}]*\}", "", message)
+
+
 def _is_text(message: str) -> bool:
-    text = re.sub(r"\{[^}]*\}", "", message)
+    text = _text_of(message)
     return len(LETTER.findall(text)) >= 2 or bool(IDEOGRAPH.search(text))
 
 
@@ -233,7 +238,7 @@ def literals(code: str, labels: frozenset[str] = frozenset()) -> list[Literal]:
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         segment = raw[start:end].decode()
         message = _template(node, code) if isinstance(node, ast.JoinedStr) else node.value
-        if not _is_text(message):
+        if not _is_text(message) and not (isinstance(node, ast.JoinedStr) and COLON.search(_text_of(message))):
             continue
         quote = '"' if '"' in segment.lstrip("rRbBuUfF")[:1] else "'"
         found.append(Literal(start, end, message, isinstance(node, ast.JoinedStr), quote))
