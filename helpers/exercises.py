@@ -941,9 +941,14 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
             "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
     if below:
         text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
-                 f"below that of every one of the {n_river} river sentences: it reads less like a river bank than "
-                 "any of them. ")
-    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}: small in raw cosine."
+                 f"below that of every one of the {n_river} held-out river sentences. ")
+    smaller = [k for k in range(1, last + 1) if abs(margins[k]) < abs(float(river[k].median()))]
+    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}"
+    if smaller == list(range(1, last + 1)):
+        text += (f", and at every layer from 1 to {last} it is smaller in size than the river sentences' median "
+                 "margin: each call rests on a small difference of cosines.")
+    else:
+        text += "."
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     if both_finance:
         text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance. "
@@ -959,10 +964,12 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
             text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
-                     "second *bank* without cash gives a river call. So the controls point at the words about cash "
-                     "(BERT attends in both directions). Two sentences cannot prove it. What the run does show: one "
-                     "vector per occurrence does not promise one sense per occurrence. In a sentence that mixes "
-                     "senses, context can leak across.")
+                     "second *bank* without cash gives a river call. That is consistent with the words about cash "
+                     "pulling the first *bank* towards finance (BERT attends in both directions), but two control "
+                     "sentences, with margins this small, do not establish it. What the run does show: one vector "
+                     "per occurrence does not promise one sense per occurrence: in this sentence, which mixes "
+                     f"senses, the first *bank* is called finance at {sum(k > 0 for k in both_finance)} of {last} "
+                     "Transformer layers.")
         else:
             text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
                      "pull the first *bank* to finance.")

@@ -427,12 +427,12 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, context can leak across: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
-# The table mixes what this notebook measured (one vector for all senses, senses separated by context, leakage in
-# Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
+# The table mixes what this notebook measured (one vector for all senses, senses separated by context, the mixed
+# sentence of Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
 # fine-tuned" (notebook 05 uses MiniLM frozen, as features, on a real task).
 #
 # Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
