@@ -880,6 +880,104 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
     passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
 
 
+def _bank_margins(queries, vectors, labels, *, unit=True, layer=None):
+    """[layers, q]: each query's cosine to the river centroid minus its cosine to the finance centroid, per layer.
+
+    queries [layers, q, dim]; the centroids are means of the labelled `vectors` [layers, n, dim], made unit-length
+    first (unless unit=False), at the same layer (or at `layer` for every layer).
+    """
+    import torch
+
+    units = vectors / vectors.norm(dim=-1, keepdim=True) if unit else vectors
+    if layer is not None:
+        units = units[layer].expand_as(units)
+    river = torch.tensor([label == "river" for label in labels])
+    finance = torch.tensor([label == "finance" for label in labels])
+    return (torch.cosine_similarity(queries, units[:, river].mean(dim=1, keepdim=True), dim=-1)
+            - torch.cosine_similarity(queries, units[:, finance].mean(dim=1, keepdim=True), dim=-1))
+
+
+def _river_margins(vectors, labels, *, unit=True, leave_out=True, layer=None):
+    """[layers, river sentences]: each river sentence's margin, with it left out of its own centroid (or not)."""
+    import torch
+
+    units = vectors / vectors.norm(dim=-1, keepdim=True) if unit else vectors
+    centroids = units[layer].expand_as(units) if layer is not None else units
+    river = torch.tensor([label == "river" for label in labels])
+    finance = torch.tensor([label == "finance" for label in labels])
+    rivers, n = centroids[:, river], int(river.sum())
+    own = (rivers.sum(dim=1, keepdim=True) - rivers) / (n - 1) if leave_out else rivers.mean(dim=1, keepdim=True)
+    queries = units[:, river]
+    return (torch.cosine_similarity(queries, own, dim=-1)
+            - torch.cosine_similarity(queries, centroids[:, finance].mean(dim=1, keepdim=True), dim=-1))
+
+
+def _margin_tensor(what: str, value, shape: tuple[int, ...], meaning: str):
+    """The learner's margins as a float64 CPU tensor, after checking that they are a tensor of the right shape."""
+    import torch
+
+    answered(what, value, f"{what} is None: compute it in the cell above")
+    require(what, isinstance(value, torch.Tensor),
+            f"compute {what} with torch operations and keep it a tensor, not a {type(value).__name__} "
+            "(no .tolist(), .item() or .numpy() at the end)")
+    require(what, value.is_floating_point(), f"{what} should hold floating-point margins, not {value.dtype}")
+    require(what, tuple(value.shape) == shape, f"need a tensor of shape {shape} ({meaning}), got {tuple(value.shape)}")
+    return value.detach().cpu().double()
+
+
+def check_02_margins(first_margins, river_margins, sentence: str, tokenizer, model, vectors, labels) -> None:
+    """Exercise 02-4: per layer, the first 'bank''s river - finance margin, and each river sentence's, held out."""
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    vectors = torch.as_tensor(vectors).float().cpu()
+    n_layers, n_river = vectors.shape[0], sum(label == "river" for label in labels)
+    first, second = (word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device,
+                                              occurrence=k)[:, :1] for k in (0, 1))  # [layers, 1, hidden]
+
+    def close(a, b) -> bool:
+        return bool(torch.allclose(a, b.double(), atol=1e-4))
+
+    what = "first_margins"
+    got = _margin_tensor(what, first_margins, (n_layers,), "one margin per layer, 0 to last")
+    right = _bank_margins(first, vectors, labels)[:, 0]
+    if not close(got, right):
+        require(what, not close(got, -right), "the sign is reversed: a margin is the cosine to the river centroid "
+                                              "minus the cosine to the finance centroid (positive reads as river)")
+        require(what, not close(got, _bank_margins(second, vectors, labels)[:, 0]),
+                "these are the second occurrence's margins: use the first 'bank' (occurrence=0)")
+        require(what, not close(got, _bank_margins(first, vectors, labels, unit=False)[:, 0]),
+                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+        for layer in (0, -1):
+            require(what, not close(got, _bank_margins(first, vectors, labels, layer=layer)[:, 0]),
+                    "the centroids all come from one layer: compare the vector at each layer with the centroids "
+                    "of the labelled vectors at the same layer")
+        require(what, not close(got, right[-1].expand_as(right)) and not close(got, right[0].expand_as(right)),
+                "every layer has the same margin: compute one per layer, 0 to last")
+        raise ExerciseError(f"✘ {what}: these are not the first 'bank''s margins at layers 0 to {n_layers - 1}: "
+                            "its cosine to the river centroid minus its cosine to the finance centroid, per layer")
+    what = "river_margins"
+    got = _margin_tensor(what, river_margins, (n_layers, n_river), f"layers, then the {n_river} river sentences")
+    right = _river_margins(vectors, labels)
+    if not close(got, right):
+        require(what, not close(got, -right), "the sign is reversed: river centroid minus finance centroid")
+        require(what, not close(got, _river_margins(vectors, labels, leave_out=False)),
+                "each river sentence is still in its own river centroid: leave it out (the other river vectors' "
+                "sum, over their number)")
+        require(what, not close(got, _river_margins(vectors, labels, unit=False)),
+                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+        for layer in (0, -1):
+            require(what, not close(got, _river_margins(vectors, labels, layer=layer))
+                    and not close(got, _river_margins(vectors[layer].expand_as(vectors), labels)),
+                    "the centroids all come from one layer: use the labelled vectors of the same layer")
+        raise ExerciseError(f"✘ {what}: these are not the held-out margins of the {n_river} river sentences: "
+                            "per layer, each one's cosine to the river centroid of the others minus its cosine "
+                            "to the finance centroid")
+    passed("first_margins, river_margins", f"one margin per layer for the first 'bank', and {n_river} held-out "
+                                           "river margins per layer")
+
+
 TWO_BANKS_CONTROLS = {
     "cash, no second bank": "After a walk along the river bank, I went to the shop to withdraw some cash.",
     "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}

@@ -797,28 +797,48 @@ exercises.check_02_predict_sense(predict_sense)
 # (second) or `occurrence=-1` (last). For every layer 0 to last, compute
 # - `two_banks`: the cosine similarity between the vectors of the two occurrences;
 # - `two_senses`: a pair `(sense of the first, sense of the second)`, each predicted by your `predict_sense`
-#   from the 24 labelled vectors of "bank" at that layer (`layer_vectors["bank"]`, `senses["bank"]`).
+#   from the 24 labelled vectors of "bank" at that layer (`layer_vectors["bank"]`, `senses["bank"]`);
+# - `first_margins`, in torch, a tensor `[last + 1]`: at each layer, the first occurrence's cosine to the river
+#   centroid minus its cosine to the finance centroid (centroids of unit-length vectors, as in Exercise 3, from
+#   the labelled vectors of the same layer). Positive reads as river;
+# - `river_margins`, in torch, a tensor `[last + 1, 12]`: the same margin for each of the 12 river sentences of
+#   "bank", with that sentence **left out** of its own river centroid (the mean of the other 11). It shows what
+#   margins river sentences get.
 #
 # At which layer are the two vectors most alike, and where least? Does each occurrence get its own sense, at
-# every layer?
+# every layer? How does the first *bank*'s margin compare with the river sentences'?
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 double = "After a walk along the river bank, I went to the bank to withdraw some cash."
 two_banks = None   # a list of last + 1 cosine similarities
 two_senses = None  # a list of last + 1 pairs of sense names
+first_margins = None  # a tensor [last + 1]
+river_margins = None  # a tensor [last + 1, 12]
 ### BEGIN SOLUTION
 first = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=0)[:, 0]
 second = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=1)[:, 0]
 two_banks = torch.cosine_similarity(first, second, dim=1).tolist()
 two_senses = [(predict_sense(first[layer], layer_vectors["bank"][layer], senses["bank"]),
                predict_sense(second[layer], layer_vectors["bank"][layer], senses["bank"])) for layer in range(last + 1)]
+unit = layer_vectors["bank"] / layer_vectors["bank"].norm(dim=-1, keepdim=True)  # [layers, 24, hidden]
+is_river = torch.tensor([sense == "river" for sense in senses["bank"]])  # the other 12 are finance
+river_centroid, finance_centroid = unit[:, is_river].mean(dim=1), unit[:, ~is_river].mean(dim=1)  # [layers, hidden]
+first_margins = (torch.cosine_similarity(first, river_centroid, dim=-1)
+                 - torch.cosine_similarity(first, finance_centroid, dim=-1))
+rivers = unit[:, is_river]  # [layers, 12, hidden]
+others = (rivers.sum(dim=1, keepdim=True) - rivers) / (rivers.shape[1] - 1)  # each one's river centroid without it
+river_margins = (torch.cosine_similarity(rivers, others, dim=-1)
+                 - torch.cosine_similarity(rivers, finance_centroid[:, None], dim=-1))
 display(pd.DataFrame({"cosine of the two": two_banks, "first 'bank' (river)": [a for a, _ in two_senses],
-                      "second 'bank' (finance)": [b for _, b in two_senses]}).rename_axis("layer").round(3))
+                      "second 'bank' (finance)": [b for _, b in two_senses], "first's margin": first_margins,
+                      "river sentences: lowest margin": river_margins.min(dim=1).values,
+                      "median": river_margins.median(dim=1).values}).rename_axis("layer").round(3))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex02-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, layer_vectors["bank"], senses["bank"],
                              predict_sense)
+exercises.check_02_margins(first_margins, river_margins, double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %%
 exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
