@@ -978,6 +978,14 @@ def check_02_margins(first_margins, river_margins, sentence: str, tokenizer, mod
                                            "river margins per layer")
 
 
+NEAR_TIE = 0.005  # a river - finance margin smaller than this in size is a near-tie: another centroid rule may flip it
+
+
+def _call(call: str, margin: float) -> str:
+    """A sense call with its margin, marked as a near-tie when |margin| < NEAR_TIE."""
+    return f"{call} ({margin:+.3f}{', near-tie' if abs(margin) < NEAR_TIE else ''})"
+
+
 TWO_BANKS_CONTROLS = {
     "cash, no second bank": "After a walk along the river bank, I went to the shop to withdraw some cash.",
     "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}
@@ -1024,7 +1032,7 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     _, margins = _first_bank_senses(first, vectors, labels)
     river = _river_loo_margins(vectors, labels)  # [layers, river sentences]
     n_river, last = river.shape[1], len(margins) - 1
-    rows = "\n".join(f"| {k} | {a} | {b} | {margins[k]:+.3f} | {float(river[k].median()):+.3f} | "
+    rows = "\n".join(f"| {k} | {_call(a, margins[k])} | {b} | {float(river[k].median()):+.3f} | "
                       f"{float(river[k].min()):+.3f} to {float(river[k].max()):+.3f} |"
                       for k, (a, b) in enumerate(pairs))
     below = [k for k in range(1, last + 1) if margins[k] < float(river[k].min())]
@@ -1034,8 +1042,10 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
             "The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance centroid: "
             f"positive reads as river. For a noise level, each of the {n_river} river sentences of section 4 is "
             "left out of its own centroid and given its margin.\n\n"
-            "| layer | first *bank* | second *bank* | first *bank*'s margin | river sentences: median margin | "
-            "their range |\n|---|---|---|---|---|---|\n" + rows + "\n\n"
+            f"A margin smaller than {NEAR_TIE} in size is marked a *near-tie*: a slightly different rule (another "
+            "distance, or centroids of the raw vectors) could flip that call.\n\n"
+            "| layer | first *bank* (margin) | second *bank* | river sentences: median margin | "
+            "their range |\n|---|---|---|---|---|\n" + rows + "\n\n"
             "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
     if below:
         text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
@@ -1048,26 +1058,34 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     else:
         text += "."
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
+    ties = [k for k in both_finance if abs(margins[k]) < NEAR_TIE]
     if both_finance:
-        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance. "
-                 "Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
-        calls = {}
+        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance"
+                 + (f" (at layer{'s' * (len(ties) > 1)} {', '.join(map(str, ties))} only by a near-tie)"
+                    if ties else "")
+                 + ". Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
+        calls, control_ties = {}, {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
             calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
-            text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
+            control_ties[name] = [k for k in both_finance if abs(control_margins[k]) < NEAR_TIE]
+            text += (f"\n- {name} (*{control}*): " + ", ".join(_call(call, m) for call, m in
                                                                zip(calls[name][1:], control_margins[1:]))
                      + f" at layers 1 to {last}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
+            tied = sorted(set(control_ties["cash, no second bank"]) | set(control_ties["a second bank, no cash"]))
             text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
-                     "second *bank* without cash gives a river call. That is consistent with the words about cash "
+                     "second *bank* without cash gives a river call"
+                     + (f" (near-ties among them at layer{'s' * (len(tied) > 1)} {', '.join(map(str, tied))})"
+                        if tied else "") + ". That is consistent with the words about cash "
                      "pulling the first *bank* towards finance (BERT attends in both directions), but two control "
                      "sentences, with margins this small, do not establish it. What the run does show: one vector "
                      "per occurrence does not promise one sense per occurrence: in this sentence, which mixes "
                      f"senses, the first *bank* is called finance at {sum(k > 0 for k in both_finance)} of {last} "
-                     "Transformer layers.")
+                     "Transformer layers"
+                     + (f", {sum(k > 0 for k in ties)} of them by a near-tie." if ties else "."))
         else:
             text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
                      "pull the first *bank* to finance.")

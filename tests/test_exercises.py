@@ -2787,3 +2787,10 @@ def test_02_margins_names_each_mistake(bert, margins_setup):
             check(first_margins, river_margins)
     with pytest.raises(exercises.ExerciseError, match="floating-point"):
         check(torch.zeros(len(right_first), dtype=torch.long), right_river)
+
+
+def test_02_two_banks_discussion_marks_near_ties():
+    """Ex 4's discussion marks a call whose margin is below NEAR_TIE in size (the layer-6 call was -0.001)."""
+    assert exercises._call("finance", -0.001) == "finance (-0.001, near-tie)"
+    assert exercises._call("river", exercises.NEAR_TIE) == f"river (+{exercises.NEAR_TIE:.3f})"
+    assert exercises._call("finance", -0.032) == "finance (-0.032)"

@@ -57,7 +57,7 @@ from helpers.contextual import (
 )
 from helpers.data import load_corpus, load_polysemy, tokenize
 from helpers.device import pick_device, seed_everything
-from helpers.embeddings import train_word2vec
+from helpers.embeddings import centred, random_pair_cosine, train_word2vec
 from helpers.plots import plot_accuracy_by_layer, plot_gap_by_layer, plot_sense_heatmap, plot_sense_pca
 from helpers.show import show_code
 
@@ -116,8 +116,7 @@ print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.uniqu
 # Its nearest neighbours are all that one vector knows (the lists can differ slightly between machines):
 
 # %% tags=["nbval-ignore-output"]
-neighbours = {word: kv.most_similar(word, topn=8) for word in WORDS}
-pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neighbours.items()})
+pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)] for word in WORDS})
 
 # %% [markdown]
 # Which sense did Word2Vec see? Eight of the excerpt's contexts of *bank*, drawn at random:
@@ -130,35 +129,55 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 
 # %% [markdown]
 # Three of the five words are rare in the Wikipedia part. For each: its count there and in our sentences, and its
-# three nearest neighbours (again machine-dependent):
+# three nearest neighbours (again machine-dependent), as trained and after `centred`, which subtracts the mean
+# vector from every vector and so removes the one direction all vectors share:
 
 # %% tags=["nbval-ignore-output"]
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
-nearest = {word: [n for n, _ in neighbours[word][:3]] for word in WORDS}  # the 3 nearest neighbours
+kv_centred = centred(kv)
+nearest = {word: [n for n, _ in kv.most_similar(word, topn=3)] for word in rare}
+nearest_centred = {word: [n for n, _ in kv_centred.most_similar(word, topn=3)] for word in rare}
 pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare], "in our sentences": counts.loc["in our sentences", rare],
-              "3 nearest neighbours": [", ".join(nearest[word]) for word in rare]}, index=rare)
+              "3 nearest": map(", ".join, nearest.values()),
+              "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare)
+
+# %% [markdown]
+# Their cosine similarities, pair by pair, beside the mean cosine of random pairs of words:
+
+# %% tags=["nbval-ignore-output"]
+rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
+pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
+                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
+                             + [random_pair_cosine(kv_centred)]},
+                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
+pair_cosines.round(2)
 
 # %%
-rare_near_rare = {word: [n for n in nearest[word] if n in rare] for word in rare}
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
 claim(f"{', '.join(rare)} each occur fewer times in the Wikipedia part than in our sentences",
       all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
       "; ".join(f"{w}: {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
-claim("each rare word has another rare word among its 3 nearest neighbours, though no two of the five words share "
-      "a sentence", all(rare_near_rare.values()) and shared == 0,
-      "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare) + f"; sentences with two of the words: {shared}")
+claim("each rare word has another rare word among its 3 nearest neighbours, as trained and centred, though no two "
+      "of the five words share a sentence",
+      all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0,
+      f"sentences with two of the words: {shared}")
+claim("centring brings random pairs near 0 (|mean| < 0.05) but leaves every rare pair above 0.6",
+      abs(pair_cosines.loc["random pairs (mean)", "centred"]) < 0.05 and (pair_cosines["centred"][:-1] > 0.6).all(),
+      f"random pairs {pair_cosines.loc['random pairs (mean)', 'centred']:+.3f}; rare pairs "
+      f"{pair_cosines['centred'][:-1].min():.2f} to {pair_cosines['centred'][:-1].max():.2f}")
 
 # %% [markdown]
 # - **One vector follows the word's usual contexts.** *bank* is frequent in the Wikipedia part (first table of
-#   this section). Its neighbours are mostly about money and institutions, like most of its sampled contexts;
-#   the river sense is not among them. *plant* is frequent too: read its column in the neighbour table. Which
-#   neighbours belong to the garden plant, which to the factory, and which to neither? Whichever they are, they
-#   come from one vector for both senses.
+#   this section). Its neighbours in the table are mostly about money and institutions, like most of its
+#   sampled contexts. *plant* is frequent too: read its column in the neighbour table. Which neighbours belong
+#   to the garden plant, which to the factory, and which to neither? Whichever they are, they come from one
+#   vector for both senses.
 # - **The rare words are each other's neighbours.** Most of what Word2Vec saw of *bat*, *mouse* and *bark* is
-#   our own sentences (table above), and each has another of them among its nearest neighbours, though no two
-#   share a sentence (second check). So that closeness does not come from shared sentences, and it says nothing
-#   about their senses. One likely reason, not tested here: a word seen a few dozen times moves little during
-#   training, and stays near a direction many vectors share.
+#   our own sentences, and each has another of them among its nearest neighbours, though no two share a
+#   sentence (second check). Nor is it the direction all vectors share: after centring, random pairs fall to
+#   about 0 while these pairs stay close (third check). Their closeness says nothing about their senses. A
+#   likely reason, not measured here: nearly all their contexts are our sentences, which share one style and
+#   many context words, so the three words are trained on similar contexts.
 #
 # Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds.
 
@@ -217,8 +236,8 @@ print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf�
 
 # %% [markdown]
 # A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass (Exercise 1
-# asks you to write that batch version):
+# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass
+# (→ [Exercise 1](#ex1) practises this: you write the batch version):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
@@ -268,7 +287,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # - `across`: the mean cosine of pairs with **different** senses;
 # - the **gap** `within − across`. A gap near 0 means the vectors do not know the sense.
 #
-# `sense_similarity` computes them; Exercise 2 asks you to write the gap in torch.
+# `sense_similarity` computes them. → [Exercise 2](#ex2) practises this: you write the gap in torch.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -306,7 +325,7 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
 #   construction);
 # - **the mean of the other words' vectors**: the context as a bag of words, without word order.
 #
-# `loo_credits` scores each sentence; Exercise 3 writes its prediction step.
+# `loo_credits` scores each sentence. → [Exercise 3](#ex3) practises this: you write its prediction step.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -356,7 +375,8 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 #   bag of context words. (MiniLM was trained on far more text than our Word2Vec.)
 # - **The Transformer layers are close** (best and worst printed above). *Going further* A shows that 120
 #   sentences cannot rank them; B shows how to pick one without flattering it.
-# - **Each sentence uses one sense of its word.** Exercise 4 asks about a sentence that uses both.
+# - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
+#   and [Exercise 5](#ex5) runs this test on a word of your own.
 
 # %% [markdown]
 # <a id="s7"></a>
@@ -407,7 +427,8 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
 #   (money). The rare words, seen mostly in our own sentences, are each other's neighbours though they never
-#   share a sentence (section 2).
+#   share a sentence, and stay so with the direction all vectors share removed; similar training contexts (our
+#   sentences) are a likely reason, not measured here (section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3 shows the code). Two conventions go with it,
 #   not measured gains: keep `[CLS]` and `[SEP]` in the input, as in training (*Going further* C measures no
@@ -427,7 +448,7 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words (a character no piece covers makes the word `[UNK]`: section 3); pretrained on large text, and fine-tuned it is strong on most downstream tasks |
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
@@ -435,8 +456,7 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # sentence of Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
 # fine-tuned" (notebook 05 uses MiniLM frozen, as features, on a real task).
 #
-# Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
-# *Run All* runs every section before it reaches the first exercise you have not answered.
+# Next: the optional *Going further* studies, then [the exercises](#exercises) at the end of the page.
 
 
 # %% [markdown]
@@ -719,6 +739,7 @@ if USE_BERT_BASE:
 # Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
 # wrong. A worked solution is folded after each check: try the exercise first.
 #
+# <a id="ex1"></a>
 # ### Exercise 1 — word vectors for a batch, in one forward pass
 # Complete `word_vectors(sentences, spans, layer)`: one vector per sentence, the mean of the hidden states at
 # `layer` (0 = input embeddings, -1 = last) of the pieces that overlap the word's characters `spans[i]`
@@ -745,6 +766,7 @@ def word_vectors(sentences: list[str], spans: list[tuple[int, int]], layer: int 
 exercises.check_02_word_vector(word_vectors, tokenizer, bert)
 
 # %% [markdown]
+# <a id="ex2"></a>
 # ### Exercise 2 — the within − across gap in torch
 # Write `sense_gap(vectors, senses)` with torch operations: `vectors` is a tensor `[n, dim]`, `senses` a list of
 # `n` labels. Normalise each vector to length 1, compute all pairwise cosine similarities with one matrix
@@ -768,6 +790,7 @@ def sense_gap(vectors: torch.Tensor, senses: list[str]) -> float:
 exercises.check_02_sense_gap(sense_gap)
 
 # %% [markdown]
+# <a id="ex3"></a>
 # ### Exercise 3 — predict the sense of a vector
 # Write `predict_sense(vector, vectors, labels)` in torch: `vectors` is a tensor `[n, dim]` of labelled
 # vectors, `labels` a list of their `n` sense names, `vector` one new vector `[dim]`. Compute each sense's
@@ -791,6 +814,7 @@ def predict_sense(vector: torch.Tensor, vectors: torch.Tensor, labels: list[str]
 exercises.check_02_predict_sense(predict_sense)
 
 # %% [markdown]
+# <a id="ex4"></a>
 # ### Exercise 4 — one sentence, two senses
 # In *"After a walk along the river bank, I went to the bank to withdraw some cash."* the word occurs twice,
 # with two senses. `word_embeddings_by_layer` takes the first occurrence unless you pass `occurrence=1`
@@ -844,6 +868,7 @@ exercises.check_02_margins(first_margins, river_margins, double, tokenizer, bert
 exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %% [markdown]
+# <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
 # fire). The requirements:
