@@ -986,6 +986,11 @@ def _call(call: str, margin: float) -> str:
     return f"{call} ({margin:+.3f}{', near-tie' if abs(margin) < NEAR_TIE else ''})"
 
 
+def _near_ties(layers: list[int]) -> str:
+    """' (a near-tie at layers 2, 6)', or '' when `layers` is empty."""
+    return f" (a near-tie at layer{'s' * (len(layers) > 1)} {', '.join(map(str, layers))})" if layers else ""
+
+
 TWO_BANKS_CONTROLS = {
     "cash, no second bank": "After a walk along the river bank, I went to the shop to withdraw some cash.",
     "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}
@@ -1075,11 +1080,11 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            tied = sorted(set(control_ties["cash, no second bank"]) | set(control_ties["a second bank, no cash"]))
-            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
-                     "second *bank* without cash gives a river call"
-                     + (f" (near-ties among them at layer{'s' * (len(tied) > 1)} {', '.join(map(str, tied))})"
-                        if tied else "") + ". That is consistent with the words about cash "
+            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call"
+                     + _near_ties(control_ties["cash, no second bank"])
+                     + ". A second *bank* without cash gives a river call"
+                     + _near_ties(control_ties["a second bank, no cash"])
+                     + ". That is consistent with the words about cash "
                      "pulling the first *bank* towards finance (BERT attends in both directions), but two control "
                      "sentences, with margins this small, do not establish it. What the run does show: one vector "
                      "per occurrence does not promise one sense per occurrence: in this sentence, which mixes "

@@ -2794,3 +2794,5 @@ def test_02_two_banks_discussion_marks_near_ties():
     assert exercises._call("finance", -0.001) == "finance (-0.001, near-tie)"
     assert exercises._call("river", exercises.NEAR_TIE) == f"river (+{exercises.NEAR_TIE:.3f})"
     assert exercises._call("finance", -0.032) == "finance (-0.032)"
+    assert exercises._near_ties([2, 6]) == " (a near-tie at layers 2, 6)"
+    assert exercises._near_ties([6]) == " (a near-tie at layer 6)" and exercises._near_ties([]) == ""

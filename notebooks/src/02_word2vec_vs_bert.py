@@ -359,8 +359,8 @@ claim("every Transformer layer beats the Word2Vec context mean (mean accuracy ov
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
-position = pd.crosstab([len(tokenizer.tokenize(s[:contextual.word_span(s, "bank")[0]])) + 1
-                        for s in sentences_of["bank"]], pd.Series(bank_senses, name="sense"))
+position = pd.crosstab([contextual.token_position(s, "bank", tokenizer) for s in sentences_of["bank"]],
+                       pd.Series(bank_senses, name="sense"))  # sentences per (token index of 'bank', sense)
 at = int((position.max(axis=1) - position.min(axis=1)).idxmax())  # the position whose senses differ most
 print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, sense]} of {position[sense].sum()} "
                                                           f"{sense} sentences" for sense in position.columns))
