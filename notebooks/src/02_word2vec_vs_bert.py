@@ -174,8 +174,8 @@ claim("centring brings random pairs near 0 (|mean| < 0.05) but leaves every rare
 #   vector for both senses.
 # - **The rare words are each other's neighbours.** Most of what Word2Vec saw of *bat*, *mouse* and *bark* is
 #   our own sentences, and each has another of them among its nearest neighbours, though no two share a
-#   sentence (second check). Nor is it the direction all vectors share: after centring, random pairs fall to
-#   about 0 while these pairs stay close (third check). Their closeness says nothing about their senses. A
+#   sentence (second check). Nor does the closeness come from the direction all vectors share: after centring,
+#   random pairs fall to about 0 while these pairs stay close (third check). It says nothing about their senses. A
 #   likely reason, not measured here: nearly all their contexts are our sentences, which share one style and
 #   many context words, so the three words are trained on similar contexts.
 #
