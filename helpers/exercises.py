@@ -37,15 +37,20 @@ def answered(exercise: str, value: object, what: str) -> None:
         raise NotAnswered("○ " + _("{exercise} is not answered yet: {what}").format(exercise=exercise, what=what))
 
 
+def headed(exercise: str) -> str:
+    """The exercise's name before a message ("Exercise 1: "), with the colon of the course's language."""
+    return _("{exercise}: ").format(exercise=exercise)
+
+
 def passed(exercise: str, message: str) -> None:
     """Print that an exercise's check passed."""
-    print(f"✔ {exercise}: {message}")
+    print(f"✔ {headed(exercise)}{message}")
 
 
 def require(exercise: str, condition: bool, what_is_wrong: str) -> None:
     """Raise ExerciseError with `what_is_wrong` unless `condition` holds."""
     if not condition:
-        raise ExerciseError(f"✘ {exercise}: {what_is_wrong}")
+        raise ExerciseError(f"✘ {headed(exercise)}{what_is_wrong}")
 
 
 # --- 01 word embeddings ---
@@ -1352,14 +1357,16 @@ def _is_whole_number(value: object) -> bool:
 
 def _lstm_count(V: int, E: int, H: int, layers: int, bidirectional: bool = False, biases: int = 2, blocks: int = 4,
                 second_reads_embedding=False, head: bool = True, head_bias: bool = True, embedding: bool = True,
-                one_direction: bool = False, deeper_reads_one: bool = False, head_reads_one: bool = False) -> int:
-    """CharLM's LSTM parameter count, or the count a given mistake produces."""
+                one_direction: bool = False, deeper_reads_one: bool = False, head_reads_one: bool = False,
+                biases_once: bool = False) -> int:
+    """CharLM's LSTM parameter count, or the count a given mistake produces (biases_once: one direction's)."""
     directions = 2 if bidirectional and not one_direction else 1
     out = 2 * H if bidirectional else H  # what a layer hands on: both directions' h, side by side
     total = V * E if embedding else 0
     for layer in range(layers):
         width = E if layer == 0 or second_reads_embedding else (H if deeper_reads_one else out)
-        total += directions * (blocks * H * width + blocks * H * H + biases * blocks * H)
+        total += directions * (blocks * H * width + blocks * H * H)
+        total += (1 if biases_once else directions) * biases * blocks * H
     if head:
         width = H if head_reads_one else out
         total += width * V + (V if head_bias else 0)
@@ -1391,7 +1398,7 @@ def _models_refused(name: str):
 
     owners = (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase)
     with _refused([(owner, "__init__") for owner in owners], lambda: ExerciseError(
-            f"✘ {name}: " + _("count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
+            "✘ " + headed(name) + _("count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
                               "nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that count_parameters "
                               "does for you"))):
         yield
@@ -1405,7 +1412,9 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
     name = _("Exercise 1")
     require(name, callable(lstm_parameters), _("define the function lstm_parameters(vocab_size, embed_size, "
                                                "hidden_size, num_layers, bidirectional)"))
-    mistakes = {
+    mistakes = {  # in order: a bidirectional count with one direction's biases also equals biases=1's
+        _("the second direction has its own b_ih and b_hh: count the biases for each direction"):
+            dict(biases_once=True),
         _("one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh"): dict(biases=1),
         _("the biases are missing: each layer has b_ih and b_hh, 4 * hidden each"): dict(biases=0),
         _("that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o"): dict(blocks=3),
@@ -1420,7 +1429,7 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
             dict(deeper_reads_one=True),
         _("a bidirectional model's head reads both directions' h (2 * hidden wide)"): dict(head_reads_one=True),
     }
-    two_way_only = {"one_direction", "deeper_reads_one", "head_reads_one"}  # the mistakes of a bidirectional model
+    two_way_only = {"one_direction", "deeper_reads_one", "head_reads_one", "biases_once"}  # a bidirectional model's
     for V, E, H, layers, two_way in LSTM_SIZES_03:
         with _models_refused(name):
             answer = lstm_parameters(V, E, H, layers, two_way)
@@ -1453,7 +1462,7 @@ def _ready_made_loss_refused(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: " + _("write the loss from log_softmax, without F.cross_entropy or "
+        return ExerciseError("✘ " + headed(name) + _("write the loss from log_softmax, without F.cross_entropy or "
                                                "F.nll_loss (nn.CrossEntropyLoss and nn.NLLLoss call them)"))
 
     class NoReadyMadeLoss(TorchFunctionMode):
@@ -1488,7 +1497,7 @@ def check_03_bits_per_character(bits_per_character) -> None:
         with _ready_made_loss_refused(name):
             answer = bits_per_character(logits, targets)
     except (RuntimeError, ValueError, IndexError) as error:  # most often a gather or index of the wrong shape
-        raise ExerciseError(f"✘ {name}: " + _(
+        raise ExerciseError("✘ " + headed(name) + _(
             "bits_per_character raised {error_type}: {error}. The scores are [batch, steps, vocab] and the targets "
             "[batch, steps]: take log_softmax over the last dimension and pick each target's entry there (gather "
             "wants an index with the same number of dimensions: targets.unsqueeze(-1))").format(
@@ -1597,7 +1606,7 @@ def _library_gru_blocked(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...), "
+        return ExerciseError("✘ " + headed(name) + _("compute the step from gru's weights; calling gru(...), "
                                                "nn.GRU.forward, nn.GRUCell or torch.gru_cell (by any route: "
                                                "torch._VF, torch.ops.aten, TorchScript) is what the exercise "
                                                "replaces"))
@@ -1629,7 +1638,7 @@ def check_03_gru_step(gru_step) -> None:
         """An nn.GRU that refuses to run itself: the exercise computes the step from its weights."""
 
         def forward(self, *args, **kwargs):
-            raise ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...) or "
+            raise ExerciseError("✘ " + headed(name) + _("compute the step from gru's weights; calling gru(...) or "
                                                   "gru.forward(...) is what the exercise replaces"))
 
     generator = torch.Generator().manual_seed(5)
@@ -1648,7 +1657,7 @@ def check_03_gru_step(gru_step) -> None:
         try:
             answer = gru_step(gru, x.clone(), h.clone())
         except RuntimeError as error:  # most often a matrix product of the wrong shapes
-            raise ExerciseError(f"✘ {name}: " + _("gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] "
+            raise ExerciseError("✘ " + headed(name) + _("gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] "
                                                   "and weight_hh_l0 [3 * hidden, hidden]: multiply by their "
                                                   "transpose, x @ W.T").format(error=error)) from None
     with torch.no_grad():
@@ -1715,7 +1724,7 @@ def _sampling_refused(name: str):
     targets = ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
                (torch.distributions.Categorical, "sample"), (np.random, "choice"), (random, "choice"))
     with _refused(targets, lambda: ExerciseError(
-            f"✘ {name}: " + _("greedy decoding draws nothing at random: take the argmax of the last step's "
+            "✘ " + headed(name) + _("greedy decoding draws nothing at random: take the argmax of the last step's "
                               "scores, no sampling, no temperature"))):
         yield
 
@@ -1775,7 +1784,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
             except (RuntimeError, TypeError, ValueError, IndexError):
                 if checked is not lstm:
                     raise
-                raise ExerciseError(f"✘ {name}: " + _("your greedy fails on an LSTM, whose state is the pair "
+                raise ExerciseError("✘ " + headed(name) + _("your greedy fails on an LSTM, whose state is the pair "
                                                       "(h, c): pass back the whole state the model returned, not "
                                                       "only h")) from None
             answered(name, mine, _("greedy returned None: return the prompt followed by the new characters"))

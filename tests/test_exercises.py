@@ -1225,6 +1225,8 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
     for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
                            (lambda *sizes: float(_lstm_parameters()(*sizes)), "whole number"),
                            (_lstm_parameters(biases=1), "two, b_ih and b_hh"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) - (n * 8 * H if b else 0),  # biases not
+                            "second direction has its own b_ih and b_hh"),  # counted per direction
                            (_lstm_parameters(biases=0), "biases are missing"),
                            (_lstm_parameters(blocks=3), "4, i, f, g and o"),
                            (lambda V, E, H, n, b: right(V, E, H, 1, b) + (n - 1) * (4 * H * (E + H) + 8 * H)
@@ -2764,7 +2766,8 @@ def test_03_a_wrong_answer_is_explained_in_chinese_in_the_chinese_edition(monkey
     too_low = ("for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, bidirectional={two_way} "
                "the count is too low; count layer by layer")
     expected = zh[too_low].format(V=54, E=32, H=128, layers=2, two_way=False)
-    assert str(raised.value) == f"✘ {zh['Exercise 1']}: {expected}" and "练习 1" in str(raised.value)
+    heading = zh["{exercise}: "].format(exercise=zh["Exercise 1"])  # the colon of the language, too
+    assert str(raised.value) == f"✘ {heading}{expected}" and str(raised.value).startswith("✘ 练习 1：")
     _, vocab, model, _, _ = _rnn_setup()
     with pytest.raises(exercises.NotAnswered) as raised:
         exercises.check_03_greedy(lambda *args: None, model, vocab)
