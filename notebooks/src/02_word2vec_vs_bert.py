@@ -131,7 +131,7 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 # section); its neighbours are mostly about money and institutions, like most of its sampled contexts. *plant* is
 # frequent too: which of its neighbours belong to the garden plant, which to the factory? Whichever they are, they
 # come from one vector for both senses, so one vector cannot say which sense a sentence uses. That is what a
-# contextual model adds. (The three rare words have a story of their own: *Going further* G.)
+# contextual model adds. (The three rare words have a story of their own: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -456,7 +456,7 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
-# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
+# with depth. So section 5's check divided each gap by the spread (standard deviation) of the word's
 # pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
 # averaged over the words.
 
@@ -759,10 +759,10 @@ claim("after centring, every rare pair stays above 0.6", (pair_cosines["centred"
 
 # %% [markdown]
 # Most of what Word2Vec saw of *bat*, *mouse* and *bark* is our own sentences, and each has another of them among
-# its nearest neighbours, though no two share a sentence (first check). Centring brings random pairs to about 0,
-# but that holds by construction: once the mean vector is subtracted, the vectors' dot products average out to
-# nearly 0. The finding is the other column: the rare pairs stay close (second check), so their closeness is not
-# the shared direction. It says nothing about their senses. A likely reason, not measured here: nearly all their
+# its nearest neighbours, though no two share a sentence (first check). Centring brings random pairs to about 0
+# (printed with the second check), but that is nearly true by construction: the centred vectors sum to zero, so
+# their pairwise dot products average slightly below 0. The finding is the other half: the rare pairs stay close
+# (second check), so their closeness is not the direction all vectors share. It says nothing about their senses. A likely reason, not measured here: nearly all their
 # contexts are our sentences, which share one style and many context words.
 
 # %% [markdown]
