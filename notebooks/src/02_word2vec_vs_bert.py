@@ -363,7 +363,7 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 # - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits, and
 #   the senses do not always sit in the same places (*Where 'bank' sits* above).
 # - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and beat the bag of
-#   context words, though that baseline has seen the test sentences and MiniLM far more text.
+#   context words (whose vectors saw the test sentences in training; MiniLM saw far more text).
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
 #   (*Going further* A, and B for picking one without flattering it).
 # - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
