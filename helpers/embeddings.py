@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_limits
 from torch import nn
 
 from helpers import checks
-from helpers.data import analogies_path, load_analogies, word_pairs_path
+from helpers.data import load_analogies, word_pairs_path
 from helpers.device import progress as progress_bar
 from helpers.device import run_on
 from helpers.history import History
@@ -196,7 +196,7 @@ def noise_distribution(counts: np.ndarray, power: float = 0.75) -> np.ndarray:
 def sgns_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
     """Mean of -log σ(c·o) - Σ_k log σ(-c·n_k): centre c and context o [B, D], negatives n [B, K, D]."""
     positive = (centre * context).sum(-1)                         # c·o for each pair: [B]
-    negative = torch.bmm(negatives, centre.unsqueeze(2)).squeeze(2)  # c·n_k for each negative: [B, K]
+    negative = (negatives * centre.unsqueeze(1)).sum(-1)          # c·n_k for each negative: [B, K]
     return -(nn.functional.logsigmoid(positive) + nn.functional.logsigmoid(-negative).sum(-1)).mean()
 
 
