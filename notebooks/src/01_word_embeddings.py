@@ -153,7 +153,7 @@ axes[0].set(title="Full-softmax skip-gram on the toy corpus", ylim=(floor - 0.2,
 axes[0].legend(loc="upper right")
 axes[1].set(title="From epoch 30: close to the bound", ylim=(floor - 0.03, max(curve[30:]) + 0.03))
 axes[1].annotate(f"last epoch: {losses[-1] - floor:.2f} nats above the bound", xy=(len(losses), losses[-1]),
-                 xytext=(0.35 * len(losses), floor + 0.5 * (max(curve[30:]) - floor)),
+                 xytext=(0.25 * len(losses), floor + 0.01),
                  arrowprops={"arrowstyle": "->"})
 plt.show()
 
@@ -373,12 +373,11 @@ own_group = {f"{name} map": emb.group_neighbour_share(points, map_groups) for na
              [("PCA", maps["pca"]), ("t-SNE", maps["tsne"])]}
 own_group["100-d vectors (cosine)"] = emb.group_neighbour_share(sgns.get_normed_vectors()[
     [sgns.key_to_index[w] for w in map_words]], map_groups, metric="cosine")
+share = {name: own_group[f"{name} map"] for name in ("t-SNE", "PCA")}
 display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ", ".join(
-    f"{name} **{share:.0%}**" for name, share in own_group.items()) + ". The t-SNE map keeps "
-    + ("as many" if own_group["t-SNE map"] >= own_group["100-d vectors (cosine)"] else "fewer")
-    + " words next to their own group as the 100-d vectors, the PCA map "
-    + ("fewer" if own_group["PCA map"] < own_group["100-d vectors (cosine)"] else "as many")
-    + ": two directions of largest variance need not separate the groups."))
+    f"{name} **{value:.0%}**" for name, value in own_group.items()) + ". The PCA map keeps "
+    + ("fewer than the t-SNE map: two directions of largest variance need not separate the groups."
+       if share["PCA"] < share["t-SNE"] else "at least as many as the t-SNE map.")))
 countries = maps["pca"][[map_words.index(w) for w in groups["country"]]]
 split = fcluster(linkage(countries, "average"), 2, criterion="maxclust")  # the two country clusters on the PCA map
 print("countries on the PCA map, in two clusters:",
