@@ -87,7 +87,7 @@ def storage_table(vocab_sizes: list[int], dim: int = 100) -> pd.DataFrame:
     checks.positive_int("dim", dim)
     rows = [{"vocabulary V": v, "one-hot input (numbers)": v, "dense input (numbers)": dim,
              "one-hot / dense": v / dim, "multiply-adds, one_hot @ W": v * dim, "numbers read, W[i]": dim,
-             "weights W, MB (both)": v * dim * 4 / 1e6} for v in vocab_sizes]
+             "size of W, MB (float32)": v * dim * 4 / 1e6} for v in vocab_sizes]
     return pd.DataFrame(rows).set_index("vocabulary V")
 
 

@@ -78,7 +78,7 @@ def test_storage_table_compares_the_input_width_and_the_compute():
     table = emb.storage_table([14, 10_000], dim=100)
     assert table.loc[10_000, "multiply-adds, one_hot @ W"] == 1_000_000
     assert table.loc[10_000, "numbers read, W[i]"] == 100
-    assert table.loc[10_000, "weights W, MB (both)"] == 4.0
+    assert table.loc[10_000, "size of W, MB (float32)"] == 4.0
     assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.storage_table([10], dim=0)
