@@ -151,7 +151,9 @@ def train_step(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor, la
 
 
 @torch.no_grad()
-def _logits(model: nn.Module, data: Encoded, batch_size: int, device: torch.device) -> torch.Tensor:
+@torch.no_grad()  # no gradients are needed to measure: no graph is built
+def logits_of(model: nn.Module, data: Encoded, batch_size: int, device: torch.device) -> torch.Tensor:
+    """The model's logits [n] for every sentence of `data`, in eval mode (dropout off), `batch_size` at a time."""
     model.to(device).eval()
     return torch.cat([model(*data.batch(index, device)[:2]).cpu()
                       for index in torch.arange(len(data)).split(batch_size)])
@@ -160,13 +162,13 @@ def _logits(model: nn.Module, data: Encoded, batch_size: int, device: torch.devi
 def predict_proba(model: nn.Module, data: Encoded, batch_size: int = 256, device="auto") -> np.ndarray:
     """P(positive) for each sentence of `data`."""
     with run_on(device, seed=None) as dev:
-        return torch.sigmoid(_logits(model, data, batch_size, dev)).numpy()
+        return torch.sigmoid(logits_of(model, data, batch_size, dev)).numpy()
 
 
 def evaluate(model: nn.Module, data: Encoded, batch_size: int = 256, device="auto") -> tuple[float, float]:
     """Mean binary cross-entropy and accuracy of the model on `data`."""
     with run_on(device, seed=None) as dev:
-        logits = _logits(model, data, batch_size, dev)
+        logits = logits_of(model, data, batch_size, dev)
     loss = nn.functional.binary_cross_entropy_with_logits(logits, data.labels).item()
     accuracy = ((logits > 0).float() == data.labels).float().mean().item()
     return loss, accuracy

@@ -140,6 +140,12 @@ def word_span(sentence: str, word: str, occurrence: int = 0) -> tuple[int, int]:
     return spans[occurrence]
 
 
+def token_position(sentence: str, word: str, tokenizer) -> int:
+    """Index of the first token of `word` in the tokenised `sentence`, counting `[CLS]` as token 0."""
+    start, _ = word_span(sentence, word)
+    return len(tokenizer.tokenize(sentence[:start])) + 1
+
+
 # --- the core of the lesson: a word's vector from its word pieces (shown in notebook 02) ---
 
 def word_pieces(offsets: torch.Tensor, special: torch.Tensor, span: tuple[int, int]) -> torch.Tensor:

@@ -207,8 +207,9 @@ def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float, title: 
     title = _("Validation bits per character while training") if title is None else title
     for key, run in runs.items():
         bold = key == current
-        ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1,
-                alpha=1 if bold else 0.45, label=_("{kind}, seq_len {seq_len}").format(kind=key[0], seq_len=key[1]))
+        ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1.5,
+                alpha=1 if bold else 0.7,
+                label=_("{kind}, seq_len {seq_len}").format(kind=str(key[0]).upper(), seq_len=key[1]))
     ax.axhline(uniform, color="k", ls=":", lw=1, label=uniform_label(uniform))
     ax.axhline(unigram, color="grey", ls="--", lw=1, label=_("frequencies only ({bpc:.2f})").format(bpc=unigram))
     ax.set_xlabel(_("training characters read"))

@@ -167,6 +167,21 @@ def test_early_stopping_restores_the_best_epoch(toy):
     assert classify.evaluate(model, flipped, device="cpu")[0] == pytest.approx(history["val_loss"][best - 1])
 
 
+def test_evaluate_measures_in_eval_mode_without_gradients_in_any_batch_size(toy):
+    _, labels, vocab, data = toy
+    torch.manual_seed(0)
+    model = TextClassifier(len(vocab), 8, 8, kind="lstm", dropout=0.5)
+    model.train()
+    logits = classify.logits_of(model, data, batch_size=5, device=torch.device("cpu"))
+    assert not model.training and not logits.requires_grad and logits.shape == (len(labels),)
+    whole = classify.logits_of(model, data, batch_size=len(labels), device=torch.device("cpu"))
+    torch.testing.assert_close(logits, whole)  # packed: the batch split does not change a logit
+    loss, accuracy = classify.evaluate(model, data, batch_size=5, device="cpu")
+    expected = torch.nn.functional.binary_cross_entropy_with_logits(whole, data.labels).item()
+    assert loss == pytest.approx(expected)
+    assert accuracy == pytest.approx(((whole > 0).float() == data.labels).float().mean().item())
+
+
 def test_early_stopping_on_validation_accuracy_keeps_the_most_accurate_epoch(toy):
     _, _, vocab, data = toy
     torch.manual_seed(0)

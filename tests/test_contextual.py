@@ -302,3 +302,12 @@ def test_cosine_spread_is_the_std_of_the_distinct_pairs_only():
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     pairs = [0.0, 2 ** -0.5, 2 ** -0.5]  # the diagonal's 1s must not count
     assert contextual.cosine_spread(vectors) == pytest.approx(np.std(pairs))
+
+
+def test_token_position_counts_cls_and_the_pieces_before_the_word(bert):
+    tokenizer, model = bert
+    sentence = "Unbelievably, the river bank held."
+    position = contextual.token_position(sentence, "bank", tokenizer)
+    tokens = tokenizer.convert_ids_to_tokens(tokenizer(sentence)["input_ids"])
+    assert tokens[0] == "[CLS]" and tokens[position] == "bank" and position == 9
+    assert contextual.token_position("Bank holidays.", "bank", tokenizer) == 1

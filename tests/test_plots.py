@@ -249,7 +249,7 @@ def test_lm_lab_plot_highlights_the_current_run_and_draws_references():
             ("gru", 64): {"chars_seen": [10, 20], "val_bpc": [3.1, 2.6]}}
     plots.plot_lm_lab(ax, runs, ("gru", 64), uniform=5.75, unigram=4.25)
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines[:2]] == ["rnn, seq_len 32", "gru, seq_len 64"]
+    assert [line.get_label() for line in lines[:2]] == ["RNN, seq_len 32", "GRU, seq_len 64"]
     assert lines[1].get_linewidth() > lines[0].get_linewidth()
     assert [line.get_ydata()[0] for line in lines[2:]] == [5.75, 4.25]
     plt.close(fig)

@@ -37,7 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
-from IPython.display import Markdown, display
+from IPython.display import display
 from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.model_selection import StratifiedKFold
 from torch.utils.benchmark import Timer
@@ -57,7 +57,7 @@ from helpers.contextual import (
 )
 from helpers.data import load_corpus, load_polysemy, tokenize
 from helpers.device import pick_device, seed_everything
-from helpers.embeddings import random_pair_cosine, train_word2vec
+from helpers.embeddings import centred, random_pair_cosine, train_word2vec
 from helpers.plots import plot_accuracy_by_layer, plot_gap_by_layer, plot_sense_heatmap, plot_sense_pca
 from helpers.show import show_code
 
@@ -116,8 +116,7 @@ print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.uniqu
 # Its nearest neighbours are all that one vector knows (the lists can differ slightly between machines):
 
 # %% tags=["nbval-ignore-output"]
-neighbours = {word: kv.most_similar(word, topn=8) for word in WORDS}
-pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in pairs] for word, pairs in neighbours.items()})
+pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)] for word in WORDS})
 
 # %% [markdown]
 # Which sense did Word2Vec see? Eight of the excerpt's contexts of *bank*, drawn at random:
@@ -128,57 +127,59 @@ bank_contexts = [" ".join(article[max(0, i - 4):i + 5]) for article in wiki
 for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=False)):
     print("...", bank_contexts[k], "...")
 
-# %%
+# %% [markdown]
+# Three of the five words are rare in the Wikipedia part. For each: its count there and in our sentences, and its
+# three nearest neighbours (again machine-dependent), as trained and after `centred`, which subtracts the mean
+# vector from every vector and so removes the one direction all vectors share:
+
+# %% tags=["nbval-ignore-output"]
 rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
-common = [word for word in WORDS if word not in rare]
-random_cosine = random_pair_cosine(kv)
-nearest = {word: [n for n, _ in neighbours[word][:3]] for word in WORDS}  # the 3 nearest neighbours
-rare_near_rare = {word: [n for n in nearest[word] if n in rare] for word in rare}
-others = list(dict.fromkeys(n for word in rare for n in nearest[word] if n not in rare))
-occurrences = np.array([kv.get_vecattr(word, "count") for word in kv.index_to_key])  # in the whole corpus
-to_mean = cosine_similarity(kv.vectors, kv.vectors.mean(axis=0, keepdims=True))[:, 0]  # cosine to the mean vector
-bands = pd.cut(occurrences, [occurrences.min(), 10, 30, 100, 1000], right=False)  # all but the most frequent words
-by_band = pd.DataFrame({"words": pd.Series(occurrences).groupby(bands, observed=True).size(),
-                        "mean cosine to the mean vector": pd.Series(to_mean).groupby(bands, observed=True).mean()})
-by_band.index = [f"{band.left}–{band.right - 1} times" for band in by_band.index]
-ours = pd.DataFrame({"times in the corpus": [kv.get_vecattr(w, "count") for w in WORDS],
-                     "cosine to the mean vector": [to_mean[kv.key_to_index[w]] for w in WORDS]}, index=WORDS)
-display(*(table.T.map(lambda v: f"{v:.0f}" if v >= 1 else f"{v:.2f}") for table in (ours, by_band)))
-shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-claim("below 1,000 occurrences, the rarer a word, the closer its vector to the mean vector",
-      by_band["mean cosine to the mean vector"].is_monotonic_decreasing,
-      ", ".join(f"{c:.2f}" for c in by_band["mean cosine to the mean vector"]))
-claim(f"each rare word ({', '.join(rare)}) is closer to the mean vector than each frequent one ({', '.join(common)})",
-      ours.loc[rare, "cosine to the mean vector"].min() > ours.loc[common, "cosine to the mean vector"].max(),
-      f"rare from {ours.loc[rare, 'cosine to the mean vector'].min():.2f}, "
-      f"frequent up to {ours.loc[common, 'cosine to the mean vector'].max():.2f}")
-claim("each rare word has another rare word among its 3 nearest neighbours, though no two of the five words share "
-      "a sentence", all(rare_near_rare.values()) and shared == 0,
-      "; ".join(f"{w}: {', '.join(nearest[w])}" for w in rare) + f"; sentences with two of the words: {shared}")
+kv_centred = centred(kv)
+nearest = {word: [n for n, _ in kv.most_similar(word, topn=3)] for word in rare}
+nearest_centred = {word: [n for n, _ in kv_centred.most_similar(word, topn=3)] for word in rare}
+pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare], "in our sentences": counts.loc["in our sentences", rare],
+              "3 nearest": map(", ".join, nearest.values()),
+              "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare)
+
+# %% [markdown]
+# Their cosine similarities, pair by pair, beside the mean cosine of random pairs of words:
+
+# %% tags=["nbval-ignore-output"]
+rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
+pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
+                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
+                             + [random_pair_cosine(kv_centred)]},
+                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
+pair_cosines.round(2)
 
 # %%
-plant_botany = [n for n, _ in neighbours["plant"] if n in {"soil", "seed", "seeds", "leaf", "leaves", "flower",
-                                                            "flowers", "tree", "trees", "grow", "garden", "root"}]
-plant_industry = [n for n, _ in neighbours["plant"] if n in {"steel", "factory", "factories", "power", "nuclear",
-                                                              "industrial", "mill", "iron", "coal", "electricity"}]
-mixes = (f"It mixes both senses: *{plant_botany[0]}* names the garden plant, *{plant_industry[0]}* the factory."
-         if plant_botany and plant_industry else "One vector blends the contexts it saw.")
-display(Markdown(
-    "- **One vector follows the word's usual contexts.** "
-    f"*bank* ({counts.loc['in Wikipedia', 'bank']} times in Wikipedia) has money and institution neighbours, like "
-    "most of its sampled contexts. The river sense is not among its 8 nearest neighbours. "
-    f"*plant* ({counts.loc['in Wikipedia', 'plant']} times) is frequent too. Its neighbours are "
-    + ", ".join(n for n, _ in neighbours["plant"][:8]) + f". {mixes}\n"
-    f"- **Rare words stay near the common direction.** *{'*, *'.join(rare)}* occur only "
-    + ", ".join(str(ours.loc[w, 'times in the corpus']) for w in rare)
-    + " times, mostly in our sentences. The rarer a word, the closer its vector stays to the mean vector, the "
-    "direction all vectors share (tables above, up to 999 occurrences). "
-    f"Even random pairs of words average a cosine of {random_cosine:.2f}. "
-    "So the rare words are near each other (top 3: " + "; ".join(f"*{w}* has {' and '.join(rare_near_rare[w])}"
-                                                                   for w in rare)
-    + "), beside unrelated words (" + ", ".join(f"*{n}*" for n in others) + "). They never share a sentence: "
-    "their closeness says nothing about their senses.\n\n"
-    "Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds."))
+shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
+claim(f"{', '.join(rare)} each occur fewer times in the Wikipedia part than in our sentences",
+      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
+      "; ".join(f"{w}: {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
+claim("each rare word has another rare word among its 3 nearest neighbours, as trained and centred, though no two "
+      "of the five words share a sentence",
+      all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0,
+      f"sentences with two of the words: {shared}")
+claim("centring brings random pairs near 0 (|mean| < 0.05) but leaves every rare pair above 0.6",
+      abs(pair_cosines.loc["random pairs (mean)", "centred"]) < 0.05 and (pair_cosines["centred"][:-1] > 0.6).all(),
+      f"random pairs {pair_cosines.loc['random pairs (mean)', 'centred']:+.3f}; rare pairs "
+      f"{pair_cosines['centred'][:-1].min():.2f} to {pair_cosines['centred'][:-1].max():.2f}")
+
+# %% [markdown]
+# - **One vector follows the word's usual contexts.** *bank* is frequent in the Wikipedia part (first table of
+#   this section). Its neighbours in the table are mostly about money and institutions, like most of its
+#   sampled contexts. *plant* is frequent too: read its column in the neighbour table. Which neighbours belong
+#   to the garden plant, which to the factory, and which to neither? Whichever they are, they come from one
+#   vector for both senses.
+# - **The rare words are each other's neighbours.** Most of what Word2Vec saw of *bat*, *mouse* and *bark* is
+#   our own sentences, and each has another of them among its nearest neighbours, though no two share a
+#   sentence (second check). Nor does the closeness come from the direction all vectors share: after centring,
+#   random pairs fall to about 0 while these pairs stay close (third check). It says nothing about their senses. A
+#   likely reason, not measured here: nearly all their contexts are our sentences, which share one style and
+#   many context words, so the three words are trained on similar contexts.
+#
+# Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds.
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -235,8 +236,8 @@ print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf�
 
 # %% [markdown]
 # A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass (Exercise 1
-# asks you to write that batch version):
+# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass
+# (→ [Exercise 1](#ex1) practises this: you write the batch version):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
@@ -286,7 +287,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # - `across`: the mean cosine of pairs with **different** senses;
 # - the **gap** `within − across`. A gap near 0 means the vectors do not know the sense.
 #
-# `sense_similarity` computes them; Exercise 2 asks you to write the gap in torch.
+# `sense_similarity` computes them. → [Exercise 2](#ex2) practises this: you write the gap in torch.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -324,7 +325,7 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
 #   construction);
 # - **the mean of the other words' vectors**: the context as a bag of words, without word order.
 #
-# `loo_credits` scores each sentence; Exercise 3 writes its prediction step.
+# `loo_credits` scores each sentence. → [Exercise 3](#ex3) practises this: you write its prediction step.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -358,8 +359,8 @@ claim("every Transformer layer beats the Word2Vec context mean (mean accuracy ov
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
-position = pd.crosstab([len(tokenizer.tokenize(s[:contextual.word_span(s, "bank")[0]])) + 1
-                        for s in sentences_of["bank"]], pd.Series(bank_senses, name="sense"))
+position = pd.crosstab([contextual.token_position(s, "bank", tokenizer) for s in sentences_of["bank"]],
+                       pd.Series(bank_senses, name="sense"))  # sentences per (token index of 'bank', sense)
 at = int((position.max(axis=1) - position.min(axis=1)).idxmax())  # the position whose senses differ most
 print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, sense]} of {position[sense].sum()} "
                                                           f"{sense} sentences" for sense in position.columns))
@@ -374,7 +375,8 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 #   bag of context words. (MiniLM was trained on far more text than our Word2Vec.)
 # - **The Transformer layers are close** (best and worst printed above). *Going further* A shows that 120
 #   sentences cannot rank them; B shows how to pick one without flattering it.
-# - **Each sentence uses one sense of its word.** Exercise 4 asks about a sentence that uses both.
+# - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
+#   and [Exercise 5](#ex5) runs this test on a word of your own.
 
 # %% [markdown]
 # <a id="s7"></a>
@@ -402,23 +404,31 @@ pd.DataFrame({
 
 # %% tags=["nbval-ignore-output"]
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
-display(Markdown(
-    f"On {device.type} ({threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, MiniLM "
-    f"{n_vectors / forward:,.0f} vectors/s: the look-up was **{forward / lookup:,.0f} times** faster here.\n\n"
-    f"MiniLM has a look-up table too. Its word-piece embeddings ({piece_table.shape[0]:,} x {piece_table.shape[1]})"
-    f" are {piece_table.numel() / n_params:.0%} of its parameters. Word2Vec's table grows with the vocabulary "
-    f"({len(kv):,} words here). MiniLM's is fixed at {piece_table.shape[0]:,} pieces, which also spell unseen "
-    f"words. But every MiniLM vector then costs a pass through {bert.config.num_hidden_layers} Transformer layers. "
-    "A GPU and batching make that faster. The work still grows with every sentence and every token, against one "
-    "row read per word."))
+print(f"on {device.type}, {threads} CPU threads: Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
+      f"MiniLM {n_vectors / forward:,.0f} vectors/s; the look-up was {forward / lookup:,.0f} times faster")
+print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape[1]}, "
+      f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
+
+# %%
+claim("the look-up is faster than MiniLM's forward passes, for the same 120 vectors", lookup < forward,
+      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run")
+claim("MiniLM's word-piece table holds more than a third of its parameters", piece_table.numel() / n_params > 1 / 3,
+      f"{piece_table.numel() / n_params:.0%}")
+
+# %% [markdown]
+# MiniLM has a look-up table too: its word-piece embeddings, more than a third of its parameters (second check).
+# Word2Vec's table grows with the vocabulary; MiniLM's is fixed, and its pieces also spell unseen words. But
+# every MiniLM vector then costs a pass through its Transformer layers. A GPU and batching make that faster. The
+# work still grows with every sentence and every token, against one row read per word.
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money). The rare words, seen a few dozen times, stay near the direction all vectors share, so they are
-#   each other's neighbours (section 2).
+#   (money). The rare words, seen mostly in our own sentences, are each other's neighbours though they never
+#   share a sentence, and stay so with the direction all vectors share removed; similar training contexts (our
+#   sentences) are a likely reason, not measured here (section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3 shows the code). Two conventions go with it,
 #   not measured gains: keep `[CLS]` and `[SEP]` in the input, as in training (*Going further* C measures no
@@ -438,16 +448,15 @@ display(Markdown(
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, context can leak across: Exercise 4); word pieces cover unseen words; pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words (a character no piece covers makes the word `[UNK]`: section 3); pretrained on large text, and fine-tuned it is strong on most downstream tasks |
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
-# The table mixes what this notebook measured (one vector for all senses, senses separated by context, leakage in
-# Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
+# The table mixes what this notebook measured (one vector for all senses, senses separated by context, the mixed
+# sentence of Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
 # fine-tuned" (notebook 05 uses MiniLM frozen, as features, on a real task).
 #
-# Next: [the exercises](#exercises), at the end of the page after the optional *Going further* sections, so that
-# *Run All* runs every section before it reaches the first exercise you have not answered.
+# Next: the optional *Going further* studies, then [the exercises](#exercises) at the end of the page.
 
 
 # %% [markdown]
@@ -468,18 +477,23 @@ display(Markdown(
 # pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
 # averaged over the words.
 
-# %%
+# %% tags=["nbval-ignore-output"]
 scaled = scaled_gaps.mean(axis=1)  # section 5's gaps over the spread of the cosines, mean over the words
 raw_best, scaled_best = int(gaps["mean"].loc[1:].idxmax()), int(scaled.loc[1:].idxmax())
-display(Markdown(
-    f"Mean spread of the cosines: {spread.mean(axis=1)[1]:.3f} at layer 1, {spread.mean(axis=1)[last]:.3f} at "
-    f"layer {last}. Mean raw gap at layers 1 to {last}: " + ", ".join(f"{g:.3f}" for g in gaps["mean"].loc[1:])
-    + f" (largest at layer {raw_best}); divided by the spread: " + ", ".join(f"{g:.2f}" for g in scaled.loc[1:])
-    + f" (largest at layer {scaled_best}). "
-    + ("The two measures put a different layer first, so the raw gap's order is partly the scale of the "
-       "cosines; and neither measure is a test." if raw_best != scaled_best else
-       "Both measures put the same layer first here, but neither is a test.")
-    + " The held-out accuracies compared below do not depend on that scale."))
+pd.DataFrame({"spread of the cosines": spread.mean(axis=1), "raw gap": gaps["mean"],
+              "gap / spread": scaled}).loc[1:].rename_axis("layer (mean over the words)").round(3)
+
+# %%
+claim(f"the spread of the cosines grows with depth: more than 1.5 times as wide at layer {last} as at layer 1",
+      spread.mean(axis=1)[last] > 1.5 * spread.mean(axis=1)[1],
+      f"{spread.mean(axis=1)[1]:.3f} at layer 1, {spread.mean(axis=1)[last]:.3f} at layer {last}")
+claim("the raw gap and the gap divided by the spread put a different layer first", raw_best != scaled_best,
+      f"raw gap: layer {raw_best}; divided by the spread: layer {scaled_best}")
+
+# %% [markdown]
+# The cosines spread wider in deeper layers (first check), and dividing by the spread changes which layer comes
+# first (second check): the raw gap's order is partly the scale of the cosines. Neither measure is a test. The
+# held-out accuracies compared below do not depend on that scale.
 
 # %% [markdown]
 # **The luck of the sentences.** Two layers are scored on the *same* 120 sentences. The fair question: how much
@@ -489,7 +503,7 @@ display(Markdown(
 # errors: the *tie margin*. That is about a 95% interval, and rougher still here: it treats the leave-one-out
 # outcomes as independent, and they are not (each sentence is in the others' centroids).
 
-# %%
+# %% tags=["nbval-ignore-output"]
 def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
     """Two standard errors of the mean of the paired differences a - b (one pair of outcomes per sentence)."""
     differences = a - b
@@ -503,13 +517,9 @@ pairs = pd.DataFrame([{"layers": f"{a} vs {b}", "difference": credits[a].mean() 
                        "tie margin": tie_margin(credits[a], credits[b])}
                       for a in range(1, last + 1) for b in range(a + 1, last + 1)]).set_index("layers")
 pairs["difference / margin"] = pairs["difference"].abs() / pairs["tie margin"]
-worst_pair = pairs["difference / margin"].idxmax()
-display(Markdown(
-    f"Best layer {best_layer} against worst layer {worst_layer}: a difference of "
-    f"{pairs['difference'].abs().max():.3f}, against a tie margin of "
-    f"{pairs.loc[f'{min(best_layer, worst_layer)} vs {max(best_layer, worst_layer)}', 'tie margin']:.3f}. Of all "
-    f"{len(pairs)} pairs of layers 1 to {last}, the one closest to its margin is {worst_pair}, at "
-    f"{pairs.loc[worst_pair, 'difference / margin']:.2f} of it."))
+pairs.round(3)
+
+# %%
 claim(f"no two of layers 1 to {last} differ by more than their tie margin: too close to rank on this data",
       (pairs["difference / margin"] <= 1).all(), f"largest {pairs['difference / margin'].max():.2f} of the margin")
 context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_of[word], word, kv), senses[word])
@@ -521,7 +531,9 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
       f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
 
 # %% [markdown]
-# So the order of the layers in section 6 is within the luck of 120 sentences. The scaled gaps above are no
+# The table lists every pair of layers 1 to 6: the difference of their accuracies, the sentences on which they
+# disagree, and the tie margin. So the order of the layers in section 6 is within the luck of 120 sentences (first
+# check). The scaled gaps above are no
 # test either. The bag of context words is another matter: every layer beats it by more than the tie margin.
 # More sentences per word would narrow the margins. *Going further* B shows how to pick a layer without
 # flattering it.
@@ -553,10 +565,7 @@ choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np
                         for pick in (0, 1)]).set_index("picked on")
 
 # %% tags=["nbval-ignore-output"]
-display(choices.round(3))
-held_out = [f"picked on {name}, **layer {int(row['layer picked'])}** ({row['accuracy where picked']:.3f} there, "
-            f"**{row['same layer, other half']:.3f}** on the other half)" for name, row in choices.iterrows()]
-display(Markdown("Held out: " + "; ".join(held_out) + "."))
+choices.round(3)
 
 # %%
 claim("the layer picked on one half still scores far above chance on the other half (> 0.8)",
@@ -623,21 +632,23 @@ claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every laye
 # the **first piece** alone; this notebook averages all pieces. Above layer 0 the first piece has attended to the
 # whole sentence, so it is not a vector of "un" alone. How close are the two choices for "unbelievably"?
 
-# %%
+# %% tags=["nbval-ignore-output"]
 first_piece = int(pieces.nonzero()[0, 0])
 first_vs_mean = [float(torch.cosine_similarity(h[0, first_piece], h[0, pieces.to(h.device)].mean(0), dim=0))
                  for h in states]
-display(Markdown(
-    f"Cosine of the first piece's vector with the mean of the {int(pieces.sum())} pieces of \"unbelievably\": "
-    f"**{first_vs_mean[0]:.2f}** at layer 0 (where the first piece is only \"un\"), "
-    + ", ".join(f"{c:.2f}" for c in first_vs_mean[1:]) + f" at layers 1 to {len(states) - 1}. For this word the "
-    "two choices give different vectors at every layer; how far apart they are for other split words, this one "
-    "example does not say."))
+print(f"cosine of the first piece's vector with the mean of the {int(pieces.sum())} pieces of 'unbelievably':")
+print(pd.Series(first_vs_mean, name="cosine").rename_axis("layer").round(2).to_string())
+
+# %%
 claim("for 'unbelievably' the first piece and the mean of the pieces differ at every layer (cosine < 0.9)",
       max(first_vs_mean) < 0.9, f"highest cosine {max(first_vs_mean):.3f}")
 word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
 claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
       all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
+
+# %% [markdown]
+# At layer 0 the first piece is only "un". For this word the two choices give different vectors at every layer
+# (first check); how far apart they are for other split words, this one example does not say.
 
 # %% [markdown]
 # <a id="g5"></a>
@@ -728,6 +739,7 @@ if USE_BERT_BASE:
 # Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
 # wrong. A worked solution is folded after each check: try the exercise first.
 #
+# <a id="ex1"></a>
 # ### Exercise 1 — word vectors for a batch, in one forward pass
 # Complete `word_vectors(sentences, spans, layer)`: one vector per sentence, the mean of the hidden states at
 # `layer` (0 = input embeddings, -1 = last) of the pieces that overlap the word's characters `spans[i]`
@@ -754,6 +766,7 @@ def word_vectors(sentences: list[str], spans: list[tuple[int, int]], layer: int 
 exercises.check_02_word_vector(word_vectors, tokenizer, bert)
 
 # %% [markdown]
+# <a id="ex2"></a>
 # ### Exercise 2 — the within − across gap in torch
 # Write `sense_gap(vectors, senses)` with torch operations: `vectors` is a tensor `[n, dim]`, `senses` a list of
 # `n` labels. Normalise each vector to length 1, compute all pairwise cosine similarities with one matrix
@@ -777,6 +790,7 @@ def sense_gap(vectors: torch.Tensor, senses: list[str]) -> float:
 exercises.check_02_sense_gap(sense_gap)
 
 # %% [markdown]
+# <a id="ex3"></a>
 # ### Exercise 3 — predict the sense of a vector
 # Write `predict_sense(vector, vectors, labels)` in torch: `vectors` is a tensor `[n, dim]` of labelled
 # vectors, `labels` a list of their `n` sense names, `vector` one new vector `[dim]`. Compute each sense's
@@ -800,39 +814,61 @@ def predict_sense(vector: torch.Tensor, vectors: torch.Tensor, labels: list[str]
 exercises.check_02_predict_sense(predict_sense)
 
 # %% [markdown]
+# <a id="ex4"></a>
 # ### Exercise 4 — one sentence, two senses
 # In *"After a walk along the river bank, I went to the bank to withdraw some cash."* the word occurs twice,
 # with two senses. `word_embeddings_by_layer` takes the first occurrence unless you pass `occurrence=1`
 # (second) or `occurrence=-1` (last). For every layer 0 to last, compute
 # - `two_banks`: the cosine similarity between the vectors of the two occurrences;
 # - `two_senses`: a pair `(sense of the first, sense of the second)`, each predicted by your `predict_sense`
-#   from the 24 labelled vectors of "bank" at that layer (`layer_vectors["bank"]`, `senses["bank"]`).
+#   from the 24 labelled vectors of "bank" at that layer (`layer_vectors["bank"]`, `senses["bank"]`);
+# - `first_margins`, in torch, a tensor `[last + 1]`: at each layer, the first occurrence's cosine to the river
+#   centroid minus its cosine to the finance centroid (centroids of unit-length vectors, as in Exercise 3, from
+#   the labelled vectors of the same layer). Positive reads as river;
+# - `river_margins`, in torch, a tensor `[last + 1, 12]`: the same margin for each of the 12 river sentences of
+#   "bank", with that sentence **left out** of its own river centroid (the mean of the other 11). It shows what
+#   margins river sentences get.
 #
 # At which layer are the two vectors most alike, and where least? Does each occurrence get its own sense, at
-# every layer?
+# every layer? How does the first *bank*'s margin compare with the river sentences'?
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 double = "After a walk along the river bank, I went to the bank to withdraw some cash."
 two_banks = None   # a list of last + 1 cosine similarities
 two_senses = None  # a list of last + 1 pairs of sense names
+first_margins = None  # a tensor [last + 1]
+river_margins = None  # a tensor [last + 1, 12]
 ### BEGIN SOLUTION
 first = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=0)[:, 0]
 second = word_embeddings_by_layer([double], "bank", tokenizer, bert, device=device, occurrence=1)[:, 0]
 two_banks = torch.cosine_similarity(first, second, dim=1).tolist()
 two_senses = [(predict_sense(first[layer], layer_vectors["bank"][layer], senses["bank"]),
                predict_sense(second[layer], layer_vectors["bank"][layer], senses["bank"])) for layer in range(last + 1)]
+unit = layer_vectors["bank"] / layer_vectors["bank"].norm(dim=-1, keepdim=True)  # [layers, 24, hidden]
+is_river = torch.tensor([sense == "river" for sense in senses["bank"]])  # the other 12 are finance
+river_centroid, finance_centroid = unit[:, is_river].mean(dim=1), unit[:, ~is_river].mean(dim=1)  # [layers, hidden]
+first_margins = (torch.cosine_similarity(first, river_centroid, dim=-1)
+                 - torch.cosine_similarity(first, finance_centroid, dim=-1))
+rivers = unit[:, is_river]  # [layers, 12, hidden]
+others = (rivers.sum(dim=1, keepdim=True) - rivers) / (rivers.shape[1] - 1)  # each one's river centroid without it
+river_margins = (torch.cosine_similarity(rivers, others, dim=-1)
+                 - torch.cosine_similarity(rivers, finance_centroid[:, None], dim=-1))
 display(pd.DataFrame({"cosine of the two": two_banks, "first 'bank' (river)": [a for a, _ in two_senses],
-                      "second 'bank' (finance)": [b for _, b in two_senses]}).rename_axis("layer").round(3))
+                      "second 'bank' (finance)": [b for _, b in two_senses], "first's margin": first_margins,
+                      "river sentences: lowest margin": river_margins.min(dim=1).values,
+                      "median": river_margins.median(dim=1).values}).rename_axis("layer").round(3))
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex02-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_02_two_banks(two_banks, two_senses, double, tokenizer, bert, layer_vectors["bank"], senses["bank"],
                              predict_sense)
+exercises.check_02_margins(first_margins, river_margins, double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %%
 exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], senses["bank"])
 
 # %% [markdown]
+# <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
 # fire). The requirements:
@@ -875,7 +911,9 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3:
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3. They are folded,
+# because they answer those exercises: open them once you have tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits)
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits, folded=True,
+          summary="The course's versions of Exercises 1 to 3 (open after trying them)")
