@@ -20,7 +20,7 @@ SEPARATOR = " — measured: "
 
 def separator() -> str:
     """The separator between statement and measured values, in the course's language (SEPARATOR in English)."""
-    return " — " + _("measured") + ": "
+    return " — " + _("measured: ")
 
 
 class ClaimError(AssertionError):

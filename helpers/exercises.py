@@ -37,15 +37,20 @@ def answered(exercise: str, value: object, what: str) -> None:
         raise NotAnswered("○ " + _("{exercise} is not answered yet: {what}").format(exercise=exercise, what=what))
 
 
+def headed(exercise: str) -> str:
+    """The exercise's name before a message ("Exercise 1: "), with the colon of the course's language."""
+    return _("{exercise}: ").format(exercise=exercise)
+
+
 def passed(exercise: str, message: str) -> None:
     """Print that an exercise's check passed."""
-    print(f"✔ {exercise}: {message}")
+    print(f"✔ {headed(exercise)}{message}")
 
 
 def require(exercise: str, condition: bool, what_is_wrong: str) -> None:
     """Raise ExerciseError with `what_is_wrong` unless `condition` holds."""
     if not condition:
-        raise ExerciseError(f"✘ {exercise}: {what_is_wrong}")
+        raise ExerciseError(f"✘ {headed(exercise)}{what_is_wrong}")
 
 
 # --- 01 word embeddings ---
@@ -881,6 +886,117 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
     passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
 
 
+def _bank_margins(queries, vectors, labels, *, unit=True, layer=None):
+    """[layers, q]: each query's cosine to the river centroid minus its cosine to the finance centroid, per layer.
+
+    queries [layers, q, dim]; the centroids are means of the labelled `vectors` [layers, n, dim], made unit-length
+    first (unless unit=False), at the same layer (or at `layer` for every layer).
+    """
+    import torch
+
+    units = vectors / vectors.norm(dim=-1, keepdim=True) if unit else vectors
+    if layer is not None:
+        units = units[layer].expand_as(units)
+    river = torch.tensor([label == "river" for label in labels])
+    finance = torch.tensor([label == "finance" for label in labels])
+    return (torch.cosine_similarity(queries, units[:, river].mean(dim=1, keepdim=True), dim=-1)
+            - torch.cosine_similarity(queries, units[:, finance].mean(dim=1, keepdim=True), dim=-1))
+
+
+def _river_margins(vectors, labels, *, unit=True, leave_out=True, layer=None):
+    """[layers, river sentences]: each river sentence's margin, with it left out of its own centroid (or not)."""
+    import torch
+
+    units = vectors / vectors.norm(dim=-1, keepdim=True) if unit else vectors
+    centroids = units[layer].expand_as(units) if layer is not None else units
+    river = torch.tensor([label == "river" for label in labels])
+    finance = torch.tensor([label == "finance" for label in labels])
+    rivers, n = centroids[:, river], int(river.sum())
+    own = (rivers.sum(dim=1, keepdim=True) - rivers) / (n - 1) if leave_out else rivers.mean(dim=1, keepdim=True)
+    queries = units[:, river]
+    return (torch.cosine_similarity(queries, own, dim=-1)
+            - torch.cosine_similarity(queries, centroids[:, finance].mean(dim=1, keepdim=True), dim=-1))
+
+
+def _margin_tensor(what: str, value, shape: tuple[int, ...], meaning: str):
+    """The learner's margins as a float64 CPU tensor, after checking that they are a tensor of the right shape."""
+    import torch
+
+    answered(what, value, f"{what} is None: compute it in the cell above")
+    require(what, isinstance(value, torch.Tensor),
+            f"compute {what} with torch operations and keep it a tensor, not a {type(value).__name__} "
+            "(no .tolist(), .item() or .numpy() at the end)")
+    require(what, value.is_floating_point(), f"{what} should hold floating-point margins, not {value.dtype}")
+    require(what, tuple(value.shape) == shape, f"need a tensor of shape {shape} ({meaning}), got {tuple(value.shape)}")
+    return value.detach().cpu().double()
+
+
+def check_02_margins(first_margins, river_margins, sentence: str, tokenizer, model, vectors, labels) -> None:
+    """Exercise 02-4: per layer, the first 'bank''s river - finance margin, and each river sentence's, held out."""
+    import torch
+
+    from helpers.contextual import word_embeddings_by_layer
+
+    vectors = torch.as_tensor(vectors).float().cpu()
+    n_layers, n_river = vectors.shape[0], sum(label == "river" for label in labels)
+    first, second = (word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device,
+                                              occurrence=k)[:, :1] for k in (0, 1))  # [layers, 1, hidden]
+
+    def close(a, b) -> bool:
+        return bool(torch.allclose(a, b.double(), atol=1e-4))
+
+    what = "first_margins"
+    got = _margin_tensor(what, first_margins, (n_layers,), "one margin per layer, 0 to last")
+    right = _bank_margins(first, vectors, labels)[:, 0]
+    if not close(got, right):
+        require(what, not close(got, -right), "the sign is reversed: a margin is the cosine to the river centroid "
+                                              "minus the cosine to the finance centroid (positive reads as river)")
+        require(what, not close(got, _bank_margins(second, vectors, labels)[:, 0]),
+                "these are the second occurrence's margins: use the first 'bank' (occurrence=0)")
+        require(what, not close(got, _bank_margins(first, vectors, labels, unit=False)[:, 0]),
+                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+        for layer in (0, -1):
+            require(what, not close(got, _bank_margins(first, vectors, labels, layer=layer)[:, 0]),
+                    "the centroids all come from one layer: compare the vector at each layer with the centroids "
+                    "of the labelled vectors at the same layer")
+        require(what, not close(got, right[-1].expand_as(right)) and not close(got, right[0].expand_as(right)),
+                "every layer has the same margin: compute one per layer, 0 to last")
+        raise ExerciseError(f"✘ {what}: these are not the first 'bank''s margins at layers 0 to {n_layers - 1}: "
+                            "its cosine to the river centroid minus its cosine to the finance centroid, per layer")
+    what = "river_margins"
+    got = _margin_tensor(what, river_margins, (n_layers, n_river), f"layers, then the {n_river} river sentences")
+    right = _river_margins(vectors, labels)
+    if not close(got, right):
+        require(what, not close(got, -right), "the sign is reversed: river centroid minus finance centroid")
+        require(what, not close(got, _river_margins(vectors, labels, leave_out=False)),
+                "each river sentence is still in its own river centroid: leave it out (the other river vectors' "
+                "sum, over their number)")
+        require(what, not close(got, _river_margins(vectors, labels, unit=False)),
+                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+        for layer in (0, -1):
+            require(what, not close(got, _river_margins(vectors, labels, layer=layer))
+                    and not close(got, _river_margins(vectors[layer].expand_as(vectors), labels)),
+                    "the centroids all come from one layer: use the labelled vectors of the same layer")
+        raise ExerciseError(f"✘ {what}: these are not the held-out margins of the {n_river} river sentences: "
+                            "per layer, each one's cosine to the river centroid of the others minus its cosine "
+                            "to the finance centroid")
+    passed("first_margins, river_margins", f"one margin per layer for the first 'bank', and {n_river} held-out "
+                                           "river margins per layer")
+
+
+NEAR_TIE = 0.005  # a river - finance margin smaller than this in size is a near-tie: another centroid rule may flip it
+
+
+def _call(call: str, margin: float) -> str:
+    """A sense call with its margin, marked as a near-tie when |margin| < NEAR_TIE."""
+    return f"{call} ({margin:+.3f}{', near-tie' if abs(margin) < NEAR_TIE else ''})"
+
+
+def _near_ties(layers: list[int]) -> str:
+    """' (a near-tie at layers 2, 6)', or '' when `layers` is empty."""
+    return f" (a near-tie at layer{'s' * (len(layers) > 1)} {', '.join(map(str, layers))})" if layers else ""
+
+
 TWO_BANKS_CONTROLS = {
     "cash, no second bank": "After a walk along the river bank, I went to the shop to withdraw some cash.",
     "a second bank, no cash": "After a walk along the river bank, I went to the bank to buy some bread."}
@@ -927,7 +1043,7 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     _, margins = _first_bank_senses(first, vectors, labels)
     river = _river_loo_margins(vectors, labels)  # [layers, river sentences]
     n_river, last = river.shape[1], len(margins) - 1
-    rows = "\n".join(f"| {k} | {a} | {b} | {margins[k]:+.3f} | {float(river[k].median()):+.3f} | "
+    rows = "\n".join(f"| {k} | {_call(a, margins[k])} | {b} | {float(river[k].median()):+.3f} | "
                       f"{float(river[k].min()):+.3f} to {float(river[k].max()):+.3f} |"
                       for k, (a, b) in enumerate(pairs))
     below = [k for k in range(1, last + 1) if margins[k] < float(river[k].min())]
@@ -937,33 +1053,50 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
             "The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance centroid: "
             f"positive reads as river. For a noise level, each of the {n_river} river sentences of section 4 is "
             "left out of its own centroid and given its margin.\n\n"
-            "| layer | first *bank* | second *bank* | first *bank*'s margin | river sentences: median margin | "
-            "their range |\n|---|---|---|---|---|---|\n" + rows + "\n\n"
+            f"A margin smaller than {NEAR_TIE} in size is marked a *near-tie*: a slightly different rule (another "
+            "distance, or centroids of the raw vectors) could flip that call.\n\n"
+            "| layer | first *bank* (margin) | second *bank* | river sentences: median margin | "
+            "their range |\n|---|---|---|---|---|\n" + rows + "\n\n"
             "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
     if below:
         text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
-                 f"below that of every one of the {n_river} river sentences: it reads less like a river bank than "
-                 "any of them. ")
-    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}: small in raw cosine."
+                 f"below that of every one of the {n_river} held-out river sentences. ")
+    smaller = [k for k in range(1, last + 1) if abs(margins[k]) < abs(float(river[k].median()))]
+    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}"
+    if smaller == list(range(1, last + 1)):
+        text += (f", and at every layer from 1 to {last} it is smaller in size than the river sentences' median "
+                 "margin: each call rests on a small difference of cosines.")
+    else:
+        text += "."
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
+    ties = [k for k in both_finance if abs(margins[k]) < NEAR_TIE]
     if both_finance:
-        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance. "
-                 "Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
-        calls = {}
+        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance"
+                 + (f" (at layer{'s' * (len(ties) > 1)} {', '.join(map(str, ties))} only by a near-tie)"
+                    if ties else "")
+                 + ". Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
+        calls, control_ties = {}, {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
             calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
-            text += (f"\n- {name} (*{control}*): " + ", ".join(f"{call} ({m:+.3f})" for call, m in
+            control_ties[name] = [k for k in both_finance if abs(control_margins[k]) < NEAR_TIE]
+            text += (f"\n- {name} (*{control}*): " + ", ".join(_call(call, m) for call, m in
                                                                zip(calls[name][1:], control_margins[1:]))
                      + f" at layers 1 to {last}")
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call. A "
-                     "second *bank* without cash gives a river call. So the controls point at the words about cash "
-                     "(BERT attends in both directions). Two sentences cannot prove it. What the run does show: one "
-                     "vector per occurrence does not promise one sense per occurrence. In a sentence that mixes "
-                     "senses, context can leak across.")
+            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call"
+                     + _near_ties(control_ties["cash, no second bank"])
+                     + ". A second *bank* without cash gives a river call"
+                     + _near_ties(control_ties["a second bank, no cash"])
+                     + ". That is consistent with the words about cash "
+                     "pulling the first *bank* towards finance (BERT attends in both directions), but two control "
+                     "sentences, with margins this small, do not establish it. What the run does show: one vector "
+                     "per occurrence does not promise one sense per occurrence: in this sentence, which mixes "
+                     f"senses, the first *bank* is called finance at {sum(k > 0 for k in both_finance)} of {last} "
+                     "Transformer layers"
+                     + (f", {sum(k > 0 for k in ties)} of them by a near-tie." if ties else "."))
         else:
             text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
                      "pull the first *bank* to finance.")
@@ -1224,14 +1357,16 @@ def _is_whole_number(value: object) -> bool:
 
 def _lstm_count(V: int, E: int, H: int, layers: int, bidirectional: bool = False, biases: int = 2, blocks: int = 4,
                 second_reads_embedding=False, head: bool = True, head_bias: bool = True, embedding: bool = True,
-                one_direction: bool = False, deeper_reads_one: bool = False, head_reads_one: bool = False) -> int:
-    """CharLM's LSTM parameter count, or the count a given mistake produces."""
+                one_direction: bool = False, deeper_reads_one: bool = False, head_reads_one: bool = False,
+                biases_once: bool = False) -> int:
+    """CharLM's LSTM parameter count, or the count a given mistake produces (biases_once: one direction's)."""
     directions = 2 if bidirectional and not one_direction else 1
     out = 2 * H if bidirectional else H  # what a layer hands on: both directions' h, side by side
     total = V * E if embedding else 0
     for layer in range(layers):
         width = E if layer == 0 or second_reads_embedding else (H if deeper_reads_one else out)
-        total += directions * (blocks * H * width + blocks * H * H + biases * blocks * H)
+        total += directions * (blocks * H * width + blocks * H * H)
+        total += (1 if biases_once else directions) * biases * blocks * H
     if head:
         width = H if head_reads_one else out
         total += width * V + (V if head_bias else 0)
@@ -1263,7 +1398,7 @@ def _models_refused(name: str):
 
     owners = (CharLM, nn.LSTM, nn.RNNBase, nn.LSTMCell, nn.modules.rnn.RNNCellBase)
     with _refused([(owner, "__init__") for owner in owners], lambda: ExerciseError(
-            f"✘ {name}: " + _("count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
+            "✘ " + headed(name) + _("count from the sizes, without building the model or its layers (CharLM, nn.LSTM, "
                               "nn.LSTMCell, nn.RNNBase): the exercise is the arithmetic that count_parameters "
                               "does for you"))):
         yield
@@ -1277,7 +1412,9 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
     name = _("Exercise 1")
     require(name, callable(lstm_parameters), _("define the function lstm_parameters(vocab_size, embed_size, "
                                                "hidden_size, num_layers, bidirectional)"))
-    mistakes = {
+    mistakes = {  # in order: a bidirectional count with one direction's biases also equals biases=1's
+        _("the second direction has its own b_ih and b_hh: count the biases for each direction"):
+            dict(biases_once=True),
         _("one bias vector per gate block and layer is missing: PyTorch keeps two, b_ih and b_hh"): dict(biases=1),
         _("the biases are missing: each layer has b_ih and b_hh, 4 * hidden each"): dict(biases=0),
         _("that counts 3 weight blocks per layer (a GRU): an LSTM has 4, i, f, g and o"): dict(blocks=3),
@@ -1292,7 +1429,7 @@ def check_03_lstm_parameters(lstm_parameters) -> None:
             dict(deeper_reads_one=True),
         _("a bidirectional model's head reads both directions' h (2 * hidden wide)"): dict(head_reads_one=True),
     }
-    two_way_only = {"one_direction", "deeper_reads_one", "head_reads_one"}  # the mistakes of a bidirectional model
+    two_way_only = {"one_direction", "deeper_reads_one", "head_reads_one", "biases_once"}  # a bidirectional model's
     for V, E, H, layers, two_way in LSTM_SIZES_03:
         with _models_refused(name):
             answer = lstm_parameters(V, E, H, layers, two_way)
@@ -1325,7 +1462,7 @@ def _ready_made_loss_refused(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: " + _("write the loss from log_softmax, without F.cross_entropy or "
+        return ExerciseError("✘ " + headed(name) + _("write the loss from log_softmax, without F.cross_entropy or "
                                                "F.nll_loss (nn.CrossEntropyLoss and nn.NLLLoss call them)"))
 
     class NoReadyMadeLoss(TorchFunctionMode):
@@ -1360,7 +1497,7 @@ def check_03_bits_per_character(bits_per_character) -> None:
         with _ready_made_loss_refused(name):
             answer = bits_per_character(logits, targets)
     except (RuntimeError, ValueError, IndexError) as error:  # most often a gather or index of the wrong shape
-        raise ExerciseError(f"✘ {name}: " + _(
+        raise ExerciseError("✘ " + headed(name) + _(
             "bits_per_character raised {error_type}: {error}. The scores are [batch, steps, vocab] and the targets "
             "[batch, steps]: take log_softmax over the last dimension and pick each target's entry there (gather "
             "wants an index with the same number of dimensions: targets.unsqueeze(-1))").format(
@@ -1469,7 +1606,7 @@ def _library_gru_blocked(name: str):
     from torch.overrides import TorchFunctionMode
 
     def error() -> ExerciseError:
-        return ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...), "
+        return ExerciseError("✘ " + headed(name) + _("compute the step from gru's weights; calling gru(...), "
                                                "nn.GRU.forward, nn.GRUCell or torch.gru_cell (by any route: "
                                                "torch._VF, torch.ops.aten, TorchScript) is what the exercise "
                                                "replaces"))
@@ -1501,7 +1638,7 @@ def check_03_gru_step(gru_step) -> None:
         """An nn.GRU that refuses to run itself: the exercise computes the step from its weights."""
 
         def forward(self, *args, **kwargs):
-            raise ExerciseError(f"✘ {name}: " + _("compute the step from gru's weights; calling gru(...) or "
+            raise ExerciseError("✘ " + headed(name) + _("compute the step from gru's weights; calling gru(...) or "
                                                   "gru.forward(...) is what the exercise replaces"))
 
     generator = torch.Generator().manual_seed(5)
@@ -1520,7 +1657,7 @@ def check_03_gru_step(gru_step) -> None:
         try:
             answer = gru_step(gru, x.clone(), h.clone())
         except RuntimeError as error:  # most often a matrix product of the wrong shapes
-            raise ExerciseError(f"✘ {name}: " + _("gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] "
+            raise ExerciseError("✘ " + headed(name) + _("gru_step raised {error}. weight_ih_l0 is [3 * hidden, input] "
                                                   "and weight_hh_l0 [3 * hidden, hidden]: multiply by their "
                                                   "transpose, x @ W.T").format(error=error)) from None
     with torch.no_grad():
@@ -1587,7 +1724,7 @@ def _sampling_refused(name: str):
     targets = ((torch, "multinomial"), (torch.Tensor, "multinomial"), (random, "choices"),
                (torch.distributions.Categorical, "sample"), (np.random, "choice"), (random, "choice"))
     with _refused(targets, lambda: ExerciseError(
-            f"✘ {name}: " + _("greedy decoding draws nothing at random: take the argmax of the last step's "
+            "✘ " + headed(name) + _("greedy decoding draws nothing at random: take the argmax of the last step's "
                               "scores, no sampling, no temperature"))):
         yield
 
@@ -1647,7 +1784,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
             except (RuntimeError, TypeError, ValueError, IndexError):
                 if checked is not lstm:
                     raise
-                raise ExerciseError(f"✘ {name}: " + _("your greedy fails on an LSTM, whose state is the pair "
+                raise ExerciseError("✘ " + headed(name) + _("your greedy fails on an LSTM, whose state is the pair "
                                                       "(h, c): pass back the whole state the model returned, not "
                                                       "only h")) from None
             answered(name, mine, _("greedy returned None: return the prompt followed by the new characters"))

@@ -207,8 +207,9 @@ def plot_lm_lab(ax, runs: dict, current, uniform: float, unigram: float, title: 
     title = _("Validation bits per character while training") if title is None else title
     for key, run in runs.items():
         bold = key == current
-        ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1,
-                alpha=1 if bold else 0.45, label=_("{kind}, seq_len {seq_len}").format(kind=key[0], seq_len=key[1]))
+        ax.plot(run["chars_seen"], run["val_bpc"], marker="o" if bold else None, lw=2.5 if bold else 1.5,
+                alpha=1 if bold else 0.7,
+                label=_("{kind}, seq_len {seq_len}").format(kind=str(key[0]).upper(), seq_len=key[1]))
     ax.axhline(uniform, color="k", ls=":", lw=1, label=uniform_label(uniform))
     ax.axhline(unigram, color="grey", ls="--", lw=1, label=_("frequencies only ({bpc:.2f})").format(bpc=unigram))
     ax.set_xlabel(_("training characters read"))
@@ -325,8 +326,11 @@ def _sense_order(senses) -> tuple[np.ndarray, list[str]]:
 
 
 def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense",
-                       vmin: float | None = None, vmax: float | None = None) -> None:
-    """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined."""
+                       vmin: float | None = None, vmax: float | None = None, colorbar: bool = True):
+    """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined.
+
+    Returns the image, so that several panels can share one colour bar (`colorbar=False`, then `fig.colorbar`).
+    """
     sims = np.asarray(sims, dtype=float)
     if sims.ndim != 2 or sims.shape != (len(senses), len(senses)):
         raise ValueError(f"need a square matrix with one row per sense label: {sims.shape} vs {len(senses)} labels")
@@ -340,8 +344,12 @@ def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordere
     centres = np.cumsum(sizes) - np.array(sizes) / 2 - 0.5
     ax.set_xticks(centres, names)
     ax.set_yticks(centres, names)
+    ax.set_xlabel("sentence, grouped by sense")
+    ax.set_ylabel("sentence, grouped by sense")
     ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    return image
 
 
 def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense similarity, per layer") -> None:

@@ -278,7 +278,7 @@ def language_model_lab(kind: str = "lstm", seq_len: int = 32, temperature: float
         ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
         fig.tight_layout()
         print(lm_summary(result, len(lab.train_ids) * lab.settings["epochs"], html=False))
-        print(_("last validation bpc at this sequence length:"),
-              ", ".join(f"{k} {r['val_bpc'][-1]:.3f}" for (k, s), r in runs.items() if s == result["seq_len"]))
+        scores = ", ".join(f"{k} {r['val_bpc'][-1]:.3f}" for (k, s), r in runs.items() if s == result["seq_len"])
+        print(_("last validation bpc at this sequence length: {scores}").format(scores=scores))
     lab.panel.lab = lab  # reach the LanguageModelLab object (controls, cache, last) from the returned widget
     return lab.panel

@@ -227,6 +227,7 @@ def test_language_model_lab_reacts_in_jupyterlab(lab, notebook):
         panel.screenshot(path=str(shots / "3-temperature.png"))
 
         _type_into_slider(page, "Sequence length", "16")  # a new model is trained: figure and numbers change
-        fourth = _wait_for_text(panel, f"{other.upper()}, sequence length 16", new_figure_since=third)
-        assert "trained;" in fourth[0] and fourth[0] != third[0]
+        # Wait for the finished read-out: the status line shown while training also names the new length.
+        fourth = _wait_for_text(panel, "trained;", new_figure_since=third)
+        assert f"{other.upper()}, sequence length 16" in fourth[0] and fourth[0] != third[0]
         panel.screenshot(path=str(shots / "4-seq-len.png"))

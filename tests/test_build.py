@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from support import FIXTURE, ROOT
 
-from course import cells, editions, notebooks
+from course import cells, editions, notebooks, translate
 
 
 def _cells(nb) -> list[tuple]:
@@ -124,6 +124,11 @@ def test_tidy_outputs_keeps_a_progress_bars_final_state_and_names_the_control_pa
     stderr, stdout, panel = cell.outputs
     assert stderr.text == "epoch 1: 100%|#####| 2/2\n" and stdout.text == "done\n"
     assert panel.data["text/plain"] == notebooks.WIDGET_TEXT
+    twin = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("lab()")], metadata={"language": "zh-CN"})
+    twin.cells[0].outputs = [nbformat.v4.new_output("display_data", data={notebooks.WIDGET_VIEW: {"model_id": "a"},
+                                                                         "text/plain": "VBox(children=(...))"})]
+    notebooks.tidy_outputs(twin)  # a translated twin's static view speaks its language
+    assert twin.cells[0].outputs[0].data["text/plain"] == translate.LANGUAGES["zh-CN"]["widget_text"]
 
 
 def test_execute_runs_the_notebook_then_each_worked_solution_against_its_check():

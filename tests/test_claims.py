@@ -46,7 +46,7 @@ def test_a_claim_in_the_chinese_edition_prints_the_chinese_separator_and_the_san
 
     monkeypatch.delenv("COURSE_STRICT_CLAIMS", raising=False)
     monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
-    zh_separator = " — " + helpers_translation()["measured"] + ": "
+    zh_separator = " — " + helpers_translation()["measured: "]
     assert separator() == zh_separator != SEPARATOR
     claim("LSTM 胜过 RNN", True, "1.92 < 2.31")
     printed = capsys.readouterr().out

@@ -7,6 +7,7 @@ from gensim.models import KeyedVectors
 
 from helpers import contextual
 from helpers.contextual import (
+    centroid_credit,
     default_model_path,
     load_bert,
     loo_credits,
@@ -215,6 +216,15 @@ def test_leave_one_out_really_leaves_the_vector_out():
     assert loo_credits(vectors, SENSES).tolist() == [1.0, 0.0, 1.0, 1.0]  # per vector: vector 1 is the miss
 
 
+def test_centroid_credit_is_the_prediction_step_with_ties_split():
+    others = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    ids = np.array([0, 1, 1])
+    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 0) == 1.0   # nearer sense 0's centroid [1, 0]
+    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 1) == 0.0
+    diagonal = np.array([1.0, 1.0]) / np.sqrt(2)
+    assert centroid_credit(diagonal, others, ids, 1) == 0.5               # a tie between the two senses
+
+
 def test_leave_one_out_compares_directions_not_lengths():
     # the held-out [1, 0.9] is Euclidean-nearer to sense a's short centroid but points along sense b's
     vectors = np.array([[0.2, 0.0], [0.1, 0.01], [10.0, 9.0], [1.0, 0.9]])
@@ -302,3 +312,12 @@ def test_cosine_spread_is_the_std_of_the_distinct_pairs_only():
     vectors = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
     pairs = [0.0, 2 ** -0.5, 2 ** -0.5]  # the diagonal's 1s must not count
     assert contextual.cosine_spread(vectors) == pytest.approx(np.std(pairs))
+
+
+def test_token_position_counts_cls_and_the_pieces_before_the_word(bert):
+    tokenizer, model = bert
+    sentence = "Unbelievably, the river bank held."
+    position = contextual.token_position(sentence, "bank", tokenizer)
+    tokens = tokenizer.convert_ids_to_tokens(tokenizer(sentence)["input_ids"])
+    assert tokens[0] == "[CLS]" and tokens[position] == "bank" and position == 9
+    assert contextual.token_position("Bank holidays.", "bank", tokenizer) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import numpy as np
 import pytest
@@ -1224,6 +1225,8 @@ def test_03_lstm_parameters_accepts_the_formula_and_names_common_mistakes(capsys
     for wrong, message in [(lambda *sizes: None, "not answered yet"), (None, "define the function"),
                            (lambda *sizes: float(_lstm_parameters()(*sizes)), "whole number"),
                            (_lstm_parameters(biases=1), "two, b_ih and b_hh"),
+                           (lambda V, E, H, n, b: right(V, E, H, n, b) - (n * 8 * H if b else 0),  # biases not
+                            "second direction has its own b_ih and b_hh"),  # counted per direction
                            (_lstm_parameters(biases=0), "biases are missing"),
                            (_lstm_parameters(blocks=3), "4, i, f, g and o"),
                            (lambda V, E, H, n, b: right(V, E, H, 1, b) + (n - 1) * (4 * H * (E + H) + 8 * H)
@@ -2763,9 +2766,95 @@ def test_03_a_wrong_answer_is_explained_in_chinese_in_the_chinese_edition(monkey
     too_low = ("for vocab_size={V}, embed_size={E}, hidden_size={H}, num_layers={layers}, bidirectional={two_way} "
                "the count is too low; count layer by layer")
     expected = zh[too_low].format(V=54, E=32, H=128, layers=2, two_way=False)
-    assert str(raised.value) == f"✘ {zh['Exercise 1']}: {expected}" and "练习 1" in str(raised.value)
+    heading = zh["{exercise}: "].format(exercise=zh["Exercise 1"])  # the colon of the language, too
+    assert str(raised.value) == f"✘ {heading}{expected}" and str(raised.value).startswith("✘ 练习 1：")
     _, vocab, model, _, _ = _rnn_setup()
     with pytest.raises(exercises.NotAnswered) as raised:
         exercises.check_03_greedy(lambda *args: None, model, vocab)
     assert str(raised.value) == "○ " + zh["{exercise} is not answered yet: {what}"].format(
         exercise=zh["Exercise 4"], what=zh["greedy returned None: return the prompt followed by the new characters"])
+
+
+def _learner_margins(vectors, labels, first, *, unit=True, leave_out=True):
+    """Exercise 02-4's margins written as a learner would, in torch (first [layers, hidden])."""
+    import torch
+
+    units = vectors / vectors.norm(dim=-1, keepdim=True) if unit else vectors
+    is_river = torch.tensor([label == "river" for label in labels])
+    river, finance = units[:, is_river].mean(dim=1), units[:, ~is_river].mean(dim=1)
+    first_margins = torch.cosine_similarity(first, river, dim=-1) - torch.cosine_similarity(first, finance, dim=-1)
+    rivers = units[:, is_river]
+    own = ((rivers.sum(dim=1, keepdim=True) - rivers) / (rivers.shape[1] - 1) if leave_out
+           else rivers.mean(dim=1, keepdim=True))
+    river_margins = (torch.cosine_similarity(rivers, own, dim=-1)
+                     - torch.cosine_similarity(rivers, finance[:, None], dim=-1))
+    return first_margins, river_margins
+
+
+@pytest.fixture(scope="module")
+def margins_setup(bert, two_banks_setup):
+    from helpers.contextual import word_embeddings_by_layer
+
+    _, _, _, vectors, labels = two_banks_setup
+    first, second = (word_embeddings_by_layer([DOUBLE], "bank", *bert, device="cpu", occurrence=k)[:, 0]
+                     for k in (0, 1))
+    return vectors, labels, first, second
+
+
+def test_02_margins_accepts_the_right_answer_in_float32_and_float64(bert, margins_setup):
+    vectors, labels, first, _ = margins_setup
+    first_margins, river_margins = _learner_margins(vectors, labels, first)
+    exercises.check_02_margins(first_margins, river_margins, DOUBLE, *bert, vectors, labels)
+    exercises.check_02_margins(first_margins.double(), river_margins.double(), DOUBLE, *bert, vectors, labels)
+
+
+def test_02_margins_rejects_the_stub(bert, margins_setup):
+    vectors, labels, first, _ = margins_setup
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_margins(None, None, DOUBLE, *bert, vectors, labels)
+    first_margins, _ = _learner_margins(vectors, labels, first)
+    with pytest.raises(exercises.NotAnswered):
+        exercises.check_02_margins(first_margins, None, DOUBLE, *bert, vectors, labels)
+
+
+def test_02_margins_names_each_mistake(bert, margins_setup):
+    import torch
+
+    vectors, labels, first, second = margins_setup
+    check = functools.partial(exercises.check_02_margins, sentence=DOUBLE, tokenizer=bert[0], model=bert[1],
+                              vectors=vectors, labels=labels)
+    right_first, right_river = _learner_margins(vectors, labels, first)
+    raw_first, raw_river = _learner_margins(vectors, labels, first, unit=False)
+    last_layer = vectors[-1].expand_as(vectors)
+    cases = {
+        "keep it a tensor": (right_first.tolist(), right_river),
+        "not a ndarray": (right_first.numpy().astype(np.float64), right_river),
+        "shape": (right_first[1:], right_river),
+        "sign is reversed": (-right_first, right_river),
+        "second occurrence": (_learner_margins(vectors, labels, second)[0], right_river),
+        "raw vectors": (raw_first, right_river),
+        "one layer": (_learner_margins(last_layer, labels, first)[0], right_river),
+        "same margin": (right_first[-1].expand(len(right_first)).clone(), right_river),
+        "not the first 'bank''s margins": (right_first + 0.01, right_river),
+        "river_margins: the sign": (right_first, -right_river),
+        "still in its own river centroid": (right_first, _learner_margins(vectors, labels, first, leave_out=False)[1]),
+        "river_margins: the centroids are means of the raw": (right_first, raw_river),
+        "river_margins: the centroids all come from one layer": (right_first,
+                                                                 _learner_margins(last_layer, labels, first)[1]),
+        "river_margins: need a tensor of shape": (right_first, right_river.T),
+        "not the held-out margins": (right_first, right_river + 0.01),
+    }
+    for message, (first_margins, river_margins) in cases.items():
+        with pytest.raises(exercises.ExerciseError, match=re.escape(message)):
+            check(first_margins, river_margins)
+    with pytest.raises(exercises.ExerciseError, match="floating-point"):
+        check(torch.zeros(len(right_first), dtype=torch.long), right_river)
+
+
+def test_02_two_banks_discussion_marks_near_ties():
+    """Ex 4's discussion marks a call whose margin is below NEAR_TIE in size (the layer-6 call was -0.001)."""
+    assert exercises._call("finance", -0.001) == "finance (-0.001, near-tie)"
+    assert exercises._call("river", exercises.NEAR_TIE) == f"river (+{exercises.NEAR_TIE:.3f})"
+    assert exercises._call("finance", -0.032) == "finance (-0.032)"
+    assert exercises._near_ties([2, 6]) == " (a near-tie at layers 2, 6)"
+    assert exercises._near_ties([6]) == " (a near-tie at layer 6)" and exercises._near_ties([]) == ""

@@ -155,6 +155,10 @@ def test_sense_heatmap_groups_items_by_sense():
     assert ax.get_images()[0].get_clim() == (0.0, 1.0)
     np.testing.assert_allclose(shown, [[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])  # river, river, money
     assert [t.get_text() for t in ax.get_xticklabels()] == ["river", "money"]
+    assert ax.get_xlabel() == ax.get_ylabel() == "sentence, grouped by sense"
+    assert len(fig.axes) == 2  # the panel and its colour bar
+    image = plots.plot_sense_heatmap(fig.add_subplot(2, 1, 2), sims, ["river", "money", "river"], colorbar=False)
+    assert len(fig.axes) == 3 and image.get_array().shape == (3, 3)  # no second colour bar: the caller shares one
     with pytest.raises(ValueError, match="one row per sense"):
         plots.plot_sense_heatmap(ax, sims, ["river", "money"])
     plt.close(fig)
@@ -249,7 +253,7 @@ def test_lm_lab_plot_highlights_the_current_run_and_draws_references():
             ("gru", 64): {"chars_seen": [10, 20], "val_bpc": [3.1, 2.6]}}
     plots.plot_lm_lab(ax, runs, ("gru", 64), uniform=5.75, unigram=4.25)
     lines = ax.get_lines()
-    assert [line.get_label() for line in lines[:2]] == ["rnn, seq_len 32", "gru, seq_len 64"]
+    assert [line.get_label() for line in lines[:2]] == ["RNN, seq_len 32", "GRU, seq_len 64"]
     assert lines[1].get_linewidth() > lines[0].get_linewidth()
     assert [line.get_ydata()[0] for line in lines[2:]] == [5.75, 4.25]
     plt.close(fig)

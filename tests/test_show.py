@@ -19,3 +19,21 @@ def test_objects_without_source_are_refused():
         source(len)
     with pytest.raises(TypeError, match="at least one"):
         show_code()
+
+
+def test_folded_code_sits_in_a_collapsed_details_block():
+    shown = show_code(final_hidden, source, folded=True)
+    text = shown.data
+    assert text.startswith("<details><summary>") and text.rstrip().endswith("</details>")
+    assert "<details open" not in text  # collapsed until the reader opens it
+    assert text.count("```python\n") == 2 and "def source(" in text
+    assert "final_hidden" in text.split("</summary>")[0]  # the summary names what is folded
+    # a blank line after </summary> and before </details>, so the Markdown inside is rendered, not shown raw
+    assert "</summary>\n\n```python" in text and "```\n\n</details>" in text
+
+
+def test_folded_summary_is_escaped_and_needs_folded():
+    assert "<summary>a &lt;b&gt; c</summary>" in show_code(final_hidden, folded=True, summary="a <b> c").data
+    with pytest.raises(ValueError, match="folded=True"):
+        show_code(final_hidden, summary="title")
+    assert "<details>" not in show_code(final_hidden).data

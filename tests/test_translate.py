@@ -42,6 +42,38 @@ def test_a_translated_literal_with_one_ideograph_is_still_a_literal():
     assert [x.message for x in translate.literals(chinese)] == ["{a:.0%} 对 {b:.0%}"]
     assert translate.skeleton(english) == translate.skeleton(chinese)
     assert translate.literals('print(f"{a} x {b}")') == []  # one Latin letter is not text
+    (colon,) = translate.literals('print(f"{name}: {error}")')  # no words, but a colon each language writes its way
+    assert colon.message == "{name}: {error}" and len(translate.literals('print(f"{name}：{error}")')) == 1
+
+
+LABELS = '''table = pd.DataFrame({"recurrent weights": w, f"choice {rank}": c}).rename_axis("model")
+name = "bidirectional" if two_way else "left to right"
+for mistake, state in [("h alone, without c", h), ("detach_state(state)", s)]:
+    run(mistake)
+settings = {"batch_size": 32}
+x = h["val_bpc"] + table.loc["rnn", "recurrent weights"]
+print(f"{name}: {acc['bidirectional']:.2f} of {kind!r}")
+model = CharLM(kind="lstm", prompt="the government ")'''
+
+
+def test_display_labels_are_messages_translated_wherever_they_occur():
+    code = [LABELS]  # one cell
+    labels = translate.labels(code)
+    assert labels == {"recurrent weights", "bidirectional", "left to right", "h alone, without c",
+                      "detach_state(state)"}  # a key that is a name (batch_size) is no label
+    found = [x.message for cell in code for x in translate.literals(cell, labels)]
+    assert found == ["recurrent weights", "choice {rank}", "model", "bidirectional", "left to right",
+                     "h alone, without c", "detach_state(state)", "recurrent weights",
+                     "{name}: {acc['bidirectional']:.2f} of {kind!r}"]
+    table = {"recurrent weights": "循环层权重数", "bidirectional": "双向", "{name}: {acc['bidirectional']:.2f} of "
+             "{kind!r}": "{name}：{acc['bidirectional']:.2f}，属于 {kind!r}"}
+    zh = translate.translate_code(LABELS, lambda message, literal: table.get(message, message), labels)
+    assert 'table.loc["rnn", "循环层权重数"]' in zh and '"双向" if two_way' in zh  # a key and its look-up agree
+    assert "print(f\"{name}：{acc['双向']:.2f}，属于 {kind!r}\")" in zh  # a label inside an f-string's field too
+    assert 'kind="lstm", prompt="the government "' in zh and 'h["val_bpc"]' in zh  # data, not labels
+    zh_labels = translate.labels([zh])
+    assert translate.skeleton(zh, zh_labels) == translate.skeleton(LABELS, labels)
+    assert translate.skeleton(zh.replace("two_way", "one_way"), zh_labels) != translate.skeleton(LABELS, labels)
 
 
 def test_quotes_and_newlines_in_a_translation_are_escaped():
@@ -75,6 +107,7 @@ def test_links_are_re_pointed_for_a_twin_one_folder_down():
 def test_the_set_up_cell_of_a_twin_finds_the_course_two_folders_up_and_sets_the_language(english):
     twin = translate.setup_cell(english, "zh-CN")  # every notebook's, those that install nothing included
     assert 'os.path.abspath("../..")' in twin and "notebooks/zh-CN" in twin
+    assert "# opened from notebooks/zh-CN/ without" in twin  # the comment names the twin's folder
     assert twin.endswith('os.environ["COURSE_LANGUAGE"] = "zh-CN"  # the helpers\' messages and figures')
     with pytest.raises(translate.TranslationError, match="no longer contains"):
         translate.setup_cell("print(1)", "zh-CN")
@@ -93,7 +126,8 @@ def test_a_missing_a_fuzzy_or_a_field_changing_translation_stops_the_translation
     full = {m: f"【{m}】" for m in messages}
     twin = translate.translate_notebook(learner, "zh-CN", _catalog(full))
     code = [(a.source, b.source) for a, b in zip(learner.cells, twin.cells) if a.cell_type == "code"]
-    assert all(translate.skeleton(a) == translate.skeleton(b) for a, b in code)
+    labels, twin_labels = translate.notebook_labels(learner), translate.notebook_labels(twin)
+    assert all(translate.skeleton(a, labels) == translate.skeleton(b, twin_labels) for a, b in code)
     assert twin.cells[0].source.startswith("【# 99 · A tiny notebook")
     with pytest.raises(translate.TranslationError, match="1 message"):
         translate.translate_notebook(learner, "zh-CN", _catalog({**full, messages[3]: ""}))
@@ -162,5 +196,7 @@ def test_a_committed_twins_code_is_its_english_twins_code(pair):
     assert [c.cell_type for c in english.cells] == [c.cell_type for c in twin.cells]
     setup, rest = code[0], code[1:]
     assert setup[1] == translate.setup_cell(setup[0], path.parent.name)
-    differ = [i for i, (e, t) in enumerate(rest, start=1) if translate.skeleton(e) != translate.skeleton(t)]
+    labels, twin_labels = translate.notebook_labels(english), translate.notebook_labels(twin)  # each its own
+    differ = [i for i, (e, t) in enumerate(rest, start=1)
+              if translate.skeleton(e, labels) != translate.skeleton(t, twin_labels)]
     assert differ == [], f"code cells {differ} of {_twin_id(pair)} differ from the English beyond their text"

@@ -47,7 +47,7 @@ from helpers.vocab import Vocab
 plt.rcParams["figure.dpi"] = 80
 started, cpu_started = time.perf_counter(), time.process_time()
 device = pick_device("auto")  # CUDA, then Apple MPS, then the CPU
-print("device:", device)
+print(f"device: {device}")
 
 # %% [markdown]
 # ## 1. The task: predict the next character
@@ -60,8 +60,8 @@ print("device:", device)
 # %%
 vocab, train_ids, val_ids = rnn.load_char_data("lee", val_fraction=0.1)
 print(f"training characters: {len(train_ids):,}; validation characters: {len(val_ids):,}")
-print(f"vocabulary: {len(vocab)} characters:", "".join(vocab.tokens))
-print("the first 200 training characters:", rnn.decode(vocab, train_ids[:200]))
+print(f"vocabulary: {len(vocab)} characters: {''.join(vocab.tokens)}")
+print(f"the first 200 training characters: {rnn.decode(vocab, train_ids[:200])}")
 
 # %% [markdown]
 # **Bits per character.** A model that gives the true next character probability $p$ pays $-\log_2 p$ bits; the
@@ -91,7 +91,7 @@ print(f"uniform guess over {len(vocab)} characters: {uniform_bpc:.3f} bpc; chara
 # %%
 alphabet = Vocab.of_characters("abcdefghijklmnopqrstuvwxyz")
 streams = rnn.batchify(alphabet.encode("abcdefghijklmnopqrstuvwxyz"), batch_size=3)
-print("streams:", [rnn.decode(alphabet, row) for row in streams])
+print(f"streams: {[rnn.decode(alphabet, row) for row in streams]}")
 inputs = []
 for number, (x, y) in enumerate(rnn.windows(streams, seq_len=4), start=1):
     inputs.append([rnn.decode(alphabet, row) for row in x])
@@ -301,8 +301,9 @@ display(Markdown(
 
 # %%
 fig, ax = plt.subplots(figsize=(10, 4.2))
-plots.plot_bpc_curves(ax, histories, title=f"Character LMs on the Lee news text\n(frequencies only, no context: "
-                                           f"{unigram:.2f} bpc, above this scale)")
+plots.plot_bpc_curves(ax, {kind.upper(): h for kind, h in histories.items()},
+                      title=f"Character LMs on the Lee news text\n(frequencies only, no context: {unigram:.2f} bpc, "
+                            "above this scale)")
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the curves, not on them
 fig.tight_layout()
 plt.show()
@@ -368,7 +369,7 @@ for bidirectional in (False, True):
     history = rnn.train_char_lm(leak_models[name], train_ids[:100_000], val_ids, seq_len=64, batch_size=32,
                                 epochs=2, lr=5e-3, device=device, progress=False)
     leak_bpc[name] = history.last("val_bpc")
-print("validation bpc after two epochs:", ", ".join(f"{name} {bpc:.2f}" for name, bpc in leak_bpc.items()))
+print(f"validation bpc after two epochs: {', '.join(f'{name} {bpc:.2f}' for name, bpc in leak_bpc.items())}")
 
 # %%
 claim("the bidirectional 'language model' scores below 1 bpc, more than 1 bit below §4's LSTM",

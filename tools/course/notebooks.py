@@ -30,7 +30,8 @@ KERNEL_ENV = {"COURSE_STRICT_CLAIMS": "1", "COURSE_PLAIN_PROGRESS": "1", "PYDEVD
 # CPU kernels other than this machine's best, and one thread: claims shown to hold on another instruction set.
 PORTABLE_CPU = {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2",
                 "OMP_NUM_THREADS": "1"}
-# What a static view (GitHub, nbviewer, Colab before running) shows in place of a control panel.
+# What a static view (GitHub, nbviewer, Colab before running) shows in place of a control panel (a translated
+# twin: its language's "widget_text" in course.translate.LANGUAGES).
 WIDGET_TEXT = "[Interactive control panel: run this notebook in Jupyter or Colab to use it.]"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
@@ -210,10 +211,15 @@ def execute(nb: NotebookNode, cwd: Path = NOTEBOOKS, env: dict[str, str] | None 
 
 def tidy_outputs(nb: NotebookNode) -> None:
     """What the committed notebook keeps: each progress bar's final state (nbconvert's CoalesceStreams), no empty
-    stream left by a cleared bar, a sentence where a static view would print a control panel's repr, and no
-    saved widget state."""
+    stream left by a cleared bar, a sentence where a static view would print a control panel's repr (in the
+    notebook's language), and no saved widget state."""
     from nbconvert.preprocessors import CoalesceStreamsPreprocessor
 
+    widget_text = WIDGET_TEXT
+    if nb.metadata.get("language", "en") != "en":  # a translated twin (course.translate sets its language)
+        from .translate import LANGUAGES
+
+        widget_text = LANGUAGES[nb.metadata["language"]]["widget_text"]
     CoalesceStreamsPreprocessor().preprocess(nb, {})
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
@@ -225,7 +231,7 @@ def tidy_outputs(nb: NotebookNode) -> None:
                             for output in cell.outputs]
         for output in cell.outputs:
             if WIDGET_VIEW in output.get("data", {}):
-                output["data"]["text/plain"] = WIDGET_TEXT
+                output["data"]["text/plain"] = widget_text
             if output.output_type == "stream" and "\r" in output.text:  # a bar redrawn in place, then cleared
                 output.text = re.sub(r"[^\S\n]*\r[^\S\n]*", "", output.text)
                 output.text = re.sub(r"\n{2,}", "\n", output.text).lstrip("\n")

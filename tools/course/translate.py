@@ -5,9 +5,13 @@ What is translated, and how a translated notebook is made from its English sourc
   maths) is one message; links to other files of the course are re-pointed after translation (RELINK);
 - code: only string literals in the places a learner reads them (TEXT_CALLS, TEXT_KEYWORDS: claim statements and
   their measured values,
-  Markdown(...), print(...), figure titles and labels, progress-bar descriptions) are messages; for an f-string
-  the message is its template ("{gap:.2f}" kept as written) and the translation must keep the same fields. The rest
-  of the code, comments included, is the English code: `skeleton` proves it.
+  Markdown(...), print(...), figure titles and labels, progress-bar descriptions, a table's index name) are
+  messages; for an f-string the message is its template ("{gap:.2f}" kept as written) and the translation must keep
+  the same fields. Display labels are messages too (`labels`): a dict's keys (a table's column headers), both
+  branches of a conditional assigned to a name (`name = "bidirectional" if b else "left to right"`) and the names
+  in (name, value) pairs looped over; every other literal of the notebook equal to a label (a key looked up, a
+  label inside an f-string's field) is translated the same way, so lookups stay consistent. The rest of the code,
+  comments included, is the English code: `skeleton` proves it.
 The catalogs are gettext PO files read and written with Babel: notebooks/locales/<locale>/NN_name.po (one per
 notebook, so translators can work in parallel) and docs.po (README, teacher's guide). A message with no
 translation, or marked fuzzy (its English changed since it was translated), stops the build.
@@ -37,12 +41,16 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
                        # ... and once some twins exist ({done}: the notebooks that have one)
                        "pending_some": ("> 中文版笔记本正在翻译中：{done}已有中文版，其余笔记本的链接"
                                         "目前打开的是英文版。"),
-                       "notebook": "第 {number} 课", "and": "、"}}
+                       "notebook": "第 {number} 课", "and": "、",
+                       # what a static view shows in place of a control panel (notebooks.WIDGET_TEXT in English)
+                       "widget_text": "[交互式控制面板：请在 Jupyter 或 Colab 中运行本笔记本后使用。]"}}
 TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
-              "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,)}
+              "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,),
+              "rename_axis": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
+COLON = re.compile(r": |：")  # "{name}: {value}" has no words but a colon, which a language writes its own way
 FIELD = re.compile(r"\{[^{}]*(?:\{[^{}]*\}[^{}]*)*\}")  # an f-string field, one level of nesting (format specs)
 
 
@@ -120,15 +128,57 @@ def _template(node: ast.JoinedStr, code: str) -> str:
     return "".join(parts)
 
 
-def _text_nodes(tree: ast.AST):
-    """String and f-string nodes in the places a learner reads them."""
-    def strings(node):
-        if isinstance(node, ast.IfExp):
-            yield from strings(node.body)
-            yield from strings(node.orelse)
-        elif isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+def _strings(node):
+    """The string and f-string nodes a value is made of (both branches of a conditional)."""
+    if isinstance(node, ast.IfExp):
+        yield from _strings(node.body)
+        yield from _strings(node.orelse)
+    elif isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        yield node
+
+
+def _label_nodes(tree: ast.AST):
+    """Display labels: a dict's keys, a conditional's branches assigned to a name, the names of (name, value)
+    pairs looped over (a snake_case key such as batch_size is a name, not a label)."""
+    for node in _label_candidates(tree):
+        if not (isinstance(node, ast.Constant) and node.value.isidentifier() and "_" in node.value):
             yield node
 
+
+def _label_candidates(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key in node.keys:
+                if key is not None:
+                    yield from _strings(key)
+        elif isinstance(node, ast.DictComp):
+            yield from _strings(node.key)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.IfExp):
+            yield from _strings(node.value)
+        elif isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.iter, (ast.Tuple, ast.List)):
+            for pair in node.iter.elts:
+                if isinstance(pair, ast.Tuple) and pair.elts:
+                    yield from _strings(pair.elts[0])
+
+
+def _in_fields(tree: ast.AST) -> set[int]:
+    """The ids of the nodes inside an f-string's fields (translated with the f-string, not on their own)."""
+    inside = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FormattedValue):
+            inside |= {id(n) for n in ast.walk(node)}
+    return inside
+
+
+def _text_nodes(tree: ast.AST, labels: frozenset[str] = frozenset()):
+    """String and f-string nodes in the places a learner reads them, display labels and their other uses."""
+    strings = _strings
+    yield from _label_nodes(tree)
+    inside = _in_fields(tree)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in labels
+                and id(node) not in inside):
+            yield node
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -143,23 +193,52 @@ def _text_nodes(tree: ast.AST):
                 yield from strings(keyword.value)
 
 
-def literals(code: str) -> list[Literal]:
-    """The translatable literals of a code cell, in order (IPython magics are left alone)."""
+def _parse(code: str) -> ast.AST | None:
     lines = code.split("\n")
     parsable = "\n".join("#" + line[1:] if line.lstrip().startswith(("%", "!")) else line for line in lines)
     try:
-        tree = ast.parse(parsable)
+        return ast.parse(parsable)
     except SyntaxError:
+        return None
+
+
+def _text_of(message: str) -> str:
+    return re.sub(r"\{[^}]*\}", "", message)
+
+
+def _is_text(message: str) -> bool:
+    text = _text_of(message)
+    return len(LETTER.findall(text)) >= 2 or bool(IDEOGRAPH.search(text))
+
+
+def labels(cells: list[str]) -> frozenset[str]:
+    """The display labels (see the module's docstring) of a notebook's code cells: plain strings with text."""
+    found = set()
+    for code in cells:
+        tree = _parse(code)
+        if tree is not None:
+            found |= {n.value for n in _label_nodes(tree) if isinstance(n, ast.Constant) and _is_text(n.value)}
+    return frozenset(found)
+
+
+def notebook_labels(nb: NotebookNode) -> frozenset[str]:
+    return labels([cell.source for cell in nb.cells if cell.cell_type == "code"])
+
+
+def literals(code: str, labels: frozenset[str] = frozenset()) -> list[Literal]:
+    """The translatable literals of a code cell, in order (IPython magics are left alone); `labels`: the
+    notebook's display labels, translated wherever they occur."""
+    tree = _parse(code)
+    if tree is None:
         return []
     offsets, raw = _offsets(code), code.encode()
     found = []
-    for node in _text_nodes(tree):
+    for node in _text_nodes(tree, labels):
         start = offsets[node.lineno - 1] + node.col_offset
         end = offsets[node.end_lineno - 1] + node.end_col_offset
         segment = raw[start:end].decode()
         message = _template(node, code) if isinstance(node, ast.JoinedStr) else node.value
-        text = re.sub(r"\{[^}]*\}", "", message)
-        if len(LETTER.findall(text)) < 2 and not IDEOGRAPH.search(text):
+        if not _is_text(message) and not (isinstance(node, ast.JoinedStr) and COLON.search(_text_of(message))):
             continue
         quote = '"' if '"' in segment.lstrip("rRbBuUfF")[:1] else "'"
         found.append(Literal(start, end, message, isinstance(node, ast.JoinedStr), quote))
@@ -187,31 +266,47 @@ def fields(message: str) -> list[str]:
     return FIELD.findall(message.replace("{{", "").replace("}}", ""))
 
 
-def translate_code(code: str, translate) -> str:
-    """The code with each translatable literal replaced by its translation's literal."""
+QUOTED = re.compile(r"""(['"])((?:(?!\1).)*)\1""")  # a plain string inside an f-string's field
+
+
+def _relabel(translation: str, labels: frozenset[str], translate) -> str:
+    """An f-string's translation with the display labels quoted inside its fields translated too."""
+    def field(match: re.Match) -> str:
+        return QUOTED.sub(lambda q: q.group(1) + translate(q.group(2), None) + q.group(1)
+                          if q.group(2) in labels else q.group(0), match.group(0))
+
+    return FIELD.sub(field, translation)
+
+
+def translate_code(code: str, translate, labels: frozenset[str] = frozenset()) -> str:
+    """The code with each translatable literal replaced by its translation's literal (`labels`: the notebook's)."""
     raw, out, last = code.encode(), [], 0
-    for literal in literals(code):
-        out += [raw[last:literal.start].decode(), literal_source(literal, translate(literal.message, literal))]
+    for literal in literals(code, labels):
+        translation = translate(literal.message, literal)
+        if literal.formatted and labels:
+            translation = _relabel(translation, labels, translate)
+        out += [raw[last:literal.start].decode(), literal_source(literal, translation)]
         last = literal.end
     out.append(raw[last:].decode())
     return "".join(out)
 
 
-def skeleton(code: str) -> str:
-    """The code with every translatable literal blanked: equal for a cell and its translation."""
-    return translate_code(code, lambda message, literal: "…")
+def skeleton(code: str, labels: frozenset[str] = frozenset()) -> str:
+    """The code with every translatable literal blanked: equal for a cell and its translation (each with its own
+    notebook's labels)."""
+    return translate_code(code, lambda message, literal: "…", labels)
 
 
 # --------------------------------------------------------------------------------------------- messages
 
 def notebook_messages(nb: NotebookNode) -> list[tuple[str, str, bool]]:
     """(message, cell index, is an f-string template) for every markdown block and translatable literal."""
-    found = []
+    found, names = [], notebook_labels(nb)
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "markdown":
             found += [(b, index, False) for b in blocks(cell.source) if has_text(b)]
         elif cell.cell_type == "code":
-            found += [(x.message, index, x.formatted) for x in literals(cell.source)]
+            found += [(x.message, index, x.formatted) for x in literals(cell.source, names)]
     return found
 
 
@@ -263,11 +358,12 @@ def translate_notebook(nb: NotebookNode, language: str, catalog) -> NotebookNode
     """A translated copy of a teacher-edition notebook (see the module's docstring)."""
     translator = Translator(catalog)
     out = nbformat.from_dict(nb)
+    names = notebook_labels(nb)
     for cell in out.cells:
         if cell.cell_type == "markdown":
             cell.source = relink(translate_markdown(cell.source, translator), language)
         elif cell.cell_type == "code":
-            cell.source = translate_code(cell.source, translator)
+            cell.source = translate_code(cell.source, translator, names)
     translator.done(f"{language} catalog")
     out.metadata["language"] = language
     return out
@@ -297,7 +393,8 @@ def setup_cell(english: str, language: str) -> str:
     folder = LANGUAGES[language]["folder"]
     changes = [('os.chdir("/content/nlp-basics-pytorch/notebooks")',
                 f'os.chdir("/content/nlp-basics-pytorch/notebooks/{folder}")'),
-               ('os.path.abspath("..")', 'os.path.abspath("../..")')]
+               ('os.path.abspath("..")', 'os.path.abspath("../..")'),
+               ("# opened from notebooks/ without", f"# opened from notebooks/{folder}/ without")]
     for old, new in changes:
         if old not in english:
             raise TranslationError(f"the set-up cell no longer contains {old!r}: update translate.setup_cell")
