@@ -303,22 +303,8 @@ claim("on WordSim353 ours is higher than gensim-5 by more than 0.1 and within 0.
 # %% [markdown]
 # On this small text, five epochs are too few for gensim's recipe. Its vectors are crowded: random pairs have a
 # high mean cosine (last row; *Going further* A). With fifteen epochs gensim catches up with ours. Our recipe
-# differs from gensim's: Adam instead of plain SGD, large batches, `sample=1e-4` against 1e-3. One run tests the
-# last: gensim's five epochs with our `sample=1e-4`.
-
-# %% tags=["nbval-ignore-output"]
-ws_five_sample = emb.evaluate(emb.train_word2vec(wiki, dim=100, window=5, negative=5, epochs=5, min_count=5, seed=0,
-                                                 sample=1e-4), analogies=False)["WordSim353 ρ"]
-print(f"WordSim353 ρ of gensim (5 epochs): sample=1e-3 {ws_five:.3f}, sample=1e-4 {ws_five_sample:.3f}; "
-      f"ours {ws_ours:.3f}")
-
-# %%
-claim("with our sample=1e-4, gensim-5 still scores more than 0.1 below ours on WordSim353",
-      ws_ours - ws_five_sample > 0.1, f"gensim-5 at sample=1e-4 {ws_five_sample:.3f}, ours {ws_ours:.3f}")
-
-# %% [markdown]
-# So the subsampling rate is not what puts ours ahead of gensim's five epochs. Which of the other two differences
-# matters (Adam, large batches) is not measured here.
+# differs from gensim's: Adam instead of plain SGD, large batches, `sample=1e-4` against 1e-3. Which difference
+# matters is not measured here.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -443,7 +429,7 @@ claim("in 100 dimensions a science word's mean cosine to a country is more than 
       f"{group_cosine.loc['science', 'science']:.2f}")
 
 # %% [markdown]
-# PCA projects the raw vectors and keeps their straight-line (Euclidean) distances, not cosines. In those terms too,
+# PCA works on the raw vectors and their straight-line (Euclidean) distances, not on cosines. In those terms too,
 # the raw 100-d vectors keep the science words apart from the countries:
 
 # %% tags=["nbval-ignore-output"]
@@ -466,9 +452,9 @@ claim("PCA's two directions keep under half of these vectors' variance", kept < 
 
 # %% [markdown]
 # So the PCA map puts the science words among the countries although in 100 dimensions the two groups are apart.
-# Its two directions keep under half of the variance, and a projection can only shrink distances:
-# what separates these two groups lies in the directions it drops. The t-SNE map keeps the science words away from
-# the countries. Neither map is a measurement; the scores of section 3 are.
+# Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
+# these two groups lies in the directions it drops. The t-SNE map keeps the science words away from the countries.
+# Neither map is a measurement; the scores of section 3 are.
 #
 # ## Summary
 #
@@ -536,11 +522,11 @@ claim("centring raises gensim-5's WordSim353 ρ, but it stays below ours and gen
 #
 # **Rare neighbours.** Why our raw neighbour lists in section 4 hold more rare words than gensim's is not tested
 # here. "A rare word gets few updates, so its vector stays near where chance put it" holds for gensim's models
-# too, so it cannot tell the models apart. Two differences of our recipe could, and both are untested hypotheses: Adam's step (`SparseAdam`) is normalised, so an update moves a rare word's row
-# about as far as a frequent word's, where plain SGD's step is as small as the gradient; and `sample=1e-4` thins
-# out frequent words more than gensim's 1e-3, so rare words make up a larger share of our pairs. Below, the median
-# corpus count of each model's listed neighbours, and the same queries with the neighbours limited to frequent
-# words:
+# too, so it cannot tell the models apart. Two differences of our recipe could, and both are untested hypotheses:
+# Adam's step (`SparseAdam`) is normalised, so an update moves a rare word's row about as far as a frequent word's,
+# where plain SGD's step is as small as the gradient; and `sample=1e-4` thins out frequent words more than gensim's
+# 1e-3, so rare words make up a larger share of our pairs. Below, the median corpus count of each model's listed
+# neighbours, and the same queries with the neighbours limited to frequent words:
 
 # %% tags=["nbval-ignore-output"]
 raw = {name: {q: [w for w, _ in kv.most_similar(q, topn=4)] for q in query_words} for name, kv in models.items()}
