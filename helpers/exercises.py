@@ -1849,7 +1849,8 @@ def check_04_gradient_probe(probe) -> None:
     require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
             f"each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got "
             f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
-    grads = [g.detach().reshape(16, 8) for g in grads]
+    # a float64 answer is as right as a float32 one: compare both in the reference's dtype
+    grads = [g.detach().to(expected[0].dtype).reshape(16, 8) for g in grads]
     norms = np.array([float(g.norm()) for g in grads])
     require(ex, not np.all(norms[:-1] == 0),
             "every gradient before t = T is zero: the loss does not reach the earlier states through the "
@@ -1882,7 +1883,7 @@ def check_04_gradient_probe(probe) -> None:
         raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
                             "nn.RNNCell, torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that "
                             "does): write the tanh step yourself from rnn's weights, as the exercise asks") from None
-    require(ex, close([g.detach().reshape(16, 8) for g in again]),
+    require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in again]),
             "your function gives different gradients when run a second time on the same model: does it keep "
             "state between calls?")
     passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")

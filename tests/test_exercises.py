@@ -1825,6 +1825,31 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
     assert torch.nn.RNN(2, 3)(torch.zeros(1, 4, 2))[0].shape == (1, 4, 3)  # the check gives nn.RNN back afterwards
 
 
+def _float64_probe_04(model, inputs, targets, transpose=True):
+    """The hand-written recurrence run in float64 (weights and inputs converted); right unless transpose=False."""
+    import torch
+
+    rnn = model.body.rnn
+    w_ih, w_hh = rnn.weight_ih_l0.double(), rnn.weight_hh_l0.double()
+    bias = (rnn.bias_ih_l0 + rnn.bias_hh_l0).double()
+    x = model.body.embed(inputs).double()
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ w_ih.T + h @ (w_hh.T if transpose else w_hh) + bias)
+        kept.append(h)
+    scores = h @ model.head.weight.double().T + model.head.bias.double()
+    loss = torch.nn.functional.cross_entropy(scores, targets)
+    return torch.autograd.grad(loss, kept)
+
+
+def test_04_gradient_probe_judges_a_float64_answer_instead_of_crashing(capsys):
+    """A right answer computed in float64 passes (it once crashed on a dtype mismatch); a wrong one is still named."""
+    exercises.check_04_gradient_probe(_float64_probe_04)
+    assert "✔ Exercise 1" in capsys.readouterr().out
+    with pytest.raises(exercises.ExerciseError, match="untransposed"):
+        exercises.check_04_gradient_probe(functools.partial(_float64_probe_04, transpose=False))
+
+
 def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):
     import torch
 
