@@ -74,13 +74,13 @@ pd.set_option("display.precision", 3)
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
 # allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
-# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^{T-t}$. As $k$ grows, its factor per step
+# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. As $k$ grows, its factor per step
 # $\|W_{hh}^k\|^{1/k}$ tends to $\rho$, the **spectral radius** (largest $|\text{eigenvalue}|$; Gelfand's formula),
 # so over long distances the gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
-# to $\rho$ times an orthogonal matrix (section 3) the norm is exactly $\rho^k$ times the first one. For a matrix
-# that is not normal only the factor per step tends to $\rho$: the norm itself can stay many orders of magnitude
-# above $\rho^k$ at every $k$, with the gap growing (measured in *Going further*, after Exercise 2). A loss at every
-# step adds local terms, but the part from far ahead still passes through the same product.
+# to $\rho$ times an orthogonal matrix (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$.
+# For a matrix that is not normal only the factor per step tends to $\rho$: the norm itself can stay many orders of
+# magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going further*, after Exercise 2). A
+# loss at every step adds local terms, but the part from far ahead still passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -202,7 +202,8 @@ claim("tanh RNN: every factor is below the linear RNN's, below 1 up to ρ = 1.1 
       "ρ times the RMS slope, which falls as ρ grows, predicts each factor within 0.02",
       (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1 and abs(tanh_f["ρ = 1.5"] - 1) < 0.05
       and rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
-      f"factors {', '.join(f'{f:.3f}' for f in tanh_f)}; RMS slope {', '.join(f'{s:.2f}' for s in rms)}; ρ × it {', '.join(f'{p:.3f}' for p in predicted)}; "
+      f"factors {', '.join(f'{f:.3f}' for f in tanh_f)}; RMS slope {', '.join(f'{s:.2f}' for s in rms)}; "
+      f"ρ × it {', '.join(f'{p:.3f}' for p in predicted)}; "
       f"largest miss {np.abs(predicted - tanh_f).max():.3f}")
 
 # %% [markdown]
@@ -270,7 +271,8 @@ claim("clip 10 starts over 10 times the chance loss ln 4, ends at chance (accura
       and final["0.1"] > final["1"] + 0.2,
       f"clip 10: first loss {min(first10):.0f} to {max(first10):.0f}, accuracy at most "
       f"{clip_table.loc['10', 'accuracy max']:.2f}, kept at t = 1 at most {max(kept['10']):.0e}; clip 1: kept at "
-      f"least {min(kept['1']):.0f}; lowest accuracy of clip 1 and 0.1 {clip_table.loc[['1', '0.1'], 'accuracy min'].min():.2f}"
+      f"least {min(kept['1']):.0f}; lowest accuracy of clip 1 and 0.1 "
+      f"{clip_table.loc[['1', '0.1'], 'accuracy min'].min():.2f}"
       f"; final loss {final['1']:.2f} (clip 1), {final['0.1']:.2f} (clip 0.1)")
 
 # %% [markdown]
@@ -383,7 +385,8 @@ sizes = pd.DataFrame.from_dict(sizes, orient="index",
 print(sizes.to_string())
 counts = sizes["parameters"]
 print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
-      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
+      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
+      f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
       f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
 
 # %% tags=["nbval-ignore-output"]
@@ -433,8 +436,8 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 # claim above), so accuracy cannot rank them. Nor can 4 seeds' training steps: the GRU's mean is the highest, but
 # the ranges overlap (printed above). The residual RNN, the smallest model here, solved every seed; attention has
 # about 5 times the tanh RNN's parameters (the ratios under the size table), so this compares recipes at equal
-# steps, not models of equal size. The forget bias
-# matters: with bias 0 the LSTM stays near chance, with bias 3 it solves some seeds within the budget. The plain
+# steps, not models of equal size. The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it
+# solves some seeds within the budget. The plain
 # $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation alone does not predict learning:
 # the ReLU RNN kept more of it at $t = 1$ than the GRU (section 5's table), yet solved fewer seeds.
 #
@@ -453,7 +456,8 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 # - A residual connection and attention give the early steps a path without a long product of shrinking factors.
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
 #   small slope, so it shrinks slowly (in the LSTM the path through the gates adds the rest: *Going further*).
-#   Trained at $T = 60$, the residual RNN, the GRU and attention solved every seed, the LSTM with forget bias 3
+#   Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
+#   seed, the LSTM with forget bias 3
 #   some; the plain $\tanh$ and ReLU RNNs did not learn reliably, and the gradient at initialisation alone did not
 #   predict which model learns.
 
@@ -677,10 +681,10 @@ claim("from T = 60 to 200, attention's gradient at t = 1..10 shrinks as 60/200 =
 #
 # What this adds: what the spectral radius does and does not say, over 200 steps. This part answers Exercise 2's
 # prediction: do that exercise first. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
-# strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also with $N$ alone,
-# whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against $\rho^k = 0.6^k$; right: the
-# factor of each single step back, $\|g_{T-k}\| / \|g_{T-k+1}\|$, which is what the spectral radius is meant to
-# predict:
+# strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also
+# with $N$ alone, whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against
+# $\rho^k = 0.6^k$; right: the factor of each single step back, $\|g_{T-k}\| / \|g_{T-k+1}\|$, the quantity whose
+# long-run value the spectral radius gives:
 
 # %% tags=["nbval-ignore-output"]
 _, skew, grad_T = exercises.slope_matrices_04()  # the check's triangular matrix (eigenvalues all 0.6) and g
