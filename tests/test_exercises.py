@@ -1802,6 +1802,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "head on the first state": _first_state_probe_04,
         "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
         "detached state, raw autograd": _detached_hand_probe_04,
+        "W_ih not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, ih_transpose=False),
+        "x[:, t] for t = 1..T": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=1),
+        "x[:, t - 1] for t = 0..T-1": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=-1),
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
@@ -1812,6 +1815,8 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "bias_ih forgotten": "bias is missing", "summed loss": "summed over the batch",
                 "head on the first state": "LAST step only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
+                "W_ih not transposed": "shapes do not fit", "x[:, t] for t = 1..T": "runs past the sequence",
+                "x[:, t - 1] for t = 0..T-1": "neighbour's input",
                 "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
                 "nn.RNN.forward on the class": "runs PyTorch's RNN",
