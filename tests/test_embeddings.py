@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from helpers import embeddings as emb
+from helpers.data import analogies_path
 from helpers.embeddings import stable_hash, to_keyed_vectors, train_word2vec
 
 TOY = [["i", "love", "deep", "learning"], ["i", "love", "pytorch"], ["deep", "learning", "is", "fun"]] * 20
@@ -77,7 +78,7 @@ def test_storage_table_compares_the_input_width_and_the_compute():
     table = emb.storage_table([14, 10_000], dim=100)
     assert table.loc[10_000, "multiply-adds, one_hot @ W"] == 1_000_000
     assert table.loc[10_000, "numbers read, W[i]"] == 100
-    assert table.loc[10_000, "weights W, MB (both)"] == 4.0
+    assert table.loc[10_000, "size of W, MB (float32)"] == 4.0
     assert table.loc[14, "one-hot / dense"] == pytest.approx(0.14)
     with pytest.raises(ValueError, match="dim must be an integer >= 1"):
         emb.storage_table([10], dim=0)
@@ -293,3 +294,26 @@ def test_analogy_sections_count_answerable_questions_and_accuracy():
     assert table.loc["capital-common-countries", "accuracy"] == 1.0 and np.isnan(table.loc["family", "accuracy"])
     with pytest.raises(KeyError, match="no analogy section"):
         emb.analogy_sections(kv, ["colours"])
+
+
+def test_batched_analogies_answer_as_gensim_does():
+    kv = train_word2vec(TOY * 3 + [["king", "queen", "man", "woman", "france", "paris", "italy", "rome"]] * 30,
+                        dim=8, min_count=1, epochs=3)
+    words = list(kv.index_to_key)
+    rng = np.random.default_rng(0)
+    kv = emb.to_keyed_vectors(words + [f"w{i}" for i in range(300)], rng.normal(size=(len(words) + 300, 8)))
+    accuracy, sections = emb._analogy_results(kv)
+    expected_accuracy, expected = kv.evaluate_word_analogies(analogies_path())
+    assert accuracy == expected_accuracy
+    assert [(s["section"], sorted(s["correct"]), sorted(s["incorrect"])) for s in sections] == \
+        [(s["section"], sorted(s["correct"]), sorted(s["incorrect"])) for s in expected]
+    assert sum(len(s["correct"]) + len(s["incorrect"]) for s in sections[:-1]) > 0
+
+
+def test_group_neighbour_share():
+    points = np.array([[0, 0], [0, 1], [10, 0], [10, 1], [4, 0.4]])
+    assert emb.group_neighbour_share(points, ["a", "a", "b", "b", "b"]) == 0.8  # (4, 0.4) is nearest an "a"
+    assert emb.group_neighbour_share(points[:4], ["a", "b", "a", "b"]) == 0.0
+    assert emb.group_neighbour_share(np.array([[1, 0], [2, 0.1], [0, 1]]), ["a", "a", "b"], metric="cosine") == 2 / 3
+    with pytest.raises(ValueError, match="one group per point"):
+        emb.group_neighbour_share(points, ["a"])
