@@ -150,7 +150,6 @@ def train_step(model: nn.Module, tokens: torch.Tensor, lengths: torch.Tensor, la
     return loss.item()
 
 
-@torch.no_grad()
 @torch.no_grad()  # no gradients are needed to measure: no graph is built
 def logits_of(model: nn.Module, data: Encoded, batch_size: int, device: torch.device) -> torch.Tensor:
     """The model's logits [n] for every sentence of `data`, in eval mode (dropout off), `batch_size` at a time."""
@@ -176,16 +175,19 @@ def evaluate(model: nn.Module, data: Encoded, batch_size: int = 256, device="aut
 
 def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = None, epochs: int = 30,
                      lr: float = 1e-2, batch_size: int = 32, patience: int = 5, weight_decay: float = 0.0,
-                     device="auto", seed: int = 0, progress: bool = True, monitor: str = "val_loss") -> History:
+                     device="auto", seed: int = 0, progress: bool = True, monitor: str = "val_loss",
+                     eval_batch_size: int = 256) -> History:
     """Train with shuffled mini-batches and the model's own Adam; with `val`, stop early and keep the best epoch.
 
     The History has 'loss' (mean training loss of the epoch) and, with `val`, 'val_loss' and 'val_accuracy'.
     `monitor` is the validation number that decides the best epoch: 'val_loss' (lowest) or 'val_accuracy' (highest).
+    `eval_batch_size`: the batches `val` is measured in (it matters only for a model that reads the padding).
     """
     checks.positive_int("epochs", epochs)
     checks.positive_float("lr", lr)
     checks.positive_int("batch_size", batch_size)
     checks.positive_int("patience", patience)
+    checks.positive_int("eval_batch_size", eval_batch_size)
     sign = _monitor_sign(monitor)
     history, best_score, best_state, waited = History("epoch"), -math.inf, None, 0
     with run_on(device, seed) as dev:
@@ -200,7 +202,7 @@ def train_classifier(model: nn.Module, train: Encoded, val: Encoded | None = Non
             if val is None:
                 history.log(loss=total / len(train))
                 continue
-            val_loss, val_accuracy = evaluate(model, val, device=dev)
+            val_loss, val_accuracy = evaluate(model, val, eval_batch_size, device=dev)
             history.log(loss=total / len(train), val_loss=val_loss, val_accuracy=val_accuracy)
             score = sign * history[monitor][-1]  # larger is better
             if score > best_score:

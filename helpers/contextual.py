@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import torch
 from sklearn.metrics.pairwise import cosine_similarity
-from sklearn.model_selection import LeaveOneOut
 
 from helpers import checks, data, online
 from helpers.device import progress as progress_bar
@@ -272,21 +271,28 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     return float(sims[same].mean()), float(sims[across].mean())
 
 
-def loo_credits(vectors, senses: list[str]) -> np.ndarray:
-    """Per vector, the leave-one-out credit of predicting its sense by the most cosine-similar sense centroid.
+def centroid_credit(vector: np.ndarray, others: np.ndarray, other_ids: np.ndarray, sense: int) -> float:
+    """The prediction step: the credit for predicting `sense` by the sense centroid most cosine-similar to `vector`.
 
-    Centroids are means of unit vectors. A right prediction earns 1, a wrong one 0, and a tie (within 1e-9)
-    1/len(tied): the expected score of breaking it at random, so identical vectors score exactly chance.
+    `others` are unit vectors with sense ids `other_ids` (0, 1, ...); a centroid is the mean of one sense's rows.
+    A right prediction earns 1, a wrong one 0, and a tie (within 1e-9) 1/len(tied): the expected score of
+    breaking it at random, so identical vectors score exactly chance.
     """
+    centroids = np.stack([others[other_ids == k].mean(axis=0) for k in range(other_ids.max() + 1)])
+    sims = cosine_similarity(vector[None, :], centroids)[0]
+    tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
+    return float(tied[sense] / tied.sum())
+
+
+def loo_credits(vectors, senses: list[str]) -> np.ndarray:
+    """Per vector, its leave-one-out credit: 1 right, 0 wrong, 1/len(tied) for a tie (see `centroid_credit`)."""
     x = _unit_rows(vectors)
     ids = _sense_ids(senses, len(x))
-    credit = []
-    for train, test in LeaveOneOut().split(x):
-        centroids = np.stack([x[train][ids[train] == sense].mean(axis=0) for sense in range(ids.max() + 1)])
-        sims = cosine_similarity(x[test], centroids)[0]
-        tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
-        credit.append(tied[ids[test[0]]] / tied.sum())
-    return np.array(credit, dtype=float)
+    credits = []
+    for i in range(len(x)):  # leave vector i out
+        rest = np.arange(len(x)) != i  # all the others: their sense centroids predict vector i's sense
+        credits.append(centroid_credit(x[i], x[rest], ids[rest], ids[i]))
+    return np.array(credits)
 
 
 def cosine_spread(vectors) -> float:

@@ -1890,16 +1890,17 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
 
 def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False,
-                   first_bias=True, summed=False):
+                   first_bias=True, summed=False, shift=0, ih_transpose=True):
     """dL/dh_t with the tanh step written out from nn.RNN's weights; the flags make the usual mistakes."""
     import torch
 
     rnn = model.body.rnn
-    w_ih, w_hh = rnn.weight_ih_l0, rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
+    w_ih = rnn.weight_ih_l0 if ih_transpose else rnn.weight_ih_l0.T
+    w_hh = rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
     x = model.body.embed(inputs)
     h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
     for t in range(x.shape[1]):
-        a = (x[:, t] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
+        a = (x[:, t + shift] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
              + (rnn.bias_hh_l0 if second_bias else 0))
         h = torch.tanh(a) if squash else a
         kept.append(h)
@@ -1925,7 +1926,14 @@ def check_04_gradient_probe(probe) -> None:
             raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
                                 "the state you keep must be the very tensor the next step reads (not a detached "
                                 "copy, not the output sequence, not a fresh zero state)") from None
+        if "cannot be multiplied" in str(error):
+            raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): a batch holds its vectors "
+                                "as rows, [batch, features], so a weight matrix stored as [out, in] must be "
+                                "transposed before it meets them") from None
         raise
+    except IndexError as error:
+        raise ExerciseError(f"✘ {ex}: an index runs past the sequence ({error}): x holds T steps at Python indices "
+                            "0..T-1, while the maths counts t = 1..T") from None
     answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
     require(ex, len(grads) == len(expected),
@@ -1934,7 +1942,8 @@ def check_04_gradient_probe(probe) -> None:
     require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
             f"each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got "
             f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
-    grads = [g.detach().reshape(16, 8) for g in grads]
+    # a float64 answer is as right as a float32 one: compare both in the reference's dtype
+    grads = [g.detach().to(expected[0].dtype).reshape(16, 8) for g in grads]
     norms = np.array([float(g.norm()) for g in grads])
     require(ex, not np.all(norms[:-1] == 0),
             "every gradient before t = T is zero: the loss does not reach the earlier states through the "
@@ -1953,7 +1962,9 @@ def check_04_gradient_probe(probe) -> None:
                 ({"summed": True}, "the loss is summed over the batch: use the mean cross-entropy (the default)"),
                 ({"squash": False}, "the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)"),
                 ({"fresh": True}, "each step starts from a zero state: feed h_{t-1}, the state the previous step "
-                 "returned, into the next step")]
+                 "returned, into the next step"),
+                ({"shift": -1}, "each step reads its neighbour's input (the first step reads the last token): step t "
+                 "= 1..T of the maths is Python index t - 1 of x")]
     if not close(grads):
         for kwargs, message in mistakes:
             require(ex, not close(grads, _hand_probe_04(model, x, y, **kwargs)), message)
@@ -1967,7 +1978,7 @@ def check_04_gradient_probe(probe) -> None:
         raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
                             "nn.RNNCell, torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that "
                             "does): write the tanh step yourself from rnn's weights, as the exercise asks") from None
-    require(ex, close([g.detach().reshape(16, 8) for g in again]),
+    require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in again]),
             "your function gives different gradients when run a second time on the same model: does it keep "
             "state between calls?")
     passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")

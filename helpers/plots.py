@@ -293,8 +293,7 @@ def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band:
     stds = [float(np.std(scores[name], ddof=1)) if len(scores[name]) > 1 else 0.0 for name in names]
     positions = np.arange(len(names))[::-1]
     for index, (y, name) in enumerate(zip(positions, names)):
-        ax.errorbar(means[index], y, xerr=stds[index], fmt="D", color=f"C{index % 10}", ms=7, capsize=4,
-                    label="mean ± sample std" if index == 0 else None)
+        ax.errorbar(means[index], y, xerr=stds[index], fmt="D", color=f"C{index % 10}", ms=7, capsize=4)
         ax.plot(scores[name], [y - 0.18] * len(scores[name]), "k.", ms=5, label="one fold" if index == 0 else None)
         ax.annotate(f"{means[index]:.3f}", (means[index], y), xytext=(0, 7), textcoords="offset points",
                     ha="center", fontsize="small")
@@ -305,7 +304,11 @@ def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band:
         if band is not None:
             ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
                        label=f"coin flips: 95 % within ± {band:.3f}")
-    ax.legend(fontsize="small", loc="lower left")
+    # The legend's marker in black: the colours only tell the models apart. A proxy, drawn nowhere on the axes.
+    mean_marker = ax.errorbar([0.0], [0.0], xerr=[0.0], fmt="D", color="k", ms=7, capsize=4)
+    mean_marker.remove()
+    handles, labels = ax.get_legend_handles_labels()
+    ax.legend([mean_marker, *handles], ["mean ± sample std", *labels], fontsize="small", loc="lower left")
     ax.set_xlim(*xlim)
     ax.set_xlabel("accuracy")
     ax.set_title(title)
@@ -323,8 +326,11 @@ def _sense_order(senses) -> tuple[np.ndarray, list[str]]:
 
 
 def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense",
-                       vmin: float | None = None, vmax: float | None = None) -> None:
-    """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined."""
+                       vmin: float | None = None, vmax: float | None = None, colorbar: bool = True):
+    """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined.
+
+    Returns the image, so that several panels can share one colour bar (`colorbar=False`, then `fig.colorbar`).
+    """
     sims = np.asarray(sims, dtype=float)
     if sims.ndim != 2 or sims.shape != (len(senses), len(senses)):
         raise ValueError(f"need a square matrix with one row per sense label: {sims.shape} vs {len(senses)} labels")
@@ -338,8 +344,12 @@ def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordere
     centres = np.cumsum(sizes) - np.array(sizes) / 2 - 0.5
     ax.set_xticks(centres, names)
     ax.set_yticks(centres, names)
+    ax.set_xlabel("sentence, grouped by sense")
+    ax.set_ylabel("sentence, grouped by sense")
     ax.set_title(title)
-    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+    return image
 
 
 def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense similarity, per layer") -> None:

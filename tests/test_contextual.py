@@ -7,6 +7,7 @@ from gensim.models import KeyedVectors
 
 from helpers import contextual
 from helpers.contextual import (
+    centroid_credit,
     default_model_path,
     load_bert,
     loo_credits,
@@ -213,6 +214,15 @@ def test_leave_one_out_really_leaves_the_vector_out():
     vectors = np.array([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0], [0.2, 0.98]])
     assert nearest_centroid_loo(vectors, SENSES) == 0.75
     assert loo_credits(vectors, SENSES).tolist() == [1.0, 0.0, 1.0, 1.0]  # per vector: vector 1 is the miss
+
+
+def test_centroid_credit_is_the_prediction_step_with_ties_split():
+    others = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
+    ids = np.array([0, 1, 1])
+    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 0) == 1.0   # nearer sense 0's centroid [1, 0]
+    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 1) == 0.0
+    diagonal = np.array([1.0, 1.0]) / np.sqrt(2)
+    assert centroid_credit(diagonal, others, ids, 1) == 0.5               # a tie between the two senses
 
 
 def test_leave_one_out_compares_directions_not_lengths():

@@ -1875,6 +1875,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "head on the first state": _first_state_probe_04,
         "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
         "detached state, raw autograd": _detached_hand_probe_04,
+        "W_ih not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, ih_transpose=False),
+        "x[:, t] for t = 1..T": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=1),
+        "x[:, t - 1] for t = 0..T-1": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=-1),
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
@@ -1885,6 +1888,8 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "bias_ih forgotten": "bias is missing", "summed loss": "summed over the batch",
                 "head on the first state": "LAST step only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
+                "W_ih not transposed": "shapes do not fit", "x[:, t] for t = 1..T": "runs past the sequence",
+                "x[:, t - 1] for t = 0..T-1": "neighbour's input",
                 "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
                 "nn.RNN.forward on the class": "runs PyTorch's RNN",
@@ -1896,6 +1901,31 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
     assert torch.nn.RNN(2, 3)(torch.zeros(1, 4, 2))[0].shape == (1, 4, 3)  # the check gives nn.RNN back afterwards
+
+
+def _float64_probe_04(model, inputs, targets, transpose=True):
+    """The hand-written recurrence run in float64 (weights and inputs converted); right unless transpose=False."""
+    import torch
+
+    rnn = model.body.rnn
+    w_ih, w_hh = rnn.weight_ih_l0.double(), rnn.weight_hh_l0.double()
+    bias = (rnn.bias_ih_l0 + rnn.bias_hh_l0).double()
+    x = model.body.embed(inputs).double()
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ w_ih.T + h @ (w_hh.T if transpose else w_hh) + bias)
+        kept.append(h)
+    scores = h @ model.head.weight.double().T + model.head.bias.double()
+    loss = torch.nn.functional.cross_entropy(scores, targets)
+    return torch.autograd.grad(loss, kept)
+
+
+def test_04_gradient_probe_judges_a_float64_answer_instead_of_crashing(capsys):
+    """A right answer computed in float64 passes (it once crashed on a dtype mismatch); a wrong one is still named."""
+    exercises.check_04_gradient_probe(_float64_probe_04)
+    assert "✔ Exercise 1" in capsys.readouterr().out
+    with pytest.raises(exercises.ExerciseError, match="untransposed"):
+        exercises.check_04_gradient_probe(functools.partial(_float64_probe_04, transpose=False))
 
 
 def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):

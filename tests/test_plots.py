@@ -155,6 +155,10 @@ def test_sense_heatmap_groups_items_by_sense():
     assert ax.get_images()[0].get_clim() == (0.0, 1.0)
     np.testing.assert_allclose(shown, [[1.0, 0.9, 0.1], [0.9, 1.0, 0.2], [0.1, 0.2, 1.0]])  # river, river, money
     assert [t.get_text() for t in ax.get_xticklabels()] == ["river", "money"]
+    assert ax.get_xlabel() == ax.get_ylabel() == "sentence, grouped by sense"
+    assert len(fig.axes) == 2  # the panel and its colour bar
+    image = plots.plot_sense_heatmap(fig.add_subplot(2, 1, 2), sims, ["river", "money", "river"], colorbar=False)
+    assert len(fig.axes) == 3 and image.get_array().shape == (3, 3)  # no second colour bar: the caller shares one
     with pytest.raises(ValueError, match="one row per sense"):
         plots.plot_sense_heatmap(ax, sims, ["river", "money"])
     plt.close(fig)

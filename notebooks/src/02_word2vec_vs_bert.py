@@ -38,7 +38,6 @@ import numpy as np
 import pandas as pd
 import torch
 from IPython.display import display
-from sklearn.metrics.pairwise import cosine_similarity
 from sklearn.model_selection import StratifiedKFold
 from torch.utils.benchmark import Timer
 
@@ -128,58 +127,11 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# Three of the five words are rare in the Wikipedia part. For each: its count there and in our sentences, and its
-# three nearest neighbours (again machine-dependent), as trained and after `centred`, which subtracts the mean
-# vector from every vector and so removes the one direction all vectors share:
-
-# %% tags=["nbval-ignore-output"]
-rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
-kv_centred = centred(kv)
-nearest = {word: [n for n, _ in kv.most_similar(word, topn=3)] for word in rare}
-nearest_centred = {word: [n for n, _ in kv_centred.most_similar(word, topn=3)] for word in rare}
-pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare], "in our sentences": counts.loc["in our sentences", rare],
-              "3 nearest": map(", ".join, nearest.values()),
-              "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare)
-
-# %% [markdown]
-# Their cosine similarities, pair by pair, beside the mean cosine of random pairs of words:
-
-# %% tags=["nbval-ignore-output"]
-rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
-pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
-                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
-                             + [random_pair_cosine(kv_centred)]},
-                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
-pair_cosines.round(2)
-
-# %%
-shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-claim(f"{', '.join(rare)} each occur fewer times in the Wikipedia part than in our sentences",
-      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
-      "; ".join(f"{w}: {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
-claim("each rare word has another rare word among its 3 nearest neighbours, as trained and centred, though no two "
-      "of the five words share a sentence",
-      all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0,
-      f"sentences with two of the words: {shared}")
-claim("centring brings random pairs near 0 (|mean| < 0.05) but leaves every rare pair above 0.6",
-      abs(pair_cosines.loc["random pairs (mean)", "centred"]) < 0.05 and (pair_cosines["centred"][:-1] > 0.6).all(),
-      f"random pairs {pair_cosines.loc['random pairs (mean)', 'centred']:+.3f}; rare pairs "
-      f"{pair_cosines['centred'][:-1].min():.2f} to {pair_cosines['centred'][:-1].max():.2f}")
-
-# %% [markdown]
-# - **One vector follows the word's usual contexts.** *bank* is frequent in the Wikipedia part (first table of
-#   this section). Its neighbours in the table are mostly about money and institutions, like most of its
-#   sampled contexts. *plant* is frequent too: read its column in the neighbour table. Which neighbours belong
-#   to the garden plant, which to the factory, and which to neither? Whichever they are, they come from one
-#   vector for both senses.
-# - **The rare words are each other's neighbours.** Most of what Word2Vec saw of *bat*, *mouse* and *bark* is
-#   our own sentences, and each has another of them among its nearest neighbours, though no two share a
-#   sentence (second check). Nor does the closeness come from the direction all vectors share: after centring,
-#   random pairs fall to about 0 while these pairs stay close (third check). It says nothing about their senses. A
-#   likely reason, not measured here: nearly all their contexts are our sentences, which share one style and
-#   many context words, so the three words are trained on similar contexts.
-#
-# Either way, one vector cannot say which sense a sentence uses. That is what a contextual model adds.
+# One vector follows the word's usual contexts. *bank* is frequent in the Wikipedia part (first table of this
+# section); its neighbours are mostly about money and institutions, like most of its sampled contexts. *plant* is
+# frequent too: which of its neighbours belong to the garden plant, which to the factory? Whichever they are, they
+# come from one vector for both senses, so one vector cannot say which sense a sentence uses. That is what a
+# contextual model adds. (The three rare words have a story of their own: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -248,8 +200,7 @@ print("same vector as word_embeddings:", torch.allclose(
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
 # We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare every
-# pair by cosine similarity. The sentences are grouped by sense: if the vectors know the sense, the two diagonal
-# blocks (same sense) are brighter than the others.
+# pair by cosine similarity: normalise each vector to length 1, then one matrix product gives all the pairs.
 
 # %%
 bank_senses = senses["bank"]
@@ -257,21 +208,49 @@ bank_layers = word_embeddings_by_layer(sentences_of["bank"], "bank", tokenizer, 
 last = bank_layers.shape[0] - 1
 print("vectors of 'bank':", tuple(bank_layers.shape), "= (layers 0 to", f"{last}, sentences, hidden size)")
 
+
+def cosines(vectors: torch.Tensor) -> torch.Tensor:
+    """All pairwise cosine similarities of the rows of `vectors` [n, dim]: a matrix [n, n]."""
+    unit = vectors / vectors.norm(dim=1, keepdim=True)  # each row scaled to length 1
+    return unit @ unit.T
+
+
+# %% [markdown]
+# First, one river sentence and one finance sentence: which of the other 23 "bank" sentences are nearest to each,
+# at the last layer? (For Word2Vec, all 23 tie at cosine 1: it has one vector.)
+
 # %%
-maps = {"Word2Vec: one vector": cosine_similarity(w2v_bank),
-        "MiniLM layer 0 (input embeddings)": cosine_similarity(bank_layers[0]),
-        f"MiniLM layer {last} (output)": cosine_similarity(bank_layers[last])}
-low = min(sims.min() for sims in maps.values())  # one colour scale for all three panels
-fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+bank_sims = cosines(bank_layers[last]).fill_diagonal_(-2)  # -2: a sentence is not its own neighbour
+probes = [bank_senses.index("river"), bank_senses.index("finance")]
+for probe in probes:
+    print(f"[{bank_senses[probe]}] {sentences_of['bank'][probe]}")
+    for j in bank_sims[probe].topk(3).indices.tolist():
+        print(f"    {bank_sims[probe, j]:.2f} [{bank_senses[j]}] {sentences_of['bank'][j]}")
+claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense",
+      all(bank_senses[j] == bank_senses[probe] for probe in probes for j in bank_sims[probe].topk(3).indices.tolist()),
+      f"{sum(bank_senses[j] == bank_senses[p] for p in probes for j in bank_sims[p].topk(3).indices.tolist())} of 6")
+
+# %% [markdown]
+# Now all the pairs at once, as heat maps. The sentences are grouped by sense: if the vectors know the sense, the
+# two diagonal blocks (same sense) are brighter than the others.
+
+# %%
+maps = {"Word2Vec: one vector": cosines(torch.from_numpy(w2v_bank)),
+        "MiniLM layer 0 (input embeddings)": cosines(bank_layers[0]),
+        f"MiniLM layer {last} (output)": cosines(bank_layers[last])}
+low = min(sims.min().item() for sims in maps.values())  # one colour scale for all three panels
+fig, axes = plt.subplots(1, 3, figsize=(15, 4.4), layout="constrained")
 for ax, (title, sims) in zip(axes, maps.items()):
-    plot_sense_heatmap(ax, sims, bank_senses, title, vmin=low, vmax=1.0)
-fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences (one colour scale)")
-fig.tight_layout()
+    image = plot_sense_heatmap(ax, sims, bank_senses, title, vmin=low, vmax=1.0, colorbar=False)
+for ax in axes[1:]:
+    ax.set_ylabel("")  # one axis title per row
+fig.colorbar(image, ax=axes, fraction=0.02, pad=0.01, label="cosine similarity")
+fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences")
 plt.show()
-w2v_map, layer0_map, last_map = maps.values()
-print(f"Word2Vec (one vector, the same in every sentence): every pair has cosine similarity {w2v_map.min():.4f}")
+w2v_map, layer0_map, last_map = (sims.min().item() for sims in maps.values())
+print(f"Word2Vec (one vector, the same in every sentence): every pair has cosine similarity {w2v_map:.4f}")
 claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
-      layer0_map.min() > last_map.min() + 0.2, f"lowest pair {layer0_map.min():.3f} vs {last_map.min():.3f}")
+      layer0_map > last_map + 0.2, f"lowest pair {layer0_map:.3f} vs {last_map:.3f}")
 
 # %% [markdown]
 # Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the map
@@ -282,12 +261,16 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and layer we compute three numbers:
-# - `within`: the mean cosine of pairs with the **same** sense (no sentence paired with itself);
-# - `across`: the mean cosine of pairs with **different** senses;
-# - the **gap** `within − across`. A gap near 0 means the vectors do not know the sense.
+# For each word and layer, with $v_1, \dots, v_n$ the word's vectors in its $n$ sentences, $s_i$ the sense of
+# sentence $i$ and $C = $ `cosines(v)` the matrix of section 4:
 #
-# `sense_similarity` computes them. → [Exercise 2](#ex2) practises this: you write the gap in torch.
+# $$\text{within} = \operatorname*{mean}_{i \ne j,\; s_i = s_j} C_{ij}, \qquad
+#   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
+#
+# `within` averages the same-sense pairs (no sentence paired with itself: the diagonal, all 1, is left out),
+# `across` the different-sense pairs. A gap near 0 means the vectors do not know the sense. In torch, each mean
+# is `C` indexed by a boolean mask `[n, n]`, built from the labels by broadcasting. `sense_report_by_layer`
+# computes them for every layer. → [Exercise 2](#ex2): you write the gap in torch.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -301,18 +284,18 @@ plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity,
 plt.show()
 spread = pd.DataFrame({word: [cosine_spread(vectors) for vectors in layer_vectors[word]] for word in WORDS})
 scaled_gaps = word_gaps / spread  # each gap in standard deviations of that word's pairwise cosines
-claim("at layer 0 the gap is small beside the spread of the cosines (|gap| < 0.25 standard deviations, every word)",
-      (scaled_gaps.loc[0].abs() < 0.25).all(), f"largest {scaled_gaps.loc[0].abs().max():.2f} at layer 0; "
-      f"{scaled_gaps.loc[1].min():.2f} to {scaled_gaps.loc[1].max():.2f} at layer 1")
-claim("from layer 1 on, the gap is positive for every word and layer", (word_gaps.loc[1:] > 0).all().all(),
-      f"smallest gap {word_gaps.loc[1:].min().min():.3f}, largest {word_gaps.loc[1:].max().max():.3f}")
+claim("the gap is small at layer 0 beside the spread of the cosines (|gap| < 0.25 standard deviations, every "
+      "word), and positive for every word at every layer from 1 on",
+      (scaled_gaps.loc[0].abs() < 0.25).all() and (word_gaps.loc[1:] > 0).all().all(),
+      f"layer 0: at most {scaled_gaps.loc[0].abs().max():.2f} standard deviations "
+      f"(layer 1: {scaled_gaps.loc[1].min():.2f} to {scaled_gaps.loc[1].max():.2f}); "
+      f"layers 1 on: gaps {word_gaps.loc[1:].min().min():.3f} to {word_gaps.loc[1:].max().max():.3f}")
 
 # %% [markdown]
-# At layer 0 the word has attended to no other word, so the sentence has not reached it. Its gap is small in
-# the word's own unit, the standard deviation of its pairwise cosines (first check; layer 1 printed beside it).
-# From layer 1 on, same-sense pairs are more similar than different-sense pairs, for every word. The gaps are
-# small in cosine, and the plot gives no noise level; section 6's held-out test does. The plot cannot rank the
-# layers either: the spread of a word's cosines changes with depth (*Going further* A).
+# At layer 0 the word has attended to no other word, so the sentence has not reached it: its gap is small in the
+# word's own unit, the standard deviation of its pairwise cosines. From layer 1 on, same-sense pairs are more
+# similar than different-sense pairs, for every word. One caveat: the plot gives the gaps no error bars, and it
+# cannot rank the layers, since the spread of a word's cosines changes with depth (*Going further* A).
 
 # %% [markdown]
 # <a id="s6"></a>
@@ -320,12 +303,21 @@ claim("from layer 1 on, the gap is positive for every word and layer", (word_gap
 #
 # Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
 # unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
-# centroid is most cosine-similar. Guessing scores 0.5. Two Word2Vec baselines take the same test:
+# centroid is most cosine-similar. Guessing scores 0.5. `loo_credits` is that loop. Its prediction step for one
+# sentence, `centroid_credit`, is what you write in torch in [Exercise 3](#ex3) (the course's version is folded at
+# the end). A right prediction earns 1, a wrong one 0, and a tie between the two senses ½:
+
+# %%
+show_code(loo_credits)
+
+# %% [markdown]
+# Two Word2Vec baselines take the same test:
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (chance by
 #   construction);
 # - **the mean of the other words' vectors**: the context as a bag of words, without word order.
 #
-# `loo_credits` scores each sentence. → [Exercise 3](#ex3) practises this: you write its prediction step.
+# Our Word2Vec was trained on the Wikipedia part *plus these 120 sentences* (section 2; words only, no sense
+# labels), so its vectors have seen every test sentence. If anything, this favours the baselines.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -350,12 +342,12 @@ fig.tight_layout()
 plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
-claim("layer 0 stays near chance on average (below 0.65)", mean_accuracy[0] < 0.65, f"{mean_accuracy[0]:.3f}")
-claim(f"every Transformer layer (1 to {last}) predicts held-out senses far above chance (mean accuracy > 0.8)",
-      transformer.min() > 0.8, f"lowest {transformer.min():.3f}, highest {transformer.max():.3f}")
 context_mean = accuracy.loc["mean", "W2V context mean"]
-claim("every Transformer layer beats the Word2Vec context mean (mean accuracy over the words)",
-      transformer.min() > context_mean, f"lowest layer {transformer.min():.3f}, context mean {context_mean:.3f}")
+claim(f"layer 0 stays near chance on average (below 0.65), while every Transformer layer (1 to {last}) predicts "
+      "held-out senses far above chance (mean accuracy > 0.8) and beats the Word2Vec context mean",
+      mean_accuracy[0] < 0.65 and transformer.min() > max(0.8, context_mean),
+      f"layer 0: {mean_accuracy[0]:.3f}; layers 1 to {last}: {transformer.min():.3f} to {transformer.max():.3f}; "
+      f"context mean {context_mean:.3f}")
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
@@ -368,13 +360,12 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
 # - **Word2Vec's own vector scores exactly chance.** Every prediction is a tie.
-# - **Layer 0 is near chance on average.** Per word it can stray from 0.5. Layer 0 knows where the word sits,
-#   and the senses do not always sit in the same places (*Where 'bank' sits* above). Leaving a sentence out
-#   also pulls its own sense's centroid away from it.
-# - **From layer 1 on, the contextual vectors predict held-out senses far above chance.** They also beat the
-#   bag of context words. (MiniLM was trained on far more text than our Word2Vec.)
-# - **The Transformer layers are close** (best and worst printed above). *Going further* A shows that 120
-#   sentences cannot rank them; B shows how to pick one without flattering it.
+# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits, and
+#   the senses do not always sit in the same places (*Where 'bank' sits* above).
+# - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and beat the bag of
+#   context words (whose vectors saw the test sentences in training; MiniLM saw far more text).
+# - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
+#   (*Going further* A, and B for picking one without flattering it).
 # - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
 #   and [Exercise 5](#ex5) runs this test on a word of your own.
 
@@ -410,38 +401,31 @@ print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
 # %%
-claim("the look-up is faster than MiniLM's forward passes, for the same 120 vectors", lookup < forward,
-      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run")
-claim("MiniLM's word-piece table holds more than a third of its parameters", piece_table.numel() / n_params > 1 / 3,
-      f"{piece_table.numel() / n_params:.0%}")
+claim("the look-up is faster than MiniLM's forward passes for the same 120 vectors, and MiniLM's word-piece table "
+      "holds more than a third of its parameters", lookup < forward and piece_table.numel() / n_params > 1 / 3,
+      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run; table {piece_table.numel() / n_params:.0%}")
 
 # %% [markdown]
-# MiniLM has a look-up table too: its word-piece embeddings, more than a third of its parameters (second check).
-# Word2Vec's table grows with the vocabulary; MiniLM's is fixed, and its pieces also spell unseen words. But
-# every MiniLM vector then costs a pass through its Transformer layers. A GPU and batching make that faster. The
-# work still grows with every sentence and every token, against one row read per word.
+# MiniLM has a look-up table too: its word-piece embeddings, more than a third of its parameters. Word2Vec's table
+# grows with the vocabulary; MiniLM's is fixed, and its pieces also spell unseen words. But every MiniLM vector
+# then costs a pass through its Transformer layers. A GPU and batching make that faster; the work still grows
+# with every sentence and every token, against one row read per word.
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance. *bank*'s neighbours follow the sense of most of its Wikipedia contexts
-#   (money). The rare words, seen mostly in our own sentences, are each other's neighbours though they never
-#   share a sentence, and stay so with the direction all vectors share removed; similar training contexts (our
-#   sentences) are a likely reason, not measured here (section 2).
+#   exactly chance, and *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
-#   model's hidden states at those pieces give its vector (section 3 shows the code). Two conventions go with it,
-#   not measured gains: keep `[CLS]` and `[SEP]` in the input, as in training (*Going further* C measures no
-#   gain from them here), and average the pieces (the BERT paper uses the first piece: *Going further* D).
-# - **Layer 0 has no context**: the word piece's, position's and segment's embeddings, summed and
-#   layer-normalised.
-#   Its similarity gap is small beside the spread of its cosines, and its sense test near chance on average. From the first Transformer layer on,
-#   same-sense vectors are closer than different-sense ones, and a nearest-centroid test predicts
-#   the sense of held-out sentences far above chance; on 120 sentences the Transformer layers of this model
-#   cannot be ranked (*Going further* A).
-# - **Context words alone carry part of the sense**: the plain average of the other words' Word2Vec vectors
-#   beats chance; every Transformer layer beats it clearly, though MiniLM was also trained on far more text than
-#   our small Word2Vec.
+#   model's hidden states at those pieces give its vector (section 3). The two "bank"s then find neighbours of
+#   their own sense (section 4).
+# - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
+#   Its similarity gap is small and its sense test near chance on average. From the first Transformer layer on,
+#   same-sense vectors are closer than different-sense ones (a positive gap, section 5), and a nearest-centroid
+#   test predicts the sense of held-out sentences far above chance (section 6). 120 sentences cannot rank the
+#   Transformer layers (*Going further* A).
+# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
+#   chance; every Transformer layer beats it.
 # - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
@@ -452,9 +436,8 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
 # | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
-# The table mixes what this notebook measured (one vector for all senses, senses separated by context, the mixed
-# sentence of Exercise 4, the cost in section 7) with the experience of the field, such as "strong downstream when
-# fine-tuned" (notebook 05 uses MiniLM frozen, as features, on a real task).
+# The table mixes what this notebook measured (senses, the mixed sentence of Exercise 4, the cost) with the field's
+# experience, such as "strong downstream when fine-tuned" (notebook 05 uses MiniLM frozen, as features).
 #
 # Next: the optional *Going further* studies, then [the exercises](#exercises) at the end of the page.
 
@@ -462,7 +445,7 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # %% [markdown]
 # ## Going further
 #
-# Six optional studies; the exercises do not need them.
+# Seven optional studies; the exercises do not need them.
 
 # %% [markdown]
 # <a id="g1"></a>
@@ -473,7 +456,7 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
-# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
+# with depth. So section 5's check divided each gap by the spread (standard deviation) of the word's
 # pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
 # averaged over the words.
 
@@ -497,8 +480,8 @@ claim("the raw gap and the gap divided by the spread put a different layer first
 
 # %% [markdown]
 # **The luck of the sentences.** Two layers are scored on the *same* 120 sentences. The fair question: how much
-# would their difference change with other sentences? Each sentence gives one outcome per layer (1 right,
-# 0 wrong). The difference of two accuracies is the mean of the 120 per-sentence differences. Its standard error
+# would their difference change with other sentences? Each sentence gives one credit per layer (1 right,
+# 0 wrong, ½ for a tie between the two senses). The difference of two accuracies is the mean of the 120 per-sentence differences. Its standard error
 # is their standard deviation over √120. We call a difference a *tie* when it is within two such standard
 # errors: the *tie margin*. That is about a 95% interval, and rougher still here: it treats the leave-one-out
 # outcomes as independent, and they are not (each sentence is in the others' centroids).
@@ -511,7 +494,7 @@ def tie_margin(a: np.ndarray, b: np.ndarray) -> float:
 
 
 credits = np.stack([np.concatenate([loo_credits(layer_vectors[word][layer], senses[word]) for word in WORDS])
-                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1 right, 0 wrong
+                    for layer in range(last + 1)])  # [layers, 120 sentences]: 1, 0 or ½ (a tie)
 pairs = pd.DataFrame([{"layers": f"{a} vs {b}", "difference": credits[a].mean() - credits[b].mean(),
                        "sentences they disagree on": int((credits[a] != credits[b]).sum()),
                        "tie margin": tie_margin(credits[a], credits[b])}
@@ -707,6 +690,8 @@ claim("'bank' in Word2Vec space: the context means separate the senses well abov
 #   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
 #   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best
 #   layer for word senses. Measure it with sections 5 and 6.
+# - **The exercises**: Exercise 1's vectors get 768 numbers. Exercise 5's check compares your sentences with
+#   reference sentences and thresholds chosen on MiniLM, so with bert-base it may refuse good sentences.
 
 # %%
 from transformers import BertConfig, BertModel
@@ -733,6 +718,54 @@ if USE_BERT_BASE:
               f"{tuple(by_layer.shape)} (layers + 1, sentences, hidden). To measure it, edit section 3 as above.")
 
 # %% [markdown]
+# <a id="g7"></a>
+# ### G. Word2Vec's rare words: each other's neighbours
+#
+# *What this adds:* what one vector learns from few contexts, and a control for the direction all vectors share.
+#
+# Three of the five words are rare in the Wikipedia part. For each: its count there and in our sentences, and its
+# three nearest neighbours (machine-dependent), as trained and after `centred`, which subtracts the mean vector
+# from every vector and so removes the one direction all vectors share. Then their cosine similarities, pair by
+# pair, beside the mean cosine of random pairs of words.
+
+# %% tags=["nbval-ignore-output"]
+rare = [word for word in WORDS if counts.loc["in Wikipedia", word] < 10]
+kv_centred = centred(kv)
+nearest = {word: [n for n, _ in kv.most_similar(word, topn=3)] for word in rare}
+nearest_centred = {word: [n for n, _ in kv_centred.most_similar(word, topn=3)] for word in rare}
+display(pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare],
+                      "in our sentences": counts.loc["in our sentences", rare],
+                      "3 nearest": map(", ".join, nearest.values()),
+                      "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare))
+rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
+pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
+                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
+                             + [random_pair_cosine(kv_centred)]},
+                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
+pair_cosines.round(2)
+
+# %%
+shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
+claim(f"{', '.join(rare)} each occur fewer times in the Wikipedia part than in our sentences, and each has another "
+      "of them among its 3 nearest neighbours, as trained and centred, though no two of the five words share a "
+      "sentence",
+      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare)
+      and all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0,
+      "; ".join(f"{w}: {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare)
+      + f"; sentences with two of the words: {shared}")
+claim("after centring, every rare pair stays above 0.6", (pair_cosines["centred"][:-1] > 0.6).all(),
+      f"rare pairs {pair_cosines['centred'][:-1].min():.2f} to {pair_cosines['centred'][:-1].max():.2f}; "
+      f"random pairs {pair_cosines.loc['random pairs (mean)', 'centred']:+.3f}")
+
+# %% [markdown]
+# Most of what Word2Vec saw of *bat*, *mouse* and *bark* is our own sentences, and each has another of them among
+# its nearest neighbours, though no two share a sentence (first check). Centring brings random pairs to about 0
+# (printed with the second check), but that is nearly true by construction: the centred vectors sum to zero, so
+# their pairwise dot products average slightly below 0. The finding is the other half: the rare pairs stay close
+# (second check), so their closeness is not the direction all vectors share. It says nothing about their senses. A likely reason, not measured here: nearly all their
+# contexts are our sentences, which share one style and many context words.
+
+# %% [markdown]
 # <a id="exercises"></a>
 # ## Exercises
 #
@@ -743,7 +776,7 @@ if USE_BERT_BASE:
 # ### Exercise 1 — word vectors for a batch, in one forward pass
 # Complete `word_vectors(sentences, spans, layer)`: one vector per sentence, the mean of the hidden states at
 # `layer` (0 = input embeddings, -1 = last) of the pieces that overlap the word's characters `spans[i]`
-# (`start` included, `end` excluded), shape `[len(sentences), 384]`. Section 3 did this for one sentence; here
+# (`start` included, `end` excluded), shape `[len(sentences), hidden size]` (384 for MiniLM). Section 3 did this for one sentence; here
 # the starter code pads the batch to one length, and `bert` must run **once** on the whole batch, under
 # `torch.no_grad()`. Build the `[batch, tokens]` mask of each row's pieces with broadcasting and average with it
 # (padding and `[CLS]`/`[SEP]` have offsets `(0, 0)`, so no span overlaps them).
@@ -883,8 +916,8 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 #   (`word_embeddings_by_layer`) with these labels.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
-# separate as well as ours? At which layers? (With five sentences per sense every accuracy step is 0.1, so
-# compare layers, not decimals.)
+# separate as well as ours? At which layers? (With five sentences per sense one sentence moves the accuracy by 0.1,
+# a tie by 0.05, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 my_word = "spring"
@@ -915,5 +948,5 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 # because they answer those exercises: open them once you have tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, loo_credits, folded=True,
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.centroid_credit, folded=True,
           summary="The course's versions of Exercises 1 to 3 (open after trying them)")
