@@ -537,6 +537,91 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
     passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
 
 
+@contextlib.contextmanager
+def _autograd_refused(answer, what_is_wrong: str):
+    """While inside, backward() and torch.autograd's and torch.func's differentiating functions raise ExerciseError,
+    by any name the answer's module gave them."""
+    import torch
+
+    autograd = ("grad", "backward")
+    functional = ("jacobian", "vjp", "jvp", "vhp", "hvp", "hessian")
+    func = ("grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "linearize")
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(_refused([(torch.Tensor, "backward")], lambda: ExerciseError(what_is_wrong)))
+        for module, names in (("torch.autograd", autograd), ("torch.autograd.functional", functional),
+                              ("torch.func", func)):
+            stack.enter_context(_functions_refused(answer, module, names, what_is_wrong))
+        yield
+
+
+def check_01_sgns_grads(shared_negatives_grads) -> None:
+    """Exercise 4, second part: the gradients of the shared-negatives loss with respect to the centre [B, D],
+    context [B, D] and negative [K, D] vectors, worked out by hand and compared with autograd's."""
+    import torch
+
+    from helpers.embeddings import sgns_loss as reference
+
+    exercise = "Exercise 4"
+    _function(exercise, shared_negatives_grads, "shared_negatives_grads")
+    names = ("centre", "context", "negatives")
+    for seed, (b, k, d) in ((2, (6, 3, 4)), (3, (5, 7, 3))):
+        generator = torch.Generator().manual_seed(seed)
+        c, o, n = (torch.randn(*shape, generator=generator) for shape in [(b, d), (b, d), (k, d)])
+        copies = [t.clone() for t in (c, o, n)]
+        with _autograd_refused(shared_negatives_grads, f"✘ {exercise}: shared_negatives_grads used autograd: work "
+                               "the gradients out by hand, with tensor operations only (no .backward(), "
+                               "torch.autograd or torch.func)"):
+            result = shared_negatives_grads(c, o, n)
+        answered(exercise, result, "shared_negatives_grads returned None: return the three gradients")
+        require(exercise, isinstance(result, (tuple, list)) and len(result) == 3, "return three gradients, "
+                "(grad_centre, grad_context, grad_negatives), as a tuple")
+        for value, tensor, name in zip(result, (c, o, n), names):
+            require(exercise, isinstance(value, torch.Tensor), f"the gradient for {name} should be a tensor, got "
+                    f"{type(value).__name__}")
+            require(exercise, tuple(value.shape) == tuple(tensor.shape), f"the gradient for {name} should have its "
+                    f"shape {tuple(tensor.shape)}, got {tuple(value.shape)}"
+                    + (": a shared negative collects one term from every pair; sum them over the batch"
+                       if name == "negatives" and value.dim() == 3 else ""))
+            require(exercise, value.dtype == tensor.dtype, f"return the gradients in the inputs' precision "
+                    f"({tensor.dtype}), got {value.dtype}")
+        require(exercise, all(torch.equal(t, saved) for t, saved in zip((c, o, n), copies)), "the inputs changed: "
+                "compute the gradients without modifying centre, context or negatives in place")
+        leaves = [t.clone().requires_grad_(True) for t in (c, o, n)]
+        expected = torch.autograd.grad(reference(leaves[0], leaves[1], leaves[2].expand(b, k, d)), leaves)
+        positive, negative = torch.sigmoid((c * o).sum(-1)), torch.sigmoid(c @ n.T)  # [B], [B, K]
+        mistakes = {  # what each usual mistake gives, per gradient
+            "centre": {
+                "the derivative of -log σ(x) is σ(x) - 1, not σ(x): check the true context's term":
+                    (positive[:, None] * o + negative @ n) / b,
+                "the derivative of -log σ(-x) is σ(x), not 1 - σ(x): check the negatives' term":
+                    ((positive - 1)[:, None] * o + (1 - negative) @ n) / b,
+                "the negatives' term Σ_k σ(c·n_k) n_k is missing": (positive - 1)[:, None] * o / b,
+                "the true context's term (σ(c·o) - 1) o is missing": negative @ n / b,
+                "the loss is the mean over the B pairs: divide each gradient by B":
+                    (positive - 1)[:, None] * o + negative @ n,
+            },
+            "context": {
+                "the derivative of -log σ(x) is σ(x) - 1, not σ(x)": positive[:, None] * c / b,
+                "the loss is the mean over the B pairs: divide each gradient by B": (positive - 1)[:, None] * c,
+            },
+            "negatives": {
+                "the derivative of -log σ(-x) is σ(x), not 1 - σ(x)": (1 - negative).T @ c / b,
+                "the derivative of -log σ(-x) is σ(x), with no minus sign in front": -negative.T @ c / b,
+                "the loss is the mean over the B pairs: divide each gradient by B": negative.T @ c,
+                "a shared negative collects one term from every pair: sum them over the batch and divide by B "
+                "(here they are averaged over the K negatives)": negative.T @ c / k,
+            },
+        }
+        for value, want, name in zip(result, expected, names):
+            for hint, wrong in mistakes[name].items():
+                require(exercise, not torch.allclose(value, wrong, rtol=1e-4, atol=1e-6),
+                        f"the gradient for {name} is wrong: {hint}")
+            require(exercise, torch.allclose(value, want, rtol=1e-4, atol=1e-6), f"the gradient for {name} "
+                    "differs from autograd's gradient of the loss (check the order: grad_centre, grad_context, "
+                    "grad_negatives)")
+    passed(exercise, "your hand-worked gradients match autograd's for the centre, context and negative vectors")
+
+
 # --- 02 Word2Vec vs BERT ---
 
 # Sentences whose word is split into several pieces, sits first or last, or touches punctuation.
@@ -1812,16 +1897,17 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
 
 def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False,
-                   first_bias=True, summed=False):
+                   first_bias=True, summed=False, shift=0, ih_transpose=True):
     """dL/dh_t with the tanh step written out from nn.RNN's weights; the flags make the usual mistakes."""
     import torch
 
     rnn = model.body.rnn
-    w_ih, w_hh = rnn.weight_ih_l0, rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
+    w_ih = rnn.weight_ih_l0 if ih_transpose else rnn.weight_ih_l0.T
+    w_hh = rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
     x = model.body.embed(inputs)
     h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
     for t in range(x.shape[1]):
-        a = (x[:, t] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
+        a = (x[:, t + shift] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
              + (rnn.bias_hh_l0 if second_bias else 0))
         h = torch.tanh(a) if squash else a
         kept.append(h)
@@ -1847,7 +1933,14 @@ def check_04_gradient_probe(probe) -> None:
             raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
                                 "the state you keep must be the very tensor the next step reads (not a detached "
                                 "copy, not the output sequence, not a fresh zero state)") from None
+        if "cannot be multiplied" in str(error):
+            raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): a batch holds its vectors "
+                                "as rows, [batch, features], so a weight matrix stored as [out, in] must be "
+                                "transposed before it meets them") from None
         raise
+    except IndexError as error:
+        raise ExerciseError(f"✘ {ex}: an index runs past the sequence ({error}): x holds T steps at Python indices "
+                            "0..T-1, while the maths counts t = 1..T") from None
     answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
     grads = list(grads)
     require(ex, len(grads) == len(expected),
@@ -1856,7 +1949,8 @@ def check_04_gradient_probe(probe) -> None:
     require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
             f"each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got "
             f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
-    grads = [g.detach().reshape(16, 8) for g in grads]
+    # a float64 answer is as right as a float32 one: compare both in the reference's dtype
+    grads = [g.detach().to(expected[0].dtype).reshape(16, 8) for g in grads]
     norms = np.array([float(g.norm()) for g in grads])
     require(ex, not np.all(norms[:-1] == 0),
             "every gradient before t = T is zero: the loss does not reach the earlier states through the "
@@ -1875,7 +1969,9 @@ def check_04_gradient_probe(probe) -> None:
                 ({"summed": True}, "the loss is summed over the batch: use the mean cross-entropy (the default)"),
                 ({"squash": False}, "the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)"),
                 ({"fresh": True}, "each step starts from a zero state: feed h_{t-1}, the state the previous step "
-                 "returned, into the next step")]
+                 "returned, into the next step"),
+                ({"shift": -1}, "each step reads its neighbour's input (the first step reads the last token): step t "
+                 "= 1..T of the maths is Python index t - 1 of x")]
     if not close(grads):
         for kwargs, message in mistakes:
             require(ex, not close(grads, _hand_probe_04(model, x, y, **kwargs)), message)
@@ -1889,7 +1985,7 @@ def check_04_gradient_probe(probe) -> None:
         raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
                             "nn.RNNCell, torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that "
                             "does): write the tanh step yourself from rnn's weights, as the exercise asks") from None
-    require(ex, close([g.detach().reshape(16, 8) for g in again]),
+    require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in again]),
             "your function gives different gradients when run a second time on the same model: does it keep "
             "state between calls?")
     passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")

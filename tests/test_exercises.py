@@ -503,6 +503,79 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
         exercises.check_01_sgns_loss(lambda c, o, n: None)
 
 
+def _grads_01(c, o, n, mistake=None):
+    """Exercise 01-4 (b): the shared-negatives loss's gradients, right or with one mistake."""
+    import torch
+
+    b = len(c)
+    positive = torch.sigmoid((c * o).sum(1)) - (0 if mistake == "positive without -1" else 1)
+    negative = torch.sigmoid(c @ n.T)
+    if mistake == "1 - sigma for negatives":
+        negative = 1 - negative
+    scale = 1 if mistake == "no mean" else b
+    grad_c = (positive[:, None] * o + (0 if mistake == "no negatives in grad_c" else negative @ n)) / scale
+    grad_o = positive[:, None] * c / scale
+    grad_n = negative.T @ c / scale
+    if mistake == "per pair":
+        grad_n = negative[:, :, None] * c[:, None, :] / scale
+    if mistake == "mean over K":
+        grad_n = negative.T @ c / n.shape[0]
+    if mistake == "swapped":
+        return grad_o, grad_c, grad_n
+    if mistake == "context for centre":
+        grad_o = positive[:, None] * o / scale
+    if mistake == "list of two":
+        return [grad_c, grad_o]
+    if mistake == "float64":
+        return grad_c.double(), grad_o.double(), grad_n.double()
+    return grad_c, grad_o, grad_n
+
+
+def test_01_shared_negatives_grads_accepts_the_gradients_and_names_each_usual_mistake(capsys):
+    import torch
+
+    exercises.check_01_sgns_grads(_grads_01)
+    assert capsys.readouterr().out.count("✔ Exercise 4") == 1
+    for mistake, message in [("positive without -1", "σ\\(x\\) - 1"), ("1 - sigma for negatives", "not 1 - σ"),
+                             ("no mean", "divide each gradient by B"),
+                             ("no negatives in grad_c", "negatives' term .* is missing"),
+                             ("per pair", "sum them over the batch"), ("mean over K", "averaged over the K"),
+                             ("swapped", "differs from autograd's"), ("context for centre", "differs from autograd's"),
+                             ("list of two", "three gradients"), ("float64", "precision")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_sgns_grads(lambda c, o, n, mistake=mistake: _grads_01(c, o, n, mistake))
+
+    def by_backward(c, o, n):
+        leaves = [t.clone().requires_grad_(True) for t in (c, o, n)]
+        with torch.enable_grad():
+            sgns_loss(leaves[0], leaves[1], leaves[2].expand(len(c), *n.shape)).backward()
+        return tuple(t.grad for t in leaves)
+
+    def by_autograd(c, o, n):
+        leaves = [t.clone().requires_grad_(True) for t in (c, o, n)]
+        with torch.enable_grad():
+            return torch.autograd.grad(sgns_loss(leaves[0], leaves[1], leaves[2].expand(len(c), *n.shape)), leaves)
+
+    def by_func(c, o, n):
+        def loss(c, o, n):
+            return sgns_loss(c, o, n.expand(len(c), *n.shape))
+        return torch.func.grad(loss, argnums=(0, 1, 2))(c, o, n)
+
+    def in_place(c, o, n):
+        grads = _grads_01(c, o, n)
+        c.mul_(1)
+        o.add_(1)
+        return grads
+
+    for wrong, message in [(by_backward, "used autograd"), (by_autograd, "used autograd"), (by_func, "used autograd"),
+                           (in_place, "inputs changed"), (lambda c, o, n: (1.0, 2.0, 3.0), "should be a tensor"),
+                           (_grads_01(*[torch.ones(2, 2)] * 3), "function")]:
+        with pytest.raises(exercises.ExerciseError, match=message):
+            exercises.check_01_sgns_grads(wrong)
+    with pytest.raises(exercises.NotAnswered, match="returned None"):
+        exercises.check_01_sgns_grads(lambda c, o, n: None)
+
+
 # --- 02 Word2Vec vs BERT ---
 
 def _word_vector_with(bert, mistake=None):
@@ -1807,6 +1880,9 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "head on the first state": _first_state_probe_04,
         "no tanh": lambda m, x, y: exercises._hand_probe_04(m, x, y, squash=False),
         "detached state, raw autograd": _detached_hand_probe_04,
+        "W_ih not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, ih_transpose=False),
+        "x[:, t] for t = 1..T": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=1),
+        "x[:, t - 1] for t = 0..T-1": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=-1),
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
@@ -1817,6 +1893,8 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "bias_ih forgotten": "bias is missing", "summed loss": "summed over the batch",
                 "head on the first state": "LAST step only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
+                "W_ih not transposed": "shapes do not fit", "x[:, t] for t = 1..T": "runs past the sequence",
+                "x[:, t - 1] for t = 0..T-1": "neighbour's input",
                 "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
                 "nn.RNN.forward on the class": "runs PyTorch's RNN",
@@ -1828,6 +1906,31 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         with pytest.raises(exercises.ExerciseError, match=messages[name]):
             exercises.check_04_gradient_probe(probe)
     assert torch.nn.RNN(2, 3)(torch.zeros(1, 4, 2))[0].shape == (1, 4, 3)  # the check gives nn.RNN back afterwards
+
+
+def _float64_probe_04(model, inputs, targets, transpose=True):
+    """The hand-written recurrence run in float64 (weights and inputs converted); right unless transpose=False."""
+    import torch
+
+    rnn = model.body.rnn
+    w_ih, w_hh = rnn.weight_ih_l0.double(), rnn.weight_hh_l0.double()
+    bias = (rnn.bias_ih_l0 + rnn.bias_hh_l0).double()
+    x = model.body.embed(inputs).double()
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ w_ih.T + h @ (w_hh.T if transpose else w_hh) + bias)
+        kept.append(h)
+    scores = h @ model.head.weight.double().T + model.head.bias.double()
+    loss = torch.nn.functional.cross_entropy(scores, targets)
+    return torch.autograd.grad(loss, kept)
+
+
+def test_04_gradient_probe_judges_a_float64_answer_instead_of_crashing(capsys):
+    """A right answer computed in float64 passes (it once crashed on a dtype mismatch); a wrong one is still named."""
+    exercises.check_04_gradient_probe(_float64_probe_04)
+    assert "✔ Exercise 1" in capsys.readouterr().out
+    with pytest.raises(exercises.ExerciseError, match="untransposed"):
+        exercises.check_04_gradient_probe(functools.partial(_float64_probe_04, transpose=False))
 
 
 def test_04_slope_accepts_the_measurement_and_rejects_each_mistake(capsys):

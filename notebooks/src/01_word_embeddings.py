@@ -62,8 +62,9 @@ print("one-hot matrix:", tuple(one_hot.shape), "| cosine(love, enjoy) =", cosine
 # %% [markdown]
 # The cost shows at a realistic vocabulary size V. A first layer of 100 units multiplies the V-wide one-hot input
 # by a [V, 100] matrix W. That is V × 100 multiply-adds per word, almost all by zero. Looking up row *i* of W reads
-# only 100 numbers. Both read the same W; the last column is its size. Rows: this toy corpus, the Wikipedia excerpt
-# used later, GloVe's and Google News' vocabularies.
+# only 100 numbers. So `one_hot @ W` touches all V × 100 numbers of W for every word, the lookup only the 100 of
+# one row; the last column is the size of W. Rows: this toy corpus, the Wikipedia excerpt used later, GloVe's and
+# Google News' vocabularies.
 
 # %%
 emb.storage_table([len(vocab), 9_002, 400_000, 3_000_000], dim=100).round(2)
@@ -153,7 +154,7 @@ for ax, first_epoch in zip(axes, [0, 30]):  # all epochs; then from epoch 30, cl
     ax.grid(alpha=0.3)
 axes[0].axhline(np.log(len(vocab)), color="grey", ls=":", label=f"uniform guess, log {len(vocab)}")
 axes[0].set(title="Full-softmax skip-gram on the toy corpus", ylim=(floor - 0.2, max(curve) + 0.1))
-axes[0].legend(loc="upper right")
+axes[0].legend(loc="center right")
 axes[1].set(title="From epoch 30: close to the bound", ylim=(floor - 0.03, max(curve[30:]) + 0.03))
 axes[1].annotate(f"last epoch: {losses[-1] - floor:.2f} nats above the bound", xy=(len(losses), losses[-1]),
                  xytext=(0.25 * len(losses), floor + 0.01),
@@ -255,6 +256,11 @@ for epochs in (5, 15):
     started = time.perf_counter()
     w2v[epochs] = emb.train_word2vec(wiki, dim=100, window=5, negative=5, epochs=epochs, min_count=5, seed=0)
     seconds[f"gensim ({epochs} epochs)"] = time.perf_counter() - started
+
+# %% [markdown]
+# Our SGNS's loss, batch by batch:
+
+# %% tags=["nbval-ignore-output"]
 fig, ax = plt.subplots(figsize=(8, 2.8))
 ax.plot(sgns_history.batch_losses)
 epoch_one = -(-sgns_history["pairs"][0] // BATCH_SIZE)  # batches in epoch 1
@@ -373,6 +379,11 @@ maps = {method: plot_word_map(ax, map_words, sgns[map_words], method=method, gro
 fig.suptitle(f"Our SGNS vectors (2 epochs) for {len(map_words)} words from {len(groups)} groups")
 plt.tight_layout()
 plt.show()
+
+# %% [markdown]
+# How many words have a nearest neighbour of their own group, on each map and in 100 dimensions:
+
+# %% tags=["nbval-ignore-output"]
 own_group = {f"{name} map": emb.group_neighbour_share(points, map_groups) for name, points in
              [("PCA", maps["pca"]), ("t-SNE", maps["tsne"])]}
 unit_map = sgns.get_normed_vectors()[[sgns.key_to_index[w] for w in map_words]]
@@ -382,6 +393,12 @@ display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ",
     f"{name} **{value:.0%}**" for name, value in own_group.items()) + ". The PCA map keeps "
     + ("fewer than the t-SNE map: two directions of largest variance need not separate the groups."
        if share["PCA"] < share["t-SNE"] else "at least as many as the t-SNE map.")))
+
+# %% [markdown]
+# Where do the science words land? The mean cosine of two words by group, in 100 dimensions, and on each map the
+# group of each science word's nearest word:
+
+# %% tags=["nbval-ignore-output"]
 in_group = {g: np.array(map_groups) == g for g in groups}
 
 
@@ -402,19 +419,39 @@ print("group of each science word's nearest word on the map:", nearest_group)
 
 # %%
 sci_country = {"PCA": nearest_group["pca"].count("country"), "t-SNE": nearest_group["tsne"].count("country")}
-claim("PCA keeps under half of the variance; on its map at least 3 of the 4 science words have a country as their "
-      "nearest word, on the t-SNE map at most 1; in 100 d science words are further from countries (mean cosine "
-      "more than 0.15 lower) than from other science words, and countries from each other",
-      kept < 0.5 and sci_country["PCA"] >= 3 and sci_country["t-SNE"] <= 1
-      and min(group_cosine.loc["science", "science"], group_cosine.loc["country", "country"])
-      - group_cosine.loc["science", "country"] > 0.15,
-      f"variance kept {kept:.0%}; science words nearest a country: PCA {sci_country['PCA']}, t-SNE "
-      f"{sci_country['t-SNE']}; mean cosine science–country {group_cosine.loc['science', 'country']:.2f}, within "
-      f"science {group_cosine.loc['science', 'science']:.2f}, within countries "
-      f"{group_cosine.loc['country', 'country']:.2f}")
+claim("on the PCA map at least 3 of the 4 science words have a country as their nearest word, on the t-SNE map at "
+      "most 1", sci_country["PCA"] >= 3 and sci_country["t-SNE"] <= 1,
+      f"science words nearest a country: PCA {sci_country['PCA']}, t-SNE {sci_country['t-SNE']}")
+claim("in 100 dimensions a science word's mean cosine to a country is more than 0.15 below its mean cosine to "
+      "another science word",
+      group_cosine.loc["science", "science"] - group_cosine.loc["science", "country"] > 0.15,
+      f"science–country {group_cosine.loc['science', 'country']:.2f}, science–science "
+      f"{group_cosine.loc['science', 'science']:.2f}")
 
 # %% [markdown]
-# The PCA map puts the science words among the countries, although in 100 dimensions the two groups are far apart.
+# PCA works on the raw vectors and their straight-line (Euclidean) distances, not on cosines. In those terms too,
+# the raw 100-d vectors keep the science words apart from the countries:
+
+# %% tags=["nbval-ignore-output"]
+raw_map = sgns[map_words]  # the raw vectors PCA was fitted on
+raw_distance = np.linalg.norm(raw_map[:, None] - raw_map[None], axis=-1)
+science, country = in_group["science"], in_group["country"]
+within = raw_distance[np.ix_(science, science)][~np.eye(science.sum(), dtype=bool)].mean()
+across = raw_distance[np.ix_(science, country)].mean()
+np.fill_diagonal(raw_distance, np.inf)
+raw_nearest = [map_groups[raw_distance[map_words.index(w)].argmin()] for w in groups["science"]]
+print(f"mean Euclidean distance in 100 d: science–science {within:.2f}, science–country {across:.2f}")
+print("group of each science word's nearest word in 100 d (Euclidean):", raw_nearest)
+
+# %%
+claim("in raw 100-d Euclidean distance, each science word's nearest word is a science word, and science words are "
+      "further from countries than from each other",
+      raw_nearest.count("science") == len(raw_nearest) and across > within,
+      f"nearest groups {raw_nearest}; science–country {across:.2f}, science–science {within:.2f}")
+claim("PCA's two directions keep under half of these vectors' variance", kept < 0.5, f"{kept:.0%}")
+
+# %% [markdown]
+# So the PCA map puts the science words among the countries although in 100 dimensions the two groups are apart.
 # Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
 # these two groups lies in the directions it drops. The t-SNE map keeps the science words away from the countries.
 # Neither map is a measurement; the scores of section 3 are.
@@ -469,28 +506,27 @@ plt.show()
 # %%
 ours_c, five_c, fifteen_c = (centred[name] for name in models)
 crowd = {name: scores[name]["cosine of random pairs"] for name in models}
-claim("gensim-5's vectors are crowded (mean random-pair cosine above 0.5, at least twice ours; gensim-15's within "
-      "0.1 of ours); centring raises gensim-5's WordSim353 ρ by more than 0.05, but it stays more than 0.05 below "
-      "the other two, centred too", five["cosine of random pairs"] > max(0.5, 2 * ours["cosine of random pairs"])
-      and abs(fifteen["cosine of random pairs"] - ours["cosine of random pairs"]) < 0.1
-      and five_c["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.05
+claim("gensim-5's random pairs have a mean cosine more than twice ours; gensim-15's are within 0.1 of ours",
+      five["cosine of random pairs"] > 2 * ours["cosine of random pairs"]
+      and abs(fifteen["cosine of random pairs"] - ours["cosine of random pairs"]) < 0.1,
+      "random-pair cosine " + ", ".join(f"{name} {v:.2f}" for name, v in crowd.items()))
+claim("centring raises gensim-5's WordSim353 ρ, but it stays below ours and gensim-15's, centred too",
+      five_c["WordSim353 ρ"] - five["WordSim353 ρ"] > 0.05
       and min(ours_c["WordSim353 ρ"], fifteen_c["WordSim353 ρ"]) - five_c["WordSim353 ρ"] > 0.05,
-      "random-pair cosine " + ", ".join(f"{name} {v:.2f}" for name, v in crowd.items())
-      + f"; WordSim353 ρ of gensim-5 {five['WordSim353 ρ']:.3f} -> {five_c['WordSim353 ρ']:.3f} centred; centred: "
-      f"ours {ours_c['WordSim353 ρ']:.3f}, gensim-15 {fifteen_c['WordSim353 ρ']:.3f}")
+      f"gensim-5 {five['WordSim353 ρ']:.3f} -> {five_c['WordSim353 ρ']:.3f} centred; centred: ours "
+      f"{ours_c['WordSim353 ρ']:.3f}, gensim-15 {fifteen_c['WordSim353 ρ']:.3f}")
 
 # %% [markdown]
 # Centring helps gensim-5 but does not close the gap: the common direction is only part of what five epochs leave
 # wrong. gensim-15, with ten more epochs, is as spread out as ours and scores close to it.
 #
-# **Rare neighbours.** Our raw neighbour lists in section 4 hold many rare words, although our ρ is high. Why ours
-# hold more than gensim's is not tested here. "A rare word gets few updates, so its vector stays near where chance
-# put it" holds for gensim's models too, so it cannot tell the models apart. Two differences of our recipe could,
-# and both are untested hypotheses: Adam's step (`SparseAdam`) is normalised, so an update moves a rare word's row
-# about as far as a frequent word's, where plain SGD's step is as small as the gradient; and `sample=1e-4` thins
-# out frequent words more than gensim's 1e-3, so rare words make up a larger share of our pairs. Below, the median
-# corpus count of each model's listed neighbours, and the same queries with the neighbours limited to frequent
-# words:
+# **Rare neighbours.** Why our raw neighbour lists in section 4 hold more rare words than gensim's is not tested
+# here. "A rare word gets few updates, so its vector stays near where chance put it" holds for gensim's models
+# too, so it cannot tell the models apart. Two differences of our recipe could, and both are untested hypotheses:
+# Adam's step (`SparseAdam`) is normalised, so an update moves a rare word's row about as far as a frequent word's,
+# where plain SGD's step is as small as the gradient; and `sample=1e-4` thins out frequent words more than gensim's
+# 1e-3, so rare words make up a larger share of our pairs. Below, the median corpus count of each model's listed
+# neighbours, and the same queries with the neighbours limited to frequent words:
 
 # %% tags=["nbval-ignore-output"]
 raw = {name: {q: [w for w, _ in kv.most_similar(q, topn=4)] for q in query_words} for name, kv in models.items()}
@@ -518,15 +554,17 @@ agree = pd.DataFrame({label: {"raw lists": shared_words(raw, *pair), "limited to
 display(Markdown(f"Neighbours two models have in common, of the {4 * len(query_words)} each lists:"), agree)
 
 # %%
-claim("our raw neighbours are the rarest (median count); limiting the lists to frequent words raises every pair's "
-      "overlap; ours and gensim-15 have at most 2 fewer neighbours in common than the two gensim models have with "
-      "each other, in the raw lists and in the limited ones",
-      seen[ours_name] < min(v for n, v in seen.items() if n != ours_name)
-      and (agree.loc["limited to frequent words"] > agree.loc["raw lists"]).all()
-      and (agree["ours ↔ gensim-15"] >= agree["gensim-5 ↔ gensim-15"] - 2).all(),
-      "median count " + ", ".join(f"{name} {v:.0f}" for name, v in seen.items()) + "; in common, raw → limited: "
-      + ", ".join(f"{label} {agree.loc['raw lists', label]} → {agree.loc['limited to frequent words', label]}"
-                  for label in compared))
+claim("our raw neighbours are the rarest: their median count is the lowest of the three",
+      seen[ours_name] < min(v for n, v in seen.items() if n != ours_name),
+      ", ".join(f"{name} {v:.0f}" for name, v in seen.items()))
+claim("limiting the lists to frequent words raises the overlap of every pair of models",
+      (agree.loc["limited to frequent words"] > agree.loc["raw lists"]).all(),
+      ", ".join(f"{label} {agree.loc['raw lists', label]} → {agree.loc['limited to frequent words', label]}"
+                for label in compared))
+claim("ours and gensim-15 have at most 2 fewer neighbours in common than the two gensim models, in both lists",
+      (agree["ours ↔ gensim-15"] >= agree["gensim-5 ↔ gensim-15"] - 2).all(),
+      f"ours ↔ gensim-15 {agree['ours ↔ gensim-15'].tolist()}, gensim-5 ↔ gensim-15 "
+      f"{agree['gensim-5 ↔ gensim-15'].tolist()} (raw, limited)")
 
 # %% [markdown]
 # Limiting the lists to frequent words raises the overlap of every pair, the two gensim models' too, so a rise
@@ -563,9 +601,25 @@ claim("at 5 epochs each, skip-gram beats CBOW by more than 0.05 on WordSim353, a
       f"{sg['cosine of random pairs']:.2f} vs {cb['cosine of random pairs']:.2f}")
 
 # %% [markdown]
-# In this one setting skip-gram gives the better vectors, with a confound: CBOW's vectors are even more crowded than
-# skip-gram's five-epoch ones (claim above), and in *A* centring raised gensim-5's ρ, so part of the gap may be
-# crowding rather than the model. Both ran 5 epochs at gensim's default learning rate
+# CBOW's vectors are even more crowded than skip-gram's five-epoch ones, and in *A* centring raised gensim-5's ρ.
+# Could crowding explain the gap? Centre CBOW's vectors as in *A* and score them again:
+
+# %% tags=["nbval-ignore-output"]
+cbow_centred = emb.evaluate(emb.centred(cbow), analogies=False)
+print(f"CBOW, centred: random-pair cosine {cb['cosine of random pairs']:.2f} -> "
+      f"{cbow_centred['cosine of random pairs']:.2f}, WordSim353 ρ {cb['WordSim353 ρ']:.3f} -> "
+      f"{cbow_centred['WordSim353 ρ']:.3f}")
+
+# %%
+claim("centring spreads CBOW's vectors out (random-pair cosine below 0.3) but lowers its WordSim353 ρ (by more "
+      "than 0.05)", cbow_centred["cosine of random pairs"] < 0.3 and cb["WordSim353 ρ"] - cbow_centred["WordSim353 ρ"]
+      > 0.05,
+      f"random-pair cosine {cb['cosine of random pairs']:.2f} -> {cbow_centred['cosine of random pairs']:.2f}; "
+      f"WordSim353 ρ {cb['WordSim353 ρ']:.3f} -> {cbow_centred['WordSim353 ρ']:.3f}")
+
+# %% [markdown]
+# Centring does not rescue CBOW here: its ρ falls while its random pairs spread out, so crowding does not explain
+# the gap. In this one setting skip-gram gives the better vectors. Both ran 5 epochs at gensim's default learning rate
 # 0.025; word2vec's C tool uses 0.05 for CBOW. CBOW makes one prediction per word, not one per pair, so its epochs
 # are cheaper (times in *E*). One setting does not settle the comparison. The word2vec project page
 # (Mikolov et al., 2013) says skip-gram "works well with small amount of the training data, represents well even
@@ -578,8 +632,8 @@ claim("at 5 epochs each, skip-gram beats CBOW by more than 0.05 on WordSim353, a
 #
 # Pretrained vectors are trained once on huge corpora and shared. `load_pretrained_vectors` fetches them through
 # gensim's downloader (the first time only; they are cached) and returns `KeyedVectors`, so every function above
-# works on them unchanged. This page was built offline, so the cell below shows only a one-line notice. Run it
-# online: it downloads GloVe (trained on 6 billion tokens, 66 MB, once) and prints its five nearest words to
+# works on them unchanged. Without a network connection the cell below prints a one-line notice. Online, it
+# downloads GloVe (trained on 6 billion tokens, 66 MB, once) and prints its five nearest words to
 # *king − man + woman* and its WordSim353 and SimLex-999 scores. `load_corpus("text8")` works the same way: a
 # 17-million-token Wikipedia corpus to train your own vectors on.
 
@@ -706,14 +760,22 @@ def analogy_rank(kv, word: str, minus: str, plus: str, target: str) -> int:
 exercises.check_01_analogy_rank(analogy_rank, sgns, family_pairs)
 
 # %% [markdown]
-# ### Exercise 4 — the negative-sampling loss with shared negatives, in PyTorch
+# ### Exercise 4 — shared negatives: the loss, and its gradients by hand
 # A cheaper variant of SGNS draws one set of K negatives per batch and scores every pair against all of them.
-# Write `shared_negatives_loss(centre, context, negatives)`: `centre` and `context` are `[B, D]` (one row per pair),
-# `negatives` is `[K, D]`. Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ) as a
-# one-number tensor that autograd can differentiate. (Use
-# `torch.nn.functional.logsigmoid`: it never forms σ(x), so it stays finite where σ(x) underflows to 0; for
+#
+# **(a)** Write `shared_negatives_loss(centre, context, negatives)`: `centre` and `context` are `[B, D]` (one row
+# per pair), `negatives` is `[K, D]`. Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ)
+# as a one-number tensor that autograd can differentiate, with one matrix product for the B × K scores **c**·**n**ₖ.
+# (Use `torch.nn.functional.logsigmoid`: it never forms σ(x), so it stays finite where σ(x) underflows to 0; for
 # x = −200 in float32, `torch.log(torch.sigmoid(x))` is −inf and `logsigmoid(x)` is −200. Do not call
 # `emb.sgns_loss`.)
+#
+# **(b)** Autograd computes the gradients of that loss for you; work them out by hand. Write
+# `shared_negatives_grads(centre, context, negatives)`, returning `(grad_centre, grad_context, grad_negatives)`,
+# the gradients of the loss of (a) with respect to each input, shaped like it, with tensor operations only (no
+# `.backward()`, `torch.autograd` or `torch.func`). You need two derivatives: d/dx (−log σ(x)) = σ(x) − 1 and
+# d/dx (−log σ(−x)) = σ(x). Remember that the loss is a mean over the B pairs, and that each shared negative
+# appears in every pair's loss. The check compares your three gradients with autograd's.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
 def shared_negatives_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
@@ -725,5 +787,19 @@ def shared_negatives_loss(centre: torch.Tensor, context: torch.Tensor, negatives
     ### END SOLUTION
 
 
+def shared_negatives_grads(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor):
+    """The gradients of shared_negatives_loss with respect to centre [B, D], context [B, D] and negatives [K, D]."""
+    ### BEGIN SOLUTION
+    pairs = len(centre)
+    positive = torch.sigmoid((centre * context).sum(dim=1)) - 1  # d loss_b / d(c·o), one per pair: [B]
+    negative = torch.sigmoid(centre @ negatives.T)                # d loss_b / d(c·n_k): [B, K]
+    grad_centre = (positive[:, None] * context + negative @ negatives) / pairs
+    grad_context = positive[:, None] * centre / pairs
+    grad_negatives = negative.T @ centre / pairs                  # every pair's term, summed: [K, D]
+    return grad_centre, grad_context, grad_negatives
+    ### END SOLUTION
+
+
 # %% nbgrader={"grade": true, "grade_id": "ex01-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_01_sgns_loss(shared_negatives_loss)
+exercises.check_01_sgns_grads(shared_negatives_grads)

@@ -295,7 +295,7 @@ order = sorted(last, key=last.get, reverse=True)  # highest bpc first
 display(Markdown(
     f"The LSTM's recurrent layer has {ratio['lstm']:.0f} and the GRU's {ratio['gru']:.0f} times the RNN's weights "
     "(one block per gate or candidate). The order, "
-    f"highest bpc first, is {', '.join(k.upper() for k in order)}, with gaps of {last[order[0]] - last[order[1]]:.2f} "
+    f"highest bpc first, is {order[0].upper()}, {order[1].upper()}, {order[2].upper()}, with gaps of {last[order[0]] - last[order[1]]:.2f} "
     f"and {last[order[1]] - last[order[2]]:.2f} bpc. This is one seed and one short run (at most "
     f"{max(results['CPU s']):.0f} s of CPU time); the models had the same number of updates, not the same size."))
 
@@ -414,7 +414,7 @@ for bidirectional, hidden in ((False, 64), (True, 46)):
 baseline = 1 - ends[cut:].float().mean().item()
 print(f"always 'no word end': errors {1 - baseline:.3f}")
 for name, acc in accuracy.items():
-    print(f"{name:13} tagger ({tagger_size[name]:,} parameters): errors {1 - acc:.3f}")
+    print(f"{name} tagger ({tagger_size[name]:,} parameters): errors {1 - acc:.3f}")
 
 # %%
 size_ratio = tagger_size["bidirectional"] / tagger_size["left to right"]
