@@ -1301,6 +1301,13 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
     stands_for = {labels[k]: targets[order[k]] for k in range(2)}
     if set(labels) <= set(senses):  # names the check knows: each must stand for the sense of its own name
         named = {label: label for label in labels}
+        if set(labels) == set(targets) and stands_for != named:  # swapped, unless a label gathers a third sense
+            nearest_sense = torch.einsum("lkd,ltd->kt", mine_centres, centres).argmax(dim=1).tolist()
+            third = [(label, senses[t]) for label, t in zip(labels, nearest_sense) if t >= len(targets)]
+            require(what, not third,
+                    f"the sentences you labelled {third[0][0]!r} read, on average, as closer to the check's "
+                    f"sentences of another sense of {word!r} than to {targets[0]} or {targets[1]}: use only these "
+                    f"two senses, not a third sense of {word!r}" if third else "")
         require(what, set(labels) != set(targets) or stands_for == named,
                 f"the sentences you labelled {labels[0]!r} read as the {stands_for[labels[0]]} sense and those "
                 f"labelled {labels[1]!r} as the {stands_for[labels[1]]} sense: the two names are swapped, give "

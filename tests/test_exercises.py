@@ -1076,6 +1076,11 @@ MISLABELLED = {  # sentences, labels, what the message names
         MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
                      "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
         "held-out sentences of known sense"),
+    "match: 'to be alike' labelled game, right fire sentences (review s12: not a swap)": (
+        ["Those two are a perfect match.", "The curtains are a good match for the sofa.",
+         "Her hat is a close match for her coat.", "The new paint is an exact match.",
+         "They found a match for the missing tile."] + MATCH[5:], ["game"] * 5 + ["fire"] * 5,
+        "labelled 'game' read, on average, as closer.*not a third sense"),
 }
 
 

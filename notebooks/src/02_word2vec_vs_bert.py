@@ -13,7 +13,7 @@
 # - how to get the vector of one word in one sentence from a BERT-style model (word pieces, offsets, special
 #   tokens, layers), in PyTorch;
 # - how to measure whether vectors separate senses: a within − across similarity gap, and a held-out
-#   nearest-centroid test against chance;
+#   nearest-centroid test against what random labels score;
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
@@ -303,7 +303,7 @@ claim("the gap is small at layer 0 beside the spread of the cosines (|gap| < 0.2
 #
 # Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
 # unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
-# centroid is most cosine-similar. Guessing scores 0.5. `loo_credits` is that loop. Its prediction step for one
+# centroid is most cosine-similar. `loo_credits` is that loop. Its prediction step for one
 # sentence, `centroid_credit`, is what you write in torch in [Exercise 3](#ex3) (the course's version is folded at
 # the end). A right prediction earns 1, a wrong one 0, and a tie between the two senses ½:
 
@@ -312,7 +312,7 @@ show_code(loo_credits)
 
 # %% [markdown]
 # Two Word2Vec baselines take the same test:
-# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (chance by
+# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (0.5 by
 #   construction);
 # - **the mean of the other words' vectors**: the context as a bag of words, without word order.
 #
@@ -336,15 +336,15 @@ accuracy.round(3)
 fig, ax = plt.subplots(figsize=(11, 4.5))
 plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
                                      accuracy.loc["mean", "W2V context mean"]},
-                       chance_label="chance (0.5) = Word2Vec, the word's own vector",
+                       chance_label="0.5: all ties (Word2Vec, the word's own vector)",
                        title="Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
 fig.tight_layout()
 plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
 context_mean = accuracy.loc["mean", "W2V context mean"]
-claim(f"layer 0 stays near chance on average (below 0.65), while every Transformer layer (1 to {last}) predicts "
-      "held-out senses far above chance (mean accuracy > 0.8) and beats the Word2Vec context mean",
+claim(f"layer 0 stays low on average (below 0.65), while every Transformer layer (1 to {last}) predicts "
+      "held-out senses far better (mean accuracy > 0.8) and beats the Word2Vec context mean",
       mean_accuracy[0] < 0.65 and transformer.min() > max(0.8, context_mean),
       f"layer 0: {mean_accuracy[0]:.3f}; layers 1 to {last}: {transformer.min():.3f} to {transformer.max():.3f}; "
       f"context mean {context_mean:.3f}")
@@ -358,11 +358,45 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
                                                           f"{sense} sentences" for sense in position.columns))
 
 # %% [markdown]
+# What does this test score when the labels have nothing to do with the vectors? Give each word's layer-0 vectors
+# random sense labels (12 and 12, 500 shufflings per word) and score them the same way, all shufflings at once:
+
+# %%
+def shuffled_loo(vectors, n_shuffles: int, seed: int = 0) -> np.ndarray:
+    """`nearest_centroid_loo` of `vectors` under `n_shuffles` random half-and-half sense labels, batched."""
+    x = np.asarray(vectors, dtype=np.float64)
+    x = x / np.linalg.norm(x, axis=1, keepdims=True)  # [n, dim] unit rows
+    rng = np.random.default_rng(seed)
+    labels = np.stack([rng.permutation(len(x)) < len(x) // 2 for _ in range(n_shuffles)]).astype(int)  # [shuffles, n]
+    sums = np.stack([(labels == k).astype(float) @ x for k in (0, 1)], axis=1)  # [shuffles, 2, dim]: sum per sense
+    rows = np.arange(n_shuffles)[:, None]
+    own, other = sums[rows, labels] - x, sums[rows, 1 - labels]  # the own sense without the left-out vector
+    diff = ((own * x).sum(-1) / np.linalg.norm(own, axis=-1) - (other * x).sum(-1) / np.linalg.norm(other, axis=-1))
+    return np.where(np.abs(diff) <= 1e-9, 0.5, diff > 0).mean(axis=1)  # credits 1, 0 or ½, averaged per shuffling
+
+
+floor = pd.DataFrame({word: shuffled_loo(layer_vectors[word][0], 500) for word in WORDS})  # [shufflings, words]
+layer0 = accuracy.loc[WORDS, "layer 0"].astype(float)
+z = (layer0 - floor.mean()) / floor.std()  # the true-sense score, in standard deviations of the random-label ones
+print(pd.DataFrame({"layer 0, true senses": layer0, "random labels: mean": floor.mean(), "sd": floor.std(),
+                    "(true - mean) / sd": z}).round(3).to_string())
+claim("with random labels the test averages 0.5 (within 0.03) but spreads widely (sd > 0.1 for every word); "
+      "plant's and mouse's layer-0 scores lie within one sd below that mean, bat's more than one sd above",
+      abs(floor.stack().mean() - 0.5) < 0.03 and (floor.std() > 0.1).all()
+      and all(-1 < z[w] < 0 for w in ["plant", "mouse"]) and z["bat"] > 1,
+      f"mean {floor.stack().mean():.3f}, sd {floor.std().min():.3f} to {floor.std().max():.3f}; "
+      + ", ".join(f"{w} {z[w]:+.2f} sd" for w in ["plant", "mouse", "bat"]))
+
+# %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
-# - **Word2Vec's own vector scores exactly chance.** Every prediction is a tie.
-# - **Layer 0 is near chance on average.** Per word it can stray from 0.5: layer 0 knows where the word sits, and
-#   the senses do not always sit in the same places (*Where 'bank' sits* above).
-# - **From layer 1 on, the contextual vectors predict held-out senses far above chance**, and beat the bag of
+# - **Word2Vec's own vector scores exactly 0.5.** Every prediction is a tie.
+# - **With random labels the test averages 0.5 but spreads widely** (the table above). So its noise floor is not
+#   the line at 0.5, which is what identical vectors score (all ties), but a band about one sd (the table's `sd`)
+#   either side of it: with 24 sentences, a score that close to 0.5 says nothing about sense.
+# - **Layer 0's low scores (plant, mouse) are that spread**, not the word's position. Only bat's lies more than a
+#   sd above it: layer 0 knows where the word sits, and the senses do not always sit in the same places (*Where
+#   'bank' sits* above).
+# - **From layer 1 on, the contextual vectors predict held-out senses far above that spread**, and beat the bag of
 #   context words (whose vectors saw the test sentences in training; MiniLM saw far more text).
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
 #   (*Going further* A, and B for picking one without flattering it).
@@ -375,7 +409,8 @@ print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, se
 #
 # Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
 # MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
-# each (the mean of three runs). The speeds depend on the machine; the sizes do not.
+# each (the mean of three runs; the look-up's time includes a Python loop over the words). The speeds depend
+# on the machine; the sizes do not.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -396,7 +431,7 @@ pd.DataFrame({
 # %% tags=["nbval-ignore-output"]
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
 print(f"on {device.type}, {threads} CPU threads: Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
-      f"MiniLM {n_vectors / forward:,.0f} vectors/s; the look-up was {forward / lookup:,.0f} times faster")
+      f"MiniLM {n_vectors / forward:,.0f} vectors/s; the look-up was about {float(f'{forward / lookup:.2g}'):,.0f} times faster")
 print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape[1]}, "
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
@@ -415,17 +450,18 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly chance, and *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money; section 2).
+#   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two "bank"s then find neighbours of
 #   their own sense (section 4).
 # - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
-#   Its similarity gap is small and its sense test near chance on average. From the first Transformer layer on,
+#   Its similarity gap is small, and its sense test scores within the spread that random labels give, except bat
+#   (above it). From the first Transformer layer on,
 #   same-sense vectors are closer than different-sense ones (a positive gap, section 5), and a nearest-centroid
-#   test predicts the sense of held-out sentences far above chance (section 6). 120 sentences cannot rank the
+#   test predicts the sense of held-out sentences far above that spread (section 6). 120 sentences cannot rank the
 #   Transformer layers (*Going further* A).
-# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
-#   chance; every Transformer layer beats it.
+# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors scores
+#   well above 0.5; every Transformer layer beats it.
 # - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
@@ -475,7 +511,7 @@ claim("the raw gap and the gap divided by the spread put a different layer first
 
 # %% [markdown]
 # The cosines spread wider in deeper layers (first check), and dividing by the spread changes which layer comes
-# first (second check): the raw gap's order is partly the scale of the cosines. Neither measure is a test. The
+# first (second check): the raw gap's order is partly the scale of the cosines, so neither ranks the layers. The
 # held-out accuracies compared below do not depend on that scale.
 
 # %% [markdown]
@@ -514,12 +550,9 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
       f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
 
 # %% [markdown]
-# The table lists every pair of layers 1 to 6: the difference of their accuracies, the sentences on which they
-# disagree, and the tie margin. So the order of the layers in section 6 is within the luck of 120 sentences (first
-# check). The scaled gaps above are no
-# test either. The bag of context words is another matter: every layer beats it by more than the tie margin.
-# More sentences per word would narrow the margins. *Going further* B shows how to pick a layer without
-# flattering it.
+# Every pair of layers 1 to 6 differs by less than its tie margin (first check): the order of the layers in
+# section 6 is within the luck of 120 sentences. The bag of context words is another matter: every layer beats it
+# by more than the tie margin (second check). *Going further* B shows how to pick a layer without flattering it.
 
 # %% [markdown]
 # <a id="g2"></a>
@@ -551,14 +584,14 @@ choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np
 choices.round(3)
 
 # %%
-claim("the layer picked on one half still scores far above chance on the other half (> 0.8)",
+claim("the layer picked on one half still scores far above 0.5 on the other half (> 0.8)",
           (choices["same layer, other half"] > 0.8).all(), f"{choices['same layer, other half'].round(3).tolist()}")
 
 
 # %% [markdown]
-# The honest summary is the held-out number: a Transformer layer of this model, chosen without looking at the
-# sentences it is scored on, predicts their sense far above chance; which layer is "best" is not something 120
-# sentences can decide. The pictures of section 4 and *Going further* E simply show the last layer.
+# A layer chosen without looking at the sentences it is scored on still predicts their sense far above 0.5 (the
+# check). Which layer is best, 120 sentences cannot decide, so the pictures of section 4 and *Going further* E
+# simply show the last layer.
 
 # %% [markdown]
 # <a id="g3"></a>
@@ -601,11 +634,9 @@ claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every laye
 
 # %% [markdown]
 # Without the special tokens the vectors move a little (the table's first two columns), even at layer 0, where
-# only the positions shift by one, and the change of accuracy is a tie. So the reason to keep them is not a
-# measured gain here; it is that the model was trained with them, and its vectors
-# are only well understood for inputs like the training inputs. With models whose training used `[CLS]` more
-# heavily (bert-base's next-sentence prediction reads it) the effect may be larger: *Going further* F lets you
-# measure it.
+# only the positions shift by one, and the accuracy changes by a tie (the check). So the reason to keep them is
+# not a measured gain here but that the model was trained with them. With bert-base, whose next-sentence
+# prediction reads `[CLS]`, the effect may be larger: *Going further* F lets you measure it.
 
 # %% [markdown]
 # <a id="g4"></a>
@@ -623,15 +654,15 @@ print(f"cosine of the first piece's vector with the mean of the {int(pieces.sum(
 print(pd.Series(first_vs_mean, name="cosine").rename_axis("layer").round(2).to_string())
 
 # %%
-claim("for 'unbelievably' the first piece and the mean of the pieces differ at every layer (cosine < 0.9)",
-      max(first_vs_mean) < 0.9, f"highest cosine {max(first_vs_mean):.3f}")
 word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
-claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
-      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
+claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9), and the five ambiguous words are "
+      "one piece each, so the choice does not touch sections 4 to 6",
+      max(first_vs_mean) < 0.9 and all(len(p) == 1 for p in word_pieces.values()),
+      f"highest cosine {max(first_vs_mean):.3f}; " + " ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # At layer 0 the first piece is only "un". For this word the two choices give different vectors at every layer
-# (first check); how far apart they are for other split words, this one example does not say.
+# (the check); how far apart they are for other split words, this one example does not say.
 
 # %% [markdown]
 # <a id="g5"></a>
@@ -656,16 +687,15 @@ for ax in axes:  # legends beside the panels, where they cover no point
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
-claim(f"'bank' at layer {last}: the held-out sense test gets more than 0.9 right",
-      accuracy.loc["bank", f"layer {last}"] > 0.9, f"{accuracy.loc['bank', f'layer {last}']:.3f}")
-claim("'bank' in Word2Vec space: the context means separate the senses well above chance (> 0.7)",
-          accuracy.loc["bank", "W2V context mean"] > 0.7, f"{accuracy.loc['bank', 'W2V context mean']:.3f}")
+claim(f"in section 6's test, 'bank' scores above 0.9 at layer {last} and its Word2Vec context means above 0.7",
+      accuracy.loc["bank", f"layer {last}"] > 0.9 and accuracy.loc["bank", "W2V context mean"] > 0.7,
+      f"{accuracy.loc['bank', f'layer {last}']:.3f} and {accuracy.loc['bank', 'W2V context mean']:.3f}")
 
 # %% [markdown]
-# On the left the two senses form two clouds, and the first check above says how separable they are. On the
+# On the left the two senses form two clouds, and the check above says how separable they are. On the
 # right, the PCA is fitted on the context means and the star is projected with it: it is the only place
-# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (second
-# check), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
+# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (the
+# check's second number), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
 # projection means little; that it is one point for all 24 sentences is the whole story.
 
 # %% [markdown]
@@ -746,24 +776,25 @@ pair_cosines.round(2)
 
 # %%
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-claim(f"{', '.join(rare)} each occur fewer times in the Wikipedia part than in our sentences, and each has another "
-      "of them among its 3 nearest neighbours, as trained and centred, though no two of the five words share a "
-      "sentence",
+random_row = pair_cosines.loc["random pairs (mean)"]
+claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences, each near another of them (3 "
+      "nearest, as trained and centred) though no two of the five words share a sentence; centred, every rare pair "
+      "stays above 0.6 while random pairs fall from above 0.3 to within 0.05 of 0",
       all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare)
-      and all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0,
-      "; ".join(f"{w}: {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare)
-      + f"; sentences with two of the words: {shared}")
-claim("after centring, every rare pair stays above 0.6", (pair_cosines["centred"][:-1] > 0.6).all(),
-      f"rare pairs {pair_cosines['centred'][:-1].min():.2f} to {pair_cosines['centred'][:-1].max():.2f}; "
-      f"random pairs {pair_cosines.loc['random pairs (mean)', 'centred']:+.3f}")
+      and all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0
+      and (pair_cosines["centred"][:-1] > 0.6).all() and random_row["as trained"] > 0.3
+      and abs(random_row["centred"]) < 0.05,
+      f"sentences with two of the words: {shared}; rare pairs {pair_cosines['centred'][:-1].min():.2f} to "
+      f"{pair_cosines['centred'][:-1].max():.2f}; random pairs {random_row['as trained']:.2f} as trained, "
+      f"{random_row['centred']:+.3f} centred")
 
 # %% [markdown]
 # Most of what Word2Vec saw of *bat*, *mouse* and *bark* is our own sentences, and each has another of them among
-# its nearest neighbours, though no two share a sentence (first check). Centring brings random pairs to about 0
-# (printed with the second check), but that is nearly true by construction: the centred vectors sum to zero, so
-# their pairwise dot products average slightly below 0. The finding is the other half: the rare pairs stay close
-# (second check), so their closeness is not the direction all vectors share. It says nothing about their senses. A likely reason, not measured here: nearly all their
-# contexts are our sentences, which share one style and many context words.
+# its nearest neighbours, though no two share a sentence. Centring brings the mean cosine of random pairs from
+# well above 0 to about 0 (the table's last row), as expected once the shared direction is removed. The finding
+# is that the rare pairs stay close (the check): their closeness is not that shared direction. It says nothing
+# about their senses; a likely reason, not measured here, is that nearly all their contexts are our sentences,
+# which share one style and many context words.
 
 # %% [markdown]
 # <a id="exercises"></a>
