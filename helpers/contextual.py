@@ -306,6 +306,18 @@ def nearest_centroid_loo(vectors, senses: list[str]) -> float:
     return float(np.mean(loo_credits(vectors, senses)))
 
 
+def shuffled_loo(vectors, n_shuffles: int, seed: int = 0) -> np.ndarray:
+    """`nearest_centroid_loo` of `vectors` under `n_shuffles` random half-and-half sense labels, batched."""
+    x = _unit_rows(vectors)  # [n, dim]
+    rng = np.random.default_rng(seed)
+    labels = np.stack([rng.permutation(len(x)) < len(x) // 2 for _ in range(n_shuffles)]).astype(int)  # [shuffles, n]
+    sums = np.stack([(labels == k).astype(float) @ x for k in (0, 1)], axis=1)  # [shuffles, 2, dim]: sum per sense
+    rows = np.arange(n_shuffles)[:, None]
+    own, other = sums[rows, labels] - x, sums[rows, 1 - labels]  # the own sense without the left-out vector
+    diff = (own * x).sum(-1) / np.linalg.norm(own, axis=-1) - (other * x).sum(-1) / np.linalg.norm(other, axis=-1)
+    return np.where(np.abs(diff) <= 1e-9, 0.5, diff > 0).mean(axis=1)  # credits 1, 0 or 1/2, averaged per shuffling
+
+
 def sense_report_by_layer(layer_vectors, senses: list[str]) -> pd.DataFrame:
     """Per layer: mean within-sense and across-sense cosine, their gap, and leave-one-out centroid accuracy."""
     rows = []

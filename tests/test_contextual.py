@@ -15,6 +15,7 @@ from helpers.contextual import (
     sense_report_by_layer,
     sense_similarity,
     sentence_embeddings,
+    shuffled_loo,
     static_context_vectors,
     static_word_vectors,
     word_embeddings,
@@ -206,6 +207,14 @@ def test_leave_one_out_perfectly_separated_and_identical_vectors():
     same = np.ones((6, 3))
     assert nearest_centroid_loo(same, ["a", "a", "b", "b", "c", "c"]) == pytest.approx(1 / 3)  # chance, exactly
     assert nearest_centroid_loo(same[:4], SENSES) == 0.5
+
+
+def test_shuffled_loo_matches_nearest_centroid_loo_under_the_same_labels():
+    vectors = np.random.default_rng(1).normal(size=(6, 3))
+    rng = np.random.default_rng(7)  # the labels shuffled_loo draws with seed 7: the first 3 of a permutation
+    expected = [nearest_centroid_loo(vectors, list(np.where(rng.permutation(6) < 3, "a", "b"))) for _ in range(20)]
+    assert shuffled_loo(vectors, 20, seed=7) == pytest.approx(expected)
+    assert (shuffled_loo(np.ones((4, 2)), 5) == 0.5).all()  # identical vectors: every prediction a tie
 
 
 def test_leave_one_out_really_leaves_the_vector_out():

@@ -49,6 +49,7 @@ from helpers.contextual import (
     loo_credits,
     nearest_centroid_loo,
     sense_report_by_layer,
+    shuffled_loo,
     static_context_vectors,
     static_word_vectors,
     word_embeddings,
@@ -351,41 +352,26 @@ claim(f"layer 0 stays low on average (below 0.65), while every Transformer layer
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
-position = pd.crosstab([contextual.token_position(s, "bank", tokenizer) for s in sentences_of["bank"]],
-                       pd.Series(bank_senses, name="sense"))  # sentences per (token index of 'bank', sense)
-at = int((position.max(axis=1) - position.min(axis=1)).idxmax())  # the position whose senses differ most
-print(f"Where 'bank' sits: at token {at} in " + ", ".join(f"{position.loc[at, sense]} of {position[sense].sum()} "
-                                                          f"{sense} sentences" for sense in position.columns))
 
 # %% [markdown]
-# What does this test score when the labels have nothing to do with the vectors? Give each word's layer-0 vectors
-# random sense labels (12 and 12, 500 shufflings per word) and score them the same way, all shufflings at once:
+# What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives each word's
+# layer-0 vectors random sense labels (12 and 12, 500 shufflings per word) and scores them the same way:
 
 # %%
-def shuffled_loo(vectors, n_shuffles: int, seed: int = 0) -> np.ndarray:
-    """`nearest_centroid_loo` of `vectors` under `n_shuffles` random half-and-half sense labels, batched."""
-    x = np.asarray(vectors, dtype=np.float64)
-    x = x / np.linalg.norm(x, axis=1, keepdims=True)  # [n, dim] unit rows
-    rng = np.random.default_rng(seed)
-    labels = np.stack([rng.permutation(len(x)) < len(x) // 2 for _ in range(n_shuffles)]).astype(int)  # [shuffles, n]
-    sums = np.stack([(labels == k).astype(float) @ x for k in (0, 1)], axis=1)  # [shuffles, 2, dim]: sum per sense
-    rows = np.arange(n_shuffles)[:, None]
-    own, other = sums[rows, labels] - x, sums[rows, 1 - labels]  # the own sense without the left-out vector
-    diff = ((own * x).sum(-1) / np.linalg.norm(own, axis=-1) - (other * x).sum(-1) / np.linalg.norm(other, axis=-1))
-    return np.where(np.abs(diff) <= 1e-9, 0.5, diff > 0).mean(axis=1)  # credits 1, 0 or ½, averaged per shuffling
-
-
 floor = pd.DataFrame({word: shuffled_loo(layer_vectors[word][0], 500) for word in WORDS})  # [shufflings, words]
 layer0 = accuracy.loc[WORDS, "layer 0"].astype(float)
 z = (layer0 - floor.mean()) / floor.std()  # the true-sense score, in standard deviations of the random-label ones
+as_high = (floor >= layer0).mean()  # share of the shufflings that score at least the true senses' score
 print(pd.DataFrame({"layer 0, true senses": layer0, "random labels: mean": floor.mean(), "sd": floor.std(),
-                    "(true - mean) / sd": z}).round(3).to_string())
-claim("with random labels the test averages 0.5 (within 0.03) but spreads widely (sd > 0.1 for every word); "
-      "plant's and mouse's layer-0 scores lie within one sd below that mean, bat's more than one sd above",
-      abs(floor.stack().mean() - 0.5) < 0.03 and (floor.std() > 0.1).all()
-      and all(-1 < z[w] < 0 for w in ["plant", "mouse"]) and z["bat"] > 1,
+                    "(true - mean) / sd": z, "random >= true": as_high}).round(3).to_string())
+above = (floor > floor.mean() + floor.std()).mean()  # per word: share of the shufflings more than 1 sd above the mean
+print(f"random labels more than 1 sd above their mean: {above.min():.2f} to {above.max():.2f} of the shufflings "
+      f"per word, so at least one of the five words there by chance: {1 - (1 - above).prod():.2f}")
+claim("with random labels the test averages 0.5 (within 0.03) but spreads widely (sd > 0.1 for every word), and "
+      "for every word more than 5% of the shufflings score at least its true-sense layer-0 score",
+      abs(floor.stack().mean() - 0.5) < 0.03 and (floor.std() > 0.1).all() and (as_high > 0.05).all(),
       f"mean {floor.stack().mean():.3f}, sd {floor.std().min():.3f} to {floor.std().max():.3f}; "
-      + ", ".join(f"{w} {z[w]:+.2f} sd" for w in ["plant", "mouse", "bat"]))
+      f"random >= true in {as_high.min():.1%} ({as_high.idxmin()}) to {as_high.max():.1%} of the shufflings")
 
 # %% [markdown]
 # What the numbers say (24 sentences per word, 120 in the mean):
@@ -393,9 +379,9 @@ claim("with random labels the test averages 0.5 (within 0.03) but spreads widely
 # - **With random labels the test averages 0.5 but spreads widely** (the table above). So its noise floor is not
 #   the line at 0.5, which is what identical vectors score (all ties), but a band about one sd (the table's `sd`)
 #   either side of it: with 24 sentences, a score that close to 0.5 says nothing about sense.
-# - **Layer 0's low scores (plant, mouse) are that spread**, not the word's position. Only bat's lies more than a
-#   sd above it: layer 0 knows where the word sits, and the senses do not always sit in the same places (*Where
-#   'bank' sits* above).
+# - **Every word's layer-0 score lies within what random labels give.** The highest, bat's (the table's z), is
+#   matched or beaten by more than 5% of its shufflings (the check), and with five words one of them more than
+#   a sd above the mean is what chance gives about half the time (the line under the table).
 # - **From layer 1 on, the contextual vectors predict held-out senses far above that spread**, and beat the bag of
 #   context words (whose vectors saw the test sentences in training; MiniLM saw far more text).
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
@@ -430,7 +416,7 @@ pd.DataFrame({
 
 # %% tags=["nbval-ignore-output"]
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
-print(f"on {device.type}, {threads} CPU threads: Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
+print(f"this run (device {device.type}, {threads} CPU threads): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
       f"MiniLM {n_vectors / forward:,.0f} vectors/s; the look-up was about {float(f'{forward / lookup:.2g}'):,.0f} times faster")
 print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape[1]}, "
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
@@ -455,8 +441,8 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 #   model's hidden states at those pieces give its vector (section 3). The two "bank"s then find neighbours of
 #   their own sense (section 4).
 # - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
-#   Its similarity gap is small, and its sense test scores within the spread that random labels give, except bat
-#   (above it). From the first Transformer layer on,
+#   Its similarity gap is small, and its sense test scores, for all five words, lie within what random labels
+#   give. From the first Transformer layer on,
 #   same-sense vectors are closer than different-sense ones (a positive gap, section 5), and a nearest-centroid
 #   test predicts the sense of held-out sentences far above that spread (section 6). 120 sentences cannot rank the
 #   Transformer layers (*Going further* A).
@@ -687,15 +673,12 @@ for ax in axes:  # legends beside the panels, where they cover no point
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
-claim(f"in section 6's test, 'bank' scores above 0.9 at layer {last} and its Word2Vec context means above 0.7",
-      accuracy.loc["bank", f"layer {last}"] > 0.9 and accuracy.loc["bank", "W2V context mean"] > 0.7,
-      f"{accuracy.loc['bank', f'layer {last}']:.3f} and {accuracy.loc['bank', 'W2V context mean']:.3f}")
 
 # %% [markdown]
-# On the left the two senses form two clouds, and the check above says how separable they are. On the
+# On the left the two senses form two clouds; how separable they are, section 6's table says (row *bank*). On the
 # right, the PCA is fitted on the context means and the star is projected with it: it is the only place
-# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (the
-# check's second number), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
+# Word2Vec can put "bank", whatever the sentence. The context means of the two senses lean apart (section 6's
+# table, *bank*'s `W2V context mean`), but the word's own vector cannot follow them. Where exactly the star lands in a 2-D
 # projection means little; that it is one point for all 24 sentences is the whole story.
 
 # %% [markdown]
@@ -956,13 +939,13 @@ my_sentences = []  # your sentences here
 my_senses = []     # one label per sentence, e.g. "season" or "coil"
 my_report = None
 ### BEGIN SOLUTION
-my_sentences += ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-                 "We plant the seeds in early spring.", "Birds return north every spring.",
-                 "In spring the days grow longer.",
-                 "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-                 "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-                 "The pen clicks because of a tiny spring inside."]
-my_senses += ["season"] * 5 + ["coil"] * 5
+my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
+                "We plant the seeds in early spring.", "Birds return north every spring.",
+                "In spring the days grow longer.",
+                "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
+                "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
+                "The pen clicks because of a tiny spring inside."]
+my_senses = ["season"] * 5 + ["coil"] * 5
 my_report = sense_report_by_layer(
     word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
 display(my_report.round(3))
