@@ -149,6 +149,8 @@ _PAIR_COUNT_HINTS = {
     "window": "your count ignores `window`: every distance from 1 to window gives pairs",
     "short": "your count stops one distance short: the distances run from 1 to window, window included",
     "long": "your count goes one distance past `window`: the distances run from 1 to window, no further",
+    "every": "your count gives every position all 2·window neighbours; near the ends of a sentence there are fewer: "
+             "count each distance d on its own",
 }
 
 
@@ -161,7 +163,8 @@ def _pair_count_mistakes(lengths: list[int], window: int) -> dict[str, int]:
     return {"once": two_per_position(distances) // 2, "fewer": two_per_position(distances, -1),
             "more": two_per_position(distances, 1), "negative": sum(2 * (n - d) for n in lengths for d in distances),
             "itself": two_per_position(distances) + sum(lengths), "window": two_per_position([1]),
-            "short": two_per_position(range(1, window)), "long": two_per_position(range(1, window + 2))}
+            "short": two_per_position(range(1, window)), "long": two_per_position(range(1, window + 2)),
+            "every": sum(2 * n * window for n in lengths)}
 
 
 class _UnreadableSentence:

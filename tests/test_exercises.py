@@ -88,6 +88,8 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
                            (positions_short, "not n − d − 1"), (positions_over, "not n − d \\+ 1"),
                            (one_distance_past, "one distance past"),
+                           (lambda sentences, window: sum(2 * len(s) * window for s in sentences),
+                            "all 2·window neighbours; near the ends of a sentence there are fewer"),
                            (lambda sentences, window: right(sentences, window) + 0.5, "not a whole number"),
                            (lambda sentences, window: right(sentences, window) / 2, "two pairs"),
                            (lambda sentences, window: float("nan"), "not a whole number"),

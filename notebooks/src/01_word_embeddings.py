@@ -271,7 +271,8 @@ ax.annotate(f"start {start:.2f}; (1 + 5) · ln 2 = {6 * np.log(2):.2f}:\ncontext
             arrowprops={"arrowstyle": "->"})
 low, high = ax.get_ylim()
 ax.text(epoch_one, low + 0.3 * (high - low), " epoch 2", color="grey", fontsize=10)
-ax.set(xlabel=f"batch ({BATCH_SIZE:,} pairs)", ylabel="SGNS loss", title="Our SGNS on the Wikipedia excerpt, 2 epochs")
+ax.set(xlabel=f"batch ({BATCH_SIZE:,} pairs)", ylabel="mean SGNS loss per pair (nats)",
+       title="Our SGNS on the Wikipedia excerpt, 2 epochs")
 ax.grid(alpha=0.3)
 plt.show()
 
@@ -355,7 +356,9 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
 # only approximately: it can shrink them, never stretch them, and two words far apart in 100 dimensions can land
 # close together, the more so the less of the variance the two directions keep (printed below). **t-SNE** places
 # the points so that each point's nearest neighbours stay near; distances *between* groups mean nothing. Its
-# *perplexity* must be below the number of points (`tsne_perplexity` sets it). To measure how well a map keeps the
+# *perplexity* is roughly how many neighbours each point keeps near; scikit-learn needs it below the number of
+# points *n*. `tsne_perplexity` takes max(1, min(30, (n − 1)/3)): for our n = 33 words, 32/3 ≈ 10.67, as printed
+# below. About n/3 keeps each point's neighbourhood to a third of the map. To measure how well a map keeps the
 # groups, we count the words whose nearest neighbour on the map is in their own group (*group-neighbour share*),
 # next to the same share for the 100-dimensional vectors (nearest by cosine).
 
@@ -453,7 +456,8 @@ claim("PCA's two directions keep under half of these vectors' variance", kept < 
 # %% [markdown]
 # So the PCA map puts the science words among the countries although in 100 dimensions the two groups are apart.
 # Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
-# these two groups lies in the directions it drops. The t-SNE map keeps the science words away from the countries.
+# these two groups lies in the directions it drops. On the t-SNE map, no more than one science word has a country as
+# its nearest word (the claim above).
 # Neither map is a measurement; the scores of section 3 are.
 #
 # ## Summary
@@ -765,7 +769,8 @@ exercises.check_01_analogy_rank(analogy_rank, sgns, family_pairs)
 #
 # **(a)** Write `shared_negatives_loss(centre, context, negatives)`: `centre` and `context` are `[B, D]` (one row
 # per pair), `negatives` is `[K, D]`. Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ)
-# as a one-number tensor that autograd can differentiate, with one matrix product for the B × K scores **c**·**n**ₖ.
+# as a one-number tensor that autograd can differentiate, with the B × K scores **c**·**n**ₖ as one batched
+# operation (a matrix product is simplest).
 # (Use `torch.nn.functional.logsigmoid`: it never forms σ(x), so it stays finite where σ(x) underflows to 0; for
 # x = −200 in float32, `torch.log(torch.sigmoid(x))` is −inf and `logsigmoid(x)` is −200. Do not call
 # `emb.sgns_loss`.)
