@@ -78,8 +78,10 @@ pd.set_option("display.precision", 3)
 # $\|W_{hh}^k\|^{1/k}$ tends to $\rho$, the **spectral radius** (largest $|\text{eigenvalue}|$; Gelfand's formula),
 # so over long distances the gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
 # to $\rho$ times an orthogonal matrix (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$.
-# For a matrix that is not normal only the factor per step tends to $\rho$: the norm itself can stay many orders of
-# magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going further*, after Exercise 2). A
+# For a matrix that is not normal only this factor per step (the $k$-th root) tends to $\rho$, and slowly: the norm
+# itself can stay many orders of magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going
+# further*, after Exercise 2). These statements are about the matrix power; a particular gradient (one lying in a
+# subspace the matrix shrinks, say) can do better, which is why the experiments below measure the gradient. A
 # loss at every step adds local terms, but the part from far ahead still passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
@@ -388,6 +390,11 @@ print(f"parameters per tanh RNN parameter: attention {counts['attention'] / coun
       f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
       f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
       f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
+pos_table = make_model(kind="attention").pos.weight
+unused = pos_table[60:].numel()  # rows for positions beyond T = 60, never read here
+print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
+      f"{pos_table.shape[0]} rows {60} are used at T = 60; without the unused rows, "
+      f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
 
 # %% tags=["nbval-ignore-output"]
 seeds, budget = (0, 1, 2, 3), {"steps": 300, "clip": 1.0, "stop_below": 0.01}
@@ -435,7 +442,8 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 # Attention, the GRU and the residual RNN solve every seed, all at accuracy near 1 (the lowest is in the first
 # claim above), so accuracy cannot rank them. Nor can 4 seeds' training steps: the GRU's mean is the highest, but
 # the ranges overlap (printed above). The residual RNN, the smallest model here, solved every seed; attention has
-# about 5 times the tanh RNN's parameters (the ratios under the size table), so this compares recipes at equal
+# about 5 times the tanh RNN's parameters (the ratios under the size table), though most of them are its position
+# table, of which only the first 60 rows are used at $T = 60$ (printed there); so this compares recipes at equal
 # steps, not models of equal size. The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it
 # solves some seeds within the budget. The plain
 # $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation alone does not predict learning:
@@ -679,12 +687,14 @@ claim("from T = 60 to 200, attention's gradient at t = 1..10 shrinks as 60/200 =
 # %% [markdown]
 # ### Powers of a matrix that is not normal (after Exercise 2)
 #
-# What this adds: what the spectral radius does and does not say, over 200 steps. This part answers Exercise 2's
-# prediction: do that exercise first. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
+# Exercise 2 asks you to predict this: try it first ([Exercise 2](#exercise-2), in the
+# Exercises at the end). What this adds: what the spectral radius does and does not say, over 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
 # strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also
 # with $N$ alone, whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against
-# $\rho^k = 0.6^k$; right: the factor of each single step back, $\|g_{T-k}\| / \|g_{T-k+1}\|$, the quantity whose
-# long-run value the spectral radius gives:
+# $\rho^k = 0.6^k$; right: two different "factors", both tending to $\rho$. The **single-step factor**
+# $\|g_{T-k}\| / \|g_{T-k+1}\|$ is what this one step does. The **factor per step** of cell 3 and Exercise 2 is the
+# $k$-th root $\big(\|(W_{hh}^\top)^k g\| / \|g\|\big)^{1/k}$, the average factor over all $k$ steps, whose limit is
+# $\rho$ by Gelfand's formula:
 
 # %% tags=["nbval-ignore-output"]
 _, skew, grad_T = exercises.slope_matrices_04()  # the check's triangular matrix (eigenvalues all 0.6) and g
@@ -697,7 +707,10 @@ for name, matrix in (("W", w), ("N", nilpotent)):
         g = matrix.T @ g  # one step back of the linear RNN
         ratios[name].append(float(g.norm() / grad_T.double().norm()))
 (ratio, ratio_n), k = (np.array(ratios[name]) for name in ("W", "N")), np.arange(201)
-per_step = ratio[1:] / ratio[:-1]  # factor of step k back, k = 1..200
+per_step = ratio[1:] / ratio[:-1]  # single-step factor of step k back, k = 1..200
+kth_root = np.concatenate([[np.nan], ratio[1:] ** (1 / k[1:])])  # factor per step over k steps (Gelfand)
+power_root = {s: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, s), ord=2)) ** (1 / s)
+              for s in (50, 100, 200)}  # ||W^k||_2^(1/k), the matrix's own factor per step
 peak = int(ratio.argmax())
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 axes[0].semilogy(k, ratio, label=r"$W_{hh} = 0.6\,I + N$")
@@ -705,19 +718,23 @@ axes[0].semilogy(k, 0.6 ** k, "--", label=r"$\rho^k = 0.6^k$")
 axes[0].semilogy(k, np.where(ratio_n > 0, ratio_n, np.nan), ":", color="C3", label=r"$N$ alone ($\rho = 0$)")
 axes[0].set(xlabel="steps back k", ylabel="norm ratio (log scale)", title="Gradient norm after k steps back")
 axes[0].legend(fontsize="small")
-axes[1].semilogx(k[1:], per_step, label=r"$\|g_{T-k}\| / \|g_{T-k+1}\|$, $W_{hh} = 0.6\,I + N$")
+axes[1].semilogx(k[1:], per_step, label=r"single step, $\|g_{T-k}\| / \|g_{T-k+1}\|$")
+axes[1].semilogx(k[1:], kth_root[1:], color="C2", label=r"per step over k steps, $(\|g_{T-k}\| / \|g_T\|)^{1/k}$")
 axes[1].axhline(0.6, ls="--", color="C1", label=r"$\rho = 0.6$")
 axes[1].axhline(1.0, ls=":", color="gray", label="1 (no change)")
 axes[1].axvline(peak, ls="-.", color="gray", lw=0.8, label=f"the peak, k = {peak}")
-axes[1].set(xlabel="steps back k (log scale)", ylabel="factor of this one step", title="Factor per step back")
+axes[1].set(xlabel="steps back k (log scale)", ylabel="factor", title=r"Two factors, $W_{hh} = 0.6\,I + N$")
 axes[1].legend(fontsize="small")
 plt.tight_layout()
 plt.show()
 zero_from = int(np.argmax(ratio_n == 0))
 dip = peak + int(per_step[peak:100].argmin())  # k - 1 of the smallest factor between the peak and k = 100
-print(f"W: peak {ratio.max():.0f} times at k = {peak}; before it, factor above 1 at {int((per_step[:peak] > 1).sum())}"
-      f" of {peak} steps; factor at k = 50, 100, 200: {per_step[49]:.3f}, {per_step[99]:.3f}, {per_step[199]:.3f}; "
-      f"smallest before k = 100: {per_step[dip]:.3f} at k = {dip + 1}, largest after it: "
+print(f"W: peak {ratio.max():.0f} times at k = {peak}; before it, single-step factor above 1 at "
+      f"{int((per_step[:peak] > 1).sum())} of {peak} steps")
+print(f"at k = 50, 100, 200: single-step factor {per_step[49]:.3f}, {per_step[99]:.3f}, {per_step[199]:.3f}; "
+      f"factor per step over k steps (k-th root) {kth_root[50]:.3f}, {kth_root[100]:.3f}, {kth_root[200]:.3f}; "
+      f"||W^k||^(1/k) {', '.join(f'{v:.3f}' for v in power_root.values())}")
+print(f"single-step factor: smallest before k = 100: {per_step[dip]:.3f} at k = {dip + 1}, largest after it: "
       f"{per_step[dip:100].max():.3f} at k = {dip + 1 + int(per_step[dip:100].argmax())}")
 print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())}), ratio at k = {zero_from - 1} "
       f"{ratio_n[zero_from - 1]:.1e}, exactly 0 from k = {zero_from} on (N is {n_units} x {n_units})")
@@ -725,15 +742,19 @@ print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())})
 # %%
 gap = ratio / 0.6 ** k  # how far the norm ratio stays above rho^k
 print(f"norm ratio / 0.6^k at k = 50, 100, 200: {gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}; "
-      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}; factor over the first 5 steps "
-      f"{ratio[5] ** (1 / 5):.2f}")
-claim("the norm ratio rises over 100 times, then every step after the peak shrinks it; the factor per step tends to "
-      "0.6 from above (within 0.05 at k = 200, not at k = 100), while the ratio stays above 0.6^k at every k, the gap "
-      "growing from k = 50 to 100 to 200; over the first 5 steps the factor is above 1",
-      ratio[5] > 1 and ratio.max() > 100 and (per_step[peak:] < 1).all() and (per_step[peak:] > 0.6).all()
-      and 0 < per_step[-1] - 0.6 < 0.05 and per_step[99] - 0.6 > 0.05 and (gap[1:] > 1).all()
-      and gap[50] < gap[100] < gap[200],
-      f"peak {ratio.max():.0f} at k = {peak}; factor at k = 100, 200: {per_step[99]:.3f}, {per_step[-1]:.3f}; "
+      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}; factor per step over the first 5 "
+      f"steps {kth_root[5]:.2f}")
+claim("the norm ratio rises over 100 times; after the peak every single step shrinks it, by a single-step factor "
+      "above 0.6 (observed here), within 0.05 of 0.6 at k = 200, not at k = 100; the factor per step over k steps "
+      "(k-th root) falls towards 0.6 more slowly, still over 0.1 above it at k = 200, for the matrix norm too; the "
+      "ratio stays above 0.6^k at every k, the gap growing from k = 50 to 100 to 200; over the first 5 steps the "
+      "factor per step is above 1",
+      kth_root[5] > 1 and ratio.max() > 100 and (per_step[peak:] < 1).all() and (per_step[peak:] > 0.6).all()
+      and 0 < per_step[-1] - 0.6 < 0.05 and per_step[99] - 0.6 > 0.05
+      and kth_root[50] > kth_root[100] > kth_root[200] > 0.7 and power_root[200] > 0.7
+      and kth_root[200] - per_step[-1] > 0.05 and (gap[1:] > 1).all() and gap[50] < gap[100] < gap[200],
+      f"peak {ratio.max():.0f} at k = {peak}; single-step factor at k = 100, 200: {per_step[99]:.3f}, "
+      f"{per_step[-1]:.3f}; k-th root at k = 200: {kth_root[200]:.3f}, ||W^200||^(1/200) = {power_root[200]:.3f}; "
       f"ratio / 0.6^k at k = 200: {gap[200]:.1e}")
 claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 16 (its size) on",
       ratio_n.max() > 1 and zero_from == n_units and ratio_n[zero_from - 1] > 0 and (ratio_n[zero_from:] == 0).all(),
@@ -747,18 +768,22 @@ claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 
 # $$W_{hh}^k = (0.6\,I + N)^k = \sum_{j=0}^{15} \binom{k}{j}\, 0.6^{\,k-j}\, N^j,$$
 #
 # that is $0.6^k$ times a polynomial in $k$ of degree up to 15. Over the first steps the binomial coefficients
-# and the large entries of $N^j$ win: the factor per step back is mostly above 1, and the norm ratio (so also
+# and the large entries of $N^j$ win: the single-step factor is mostly above 1, and the norm ratio (so also
 # $\|W_{hh}^k\|$, which is at least as large) far exceeds $\rho^k$ (*transient growth*). After the peak, $0.6^k$
-# wins and every step shrinks the norm, but the polynomial still holds the factor above 0.6, which it approaches
-# slowly and not steadily: near the kink in the left panel it comes close to 0.6 and rises again (printed above),
-# and at $k = 100$ it is not yet within 0.05 of 0.6. $\rho Q$ with $Q$ orthogonal, a normal matrix
+# wins and every step shrinks the norm. Here the single-step factor also stayed above 0.6 at every step: an
+# observation on this matrix and this $g$ (printed above), not something the expansion guarantees. It approaches 0.6
+# slowly and not steadily: near the kink in the left panel it comes close to 0.6 and rises again, and at $k = 100$ it
+# is not yet within 0.05 of 0.6. $\rho Q$ with $Q$ orthogonal, a normal matrix
 # ($W W^\top = W^\top W$), has no such part: in section 3 the linear RNN with $W_{hh} = \rho Q$ multiplied the
 # norm by $\rho$ at every step (straight lines).
 #
-# So $\rho$ is the **limit of the factor per step**, $\|W^k\|^{1/k} \to \rho$ (Gelfand's formula), not a prediction
-# of the norm. Here the factor is within 0.05 of 0.6 at $k = 200$, yet the norm ratio is still many orders of
-# magnitude above $0.6^{200}$, and the gap grows with $k$ as the polynomial does (printed above): it never closes.
-# Over Exercise 2's 5 steps even the factor is far from $\rho$: above 1, so the gradient grows there.
+# So $\rho$ is the **limit of the factor per step**, the $k$-th root: $\|W^k\|^{1/k} \to \rho$ (Gelfand's formula),
+# and likewise $\big(\|(W^\top)^k g\|/\|g\|\big)^{1/k}$ for this $g$. It is not a prediction of the norm. The $k$-th
+# root carries the whole history of the $k$ steps, the polynomial included, as a factor $\text{poly}(k)^{1/k}$ that
+# tends to 1 only slowly: at $k = 200$ it is still well above 0.6 (printed above), while the single-step factor,
+# which sees only the last step, is already within 0.05 of 0.6. The norm ratio is still many orders of magnitude
+# above $0.6^{200}$, and the gap grows with $k$ as the polynomial does (printed above): it never closes. Over
+# Exercise 2's 5 steps the factor per step is far from $\rho$: above 1, so the gradient grows there.
 
 # %% [markdown]
 # ## Exercises
@@ -795,6 +820,7 @@ def my_step_gradients(model, inputs, targets):
 exercises.check_04_gradient_probe(my_step_gradients)
 
 # %% [markdown]
+# <a id="exercise-2"></a>
 # ### Exercise 2 — measure the slope
 # Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
 # $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
