@@ -473,13 +473,19 @@ def _analogy_count() -> int:
     return sum(len(questions) for questions in load_analogies().values())
 
 
-def group_neighbour_share(points: np.ndarray, groups: list[str], metric: str = "euclidean") -> float:
-    """The share of points whose nearest other point (by `metric`, as scikit-learn names it) is in their own group."""
+def nearest_groups(points: np.ndarray, groups: list[str], metric: str = "euclidean") -> list[str]:
+    """The group of each point's nearest other point (by `metric`, as scikit-learn names it)."""
     from sklearn.metrics import pairwise_distances
 
-    points, groups = np.asarray(points), np.asarray(groups)
+    points = np.asarray(points)
     if len(points) != len(groups) or len(points) < 2:
         raise ValueError(f"need two or more points and one group per point: {len(points)} points, {len(groups)} groups")
     distances = pairwise_distances(points, metric=metric)
     np.fill_diagonal(distances, np.inf)
-    return float((groups[distances.argmin(1)] == groups).mean())
+    return [str(groups[i]) for i in distances.argmin(1)]
+
+
+def group_neighbour_share(points: np.ndarray, groups: list[str], metric: str = "euclidean") -> float:
+    """The share of points whose nearest other point (by `metric`, as scikit-learn names it) is in their own group."""
+    nearest = nearest_groups(points, groups, metric)
+    return float(np.mean([near == str(own) for near, own in zip(nearest, groups)]))

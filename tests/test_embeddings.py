@@ -310,6 +310,15 @@ def test_batched_analogies_answer_as_gensim_does():
     assert sum(len(s["correct"]) + len(s["incorrect"]) for s in sections[:-1]) > 0
 
 
+def test_nearest_groups():
+    points = np.array([[0, 0], [0, 1], [10, 0], [10, 1], [4, 0.4]])
+    assert emb.nearest_groups(points, ["a", "a", "b", "b", "b"]) == ["a", "a", "b", "b", "a"]
+    assert emb.nearest_groups(np.array([[1, 0], [2, 0.1], [0, 1]]), ["a", "a", "b"], metric="cosine") == ["a", "a", "a"]
+    assert all(type(g) is str for g in emb.nearest_groups(points, np.array(["a", "a", "b", "b", "b"])))
+    with pytest.raises(ValueError, match="one group per point"):
+        emb.nearest_groups(points, ["a"])
+
+
 def test_group_neighbour_share():
     points = np.array([[0, 0], [0, 1], [10, 0], [10, 1], [4, 0.4]])
     assert emb.group_neighbour_share(points, ["a", "a", "b", "b", "b"]) == 0.8  # (4, 0.4) is nearest an "a"

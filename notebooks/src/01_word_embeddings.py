@@ -412,11 +412,11 @@ def mean_cosine(first: str, second: str) -> float:
 
 
 group_cosine = pd.DataFrame({a: {b: mean_cosine(a, b) for b in groups} for a in groups})
+science_rows = [map_words.index(w) for w in groups["science"]]
 nearest_group = {}  # on each map, the group of each science word's nearest other word
 for method, points in maps.items():
-    distances = np.linalg.norm(points[:, None] - points[None], axis=-1)
-    np.fill_diagonal(distances, np.inf)
-    nearest_group[method] = [map_groups[distances[map_words.index(w)].argmin()] for w in groups["science"]]
+    nearest = emb.nearest_groups(points, map_groups)
+    nearest_group[method] = [nearest[i] for i in science_rows]
 display(Markdown("Mean cosine in 100 dimensions of two different words, by group:"), group_cosine.round(2))
 print("group of each science word's nearest word on the map:", nearest_group)
 
@@ -441,8 +441,7 @@ raw_distance = np.linalg.norm(raw_map[:, None] - raw_map[None], axis=-1)
 science, country = in_group["science"], in_group["country"]
 within = raw_distance[np.ix_(science, science)][~np.eye(science.sum(), dtype=bool)].mean()
 across = raw_distance[np.ix_(science, country)].mean()
-np.fill_diagonal(raw_distance, np.inf)
-raw_nearest = [map_groups[raw_distance[map_words.index(w)].argmin()] for w in groups["science"]]
+raw_nearest = [emb.nearest_groups(raw_map, map_groups)[i] for i in science_rows]
 print(f"mean Euclidean distance in 100 d: science–science {within:.2f}, science–country {across:.2f}")
 print("group of each science word's nearest word in 100 d (Euclidean):", raw_nearest)
 
