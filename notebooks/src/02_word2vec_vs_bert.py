@@ -223,13 +223,14 @@ def cosines(vectors: torch.Tensor) -> torch.Tensor:
 # %%
 bank_sims = cosines(bank_layers[last]).fill_diagonal_(-2)  # -2: a sentence is not its own neighbour
 probes = [bank_senses.index("river"), bank_senses.index("finance")]
+top3 = {probe: bank_sims[probe].topk(3).indices.tolist() for probe in probes}
 for probe in probes:
     print(f"[{bank_senses[probe]}] {sentences_of['bank'][probe]}")
-    for j in bank_sims[probe].topk(3).indices.tolist():
+    for j in top3[probe]:
         print(f"    {bank_sims[probe, j]:.2f} [{bank_senses[j]}] {sentences_of['bank'][j]}")
-claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense",
-      all(bank_senses[j] == bank_senses[probe] for probe in probes for j in bank_sims[probe].topk(3).indices.tolist()),
-      f"{sum(bank_senses[j] == bank_senses[p] for p in probes for j in bank_sims[p].topk(3).indices.tolist())} of 6")
+same_sense = sum(bank_senses[j] == bank_senses[probe] for probe in probes for j in top3[probe])
+claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense", same_sense == 6,
+      f"{same_sense} of 6")
 
 # %% [markdown]
 # Now all the pairs at once, as heat maps. The sentences are grouped by sense: if the vectors know the sense, the
