@@ -378,7 +378,8 @@ sizes = {}
 for name, spec in trained.items():
     model = make_model(**spec)
     if spec["kind"] == "attention":
-        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, model.pos.weight.shape)))
+        pos_table = model.pos.weight  # one row per position
+        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
     else:
         widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
     sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
@@ -390,10 +391,10 @@ print(f"parameters per tanh RNN parameter: attention {counts['attention'] / coun
       f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
       f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
       f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
-pos_table = make_model(kind="attention").pos.weight
-unused = pos_table[60:].numel()  # rows for positions beyond T = 60, never read here
+used = 60  # T of the task trained below: rows for later positions are never read
+unused = pos_table[used:].numel()
 print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
-      f"{pos_table.shape[0]} rows {60} are used at T = 60; without the unused rows, "
+      f"{pos_table.shape[0]} rows {used} are used at T = {used}; without the unused rows, "
       f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
 
 # %% tags=["nbval-ignore-output"]
