@@ -587,20 +587,20 @@ padded_val = classify.train_classifier(padded, fit0, val0, lr=setting["lr"], pro
 packing_val = {True: results["LSTM"].histories[0]["val_accuracy"], False: padded_val}
 
 
-def padded_correct(batch_size: int) -> np.ndarray:
-    """Whether the padded model is right on each of fold 0's test snippets, read in batches of `batch_size`."""
-    return (classify.predict_proba(padded, test0, batch_size, device=device) > 0.5) == labels[test_index]
+def correct(model: torch.nn.Module, batch_size: int = 256) -> np.ndarray:
+    """Whether `model` is right on each of fold 0's test snippets, read in batches of `batch_size`."""
+    return (classify.predict_proba(model, test0, batch_size, device=device) > 0.5) == labels[test_index]
 
 
 packing = {True: results["LSTM"].correct[test_index],  # section 2 already trained the packed one
-           False: padded_correct(TRAIN["batch_size"])}
+           False: correct(padded, TRAIN["batch_size"])}
 packing_test = evaluation.mcnemar(packing[True], packing[False])
 for packed, name in [(True, "packed"), (False, "padded")]:
     print(f"{name:7} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
           + " ".join(f"{v:.3f}" for v in packing_val[packed]))
 print(f"packed - padded on fold 0's {len(test_index):,} test snippets: {packing_test}")
 print(f"the padded model's best epoch: {np.argmax(padded_val) + 1} of {len(padded_val)} trained; its test "
-      f"accuracy read in batches of 256 instead of {TRAIN['batch_size']}: {padded_correct(256).mean():.3f}")
+      f"accuracy read in batches of 256 instead of {TRAIN['batch_size']}: {correct(padded, 256).mean():.3f}")
 
 # %% [markdown]
 # The padded model reads every sentence to the end of its batch, so before it can answer it must carry what it read
@@ -625,7 +625,7 @@ setting = results[best_rnn].chosen[0]
 model = make_variant(*variants[best_rnn])(fold0_vocab, setting["dropout"])
 history_long = classify.train_classifier(model, fit0, val0, lr=setting["lr"], progress=False,
                                          **{k: v for k, v in TRAIN.items() if k != "min_count"} | {"epochs": 15})
-long_acc = ((classify.predict_proba(model, test0, device=device) > 0.5) == labels[test_index]).mean()
+long_acc = correct(model).mean()
 kept_long = classify.kept_epoch(history_long, monitor="val_accuracy")
 kept_short = classify.kept_epoch(results[best_rnn].histories[0], monitor="val_accuracy")
 ended = "early stopping" if len(history_long) < 15 else "the cap"
