@@ -222,12 +222,12 @@ print(f"a coin-flip classifier scores between {fold_low:.3f} and {fold_high:.3f}
       "snippets (95 % of the time)")
 
 # %% [markdown]
-# The protocol in code, `classify.tune_rnn`: for each fold, a vocabulary from the fit part only, one model per
-# setting trained with early stopping on the validation part, and the setting with the best validation number
-# tested on the fold.
+# The protocol in code: `classify.tune_fold` does one fold (a vocabulary from the fit part only, one model per
+# setting trained with early stopping on the validation part, the setting with the best validation number read on
+# the test part); `classify.tune_rnn` runs it on every fold and scores the answers.
 
 # %%
-show_code(classify.tune_rnn)
+show_code(classify.tune_fold, classify.tune_rnn)
 
 # %% [markdown]
 # Through it, RNN, GRU, LSTM and a bidirectional LSTM (32-dimensional embeddings, 32 hidden units, packed); then
@@ -238,18 +238,10 @@ show_code(classify.tune_rnn)
 GRID = [{"lr": 1e-2, "dropout": 0.3}, {"lr": 2e-2, "dropout": 0.6}]
 TRAIN = {"epochs": 6, "batch_size": 64, "patience": 2, "monitor": "val_accuracy", "min_count": 2, "device": device}
 variants = {"RNN": ("rnn", False), "GRU": ("gru", False), "LSTM": ("lstm", False), "BiLSTM": ("lstm", True)}
-
-
-def make_variant(kind: str, bidirectional: bool):
-    """A builder of one variant for tune_rnn: vocabulary and dropout in, classifier out."""
-    def make(vocab, dropout: float) -> TextClassifier:
-        return TextClassifier(len(vocab), embed_size=32, hidden_size=32, kind=kind, bidirectional=bidirectional,
-                              dropout=dropout)
-    return make
-
-
-results = {name: classify.tune_rnn(make_variant(*spec), texts, labels, splits, GRID, name=name, **TRAIN)
-           for name, spec in variants.items()}
+builders = {name: classify.variant(kind, bidirectional, embed_size=32, hidden_size=32)  # vocab, dropout -> model
+            for name, (kind, bidirectional) in variants.items()}
+# tune_rnn for each variant; on a CPU the folds train side by side, one process per core (the same numbers)
+results = classify.tune_rnns(builders, texts, labels, splits, GRID, **TRAIN)
 C_GRID, ALPHA_GRID = (3.0, 30.0), (3.0, 10.0)
 results["TF-IDF + LR"] = classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), texts, labels, splits,
                                                [{"C": c} for c in C_GRID], name="TF-IDF + LR",
@@ -262,7 +254,7 @@ results["Naive Bayes"] = classify.tune_sklearn(lambda alpha: classify.naive_baye
 fit_texts = [texts[i] for i in splits[0][0]]
 fold0_vocab = classify.build_vocab(fit_texts, min_count=2)
 bag_words = len(classify.logreg_tfidf().fit(fit_texts, labels[splits[0][0]])[0].vocabulary_)
-n_params = {name: count_parameters(make_variant(*spec)(fold0_vocab, 0.3)) for name, spec in variants.items()}
+n_params = {name: count_parameters(build(fold0_vocab, 0.3)) for name, build in builders.items()}
 n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}  # a weight (NB: 2 counts) per word
 display(Markdown(classify.cv_table(results, n_params)))
 
@@ -436,7 +428,7 @@ print("changed from section 2: " + ", ".join(f"{k} {v} (was {TRAIN[k]})" for k, 
       + f"; TF-IDF C {SMALL_C} (was {C_GRID}); Naive Bayes alpha {SMALL_ALPHA} (was {ALPHA_GRID}); "
       f"new: MiniLM + LR C {MINILM_C}")
 small = {
-    "LSTM": classify.tune_rnn(make_variant("lstm", False), small_texts, small_labels, small_splits, GRID,
+    "LSTM": classify.tune_rnn(builders["LSTM"], small_texts, small_labels, small_splits, GRID,
                               name="LSTM", monitor="val_accuracy", device=device, **SMALL_TRAIN),
     "TF-IDF + LR": classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), small_texts, small_labels,
                                          small_splits, [{"C": c} for c in SMALL_C], name="TF-IDF + LR",
@@ -660,7 +652,7 @@ print(f"the padded model's best epoch: {np.argmax(padded_val) + 1} of {len(padde
 bow_fold0 = results["TF-IDF + LR"].correct[test_index]
 seed_everything(0)  # the seed tune_rnn used for fold 0: the first 6 epochs replay the 6-epoch run
 setting = results[best_rnn].chosen[0]
-model = make_variant(*variants[best_rnn])(fold0_vocab, setting["dropout"])
+model = builders[best_rnn](fold0_vocab, setting["dropout"])
 history_long = classify.train_classifier(model, fit0, val0, lr=setting["lr"], progress=False,
                                          **{k: v for k, v in TRAIN.items() if k != "min_count"} | {"epochs": 15})
 long_acc = correct(model).mean()
