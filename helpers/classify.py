@@ -6,7 +6,6 @@ import copy
 import functools
 import inspect
 import math
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -23,7 +22,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from helpers import checks
 from helpers.data import tokenize
-from helpers.device import pick_device, run_on, seeded
+from helpers.device import cpu_cores, pick_device, run_on, seeded
 from helpers.device import progress as progress_bar
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
@@ -412,8 +411,12 @@ def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[
     """tune_rnn for several models, with the same numbers; on the CPU their folds run side by side in `workers`
     processes (default: one per CPU core, at most 4), as each training uses one thread. Builders: see `variant`."""
     labels = np.asarray(labels)
-    jobs = [(name, k) for name in make_models for k in range(len(splits))]
-    workers = checks.positive_int("workers", workers) if workers is not None else min(_cpu_cores(), 4)
+    settings = {key: v for key, v in grid[0].items() if key not in TRAINING_KEYS}
+    size = {name: sum(p.numel() for p in make(build_vocab(["a"]), **settings).parameters())
+            for name, make in make_models.items()}
+    # the largest models first, so that no process is left alone with a long training at the end
+    jobs = sorted(((name, k) for name in make_models for k in range(len(splits))), key=lambda job: -size[job[0]])
+    workers = checks.positive_int("workers", workers) if workers is not None else min(cpu_cores(), 4)
     if pick_device(device).type != "cpu" or workers == 1:  # an accelerator runs one training at a time
         return {name: tune_rnn(make, texts, labels, splits, grid, name, min_count, seed, device, **train_kwargs)
                 for name, make in make_models.items()}
@@ -426,11 +429,6 @@ def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[
         choices = {job: future.result() for job, future in futures.items()}
     return {name: _cv_result(name, labels, splits, [choices[name, k] for k in range(len(splits))])
             for name in make_models}
-
-
-def _cpu_cores() -> int:
-    """The CPU cores this process may run on (a container's share, where the OS tells)."""
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def variant(kind: str, bidirectional: bool = False, embed_size: int = 32, hidden_size: int = 32) -> Callable:
