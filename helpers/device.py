@@ -92,6 +92,11 @@ def seed_everything(seed: int = 0) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (a container's share, where the OS tells)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
 @contextlib.contextmanager
 def one_cpu_thread(device: torch.device) -> Iterator[None]:
     """Run the enclosed code on one CPU thread when `device` is the CPU, then restore the thread count.
