@@ -128,11 +128,10 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts. *bank* is frequent in the Wikipedia part (first table of this
-# section); its neighbours are mostly about money and institutions, like most of its sampled contexts. *plant* is
-# frequent too: which of its neighbours belong to the garden plant, which to the factory? Whichever they are, they
-# come from one vector for both senses, so one vector cannot say which sense a sentence uses. That is what a
-# contextual model adds. (The three rare words have a story of their own: [*Going further* G](#g7).)
+# One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (first table), and its
+# neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses *plant*'s neighbours belong to,
+# they come from one vector for both senses, so it cannot say which sense a sentence uses. That is what a
+# contextual model adds. (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
