@@ -129,8 +129,9 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 
 # %% [markdown]
 # One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (first table), and its
-# neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses *plant*'s neighbours belong to,
-# they come from one vector for both senses, so it cannot say which sense a sentence uses. That is what a
+# neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses
+# *plant*'s neighbours belong to, they come from one vector for both senses, so it cannot say which sense a
+# sentence uses. That is what a
 # contextual model adds. (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
