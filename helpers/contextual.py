@@ -309,7 +309,7 @@ def nearest_centroid_loo(vectors, senses: list[str]) -> float:
     return float(np.mean(loo_credits(vectors, senses)))
 
 
-def shuffled_loo(vectors, n_shuffles: int, seed: int = 0) -> np.ndarray:
+def shuffled_loo(vectors: np.ndarray | torch.Tensor, n_shuffles: int, seed: int = 0) -> np.ndarray:
     """`nearest_centroid_loo` of `vectors` under `n_shuffles` random half-and-half sense labels, batched."""
     x = _unit_rows(vectors)  # [n, dim]
     rng = np.random.default_rng(seed)
