@@ -421,12 +421,18 @@ def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[
         return {name: tune_rnn(make, texts, labels, splits, grid, name, min_count, seed, device, **train_kwargs)
                 for name, make in make_models.items()}
     from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context
 
-    with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
-        futures = {job: pool.submit(tune_fold, make_models[job[0]], texts, labels, splits[job[1]], grid, job[1],
-                                    min_count, seed, "cpu", **train_kwargs) for job in jobs}
-        choices = {job: future.result() for job, future in futures.items()}
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+            futures = {job: pool.submit(tune_fold, make_models[job[0]], texts, labels, splits[job[1]], grid, job[1],
+                                        min_count, seed, "cpu", **train_kwargs) for job in jobs}
+            choices = {job: future.result() for job, future in futures.items()}
+    except BrokenProcessPool as error:
+        raise RuntimeError(f"a worker process of tune_rnns stopped before it finished ({error}). Each worker "
+                           "imports your script again: in a script, call tune_rnns under "
+                           "`if __name__ == '__main__':`; or pass workers=1 to train in this process") from None
     return {name: _cv_result(name, labels, splits, [choices[name, k] for k in range(len(splits))])
             for name in make_models}
 

@@ -359,6 +359,21 @@ def test_tune_rnns_in_worker_processes_gives_tune_rnns_numbers():
         classify.tune_rnns(builders, texts, labels, splits, grid, workers=0, **train)
 
 
+def test_tune_rnns_says_what_to_do_when_a_worker_dies(monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Broken)
+    labels = np.array([1, 0] * 6)
+    splits = classify.validation_splits(labels, classify.stratified_folds(labels, n_splits=2, seed=0), 0.25)
+    with pytest.raises(RuntimeError, match="if __name__ == '__main__'.*workers=1"):
+        classify.tune_rnns({"GRU": classify.variant("gru")}, ["good film", "bad film"] * 6, labels, splits,
+                           [{"lr": 0.01, "dropout": 0.0}], workers=2, epochs=1, device="cpu")
+
+
 def test_unpacked_classifier_reads_the_padding():
     model = TextClassifier(6, 3, 4, kind="gru", seed=0, packed=False)
     tokens, lengths = torch.tensor([[2, 3, 0, 0], [2, 3, 4, 5]]), torch.tensor([2, 4])
