@@ -6,7 +6,9 @@ The notebook's section 2 workload: a stratified 4,500 of the Rotten Tomatoes sni
 each fold's training part cut into fit and validation, and for each variant (RNN, GRU, LSTM, BiLSTM; 32-d
 embeddings, 32 hidden units) `classify.tune_rnn` over the notebook's two (learning rate, dropout) settings, at most
 6 epochs, patience 2 on validation accuracy. For each variant it prints side by side the time on one CPU thread (what
-helpers.device.run_on does) and with PyTorch's default threads, and their ratio (best of `repeats`).
+helpers.device.run_on does) and with PyTorch's default threads, and their ratio (best of `repeats`); then all the
+variants one after another (tune_rnn) against side by side in worker processes (classify.tune_rnns, as the notebook
+runs them), and that ratio.
 --quick (a smoke test, < 30 s): the LSTM only, 600 snippets, one fold, one setting, one epoch, one repeat.
 Not a test: timings depend on the machine and on what else runs on it, so run it on a quiet machine and compare
 ratios rather than absolute seconds.
@@ -81,6 +83,14 @@ def main() -> None:
         finally:
             device.one_cpu_thread = one_thread
         print(f"{name:8} {single:9.2f} {default:9.2f} {default / single:5.1f}x")
+    builders = {name: classify.variant(kind, bidirectional) for name, (kind, bidirectional) in variants.items()}
+    one_by_one = best_of(lambda: [classify.tune_rnn(build, texts, labels, splits, grid, name=name, device=args.device,
+                                                    **train) for name, build in builders.items()], repeats)
+    side_by_side = best_of(lambda: classify.tune_rnns(builders, texts, labels, splits, grid, device=args.device,
+                                                      **train), repeats)
+    print(f"all variants: one after another {one_by_one:.2f} s, side by side (tune_rnns, "
+          f"{min(device.cpu_cores(), 4)} processes on the CPU) {side_by_side:.2f} s: "
+          f"{one_by_one / side_by_side:.1f}x faster")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import math
 from collections.abc import Callable, Sequence
@@ -21,8 +22,8 @@ from torch.nn.utils.rnn import pad_sequence
 
 from helpers import checks
 from helpers.data import tokenize
+from helpers.device import cpu_cores, pick_device, run_on, seeded
 from helpers.device import progress as progress_bar
-from helpers.device import run_on, seeded
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
 from helpers.training import optimizer_step
@@ -347,36 +348,103 @@ def validation_splits(labels: Sequence[int], folds: list[tuple[np.ndarray, np.nd
             for k, (train, test) in enumerate(folds)]
 
 
+@dataclass
+class FoldChoice:
+    """One fold of tune_rnn: the kept model's history and setting, and its P(positive) on validation and test."""
+
+    history: History
+    config: dict
+    on_val: np.ndarray
+    on_test: np.ndarray
+
+
+def tune_fold(make_model: Callable[..., nn.Module], texts: Sequence[str], labels: np.ndarray, split: Split,
+              grid: list[dict], k: int, min_count: int = 1, seed: int = 0, device="auto",
+              **train_kwargs) -> FoldChoice:
+    """Fold k: train one model per grid point on the fit part (early stopping on the validation part), keep the one
+    with the best monitored validation number, and read its P(positive) on the validation and the test part."""
+    fit_index, val_index, test_index = split
+    vocab = build_vocab(_take(texts, fit_index), min_count=min_count)  # from the fit part only
+    fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
+                      for index in (fit_index, val_index, test_index))
+    monitor = train_kwargs.get("monitor", "val_loss")
+    best = (-math.inf, None, None, None)
+    for config in grid:
+        training = {key: v for key, v in config.items() if key in TRAINING_KEYS}
+        with seeded(seed + k):
+            model = make_model(vocab, **{key: v for key, v in config.items() if key not in TRAINING_KEYS})
+        history = train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,
+                                   **{**train_kwargs, **training})
+        score = _monitor_sign(monitor) * best_validation(history, monitor)  # larger is better
+        if score > best[0]:
+            best = (score, model, history, config)
+    _, model, history, config = best
+    return FoldChoice(history, config, predict_proba(model, val, device=device),
+                      predict_proba(model, test, device=device))
+
+
 def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels: Sequence[int], splits: list[Split],
              grid: list[dict], name: str = "model", min_count: int = 1, seed: int = 0, device="auto",
              **train_kwargs) -> CVResult:
-    """Per fold: train one model per grid point on the fit part (early stopping on the validation part), keep the
-    one with the best monitored validation number (train_kwargs' `monitor`, lowest loss by default), test it on the
-    fold. Grid keys lr/weight_decay go to training, the rest to make_model(vocab, **rest)."""
+    """tune_fold on every fold, then the kept models' test answers scored fold by fold (train_kwargs' `monitor`
+    picks the setting: lowest validation loss by default). Grid keys lr/weight_decay go to training, the rest to
+    make_model(vocab, **rest)."""
     labels = np.asarray(labels)
-    probabilities, histories, chosen, on_val = np.full(len(labels), np.nan), [], [], []
-    for k, (fit_index, val_index, test_index) in enumerate(splits):
-        vocab = build_vocab(_take(texts, fit_index), min_count=min_count)
-        fit, val, test = (encode_dataset(vocab, _take(texts, index), labels[index])
-                          for index in (fit_index, val_index, test_index))
-        monitor = train_kwargs.get("monitor", "val_loss")
-        best = (-math.inf, None, None, None)
-        for config in grid:
-            training = {key: v for key, v in config.items() if key in TRAINING_KEYS}
-            with seeded(seed + k):
-                model = make_model(vocab, **{key: v for key, v in config.items() if key not in TRAINING_KEYS})
-            history = train_classifier(model, fit, val, seed=seed + k, device=device, progress=False,
-                                       **{**train_kwargs, **training})
-            score = _monitor_sign(monitor) * best_validation(history, monitor)  # larger is better
-            if score > best[0]:
-                best = (score, model, history, config)
-        _, model, history, config = best
-        histories.append(history)
-        chosen.append(config)
-        on_val.append(predict_proba(model, val, device=device))
-        probabilities[test_index] = predict_proba(model, test, device=device)
+    choices = [tune_fold(make_model, texts, labels, split, grid, k, min_count, seed, device, **train_kwargs)
+               for k, split in enumerate(splits)]
+    return _cv_result(name, labels, splits, choices)
+
+
+def _cv_result(name: str, labels: np.ndarray, splits: list[Split], choices: list[FoldChoice]) -> CVResult:
+    """The CVResult of one model from its FoldChoice per fold."""
+    probabilities = np.full(len(labels), np.nan)
+    for (_, _, test_index), choice in zip(splits, choices):
+        probabilities[test_index] = choice.on_test
     folds = [(np.concatenate([f, v]), t) for f, v, t in splits]
-    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, histories, chosen, labels, on_val)
+    return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, [c.history for c in choices],
+                    [c.config for c in choices], labels, [c.on_val for c in choices])
+
+
+def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[str], labels: Sequence[int],
+              splits: list[Split], grid: list[dict], min_count: int = 1, seed: int = 0, device="auto",
+              workers: int | None = None, **train_kwargs) -> dict[str, CVResult]:
+    """tune_rnn for several models, with the same numbers; on the CPU their folds run side by side in `workers`
+    processes (default: one per CPU core, at most 4), as each training uses one thread. Builders: see `variant`."""
+    labels = np.asarray(labels)
+    settings = {key: v for key, v in grid[0].items() if key not in TRAINING_KEYS}
+    size = {name: sum(p.numel() for p in make(build_vocab(["a"]), **settings).parameters())
+            for name, make in make_models.items()}
+    # the largest models first, so that no process is left alone with a long training at the end
+    jobs = sorted(((name, k) for name in make_models for k in range(len(splits))), key=lambda job: -size[job[0]])
+    workers = checks.positive_int("workers", workers) if workers is not None else min(cpu_cores(), 4)
+    if pick_device(device).type != "cpu" or workers == 1:  # an accelerator runs one training at a time
+        return {name: tune_rnn(make, texts, labels, splits, grid, name, min_count, seed, device, **train_kwargs)
+                for name, make in make_models.items()}
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
+            futures = {job: pool.submit(tune_fold, make_models[job[0]], texts, labels, splits[job[1]], grid, job[1],
+                                        min_count, seed, "cpu", **train_kwargs) for job in jobs}
+            choices = {job: future.result() for job, future in futures.items()}
+    except BrokenProcessPool as error:
+        raise RuntimeError(f"a worker process of tune_rnns stopped before it finished ({error}). Each worker "
+                           "imports your script again: in a script, call tune_rnns under "
+                           "`if __name__ == '__main__':`; or pass workers=1 to train in this process") from None
+    return {name: _cv_result(name, labels, splits, [choices[name, k] for k in range(len(splits))])
+            for name in make_models}
+
+
+def variant(kind: str, bidirectional: bool = False, embed_size: int = 32, hidden_size: int = 32) -> Callable:
+    """A builder for tune_rnn (vocabulary and dropout in, TextClassifier out) that worker processes can pickle."""
+    return functools.partial(_variant_model, kind=kind, bidirectional=bidirectional, embed_size=embed_size,
+                             hidden_size=hidden_size)
+
+
+def _variant_model(vocab: Vocab, dropout: float = 0.0, **sizes) -> TextClassifier:
+    return TextClassifier(len(vocab), dropout=dropout, **sizes)
 
 
 def cv_table(results: dict[str, CVResult], parameters: dict[str, int]) -> str:

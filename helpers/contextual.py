@@ -118,15 +118,18 @@ def sentence_embeddings(texts: list[str], tokenizer, model, layer: int = -1, bat
     texts = _check_sentences(texts, "texts")
     batch_size = checks.positive_int("batch_size", batch_size)
     _check_layers(model, [layer])
+    # batches of texts of similar length carry less padding; the rows are put back in the texts' order at the end
+    order = sorted(range(len(texts)), key=lambda i: len(tokenizer.tokenize(texts[i])))
     chunks = []
     with run_on(device, seed=None) as dev, torch.inference_mode():
         model.to(dev)
-        for batch in _batches(texts, batch_size):
+        for batch in _batches([texts[i] for i in order], batch_size):
             encoded = tokenizer(batch, padding=True, truncation=True, return_tensors="pt").to(dev)
             hidden = model(**encoded, output_hidden_states=True).hidden_states[layer]
             mask = encoded["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             chunks.append(((hidden * mask).sum(1) / mask.sum(1)).float().cpu())
-    return torch.cat(chunks).clone()  # a normal tensor (not an inference tensor), usable in training
+    means = torch.cat(chunks)
+    return means[torch.as_tensor(order).argsort()].clone()  # a normal tensor (not an inference tensor)
 
 
 def word_span(sentence: str, word: str, occurrence: int = 0) -> tuple[int, int]:
@@ -306,7 +309,7 @@ def nearest_centroid_loo(vectors, senses: list[str]) -> float:
     return float(np.mean(loo_credits(vectors, senses)))
 
 
-def shuffled_loo(vectors, n_shuffles: int, seed: int = 0) -> np.ndarray:
+def shuffled_loo(vectors: np.ndarray | torch.Tensor, n_shuffles: int, seed: int = 0) -> np.ndarray:
     """`nearest_centroid_loo` of `vectors` under `n_shuffles` random half-and-half sense labels, batched."""
     x = _unit_rows(vectors)  # [n, dim]
     rng = np.random.default_rng(seed)

@@ -92,6 +92,22 @@ def seed_everything(seed: int = 0) -> None:
         torch.cuda.manual_seed_all(seed)
 
 
+CPU_QUOTA = "/sys/fs/cgroup/cpu.max"  # Linux cgroup v2: "<quota> <period>" (a hub's or container's CPU limit)
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may use: the cores it may run on, capped by its container's CPU quota."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    try:
+        with open(CPU_QUOTA) as limits:
+            quota, period = limits.read().split()[:2]
+        if quota != "max":
+            cores = min(cores, max(1, int(quota) // int(period)))
+    except (OSError, ValueError):  # no cgroup v2 file (macOS, Windows, cgroup v1) or an unexpected format
+        pass
+    return cores
+
+
 @contextlib.contextmanager
 def one_cpu_thread(device: torch.device) -> Iterator[None]:
     """Run the enclosed code on one CPU thread when `device` is the CPU, then restore the thread count.

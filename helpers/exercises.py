@@ -1399,7 +1399,7 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
     what = "my_report"
     n_layers = model.config.num_hidden_layers + 1
     if not my_sentences and my_report is None:
-        answered(what, None, "my_sentences is empty and my_report is None: write your sentences, then the report")
+        answered(what, None, "my_sentences and my_report are not written yet: write your sentences, then the report")
     require(what, word in MY_WORD_SENSES, f"my_word is {word!r}: choose one of {sorted(MY_WORD_SENSES)}, the words "
                                           "this check has sentences of known sense for")
     require(what, len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label")

@@ -337,6 +337,43 @@ def test_tune_rnn_and_tune_sklearn_choose_on_the_same_validation_part():
     assert baseline.std == pytest.approx(np.std(baseline.scores, ddof=1))
 
 
+def test_tune_rnns_in_worker_processes_gives_tune_rnns_numbers():
+    texts = [f"good great fine {i}" for i in range(9)] + [f"bad awful poor {i}" for i in range(9)]
+    labels = np.array([1] * 9 + [0] * 9)
+    splits = classify.validation_splits(labels, classify.stratified_folds(labels, n_splits=3, seed=0), 0.25)
+    grid = [{"lr": 0.05, "dropout": 0.0}, {"lr": 0.01, "dropout": 0.5}]
+    train = {"epochs": 3, "batch_size": 4, "patience": 2, "device": "cpu"}
+    builders = {"GRU": classify.variant("gru", embed_size=4, hidden_size=4),
+                "BiLSTM": classify.variant("lstm", True, embed_size=4, hidden_size=3)}
+    side_by_side = classify.tune_rnns(builders, texts, labels, splits, grid, workers=2, **train)
+    assert list(side_by_side) == ["GRU", "BiLSTM"]
+    for name, build in builders.items():
+        one_by_one = classify.tune_rnn(build, texts, labels, splits, grid, name=name, **train)
+        got = side_by_side[name]
+        assert got.name == name and got.chosen == one_by_one.chosen
+        np.testing.assert_array_equal(got.probabilities, one_by_one.probabilities)
+        assert [h["val_loss"] for h in got.histories] == [h["val_loss"] for h in one_by_one.histories]
+    model = builders["BiLSTM"](classify.build_vocab(texts), 0.5)
+    assert model.body.bidirectional and model.body.hidden_size == 3 and model.dropout.p == 0.5
+    with pytest.raises(ValueError, match="workers"):
+        classify.tune_rnns(builders, texts, labels, splits, grid, workers=0, **train)
+
+
+def test_tune_rnns_says_what_to_do_when_a_worker_dies(monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken:
+        def __init__(self, *args, **kwargs):
+            raise BrokenProcessPool("A child process terminated abruptly")
+
+    monkeypatch.setattr("concurrent.futures.ProcessPoolExecutor", Broken)
+    labels = np.array([1, 0] * 6)
+    splits = classify.validation_splits(labels, classify.stratified_folds(labels, n_splits=2, seed=0), 0.25)
+    with pytest.raises(RuntimeError, match="if __name__ == '__main__'.*workers=1"):
+        classify.tune_rnns({"GRU": classify.variant("gru")}, ["good film", "bad film"] * 6, labels, splits,
+                           [{"lr": 0.01, "dropout": 0.0}], workers=2, epochs=1, device="cpu")
+
+
 def test_unpacked_classifier_reads_the_padding():
     model = TextClassifier(6, 3, 4, kind="gru", seed=0, packed=False)
     tokens, lengths = torch.tensor([[2, 3, 0, 0], [2, 3, 4, 5]]), torch.tensor([2, 4])

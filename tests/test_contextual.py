@@ -162,6 +162,8 @@ def test_sentence_embeddings_mean_pool_real_tokens_only(bert):
     states, _ = hidden(bert, texts[0])
     torch.testing.assert_close(got[0], states.mean(0), atol=1e-5, rtol=1e-4)
     torch.testing.assert_close(sentence_embeddings(texts, *bert, batch_size=1), got, atol=1e-5, rtol=1e-4)
+    longest_first = sentence_embeddings(texts[::-1], *bert, batch_size=1)  # rows come back in the texts' order
+    torch.testing.assert_close(longest_first, got.flip(0), atol=1e-5, rtol=1e-4)
     layer0 = sentence_embeddings(texts[:1], *bert, layer=0)
     torch.testing.assert_close(layer0[0], hidden(bert, texts[0], layer=0)[0].mean(0), atol=1e-5, rtol=1e-4)
 

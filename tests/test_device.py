@@ -123,3 +123,24 @@ def test_one_progress_keyword_everywhere_on_by_default_where_a_helper_trains():
                 if name.split(".")[1].startswith(("train_", "cross_validate")) or name.endswith("_experiment")}
     assert len(trainers) >= 9 and all(trainers.values()), trainers
     assert seen["contextual.word_embeddings"] is False  # only computes with a trained model, called many times
+
+
+def test_cpu_cores_counts_the_cores_this_process_may_use(monkeypatch, tmp_path):
+    import os
+
+    from helpers import device
+    from helpers.device import cpu_cores
+
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 3}, raising=False)
+    monkeypatch.setattr(device, "CPU_QUOTA", str(tmp_path / "absent"))
+    assert cpu_cores() == 2
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(device, "CPU_QUOTA", str(quota))
+    for text, cores in [("max 100000\n", 2), ("100000 100000\n", 1), ("50000 100000\n", 1), ("400000 100000", 2),
+                        ("garbled", 2)]:
+        quota.write_text(text)
+        assert cpu_cores() == cores, text
+    monkeypatch.setattr(device, "CPU_QUOTA", str(tmp_path / "absent"))
+    monkeypatch.delattr(os, "sched_getaffinity", raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert cpu_cores() == 1

@@ -76,7 +76,7 @@ pd.set_option("display.precision", 3)
 # allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
 # *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. As $k$ grows, its factor per step
 # $\|W_{hh}^k\|^{1/k}$ tends to $\rho$, the **spectral radius** (largest $|\text{eigenvalue}|$; Gelfand's formula),
-# so over long distances the gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
+# so over long distances a generic gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
 # to $\rho$ times an orthogonal matrix (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$.
 # For a matrix that is not normal only this factor per step (the $k$-th root) tends to $\rho$, and slowly: the norm
 # itself can stay many orders of magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going
@@ -200,8 +200,8 @@ linear_dev = fits["linear"]["largest deviation (decades)"].max()
 claim("linear RNN: every curve is a straight line whose factor per step back is ρ (within 0.001)",
       np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001,
       ", ".join(f"{f:.4f}" for f in linear_f) + f"; largest deviation {linear_dev:.4f} decades")
-claim("tanh RNN: every factor is below the linear RNN's, below 1 up to ρ = 1.1 and within 0.05 of 1 at ρ = 1.5; "
-      "ρ times the RMS slope, which falls as ρ grows, predicts each factor within 0.02",
+claim("tanh RNN: each factor is below linear's, under 1 up to ρ = 1.1, within 0.05 of 1 at ρ = 1.5; "
+      "ρ × the RMS slope (falling in ρ) predicts it within 0.02",
       (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1 and abs(tanh_f["ρ = 1.5"] - 1) < 0.05
       and rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
       f"factors {', '.join(f'{f:.3f}' for f in tanh_f)}; RMS slope {', '.join(f'{s:.2f}' for s in rms)}; "
@@ -654,14 +654,14 @@ lstm_trend, att_trend = ([trend[name, T] for T in (60, 200)] for name in ("LSTM,
 per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
 jump = [input_norms[60][name][-1] / input_norms[60][name][-2] for name in ("LSTM, forget bias 3", "attention")]
 change = {name: [max(f, 1 / f) for f in fs] for name, fs in (("LSTM", lstm_trend), ("attention", att_trend))}
-claim("over t = 1..T-1 the fitted lines: at T = 200 the LSTM's changes over 5 times, attention's under 2 times; "
-      "at T = 60 both under 2 times; at T = 60 both curves jump at t = T (over 1.5 times their value at T-1)",
+claim("fitted lines over t = 1..T-1: at T = 200 the LSTM's changes over 5 times, attention's under 2; "
+      "at T = 60 both under 2, and both jump over 1.5 times at t = T",
       change["LSTM"][1] > 5 and change["attention"][1] < 2 and max(change["LSTM"][0], change["attention"][0]) < 2
       and min(jump) > 1.5,
       f"times changed at T = 60, 200: LSTM {lstm_trend[0]:.2f}, {lstm_trend[1]:.1f}; attention {att_trend[0]:.2f}, "
       f"{att_trend[1]:.2f}; jump at T = 60: LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
-claim("from T = 60 to 200, attention's gradient at t = 1..10 shrinks as 60/200 = 0.3 does (within 0.05), the LSTM's "
-      "more; attention's is under the LSTM's at T = 60 and within a factor 2 of it at T = 200",
+claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's "
+      "shrinks more; attention's is below the LSTM's at T = 60, within 2 times of it at T = 200",
       abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop and per_T["T = 60"] < 1
       and 0.5 < per_T["T = 200"] < 2,
       f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}; attention / LSTM {per_T['T = 60']:.2f} at T = 60, "
