@@ -583,7 +583,7 @@ def skipgram_scheme(sentence: list[str], centre: int, window: int, vocabulary: l
     for x, n in zip(np.linspace(0.52, 0.88, len(negatives)), negatives):
         box(neg, x, 0.75, n, "mistyrose", gid="negative")
     neg.text(0.70, 0.55, "σ(−c·n) → 1 for each", ha="center", fontsize=10)
-    neg.text(0.70, 0.42, "random words from the noise distribution", ha="center", fontsize=9, color="0.3")
+    neg.text(0.68, 0.42, "random words (the noise distribution)", ha="center", fontsize=9, color="0.3")
     neg.text(0.5, 0.1, f"{1 + len(negatives)} scores, whatever the vocabulary's size:\n"
              "loss = −log σ(c·o) − Σ log σ(−c·n)", ha="center", va="center", fontsize=10)
     neg.add_patch(mpatches.Rectangle((0.0, 0.0), 1, 1, fill=False, ec="0.7"))

@@ -11,7 +11,7 @@
 #   *king − man + woman*) and draw them on a 2-D map.
 #
 # Sections 1–5 are the core, then a summary, then *Going further* (optional) and the [exercises](#exercises).
-# Run time: a minute or two on a 2-core CPU, offline (*Going further* E prints the training times). Lines starting with ✔ are *claims*: a sentence checked against
+# Run time: about a minute on a 2-core CPU, offline (*Going further* E prints the training times). Lines starting with ✔ are *claims*: a sentence checked against
 # this run's numbers (a cross instead of the tick would mean your numbers do not support it).
 
 # %% tags=["nbval-ignore-output"]
