@@ -507,3 +507,85 @@ def place_labels(ax, labels: list[str], points, fontsize: float = 9, steps: int 
         text.xyann = tuple(inverse.transform(position))
         if np.hypot(*(position - first)) > 6:
             ax.plot(*np.transpose([xy, inverse.transform(position)]), color="0.5", lw=0.6, zorder=0)
+
+
+# --- Word embeddings: skip-gram and negative sampling ---
+
+
+def skipgram_scheme(sentence: list[str], centre: int, window: int, vocabulary: list[str],
+                    negatives: list[str], context: int | None = None):
+    """Draw skip-gram on one sentence and return the figure: the centre word and its window, the (centre, context)
+    pairs `embeddings.skipgram_pairs` builds for it, and the two ways of scoring one pair: a softmax over the whole
+    `vocabulary`, or one sigmoid for the true context plus one per word of `negatives` (negative sampling).
+    `context` picks the scored pair's context position (default: the first word after the centre)."""
+    import matplotlib.pyplot as plt
+
+    from helpers.embeddings import skipgram_pairs
+
+    sentence, vocabulary, negatives = list(sentence), list(vocabulary), list(negatives)
+    if not 0 <= centre < len(sentence):
+        raise ValueError(f"centre must be a position of the {len(sentence)}-word sentence, got {centre}")
+    missing = sorted(set(sentence + negatives) - set(vocabulary))
+    if missing:
+        raise ValueError(f"words not in the vocabulary: {missing}")
+    positions = skipgram_pairs([np.arange(len(sentence))], window)  # positions as ids: repeated words stay apart
+    mine = np.sort(positions[positions[:, 0] == centre, 1])  # the context positions, left to right
+    if len(mine) == 0:
+        raise ValueError("the centre word has no neighbour in the sentence")
+    context = centre + 1 if context is None and centre + 1 in mine else int(mine[0]) if context is None else context
+    if context not in mine:
+        raise ValueError(f"position {context} is not within {window} words of the centre")
+    word, target = sentence[centre], sentence[context]
+
+    fig = plt.figure(figsize=(11, 5.2), dpi=90)
+    grid = fig.add_gridspec(2, 2, height_ratios=[1, 1.15], hspace=0.25, wspace=0.08)
+    top, soft, neg = fig.add_subplot(grid[0, :]), fig.add_subplot(grid[1, 0]), fig.add_subplot(grid[1, 1])
+    for ax in (top, soft, neg):
+        ax.set_xlim(0, 1)
+        ax.set_ylim(0, 1)
+        ax.axis("off")
+
+    def box(ax, x, y, text, colour, gid=None, size=11):
+        return ax.text(x, y, text, ha="center", va="center", fontsize=size, gid=gid,
+                       bbox=dict(boxstyle="round,pad=0.3", fc=colour, ec="0.4"))
+
+    step = 0.8 / len(sentence)
+    xs = 0.18 + step * (np.arange(len(sentence)) + 0.5)
+    low, high = xs[max(centre - window, 0)] - step / 2, xs[min(centre + window, len(sentence) - 1)] + step / 2
+    top.add_patch(mpatches.FancyBboxPatch((low, 0.68), high - low, 0.22, boxstyle="round,pad=0.01",
+                                          fc="none", ec="tab:blue", ls="--"))
+    top.text(high, 0.93, f"window = {window} on each side", ha="right", va="bottom", color="tab:blue", fontsize=9)
+    for i, (x, w) in enumerate(zip(xs, sentence)):
+        colour = "gold" if i == centre else "lightblue" if i in mine else "white"
+        box(top, x, 0.79, w, colour, gid="sentence")
+    top.text(xs[centre], 0.6, "centre", ha="center", fontsize=9, color="0.3")
+    top.text(0.0, 0.79, "1. centre word\n    and its window", fontsize=10, va="center")
+    top.text(0.0, 0.36, "2. the pairs it\n    gives", fontsize=10, va="center")
+    pair_x = 0.18 + (0.8 / len(mine)) * (np.arange(len(mine)) + 0.5)
+    for x, j in zip(pair_x, mine):
+        box(top, x, 0.36, f"({word}, {sentence[j]})", "palegreen" if j == context else "lightblue", gid="pair")
+    top.text(0.0, 0.06, f"3. score one pair, ({word}, {target}), in one of two ways (c: the centre's vector, "
+             "w, o, n: context vectors):", fontsize=10, va="center")
+
+    soft.set_title("skip-gram: softmax over the whole vocabulary", fontsize=11)
+    cols = 4
+    rows = -(-len(vocabulary) // cols)
+    for k, v in enumerate(vocabulary):
+        x, y = 0.14 + 0.24 * (k % cols), 0.88 - 0.5 * (k // cols) / max(rows - 1, 1)
+        box(soft, x, y, v, "palegreen" if v == target else "0.93", gid="vocabulary", size=9)
+    soft.text(0.5, 0.1, f"{len(vocabulary)} scores c·w (one per word w), then a softmax:\n"
+              f"loss = −log p({target} | {word})", ha="center", va="center", fontsize=10)
+
+    neg.set_title(f"negative sampling: 1 + k sigmoids (k = {len(negatives)} here)", fontsize=11)
+    box(neg, 0.22, 0.75, target, "palegreen", gid="positive")
+    neg.text(0.22, 0.55, "σ(c·o) → 1", ha="center", fontsize=10)
+    neg.text(0.22, 0.42, "the true context", ha="center", fontsize=9, color="0.3")
+    for x, n in zip(np.linspace(0.52, 0.88, len(negatives)), negatives):
+        box(neg, x, 0.75, n, "mistyrose", gid="negative")
+    neg.text(0.70, 0.55, "σ(−c·n) → 1 for each", ha="center", fontsize=10)
+    neg.text(0.68, 0.42, "random words (the noise distribution)", ha="center", fontsize=9, color="0.3")
+    neg.text(0.5, 0.1, f"{1 + len(negatives)} scores, whatever the vocabulary's size:\n"
+             "loss = −log σ(c·o) − Σ log σ(−c·n)", ha="center", va="center", fontsize=10)
+    neg.add_patch(mpatches.Rectangle((0.0, 0.0), 1, 1, fill=False, ec="0.7"))
+    soft.add_patch(mpatches.Rectangle((0.0, 0.0), 1, 1, fill=False, ec="0.7"))
+    return fig

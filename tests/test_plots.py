@@ -348,3 +348,35 @@ def test_an_rnn_figure_is_labelled_in_chinese_in_the_chinese_edition(monkeypatch
     assert ax.get_xlabel() == zh["epoch"] and ax.get_lines()[0].get_label() == zh["{label}: validation"].format(
         label="lstm")
     plt.close(fig)
+
+
+# --- Word embeddings ---
+
+
+def test_skipgram_scheme_draws_the_pairs_skipgram_pairs_builds_and_both_ways_of_scoring_one():
+    from matplotlib.text import Text
+
+    from helpers.embeddings import skipgram_pairs
+
+    sentence = "i enjoy natural language processing".split()
+    vocabulary = sorted(set(sentence) | {"pytorch", "are", "like", "deep"})
+    fig = plots.skipgram_scheme(sentence, centre=1, window=2, vocabulary=vocabulary, negatives=["pytorch", "are"])
+    texts = {}
+    for text in fig.findobj(Text):
+        texts.setdefault(text.get_gid(), []).append(text.get_text())
+    positions = skipgram_pairs([np.arange(len(sentence))], window=2)
+    expected = [f"(enjoy, {sentence[j]})" for j in sorted(positions[positions[:, 0] == 1, 1])]
+    assert texts["pair"] == expected == ["(enjoy, i)", "(enjoy, natural)", "(enjoy, language)"]
+    assert texts["sentence"] == sentence and sorted(texts["vocabulary"]) == vocabulary
+    assert texts["positive"] == ["natural"] and texts["negative"] == ["pytorch", "are"]
+    others = " ".join(t for gid, ts in texts.items() if gid is None for t in ts)
+    assert "softmax" in others and "1 + k sigmoids (k = 2 here)" in others and "3 scores" in others
+    assert f"{len(vocabulary)} scores" in others and "window = 2" in others
+    plt.close(fig)
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        plots.skipgram_scheme(sentence, 1, 2, [w for w in vocabulary if w != "i"], ["pytorch"])
+    with pytest.raises(ValueError, match="not within"):
+        plots.skipgram_scheme(sentence, 1, 2, vocabulary, ["pytorch"], context=4)
+    with pytest.raises(ValueError, match="centre must be"):
+        plots.skipgram_scheme(sentence, 5, 2, vocabulary, ["pytorch"])
+    plt.close("all")

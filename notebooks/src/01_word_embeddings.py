@@ -11,7 +11,7 @@
 #   *king − man + woman*) and draw them on a 2-D map.
 #
 # Sections 1–5 are the core, then a summary, then *Going further* (optional) and the [exercises](#exercises).
-# Run time: about a minute on a 2-core CPU, offline. Lines starting with ✔ are *claims*: a sentence checked against
+# Run time: about a minute on a 2-core CPU, offline (*Going further* E prints the training times). Lines starting with ✔ are *claims*: a sentence checked against
 # this run's numbers (a cross instead of the tick would mean your numbers do not support it).
 
 # %% tags=["nbval-ignore-output"]
@@ -33,7 +33,7 @@ from helpers import exercises
 from helpers.claims import claim
 from helpers.data import OfflineError, load_corpus, load_pretrained_vectors
 from helpers.device import pick_device, seed_everything
-from helpers.plots import plot_word_map, tsne_perplexity
+from helpers.plots import plot_word_map, skipgram_scheme, tsne_perplexity
 from helpers.show import show_code
 
 seed_everything(0)
@@ -91,9 +91,23 @@ print("Linear(bias=False)(one_hot(ids)) equals table(ids) to float tolerance (al
 #
 # ## 2. Skip-gram: learn vectors by predicting neighbours
 #
-# For each **centre** word, predict each **context** word within `window` positions in the same sentence. With
-# `window=2`, *love* in "i love deep learning" gives (love, i), (love, deep) and (love, learning); "i love pytorch"
-# adds two more. `skipgram_pairs` builds all pairs as one integer array.
+# Skip-gram turns a corpus into a prediction task, in three steps (the figure below draws them for one sentence):
+#
+# 1. Take each word in turn as the **centre** and look at the words within `window` positions of it, in the same
+#    sentence.
+# 2. Each of those words gives one (centre, **context**) pair.
+# 3. Train the centre word's vector to predict the context. Skip-gram scores *every* word of the vocabulary and
+#    takes a softmax (left). Negative sampling, in section 3, scores only the true context and *k* random words,
+#    each with a sigmoid (right).
+
+# %%
+skipgram_scheme("i enjoy natural language processing".split(), centre=1, window=2, vocabulary=vocab.tokens,
+                negatives=["pytorch", "are", "like"])
+plt.show()
+
+# %% [markdown]
+# `skipgram_pairs` builds the pairs of every centre word of the corpus as one integer array, here with
+# `window=2`:
 
 # %%
 sentences = emb.encode_corpus(toy, vocab)
@@ -231,12 +245,16 @@ pd.DataFrame({"count": counts[rows], "share f": counts[rows] / counts.sum(), "ch
               "chance as a negative": noise[rows]}, index=wiki_vocab.decode(rows)).round(5)
 
 # %% [markdown]
-# The training loop of `train_sgns` is `sgns_epochs`. Each epoch subsamples the corpus and builds the pairs afresh
-# (`epoch_pairs`). It uses word2vec's *dynamic window*: each centre draws a window from 1 to 5, so near neighbours
-# count more. Then it shuffles the pairs, draws all their negatives at once with `torch.multinomial`, and trains on
-# batches of `BATCH_SIZE` pairs, one optimiser step each (`sgns_epoch`). The two tables are ordinary dense
-# matrices. `nn.Embedding(..., sparse=True)` makes their *gradients* sparse, so `SparseAdam` updates only the rows
-# a batch touches:
+# The training loop of `train_sgns` is `sgns_epochs`. Each epoch takes these steps:
+#
+# 1. Subsample the corpus and build its pairs afresh (`epoch_pairs`), with word2vec's *dynamic window*: each centre
+#    draws a window from 1 to 5, so near neighbours count more.
+# 2. Shuffle the pairs and draw all their negatives at once with `torch.multinomial`.
+# 3. Train on batches of `BATCH_SIZE` pairs, one optimiser step each (`sgns_epoch`): the right half of the figure
+#    in section 2, for a whole batch.
+#
+# The two tables are ordinary dense matrices. `nn.Embedding(..., sparse=True)` makes their *gradients* sparse, so
+# `SparseAdam` updates only the rows a batch touches:
 
 # %%
 show_code(emb.sgns_epochs, emb.sgns_epoch)
