@@ -1132,6 +1132,14 @@ UNCLEAR = {  # sentences, labels, word, what the message says
          "The spring in the garden gate rusted.", "The spring in the toy car snapped.",
          "The spring in the door lock stuck."], NB_SPRING_SENSES, "spring",
         "labelled 'season' share one frame.*Vary the sentences of each sense"),
+    "one frame per sense, two words changed per sentence (review s15: held out 1.00)": (
+        ["I love the spring sunshine in May.", "I love the spring rain in April.",
+         "We love the spring flowers in March.", "I adore the spring weather in May.",
+         "They love the spring blossom in April.",
+         "The spring in my old watch broke.", "The spring in his new pen snapped.",
+         "A spring in her old chair broke.", "The spring in the cheap lock snapped.",
+         "One spring in my old clock broke."], NB_SPRING_SENSES, "spring",
+        "labelled 'season' share one frame.*Vary the sentences of each sense"),
     "the word twice, the first in the other sense (review)": (
         NB_SPRING + ["Every spring I oil the spring on the garden gate."], NB_SPRING_SENSES + ["coil"], "spring",
         "uses 'spring' 2 times: only the first is measured.*exactly once"),

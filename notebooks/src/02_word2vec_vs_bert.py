@@ -270,7 +270,8 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
 #
 # `within` averages the same-sense pairs (no sentence paired with itself: the diagonal, all 1, is left out),
-# `across` the different-sense pairs. A gap near 0 means the vectors do not know the sense. In torch, each mean
+# `across` the different-sense pairs. A gap of 0 means same-sense pairs are on average no more alike than
+# different-sense pairs; how big a gap is, is read against the spread of the cosines (*Going further* A). In torch, each mean
 # is `C` indexed by a boolean mask `[n, n]`, built from the labels by broadcasting. `sense_report_by_layer`
 # computes them for every layer. → [Exercise 2](#ex2): you write the gap in torch.
 
@@ -409,8 +410,8 @@ pd.DataFrame({
 
 # %% tags=["nbval-ignore-output"]
 piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniLM's own look-up table
-print(f"speeds on this run ({device.type}): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
-      f"MiniLM {n_vectors / forward:,.0f} vectors/s; the look-up was about {float(f'{forward / lookup:.2g}'):,.0f} times faster")
+print(f"speeds on this run ({device.type}): Word2Vec {float(f'{n_vectors / lookup:.2g}'):,.0f} vectors/s, "
+      f"MiniLM {float(f'{n_vectors / forward:.2g}'):,.0f} vectors/s; the look-up was about {float(f'{forward / lookup:.2g}'):,.0f} times faster")
 print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape[1]}, "
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
@@ -429,7 +430,7 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its Wikipedia contexts (money; section 2).
+#   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its sampled Wikipedia contexts (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two "bank"s then find neighbours of
 #   their own sense (section 4).
@@ -542,7 +543,8 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
 # If a layer is chosen because it scored best on these sentences, its score is optimistic: with six layers
 # that tie, the winner is partly luck. So we split each word's sentences into two halves (6 per sense,
 # `StratifiedKFold`), pick the layer with the best mean leave-one-out accuracy on one half, and report its
-# accuracy on the **other** half; then the same the other way round.
+# accuracy on the **other** half; then the same the other way round. Where layers tie for best on a half, the
+# lowest of them is picked (the table lists the tied ones).
 
 # %%
 def loo_by_layer(word: str, index: np.ndarray) -> list[float]:
@@ -554,7 +556,9 @@ def loo_by_layer(word: str, index: np.ndarray) -> list[float]:
 halves = {word: [test for _, test in StratifiedKFold(2, shuffle=True, random_state=0).split(senses[word], senses[word])]
           for word in WORDS}
 on_half = [np.mean([loo_by_layer(word, halves[word][h]) for word in WORDS], axis=0) for h in (0, 1)]
-choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np.argmax(on_half[pick])),
+choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np.argmax(on_half[pick])),  # on a tie: the lowest
+                         "layers tied for best": ", ".join(map(str, np.flatnonzero(np.isclose(on_half[pick],
+                                                                                               on_half[pick].max())))),
                          "accuracy where picked": on_half[pick].max(),
                          "same layer, other half": on_half[1 - pick][np.argmax(on_half[pick])]}
                         for pick in (0, 1)]).set_index("picked on")
@@ -913,11 +917,14 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
 # fire). The requirements:
 # - two senses, these two only (not, say, a spring of water), at least five different sentences for each (not
-#   one sentence again with a word or a mark changed);
+#   one sentence again with a word or a mark changed, and not one pattern: most sentences of a sense must not share
+#   the same three words around the word, such as "love the spring");
 # - the word exactly once in each sentence;
 # - each sentence is read by the model as its own sense: the check compares its vector with hidden sentences of
-#   known sense (the two senses, and others such as a spring of water), and it must be nearest its own sense at
-#   half or more of layers 1 to 6. The model reads the context, not your intent: "They like the spring flowers a
+#   known sense (the two senses, and others such as a spring of water): it must be nearest its own sense at
+#   half or more of layers 1 to 6, and, averaged over those layers, its cosine to its own sense must be within 0.02
+#   of its cosine to the nearest sense. Together, your two labels' centroids must classify at least 85 % of the
+#   hidden sentences of the two senses right. The model reads the context, not your intent: "They like the spring flowers a
 #   lot." is about the season, but "spring flowers" has few season words around it and can land nearer another
 #   sense. If the check names a sentence, give it a context that shows its sense;
 # - `my_senses` holds one label per sentence, in the same order (the names are yours; if you use the names above,
