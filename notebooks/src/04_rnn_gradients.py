@@ -246,9 +246,8 @@ fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 plot_training_steps(axes[0], {f"clip {k}": h["grad_norm"] for k, h in first.items()},
                     "total gradient norm before clipping (log)", "Gradient norm per training step (seed 0)",
                     log=True, thresholds={f"clip {k}": float(k) for k in first})
-plot_training_steps(axes[1], {f"clip {k}": h["loss"] for k, h in first.items()}, "cross-entropy",
-                    "Training loss (seed 0)", chance=float(np.log(4)))
-axes[1].set_ylim(0, 3)
+plot_training_steps(axes[1], {f"clip {k}": h["loss"] for k, h in first.items()}, "cross-entropy (log)",
+                    "Training loss (seed 0)", log=True, chance=float(np.log(4)))
 axes[0].legend(fontsize="small", ncol=2, loc="lower left")
 fig.suptitle("Clipped runs, seed 0 (without clipping, every run diverged within a few steps: see the table)",
              fontsize=10)
@@ -420,8 +419,8 @@ low, high = acc.min(), acc.max()
 best = ["residual tanh RNN", "GRU, update bias 3", "attention"]
 relu_rnn, gru = "ReLU RNN (W = I)", "GRU, update bias 3"
 claim("the residual RNN, the GRU and attention solve every seed; the LSTM with forget bias 3 some, not all, with "
-      "bias 0 none (all below 0.4); the tanh and ReLU RNNs under half, though the ReLU RNN kept more at t = 1 than "
-      "the GRU at initialisation",
+      "bias 0 none (all below 0.4); the tanh and ReLU RNNs solve under half the seeds, though the ReLU RNN kept "
+      "more at t = 1 than the GRU at initialisation",
       (n_solved[best] == len(seeds)).all() and high["LSTM, forget bias 0"] < 0.4
       and 0 < n_solved["LSTM, forget bias 3"] < len(seeds)
       and max(n_solved["tanh RNN"], n_solved[relu_rnn]) < len(seeds) / 2 and r[relu_rnn] > r[gru],
@@ -473,9 +472,9 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 # %% [markdown]
 # ## Going further
 #
-# Five optional parts: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell gradient comes
-# from, a lab to try settings yourself, what attention does to the gradient, and the powers of a matrix that is not
-# normal (best read after Exercise 2).
+# Four optional parts: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell gradient comes
+# from, a lab to try settings yourself, and what attention does to the gradient. A fifth, the powers of a matrix
+# that is not normal, answers Exercise 2's prediction, so it comes after the exercises.
 #
 # ### ReLU against tanh with $W_{hh} = \rho I$
 #
@@ -686,14 +685,102 @@ claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 
 #   weights $\alpha_{T,t}$.
 
 # %% [markdown]
-# ### Powers of a matrix that is not normal (after Exercise 2)
+# ## Exercises
 #
-# Exercise 2 asks you to predict this: try it first ([Exercise 2](#exercise-2), in the
-# Exercises at the end). What this adds: what the spectral radius does and does not say, over 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
+# Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
+# solution, folded away: try first. The exercises need only the core sections.
+#
+# ### Exercise 1 — write the recurrence and probe it
+# Write `my_step_gradients(model, inputs, targets)` for a one-layer $\tanh$ RNN classifier from
+# `make_model("rnn")`: it returns $\partial L/\partial h_t$ for $t = 1, \dots, T$ (one tensor per step, $t = 1$
+# first), where $L$ is the cross-entropy of `model.head` applied to the **last** state. This time do not call
+# `model.body.rnn`: write section 1's step yourself, $h_t = \tanh(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b)$ for
+# $t = 1, \dots, T$ with $h_0 = 0$, from the weights of `rnn = model.body.rnn` (section 1 names them), on the
+# embedded inputs `x = model.body.embed(inputs)`, shaped [batch, T, embedding]. Work out yourself how a batch of
+# row vectors meets the weight matrices and where step $t$ sits in `x` (the check catches the usual slips). As in
+# section 2's probe, keep the states the next step reads and ask `torch.autograd.grad` once.
+
+# %% nbgrader={"grade": false, "grade_id": "ex04-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+def my_step_gradients(model, inputs, targets):
+    """dL/dh_t for t = 1..T of a hand-written tanh recurrence, loss after the last step."""
+    ### BEGIN SOLUTION
+    rnn = model.body.rnn
+    x = model.body.embed(inputs)  # [batch, T, embedding]
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(1, x.shape[1] + 1):  # t = 1..T; x_t is x[:, t - 1]
+        h = torch.tanh(x[:, t - 1] @ rnn.weight_ih_l0.T + h @ rnn.weight_hh_l0.T + rnn.bias_ih_l0 + rnn.bias_hh_l0)
+        kept.append(h)  # h_t, the very tensor the next step reads
+    loss = torch.nn.functional.cross_entropy(model.head(h), targets)
+    return torch.autograd.grad(loss, kept)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex04-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_04_gradient_probe(my_step_gradients)
+
+# %% [markdown]
+# <a id="exercise-2"></a>
+# ### Exercise 2 — measure the slope
+# Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
+# $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
+# `backward_factor(w_hh, grad_T, steps)`, which starts from $g = \partial L/\partial h_T$ = `grad_T` (a vector),
+# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the factor per
+# step back, $\big(\|g_{T-\text{steps}}\| / \|g_T\|\big)^{1/\text{steps}}$. The check also runs it for 5 steps on
+# an upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
+# shrinks there (*Going further* follows that matrix over 200 steps).
+
+# %% nbgrader={"grade": false, "grade_id": "ex04-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+def backward_factor(w_hh, grad_T, steps):
+    """Factor per step back of a linear RNN's gradient, measured over `steps` steps from grad_T."""
+    ### BEGIN SOLUTION
+    g = grad_T
+    for _ in range(steps):
+        g = w_hh.T @ g  # dL/dh_{t-1} = (dh_t/dh_{t-1})^T dL/dh_t, and dh_t/dh_{t-1} = W_hh
+    return float((g.norm() / grad_T.norm()) ** (1 / steps))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex04-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_04_slope(backward_factor)
+
+# %% [markdown]
+# ### Exercise 3 — one clipped training step
+# Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
+# the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
+# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
+# torch's clipping functions or `optimizer_step` (the model may arrive with gradients left in `.grad` by an earlier
+# `backward`): after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
+# `.grad` together, every `.grad` multiplied by $\min(1, \mathrm{clip}/\|g\|)$, then `step`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
+def train_step(model, optimizer, inputs, targets, clip):
+    """One clipped update; returns the gradient norm before clipping."""
+    ### BEGIN SOLUTION
+    optimizer.zero_grad()
+    loss = torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets)
+    loss.backward()
+    grads = [p.grad for p in model.parameters() if p.grad is not None]
+    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))  # one norm over all parameters together
+    for g in grads:
+        g.mul_(min(1.0, clip / float(norm)))  # same direction, length at most clip
+    optimizer.step()
+    return float(norm)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex04-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_04_training_step(train_step)
+
+
+# %% [markdown]
+# ## After the exercises: powers of a matrix that is not normal
+#
+# *Optional, like Going further; it answers Exercise 2's prediction, so it comes after the exercises.* What this
+# adds: what the spectral radius does and does not say, over 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
 # strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also
 # with $N$ alone, whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against
 # $\rho^k = 0.6^k$; right: two different "factors", both tending to $\rho$. The **single-step factor**
-# $\|g_{T-k}\| / \|g_{T-k+1}\|$ is what this one step does. The **factor per step** of cell 3 and Exercise 2 is the
+# $\|g_{T-k}\| / \|g_{T-k+1}\|$ is what this one step does. The **factor per step** of section 1 and Exercise 2 is the
 # $k$-th root $\big(\|(W_{hh}^\top)^k g\| / \|g\|\big)^{1/k}$, the average factor over all $k$ steps, whose limit is
 # $\rho$ by Gelfand's formula:
 
@@ -785,90 +872,3 @@ claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 
 # which sees only the last step, is already within 0.05 of 0.6. The norm ratio is still many orders of magnitude
 # above $0.6^{200}$, and the gap grows with $k$ as the polynomial does (printed above): it never closes. Over
 # Exercise 2's 5 steps the factor per step is far from $\rho$: above 1, so the gradient grows there.
-
-# %% [markdown]
-# ## Exercises
-#
-# Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
-# solution, folded away: try first. The exercises need only the core sections.
-#
-# ### Exercise 1 — write the recurrence and probe it
-# Write `my_step_gradients(model, inputs, targets)` for a one-layer $\tanh$ RNN classifier from
-# `make_model("rnn")`: it returns $\partial L/\partial h_t$ for $t = 1, \dots, T$ (one tensor per step, $t = 1$
-# first), where $L$ is the cross-entropy of `model.head` applied to the **last** state. This time do not call
-# `model.body.rnn`: write section 1's step yourself, $h_t = \tanh(W_{xh}\, x_t + W_{hh}\, h_{t-1} + b)$ for
-# $t = 1, \dots, T$ with $h_0 = 0$, from the weights of `rnn = model.body.rnn` (section 1 names them), on the
-# embedded inputs `x = model.body.embed(inputs)`, shaped [batch, T, embedding]. Work out yourself how a batch of
-# row vectors meets the weight matrices and where step $t$ sits in `x` (the check catches the usual slips). As in
-# section 2's probe, keep the states the next step reads and ask `torch.autograd.grad` once.
-
-# %% nbgrader={"grade": false, "grade_id": "ex04-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
-def my_step_gradients(model, inputs, targets):
-    """dL/dh_t for t = 1..T of a hand-written tanh recurrence, loss after the last step."""
-    ### BEGIN SOLUTION
-    rnn = model.body.rnn
-    x = model.body.embed(inputs)  # [batch, T, embedding]
-    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
-    for t in range(1, x.shape[1] + 1):  # t = 1..T; x_t is x[:, t - 1]
-        h = torch.tanh(x[:, t - 1] @ rnn.weight_ih_l0.T + h @ rnn.weight_hh_l0.T + rnn.bias_ih_l0 + rnn.bias_hh_l0)
-        kept.append(h)  # h_t, the very tensor the next step reads
-    loss = torch.nn.functional.cross_entropy(model.head(h), targets)
-    return torch.autograd.grad(loss, kept)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex04-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_04_gradient_probe(my_step_gradients)
-
-# %% [markdown]
-# <a id="exercise-2"></a>
-# ### Exercise 2 — measure the slope
-# Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
-# $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
-# `backward_factor(w_hh, grad_T, steps)`, which starts from $g = \partial L/\partial h_T$ = `grad_T` (a vector),
-# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the factor per
-# step back, $\big(\|g_{T-\text{steps}}\| / \|g_T\|\big)^{1/\text{steps}}$. The check also runs it for 5 steps on
-# an upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
-# shrinks there (*Going further* follows that matrix over 200 steps).
-
-# %% nbgrader={"grade": false, "grade_id": "ex04-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
-def backward_factor(w_hh, grad_T, steps):
-    """Factor per step back of a linear RNN's gradient, measured over `steps` steps from grad_T."""
-    ### BEGIN SOLUTION
-    g = grad_T
-    for _ in range(steps):
-        g = w_hh.T @ g  # dL/dh_{t-1} = (dh_t/dh_{t-1})^T dL/dh_t, and dh_t/dh_{t-1} = W_hh
-    return float((g.norm() / grad_T.norm()) ** (1 / steps))
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex04-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_04_slope(backward_factor)
-
-# %% [markdown]
-# ### Exercise 3 — one clipped training step
-# Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
-# the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
-# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
-# torch's clipping functions or `optimizer_step` (the model may arrive with gradients left in `.grad` by an earlier
-# `backward`): after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
-# `.grad` together, every `.grad` multiplied by $\min(1, \mathrm{clip}/\|g\|)$, then `step`.
-
-# %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
-def train_step(model, optimizer, inputs, targets, clip):
-    """One clipped update; returns the gradient norm before clipping."""
-    ### BEGIN SOLUTION
-    optimizer.zero_grad()
-    loss = torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets)
-    loss.backward()
-    grads = [p.grad for p in model.parameters() if p.grad is not None]
-    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))  # one norm over all parameters together
-    for g in grads:
-        g.mul_(min(1.0, clip / float(norm)))  # same direction, length at most clip
-    optimizer.step()
-    return float(norm)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex04-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_04_training_step(train_step)
