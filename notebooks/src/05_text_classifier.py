@@ -240,7 +240,7 @@ TRAIN = {"epochs": 6, "batch_size": 64, "patience": 2, "monitor": "val_accuracy"
 variants = {"RNN": ("rnn", False), "GRU": ("gru", False), "LSTM": ("lstm", False), "BiLSTM": ("lstm", True)}
 builders = {name: classify.variant(kind, bidirectional, embed_size=32, hidden_size=32)  # vocab, dropout -> model
             for name, (kind, bidirectional) in variants.items()}
-# tune_rnn for each variant; on a CPU the folds train side by side, one process per core (the same numbers)
+# tune_rnn for each variant, its folds trained side by side on the CPU's cores
 results = classify.tune_rnns(builders, texts, labels, splits, GRID, **TRAIN)
 C_GRID, ALPHA_GRID = (3.0, 30.0), (3.0, 10.0)
 results["TF-IDF + LR"] = classify.tune_sklearn(lambda C: classify.logreg_tfidf(C), texts, labels, splits,
@@ -272,10 +272,13 @@ claim(f"every network, the plain RNN too, is above one fold's coin band (> {fold
       "lowest fold: " + ", ".join(f"{n} {min(results[n].scores):.3f}" for n in rnn_names))
 print(f"words read in fold 0: networks {len(fold0_vocab) - 2:,} (seen at least twice), bags of words {bag_words:,} "
       "(all)")
+gru_fold0 = builders["GRU"](fold0_vocab, 0.3)
+print(f"the GRU's embedding: {gru_fold0.body.embed.weight.numel():,} of its {count_parameters(gru_fold0):,} "
+      "parameters")
 
 # %% [markdown]
-# The networks trained from scratch learned something real. Most of a network's parameters are its embedding's, one
-# vector per word seen at least twice in the fit part; the bags of words use every word, so the two sides do not
+# The networks trained from scratch learned something real. Most of a network's parameters are its embedding's
+# (printed above for the GRU), one vector per word seen at least twice in the fit part; the bags of words use every word, so the two sides do not
 # read the same words (Going further checks whether that matters).
 
 # %% [markdown]
@@ -333,8 +336,9 @@ claim(f"McNemar: TF-IDF + LR > {best_rnn} > plain RNN (each p < 0.01); the corre
 
 # %% [markdown]
 # For scale: Kim (2014), with 10-fold cross-validation on all 10,662 snippets, whole sentences, and 10 % of each
-# training part held out for validation (so about 8,600 trained on), reports 76.1 % for a CNN trained from scratch
-# and 79.4 % for NBSVM, a bag of words and bigrams.
+# training part held out for validation (so about 8,600 trained on), reports 76.1 % for a CNN trained from scratch;
+# his table also quotes 79.4 % for NBSVM, a bag of words and bigrams, from Wang & Manning (2012), who trained on
+# the whole training part of each fold (about 9,600).
 #
 # Why do the gated networks beat the plain RNN here? *Going further* tests notebook 04's answer, vanishing
 # gradients, against the snippets' length.
@@ -449,9 +453,10 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
 # %% [markdown]
 # ## Summary
 #
-# - A text classifier needs a vocabulary with `<pad>` and `<unk>`, padded batches, and **packed sequences**, so
-#   that the final state is the state after each sentence's last real word
-#   (`pack_padded_sequence(..., lengths.cpu(), enforce_sorted=False)`, then the last layer's `h`).
+# - A text classifier needs a vocabulary with `<pad>` and `<unk>`, padded batches, and a final state read after
+#   each sentence's last real word: here with **packed sequences**
+#   (`pack_padded_sequence(..., lengths.cpu(), enforce_sorted=False)`, then the last layer's `h`); Exercise 1
+#   does it by indexing the padded outputs.
 # - **Training accuracy proves nothing** on twelve sentences: held out, the accuracy cannot be told from chance.
 # - A fair comparison gives every model **the same folds and data** and counts its tuning budget honestly (picking
 #   an epoch on validation is tuning too), reports per-fold scores with the **sample** standard deviation, and uses
@@ -749,7 +754,8 @@ for i in most_confident:
 
 # %% [markdown]
 # Do mistakes turn on words such as *not*, *n't*, *no*, *nothing*, *but*, *even*, *barely* or *without*, whose
-# effect depends on what they modify? Six mistakes cannot say; all 4,500 out-of-fold answers can. The error rate on
+# effect depends on what they modify? Six mistakes cannot say; all 4,500 out-of-fold answers can (counted as in
+# section 2: P > 0.5 as output, before Platt scaling). The error rate on
 # snippets with and without one of these words, for the network and for the bag of words, which cannot see what
 # they modify (Fisher's exact test on each 2 × 2 table), and whether the network's gap to the bag of words differs
 # between the two groups (a permutation test):
@@ -780,8 +786,8 @@ claim(f"snippets with these words are harder for the {best_rnn} and for TF-IDF +
 
 # %% [markdown]
 # So these words do make a snippet harder, but not for the network in particular: the bag of words, which ignores
-# word order, loses about as much on them. Reading the surest mistakes formed the hypothesis; all the answers tested
-# it. Some mistakes may be the label's: each snippet carries the label of the whole review it was taken from (fresh
+# word order, loses about as much on them. The six surest mistakes could only raise the question (and only 2 of
+# them hold such a word); all the answers settled it. Some mistakes may be the label's: each snippet carries the label of the whole review it was taken from (fresh
 # or rotten), not a reading of the snippet itself.
 
 
