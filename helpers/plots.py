@@ -573,7 +573,7 @@ def skipgram_scheme(sentence: list[str], centre: int, window: int, vocabulary: l
     for k, v in enumerate(vocabulary):
         x, y = 0.14 + 0.24 * (k % cols), 0.88 - 0.5 * (k // cols) / max(rows - 1, 1)
         box(soft, x, y, v, "palegreen" if v == target else "0.93", gid="vocabulary", size=9)
-    soft.text(0.5, 0.1, f"{len(vocabulary)} scores c·w (one per word w), then a softmax:\n"
+    soft.text(0.5, 0.1, f"{len(vocabulary)} scores c·w + b_w (one per word w), then a softmax:\n"
               f"loss = −log p({target} | {word})", ha="center", va="center", fontsize=10)
 
     neg.set_title(f"negative sampling: 1 + k sigmoids (k = {len(negatives)} here)", fontsize=11)

@@ -373,12 +373,14 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
 # **PCA** projects the vectors onto the two directions along which they vary most. A projection keeps distances
 # only approximately: it can shrink them, never stretch them, and two words far apart in 100 dimensions can land
 # close together, the more so the less of the variance the two directions keep (printed below). **t-SNE** places
-# the points so that each point's nearest neighbours stay near; distances *between* groups mean nothing. Its
+# the points so that each point's nearest neighbours stay near; distances *between* groups are not to be trusted. Its
 # *perplexity* is roughly how many neighbours each point keeps near; scikit-learn needs it below the number of
 # points *n*. `tsne_perplexity` takes max(1, min(30, (n − 1)/3)): for our n = 33 words, 32/3 ≈ 10.67, as printed
-# below. About n/3 keeps each point's neighbourhood to a third of the map. To measure how well a map keeps the
+# below (scikit-learn looks at about 3 × perplexity neighbours of each point, and there are only n − 1). To measure how well a map keeps the
 # groups, we count the words whose nearest neighbour on the map is in their own group (*group-neighbour share*),
 # next to the same share for the 100-dimensional vectors (nearest by cosine).
+# On the PCA map only the countries, the science words and two words of each other group carry a label, so that
+# the labels stay readable; the colours show every word's group.
 
 # %% tags=["nbval-ignore-output"]
 groups = {"country": "france germany italy spain china japan india russia".split(),
@@ -416,65 +418,8 @@ display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ",
        if share["PCA"] < share["t-SNE"] else "at least as many as the t-SNE map.")))
 
 # %% [markdown]
-# Where do the science words land? The mean cosine of two words by group, in 100 dimensions, and on each map the
-# group of each science word's nearest word:
-
-# %% tags=["nbval-ignore-output"]
-in_group = {g: np.array(map_groups) == g for g in groups}
-
-
-def mean_cosine(first: str, second: str) -> float:
-    """Mean 100-d cosine of a word of group `first` and a word of group `second` (two different words)."""
-    block = unit_map[in_group[first]] @ unit_map[in_group[second]].T
-    return float(block[~np.eye(len(block), dtype=bool)].mean() if first == second else block.mean())
-
-
-group_cosine = pd.DataFrame({a: {b: mean_cosine(a, b) for b in groups} for a in groups})
-science_rows = [map_words.index(w) for w in groups["science"]]
-nearest_group = {}  # on each map, the group of each science word's nearest other word
-for method, points in maps.items():
-    nearest = emb.nearest_groups(points, map_groups)
-    nearest_group[method] = [nearest[i] for i in science_rows]
-display(Markdown("Mean cosine in 100 dimensions of two different words, by group:"), group_cosine.round(2))
-print("group of each science word's nearest word on the map:", nearest_group)
-
-# %%
-sci_country = {"PCA": nearest_group["pca"].count("country"), "t-SNE": nearest_group["tsne"].count("country")}
-claim("on the PCA map at least 3 of the 4 science words have a country as their nearest word, on the t-SNE map at "
-      "most 1", sci_country["PCA"] >= 3 and sci_country["t-SNE"] <= 1,
-      f"science words nearest a country: PCA {sci_country['PCA']}, t-SNE {sci_country['t-SNE']}")
-claim("in 100 dimensions a science word's mean cosine to a country is more than 0.15 below its mean cosine to "
-      "another science word",
-      group_cosine.loc["science", "science"] - group_cosine.loc["science", "country"] > 0.15,
-      f"science–country {group_cosine.loc['science', 'country']:.2f}, science–science "
-      f"{group_cosine.loc['science', 'science']:.2f}")
-
-# %% [markdown]
-# PCA works on the raw vectors and their straight-line (Euclidean) distances, not on cosines. In those terms too,
-# the raw 100-d vectors keep the science words apart from the countries:
-
-# %% tags=["nbval-ignore-output"]
-raw_map = sgns[map_words]  # the raw vectors PCA was fitted on
-raw_distance = np.linalg.norm(raw_map[:, None] - raw_map[None], axis=-1)
-science, country = in_group["science"], in_group["country"]
-within = raw_distance[np.ix_(science, science)][~np.eye(science.sum(), dtype=bool)].mean()
-across = raw_distance[np.ix_(science, country)].mean()
-raw_nearest = [emb.nearest_groups(raw_map, map_groups)[i] for i in science_rows]
-print(f"mean Euclidean distance in 100 d: science–science {within:.2f}, science–country {across:.2f}")
-print("group of each science word's nearest word in 100 d (Euclidean):", raw_nearest)
-
-# %%
-claim("in raw 100-d Euclidean distance, each science word's nearest word is a science word, and science words are "
-      "further from countries than from each other",
-      raw_nearest.count("science") == len(raw_nearest) and across > within,
-      f"nearest groups {raw_nearest}; science–country {across:.2f}, science–science {within:.2f}")
-claim("PCA's two directions keep under half of these vectors' variance", kept < 0.5, f"{kept:.0%}")
-
-# %% [markdown]
-# So the PCA map puts the science words among the countries although in 100 dimensions the two groups are apart.
-# Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
-# these two groups lies in the directions it drops. On the t-SNE map, no more than one science word has a country as
-# its nearest word (the claim above).
+# On the PCA map most science words sit among the countries; on the t-SNE map they do not. *Going further* F
+# measures why: in 100 dimensions the two groups are apart, and PCA's two directions drop what separates them.
 # Neither map is a measurement; the scores of section 3 are.
 #
 # ## Summary
@@ -539,7 +484,7 @@ claim("centring raises gensim-5's WordSim353 ρ, but it stays below ours and gen
 
 # %% [markdown]
 # Centring helps gensim-5 but does not close the gap: the common direction is only part of what five epochs leave
-# wrong. gensim-15, with ten more epochs, is as spread out as ours and scores close to it.
+# wrong. gensim-15, with ten more epochs, is close to ours in spread and scores close to it.
 #
 # **Rare neighbours.** Why our raw neighbour lists in section 4 hold more rare words than gensim's is not tested
 # here. "A rare word gets few updates, so its vector stays near where chance put it" holds for gensim's models
@@ -642,8 +587,8 @@ claim("centring spreads CBOW's vectors out (random-pair cosine below 0.3) but lo
 # Centring does not rescue CBOW here: its ρ falls while its random pairs spread out, so crowding does not explain
 # the gap. In this one setting skip-gram gives the better vectors. Both ran 5 epochs at gensim's default learning rate
 # 0.025; word2vec's C tool uses 0.05 for CBOW. CBOW makes one prediction per word, not one per pair, so its epochs
-# are cheaper (times in *E*). One setting does not settle the comparison. The word2vec project page
-# (Mikolov et al., 2013) says skip-gram "works well with small amount of the training data, represents well even
+# are cheaper (times in *E*). One setting does not settle the comparison. Advice usually attributed to
+# Mikolov (word2vec's mailing list, 2013; quoted here second-hand) says skip-gram "works well with small amount of the training data, represents well even
 # rare words or phrases", and CBOW is "several times faster to train … slightly better accuracy for the frequent
 # words". Try `emb.train_word2vec(wiki, sg=0, epochs=15)`.
 #
@@ -698,6 +643,71 @@ ratio = seconds["gensim (15 epochs)"] / seconds["our SGNS (2 epochs)"]
 display(Markdown(f"Training time on this run ({device}): " + ", ".join(f"{name} **{s:.1f} s**"
                  for name, s in seconds.items()) + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of "
                  "our two."))
+
+# %% [markdown]
+# ### F. Why the PCA map mixes the science words with the countries
+#
+# *What this adds: the section 5 maps checked against the 100-d vectors.*
+#
+# Where do the science words land? The mean cosine of two words by group, in 100 dimensions, and on each map the
+# group of each science word's nearest word:
+
+# %% tags=["nbval-ignore-output"]
+in_group = {g: np.array(map_groups) == g for g in groups}
+
+
+def mean_cosine(first: str, second: str) -> float:
+    """Mean 100-d cosine of a word of group `first` and a word of group `second` (two different words)."""
+    block = unit_map[in_group[first]] @ unit_map[in_group[second]].T
+    return float(block[~np.eye(len(block), dtype=bool)].mean() if first == second else block.mean())
+
+
+group_cosine = pd.DataFrame({a: {b: mean_cosine(a, b) for b in groups} for a in groups})
+science_rows = [map_words.index(w) for w in groups["science"]]
+nearest_group = {}  # on each map, the group of each science word's nearest other word
+for method, points in maps.items():
+    nearest = emb.nearest_groups(points, map_groups)
+    nearest_group[method] = [nearest[i] for i in science_rows]
+display(Markdown("Mean cosine in 100 dimensions of two different words, by group:"), group_cosine.round(2))
+print("group of each science word's nearest word on the map:", nearest_group)
+
+# %%
+sci_country = {"PCA": nearest_group["pca"].count("country"), "t-SNE": nearest_group["tsne"].count("country")}
+claim("on the PCA map at least 3 of the 4 science words have a country as their nearest word, on the t-SNE map at "
+      "most 1", sci_country["PCA"] >= 3 and sci_country["t-SNE"] <= 1,
+      f"science words nearest a country: PCA {sci_country['PCA']}, t-SNE {sci_country['t-SNE']}")
+claim("in 100 dimensions a science word's mean cosine to a country is more than 0.15 below its mean cosine to "
+      "another science word",
+      group_cosine.loc["science", "science"] - group_cosine.loc["science", "country"] > 0.15,
+      f"science–country {group_cosine.loc['science', 'country']:.2f}, science–science "
+      f"{group_cosine.loc['science', 'science']:.2f}")
+
+# %% [markdown]
+# PCA works on the raw vectors and their straight-line (Euclidean) distances, not on cosines. In those terms too,
+# the raw 100-d vectors keep the science words apart from the countries:
+
+# %% tags=["nbval-ignore-output"]
+raw_map = sgns[map_words]  # the raw vectors PCA was fitted on
+raw_distance = np.linalg.norm(raw_map[:, None] - raw_map[None], axis=-1)
+science, country = in_group["science"], in_group["country"]
+within = raw_distance[np.ix_(science, science)][~np.eye(science.sum(), dtype=bool)].mean()
+across = raw_distance[np.ix_(science, country)].mean()
+raw_nearest = [emb.nearest_groups(raw_map, map_groups)[i] for i in science_rows]
+print(f"mean Euclidean distance in 100 d: science–science {within:.2f}, science–country {across:.2f}")
+print("group of each science word's nearest word in 100 d (Euclidean):", raw_nearest)
+
+# %%
+claim("in raw 100-d Euclidean distance, each science word's nearest word is a science word, and science words are "
+      "further from countries than from each other",
+      raw_nearest.count("science") == len(raw_nearest) and across > within,
+      f"nearest groups {raw_nearest}; science–country {across:.2f}, science–science {within:.2f}")
+claim("PCA's two directions keep under half of these vectors' variance", kept < 0.5, f"{kept:.0%}")
+
+# %% [markdown]
+# So the PCA map puts the science words among the countries although in 100 dimensions the two groups are apart.
+# Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
+# these two groups lies in the directions it drops. On the t-SNE map, no more than one science word has a country as
+# its nearest word (the claim above).
 
 # %% [markdown]
 # <a id="exercises"></a>
