@@ -142,7 +142,8 @@ _PAIR_COUNT_HINTS = {
     "fewer": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
              "your count is one position short at every distance",
     "more": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d + 1: "
-            "your count has one position too many at every distance",
+            "your count has one position too many at every distance (distances 0 to window − 1 give the same "
+            "count: the distances run from 1 to window, and a word is not its own context)",
     "negative": "a sentence shorter than the window gives no pairs at the distances it does not have; your count "
                 "goes negative there: clip each distance's count at 0 on its own, not the sentence's total",
     "itself": "a word is not its own context: distance 0 gives no pair",

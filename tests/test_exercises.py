@@ -55,6 +55,9 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
     def positions_over(sentences, window):
         return sum(2 * max(len(s) - d + 1, 0) for s in sentences for d in range(1, window + 1))
 
+    def from_zero(sentences, window):  # review s15: range(window), distances 0 to window - 1
+        return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(window))
+
     def one_distance_past(sentences, window):
         return sum(2 * max(len(s) - d, 0) for s in sentences for d in range(1, window + 2))
 
@@ -87,6 +90,7 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
                            (positions_short, "not n − d − 1"), (positions_over, "not n − d \\+ 1"),
+                           (from_zero, "distances 0 to window − 1"),
                            (one_distance_past, "one distance past"),
                            (lambda sentences, window: sum(2 * len(s) * window for s in sentences),
                             "all 2·window neighbours; near the ends of a sentence there are fewer"),
