@@ -128,7 +128,7 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (first table), and its
+# One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (the table of counts above), and its
 # neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses
 # *plant*'s neighbours belong to, they come from one vector for both senses, so it cannot say which sense a
 # sentence uses. That is what a
@@ -915,25 +915,25 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
-# fire). The requirements:
-# - two senses, these two only (not, say, a spring of water), at least five different sentences for each (not
-#   one sentence again with a word or a mark changed, and not one pattern: most sentences of a sense must not share
-#   the same three words around the word, such as "love the spring");
+# fire). Your part:
+# - two senses, these two only (not, say, a spring of water), and at least five different sentences for each;
 # - the word exactly once in each sentence;
-# - each sentence is read by the model as its own sense: the check compares its vector with hidden sentences of
-#   known sense (the two senses, and others such as a spring of water): it must be nearest its own sense at
-#   half or more of layers 1 to 6, and, averaged over those layers, its cosine to its own sense must be within 0.02
-#   of its cosine to the nearest sense. Together, your two labels' centroids must classify at least 85 % of the
-#   hidden sentences of the two senses right. The model reads the context, not your intent: "They like the spring flowers a
-#   lot." is about the season, but "spring flowers" has few season words around it and can land nearer another
-#   sense. If the check names a sentence, give it a context that shows its sense. The check judges by the model's
-#   reading, so it catches a sentence of a third sense only when the model reads it as that sense: some
-#   water-source sentences ("The mineral spring near the spa is famous.") read as nearer the coil and pass.
-#   Keeping to the two senses is your part;
-# - `my_senses` holds one label per sentence, in the same order (the names are yours; if you use the names above,
-#   each must go on the sentences of its own sense), and
-#   `my_report = sense_report_by_layer(...)` is computed from the vectors of `my_word` in `my_sentences`
-#   (`word_embeddings_by_layer`) with these labels.
+# - `my_senses`: one label per sentence, in the same order (the names are yours; if you use the names above, each
+#   must go on the sentences of its own sense); `my_report = sense_report_by_layer(...)` from the vectors of
+#   `my_word` in `my_sentences` (`word_embeddings_by_layer`) with these labels.
+#
+# What the check verifies, with the model's own reading of each sentence (it compares the vectors with hidden
+# sentences of known sense, the two senses and others such as a spring of water):
+# - each sentence is nearest its own sense at half or more of layers 1 to 6, and its mean cosine to its own sense
+#   is within 0.02 of its cosine to the nearest sense;
+# - your two labels' centroids classify at least 85 % of the hidden sentences of the two senses right;
+# - no sentence repeats another with a word or a mark changed, and most sentences of a sense do not share the same
+#   three words around the word (such as "love the spring").
+#
+# The model reads the context, not your intent: "They like the spring flowers a lot." is about the season but can
+# land nearer another sense; if the check names a sentence, give it a context that shows its sense. For the same
+# reason the check cannot hold you to two senses: some water-source sentences ("The mineral spring near the spa is
+# famous.") read as nearer the coil and pass. Keeping to the two senses is up to you.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
 # separate as well as ours? At which layers? (With five sentences per sense one sentence moves the accuracy by 0.1,
