@@ -89,7 +89,7 @@ def main() -> None:
     side_by_side = best_of(lambda: classify.tune_rnns(builders, texts, labels, splits, grid, device=args.device,
                                                       **train), repeats)
     print(f"all variants: one after another {one_by_one:.2f} s, side by side (tune_rnns, "
-          f"{min(device.cpu_cores(), 4)} processes on the CPU) {side_by_side:.2f} s: "
+          f"{min(device.cpu_cores(), classify.MAX_WORKERS)} processes on the CPU) {side_by_side:.2f} s: "
           f"{one_by_one / side_by_side:.1f}x faster")
 
 

@@ -405,21 +405,24 @@ def _cv_result(name: str, labels: np.ndarray, splits: list[Split], choices: list
                     [c.config for c in choices], labels, [c.on_val for c in choices])
 
 
+MAX_WORKERS = 4  # tune_rnns' default: one worker process per CPU core, at most this many
+
+
 def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[str], labels: Sequence[int],
               splits: list[Split], grid: list[dict], min_count: int = 1, seed: int = 0, device="auto",
               workers: int | None = None, **train_kwargs) -> dict[str, CVResult]:
     """tune_rnn for several models, with the same numbers; on the CPU their folds run side by side in `workers`
     processes (default: one per CPU core, at most 4), as each training uses one thread. Builders: see `variant`."""
     labels = np.asarray(labels)
+    workers = checks.positive_int("workers", workers) if workers is not None else min(cpu_cores(), MAX_WORKERS)
+    if pick_device(device).type != "cpu" or workers == 1:  # an accelerator runs one training at a time
+        return {name: tune_rnn(make, texts, labels, splits, grid, name, min_count, seed, device, **train_kwargs)
+                for name, make in make_models.items()}
     settings = {key: v for key, v in grid[0].items() if key not in TRAINING_KEYS}
     size = {name: sum(p.numel() for p in make(build_vocab(["a"]), **settings).parameters())
             for name, make in make_models.items()}
     # the largest models first, so that no process is left alone with a long training at the end
     jobs = sorted(((name, k) for name in make_models for k in range(len(splits))), key=lambda job: -size[job[0]])
-    workers = checks.positive_int("workers", workers) if workers is not None else min(cpu_cores(), 4)
-    if pick_device(device).type != "cpu" or workers == 1:  # an accelerator runs one training at a time
-        return {name: tune_rnn(make, texts, labels, splits, grid, name, min_count, seed, device, **train_kwargs)
-                for name, make in make_models.items()}
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
     from multiprocessing import get_context

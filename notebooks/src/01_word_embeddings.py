@@ -692,7 +692,8 @@ raw_distance = np.linalg.norm(raw_map[:, None] - raw_map[None], axis=-1)
 science, country = in_group["science"], in_group["country"]
 within = raw_distance[np.ix_(science, science)][~np.eye(science.sum(), dtype=bool)].mean()
 across = raw_distance[np.ix_(science, country)].mean()
-raw_nearest = [emb.nearest_groups(raw_map, map_groups)[i] for i in science_rows]
+raw_groups = emb.nearest_groups(raw_map, map_groups)  # each word's nearest word's group, in 100 d
+raw_nearest = [raw_groups[i] for i in science_rows]
 print(f"mean Euclidean distance in 100 d: science–science {within:.2f}, science–country {across:.2f}")
 print("group of each science word's nearest word in 100 d (Euclidean):", raw_nearest)
 

@@ -254,7 +254,8 @@ results["Naive Bayes"] = classify.tune_sklearn(lambda alpha: classify.naive_baye
 fit_texts = [texts[i] for i in splits[0][0]]
 fold0_vocab = classify.build_vocab(fit_texts, min_count=2)
 bag_words = len(classify.logreg_tfidf().fit(fit_texts, labels[splits[0][0]])[0].vocabulary_)
-n_params = {name: count_parameters(build(fold0_vocab, 0.3)) for name, build in builders.items()}
+fold0_models = {name: build(fold0_vocab, 0.3) for name, build in builders.items()}  # untrained, for their sizes
+n_params = {name: count_parameters(model) for name, model in fold0_models.items()}
 n_params |= {"TF-IDF + LR": bag_words + 1, "Naive Bayes": 2 * bag_words + 2}  # a weight (NB: 2 counts) per word
 display(Markdown(classify.cv_table(results, n_params)))
 
@@ -272,8 +273,7 @@ claim(f"every network, the plain RNN too, is above one fold's coin band (> {fold
       "lowest fold: " + ", ".join(f"{n} {min(results[n].scores):.3f}" for n in rnn_names))
 print(f"words read in fold 0: networks {len(fold0_vocab) - 2:,} (seen at least twice), bags of words {bag_words:,} "
       "(all)")
-gru_fold0 = builders["GRU"](fold0_vocab, 0.3)
-print(f"the GRU's embedding: {gru_fold0.body.embed.weight.numel():,} of its {count_parameters(gru_fold0):,} "
+print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} of its {n_params['GRU']:,} "
       "parameters")
 
 # %% [markdown]
