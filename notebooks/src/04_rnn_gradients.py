@@ -29,7 +29,8 @@ from helpers.gradients import (
     cell_grad_norms,
     cell_gradients,
     clipping_experiment,
-    clipping_table,
+    clipping_summary,
+
     first_token_batch,
     fit_table,
     geometric_fit,
@@ -38,6 +39,7 @@ from helpers.gradients import (
     long_range_experiment,
     make_model,
     mean_forget_gate,
+    norm_ratios,
     norms_at_init,
     output_grad_norms,
     radius_curve,
@@ -74,15 +76,13 @@ pd.set_option("display.precision", 3)
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
 # allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
-# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. As $k$ grows, its factor per step
-# $\|W_{hh}^k\|^{1/k}$ tends to $\rho$, the **spectral radius** (largest $|\text{eigenvalue}|$; Gelfand's formula),
-# so over long distances a generic gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
-# to $\rho$ times an orthogonal matrix (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$.
-# For a matrix that is not normal only this factor per step (the $k$-th root) tends to $\rho$, and slowly: the norm
-# itself can stay many orders of magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going
-# further*, after Exercise 2). These statements are about the matrix power; a particular gradient (one lying in a
-# subspace the matrix shrinks, say) can do better, which is why the experiments below measure the gradient. A
-# loss at every step adds local terms, but the part from far ahead still passes through the same product.
+# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. Its **$k$-th-root factor**
+# $\|W_{hh}^k\|^{1/k}$, the average factor per step over $k$ steps, tends to $\rho$, the **spectral radius**
+# (largest $|\text{eigenvalue}|$; Gelfand's formula). So over long distances a gradient generally **explodes**
+# when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal to $\rho$ times an orthogonal matrix
+# (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$; for other matrices the norm can
+# stay far above $\rho^k$ (the last part, *After the exercises*, measures one). A loss at every step adds local
+# terms, but the part from far ahead still passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -99,8 +99,8 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
-# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. Gates are sigmoids,
-# but section 5 shows why the LSTM escapes this.
+# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. The LSTM's gates
+# are sigmoids too; section 5 shows why it escapes this.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
@@ -112,9 +112,8 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
 
 # %% [markdown]
-# **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*: run the layer one step at a time,
-# feed each step the previous state (`hidden_state` takes $h_t$ from an LSTM's $(h_t, c_t)$), keep every state,
-# and ask autograd once:
+# **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*. So we run the layer one step at a
+# time, feed each step the previous state, keep every state, and ask autograd once:
 
 # %%
 show_code(step_gradients)
@@ -144,8 +143,9 @@ print(probe_table.to_string(float_format="{:.2e}".format))
 # %%
 naive, ours = probe_table["loss at T: retain_grad"], probe_table["loss at T: probe"]
 miss = (probe_table["loss at every t: retain_grad"] / probe_table["loss at every t: probe"] - 1).abs()[:-1].max()
-claim("retain_grad gives 0 before T with the loss at T (the probe does not), and wrong values with a loss at every t",
-      (naive[:-1] == 0).all() and (ours > 0).all() and miss > 0.01, f"off by up to {miss:.1%}")
+claim("loss at T: retain_grad gives 0 at every t before T, the probe never 0", (naive[:-1] == 0).all()
+      and (ours > 0).all(), f"retain_grad largest {naive[:-1].max():.0e}, probe smallest {ours.min():.1e}")
+claim("loss at every t: retain_grad is off by over 1% before T", miss > 0.01, f"off by up to {miss:.1%}")
 
 # %% [markdown]
 # With a loss at every step the wrong method returns plausible numbers, just not $\partial L/\partial h_t$.
@@ -153,16 +153,15 @@ claim("retain_grad gives 0 before T with the loss at T (the probe does not), and
 # ## 3. The spectral radius: vanishing, stable, exploding
 #
 # We set $W_{hh} = \rho\, Q$, with $Q$ a random orthogonal matrix (so the spectral radius and the norm are both
-# $\rho$), and measure untrained models at $T = 60$. One curve in full, the $\tanh$ RNN at $\rho = 0.9$: build the
-# model, set $W_{hh}$, run section 2's probe, take each step's norm:
+# $\rho$), and measure untrained models at $T = 60$. Here is one curve in full, the $\tanh$ RNN at $\rho = 0.9$:
 
 # %%
 show_code(radius_curve)
 
 # %% [markdown]
 # A geometric decay is a straight line on a log scale, so we fit
-# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$; one step back then multiplies the norm by
-# $10^{-b}$:
+# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$. On that line one step back multiplies
+# the norm by $10^{-b}$, the **fitted factor**:
 
 # %%
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
@@ -170,12 +169,11 @@ norms = radius_curve(0.9, "tanh", x60, y60)
 t = np.arange(1, 60)  # t = 1..T-1: the loss's own step T is left out
 b, a = np.polyfit(t, np.log10(norms[:-1]), 1)  # slope b (decades per step forward), intercept a
 print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60|| = {norms[-1]:.2e}")
-print(f"b = {b:.4f} decades per step: one step back multiplies the norm by 10^(-b) = {10 ** -b:.3f}")
+print(f"b = {b:.4f} decades per step; fitted factor 10^(-b) = {10 ** -b:.3f}")
 
 # %% [markdown]
-# `radius_experiment` runs it for every $\rho$ on this batch; `fit_table` fits each curve the same way and adds the
-# largest deviation from the line, in decades. Left: a **linear** RNN, where the theory is exact;
-# right: the $\tanh$ RNN.
+# `radius_experiment` runs this for every $\rho$, and `fit_table` fits each curve and reports how far it strays
+# from its line, in decades. Left: a **linear** RNN, where the theory is exact; right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -195,26 +193,27 @@ print(pd.concat(fits, axis=1).round(3).to_string())
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
 predicted = rms * np.array(radii)  # each step back multiplies by about ρ times the RMS slope
-linear_f, tanh_f = (fits[nl]["factor per step back"] for nl in ("linear", "tanh"))
+linear_f, tanh_f = (fits[nl]["fitted factor"] for nl in ("linear", "tanh"))
 linear_dev = fits["linear"]["largest deviation (decades)"].max()
-claim("linear RNN: every curve is a straight line whose factor per step back is ρ (within 0.001)",
-      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001,
-      ", ".join(f"{f:.4f}" for f in linear_f) + f"; largest deviation {linear_dev:.4f} decades")
-claim("tanh RNN: each factor is below linear's, under 1 up to ρ = 1.1, within 0.05 of 1 at ρ = 1.5; "
-      "ρ × the RMS slope (falling in ρ) predicts it within 0.02",
-      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1 and abs(tanh_f["ρ = 1.5"] - 1) < 0.05
-      and rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
-      f"factors {', '.join(f'{f:.3f}' for f in tanh_f)}; RMS slope {', '.join(f'{s:.2f}' for s in rms)}; "
-      f"ρ × it {', '.join(f'{p:.3f}' for p in predicted)}; "
-      f"largest miss {np.abs(predicted - tanh_f).max():.3f}")
+listed = {name: ", ".join(f"{v:.3f}" for v in values) for name, values in
+          (("linear", linear_f), ("tanh", tanh_f), ("RMS slope", rms), ("ρ × RMS slope", predicted))}
+claim("linear RNN: every curve is a straight line, its fitted factor ρ (within 0.001)",
+      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001, listed["linear"])
+claim("tanh RNN: every fitted factor is below the linear RNN's, and below 1 up to ρ = 1.1",
+      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1, listed["tanh"])
+claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(tanh_f["ρ = 1.5"] - 1) < 0.05,
+      f"{tanh_f['ρ = 1.5']:.3f}")
+claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor (within 0.02)",
+      rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
+      f"RMS slope {listed['RMS slope']}; ρ × it {listed['ρ × RMS slope']}")
 
 # %% [markdown]
-# Why $\tanh$'s factors are smaller: $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
-# $\tanh$, so the RMS slope $1 - h_t^2$ falls as $\rho$ grows; at $\rho = 1.5$ the factor is about 1 (the table).
-# Why the RMS and not the mean: one step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$.
-# With $W_{hh} = \rho Q$ and $Q$ orthogonal, $\|W_{hh}^\top D g\| = \rho\, \|D g\|$, and
-# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$: for a gradient spread over the units that is the **mean of $f'^2$**
-# times $\|g\|^2$, so the factor is $\rho \sqrt{\text{mean}(f'^2)}$.
+# Why are $\tanh$'s factors smaller? $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
+# $\tanh$, so the slope $1 - h_t^2$ falls as $\rho$ grows. Why the RMS slope and not the mean? One step back maps
+# $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$, and $\|W_{hh}^\top D g\| = \rho\, \|D g\|$
+# since $Q$ is orthogonal. For a gradient spread over the units, $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is the
+# **mean of $f'^2$** times $\|g\|^2$, so the factor is $\rho \sqrt{\text{mean}(f'^2)}$.
+
 #
 # ## 4. Gradient clipping
 #
@@ -226,19 +225,18 @@ claim("tanh RNN: each factor is below linear's, under 1 up to ρ = 1.1, within 0
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$: its slope is 1 for an active unit and 0
-# otherwise, so with $W_{hh} = 1.1\,I$ the Jacobian $\operatorname{diag}(f'(a_k))\,W_{hh}$ multiplies the gradient of
-# every unit active at step $k$ by exactly 1.1. Plain SGD (learning rate 0.05, so a threshold $c$ caps every step
-# at $0.05\,c$), $T = 40$, no clipping and three thresholds, 4 seeds, 200 steps (a run stops at its first
-# non-finite loss). How much gradient a model **keeps at $t = 1$** is the ratio
-# $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
+# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$. Its slope is 1 for an active unit, so with
+# $W_{hh} = 1.1\,I$ each step back multiplies the gradient of every active unit by exactly 1.1. We train it with
+# plain SGD (learning rate 0.05, so a threshold $c$ caps every step at $0.05\,c$) at $T = 40$, without clipping
+# and with three thresholds, 4 seeds each, for 200 steps; a run stops at its first non-finite loss. How much
+# gradient a model **keeps at $t = 1$** is the ratio $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
 clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200, progress=False)
 x40, y40 = first_token_batch(64, 40, generator=torch.Generator().manual_seed(5))  # to probe the trained models
-clip_table = clipping_table(clip_runs)
-print(clip_table.drop(columns="runs").to_string(float_format="{:.3g}".format, na_rep="—"))
+summary = clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
+print(summary.to_string(float_format="{:.3g}".format, na_rep="—"))
 
 # %% tags=["nbval-ignore-output"]
 first = {label: runs[0]["history"] for label, runs in clip_runs.items() if label != "off"}  # seed 0 of each
@@ -255,36 +253,32 @@ plt.tight_layout()
 plt.show()
 
 # %%
-diverged, final = clip_table["runs with non-finite loss"], clip_table["final loss (mean)"]
-off_steps = max(len(run["history"]) for run in clip_runs["off"])
-kept = {k: [hidden_grad_norms(run["model"].cpu(), x40, y40) for run in clip_runs[k]] for k in ("10", "1")}
-kept = {k: [n[0] / n[-1] for n in ns] for k, ns in kept.items()}  # trained: ||dL/dh_1|| / ||dL/dh_T||
-first10 = [run["history"]["loss"][0] for run in clip_runs["10"]]  # the loss before any update
-claim("unclipped, every run turns non-finite within 5 steps; clipped, none does",
-      diverged["off"] == len(clip_seeds) and off_steps <= 5 and (diverged.drop("off") == 0).all(),
-      f"unclipped {int(diverged['off'])} of {len(clip_seeds)}, the longest after {off_steps} steps; "
-      f"clipped {int(diverged.drop('off').sum())}")
-claim("clip 10 starts over 10 times the chance loss ln 4, ends at chance (accuracy under 0.35) and, trained, keeps "
-      "under 1e-2 of the gradient at t = 1; clip 1 keeps more at t = 1 than at T (ratio over 1) and, with clip 0.1, "
-      "learns (accuracy over 0.7); clip 0.1 ends over 0.2 above clip 1's final loss",
-      min(first10) > 10 * np.log(4) and clip_table.loc["10", "accuracy max"] < 0.35 and max(kept["10"]) < 1e-2
-      and min(kept["1"]) > 1 and clip_table.loc[["1", "0.1"], "accuracy min"].min() > 0.7
-      and final["0.1"] > final["1"] + 0.2,
-      f"clip 10: first loss {min(first10):.0f} to {max(first10):.0f}, accuracy at most "
-      f"{clip_table.loc['10', 'accuracy max']:.2f}, kept at t = 1 at most {max(kept['10']):.0e}; clip 1: kept at "
-      f"least {min(kept['1']):.0f}; lowest accuracy of clip 1 and 0.1 "
-      f"{clip_table.loc[['1', '0.1'], 'accuracy min'].min():.2f}"
-      f"; final loss {final['1']:.2f} (clip 1), {final['0.1']:.2f} (clip 0.1)")
+off, c10, c1, c01 = (summary.loc[label] for label in ("off", "10", "1", "0.1"))
+claim("unclipped, every run turns non-finite within 5 steps", off["diverged"] == off["runs"] and off["longest"] <= 5,
+      f"{off['diverged']:.0f} of {off['runs']:.0f}, the longest after {off['longest']:.0f} steps")
+claim("clipped, no run turns non-finite", summary["diverged"].drop("off").sum() == 0,
+      f"{summary['diverged'].drop('off').sum():.0f} runs")
+claim("clip 10 starts over 10 times above the chance loss ln 4", c10["first loss"] > 10 * np.log(4),
+      f"first loss at least {c10['first loss']:.0f}")
+claim("clip 10 ends at chance (accuracy under 0.35) and keeps under 1e-2 of the gradient at t = 1",
+      c10["accuracy max"] < 0.35 and c10["kept max"] < 1e-2, f"{c10['accuracy max']:.2f}, {c10['kept max']:.0e}")
+claim("clip 1 keeps more of the gradient at t = 1 than at T (ratio over 1)", c1["kept min"] > 1,
+      f"at least {c1['kept min']:.1f}")
+claim("clip 1 and clip 0.1 both learn (accuracy over 0.7)", min(c1["accuracy min"], c01["accuracy min"]) > 0.7,
+      f"lowest {min(c1['accuracy min'], c01['accuracy min']):.2f}")
+claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1["final loss"] + 0.2,
+      f"{c01['final loss']:.2f} vs {c1['final loss']:.2f}")
 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down from far above chance
-# to $\ln 4$ (dotted), the loss of a uniform guess, and stays: trained, the RNN passes almost nothing of
-# $\partial L/\partial h_T$ back to $t = 1$, so the loss is nearly insensitive to the first token. At 0.1 the short
-# steps learn slowly. Clipping tames **exploding** updates only. It acts on the update, after `backward`, so it does
-# not change how much of $\partial L/\partial h_T$ the backward pass carries back to $t = 1$ for given weights: it
-# is no cure for vanishing gradients. The threshold still changed what the trained models keep at $t = 1$ (clip 10
-# almost nothing, clip 1 more than at $T$: the claim above) because it changed the weights training arrived at, and
-# with them the Jacobians.
+# to $\ln 4$ (dotted), the loss of a uniform guess, and stays there: the trained RNN passes almost nothing back to
+# $t = 1$, so it barely notices the first token. At 0.1 the short steps learn slowly.
+#
+# Clipping acts on the update, after `backward`. For given weights it does not change how much gradient reaches
+# $t = 1$, so it tames **exploding** updates but is no cure for vanishing gradients. The trained models still
+# differ at $t = 1$ (clip 10 keeps almost nothing, clip 1 more than at $T$) because the threshold changed the
+# weights that training reached.
+
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
@@ -299,15 +293,15 @@ show_code(ElmanRNN.forward)
 
 # %% [markdown]
 # - **Gates.** Along the LSTM's cell path $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
-#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): each step back
-#   multiplies by the forget gate's *value*, not by a slope of at most 1/4: at pre-activation 3 the gate passes
-#   $\sigma(3) \approx 0.95$ (section 1's printout). That is still a product of factors below 1, but with $f_t$
-#   near 1 it shrinks slowly; the GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$
-#   plays the same part. PyTorch's gate biases start near 0 (gates near 0.5); the usual advice is +1 (Gers et al.
-#   2000); we set the gate's bias to 3 (`init_memory_gate`; PyTorch's random `bias_ih` adds up to $\pm 0.18$).
+#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$, plus terms through the gates. So each step back
+#   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate passes
+#   $\sigma(3) \approx 0.95$ (section 1's printout): still a factor below 1, but the product shrinks slowly. The
+#   GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's
+#   gate biases start near 0 (gates near 0.5); the usual advice is +1 (Gers et al. 2000), and we set the bias
+#   to 3 (`init_memory_gate`; PyTorch's random `bias_ih` adds up to $\pm 0.18$).
 #
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` steps the cell by hand, to dodge
-# section 2's trap). Untrained, default $W_{hh}$ unless stated, $T = 60$:
+# For the LSTM we also measure $\|\partial L/\partial c_t\|$, stepping the cell by hand as in section 2's probe.
+# All models are untrained, with the default $W_{hh}$ unless stated, at $T = 60$:
 
 # %%
 variants = {
@@ -342,24 +336,23 @@ print(r.to_string(float_format="{:.3g}".format))
 # %%
 bias0 = r.filter(like="bias 0")
 c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]  # the cell gradient against its value at T
-claim("kept at t = 1: the tanh RNN less than the LSTM with forget bias 0, which keeps under 1e-8 (h and c)",
-      r["tanh RNN"] < bias0.min() and bias0.max() < 1e-8, f"tanh {r['tanh RNN']:.1e}; LSTM bias 0 "
-      f"{bias0.min():.1e} to {bias0.max():.1e}")
-claim("the residual RNN keeps over 1 times the gradient at T, and the bias 3 LSTM's cell gradient stays within a "
-      "factor 2 of its value at T", r["residual tanh RNN"] > 1 and 0.5 < c3.min() and c3.max() < 2,
-      f"residual {r['residual tanh RNN']:.3g}; cell {c3.min():.2f} to {c3.max():.2f}")
+claim("the LSTM with forget bias 0 keeps under 1e-8 of the gradient at t = 1 (h and c)", bias0.max() < 1e-8,
+      f"at most {bias0.max():.1e}")
+claim("the tanh RNN keeps even less", r["tanh RNN"] < bias0.min(), f"{r['tanh RNN']:.1e}")
+claim("the residual RNN keeps more at t = 1 than at T", r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g}")
+claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 0.5 < c3.min() and c3.max() < 2,
+      f"{c3.min():.2f} to {c3.max():.2f}")
 
 # %% [markdown]
-# With its forget bias near 0 (gate about 0.5) the LSTM's gradient also decays exponentially, though more slowly
-# than the $\tanh$ RNN's; with bias 3 the cell gradient stays nearly flat, flatter than the forget gates alone
+# With its forget bias near 0 (gates about 0.5) the LSTM's gradient also decays exponentially, though more slowly
+# than the $\tanh$ RNN's. With bias 3 the cell gradient stays nearly flat, flatter than the forget gates alone
 # explain (*Going further*). The residual RNN's gradient grows going back.
 #
 # ## 6. Which cures learn a long memory?
 #
-# We train every variant of section 5 at $T = 60$ with the **same training budget**, equal in steps, not in size
-# (the models' parameter counts differ, printed below): Adam (learning rate 0.01), clipping at 1, at most 300 steps
-# of 64 fresh sequences, stopping once the loss averages below 0.01 over 20 steps; 4 seeds;
-# accuracy on 512 new sequences. The loop:
+# We train every variant of section 5 at $T = 60$ with the **same training budget**: Adam (learning rate 0.01),
+# clipping at 1, at most 300 steps of 64 fresh sequences, stopping once the loss averages below 0.01 over 20
+# steps, 4 seeds. Accuracy is measured on 512 new sequences. The loop:
 
 # %%
 show_code(gradients.fit_steps)
@@ -368,8 +361,8 @@ show_code(gradients.fit_steps)
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
 # position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
-# The models' widths and sizes, read from the models themselves (attention's state is its width $d$, and its table
-# of position embeddings has one row per position up to its longest sequence):
+# The budget is equal in steps, not in size; the models' sizes, read from the models themselves:
+
 
 # %%
 trained = {**variants, "attention": {"kind": "attention"}}
@@ -418,36 +411,37 @@ acc = long_range.groupby("variant", sort=False)["accuracy"]
 low, high = acc.min(), acc.max()
 best = ["residual tanh RNN", "GRU, update bias 3", "attention"]
 relu_rnn, gru = "ReLU RNN (W = I)", "GRU, update bias 3"
-claim("the residual RNN, the GRU and attention solve every seed; the LSTM with forget bias 3 some, not all, with "
-      "bias 0 none (all below 0.4); the tanh and ReLU RNNs solve under half the seeds, though the ReLU RNN kept "
-      "more at t = 1 than the GRU at initialisation",
-      (n_solved[best] == len(seeds)).all() and high["LSTM, forget bias 0"] < 0.4
-      and 0 < n_solved["LSTM, forget bias 3"] < len(seeds)
-      and max(n_solved["tanh RNN"], n_solved[relu_rnn]) < len(seeds) / 2 and r[relu_rnn] > r[gru],
-      f"lowest accuracy of the three {low[best].min():.2f}; LSTM bias 3 {n_solved['LSTM, forget bias 3']}, "
-      f"bias 0 highest {high['LSTM, forget bias 0']:.2f}; tanh {n_solved['tanh RNN']}, ReLU {n_solved[relu_rnn]} "
-      f"of {len(seeds)}; kept at t = 1 at initialisation: ReLU {r[relu_rnn]:.2f}, GRU {r[gru]:.3f}")
+lstm0, lstm3, tanh_rnn, relu_rnn, gru = ("LSTM, forget bias 0", "LSTM, forget bias 3", "tanh RNN", "ReLU RNN (W = I)",
+                                         "GRU, update bias 3")
+claim("the residual RNN, the GRU and attention solve every seed", (n_solved[best] == len(seeds)).all(),
+      f"lowest accuracy {low[best].min():.2f}")
+claim("the LSTM solves some seeds, not all, with forget bias 3, and none with bias 0 (all below 0.4)",
+      0 < n_solved[lstm3] < len(seeds) and high[lstm0] < 0.4, f"{n_solved[lstm3]} seeds; {high[lstm0]:.2f}")
+claim("the tanh and ReLU RNNs solve under half the seeds", max(n_solved[[tanh_rnn, relu_rnn]]) < len(seeds) / 2,
+      f"tanh {n_solved[tanh_rnn]}, ReLU {n_solved[relu_rnn]} of {len(seeds)}")
+claim("at initialisation the ReLU RNN kept more at t = 1 than the GRU", r[relu_rnn] > r[gru],
+      f"ReLU {r[relu_rnn]:.2f}, GRU {r[gru]:.3f}")
 steps_of = long_range[long_range["variant"].isin(best)].groupby("variant", sort=False)["steps"]
 steps_range = steps_of.agg(["mean", "min", "max"])
 print("training steps to stop (loss below 0.01) over the 4 seeds: "
       + "; ".join(f"{name} mean {row['mean']:.1f}, {row['min']:.0f} to {row['max']:.0f}"
                   for name, row in steps_range.iterrows()))
-claim("the three's step ranges overlap (the GRU's fastest seed is faster than another's slowest); the GRU's mean is "
-      "the highest", steps_range.loc[gru, "min"] < steps_range.drop(gru)["max"].max()
-      and steps_range.loc[gru, "mean"] > steps_range.drop(gru)["mean"].max(),
-      f"GRU fastest {steps_range.loc[gru, 'min']:.0f}, slowest of the others {steps_range.drop(gru)['max'].max():.0f}; "
-      f"means {', '.join(f'{m:.1f}' for m in steps_range['mean'])}")
+gru_steps, others = steps_range.loc[gru], steps_range.drop(gru)
+claim("the step ranges overlap: the GRU's fastest seed beats another model's slowest",
+      gru_steps["min"] < others["max"].max(), f"{gru_steps['min']:.0f} vs {others['max'].max():.0f}")
+claim("the GRU's mean number of steps is the highest of the three", gru_steps["mean"] > others["mean"].max(),
+      f"{gru_steps['mean']:.1f} vs at most {others['mean'].max():.1f}")
 
 # %% [markdown]
-# Attention, the GRU and the residual RNN solve every seed, all at accuracy near 1 (the lowest is in the first
-# claim above), so accuracy cannot rank them. Nor can 4 seeds' training steps: the GRU's mean is the highest, but
-# the ranges overlap (printed above). The residual RNN, the smallest model here, solved every seed; attention has
-# about 5 times the tanh RNN's parameters (the ratios under the size table), though most of them are its position
-# table, of which only the first 60 rows are used at $T = 60$ (printed there); so this compares recipes at equal
-# steps, not models of equal size. The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it
-# solves some seeds within the budget. The plain
-# $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation alone does not predict learning:
-# the ReLU RNN kept more of it at $t = 1$ than the GRU (section 5's table), yet solved fewer seeds.
+# Attention, the GRU and the residual RNN solve every seed, all at accuracy near 1, so accuracy cannot rank them.
+# Nor can 4 seeds' training steps: the GRU's mean is the highest, but the ranges overlap. The residual RNN, the
+# smallest model here, solved every seed. Attention has about 5 times the tanh RNN's parameters, though most of
+# them are its position table, of which only the first 60 rows are used (both printed under the size table). So
+# this compares recipes at equal steps, not models of equal size.
+#
+# The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it solves some seeds within the
+# budget. The plain $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation does not
+# predict learning on its own: the ReLU RNN kept more of it at $t = 1$ than the GRU, yet solved fewer seeds.
 #
 # ## Summary
 #
@@ -463,11 +457,14 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 #   keeps at $t = 1$ depends on the threshold only through the weights training reached.
 # - A residual connection and attention give the early steps a path without a long product of shrinking factors.
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
-#   small slope, so it shrinks slowly (in the LSTM the path through the gates adds the rest: *Going further*).
-#   Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
-#   seed, the LSTM with forget bias 3
-#   some; the plain $\tanh$ and ReLU RNNs did not learn reliably, and the gradient at initialisation alone did not
-#   predict which model learns.
+#   small slope, so it shrinks slowly.
+# - Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
+#   seed, the LSTM with forget bias 3 some; the plain $\tanh$ and ReLU RNNs did not learn reliably. The gradient
+#   at initialisation alone did not predict which model learns.
+# - A short path is not a large gradient. Untrained, attention gives each position about a $1/T$ share of the
+#   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
+#   $T = 200$ (*Going further*, "What attention changes").
+
 
 # %% [markdown]
 # ## Going further
