@@ -461,7 +461,7 @@ claim("the GRU's mean number of steps is the highest of the three", gru_steps["m
 # - Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
 #   seed, the LSTM with forget bias 3 some; the plain $\tanh$ and ReLU RNNs did not learn reliably. The gradient
 #   at initialisation alone did not predict which model learns.
-# - A short path is not a large gradient. Untrained, attention gives each position about a $1/T$ share of the
+# - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
 #   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
 #   $T = 200$ (*Going further*, "What attention changes").
 
@@ -470,12 +470,12 @@ claim("the GRU's mean number of steps is the highest of the three", gru_steps["m
 # ## Going further
 #
 # Four optional parts: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell gradient comes
-# from, a lab to try settings yourself, and what attention does to the gradient. A fifth, the powers of a matrix
-# that is not normal, answers Exercise 2's prediction, so it comes after the exercises.
+# from, a lab to try settings yourself, and what attention does to the gradient. One more optional part,
+# *After the exercises*, answers Exercise 2's prediction, so it comes after the exercises.
 #
 # ### ReLU against tanh with $W_{hh} = \rho I$
 #
-# What this adds: the factor per step back of a ReLU RNN, measured. With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3:
+# With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3. Its fitted factor, measured:
 
 # %%
 relu_tanh = {f"{nl}, W = {r}·I": {"kind": "rnn", "nonlinearity": nl, "init": "identity", "radius": r}
@@ -488,7 +488,7 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 relu_fit = fit_table(relu_norms)
-relu_shown = relu_fit.assign(**{"factor per step back": relu_fit["factor per step back"].mask(
+relu_shown = relu_fit.assign(**{"fitted factor": relu_fit["fitted factor"].mask(
     relu_fit["largest deviation (decades)"] >= 0.1)})
 print(relu_shown.round(3).to_string(na_rep="—"))
 print("— : no single factor describes this curve (the fitted line misses some step by 0.1 decades, 1.26 times,"
@@ -497,10 +497,9 @@ print("— : no single factor describes this curve (the fitted line misses some 
 # %%
 relu = relu_fit.filter(like="relu", axis=0)
 kept_tanh, kept_relu = ([n[0] / n[-1] for k, n in relu_norms.items() if k.startswith(nl)] for nl in ("tanh", "relu"))
-claim("ReLU with W = ρ·I: the factor per step back is close to ρ (within 0.05), on a near-straight line",
-      np.allclose(relu["factor per step back"], (0.9, 1.0, 1.1), atol=0.05)
-      and relu["largest deviation (decades)"].max() < 0.1,
-      ", ".join(f"{f:.3f}" for f in relu["factor per step back"]))
+claim("ReLU with W = ρ·I: the fitted factor is close to ρ (within 0.05), on a near-straight line",
+      np.allclose(relu["fitted factor"], (0.9, 1.0, 1.1), atol=0.05) and relu["largest deviation (decades)"].max()
+      < 0.1, ", ".join(f"{f:.3f}" for f in relu["fitted factor"]))
 claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0, 1.1)",
       all(t < u for t, u in zip(kept_tanh, kept_relu)),
       f"tanh {', '.join(f'{k:.1e}' for k in kept_tanh)}; ReLU {', '.join(f'{k:.1e}' for k in kept_relu)}")
@@ -512,12 +511,11 @@ claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0
 # %% [markdown]
 # ### Where the LSTM's flat cell gradient comes from
 #
-# What this adds: which of the LSTM's two paths keeps its cell gradient flat. Section 5 found the cell gradient
-# of the LSTM with forget bias 3 nearly flat at initialisation. Is that the forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
-# gate's average value predicts the factor per step. We measure that average on this batch, and then the cell
-# gradient twice: in full, and with the gates reading a *detached* $h_{t-1}$ (`through_gates=False` in
-# `lstm_step`, whose code is below with `cell_gradients`), which leaves the cell path $c_{t-1} \to c_t$ as the
-# only way back:
+# Section 5 found the cell gradient of the LSTM with forget bias 3 nearly flat at initialisation. Is that the
+# forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
+# gate's average value predicts the fitted factor. We measure that average, and then the cell gradient twice: in
+# full, and with the gates reading a *detached* $h_{t-1}$ (`through_gates=False` below), which leaves the cell
+# path $c_{t-1} \to c_t$ as the only way back:
 
 # %%
 show_code(gradients.lstm_step, cell_gradients)
@@ -529,12 +527,12 @@ x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
 forget = mean_forget_gate(lstm3, x60)
 cell_paths = {"full": cell_grad_norms(lstm3, x60, y60), "cell path only": cell_grad_norms(lstm3, x60, y60, False)}
 cell_fits = {name: geometric_fit(n) for name, n in cell_paths.items()}
-cell_table = pd.DataFrame({name: {"factor per step back": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
+cell_table = pd.DataFrame({name: {"fitted factor": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
                                   "largest deviation (decades)": fit.deviation}
                            for (name, fit), n in zip(cell_fits.items(), cell_paths.values())}).T
 cell_table.loc["forget gate predicts"] = [forget, forget ** 59, np.nan]
 bends = cell_table["largest deviation (decades)"] >= 0.1  # the rule of the fit table above: no single factor
-cell_table.loc[bends, "factor per step back"] = np.nan
+cell_table.loc[bends, "fitted factor"] = np.nan
 print(f"mean forget gate f_t over batch, steps and units: {forget:.4f}")
 print(cell_table.to_string(float_format="{:.3f}".format, na_rep="—"))
 if bends.any():
@@ -549,9 +547,9 @@ plt.show()
 
 # %%
 full, alone = cell_table.loc["full"], cell_table.loc["cell path only"]
-claim("along the cell path alone, the factor per step back is the mean forget gate, on a near-straight line",
-      abs(alone["factor per step back"] - forget) < 0.01 and alone["largest deviation (decades)"] < 0.1,
-      f"{alone['factor per step back']:.3f} vs f = {forget:.3f}, deviation {alone['largest deviation (decades)']:.2f}")
+claim("along the cell path alone, the fitted factor is the mean forget gate (within 0.01), on a near-straight line",
+      abs(alone["fitted factor"] - forget) < 0.01 and alone["largest deviation (decades)"] < 0.1,
+      f"{alone['fitted factor']:.3f} vs f = {forget:.3f}")
 claim("the full cell gradient keeps over 10 times more at t = 1 than the cell path alone",
       full["left at t = 1"] > 10 * alone["left at t = 1"],
       f"{full['left at t = 1']:.3f} vs {alone['left at t = 1']:.3f} (f^59 = {forget ** 59:.3f})")
@@ -565,15 +563,13 @@ claim("the full cell gradient keeps over 10 times more at t = 1 than the cell pa
 # %% [markdown]
 # ### The lab: try it yourself
 #
-# What this adds: your own settings. The panel below runs a short version of the experiment for the settings you choose — RNN type, sequence length,
-# clip threshold, device — and redraws the gradient per time step before and after 60 training steps, the loss
-# (with the chance level $\ln 4 \approx 1.386$, the loss of a uniform guess over 4 labels), and the total gradient
-# norm per training step, with the clip threshold dashed once you choose one (the default is no clipping). It also prints $\|\partial L/\partial h_1\|$ and
-# $\|\partial L/\partial h_T\|$. Things to try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip
-# threshold of 0.01, where every step is clipped — does the loss curve change much? (The lab trains with Adam,
-# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the step is the
-# learning rate times the clipped norm.) In a notebook viewer without a live kernel, the line and the static figure
-# under the panel show the default settings' read-out.
+# The panel runs a short version of the experiment for the RNN type, sequence length, clip threshold and device
+# you choose. It redraws the gradient per time step before and after 60 training steps, the loss (chance level
+# $\ln 4$ dotted), and the total gradient norm per step (the clip threshold dashed, if you set one). Things to
+# try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip threshold of 0.01, where every step is
+# clipped. Does the loss curve change much? (The lab trains with Adam, which divides each update by a running
+# average of gradient sizes; section 4 used plain SGD.) Without a live kernel, the line and the figure under the
+# panel show the default settings.
 
 # %% tags=["nbval-ignore-output"]
 panel = rnn_lab()
@@ -589,20 +585,20 @@ if lab.kind == "rnn" and lab.norms_after[0] > lab.norms_before[0]:
 # %% [markdown]
 # ### What attention changes
 #
-# What this adds: how the gradient reaching the inputs depends on the distance, for the attention model of
-# section 6 and the LSTM. In an RNN, position $t$ reaches position $T$ through $T-t$ applications of the
-# recurrence, and the gradient comes back through the same $T-t$ Jacobians; in attention the path from any
-# position to the read-out has length 1. (The price: the token order must be given as position embeddings. Our
-# model queries from the last position only, so its $1 \times T$ weights cost time and memory linear in $T$;
-# full self-attention, where every position queries every other, needs $T \times T$ weights, quadratic in $T$.)
+# In an RNN, position $t$ reaches position $T$ through $T-t$ applications of the recurrence, and the gradient
+# comes back through the same $T-t$ Jacobians; in attention the path from any position to the read-out has
+# length 1. The price: the token order must be given as position embeddings. (Our model queries from the last
+# position only, so its cost is linear in $T$; full self-attention, where every position queries every other, is
+# quadratic in $T$.)
 
 # %%
 show_code(gradients.AttentionClassifier.forward)
 
 # %% [markdown]
-# What can we measure? The norm of the gradient reaching the **input embedding** at each position, for an
-# untrained LSTM (bias 3) and the attention read-out, on the same batch, at $T = 60$ and at $T = 200$. The
-# $\tanh$ RNN's gradient is so many orders of magnitude smaller that it gets its own panel:
+# We measure the norm of the gradient reaching the **input embedding** at each position, for an untrained LSTM
+# (bias 3) and the attention read-out, on the same batch, at $T = 60$ and at $T = 200$. The $\tanh$ RNN's
+# gradient is many orders of magnitude smaller, so it gets its own panel:
+
 
 # %%
 input_norms = {}
@@ -649,37 +645,35 @@ trend = {key: fit.factor ** (key[1] - 2) for key, fit in fits.items()}  # fitted
 lstm_trend, att_trend = ([trend[name, T] for T in (60, 200)] for name in ("LSTM, forget bias 3", "attention"))
 per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
 jump = [input_norms[60][name][-1] / input_norms[60][name][-2] for name in ("LSTM, forget bias 3", "attention")]
-change = {name: [max(f, 1 / f) for f in fs] for name, fs in (("LSTM", lstm_trend), ("attention", att_trend))}
-claim("fitted lines over t = 1..T-1: at T = 200 the LSTM's changes over 5 times, attention's under 2; "
-      "at T = 60 both under 2, and both jump over 1.5 times at t = T",
-      change["LSTM"][1] > 5 and change["attention"][1] < 2 and max(change["LSTM"][0], change["attention"][0]) < 2
-      and min(jump) > 1.5,
-      f"times changed at T = 60, 200: LSTM {lstm_trend[0]:.2f}, {lstm_trend[1]:.1f}; attention {att_trend[0]:.2f}, "
-      f"{att_trend[1]:.2f}; jump at T = 60: LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
-claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's "
-      "shrinks more; attention's is below the LSTM's at T = 60, within 2 times of it at T = 200",
-      abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop and per_T["T = 60"] < 1
-      and 0.5 < per_T["T = 200"] < 2,
-      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}; attention / LSTM {per_T['T = 60']:.2f} at T = 60, "
-      f"{per_T['T = 200']:.2f} at T = 200")
+(lstm60, lstm200), (att60, att200) = ([max(f, 1 / f) for f in fs] for fs in (lstm_trend, att_trend))
+claim("at T = 200, over t = 1..T-1, the LSTM's fitted line changes over 5 times, attention's under 2",
+      lstm200 > 5 and att200 < 2, f"LSTM {lstm200:.1f}, attention {att200:.2f} times")
+claim("at T = 60 both fitted lines change under 2 times", max(lstm60, att60) < 2,
+      f"LSTM {lstm60:.2f}, attention {att60:.2f} times")
+claim("at T = 60 both curves jump over 1.5 times at t = T", min(jump) > 1.5,
+      f"LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
+claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's shrinks more",
+      abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop,
+      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
+claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2 times of it at T = 200",
+      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2, f"{per_T['T = 60']:.2f}, {per_T['T = 200']:.2f} times")
 
 # %% [markdown]
-# Position $T$ is left out of the fits and the left panel: it also feeds attention's query and is the LSTM's last
-# input, a path the other positions lack, so both curves jump there (printed above). The $\tanh$ RNN's curve at
-# $T = 200$ starts late: before that, its gradient fell below float32's smallest number (about $10^{-45}$) and is
-# exactly 0 (the norms are float64, so the 0 is the gradient's own).
+# Position $T$ is left out of the fits and the left panel. Its input is the LSTM's last input, one step from the
+# loss with no recurrent Jacobian, and it also feeds attention's query; the other positions lack that direct
+# path, so both curves jump there. The $\tanh$ RNN's curve at $T = 200$ starts late: before that, its gradient
+# fell below float32's smallest number (about $10^{-45}$) and is exactly 0.
 #
-# - **Distance.** At $T = 200$, over $t = 1..T-1$, the LSTM's gradient falls with distance, by over 5 times along
-#   its fitted line, while attention's line changes less than 2 times, though its curve scatters from position to
-#   position (hence the mean of 10 in the figure). At $T = 60$ there is no such contrast: both lines change less
-#   than 2 times (the first claim above).
+# - **Distance.** At $T = 200$ the LSTM's gradient falls with distance, while attention's fitted line stays
+#   nearly level, though its curve scatters from position to position (hence the mean of 10 in the figure). At
+#   $T = 60$ there is no such contrast.
 # - **But a share of $1/T$ on average.** The softmax weights $\alpha_{T,t}$ add up to 1, so on average each
-#   position gets a $1/T$ share of the read-out's gradient: from $T = 60$ to $200$ attention's gradient at
+#   position gets a $1/T$ share of the read-out's gradient. From $T = 60$ to $200$ attention's gradient at
 #   $t = 1..10$ falls about as $60/200 = 0.3$ does; the LSTM's falls further.
 # - **So, untrained, attention does not give the first tokens more gradient here**: less than the LSTM at
-#   $T = 60$, about as much at $T = 200$. What sets the size differs: for the LSTM one factor per step, for
-#   attention the number of positions sharing the softmax. These models are untrained; training changes the
-#   weights $\alpha_{T,t}$.
+#   $T = 60$, about as much at $T = 200$. For the LSTM one factor per step sets the size; for attention, the
+#   number of positions sharing the softmax. Training changes the weights $\alpha_{T,t}$.
+
 
 # %% [markdown]
 # ## Exercises
@@ -721,10 +715,10 @@ exercises.check_04_gradient_probe(my_step_gradients)
 # Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
 # $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
 # `backward_factor(w_hh, grad_T, steps)`, which starts from $g = \partial L/\partial h_T$ = `grad_T` (a vector),
-# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the factor per
-# step back, $\big(\|g_{T-\text{steps}}\| / \|g_T\|\big)^{1/\text{steps}}$. The check also runs it for 5 steps on
-# an upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
-# shrinks there (*Going further* follows that matrix over 200 steps).
+# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the $k$-th-root
+# factor for $k$ = `steps`, $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$. The check also runs it for 5 steps on an
+# upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
+# shrinks there (*After the exercises* follows that matrix over 200 steps).
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def backward_factor(w_hh, grad_T, steps):
@@ -744,10 +738,12 @@ exercises.check_04_slope(backward_factor)
 # ### Exercise 3 — one clipped training step
 # Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
-# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
-# torch's clipping functions or `optimizer_step` (the model may arrive with gradients left in `.grad` by an earlier
-# `backward`): after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
-# `.grad` together, every `.grad` multiplied by $\min(1, \mathrm{clip}/\|g\|)$, then `step`.
+# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself,
+# without torch's clipping functions, `torch.nn.utils.get_total_norm` or `optimizer_step`. The model may arrive
+# with gradients left in `.grad` by an earlier `backward`. After `zero_grad` and `backward`, compute one norm
+# $\|g\|$ over all parameters' `.grad` together, multiply every `.grad` by $\min(1, \mathrm{clip}/\|g\|)$, then
+# `step`.
+
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):
@@ -772,30 +768,27 @@ exercises.check_04_training_step(train_step)
 # %% [markdown]
 # ## After the exercises: powers of a matrix that is not normal
 #
-# *Optional, like Going further; it answers Exercise 2's prediction, so it comes after the exercises.* What this
-# adds: what the spectral radius does and does not say, over 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
-# strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also
-# with $N$ alone, whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against
-# $\rho^k = 0.6^k$; right: two different "factors", both tending to $\rho$. The **single-step factor**
-# $\|g_{T-k}\| / \|g_{T-k+1}\|$ is what this one step does. The **factor per step** of section 1 and Exercise 2 is the
-# $k$-th root $\big(\|(W_{hh}^\top)^k g\| / \|g\|\big)^{1/k}$, the average factor over all $k$ steps, whose limit is
-# $\rho$ by Gelfand's formula:
+# *Optional.* This part answers Exercise 2's prediction: what the spectral radius does and does not say, over
+# 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$ strictly upper
+# triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also with $N$
+# alone, whose eigenvalues are all 0 ($\rho = 0$). Besides the norm ratio $\|g_{T-k}\| / \|g_T\|$ we follow two
+# factors:
+#
+# - the **single-step factor** $\|g_{T-k}\| / \|g_{T-k+1}\|$, what step $k$ alone does;
+# - the **$k$-th-root factor** $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$ of section 1 and Exercise 2, the average
+#   factor per step over all $k$ steps.
+#
+# For $\rho Q$ with $Q$ orthogonal both are exactly $\rho$ at every step. Here:
 
 # %% tags=["nbval-ignore-output"]
 _, skew, grad_T = exercises.slope_matrices_04()  # the check's triangular matrix (eigenvalues all 0.6) and g
 w = skew.double()
 nilpotent = torch.triu(w, diagonal=1)  # N = W - 0.6 I: the part above the diagonal, exactly
-n_units, ratios = w.shape[0], {}
-for name, matrix in (("W", w), ("N", nilpotent)):
-    g, ratios[name] = grad_T.double(), [1.0]
-    for _ in range(200):
-        g = matrix.T @ g  # one step back of the linear RNN
-        ratios[name].append(float(g.norm() / grad_T.double().norm()))
-(ratio, ratio_n), k = (np.array(ratios[name]) for name in ("W", "N")), np.arange(201)
-per_step = ratio[1:] / ratio[:-1]  # single-step factor of step k back, k = 1..200
-kth_root = np.concatenate([[np.nan], ratio[1:] ** (1 / k[1:])])  # factor per step over k steps (Gelfand)
+powers = norm_ratios(w, grad_T, 200)  # one row per k = 0..200: ratio, single-step factor, k-th-root factor
+ratio, single, root = (powers[column].to_numpy() for column in powers.columns)
+ratio_n, k = norm_ratios(nilpotent, grad_T, 200)["ratio"].to_numpy(), powers.index.to_numpy()
 power_root = {s: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, s), ord=2)) ** (1 / s)
-              for s in (50, 100, 200)}  # ||W^k||_2^(1/k), the matrix's own factor per step
+              for s in (50, 100, 200)}  # ||W^k||_2^(1/k), the matrix's own k-th-root factor
 peak = int(ratio.argmax())
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 axes[0].semilogy(k, ratio, label=r"$W_{hh} = 0.6\,I + N$")
@@ -803,8 +796,8 @@ axes[0].semilogy(k, 0.6 ** k, "--", label=r"$\rho^k = 0.6^k$")
 axes[0].semilogy(k, np.where(ratio_n > 0, ratio_n, np.nan), ":", color="C3", label=r"$N$ alone ($\rho = 0$)")
 axes[0].set(xlabel="steps back k", ylabel="norm ratio (log scale)", title="Gradient norm after k steps back")
 axes[0].legend(fontsize="small")
-axes[1].semilogx(k[1:], per_step, label=r"single step, $\|g_{T-k}\| / \|g_{T-k+1}\|$")
-axes[1].semilogx(k[1:], kth_root[1:], color="C2", label=r"per step over k steps, $(\|g_{T-k}\| / \|g_T\|)^{1/k}$")
+axes[1].semilogx(k[1:], single[1:], label=r"single-step factor, $\|g_{T-k}\| / \|g_{T-k+1}\|$")
+axes[1].semilogx(k[1:], root[1:], color="C2", label=r"k-th-root factor, $(\|g_{T-k}\| / \|g_T\|)^{1/k}$")
 axes[1].axhline(0.6, ls="--", color="C1", label=r"$\rho = 0.6$")
 axes[1].axhline(1.0, ls=":", color="gray", label="1 (no change)")
 axes[1].axvline(peak, ls="-.", color="gray", lw=0.8, label=f"the peak, k = {peak}")
@@ -812,60 +805,52 @@ axes[1].set(xlabel="steps back k (log scale)", ylabel="factor", title=r"Two fact
 axes[1].legend(fontsize="small")
 plt.tight_layout()
 plt.show()
-zero_from = int(np.argmax(ratio_n == 0))
-dip = peak + int(per_step[peak:100].argmin())  # k - 1 of the smallest factor between the peak and k = 100
+dip = peak + 1 + int(single[peak + 1:101].argmin())  # the smallest single-step factor between the peak and k = 100
+gap = ratio / 0.6 ** k  # how far the norm ratio stays above rho^k
 print(f"W: peak {ratio.max():.0f} times at k = {peak}; before it, single-step factor above 1 at "
-      f"{int((per_step[:peak] > 1).sum())} of {peak} steps")
-print(f"at k = 50, 100, 200: single-step factor {per_step[49]:.3f}, {per_step[99]:.3f}, {per_step[199]:.3f}; "
-      f"factor per step over k steps (k-th root) {kth_root[50]:.3f}, {kth_root[100]:.3f}, {kth_root[200]:.3f}; "
+      f"{int((single[1:peak + 1] > 1).sum())} of {peak} steps")
+print(f"at k = 50, 100, 200: single-step factor {single[50]:.3f}, {single[100]:.3f}, {single[200]:.3f}; "
+      f"k-th-root factor {root[50]:.3f}, {root[100]:.3f}, {root[200]:.3f}; "
       f"||W^k||^(1/k) {', '.join(f'{v:.3f}' for v in power_root.values())}")
-print(f"single-step factor: smallest before k = 100: {per_step[dip]:.3f} at k = {dip + 1}, largest after it: "
-      f"{per_step[dip:100].max():.3f} at k = {dip + 1 + int(per_step[dip:100].argmax())}")
-print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())}), ratio at k = {zero_from - 1} "
-      f"{ratio_n[zero_from - 1]:.1e}, exactly 0 from k = {zero_from} on (N is {n_units} x {n_units})")
+print(f"single-step factor: smallest before k = 100: {single[dip]:.3f} at k = {dip}, largest after it: "
+      f"{single[dip:101].max():.3f} at k = {dip + int(single[dip:101].argmax())}")
+print(f"norm ratio / 0.6^k at k = 50, 100, 200: {gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}; "
+      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}")
+print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())}), exactly 0 from "
+      f"k = {int(np.argmax(ratio_n == 0))} on (N is {w.shape[0]} x {w.shape[0]})")
 
 # %%
-gap = ratio / 0.6 ** k  # how far the norm ratio stays above rho^k
-print(f"norm ratio / 0.6^k at k = 50, 100, 200: {gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}; "
-      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}; factor per step over the first 5 "
-      f"steps {kth_root[5]:.2f}")
-claim("the norm ratio rises over 100 times; after the peak every single step shrinks it, by a single-step factor "
-      "above 0.6 (observed here), within 0.05 of 0.6 at k = 200, not at k = 100; the factor per step over k steps "
-      "(k-th root) falls towards 0.6 more slowly, still over 0.1 above it at k = 200, for the matrix norm too; the "
-      "ratio stays above 0.6^k at every k, the gap growing from k = 50 to 100 to 200; over the first 5 steps the "
-      "factor per step is above 1",
-      kth_root[5] > 1 and ratio.max() > 100 and (per_step[peak:] < 1).all() and (per_step[peak:] > 0.6).all()
-      and 0 < per_step[-1] - 0.6 < 0.05 and per_step[99] - 0.6 > 0.05
-      and kth_root[50] > kth_root[100] > kth_root[200] > 0.7 and power_root[200] > 0.7
-      and kth_root[200] - per_step[-1] > 0.05 and (gap[1:] > 1).all() and gap[50] < gap[100] < gap[200],
-      f"peak {ratio.max():.0f} at k = {peak}; single-step factor at k = 100, 200: {per_step[99]:.3f}, "
-      f"{per_step[-1]:.3f}; k-th root at k = 200: {kth_root[200]:.3f}, ||W^200||^(1/200) = {power_root[200]:.3f}; "
-      f"ratio / 0.6^k at k = 200: {gap[200]:.1e}")
-claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 16 (its size) on",
-      ratio_n.max() > 1 and zero_from == n_units and ratio_n[zero_from - 1] > 0 and (ratio_n[zero_from:] == 0).all(),
-      f"largest {ratio_n.max():.1f}; exactly 0 from k = {zero_from}")
+after = single[peak + 1:]  # every step after the peak
+claim("the norm ratio rises over 100 times before it falls", ratio.max() > 100, f"peak {ratio.max():.0f}")
+claim("over the first 5 steps the k-th-root factor is above 1: the gradient grows", root[5] > 1, f"{root[5]:.2f}")
+claim("after the peak every single-step factor lies between 0.6 and 1", ((0.6 < after) & (after < 1)).all(),
+      f"{after.min():.3f} to {after.max():.3f}")
+claim("the single-step factor is within 0.05 of 0.6 at k = 200, not yet at k = 100",
+      0 < single[200] - 0.6 < 0.05 and single[100] - 0.6 > 0.05, f"{single[200]:.3f}, {single[100]:.3f}")
+claim("the k-th-root factor falls slowly: still over 0.7 at k = 200, and so is ||W^200||^(1/200)",
+      root[50] > root[100] > root[200] > 0.7 and power_root[200] > 0.7, f"{root[200]:.3f}, {power_root[200]:.3f}")
+claim("the norm ratio stays above 0.6^k at every k, and the gap grows from k = 50 to 100 to 200",
+      (gap[1:] > 1).all() and gap[50] < gap[100] < gap[200], f"{gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}")
+claim("N alone (ρ = 0) first grows the norm, then makes it exactly 0 from k = 16 (its size) on",
+      ratio_n.max() > 1 and np.array_equal(ratio_n > 0, k < 16), f"largest {ratio_n.max():.1f}")
 
 # %% [markdown]
-# Why. Each multiplication by $N$ moves the entries one diagonal further up, so $N^{16} = 0$ for this
-# $16 \times 16$ matrix (the dotted curve grows first, then is exactly 0 from $k = 16$): a *nilpotent* matrix,
-# $\rho = 0$, yet not small over a few steps. Since $I$ and $N$ commute, the binomial theorem gives
+# Why? Each multiplication by $N$ moves the entries one diagonal further up, so $N^{16} = 0$ for this
+# $16 \times 16$ matrix: a *nilpotent* matrix, $\rho = 0$, yet not small over a few steps. Since $I$ and $N$
+# commute, the binomial theorem gives
 #
 # $$W_{hh}^k = (0.6\,I + N)^k = \sum_{j=0}^{15} \binom{k}{j}\, 0.6^{\,k-j}\, N^j,$$
 #
 # that is $0.6^k$ times a polynomial in $k$ of degree up to 15. Over the first steps the binomial coefficients
-# and the large entries of $N^j$ win: the single-step factor is mostly above 1, and the norm ratio (so also
-# $\|W_{hh}^k\|$, which is at least as large) far exceeds $\rho^k$ (*transient growth*). After the peak, $0.6^k$
-# wins and every step shrinks the norm. Here the single-step factor also stayed above 0.6 at every step: an
-# observation on this matrix and this $g$ (printed above), not something the expansion guarantees. It approaches 0.6
-# slowly and not steadily: near the kink in the left panel it comes close to 0.6 and rises again, and at $k = 100$ it
-# is not yet within 0.05 of 0.6. $\rho Q$ with $Q$ orthogonal, a normal matrix
-# ($W W^\top = W^\top W$), has no such part: in section 3 the linear RNN with $W_{hh} = \rho Q$ multiplied the
-# norm by $\rho$ at every step (straight lines).
+# and the large entries of $N^j$ win: the single-step factor is mostly above 1, and the norm ratio far exceeds
+# $\rho^k$ (*transient growth*). After the peak $0.6^k$ wins and every step shrinks the norm. That the
+# single-step factor also stayed above 0.6 is an observation on this matrix and this $g$, not something the
+# expansion guarantees. It approaches 0.6 slowly and not steadily: near the kink in the left panel it comes close
+# to 0.6 and rises again.
 #
-# So $\rho$ is the **limit of the factor per step**, the $k$-th root: $\|W^k\|^{1/k} \to \rho$ (Gelfand's formula),
-# and likewise $\big(\|(W^\top)^k g\|/\|g\|\big)^{1/k}$ for this $g$. It is not a prediction of the norm. The $k$-th
-# root carries the whole history of the $k$ steps, the polynomial included, as a factor $\text{poly}(k)^{1/k}$ that
-# tends to 1 only slowly: at $k = 200$ it is still well above 0.6 (printed above), while the single-step factor,
-# which sees only the last step, is already within 0.05 of 0.6. The norm ratio is still many orders of magnitude
-# above $0.6^{200}$, and the gap grows with $k$ as the polynomial does (printed above): it never closes. Over
-# Exercise 2's 5 steps the factor per step is far from $\rho$: above 1, so the gradient grows there.
+# Both factors tend to $\rho$, but at different speeds. The $k$-th-root factor carries the whole history of the
+# $k$ steps, the polynomial included, as a factor $\text{poly}(k)^{1/k}$ that tends to 1 only slowly (Gelfand's
+# formula gives the limit, $\|W^k\|^{1/k} \to \rho$). The single-step factor sees only the last step, so it gets
+# close to 0.6 sooner. So $\rho$ is a limit, not a prediction of the norm: the norm ratio stays many orders of
+# magnitude above $0.6^k$, and the gap grows with $k$ as the polynomial does. Over Exercise 2's 5 steps the
+# $k$-th-root factor is far from $\rho$: above 1, so the gradient grows there.
