@@ -30,7 +30,6 @@ from helpers.gradients import (
     cell_gradients,
     clipping_experiment,
     clipping_summary,
-
     first_token_batch,
     fit_table,
     geometric_fit,
@@ -75,14 +74,13 @@ pd.set_option("display.precision", 3)
 #   \left\|\frac{\partial L}{\partial h_T}\right\|.$$
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
-# allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
-# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. Its **$k$-th-root factor**
-# $\|W_{hh}^k\|^{1/k}$, the average factor per step over $k$ steps, tends to $\rho$, the **spectral radius**
-# (largest $|\text{eigenvalue}|$; Gelfand's formula). So over long distances a gradient generally **explodes**
-# when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal to $\rho$ times an orthogonal matrix
-# (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$; for other matrices the norm can
-# stay far above $\rho^k$ (the last part, *After the exercises*, measures one). A loss at every step adds local
-# terms, but the part from far ahead still passes through the same product.
+# allows growth but does not predict it (Pascanu et al. 2013). For a *linear* RNN ($f' = 1$) the product is
+# $(W_{hh}^\top)^k$ with $k = T-t$. Its **$k$-th-root factor** $\|W_{hh}^k\|^{1/k}$, the average factor per step,
+# tends to the **spectral radius** $\rho$ (the largest $|\text{eigenvalue}|$) as $k$ grows. So over long
+# distances a gradient generally **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $\rho$ times an
+# orthogonal matrix, $k$ steps back multiply its norm by exactly $\rho^k$; for other matrices the norm can stay
+# far above $\rho^k$ (see *After the exercises*). A loss at every step adds local terms, but the part from far
+# ahead passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -152,8 +150,8 @@ claim("loss at every t: retain_grad is off by over 1% before T", miss > 0.01, f"
 #
 # ## 3. The spectral radius: vanishing, stable, exploding
 #
-# We set $W_{hh} = \rho\, Q$, with $Q$ a random orthogonal matrix (so the spectral radius and the norm are both
-# $\rho$), and measure untrained models at $T = 60$. Here is one curve in full, the $\tanh$ RNN at $\rho = 0.9$:
+# We set $W_{hh} = \rho\, Q$ with $Q$ a random orthogonal matrix, so its spectral radius and norm are both $\rho$.
+# Here is one curve in full, the untrained $\tanh$ RNN at $\rho = 0.9$ and $T = 60$:
 
 # %%
 show_code(radius_curve)
@@ -172,8 +170,8 @@ print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60
 print(f"b = {b:.4f} decades per step; fitted factor 10^(-b) = {10 ** -b:.3f}")
 
 # %% [markdown]
-# `radius_experiment` runs this for every $\rho$, and `fit_table` fits each curve and reports how far it strays
-# from its line, in decades. Left: a **linear** RNN, where the theory is exact; right: the $\tanh$ RNN.
+# We repeat this for every $\rho$ (`radius_experiment`, `fit_table`). Left: a **linear** RNN, where the theory is
+# exact; right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -209,27 +207,26 @@ claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor 
 
 # %% [markdown]
 # Why are $\tanh$'s factors smaller? $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
-# $\tanh$, so the slope $1 - h_t^2$ falls as $\rho$ grows. Why the RMS slope and not the mean? One step back maps
-# $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$, and $\|W_{hh}^\top D g\| = \rho\, \|D g\|$
-# since $Q$ is orthogonal. For a gradient spread over the units, $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is the
-# **mean of $f'^2$** times $\|g\|^2$, so the factor is $\rho \sqrt{\text{mean}(f'^2)}$.
+# $\tanh$. Why the RMS slope? One step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$,
+# whose norm is $\rho\, \|D g\|$ since $Q$ is orthogonal. For a gradient spread over the units,
+# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is about the mean of $f'^2$ times $\|g\|^2$.
 
 #
 # ## 4. Gradient clipping
 #
 # When gradients explode, one update can make the loss overflow. **Clipping by norm** rescales the whole gradient
 # $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$: same direction, length at most $c$. The course's
-# training step clips between `backward` and `step`:
+# training step does it between `backward` and `step`:
 
 # %%
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$. Its slope is 1 for an active unit, so with
-# $W_{hh} = 1.1\,I$ each step back multiplies the gradient of every active unit by exactly 1.1. We train it with
-# plain SGD (learning rate 0.05, so a threshold $c$ caps every step at $0.05\,c$) at $T = 40$, without clipping
-# and with three thresholds, 4 seeds each, for 200 steps; a run stops at its first non-finite loss. How much
-# gradient a model **keeps at $t = 1$** is the ratio $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
+# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$, with $W_{hh} = 1.1\,I$: each step back
+# multiplies the gradient of every active unit by exactly 1.1. We train it with plain SGD (learning rate 0.05, so
+# a threshold $c$ caps every step at $0.05\,c$) at $T = 40$, unclipped and with three thresholds, 4 seeds each,
+# for up to 200 steps (a run stops when its loss turns non-finite). How much gradient a model **keeps at
+# $t = 1$** is the ratio $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
@@ -270,23 +267,20 @@ claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1
       f"{c01['final loss']:.2f} vs {c1['final loss']:.2f}")
 
 # %% [markdown]
-# With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down from far above chance
-# to $\ln 4$ (dotted), the loss of a uniform guess, and stays there: the trained RNN passes almost nothing back to
-# $t = 1$, so it barely notices the first token. At 0.1 the short steps learn slowly.
+# With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
+# the loss of a uniform guess, and stays there: the trained RNN passes almost nothing back to $t = 1$. At 0.1 the
+# short steps learn slowly.
 #
-# Clipping acts on the update, after `backward`. For given weights it does not change how much gradient reaches
-# $t = 1$, so it tames **exploding** updates but is no cure for vanishing gradients. The trained models still
-# differ at $t = 1$ (clip 10 keeps almost nothing, clip 1 more than at $T$) because the threshold changed the
-# weights that training reached.
+# Clipping acts on the update, after `backward`, so it tames **exploding** updates but is no cure for vanishing
+# gradients. The trained models differ at $t = 1$ only because the threshold changed the weights they reached.
 
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
-# - **ReLU** (section 4) with $W_{hh} = I$, the identity initialisation of Le et al. (2015): active units pass the
-#   gradient back unchanged.
+# - **ReLU** with $W_{hh} = I$ (Le et al. 2015): active units pass the gradient back unchanged.
 # - **Residual.** $h_t = h_{t-1} + f(W_{hh} h_{t-1} + W_{xh} x_t + b)$ has the Jacobian
-#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back, the second term can still
-#   shrink or stretch it. A hand-written cell, the line `h = h + step`:
+#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back. In code, the line
+#   `h = h + step`:
 
 # %%
 show_code(ElmanRNN.forward)
@@ -294,14 +288,12 @@ show_code(ElmanRNN.forward)
 # %% [markdown]
 # - **Gates.** Along the LSTM's cell path $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
 #   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$, plus terms through the gates. So each step back
-#   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate passes
-#   $\sigma(3) \approx 0.95$ (section 1's printout): still a factor below 1, but the product shrinks slowly. The
-#   GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's
-#   gate biases start near 0 (gates near 0.5); the usual advice is +1 (Gers et al. 2000), and we set the bias
-#   to 3 (`init_memory_gate`; PyTorch's random `bias_ih` adds up to $\pm 0.18$).
+#   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate is
+#   $\sigma(3) \approx 0.95$: still below 1, but the product shrinks slowly. The GRU's update gate $z_t$ in
+#   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0; the
+#   usual advice is +1 (Gers et al. 2000), and we use 3 (PyTorch's random `bias_ih` adds up to $\pm 0.18$).
 #
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$, stepping the cell by hand as in section 2's probe.
-# All models are untrained, with the default $W_{hh}$ unless stated, at $T = 60$:
+# For the LSTM we also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
 
 # %%
 variants = {
@@ -344,9 +336,10 @@ claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 
       f"{c3.min():.2f} to {c3.max():.2f}")
 
 # %% [markdown]
-# With its forget bias near 0 (gates about 0.5) the LSTM's gradient also decays exponentially, though more slowly
-# than the $\tanh$ RNN's. With bias 3 the cell gradient stays nearly flat, flatter than the forget gates alone
-# explain (*Going further*). The residual RNN's gradient grows going back.
+# With forget bias 0 the LSTM's gradient also decays exponentially, more slowly than the $\tanh$ RNN's. With bias
+# 3 the cell gradient stays nearly flat, flatter than the forget gates alone explain (*Going further*). The
+# residual RNN's gradient grows going back.
+
 #
 # ## 6. Which cures learn a long memory?
 #
@@ -433,15 +426,13 @@ claim("the GRU's mean number of steps is the highest of the three", gru_steps["m
       f"{gru_steps['mean']:.1f} vs at most {others['mean'].max():.1f}")
 
 # %% [markdown]
-# Attention, the GRU and the residual RNN solve every seed, all at accuracy near 1, so accuracy cannot rank them.
-# Nor can 4 seeds' training steps: the GRU's mean is the highest, but the ranges overlap. The residual RNN, the
-# smallest model here, solved every seed. Attention has about 5 times the tanh RNN's parameters, though most of
-# them are its position table, of which only the first 60 rows are used (both printed under the size table). So
-# this compares recipes at equal steps, not models of equal size.
+# Attention, the GRU and the residual RNN solve every seed at accuracy near 1, and their step ranges overlap, so
+# neither ranks them. The residual RNN is the smallest model here; most of attention's parameters are position
+# rows it never reads at $T = 60$. So this compares recipes at equal steps, not models of equal size.
 #
-# The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it solves some seeds within the
-# budget. The plain $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation does not
+# The forget bias matters: with bias 0 the LSTM stays near chance. And the gradient at initialisation does not
 # predict learning on its own: the ReLU RNN kept more of it at $t = 1$ than the GRU, yet solved fewer seeds.
+
 #
 # ## Summary
 #
