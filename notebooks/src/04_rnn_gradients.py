@@ -7,10 +7,11 @@
 # signal, $\|\partial L/\partial h_t\|$, at every step $t$, and test the cures for vanishing and exploding gradients.
 #
 # **What you will learn**
-# - why $\partial L/\partial h_t$ is a product of Jacobians, and when that product must shrink;
-# - how to measure it in PyTorch (and why `retain_grad()` on the RNN's output is wrong);
+# - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
+# - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
 # - what the spectral radius of $W_{hh}$ says, and what gradient clipping does;
-# - which cures (ReLU, residual connections, LSTM/GRU gates, attention) learn a long-range task.
+# - which cures (ReLU, residual connections, gates, attention) learn a long-range task.
+
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
 
@@ -59,9 +60,9 @@ pd.set_option("display.precision", 3)
 # ## 1. The maths: a product of Jacobians
 #
 # A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, with $f$
-# ($\tanh$ here) element by element. (PyTorch's `nn.RNN` stores the input weight $W_{xh}$ as `weight_ih_l0`,
-# $W_{hh}$ as `weight_hh_l0`, and $b$ as the sum of two biases, `bias_ih_l0` and `bias_hh_l0`.) Let the loss $L$
-# read only the last state $h_T$. The chain rule, applied $T-t$ times, gives
+# ($\tanh$ here) element by element. (In `nn.RNN`, $W_{xh}$ is `weight_ih_l0`, $W_{hh}$ is `weight_hh_l0`, and
+# $b$ is `bias_ih_l0 + bias_hh_l0`.) Let the loss $L$ read only the last state $h_T$. The chain rule, applied
+# $T-t$ times, gives
 #
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
@@ -209,7 +210,8 @@ claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor 
 # Why are $\tanh$'s factors smaller? $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
 # $\tanh$. Why the RMS slope? One step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$,
 # whose norm is $\rho\, \|D g\|$ since $Q$ is orthogonal. For a gradient spread over the units,
-# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is about the mean of $f'^2$ times $\|g\|^2$.
+# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is about the mean of $f'^2$ times $\|g\|^2$, so the factor is about
+# $\rho \sqrt{\text{mean}(f'^2)}$.
 
 #
 # ## 4. Gradient clipping
@@ -272,7 +274,9 @@ claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1
 # short steps learn slowly.
 #
 # Clipping acts on the update, after `backward`, so it tames **exploding** updates but is no cure for vanishing
-# gradients. The trained models differ at $t = 1$ only because the threshold changed the weights they reached.
+# gradients. The trained models still differ at $t = 1$ (clip 10 keeps almost nothing, clip 1 more than at $T$)
+# because the threshold changed the weights they reached.
+
 
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
@@ -291,7 +295,7 @@ show_code(ElmanRNN.forward)
 #   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate is
 #   $\sigma(3) \approx 0.95$: still below 1, but the product shrinks slowly. The GRU's update gate $z_t$ in
 #   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0; the
-#   usual advice is +1 (Gers et al. 2000), and we use 3 (PyTorch's random `bias_ih` adds up to $\pm 0.18$).
+#   usual advice is +1 (Gers et al. 2000), and we use 3.
 #
 # For the LSTM we also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
 
@@ -428,7 +432,9 @@ claim("the GRU's mean number of steps is the highest of the three", gru_steps["m
 # %% [markdown]
 # Attention, the GRU and the residual RNN solve every seed at accuracy near 1, and their step ranges overlap, so
 # neither ranks them. The residual RNN is the smallest model here; most of attention's parameters are position
-# rows it never reads at $T = 60$. So this compares recipes at equal steps, not models of equal size.
+# rows it never reads at $T = 60$ (printed under the size table). So this compares recipes at equal steps, not
+# models of equal size.
+
 #
 # The forget bias matters: with bias 0 the LSTM stays near chance. And the gradient at initialisation does not
 # predict learning on its own: the ReLU RNN kept more of it at $t = 1$ than the GRU, yet solved fewer seeds.
@@ -488,16 +494,17 @@ print("— : no single factor describes this curve (the fitted line misses some 
 # %%
 relu = relu_fit.filter(like="relu", axis=0)
 kept_tanh, kept_relu = ([n[0] / n[-1] for k, n in relu_norms.items() if k.startswith(nl)] for nl in ("tanh", "relu"))
+relu_dev = relu["largest deviation (decades)"].max()
 claim("ReLU with W = ρ·I: the fitted factor is close to ρ (within 0.05), on a near-straight line",
-      np.allclose(relu["fitted factor"], (0.9, 1.0, 1.1), atol=0.05) and relu["largest deviation (decades)"].max()
-      < 0.1, ", ".join(f"{f:.3f}" for f in relu["fitted factor"]))
+      np.allclose(relu["fitted factor"], (0.9, 1.0, 1.1), atol=0.05) and relu_dev < 0.1,
+      ", ".join(f"{f:.3f}" for f in relu["fitted factor"]))
 claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0, 1.1)",
       all(t < u for t, u in zip(kept_tanh, kept_relu)),
       f"tanh {', '.join(f'{k:.1e}' for k in kept_tanh)}; ReLU {', '.join(f'{k:.1e}' for k in kept_relu)}")
 
 # %% [markdown]
-# So the ReLU RNN with $W = I$ starts out stable (factor about 1), and section 4's with $W = 1.1\,I$ grows by
-# about 1.1 per step back.
+# So the ReLU RNN with $W = I$ starts out stable (fitted factor about 1), and section 4's with $W = 1.1\,I$
+# grows by about 1.1 per step back.
 
 # %% [markdown]
 # ### Where the LSTM's flat cell gradient comes from
@@ -766,8 +773,9 @@ exercises.check_04_training_step(train_step)
 # factors:
 #
 # - the **single-step factor** $\|g_{T-k}\| / \|g_{T-k+1}\|$, what step $k$ alone does;
-# - the **$k$-th-root factor** $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$ of section 1 and Exercise 2, the average
-#   factor per step over all $k$ steps.
+# - the **$k$-th-root factor** $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$ of Exercise 2, section 1's average factor
+#   per step over all $k$ steps, here for one gradient $g$.
+
 #
 # For $\rho Q$ with $Q$ orthogonal both are exactly $\rho$ at every step. Here:
 
