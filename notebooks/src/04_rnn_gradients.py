@@ -413,7 +413,7 @@ lstm0, lstm3, tanh_rnn, relu_rnn, gru = ("LSTM, forget bias 0", "LSTM, forget bi
 claim("the residual RNN, the GRU and attention solve every seed", (n_solved[best] == len(seeds)).all(),
       f"lowest accuracy {low[best].min():.2f}")
 claim("the LSTM solves some seeds, not all, with forget bias 3, and none with bias 0 (all below 0.4)",
-      0 < n_solved[lstm3] < len(seeds) and high[lstm0] < 0.4, f"{n_solved[lstm3]} seeds; {high[lstm0]:.2f}")
+      0 < n_solved[lstm3] < len(seeds) and high[lstm0] < 0.4, f"{n_solved[lstm3]} of {len(seeds)}; {high[lstm0]:.2f}")
 claim("the tanh and ReLU RNNs solve under half the seeds", max(n_solved[[tanh_rnn, relu_rnn]]) < len(seeds) / 2,
       f"tanh {n_solved[tanh_rnn]}, ReLU {n_solved[relu_rnn]} of {len(seeds)}")
 claim("at initialisation the ReLU RNN kept more at t = 1 than the GRU", r[relu_rnn] > r[gru],
