@@ -323,7 +323,7 @@ def geometric_fit(norms: np.ndarray, first: int = 1, last: int | None = None) ->
 
 
 def fit_table(curves: dict, first: int = 1, last: int | None = None) -> pd.DataFrame:
-    """geometric_fit of each curve, one row per label: the factor per step back in time and the fit's deviation."""
+    """geometric_fit of each curve, one row per label: the fitted factor per step and the fit's deviation."""
     rows = {}
     for label, norms in curves.items():
         fit = geometric_fit(norms, first, last)
