@@ -2030,7 +2030,7 @@ def _rnn_function_mode_04():
 
 
 def _backward_factor_04(w_hh, grad_T, steps, transpose=True, extra=0, per_step=True, back=True):
-    """The factor per step back of a linear RNN's gradient; the flags make the usual mistakes."""
+    """The k-th-root factor of a linear RNN's gradient; the flags make the usual mistakes."""
     import torch
 
     g = grad_T
@@ -2053,7 +2053,7 @@ def slope_matrices_04():
 
 
 def check_04_slope(backward_factor) -> None:
-    """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the factor per step back of a linear RNN."""
+    """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the k-th-root factor of a linear RNN's gradient."""
     import torch
 
     ex = "Exercise 2"
@@ -2071,7 +2071,7 @@ def check_04_slope(backward_factor) -> None:
         require(ex, torch.equal(given_w, w),
                 "your function changed w_hh in place: the caller's weights are overwritten; leave w_hh as it is "
                 "and apply w_hh.T to the gradient")
-        answered(ex, value, "your function returns None: return the measured factor per step back (a number)")
+        answered(ex, value, "your function returns None: return the measured k-th-root factor (a number)")
         require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
                 f"return a number, got {type(value).__name__}")
         mine.append(float(value))

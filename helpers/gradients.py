@@ -323,12 +323,33 @@ def geometric_fit(norms: np.ndarray, first: int = 1, last: int | None = None) ->
 
 
 def fit_table(curves: dict, first: int = 1, last: int | None = None) -> pd.DataFrame:
-    """geometric_fit of each curve, one row per label: the factor per step back in time and the fit's deviation."""
+    """geometric_fit of each curve, one row per label: the fitted factor per step and the fit's deviation."""
     rows = {}
     for label, norms in curves.items():
         fit = geometric_fit(norms, first, last)
-        rows[label] = {"factor per step back": 1 / fit.factor, "largest deviation (decades)": fit.deviation}
+        rows[label] = {"fitted factor": 1 / fit.factor, "largest deviation (decades)": fit.deviation}
     return pd.DataFrame(rows).T
+
+
+def norm_ratios(matrix: torch.Tensor, grad_T: torch.Tensor, steps: int) -> pd.DataFrame:
+    """A linear RNN's gradient taken k = 0..steps steps back, g_{T-k} = (W^T)^k g_T, in float64; one row per k.
+
+    "ratio" is ||g_{T-k}|| / ||g_T||; "single-step factor" is ||g_{T-k}|| / ||g_{T-k+1}||, what step k alone does;
+    "k-th-root factor" is ratio^(1/k), the average factor per step over all k steps. Both are NaN at k = 0, and
+    the single-step factor also where the previous norm is 0.
+    """
+    w, g = matrix.detach().double(), grad_T.detach().double()
+    ratio = [1.0]
+    for _ in range(checks.positive_int("steps", steps)):
+        g = w.T @ g
+        ratio.append(float(g.norm() / grad_T.detach().double().norm()))
+    ratio = np.array(ratio)
+    k = np.arange(len(ratio))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        single = np.concatenate([[np.nan], np.where(ratio[:-1] > 0, ratio[1:] / ratio[:-1], np.nan)])
+        root = np.concatenate([[np.nan], ratio[1:] ** (1 / k[1:])])
+    return pd.DataFrame({"ratio": ratio, "single-step factor": single, "k-th-root factor": root},
+                        index=pd.Index(k, name="k"))
 
 
 # --- a long-range task: remember the first token ---
@@ -524,6 +545,27 @@ def clipping_table(runs: dict[str, list[dict]]) -> pd.DataFrame:
                      "accuracy min": float(accuracy.min()) if good else nan,
                      "accuracy max": float(accuracy.max()) if good else nan})
     return pd.DataFrame(rows).set_index("clip threshold")
+
+
+def clipping_summary(runs: dict[str, list[dict]], inputs: torch.Tensor, targets: torch.Tensor) -> pd.DataFrame:
+    """One row per threshold of clipping_experiment's runs, over its seeds: "runs", "diverged" (non-finite loss),
+    "longest" (most steps of a run), "first loss" (the smallest loss before any update), "accuracy min"/"max",
+    "final loss" (mean of the last 20 steps) and "kept min"/"max": ||dL/dh_1|| / ||dL/dh_T|| of the trained models
+    on inputs, targets. Accuracy, final loss and kept are over the runs that stayed finite (NaN if none did)."""
+    table = clipping_table(runs)
+    rows = {}
+    for label, seed_runs in runs.items():
+        good = [run for run in seed_runs if np.all(np.isfinite(run["history"]["loss"]))]
+        norms = [hidden_grad_norms(run["model"].cpu(), inputs, targets, device="cpu") for run in good]
+        kept = [n[0] / n[-1] for n in norms]
+        rows[label] = {"runs": len(seed_runs), "diverged": len(seed_runs) - len(good),
+                       "longest": max(len(run["history"]) for run in seed_runs),
+                       "first loss": min(run["history"]["loss"][0] for run in seed_runs),
+                       "accuracy min": table.loc[label, "accuracy min"],
+                       "accuracy max": table.loc[label, "accuracy max"],
+                       "final loss": table.loc[label, "final loss (mean)"],
+                       "kept min": min(kept, default=float("nan")), "kept max": max(kept, default=float("nan"))}
+    return pd.DataFrame(rows).T.rename_axis("clip threshold")
 
 
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),

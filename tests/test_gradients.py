@@ -12,6 +12,7 @@ from helpers.gradients import (
     LabResult,
     SequenceClassifier,
     clipping_experiment,
+    clipping_summary,
     clipping_table,
     first_token_accuracy,
     first_token_batch,
@@ -24,6 +25,7 @@ from helpers.gradients import (
     long_range_experiment,
     lstm_step,
     make_model,
+    norm_ratios,
     norms_at_init,
     output_grad_norms,
     radius_curve,
@@ -320,7 +322,7 @@ def test_geometric_fit_recovers_the_rate_and_reports_non_geometric_curves():
     kinked = geometric_fit(np.array([1e-6, 1e-5, 1e-4, 1e-3, 1e-3, 1e-3, 1e-3, 1.0]))
     assert kinked.deviation > 0.3
     table = fit_table({"a": np.array([0.125, 0.25, 0.5, 1.0, 3.0])})
-    assert table.loc["a", "factor per step back"] == pytest.approx(0.5)
+    assert table.loc["a", "fitted factor"] == pytest.approx(0.5)
     for bad in (np.array([1.0, 2.0]), np.array([0.0, 0.0, 0.0, 1.0])):
         with pytest.raises(ValueError):
             geometric_fit(bad)
@@ -377,3 +379,38 @@ def test_bidirectional_model_is_refused():
 def test_the_course_clip_check_accepts_off_and_positive_numbers():
     assert clip_threshold(None) is None and clip_threshold("off") is None and clip_threshold(" OFF ") is None
     assert clip_threshold(2) == 2.0 and math.isclose(clip_threshold(0.1), 0.1)
+
+
+def test_norm_ratios_by_hand():
+    # W = 2 (1 x 1): every step back doubles the norm, so all three columns are powers or roots of 2
+    table = norm_ratios(torch.tensor([[2.0]]), torch.tensor([3.0]), 3)
+    assert list(table.index) == [0, 1, 2, 3]
+    np.testing.assert_allclose(table["ratio"], [1, 2, 4, 8])
+    np.testing.assert_allclose(table["single-step factor"][1:], [2, 2, 2])
+    np.testing.assert_allclose(table["k-th-root factor"][1:], [2, 2, 2])
+    assert np.isnan(table.loc[0, "single-step factor"]) and np.isnan(table.loc[0, "k-th-root factor"])
+    # W = [[0, 1], [0, 0]] (nilpotent): W^T [1, 0] = [0, 1], then W^T [0, 1] = 0
+    table = norm_ratios(torch.tensor([[0.0, 1.0], [0.0, 0.0]]), torch.tensor([1.0, 0.0]), 3)
+    np.testing.assert_allclose(table["ratio"], [1, 1, 0, 0])
+    np.testing.assert_allclose(table["single-step factor"][1:3], [1, 0])
+    assert np.isnan(table.loc[3, "single-step factor"])  # 0 / 0: no factor
+    np.testing.assert_allclose(table["k-th-root factor"][1:], [1, 0, 0])
+    # W = [[0.5, 1], [0, 0.5]], g = [1, 0]: W^T g = [0.5, 1], ratio sqrt(1.25); then [0.25, 0.5 + 0.5], sqrt(1.0625)
+    table = norm_ratios(torch.tensor([[0.5, 1.0], [0.0, 0.5]]), torch.tensor([1.0, 0.0]), 2)
+    np.testing.assert_allclose(table["ratio"], [1, math.sqrt(1.25), math.sqrt(1.0625)])
+    assert table.loc[2, "single-step factor"] == pytest.approx(math.sqrt(1.0625 / 1.25))
+    assert table.loc[2, "k-th-root factor"] == pytest.approx(1.0625 ** 0.25)
+
+
+def test_clipping_summary_counts_runs_and_probes_the_trained_models():
+    runs = clipping_experiment(("off", 1.0), seeds=(0, 1), seq_len=40, steps=5, progress=False)
+    x, y = first_token_batch(8, 40, generator=torch.Generator().manual_seed(0))
+    summary = clipping_summary(runs, x, y)
+    off, one = summary.loc["off"], summary.loc["1"]
+    assert off["runs"] == 2 and off["diverged"] == 2 and np.isnan(off["kept max"]) and np.isnan(off["final loss"])
+    assert off["longest"] == max(len(run["history"]) for run in runs["off"]) < 5
+    assert one["diverged"] == 0 and one["longest"] == 5
+    assert one["first loss"] == min(run["history"]["loss"][0] for run in runs["1"])
+    kept = [n[0] / n[-1] for n in (hidden_grad_norms(run["model"], x, y) for run in runs["1"])]
+    assert one["kept min"] == pytest.approx(min(kept)) and one["kept max"] == pytest.approx(max(kept))
+    assert one["accuracy min"] <= one["accuracy max"]

@@ -7,10 +7,11 @@
 # signal, $\|\partial L/\partial h_t\|$, at every step $t$, and test the cures for vanishing and exploding gradients.
 #
 # **What you will learn**
-# - why $\partial L/\partial h_t$ is a product of Jacobians, and when that product must shrink;
-# - how to measure it in PyTorch (and why `retain_grad()` on the RNN's output is wrong);
+# - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
+# - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
 # - what the spectral radius of $W_{hh}$ says, and what gradient clipping does;
-# - which cures (ReLU, residual connections, LSTM/GRU gates, attention) learn a long-range task.
+# - which cures (ReLU, residual connections, gates, attention) learn a long-range task.
+
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
 
@@ -29,7 +30,7 @@ from helpers.gradients import (
     cell_grad_norms,
     cell_gradients,
     clipping_experiment,
-    clipping_table,
+    clipping_summary,
     first_token_batch,
     fit_table,
     geometric_fit,
@@ -38,6 +39,7 @@ from helpers.gradients import (
     long_range_experiment,
     make_model,
     mean_forget_gate,
+    norm_ratios,
     norms_at_init,
     output_grad_norms,
     radius_curve,
@@ -58,9 +60,9 @@ pd.set_option("display.precision", 3)
 # ## 1. The maths: a product of Jacobians
 #
 # A vanilla RNN updates its state with $h_k = f(a_k)$, $a_k = W_{hh}\, h_{k-1} + W_{xh}\, x_k + b$, with $f$
-# ($\tanh$ here) element by element. (PyTorch's `nn.RNN` stores the input weight $W_{xh}$ as `weight_ih_l0`,
-# $W_{hh}$ as `weight_hh_l0`, and $b$ as the sum of two biases, `bias_ih_l0` and `bias_hh_l0`.) Let the loss $L$
-# read only the last state $h_T$. The chain rule, applied $T-t$ times, gives
+# ($\tanh$ here) element by element. (In `nn.RNN`, $W_{xh}$ is `weight_ih_l0`, $W_{hh}$ is `weight_hh_l0`, and
+# $b$ is `bias_ih_l0 + bias_hh_l0`.) Let the loss $L$ read only the last state $h_T$. The chain rule, applied
+# $T-t$ times, gives
 #
 # $$\frac{\partial L}{\partial h_t} = \left(\frac{\partial h_{t+1}}{\partial h_t}\right)^{\!\top} \cdots
 #   \left(\frac{\partial h_T}{\partial h_{T-1}}\right)^{\!\top} \frac{\partial L}{\partial h_T},
@@ -73,16 +75,13 @@ pd.set_option("display.precision", 3)
 #   \left\|\frac{\partial L}{\partial h_T}\right\|.$$
 #
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
-# allows growth without predicting it: the slopes $f'(a_k)$ on the way decide (Pascanu et al. 2013). For a
-# *linear* RNN ($f' = 1$) the product is $(W_{hh}^\top)^k$ with $k = T-t$. As $k$ grows, its factor per step
-# $\|W_{hh}^k\|^{1/k}$ tends to $\rho$, the **spectral radius** (largest $|\text{eigenvalue}|$; Gelfand's formula),
-# so over long distances a generic gradient **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $W_{hh}$ equal
-# to $\rho$ times an orthogonal matrix (section 3), $k$ steps back multiply the gradient's norm by exactly $\rho^k$.
-# For a matrix that is not normal only this factor per step (the $k$-th root) tends to $\rho$, and slowly: the norm
-# itself can stay many orders of magnitude above $\rho^k$ at every $k$, with the gap growing (measured in *Going
-# further*, after Exercise 2). These statements are about the matrix power; a particular gradient (one lying in a
-# subspace the matrix shrinks, say) can do better, which is why the experiments below measure the gradient. A
-# loss at every step adds local terms, but the part from far ahead still passes through the same product.
+# allows growth but does not predict it (Pascanu et al. 2013). For a *linear* RNN ($f' = 1$) the product is
+# $(W_{hh}^\top)^k$ with $k = T-t$. Its **$k$-th-root factor** $\|W_{hh}^k\|^{1/k}$, the average factor per step,
+# tends to the **spectral radius** $\rho$ (the largest $|\text{eigenvalue}|$) as $k$ grows. So over long
+# distances a gradient generally **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $\rho$ times an
+# orthogonal matrix, $k$ steps back multiply its norm by exactly $\rho^k$; for other matrices the norm can stay
+# far above $\rho^k$ (see *After the exercises*). A loss at every step adds local terms, but the part from far
+# ahead passes through the same product.
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -99,8 +98,8 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
-# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. Gates are sigmoids,
-# but section 5 shows why the LSTM escapes this.
+# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. The LSTM's gates
+# are sigmoids too; section 5 shows why it escapes this.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
@@ -112,9 +111,8 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
 
 # %% [markdown]
-# **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*: run the layer one step at a time,
-# feed each step the previous state (`hidden_state` takes $h_t$ from an LSTM's $(h_t, c_t)$), keep every state,
-# and ask autograd once:
+# **The probe.** We need the tensors $h_t$ *that the recurrence itself reads*. So we run the layer one step at a
+# time, feed each step the previous state, keep every state, and ask autograd once:
 
 # %%
 show_code(step_gradients)
@@ -144,25 +142,25 @@ print(probe_table.to_string(float_format="{:.2e}".format))
 # %%
 naive, ours = probe_table["loss at T: retain_grad"], probe_table["loss at T: probe"]
 miss = (probe_table["loss at every t: retain_grad"] / probe_table["loss at every t: probe"] - 1).abs()[:-1].max()
-claim("retain_grad gives 0 before T with the loss at T (the probe does not), and wrong values with a loss at every t",
-      (naive[:-1] == 0).all() and (ours > 0).all() and miss > 0.01, f"off by up to {miss:.1%}")
+claim("loss at T: retain_grad gives 0 at every t before T, the probe never 0", (naive[:-1] == 0).all()
+      and (ours > 0).all(), f"retain_grad largest {naive[:-1].max():.0e}, probe smallest {ours.min():.1e}")
+claim("loss at every t: retain_grad is off by over 1% before T", miss > 0.01, f"off by up to {miss:.1%}")
 
 # %% [markdown]
 # With a loss at every step the wrong method returns plausible numbers, just not $\partial L/\partial h_t$.
 #
 # ## 3. The spectral radius: vanishing, stable, exploding
 #
-# We set $W_{hh} = \rho\, Q$, with $Q$ a random orthogonal matrix (so the spectral radius and the norm are both
-# $\rho$), and measure untrained models at $T = 60$. One curve in full, the $\tanh$ RNN at $\rho = 0.9$: build the
-# model, set $W_{hh}$, run section 2's probe, take each step's norm:
+# We set $W_{hh} = \rho\, Q$ with $Q$ a random orthogonal matrix, so its spectral radius and norm are both $\rho$.
+# Here is one curve in full, the untrained $\tanh$ RNN at $\rho = 0.9$ and $T = 60$:
 
 # %%
 show_code(radius_curve)
 
 # %% [markdown]
 # A geometric decay is a straight line on a log scale, so we fit
-# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$; one step back then multiplies the norm by
-# $10^{-b}$:
+# $\log_{10}\|\partial L/\partial h_t\| \approx a + b\,t$ over $t < T$. On that line one step back multiplies
+# the norm by $10^{-b}$, the **fitted factor**:
 
 # %%
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
@@ -170,12 +168,11 @@ norms = radius_curve(0.9, "tanh", x60, y60)
 t = np.arange(1, 60)  # t = 1..T-1: the loss's own step T is left out
 b, a = np.polyfit(t, np.log10(norms[:-1]), 1)  # slope b (decades per step forward), intercept a
 print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60|| = {norms[-1]:.2e}")
-print(f"b = {b:.4f} decades per step: one step back multiplies the norm by 10^(-b) = {10 ** -b:.3f}")
+print(f"b = {b:.4f} decades per step; fitted factor 10^(-b) = {10 ** -b:.3f}")
 
 # %% [markdown]
-# `radius_experiment` runs it for every $\rho$ on this batch; `fit_table` fits each curve the same way and adds the
-# largest deviation from the line, in decades. Left: a **linear** RNN, where the theory is exact;
-# right: the $\tanh$ RNN.
+# We repeat this for every $\rho$ (`radius_experiment`, `fit_table`). Left: a **linear** RNN, where the theory is
+# exact; right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -195,50 +192,50 @@ print(pd.concat(fits, axis=1).round(3).to_string())
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
 predicted = rms * np.array(radii)  # each step back multiplies by about ρ times the RMS slope
-linear_f, tanh_f = (fits[nl]["factor per step back"] for nl in ("linear", "tanh"))
+linear_f, tanh_f = (fits[nl]["fitted factor"] for nl in ("linear", "tanh"))
 linear_dev = fits["linear"]["largest deviation (decades)"].max()
-claim("linear RNN: every curve is a straight line whose factor per step back is ρ (within 0.001)",
-      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001,
-      ", ".join(f"{f:.4f}" for f in linear_f) + f"; largest deviation {linear_dev:.4f} decades")
-claim("tanh RNN: each factor is below linear's, under 1 up to ρ = 1.1, within 0.05 of 1 at ρ = 1.5; "
-      "ρ × the RMS slope (falling in ρ) predicts it within 0.02",
-      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1 and abs(tanh_f["ρ = 1.5"] - 1) < 0.05
-      and rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
-      f"factors {', '.join(f'{f:.3f}' for f in tanh_f)}; RMS slope {', '.join(f'{s:.2f}' for s in rms)}; "
-      f"ρ × it {', '.join(f'{p:.3f}' for p in predicted)}; "
-      f"largest miss {np.abs(predicted - tanh_f).max():.3f}")
+listed = {name: ", ".join(f"{v:.3f}" for v in values) for name, values in
+          (("linear", linear_f), ("tanh", tanh_f), ("RMS slope", rms), ("ρ × RMS slope", predicted))}
+claim("linear RNN: every curve is a straight line, its fitted factor ρ (within 0.001)",
+      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001, listed["linear"])
+claim("tanh RNN: every fitted factor is below the linear RNN's, and below 1 up to ρ = 1.1",
+      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1, listed["tanh"])
+claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(tanh_f["ρ = 1.5"] - 1) < 0.05,
+      f"{tanh_f['ρ = 1.5']:.3f}")
+claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor (within 0.02)",
+      rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
+      f"RMS slope {listed['RMS slope']}; ρ × it {listed['ρ × RMS slope']}")
 
 # %% [markdown]
-# Why $\tanh$'s factors are smaller: $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
-# $\tanh$, so the RMS slope $1 - h_t^2$ falls as $\rho$ grows; at $\rho = 1.5$ the factor is about 1 (the table).
-# Why the RMS and not the mean: one step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$.
-# With $W_{hh} = \rho Q$ and $Q$ orthogonal, $\|W_{hh}^\top D g\| = \rho\, \|D g\|$, and
-# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$: for a gradient spread over the units that is the **mean of $f'^2$**
-# times $\|g\|^2$, so the factor is $\rho \sqrt{\text{mean}(f'^2)}$.
+# Why are $\tanh$'s factors smaller? $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
+# $\tanh$. Why the RMS slope? One step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$,
+# whose norm is $\rho\, \|D g\|$ since $Q$ is orthogonal. For a gradient spread over the units,
+# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is about the mean of $f'^2$ times $\|g\|^2$, so the factor is about
+# $\rho \sqrt{\text{mean}(f'^2)}$.
+
 #
 # ## 4. Gradient clipping
 #
 # When gradients explode, one update can make the loss overflow. **Clipping by norm** rescales the whole gradient
 # $g$ (all parameters together) to $g \cdot \min(1, c/\|g\|)$: same direction, length at most $c$. The course's
-# training step clips between `backward` and `step`:
+# training step does it between `backward` and `step`:
 
 # %%
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$: its slope is 1 for an active unit and 0
-# otherwise, so with $W_{hh} = 1.1\,I$ the Jacobian $\operatorname{diag}(f'(a_k))\,W_{hh}$ multiplies the gradient of
-# every unit active at step $k$ by exactly 1.1. Plain SGD (learning rate 0.05, so a threshold $c$ caps every step
-# at $0.05\,c$), $T = 40$, no clipping and three thresholds, 4 seeds, 200 steps (a run stops at its first
-# non-finite loss). How much gradient a model **keeps at $t = 1$** is the ratio
-# $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
+# To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$, with $W_{hh} = 1.1\,I$: each step back
+# multiplies the gradient of every active unit by exactly 1.1. We train it with plain SGD (learning rate 0.05, so
+# a threshold $c$ caps every step at $0.05\,c$) at $T = 40$, unclipped and with three thresholds, 4 seeds each,
+# for up to 200 steps (a run stops when its loss turns non-finite). How much gradient a model **keeps at
+# $t = 1$** is the ratio $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
 clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200, progress=False)
 x40, y40 = first_token_batch(64, 40, generator=torch.Generator().manual_seed(5))  # to probe the trained models
-clip_table = clipping_table(clip_runs)
-print(clip_table.drop(columns="runs").to_string(float_format="{:.3g}".format, na_rep="—"))
+summary = clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
+print(summary.to_string(float_format="{:.3g}".format, na_rep="—"))
 
 # %% tags=["nbval-ignore-output"]
 first = {label: runs[0]["history"] for label, runs in clip_runs.items() if label != "off"}  # seed 0 of each
@@ -255,59 +252,52 @@ plt.tight_layout()
 plt.show()
 
 # %%
-diverged, final = clip_table["runs with non-finite loss"], clip_table["final loss (mean)"]
-off_steps = max(len(run["history"]) for run in clip_runs["off"])
-kept = {k: [hidden_grad_norms(run["model"].cpu(), x40, y40) for run in clip_runs[k]] for k in ("10", "1")}
-kept = {k: [n[0] / n[-1] for n in ns] for k, ns in kept.items()}  # trained: ||dL/dh_1|| / ||dL/dh_T||
-first10 = [run["history"]["loss"][0] for run in clip_runs["10"]]  # the loss before any update
-claim("unclipped, every run turns non-finite within 5 steps; clipped, none does",
-      diverged["off"] == len(clip_seeds) and off_steps <= 5 and (diverged.drop("off") == 0).all(),
-      f"unclipped {int(diverged['off'])} of {len(clip_seeds)}, the longest after {off_steps} steps; "
-      f"clipped {int(diverged.drop('off').sum())}")
-claim("clip 10 starts over 10 times the chance loss ln 4, ends at chance (accuracy under 0.35) and, trained, keeps "
-      "under 1e-2 of the gradient at t = 1; clip 1 keeps more at t = 1 than at T (ratio over 1) and, with clip 0.1, "
-      "learns (accuracy over 0.7); clip 0.1 ends over 0.2 above clip 1's final loss",
-      min(first10) > 10 * np.log(4) and clip_table.loc["10", "accuracy max"] < 0.35 and max(kept["10"]) < 1e-2
-      and min(kept["1"]) > 1 and clip_table.loc[["1", "0.1"], "accuracy min"].min() > 0.7
-      and final["0.1"] > final["1"] + 0.2,
-      f"clip 10: first loss {min(first10):.0f} to {max(first10):.0f}, accuracy at most "
-      f"{clip_table.loc['10', 'accuracy max']:.2f}, kept at t = 1 at most {max(kept['10']):.0e}; clip 1: kept at "
-      f"least {min(kept['1']):.0f}; lowest accuracy of clip 1 and 0.1 "
-      f"{clip_table.loc[['1', '0.1'], 'accuracy min'].min():.2f}"
-      f"; final loss {final['1']:.2f} (clip 1), {final['0.1']:.2f} (clip 0.1)")
+off, c10, c1, c01 = (summary.loc[label] for label in ("off", "10", "1", "0.1"))
+claim("unclipped, every run turns non-finite within 5 steps", off["diverged"] == off["runs"] and off["longest"] <= 5,
+      f"{off['diverged']:.0f} of {off['runs']:.0f}, the longest after {off['longest']:.0f} steps")
+claim("clipped, no run turns non-finite", summary["diverged"].drop("off").sum() == 0,
+      f"{summary['diverged'].drop('off').sum():.0f} runs")
+claim("clip 10 starts over 10 times above the chance loss ln 4", c10["first loss"] > 10 * np.log(4),
+      f"first loss at least {c10['first loss']:.0f}")
+claim("clip 10 ends at chance (accuracy under 0.35) and keeps under 1e-2 of the gradient at t = 1",
+      c10["accuracy max"] < 0.35 and c10["kept max"] < 1e-2, f"{c10['accuracy max']:.2f}, {c10['kept max']:.0e}")
+claim("clip 1 keeps more of the gradient at t = 1 than at T (ratio over 1)", c1["kept min"] > 1,
+      f"at least {c1['kept min']:.1f}")
+claim("clip 1 and clip 0.1 both learn (accuracy over 0.7)", min(c1["accuracy min"], c01["accuracy min"]) > 0.7,
+      f"lowest {min(c1['accuracy min'], c01['accuracy min']):.2f}")
+claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1["final loss"] + 0.2,
+      f"{c01['final loss']:.2f} vs {c1['final loss']:.2f}")
 
 # %% [markdown]
-# With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down from far above chance
-# to $\ln 4$ (dotted), the loss of a uniform guess, and stays: trained, the RNN passes almost nothing of
-# $\partial L/\partial h_T$ back to $t = 1$, so the loss is nearly insensitive to the first token. At 0.1 the short
-# steps learn slowly. Clipping tames **exploding** updates only. It acts on the update, after `backward`, so it does
-# not change how much of $\partial L/\partial h_T$ the backward pass carries back to $t = 1$ for given weights: it
-# is no cure for vanishing gradients. The threshold still changed what the trained models keep at $t = 1$ (clip 10
-# almost nothing, clip 1 more than at $T$: the claim above) because it changed the weights training arrived at, and
-# with them the Jacobians.
+# With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
+# the loss of a uniform guess, and stays there: the trained RNN passes almost nothing back to $t = 1$. At 0.1 the
+# short steps learn slowly.
+#
+# Clipping acts on the update, after `backward`, so it tames **exploding** updates but is no cure for vanishing
+# gradients. The trained models still differ at $t = 1$ (clip 10 keeps almost nothing, clip 1 more than at $T$)
+# because the threshold changed the weights they reached.
+
+
 #
 # ## 5. The cures at initialisation: ReLU, residual connections, gates
 #
-# - **ReLU** (section 4) with $W_{hh} = I$, the identity initialisation of Le et al. (2015): active units pass the
-#   gradient back unchanged.
+# - **ReLU** with $W_{hh} = I$ (Le et al. 2015): active units pass the gradient back unchanged.
 # - **Residual.** $h_t = h_{t-1} + f(W_{hh} h_{t-1} + W_{xh} x_t + b)$ has the Jacobian
-#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back, the second term can still
-#   shrink or stretch it. A hand-written cell, the line `h = h + step`:
+#   $I + \operatorname{diag}(f'(a_t))\, W_{hh}$: the identity passes the gradient back. In code, the line
+#   `h = h + step`:
 
 # %%
 show_code(ElmanRNN.forward)
 
 # %% [markdown]
 # - **Gates.** Along the LSTM's cell path $c_t = f_t \odot c_{t-1} + i_t \odot g_t$,
-#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$ (plus terms through the gates): each step back
-#   multiplies by the forget gate's *value*, not by a slope of at most 1/4: at pre-activation 3 the gate passes
-#   $\sigma(3) \approx 0.95$ (section 1's printout). That is still a product of factors below 1, but with $f_t$
-#   near 1 it shrinks slowly; the GRU's update gate $z_t$ in $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$
-#   plays the same part. PyTorch's gate biases start near 0 (gates near 0.5); the usual advice is +1 (Gers et al.
-#   2000); we set the gate's bias to 3 (`init_memory_gate`; PyTorch's random `bias_ih` adds up to $\pm 0.18$).
+#   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$, plus terms through the gates. So each step back
+#   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate is
+#   $\sigma(3) \approx 0.95$: still below 1, but the product shrinks slowly. The GRU's update gate $z_t$ in
+#   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0; the
+#   usual advice is +1 (Gers et al. 2000), and we use 3.
 #
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$ (`cell_gradients` steps the cell by hand, to dodge
-# section 2's trap). Untrained, default $W_{hh}$ unless stated, $T = 60$:
+# For the LSTM we also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
 
 # %%
 variants = {
@@ -342,24 +332,24 @@ print(r.to_string(float_format="{:.3g}".format))
 # %%
 bias0 = r.filter(like="bias 0")
 c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]  # the cell gradient against its value at T
-claim("kept at t = 1: the tanh RNN less than the LSTM with forget bias 0, which keeps under 1e-8 (h and c)",
-      r["tanh RNN"] < bias0.min() and bias0.max() < 1e-8, f"tanh {r['tanh RNN']:.1e}; LSTM bias 0 "
-      f"{bias0.min():.1e} to {bias0.max():.1e}")
-claim("the residual RNN keeps over 1 times the gradient at T, and the bias 3 LSTM's cell gradient stays within a "
-      "factor 2 of its value at T", r["residual tanh RNN"] > 1 and 0.5 < c3.min() and c3.max() < 2,
-      f"residual {r['residual tanh RNN']:.3g}; cell {c3.min():.2f} to {c3.max():.2f}")
+claim("the LSTM with forget bias 0 keeps under 1e-8 of the gradient at t = 1 (h and c)", bias0.max() < 1e-8,
+      f"at most {bias0.max():.1e}")
+claim("the tanh RNN keeps even less", r["tanh RNN"] < bias0.min(), f"{r['tanh RNN']:.1e}")
+claim("the residual RNN keeps more at t = 1 than at T", r["residual tanh RNN"] > 1, f"{r['residual tanh RNN']:.3g}")
+claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 0.5 < c3.min() and c3.max() < 2,
+      f"{c3.min():.2f} to {c3.max():.2f}")
 
 # %% [markdown]
-# With its forget bias near 0 (gate about 0.5) the LSTM's gradient also decays exponentially, though more slowly
-# than the $\tanh$ RNN's; with bias 3 the cell gradient stays nearly flat, flatter than the forget gates alone
-# explain (*Going further*). The residual RNN's gradient grows going back.
+# With forget bias 0 the LSTM's gradient also decays exponentially, more slowly than the $\tanh$ RNN's. With bias
+# 3 the cell gradient stays nearly flat, flatter than the forget gates alone explain (*Going further*). The
+# residual RNN's gradient grows going back.
+
 #
 # ## 6. Which cures learn a long memory?
 #
-# We train every variant of section 5 at $T = 60$ with the **same training budget**, equal in steps, not in size
-# (the models' parameter counts differ, printed below): Adam (learning rate 0.01), clipping at 1, at most 300 steps
-# of 64 fresh sequences, stopping once the loss averages below 0.01 over 20 steps; 4 seeds;
-# accuracy on 512 new sequences. The loop:
+# We train every variant of section 5 at $T = 60$ with the **same training budget**: Adam (learning rate 0.01),
+# clipping at 1, at most 300 steps of 64 fresh sequences, stopping once the loss averages below 0.01 over 20
+# steps, 4 seeds. Accuracy is measured on 512 new sequences. The loop:
 
 # %%
 show_code(gradients.fit_steps)
@@ -368,8 +358,8 @@ show_code(gradients.fit_steps)
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
 # position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
-# The models' widths and sizes, read from the models themselves (attention's state is its width $d$, and its table
-# of position embeddings has one row per position up to its longest sequence):
+# The budget is equal in steps, not in size; the models' sizes, read from the models themselves:
+
 
 # %%
 trained = {**variants, "attention": {"kind": "attention"}}
@@ -418,36 +408,37 @@ acc = long_range.groupby("variant", sort=False)["accuracy"]
 low, high = acc.min(), acc.max()
 best = ["residual tanh RNN", "GRU, update bias 3", "attention"]
 relu_rnn, gru = "ReLU RNN (W = I)", "GRU, update bias 3"
-claim("the residual RNN, the GRU and attention solve every seed; the LSTM with forget bias 3 some, not all, with "
-      "bias 0 none (all below 0.4); the tanh and ReLU RNNs solve under half the seeds, though the ReLU RNN kept "
-      "more at t = 1 than the GRU at initialisation",
-      (n_solved[best] == len(seeds)).all() and high["LSTM, forget bias 0"] < 0.4
-      and 0 < n_solved["LSTM, forget bias 3"] < len(seeds)
-      and max(n_solved["tanh RNN"], n_solved[relu_rnn]) < len(seeds) / 2 and r[relu_rnn] > r[gru],
-      f"lowest accuracy of the three {low[best].min():.2f}; LSTM bias 3 {n_solved['LSTM, forget bias 3']}, "
-      f"bias 0 highest {high['LSTM, forget bias 0']:.2f}; tanh {n_solved['tanh RNN']}, ReLU {n_solved[relu_rnn]} "
-      f"of {len(seeds)}; kept at t = 1 at initialisation: ReLU {r[relu_rnn]:.2f}, GRU {r[gru]:.3f}")
+lstm0, lstm3, tanh_rnn, relu_rnn, gru = ("LSTM, forget bias 0", "LSTM, forget bias 3", "tanh RNN", "ReLU RNN (W = I)",
+                                         "GRU, update bias 3")
+claim("the residual RNN, the GRU and attention solve every seed", (n_solved[best] == len(seeds)).all(),
+      f"lowest accuracy {low[best].min():.2f}")
+claim("the LSTM solves some seeds, not all, with forget bias 3, and none with bias 0 (all below 0.4)",
+      0 < n_solved[lstm3] < len(seeds) and high[lstm0] < 0.4, f"{n_solved[lstm3]} of {len(seeds)}; {high[lstm0]:.2f}")
+claim("the tanh and ReLU RNNs solve under half the seeds", max(n_solved[[tanh_rnn, relu_rnn]]) < len(seeds) / 2,
+      f"tanh {n_solved[tanh_rnn]}, ReLU {n_solved[relu_rnn]} of {len(seeds)}")
+claim("at initialisation the ReLU RNN kept more at t = 1 than the GRU", r[relu_rnn] > r[gru],
+      f"ReLU {r[relu_rnn]:.2f}, GRU {r[gru]:.3f}")
 steps_of = long_range[long_range["variant"].isin(best)].groupby("variant", sort=False)["steps"]
 steps_range = steps_of.agg(["mean", "min", "max"])
 print("training steps to stop (loss below 0.01) over the 4 seeds: "
       + "; ".join(f"{name} mean {row['mean']:.1f}, {row['min']:.0f} to {row['max']:.0f}"
                   for name, row in steps_range.iterrows()))
-claim("the three's step ranges overlap (the GRU's fastest seed is faster than another's slowest); the GRU's mean is "
-      "the highest", steps_range.loc[gru, "min"] < steps_range.drop(gru)["max"].max()
-      and steps_range.loc[gru, "mean"] > steps_range.drop(gru)["mean"].max(),
-      f"GRU fastest {steps_range.loc[gru, 'min']:.0f}, slowest of the others {steps_range.drop(gru)['max'].max():.0f}; "
-      f"means {', '.join(f'{m:.1f}' for m in steps_range['mean'])}")
+gru_steps, others = steps_range.loc[gru], steps_range.drop(gru)
+claim("the step ranges overlap: the GRU's fastest seed beats another model's slowest",
+      gru_steps["min"] < others["max"].max(), f"{gru_steps['min']:.0f} vs {others['max'].max():.0f}")
+claim("the GRU's mean number of steps is the highest of the three", gru_steps["mean"] > others["mean"].max(),
+      f"{gru_steps['mean']:.1f} vs at most {others['mean'].max():.1f}")
 
 # %% [markdown]
-# Attention, the GRU and the residual RNN solve every seed, all at accuracy near 1 (the lowest is in the first
-# claim above), so accuracy cannot rank them. Nor can 4 seeds' training steps: the GRU's mean is the highest, but
-# the ranges overlap (printed above). The residual RNN, the smallest model here, solved every seed; attention has
-# about 5 times the tanh RNN's parameters (the ratios under the size table), though most of them are its position
-# table, of which only the first 60 rows are used at $T = 60$ (printed there); so this compares recipes at equal
-# steps, not models of equal size. The forget bias matters: with bias 0 the LSTM stays near chance, with bias 3 it
-# solves some seeds within the budget. The plain
-# $\tanh$ and ReLU RNNs do not learn reliably. And the gradient at initialisation alone does not predict learning:
-# the ReLU RNN kept more of it at $t = 1$ than the GRU (section 5's table), yet solved fewer seeds.
+# Attention, the GRU and the residual RNN solve every seed at accuracy near 1, and their step ranges overlap, so
+# neither ranks them. The residual RNN is the smallest model here; most of attention's parameters are position
+# rows it never reads at $T = 60$ (printed under the size table). So this compares recipes at equal steps, not
+# models of equal size.
+
+#
+# The forget bias matters: with bias 0 the LSTM stays near chance. And the gradient at initialisation does not
+# predict learning on its own: the ReLU RNN kept more of it at $t = 1$ than the GRU, yet solved fewer seeds.
+
 #
 # ## Summary
 #
@@ -463,22 +454,25 @@ claim("the three's step ranges overlap (the GRU's fastest seed is faster than an
 #   keeps at $t = 1$ depends on the threshold only through the weights training reached.
 # - A residual connection and attention give the early steps a path without a long product of shrinking factors.
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
-#   small slope, so it shrinks slowly (in the LSTM the path through the gates adds the rest: *Going further*).
-#   Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
-#   seed, the LSTM with forget bias 3
-#   some; the plain $\tanh$ and ReLU RNNs did not learn reliably, and the gradient at initialisation alone did not
-#   predict which model learns.
+#   small slope, so it shrinks slowly.
+# - Trained at $T = 60$ for equal steps (not at equal sizes), the residual RNN, the GRU and attention solved every
+#   seed, the LSTM with forget bias 3 some; the plain $\tanh$ and ReLU RNNs did not learn reliably. The gradient
+#   at initialisation alone did not predict which model learns.
+# - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
+#   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
+#   $T = 200$ (*Going further*, "What attention changes").
+
 
 # %% [markdown]
 # ## Going further
 #
 # Four optional parts: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell gradient comes
-# from, a lab to try settings yourself, and what attention does to the gradient. A fifth, the powers of a matrix
-# that is not normal, answers Exercise 2's prediction, so it comes after the exercises.
+# from, a lab to try settings yourself, and what attention does to the gradient. One more optional part,
+# *After the exercises*, answers Exercise 2's prediction, so it comes after the exercises.
 #
 # ### ReLU against tanh with $W_{hh} = \rho I$
 #
-# What this adds: the factor per step back of a ReLU RNN, measured. With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3:
+# With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3. Its fitted factor, measured:
 
 # %%
 relu_tanh = {f"{nl}, W = {r}·I": {"kind": "rnn", "nonlinearity": nl, "init": "identity", "radius": r}
@@ -491,7 +485,7 @@ plt.show()
 
 # %% tags=["nbval-ignore-output"]
 relu_fit = fit_table(relu_norms)
-relu_shown = relu_fit.assign(**{"factor per step back": relu_fit["factor per step back"].mask(
+relu_shown = relu_fit.assign(**{"fitted factor": relu_fit["fitted factor"].mask(
     relu_fit["largest deviation (decades)"] >= 0.1)})
 print(relu_shown.round(3).to_string(na_rep="—"))
 print("— : no single factor describes this curve (the fitted line misses some step by 0.1 decades, 1.26 times,"
@@ -500,27 +494,26 @@ print("— : no single factor describes this curve (the fitted line misses some 
 # %%
 relu = relu_fit.filter(like="relu", axis=0)
 kept_tanh, kept_relu = ([n[0] / n[-1] for k, n in relu_norms.items() if k.startswith(nl)] for nl in ("tanh", "relu"))
-claim("ReLU with W = ρ·I: the factor per step back is close to ρ (within 0.05), on a near-straight line",
-      np.allclose(relu["factor per step back"], (0.9, 1.0, 1.1), atol=0.05)
-      and relu["largest deviation (decades)"].max() < 0.1,
-      ", ".join(f"{f:.3f}" for f in relu["factor per step back"]))
+relu_dev = relu["largest deviation (decades)"].max()
+claim("ReLU with W = ρ·I: the fitted factor is close to ρ (within 0.05), on a near-straight line",
+      np.allclose(relu["fitted factor"], (0.9, 1.0, 1.1), atol=0.05) and relu_dev < 0.1,
+      ", ".join(f"{f:.3f}" for f in relu["fitted factor"]))
 claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0, 1.1)",
       all(t < u for t, u in zip(kept_tanh, kept_relu)),
       f"tanh {', '.join(f'{k:.1e}' for k in kept_tanh)}; ReLU {', '.join(f'{k:.1e}' for k in kept_relu)}")
 
 # %% [markdown]
-# So the ReLU RNN with $W = I$ starts out stable (factor about 1), and section 4's with $W = 1.1\,I$ grows by
-# about 1.1 per step back.
+# So the ReLU RNN with $W = I$ starts out stable (fitted factor about 1), and section 4's with $W = 1.1\,I$
+# grows by about 1.1 per step back.
 
 # %% [markdown]
 # ### Where the LSTM's flat cell gradient comes from
 #
-# What this adds: which of the LSTM's two paths keeps its cell gradient flat. Section 5 found the cell gradient
-# of the LSTM with forget bias 3 nearly flat at initialisation. Is that the forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
-# gate's average value predicts the factor per step. We measure that average on this batch, and then the cell
-# gradient twice: in full, and with the gates reading a *detached* $h_{t-1}$ (`through_gates=False` in
-# `lstm_step`, whose code is below with `cell_gradients`), which leaves the cell path $c_{t-1} \to c_t$ as the
-# only way back:
+# Section 5 found the cell gradient of the LSTM with forget bias 3 nearly flat at initialisation. Is that the
+# forget gate's doing? Along the cell path alone, each step back multiplies the gradient by $f_t$, so the forget
+# gate's average value predicts the fitted factor. We measure that average, and then the cell gradient twice: in
+# full, and with the gates reading a *detached* $h_{t-1}$ (`through_gates=False` below), which leaves the cell
+# path $c_{t-1} \to c_t$ as the only way back:
 
 # %%
 show_code(gradients.lstm_step, cell_gradients)
@@ -532,12 +525,12 @@ x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
 forget = mean_forget_gate(lstm3, x60)
 cell_paths = {"full": cell_grad_norms(lstm3, x60, y60), "cell path only": cell_grad_norms(lstm3, x60, y60, False)}
 cell_fits = {name: geometric_fit(n) for name, n in cell_paths.items()}
-cell_table = pd.DataFrame({name: {"factor per step back": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
+cell_table = pd.DataFrame({name: {"fitted factor": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
                                   "largest deviation (decades)": fit.deviation}
                            for (name, fit), n in zip(cell_fits.items(), cell_paths.values())}).T
 cell_table.loc["forget gate predicts"] = [forget, forget ** 59, np.nan]
 bends = cell_table["largest deviation (decades)"] >= 0.1  # the rule of the fit table above: no single factor
-cell_table.loc[bends, "factor per step back"] = np.nan
+cell_table.loc[bends, "fitted factor"] = np.nan
 print(f"mean forget gate f_t over batch, steps and units: {forget:.4f}")
 print(cell_table.to_string(float_format="{:.3f}".format, na_rep="—"))
 if bends.any():
@@ -552,9 +545,9 @@ plt.show()
 
 # %%
 full, alone = cell_table.loc["full"], cell_table.loc["cell path only"]
-claim("along the cell path alone, the factor per step back is the mean forget gate, on a near-straight line",
-      abs(alone["factor per step back"] - forget) < 0.01 and alone["largest deviation (decades)"] < 0.1,
-      f"{alone['factor per step back']:.3f} vs f = {forget:.3f}, deviation {alone['largest deviation (decades)']:.2f}")
+claim("along the cell path alone, the fitted factor is the mean forget gate (within 0.01), on a near-straight line",
+      abs(alone["fitted factor"] - forget) < 0.01 and alone["largest deviation (decades)"] < 0.1,
+      f"{alone['fitted factor']:.3f} vs f = {forget:.3f}")
 claim("the full cell gradient keeps over 10 times more at t = 1 than the cell path alone",
       full["left at t = 1"] > 10 * alone["left at t = 1"],
       f"{full['left at t = 1']:.3f} vs {alone['left at t = 1']:.3f} (f^59 = {forget ** 59:.3f})")
@@ -568,15 +561,13 @@ claim("the full cell gradient keeps over 10 times more at t = 1 than the cell pa
 # %% [markdown]
 # ### The lab: try it yourself
 #
-# What this adds: your own settings. The panel below runs a short version of the experiment for the settings you choose — RNN type, sequence length,
-# clip threshold, device — and redraws the gradient per time step before and after 60 training steps, the loss
-# (with the chance level $\ln 4 \approx 1.386$, the loss of a uniform guess over 4 labels), and the total gradient
-# norm per training step, with the clip threshold dashed once you choose one (the default is no clipping). It also prints $\|\partial L/\partial h_1\|$ and
-# $\|\partial L/\partial h_T\|$. Things to try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip
-# threshold of 0.01, where every step is clipped — does the loss curve change much? (The lab trains with Adam,
-# which divides each update by a running average of gradient sizes; section 4 used plain SGD, where the step is the
-# learning rate times the clipped norm.) In a notebook viewer without a live kernel, the line and the static figure
-# under the panel show the default settings' read-out.
+# The panel runs a short version of the experiment for the RNN type, sequence length, clip threshold and device
+# you choose. It redraws the gradient per time step before and after 60 training steps, the loss (chance level
+# $\ln 4$ dotted), and the total gradient norm per step (the clip threshold dashed, if you set one). Things to
+# try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip threshold of 0.01, where every step is
+# clipped. Does the loss curve change much? (The lab trains with Adam, which divides each update by a running
+# average of gradient sizes; section 4 used plain SGD.) Without a live kernel, the line and the figure under the
+# panel show the default settings.
 
 # %% tags=["nbval-ignore-output"]
 panel = rnn_lab()
@@ -592,20 +583,20 @@ if lab.kind == "rnn" and lab.norms_after[0] > lab.norms_before[0]:
 # %% [markdown]
 # ### What attention changes
 #
-# What this adds: how the gradient reaching the inputs depends on the distance, for the attention model of
-# section 6 and the LSTM. In an RNN, position $t$ reaches position $T$ through $T-t$ applications of the
-# recurrence, and the gradient comes back through the same $T-t$ Jacobians; in attention the path from any
-# position to the read-out has length 1. (The price: the token order must be given as position embeddings. Our
-# model queries from the last position only, so its $1 \times T$ weights cost time and memory linear in $T$;
-# full self-attention, where every position queries every other, needs $T \times T$ weights, quadratic in $T$.)
+# In an RNN, position $t$ reaches position $T$ through $T-t$ applications of the recurrence, and the gradient
+# comes back through the same $T-t$ Jacobians; in attention the path from any position to the read-out has
+# length 1. The price: the token order must be given as position embeddings. (Our model queries from the last
+# position only, so its cost is linear in $T$; full self-attention, where every position queries every other, is
+# quadratic in $T$.)
 
 # %%
 show_code(gradients.AttentionClassifier.forward)
 
 # %% [markdown]
-# What can we measure? The norm of the gradient reaching the **input embedding** at each position, for an
-# untrained LSTM (bias 3) and the attention read-out, on the same batch, at $T = 60$ and at $T = 200$. The
-# $\tanh$ RNN's gradient is so many orders of magnitude smaller that it gets its own panel:
+# We measure the norm of the gradient reaching the **input embedding** at each position, for an untrained LSTM
+# (bias 3) and the attention read-out, on the same batch, at $T = 60$ and at $T = 200$. The $\tanh$ RNN's
+# gradient is many orders of magnitude smaller, so it gets its own panel:
+
 
 # %%
 input_norms = {}
@@ -652,37 +643,35 @@ trend = {key: fit.factor ** (key[1] - 2) for key, fit in fits.items()}  # fitted
 lstm_trend, att_trend = ([trend[name, T] for T in (60, 200)] for name in ("LSTM, forget bias 3", "attention"))
 per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
 jump = [input_norms[60][name][-1] / input_norms[60][name][-2] for name in ("LSTM, forget bias 3", "attention")]
-change = {name: [max(f, 1 / f) for f in fs] for name, fs in (("LSTM", lstm_trend), ("attention", att_trend))}
-claim("fitted lines over t = 1..T-1: at T = 200 the LSTM's changes over 5 times, attention's under 2; "
-      "at T = 60 both under 2, and both jump over 1.5 times at t = T",
-      change["LSTM"][1] > 5 and change["attention"][1] < 2 and max(change["LSTM"][0], change["attention"][0]) < 2
-      and min(jump) > 1.5,
-      f"times changed at T = 60, 200: LSTM {lstm_trend[0]:.2f}, {lstm_trend[1]:.1f}; attention {att_trend[0]:.2f}, "
-      f"{att_trend[1]:.2f}; jump at T = 60: LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
-claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's "
-      "shrinks more; attention's is below the LSTM's at T = 60, within 2 times of it at T = 200",
-      abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop and per_T["T = 60"] < 1
-      and 0.5 < per_T["T = 200"] < 2,
-      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}; attention / LSTM {per_T['T = 60']:.2f} at T = 60, "
-      f"{per_T['T = 200']:.2f} at T = 200")
+(lstm60, lstm200), (att60, att200) = ([max(f, 1 / f) for f in fs] for fs in (lstm_trend, att_trend))
+claim("at T = 200, over t = 1..T-1, the LSTM's fitted line changes over 5 times, attention's under 2",
+      lstm200 > 5 and att200 < 2, f"LSTM {lstm200:.1f}, attention {att200:.2f} times")
+claim("at T = 60 both fitted lines change under 2 times", max(lstm60, att60) < 2,
+      f"LSTM {lstm60:.2f}, attention {att60:.2f} times")
+claim("at T = 60 both curves jump over 1.5 times at t = T", min(jump) > 1.5,
+      f"LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
+claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's shrinks more",
+      abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop,
+      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
+claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2 times of it at T = 200",
+      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2, f"{per_T['T = 60']:.2f}, {per_T['T = 200']:.2f} times")
 
 # %% [markdown]
-# Position $T$ is left out of the fits and the left panel: it also feeds attention's query and is the LSTM's last
-# input, a path the other positions lack, so both curves jump there (printed above). The $\tanh$ RNN's curve at
-# $T = 200$ starts late: before that, its gradient fell below float32's smallest number (about $10^{-45}$) and is
-# exactly 0 (the norms are float64, so the 0 is the gradient's own).
+# Position $T$ is left out of the fits and the left panel. Its input is the LSTM's last input, one step from the
+# loss with no recurrent Jacobian, and it also feeds attention's query; the other positions lack that direct
+# path, so both curves jump there. The $\tanh$ RNN's curve at $T = 200$ starts late: before that, its gradient
+# fell below float32's smallest number (about $10^{-45}$) and is exactly 0.
 #
-# - **Distance.** At $T = 200$, over $t = 1..T-1$, the LSTM's gradient falls with distance, by over 5 times along
-#   its fitted line, while attention's line changes less than 2 times, though its curve scatters from position to
-#   position (hence the mean of 10 in the figure). At $T = 60$ there is no such contrast: both lines change less
-#   than 2 times (the first claim above).
+# - **Distance.** At $T = 200$ the LSTM's gradient falls with distance, while attention's fitted line stays
+#   nearly level, though its curve scatters from position to position (hence the mean of 10 in the figure). At
+#   $T = 60$ there is no such contrast.
 # - **But a share of $1/T$ on average.** The softmax weights $\alpha_{T,t}$ add up to 1, so on average each
-#   position gets a $1/T$ share of the read-out's gradient: from $T = 60$ to $200$ attention's gradient at
+#   position gets a $1/T$ share of the read-out's gradient. From $T = 60$ to $200$ attention's gradient at
 #   $t = 1..10$ falls about as $60/200 = 0.3$ does; the LSTM's falls further.
 # - **So, untrained, attention does not give the first tokens more gradient here**: less than the LSTM at
-#   $T = 60$, about as much at $T = 200$. What sets the size differs: for the LSTM one factor per step, for
-#   attention the number of positions sharing the softmax. These models are untrained; training changes the
-#   weights $\alpha_{T,t}$.
+#   $T = 60$, about as much at $T = 200$. For the LSTM one factor per step sets the size; for attention, the
+#   number of positions sharing the softmax. Training changes the weights $\alpha_{T,t}$.
+
 
 # %% [markdown]
 # ## Exercises
@@ -724,10 +713,10 @@ exercises.check_04_gradient_probe(my_step_gradients)
 # Predict first: a *linear* RNN has $W_{hh}$ equal to an orthogonal matrix times 0.7. By what factor does
 # $\|\partial L/\partial h_t\|$ change per step **back** in time? Then measure it without any RNN: write
 # `backward_factor(w_hh, grad_T, steps)`, which starts from $g = \partial L/\partial h_T$ = `grad_T` (a vector),
-# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the factor per
-# step back, $\big(\|g_{T-\text{steps}}\| / \|g_T\|\big)^{1/\text{steps}}$. The check also runs it for 5 steps on
-# an upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
-# shrinks there (*Going further* follows that matrix over 200 steps).
+# takes `steps` steps back with the linear RNN's chain rule (section 1 with $f' = 1$), and returns the $k$-th-root
+# factor for $k$ = `steps`, $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$. The check also runs it for 5 steps on an
+# upper-triangular $W_{hh}$ (not normal) whose eigenvalues are all 0.6: predict first whether the gradient
+# shrinks there (*After the exercises* follows that matrix over 200 steps).
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def backward_factor(w_hh, grad_T, steps):
@@ -747,10 +736,12 @@ exercises.check_04_slope(backward_factor)
 # ### Exercise 3 — one clipped training step
 # Write `train_step(model, optimizer, inputs, targets, clip)`: one SGD update of a first-token classifier with
 # the gradient clipped to norm `clip`, returning the total gradient norm **before** clipping. The loss is the
-# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself, without
-# torch's clipping functions or `optimizer_step` (the model may arrive with gradients left in `.grad` by an earlier
-# `backward`): after `zero_grad` and `backward`, one norm $\|g\|$ over all parameters'
-# `.grad` together, every `.grad` multiplied by $\min(1, \mathrm{clip}/\|g\|)$, then `step`.
+# cross-entropy of the scores after the last step, `model(inputs)[0][:, -1]`. Write the clipping yourself,
+# without torch's clipping functions, `torch.nn.utils.get_total_norm` or `optimizer_step`. The model may arrive
+# with gradients left in `.grad` by an earlier `backward`. After `zero_grad` and `backward`, compute one norm
+# $\|g\|$ over all parameters' `.grad` together, multiply every `.grad` by $\min(1, \mathrm{clip}/\|g\|)$, then
+# `step`.
+
 
 # %% nbgrader={"grade": false, "grade_id": "ex04-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution"]
 def train_step(model, optimizer, inputs, targets, clip):
@@ -775,30 +766,28 @@ exercises.check_04_training_step(train_step)
 # %% [markdown]
 # ## After the exercises: powers of a matrix that is not normal
 #
-# *Optional, like Going further; it answers Exercise 2's prediction, so it comes after the exercises.* What this
-# adds: what the spectral radius does and does not say, over 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$
-# strictly upper triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also
-# with $N$ alone, whose eigenvalues are all 0 ($\rho = 0$). Left: $\|(W_{hh}^\top)^k g\| / \|g\|$ against
-# $\rho^k = 0.6^k$; right: two different "factors", both tending to $\rho$. The **single-step factor**
-# $\|g_{T-k}\| / \|g_{T-k+1}\|$ is what this one step does. The **factor per step** of section 1 and Exercise 2 is the
-# $k$-th root $\big(\|(W_{hh}^\top)^k g\| / \|g\|\big)^{1/k}$, the average factor over all $k$ steps, whose limit is
-# $\rho$ by Gelfand's formula:
+# *Optional.* This part answers Exercise 2's prediction: what the spectral radius does and does not say, over
+# 200 steps. Exercise 2's check uses a triangular matrix, $W_{hh} = 0.6\,I + N$ with $N$ strictly upper
+# triangular (zero on and below the diagonal). We take 200 steps back with it, in float64, and also with $N$
+# alone, whose eigenvalues are all 0 ($\rho = 0$). Besides the norm ratio $\|g_{T-k}\| / \|g_T\|$ we follow two
+# factors:
+#
+# - the **single-step factor** $\|g_{T-k}\| / \|g_{T-k+1}\|$, what step $k$ alone does;
+# - the **$k$-th-root factor** $\big(\|g_{T-k}\| / \|g_T\|\big)^{1/k}$ of Exercise 2, section 1's average factor
+#   per step over all $k$ steps, here for one gradient $g$.
+
+#
+# For $\rho Q$ with $Q$ orthogonal both are exactly $\rho$ at every step. Here:
 
 # %% tags=["nbval-ignore-output"]
 _, skew, grad_T = exercises.slope_matrices_04()  # the check's triangular matrix (eigenvalues all 0.6) and g
 w = skew.double()
 nilpotent = torch.triu(w, diagonal=1)  # N = W - 0.6 I: the part above the diagonal, exactly
-n_units, ratios = w.shape[0], {}
-for name, matrix in (("W", w), ("N", nilpotent)):
-    g, ratios[name] = grad_T.double(), [1.0]
-    for _ in range(200):
-        g = matrix.T @ g  # one step back of the linear RNN
-        ratios[name].append(float(g.norm() / grad_T.double().norm()))
-(ratio, ratio_n), k = (np.array(ratios[name]) for name in ("W", "N")), np.arange(201)
-per_step = ratio[1:] / ratio[:-1]  # single-step factor of step k back, k = 1..200
-kth_root = np.concatenate([[np.nan], ratio[1:] ** (1 / k[1:])])  # factor per step over k steps (Gelfand)
+powers = norm_ratios(w, grad_T, 200)  # one row per k = 0..200: ratio, single-step factor, k-th-root factor
+ratio, single, root = (powers[column].to_numpy() for column in powers.columns)
+ratio_n, k = norm_ratios(nilpotent, grad_T, 200)["ratio"].to_numpy(), powers.index.to_numpy()
 power_root = {s: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, s), ord=2)) ** (1 / s)
-              for s in (50, 100, 200)}  # ||W^k||_2^(1/k), the matrix's own factor per step
+              for s in (50, 100, 200)}  # ||W^k||_2^(1/k), the matrix's own k-th-root factor
 peak = int(ratio.argmax())
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.8))
 axes[0].semilogy(k, ratio, label=r"$W_{hh} = 0.6\,I + N$")
@@ -806,8 +795,8 @@ axes[0].semilogy(k, 0.6 ** k, "--", label=r"$\rho^k = 0.6^k$")
 axes[0].semilogy(k, np.where(ratio_n > 0, ratio_n, np.nan), ":", color="C3", label=r"$N$ alone ($\rho = 0$)")
 axes[0].set(xlabel="steps back k", ylabel="norm ratio (log scale)", title="Gradient norm after k steps back")
 axes[0].legend(fontsize="small")
-axes[1].semilogx(k[1:], per_step, label=r"single step, $\|g_{T-k}\| / \|g_{T-k+1}\|$")
-axes[1].semilogx(k[1:], kth_root[1:], color="C2", label=r"per step over k steps, $(\|g_{T-k}\| / \|g_T\|)^{1/k}$")
+axes[1].semilogx(k[1:], single[1:], label=r"single-step factor, $\|g_{T-k}\| / \|g_{T-k+1}\|$")
+axes[1].semilogx(k[1:], root[1:], color="C2", label=r"k-th-root factor, $(\|g_{T-k}\| / \|g_T\|)^{1/k}$")
 axes[1].axhline(0.6, ls="--", color="C1", label=r"$\rho = 0.6$")
 axes[1].axhline(1.0, ls=":", color="gray", label="1 (no change)")
 axes[1].axvline(peak, ls="-.", color="gray", lw=0.8, label=f"the peak, k = {peak}")
@@ -815,60 +804,52 @@ axes[1].set(xlabel="steps back k (log scale)", ylabel="factor", title=r"Two fact
 axes[1].legend(fontsize="small")
 plt.tight_layout()
 plt.show()
-zero_from = int(np.argmax(ratio_n == 0))
-dip = peak + int(per_step[peak:100].argmin())  # k - 1 of the smallest factor between the peak and k = 100
+dip = peak + 1 + int(single[peak + 1:101].argmin())  # the smallest single-step factor between the peak and k = 100
+gap = ratio / 0.6 ** k  # how far the norm ratio stays above rho^k
 print(f"W: peak {ratio.max():.0f} times at k = {peak}; before it, single-step factor above 1 at "
-      f"{int((per_step[:peak] > 1).sum())} of {peak} steps")
-print(f"at k = 50, 100, 200: single-step factor {per_step[49]:.3f}, {per_step[99]:.3f}, {per_step[199]:.3f}; "
-      f"factor per step over k steps (k-th root) {kth_root[50]:.3f}, {kth_root[100]:.3f}, {kth_root[200]:.3f}; "
+      f"{int((single[1:peak + 1] > 1).sum())} of {peak} steps")
+print(f"at k = 50, 100, 200: single-step factor {single[50]:.3f}, {single[100]:.3f}, {single[200]:.3f}; "
+      f"k-th-root factor {root[50]:.3f}, {root[100]:.3f}, {root[200]:.3f}; "
       f"||W^k||^(1/k) {', '.join(f'{v:.3f}' for v in power_root.values())}")
-print(f"single-step factor: smallest before k = 100: {per_step[dip]:.3f} at k = {dip + 1}, largest after it: "
-      f"{per_step[dip:100].max():.3f} at k = {dip + 1 + int(per_step[dip:100].argmax())}")
-print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())}), ratio at k = {zero_from - 1} "
-      f"{ratio_n[zero_from - 1]:.1e}, exactly 0 from k = {zero_from} on (N is {n_units} x {n_units})")
+print(f"single-step factor: smallest before k = 100: {single[dip]:.3f} at k = {dip}, largest after it: "
+      f"{single[dip:101].max():.3f} at k = {dip + int(single[dip:101].argmax())}")
+print(f"norm ratio / 0.6^k at k = 50, 100, 200: {gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}; "
+      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}")
+print(f"N alone: largest ratio {ratio_n.max():.1f} (k = {int(ratio_n.argmax())}), exactly 0 from "
+      f"k = {int(np.argmax(ratio_n == 0))} on (N is {w.shape[0]} x {w.shape[0]})")
 
 # %%
-gap = ratio / 0.6 ** k  # how far the norm ratio stays above rho^k
-print(f"norm ratio / 0.6^k at k = 50, 100, 200: {gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}; "
-      f"at k = 200 the ratio is {ratio[200]:.1e}, 0.6^200 = {0.6 ** 200:.1e}; factor per step over the first 5 "
-      f"steps {kth_root[5]:.2f}")
-claim("the norm ratio rises over 100 times; after the peak every single step shrinks it, by a single-step factor "
-      "above 0.6 (observed here), within 0.05 of 0.6 at k = 200, not at k = 100; the factor per step over k steps "
-      "(k-th root) falls towards 0.6 more slowly, still over 0.1 above it at k = 200, for the matrix norm too; the "
-      "ratio stays above 0.6^k at every k, the gap growing from k = 50 to 100 to 200; over the first 5 steps the "
-      "factor per step is above 1",
-      kth_root[5] > 1 and ratio.max() > 100 and (per_step[peak:] < 1).all() and (per_step[peak:] > 0.6).all()
-      and 0 < per_step[-1] - 0.6 < 0.05 and per_step[99] - 0.6 > 0.05
-      and kth_root[50] > kth_root[100] > kth_root[200] > 0.7 and power_root[200] > 0.7
-      and kth_root[200] - per_step[-1] > 0.05 and (gap[1:] > 1).all() and gap[50] < gap[100] < gap[200],
-      f"peak {ratio.max():.0f} at k = {peak}; single-step factor at k = 100, 200: {per_step[99]:.3f}, "
-      f"{per_step[-1]:.3f}; k-th root at k = 200: {kth_root[200]:.3f}, ||W^200||^(1/200) = {power_root[200]:.3f}; "
-      f"ratio / 0.6^k at k = 200: {gap[200]:.1e}")
-claim("N alone (rho = 0) first grows the norm, then makes it exactly 0 from k = 16 (its size) on",
-      ratio_n.max() > 1 and zero_from == n_units and ratio_n[zero_from - 1] > 0 and (ratio_n[zero_from:] == 0).all(),
-      f"largest {ratio_n.max():.1f}; exactly 0 from k = {zero_from}")
+after = single[peak + 1:]  # every step after the peak
+claim("the norm ratio rises over 100 times before it falls", ratio.max() > 100, f"peak {ratio.max():.0f}")
+claim("over the first 5 steps the k-th-root factor is above 1: the gradient grows", root[5] > 1, f"{root[5]:.2f}")
+claim("after the peak every single-step factor lies between 0.6 and 1", ((0.6 < after) & (after < 1)).all(),
+      f"{after.min():.3f} to {after.max():.3f}")
+claim("the single-step factor is within 0.05 of 0.6 at k = 200, not yet at k = 100",
+      0 < single[200] - 0.6 < 0.05 and single[100] - 0.6 > 0.05, f"{single[200]:.3f}, {single[100]:.3f}")
+claim("the k-th-root factor falls slowly: still over 0.7 at k = 200, and so is ||W^200||^(1/200)",
+      root[50] > root[100] > root[200] > 0.7 and power_root[200] > 0.7, f"{root[200]:.3f}, {power_root[200]:.3f}")
+claim("the norm ratio stays above 0.6^k at every k, and the gap grows from k = 50 to 100 to 200",
+      (gap[1:] > 1).all() and gap[50] < gap[100] < gap[200], f"{gap[50]:.1e}, {gap[100]:.1e}, {gap[200]:.1e}")
+claim("N alone (ρ = 0) first grows the norm, then makes it exactly 0 from k = 16 (its size) on",
+      ratio_n.max() > 1 and np.array_equal(ratio_n > 0, k < 16), f"largest {ratio_n.max():.1f}")
 
 # %% [markdown]
-# Why. Each multiplication by $N$ moves the entries one diagonal further up, so $N^{16} = 0$ for this
-# $16 \times 16$ matrix (the dotted curve grows first, then is exactly 0 from $k = 16$): a *nilpotent* matrix,
-# $\rho = 0$, yet not small over a few steps. Since $I$ and $N$ commute, the binomial theorem gives
+# Why? Each multiplication by $N$ moves the entries one diagonal further up, so $N^{16} = 0$ for this
+# $16 \times 16$ matrix: a *nilpotent* matrix, $\rho = 0$, yet not small over a few steps. Since $I$ and $N$
+# commute, the binomial theorem gives
 #
 # $$W_{hh}^k = (0.6\,I + N)^k = \sum_{j=0}^{15} \binom{k}{j}\, 0.6^{\,k-j}\, N^j,$$
 #
 # that is $0.6^k$ times a polynomial in $k$ of degree up to 15. Over the first steps the binomial coefficients
-# and the large entries of $N^j$ win: the single-step factor is mostly above 1, and the norm ratio (so also
-# $\|W_{hh}^k\|$, which is at least as large) far exceeds $\rho^k$ (*transient growth*). After the peak, $0.6^k$
-# wins and every step shrinks the norm. Here the single-step factor also stayed above 0.6 at every step: an
-# observation on this matrix and this $g$ (printed above), not something the expansion guarantees. It approaches 0.6
-# slowly and not steadily: near the kink in the left panel it comes close to 0.6 and rises again, and at $k = 100$ it
-# is not yet within 0.05 of 0.6. $\rho Q$ with $Q$ orthogonal, a normal matrix
-# ($W W^\top = W^\top W$), has no such part: in section 3 the linear RNN with $W_{hh} = \rho Q$ multiplied the
-# norm by $\rho$ at every step (straight lines).
+# and the large entries of $N^j$ win: the single-step factor is mostly above 1, and the norm ratio far exceeds
+# $\rho^k$ (*transient growth*). After the peak $0.6^k$ wins and every step shrinks the norm. That the
+# single-step factor also stayed above 0.6 is an observation on this matrix and this $g$, not something the
+# expansion guarantees. It approaches 0.6 slowly and not steadily: near the kink in the left panel it comes close
+# to 0.6 and rises again.
 #
-# So $\rho$ is the **limit of the factor per step**, the $k$-th root: $\|W^k\|^{1/k} \to \rho$ (Gelfand's formula),
-# and likewise $\big(\|(W^\top)^k g\|/\|g\|\big)^{1/k}$ for this $g$. It is not a prediction of the norm. The $k$-th
-# root carries the whole history of the $k$ steps, the polynomial included, as a factor $\text{poly}(k)^{1/k}$ that
-# tends to 1 only slowly: at $k = 200$ it is still well above 0.6 (printed above), while the single-step factor,
-# which sees only the last step, is already within 0.05 of 0.6. The norm ratio is still many orders of magnitude
-# above $0.6^{200}$, and the gap grows with $k$ as the polynomial does (printed above): it never closes. Over
-# Exercise 2's 5 steps the factor per step is far from $\rho$: above 1, so the gradient grows there.
+# Both factors tend to $\rho$, but at different speeds. The $k$-th-root factor carries the whole history of the
+# $k$ steps, the polynomial included, as a factor $\text{poly}(k)^{1/k}$ that tends to 1 only slowly (Gelfand's
+# formula gives the limit, $\|W^k\|^{1/k} \to \rho$). The single-step factor sees only the last step, so it gets
+# close to 0.6 sooner. So $\rho$ is a limit, not a prediction of the norm: the norm ratio stays many orders of
+# magnitude above $0.6^k$, and the gap grows with $k$ as the polynomial does. Over Exercise 2's 5 steps the
+# $k$-th-root factor is far from $\rho$: above 1, so the gradient grows there.
