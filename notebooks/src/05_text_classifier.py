@@ -13,12 +13,12 @@
 #
 # **What you will learn**
 #
-# - the pipeline from sentences to a prediction: vocabulary, padded batches, embedding, an RNN / LSTM / GRU read
-#   over **packed** sequences, a linear head, one training step;
+# - the pipeline from sentences to a prediction: vocabulary, padded batches, an RNN / LSTM / GRU read over
+#   **packed** sequences, a linear head, one training step;
 # - why a perfect training score on twelve sentences tells you nothing;
-# - how to compare RNN variants and bag-of-words baselines fairly on 4,500 snippets, with **paired** tests;
+# - how to compare RNN variants and bag-of-words baselines fairly, with **paired** tests;
 # - how to read training and validation curves;
-# - why, with only 200 labelled sentences, the features of a **pretrained encoder** win.
+# - why, with only 200 labelled sentences, a **pretrained encoder** wins.
 #
 # Sections 1–3 are the core; then the Summary, *Going further* (optional) and the [exercises](#exercises).
 #
@@ -56,9 +56,8 @@ print("device:", device)
 # ## 1. The pipeline on twelve sentences
 #
 # We start where the original lesson, a Chinese-language introduction to RNNs, started: twelve short movie remarks,
-# six positive and six negative. A classifier sees numbers, so we first build a **vocabulary** that gives every
-# training word an id. Id 0 is `<pad>`, which fills short sentences up to the longest one in a batch; id 1 is
-# `<unk>`, for any word never seen in training.
+# six positive and six negative. A **vocabulary** gives every training word an id. Id 0 is `<pad>`, which fills
+# short sentences up to the longest one in a batch; id 1 is `<unk>`, for words never seen in training.
 
 # %%
 toy_texts, toy_labels = load_sentiment("toy")
@@ -77,18 +76,18 @@ print("lengths:", lengths.tolist())
 #
 # ### The model
 #
-# `TextClassifier` is the course's recurrent backbone, `Recurrent` (an embedding, then an `nn.RNN`, `nn.LSTM` or
-# `nn.GRU`), plus a linear layer that turns the **final hidden state** into one logit: above 0 means positive. In
-# training, `nn.Dropout` zeroes each number of that state with probability p and scales the others by 1/(1−p), so
-# the head cannot lean on a few numbers. `model.eval()` turns it off.
+# `TextClassifier` is the course's recurrent backbone `Recurrent` (an embedding, then an `nn.RNN`, `nn.LSTM` or
+# `nn.GRU`) plus a linear layer that turns the **final hidden state** into one logit: above 0 means positive. In
+# training, `nn.Dropout` zeroes each number of that state with probability p and scales the others by 1/(1−p);
+# `model.eval()` turns it off.
+
 
 # %%
 show_code(TextClassifier)
 
 # %% [markdown]
-# Printing a model lists its layers. In this bidirectional LSTM, the embedding keeps `<pad>` at zero
-# (`padding_idx=0`), the LSTM reads batches as `[batch, steps, features]` (`batch_first=True`), and the head reads
-# both directions' final states, 2 × 16 numbers:
+# A printed bidirectional LSTM: `padding_idx=0` keeps `<pad>`'s vector at zero, `batch_first=True` reads batches as
+# `[batch, steps, features]`, and the head reads both directions' final states, 2 × 16 numbers:
 
 # %%
 print(TextClassifier(len(toy_vocab), embed_size=16, hidden_size=16, kind="lstm", bidirectional=True, seed=0))
@@ -112,8 +111,9 @@ show_code(Recurrent.forward, final_hidden)
 show_code(classify.train_step, optimizer_step)
 
 # %% [markdown]
-# `evaluate` runs the model in eval mode (dropout off) without building a gradient graph, then reports the mean
-# cross-entropy and the share of logits on the right side of 0:
+# `evaluate` runs the model in eval mode (dropout off) without a gradient graph and reports the mean cross-entropy
+# and the share of logits on the right side of 0:
+
 
 # %%
 show_code(classify.evaluate, classify.logits_of)
@@ -134,8 +134,8 @@ claim("after 40 epochs the LSTM classifies all twelve training sentences correct
 # ### Why pack: padding must not reach the classifier
 #
 # The original lesson classified from the last step of the padded batch. For a short sentence, that is the state
-# after several `<pad>` steps, and their number depends on the longest sentence in the batch. Here is one sentence
-# alone and in a batch, read packed and unpacked (`packed=False` reads the last step, as the lesson did):
+# after several `<pad>` steps, as many as the longest sentence in the batch adds. Here is one sentence alone and in
+# a batch, packed and unpacked (`packed=False` reads the last step, as the lesson did):
 
 # %% tags=["nbval-ignore-output"]
 toy_model.eval()
@@ -159,9 +159,9 @@ claim("packed, the logit is the same alone and in a batch; unpacked, it changes"
 # %% [markdown]
 # ### The perfect training score means nothing
 #
-# A model with a few thousand parameters can memorise twelve sentences. The honest check is **held-out data**: we
-# cut the sentences into three stratified folds. In each, a fresh LSTM trains on six sentences, stops early as
-# judged on two more, and is tested on the four it never saw.
+# A model with a few thousand parameters can memorise twelve sentences. The honest check is **held-out data**: in
+# each of three stratified folds, a fresh LSTM trains on six sentences, stops early as judged on two more, and is
+# tested on the four it never saw.
 
 # %% tags=["nbval-ignore-output"]
 toy_folds = classify.stratified_folds(toy_labels, n_splits=3, seed=0)
@@ -180,9 +180,9 @@ claim(f"held out, the mean accuracy is inside the coin-flip band for 12 sentence
 # %% [markdown]
 # ## 2. Four RNN variants compared on 4,500 Rotten Tomatoes snippets
 #
-# **The task**: is a one-sentence snippet of a critic's review positive or negative? The data is Pang & Lee's (2005)
-# sentence polarity set; its usual training split has 8,530 snippets. To stay within a minute we take a stratified
-# sample of 4,500 and cut each snippet to its first 30 words.
+# **The task**: is a one-sentence snippet of a critic's review positive or negative? From the 8,530 training
+# snippets of Pang & Lee's (2005) sentence polarity data we take a stratified sample of 4,500, each cut to its
+# first 30 words, so that the page runs in about a minute.
 
 # %%
 rt_texts, rt_labels = load_sentiment("rotten-tomatoes")
@@ -200,11 +200,11 @@ for i in [0, 1, 2500, 2501]:
 # **The protocol**, identical for every model:
 #
 # 1. Three **stratified** folds: each snippet is tested once, by a model that never saw it.
-# 2. Each fold's training part is cut once into fit (80 %) and validation (20 %), the same for every model.
+# 2. Each fold's training part is cut once into fit (80 %) and validation (20 %).
 # 3. Each model tries **two settings** and keeps the one with the higher **validation accuracy**. A network tries
-#    two (learning rate, dropout) pairs; it trains for at most 6 epochs, stops after 2 epochs without a new best,
-#    and keeps its best epoch. A bag of words tries two regularisation strengths. Choosing the epoch is tuning too,
-#    so the networks get the larger budget: up to 12 candidates against 2.
+#    two (learning rate, dropout) pairs, trains for at most 6 epochs, stops after 2 without a new best, and keeps
+#    its best epoch. Choosing the epoch is tuning too, so the networks get the larger budget: up to 12 candidates
+#    against a bag of words' 2.
 # 4. We report the accuracy on the untouched test fold, with the **sample** standard deviation (ddof = 1).
 
 # %%
@@ -219,17 +219,16 @@ print(f"a coin-flip classifier scores between {fold_low:.3f} and {fold_high:.3f}
       "snippets (95 % of the time)")
 
 # %% [markdown]
-# In code, `classify.tune_fold` runs the protocol on one fold: it builds the vocabulary from the fit part, trains
-# one model per setting, and reads the best one's answers on the test part. `classify.tune_rnn` runs it on every
-# fold.
+# In code, `classify.tune_fold` runs the protocol on one fold: a vocabulary from the fit part, one model per
+# setting, the best one's answers on the test part. `classify.tune_rnn` runs it on every fold.
 
 # %%
 show_code(classify.tune_fold, classify.tune_rnn)
 
 # %% [markdown]
-# Four networks go through it: RNN, GRU, LSTM and a bidirectional LSTM, each with 32-dimensional embeddings and 32
-# hidden units. Two classic bag-of-words baselines, **TF-IDF + logistic regression** and **Naive Bayes**, go through
-# the same loop (`classify.tune_sklearn`) on the same tokens and splits.
+# Four networks go through it, each with 32-dimensional embeddings and 32 hidden units: RNN, GRU, LSTM and a
+# bidirectional LSTM. Two bag-of-words baselines, **TF-IDF + logistic regression** and **Naive Bayes**, go through
+# the same loop in `classify.tune_sklearn`.
 
 # %% tags=["nbval-ignore-output"]
 GRID = [{"lr": 1e-2, "dropout": 0.3}, {"lr": 2e-2, "dropout": 0.6}]
@@ -279,29 +278,25 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 
 # %% [markdown]
 # The networks trained from scratch learned something real. Most of a network's parameters sit in its embedding,
-# one vector per word seen at least twice in the fit part. The bags of words use every word; *Going further*
-# checks whether that difference matters.
+# one vector per word seen twice or more; the bags of words use every word (*Going further* checks if that matters).
 
 
 # %% [markdown]
 # ### Paired tests: which differences are real?
 #
-# Every model answered the same snippets in the same folds, so we compare models **in pairs**, with two tests:
+# Every model answered the same snippets, so we compare them **in pairs**:
 #
-# - **A paired t-test over the folds.** Take the accuracy difference d = A − B in each of the k folds. If the
-#   models are equally good, t = mean(d) / (s / √k), with s the sample standard deviation of d, follows a t
-#   distribution with k − 1 degrees of freedom (Exercise 2 computes it). The folds' training sets overlap, which
-#   makes this plain t too optimistic, so we use Nadeau & Bengio's (2003) **corrected** t, which enlarges s (on
-#   k-fold data a common heuristic, not an exact test).
-# - **McNemar's test** on the out-of-fold answers. If the two models are equally good, each snippet that only one
-#   of them gets right is a coin flip between them.
+# - **A paired t-test over the folds.** Let d = A − B be the accuracy difference in each of the k folds. For
+#   equally good models, t = mean(d) / (s / √k), with s the sample standard deviation of d, follows a t
+#   distribution with k − 1 degrees of freedom (Exercise 2 computes it). The folds' training sets overlap, so this
+#   plain t is too optimistic; we use Nadeau & Bengio's (2003) **corrected** t, a common heuristic that enlarges s.
+# - **McNemar's test** on the out-of-fold answers: for equally good models, a snippet only one of them gets right
+#   is a coin flip between them.
 #
-# A p ≥ 0.05 means **no detectable difference**, not equal models; the 95 % interval shows which differences the
-# data allow.
+# A p ≥ 0.05 means **no detectable difference**, not equal models.
 #
-# For the studies that follow we take the **top-scoring network**, the one with the highest mean test accuracy. It
-# is a label, not a winner: the three gated networks are tied. We test it against the plain RNN, and TF-IDF + LR
-# against it. (*Going further* tests all eight pairs.)
+# Below, the **top-scoring network** is the one with the highest mean test accuracy. It is a label, not a winner:
+# the three gated networks are tied. We test it against the plain RNN, and TF-IDF + LR against it.
 
 # %% tags=["nbval-ignore-output"]
 sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
@@ -330,18 +325,15 @@ claim(f"TF-IDF + LR beats the {top_rnn} on both tests (McNemar p < 0.01; correct
       bow_test.p < 0.01 and bow_low > 0, f"McNemar p = {bow_test.p:.2g}; t p = {bow_t.p:.3f}, low end {bow_low:+.3f}")
 
 # %% [markdown]
-# **Reading the table.** The two tests answer different questions. McNemar keeps the trained models fixed and asks
-# whether one is right more often than the other on snippets like these; with thousands of test snippets, it
-# detects small gaps. The corrected t asks whether the gap would hold if the models were trained again on other
-# data; with only three fold differences, its intervals are wide. So where McNemar finds a difference and the t
-# does not, the favoured model is better on snippets like these, but three folds cannot say whether retraining
-# would keep it ahead.
+# **Reading the table.** McNemar keeps the trained models fixed and asks whether one is right more often on
+# snippets like these; with thousands of snippets, it detects small gaps. The corrected t asks whether the gap
+# would survive retraining; with three folds, its intervals are wide. So where only McNemar finds a difference, the
+# favoured model is better on snippets like these, but three folds cannot say whether retraining would keep it
+# ahead.
 
 # %% [markdown]
-# For scale: Kim (2014) used all 10,662 snippets, whole, with 10-fold cross-validation (about 8,600 trained on).
-# He reports 76.1 % for a CNN trained from scratch and quotes 79.4 % for NBSVM, a bag of words and bigrams, from
-# Wang & Manning (2012), who trained on about 9,600. Why the gated networks beat the plain RNN here, *Going
-# further* asks.
+# For scale: on all 10,662 whole snippets, with 10-fold cross-validation, Kim (2014) reports 76.1 % for a CNN
+# trained from scratch and quotes 79.4 % for NBSVM, a bag of words and bigrams (Wang & Manning, 2012).
 
 
 # %% [markdown]
@@ -382,21 +374,18 @@ print(f"runs that the {TRAIN['epochs']}-epoch cap ended, not early stopping: {at
       f"{len(rnn_names) * len(splits)} networks kept")
 
 # %% [markdown]
-# The training loss is averaged over the epoch with dropout on, while the validation loss is measured after it
-# with dropout off, so the gap between the curves is not a pure measure of overfitting. Accuracy only counts right
-# answers; the cross-entropy also charges for confidence, most for a confident mistake. That is why the validation
-# loss can rise while the accuracy improves. Stopping on the loss would have kept the earlier epoch; the protocol
-# judges epochs by validation accuracy, the number we compare. Most runs ended at the cap (printed above), so
-# *Going further* retrains this network with a longer one.
+# Accuracy only counts right answers; the cross-entropy also charges for confidence, most for a confident mistake.
+# So the validation loss can rise while the accuracy improves, and stopping on the loss would have kept an earlier
+# epoch. (The training loss is taken with dropout on, so it is not a clean overfitting gauge.) Most runs ended at
+# the cap; *Going further* retrains this network with a longer one.
 
 # %% [markdown]
 # ## 3. With 200 sentences, pretrained features win
 #
-# What if there are only 200 labelled sentences? We take gensim's balanced sample of the same data and run section
-# 2's protocol on five folds, with settings adapted to the small data (printed below). The newcomer is a frozen
-# **pretrained sentence encoder**, all-MiniLM-L6-v2 from notebook 02: a small transformer with BERT's architecture,
-# trained on about a billion sentence pairs. Only a logistic regression on its 384 numbers per sentence learns from
-# our labels.
+# What if there are only 200 labelled sentences? We run section 2's protocol on gensim's balanced sample of the
+# same data, with five folds and settings for the small data (printed below). The newcomer is a frozen
+# **pretrained sentence encoder**, all-MiniLM-L6-v2 from notebook 02. Only a logistic regression on its 384
+# numbers per sentence learns from our labels.
 
 # %% tags=["nbval-ignore-output"]
 small_texts, small_labels = load_sentiment("pang-lee")
@@ -448,8 +437,9 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
       f"{unknown:.0%} of the test words never seen in fitting")
 
 # %% [markdown]
-# A model trained from scratch only knows the words it saw with a label; the encoder brings what it learned in
+# A model trained from scratch knows only the words it saw with a label; the encoder brings what it learned in
 # pretraining.
+
 
 # %% [markdown]
 # ## Summary
