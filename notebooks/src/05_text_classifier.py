@@ -368,8 +368,7 @@ loss_rise = history["val_loss"][kept - 1] - history["val_loss"][lowest_loss - 1]
 accuracy_gain = history["val_accuracy"][kept - 1] - history["val_accuracy"][lowest_loss - 1]
 claim(f"the validation loss is lowest at epoch {lowest_loss}, yet by epoch {kept} the accuracy gains at least 0.02",
       lowest_loss < kept and accuracy_gain >= 0.02, f"loss {loss_rise:+.3f}, accuracy {accuracy_gain:+.3f}")
-at_cap = sum(len(h) == TRAIN["epochs"] and classify.kept_epoch(h, monitor="val_accuracy")
-             > TRAIN["epochs"] - TRAIN["patience"] for n in rnn_names for h in results[n].histories)
+at_cap = classify.runs_at_cap([h for n in rnn_names for h in results[n].histories], TRAIN["epochs"], TRAIN["patience"])
 print(f"runs that the {TRAIN['epochs']}-epoch cap ended, not early stopping: {at_cap} of "
       f"{len(rnn_names) * len(splits)} networks kept")
 
