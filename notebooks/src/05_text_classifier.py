@@ -133,9 +133,10 @@ claim("after 40 epochs the LSTM classifies all twelve training sentences correct
 # %% [markdown]
 # ### Why pack: padding must not reach the classifier
 #
-# The original lesson classified from the last step of the padded batch. For a short sentence, that is the state
-# after several `<pad>` steps, as many as the longest sentence in the batch adds. Here is one sentence alone and in
-# a batch, packed and unpacked (`packed=False` reads the last step, as the lesson did):
+# The original lesson classified from the last step of the padded batch, which for a short sentence comes after
+# several `<pad>` steps. Here is one sentence alone and in a batch, packed and unpacked (`packed=False` reads the
+# last step, as the lesson did):
+
 
 # %% tags=["nbval-ignore-output"]
 toy_model.eval()
@@ -269,8 +270,8 @@ claim(f"every network, the plain RNN too, is above one fold's coin band (> {fold
       all(min(results[n].scores) > fold_high for n in rnn_names),
       "lowest fold: " + ", ".join(f"{n} {min(results[n].scores):.3f}" for n in rnn_names))
 gated = {n: results[n].mean for n in rnn_names if n != "RNN"}
-claim("the three gated networks are tied: their mean accuracies lie within 0.01 of each other",
-      max(gated.values()) - min(gated.values()) < 0.01, ", ".join(f"{n} {m:.3f}" for n, m in gated.items()))
+claim("the three gated networks are close: their mean accuracies lie within 0.02 of each other",
+      max(gated.values()) - min(gated.values()) < 0.02, ", ".join(f"{n} {m:.3f}" for n, m in gated.items()))
 print(f"words read in fold 0: networks {len(fold0_vocab) - 2:,} (seen at least twice), bags of words {bag_words:,} "
       "(all)")
 print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} of its {n_params['GRU']:,} "
@@ -296,7 +297,8 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 # A p ≥ 0.05 means **no detectable difference**, not equal models.
 #
 # Below, the **top-scoring network** is the one with the highest mean test accuracy. It is a label, not a winner:
-# the three gated networks are tied. We test it against the plain RNN, and TF-IDF + LR against it.
+# the three gated networks score within 0.02 of each other. We test it against the plain RNN, and TF-IDF + LR
+# against it.
 
 # %% tags=["nbval-ignore-output"]
 sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
@@ -453,11 +455,10 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
 #   **paired** tests (a corrected paired t over folds, heuristic on k-fold; McNemar on the out-of-fold
 #   predictions); p ≥ 0.05 means no detectable difference, and the interval says how large one may be.
 # - Judge epochs by the number you compare: the validation loss can rise while the validation accuracy improves.
-# - On 4,500 snippets all four networks trained from scratch beat chance. The three gated ones are tied, and each
-#   beats the plain RNN on the test snippets (McNemar). A tuned bag of words is ahead of the top-scoring network on
-#   both tests at 0.05; after correcting for the 16 tests of all eight pairs (*Going further*), only McNemar's
-#   verdict stands.
-
+# - On 4,500 snippets all four networks trained from scratch beat chance. The three gated ones score within 0.02
+#   of each other and beat the plain RNN on the test snippets (McNemar). A tuned bag of words is ahead of the
+#   top-scoring network on both tests at 0.05; after correcting for the 16 tests of all eight pairs (*Going
+#   further*), only McNemar's verdict stands.
 # - On 200 sentences, frozen pretrained features win.
 #
 # Next: [the exercises](#exercises), at the end of the page, after the optional *Going further* sections.
