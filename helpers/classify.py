@@ -236,6 +236,12 @@ def best_validation(history: History, monitor: str = "val_loss") -> float:
     return float(history[monitor][kept_epoch(history, monitor) - 1])
 
 
+def runs_at_cap(histories: Sequence[History], epochs: int, patience: int, monitor: str = "val_accuracy") -> int:
+    """How many runs the epoch cap ended rather than early stopping: all `epochs` trained and the kept epoch among
+    the last `patience` (so early stopping had not yet run out of patience)."""
+    return sum(len(h) == epochs and kept_epoch(h, monitor) > epochs - patience for h in histories)
+
+
 def predict_sentiment(model: nn.Module, vocab: Vocab, sentence: str, device="auto") -> tuple[float, str]:
     """(P(positive), 'positive' or 'negative') for one sentence; unknown words count as `<unk>`."""
     tokens, lengths = encode_batch(vocab, [checks.text("sentence", sentence)])

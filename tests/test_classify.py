@@ -389,3 +389,20 @@ def test_cv_table_lists_each_model_with_its_folds_mean_std_and_settings():
     header, rule, row = table.splitlines()
     assert header.count("|") == rule.count("|") == row.count("|") == 7
     assert row == "| GRU | 1,234 | 0.600, 0.700, 0.800 | 0.700 | 0.100 | lr 0.01; lr 0.02; lr 0.01 |"
+
+
+def test_runs_at_cap_counts_the_runs_the_cap_ended():
+    from helpers.history import History
+
+    def run(accuracies):
+        history = History()
+        for epoch, accuracy in enumerate(accuracies, 1):
+            history.log(epoch=epoch, val_accuracy=accuracy)
+        return history
+
+    capped = run([0.5, 0.6, 0.7])  # still improving at the cap
+    stopped = run([0.5, 0.7, 0.6])  # 3 epochs, best at 2, patience 2: would have gone on, so the cap ended it too
+    early = run([0.7, 0.6, 0.5])  # best at 1, two epochs without a new best: early stopping ended it
+    short = run([0.5, 0.6])  # stopped before the cap
+    assert classify.runs_at_cap([capped, stopped, early, short], epochs=3, patience=2) == 2
+    assert classify.runs_at_cap([capped, stopped], epochs=3, patience=1) == 1
