@@ -274,28 +274,26 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     return float(sims[same].mean()), float(sims[across].mean())
 
 
-def centroid_credit(vector: np.ndarray, others: np.ndarray, other_ids: np.ndarray, sense: int) -> float:
-    """The prediction step: the credit for predicting `sense` by the sense centroid most cosine-similar to `vector`.
+def sense_credits(unit: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Leave each vector out in turn and predict its sense by the nearest sense centroid of the others.
 
-    `others` are unit vectors with sense ids `other_ids` (0, 1, ...); a centroid is the mean of one sense's rows.
-    A right prediction earns 1, a wrong one 0, and a tie (within 1e-9) 1/len(tied): the expected score of
-    breaking it at random, so identical vectors score exactly chance.
+    `unit` [n, dim]: vectors of length 1; `ids` [n]: their sense ids 0, 1, ... Returns one credit per vector:
+    1 right, 0 wrong, and 1/(number of senses tied) for a tie, so identical vectors score exactly chance.
     """
-    centroids = np.stack([others[other_ids == k].mean(axis=0) for k in range(other_ids.max() + 1)])
-    sims = cosine_similarity(vector[None, :], centroids)[0]
-    tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
-    return float(tied[sense] / tied.sum())
+    credits = torch.zeros(len(unit), dtype=torch.float64)
+    for i in range(len(unit)):
+        rest = torch.arange(len(unit)) != i  # every vector but i
+        centroids = torch.stack([unit[rest & (ids == k)].mean(dim=0) for k in range(int(ids.max()) + 1)])
+        sims = torch.cosine_similarity(centroids, unit[i][None, :], dim=1)  # one cosine per sense
+        tied = sims >= sims.max() - 1e-9  # the nearest sense, or the senses that tie for nearest
+        credits[i] = tied[ids[i]] / tied.sum()
+    return credits
 
 
 def loo_credits(vectors, senses: list[str]) -> np.ndarray:
-    """Per vector, its leave-one-out credit: 1 right, 0 wrong, 1/len(tied) for a tie (see `centroid_credit`)."""
-    x = _unit_rows(vectors)
-    ids = _sense_ids(senses, len(x))
-    credits = []
-    for i in range(len(x)):  # leave vector i out
-        rest = np.arange(len(x)) != i  # all the others: their sense centroids predict vector i's sense
-        credits.append(centroid_credit(x[i], x[rest], ids[rest], ids[i]))
-    return np.array(credits)
+    """Per vector, its leave-one-out credit from `sense_credits` (1 right, 0 wrong, a share of 1 for a tie)."""
+    unit = torch.from_numpy(_unit_rows(vectors))
+    return sense_credits(unit, torch.from_numpy(_sense_ids(senses, len(unit)))).numpy()
 
 
 def cosine_spread(vectors) -> float:
