@@ -5,8 +5,8 @@
 #
 # "I sat on the **bank** of the river" and "I paid the cheque into the **bank**" use one word for two things.
 # Word2Vec stores one vector per word, so both sentences get the same vector. A contextual model such as BERT
-# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure that, layer by
-# layer, and what it costs.
+# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure how much, and
+# at what cost.
 #
 # **What you will learn**
 # - why one vector per word cannot tell the senses of an ambiguous word apart;
@@ -15,8 +15,8 @@
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
-# The order: sections 1 to 7 and the summary, then seven optional *Going further* studies, then the
-# [exercises](#exercises). The exercises need only sections 1 to 7.
+# Sections 1 to 7 are the lesson, and the [exercises](#exercises) at the end need only them; the optional
+# *Going further* studies sit between the two.
 
 # %% [markdown]
 # ### The two models side by side
@@ -27,7 +27,6 @@
 # | **ambiguous words** | all senses share one vector | the senses can separate ([§5](#s5), [§6](#s6)) |
 # | **input units** | whole words; an unseen word has no vector | word pieces, which also spell unseen words ([§3](#s3)) |
 # | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base) |
-# | **trained by** | skip-gram or CBOW (notebook 01) | BERT: predicting masked words; our MiniLM: distilled, then fine-tuned for sentence similarity |
 # | **cost** | a row read per word | a forward pass per sentence ([§7](#s7)) |
 
 # %%
@@ -70,7 +69,7 @@ print("device:", device.type)
 # ## 1. The data: ambiguous words in labelled sentences
 #
 # `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, and twelve
-# sentences per sense, each labelled with its sense.
+# labelled sentences per sense.
 
 # %%
 rows = load_polysemy()
@@ -90,8 +89,7 @@ with pd.option_context("display.max_colwidth", 100):
 # ## 2. Word2Vec: one vector per word
 #
 # We train a skip-gram Word2Vec on the small Wikipedia excerpt gensim ships plus our 120 sentences, so that
-# every ambiguous word has a vector. (`tokenize` keeps "plant's" as one token, so one "plant" sentence does not
-# count below.)
+# every ambiguous word has a vector. (One "plant" sentence says "plant's", a token of its own.)
 
 # %%
 wiki = load_corpus("wiki")
@@ -147,14 +145,12 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # %% [markdown]
 # ### The vector of one word in one sentence
 #
-# BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last. To get the vector of one word:
+# BERT reads **word pieces**, between a `[CLS]` token and a `[SEP]` token. To get the vector of one word:
 # 1. tokenise the sentence, asking for each token's **offsets**: the characters it came from (`[CLS]`, `[SEP]`
 #    and padding get `(0, 0)`);
 # 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
 # 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
 #    (piece + position + segment embeddings, before any attention); the last layer is the output.
-#
-# Here is what the tokenizer returns for one sentence:
 
 # %%
 example = "Unbelievably, the river bank held."
@@ -178,9 +174,8 @@ print("pieces:", pieces.nonzero().flatten().tolist(), "| hidden states:", len(st
 print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
 
 # %% [markdown]
-# A word with a character no piece covers ("caf☃") becomes one `[UNK]`. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on a padded batch, in one forward pass (you write the batch
-# version in [Exercise 1](#ex1)):
+# A word with a character no piece covers ("caf☃") becomes one `[UNK]`. `word_embeddings` runs the same steps
+# on a padded batch, in one forward pass (you write the batch version in [Exercise 1](#ex1)):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
@@ -191,7 +186,7 @@ print("same vector as word_embeddings:", torch.allclose(
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
 # We take the vector of "bank" in each of its 24 sentences, at every layer, and compare every pair by cosine
-# similarity: normalise each vector to length 1, and one matrix product gives all the pairs.
+# similarity: one matrix product of the unit-length vectors.
 
 # %%
 bank_senses = senses["bank"]
@@ -246,8 +241,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.
 
 # %% [markdown]
 # Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the
-# map is nearly flat. At the last layer we see blocks of same-sense pairs, and stripes of sentences unlike all
-# the others. The next sections measure the blocks.
+# map is nearly flat. At the last layer we see same-sense blocks, and stripes of sentences unlike all others.
 
 # %% [markdown]
 # <a id="s5"></a>
@@ -259,10 +253,9 @@ claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.
 # $$\text{within} = \operatorname*{mean}_{i \ne j,\; s_i = s_j} C_{ij}, \qquad
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
 #
-# The diagonal (a sentence with itself, always 1) is left out of `within`. A gap of 0 means same-sense pairs are
-# no more alike than different-sense pairs. In torch, each mean is `C` indexed by a boolean mask `[n, n]` built
-# from the labels by broadcasting; you write it in [Exercise 2](#ex2). `sense_report_by_layer` computes the
-# gap for every layer.
+# The diagonal (a sentence with itself) is left out of `within`. A gap of 0 means same-sense pairs are no more
+# alike than different-sense pairs. `sense_report_by_layer` computes the gap for every layer; you write it in
+# torch in [Exercise 2](#ex2).
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -338,11 +331,10 @@ print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst l
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
 
 # %% [markdown]
-# What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives a word's
-# vectors random sense labels (12 and 12, 500 times) and scores them the same way. We call the middle 95% of
-# these scores the *random-label band*: a score inside it says nothing about sense. The band depends on the
-# vectors, so we draw one for every word at every layer, and for the context mean. The table shows each score
-# minus the top of its own band:
+# What does this test score when the labels mean nothing? `shuffled_loo` gives a word's vectors random sense
+# labels (12 and 12, 500 times) and scores them the same way. The middle 95% of these scores is the
+# *random-label band*: a score inside it says nothing about sense. The band depends on the vectors, so each word
+# gets one at every layer, and one for its context mean. The table shows each score minus its own band's top:
 
 # %%
 def band_top(vectors) -> float:
@@ -360,7 +352,7 @@ above_band.round(3)
 lead = above_band[layer_columns[1:]]
 thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
 claim("every word's layer-0 score lies within its band", (above_band["layer 0"] <= 0).all(),
-      f"at most {above_band['layer 0'].max():+.3f} from the band top")
+      f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
 claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
       f"smallest lead {lead.min().min():+.3f}, {lead.min().min() * 24:.1f} sentences ({thinnest[0]}, {thinnest[1]})")
 context_inside = [word for word in WORDS if above_band.loc[word, "W2V context mean"] <= 0]
@@ -370,10 +362,9 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
 # %% [markdown]
 # What the numbers say:
 # - **Layer 0 says nothing about sense**: every word's score lies within its band.
-# - **From layer 1 on, every word scores above its band.** The thinnest lead, printed in sentences, is small:
-#   one word at one layer is weak evidence, but the pattern over all words and layers is clear.
-# - **The bag of context words carries part of the sense**: it beats the band for some words, not for the
-#   words printed. Every Transformer layer beats it on average.
+# - **From layer 1 on, every word scores above its band.** The thinnest lead is small (printed, in sentences),
+#   but the pattern holds for all words at all layers.
+# - **The bag of context words carries part of the sense**: it beats the band for some words, not all.
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
 #   (*Going further* A and B).
 #
@@ -384,12 +375,9 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Both models produce the vectors of our 120 ambiguous words. Word2Vec reads a table; MiniLM runs one batched
-# forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times each, as the mean of three
-# runs. The speeds printed are those of the run that made this page: run the cell to get your machine's.
-#
-# Word2Vec's size is what it needs at use time: its table of word vectors. Training also used a second table of
-# the same size (the output vectors of skip-gram, notebook 01), which is then thrown away.
+# Word2Vec reads a table; MiniLM runs one batched forward pass per word. We time both on the same 120 vectors
+# (run the cell to get your machine's speeds). Word2Vec's size is what it needs at use time, its table of word
+# vectors: skip-gram training also had an output table of the same size, thrown away afterwards.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -754,9 +742,11 @@ pair_cosines.round(2)
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
 random_row, rare_rows = pair_cosines.loc["random pairs (mean)"], pair_cosines["centred"][:-1]
 claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences",
-      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare), "the counts above")
-claim("each has another of them among its 3 nearest, as trained and centred",
-      all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare), "the table above")
+      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
+      ", ".join(f"{w} {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
+near_rare = sum(bool(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare)) for w in rare)
+claim("each has another of them among its 3 nearest, as trained and centred", near_rare == len(rare),
+      f"{near_rare} of {len(rare)}")
 claim("no two of the five words share a sentence", shared == 0, f"{shared} sentences with two")
 claim("centred, every rare pair stays above 0.6", (rare_rows > 0.6).all(), f"lowest {rare_rows.min():.2f}")
 claim("centring brings random pairs from above 0.3 to within 0.05 of 0",
