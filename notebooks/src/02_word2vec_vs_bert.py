@@ -133,7 +133,7 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 #
 # `load_bert()` loads **all-MiniLM-L6-v2** from disk. It has BERT's architecture and uncased vocabulary, but 6
 # layers instead of 12 and vectors of 384 numbers instead of 768, and it was fine-tuned for sentence similarity.
-# So every number below measures **this** model. What transfers to BERT is the structure: one vector per
+# Every number below measures **this** model; what transfers to BERT is the structure: one vector per
 # occurrence, layer 0 without context, and context entering through attention.
 
 # %%
@@ -254,7 +254,7 @@ claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
 #
 # The diagonal (a sentence with itself) is left out of `within`. A gap of 0 means same-sense pairs are no more
-# alike than different-sense pairs. `sense_report_by_layer` computes the gap for every layer; you write it in
+# alike than others. `sense_report_by_layer` computes the gap for every layer; you write it in
 # torch in [Exercise 2](#ex2).
 
 # %%
@@ -409,9 +409,9 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
       f"{piece_table.numel() / n_params:.0%}")
 
 # %% [markdown]
-# MiniLM has a look-up table too: its word-piece embeddings. Word2Vec's table grows with the vocabulary; MiniLM's
-# is fixed, and its pieces also spell unseen words. But every MiniLM vector then costs a pass through the
-# Transformer layers. A GPU and batching make that faster, but the work still grows with every token.
+# MiniLM has a look-up table too, its word-piece embeddings, and its pieces also spell unseen words. But every
+# MiniLM vector then costs a pass through the Transformer layers: a GPU and batching make it faster, but the work
+# still grows with every token.
 
 # %% [markdown]
 # ## Summary
