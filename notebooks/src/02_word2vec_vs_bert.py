@@ -458,7 +458,7 @@ claim("MiniLM's word-piece table holds more than a third of its parameters", pie
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
-# with depth. So section 5's check divided each gap by the spread (standard deviation) of the word's
+# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
 # pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
 # averaged over the words.
 
