@@ -274,28 +274,27 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     return float(sims[same].mean()), float(sims[across].mean())
 
 
-def centroid_credit(vector: np.ndarray, others: np.ndarray, other_ids: np.ndarray, sense: int) -> float:
-    """The prediction step: the credit for predicting `sense` by the sense centroid most cosine-similar to `vector`.
+def sense_credits(unit: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Leave each vector out in turn and predict its sense by the nearest sense centroid of the others.
 
-    `others` are unit vectors with sense ids `other_ids` (0, 1, ...); a centroid is the mean of one sense's rows.
-    A right prediction earns 1, a wrong one 0, and a tie (within 1e-9) 1/len(tied): the expected score of
-    breaking it at random, so identical vectors score exactly chance.
+    `unit` [n, dim]: vectors of length 1; `ids` [n]: their sense ids 0, 1, ... Returns one credit per vector:
+    1 right, 0 wrong, and 1/(number of senses tied) for a tie, so identical vectors score exactly chance.
     """
-    centroids = np.stack([others[other_ids == k].mean(axis=0) for k in range(other_ids.max() + 1)])
-    sims = cosine_similarity(vector[None, :], centroids)[0]
-    tied = np.isclose(sims, sims.max(), rtol=0, atol=1e-9)
-    return float(tied[sense] / tied.sum())
+    sums = torch.stack([unit[ids == k].sum(dim=0) for k in range(int(ids.max()) + 1)])  # [senses, dim]
+    credits = torch.zeros(len(unit), dtype=torch.float64)
+    for i in range(len(unit)):
+        centroids = sums.clone()
+        centroids[ids[i]] -= unit[i]  # leave vector i out of its own sense (a sum points where the mean does)
+        sims = torch.cosine_similarity(centroids, unit[i][None, :], dim=1)  # one cosine per sense
+        tied = sims >= sims.max() - 1e-9  # the nearest sense, or the senses that tie for nearest
+        credits[i] = tied[ids[i]] / tied.sum()
+    return credits
 
 
 def loo_credits(vectors, senses: list[str]) -> np.ndarray:
-    """Per vector, its leave-one-out credit: 1 right, 0 wrong, 1/len(tied) for a tie (see `centroid_credit`)."""
-    x = _unit_rows(vectors)
-    ids = _sense_ids(senses, len(x))
-    credits = []
-    for i in range(len(x)):  # leave vector i out
-        rest = np.arange(len(x)) != i  # all the others: their sense centroids predict vector i's sense
-        credits.append(centroid_credit(x[i], x[rest], ids[rest], ids[i]))
-    return np.array(credits)
+    """Per vector, its leave-one-out credit from `sense_credits` (1 right, 0 wrong, a share of 1 for a tie)."""
+    unit = torch.from_numpy(_unit_rows(vectors))
+    return sense_credits(unit, torch.from_numpy(_sense_ids(senses, len(unit)))).numpy()
 
 
 def cosine_spread(vectors) -> float:
@@ -314,10 +313,14 @@ def shuffled_loo(vectors: np.ndarray | torch.Tensor, n_shuffles: int, seed: int 
     x = _unit_rows(vectors)  # [n, dim]
     rng = np.random.default_rng(seed)
     labels = np.stack([rng.permutation(len(x)) < len(x) // 2 for _ in range(n_shuffles)]).astype(int)  # [shuffles, n]
-    sums = np.stack([(labels == k).astype(float) @ x for k in (0, 1)], axis=1)  # [shuffles, 2, dim]: sum per sense
-    rows = np.arange(n_shuffles)[:, None]
-    own, other = sums[rows, labels] - x, sums[rows, 1 - labels]  # the own sense without the left-out vector
-    diff = (own * x).sum(-1) / np.linalg.norm(own, axis=-1) - (other * x).sum(-1) / np.linalg.norm(other, axis=-1)
+    gram = x @ x.T  # [n, n]: all cosines; the sums below need only these, not the vectors
+    onehot = np.stack([labels == k for k in (0, 1)], axis=1).astype(float)  # [shuffles, 2, n]
+    dots = onehot @ gram  # [shuffles, 2, n]: (sum of sense k's vectors) . x_i
+    norms2 = np.einsum("skn,nm,skm->sk", onehot, gram, onehot)  # [shuffles, 2]: |sum of sense k's vectors|^2
+    own_dot = np.take_along_axis(dots, labels[:, None, :], 1)[:, 0] - 1  # own sense without x_i (|x_i| = 1)
+    own_norm2 = np.take_along_axis(norms2, labels, 1) - 2 * own_dot - 1  # |s - x_i|^2 = |s|^2 - 2 s.x_i + 1
+    other_dot = np.take_along_axis(dots, 1 - labels[:, None, :], 1)[:, 0]
+    diff = own_dot / np.sqrt(own_norm2) - other_dot / np.sqrt(np.take_along_axis(norms2, 1 - labels, 1))
     return np.where(np.abs(diff) <= 1e-9, 0.5, diff > 0).mean(axis=1)  # credits 1, 0 or 1/2, averaged per shuffling
 
 

