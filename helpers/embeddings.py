@@ -227,7 +227,7 @@ def epoch_pairs(sentences: list[np.ndarray], keep: np.ndarray, window: int, rng:
 
 
 def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, pairs: torch.Tensor, negatives: torch.Tensor,
-               run: "SGNSRun", epoch: int) -> torch.Tensor:
+               run: SGNSRun, epoch: int) -> torch.Tensor:
     """Train on one epoch's shuffled pairs [n, 2] and their negatives [n, K], batch by batch, the learning rate
     falling linearly over all epochs as in word2vec; return each batch's loss."""
     losses, n_batches = [], -(-len(pairs) // run.batch_size)
