@@ -11,7 +11,8 @@
 #
 # Sections 1–5 are the core; *Going further* is optional; the [exercises](#exercises) come last.
 # The notebook runs offline in one to two minutes on a 2-core CPU (*Going further* E prints the training times).
-# Lines starting with ✔ are *claims*: sentences checked against this run's numbers (✘ if they do not hold).
+# Lines starting with ✔ are *claims*: sentences checked against this run's numbers (a cross instead of the tick
+# would mean that your numbers do not support it).
 
 # %% tags=["nbval-ignore-output"]
 # %matplotlib inline
@@ -85,7 +86,7 @@ print("Linear(bias=False)(one_hot(ids)) equals table(ids) to float tolerance (al
       torch.allclose(linear(F.one_hot(ids, num_classes=len(vocab)).float()), table(ids)))
 
 # %% [markdown]
-# The rows start random; training moves them so that words used in similar contexts get similar vectors.
+# The rows start random; training gives words used in similar contexts similar vectors.
 #
 # ## 2. Skip-gram: learn vectors by predicting neighbours
 #
@@ -139,7 +140,7 @@ for epoch in range(1, 301):
 toy_vectors = emb.to_keyed_vectors(vocab.tokens, model.embeddings.weight)
 
 # %% [markdown]
-# **How low can the loss go?** Not to 0: one centre word has several contexts.
+# **How low can the loss go?** Not to 0, because one centre word has several contexts.
 
 # %%
 contexts_of_i = pd.Series(vocab.decode(pairs[pairs[:, 0] == vocab.index("i"), 1])).value_counts()
@@ -795,8 +796,8 @@ exercises.check_01_analogy_rank(analogy_rank, sgns, family_pairs)
 # **(b)** Autograd computes the gradients of that loss for you; work them out by hand. Write
 # `shared_negatives_grads(centre, context, negatives)`, returning `(grad_centre, grad_context, grad_negatives)`,
 # the gradients of the loss of (a) with respect to each input, shaped like it, with tensor operations only (no
-# `.backward()`, `torch.autograd` or `torch.func`). You need two derivatives: d/dx (−log σ(x)) = σ(x) − 1 and
-# d/dx (−log σ(−x)) = σ(x). Remember that the loss is a mean over the B pairs, and that each shared negative
+# `.backward()`, `torch.autograd`, `torch.func` or finite differences). You need two derivatives:
+# d/dx (−log σ(x)) = σ(x) − 1 and d/dx (−log σ(−x)) = σ(x). Remember that the loss is a mean over the B pairs, and that each shared negative
 # appears in every pair's loss. The check compares your three gradients with autograd's.
 
 # %% nbgrader={"grade": false, "grade_id": "ex01-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
