@@ -231,11 +231,11 @@ def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, pairs: torch.Tenso
     """Train on one epoch's shuffled pairs [n, 2] and their negatives [n, K], batch by batch, the learning rate
     falling linearly over all epochs as in word2vec; return each batch's loss."""
     losses, n_batches = [], -(-len(pairs) // run.batch_size)
-    for i, (batch, noise) in enumerate(zip(pairs.split(run.batch_size), negatives.split(run.batch_size))):
+    for i, (batch, batch_negatives) in enumerate(zip(pairs.split(run.batch_size), negatives.split(run.batch_size))):
         done = (epoch + i / n_batches) / run.epochs  # the fraction of all training done so far
         for group in optimizer.param_groups:
             group["lr"] = run.lr * max(1e-4, 1.0 - done)
-        loss = model(batch[:, 0], batch[:, 1], noise)
+        loss = model(batch[:, 0], batch[:, 1], batch_negatives)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -269,8 +269,8 @@ def sgns_epochs(model: SGNS, optimizer: torch.optim.Optimizer, sentences: list[n
             continue
         pairs = pairs[torch.randperm(len(pairs), generator=run.shuffle)].to(run.device)
         negatives = torch.multinomial(noise, len(pairs) * run.negative, replacement=True, generator=run.draws)
-        yield len(pairs), sgns_epoch(model, optimizer, pairs, negatives.view(-1, run.negative).to(run.device), run,
-                                     epoch)
+        negatives = negatives.view(-1, run.negative).to(run.device)  # [n, K]: K negatives per pair
+        yield len(pairs), sgns_epoch(model, optimizer, pairs, negatives, run, epoch)
 
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,
