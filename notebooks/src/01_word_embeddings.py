@@ -10,7 +10,7 @@
 # - how to evaluate word vectors, use them (neighbours, *king − man + woman*) and draw them on a 2-D map.
 #
 # Sections 1–5 are the core; *Going further* is optional; the [exercises](#exercises) come last.
-# The notebook runs offline in one to two minutes on a 2-core CPU (*Going further* E prints the training times).
+# It runs offline in one to two minutes on a 2-core CPU (training times: *Going further* E).
 # Lines starting with ✔ are *claims*: sentences checked against this run's numbers (a cross instead of the tick
 # would mean that your numbers do not support it).
 
@@ -60,10 +60,10 @@ print("one-hot matrix:", tuple(one_hot.shape), "| cosine(love, enjoy) =", cosine
       vocab.index("enjoy")], "| largest cosine of two different words:", (cosine - np.eye(len(vocab))).max())
 
 # %% [markdown]
-# The cost shows at a realistic vocabulary size V. A first layer of 100 units multiplies the V-wide one-hot input
-# by a [V, 100] matrix W: V × 100 multiply-adds per word, almost all by zero. Looking up row *i* of W reads only
-# 100 numbers. The rows below are this toy corpus, the Wikipedia excerpt used later, GloVe and Google News. Only
-# the toy corpus has fewer words than the layer has units (one-hot / dense below 1).
+# The cost shows at a realistic vocabulary size V. A first layer of 100 units multiplies the one-hot input by a
+# [V, 100] matrix W: V × 100 multiply-adds per word, almost all by zero, where looking up row *i* reads 100 numbers.
+# The rows: this toy corpus, the Wikipedia excerpt used later, GloVe and Google News. Only the toy corpus has
+# fewer words than the layer has units.
 
 # %%
 emb.storage_table([len(vocab), 9_002, 400_000, 3_000_000], dim=100).round(2)
@@ -94,8 +94,8 @@ print("Linear(bias=False)(one_hot(ids)) equals table(ids) to float tolerance (al
 #
 # 1. Take each word in turn as the **centre**. Each word within `window` positions of it, in the same sentence,
 #    gives one (centre, **context**) pair.
-# 2. Train the centre word's vector to predict the context. Skip-gram scores *every* word with a softmax (left);
-#    negative sampling (section 3) scores the true context and *k* random words, each with a sigmoid (right).
+# 2. Train the centre word's vector to predict the context: score *every* word with a softmax (left), or, with
+#    negative sampling (section 3), the true context and *k* random words, each with a sigmoid (right).
 
 # %%
 skipgram_scheme("i enjoy natural language processing".split(), centre=1, window=2, vocabulary=vocab.tokens,
@@ -240,18 +240,18 @@ pd.DataFrame({"count": counts[rows], "share f": counts[rows] / counts.sum(), "ch
 
 # %% [markdown]
 # **The training loop** is `sgns_epochs` and its batch loop `sgns_epoch` (`run` holds the settings). Each epoch
-# **subsamples** the corpus and builds its **pairs** afresh, with word2vec's *dynamic window*: each centre draws a
-# window from 1 to 5, so near neighbours count more. It shuffles the pairs and draws all their **negatives** at once
-# with `torch.multinomial`. For each **batch** of `BATCH_SIZE` pairs it lowers the learning rate (linearly, as
-# word2vec does), computes the loss and takes one **step**. The tables' gradients are sparse (`sparse=True`), so
-# `SparseAdam` updates only the rows a batch touches. `show_code(emb.train_sgns)` shows the set-up around the loop.
+# **subsamples** the corpus and builds its **pairs** afresh, with word2vec's *dynamic window* (each centre draws a
+# window from 1 to 5). It shuffles the pairs and draws all their **negatives** at once. For each **batch** it lowers
+# the learning rate (linearly, as word2vec does), computes the loss and takes one **step**. The gradients are sparse
+# (`sparse=True`), so `SparseAdam` updates only the rows a batch touches. `show_code(emb.train_sgns)` shows the
+# set-up around the loop.
 
 # %%
 show_code(emb.sgns_epochs, emb.sgns_epoch)
 
 # %% [markdown]
-# We train ours for two epochs, and gensim's skip-gram `Word2Vec` with the same settings for its default five
-# epochs and for fifteen. All three return gensim `KeyedVectors`.
+# We train ours for two epochs, and gensim's skip-gram `Word2Vec` with the same settings for five epochs (its
+# default) and fifteen. All three give gensim `KeyedVectors`.
 
 # %% tags=["nbval-ignore-output"]
 BATCH_SIZE = 8192  # pairs per optimiser step of our SGNS
@@ -292,8 +292,7 @@ plt.show()
 #   co-occurrence models find hard.
 # - The **Google analogy set**: "Athens is to Greece as Baghdad is to ?"; the answer is the word nearest
 #   Greece − Athens + Baghdad.
-# - The **cosine of random pairs**: near 0 when the vectors have no common offset, near 1 when they all point one
-#   way.
+# - The **cosine of random pairs**: near 1 when all the vectors point one way.
 
 # %% tags=["nbval-ignore-output"]
 models = {"our SGNS (2 epochs)": sgns, "gensim (5 epochs)": w2v[5], "gensim (15 epochs)": w2v[15]}
@@ -309,9 +308,9 @@ claim("on WordSim353 ours is close to gensim-15 (within 0.05)", abs(ws_ours - ws
       f"ours {ws_ours:.3f}, gensim-15 {ws_fifteen:.3f}")
 
 # %% [markdown]
-# On this small text, five epochs are too few for gensim: its vectors are crowded, with a high cosine of random
-# pairs (last row; *Going further* A). With fifteen epochs it catches up with ours. Our recipe differs in Adam,
-# large batches and `sample=1e-4`; which difference matters is not measured here.
+# On this small text five epochs are too few for gensim: its vectors are crowded (high random-pair cosine, last
+# row). With fifteen epochs it catches up. Our recipe differs in Adam, large batches and `sample=1e-4`; which
+# difference matters is not measured here.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -359,8 +358,7 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
 # Two ways of drawing 100-d vectors in 2-D answer different questions:
 #
 # - **PCA** projects the vectors onto the two directions along which they vary most. A projection can shrink
-#   distances but never stretch them, so words far apart in 100 dimensions can land close together, the more so
-#   the less variance the two directions keep.
+#   distances but never stretch them, so words far apart in 100 dimensions can land close together.
 # - **t-SNE** places the points so that each point's nearest neighbours stay near it. Distances *between* groups
 #   on its map mean little.
 #
@@ -389,8 +387,7 @@ plt.show()
 
 # %% [markdown]
 # How well does a map keep the groups? The *group-neighbour share* counts the words whose nearest neighbour is in
-# their own group, on each map and, for reference, in 100 dimensions (by cosine). (*Optional:* how t-SNE's
-# perplexity is picked is in *Going further* F.)
+# their own group, on each map and in 100 dimensions. (How t-SNE's perplexity is picked: *Going further* F.)
 
 # %% tags=["nbval-ignore-output"]
 own_group = {f"{name} map": emb.group_neighbour_share(points, map_groups) for name, points in
