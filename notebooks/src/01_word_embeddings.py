@@ -10,7 +10,7 @@
 # - how to evaluate word vectors, use them (neighbours, *king − man + woman*) and draw them on a 2-D map.
 #
 # Sections 1–5 are the core; *Going further* is optional; the [exercises](#exercises) come last.
-# It runs offline in one to two minutes on a 2-core CPU (training times: *Going further* E).
+# It runs offline in about a minute on a 2-core CPU (training times: *Going further* E).
 # Lines starting with ✔ are *claims*: sentences checked against this run's numbers (a cross instead of the tick
 # would mean that your numbers do not support it).
 
