@@ -26,7 +26,6 @@ from helpers.data import load_analogies, word_pairs_path
 from helpers.device import progress as progress_bar
 from helpers.device import run_on
 from helpers.history import History
-from helpers.training import optimizer_step
 from helpers.vocab import Vocab
 
 
@@ -128,7 +127,7 @@ class SkipGram(nn.Module):
 
     def __init__(self, vocab_size: int, dim: int) -> None:
         super().__init__()
-        self.embeddings = nn.Embedding(checks.positive_int("vocab_size", vocab_size), checks.positive_int("dim", dim))
+        self.embeddings = nn.Embedding(vocab_size, dim)
         self.output = nn.Linear(dim, vocab_size)
 
     def forward(self, centres: torch.Tensor) -> torch.Tensor:
@@ -144,7 +143,10 @@ def skipgram_epoch(model: SkipGram, optimizer: torch.optim.Optimizer, pairs: tor
                    shuffle: torch.Generator) -> float:
     """One epoch on shuffled mini-batches of (centre, context) pairs [n, 2]; return the loss on all pairs after it."""
     for batch in pairs[torch.randperm(len(pairs), generator=shuffle).to(pairs.device)].split(batch_size):
-        optimizer_step(optimizer, model.loss(batch[:, 0], batch[:, 1]))  # zero_grad, backward, step
+        loss = model.loss(batch[:, 0], batch[:, 1])
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
     with torch.no_grad():
         return model.loss(pairs[:, 0], pairs[:, 1]).item()
 
@@ -206,8 +208,6 @@ class SGNS(nn.Module):
     def __init__(self, vocab_size: int, dim: int, generator: torch.Generator | None = None,
                  sparse: bool = True) -> None:
         super().__init__()
-        checks.positive_int("vocab_size", vocab_size)
-        checks.positive_int("dim", dim)
         self.centre = nn.Embedding(vocab_size, dim, sparse=sparse)
         self.context = nn.Embedding(vocab_size, dim, sparse=sparse)
         with torch.no_grad():  # word2vec's start: small random centre vectors, zero context vectors
@@ -226,23 +226,16 @@ def epoch_pairs(sentences: list[np.ndarray], keep: np.ndarray, window: int, rng:
     return skipgram_pairs(kept, window, rng if dynamic_window else None)
 
 
-def sgns_batches(pairs: torch.Tensor, negatives: torch.Tensor, batch_size: int, epoch: int, epochs: int):
-    """Yield (fraction of all training done, centres, contexts, negatives) for one epoch's shuffled pairs;
-    nothing for an epoch whose subsampling left no pairs."""
-    n_batches = -(-len(pairs) // batch_size)
-    if n_batches == 0:
-        return
-    for i, (batch, noise) in enumerate(zip(pairs.split(batch_size), negatives.split(batch_size))):
-        yield (epoch + i / n_batches) / epochs, batch[:, 0], batch[:, 1], noise
-
-
-def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, batches, lr: float) -> torch.Tensor:
-    """Train on one epoch's batches, the learning rate falling linearly as in word2vec; return each batch's loss."""
-    losses = []
-    for done, centres, contexts, negatives in batches:  # done: the fraction of all training done so far
+def sgns_epoch(model: SGNS, optimizer: torch.optim.Optimizer, pairs: torch.Tensor, negatives: torch.Tensor,
+               run: SGNSRun, epoch: int) -> torch.Tensor:
+    """Train on one epoch's shuffled pairs [n, 2] and their negatives [n, K], batch by batch, the learning rate
+    falling linearly over all epochs as in word2vec; return each batch's loss."""
+    losses, n_batches = [], -(-len(pairs) // run.batch_size)
+    for i, (batch, batch_negatives) in enumerate(zip(pairs.split(run.batch_size), negatives.split(run.batch_size))):
+        done = (epoch + i / n_batches) / run.epochs  # the fraction of all training done so far
         for group in optimizer.param_groups:
-            group["lr"] = lr * max(1e-4, 1.0 - done)
-        loss = model(centres, contexts, negatives)
+            group["lr"] = run.lr * max(1e-4, 1.0 - done)
+        loss = model(batch[:, 0], batch[:, 1], batch_negatives)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -276,9 +269,8 @@ def sgns_epochs(model: SGNS, optimizer: torch.optim.Optimizer, sentences: list[n
             continue
         pairs = pairs[torch.randperm(len(pairs), generator=run.shuffle)].to(run.device)
         negatives = torch.multinomial(noise, len(pairs) * run.negative, replacement=True, generator=run.draws)
-        batches = sgns_batches(pairs, negatives.view(-1, run.negative).to(run.device), run.batch_size, epoch,
-                               run.epochs)
-        yield len(pairs), sgns_epoch(model, optimizer, batches, run.lr)
+        negatives = negatives.view(-1, run.negative).to(run.device)  # [n, K]: K negatives per pair
+        yield len(pairs), sgns_epoch(model, optimizer, pairs, negatives, run, epoch)
 
 
 def train_sgns(corpus: list[list[str]], dim: int = 100, window: int = 5, negative: int = 5, epochs: int = 2,

@@ -141,9 +141,10 @@ _PAIR_COUNT_HINTS = {
     "once": "each neighbouring position gives two pairs, (left, right) and (right, left); your count has one",
     "fewer": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
              "your count is one position short at every distance",
-    "more": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d + 1: "
-            "your count has one position too many at every distance (distances 0 to window − 1 give the same "
-            "count: the distances run from 1 to window, and a word is not its own context)",
+    "range": "your count is what distances 0 to window − 1 give (as from range(window)): distance 0 is the word "
+             "itself, which is not its own context, and distance window is left out. The distances run from 1 to "
+             "window, and a sentence of n words has n − d positions with a neighbour d words to their right (the "
+             "same count also comes from n − d + 1 positions per distance, one too many)",
     "negative": "a sentence shorter than the window gives no pairs at the distances it does not have; your count "
                 "goes negative there: clip each distance's count at 0 on its own, not the sentence's total",
     "itself": "a word is not its own context: distance 0 gives no pair",
@@ -162,7 +163,7 @@ def _pair_count_mistakes(lengths: list[int], window: int) -> dict[str, int]:
 
     distances = range(1, window + 1)
     return {"once": two_per_position(distances) // 2, "fewer": two_per_position(distances, -1),
-            "more": two_per_position(distances, 1), "negative": sum(2 * (n - d) for n in lengths for d in distances),
+            "range": two_per_position(range(window)), "negative": sum(2 * (n - d) for n in lengths for d in distances),
             "itself": two_per_position(distances) + sum(lengths), "window": two_per_position([1]),
             "short": two_per_position(range(1, window)), "long": two_per_position(range(1, window + 2)),
             "every": sum(2 * n * window for n in lengths)}
@@ -623,7 +624,38 @@ def check_01_sgns_grads(shared_negatives_grads) -> None:
             require(exercise, torch.allclose(value, want, rtol=1e-4, atol=1e-6), f"the gradient for {name} "
                     "differs from autograd's gradient of the loss (check the order: grad_centre, grad_context, "
                     "grad_negatives)")
+    _no_numerical_differences(exercise, shared_negatives_grads)
     passed(exercise, "your hand-worked gradients match autograd's for the centre, context and negative vectors")
+
+
+GRADS_OPERATION_BUDGET = 20_000  # tensor operations for 64 pairs: a formula needs tens, nudging each input ~50,000
+
+
+def _no_numerical_differences(exercise: str, shared_negatives_grads) -> None:
+    """Refuse gradients found by nudging each input and re-evaluating the loss (finite differences): on 64 pairs
+    with 16-d vectors that costs tens of thousands of tensor operations, a hand-worked formula a few dozen."""
+    import torch
+    from torch.overrides import TorchFunctionMode
+
+    message = (f"✘ {exercise}: shared_negatives_grads made more than {GRADS_OPERATION_BUDGET:,} tensor operations "
+               "for 64 pairs: that is numerical differentiation (nudging each number and evaluating the loss "
+               "again), not gradients worked out by hand; write each gradient as a formula on whole tensors")
+
+    class Budget(TorchFunctionMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            self.calls += 1
+            if self.calls > GRADS_OPERATION_BUDGET:
+                raise ExerciseError(message)
+            return func(*args, **(kwargs or {}))
+
+    generator = torch.Generator().manual_seed(4)
+    c, o, n = (torch.randn(*shape, generator=generator) for shape in [(64, 16), (64, 16), (8, 16)])
+    with _autograd_refused(shared_negatives_grads, message), Budget():
+        shared_negatives_grads(c, o, n)
 
 
 # --- 02 Word2Vec vs BERT ---

@@ -89,7 +89,7 @@ def test_01_pair_count_accepts_the_count_and_rejects_the_usual_mistakes(capsys):
                            (unclipped, "clip each distance"), (clipped_per_sentence, "clip each distance"),
                            (with_itself, "its own context"),
                            (window_one, "ignores `window`"), (off_by_one, "one distance short"),
-                           (positions_short, "not n − d − 1"), (positions_over, "not n − d \\+ 1"),
+                           (positions_short, "not n − d − 1"), (positions_over, "n − d \\+ 1 positions per distance"),
                            (from_zero, "distances 0 to window − 1"),
                            (one_distance_past, "one distance past"),
                            (lambda sentences, window: sum(2 * len(s) * window for s in sentences),
@@ -573,7 +573,25 @@ def test_01_shared_negatives_grads_accepts_the_gradients_and_names_each_usual_mi
         o.add_(1)
         return grads
 
-    for wrong, message in [(by_backward, "used autograd"), (by_autograd, "used autograd"), (by_func, "used autograd"),
+    import torch.nn.functional as F
+
+    def finite_differences(c, o, n):  # review s15: no autograd, but no work by hand either
+        def loss(c, o, n):
+            return -(F.logsigmoid((c * o).sum(1)) + F.logsigmoid(-(c @ n.T)).sum(1)).mean()
+        out = []
+        for i, t in enumerate((c, o, n)):
+            g = torch.zeros_like(t)
+            for idx in range(t.numel()):
+                tt = [x.clone().double() for x in (c, o, n)]
+                tt[i].view(-1)[idx] += 1e-3
+                a = loss(*tt)
+                tt[i].view(-1)[idx] -= 2e-3
+                g.view(-1)[idx] = ((a - loss(*tt)) / 2e-3).float()
+            out.append(g)
+        return tuple(out)
+
+    for wrong, message in [(finite_differences, "numerical differentiation"),
+                           (by_backward, "used autograd"), (by_autograd, "used autograd"), (by_func, "used autograd"),
                            (in_place, "inputs changed"), (lambda c, o, n: (1.0, 2.0, 3.0), "should be a tensor"),
                            (_grads_01(*[torch.ones(2, 2)] * 3), "function")]:
         with pytest.raises(exercises.ExerciseError, match=message):
