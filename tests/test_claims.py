@@ -57,3 +57,42 @@ def test_a_claim_in_the_chinese_edition_prints_the_chinese_separator_and_the_san
     for section in config.sections():
         masked = re.sub(config[section]["regex"], config[section]["replace"], masked)
     assert masked == f"✔ LSTM 胜过 RNN{zh_separator}…\n✔ next"
+
+
+MAX_STATEMENT, MAX_LINES, MAX_CONDITIONS = 110, 3, 2
+
+
+def _claim_calls(source: str):
+    """Every claim(...) call in a notebook source, as (line, statement, lines, conditions)."""
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "claim":
+            condition = node.args[1]
+            n_and = len(condition.values) if isinstance(condition, ast.BoolOp) and isinstance(
+                condition.op, ast.And) else 1
+            first = node.args[0]  # a plain string, or an f-string: its text with "{}" for each value
+            parts = first.values if isinstance(first, ast.JoinedStr) else [first]
+            statement = "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in parts)
+            yield node.lineno, statement, node.end_lineno - node.lineno + 1, n_and
+
+
+def test_claim_shape_finds_long_statements_calls_and_conjunctions():
+    source = ('claim("short", a < b, "m")\n'
+              f'claim("{"x" * (MAX_STATEMENT + 1)}", a and b and c,\n  "m",\n  )\n'
+              'claim(f"at {n} steps", a or b, "m")\n')
+    assert list(_claim_calls(source)) == [(1, "short", 1, 1), (2, "x" * (MAX_STATEMENT + 1), 3, 3),
+                                          (5, "at {} steps", 1, 1)]
+
+
+def test_every_notebook_claim_is_short_enough_to_read_in_the_lesson():
+    from pathlib import Path
+
+    problems = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "notebooks" / "src").glob("0*.py")):
+        for line, statement, lines, conditions in _claim_calls(path.read_text(encoding="utf-8")):
+            if len(statement) > MAX_STATEMENT or lines > MAX_LINES or conditions > MAX_CONDITIONS:
+                problems.append(f"{path.name}:{line}: {len(statement)} characters, {lines} lines, "
+                                f"{conditions} conditions")
+    assert not problems, (f"claims longer than {MAX_STATEMENT} characters, {MAX_LINES} lines or "
+                          f"{MAX_CONDITIONS} conditions (split them):\n" + "\n".join(problems))
