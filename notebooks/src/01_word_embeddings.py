@@ -357,8 +357,8 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
       f"ours {queen_rank['our SGNS (2 epochs)']}, gensim-15 {queen_rank['gensim (15 epochs)']}")
 
 # %% [markdown]
-# *queen* is rarer in this corpus than each of the three input words (the counts above). *Going further* C asks
-# the same question of vectors trained on far more text.
+# *queen* is rarer in this corpus than each of the three input words (the counts above), so these ranks rest on
+# few examples. *Going further* C asks the same question of vectors trained on far more text.
 #
 # ## 5. Maps of the trained vectors
 #
