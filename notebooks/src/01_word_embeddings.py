@@ -9,7 +9,8 @@
 # - skip-gram with negative sampling (SGNS), as word2vec trains, in PyTorch and with gensim;
 # - how to evaluate word vectors, use them (neighbours, *king − man + woman*) and draw them on a 2-D map.
 #
-# Sections 1–5 are the core; *Going further* is optional; the [exercises](#exercises) come last.
+# Sections 1–5 are the core. The Summary and the [exercises](#exercises) follow them, and the exercises use only
+# the core; *Going further*, after the exercises, is optional.
 # It runs offline in about a minute on a 2-core CPU (training times: *Going further* E).
 # Lines starting with ✔ are *claims*: sentences checked against this run's numbers (a cross instead of the tick
 # would mean that your numbers do not support it).
@@ -62,8 +63,7 @@ print("one-hot matrix:", tuple(one_hot.shape), "| cosine(love, enjoy) =", cosine
 # %% [markdown]
 # The cost shows at a realistic vocabulary size V. A first layer of 100 units multiplies the one-hot input by a
 # [V, 100] matrix W: V × 100 multiply-adds per word, almost all by zero, where looking up row *i* reads 100 numbers.
-# The rows: this toy corpus, the Wikipedia excerpt used later, GloVe and Google News. Only the toy corpus has
-# fewer words than the layer has units.
+# The table's rows are four vocabularies: this toy corpus, the Wikipedia excerpt used later, GloVe and Google News.
 
 # %%
 emb.storage_table([len(vocab), 9_002, 400_000, 3_000_000], dim=100).round(2)
@@ -118,7 +118,8 @@ print("pairs:", pairs.shape, "| love's:", [tuple(vocab.decode(pair)) for pair in
 show_code(emb.SkipGram, emb.skipgram_epoch)
 
 # %% [markdown]
-# The training loop is yours to edit: 300 epochs with Adam (try another `dim`, `lr` or number of epochs).
+# The training loop below is yours to edit: it runs 300 epochs with Adam (try another `dim`, `lr` or number of
+# epochs).
 
 # %% tags=["nbval-ignore-output"]
 torch.manual_seed(0)  # the same starting vectors on every run
@@ -174,8 +175,8 @@ claim("after 300 epochs the loss is close to the bound (within 0.15 nats)", loss
       f"last loss {losses[-1]:.3f}, bound {floor:.3f}")
 
 # %% [markdown]
-# **What training bought.** With one-hot vectors no word has a nearest neighbour (every cosine is 0). The trained
-# vectors, for the four pairs that share the most contexts and for *love* – *enjoy*:
+# **What training bought.** With one-hot vectors no word has a nearest neighbour (every cosine is 0). The table
+# compares both kinds of vector for the four pairs of words that share the most contexts, and for *love* – *enjoy*:
 
 # %%
 members = np.zeros((len(vocab), len(vocab)))
@@ -195,7 +196,7 @@ pd.DataFrame([{"words": f"{vocab.tokens[i]} – {vocab.tokens[j]}",
 
 # %% [markdown]
 # *love* and *enjoy* share only *i*, so training does not bring them together: vectors can only reflect the
-# contexts the corpus gives. Over all pairs of words:
+# contexts the corpus gives. Does the pattern hold over all pairs of words? A rank correlation answers:
 
 # %%
 different = ~np.eye(len(vocab), dtype=bool)
@@ -205,7 +206,8 @@ claim("the more contexts two words share, the higher their trained cosine (Spear
 
 # %% [markdown]
 # **The full softmax does not scale**: every pair scores the whole vocabulary, where negative sampling scores the
-# true context and a few random words. On the Wikipedia excerpt (words seen at least 5 times):
+# true context and a few random words. Here are the numbers for the Wikipedia excerpt, keeping the words seen at
+# least 5 times:
 
 # %%
 wiki = load_corpus("wiki")
@@ -220,7 +222,8 @@ print(f"scores per pair: full softmax {len(wiki_vocab):,}, negative sampling wit
 #
 # For a real pair (centre *c*, context *o*) the model should say *yes*: σ(**c**·**o**) near 1. For *k* random
 # negatives *n₁…n_k* it should say *no*: σ(−**c**·**n**ᵢ) near 1. The loss is
-# −log σ(**c**·**o**) − Σᵢ log σ(−**c**·**n**ᵢ). Each word has a centre and a context vector; we keep the centre ones.
+# −log σ(**c**·**o**) − Σᵢ log σ(−**c**·**n**ᵢ). Each word has a centre and a context vector; the centre vectors
+# are the word vectors we keep.
 
 # %%
 show_code(emb.sgns_loss, emb.SGNS)
@@ -266,7 +269,7 @@ for epochs in (5, 15):
     seconds[f"gensim ({epochs} epochs)"] = time.perf_counter() - started
 
 # %% [markdown]
-# Our SGNS's loss, batch by batch:
+# The plot shows our SGNS's loss, batch by batch:
 
 # %% tags=["nbval-ignore-output"]
 fig, ax = plt.subplots(figsize=(8, 2.8))
@@ -287,12 +290,14 @@ plt.show()
 # %% [markdown]
 # ### How good are the vectors?
 #
-# - **WordSim353** and **SimLex-999**: word pairs rated by people; the score is the Spearman correlation ρ of the
-#   pairs' cosines with the ratings. SimLex rates *similarity* (cup–mug), not relatedness (cup–coffee), which
+# - **WordSim353** and **SimLex-999** are word pairs rated by people. The score is the Spearman correlation ρ of
+#   the pairs' cosines with the ratings. SimLex rates *similarity* (cup–mug), not relatedness (cup–coffee), which
 #   co-occurrence models find hard.
-# - The **Google analogy set**: "Athens is to Greece as Baghdad is to ?"; the answer is the word nearest
-#   Greece − Athens + Baghdad.
-# - The **cosine of random pairs**: near 1 when all the vectors point one way.
+# - The **Google analogy set** asks questions such as "Athens is to Greece as Baghdad is to ?". A model answers
+#   with the word nearest Greece − Athens + Baghdad.
+# - The **cosine of random pairs** is near 1 when all the vectors point one way.
+#
+# The *known* and *answerable* rows say what share of the pairs and questions a model's vocabulary covers.
 
 # %% tags=["nbval-ignore-output"]
 models = {"our SGNS (2 epochs)": sgns, "gensim (5 epochs)": w2v[5], "gensim (15 epochs)": w2v[15]}
@@ -309,8 +314,8 @@ claim("on WordSim353 ours is close to gensim-15 (within 0.05)", abs(ws_ours - ws
 
 # %% [markdown]
 # On this small text five epochs are too few for gensim: its vectors are crowded (high random-pair cosine, last
-# row). With fifteen epochs it catches up. Our recipe differs in Adam, large batches and `sample=1e-4`; which
-# difference matters is not measured here.
+# row). With fifteen epochs it catches up. Our recipe differs from gensim's in Adam, in large batches and in
+# `sample=1e-4`; which of these differences matters is not measured here.
 #
 # ## 4. Using word vectors: similarity, neighbours and analogies
 #
@@ -323,7 +328,7 @@ print(f"cosine(france, germany): by hand {float(u @ v / (np.linalg.norm(u) * np.
       f"{emb.similarity(sgns, 'france', 'music'):.3f}")
 
 # %% [markdown]
-# **Nearest neighbours**, each word with its count in the corpus:
+# **Nearest neighbours.** The table lists each query word's four nearest words, each with its count in the corpus:
 
 # %% tags=["nbval-ignore-output"]
 pd.set_option("display.max_colwidth", 90)
@@ -331,7 +336,8 @@ query_words = ["france", "three", "music", "war", "computer", "king"]
 emb.neighbours_table(models, query_words, topn=4, counts=word_counts)
 
 # %% [markdown]
-# Our lists hold rarer words than gensim's, although our ρ is higher (*Going further* A measures this).
+# Our lists hold rarer words than gensim's, although our WordSim353 ρ is close to gensim-15's (*Going further* A
+# measures this).
 #
 # **Vector arithmetic.** The answer to "man is to king as woman is to ?" is the word nearest *king − man + woman*:
 # *queen*, if the corpus gives the vectors a consistent male → female direction. `analogy_rank` says where *queen*
@@ -351,7 +357,8 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
       f"ours {queen_rank['our SGNS (2 epochs)']}, gensim-15 {queen_rank['gensim (15 epochs)']}")
 
 # %% [markdown]
-# *queen* is rare here, yet two models put it in the top ten (vectors trained on far more text: *Going further* C).
+# *queen* is rarer in this corpus than each of the three input words (the counts above), so these ranks rest on
+# few examples. *Going further* C asks the same question of vectors trained on far more text.
 #
 # ## 5. Maps of the trained vectors
 #
@@ -362,7 +369,7 @@ claim(f"queen ranks in the top 10 of the {len(sgns) - 3:,} candidates for our SG
 # - **t-SNE** places the points so that each point's nearest neighbours stay near it. Distances *between* groups
 #   on its map mean little.
 #
-# Words from five groups (on the PCA map only some carry a label, to keep it readable):
+# The maps show words from five groups; to keep the PCA map readable, only some of its points carry a label:
 
 # %% tags=["nbval-ignore-output"]
 groups = {"country": "france germany italy spain china japan india russia".split(),
@@ -387,7 +394,7 @@ plt.show()
 
 # %% [markdown]
 # How well does a map keep the groups? The *group-neighbour share* counts the words whose nearest neighbour is in
-# their own group, on each map and in 100 dimensions. (How t-SNE's perplexity is picked: *Going further* F.)
+# their own group, on each map and in 100 dimensions. (*Going further* F explains how t-SNE's perplexity is picked.)
 
 # %% tags=["nbval-ignore-output"]
 own_group = {f"{name} map": emb.group_neighbour_share(points, map_groups) for name, points in
@@ -401,8 +408,8 @@ display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ",
        if share["PCA"] < share["t-SNE"] else "at least as many as the t-SNE map.")))
 
 # %% [markdown]
-# On the PCA map most science words sit among the countries; on the t-SNE map they do not. *Going further* F
-# shows why. A map is a picture; the scores of section 3 are the measurement.
+# On the PCA map most science words sit among the countries; on the t-SNE map they do not (*Going further* F
+# counts them and shows why). A map is only a picture; the scores of section 3 are the measurement.
 #
 # ## Summary
 #
@@ -412,15 +419,144 @@ display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ",
 #   entropy of the context given the centre bounds its loss from below.
 # - The full softmax scores the whole vocabulary per pair; negative sampling scores the true context and a few
 #   noise words drawn from counts^0.75, and subsampling thins out frequent words. SGNS rebuilds its pairs each
-#   epoch (subsampling, dynamic window).
+#   epoch, with subsampling and a dynamic window.
 # - Evaluate with human ratings (WordSim353, SimLex-999) and analogies, with coverage and the random-pair cosine.
-#   Raw neighbour lists can be topped by rare words (ours more than gensim's): look at the neighbours' counts,
-#   and compare the lists limited to frequent words too.
+#   Raw neighbour lists can be topped by rare words (ours more than gensim's), so look at the neighbours' counts.
 # - PCA and t-SNE maps answer different questions; pick t-SNE's perplexity for the number of points.
 #
-# Next: [the exercises](#exercises), after the optional *Going further* sections.
+# Next: [the exercises](#exercises), which need only sections 1–5.
+
+# %% [markdown]
+# <a id="exercises"></a>
 #
+# ## Exercises
+#
+# Each exercise has a cell for your answer, a function you write, and a check cell that prints ✔ or says what is
+# wrong. A worked solution is folded after each check; open it once you have tried.
+#
+# ### Exercise 1 — count pairs
+# Write `count_pairs(sentences, window)`: how many (centre, context) pairs `skipgram_pairs` would build from
+# `sentences` (lists of word ids) with that `window`, computed from the sentence lengths alone, without building
+# the pairs or walking through the positions. (Hint: in a sentence of *n* words, *n − d* positions have a neighbour
+# *d* words to their right.)
+
+# %% nbgrader={"grade": false, "grade_id": "ex01-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def count_pairs(sentences: list[list[int]], window: int) -> int:
+    """The number of (centre, context) pairs within `window` words of each other in the same sentence."""
+    ### BEGIN SOLUTION
+    return sum(2 * max(len(sentence) - d, 0) for sentence in sentences for d in range(1, window + 1))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex01-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_01_pair_count(count_pairs)
+
+# %% [markdown]
+# ### Exercise 2 — one SGNS training step
+# Section 3 spread one step over two functions: `sgns_epochs` draws a whole epoch's negatives, `sgns_epoch` steps
+# through the batches. Put the step together for one batch, from memory if you can.
+# `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its optimiser (step
+# with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of
+# probabilities, one per word. Draw `negative` negatives for every pair from `noise` (`torch.multinomial`, with
+# replacement) as a `[B, negative]` tensor, compute the model's loss, then clear the old gradients, backpropagate
+# and step. Return the loss as a float.
+
+# %% nbgrader={"grade": false, "grade_id": "ex01-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def sgns_step(model: emb.SGNS, optimizer: torch.optim.Optimizer, centres: torch.Tensor, contexts: torch.Tensor,
+              noise: torch.Tensor, negative: int) -> float:
+    """One training step of skip-gram with negative sampling on a batch of (centre, context) pairs."""
+    ### BEGIN SOLUTION
+    negatives = torch.multinomial(noise, len(centres) * negative, replacement=True).view(len(centres), negative)
+    loss = model(centres, contexts, negatives)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex01-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_01_sgns_step(sgns_step)
+
+# %% [markdown]
+# ### Exercise 3 — rank an analogy's answer yourself
+# Write `analogy_rank(kv, word, minus, plus, target)`: the rank (1 = top) of `target` for *word − minus + plus*
+# (*king − man + woman*), as section 4 used it. Add the unit-length vectors of *word* and *plus* and subtract
+# *minus*'s. Score every word by its cosine to that sum, leave the three input words out, and count the words that
+# score higher. (`kv.get_normed_vectors()` is the
+# unit-length table, `kv.key_to_index[word]` a word's row; do not call `emb.analogy_rank` or `kv.most_similar`.)
+# The check also runs it on our SGNS for these male → female pairs:
+
+# %%
+family_pairs = [("king", "queen"), ("father", "mother"), ("brother", "sister"), ("son", "daughter"),
+                ("husband", "wife"), ("he", "she"), ("his", "her"), ("men", "women"), ("prince", "princess")]
+
+# %% nbgrader={"grade": false, "grade_id": "ex01-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def analogy_rank(kv, word: str, minus: str, plus: str, target: str) -> int:
+    """Rank (1 = top) of `target` by cosine to unit(word) - unit(minus) + unit(plus), the three left out."""
+    ### BEGIN SOLUTION
+    table = kv.get_normed_vectors()  # [V, D], one unit-length row per word
+    rows = [kv.key_to_index[w] for w in (word, minus, plus)]
+    query = table[rows[0]] - table[rows[1]] + table[rows[2]]
+    scores = table @ query  # the cosine to the query, times the query's length: the same order
+    scores[rows] = -np.inf
+    return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex01-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_01_analogy_rank(analogy_rank, sgns, family_pairs)
+
+# %% [markdown]
+# ### Exercise 4 — shared negatives: the loss, and its gradients by hand
+# A cheaper variant of SGNS draws one set of K negatives per batch and scores every pair against all of them.
+#
+# **(a)** Write `shared_negatives_loss(centre, context, negatives)`: `centre` and `context` are `[B, D]` (one row
+# per pair), `negatives` is `[K, D]`. Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ)
+# as a one-number tensor that autograd can differentiate, with the B × K scores **c**·**n**ₖ as one batched
+# operation (a matrix product is simplest).
+# (Use `torch.nn.functional.logsigmoid`: it never forms σ(x), so it stays finite where σ(x) underflows to 0; for
+# x = −200 in float32, `torch.log(torch.sigmoid(x))` is −inf and `logsigmoid(x)` is −200. Do not call
+# `emb.sgns_loss`.)
+#
+# **(b)** Autograd computes the gradients of that loss for you; work them out by hand. Write
+# `shared_negatives_grads(centre, context, negatives)`, returning `(grad_centre, grad_context, grad_negatives)`,
+# the gradients of the loss of (a) with respect to each input, shaped like it, with tensor operations only (no
+# `.backward()`, `torch.autograd`, `torch.func` or finite differences). You need two derivatives:
+# d/dx (−log σ(x)) = σ(x) − 1 and d/dx (−log σ(−x)) = σ(x). Remember that the loss is a mean over the B pairs, and that each shared negative
+# appears in every pair's loss. The check compares your three gradients with autograd's.
+
+# %% nbgrader={"grade": false, "grade_id": "ex01-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def shared_negatives_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
+    """Mean SGNS loss for centre and context vectors [B, D] and negative vectors [K, D] shared by every pair."""
+    ### BEGIN SOLUTION
+    positive = (centre * context).sum(dim=1)  # c·o for each pair: [B]
+    negative = centre @ negatives.T           # c·n_k for each pair and negative: [B, K]
+    return -(F.logsigmoid(positive) + F.logsigmoid(-negative).sum(dim=1)).mean()
+    ### END SOLUTION
+
+
+def shared_negatives_grads(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor):
+    """The gradients of shared_negatives_loss with respect to centre [B, D], context [B, D] and negatives [K, D]."""
+    ### BEGIN SOLUTION
+    pairs = len(centre)
+    positive = torch.sigmoid((centre * context).sum(dim=1)) - 1  # d loss_b / d(c·o), one per pair: [B]
+    negative = torch.sigmoid(centre @ negatives.T)                # d loss_b / d(c·n_k): [B, K]
+    grad_centre = (positive[:, None] * context + negative @ negatives) / pairs
+    grad_context = positive[:, None] * centre / pairs
+    grad_negatives = negative.T @ centre / pairs                  # every pair's term, summed: [K, D]
+    return grad_centre, grad_context, grad_negatives
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex01-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_01_sgns_loss(shared_negatives_loss)
+exercises.check_01_sgns_grads(shared_negatives_grads)
+
+# %% [markdown]
 # ## Going further
+#
+# These optional studies come after the exercises, which do not need them.
 #
 # ### A. Crowded vectors and rare neighbours
 #
@@ -532,7 +668,7 @@ claim("ours and gensim-15 agree about as much as the two gensim models (at most 
 # Skip-gram predicts each context word from the centre word. **CBOW** (continuous bag of words) does the reverse:
 # it averages the vectors of the context words and predicts the centre word from that average, one prediction per
 # word instead of one per (centre, context) pair. gensim trains it with `sg=0`. Everything else stays the same as
-# gensim's five-epoch skip-gram above: same corpus, dimension, window, negatives, minimum count and epochs.
+# gensim's five-epoch skip-gram of section 3: same corpus, dimension, window, negatives, minimum count and epochs.
 
 # %% tags=["nbval-ignore-output"]
 started = time.perf_counter()
@@ -696,130 +832,3 @@ claim("PCA's two directions keep under half of these vectors' variance", kept < 
 # Its two directions keep under half of the variance, and a projection can only shrink distances: what separates
 # these two groups lies in the directions it drops. On the t-SNE map, no more than one science word has a country as
 # its nearest word (the claim above).
-
-# %% [markdown]
-# <a id="exercises"></a>
-#
-# ## Exercises
-#
-# Each exercise has a cell for your answer, a function you write, and a check cell that prints ✔ or says what is
-# wrong. A worked solution is folded after each check; open it once you have tried.
-#
-# ### Exercise 1 — count pairs
-# Write `count_pairs(sentences, window)`: how many (centre, context) pairs `skipgram_pairs` would build from
-# `sentences` (lists of word ids) with that `window`, computed from the sentence lengths alone, without building
-# the pairs or walking through the positions. (Hint: in a sentence of *n* words, *n − d* positions have a neighbour
-# *d* words to their right.)
-
-# %% nbgrader={"grade": false, "grade_id": "ex01-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def count_pairs(sentences: list[list[int]], window: int) -> int:
-    """The number of (centre, context) pairs within `window` words of each other in the same sentence."""
-    ### BEGIN SOLUTION
-    return sum(2 * max(len(sentence) - d, 0) for sentence in sentences for d in range(1, window + 1))
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex01-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_pair_count(count_pairs)
-
-# %% [markdown]
-# ### Exercise 2 — one SGNS training step
-# Section 3 spread one step over two functions: `sgns_epochs` draws a whole epoch's negatives, `sgns_epoch` steps
-# through the batches. Put the step together for one batch, from memory if you can.
-# `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its optimiser (step
-# with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of
-# probabilities, one per word. Draw `negative` negatives for every pair from `noise` (`torch.multinomial`, with
-# replacement) as a `[B, negative]` tensor, compute the model's loss, then clear the old gradients, backpropagate
-# and step. Return the loss as a float.
-
-# %% nbgrader={"grade": false, "grade_id": "ex01-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def sgns_step(model: emb.SGNS, optimizer: torch.optim.Optimizer, centres: torch.Tensor, contexts: torch.Tensor,
-              noise: torch.Tensor, negative: int) -> float:
-    """One training step of skip-gram with negative sampling on a batch of (centre, context) pairs."""
-    ### BEGIN SOLUTION
-    negatives = torch.multinomial(noise, len(centres) * negative, replacement=True).view(len(centres), negative)
-    loss = model(centres, contexts, negatives)
-    optimizer.zero_grad()
-    loss.backward()
-    optimizer.step()
-    return loss.item()
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex01-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_sgns_step(sgns_step)
-
-# %% [markdown]
-# ### Exercise 3 — rank an analogy's answer yourself
-# Write `analogy_rank(kv, word, minus, plus, target)`: the rank (1 = top) of `target` for *word − minus + plus*
-# (*king − man + woman*), as section 4 used it. Add the unit-length vectors of *word* and *plus* and subtract
-# *minus*'s. Score every word by its cosine to that sum, leave the three input words out, and count the words that
-# score higher. (`kv.get_normed_vectors()` is the
-# unit-length table, `kv.key_to_index[word]` a word's row; do not call `emb.analogy_rank` or `kv.most_similar`.)
-# The check also runs it on our SGNS for these male → female pairs:
-
-# %%
-family_pairs = [("king", "queen"), ("father", "mother"), ("brother", "sister"), ("son", "daughter"),
-                ("husband", "wife"), ("he", "she"), ("his", "her"), ("men", "women"), ("prince", "princess")]
-
-# %% nbgrader={"grade": false, "grade_id": "ex01-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def analogy_rank(kv, word: str, minus: str, plus: str, target: str) -> int:
-    """Rank (1 = top) of `target` by cosine to unit(word) - unit(minus) + unit(plus), the three left out."""
-    ### BEGIN SOLUTION
-    table = kv.get_normed_vectors()  # [V, D], one unit-length row per word
-    rows = [kv.key_to_index[w] for w in (word, minus, plus)]
-    query = table[rows[0]] - table[rows[1]] + table[rows[2]]
-    scores = table @ query  # the cosine to the query, times the query's length: the same order
-    scores[rows] = -np.inf
-    return int((scores > scores[kv.key_to_index[target]]).sum()) + 1
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex01-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_analogy_rank(analogy_rank, sgns, family_pairs)
-
-# %% [markdown]
-# ### Exercise 4 — shared negatives: the loss, and its gradients by hand
-# A cheaper variant of SGNS draws one set of K negatives per batch and scores every pair against all of them.
-#
-# **(a)** Write `shared_negatives_loss(centre, context, negatives)`: `centre` and `context` are `[B, D]` (one row
-# per pair), `negatives` is `[K, D]`. Return the mean over the batch of −log σ(**c**·**o**) − Σₖ log σ(−**c**·**n**ₖ)
-# as a one-number tensor that autograd can differentiate, with the B × K scores **c**·**n**ₖ as one batched
-# operation (a matrix product is simplest).
-# (Use `torch.nn.functional.logsigmoid`: it never forms σ(x), so it stays finite where σ(x) underflows to 0; for
-# x = −200 in float32, `torch.log(torch.sigmoid(x))` is −inf and `logsigmoid(x)` is −200. Do not call
-# `emb.sgns_loss`.)
-#
-# **(b)** Autograd computes the gradients of that loss for you; work them out by hand. Write
-# `shared_negatives_grads(centre, context, negatives)`, returning `(grad_centre, grad_context, grad_negatives)`,
-# the gradients of the loss of (a) with respect to each input, shaped like it, with tensor operations only (no
-# `.backward()`, `torch.autograd`, `torch.func` or finite differences). You need two derivatives:
-# d/dx (−log σ(x)) = σ(x) − 1 and d/dx (−log σ(−x)) = σ(x). Remember that the loss is a mean over the B pairs, and that each shared negative
-# appears in every pair's loss. The check compares your three gradients with autograd's.
-
-# %% nbgrader={"grade": false, "grade_id": "ex01-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def shared_negatives_loss(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor) -> torch.Tensor:
-    """Mean SGNS loss for centre and context vectors [B, D] and negative vectors [K, D] shared by every pair."""
-    ### BEGIN SOLUTION
-    positive = (centre * context).sum(dim=1)  # c·o for each pair: [B]
-    negative = centre @ negatives.T           # c·n_k for each pair and negative: [B, K]
-    return -(F.logsigmoid(positive) + F.logsigmoid(-negative).sum(dim=1)).mean()
-    ### END SOLUTION
-
-
-def shared_negatives_grads(centre: torch.Tensor, context: torch.Tensor, negatives: torch.Tensor):
-    """The gradients of shared_negatives_loss with respect to centre [B, D], context [B, D] and negatives [K, D]."""
-    ### BEGIN SOLUTION
-    pairs = len(centre)
-    positive = torch.sigmoid((centre * context).sum(dim=1)) - 1  # d loss_b / d(c·o), one per pair: [B]
-    negative = torch.sigmoid(centre @ negatives.T)                # d loss_b / d(c·n_k): [B, K]
-    grad_centre = (positive[:, None] * context + negative @ negatives) / pairs
-    grad_context = positive[:, None] * centre / pairs
-    grad_negatives = negative.T @ centre / pairs                  # every pair's term, summed: [K, D]
-    return grad_centre, grad_context, grad_negatives
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex01-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_01_sgns_loss(shared_negatives_loss)
-exercises.check_01_sgns_grads(shared_negatives_grads)
