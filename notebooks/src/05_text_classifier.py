@@ -293,9 +293,8 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 #
 # A p ≥ 0.05 means **no detectable difference**, not equal models.
 #
-# Below, the **top-scoring network** is the one with the highest mean test accuracy. It is a label, not a winner:
-# the three gated networks score within 0.02 of each other. We test it against the plain RNN, and TF-IDF + LR
-# against it.
+# We test the **top-scoring network** (the highest mean test accuracy: a label, as the gated three are within 0.02)
+# against the plain RNN, and TF-IDF + LR against it.
 
 # %% tags=["nbval-ignore-output"]
 sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
@@ -420,8 +419,7 @@ claim("the three models trained from scratch stay inside the coin band",
 claim("the MiniLM features score above the band", minilm.mean > small_high, f"MiniLM + LR {minilm.mean:.3f}")
 
 # %% [markdown]
-# Is MiniLM + LR ahead of each model trained from scratch? Section 2's two paired tests, on the five folds (with
-# their fit and test sizes) and on all 200 out-of-fold answers:
+# Section 2's two paired tests, MiniLM + LR against each model trained from scratch:
 
 # %% tags=["nbval-ignore-output"]
 small_sizes = {"n_train": len(small_splits[0][0]), "n_test": len(small_splits[0][2])}
@@ -439,9 +437,8 @@ claim("against Naive Bayes, only McNemar finds it ahead: the corrected t's inter
       f"t p = {nb_t.p:.2f}, {nb_interval[0]:+.3f} to {nb_interval[1]:+.3f}")
 
 # %% [markdown]
-# By section 2's *Reading the table*, MiniLM + LR is ahead of the LSTM and TF-IDF + LR on both tests. Against Naive
-# Bayes only McNemar finds a lead: better on sentences like these, but five folds cannot say whether retraining would
-# keep it ahead.
+# MiniLM + LR is ahead of the LSTM and TF-IDF + LR on both tests. Against Naive Bayes only McNemar sees the lead,
+# so by section 2's *Reading the table*, five folds cannot say whether retraining would keep it.
 
 # %%
 fit_small, _, test_small = small_splits[0]
