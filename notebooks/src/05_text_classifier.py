@@ -617,7 +617,7 @@ claim("each one's mean training loss falls from above 0.6 to below 0.05", all(h[
 #
 # We compare two LSTMs that differ only in packing. One is section 2's packed LSTM of fold 0. The other is trained
 # again with the same fold, vocabulary, setting and seed, but reads the state after the last `<pad>` of its padded
-# batch, as the lesson did. The padded model's answers depend on the batch, so we validate and test it in batches
+# batch. The padded model's answers depend on the batch, so we validate and test it in batches
 # of 64, the size it was trained in. The packed model's answers do not (section 1), so its batches of 256 change
 # nothing.
 
