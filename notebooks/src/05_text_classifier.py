@@ -20,7 +20,7 @@
 # - how to read training and validation curves;
 # - how, with only 200 labelled sentences, a frozen **pretrained encoder** compares with training from scratch.
 #
-# Sections 1–3 are the core; then the Summary, *Going further* (optional) and the [exercises](#exercises).
+# Sections 1–3 are the core; then the Summary, the [exercises](#exercises) and *Going further* (optional).
 #
 # **Run time:** about a minute on a 2-core CPU, offline. Every helper uses a GPU when there is one.
 # **Checks:** a ✔ line states a claim of the text with the numbers this run measured.
@@ -474,10 +474,113 @@ print(f"fold 0: {len(small_vocab) - 2} words in the {len(fit_small)} fit sentenc
 # - On 200 sentences, frozen pretrained features are ahead of the LSTM and TF-IDF + LR on both tests, and ahead
 #   of Naive Bayes on McNemar only.
 #
-# Next: [the exercises](#exercises), at the end of the page, after the optional *Going further* sections.
+# Next: [the exercises](#exercises), right below; the optional *Going further* sections come after them.
+
+# %% [markdown]
+# <a id="exercises"></a>
+#
+# ## Exercises
+#
+# Each exercise has an answer cell and a check cell: write your answer, run it, then run the check. The check
+# prints ✔ or says what is wrong.
+#
+# ### Exercise 1 — the last real step without packing
+#
+# Packing is one way to read each sentence's state after its last real word; the other is to run the RNN on the
+# padded batch and pick, from its outputs `[batch, steps, hidden]`, each sentence's output at its own last real
+# step. Write `last_hidden(rnn, embedded, lengths)` that does this for a one-directional, batch-first `nn.RNN`,
+# `nn.GRU` or `nn.LSTM` with one or more layers: `embedded` is a padded batch `[batch, steps, features]`,
+# `lengths` the true lengths (in any order); return `[batch, hidden]`, from **one** call of the RNN on the padded
+# batch, by indexing (no loop, no packing). Then think: why would this be wrong for a bidirectional RNN?
+
+# %% nbgrader={"grade": false, "grade_id": "ex05-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def last_hidden(rnn: torch.nn.Module, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Each sequence's output at its last real step [batch, hidden], read from the padded batch's outputs."""
+    ### BEGIN SOLUTION
+    outputs, _ = rnn(embedded)  # [batch, steps, hidden]: the last layer's h at every step
+    rows = torch.arange(len(lengths))
+    return outputs[rows, lengths - 1]  # row i at step lengths[i] - 1
+    # bidirectional: the backward direction starts at the padded end, so it reads the padding first; and even
+    # without padding its half of outputs[i, len - 1] has read only the last word (its whole-sentence state is at
+    # step 0)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_05_last_hidden(last_hidden)
+
+# %% [markdown]
+# ### Exercise 2 — the paired comparison of two models
+#
+# Write `paired_t_test(scores_a, scores_b)` that returns `(mean_difference, t, p)` for two models' accuracies on
+# the **same** folds: the differences d = a − b per fold, their mean, t = mean / (s / √k) with s the **sample**
+# standard deviation of d (ddof = 1) and k the number of folds, and the **two-sided** p-value of a t distribution
+# with k − 1 degrees of freedom (`scipy.stats.t.sf` gives one tail). Compute t yourself: the check refuses
+# ready-made t-tests (`scipy.stats.ttest_rel` and its kin, the course's `evaluation.paired_t`).
+
+# %% nbgrader={"grade": false, "grade_id": "ex05-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+from scipy import stats
+
+
+def paired_t_test(scores_a, scores_b) -> tuple[float, float, float]:
+    """(mean difference a - b, t, two-sided p) of a paired t-test over the same folds."""
+    ### BEGIN SOLUTION
+    d = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
+    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
+    p = 2 * stats.t.sf(abs(t), df=len(d) - 1)
+    return float(d.mean()), float(t), float(p)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_05_paired_t(paired_t_test)
+
+# %% [markdown]
+# ### Exercise 3 — the epoch loop with early stopping
+#
+# Write `train_with_early_stopping(model, fit, val, epochs, lr, patience)`, the heart of `train_classifier` with
+# section 2's rule: one optimizer (`classify.make_optimizer`); per epoch, the model in training mode, shuffled
+# mini-batches of 4 sentences through `classify.train_step` (`fit.batch(index, torch.device("cpu"))` gives a
+# batch's tensors), then the validation accuracy (`classify.evaluate(model, val, device="cpu")` returns loss and
+# accuracy); stop once `patience` epochs in a row brought no accuracy above the best so far (a tie is not an
+# improvement), and leave the model with the weights of its best epoch. Return the validation accuracies, one per
+# epoch trained.
+
+# %% nbgrader={"grade": false, "grade_id": "ex05-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+import copy
+import math
+
+
+def train_with_early_stopping(model, fit, val, epochs: int, lr: float, patience: int) -> list[float]:
+    """Train with early stopping on the validation accuracy; keep the best epoch's weights; return the accuracies."""
+    ### BEGIN SOLUTION
+    optimizer = classify.make_optimizer(model, lr)
+    accuracies, best_accuracy, best_state, waited = [], -math.inf, None, 0
+    for _ in range(epochs):
+        model.train()  # evaluate() left the model in eval mode: dropout back on
+        for index in torch.randperm(len(fit)).split(4):
+            classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+        _, val_accuracy = classify.evaluate(model, val, device="cpu")
+        accuracies.append(val_accuracy)
+        if val_accuracy > best_accuracy:
+            best_accuracy, best_state, waited = val_accuracy, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    model.load_state_dict(best_state)
+    return accuracies
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex05-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_05_early_stopping(train_with_early_stopping)
+
 
 # %% [markdown]
 # ## Going further
+#
+# *Optional, after the exercises: each part below stands on its own.*
 #
 # ### All eight pairs, and sixteen tests at once
 #
@@ -841,104 +944,3 @@ else:
     ]
     for result in imdb_results:
         print(f"IMDB sample of {len(imdb_texts)} reviews | {result}")
-
-
-# %% [markdown]
-# <a id="exercises"></a>
-#
-# ## Exercises
-#
-# Each exercise has an answer cell and a check cell: write your answer, run it, then run the check. The check
-# prints ✔ or says what is wrong.
-#
-# ### Exercise 1 — the last real step without packing
-#
-# Packing is one way to read each sentence's state after its last real word; the other is to run the RNN on the
-# padded batch and pick, from its outputs `[batch, steps, hidden]`, each sentence's output at its own last real
-# step. Write `last_hidden(rnn, embedded, lengths)` that does this for a one-directional, batch-first `nn.RNN`,
-# `nn.GRU` or `nn.LSTM` with one or more layers: `embedded` is a padded batch `[batch, steps, features]`,
-# `lengths` the true lengths (in any order); return `[batch, hidden]`, from **one** call of the RNN on the padded
-# batch, by indexing (no loop, no packing). Then think: why would this be wrong for a bidirectional RNN?
-
-# %% nbgrader={"grade": false, "grade_id": "ex05-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def last_hidden(rnn: torch.nn.Module, embedded: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """Each sequence's output at its last real step [batch, hidden], read from the padded batch's outputs."""
-    ### BEGIN SOLUTION
-    outputs, _ = rnn(embedded)  # [batch, steps, hidden]: the last layer's h at every step
-    rows = torch.arange(len(lengths))
-    return outputs[rows, lengths - 1]  # row i at step lengths[i] - 1
-    # bidirectional: the backward direction starts at the padded end, so it reads the padding first; and even
-    # without padding its half of outputs[i, len - 1] has read only the last word (its whole-sentence state is at
-    # step 0)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex05-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_05_last_hidden(last_hidden)
-
-# %% [markdown]
-# ### Exercise 2 — the paired comparison of two models
-#
-# Write `paired_t_test(scores_a, scores_b)` that returns `(mean_difference, t, p)` for two models' accuracies on
-# the **same** folds: the differences d = a − b per fold, their mean, t = mean / (s / √k) with s the **sample**
-# standard deviation of d (ddof = 1) and k the number of folds, and the **two-sided** p-value of a t distribution
-# with k − 1 degrees of freedom (`scipy.stats.t.sf` gives one tail). Compute t yourself: the check refuses
-# ready-made t-tests (`scipy.stats.ttest_rel` and its kin, the course's `evaluation.paired_t`).
-
-# %% nbgrader={"grade": false, "grade_id": "ex05-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-from scipy import stats
-
-
-def paired_t_test(scores_a, scores_b) -> tuple[float, float, float]:
-    """(mean difference a - b, t, two-sided p) of a paired t-test over the same folds."""
-    ### BEGIN SOLUTION
-    d = np.asarray(scores_a, dtype=float) - np.asarray(scores_b, dtype=float)
-    t = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
-    p = 2 * stats.t.sf(abs(t), df=len(d) - 1)
-    return float(d.mean()), float(t), float(p)
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex05-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_05_paired_t(paired_t_test)
-
-# %% [markdown]
-# ### Exercise 3 — the epoch loop with early stopping
-#
-# Write `train_with_early_stopping(model, fit, val, epochs, lr, patience)`, the heart of `train_classifier` with
-# section 2's rule: one optimizer (`classify.make_optimizer`); per epoch, the model in training mode, shuffled
-# mini-batches of 4 sentences through `classify.train_step` (`fit.batch(index, torch.device("cpu"))` gives a
-# batch's tensors), then the validation accuracy (`classify.evaluate(model, val, device="cpu")` returns loss and
-# accuracy); stop once `patience` epochs in a row brought no accuracy above the best so far (a tie is not an
-# improvement), and leave the model with the weights of its best epoch. Return the validation accuracies, one per
-# epoch trained.
-
-# %% nbgrader={"grade": false, "grade_id": "ex05-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-import copy
-import math
-
-
-def train_with_early_stopping(model, fit, val, epochs: int, lr: float, patience: int) -> list[float]:
-    """Train with early stopping on the validation accuracy; keep the best epoch's weights; return the accuracies."""
-    ### BEGIN SOLUTION
-    optimizer = classify.make_optimizer(model, lr)
-    accuracies, best_accuracy, best_state, waited = [], -math.inf, None, 0
-    for _ in range(epochs):
-        model.train()  # evaluate() left the model in eval mode: dropout back on
-        for index in torch.randperm(len(fit)).split(4):
-            classify.train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
-        _, val_accuracy = classify.evaluate(model, val, device="cpu")
-        accuracies.append(val_accuracy)
-        if val_accuracy > best_accuracy:
-            best_accuracy, best_state, waited = val_accuracy, copy.deepcopy(model.state_dict()), 0
-        else:
-            waited += 1
-            if waited >= patience:
-                break
-    model.load_state_dict(best_state)
-    return accuracies
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex05-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_05_early_stopping(train_with_early_stopping)
