@@ -88,7 +88,7 @@ class TextClassifier(nn.Module):
                  bidirectional: bool = False, num_layers: int = 1, dropout: float = 0.0, seed: int | None = None,
                  packed: bool = True):
         super().__init__()
-        self.packed = packed  # False: the lesson's way, the state after the last step of the padded batch
+        self.packed = packed  # False: the state after the last step of the padded batch
         with seeded(seed):
             self.body = Recurrent(vocab_size, hidden_size, kind=kind, embed_size=embed_size, num_layers=num_layers,
                                   bidirectional=bidirectional, dropout=dropout, padding_idx=0)
@@ -418,7 +418,8 @@ def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[
               splits: list[Split], grid: list[dict], min_count: int = 1, seed: int = 0, device="auto",
               workers: int | None = None, **train_kwargs) -> dict[str, CVResult]:
     """tune_rnn for several models, with the same numbers; on the CPU their folds run side by side in `workers`
-    processes (default: one per CPU core, at most 4), as each training uses one thread. Builders: see `variant`."""
+    processes (default: one per CPU core, at most 4), as each training uses one thread. Builders: see `variant`.
+    In a script, call it under `if __name__ == "__main__":` (the workers import the script), or pass workers=1."""
     labels = np.asarray(labels)
     workers = checks.positive_int("workers", workers) if workers is not None else min(cpu_cores(), MAX_WORKERS)
     if pick_device(device).type != "cpu" or workers == 1:  # an accelerator runs one training at a time
