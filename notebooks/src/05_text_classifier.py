@@ -32,7 +32,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Markdown, display
-from scipy import stats
 
 from helpers import classify, evaluation, exercises, plots
 from helpers.claims import claim
@@ -643,8 +642,10 @@ for half, name in [(~longer, "shorter"), (longer, "longer")]:
     print(f"{name} half: {half.sum():,} snippets of {n_words[half].min()}-{n_words[half].max()} tokens; accuracy "
           f"RNN {results['RNN'].correct[half].mean():.3f}, {top_rnn} {results[top_rnn].correct[half].mean():.3f}; "
           f"lead {lead[half].mean():+.3f}")
-growth = stats.permutation_test((lead[longer], lead[~longer]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
-                                n_resamples=2000, vectorized=True, random_state=0)
+from scipy.stats import fisher_exact, permutation_test
+
+growth = permutation_test((lead[longer], lead[~longer]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
+                          n_resamples=2000, vectorized=True, random_state=0)
 claim(f"the {top_rnn} already leads the plain RNN by more than 0.03 on the shorter half", lead[~longer].mean() > 0.03,
       f"lead {lead[~longer].mean():+.3f}")
 claim("its lead is not detectably larger on the longer half (permutation p > 0.05)", growth.pvalue > 0.05,
@@ -873,12 +874,12 @@ fisher = {}
 for name in (top_rnn, "TF-IDF + LR"):
     wrong_with, wrong_without = ~results[name].correct[has_marker], ~results[name].correct[~has_marker]
     table = [[wrong_with.sum(), (~wrong_with).sum()], [wrong_without.sum(), (~wrong_without).sum()]]
-    fisher[name] = stats.fisher_exact(table).pvalue
+    fisher[name] = fisher_exact(table).pvalue
     print(f"{name:12} error rate {wrong_with.mean():.3f} with one of these words ({has_marker.sum():,} snippets), "
           f"{wrong_without.mean():.3f} without ({(~has_marker).sum():,}); Fisher p = {fisher[name]:.2g}")
 gap = results[top_rnn].correct.astype(float) - results["TF-IDF + LR"].correct
-gap_test = stats.permutation_test((gap[has_marker], gap[~has_marker]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
-                                  n_resamples=2000, vectorized=True, random_state=0)
+gap_test = permutation_test((gap[has_marker], gap[~has_marker]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
+                            n_resamples=2000, vectorized=True, random_state=0)
 print(f"{top_rnn} minus TF-IDF + LR: {gap[has_marker].mean():+.3f} with these words, {gap[~has_marker].mean():+.3f} "
       f"without; permutation p = {gap_test.pvalue:.2f}")
 
