@@ -20,7 +20,7 @@
 # - the three cells trained side by side, and generating text with a temperature;
 # - why a **bidirectional** RNN cannot be a left-to-right language model, yet helps a tagger.
 #
-# *Going further* (optional) and four exercises (they need only §1–6) close the notebook.
+# Four exercises follow the Summary (they need only §1–6); *Going further*, after them, is optional.
 #
 # **Run time:** about a minute of CPU time on a 2-core CPU, offline. The models train briefly, so their texts are
 # far from fluent. A line starting with ✔ is a sentence tested against this run's numbers (✘ if your run contradicts it).
@@ -442,8 +442,8 @@ claim("at the same size (within 2 %), the bidirectional tagger makes under half 
 # - A **bidirectional** model sees the future: as a left-to-right language model it reads the answer; as a tagger
 #   of a complete input it genuinely helps, at equal size.
 #
-# The **Exercises** at the end of the notebook need only §1–6: go there now, or read the optional *Going further*
-# sections first.
+# Next: the **Exercises**, right after this summary; they need only §1–6. The optional *Going further* sections
+# follow them.
 #
 # **The RNN family at a glance**
 #
@@ -453,6 +453,126 @@ claim("at the same size (within 2 %), the bidirectional tagger makes under half 
 # | **LSTM** | additive cell state; with a forget gate near 1 it keeps content (at PyTorch's default init the gates must learn that, notebook 04) | most weights (4 blocks); a pair of states to carry (§3) | language models, speech, tagging before Transformers |
 # | **GRU** | three quarters of the LSTM's recurrent weights (§4), one state tensor | 3 times the RNN's recurrent weights (§4) | like the LSTM when weights are tight |
 # | **bidirectional** | reads both sides: fewer tagging errors (§6) | needs the whole input; cheats as a left-to-right language model (§6) | tagging, classification, encoders |
+
+# %% [markdown]
+# ## Exercises
+#
+# Each exercise has an answer cell, where you write a function, and a check cell that runs it and says what is
+# right or what is wrong. The worked solution is folded below each check: try first, then open it.
+#
+# ### Exercise 1 — count the weights of a stacked, possibly bidirectional LSTM
+# Write `lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional)`, the number of trainable
+# parameters of `CharLM(vocab_size, hidden_size, kind="lstm", embed_size=embed_size, num_layers=num_layers,
+# bidirectional=bidirectional)`, from the sizes alone (do not build the model or its layers). §3 gives the shapes
+# of one layer's weights and biases; think about what each layer reads, what a second direction adds, and what the
+# head reads.
+
+# %% nbgrader={"grade": false, "grade_id": "ex03-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def lstm_parameters(vocab_size: int, embed_size: int, hidden_size: int, num_layers: int,
+                    bidirectional: bool) -> int:
+    """Trainable parameters of CharLM(vocab_size, hidden_size, 'lstm', embed_size, num_layers, bidirectional)."""
+    ### BEGIN SOLUTION
+    V, E, H = vocab_size, embed_size, hidden_size
+    directions = 2 if bidirectional else 1
+    out = directions * H                                      # what a layer hands on: both directions' h
+    total = V * E                                             # the embedding table
+    for layer in range(num_layers):
+        width = E if layer == 0 else out                      # the first layer reads the embedding, the others h
+        total += directions * (4 * H * width + 4 * H * H + 2 * 4 * H)  # W_ih, W_hh, b_ih, b_hh per direction
+    return total + out * V + V                                # the head: weights and bias
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex03-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_03_lstm_parameters(lstm_parameters)
+
+# %% [markdown]
+# ### Exercise 2 — the bits-per-character loss
+# Write `bits_per_character(logits, targets)`: `logits` are a model's scores `[batch, steps, vocab]`, `targets`
+# the true next characters `[batch, steps]`. Return the mean over every (row, step) of $-\log_2 p$(target), as a
+# 0-dimensional tensor that back-propagation can go through (you could train on it). Build it yourself from
+# `log_softmax` and the targets' entries, without `F.cross_entropy` or `F.nll_loss`.
+
+# %% nbgrader={"grade": false, "grade_id": "ex03-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def bits_per_character(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """Mean bits per character of `logits` [batch, steps, vocab] against `targets` [batch, steps]."""
+    ### BEGIN SOLUTION
+    log_p = logits.log_softmax(dim=-1)                        # ln p of every character, per (row, step)
+    picked = log_p.gather(-1, targets.unsqueeze(-1))          # ln p(target): [batch, steps, 1]
+    return -picked.mean() / math.log(2)                       # mean of -ln p, then ln -> log2
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex03-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_03_bits_per_character(bits_per_character)
+
+# %% [markdown]
+# ### Exercise 3 — one GRU step by hand
+# Write `gru_step(gru, x, h)`: one step of the one-layer `nn.GRU` `gru`, from its own weights, for inputs `x`
+# `[batch, input]` and the previous state `h` `[batch, hidden]`; return the new state `[batch, hidden]`. Use the
+# equations of §3 in PyTorch's form: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0` stack the
+# blocks in the order $r, z, n$ (see `lstm_step` in §3 for the pattern). Compute the step from the weights, not
+# with PyTorch's own GRU.
+
+# %% nbgrader={"grade": false, "grade_id": "ex03-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+def gru_step(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """One step of a one-layer nn.GRU from its own weights: the new state h_t [batch, hidden]."""
+    ### BEGIN SOLUTION
+    x_r, x_z, x_n = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, dim=1)
+    h_r, h_z, h_n = (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, dim=1)
+    r = torch.sigmoid(x_r + h_r)                              # reset gate
+    z = torch.sigmoid(x_z + h_z)                              # update gate
+    n = torch.tanh(x_n + r * h_n)                             # candidate: r scales W_hn h + b_hn
+    return (1 - z) * n + z * h                                # z keeps the old state
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex03-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+exercises.check_03_gru_step(gru_step)
+
+# %% [markdown]
+# ### Exercise 4 — greedy decoding with the state carried
+# Write `greedy(model, vocab, prompt, length)`: read the prompt once with `model(ids)`, then `length` times take the
+# single most likely next character (`argmax` of the last step's scores), and feed only that one character back in
+# **together with the state** the model returned. Return the prompt followed by the new characters. It must work
+# for an LSTM too, whose state is the pair $(h, c)$. Then look at what greedy decoding writes (the check cell prints
+# it once your function passes): why do people sample instead?
+
+# %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
+@torch.no_grad()
+def greedy(model: CharLM, vocab: Vocab, prompt: str, length: int) -> str:
+    """The prompt followed by `length` characters, each the most likely one, with the state carried."""
+    ### BEGIN SOLUTION
+    model.eval()
+    dev = next(model.parameters()).device
+    logits, state = model(vocab.encode(prompt).unsqueeze(0).to(dev))  # read the prompt once
+    out = []
+    for _ in range(length):
+        next_id = logits[0, -1].argmax()                              # the most likely next character
+        out.append(int(next_id))
+        logits, state = model(next_id.view(1, 1), state)               # one character in, the state carried
+    return prompt + "".join(vocab.decode(out))
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "ex03-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
+best_on_cpu = models[lowest].cpu()  # on the CPU, where vocab.encode makes the ids
+exercises.check_03_greedy(greedy, best_on_cpu, vocab)
+print(greedy(best_on_cpu, vocab, "the government ", 150))  # what greedy decoding writes
+
+# %% [markdown]
+# <details><summary>What greedy decoding shows</summary>
+#
+# Greedy text soon loops over the same few phrases: always taking the top
+# character never explores the rest of the distribution, and once the model has written a phrase, the most likely
+# continuation leads back into it. Sampling (with a temperature) trades a little likelihood per character for
+# variety.
+# </details>
+
+# %% tags=["nbval-ignore-output"]
+print(f"notebook run time: {time.perf_counter() - started:.0f} s wall-clock, "
+      f"{time.process_time() - cpu_started:.0f} s of CPU time")
+
 
 # %% [markdown]
 # ## Going further
@@ -603,122 +723,3 @@ language_model_lab(device=device.type)
 # `hidden_size=512` and compare the time per epoch on the CPU and the GPU. For another, punctuation-free
 # offline text, `rnn.load_char_data("wiki")` joins the words of the Wikipedia excerpt that
 # gensim ships.
-
-# %% [markdown]
-# ## Exercises
-#
-# Each exercise has an answer cell, where you write a function, and a check cell that runs it and says what is
-# right or what is wrong. The worked solution is folded below each check: try first, then open it.
-#
-# ### Exercise 1 — count the weights of a stacked, possibly bidirectional LSTM
-# Write `lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional)`, the number of trainable
-# parameters of `CharLM(vocab_size, hidden_size, kind="lstm", embed_size=embed_size, num_layers=num_layers,
-# bidirectional=bidirectional)`, from the sizes alone (do not build the model or its layers). §3 gives the shapes
-# of one layer's weights and biases; think about what each layer reads, what a second direction adds, and what the
-# head reads.
-
-# %% nbgrader={"grade": false, "grade_id": "ex03-1-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def lstm_parameters(vocab_size: int, embed_size: int, hidden_size: int, num_layers: int,
-                    bidirectional: bool) -> int:
-    """Trainable parameters of CharLM(vocab_size, hidden_size, 'lstm', embed_size, num_layers, bidirectional)."""
-    ### BEGIN SOLUTION
-    V, E, H = vocab_size, embed_size, hidden_size
-    directions = 2 if bidirectional else 1
-    out = directions * H                                      # what a layer hands on: both directions' h
-    total = V * E                                             # the embedding table
-    for layer in range(num_layers):
-        width = E if layer == 0 else out                      # the first layer reads the embedding, the others h
-        total += directions * (4 * H * width + 4 * H * H + 2 * 4 * H)  # W_ih, W_hh, b_ih, b_hh per direction
-    return total + out * V + V                                # the head: weights and bias
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex03-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_03_lstm_parameters(lstm_parameters)
-
-# %% [markdown]
-# ### Exercise 2 — the bits-per-character loss
-# Write `bits_per_character(logits, targets)`: `logits` are a model's scores `[batch, steps, vocab]`, `targets`
-# the true next characters `[batch, steps]`. Return the mean over every (row, step) of $-\log_2 p$(target), as a
-# 0-dimensional tensor that back-propagation can go through (you could train on it). Build it yourself from
-# `log_softmax` and the targets' entries, without `F.cross_entropy` or `F.nll_loss`.
-
-# %% nbgrader={"grade": false, "grade_id": "ex03-2-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def bits_per_character(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
-    """Mean bits per character of `logits` [batch, steps, vocab] against `targets` [batch, steps]."""
-    ### BEGIN SOLUTION
-    log_p = logits.log_softmax(dim=-1)                        # ln p of every character, per (row, step)
-    picked = log_p.gather(-1, targets.unsqueeze(-1))          # ln p(target): [batch, steps, 1]
-    return -picked.mean() / math.log(2)                       # mean of -ln p, then ln -> log2
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex03-2", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_03_bits_per_character(bits_per_character)
-
-# %% [markdown]
-# ### Exercise 3 — one GRU step by hand
-# Write `gru_step(gru, x, h)`: one step of the one-layer `nn.GRU` `gru`, from its own weights, for inputs `x`
-# `[batch, input]` and the previous state `h` `[batch, hidden]`; return the new state `[batch, hidden]`. Use the
-# equations of §3 in PyTorch's form: `weight_ih_l0`, `weight_hh_l0`, `bias_ih_l0` and `bias_hh_l0` stack the
-# blocks in the order $r, z, n$ (see `lstm_step` in §3 for the pattern). Compute the step from the weights, not
-# with PyTorch's own GRU.
-
-# %% nbgrader={"grade": false, "grade_id": "ex03-3-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-def gru_step(gru: nn.GRU, x: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """One step of a one-layer nn.GRU from its own weights: the new state h_t [batch, hidden]."""
-    ### BEGIN SOLUTION
-    x_r, x_z, x_n = (x @ gru.weight_ih_l0.T + gru.bias_ih_l0).chunk(3, dim=1)
-    h_r, h_z, h_n = (h @ gru.weight_hh_l0.T + gru.bias_hh_l0).chunk(3, dim=1)
-    r = torch.sigmoid(x_r + h_r)                              # reset gate
-    z = torch.sigmoid(x_z + h_z)                              # update gate
-    n = torch.tanh(x_n + r * h_n)                             # candidate: r scales W_hn h + b_hn
-    return (1 - z) * n + z * h                                # z keeps the old state
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex03-3", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_03_gru_step(gru_step)
-
-# %% [markdown]
-# ### Exercise 4 — greedy decoding with the state carried
-# Write `greedy(model, vocab, prompt, length)`: read the prompt once with `model(ids)`, then `length` times take the
-# single most likely next character (`argmax` of the last step's scores), and feed only that one character back in
-# **together with the state** the model returned. Return the prompt followed by the new characters. It must work
-# for an LSTM too, whose state is the pair $(h, c)$. Then look at what greedy decoding writes (the check cell prints
-# it once your function passes): why do people sample instead?
-
-# %% nbgrader={"grade": false, "grade_id": "ex03-4-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} tags=["solution"]
-@torch.no_grad()
-def greedy(model: CharLM, vocab: Vocab, prompt: str, length: int) -> str:
-    """The prompt followed by `length` characters, each the most likely one, with the state carried."""
-    ### BEGIN SOLUTION
-    model.eval()
-    dev = next(model.parameters()).device
-    logits, state = model(vocab.encode(prompt).unsqueeze(0).to(dev))  # read the prompt once
-    out = []
-    for _ in range(length):
-        next_id = logits[0, -1].argmax()                              # the most likely next character
-        out.append(int(next_id))
-        logits, state = model(next_id.view(1, 1), state)               # one character in, the state carried
-    return prompt + "".join(vocab.decode(out))
-    ### END SOLUTION
-
-
-# %% nbgrader={"grade": true, "grade_id": "ex03-4", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-best_on_cpu = models[lowest].cpu()  # on the CPU, where vocab.encode makes the ids
-exercises.check_03_greedy(greedy, best_on_cpu, vocab)
-print(greedy(best_on_cpu, vocab, "the government ", 150))  # what greedy decoding writes
-
-# %% [markdown]
-# <details><summary>What greedy decoding shows</summary>
-#
-# Greedy text soon loops over the same few phrases: always taking the top
-# character never explores the rest of the distribution, and once the model has written a phrase, the most likely
-# continuation leads back into it. Sampling (with a temperature) trades a little likelihood per character for
-# variety.
-# </details>
-
-# %% tags=["nbval-ignore-output"]
-print(f"notebook run time: {time.perf_counter() - started:.0f} s wall-clock, "
-      f"{time.process_time() - cpu_started:.0f} s of CPU time")
