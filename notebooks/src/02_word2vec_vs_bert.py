@@ -418,9 +418,9 @@ claim("the look-up is faster than MiniLM's forward passes for the same 120 vecto
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two probe "bank"s then find
 #   neighbours of their own sense (section 4).
-# - **Layer 0 has no context**: its similarity gap is small, and its sense scores lie within what random labels
-#   give. From the first Transformer layer on, same-sense vectors are closer than different-sense ones
-#   (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
+# - **Layer 0 has no context**: its similarity gap is close to 0, and its sense scores are not above what
+#   random labels give. From the first Transformer layer on, same-sense vectors are closer than different-sense
+#   ones (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
 #   give, for every word at every layer (section 6). 120 sentences cannot rank those layers.
 # - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
 #   random labels for some words, not all; every Transformer layer beats it on average.
