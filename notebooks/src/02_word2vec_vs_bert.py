@@ -358,9 +358,8 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
       0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
 # %% [markdown]
-# So layer 0 says nothing about sense, and every Transformer layer does, for every word, though the thinnest
-# lead is small (printed above, in sentences). The bag of context words carries part of the sense. The Transformer layers
-# are close (best and worst printed above): 120 sentences cannot rank them (*Going further* A and B).
+# So layer 0 says nothing about sense, and every Transformer layer does, for every word: the thinnest lead is
+# small (in sentences, above), and the layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # Some layer-0 scores are below 0.5, and that is what meaningless labels give too: a left-out sentence's own
 # sense keeps 11 other sentences and the other sense all 12, so its most similar sentences fall in the other
