@@ -323,9 +323,10 @@ def check_01_sgns_step(sgns_step) -> None:
                     "(it does not require grad through the model), so backward() gives the vectors no gradient; "
                     "compute it with gradients on")
             graded = any(p.grad is not None and p.grad.to_dense().abs().max() > 0 for p in model.parameters())
-            require(exercise, graded, "after your step the vectors have no gradient: the loss you backpropagated "
-                    "has no graph back to the model (detached?); call backward() on model(centres, contexts, "
-                    "negatives) itself")
+            require(exercise, graded, "after your step the vectors have no gradient: either optimizer.zero_grad() "
+                    "came after loss.backward() and cleared it (the order is zero_grad, backward, step), or the "
+                    "loss you backpropagated has no graph back to the model (detached?): call backward() on "
+                    "model(centres, contexts, negatives) itself")
             require(exercise, False, "no vector moved: after loss.backward(), call optimizer.step()")
         require(exercise, not same(old_gradients), "the step used the previous batch's "
                 "gradients, not this loss's: call loss.backward() before optimizer.step()")

@@ -267,6 +267,14 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
         optimizer.zero_grad()
         return loss.item()
 
+    def zero_grad_between(model, optimizer, centres, contexts, noise, k):
+        """backward(); zero_grad(); step(): the gradient is cleared before the step uses it."""
+        loss = model(centres, contexts, draw(noise, len(centres), k))
+        loss.backward()
+        optimizer.zero_grad()
+        optimizer.step()
+        return loss.item()
+
     def under_no_grad(model, optimizer, centres, contexts, noise, k):
         """Computes the loss under no_grad, then makes backward() run with requires_grad_(): no graph."""
         with torch.no_grad():
@@ -305,6 +313,7 @@ def test_01_sgns_step_accepts_the_step_and_names_each_usual_mistake(capsys):
     for wrong, message in [(under_no_grad, "under torch.no_grad"), (no_grad_plain, "does not require grad"),
                            (detached, "no graph back to the model"),
                            (no_zero_grad, "zero_grad"), (zero_grad_last, "earlier backward"),
+                           (zero_grad_between, "came after loss.backward"),
                            (no_step, "optimizer.step"), (no_backward, "loss.backward"),
                            (step_before_backward, "after loss.backward"), (uniform, "drawn from noise"),
                            (flat, r"\[B, negative\]"), (loss_after, "before the step"),

@@ -11,7 +11,8 @@
 #
 # Sections 1–5 are the core. The Summary and the [exercises](#exercises) follow them, and the exercises use only
 # the core; *Going further*, after the exercises, is optional.
-# It runs offline in about a minute on a 2-core CPU (training times: *Going further* E).
+# It runs offline in about a minute on an idle 2-core CPU, longer on a busy one (this run's training times:
+# *Going further* E).
 # Lines starting with ✔ are *claims*: sentences checked against this run's numbers (a cross instead of the tick
 # would mean that your numbers do not support it).
 
@@ -38,7 +39,7 @@ from helpers.plots import plot_word_map, skipgram_scheme, tsne_perplexity
 from helpers.show import show_code
 
 seed_everything(0)
-torch.set_num_threads(1)  # the models here are small: one CPU thread is the fastest
+torch.set_num_threads(1)  # small models: one CPU thread, so the numbers do not depend on the machine's cores
 plt.rcParams["figure.dpi"] = 80
 device = pick_device("auto")
 print("device:", device)
@@ -165,6 +166,7 @@ axes[0].axhline(np.log(len(vocab)), color="grey", ls=":", label=f"uniform guess,
 axes[0].set(title="Full-softmax skip-gram on the toy corpus", ylim=(floor - 0.2, max(curve) + 0.1))
 axes[0].legend(loc="center right")
 axes[1].set(title="From epoch 30: close to the bound", ylim=(floor - 0.03, max(curve[30:]) + 0.03))
+axes[1].legend(loc="upper right")
 axes[1].annotate(f"last epoch: {losses[-1] - floor:.2f} nats above the bound", xy=(len(losses), losses[-1]),
                  xytext=(0.25 * len(losses), floor + 0.01),
                  arrowprops={"arrowstyle": "->"})
@@ -176,7 +178,8 @@ claim("after 300 epochs the loss is close to the bound (within 0.15 nats)", loss
 
 # %% [markdown]
 # **What training bought.** With one-hot vectors no word has a nearest neighbour (every cosine is 0). The table
-# compares both kinds of vector for the four pairs of words that share the most contexts, and for *love* – *enjoy*:
+# compares both kinds of vector for the four pairs whose contexts overlap most (shared contexts over all contexts
+# of the two), and for *love* – *enjoy*:
 
 # %%
 members = np.zeros((len(vocab), len(vocab)))
@@ -253,8 +256,9 @@ pd.DataFrame({"count": counts[rows], "share f": counts[rows] / counts.sum(), "ch
 show_code(emb.sgns_epochs, emb.sgns_epoch)
 
 # %% [markdown]
-# We train ours for two epochs, and gensim's skip-gram `Word2Vec` with the same settings for five epochs (its
-# default) and fifteen. All three give gensim `KeyedVectors`.
+# We train ours for two epochs, and gensim's skip-gram `Word2Vec` with the same dimension, window, negatives and
+# minimum count (but its own optimiser and subsampling: see below) for five epochs (its default) and fifteen. All
+# three give gensim `KeyedVectors`.
 
 # %% tags=["nbval-ignore-output"]
 BATCH_SIZE = 8192  # pairs per optimiser step of our SGNS
@@ -454,7 +458,7 @@ exercises.check_01_pair_count(count_pairs)
 # %% [markdown]
 # ### Exercise 2 — one SGNS training step
 # Section 3 spread one step over two functions: `sgns_epochs` draws a whole epoch's negatives, `sgns_epoch` steps
-# through the batches. Put the step together for one batch, from memory if you can.
+# through the batches. Put the step together for one batch, drawing its negatives yourself.
 # `sgns_step(model, optimizer, centres, contexts, noise, negative)` gets an `emb.SGNS` model, its optimiser (step
 # with that one), a batch of pairs as two `[B]` tensors of word ids, and the noise distribution as a tensor of
 # probabilities, one per word. Draw `negative` negatives for every pair from `noise` (`torch.multinomial`, with
@@ -707,7 +711,10 @@ claim("but centring lowers CBOW's WordSim353 ρ (by more than 0.05)", cb_rho - c
 # Centring does not rescue CBOW here: its ρ falls while its random pairs spread out, so crowding does not explain
 # the gap. In this one setting skip-gram gives the better vectors. Both ran 5 epochs at gensim's default learning rate
 # 0.025; word2vec's C tool uses 0.05 for CBOW. CBOW makes one prediction per word, not one per pair, so its epochs
-# are cheaper (times in *E*). One setting does not settle the comparison. Tomas Mikolov, word2vec's author, wrote
+# are cheaper (times in *E*). One setting does not settle the comparison: İrsoy, Benton and Stratos
+# ([*Corrected CBOW Performs as well as Skip-gram*](https://aclanthology.org/2021.insights-1.1), 2021) traced
+# CBOW's weaker vectors to a bug in the CBOW gradient update of word2vec's C tool and gensim; corrected, their
+# CBOW was competitive with skip-gram on their tasks. Tomas Mikolov, word2vec's author, wrote
 # on the word2vec-toolkit mailing list (2013) that skip-gram "works well with small amount of the training data,
 # represents well even rare words or phrases", and CBOW is "several times faster to train … slightly better
 # accuracy for the frequent words" (quoted, with a link to the post, in [this Stack Overflow
