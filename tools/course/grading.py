@@ -1,9 +1,10 @@
 """Grading: each submission's answers run against the course's locked checks, the rest of the notebook run once.
 
-A notebook's exercises come last. A worker process runs the reference notebook's code up to its first answer
-cell once, then, for each submission, forks: the child (a copy of that state, with nothing shared back) runs the
-exercise part - the student's answer cells, the course's own check cells and the cells in between - and reports
-one verdict per check; the worker kills it at the time limit. Verdicts are the same as a full re-execution of the
+A notebook's exercises follow its core (its optional Going further sections come after them and are not run).
+A worker process runs the reference notebook's code up to its first answer cell once, then, for each submission,
+forks: the child (a copy of that state, with nothing shared back) runs the exercise part - the student's answer
+cells, the course's own check cells and the cells in between - and reports one verdict per check; the worker
+kills it at the time limit. Verdicts are the same as a full re-execution of the
 submission with the locked cells restored (`grade_full`, used to prove it in tests and benchmarks/bench_grading.py).
 
 Statuses: pass; fail (the check said what is wrong); not answered (the answer is still the stub); error (the
