@@ -10,7 +10,7 @@
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
 # - how to measure it in PyTorch, and why `retain_grad()` on the RNN's output is wrong;
 # - what the spectral radius of $W_{hh}$ says, and what gradient clipping does;
-# - which cures (ReLU, residual connections, gates, attention) learn a long-range task.
+# - which cures (ReLU, residual connections, gates, attention) learn a long-range task, and at which learning rate.
 
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
@@ -77,11 +77,9 @@ pd.set_option("display.precision", 3)
 # If $\gamma\|W_{hh}\| < 1$, the gradient **vanishes** exponentially with the distance $T-t$. Above 1 the bound
 # allows growth but does not predict it (Pascanu et al. 2013). For a *linear* RNN ($f' = 1$) the product is
 # $(W_{hh}^\top)^k$ with $k = T-t$. Its **$k$-th-root factor** $\|W_{hh}^k\|^{1/k}$, the average factor per step,
-# tends to the **spectral radius** $\rho$ (the largest $|\text{eigenvalue}|$) as $k$ grows. So over long
-# distances a gradient generally **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $\rho$ times an
-# orthogonal matrix, $k$ steps back multiply its norm by exactly $\rho^k$; for other matrices the norm can stay
-# far above $\rho^k$ (see *Going further*). A loss at every step adds local terms, but the part from far
-# ahead passes through the same product.
+# tends to the **spectral radius** $\rho$ (the largest $|\text{eigenvalue}|$). So over long distances a gradient
+# generally **explodes** when $\rho > 1$ and vanishes when $\rho < 1$. For $\rho$ times an orthogonal matrix,
+# each step back multiplies the norm by exactly $\rho$ (other matrices: *Going further*).
 #
 # The slopes $\tanh'(z) = 1 - \tanh^2(z)$ and $\sigma'(z) = \sigma(z)(1-\sigma(z))$, by autograd on a grid:
 
@@ -98,15 +96,14 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 
 # %% [markdown]
 # So a $\tanh$ step multiplies the gradient by at most $\|W_{hh}\|$. A chain of sigmoids ($\gamma = 1/4$) would
-# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$. The LSTM's gates
-# are sigmoids too; section 5 shows why it escapes this.
+# keep at most $(1/4)^{10} \approx 10^{-6}$ of it after ten steps, even with $\|W_{hh}\| = 1$.
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
-# The task throughout is the **first-token task**: the label (one of 4, tokens 0–3) is the first token,
-# followed by $T-1$ random distractors drawn from 4 other tokens (4–7, never a label), and the model outputs the
-# label after the last step. `make_model(kind)` builds an embedding, one
-# recurrent layer `model.body.rnn` and a linear head; `sequence_loss` scores it:
+# The task throughout is the **first-token task**: the label (one of 4, tokens 0–3) is the first token, followed
+# by $T-1$ random distractors drawn from 4 other tokens (4–7, never a label), and the model outputs the label
+# after the last step. `make_model(kind)` builds an embedding, one recurrent layer `model.body.rnn` and a linear
+# head; `sequence_loss` scores it:
 
 # %%
 show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
@@ -172,8 +169,7 @@ print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60
 print(f"b = {b:.4f} decades per step; fitted factor 10^(-b) = {10 ** -b:.3f}")
 
 # %% [markdown]
-# We repeat this for every $\rho$ (`radius_experiment`, `fit_table`). Left: a **linear** RNN, where the theory is
-# exact; right: the $\tanh$ RNN.
+# The same for every $\rho$. Left: a **linear** RNN, where the theory is exact; right: the $\tanh$ RNN.
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
@@ -208,11 +204,10 @@ claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor 
       f"RMS slope {listed['RMS slope']}; ρ × it {listed['ρ × RMS slope']}")
 
 # %% [markdown]
-# Why are $\tanh$'s factors smaller? $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts of
-# $\tanh$. Why the RMS slope? One step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$,
-# whose norm is $\rho\, \|D g\|$ since $Q$ is orthogonal. For a gradient spread over the units,
-# $\|D g\|^2 = \sum_i f'(a_{k,i})^2 g_i^2$ is about the mean of $f'^2$ times $\|g\|^2$, so the factor is about
-# $\rho \sqrt{\text{mean}(f'^2)}$.
+# $\tanh$'s factors are smaller because $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts
+# of $\tanh$. One step back maps $g$ to $W_{hh}^\top D\, g$ with $D = \operatorname{diag}(f'(a_k))$, whose norm is
+# $\rho\, \|D g\|$ since $Q$ is orthogonal. For a gradient spread over the units, $\|D g\|$ is about
+# $\sqrt{\text{mean}(f'^2)}\, \|g\|$: hence the factor $\rho$ times the RMS slope.
 
 #
 # ## 4. Gradient clipping
@@ -226,10 +221,9 @@ show_code(optimizer_step)
 
 # %% [markdown]
 # To provoke explosions we use a **ReLU** RNN, $f(a) = \max(0, a)$, with $W_{hh} = 1.1\,I$: each step back
-# multiplies the gradient of every active unit by exactly 1.1. We train it with plain SGD (learning rate 0.05, so
-# a threshold $c$ caps every step at $0.05\,c$) at $T = 40$, unclipped and with three thresholds, 4 seeds each,
-# for up to 200 steps (a run stops when its loss turns non-finite). How much gradient a model **keeps at
-# $t = 1$** is the ratio $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
+# multiplies the gradient of every active unit by 1.1. We train it with plain SGD (learning rate 0.05, so a
+# threshold $c$ caps every step at $0.05\,c$) at $T = 40$, unclipped and with three thresholds, 4 seeds each, for
+# up to 200 steps. The gradient a model **keeps at $t = 1$** is $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
@@ -272,13 +266,11 @@ claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1
 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
-# the loss of a uniform guess, and stays there: the trained RNN passes almost nothing back to $t = 1$. At 0.1 the
-# short steps learn slowly. With plain SGD the threshold caps the step length, so it acts together with the
-# learning rate; section 6 shows that the learning rate matters with Adam too.
+# the loss of a uniform guess, and stays there. At 0.1 the short steps learn slowly. With SGD the threshold caps
+# the step length, so it acts together with the learning rate (section 6 varies the rate itself).
 #
-# Clipping acts on the update, after `backward`, so it tames **exploding** updates but is no cure for vanishing
-# gradients. The trained models still differ at $t = 1$ (clip 10 keeps almost nothing, clip 1 more than at $T$)
-# because the threshold changed the weights they reached.
+# Clipping acts on the update, after `backward`: it tames **exploding** updates but cannot cure vanishing
+# gradients. The trained models differ at $t = 1$ only because the threshold changed the weights they reached.
 
 
 #
@@ -344,8 +336,7 @@ claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 
 
 # %% [markdown]
 # With forget bias 0 the LSTM's gradient also decays exponentially, more slowly than the $\tanh$ RNN's. With bias
-# 3 the cell gradient stays nearly flat, flatter than the forget gates alone explain (*Going further*). The
-# residual RNN's gradient grows going back.
+# 3 the cell gradient stays nearly flat (why: *Going further*). The residual RNN's gradient grows going back.
 
 #
 # ## 6. Which cures learn a long memory?
@@ -390,10 +381,9 @@ print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters a
       f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
 
 # %% [markdown]
-# **Which learning rate?** A model that fails at one rate may learn at another, so we do not pick one rate for
-# all. Every model gets the same small grid, Adam at 0.003 and at 0.01, with the same 2 seeds and the same budget
-# at each rate. We report the seeds each model solves (accuracy at least 0.95) at each rate. The 28 runs train
-# side by side, one per CPU core.
+# **Which learning rate?** A model that fails at one rate may learn at another. So every model gets the same
+# small grid, Adam at 0.003 and at 0.01, with the same 2 seeds at each, and we report the seeds it solves
+# (accuracy at least 0.95) at each rate. The 28 runs train side by side, one per CPU core.
 
 # %% tags=["nbval-ignore-output"]
 seeds, rates, budget = (0, 1), (0.003, 0.01), {"steps": 300, "clip": 1.0, "stop_below": 0.01}
@@ -432,12 +422,11 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves b
 
 # %% [markdown]
 # The learning rate changes the ranking. At 0.01 the ReLU RNN solves no seed and the LSTM with forget bias 3
-# misses one; at 0.003 both solve every seed, like the residual RNN, the GRU and attention. The plain $\tanh$ RNN
-# and the LSTM with forget bias 0 stay near chance at both rates. At 0.003 the gradient kept at initialisation
-# (section 5) separates the two groups: each model that kept over 0.01 of it at $t = 1$ learned, and the two that
-# kept less than $10^{-8}$ did not. Two rates and two seeds are a small grid, so read this as a sketch: a model
-# may need a rate we did not try. The residual RNN is the smallest model here, and most of attention's parameters
-# are position rows it never reads at $T = 60$, so this compares recipes at equal steps, not models of equal size.
+# misses one; at 0.003 both solve every seed, like the residual RNN, the GRU and attention. The LSTM with forget
+# bias 0 solves no run, and the plain $\tanh$ RNN one of four. At 0.003 the gradient kept at initialisation
+# (section 5) separates the two groups: the models that kept over 0.01 of it at $t = 1$ learned, the two that kept
+# less than $10^{-8}$ did not. Two rates and two seeds are a small grid: a model may need a rate we did not try.
+# And this compares recipes at equal steps, not models of equal size (see the size table).
 
 #
 # ## Summary
@@ -457,8 +446,9 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves b
 #   small slope, so it shrinks slowly.
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
 #   attention solved every seed at both. The ReLU RNN and the LSTM with forget bias 3 did so only at the smaller
-#   rate, so a ranking at one rate can mislead. The plain $\tanh$ RNN and the LSTM with forget bias 0 stayed near
-#   chance. At the rate that suited the others, the gradient kept at initialisation separated learners from the rest.
+#   rate, so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near
+#   chance, and the plain $\tanh$ RNN solved one run of four. At the smaller rate, the gradient kept at initialisation
+#   separated the models that learned from those that did not.
 # - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
 #   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
 #   $T = 200$ (*Going further*, "What attention changes").
