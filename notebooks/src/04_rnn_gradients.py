@@ -407,25 +407,27 @@ plt.show()
 n = solved.astype(int)  # seeds solved, one row per model, one column per rate
 losers = ["tanh RNN", "LSTM, forget bias 0"]
 relu_rnn, lstm3 = "ReLU RNN (W = I)", "LSTM, forget bias 3"
-claim("at lr 0.003 every model but the tanh RNN and the bias-0 LSTM solves both seeds",
-      (n[0.003].drop(losers) == len(seeds)).all(), f"{n[0.003].drop(losers).min()} of {len(seeds)} at least")
+learners = ["residual tanh RNN", lstm3, "GRU, update bias 3", "attention"]
+claim("at lr 0.003 the residual RNN, the bias-3 LSTM, the GRU and attention solve both seeds",
+      (n.loc[learners, 0.003] == len(seeds)).all(), f"{n.loc[learners, 0.003].min()} of {len(seeds)} at least")
 claim("the bias-0 LSTM solves no run at either rate, the tanh RNN at most one of its 4",
       n.loc[losers[1]].sum() == 0 and n.loc[losers[0]].sum() <= 1, f"{n.loc[losers[1]].sum()}, {n.loc[losers[0]].sum()}")
-claim("the ReLU RNN solves no seed at lr 0.01, both at 0.003", n.loc[relu_rnn, 0.01] == 0 and n.loc[relu_rnn, 0.003] == 2,
-      f"{n.loc[relu_rnn, 0.01]}, {n.loc[relu_rnn, 0.003]}")
+claim("the ReLU RNN solves no seed at lr 0.01, at least one at 0.003",
+      n.loc[relu_rnn, 0.01] == 0 and n.loc[relu_rnn, 0.003] >= 1, f"{n.loc[relu_rnn, 0.01]}, {n.loc[relu_rnn, 0.003]}")
 claim("the bias-3 LSTM solves fewer seeds at lr 0.01 than at 0.003", n.loc[lstm3, 0.01] < n.loc[lstm3, 0.003],
       f"{n.loc[lstm3, 0.01]} vs {n.loc[lstm3, 0.003]}")
 kept = r[list(variants)]  # section 5: gradient kept at t = 1 at initialisation
-claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves both seeds, the others none",
-      ((kept > 0.01) == (n.loc[kept.index, 0.003] == 2)).all() and n.loc[kept[kept < 0.01].index, 0.003].sum() == 0,
+claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a seed, the others none",
+      ((kept > 0.01) == (n.loc[kept.index, 0.003] > 0)).all(),
       f"kept at least {kept[kept > 0.01].min():.2f} or at most {kept[kept < 0.01].max():.0e}")
 
 # %% [markdown]
 # The learning rate changes the ranking. At 0.01 the ReLU RNN solves no seed and the LSTM with forget bias 3
-# misses one; at 0.003 both solve every seed, like the residual RNN, the GRU and attention. The LSTM with forget
+# not every seed. At 0.003 the LSTM solves every seed, like the residual RNN, the GRU and attention, and the ReLU RNN
+# solves at least one. The LSTM with forget
 # bias 0 solves no run, and the plain $\tanh$ RNN one of four. At 0.003 the gradient kept at initialisation
-# (section 5) separates the two groups: the models that kept over 0.01 of it at $t = 1$ learned, the two that kept
-# less than $10^{-8}$ did not. Two rates and two seeds are a small grid: a model may need a rate we did not try.
+# (section 5) separates the two groups: the models that kept over 0.01 of it at $t = 1$ solved seeds, the two
+# that kept less than $10^{-8}$ none. Two rates and two seeds are a small grid: a model may need a rate we did not try.
 # And this compares recipes at equal steps, not models of equal size (see the size table).
 
 #
@@ -445,8 +447,8 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves b
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
 #   small slope, so it shrinks slowly.
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
-#   attention solved every seed at both. The ReLU RNN and the LSTM with forget bias 3 did so only at the smaller
-#   rate, so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near
+#   attention solved every seed at both, the LSTM with forget bias 3 only at the smaller rate, where the ReLU RNN
+#   also learned; so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near
 #   chance, and the plain $\tanh$ RNN solved one run of four. At the smaller rate, the gradient kept at initialisation
 #   separated the models that learned from those that did not.
 # - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
