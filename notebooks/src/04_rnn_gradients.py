@@ -425,7 +425,7 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a
 # The learning rate changes the ranking. At 0.01 the ReLU RNN solves no seed and the LSTM with forget bias 3
 # not every seed. At 0.003 the LSTM solves every seed, like the residual RNN, the GRU and attention, and the ReLU RNN
 # solves at least one. The LSTM with forget
-# bias 0 solves no run, and the plain $\tanh$ RNN one of four. At 0.003 the gradient kept at initialisation
+# bias 0 solves no run, and the plain $\tanh$ RNN at most one of four. At 0.003 the gradient kept at initialisation
 # (section 5) separates the two groups: the models that kept over 0.01 of it at $t = 1$ solved seeds, the two
 # that kept less than $10^{-8}$ none. Two rates and two seeds are a small grid: a model may need a rate we did not try.
 # And this compares recipes at equal steps, not models of equal size (see the size table).
@@ -449,7 +449,7 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
 #   attention solved every seed at both, the LSTM with forget bias 3 only at the smaller rate, where the ReLU RNN
 #   also learned; so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near
-#   chance, and the plain $\tanh$ RNN solved one run of four. At the smaller rate, the gradient kept at initialisation
+#   chance, and the plain $\tanh$ RNN at most one run of four. At the smaller rate, the gradient kept at initialisation
 #   separated the models that learned from those that did not.
 # - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
 #   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
