@@ -22,7 +22,7 @@ from torch.nn.utils.rnn import pad_sequence
 
 from helpers import checks
 from helpers.data import tokenize
-from helpers.device import cpu_cores, pick_device, run_on, seeded
+from helpers.device import cpu_cores, pick_device, run_on, seeded, side_by_side
 from helpers.device import progress as progress_bar
 from helpers.history import History
 from helpers.recurrent import Recurrent, final_hidden
@@ -430,19 +430,9 @@ def tune_rnns(make_models: dict[str, Callable[..., nn.Module]], texts: Sequence[
             for name, make in make_models.items()}
     # the largest models first, so that no process is left alone with a long training at the end
     jobs = sorted(((name, k) for name in make_models for k in range(len(splits))), key=lambda job: -size[job[0]])
-    from concurrent.futures import ProcessPoolExecutor
-    from concurrent.futures.process import BrokenProcessPool
-    from multiprocessing import get_context
-
-    try:
-        with ProcessPoolExecutor(min(workers, len(jobs)), mp_context=get_context("spawn")) as pool:
-            futures = {job: pool.submit(tune_fold, make_models[job[0]], texts, labels, splits[job[1]], grid, job[1],
-                                        min_count, seed, "cpu", **train_kwargs) for job in jobs}
-            choices = {job: future.result() for job, future in futures.items()}
-    except BrokenProcessPool as error:
-        raise RuntimeError(f"a worker process of tune_rnns stopped before it finished ({error}). Each worker "
-                           "imports your script again: in a script, call tune_rnns under "
-                           "`if __name__ == '__main__':`; or pass workers=1 to train in this process") from None
+    calls = [functools.partial(tune_fold, make_models[name], texts, labels, splits[k], grid, k, min_count, seed, "cpu",
+                               **train_kwargs) for name, k in jobs]
+    choices = dict(zip(jobs, side_by_side(calls, workers, "tune_rnns")))
     return {name: _cv_result(name, labels, splits, [choices[name, k] for k in range(len(splits))])
             for name in make_models}
 

@@ -108,6 +108,23 @@ def cpu_cores() -> int:
     return cores
 
 
+def side_by_side(calls: list, workers: int, caller: str) -> list:
+    """Run each call (a picklable function of no arguments, e.g. a functools.partial) in `workers` spawned
+    processes side by side; return their results in the order of `calls`."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from multiprocessing import get_context
+
+    try:
+        with ProcessPoolExecutor(min(workers, len(calls)), mp_context=get_context("spawn")) as pool:
+            futures = [pool.submit(call) for call in calls]
+            return [future.result() for future in futures]
+    except BrokenProcessPool as error:
+        raise RuntimeError(f"a worker process of {caller} stopped before it finished ({error}). Each worker "
+                           f"imports your script again: in a script, call {caller} under "
+                           "`if __name__ == '__main__':`; or pass workers=1 to train in this process") from None
+
+
 @contextlib.contextmanager
 def one_cpu_thread(device: torch.device) -> Iterator[None]:
     """Run the enclosed code on one CPU thread when `device` is the CPU, then restore the thread count.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -13,7 +14,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from helpers import checks
-from helpers.device import pick_device, run_on, seeded
+from helpers.device import pick_device, run_on, seeded, side_by_side
 from helpers.device import progress as progress_bar
 from helpers.history import History
 from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
@@ -569,26 +570,42 @@ def clipping_summary(runs: dict[str, list[dict]], inputs: torch.Tensor, targets:
 
 
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
-                          seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32, lr: float = 0.01,
-                          clip: float | str | None = None, device: str | torch.device = "auto",
-                          progress: bool = True, stop_below: float | None = None) -> pd.DataFrame:
-    """Test accuracy on the first-token task per model variant (make_model keywords), length and seed.
+                          seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32,
+                          lr: float | tuple[float, ...] = 0.01, clip: float | str | None = None,
+                          device: str | torch.device = "auto", progress: bool = True,
+                          stop_below: float | None = None, workers: int = 1) -> pd.DataFrame:
+    """Test accuracy on the first-token task per model variant (make_model keywords), length, seed and lr.
 
     A variant may give its own "lengths" (e.g. only the longest); every run gets the same steps, lr and clip
     (and stops early once solved, if stop_below is given: see train_first_token); "steps" says how many it took.
+    lr may be a tuple (a grid: every variant and seed at every rate). On the CPU, workers > 1 runs the runs side
+    by side in that many processes (device.side_by_side), with the same numbers.
     """
     variants = variants or {kind: {"kind": kind} for kind in KINDS}
-    jobs = []
-    for label, spec in variants.items():
-        spec = dict(spec)
-        for seq_len in spec.pop("lengths", lengths):
-            jobs += [(label, spec, checks.positive_int("seq_len", seq_len), seed) for seed in seeds]
-    rows = []
-    for label, spec, seq_len, seed in progress_bar(jobs, desc="runs", disable=not progress):
-        model = make_model(hidden_size=hidden_size, seed=seed, **spec)
-        history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed,
-                                    progress=False, stop_below=stop_below)
-        rows.append({"variant": label, "seq_len": seq_len, "seed": seed,
-                     "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
-                     "final loss": float(np.mean(history["loss"][-20:])), "steps": len(history)})
-    return pd.DataFrame(rows)
+    rates = tuple(checks.positive_float("lr", rate) for rate in ((lr,) if isinstance(lr, (int, float)) else lr))
+    workers = checks.positive_int("workers", workers)
+    calls = []
+    for rate in rates:
+        for label, spec in variants.items():
+            spec = dict(spec)
+            for seq_len in spec.pop("lengths", lengths):
+                calls += [functools.partial(_long_range_run, label, spec, checks.positive_int("seq_len", seq_len),
+                                            seed, steps, hidden_size, rate, clip, stop_below, device)
+                          for seed in seeds]
+    if workers > 1 and len(calls) > 1 and pick_device(device).type == "cpu":
+        rows = side_by_side(calls, workers, "long_range_experiment")
+    else:
+        rows = [call() for call in progress_bar(calls, desc="runs", disable=not progress)]
+    table = pd.DataFrame(rows)
+    return table if len(rates) > 1 else table.drop(columns="lr")
+
+
+def _long_range_run(label: str, spec: dict, seq_len: int, seed: int, steps: int, hidden_size: int, lr: float,
+                    clip, stop_below: float | None, device) -> dict:
+    """One run of long_range_experiment: train a fresh model, then measure it on new sequences."""
+    model = make_model(hidden_size=hidden_size, seed=seed, **spec)
+    history = train_first_token(model, seq_len, steps, lr=lr, clip=clip, device=device, seed=seed,
+                                progress=False, stop_below=stop_below)
+    return {"variant": label, "seq_len": seq_len, "seed": seed, "lr": lr,
+            "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
+            "final loss": float(np.mean(history["loss"][-20:])), "steps": len(history)}

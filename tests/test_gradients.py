@@ -304,6 +304,15 @@ def test_lstm_learns_a_short_first_token_task_and_results_repeat():
     assert table.loc[0, "accuracy"] == 1.0 and table.equals(again)
 
 
+def test_a_learning_rate_grid_in_worker_processes_gives_the_same_numbers():
+    variants = {"GRU": {"kind": "gru"}, "RNN": {"kind": "rnn"}}
+    grid = dict(lengths=(4,), seeds=(0, 1), steps=30, lr=(0.003, 0.01), device="cpu", progress=False)
+    table = long_range_experiment(variants, **grid)
+    assert list(table["lr"]) == [0.003] * 4 + [0.01] * 4
+    assert list(table["variant"]) == ["GRU", "GRU", "RNN", "RNN"] * 2
+    assert table.equals(long_range_experiment(variants, workers=2, **grid))
+
+
 def test_accuracy_is_measured_on_sequences_the_training_never_drew():
     model = make_model("gru", hidden_size=8)
     assert 0.0 <= first_token_accuracy(model, 6, size=64, device="cpu") <= 1.0
