@@ -462,6 +462,9 @@ claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a
 # Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
 # solution, folded away: try first. The exercises need only the core sections.
 #
+# If *Run all* stops at a check you have not answered yet (Colab stops there), run the *Going further* part from
+# its heading: Colab's Runtime ▸ Run after, JupyterLab's Run ▸ Run Selected Cell and All Below.
+#
 # ### Exercise 1 — write the recurrence and probe it
 # Write `my_step_gradients(model, inputs, targets)` for a one-layer $\tanh$ RNN classifier from
 # `make_model("rnn")`: it returns $\partial L/\partial h_t$ for $t = 1, \dots, T$ (one tensor per step, $t = 1$
