@@ -460,6 +460,9 @@ claim("at the same size (within 2 %), the bidirectional tagger makes under half 
 # Each exercise has an answer cell, where you write a function, and a check cell that runs it and says what is
 # right or what is wrong. The worked solution is folded below each check: try first, then open it.
 #
+# If *Run all* stops at a check you have not answered yet (Colab stops there), run the *Going further* part from
+# its heading: Colab's Runtime ▸ Run after, JupyterLab's Run ▸ Run Selected Cell and All Below.
+#
 # ### Exercise 1 — count the weights of a stacked, possibly bidirectional LSTM
 # Write `lstm_parameters(vocab_size, embed_size, hidden_size, num_layers, bidirectional)`, the number of trainable
 # parameters of `CharLM(vocab_size, hidden_size, kind="lstm", embed_size=embed_size, num_layers=num_layers,
