@@ -265,7 +265,7 @@ claim("clip 0.1 ends over 0.2 above clip 1's final loss", c01["final loss"] > c1
       f"{c01['final loss']:.2f} vs {c1['final loss']:.2f}")
 over10 = np.flatnonzero(np.asarray(first["10"]["grad_norm"]) >= 10)  # seed 0's steps at or above the threshold
 claim("clip 10, seed 0: the gradient norm stays below 10 from step 30 on at the latest",
-      over10.max(initial=-1) + 1 <= 30, f"below 10 from step {over10.max(initial=-1) + 2}")
+      over10.max(initial=-1) + 2 <= 30, f"below 10 from step {over10.max(initial=-1) + 2}")
 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
@@ -416,7 +416,8 @@ learners = ["residual tanh RNN", lstm3, "GRU, update bias 3", "attention"]
 claim("at lr 0.003 the residual RNN, the bias-3 LSTM, the GRU and attention solve both seeds",
       (n.loc[learners, 0.003] == len(seeds)).all(), f"{n.loc[learners, 0.003].min()} of {len(seeds)} at least")
 claim("the bias-0 LSTM solves no run at either rate", n.loc[losers[1]].sum() == 0, f"{n.loc[losers[1]].sum()} runs")
-claim("the tanh RNN solves no seed at lr 0.003", n.loc[losers[0], 0.003] == 0, f"{n.loc[losers[0], 0.003]}")
+claim("the tanh RNN solves one run of its 4, at lr 0.01", n.loc[losers[0], 0.003] == 0 and n.loc[losers[0], 0.01] == 1,
+      f"{n.loc[losers[0], 0.003]} at 0.003, {n.loc[losers[0], 0.01]} at 0.01")
 claim("the ReLU RNN solves no seed at lr 0.01, and a seed at 0.003",
       n.loc[relu_rnn, 0.01] == 0 and n.loc[relu_rnn, 0.003] >= 1, f"{n.loc[relu_rnn, 0.01]}, {n.loc[relu_rnn, 0.003]}")
 claim("the bias-3 LSTM solves fewer seeds at lr 0.01 than at 0.003", n.loc[lstm3, 0.01] < n.loc[lstm3, 0.003],
@@ -431,7 +432,7 @@ of = lambda name, rate: f"{n.loc[name, rate]} of {len(seeds)}"  # noqa: E731  (s
 tanh_won = long_range[(long_range["variant"] == "tanh RNN") & long_range["solved"]]  # the tanh RNN's solved runs
 text = (f"The learning rate changes the ranking. At 0.003 the residual RNN, the LSTM with forget bias 3, the GRU "
         f"and attention solve both seeds, and the ReLU RNN solves {of(relu_rnn, 0.003)}. At 0.01 the ReLU RNN solves "
-        f"{of(relu_rnn, 0.01)} and the LSTM with forget bias 3 {of(lstm3, 0.01)}. The LSTM with forget bias 0 solves "
+        f"{of(relu_rnn, 0.01)} and the LSTM with forget bias 3 solves {of(lstm3, 0.01)}. The LSTM with forget bias 0 solves "
         f"no run. The plain $\\tanh$ RNN solves {len(tanh_won)} of its {n.shape[1] * len(seeds)} runs")
 text += "".join(f"{', ' if i else ': '}seed {row.seed} at {row.lr:g} (accuracy {row.accuracy:.2f})"
                 for i, row in enumerate(tanh_won.itertuples())) + ".\n\n"
@@ -467,7 +468,7 @@ display(Markdown(text))
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
 #   attention solved every seed at both, the LSTM with forget bias 3 only at the smaller rate, where the ReLU RNN
 #   also learned; so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near chance; the plain
-#   $\tanh$ RNN solved no seed at the smaller rate (section 6 lists its runs at both). At the smaller rate, the
+#   $\tanh$ RNN solved one run of four, at the larger rate (section 6 names the seed). At the smaller rate, the
 #   gradient kept at initialisation separated the models that learned from those that did not, but it is only
 #   where training starts: training changes the Jacobians.
 # - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
