@@ -290,9 +290,8 @@ claim("from layer 1 on, every word's gap is positive and larger than any layer-0
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
 # - **the mean of the other words' vectors**: the context as a bag of words.
 #
-# The two sides did not learn from the same text. Our Word2Vec was trained on the excerpt of about 454,000
-# tokens printed in section 2, while MiniLM was pretrained on vastly more text. So a gap between them compares
-# these two trained models, not the two architectures alone.
+# Our Word2Vec learned from section 2's excerpt of about 454,000 tokens (these 120 sentences included), MiniLM
+# from vastly more text, so a gap between them compares these two trained models, not the architectures alone.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -369,10 +368,10 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
 # ## 7. What each approach costs
 #
 # Word2Vec reads a table; MiniLM runs one batched forward pass per word. We time both on the same 120 vectors
-# (run the cell to get your machine's speeds). The look-up's time is reading the 120 rows of the table, whose
-# row numbers are found beforehand; MiniLM's time includes tokenizing, the forward passes and averaging each
-# word's pieces. Word2Vec's size is what it needs at use time, its table of word
-# vectors: skip-gram training also had an output table of the same size, thrown away afterwards.
+# (run the cell to get your machine's speeds). The look-up time covers only reading the 120 rows; MiniLM's
+# covers tokenizing, the forward passes and averaging each word's pieces. Word2Vec's size is what it needs at use
+# time, its table of word vectors: skip-gram training also had an output table of the same size, thrown away
+# afterwards.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -648,7 +647,8 @@ show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, folded=
 # <a id="g1"></a>
 # ### A. Can the layers be ranked? Scale and noise
 #
-# *What this adds:* whether the small differences between layers 1 to 6 are more than noise.
+# *What this adds:* whether the small differences between layers 1 to 6 are more than noise, and where layer 0's
+# low scores sit among random-label scores.
 #
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
