@@ -2158,8 +2158,12 @@ def check_04_training_step(train_step) -> None:
         # the model arrives with gradients left in .grad by an earlier backward (another batch's loss), as
         # happens in a training loop: only zero_grad before backward keeps them out of the first update
         torch.nn.functional.cross_entropy(model(x.flip(1))[0][:, -1], y.roll(1)).backward()
-        norms = [step_fn(model, optimizer, x, y, clip) for clip in clips]
-        return torch.cat([p.detach().flatten() for p in model.parameters()]), norms
+        norms, grads = [], []  # grads: every .grad after each call, which must hold the clipped gradient
+        for clip in clips:
+            norms.append(step_fn(model, optimizer, x, y, clip))
+            grads.append(torch.cat([(p.grad if p.grad is not None else torch.zeros_like(p)).detach().flatten()
+                                    for p in model.parameters()]))
+        return torch.cat([p.detach().flatten() for p in model.parameters()]), norms, grads
 
     def reference(model, optimizer, inputs, targets, clip, zero=True, clipping=True, normalise=False,
                   reduction="mean", per_parameter=False, norm_type=2.0, squared=False,
@@ -2186,10 +2190,10 @@ def check_04_training_step(train_step) -> None:
         return float(norm)
 
     with _clipping_watched_04() as forbidden:
-        weights, norms = run(train_step)
+        weights, norms, grads = run(train_step)
     answered(ex, None if all(n is None for n in norms) else norms,
              "your function returns None: return the total gradient norm before clipping")
-    expected, expected_norms = run(reference)
+    expected, expected_norms, expected_grads = run(reference)
     require(ex, all(isinstance(n, (int, float, torch.Tensor, np.floating)) for n in norms),
             "return the total gradient norm before clipping (a number)")
     same = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-7)  # noqa: E731
@@ -2223,6 +2227,10 @@ def check_04_training_step(train_step) -> None:
     require(ex, same(weights, expected),
             "the weights after three steps differ from one clipped SGD update per step; the order is "
             "zero_grad -> loss (mean cross-entropy after the last step) -> backward -> clip by the total norm -> step")
+    require(ex, all(torch.allclose(g, e, rtol=1e-4, atol=1e-7) for g, e in zip(grads, expected_grads)),
+            "the weights are right, but after your function .grad does not hold the clipped gradient: clip the "
+            "gradients themselves (multiply every .grad by min(1, clip / ||g||)), not the learning rate or the "
+            "step, so that momentum, Adam and any code reading .grad see the clipped update")
     mine = np.array([float(n) for n in norms])
     require(ex, not np.allclose(mine, np.minimum(expected_norms, clips), rtol=1e-4),
             "the weights are right, but you return the norm AFTER clipping: return the norm before clipping "

@@ -2907,6 +2907,28 @@ def test_04_training_step_accepts_hand_clipping_and_rejects_its_mistakes():
             exercises.check_04_training_step(wrong)
 
 
+def _lr_scaled_step_04(model, optimizer, inputs, targets, clip):
+    """Round s17's wrong answer: scales the learning rate by the clip factor and leaves .grad unclipped."""
+    import torch
+
+    optimizer.zero_grad()
+    torch.nn.functional.cross_entropy(model(inputs)[0][:, -1], targets).backward()
+    ps = [p for p in model.parameters() if p.grad is not None]
+    norm = float(torch.sqrt(sum((p.grad ** 2).sum() for p in ps)))
+    f = min(1.0, clip / norm)
+    for g in optimizer.param_groups:
+        g["lr"] *= f
+    optimizer.step()
+    for g in optimizer.param_groups:
+        g["lr"] /= f
+    return norm
+
+
+def test_04_training_step_rejects_clipping_the_learning_rate_instead_of_the_gradient():
+    with pytest.raises(exercises.ExerciseError, match="not the learning rate"):
+        exercises.check_04_training_step(_lr_scaled_step_04)
+
+
 def test_03_a_wrong_answer_is_explained_in_chinese_in_the_chinese_edition(monkeypatch):
     """Under COURSE_LANGUAGE=zh-CN the check's message (and the exercise's name) comes from helpers.po."""
     from support import helpers_translation
