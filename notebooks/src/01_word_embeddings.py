@@ -298,7 +298,7 @@ plt.show()
 #   the pairs' cosines with the ratings. SimLex rates *similarity* (cup–mug), not relatedness (cup–coffee), which
 #   co-occurrence models find hard.
 # - The **Google analogy set** asks questions such as "Athens is to Greece as Baghdad is to ?". A model answers
-#   with the word nearest Greece − Athens + Baghdad.
+#   with the word nearest Greece − Athens + Baghdad, leaving out the three words of the question.
 # - The **cosine of random pairs** is near 1 when all the vectors point one way.
 #
 # The *known* and *answerable* rows say what share of the pairs and questions a model's vocabulary covers.
@@ -437,6 +437,9 @@ display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ",
 #
 # Each exercise has a cell for your answer, a function you write, and a check cell that prints ✔ or says what is
 # wrong. A worked solution is folded after each check; open it once you have tried.
+#
+# If *Run all* stops at a check you have not answered yet (Colab stops there), run the *Going further* part from
+# its heading: Colab's Runtime ▸ Run after, JupyterLab's Run ▸ Run Selected Cell and All Below.
 #
 # ### Exercise 1 — count pairs
 # Write `count_pairs(sentences, window)`: how many (centre, context) pairs `skipgram_pairs` would build from
