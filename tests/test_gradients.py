@@ -423,3 +423,15 @@ def test_clipping_summary_counts_runs_and_probes_the_trained_models():
     kept = [n[0] / n[-1] for n in (hidden_grad_norms(run["model"], x, y) for run in runs["1"])]
     assert one["kept min"] == pytest.approx(min(kept)) and one["kept max"] == pytest.approx(max(kept))
     assert one["accuracy min"] <= one["accuracy max"]
+
+
+def test_distance_summary_by_hand():
+    from helpers.gradients import distance_summary
+    norms = {4: {"lstm": np.array([4.0, 2, 1, 3]), "att": np.array([1.0, 1, 1, 2])},
+             6: {"lstm": np.array([8.0, 4, 2, 1, 0.5, 1]), "att": np.array([0.5] * 5 + [1.0])}}
+    s = distance_summary(norms, short=4, long=6, positions=2, lstm="lstm", attention="att")
+    # the LSTM halves per step: over T-2 steps 4 times at T = 4, 16 times at T = 6; attention is level
+    expected = {"lstm_line_short": 4, "lstm_line_long": 16, "attention_line_short": 1, "attention_line_long": 1,
+                "lstm_jump": 3, "attention_jump": 2, "lstm_drop": 6 / 3, "attention_drop": 0.5,
+                "share_short": 1 / 3, "share_long": 0.5 / 6}
+    assert s.to_dict() == pytest.approx(expected)
