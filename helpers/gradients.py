@@ -631,3 +631,26 @@ def distance_summary(input_norms: dict[int, dict[str, np.ndarray]], short: int =
     for size, T in (("short", short), ("long", long)):
         out[f"share_{size}"] = input_norms[T][attention][:positions].mean() / input_norms[T][lstm][:positions].mean()
     return pd.Series(out, dtype=float)
+
+
+def radius_summary(fits: dict[str, pd.DataFrame], rms: pd.Series, radii: tuple[float, ...]) -> pd.Series:
+    """Named numbers for section 3: the fit_table of the "linear" and "tanh" RNNs (one row per ρ in `radii`, in
+    order) and the RMS slope of tanh at each ρ.
+
+    linear_error: largest |fitted factor - ρ| of the linear RNN; linear_deviation: its fits' largest deviation
+    (decades); tanh_over_linear: largest tanh factor minus the linear one (negative: all below); tanh_before_last /
+    tanh_last: the largest tanh factor before the last ρ, and the last one; rms_falls: 1 if the RMS slope falls as ρ
+    grows, else 0; prediction_error: largest |ρ × RMS slope - tanh factor|.
+    """
+    linear = fits["linear"]["fitted factor"].to_numpy()
+    tanh = fits["tanh"]["fitted factor"].to_numpy()
+    radii = np.asarray(radii, dtype=float)
+    return pd.Series({
+        "linear_error": np.abs(linear - radii).max(),
+        "linear_deviation": fits["linear"]["largest deviation (decades)"].max(),
+        "tanh_over_linear": (tanh - linear).max(),
+        "tanh_before_last": tanh[:-1].max(),
+        "tanh_last": tanh[-1],
+        "rms_falls": float(rms.is_monotonic_decreasing),
+        "prediction_error": np.abs(rms.to_numpy() * radii - tanh).max(),
+    }, dtype=float)

@@ -435,3 +435,18 @@ def test_distance_summary_by_hand():
                 "lstm_jump": 3, "attention_jump": 2, "lstm_drop": 6 / 3, "attention_drop": 0.5,
                 "share_short": 1 / 3, "share_long": 0.5 / 6}
     assert s.to_dict() == pytest.approx(expected)
+
+
+def test_radius_summary_by_hand():
+    import pandas as pd
+
+    from helpers.gradients import radius_summary
+    column = ["fitted factor", "largest deviation (decades)"]
+    fits = {"linear": pd.DataFrame([[0.5, 0.0001], [1.0005, 0.0002]], columns=column),
+            "tanh": pd.DataFrame([[0.4, 0.1], [0.98, 0.2]], columns=column)}
+    rms = pd.Series([0.9, 0.97])  # ρ × RMS slope: 0.45 and 0.97
+    s = radius_summary(fits, rms, (0.5, 1.0))
+    expected = {"linear_error": 0.0005, "linear_deviation": 0.0002, "tanh_over_linear": -0.0205,
+                "tanh_before_last": 0.4, "tanh_last": 0.98, "rms_falls": 0.0, "prediction_error": 0.05}
+    assert s.to_dict() == pytest.approx(expected)
+    assert radius_summary(fits, pd.Series([0.9, 0.8]), (0.5, 1.0)).rms_falls == 1.0

@@ -45,6 +45,7 @@ from helpers.gradients import (
     output_grad_norms,
     radius_curve,
     radius_experiment,
+    radius_summary,
     step_gradients,
 )
 from helpers.plots import plot_accuracy_bars, plot_step_norms, plot_training_steps
@@ -189,20 +190,18 @@ print(pd.concat(fits, axis=1).round(3).to_string())
 # %%
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
-predicted = rms * np.array(radii)  # each step back multiplies by about ρ times the RMS slope
-linear_f, tanh_f = (fits[nl]["fitted factor"] for nl in ("linear", "tanh"))
-linear_dev = fits["linear"]["largest deviation (decades)"].max()
-listed = {name: ", ".join(f"{v:.3f}" for v in values) for name, values in
-          (("linear", linear_f), ("tanh", tanh_f), ("RMS slope", rms), ("ρ × RMS slope", predicted))}
+print("ρ × RMS slope:", ", ".join(f"{v:.3f}" for v in rms * np.array(radii)))  # each step back: about ρ × slope
+s = radius_summary(fits, rms, radii)
 claim("linear RNN: every curve is a straight line, its fitted factor ρ (within 0.001)",
-      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001, listed["linear"])
-claim("tanh RNN: every fitted factor is below the linear RNN's, and below 1 up to ρ = 1.1",
-      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1, listed["tanh"])
-claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(tanh_f["ρ = 1.5"] - 1) < 0.05,
-      f"{tanh_f['ρ = 1.5']:.3f}")
-claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor (within 0.02)",
-      rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
-      f"RMS slope {listed['RMS slope']}; ρ × it {listed['ρ × RMS slope']}")
+      s.linear_error < 1e-3 and s.linear_deviation < 0.001, f"off by at most {s.linear_error:.1e}")
+claim("tanh RNN: every fitted factor is below the linear RNN's", s.tanh_over_linear < 0,
+      f"at least {-s.tanh_over_linear:.3f} below")
+claim("tanh RNN: every fitted factor is below 1 up to ρ = 1.1", s.tanh_before_last < 1, f"{s.tanh_before_last:.3f}")
+claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(s.tanh_last - 1) < 0.05,
+      f"{s.tanh_last:.3f}")
+claim("the RMS slope falls as ρ grows", s.rms_falls == 1, ", ".join(f"{v:.3f}" for v in rms))
+claim("ρ × the RMS slope predicts the tanh RNN's fitted factor (within 0.02)", s.prediction_error < 0.02,
+      f"off by at most {s.prediction_error:.3f}")
 
 # %% [markdown]
 # $\tanh$'s factors are smaller because $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts
