@@ -359,34 +359,11 @@ show_code(gradients.fit_steps)
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
 # position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
-# The budget is equal in steps, not in size; the models' sizes, read from the models themselves:
+# The budget is equal in steps, not in size (*Going further* lists the models' sizes).
 
 
 # %%
 trained = {**variants, "attention": {"kind": "attention"}}
-sizes = {}
-for name, spec in trained.items():
-    model = make_model(**spec)
-    if spec["kind"] == "attention":
-        pos_table = model.pos.weight  # one row per position
-        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
-    else:
-        widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
-    sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
-sizes = pd.DataFrame.from_dict(sizes, orient="index",
-                               columns=["embedding", "state (hidden or d)", "position table", "parameters"])
-print(sizes.to_string())
-counts = sizes["parameters"]
-print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
-      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
-      f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
-      f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
-used = 60  # T of the task trained below: rows for later positions are never read
-unused = pos_table[used:].numel()
-print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
-      f"{pos_table.shape[0]} rows {used} are used at T = {used}; without the unused rows, "
-      f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
-
 # %% [markdown]
 # **Which learning rate?** A model that fails at one rate may learn at another. So every model gets the same
 # small grid, Adam at 0.003 and at 0.01, with the same 2 seeds at each, and we report the seeds it solves
@@ -424,11 +401,6 @@ claim("the ReLU RNN solves no seed at lr 0.01, and a seed at 0.003",
       n.loc[relu_rnn, 0.01] == 0 and n.loc[relu_rnn, 0.003] >= 1, f"{n.loc[relu_rnn, 0.01]}, {n.loc[relu_rnn, 0.003]}")
 claim("the bias-3 LSTM solves fewer seeds at lr 0.01 than at 0.003", n.loc[lstm3, 0.01] < n.loc[lstm3, 0.003],
       f"{n.loc[lstm3, 0.01]} vs {n.loc[lstm3, 0.003]}")
-kept = r[list(variants)]  # section 5: gradient kept at t = 1 at initialisation
-claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a seed, the others none",
-      ((kept > 0.01) == (n.loc[kept.index, 0.003] > 0)).all(),
-      f"kept at least {kept[kept > 0.01].min():.2f} or at most {kept[kept < 0.01].max():.0e}")
-
 # %% tags=["nbval-ignore-output"]
 of = lambda name, rate: f"{n.loc[name, rate]} of {len(seeds)}"  # noqa: E731  (seeds solved, in words)
 tanh_won = long_range[(long_range["variant"] == "tanh RNN") & long_range["solved"]]  # the tanh RNN's solved runs
@@ -438,18 +410,12 @@ text = (f"The learning rate changes the ranking. At 0.003 the residual RNN, the 
         f"no run. The plain $\\tanh$ RNN solves {len(tanh_won)} of its {n.shape[1] * len(seeds)} runs")
 text += "".join(f"{', ' if i else ': '}seed {row.seed} at {row.lr:g} (accuracy {row.accuracy:.2f})"
                 for i, row in enumerate(tanh_won.itertuples())) + ".\n\n"
-text += ("At 0.003 the gradient kept at initialisation (section 5) separates the two groups: the models that kept "
-         f"over 0.01 of it at $t = 1$ solved seeds, the two that kept at most {kept[kept < 0.01].max():.0e} none.")
-if n.loc["tanh RNN", 0.01] > 0 and n.loc[relu_rnn, 0.01] == 0:
-    text += (f" At 0.01 it does not: the $\\tanh$ RNN kept {kept['tanh RNN']:.0e} and solved a seed, the ReLU RNN "
-             f"kept {kept[relu_rnn]:.2f} and solved none.")
-text += (" The gradient at initialisation only says where training starts: training changes the Jacobians (the lab "
-         "in *Going further* shows the gradient at $t = 1$ before and after training).")
 display(Markdown(text))
 
 # %% [markdown]
 # Two rates and two seeds are a small grid: a model may need a rate we did not try. And this compares recipes at
-# equal steps, not models of equal size (see the size table).
+# equal steps, not models of equal size. Whether the gradient kept at initialisation foretold these results, and
+# the models' sizes: *Going further*.
 
 #
 # ## Summary
@@ -470,9 +436,7 @@ display(Markdown(text))
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
 #   attention solved every seed at both, the LSTM with forget bias 3 both seeds only at the smaller rate, where the
 #   ReLU RNN also learned; so a ranking at one rate can mislead, though two seeds at two rates are a small grid. The LSTM with forget bias 0 stayed near chance; the plain
-#   $\tanh$ RNN solved one run of four, at the larger rate (section 6 names the seed). At the smaller rate, the
-#   gradient kept at initialisation separated the models that learned from those that did not, but it is only
-#   where training starts: training changes the Jacobians.
+#   $\tanh$ RNN solved one run of four, at the larger rate (section 6 names the seed).
 
 
 # %% [markdown]
@@ -571,10 +535,60 @@ exercises.check_04_training_step(train_step)
 # %% [markdown]
 # ## Going further
 #
-# *Optional*, after the exercises: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell
+# *Optional*, after the exercises: section 6's results against the gradient at initialisation, the models'
+# sizes, ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell
 # gradient comes from, a lab to try settings yourself, what attention does to the gradient, and the powers of
 # Exercise 2's matrix.
 #
+# ### Did the gradient at initialisation foretell section 6?
+
+# %%
+kept = r[list(variants)]  # section 5: gradient kept at t = 1 at initialisation
+claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a seed, the others none",
+      ((kept > 0.01) == (n.loc[kept.index, 0.003] > 0)).all(),
+      f"kept at least {kept[kept > 0.01].min():.2f} or at most {kept[kept < 0.01].max():.0e}")
+
+# %% tags=["nbval-ignore-output"]
+text = ("At 0.003 the gradient kept at initialisation (section 5) separates the two groups: the models that kept "
+        f"over 0.01 of it at $t = 1$ solved seeds, the two that kept at most {kept[kept < 0.01].max():.0e} none.")
+if n.loc["tanh RNN", 0.01] > 0 and n.loc[relu_rnn, 0.01] == 0:
+    text += (f" At 0.01 it does not: the $\\tanh$ RNN kept {kept['tanh RNN']:.0e} and solved a seed, the ReLU RNN "
+             f"kept {kept[relu_rnn]:.2f} and solved none.")
+text += (" The gradient at initialisation only says where training starts: training changes the Jacobians (the lab "
+         "below shows the gradient at $t = 1$ before and after training).")
+display(Markdown(text))
+
+# %% [markdown]
+# ### The models' sizes
+#
+# Section 6 compared recipes at equal steps, not models of equal size. The sizes, read from the models themselves
+# (the residual RNN has a single bias vector, so it has fewer parameters than the $\tanh$ RNN):
+
+# %%
+sizes = {}
+for name, spec in trained.items():
+    model = make_model(**spec)
+    if spec["kind"] == "attention":
+        pos_table = model.pos.weight  # one row per position
+        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
+    else:
+        widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
+    sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
+sizes = pd.DataFrame.from_dict(sizes, orient="index",
+                               columns=["embedding", "state (hidden or d)", "position table", "parameters"])
+print(sizes.to_string())
+counts = sizes["parameters"]
+print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
+      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
+      f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
+      f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
+used = 60  # T of section 6's task: rows for later positions are never read
+unused = pos_table[used:].numel()
+print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
+      f"{pos_table.shape[0]} rows {used} are used at T = {used}; without the unused rows, "
+      f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
+
+# %% [markdown]
 # ### ReLU against tanh with $W_{hh} = \rho I$
 #
 # With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3. Its fitted factor, measured:
