@@ -270,8 +270,8 @@ claim("clip 10, seed 0: the gradient norm stays below 10 from step 30 on at the 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
 # the loss of a uniform guess, and stays there: its gradient norm falls below 10 within 30 steps (left panel), so
-# from then on clipping does nothing. Whatever stalled this run happened in its first, capped steps; the page does
-# not show what it changed in the weights. At 0.1 the short steps learn slowly. With SGD the threshold caps the step length, so it acts together with the learning rate. (Section 6 trains
+# from then on clipping does nothing: whatever stalled this run happened in its first, capped steps. At 0.1 the
+# short steps learn slowly. With SGD the threshold caps the step length, so it acts together with the learning rate. (Section 6 trains
 # with Adam, where the threshold does not cap the step length.)
 #
 # Clipping acts on the update, after `backward`: it tames **exploding** updates but cannot cure vanishing
@@ -297,9 +297,8 @@ show_code(ElmanRNN.forward)
 #   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0; the
 #   usual advice is +1 (Gers et al. 2000), and we use 3.
 #
-# "Forget bias 0" sets the forget rows of `bias_hh` to 0; `bias_ih` keeps PyTorch's small random start, so the
-# gate's bias is 0 plus a little noise. The residual RNN has a single bias vector. For the LSTM we also measure
-# $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
+# "Forget bias 0" sets `bias_hh`'s forget rows to 0 (`bias_ih` keeps its small random start). For the LSTM we
+# also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
 
 # %%
 variants = {
