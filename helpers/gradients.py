@@ -609,3 +609,48 @@ def _long_range_run(label: str, spec: dict, seq_len: int, seed: int, steps: int,
     return {"variant": label, "seq_len": seq_len, "seed": seed, "lr": lr,
             "accuracy": first_token_accuracy(model, seq_len, seed=seed, device=device),
             "final loss": float(np.mean(history["loss"][-20:])), "steps": len(history)}
+
+
+def distance_summary(input_norms: dict[int, dict[str, np.ndarray]], short: int = 60, long: int = 200,
+                     positions: int = 10, lstm: str = "LSTM, forget bias 3",
+                     attention: str = "attention") -> pd.Series:
+    """Named numbers comparing two curves of ||dL/de_t||, each at a short and a long T (input_norms[T][name]).
+
+    *_line_*: how many times the fitted line over t = 1..T-1 changes from t = 1 to t = T-1 (at least 1);
+    *_jump: the curve at t = T over t = T-1, at the short T; *_drop: the mean over the first `positions`
+    positions at the long T over the short T; share_*: attention's mean there over the LSTM's.
+    """
+    out = {}
+    for label, name in (("lstm", lstm), ("attention", attention)):
+        for size, T in (("short", short), ("long", long)):
+            factor = geometric_fit(input_norms[T][name]).factor ** (T - 2)
+            out[f"{label}_line_{size}"] = max(factor, 1 / factor)
+        n = input_norms[short][name]
+        out[f"{label}_jump"] = n[-1] / n[-2]
+        out[f"{label}_drop"] = input_norms[long][name][:positions].mean() / n[:positions].mean()
+    for size, T in (("short", short), ("long", long)):
+        out[f"share_{size}"] = input_norms[T][attention][:positions].mean() / input_norms[T][lstm][:positions].mean()
+    return pd.Series(out, dtype=float)
+
+
+def radius_summary(fits: dict[str, pd.DataFrame], rms: pd.Series, radii: tuple[float, ...]) -> pd.Series:
+    """Named numbers for section 3: the fit_table of the "linear" and "tanh" RNNs (one row per ρ in `radii`, in
+    order) and the RMS slope of tanh at each ρ.
+
+    linear_error: largest |fitted factor - ρ| of the linear RNN; linear_deviation: its fits' largest deviation
+    (decades); tanh_over_linear: largest tanh factor minus the linear one (negative: all below); tanh_before_last /
+    tanh_last: the largest tanh factor before the last ρ, and the last one; rms_falls: 1 if the RMS slope falls as ρ
+    grows, else 0; prediction_error: largest |ρ × RMS slope - tanh factor|.
+    """
+    linear = fits["linear"]["fitted factor"].to_numpy()
+    tanh = fits["tanh"]["fitted factor"].to_numpy()
+    radii = np.asarray(radii, dtype=float)
+    return pd.Series({
+        "linear_error": np.abs(linear - radii).max(),
+        "linear_deviation": fits["linear"]["largest deviation (decades)"].max(),
+        "tanh_over_linear": (tanh - linear).max(),
+        "tanh_before_last": tanh[:-1].max(),
+        "tanh_last": tanh[-1],
+        "rms_falls": float(rms.is_monotonic_decreasing),
+        "prediction_error": np.abs(rms.to_numpy() * radii - tanh).max(),
+    }, dtype=float)

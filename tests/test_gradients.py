@@ -423,3 +423,30 @@ def test_clipping_summary_counts_runs_and_probes_the_trained_models():
     kept = [n[0] / n[-1] for n in (hidden_grad_norms(run["model"], x, y) for run in runs["1"])]
     assert one["kept min"] == pytest.approx(min(kept)) and one["kept max"] == pytest.approx(max(kept))
     assert one["accuracy min"] <= one["accuracy max"]
+
+
+def test_distance_summary_by_hand():
+    from helpers.gradients import distance_summary
+    norms = {4: {"lstm": np.array([4.0, 2, 1, 3]), "att": np.array([1.0, 1, 1, 2])},
+             6: {"lstm": np.array([8.0, 4, 2, 1, 0.5, 1]), "att": np.array([0.5] * 5 + [1.0])}}
+    s = distance_summary(norms, short=4, long=6, positions=2, lstm="lstm", attention="att")
+    # the LSTM halves per step: over T-2 steps 4 times at T = 4, 16 times at T = 6; attention is level
+    expected = {"lstm_line_short": 4, "lstm_line_long": 16, "attention_line_short": 1, "attention_line_long": 1,
+                "lstm_jump": 3, "attention_jump": 2, "lstm_drop": 6 / 3, "attention_drop": 0.5,
+                "share_short": 1 / 3, "share_long": 0.5 / 6}
+    assert s.to_dict() == pytest.approx(expected)
+
+
+def test_radius_summary_by_hand():
+    import pandas as pd
+
+    from helpers.gradients import radius_summary
+    column = ["fitted factor", "largest deviation (decades)"]
+    fits = {"linear": pd.DataFrame([[0.5, 0.0001], [1.0005, 0.0002]], columns=column),
+            "tanh": pd.DataFrame([[0.4, 0.1], [0.98, 0.2]], columns=column)}
+    rms = pd.Series([0.9, 0.97])  # ρ × RMS slope: 0.45 and 0.97
+    s = radius_summary(fits, rms, (0.5, 1.0))
+    expected = {"linear_error": 0.0005, "linear_deviation": 0.0002, "tanh_over_linear": -0.0205,
+                "tanh_before_last": 0.4, "tanh_last": 0.98, "rms_falls": 0.0, "prediction_error": 0.05}
+    assert s.to_dict() == pytest.approx(expected)
+    assert radius_summary(fits, pd.Series([0.9, 0.8]), (0.5, 1.0)).rms_falls == 1.0

@@ -31,6 +31,7 @@ from helpers.gradients import (
     cell_gradients,
     clipping_experiment,
     clipping_summary,
+    distance_summary,
     first_token_batch,
     fit_table,
     geometric_fit,
@@ -44,6 +45,7 @@ from helpers.gradients import (
     output_grad_norms,
     radius_curve,
     radius_experiment,
+    radius_summary,
     step_gradients,
 )
 from helpers.plots import plot_accuracy_bars, plot_step_norms, plot_training_steps
@@ -188,20 +190,18 @@ print(pd.concat(fits, axis=1).round(3).to_string())
 # %%
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
-predicted = rms * np.array(radii)  # each step back multiplies by about ρ times the RMS slope
-linear_f, tanh_f = (fits[nl]["fitted factor"] for nl in ("linear", "tanh"))
-linear_dev = fits["linear"]["largest deviation (decades)"].max()
-listed = {name: ", ".join(f"{v:.3f}" for v in values) for name, values in
-          (("linear", linear_f), ("tanh", tanh_f), ("RMS slope", rms), ("ρ × RMS slope", predicted))}
+print("ρ × RMS slope:", ", ".join(f"{v:.3f}" for v in rms * np.array(radii)))  # each step back: about ρ × slope
+s = radius_summary(fits, rms, radii)
 claim("linear RNN: every curve is a straight line, its fitted factor ρ (within 0.001)",
-      np.allclose(linear_f, radii, atol=1e-3) and linear_dev < 0.001, listed["linear"])
-claim("tanh RNN: every fitted factor is below the linear RNN's, and below 1 up to ρ = 1.1",
-      (tanh_f < linear_f).all() and tanh_f.drop("ρ = 1.5").max() < 1, listed["tanh"])
-claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(tanh_f["ρ = 1.5"] - 1) < 0.05,
-      f"{tanh_f['ρ = 1.5']:.3f}")
-claim("the RMS slope falls as ρ grows, and ρ × it predicts the fitted factor (within 0.02)",
-      rms.is_monotonic_decreasing and np.allclose(predicted, tanh_f, atol=0.02),
-      f"RMS slope {listed['RMS slope']}; ρ × it {listed['ρ × RMS slope']}")
+      s.linear_error < 1e-3 and s.linear_deviation < 0.001, f"off by at most {s.linear_error:.1e}")
+claim("tanh RNN: every fitted factor is below the linear RNN's", s.tanh_over_linear < 0,
+      f"at least {-s.tanh_over_linear:.3f} below")
+claim("tanh RNN: every fitted factor is below 1 up to ρ = 1.1", s.tanh_before_last < 1, f"{s.tanh_before_last:.3f}")
+claim("tanh RNN at ρ = 1.5: the fitted factor is close to 1 (within 0.05)", abs(s.tanh_last - 1) < 0.05,
+      f"{s.tanh_last:.3f}")
+claim("the RMS slope falls as ρ grows", s.rms_falls == 1, ", ".join(f"{v:.3f}" for v in rms))
+claim("ρ × the RMS slope predicts the tanh RNN's fitted factor (within 0.02)", s.prediction_error < 0.02,
+      f"off by at most {s.prediction_error:.3f}")
 
 # %% [markdown]
 # $\tanh$'s factors are smaller because $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter parts
@@ -270,8 +270,8 @@ claim("clip 10, seed 0: the gradient norm stays below 10 from step 30 on at the 
 # %% [markdown]
 # With clipping the loss stays finite, but the threshold matters. At 10 the loss comes down to $\ln 4$ (dotted),
 # the loss of a uniform guess, and stays there: its gradient norm falls below 10 within 30 steps (left panel), so
-# from then on clipping does nothing, and the damage came from the first capped steps. At 0.1 the short steps learn
-# slowly. With SGD the threshold caps the step length, so it acts together with the learning rate. (Section 6 trains
+# from then on clipping does nothing: whatever stalled this run happened in its first, capped steps. At 0.1 the
+# short steps learn slowly. With SGD the threshold caps the step length, so it acts together with the learning rate. (Section 6 trains
 # with Adam, where the threshold does not cap the step length.)
 #
 # Clipping acts on the update, after `backward`: it tames **exploding** updates but cannot cure vanishing
@@ -297,7 +297,8 @@ show_code(ElmanRNN.forward)
 #   $h_t = (1 - z_t) \odot n_t + z_t \odot h_{t-1}$ plays the same part. PyTorch's gate biases start near 0; the
 #   usual advice is +1 (Gers et al. 2000), and we use 3.
 #
-# For the LSTM we also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
+# "Forget bias 0" sets `bias_hh`'s forget rows to 0 (`bias_ih` keeps its small random start). For the LSTM we
+# also measure $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
 
 # %%
 variants = {
@@ -357,38 +358,15 @@ show_code(gradients.fit_steps)
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
 # position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
-# The budget is equal in steps, not in size; the models' sizes, read from the models themselves:
+# The budget is equal in steps, not in size (*Going further* lists the models' sizes).
 
 
 # %%
 trained = {**variants, "attention": {"kind": "attention"}}
-sizes = {}
-for name, spec in trained.items():
-    model = make_model(**spec)
-    if spec["kind"] == "attention":
-        pos_table = model.pos.weight  # one row per position
-        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
-    else:
-        widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
-    sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
-sizes = pd.DataFrame.from_dict(sizes, orient="index",
-                               columns=["embedding", "state (hidden or d)", "position table", "parameters"])
-print(sizes.to_string())
-counts = sizes["parameters"]
-print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
-      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
-      f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
-      f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
-used = 60  # T of the task trained below: rows for later positions are never read
-unused = pos_table[used:].numel()
-print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
-      f"{pos_table.shape[0]} rows {used} are used at T = {used}; without the unused rows, "
-      f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
-
 # %% [markdown]
 # **Which learning rate?** A model that fails at one rate may learn at another. So every model gets the same
 # small grid, Adam at 0.003 and at 0.01, with the same 2 seeds at each, and we report the seeds it solves
-# (accuracy at least 0.95) at each rate. The 28 runs train two at a time.
+# (accuracy at least 0.95) at each rate.
 
 # %% tags=["nbval-ignore-output"]
 seeds, rates, budget = (0, 1), (0.003, 0.01), {"steps": 300, "clip": 1.0, "stop_below": 0.01}
@@ -422,11 +400,6 @@ claim("the ReLU RNN solves no seed at lr 0.01, and a seed at 0.003",
       n.loc[relu_rnn, 0.01] == 0 and n.loc[relu_rnn, 0.003] >= 1, f"{n.loc[relu_rnn, 0.01]}, {n.loc[relu_rnn, 0.003]}")
 claim("the bias-3 LSTM solves fewer seeds at lr 0.01 than at 0.003", n.loc[lstm3, 0.01] < n.loc[lstm3, 0.003],
       f"{n.loc[lstm3, 0.01]} vs {n.loc[lstm3, 0.003]}")
-kept = r[list(variants)]  # section 5: gradient kept at t = 1 at initialisation
-claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a seed, the others none",
-      ((kept > 0.01) == (n.loc[kept.index, 0.003] > 0)).all(),
-      f"kept at least {kept[kept > 0.01].min():.2f} or at most {kept[kept < 0.01].max():.0e}")
-
 # %% tags=["nbval-ignore-output"]
 of = lambda name, rate: f"{n.loc[name, rate]} of {len(seeds)}"  # noqa: E731  (seeds solved, in words)
 tanh_won = long_range[(long_range["variant"] == "tanh RNN") & long_range["solved"]]  # the tanh RNN's solved runs
@@ -436,18 +409,12 @@ text = (f"The learning rate changes the ranking. At 0.003 the residual RNN, the 
         f"no run. The plain $\\tanh$ RNN solves {len(tanh_won)} of its {n.shape[1] * len(seeds)} runs")
 text += "".join(f"{', ' if i else ': '}seed {row.seed} at {row.lr:g} (accuracy {row.accuracy:.2f})"
                 for i, row in enumerate(tanh_won.itertuples())) + ".\n\n"
-text += ("At 0.003 the gradient kept at initialisation (section 5) separates the two groups: the models that kept "
-         f"over 0.01 of it at $t = 1$ solved seeds, the two that kept at most {kept[kept < 0.01].max():.0e} none.")
-if n.loc["tanh RNN", 0.01] > 0 and n.loc[relu_rnn, 0.01] == 0:
-    text += (f" At 0.01 it does not: the $\\tanh$ RNN kept {kept['tanh RNN']:.0e} and solved a seed, the ReLU RNN "
-             f"kept {kept[relu_rnn]:.2f} and solved none.")
-text += (" The gradient at initialisation only says where training starts: training changes the Jacobians (the lab "
-         "in *Going further* shows the gradient at $t = 1$ before and after training).")
 display(Markdown(text))
 
 # %% [markdown]
 # Two rates and two seeds are a small grid: a model may need a rate we did not try. And this compares recipes at
-# equal steps, not models of equal size (see the size table).
+# equal steps, not models of equal size. Whether the gradient kept at initialisation foretold these results, and
+# the models' sizes: *Going further*.
 
 #
 # ## Summary
@@ -466,14 +433,9 @@ display(Markdown(text))
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
 #   small slope, so it shrinks slowly.
 # - Trained at $T = 60$ for equal steps (not at equal sizes) at two learning rates, the residual RNN, the GRU and
-#   attention solved every seed at both, the LSTM with forget bias 3 only at the smaller rate, where the ReLU RNN
-#   also learned; so a ranking at one rate can mislead. The LSTM with forget bias 0 stayed near chance; the plain
-#   $\tanh$ RNN solved one run of four, at the larger rate (section 6 names the seed). At the smaller rate, the
-#   gradient kept at initialisation separated the models that learned from those that did not, but it is only
-#   where training starts: training changes the Jacobians.
-# - A short path is not a large gradient. Untrained, attention gives each position on average a $1/T$ share of the
-#   read-out's gradient, so its first tokens got less gradient than the LSTM's at $T = 60$ and about as much at
-#   $T = 200$ (*Going further*, "What attention changes").
+#   attention solved every seed at both, the LSTM with forget bias 3 both seeds only at the smaller rate, where the
+#   ReLU RNN also learned; so a ranking at one rate can mislead, though two seeds at two rates are a small grid. The LSTM with forget bias 0 stayed near chance; the plain
+#   $\tanh$ RNN solved one run of four, at the larger rate (section 6 names the seed).
 
 
 # %% [markdown]
@@ -572,10 +534,60 @@ exercises.check_04_training_step(train_step)
 # %% [markdown]
 # ## Going further
 #
-# *Optional*, after the exercises: ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell
+# *Optional*, after the exercises: section 6's results against the gradient at initialisation, the models'
+# sizes, ReLU against $\tanh$ with $W_{hh} = \rho I$, where the LSTM's flat cell
 # gradient comes from, a lab to try settings yourself, what attention does to the gradient, and the powers of
 # Exercise 2's matrix.
 #
+# ### Did the gradient at initialisation foretell section 6?
+
+# %%
+kept = r[list(variants)]  # section 5: gradient kept at t = 1 at initialisation
+claim("at lr 0.003 each model of section 5 that kept over 0.01 at t = 1 solves a seed, the others none",
+      ((kept > 0.01) == (n.loc[kept.index, 0.003] > 0)).all(),
+      f"kept at least {kept[kept > 0.01].min():.2f} or at most {kept[kept < 0.01].max():.0e}")
+
+# %% tags=["nbval-ignore-output"]
+text = ("At 0.003 the gradient kept at initialisation (section 5) separates the two groups: the models that kept "
+        f"over 0.01 of it at $t = 1$ solved seeds, the two that kept at most {kept[kept < 0.01].max():.0e} none.")
+if n.loc["tanh RNN", 0.01] > 0 and n.loc[relu_rnn, 0.01] == 0:
+    text += (f" At 0.01 it does not: the $\\tanh$ RNN kept {kept['tanh RNN']:.0e} and solved a seed, the ReLU RNN "
+             f"kept {kept[relu_rnn]:.2f} and solved none.")
+text += (" The gradient at initialisation only says where training starts: training changes the Jacobians (the lab "
+         "below shows the gradient at $t = 1$ before and after training).")
+display(Markdown(text))
+
+# %% [markdown]
+# ### The models' sizes
+#
+# Section 6 compared recipes at equal steps, not models of equal size. The sizes, read from the models themselves
+# (the residual RNN has a single bias vector, so it has fewer parameters than the $\tanh$ RNN):
+
+# %%
+sizes = {}
+for name, spec in trained.items():
+    model = make_model(**spec)
+    if spec["kind"] == "attention":
+        pos_table = model.pos.weight  # one row per position
+        widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
+    else:
+        widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
+    sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
+sizes = pd.DataFrame.from_dict(sizes, orient="index",
+                               columns=["embedding", "state (hidden or d)", "position table", "parameters"])
+print(sizes.to_string())
+counts = sizes["parameters"]
+print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
+      f"LSTM {counts['LSTM, forget bias 3'] / counts['tanh RNN']:.1f}, "
+      f"GRU {counts['GRU, update bias 3'] / counts['tanh RNN']:.1f}, "
+      f"residual tanh RNN {counts['residual tanh RNN'] / counts['tanh RNN']:.2f}")
+used = 60  # T of section 6's task: rows for later positions are never read
+unused = pos_table[used:].numel()
+print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters are the position table, of whose "
+      f"{pos_table.shape[0]} rows {used} are used at T = {used}; without the unused rows, "
+      f"{(counts['attention'] - unused) / counts['tanh RNN']:.1f} per tanh RNN parameter")
+
+# %% [markdown]
 # ### ReLU against tanh with $W_{hh} = \rho I$
 #
 # With $W_{hh} = \rho I$ a ReLU RNN behaves much like the linear RNN of section 3. Its fitted factor, measured:
@@ -721,8 +733,7 @@ for T, style in ((60, "-"), (200, "--")):
     tanh_T = input_norms[T]["tanh RNN"]
     axes[1].plot(np.arange(1, T + 1), np.where(tanh_T > 0, tanh_T, np.nan), style, color="C0", label=f"T = {T}")
 ylabel = r"$\|\partial L / \partial e_t\|$ (log scale)"
-plot_step_norms(axes[0], {}, title="LSTM and attention, untrained, t = 1..T−1", ylabel=ylabel)
-axes[0].set_ylim(1e-5, 3e-2)
+plot_step_norms(axes[0], {}, title="LSTM (t = 1..T−1), attention (mean of 10, t = 5..T−5)", ylabel=ylabel)
 axes[0].legend(fontsize="small", loc="lower center", ncol=2)
 plot_step_norms(axes[1], {}, title="tanh RNN, untrained (its own scale)", ylabel=ylabel)
 axes[1].legend(fontsize="small")
@@ -743,25 +754,19 @@ print(f"tanh RNN, T = 200: exactly 0 at t = 1..{int(np.nonzero(tanh_200)[0][0])}
       f"({int((tanh_200 == 0).sum())} zeros in all)")
 
 # %%
-lstm_drop, attention_drop = start.loc[["LSTM, forget bias 3", "attention"], "T = 200 / T = 60"]
-fits = {(name, T): geometric_fit(input_norms[T][name]) for name in ("LSTM, forget bias 3", "attention")
-        for T in (60, 200)}  # over t = 1..T-1
-trend = {key: fit.factor ** (key[1] - 2) for key, fit in fits.items()}  # fitted line at t = T-1 over t = 1
-lstm_trend, att_trend = ([trend[name, T] for T in (60, 200)] for name in ("LSTM, forget bias 3", "attention"))
-per_T = start.loc["attention"] / start.loc["LSTM, forget bias 3"]
-jump = [input_norms[60][name][-1] / input_norms[60][name][-2] for name in ("LSTM, forget bias 3", "attention")]
-(lstm60, lstm200), (att60, att200) = ([max(f, 1 / f) for f in fs] for fs in (lstm_trend, att_trend))
+s = distance_summary(input_norms)  # LSTM (bias 3) against attention, T = 60 and T = 200
 claim("at T = 200, over t = 1..T-1, the LSTM's fitted line changes over 5 times, attention's under 2",
-      lstm200 > 5 and att200 < 2, f"LSTM {lstm200:.1f}, attention {att200:.2f} times")
-claim("at T = 60 both fitted lines change under 2 times", max(lstm60, att60) < 2,
-      f"LSTM {lstm60:.2f}, attention {att60:.2f} times")
-claim("at T = 60 both curves jump over 1.5 times at t = T", min(jump) > 1.5,
-      f"LSTM x{jump[0]:.1f}, attention x{jump[1]:.1f}")
-claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05), the LSTM's shrinks more",
-      abs(attention_drop - 0.3) < 0.05 and lstm_drop < attention_drop,
-      f"attention x{attention_drop:.2f}, LSTM x{lstm_drop:.2f}")
+      s.lstm_line_long > 5 and s.attention_line_long < 2, f"{s.lstm_line_long:.1f}, {s.attention_line_long:.2f}")
+claim("at T = 60 both fitted lines change under 2 times", max(s.lstm_line_short, s.attention_line_short) < 2,
+      f"LSTM {s.lstm_line_short:.2f}, attention {s.attention_line_short:.2f} times")
+claim("at T = 60 both curves jump over 1.5 times at t = T", min(s.lstm_jump, s.attention_jump) > 1.5,
+      f"LSTM x{s.lstm_jump:.1f}, attention x{s.attention_jump:.1f}")
+claim("T = 60 → 200: attention's gradient at t = 1..10 scales by 60/200 = 0.3 (within 0.05)",
+      abs(s.attention_drop - 0.3) < 0.05, f"x{s.attention_drop:.2f}")
+claim("T = 60 → 200: the LSTM's gradient at t = 1..10 shrinks more than attention's",
+      s.lstm_drop < s.attention_drop, f"LSTM x{s.lstm_drop:.2f}, attention x{s.attention_drop:.2f}")
 claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2 times of it at T = 200",
-      per_T["T = 60"] < 1 and 0.5 < per_T["T = 200"] < 2, f"{per_T['T = 60']:.2f}, {per_T['T = 200']:.2f} times")
+      s.share_short < 1 and 0.5 < s.share_long < 2, f"{s.share_short:.2f}, {s.share_long:.2f} times")
 
 # %% [markdown]
 # Position $T$ is left out of the fits and the left panel. Its input is the LSTM's last input, one step from the
@@ -773,11 +778,13 @@ claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2
 #   nearly level, though its curve scatters from position to position (hence the mean of 10 in the figure). At
 #   $T = 60$ there is no such contrast.
 # - **But a share of $1/T$ on average.** The softmax weights $\alpha_{T,t}$ add up to 1, so on average each
-#   position gets a $1/T$ share of the read-out's gradient. From $T = 60$ to $200$ attention's gradient at
-#   $t = 1..10$ falls about as $60/200 = 0.3$ does; the LSTM's falls further.
-# - **So, untrained, attention does not give the first tokens more gradient here**: less than the LSTM at
-#   $T = 60$, about as much at $T = 200$. For the LSTM one factor per step sets the size; for attention, the
-#   number of positions sharing the softmax. Training changes the weights $\alpha_{T,t}$.
+#   position gets a $1/T$ share of the gradient that flows through the values $v_t$ (the keys, and at $T$ the
+#   query, carry the rest). From $T = 60$ to $200$ attention's gradient at $t = 1..10$ falls about as
+#   $60/200 = 0.3$ does; the LSTM's falls further.
+# - **So a short path is not a large gradient:** untrained, attention does not give the first tokens more gradient
+#   here, less than the LSTM at $T = 60$ and about as much at $T = 200$. For the LSTM a product of per-step factors
+#   sets the size; for attention, the number of positions sharing the softmax. Training changes the weights
+#   $\alpha_{T,t}$.
 
 
 # %% [markdown]
