@@ -1271,6 +1271,30 @@ MY_WORD_SENSES = {
 }
 
 
+# Cue words of the other known senses: a learner's sentence with one of them (whole word, any case) is read as
+# that sense, whatever the model makes of it. No reference sentence of the two senses contains one (a test).
+MY_OTHER_SENSE_CUES = {
+    "spring": {"a water source": ["water", "tank", "pump", "pumped", "pumps", "fountain", "mineral", "hot", "source",
+                                  "stream", "feeds", "drink", "drank", "drinking", "bubbles", "bubbled", "bathe"],
+               "a bounce in one's step": ["step", "steps", "bounce", "bouncy"],
+               "to jump": ["jump", "jumps", "leap", "leaps", "pounce", "pounces", "prey"]},
+    "match": {"to be alike": ["alike", "colour", "colours", "color", "colors", "suits", "equal", "signature",
+                              "signatures"]},
+}
+
+
+def other_sense_cue(sentence: str, word: str) -> tuple[str, str] | None:
+    """(other sense, cue word) when `sentence` contains a cue word of another known sense of `word`, else None."""
+    import re
+
+    tokens = set(re.findall(r"\w+", str(sentence).lower()))
+    for sense, cues in MY_OTHER_SENSE_CUES.get(word, {}).items():
+        found = [cue for cue in cues if cue in tokens]
+        if found:
+            return sense, found[0]
+    return None
+
+
 def _unit_by_layer(vectors):
     """Vectors [layers, n, dim] (any array) as a float tensor of unit rows."""
     import torch
@@ -1471,6 +1495,10 @@ def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer,
             f"your labels and the vectors disagree on most sentences (mean held-out accuracy over layers 1 to "
             f"{n_layers - 1}: {mean:.2f}, no better than guessing): check that my_senses follows the order of "
             "my_sentences, one label per sentence (a label shifted by one place, or two labels swapped, does this)")
+    for sentence in my_sentences:
+        cue = other_sense_cue(sentence, word)
+        require(what, cue is None, f"{sentence!r} reads as another sense of {word!r} ({cue[0]}, the word "
+                                   f"{cue[1]!r}): the exercise asks for two senses only" if cue else "")
     held_out = _check_02_known_senses(my_sentences, my_senses, word, tokenizer, model)
     versus = "" if ours is None else f" (the notebook's words: {ours:.2f})"
     passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers: mean "

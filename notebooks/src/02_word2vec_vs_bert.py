@@ -428,9 +428,9 @@ claim("the look-up is more than 1,000 times faster than MiniLM's forward passes"
 #
 # | | Word2Vec (static) | BERT-style encoder (contextual) |
 # |---|---|---|
-# | strengths | cheap to train and to use (a look-up), small, easy to inspect; good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words (a character no piece covers makes the word `[UNK]`: section 3); pretrained on large text, and fine-tuned it is strong on most downstream tasks |
+# | strengths | cheap to train and to use (a look-up per word), easy to inspect; its size is vocabulary × dimension (section 7's 9,027 × 100 table is 3.6 MB; a 3-million-word, 300-d pretrained one is about 3.6 GB); good enough where one vector per word is: word similarity, features for simple classifiers, search over word lists | one vector per occurrence, so it can separate senses (in a sentence that mixes two, an occurrence can be called by the other's sense: Exercise 4); word pieces cover unseen words (a character no piece covers makes the word `[UNK]`: section 3); pretrained on large text, and fine-tuned it is strong on most downstream tasks |
 # | weaknesses | one vector for all senses; no vector for an unseen word; needs a lot of text to train well | a forward pass per sentence, a much bigger model (section 7's table); which layer to read must be measured |
-# | choose it when | compute or memory is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
+# | choose it when | compute is tight, the words are mostly unambiguous, or you need vectors for a vocabulary, not for sentences | meaning depends on context (senses, tagging, classification, question answering) and a forward pass per sentence is affordable |
 #
 # The table mixes what this notebook measured (senses, the mixed sentence of Exercise 4, the cost) with the field's
 # experience, such as "strong downstream when fine-tuned" (notebook 05 uses MiniLM frozen, as features).
@@ -597,8 +597,9 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
 # it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
 # with most of the others. The model reads the context, not your intent: if the check names a sentence, give
-# it a context that shows its sense. It cannot hold you to two senses, though (some water-source sentences read
-# as the coil): that part is up to you.
+# it a context that shows its sense. For the words it knows, it also names a sentence with a cue word of a third
+# sense (*water*, *step*, *jump* for *spring*); a third-sense sentence without such a cue is judged by the model's
+# reading, so keeping to two senses stays up to you.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
 # separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
