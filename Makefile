@@ -75,9 +75,9 @@ test-helpers: setup-test
 colab-env: env
 	$(PY) tools/colab_env.py
 
-# Execute all five notebooks in it top to bottom (each worked solution against its check after it), importing
-# helpers as the Colab set-up cell does, with strict claims and CPU kernels held to AVX2; then the widget unit
-# tests under its ipywidgets 7.7.1. (`make test` runs the same steps.)
+# nbval in it over each notebook once (its Chinese twin where one exists; each worked solution against its check
+# after it), importing helpers as the Colab set-up cell does, with strict claims and CPU kernels held to AVX2; then
+# the widget unit tests under its ipywidgets 7.7.1. (`make test` runs the same steps.)
 colab-test: colab-env
 	.venv-colab/bin/python tools/run_notebooks.py
 	.venv-colab/bin/python -m pytest tests/test_widgets.py -p no:nbval -p no:cacheprovider -o addopts="-ra"

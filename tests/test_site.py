@@ -384,7 +384,7 @@ def test_pages_workflow_publishes_what_ci_tests():
     runs = [step["run"] for step in steps if "run" in step]
     make_targets = [line.split()[1] for run in runs for line in run.splitlines() if line.strip().startswith("make ")]
     ci = _load("website_ci", ROOT / "tools" / "ci.py")
-    commands = [command for stage in ci.steps("make", "python") for stream in stage for _, command in stream]
+    commands = [command for stream in ci.streams("make", "python") for _, command, _ in stream]
     ci_targets = [c[-1] for c in commands if c[0] == "make" and c[-1] == "site"]
     assert make_targets == ["site"] and ci_targets == ["site"]
     assert any("requirements-site.txt" in run for run in runs)

@@ -108,6 +108,10 @@ def test_the_set_up_cell_of_a_twin_finds_the_course_two_folders_up_and_sets_the_
     twin = translate.setup_cell(english, "zh-CN")  # every notebook's, those that install nothing included
     assert 'os.path.abspath("../..")' in twin and "notebooks/zh-CN" in twin
     assert "# opened from notebooks/zh-CN/ without" in twin  # the comment names the twin's folder
+    course = next(line for line in twin.splitlines() if "course = [" in line)  # on Colab it installs the font too
+    assert course.endswith('("zhplot", "zhplot")]') and '"pip", "install"' in twin
+    before = next((line.strip() for line in english.splitlines() if "course = [" in line), "course = []")
+    assert course.strip() == before[:-1] + (", " if before != "course = []" else "") + '("zhplot", "zhplot")]'
     assert twin.endswith('os.environ["COURSE_LANGUAGE"] = "zh-CN"  # the helpers\' messages and figures')
     with pytest.raises(translate.TranslationError, match="no longer contains"):
         translate.setup_cell("print(1)", "zh-CN")

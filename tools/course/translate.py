@@ -42,6 +42,8 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
                        "pending_some": ("> 中文版笔记本正在翻译中：{done}已有中文版，其余笔记本的链接"
                                         "目前打开的是英文版。"),
                        "notebook": "第 {number} 课", "and": "、",
+                       # what its twins' Colab set-up cells install besides the English ones' (a font for figures)
+                       "packages": ("zhplot",),
                        # what a static view shows in place of a control panel (notebooks.WIDGET_TEXT in English)
                        "widget_text": "[交互式控制面板：请在 Jupyter 或 Colab 中运行本笔记本后使用。]"}}
 TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
@@ -388,9 +390,17 @@ DOCS = {"README.md": "readme", "notebooks/TEACHERS.md": "teachers"}  # the docum
 
 
 def setup_cell(english: str, language: str) -> str:
-    """The set-up cell of a translated notebook: the course two folders up, the Colab clone's twin folder, and the
-    language the helpers speak (their messages, labels and figure fonts)."""
+    """The set-up cell of a translated notebook: the course two folders up, the Colab clone's twin folder, the
+    packages its language needs on Colab, and the language the helpers speak (their messages, labels and figure
+    fonts)."""
+    from .notebooks import with_packages
+
     folder = LANGUAGES[language]["folder"]
+    try:
+        english = with_packages(english, LANGUAGES[language]["packages"])
+    except ValueError as error:
+        raise TranslationError(f"the set-up cell no longer contains what notebooks.setup_cell writes ({error}): "
+                               "update translate.setup_cell") from None
     changes = [('os.chdir("/content/nlp-basics-pytorch/notebooks")',
                 f'os.chdir("/content/nlp-basics-pytorch/notebooks/{folder}")'),
                ('os.path.abspath("..")', 'os.path.abspath("../..")'),
