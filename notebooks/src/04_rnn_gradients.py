@@ -26,33 +26,9 @@ from IPython.display import Markdown, display
 from helpers import exercises, gradients
 from helpers.claims import claim
 from helpers.device import seed_everything
-from helpers.gradients import (
-    cell_grad_norms,
-    cell_gradients,
-    clipping_experiment,
-    clipping_summary,
-    distance_summary,
-    first_token_batch,
-    fit_table,
-    geometric_fit,
-    hidden_grad_norms,
-    input_grad_norms,
-    long_range_experiment,
-    make_model,
-    mean_forget_gate,
-    norm_ratios,
-    norms_at_init,
-    output_grad_norms,
-    radius_curve,
-    radius_experiment,
-    radius_summary,
-    step_gradients,
-)
-from helpers.plots import plot_accuracy_bars, plot_step_norms, plot_training_steps
-from helpers.recurrent import ElmanRNN
+from helpers.gradients import first_token_batch, make_model
+from helpers.plots import plot_step_norms
 from helpers.show import show_code
-from helpers.training import optimizer_step
-from helpers.widgets import rnn_lab
 
 seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
@@ -115,14 +91,14 @@ show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
 # time, feed each step the previous state, keep every state, and ask autograd once:
 
 # %%
-show_code(step_gradients)
+show_code(gradients.step_gradients)
 
 # %% [markdown]
 # **The trap.** `nn.RNN` also returns the outputs $h_1,\dots,h_T$, and it is tempting to `retain_grad()` them.
 # But the recurrence inside `nn.RNN` never reads that tensor, so its gradient holds only the read-out's share:
 
 # %%
-show_code(output_grad_norms)
+show_code(gradients.output_grad_norms)
 
 # %% [markdown]
 # Both on an untrained RNN, $T = 8$, with the loss at $T$ and with a loss at every step (as in a language model):
@@ -133,10 +109,10 @@ print("first sequence:", x8[0].tolist(), "-> label", int(y8[0]))
 y8_every = torch.randint(0, 4, (64, 8), generator=torch.Generator().manual_seed(2))
 model8 = make_model("rnn", hidden_size=32)
 probe_table = pd.DataFrame({
-    "loss at T: retain_grad": output_grad_norms(model8, x8, y8),
-    "loss at T: probe": hidden_grad_norms(model8, x8, y8),
-    "loss at every t: retain_grad": output_grad_norms(model8, x8, y8_every),
-    "loss at every t: probe": hidden_grad_norms(model8, x8, y8_every)}, index=pd.RangeIndex(1, 9, name="t"))
+    "loss at T: retain_grad": gradients.output_grad_norms(model8, x8, y8),
+    "loss at T: probe": gradients.hidden_grad_norms(model8, x8, y8),
+    "loss at every t: retain_grad": gradients.output_grad_norms(model8, x8, y8_every),
+    "loss at every t: probe": gradients.hidden_grad_norms(model8, x8, y8_every)}, index=pd.RangeIndex(1, 9, name="t"))
 print(probe_table.to_string(float_format="{:.2e}".format))
 
 # %%
@@ -155,7 +131,7 @@ claim("loss at every t: retain_grad is off by over 1% before T", miss > 0.01, f"
 # Here is one curve in full, the untrained $\tanh$ RNN at $\rho = 0.9$ and $T = 60$:
 
 # %%
-show_code(radius_curve)
+show_code(gradients.radius_curve)
 
 # %% [markdown]
 # A geometric decay is a straight line on a log scale, so we fit
@@ -164,7 +140,7 @@ show_code(radius_curve)
 
 # %%
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))
-norms = radius_curve(0.9, "tanh", x60, y60)
+norms = gradients.radius_curve(0.9, "tanh", x60, y60)
 t = np.arange(1, 60)  # t = 1..T-1: the loss's own step T is left out
 b, a = np.polyfit(t, np.log10(norms[:-1]), 1)  # slope b (decades per step forward), intercept a
 print(f"||dL/dh_1|| = {norms[0]:.2e}, ||dL/dh_59|| = {norms[-2]:.2e}, ||dL/dh_60|| = {norms[-1]:.2e}")
@@ -175,7 +151,7 @@ print(f"b = {b:.4f} decades per step; fitted factor 10^(-b) = {10 ** -b:.3f}")
 
 # %%
 radii = (0.5, 0.9, 1.0, 1.1, 1.5)
-by_radius = {nl: radius_experiment(radii, nonlinearity=nl, seq_len=60) for nl in ("linear", "tanh")}
+by_radius = {nl: gradients.radius_experiment(radii, nonlinearity=nl, seq_len=60) for nl in ("linear", "tanh")}
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, (nl, curves) in zip(axes, by_radius.items()):
@@ -184,11 +160,11 @@ plt.tight_layout()
 plt.show()
 
 # %% tags=["nbval-ignore-output"]
-fits = {nl: fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
+fits = {nl: gradients.fit_table({f"ρ = {r}": n for r, n in curves.items()}) for nl, curves in by_radius.items()}
 print(pd.concat(fits, axis=1).round(3).to_string())
 states = {r: make_model("rnn", init="orthogonal", radius=r).body(x60)[0].detach() for r in radii}
 rms = pd.Series({f"ρ = {r}": float((1 - h ** 2).pow(2).mean().sqrt()) for r, h in states.items()})  # tanh' = 1 - h²
-s = radius_summary(fits, rms, radii)
+s = gradients.radius_summary(fits, rms, radii)
 
 # %%
 claim("linear RNN: each curve is a straight line with fitted factor ρ (within 0.001)",
@@ -217,6 +193,8 @@ claim("ρ × the RMS slope predicts the tanh RNN's fitted factor (within 0.02)",
 # training step does it between `backward` and `step`:
 
 # %%
+from helpers.training import optimizer_step
+
 show_code(optimizer_step)
 
 # %% [markdown]
@@ -227,9 +205,10 @@ show_code(optimizer_step)
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
-clip_runs = clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200, progress=False)
+clip_runs = gradients.clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200,
+                                         progress=False)
 x40, y40 = first_token_batch(64, 40, generator=torch.Generator().manual_seed(5))  # to probe the trained models
-summary = clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
+summary = gradients.clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
 print(summary.to_string(float_format="{:.3g}".format, na_rep="—"))
 
 # %%
@@ -238,6 +217,8 @@ claim("unclipped, every run turns non-finite within 5 steps; clipped, none does"
       outcome.unclipped_blowup <= 5 and outcome.clipped_diverged == 0, f"within {outcome.unclipped_blowup:.0f} steps")
 
 # %% tags=["nbval-ignore-output"]
+from helpers.plots import plot_training_steps
+
 first = {label: runs[0]["history"] for label, runs in clip_runs.items() if label != "off"}  # seed 0 of each
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 plot_training_steps(axes[0], {f"clip {k}": h["grad_norm"] for k, h in first.items()},
@@ -281,6 +262,8 @@ claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 more slowly (final los
 #   `h = h + step`:
 
 # %%
+from helpers.recurrent import ElmanRNN
+
 show_code(ElmanRNN.forward)
 
 # %% [markdown]
@@ -303,9 +286,9 @@ variants = {
     "LSTM, forget bias 3": {"kind": "lstm"},
     "GRU, update bias 3": {"kind": "gru"},
 }
-cures = norms_at_init(variants, seq_len=60)
+cures = gradients.norms_at_init(variants, seq_len=60)
 lstms = {k: v for k, v in variants.items() if k.startswith("LSTM")}
-cells = norms_at_init(lstms, seq_len=60, cell=True)
+cells = gradients.norms_at_init(lstms, seq_len=60, cell=True)
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
 plot_step_norms(axes[0], cures, title="Gradient per time step at initialisation, T = 60")
@@ -362,7 +345,7 @@ trained = {**variants, "attention": {"kind": "attention"}}
 
 # %% tags=["nbval-ignore-output"]
 seeds, rates, budget = (0, 1), (0.003, 0.01), {"steps": 300, "clip": 1.0, "stop_below": 0.01}
-long_range = long_range_experiment(trained, lengths=(60,), seeds=seeds, lr=rates, progress=False, workers=2,
+long_range = gradients.long_range_experiment(trained, lengths=(60,), seeds=seeds, lr=rates, progress=False, workers=2,
                                    **budget)
 long_range["solved"] = long_range["accuracy"] >= 0.95
 grid = long_range.pivot_table(index="variant", columns="lr", values=["accuracy", "steps"], sort=False)
@@ -372,6 +355,8 @@ print(f"over seeds {seeds} (chance accuracy 0.25), at each learning rate:")
 print(table.to_string(float_format="{:.2f}".format))
 
 # %% tags=["nbval-ignore-output"]
+from helpers.plots import plot_accuracy_bars
+
 fig, axes = plt.subplots(1, 2, figsize=(13, 3.6), sharey=True)
 for ax, rate in zip(axes, rates):
     plot_accuracy_bars(ax, long_range[long_range["lr"] == rate], seq_len=60, title=f"Adam, learning rate {rate}")
@@ -393,8 +378,9 @@ of = lambda name, rate: f"{n.loc[name, rate]} of {len(seeds)}"  # noqa: E731  (s
 tanh_won = long_range[(long_range["variant"] == "tanh RNN") & long_range["solved"]]  # the tanh RNN's solved runs
 text = (f"The learning rate changes the ranking. At 0.003 the residual RNN, the LSTM with forget bias 3, the GRU "
         f"and attention solve both seeds, and the ReLU RNN solves {of(relu_rnn, 0.003)}. At 0.01 the ReLU RNN solves "
-        f"{of(relu_rnn, 0.01)} and the LSTM with forget bias 3 solves {of(lstm3, 0.01)}. The LSTM with forget bias 0 solves "
-        f"{n.loc[losers[1]].sum()} of its {n.shape[1] * len(seeds)} runs. The plain $\\tanh$ RNN solves {len(tanh_won)} of its {n.shape[1] * len(seeds)} runs")
+        f"{of(relu_rnn, 0.01)} and the LSTM with forget bias 3 solves {of(lstm3, 0.01)}. The LSTM with forget bias 0 "
+        f"solves {n.loc[losers[1]].sum()} of its {n.shape[1] * len(seeds)} runs. The plain $\\tanh$ RNN solves "
+        f"{len(tanh_won)} of its {n.shape[1] * len(seeds)} runs")
 text += "".join(f"{', ' if i else ': '}seed {row.seed} at {row.lr:g} (accuracy {row.accuracy:.2f})"
                 for i, row in enumerate(tanh_won.itertuples())) + ".\n\n"
 display(Markdown(text))
@@ -586,14 +572,14 @@ print(f"attention: {pos_table.numel()} of its {counts['attention']} parameters a
 # %%
 relu_tanh = {f"{nl}, W = {r}·I": {"kind": "rnn", "nonlinearity": nl, "init": "identity", "radius": r}
              for nl in ("tanh", "relu") for r in (0.9, 1.0, 1.1)}
-relu_norms = norms_at_init(relu_tanh, seq_len=60)
+relu_norms = gradients.norms_at_init(relu_tanh, seq_len=60)
 fig, ax = plt.subplots(figsize=(7, 4))
 plot_step_norms(ax, relu_norms, title="tanh vs ReLU, W = ρ·I, T = 60")
 plt.tight_layout()
 plt.show()
 
 # %% tags=["nbval-ignore-output"]
-relu_fit = fit_table(relu_norms)
+relu_fit = gradients.fit_table(relu_norms)
 relu_shown = relu_fit.assign(**{"fitted factor": relu_fit["fitted factor"].mask(
     relu_fit["largest deviation (decades)"] >= 0.1)})
 print(relu_shown.round(3).to_string(na_rep="—"))
@@ -625,15 +611,16 @@ claim("tanh with the same W keeps less at t = 1 than ReLU, at every ρ (0.9, 1.0
 # path $c_{t-1} \to c_t$ as the only way back:
 
 # %%
-show_code(gradients.lstm_step, cell_gradients)
+show_code(gradients.lstm_step, gradients.cell_gradients)
 
 
 # %% tags=["nbval-ignore-output"]
 lstm3 = make_model("lstm")
 x60, y60 = first_token_batch(64, 60, generator=torch.Generator().manual_seed(1))  # the batch of norms_at_init
-forget = mean_forget_gate(lstm3, x60)
-cell_paths = {"full": cell_grad_norms(lstm3, x60, y60), "cell path only": cell_grad_norms(lstm3, x60, y60, False)}
-cell_fits = {name: geometric_fit(n) for name, n in cell_paths.items()}
+forget = gradients.mean_forget_gate(lstm3, x60)
+cell_paths = {"full": gradients.cell_grad_norms(lstm3, x60, y60),
+              "cell path only": gradients.cell_grad_norms(lstm3, x60, y60, False)}
+cell_fits = {name: gradients.geometric_fit(n) for name, n in cell_paths.items()}
 cell_table = pd.DataFrame({name: {"fitted factor": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
                                   "largest deviation (decades)": fit.deviation}
                            for (name, fit), n in zip(cell_fits.items(), cell_paths.values())}).T
@@ -680,6 +667,8 @@ claim("the full cell gradient keeps over 10 times more at t = 1 than the cell pa
 # panel show the default settings.
 
 # %% tags=["nbval-ignore-output"]
+from helpers.widgets import rnn_lab
+
 panel = rnn_lab()
 display(panel)
 lab = panel.lab.last_result
@@ -712,7 +701,7 @@ show_code(gradients.AttentionClassifier.forward)
 input_norms = {}
 for T in (60, 200):
     xT, yT = first_token_batch(64, T, generator=torch.Generator().manual_seed(1))
-    input_norms[T] = {name: input_grad_norms(make_model(kind), xT, yT)
+    input_norms[T] = {name: gradients.input_grad_norms(make_model(kind), xT, yT)
                       for name, kind in (("tanh RNN", "rnn"), ("LSTM, forget bias 3", "lstm"),
                                          ("attention", "attention"))}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
@@ -745,7 +734,7 @@ print(f"tanh RNN, T = 200: exactly 0 at t = 1..{int(np.nonzero(tanh_200)[0][0])}
       f"({int((tanh_200 == 0).sum())} zeros in all)")
 
 # %%
-s = distance_summary(input_norms)  # LSTM (bias 3) against attention, T = 60 and T = 200
+s = gradients.distance_summary(input_norms)  # LSTM (bias 3) against attention, T = 60 and T = 200
 claim("at T = 200, over t = 1..T-1, the LSTM's fitted line changes over 5 times, attention's under 2",
       s.lstm_line_long > 5 and s.attention_line_long < 2, f"{s.lstm_line_long:.1f}, {s.attention_line_long:.2f}")
 claim("at T = 60 both fitted lines change under 2 times", max(s.lstm_line_short, s.attention_line_short) < 2,
@@ -797,9 +786,9 @@ claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2
 _, skew, grad_T = exercises.slope_matrices_04()  # the check's triangular matrix (eigenvalues all 0.6) and g
 w = skew.double()
 nilpotent = torch.triu(w, diagonal=1)  # N = W - 0.6 I: the part above the diagonal, exactly
-powers = norm_ratios(w, grad_T, 200)  # one row per k = 0..200: ratio, single-step factor, k-th-root factor
+powers = gradients.norm_ratios(w, grad_T, 200)  # one row per k = 0..200: ratio, single-step factor, k-th-root factor
 ratio, single, root = (powers[column].to_numpy() for column in powers.columns)
-ratio_n, k = norm_ratios(nilpotent, grad_T, 200)["ratio"].to_numpy(), powers.index.to_numpy()
+ratio_n, k = gradients.norm_ratios(nilpotent, grad_T, 200)["ratio"].to_numpy(), powers.index.to_numpy()
 power_root = {s: float(torch.linalg.matrix_norm(torch.linalg.matrix_power(w, s), ord=2)) ** (1 / s)
               for s in (50, 100, 200)}  # ||W^k||_2^(1/k), section 1's power root of the matrix
 peak = int(ratio.argmax())
