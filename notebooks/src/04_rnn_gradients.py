@@ -330,6 +330,22 @@ claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 
 show_code(gradients.fit_steps)
 
 # %% [markdown]
+# One run first: the LSTM with forget bias 3, Adam at learning rate 0.003, seed 0. The batches come from a seeded
+# generator, and the accuracy is measured on 512 sequences it never saw:
+
+# %% tags=["nbval-ignore-output"]
+from helpers.device import one_cpu_thread
+
+model = make_model("lstm", seed=0)  # forget bias 3 by default
+optimizer = torch.optim.Adam(model.parameters(), lr=0.003)
+data = torch.Generator().manual_seed(0)
+batches = (first_token_batch(64, 60, generator=data) for _ in range(300))  # at most 300 fresh batches
+with one_cpu_thread(torch.device("cpu")):  # a model this small trains faster on one CPU thread
+    history = gradients.fit_steps(model, optimizer, batches, clip=1.0, stop_below=0.01)
+print(f"{len(history)} steps, last loss {history['loss'][-1]:.4f}, "
+      f"accuracy on new sequences {gradients.first_token_accuracy(model, 60, device='cpu'):.2f} (chance 0.25)")
+
+# %% [markdown]
 # We add the last cure, **attention**: the last position reads every position directly,
 # $\sum_{t} \alpha_{T,t}\, v_t$ with $\alpha_{T,t} = \operatorname{softmax}_t(q_T^\top k_t/\sqrt{d})$, so every
 # position is one step from the loss instead of $T-t$ Jacobians away (its `forward` is in *Going further*).
