@@ -10,7 +10,7 @@
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
 # - how to measure it, and why `retain_grad()` on the RNN's output misleads;
 # - what the spectral radius says, and what gradient clipping does;
-# - which cures (ReLU, residual connections, gates, attention) learn a long-range task.
+# - which cures learn a long-range task.
 
 #
 # **Run time:** about a minute on a 2-core CPU, offline.
@@ -78,9 +78,9 @@ print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = 
 #
 # ## 2. Measuring $\partial L/\partial h_t$ at every time step
 #
-# Throughout we use the **first-token task**: the label, one of the tokens 0–3, is the first token. Then come
-# $T-1$ random distractors from the tokens 4–7, and the model outputs the label after the last step.
-# `make_model(kind)` builds an embedding, one recurrent layer `model.body.rnn` and a linear head:
+# In the **first-token task** used throughout, the label is the first token (0–3). Then come $T-1$ random
+# distractors (4–7), and the model outputs the label after the last step. `make_model(kind)` builds an
+# embedding, one recurrent layer `model.body.rnn` and a linear head:
 
 # %%
 show_code(gradients.SequenceClassifier.forward, gradients.sequence_loss)
@@ -195,10 +195,9 @@ from helpers.training import optimizer_step
 show_code(optimizer_step)
 
 # %% [markdown]
-# To provoke explosions we use a **ReLU** RNN with $W_{hh} = 1.1\,I$: each step back
-# multiplies the gradient of every active unit by 1.1. We train it at $T = 40$ with plain SGD at learning rate
-# 0.05, so a threshold $c$ caps every step at $0.05\,c$: unclipped and with three thresholds, 4 seeds each, for up
-# to 200 steps. The gradient a model **keeps at $t = 1$** is
+# To provoke explosions we use a **ReLU** RNN with $W_{hh} = 1.1\,I$, so each step back multiplies the gradient
+# of every active unit by 1.1. We train it at $T = 40$ for up to 200 steps of plain SGD (learning rate 0.05),
+# unclipped and with three thresholds, 4 seeds each. The gradient a model **keeps at $t = 1$** is
 # $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
 
 # %% tags=["nbval-ignore-output"]
@@ -243,7 +242,8 @@ claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 more slowly (final los
 # %% [markdown]
 # Clipping keeps the loss finite, but the threshold matters. At 10 the loss falls to $\ln 4$ (dotted), a uniform
 # guess's loss, and stays there, although after the step printed under the figure seed 0 is no longer clipped. At
-# 0.1 the short steps learn slowly: with SGD the threshold caps the step length, so it works with the learning rate.
+# 0.1 the short steps learn slowly: with SGD a threshold $c$ caps every step at $0.05\,c$, so it works with the
+# learning rate.
 #
 # Clipping changes the update, not the backward pass, so it cannot cure vanishing gradients. The trained models
 # keep different amounts at $t = 1$ (the *kept* columns) only through the weights they reached.
@@ -267,8 +267,8 @@ show_code(ElmanRNN.forward)
 #   $\partial c_t / \partial c_{t-1} = \operatorname{diag}(f_t)$, plus terms through the gates. So each step back
 #   multiplies by the forget gate's *value*, not by a slope of at most 1/4. At pre-activation 3 the gate is
 #   $\sigma(3) \approx 0.95$, so the product still shrinks, but slowly. The GRU's update gate plays the same part.
-#   Gers et al. (2000) introduced the forget gate; Jozefowicz et al. (2015) advise starting its bias at +1, where
-#   PyTorch starts near 0. We use 3.
+#   Gers et al. (2000) introduced the forget gate; Jozefowicz et al. (2015) advise starting its bias at +1
+#   (PyTorch starts near 0). We use 3.
 #
 # "Forget bias 0" sets the forget rows of `bias_hh` to 0. For the LSTM we also measure
 # $\|\partial L/\partial c_t\|$. All models are untrained, at $T = 60$:
