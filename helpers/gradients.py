@@ -569,6 +569,22 @@ def clipping_summary(runs: dict[str, list[dict]], inputs: torch.Tensor, targets:
     return pd.DataFrame(rows).T.rename_axis("clip threshold")
 
 
+def clipping_outcome(summary: pd.DataFrame) -> pd.Series:
+    """Named numbers from clipping_summary's table (its "off" row unclipped, the others clipped).
+
+    unclipped_blowup: the most steps an unclipped run lasted if every one turned non-finite, else inf;
+    clipped_diverged: how many clipped runs turned non-finite; learners_accuracy: the lowest accuracy at
+    thresholds 1 and 0.1; slow_gap: clip 0.1's final loss minus clip 1's.
+    """
+    off, clipped = summary.loc["off"], summary.drop("off")
+    return pd.Series({
+        "unclipped_blowup": off["longest"] if off["diverged"] == off["runs"] else float("inf"),
+        "clipped_diverged": clipped["diverged"].sum(),
+        "learners_accuracy": summary.loc[["1", "0.1"], "accuracy min"].min(),
+        "slow_gap": summary.loc["0.1", "final loss"] - summary.loc["1", "final loss"],
+    }, dtype=float)
+
+
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32,
                           lr: float | tuple[float, ...] = 0.01, clip: float | str | None = None,

@@ -425,6 +425,20 @@ def test_clipping_summary_counts_runs_and_probes_the_trained_models():
     assert one["accuracy min"] <= one["accuracy max"]
 
 
+def test_clipping_outcome_by_hand():
+    import pandas as pd
+
+    from helpers.gradients import clipping_outcome
+    summary = pd.DataFrame({"runs": [2, 2, 2], "diverged": [2, 0, 1], "longest": [3, 9, 9],
+                            "accuracy min": [np.nan, 0.8, 0.6], "final loss": [np.nan, 0.5, 1.0]},
+                           index=["off", "1", "0.1"])
+    o = clipping_outcome(summary)
+    assert o.unclipped_blowup == 3 and o.clipped_diverged == 1
+    assert o.learners_accuracy == 0.6 and o.slow_gap == pytest.approx(0.5)
+    summary.loc["off", "diverged"] = 1  # one unclipped run stayed finite: no blow-up step to report
+    assert clipping_outcome(summary).unclipped_blowup == float("inf")
+
+
 def test_distance_summary_by_hand():
     from helpers.gradients import distance_summary
     norms = {4: {"lstm": np.array([4.0, 2, 1, 3]), "att": np.array([1.0, 1, 1, 2])},
