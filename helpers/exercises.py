@@ -1420,8 +1420,8 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
             raise ExerciseError("✘ " + _(
                 "{what}: {sentence} is labelled {label}, but at most layers the model reads it as closer to the "
                 "check's sentences of another sense of {word} ({sense}): the exercise asks for the two senses "
-                "only, {first} and {second}; if you meant one of them, rewrite it so its context shows it more "
-                "clearly").format(what=what, sentence=repr(sentence), label=repr(label),
+                "only, {first} and {second}, not a third sense; if you meant one of them, rewrite it so its context "
+                "shows it more clearly").format(what=what, sentence=repr(sentence), label=repr(label),
                                                      word=repr(word), sense=read_as[len("other: "):],
                                                      first=targets[0], second=targets[1]))
         raise ExerciseError(
