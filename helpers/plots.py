@@ -369,18 +369,17 @@ def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense s
 
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
                            chance_label: str | None = None, title: str = "Leave-one-out sense accuracy",
-                           band=None, band_label: str = "random-label band (up to its top)",
+                           band: dict | None = None, band_label: str = "the word's random-label band top",
                            layers=None) -> None:
     """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
 
     A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
-    `band`, one number per layer, is shaded from the axis floor up to it (the top of a random-label band);
-    `layers`, a list of layers, zooms the axes onto those layers and the scores at them.
+    `band` maps each word to the top of its random-label band per layer, drawn as a thin line of the word's
+    colour; `layers`, a list of layers, zooms the axes onto those layers and the scores at them.
     """
-    if band is not None:
-        index = next(iter(reports.values())).index
-        ax.fill_between(index, 0, np.asarray(band, dtype=float), step="mid", color="grey", alpha=0.25,
-                        label=band_label)
+    for index, word in enumerate(band or {}):
+        ax.plot(next(iter(reports.values())).index, np.asarray(band[word], dtype=float), color=f"C{index}",
+                ls=(0, (1, 1)), lw=1.2, drawstyle="steps-mid", label=band_label if index == 0 else None)
     for index, (word, report) in enumerate(reports.items()):
         ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8,
                 label=word)

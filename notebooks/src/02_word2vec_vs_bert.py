@@ -350,14 +350,13 @@ claim("the Word2Vec context mean lies above its band for some words, within it f
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[3, 2], layout="constrained")
-highest_top = tops[layer_columns].max().to_numpy()  # per layer, the highest band top of the five words
 for ax, layers, title in [(axes[0], None, "Leave-one-out sense accuracy, 24 sentences per word"),
                           (axes[1], list(range(1, last + 1)), f"Zoom on layers 1 to {last}")]:
     plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
                                          accuracy.loc["mean", "W2V context mean"]},
                            chance_label="0.5: all ties (Word2Vec, the word's own vector)", title=title,
-                           band=highest_top, band_label="random-label band, up to the highest word's top",
-                           layers=layers)
+                           band={word: tops.loc[word, layer_columns] for word in WORDS},
+                           band_label="random-label band top (dotted, the word's colour)", layers=layers)
 axes[0].get_legend().remove()
 plt.show()
 
