@@ -597,7 +597,7 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
 # with most of the others. The model reads the context, not your intent: if the check names a sentence, give
 # it a context that shows its sense. It also names a third sense that a cue word gives away (*water*, *step*,
-# *made a spring* for *spring*) or that the model reads as nearer that sense's sentences. The model often reads
+# *made a spring* for *spring*) or that the model reads as nearer that sense's sentences. The model can read
 # a leap as a coil, though, so a third sense without a cue can still pass.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
