@@ -368,11 +368,18 @@ def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense s
 
 
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
-                           chance_label: str | None = None, title: str = "Leave-one-out sense accuracy") -> None:
+                           chance_label: str | None = None, title: str = "Leave-one-out sense accuracy",
+                           band: dict | None = None, band_label: str = "the word's random-label band top",
+                           layers=None) -> None:
     """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
 
     A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
+    `band` maps each word to the top of its random-label band per layer, drawn as a thin line of the word's
+    colour; `layers`, a list of layers, zooms the axes onto those layers and the scores at them.
     """
+    for index, word in enumerate(band or {}):
+        ax.plot(next(iter(reports.values())).index, np.asarray(band[word], dtype=float), color=f"C{index}",
+                ls=(0, (1, 1)), lw=1.2, drawstyle="steps-mid", label=band_label if index == 0 else None)
     for index, (word, report) in enumerate(reports.items()):
         ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8,
                 label=word)
@@ -383,6 +390,12 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
     ax.set_xticks(list(next(iter(reports.values())).index))
     ax.set_ylim(0, 1.05)
+    if layers is not None:  # zoom: the chosen layers and the words' scores at them (a band below is cut off)
+        shown = [report.loc[list(layers), "loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
+        low, high = float(np.min(np.concatenate(shown))), float(np.max(np.concatenate(shown)))
+        pad = max(0.02, 0.05 * (high - low))
+        ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)
+        ax.set_ylim(max(0.0, low - pad), min(1.05, high + pad))
     ax.set_xlabel("layer (0 = input embeddings)")
     ax.set_ylabel("accuracy")
     ax.set_title(title)

@@ -1254,6 +1254,86 @@ def test_02_my_report_rejects_a_third_sense_by_its_cue_word(bert, third):
     assert "season" not in str(error.value)  # names the other sense, not the answer
 
 
+REVIEW_S23_SPRING = {  # review s23: a leap under the coil label passed; its variants, each a third sense
+    "The cat made a sudden spring onto the table.": "a leap",  # the review's (MiniLM reads it as a coil)
+    "The dog made a spring at the ball.": "a leap",
+    "With one spring the puppy was on the sofa.": "a leap",
+    "The horse took the hedge in a single spring.": "a leap",
+    "The kitten leapt in one spring to the shelf.": "a leap",
+    "The tiger made a spring at the deer.": "a leap",
+    "He walks with a spring in his steps.": "a bounce in one's step",
+    "A spring bubbles up at the foot of the hill.": "a water source"}
+
+
+@pytest.mark.parametrize("third", list(REVIEW_S23_SPRING))
+def test_02_my_report_rejects_a_leap_by_its_cue(bert, third):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = NB_SPRING[:9] + [third]  # in place of the worked solution's last coil sentence
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
+                                   NB_SPRING_SENSES)
+    message = f"reads as another sense of 'spring' \\({REVIEW_S23_SPRING[third]}.*two senses only"
+    with pytest.raises(exercises.ExerciseError, match=message) as error:
+        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+    assert "coil" not in str(error.value).split("two senses only")[0]  # names the other sense, not the answer
+
+
+SEASON_THIRD = {  # a third sense in place of the first season sentence: the cue, or the model, names it
+    "The lambs made a spring across the field.": "reads as another sense of 'spring' \\(a leap",
+    "The hare made one quick spring into the grass.": "closer to the check's sentences of another sense of "
+                                                      "'spring' \\(.*the two senses only, season and coil",
+    "The spring near the farm never runs dry.": "closer to the check's sentences of the coil sense"}
+
+
+@pytest.mark.parametrize("third", list(SEASON_THIRD))
+def test_02_my_report_rejects_a_third_sense_labelled_season(bert, third):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = [third] + NB_SPRING[1:]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
+                                   NB_SPRING_SENSES)
+    with pytest.raises(exercises.ExerciseError, match=SEASON_THIRD[third]):
+        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+
+
+S23_RIGHT = {  # correct two-sense answers written for review s23: none may be refused
+    "spring": (["Spring arrives late in the mountains.", "The garden is full of colour in spring.",
+                "Our holiday is in the spring.", "Farmers are busy every spring.",
+                "Spring weather can change quickly.", "The spring in the old clock is worn.",
+                "A strong spring keeps the gate closed.", "The spring snapped when I wound the toy.",
+                "The mechanic oiled the spring in the hinge.", "Each key on the keyboard sits on a small spring."],
+               ["It often rains in spring.", "Spring follows a long winter.", "We visit our grandparents every spring.",
+                "The park is lovely in the spring.", "Last spring we painted the house.",
+                "The spring in the pen is bent.",
+                "A spring inside the lock pushes the bolt.", "The trampoline has a rusty spring.",
+                "Compress the spring with pliers.", "The spring in the car seat squeaks."]),
+    "match": (["The match kicked off at three.", "Our team lost the match on penalties.",
+               "The chess match lasted five hours.", "Fans queued for the match tickets.",
+               "She played her best match of the season.", "He lit a match to see the map.",
+               "The match flared in the dark.", "Strike the match on the side of the box.",
+               "The match burned down to his fingers.", "She dropped a burning match into the sink."],
+              ["The match was shown live on TV.", "We drove to the away match.",
+               "The boxing match ended in the third round.", "Rain delayed the cricket match.",
+               "He was injured early in the match.", "He used a match to light the candle.",
+               "The last match in the box was damp.", "A lit match fell on the carpet.",
+               "Light the match and hold it to the wick.", "She blew out the match after lighting the fire."],
+              ["The players shook hands after the match.", "The home team won the match easily.",
+               "Our match against the champions is on Saturday.", "The crowd cheered at the end of the match.",
+               "He missed the match because of an injury.", "She lit a match and the paper caught fire.",
+               "A match glowed in the dark room.", "Only one match was left in the matchbox.",
+               "He struck the match and lit his pipe.", "The smell of a burnt match filled the kitchen."])}
+
+
+@pytest.mark.parametrize("word, k", [(word, k) for word, sets in S23_RIGHT.items() for k in range(len(sets))])
+def test_02_my_report_accepts_more_right_answers(bert, word, k):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = S23_RIGHT[word][k]
+    labels = list(exercises.MY_WORD_SENSES[word])[:1] * 5 + list(exercises.MY_WORD_SENSES[word])[1:2] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
+    exercises.check_02_my_report(sentences, labels, report, word, *bert)
+
+
 REVIEW_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",
                 "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
                 "He struck a match to light the candle.", "The match went out in the wind.",

@@ -123,8 +123,8 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts: *bank*'s neighbours, like most of its contexts above, are about
-# money. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
+# One vector follows the word's usual contexts: *bank*'s neighbours are about money, like the World Bank, the
+# national bank and the micro-finance bank above. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
 # sense a sentence uses. (The three rare words: [*Going further* G](#g7).)
 
 # %% [markdown]
@@ -284,7 +284,7 @@ claim("from layer 1 on, every word's gap is positive and larger than any layer-0
 # Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
 # unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose
 # centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, a tie ½. You write this
-# prediction step in [Exercise 3](#ex3); the course's loop is shown after that exercise's check.
+# prediction step in [Exercise 3](#ex3); the course's loop is folded after the exercises.
 #
 # Two Word2Vec baselines take the same test:
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
@@ -307,13 +307,6 @@ mean_accuracy = accuracy.loc["mean", layer_columns].to_numpy(dtype=float)  # per
 accuracy.round(3)
 
 # %%
-fig, ax = plt.subplots(figsize=(11, 4.5))
-plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
-                                     accuracy.loc["mean", "W2V context mean"]},
-                       chance_label="0.5: all ties (Word2Vec, the word's own vector)",
-                       title="Leave-one-out nearest-centroid sense accuracy, 24 sentences per word")
-fig.tight_layout()
-plt.show()
 transformer = mean_accuracy[1:]
 ordered = np.sort(transformer)
 context_mean = accuracy.loc["mean", "W2V context mean"]
@@ -346,7 +339,7 @@ above_band.round(3)
 lead = above_band[layer_columns[1:]]
 thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
 print(f"{lead.size} band tests for the Transformer layers ({len(WORDS)} words, layers 1 to {last}), "
-      f"and {len(WORDS)} for layer 0")
+      f"and {len(WORDS)} for layer 0; by chance alone about {0.025 * lead.size:.2f} of the {lead.size} would pass")
 claim("no word's layer-0 score is above its band", (above_band["layer 0"] <= 0).all(),
       f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
 claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
@@ -355,9 +348,22 @@ context_inside = [word for word in WORDS if above_band.loc[word, "W2V context me
 claim("the Word2Vec context mean lies above its band for some words, within it for others",
       0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[3, 2], layout="constrained")
+for ax, layers, title in [(axes[0], None, "Leave-one-out sense accuracy, 24 sentences per word"),
+                          (axes[1], list(range(1, last + 1)), f"Zoom on layers 1 to {last}")]:
+    plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
+                                         accuracy.loc["mean", "W2V context mean"]},
+                           chance_label="0.5: all ties (Word2Vec, the word's own vector)", title=title,
+                           band={word: tops.loc[word, layer_columns] for word in WORDS},
+                           band_label="random-label band top (dotted, the word's colour)", layers=layers)
+axes[0].get_legend().remove()
+plt.show()
+
 # %% [markdown]
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
-# word. That is 30 tests (printed), each at the band's top, and the thinnest lead is only 1.5 sentences (above).
+# word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
+# so chance alone would pass about 0.75 of the 30 tests (printed). All pass, the thinnest by 1.5 sentences.
 # The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
@@ -523,13 +529,6 @@ def predict_sense(vector: torch.Tensor, vectors: torch.Tensor, labels: list[str]
 exercises.check_02_predict_sense(predict_sense)
 
 # %% [markdown]
-# Section 6's loop, for comparison with yours: `sense_credits` makes the same prediction for each left-out
-# sentence.
-
-# %%
-show_code(contextual.sense_credits)
-
-# %% [markdown]
 # <a id="ex4"></a>
 # ### Exercise 4 — one sentence, two senses
 # In *"After a walk along the river bank, I went to the bank to withdraw some cash."* the word occurs twice,
@@ -597,9 +596,9 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
 # it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
 # with most of the others. The model reads the context, not your intent: if the check names a sentence, give
-# it a context that shows its sense. For the words it knows, it also names a sentence with a cue word of a third
-# sense (*water*, *step*, *jump* for *spring*); a third-sense sentence without such a cue is judged by the model's
-# reading, so keeping to two senses stays up to you.
+# it a context that shows its sense. It also names a third sense that a cue word gives away (*water*, *step*,
+# *made a spring* for *spring*) or that the model reads as nearer that sense's sentences. The model can read
+# a leap as a coil, though, so a third sense without a cue can still pass.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
 # separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
@@ -630,13 +629,13 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3 and 5, to compare with your answers to Exercises 1 and 2 (section 6's loop
-# for Exercise 3 is shown after its check). They are folded, because they answer those exercises: open them
-# once you have tried.
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3 (`sense_credits` is
+# section 6's loop: the same prediction for each left-out sentence). They are folded, because they answer those
+# exercises: open them once you have tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, folded=True,
-          summary="The course's versions of Exercises 1 and 2 (open after trying them)")
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.sense_credits, folded=True,
+          summary="The course's versions of Exercises 1 to 3 (open after trying them)")
 
 
 # %% [markdown]
