@@ -25,6 +25,7 @@ from helpers.data import tokenize
 from helpers.device import cpu_cores, pick_device, run_on, seeded, side_by_side
 from helpers.device import progress as progress_bar
 from helpers.history import History
+from helpers.i18n import _
 from helpers.recurrent import Recurrent, final_hidden
 from helpers.training import optimizer_step
 from helpers.vocab import PAD, UNK, Vocab
@@ -299,7 +300,8 @@ class CVResult:
         return (self.probabilities > 0.5).astype(int)
 
     def __str__(self) -> str:
-        return f"{self.name}: {self.mean:.3f} (sample std over folds {self.std:.3f})"
+        return _("{name}: {mean:.3f} (sample std over folds {std:.3f})").format(name=self.name, mean=self.mean,
+                                                                               std=self.std)
 
 
 def _fold_scores(probabilities: np.ndarray, labels: np.ndarray, folds) -> list[float]:
@@ -404,7 +406,7 @@ def tune_rnn(make_model: Callable[..., nn.Module], texts: Sequence[str], labels:
 def _cv_result(name: str, labels: np.ndarray, splits: list[Split], choices: list[FoldChoice]) -> CVResult:
     """The CVResult of one model from its FoldChoice per fold."""
     probabilities = np.full(len(labels), np.nan)
-    for (_, _, test_index), choice in zip(splits, choices):
+    for (_fit, _val, test_index), choice in zip(splits, choices):
         probabilities[test_index] = choice.on_test
     folds = [(np.concatenate([f, v]), t) for f, v, t in splits]
     return CVResult(name, _fold_scores(probabilities, labels, folds), probabilities, [c.history for c in choices],
@@ -449,7 +451,7 @@ def _variant_model(vocab: Vocab, dropout: float = 0.0, **sizes) -> TextClassifie
 
 def cv_table(results: dict[str, CVResult], parameters: dict[str, int]) -> str:
     """A Markdown table of cross-validated results: parameters, accuracy per fold, mean, sample std, settings."""
-    rows = ["| model | parameters (fold 0) | accuracy per fold | mean | sample std | setting chosen per fold |",
+    rows = [_("| model | parameters (fold 0) | accuracy per fold | mean | sample std | setting chosen per fold |"),
             "|---|---|---|---|---|---|"]
     for name, result in results.items():
         chosen = "; ".join(", ".join(f"{k} {v:g}" for k, v in config.items()) for config in result.chosen)
@@ -468,7 +470,7 @@ def calibrate(result: CVResult, splits: list[Split]) -> np.ndarray:
         return np.log(p / (1 - p))[:, None]
 
     calibrated = np.full(len(result.probabilities), np.nan)
-    for (_, val_index, test_index), on_val in zip(splits, result.val_probabilities):
+    for (_fit, val_index, test_index), on_val in zip(splits, result.val_probabilities):
         scaler = LogisticRegression(C=1e4).fit(logit(on_val), result.labels[val_index])
         calibrated[test_index] = scaler.predict_proba(logit(result.probabilities[test_index]))[:, 1]
     return calibrated

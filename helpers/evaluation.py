@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
+
+from helpers.i18n import _
 
 
 def sample_std(scores: Sequence[float]) -> float:
@@ -33,7 +36,8 @@ class Paired:
         return "A better" if self.difference > 0 else "B better"
 
     def __str__(self) -> str:
-        return f"{self.difference:+.3f} ({self.test}: {self.detail}, p = {self.p:.2g})"
+        return _("{difference:+.3f} ({test}: {detail}, p = {p:.2g})").format(difference=self.difference,
+                                                                           test=self.test, detail=self.detail, p=self.p)
 
 
 def paired_t(scores_a: Sequence[float], scores_b: Sequence[float]) -> Paired:
@@ -66,7 +70,7 @@ def corrected_paired_t(scores_a: Sequence[float], scores_b: Sequence[float], n_t
     else:
         t = float(diff.mean() / scale)
         p = float(2 * stats.t.sf(abs(t), df=k - 1))
-    return Paired("corrected paired t", float(diff.mean()), p, f"t = {t:.2f}, {k - 1} df")
+    return Paired("corrected paired t", float(diff.mean()), p, _("t = {t:.2f}, {df} df").format(t=t, df=k - 1))
 
 
 def corrected_t_interval(scores_a: Sequence[float], scores_b: Sequence[float], n_train: int, n_test: int,
@@ -85,20 +89,24 @@ def mcnemar(correct_a: Sequence[bool], correct_b: Sequence[bool]) -> Paired:
         raise ValueError(f"McNemar needs predictions on the same examples: got {a.shape} and {b.shape}")
     only_a, only_b = int(np.sum(a & ~b)), int(np.sum(~a & b))
     p = 1.0 if only_a + only_b == 0 else float(stats.binomtest(only_a, only_a + only_b, 0.5).pvalue)
-    return Paired("McNemar", float(a.mean() - b.mean()), p, f"only A right {only_a}, only B right {only_b}")
+    return Paired("McNemar", float(a.mean() - b.mean()), p,
+                  _("only A right {only_a}, only B right {only_b}").format(only_a=only_a, only_b=only_b))
 
 
 def comparison_table(mcnemars: dict[tuple[str, str], Paired], t_tests: dict[tuple[str, str], Paired],
                      intervals: dict[tuple[str, str], tuple[float, float]]) -> str:
     """A Markdown table of paired comparisons A vs B: difference, corrected t (interval, p), McNemar and its verdict."""
-    rows = ["| A vs B | accuracy difference | corrected t: 95 % interval, p | McNemar: only A right / only B right, p "
-            "| McNemar at 0.05 |", "|---|---|---|---|---|"]
+    rows = [_("| A vs B | accuracy difference | corrected t: 95 % interval, p | McNemar: only A right / only B right, "
+              "p | McNemar at 0.05 |"), "|---|---|---|---|---|"]
     for (a, b), mc in mcnemars.items():
         low, high = intervals[a, b]
-        verdict = {"tie": "no detectable difference", "A better": f"{a} better", "B better": f"{b} better"}
-        only = mc.detail.replace("only A right ", "").replace(", only B right ", " / ")
-        rows.append(f"| {a} vs {b} | {mc.difference:+.3f} | {low:+.3f} to {high:+.3f}, p = {t_tests[a, b].p:.3f} | "
-                    f"{only}, p = {mc.p:.2g} | {verdict[mc.verdict()]} |")
+        verdict = {"tie": _("no detectable difference"), "A better": _("{name} better").format(name=a),
+                   "B better": _("{name} better").format(name=b)}
+        only = " / ".join(re.findall(r"\d+", mc.detail))  # the two counts, in the detail's own language
+        rows.append(_("| {a} vs {b} | {difference:+.3f} | {low:+.3f} to {high:+.3f}, p = {t_p:.3f} | {only}, p = "
+                      "{mc_p:.2g} | {verdict} |").format(a=a, b=b, difference=mc.difference, low=low, high=high,
+                                                         t_p=t_tests[a, b].p, only=only, mc_p=mc.p,
+                                                         verdict=verdict[mc.verdict()]))
     return "\n".join(rows)
 
 

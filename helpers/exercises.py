@@ -2326,15 +2326,15 @@ def check_05_last_hidden(last_hidden) -> None:
 
     from helpers.recurrent import final_hidden
 
-    name = "Exercise 1"
-    require(name, callable(last_hidden), "define a function last_hidden(rnn, embedded, lengths)")
+    name = _("Exercise 1")
+    require(name, callable(last_hidden), _("define a function last_hidden(rnn, embedded, lengths)"))
     with torch.random.fork_rng():
         torch.manual_seed(0)
         gru, lstm = nn.GRU(4, 6, batch_first=True), nn.LSTM(4, 6, num_layers=2, batch_first=True)
-        cases = [("GRU", gru, torch.randn(3, 5, 4), [2, 5, 3]),  # lengths not sorted, as in a shuffled batch
-                 ("two-layer LSTM", lstm, torch.randn(3, 5, 4), [2, 5, 3]),
-                 ("GRU and a batch of one sequence", gru, torch.randn(1, 5, 4), [3]),
-                 ("GRU of hidden size 1", nn.GRU(4, 1, batch_first=True), torch.randn(3, 5, 4), [4, 2, 5])]
+        cases = [(_("GRU"), gru, torch.randn(3, 5, 4), [2, 5, 3]),  # lengths not sorted, as in a shuffled batch
+                 (_("two-layer LSTM"), lstm, torch.randn(3, 5, 4), [2, 5, 3]),
+                 (_("GRU and a batch of one sequence"), gru, torch.randn(1, 5, 4), [3]),
+                 (_("GRU of hidden size 1"), nn.GRU(4, 1, batch_first=True), torch.randn(3, 5, 4), [4, 2, 5])]
     for kind, rnn, embedded, lengths in cases:
         lengths = torch.tensor(lengths)
         shape = (len(lengths), rnn.hidden_size)
@@ -2347,42 +2347,52 @@ def check_05_last_hidden(last_hidden) -> None:
                 given_embedded, given_lengths = embedded.clone(), lengths.clone()
                 got = last_hidden(_Recording(rnn, calls), given_embedded, given_lengths)
             except IndexError as error:
-                raise ExerciseError(f"✘ {name}: with the {kind} an index is out of range ({error}): a sequence of "
-                                    "length n has its last real step at index n - 1") from None
+                raise ExerciseError("✘ " + headed(name) + _(
+                    "with the {kind} an index is out of range ({error}): a sequence of length n has its last real "
+                    "step at index n - 1").format(kind=kind, error=error)) from None
             except RuntimeError as error:
-                raise ExerciseError(f"✘ {name}: with the {kind} it raised {type(error).__name__}: {error}") from None
-        answered(name, got, "last_hidden returns None; return each sequence's output at its last real step")
-        require(name, torch.equal(given_lengths, lengths) and torch.equal(given_embedded, embedded), f"with the "
-                f"{kind} it changed its inputs in place (lengths or embedded differ after the call): compute "
-                "`lengths - 1` as a new tensor, so that the caller's batch and lengths stay as they were")
-        require(name, isinstance(got, torch.Tensor), f"with the {kind} it returned a {type(got).__name__}, not one "
-                "tensor: the RNN returns (outputs, state); read the outputs")
-        require(name, len(calls) > 0, f"the {kind} passed in was never called: call rnn on the padded batch")
-        require(name, not (got.dim() < 2 and got.numel() == len(lengths) * rnn.hidden_size), f"with the {kind} the "
-                f"result has shape {tuple(got.shape)}, not [batch, hidden] = {shape}: a bare .squeeze() also drops "
-                "the batch or hidden dimension when it has size 1; squeeze only the step dimension")
-        require(name, tuple(got.shape) == shape, f"with the {kind} the result has shape {tuple(got.shape)}; "
-                f"expected [batch, hidden] = {shape}: one row per sequence, each at its own step")
-        require(name, not torch.allclose(got, after_padding, atol=1e-5), f"with the {kind} this is the state after "
-                "the batch's last step, padding included: take each sequence's output at its own last real step")
-        require(name, torch.allclose(got, expected, atol=1e-5), f"with the {kind} the result differs from running "
-                "each sequence alone: is it the output at each sequence's last real step, index length - 1?")
-        require(name, True not in calls, "the RNN was called on a packed batch: this exercise reads the outputs "
-                "of the padded batch itself")
-        require(name, len(calls) == 1, f"the {kind} was called {len(calls)} time(s): call it once, on the whole "
-                "padded batch, not in a loop over sequences")
-        require(name, _grows_with_batch(last_hidden, rnn), f"with the {kind} the work grows with the number of "
-                "sequences, one indexing per row: pick all rows' last steps at once, by indexing with tensors")
+                raise ExerciseError("✘ " + headed(name) + _("with the {kind} it raised {type}: {error}").format(
+                    kind=kind, type=type(error).__name__, error=error)) from None
+        answered(name, got, _("last_hidden returns None; return each sequence's output at its last real step"))
+        require(name, torch.equal(given_lengths, lengths) and torch.equal(given_embedded, embedded), _(
+                "with the {kind} it changed its inputs in place (lengths or embedded differ after the call): "
+                "compute `lengths - 1` as a new tensor, so that the caller's batch and lengths stay as they were"
+                ).format(kind=kind))
+        require(name, isinstance(got, torch.Tensor), _("with the {kind} it returned a {type}, not one tensor: the "
+                "RNN returns (outputs, state); read the outputs").format(kind=kind, type=type(got).__name__))
+        require(name, len(calls) > 0, _("the {kind} passed in was never called: call rnn on the padded batch"
+                                        ).format(kind=kind))
+        require(name, not (got.dim() < 2 and got.numel() == len(lengths) * rnn.hidden_size), _(
+                "with the {kind} the result has shape {got}, not [batch, hidden] = {shape}: a bare .squeeze() also "
+                "drops the batch or hidden dimension when it has size 1; squeeze only the step dimension"
+                ).format(kind=kind, got=tuple(got.shape), shape=shape))
+        require(name, tuple(got.shape) == shape, _("with the {kind} the result has shape {got}; expected [batch, "
+                "hidden] = {shape}: one row per sequence, each at its own step").format(
+                    kind=kind, got=tuple(got.shape), shape=shape))
+        require(name, not torch.allclose(got, after_padding, atol=1e-5), _(
+                "with the {kind} this is the state after the batch's last step, padding included: take each "
+                "sequence's output at its own last real step").format(kind=kind))
+        require(name, torch.allclose(got, expected, atol=1e-5), _(
+                "with the {kind} the result differs from running each sequence alone: is it the output at each "
+                "sequence's last real step, index length - 1?").format(kind=kind))
+        require(name, True not in calls, _("the RNN was called on a packed batch: this exercise reads the outputs "
+                                           "of the padded batch itself"))
+        require(name, len(calls) == 1, _("the {kind} was called {calls} time(s): call it once, on the whole "
+                "padded batch, not in a loop over sequences").format(kind=kind, calls=len(calls)))
+        require(name, _grows_with_batch(last_hidden, rnn), _(
+                "with the {kind} the work grows with the number of sequences, one indexing per row: pick all rows' "
+                "last steps at once, by indexing with tensors").format(kind=kind))
         rnn.zero_grad()
         with_grad = last_hidden(rnn, embedded.clone(), lengths.clone())
-        require(name, isinstance(with_grad, torch.Tensor) and with_grad.requires_grad, f"with the {kind} the "
-                "result carries no gradient (.detach() or torch.no_grad()): the classifier trains through it, so "
-                "return the outputs as the RNN gives them")
+        require(name, isinstance(with_grad, torch.Tensor) and with_grad.requires_grad, _(
+                "with the {kind} the result carries no gradient (.detach() or torch.no_grad()): the classifier "
+                "trains through it, so return the outputs as the RNN gives them").format(kind=kind))
         with_grad.sum().backward()
         require(name, all(p.grad is not None and bool(p.grad.abs().sum() > 0) for p in rnn.parameters()),
-                f"with the {kind} no gradient reaches some of the RNN's weights through your result")
-    passed(name, "each sequence's output at its last real step, for a GRU and a two-layer LSTM, lengths in any "
-                 "order, a batch of one and a hidden size of one, from one call on the padded batch")
+                _("with the {kind} no gradient reaches some of the RNN's weights through your result"
+                  ).format(kind=kind))
+    passed(name, _("each sequence's output at its last real step, for a GRU and a two-layer LSTM, lengths in any "
+                   "order, a batch of one and a hidden size of one, from one call on the padded batch"))
 
 
 def _torch_calls(function, *args) -> int:
@@ -2438,40 +2448,41 @@ def check_05_paired_t(paired_t_test) -> None:
 
     from helpers.evaluation import paired_t
 
-    name = "Exercise 2"
-    require(name, callable(paired_t_test), "define a function paired_t_test(scores_a, scores_b)")
+    name = _("Exercise 2")
+    require(name, callable(paired_t_test), _("define a function paired_t_test(scores_a, scores_b)"))
     cases = [([0.62, 0.60, 0.65], [0.60, 0.59, 0.61]), ([0.50, 0.55], [0.58, 0.56]),
              ([0.70, 0.72, 0.69, 0.75, 0.71], [0.71, 0.69, 0.70, 0.70, 0.66])]
     for a, b in cases:
         with _ready_made_t_refused(name, paired_t_test):
             got = paired_t_test(list(a), list(b))
-        answered(name, got, "a tuple (mean_difference, t, p)")
-        require(name, isinstance(got, tuple) and len(got) == 3, f"return three numbers (mean_difference, t, p), "
-                f"got {type(got).__name__}")
+        answered(name, got, _("a tuple (mean_difference, t, p)"))
+        require(name, isinstance(got, tuple) and len(got) == 3, _("return three numbers (mean_difference, t, p), "
+                "got {type}").format(type=type(got).__name__))
         mean_difference, t, p = (float(v) for v in got)
         reference = paired_t(a, b)
         d = np.subtract(a, b)
         t_ref = d.mean() / (d.std(ddof=1) / np.sqrt(len(d)))
         require(name, np.isclose(abs(mean_difference), abs(reference.difference), atol=1e-9),
-                f"for {len(a)} folds the mean difference is wrong: it is the mean of a - b fold by fold")
+                _("for {k} folds the mean difference is wrong: it is the mean of a - b fold by fold").format(k=len(a)))
         require(name, np.all(d >= 0) or not np.isclose(mean_difference, np.abs(d).mean(), atol=1e-9),
-                "the mean difference is the mean of |a - b|: keep each fold's sign, the mean of a - b")
+                _("the mean difference is the mean of |a - b|: keep each fold's sign, the mean of a - b"))
         require(name, np.isclose(mean_difference, reference.difference, atol=1e-9),
-                "the mean difference has the wrong sign: return mean(a - b), not mean(b - a)")
+                _("the mean difference has the wrong sign: return mean(a - b), not mean(b - a)"))
         require(name, not np.isclose(t, d.mean() / (d.std() / np.sqrt(len(d))), rtol=1e-6),
-                "t uses the population std (np.std's default ddof = 0): use the sample std, ddof = 1")
+                _("t uses the population std (np.std's default ddof = 0): use the sample std, ddof = 1"))
         require(name, not np.isclose(abs(t), abs(stats_ttest_ind(a, b)), rtol=1e-6),
-                "this is the unpaired two-sample t: the folds are shared, so test the per-fold differences")
+                _("this is the unpaired two-sample t: the folds are shared, so test the per-fold differences"))
         require(name, not np.isclose(t, d.mean() / d.std(ddof=1), rtol=1e-6),
-                "t is the mean difference over its standard error s / sqrt(k), not over s alone")
-        require(name, np.isclose(t, t_ref, rtol=1e-6), f"for {len(a)} folds t should be mean(d) / (s / sqrt(k)), "
-                "s the sample std of the differences d")
+                _("t is the mean difference over its standard error s / sqrt(k), not over s alone"))
+        require(name, np.isclose(t, t_ref, rtol=1e-6), _("for {k} folds t should be mean(d) / (s / sqrt(k)), "
+                "s the sample std of the differences d").format(k=len(a)))
         require(name, not np.isclose(p, reference.p / 2, rtol=1e-6),
-                "p is one-sided: the question 'do they differ?' needs both tails, 2 * t.sf(|t|, k - 1)")
+                _("p is one-sided: the question 'do they differ?' needs both tails, 2 * t.sf(|t|, k - 1)"))
         require(name, np.isclose(p, reference.p, rtol=1e-6),
-                f"for {len(a)} folds p is wrong: use the t distribution with k - 1 = {len(a) - 1} degrees of "
-                "freedom, two-sided")
-    passed(name, "mean difference, t and two-sided p of a paired t over folds (sample std, k - 1 degrees of freedom)")
+                _("for {k} folds p is wrong: use the t distribution with k - 1 = {df} degrees of freedom, two-sided"
+                  ).format(k=len(a), df=len(a) - 1))
+    passed(name, _("mean difference, t and two-sided p of a paired t over folds (sample std, k - 1 degrees of "
+                   "freedom)"))
 
 
 @contextlib.contextmanager
@@ -2499,10 +2510,10 @@ def _ready_made_t_refused(name: str, answer):
             function = getattr(function, "__wrapped__", None)
 
     def refuse(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: compute t and p yourself from the differences (their mean, sample std "
-                            "and k), with scipy.stats.t.sf for the tail: a ready-made t-test (scipy's ttest_rel, "
-                            "ttest_1samp, ttest_ind, their scipy.stats.mstats twins, or the course's "
-                            "evaluation.paired_t) is what the exercise replaces")
+        raise ExerciseError("✘ " + headed(name) + _(
+            "compute t and p yourself from the differences (their mean, sample std and k), with scipy.stats.t.sf "
+            "for the tail: a ready-made t-test (scipy's ttest_rel, ttest_1samp, ttest_ind, their scipy.stats.mstats "
+            "twins, or the course's evaluation.paired_t) is what the exercise replaces"))
 
     refuse.__wrapped__ = refuse  # stats.ttest_rel.__wrapped__(...) refuses too
     namespaces = [vars(module) for module in list(sys.modules.values()) if isinstance(module, types.ModuleType)]
@@ -2535,20 +2546,20 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
     weights."""
     from helpers import classify
 
-    name = "Exercise 3"
+    name = _("Exercise 3")
     require(name, callable(train_with_early_stopping),
-            "define a function train_with_early_stopping(model, fit, val, epochs, lr, patience)")
+            _("define a function train_with_early_stopping(model, fit, val, epochs, lr, patience)"))
     # 14 sentences, not a multiple of 4: the last batch of an epoch holds 2, so a loop that drops it is caught
     texts = (["good fun film", "great acting", "a fine story", "bad plot", "awful film", "a dull story"] * 3)[:14]
     labels = ([1, 1, 1, 0, 0, 0] * 3)[:14]
     vocab = classify.build_vocab(texts)
     fit = classify.encode_dataset(vocab, texts, labels)
     val = classify.encode_dataset(vocab, texts[:6], labels[:6])
-    for run in SCRIPTED_RUNS:
+    for run in scripted_runs_05():
         _check_05_run(train_with_early_stopping, vocab, fit, val, name, **run)
-    passed(name, "stops after `patience` epochs in a row without a higher validation accuracy than the best so far, "
-                 "with one optimizer, shuffled batches and the model in training mode, and keeps the best epoch's "
-                 "weights")
+    passed(name, _("stops after `patience` epochs in a row without a higher validation accuracy than the best so "
+                   "far, with one optimizer, shuffled batches and the model in training mode, and keeps the best "
+                   "epoch's weights"))
 
 
 # The validation accuracies classify.evaluate reports to check_05_early_stopping, whatever the model does, and the
@@ -2556,21 +2567,23 @@ def check_05_early_stopping(train_with_early_stopping) -> None:
 # does), so a loop that watches the loss stops after 1 + patience epochs. In the third run (patience 2) the best is
 # epoch 4, so training stops after epoch 6: a count never reset stops after 5, one kept against the previous epoch
 # goes on to 9. In the first, a tie with the best is not an improvement. In the last, epoch 1 scores 0.0, so a best
-# started at 0.0 (not below every accuracy) never records a best epoch.
-SCRIPTED_RUNS = [
-    {"what": "validation accuracies 0.60, 0.60, 0.55, 0.50, … (never better than epoch 1)", "patience": 2,
-     "accuracies": [0.60, 0.60, 0.55, 0.50, 0.45, 0.40, 0.35, 0.30], "trained": 3, "best": 1},
-    {"what": "validation accuracies 0.50, 0.55, 0.60, … (better every epoch)", "patience": 3,
-     "accuracies": [0.50, 0.55, 0.60, 0.65, 0.70, 0.75], "trained": 6, "best": 6},
-    {"what": "validation accuracies 0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, …", "patience": 2,
-     "accuracies": [0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, 0.60, 0.59, 0.58], "trained": 6, "best": 4},
-    {"what": "validation accuracies 0.50, 0.70, 0.60, 0.65 (the last epoch reached, the best earlier)", "patience": 3,
-     "accuracies": [0.50, 0.70, 0.60, 0.65], "trained": 4, "best": 2},
-    {"what": "validation accuracies 0.45, 0.40, 0.42, 0.38, … (below 0.5, the best in epoch 1)", "patience": 2,
-     "accuracies": [0.45, 0.40, 0.42, 0.38, 0.35], "trained": 3, "best": 1},
-    {"what": "validation accuracies 0.0, 0.0, 0.0, … (epoch 1 scores 0, the lowest possible)", "patience": 2,
-     "accuracies": [0.0, 0.0, 0.0, 0.0, 0.0], "trained": 3, "best": 1},
-]
+# started at 0.0 (not below every accuracy) never records a best epoch. A function, so that `what` is read in the
+# language of the call.
+def scripted_runs_05() -> list[dict]:
+    return [
+        {"what": _("validation accuracies 0.60, 0.60, 0.55, 0.50, … (never better than epoch 1)"), "patience": 2,
+         "accuracies": [0.60, 0.60, 0.55, 0.50, 0.45, 0.40, 0.35, 0.30], "trained": 3, "best": 1},
+        {"what": _("validation accuracies 0.50, 0.55, 0.60, … (better every epoch)"), "patience": 3,
+         "accuracies": [0.50, 0.55, 0.60, 0.65, 0.70, 0.75], "trained": 6, "best": 6},
+        {"what": _("validation accuracies 0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, …"), "patience": 2,
+         "accuracies": [0.50, 0.60, 0.55, 0.65, 0.62, 0.63, 0.64, 0.60, 0.59, 0.58], "trained": 6, "best": 4},
+        {"what": _("validation accuracies 0.50, 0.70, 0.60, 0.65 (the last epoch reached, the best earlier)"),
+         "patience": 3, "accuracies": [0.50, 0.70, 0.60, 0.65], "trained": 4, "best": 2},
+        {"what": _("validation accuracies 0.45, 0.40, 0.42, 0.38, … (below 0.5, the best in epoch 1)"), "patience": 2,
+         "accuracies": [0.45, 0.40, 0.42, 0.38, 0.35], "trained": 3, "best": 1},
+        {"what": _("validation accuracies 0.0, 0.0, 0.0, … (epoch 1 scores 0, the lowest possible)"), "patience": 2,
+         "accuracies": [0.0, 0.0, 0.0, 0.0, 0.0], "trained": 3, "best": 1},
+    ]
 
 
 def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: str, patience: int,
@@ -2617,8 +2630,9 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
     model, lr = classify.TextClassifier(len(vocab), 4, 4, kind="gru", dropout=0.5, seed=0), 0.05
     start = [p.detach().clone() for p in model.parameters()]
     def bypass(*args, **kwargs):
-        raise ExerciseError(f"✘ {name}: it called classify.train_classifier, the function this exercise rewrites: "
-                            "write the epoch loop yourself with classify.train_step and classify.evaluate")
+        raise ExerciseError("✘ " + headed(name) + _(
+            "it called classify.train_classifier, the function this exercise rewrites: write the epoch loop "
+            "yourself with classify.train_step and classify.evaluate"))
 
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
             mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass):
@@ -2626,88 +2640,98 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
         try:
             got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=lr, patience=patience)
         except (TypeError, AttributeError) as error:
-            hint = (": no epoch was kept as a best, so there was no state to load back (the first epoch always "
-                    "is a best so far)" if "NoneType" in str(error) or "None" in str(error) else "")
-            raise ExerciseError(f"✘ {name}: with {what} it raised {type(error).__name__}: {error}{hint}") from None
+            hint = (_(": no epoch was kept as a best, so there was no state to load back (the first epoch always "
+                      "is a best so far)") if "NoneType" in str(error) or "None" in str(error) else "")
+            raise ExerciseError("✘ " + headed(name) + _("with {what} it raised {type}: {error}{hint}").format(
+                what=what, type=type(error).__name__, error=error, hint=hint)) from None
         except RuntimeError as error:
-            hint = (" (the order cut with view(-1, 4)? that needs a multiple of 4 sentences: split it with "
-                    "perm.split(4), the last batch may be smaller)" if "invalid for input of size" in str(error)
+            hint = (_(" (the order cut with view(-1, 4)? that needs a multiple of 4 sentences: split it with "
+                      "perm.split(4), the last batch may be smaller)") if "invalid for input of size" in str(error)
                     else "")
-            raise ExerciseError(f"✘ {name}: on {len(fit)} fit sentences it raised RuntimeError: {error}{hint}") \
-                from None
-    answered(name, got, "return the list of validation accuracies, one per epoch trained")
+            raise ExerciseError("✘ " + headed(name) + _("on {n} fit sentences it raised RuntimeError: {error}{hint}"
+                                                        ).format(n=len(fit), error=error, hint=hint)) from None
+    answered(name, got, _("return the list of validation accuracies, one per epoch trained"))
     require(name, isinstance(got, (list, tuple)) and all(isinstance(v, (int, float)) for v in got),
-            f"return a list of floats (one validation accuracy per epoch), got {type(got).__name__}")
-    require(name, evaluated and all(evaluated), "classify.evaluate was called on another data set than `val`: "
-            "judge each epoch on the validation sentences, not on the fit sentences")
-    require(name, len(optimizers) > 0, "no step went through classify.train_step: take each mini-batch's step "
-            "with classify.train_step(model, tokens, lengths, labels, optimizer), as the exercise asks")
-    require(name, len(optimizers) == 1, f"{len(optimizers)} optimizers took the steps: make one optimizer before "
-            "the epoch loop and use it for every step (a new Adam every epoch forgets its running averages)")
+            _("return a list of floats (one validation accuracy per epoch), got {type}").format(
+                type=type(got).__name__))
+    require(name, evaluated and all(evaluated), _("classify.evaluate was called on another data set than `val`: "
+            "judge each epoch on the validation sentences, not on the fit sentences"))
+    require(name, len(optimizers) > 0, _("no step went through classify.train_step: take each mini-batch's step "
+            "with classify.train_step(model, tokens, lengths, labels, optimizer), as the exercise asks"))
+    require(name, len(optimizers) == 1, _("{n} optimizers took the steps: make one optimizer before the epoch loop "
+            "and use it for every step (a new Adam every epoch forgets its running averages)").format(
+                n=len(optimizers)))
     optimizer = next(iter(optimizers.values()))
     updated = {id(p) for group in getattr(optimizer, "param_groups", []) for p in group["params"]}
-    require(name, all(id(p) in updated for p in model.parameters()), "your optimizer doesn't update every "
-            "parameter: use classify.make_optimizer(model, lr)")
-    require(name, type(optimizer) is torch.optim.Adam, f"the steps were taken by {type(optimizer).__name__}, not "
-            "the Adam the course trains with: use classify.make_optimizer(model, lr)")
+    require(name, all(id(p) in updated for p in model.parameters()), _("your optimizer doesn't update every "
+            "parameter: use classify.make_optimizer(model, lr)"))
+    require(name, type(optimizer) is torch.optim.Adam, _("the steps were taken by {type}, not the Adam the course "
+            "trains with: use classify.make_optimizer(model, lr)").format(type=type(optimizer).__name__))
     group = optimizer.param_groups[0]
-    require(name, all(g["lr"] == lr for g in optimizer.param_groups), f"called with lr={lr:g}, the optimizer "
-            f"stepped with lr={group['lr']:g}: pass the function's `lr` argument on, "
-            "classify.make_optimizer(model, lr)")
-    require(name, all(g.get("weight_decay", 0) == 0 for g in optimizer.param_groups), f"the optimizer adds "
-            f"weight_decay={group.get('weight_decay', 0):g}, which the exercise does not ask for: "
-            "classify.make_optimizer(model, lr) takes no weight decay")
-    require(name, all(resumed), "an epoch started from other weights than the previous epoch ended with (the best "
+    require(name, all(g["lr"] == lr for g in optimizer.param_groups), _("called with lr={lr:g}, the optimizer "
+            "stepped with lr={used:g}: pass the function's `lr` argument on, classify.make_optimizer(model, lr)"
+            ).format(lr=lr, used=group["lr"]))
+    require(name, all(g.get("weight_decay", 0) == 0 for g in optimizer.param_groups), _("the optimizer adds "
+            "weight_decay={decay:g}, which the exercise does not ask for: classify.make_optimizer(model, lr) takes "
+            "no weight decay").format(decay=group.get("weight_decay", 0)))
+    require(name, all(resumed), _("an epoch started from other weights than the previous epoch ended with (the best "
             "weights loaded back mid-run?): keep training the current weights and load the best copy only once, "
-            "after the epoch loop")
-    require(name, all(modes), "some training steps ran with the model in evaluation mode (dropout off): "
-            "classify.evaluate switches the model to eval(); call model.train() at the start of every epoch")
-    require(name, bool(sizes) and max(sizes) == 4, f"the batches held {sorted(set(sizes))} sentences: split each "
-            "epoch's shuffled order into mini-batches of 4 sentences")
+            "after the epoch loop"))
+    require(name, all(modes), _("some training steps ran with the model in evaluation mode (dropout off): "
+            "classify.evaluate switches the model to eval(); call model.train() at the start of every epoch"))
+    require(name, bool(sizes) and max(sizes) == 4, _("the batches held {sizes} sentences: split each epoch's "
+            "shuffled order into mini-batches of 4 sentences").format(sizes=sorted(set(sizes))))
     epochs_seen = [tuple(order) for order in seen[:-1] if order]
     for order in epochs_seen:
-        require(name, len(order) == len(set(order)) or len(set(order)) == len(fit), "some sentences came twice in "
-                "one epoch and others not at all (sampling with replacement?): each epoch goes once through a "
-                "fresh permutation (torch.randperm) of all the fit sentences")
-        require(name, len(order) > 4, f"each epoch trained on one batch of {len(order)} of the {len(fit)} fit "
-                "sentences: an epoch is a pass over all of them, batch after batch")
-        require(name, sorted(order) == list(range(len(fit))), f"each epoch trained on {len(set(order))} of the "
-                f"{len(fit)} fit sentences (the last batch dropped?): split the whole permutation into batches "
-                "of 4, the last one may be smaller")
+        require(name, len(order) == len(set(order)) or len(set(order)) == len(fit), _("some sentences came twice "
+                "in one epoch and others not at all (sampling with replacement?): each epoch goes once through a "
+                "fresh permutation (torch.randperm) of all the fit sentences"))
+        require(name, len(order) > 4, _("each epoch trained on one batch of {n} of the {total} fit sentences: an "
+                "epoch is a pass over all of them, batch after batch").format(n=len(order), total=len(fit)))
+        require(name, sorted(order) == list(range(len(fit))), _("each epoch trained on {n} of the {total} fit "
+                "sentences (the last batch dropped?): split the whole permutation into batches of 4, the last one "
+                "may be smaller").format(n=len(set(order)), total=len(fit)))
     require(name, len(epochs_seen) < 2 or len(set(epochs_seen)) > 1,
-            "the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch")
-    require(name, list(got) == accuracies[:len(got)], f"with {what} it returned {list(got)[:4]}…: return the "
-            "validation accuracy of each epoch (the second number classify.evaluate returns), in order")
-    require(name, len(got) == len(evaluated), f"with {what} it evaluated {len(evaluated)} epochs but returned "
-            f"{len(got)} accuracies: return one per epoch trained, the epoch that ended training included")
-    require(name, not (all(a < 0.5 for a in accuracies) and len(got) == patience), f"with {what} and patience "
-            f"{patience} it stopped after epoch {patience}, as if epoch 1 were no improvement: the first epoch's "
-            "accuracy is always the best so far, however low (start the best below any possible accuracy: not at "
-            "0.5, and not at 0.0, which epoch 1 can score)")
+            _("the sentences came in the same order every epoch: shuffle them anew (torch.randperm) in each epoch"))
+    require(name, list(got) == accuracies[:len(got)], _("with {what} it returned {got}…: return the validation "
+            "accuracy of each epoch (the second number classify.evaluate returns), in order").format(
+                what=what, got=list(got)[:4]))
+    require(name, len(got) == len(evaluated), _("with {what} it evaluated {evaluated} epochs but returned {got} "
+            "accuracies: return one per epoch trained, the epoch that ended training included").format(
+                what=what, evaluated=len(evaluated), got=len(got)))
+    require(name, not (all(a < 0.5 for a in accuracies) and len(got) == patience), _(
+            "with {what} and patience {patience} it stopped after epoch {patience}, as if epoch 1 were no "
+            "improvement: the first epoch's accuracy is always the best so far, however low (start the best below "
+            "any possible accuracy: not at 0.5, and not at 0.0, which epoch 1 can score)").format(
+                what=what, patience=patience))
     if trained > 1 + patience and len(got) == 1 + patience:
-        raise ExerciseError(f"✘ {name}: with {what} and patience {patience} it stopped after epoch {len(got)}, "
-                            "when the validation loss had risen for `patience` epochs: watch the validation "
-                            "accuracy, which can still improve while the loss rises")
+        raise ExerciseError("✘ " + headed(name) + _(
+            "with {what} and patience {patience} it stopped after epoch {epochs}, when the validation loss had "
+            "risen for `patience` epochs: watch the validation accuracy, which can still improve while the loss "
+            "rises").format(what=what, patience=patience, epochs=len(got)))
     if best == 1 and accuracies[1] == accuracies[0] and len(got) == trained + 1 and all(torch.equal(snapshots[1][k], v)
                                                       for k, v in model.state_dict().items()):
-        raise ExerciseError(f"✘ {name}: with {what} it counted the tie at epoch 2 as an improvement: only an "
-                            "accuracy above the best so far resets the count (keep the first best epoch)")
-    require(name, not (len(got) == 5 and trained == 6 and best == 4), f"with {what} and patience {patience} it "
-            "stopped after epoch 5: reset the count of epochs without improvement when the accuracy improves")
-    require(name, not (len(got) == 9 and trained == 6 and best == 4), f"with {what} and patience {patience} it "
+        raise ExerciseError("✘ " + headed(name) + _(
+            "with {what} it counted the tie at epoch 2 as an improvement: only an accuracy above the best so far "
+            "resets the count (keep the first best epoch)").format(what=what))
+    require(name, not (len(got) == 5 and trained == 6 and best == 4), _("with {what} and patience {patience} it "
+            "stopped after epoch 5: reset the count of epochs without improvement when the accuracy improves"
+            ).format(what=what, patience=patience))
+    require(name, not (len(got) == 9 and trained == 6 and best == 4), _("with {what} and patience {patience} it "
             "went on past epoch 6: count epochs without improvement over the best accuracy so far, not over the "
-            "previous epoch's")
-    require(name, len(got) == trained, f"with {what} and patience {patience} it trained {len(got)} epochs instead "
-            f"of {trained}: stop once `patience` epochs in a row brought no accuracy above the best so far")
+            "previous epoch's").format(what=what, patience=patience))
+    require(name, len(got) == trained, _("with {what} and patience {patience} it trained {got} epochs instead of "
+            "{trained}: stop once `patience` epochs in a row brought no accuracy above the best so far").format(
+                what=what, patience=patience, got=len(got), trained=trained))
     final = model.state_dict()
-    require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())), f"with {what} the model "
+    require(name, any(not torch.equal(s, p) for s, p in zip(start, model.parameters())), _("with {what} the model "
             "ends with its untrained weights: copy the state_dict after an epoch's training, when its accuracy is a "
-            "new best (the first epoch always is), and load that copy at the end")
+            "new best (the first epoch always is), and load that copy at the end").format(what=what))
     require(name, best < 2 or not all(torch.equal(snapshots[best - 2][k], v) for k, v in final.items()),
-            f"with {what} the model ends with the weights from just before its best epoch ({best}) was trained: "
-            "copy the state_dict after the epoch's training and evaluation")
+            _("with {what} the model ends with the weights from just before its best epoch ({best}) was trained: "
+              "copy the state_dict after the epoch's training and evaluation").format(what=what, best=best))
     kept = snapshots[best - 1]
     require(name, all(torch.equal(kept[k], v) for k, v in model.state_dict().items()),
-            f"with {what} the model does not end with the weights of its best epoch ({best}): keep a copy "
-            "(copy.deepcopy) of the state_dict when the accuracy improves and load it back at the end, whether "
-            "patience ran out or the last epoch was reached")
+            _("with {what} the model does not end with the weights of its best epoch ({best}): keep a copy "
+              "(copy.deepcopy) of the state_dict when the accuracy improves and load it back at the end, whether "
+              "patience ran out or the last epoch was reached").format(what=what, best=best))

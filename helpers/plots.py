@@ -240,18 +240,20 @@ def plot_influence(ax, profiles: dict, t: int, title: str | None = None) -> None
 # --- text classifier ---
 
 
-def plot_loss_curves(ax, histories: dict, title: str = "Loss per epoch") -> None:
+def plot_loss_curves(ax, histories: dict, title: str | None = None) -> None:
     """Training (solid) and validation (dashed) loss per epoch of each labelled History; dot = lowest validation."""
+    title = _("Loss per epoch") if title is None else title
     for index, (label, history) in enumerate(histories.items()):
         color = f"C{index}"
-        ax.plot(history["epoch"], history["loss"], color=color, label=f"{label} (train)")
+        ax.plot(history["epoch"], history["loss"], color=color, label=_("{label} (train)").format(label=label))
         if "val_loss" in history:
             val = history["val_loss"]
-            ax.plot(history["epoch"][: len(val)], val, color=color, ls="--", label=f"{label} (validation)")
+            ax.plot(history["epoch"][: len(val)], val, color=color, ls="--",
+                    label=_("{label} (validation)").format(label=label))
             kept = int(np.argmin(val))  # the epoch whose weights early stopping keeps
             ax.plot(kept + 1, val[kept], "o", color=color)
-    ax.set_xlabel("epoch")
-    ax.set_ylabel("binary cross-entropy")
+    ax.set_xlabel(_("epoch"))
+    ax.set_ylabel(_("binary cross-entropy"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small")
@@ -284,33 +286,33 @@ def plot_confusions(axes, labels, predictions: dict, names=("negative", "positiv
 
 
 def plot_accuracy_comparison(ax, scores: dict, chance: float | None = 0.5, band: float | None = None,
-                             title: str = "Cross-validated accuracy (mean ± sample std over folds)",
-                             xlim: tuple[float, float] = (0.0, 1.0)) -> None:
+                             title: str | None = None, xlim: tuple[float, float] = (0.0, 1.0)) -> None:
     """Each model's mean per-fold accuracy (a diamond) ± one sample std (ddof = 1), dots per fold; chance ± `band`
     (draw the band for one fold's test size when the dots are folds)."""
+    title = _("Cross-validated accuracy (mean ± sample std over folds)") if title is None else title
     names = list(scores)
     means = [float(np.mean(scores[name])) for name in names]
     stds = [float(np.std(scores[name], ddof=1)) if len(scores[name]) > 1 else 0.0 for name in names]
     positions = np.arange(len(names))[::-1]
     for index, (y, name) in enumerate(zip(positions, names)):
         ax.errorbar(means[index], y, xerr=stds[index], fmt="D", color=f"C{index % 10}", ms=7, capsize=4)
-        ax.plot(scores[name], [y - 0.18] * len(scores[name]), "k.", ms=5, label="one fold" if index == 0 else None)
+        ax.plot(scores[name], [y - 0.18] * len(scores[name]), "k.", ms=5, label=_("one fold") if index == 0 else None)
         ax.annotate(f"{means[index]:.3f}", (means[index], y), xytext=(0, 7), textcoords="offset points",
                     ha="center", fontsize="small")
     ax.set_yticks(positions, names)
     ax.set_ylim(-0.6, len(names) - 0.4)
     if chance is not None:
-        ax.axvline(chance, color="k", ls="--", lw=1, label=f"chance ({chance:g})")
+        ax.axvline(chance, color="k", ls="--", lw=1, label=_("chance ({chance:g})").format(chance=chance))
         if band is not None:
             ax.axvspan(chance - band, chance + band, color="grey", alpha=0.2,
-                       label=f"coin flips: 95 % within ± {band:.3f}")
+                       label=_("coin flips: 95 % within ± {band:.3f}").format(band=band))
     # The legend's marker in black: the colours only tell the models apart. A proxy, drawn nowhere on the axes.
     mean_marker = ax.errorbar([0.0], [0.0], xerr=[0.0], fmt="D", color="k", ms=7, capsize=4)
     mean_marker.remove()
     handles, labels = ax.get_legend_handles_labels()
-    ax.legend([mean_marker, *handles], ["mean ± sample std", *labels], fontsize="small", loc="lower left")
+    ax.legend([mean_marker, *handles], [_("mean ± sample std"), *labels], fontsize="small", loc="lower left")
     ax.set_xlim(*xlim)
-    ax.set_xlabel("accuracy")
+    ax.set_xlabel(_("accuracy"))
     ax.set_title(title)
     ax.grid(True, axis="x", alpha=0.3)
 
