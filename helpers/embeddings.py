@@ -83,11 +83,13 @@ def encode_corpus(corpus: list[list[str]], vocab: Vocab) -> list[np.ndarray]:
 def storage_table(vocab_sizes: list[int], dim: int = 100) -> pd.DataFrame:
     """What feeding one word to a `dim`-wide first layer costs: a one-hot input of V numbers multiplied by the
     [V, dim] weights, against looking up one row of those same weights."""
+    from helpers.i18n import _
+
     checks.positive_int("dim", dim)
-    rows = [{"vocabulary V": v, "one-hot input (numbers)": v, "dense input (numbers)": dim,
-             "one-hot / dense": v / dim, "multiply-adds, one_hot @ W": v * dim, "numbers read, W[i]": dim,
-             "size of W, MB (float32)": v * dim * 4 / 1e6} for v in vocab_sizes]
-    return pd.DataFrame(rows).set_index("vocabulary V")
+    rows = [{_("vocabulary V"): v, _("one-hot input (numbers)"): v, _("dense input (numbers)"): dim,
+             _("one-hot / dense"): v / dim, _("multiply-adds, one_hot @ W"): v * dim, _("numbers read, W[i]"): dim,
+             _("size of W, MB (float32)"): v * dim * 4 / 1e6} for v in vocab_sizes]
+    return pd.DataFrame(rows).set_index(_("vocabulary V"))
 
 
 # --- skip-gram pairs and the lesson's full-softmax model ---
@@ -363,13 +365,15 @@ def neighbours_table(models: dict[str, KeyedVectors], words: list[str], topn: in
                      counts: dict[str, int] | None = None) -> pd.DataFrame:
     """One row per word, one column per model: its `topn` nearest neighbours (or a note if it is unknown), each
     followed by its number of occurrences in brackets when `counts` is given."""
+    from helpers.i18n import _
+
     def shown(word: str) -> str:
         return f"{word} ({counts.get(word, 0)})" if counts is not None else word
 
     rows = {}
     for word in words:
-        rows[shown(word)] = {name: ", ".join(shown(w) for w, _ in kv.most_similar(word, topn=topn))
-                             if word in kv.key_to_index else "(not in vocabulary)" for name, kv in models.items()}
+        rows[shown(word)] = {name: ", ".join(shown(w) for w, _score in kv.most_similar(word, topn=topn))
+                             if word in kv.key_to_index else _("(not in vocabulary)") for name, kv in models.items()}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -395,16 +399,18 @@ def centred(kv: KeyedVectors) -> KeyedVectors:
 def evaluate(kv: KeyedVectors, analogies: bool = True) -> dict[str, float]:
     """WordSim353 and SimLex-999 Spearman ρ, Google-analogy accuracy, how much of each set the vocabulary covers,
     and the mean cosine of random word pairs."""
+    from helpers.i18n import _  # the measures' names: a translated notebook looks them up in its language
+
     wordsim = kv.evaluate_word_pairs(word_pairs_path("wordsim353"))
     simlex = kv.evaluate_word_pairs(word_pairs_path("simlex999"))
-    scores = {"WordSim353 ρ": float(wordsim[1][0]), "SimLex-999 ρ": float(simlex[1][0]),
-              "WordSim353 pairs known": 1 - wordsim[2] / 100, "SimLex-999 pairs known": 1 - simlex[2] / 100}
+    scores = {_("WordSim353 ρ"): float(wordsim[1][0]), _("SimLex-999 ρ"): float(simlex[1][0]),
+              _("WordSim353 pairs known"): 1 - wordsim[2] / 100, _("SimLex-999 pairs known"): 1 - simlex[2] / 100}
     if analogies:
         accuracy, sections = _analogy_results(kv)
         answered = len(sections[-1]["correct"]) + len(sections[-1]["incorrect"])
-        scores["analogy accuracy"] = float(accuracy)
-        scores["analogies answerable"] = answered / _analogy_count()
-    scores["cosine of random pairs"] = random_pair_cosine(kv)
+        scores[_("analogy accuracy")] = float(accuracy)
+        scores[_("analogies answerable")] = answered / _analogy_count()
+    scores[_("cosine of random pairs")] = random_pair_cosine(kv)
     return scores
 
 
@@ -442,9 +448,11 @@ def _analogy_results(kv: KeyedVectors) -> tuple[float, list[dict]]:
 def analogy_sections(kv: KeyedVectors, sections: list[str]) -> pd.DataFrame:
     """Per section of the Google analogy set: questions answerable with this vocabulary, and the share answered
     right (gensim's evaluate_word_analogies)."""
-    _, results = _analogy_results(kv)
-    by_name = {result["section"]: result for result in results}
-    unknown = [name for name in sections if name not in by_name]
+    from helpers.i18n import _
+
+    by_name = {result["section"]: result for result in _analogy_results(kv)[1]}
+    by_name.setdefault(_("family"), by_name.get("family"))  # a translated notebook names it as its family group
+    unknown = [name for name in sections if by_name.get(name) is None]
     if unknown:
         raise KeyError(f"no analogy section {unknown}; sections: {list(by_name)}")
     rows = {}

@@ -58,7 +58,8 @@ def require(exercise: str, condition: bool, what_is_wrong: str) -> None:
 
 def _function(exercise: str, answer, name: str) -> None:
     """Raise ExerciseError unless the answer is a function the learner defined."""
-    require(exercise, callable(answer), f"{name} should be the function you defined, got {type(answer).__name__}")
+    require(exercise, callable(answer), _("{name} should be the function you defined, got "
+                                          "{type}").format(name=name, type=type(answer).__name__))
 
 
 @contextlib.contextmanager
@@ -106,54 +107,59 @@ def check_01_pair_count(count_pairs) -> None:
 
     from helpers.embeddings import skipgram_pairs
 
-    exercise = "Exercise 1"
+    exercise = _("Exercise 1")
     _function(exercise, count_pairs, "count_pairs")
     corpora = [[[0, 1, 2, 3], [0, 1, 4], [5, 6]], [[0, 1, 2, 3, 4, 5, 6, 7]], [[0, 1], [2], [3, 4, 5]]]
     cases = []  # (lengths, window, answer, expected) for every corpus and window
     for sentences in corpora:
         for window in (1, 2, 3):
-            with _helpers_refused_01(count_pairs, ("skipgram_pairs",), f"✘ {exercise}: count_pairs called "
-                                     "skipgram_pairs, which builds the pairs: count them from each sentence's length "
-                                     "and the window, without building them"):
+            with _helpers_refused_01(count_pairs, ("skipgram_pairs",), "✘ " + headed(exercise) + _(
+                    "count_pairs called skipgram_pairs, which builds the pairs: count them from each sentence's "
+                    "length and the window, without building them")):
                 answer = count_pairs([list(s) for s in sentences], window)
-            answered(exercise, answer, "count_pairs returned None: return the number of pairs")
+            answered(exercise, answer, _("count_pairs returned None: return the number of pairs"))
             number = isinstance(answer, (int, float, np.integer, np.floating)) and not isinstance(answer, bool)
-            require(exercise, number, f"count_pairs should return a whole number, got {type(answer).__name__}")
-            require(exercise, float(answer).is_integer(), f"count_pairs returned {answer}, not a whole number: a "
-                    "number of pairs has no fraction")
+            require(exercise, number, _("count_pairs should return a whole number, got "
+                                        "{type}").format(type=type(answer).__name__))
+            require(exercise, float(answer).is_integer(), _("count_pairs returned {answer}, not a whole number: a "
+                                                            "number of pairs has no fraction").format(answer=answer))
             expected = len(skipgram_pairs([np.array(s) for s in sentences], window))
             cases.append(([len(s) for s in sentences], window, answer, expected))
     wrong = [case for case in cases if case[2] != case[3]]
     if wrong:
-        lengths, window, answer, _ = wrong[0]
+        lengths, window, answer, _expected = wrong[0]
         named = [m for m, count in _pair_count_mistakes(lengths, window).items() if count == answer]
-        everywhere = [m for m in named if all(_pair_count_mistakes(n, w)[m] == a for n, w, a, _ in cases)]
+        everywhere = [m for m in named if all(_pair_count_mistakes(n, w)[m] == a for n, w, a, _expected in cases)]
         for mistake in everywhere or named:  # a mistake that explains every count first
-            require(exercise, False, _PAIR_COUNT_HINTS[mistake])
-        require(exercise, False, f"wrong count with window={window} on sentences of lengths {lengths}: "
-                "add, for each distance d from 1 to window, two pairs per position d apart in a sentence")
+            require(exercise, False, _pair_count_hints()[mistake])
+        require(exercise, False, _("wrong count with window={window} on sentences of lengths {lengths}: add, for each "
+                                   "distance d from 1 to window, two pairs per position d apart in a "
+                                   "sentence").format(window=window, lengths=lengths))
     _count_without_reading(exercise, count_pairs)
-    passed(exercise, "your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3, and come "
-           "from the sentence lengths alone")
+    passed(exercise, _("your counts equal the number of pairs skipgram_pairs builds, for windows 1 to 3, and come from "
+                       "the sentence lengths alone"))
 
 
-_PAIR_COUNT_HINTS = {
-    "once": "each neighbouring position gives two pairs, (left, right) and (right, left); your count has one",
-    "fewer": "a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
-             "your count is one position short at every distance",
-    "range": "your count is what distances 0 to window − 1 give (as from range(window)): distance 0 is the word "
-             "itself, which is not its own context, and distance window is left out. The distances run from 1 to "
-             "window, and a sentence of n words has n − d positions with a neighbour d words to their right (the "
-             "same count also comes from n − d + 1 positions per distance, one too many)",
-    "negative": "a sentence shorter than the window gives no pairs at the distances it does not have; your count "
-                "goes negative there: clip each distance's count at 0 on its own, not the sentence's total",
-    "itself": "a word is not its own context: distance 0 gives no pair",
-    "window": "your count ignores `window`: every distance from 1 to window gives pairs",
-    "short": "your count stops one distance short: the distances run from 1 to window, window included",
-    "long": "your count goes one distance past `window`: the distances run from 1 to window, no further",
-    "every": "your count gives every position all 2·window neighbours; near the ends of a sentence there are fewer: "
-             "count each distance d on its own",
-}
+def _pair_count_hints() -> dict[str, str]:
+    """What to say for each usual wrong formula (keys of _pair_count_mistakes), in the course's language."""
+    return {
+        "once": _("each neighbouring position gives two pairs, (left, right) and (right, left); your count has one"),
+        "fewer": _("a sentence of n words has n − d positions with a neighbour d words to their right, not n − d − 1: "
+               "your count is one position short at every distance"),
+        "range": _("your count is what distances 0 to window − 1 give (as from range(window)): distance 0 is the word "
+               "itself, which is not its own context, and distance window is left out. The distances run from 1 to "
+               "window, and a sentence of n words has n − d positions with a neighbour d words to their right (the "
+               "same count also comes from n − d + 1 positions per distance, one too many)"),
+        "negative": _("a sentence shorter than the window gives no pairs at the distances it does not have; your count "
+                  "goes negative there: clip each distance's count at 0 on its own, not the sentence's total"),
+        "itself": _("a word is not its own context: distance 0 gives no pair"),
+        "window": _("your count ignores `window`: every distance from 1 to window gives pairs"),
+        "short": _("your count stops one distance short: the distances run from 1 to window, window included"),
+        "long": _("your count goes one distance past `window`: the distances run from 1 to window, no further"),
+        "every": _("your count gives every position all 2·window neighbours; near the ends of a sentence there are "
+                   "fewer: "
+               "count each distance d on its own"),
+    }
 
 
 def _pair_count_mistakes(lengths: list[int], window: int) -> dict[str, int]:
@@ -179,7 +185,7 @@ class _UnreadableSentence:
         return self.length
 
     def _refuse(self, *args):
-        raise ExerciseError(f"✘ {self.exercise}: count from the sentence lengths; don't read the words")
+        raise ExerciseError("✘ " + headed(self.exercise) + _("count from the sentence lengths; don't read the words"))
 
     __iter__ = __getitem__ = __array__ = _refuse
 
@@ -189,8 +195,9 @@ def _count_without_reading(exercise: str, count_pairs) -> None:
     import sys
 
     n, window, budget = 10**12, 3, [100_000]
-    message = (f"✘ {exercise}: count_pairs walks through the positions or pairs of a sentence one at a time (it "
-               "cannot finish on a sentence of 10¹² words): count from each sentence's length, one term per distance d")
+    message = ("✘ " + headed(exercise) + _("count_pairs walks through the positions or pairs of a sentence one at a "
+                                           "time (it cannot finish on a sentence of 10¹² words): count from each "
+                                           "sentence's length, one term per distance d"))
 
     def tracer(frame, event, arg):
         budget[0] -= 1
@@ -206,7 +213,7 @@ def _count_without_reading(exercise: str, count_pairs) -> None:
     finally:
         sys.settrace(None)
     require(exercise, answer == 2 * sum(n - d for d in range(1, window + 1)) + 2,
-            "wrong count on a very long sentence: add, for each distance d, two pairs per position d apart")
+            _("wrong count on a very long sentence: add, for each distance d, two pairs per position d apart"))
 
 
 def _sgns_optimizer(parameters):
@@ -268,7 +275,7 @@ def check_01_sgns_step(sgns_step) -> None:
 
     import torch
 
-    exercise = "Exercise 2"
+    exercise = _("Exercise 2")
     _function(exercise, sgns_step, "sgns_step")
     k = 3
     model, optimizer, centres, contexts, noise = _sgns_setup([9])  # one noise word: the negatives are known
@@ -290,17 +297,22 @@ def check_01_sgns_step(sgns_step) -> None:
         except RuntimeError as error:
             batch, negative = len(args[2]), args[5]
             if "grad" in str(error):
-                raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}): the loss has no graph "
-                                    "(it does not require grad), so loss.backward() cannot reach the vectors: compute "
-                                    "it with gradients on, not under torch.no_grad() or from detached tensors"
+                raise ExerciseError("✘ " + headed(exercise) + _("sgns_step raised RuntimeError ({error}): the loss has "
+                                                                "no graph (it does not require grad), so "
+                                                                "loss.backward() cannot reach the vectors: compute it "
+                                                                "with gradients on, not under torch.no_grad() or from "
+                                                                "detached tensors").format(error=error)
                                     ) from None
             if not any(word in str(error) for word in ("size", "shape", "dimension", "view")):
-                raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}) with B={batch} pairs "
-                                    f"and negative={negative}") from None
-            raise ExerciseError(f"✘ {exercise}: sgns_step raised RuntimeError ({error}) with B={batch} pairs and "
-                                f"negative={negative}: the negatives must be a [B, negative] = [{batch}, {negative}] "
-                                "tensor, one row per pair (not [negative, B]), drawn by torch.multinomial with "
-                                "replacement=True") from None
+                raise ExerciseError("✘ " + headed(exercise) + _("sgns_step raised RuntimeError ({error}) with "
+                                                                "B={batch} pairs and negative={negative}").format(
+                    error=error, batch=batch, negative=negative)) from None
+            raise ExerciseError("✘ " + headed(exercise) + _("sgns_step raised RuntimeError ({error}) with B={batch} "
+                                                            "pairs and negative={negative}: the negatives must be a "
+                                                            "[B, negative] = [{batch}, {negative}] tensor, one row per "
+                                                            "pair (not [negative, B]), drawn by torch.multinomial with "
+                                                            "replacement=True").format(
+                error=error, batch=batch, negative=negative)) from None
 
     grad_modes, forward = [], model.forward
 
@@ -311,7 +323,7 @@ def check_01_sgns_step(sgns_step) -> None:
     model.forward = noting_grad_mode
     loss = step(model, optimizer, centres, contexts, noise, k)
     del model.forward
-    answered(exercise, loss, "sgns_step returned None: return the loss of the step")
+    answered(exercise, loss, _("sgns_step returned None: return the loss of the step"))
     moved = [(p.detach() - b).to_dense() for p, b in zip(model.parameters(), before)]
 
     def same(moves: list) -> bool:
@@ -319,39 +331,40 @@ def check_01_sgns_step(sgns_step) -> None:
 
     if not same(wanted):
         if not any(m.abs().max() > 0 for m in moved):
-            require(exercise, all(grad_modes), "the loss was computed under torch.no_grad(): it has no graph "
-                    "(it does not require grad through the model), so backward() gives the vectors no gradient; "
-                    "compute it with gradients on")
+            require(exercise, all(grad_modes), _("the loss was computed under torch.no_grad(): it has no graph (it "
+                                                 "does not require grad through the model), so backward() gives the "
+                                                 "vectors no gradient; compute it with gradients on"))
             graded = any(p.grad is not None and p.grad.to_dense().abs().max() > 0 for p in model.parameters())
-            require(exercise, graded, "after your step the vectors have no gradient: either optimizer.zero_grad() "
-                    "came after loss.backward() and cleared it (the order is zero_grad, backward, step), or the "
-                    "loss you backpropagated has no graph back to the model (detached?): call backward() on "
-                    "model(centres, contexts, negatives) itself")
-            require(exercise, False, "no vector moved: after loss.backward(), call optimizer.step()")
-        require(exercise, not same(old_gradients), "the step used the previous batch's "
-                "gradients, not this loss's: call loss.backward() before optimizer.step()")
+            require(exercise, graded, _("after your step the vectors have no gradient: either optimizer.zero_grad() "
+                                        "came after loss.backward() and cleared it (the order is zero_grad, backward, "
+                                        "step), or the loss you backpropagated has no graph back to the model "
+                                        "(detached?): call backward() on model(centres, contexts, negatives) itself"))
+            require(exercise, False, _("no vector moved: after loss.backward(), call optimizer.step()"))
+        require(exercise, not same(old_gradients), _("the step used the previous batch's gradients, not this loss's: "
+                                                     "call loss.backward() before optimizer.step()"))
         require(exercise, not same(added),
-                "gradients left from an earlier backward() call were added to this loss's: clear them with "
-                "optimizer.zero_grad() before loss.backward() (the order asked: zero_grad, backward, step)")
-        require(exercise, not _one_direction(moved, fresh), "the vectors moved by a plain step along this batch's "
-                "gradient, not as the optimiser you were given moves them (it has its own settings and momentum): "
-                "step with `optimizer`, do not build one of your own")
-        require(exercise, False, "the vectors did not move as one step of `optimizer` on the SGNS loss moves them: "
-                "compute model(centres, contexts, negatives) with negatives of shape [B, negative] drawn from noise "
-                "with replacement, then step with the optimiser you were given")
-    require(exercise, not isinstance(loss, torch.Tensor), "return the loss as a float (loss.item()): a tensor "
-            "keeps the whole graph of the step alive")
+                _("gradients left from an earlier backward() call were added to this loss's: clear them with "
+                  "optimizer.zero_grad() before loss.backward() (the order asked: zero_grad, backward, step)"))
+        require(exercise, not _one_direction(moved, fresh), _("the vectors moved by a plain step along this batch's "
+                                                              "gradient, not as the optimiser you were given moves "
+                                                              "them (it has its own settings and momentum): step with "
+                                                              "`optimizer`, do not build one of your own"))
+        require(exercise, False, _("the vectors did not move as one step of `optimizer` on the SGNS loss moves them: "
+                                   "compute model(centres, contexts, negatives) with negatives of shape [B, negative] "
+                                   "drawn from noise with replacement, then step with the optimiser you were given"))
+    require(exercise, not isinstance(loss, torch.Tensor), _("return the loss as a float (loss.item()): a tensor keeps "
+                                                            "the whole graph of the step alive"))
     require(exercise, isinstance(loss, float) and abs(loss - float(expected_loss.detach())) < 1e-4,
-            "return the loss computed before the step, as a float")
+            _("return the loss computed before the step, as a float"))
     model, optimizer, centres, contexts, noise = _sgns_setup([7, 8])
     before = model.context.weight.detach().clone()
     step(model, optimizer, centres, contexts, noise, 4)
     rows = (model.context.weight.detach() - before).abs().sum(1) > 0
-    require(exercise, not rows[[4, 5, 6, 9]].any(), "context rows of words with no noise probability moved: draw "
-            "the negatives from `noise` (torch.multinomial), not uniformly")
-    require(exercise, bool(rows[[2, 3]].all()) and bool(rows[[7, 8]].any()), "the true contexts' rows and the "
-            "negatives' rows should all move")
-    model, optimizer, _, _, _ = _sgns_setup([7, 8])
+    require(exercise, not rows[[4, 5, 6, 9]].any(), _("context rows of words with no noise probability moved: draw the "
+                                                      "negatives from `noise` (torch.multinomial), not uniformly"))
+    require(exercise, bool(rows[[2, 3]].all()) and bool(rows[[7, 8]].any()), _("the true contexts' rows and the "
+                                                                               "negatives' rows should all move"))
+    model, optimizer = _sgns_setup([7, 8])[:2]
     noise = torch.zeros(10)
     noise[7], noise[8] = 0.8, 0.2
     centres, contexts = torch.tensor([0, 1] * 1000), torch.tensor([2, 3] * 1000)
@@ -364,24 +377,31 @@ def check_01_sgns_step(sgns_step) -> None:
     model.forward = recording
     step(model, optimizer, centres, contexts, noise, 5)
     negatives = seen[0] if seen else torch.empty(0)
-    require(exercise, tuple(negatives.shape) == (len(centres), 5), "draw `negative` negatives for every pair, a "
-            "[B, negative] tensor: one set shared by the whole batch gives every pair the same negatives")
-    require(exercise, bool((negatives != negatives[:1]).any()), "every pair got the same negatives: draw "
-            "B × negative samples, not one set repeated for each pair")
+    require(exercise, tuple(negatives.shape) == (len(centres), 5), _("draw `negative` negatives for every pair, a [B, "
+                                                                     "negative] tensor: one set shared by the whole "
+                                                                     "batch gives every pair the same negatives"))
+    require(exercise, bool((negatives != negatives[:1]).any()), _("every pair got the same negatives: draw B × "
+                                                                  "negative samples, not one set repeated for each "
+                                                                  "pair"))
     share = float((negatives == 7).float().mean())
-    require(exercise, abs(share - 0.8) < 0.03, "the negatives do not follow the probabilities in `noise`: it is "
-            "already the noise distribution (counts to the power 0.75, normalised), so draw from it as it is")
+    require(exercise, abs(share - 0.8) < 0.03, _("the negatives do not follow the probabilities in `noise`: it is "
+                                                 "already the noise distribution (counts to the power 0.75, "
+                                                 "normalised), so draw from it as it is"))
     seen.clear()
     step(model, optimizer, centres, contexts, noise, 2)
     negatives = seen[0] if seen else torch.empty(0, 2)
-    require(exercise, bool((negatives[:, 0] == negatives[:, 1]).any()), "no pair ever drew the same negative "
-            "twice: draw the negatives independently, with replacement, as word2vec does")
+    require(exercise, bool((negatives[:, 0] == negatives[:, 1]).any()), _("no pair ever drew the same negative twice: "
+                                                                          "draw the negatives independently, with "
+                                                                          "replacement, as word2vec does"))
     step(model, optimizer, centres, contexts, noise, 2)  # the same batch again: a new step draws new negatives
-    require(exercise, len(seen) == 2 and not torch.equal(seen[0], seen[1]), "two calls in a row drew exactly "
-            "the same negatives, so every call draws the same negatives: don't reseed inside the step (no "
-            "torch.manual_seed, no freshly seeded Generator); seed once, before training")
-    passed(exercise, "your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
-           "noise, by one step of the given optimiser on this batch's loss")
+    require(exercise, len(seen) == 2 and not torch.equal(seen[0], seen[1]), _("two calls in a row drew exactly the "
+                                                                              "same negatives, so every call draws the "
+                                                                              "same negatives: don't reseed inside the "
+                                                                              "step (no torch.manual_seed, no freshly "
+                                                                              "seeded Generator); seed once, before "
+                                                                              "training"))
+    passed(exercise, _("your step moves exactly the rows of the centres, the contexts and the negatives drawn from "
+                       "noise, by one step of the given optimiser on this batch's loss"))
 
 
 def _analogy_vectors():
@@ -426,7 +446,7 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
     import numpy as np
     from gensim.models import KeyedVectors
 
-    exercise = "Exercise 3"
+    exercise = _("Exercise 3")
     _function(exercise, analogy_rank, "analogy_rank")
     random_kv, random_pairs = _analogy_vectors()
     queries = [(vectors, (male, b, c, female)) for vectors, some in ((random_kv, random_pairs), (kv, list(pairs)))
@@ -434,39 +454,43 @@ def check_01_analogy_rank(analogy_rank, kv, pairs) -> None:
     queries.append(_low_target_01())
     answers = []
     for vectors, query in queries:
-        with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), f"✘ {exercise}: "
-                                 "analogy_rank called a ranking helper: compute the cosines and the rank yourself"), \
+        with _helpers_refused_01(analogy_rank, ("analogy_rank", "analogy", "most_similar"), "✘ " + headed(exercise)
+                                 + _("analogy_rank called a ranking helper: compute the cosines and the rank "
+                                     "yourself")), \
                 _refused([(KeyedVectors, "most_similar")], lambda: ExerciseError(
-                    f"✘ {exercise}: analogy_rank called kv.most_similar: compute the cosines and the rank yourself")):
+                    "✘ " + headed(exercise) + _("analogy_rank called kv.most_similar: compute the cosines and the rank "
+                                                "yourself"))):
             got = analogy_rank(vectors, *query)
-        answered(exercise, got, "analogy_rank returned None: return the rank")
-        require(exercise, isinstance(got, (int, np.integer)), f"return the rank as an int, got {type(got).__name__}")
+        answered(exercise, got, _("analogy_rank returned None: return the rank"))
+        require(exercise, isinstance(got, (int, np.integer)), _("return the rank as an int, got "
+                                                                "{type}").format(type=type(got).__name__))
         answers.append(int(got))
-    mistakes = {"rank 1 is the top: count the words that score higher, plus one": {"offset": 0},
-                "count only the words that score strictly higher than the target, plus one": {"offset": 2},
-                "leave the three input words out of the ranking (they are usually nearest to the sum)":
+    mistakes = {_("rank 1 is the top: count the words that score higher, plus one"): {"offset": 0},
+                _("count only the words that score strictly higher than the target, plus one"): {"offset": 2},
+                _("leave the three input words out of the ranking (they are usually nearest to the sum)"):
                 {"leave_out": ()},
-                "leave all three input words out, the subtracted one too": {"leave_out": (0, 2)},
-                "leave the three input words out so that no word ranks below them: scores can fall below -1 (the "
-                "sum is not unit length), so a fill of -1 or 0 still lets them outrank the target": {"fill": -1.0},
-                "leave the three input words out so that no word ranks below them: a fill of 0 still lets them "
-                "outrank a target that scores below 0": {"fill": 0.0},
-                "add the unit-length vectors: normalise all three before adding, or long vectors dominate the sum":
+                _("leave all three input words out, the subtracted one too"): {"leave_out": (0, 2)},
+                _("leave the three input words out so that no word ranks below them: scores can fall below -1 (the sum "
+                  "is not unit length), so a fill of -1 or 0 still lets them outrank the target"): {"fill": -1.0},
+                _("leave the three input words out so that no word ranks below them: a fill of 0 still lets them "
+                  "outrank a target that scores below 0"): {"fill": 0.0},
+                _("add the unit-length vectors: normalise all three before adding, or long vectors dominate the sum"):
                 {"unit": False},
-                "the query is word − minus + plus (king − man + woman): check the signs": {"signs": (1, 1, -1)},
-                "the query is word − minus + plus: subtract minus and add plus": {"signs": (-1, 1, 1)},
-                "score by cosine: dot products with the unit-length word vectors, not the raw ones":
+                _("the query is word − minus + plus (king − man + woman): check the signs"): {"signs": (1, 1, -1)},
+                _("the query is word − minus + plus: subtract minus and add plus"): {"signs": (-1, 1, 1)},
+                _("score by cosine: dot products with the unit-length word vectors, not the raw ones"):
                 {"cosine": False}}
     expected = [_rank_01(vectors, *query) for vectors, query in queries]
     if answers != expected:
         for hint, options in mistakes.items():
             require(exercise, answers != [_rank_01(vectors, *query, **options) for vectors, query in queries], hint)
-        require(exercise, False, "the rank differs from the rank by cosine to unit(word) − unit(minus) + "
-                "unit(plus), with the three input words left out")
+        require(exercise, False, _("the rank differs from the rank by cosine to unit(word) − unit(minus) + unit(plus), "
+                                   "with the three input words left out"))
     mine = answers[2 * len(random_pairs):-1:2]
     best = min(range(len(mine)), key=mine.__getitem__)
-    passed(exercise, f"your ranks match on small vectors and on {len(pairs)} pairs of our SGNS; its best male → "
-           f"female pair: {pairs[best][0]} → {pairs[best][1]} (rank {mine[best]})")
+    passed(exercise, _("your ranks match on small vectors and on {count} pairs of our SGNS; its best male → female "
+                       "pair: {male} → {female} (rank "
+                       "{rank})").format(count=len(pairs), male=pairs[best][0], female=pairs[best][1], rank=mine[best]))
 
 
 def check_01_sgns_loss(shared_negatives_loss) -> None:
@@ -475,72 +499,80 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
 
     from helpers.embeddings import sgns_loss as reference
 
-    exercise = "Exercise 4"
+    exercise = _("Exercise 4")
     _function(exercise, shared_negatives_loss, "shared_negatives_loss")
     generator = torch.Generator().manual_seed(1)
     c, o, n = (torch.randn(*shape, generator=generator) for shape in [(6, 4), (6, 4), (3, 4)])
     for tensor in (c, o, n):
         tensor.requires_grad_(True)
-    refused = _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "
-                                  "called emb.sgns_loss: write the loss yourself, with one matrix product for the "
-                                  "B × K scores")
+    refused = _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), "✘ " + headed(exercise) + _(
+        "shared_negatives_loss called emb.sgns_loss: write the loss yourself, with one matrix product for the B × K "
+        "scores"))
     with refused:
         result = shared_negatives_loss(c, o, n)
-    answered(exercise, result, "shared_negatives_loss returned None: return the loss")
-    require(exercise, isinstance(result, torch.Tensor), f"return a tensor, got {type(result).__name__}")
-    require(exercise, result.dtype == c.dtype, f"return the loss in the inputs' precision ({c.dtype}), got "
-            f"{result.dtype}: compute it with the tensors as they are")
-    require(exercise, result.dim() == 0, f"return one number (the mean over the batch), got shape "
-            f"{tuple(result.shape)}")
-    require(exercise, result.requires_grad, "the loss has no gradient: compute it with torch operations on the "
-            "tensors you are given (no .item(), .numpy() or .detach())")
+    answered(exercise, result, _("shared_negatives_loss returned None: return the loss"))
+    require(exercise, isinstance(result, torch.Tensor),
+            _("return a tensor, got {type}").format(type=type(result).__name__))
+    require(exercise, result.dtype == c.dtype, _("return the loss in the inputs' precision ({dtype}), got {got}: "
+                                                 "compute it with the tensors as they "
+                                                 "are").format(dtype=c.dtype, got=result.dtype))
+    require(exercise, result.dim() == 0, _("return one number (the mean over the batch), got shape "
+                                           "{shape}").format(shape=tuple(result.shape)))
+    require(exercise, result.requires_grad, _("the loss has no gradient: compute it with torch operations on the "
+                                              "tensors you are given (no .item(), .numpy() or .detach())"))
     logsig = torch.nn.functional.logsigmoid
     with torch.no_grad():
         positive, negative = (c * o).sum(-1), c @ n.T  # [B], [B, K]
         expected = reference(c, o, n.expand(len(c), *n.shape))
         mistakes = {
-            "the negatives should be scored with σ(-c·n): put a minus sign inside, not outside":
+            _("the negatives should be scored with σ(-c·n): put a minus sign inside, not outside"):
                 -(logsig(positive) + logsig(negative).sum(-1)).mean(),
-            "sum the negative terms over the K negatives; here they are averaged":
+            _("sum the negative terms over the K negatives; here they are averaged"):
                 -(logsig(positive) + logsig(-negative).mean(-1)).mean(),
-            "average over the batch; here the losses are summed":
+            _("average over the batch; here the losses are summed"):
                 -(logsig(positive) + logsig(-negative).sum(-1)).sum(),
-            "the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front":
+            _("the loss is -log σ(...): take the log of the sigmoid, and a minus sign in front"):
                 (logsig(positive) + logsig(-negative).sum(-1)).mean(),
-            "score each negative against the centre vector c, not the context vector o":
+            _("score each negative against the centre vector c, not the context vector o"):
                 -(logsig(positive) + logsig(-(o @ n.T)).sum(-1)).mean(),
-            "the loss has two parts: the true context's -log σ(c·o) is missing": -logsig(-negative).sum(-1).mean(),
-            "the scores c·n_k form a [B, K] matrix, one row per pair: centre @ negatives.T, summed over the K "
-            "columns (your sum runs over the pairs)":
+            _("the loss has two parts: the true context's -log σ(c·o) is missing"): -logsig(-negative).sum(-1).mean(),
+            _("the scores c·n_k form a [B, K] matrix, one row per pair: centre @ negatives.T, summed over the K "
+              "columns (your sum runs over the pairs)"):
                 -(logsig(positive).mean() + logsig(-negative).sum(0).mean()),
-            "each pair's own context is not a negative: score the K negatives, not the batch's other contexts":
+            _("each pair's own context is not a negative: score the K negatives, not the batch's other contexts"):
                 -(logsig(positive) + logsig(-(c @ o.T)).sum(-1)).mean(),
         }
     for hint, wrong in mistakes.items():
         require(exercise, not torch.allclose(result.detach(), wrong, rtol=1e-4, atol=1e-5), hint)
     require(exercise, torch.allclose(result.detach(), expected, rtol=1e-4, atol=1e-5),
-            "the value is not -log σ(c·o) - Σ_k log σ(-c·n_k), averaged over the batch")
+            _("the value is not -log σ(c·o) - Σ_k log σ(-c·n_k), averaged over the batch"))
     result.backward()
     expected_grads = torch.autograd.grad(reference(c, o, n.expand(len(c), *n.shape)), (c, o, n))
     for tensor, expected_grad, name in zip((c, o, n), expected_grads, ("centre", "context", "negative")):
-        require(exercise, tensor.grad is not None, f"no gradient reaches the {name} vectors: training must move "
-                "them too (no .detach())")
-        require(exercise, torch.allclose(tensor.grad, expected_grad, rtol=1e-4, atol=1e-5), f"the gradient for the "
-                f"{name} vectors differs from the SGNS loss's gradient")
+        require(exercise, tensor.grad is not None, _("no gradient reaches the {name} vectors: training must move them "
+                                                     "too (no .detach())").format(name=name))
+        require(exercise, torch.allclose(tensor.grad, expected_grad, rtol=1e-4, atol=1e-5), _(
+            "the gradient for the {name} vectors differs from the SGNS loss's gradient").format(name=name))
     with torch.no_grad():
         big = [100 * t for t in (c, o, n)]  # dot products in the thousands: log(sigmoid(x)) underflows, even in float64
-        with _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), f"✘ {exercise}: shared_negatives_loss "
-                                 "called emb.sgns_loss: write the loss yourself"):
+        with _helpers_refused_01(shared_negatives_loss, ("sgns_loss",), "✘ " + headed(exercise)
+                                 + _("shared_negatives_loss called emb.sgns_loss: write the loss yourself")):
             value = shared_negatives_loss(*big)
         expected = reference(big[0], big[1], big[2].expand(len(c), *n.shape))
-    require(exercise, isinstance(value, torch.Tensor), f"return a tensor, got {type(value).__name__}")
-    require(exercise, bool(torch.isfinite(value)), "right for small scores, infinite for large ones (inputs ×100): "
-            "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) underflow to log 0; use F.logsigmoid, "
-            "with logsigmoid(-c·n) for the negatives")
-    require(exercise, torch.allclose(value, expected, rtol=1e-4, atol=1e-2), "right for small scores, too small "
-            "for large ones (inputs ×100): the loss is capped, e.g. by clamping the scores or by an eps inside a "
-            "log, so a confidently wrong score costs less than it should; use F.logsigmoid on the unclamped scores")
-    passed(exercise, "your loss and its gradients match the SGNS loss with the negatives shared across the batch")
+    require(exercise, isinstance(value, torch.Tensor),
+            _("return a tensor, got {type}").format(type=type(value).__name__))
+    require(exercise, bool(torch.isfinite(value)), _("right for small scores, infinite for large ones (inputs ×100): "
+                                                     "torch.log(torch.sigmoid(x)) and torch.log(1 - torch.sigmoid(x)) "
+                                                     "underflow to log 0; use F.logsigmoid, with logsigmoid(-c·n) for "
+                                                     "the negatives"))
+    require(exercise, torch.allclose(value, expected, rtol=1e-4, atol=1e-2), _("right for small scores, too small for "
+                                                                               "large ones (inputs ×100): the loss is "
+                                                                               "capped, e.g. by clamping the scores or "
+                                                                               "by an eps inside a log, so a "
+                                                                               "confidently wrong score costs less "
+                                                                               "than it should; use F.logsigmoid on "
+                                                                               "the unclamped scores"))
+    passed(exercise, _("your loss and its gradients match the SGNS loss with the negatives shared across the batch"))
 
 
 @contextlib.contextmanager
@@ -567,66 +599,72 @@ def check_01_sgns_grads(shared_negatives_grads) -> None:
 
     from helpers.embeddings import sgns_loss as reference
 
-    exercise = "Exercise 4"
+    exercise = _("Exercise 4")
     _function(exercise, shared_negatives_grads, "shared_negatives_grads")
     names = ("centre", "context", "negatives")
     for seed, (b, k, d) in ((2, (6, 3, 4)), (3, (5, 7, 3))):
         generator = torch.Generator().manual_seed(seed)
         c, o, n = (torch.randn(*shape, generator=generator) for shape in [(b, d), (b, d), (k, d)])
         copies = [t.clone() for t in (c, o, n)]
-        with _autograd_refused(shared_negatives_grads, f"✘ {exercise}: shared_negatives_grads used autograd: work "
-                               "the gradients out by hand, with tensor operations only (no .backward(), "
-                               "torch.autograd or torch.func)"):
+        with _autograd_refused(shared_negatives_grads, "✘ " + headed(exercise) + _("shared_negatives_grads used "
+                                                                                   "autograd: work the gradients out "
+                                                                                   "by hand, with tensor operations "
+                                                                                   "only (no .backward(), "
+                                                                                   "torch.autograd or torch.func)")):
             result = shared_negatives_grads(c, o, n)
-        answered(exercise, result, "shared_negatives_grads returned None: return the three gradients")
-        require(exercise, isinstance(result, (tuple, list)) and len(result) == 3, "return three gradients, "
-                "(grad_centre, grad_context, grad_negatives), as a tuple")
+        answered(exercise, result, _("shared_negatives_grads returned None: return the three gradients"))
+        require(exercise, isinstance(result, (tuple, list)) and len(result) == 3, _("return three gradients, "
+                                                                                    "(grad_centre, grad_context, "
+                                                                                    "grad_negatives), as a tuple"))
         for value, tensor, name in zip(result, (c, o, n), names):
-            require(exercise, isinstance(value, torch.Tensor), f"the gradient for {name} should be a tensor, got "
-                    f"{type(value).__name__}")
-            require(exercise, tuple(value.shape) == tuple(tensor.shape), f"the gradient for {name} should have its "
-                    f"shape {tuple(tensor.shape)}, got {tuple(value.shape)}"
-                    + (": a shared negative collects one term from every pair; sum them over the batch"
+            require(exercise, isinstance(value, torch.Tensor), _("the gradient for {name} should be a tensor, got "
+                                                                 "{type}").format(name=name, type=type(value).__name__))
+            require(exercise, tuple(value.shape) == tuple(tensor.shape), _("the gradient for {name} should have its "
+                                                                           "shape {shape}, got {got}").format(
+                        name=name, shape=tuple(tensor.shape), got=tuple(value.shape))
+                    + (_(": a shared negative collects one term from every pair; sum them over the batch")
                        if name == "negatives" and value.dim() == 3 else ""))
-            require(exercise, value.dtype == tensor.dtype, f"return the gradients in the inputs' precision "
-                    f"({tensor.dtype}), got {value.dtype}")
-        require(exercise, all(torch.equal(t, saved) for t, saved in zip((c, o, n), copies)), "the inputs changed: "
-                "compute the gradients without modifying centre, context or negatives in place")
+            require(exercise, value.dtype == tensor.dtype, _("return the gradients in the inputs' precision ({dtype}), "
+                                                             "got {got}").format(dtype=tensor.dtype, got=value.dtype))
+        require(exercise, all(torch.equal(t, saved) for t, saved in zip((c, o, n), copies)), _(
+            "the inputs changed: compute the gradients without modifying centre, context or negatives in place"))
         leaves = [t.clone().requires_grad_(True) for t in (c, o, n)]
         expected = torch.autograd.grad(reference(leaves[0], leaves[1], leaves[2].expand(b, k, d)), leaves)
         positive, negative = torch.sigmoid((c * o).sum(-1)), torch.sigmoid(c @ n.T)  # [B], [B, K]
         mistakes = {  # what each usual mistake gives, per gradient
             "centre": {
-                "the derivative of -log σ(x) is σ(x) - 1, not σ(x): check the true context's term":
+                _("the derivative of -log σ(x) is σ(x) - 1, not σ(x): check the true context's term"):
                     (positive[:, None] * o + negative @ n) / b,
-                "the derivative of -log σ(-x) is σ(x), not 1 - σ(x): check the negatives' term":
+                _("the derivative of -log σ(-x) is σ(x), not 1 - σ(x): check the negatives' term"):
                     ((positive - 1)[:, None] * o + (1 - negative) @ n) / b,
-                "the negatives' term Σ_k σ(c·n_k) n_k is missing": (positive - 1)[:, None] * o / b,
-                "the true context's term (σ(c·o) - 1) o is missing": negative @ n / b,
-                "the loss is the mean over the B pairs: divide each gradient by B":
+                _("the negatives' term Σ_k σ(c·n_k) n_k is missing"): (positive - 1)[:, None] * o / b,
+                _("the true context's term (σ(c·o) - 1) o is missing"): negative @ n / b,
+                _("the loss is the mean over the B pairs: divide each gradient by B"):
                     (positive - 1)[:, None] * o + negative @ n,
             },
             "context": {
-                "the derivative of -log σ(x) is σ(x) - 1, not σ(x)": positive[:, None] * c / b,
-                "the loss is the mean over the B pairs: divide each gradient by B": (positive - 1)[:, None] * c,
+                _("the derivative of -log σ(x) is σ(x) - 1, not σ(x)"): positive[:, None] * c / b,
+                _("the loss is the mean over the B pairs: divide each gradient by B"): (positive - 1)[:, None] * c,
             },
             "negatives": {
-                "the derivative of -log σ(-x) is σ(x), not 1 - σ(x)": (1 - negative).T @ c / b,
-                "the derivative of -log σ(-x) is σ(x), with no minus sign in front": -negative.T @ c / b,
-                "the loss is the mean over the B pairs: divide each gradient by B": negative.T @ c,
-                "a shared negative collects one term from every pair: sum them over the batch and divide by B "
-                "(here they are averaged over the K negatives)": negative.T @ c / k,
+                _("the derivative of -log σ(-x) is σ(x), not 1 - σ(x)"): (1 - negative).T @ c / b,
+                _("the derivative of -log σ(-x) is σ(x), with no minus sign in front"): -negative.T @ c / b,
+                _("the loss is the mean over the B pairs: divide each gradient by B"): negative.T @ c,
+                _("a shared negative collects one term from every pair: sum them over the batch and divide by B (here "
+                  "they are averaged over the K negatives)"): negative.T @ c / k,
             },
         }
         for value, want, name in zip(result, expected, names):
             for hint, wrong in mistakes[name].items():
                 require(exercise, not torch.allclose(value, wrong, rtol=1e-4, atol=1e-6),
-                        f"the gradient for {name} is wrong: {hint}")
-            require(exercise, torch.allclose(value, want, rtol=1e-4, atol=1e-6), f"the gradient for {name} "
-                    "differs from autograd's gradient of the loss (check the order: grad_centre, grad_context, "
-                    "grad_negatives)")
+                        _("the gradient for {name} is wrong: {hint}").format(name=name, hint=hint))
+            require(exercise, torch.allclose(value, want, rtol=1e-4, atol=1e-6), _("the gradient for {name} differs "
+                                                                                   "from autograd's gradient of the "
+                                                                                   "loss (check the order: "
+                                                                                   "grad_centre, grad_context, "
+                                                                                   "grad_negatives)").format(name=name))
     _no_numerical_differences(exercise, shared_negatives_grads)
-    passed(exercise, "your hand-worked gradients match autograd's for the centre, context and negative vectors")
+    passed(exercise, _("your hand-worked gradients match autograd's for the centre, context and negative vectors"))
 
 
 GRADS_OPERATION_BUDGET = 20_000  # tensor operations for 64 pairs: a formula needs tens, nudging each input ~50,000
@@ -638,9 +676,11 @@ def _no_numerical_differences(exercise: str, shared_negatives_grads) -> None:
     import torch
     from torch.overrides import TorchFunctionMode
 
-    message = (f"✘ {exercise}: shared_negatives_grads made more than {GRADS_OPERATION_BUDGET:,} tensor operations "
-               "for 64 pairs: that is numerical differentiation (nudging each number and evaluating the loss "
-               "again), not gradients worked out by hand; write each gradient as a formula on whole tensors")
+    message = ("✘ " + headed(exercise) + _("shared_negatives_grads made more than {GRADS_OPERATION_BUDGET:,} tensor "
+                                           "operations for 64 pairs: that is numerical differentiation (nudging each "
+                                           "number and evaluating the loss again), not gradients worked out by hand; "
+                                           "write each gradient as a formula on whole "
+                                           "tensors").format(GRADS_OPERATION_BUDGET=GRADS_OPERATION_BUDGET))
 
     class Budget(TorchFunctionMode):
         def __init__(self) -> None:

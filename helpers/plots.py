@@ -474,11 +474,13 @@ def plot_word_map(ax, words: list[str], vectors, method: str = "pca", title: str
         for group in dict.fromkeys(groups):
             mask = np.array([g == group for g in groups])
             ax.scatter(points[mask, 0], points[mask, 1], s=18, alpha=0.85, label=str(group), zorder=4)
-        ax.legend(fontsize="small", loc="best", title="group", title_fontsize="small")
-    name = {"pca": "PCA", "tsne": f"t-SNE (perplexity {tsne_perplexity(len(words)):.1f})"}[method]
-    ax.set_title(title or f"Word vectors on a 2-D {name} map")
-    ax.set_xlabel(f"{name.split()[0]} axis 1")
-    ax.set_ylabel(f"{name.split()[0]} axis 2")
+        ax.legend(fontsize="small", loc="best", title=_("group"), title_fontsize="small")
+    short = {"pca": "PCA", "tsne": "t-SNE"}[method]
+    name = short if method == "pca" else _("t-SNE (perplexity {perplexity:.1f})").format(
+        perplexity=tsne_perplexity(len(words)))
+    ax.set_title(title or _("Word vectors on a 2-D {name} map").format(name=name))
+    ax.set_xlabel(_("{method} axis 1").format(method=short))
+    ax.set_ylabel(_("{method} axis 2").format(method=short))
     ax.grid(True, alpha=0.3)
     shown = set(words if labels is None else labels)
     chosen = [i for i, word in enumerate(words) if word in shown]
@@ -569,38 +571,41 @@ def skipgram_scheme(sentence: list[str], centre: int, window: int, vocabulary: l
     low, high = xs[max(centre - window, 0)] - step / 2, xs[min(centre + window, len(sentence) - 1)] + step / 2
     top.add_patch(mpatches.FancyBboxPatch((low, 0.68), high - low, 0.22, boxstyle="round,pad=0.01",
                                           fc="none", ec="tab:blue", ls="--"))
-    top.text(high, 0.93, f"window = {window} on each side", ha="right", va="bottom", color="tab:blue", fontsize=9)
+    top.text(high, 0.93, _("window = {window} on each side").format(window=window), ha="right", va="bottom",
+             color="tab:blue", fontsize=9)
     for i, (x, w) in enumerate(zip(xs, sentence)):
         colour = "gold" if i == centre else "lightblue" if i in mine else "white"
         box(top, x, 0.79, w, colour, gid="sentence")
-    top.text(xs[centre], 0.6, "centre", ha="center", fontsize=9, color="0.3")
-    top.text(0.0, 0.79, "1. centre word\n    and its window", fontsize=10, va="center")
-    top.text(0.0, 0.36, "2. the pairs it\n    gives", fontsize=10, va="center")
+    top.text(xs[centre], 0.6, _("centre"), ha="center", fontsize=9, color="0.3")
+    top.text(0.0, 0.79, _("1. centre word\n    and its window"), fontsize=10, va="center")
+    top.text(0.0, 0.36, _("2. the pairs it\n    gives"), fontsize=10, va="center")
     pair_x = 0.18 + (0.8 / len(mine)) * (np.arange(len(mine)) + 0.5)
     for x, j in zip(pair_x, mine):
         box(top, x, 0.36, f"({word}, {sentence[j]})", "palegreen" if j == context else "lightblue", gid="pair")
-    top.text(0.0, 0.06, f"3. score one pair, ({word}, {target}), in one of two ways (c: the centre's vector, "
-             "w, o, n: context vectors):", fontsize=10, va="center")
+    top.text(0.0, 0.06, _("3. score one pair, ({word}, {target}), in one of two ways (c: the centre's vector, "
+                          "w, o, n: context vectors):").format(word=word, target=target), fontsize=10, va="center")
 
-    soft.set_title("skip-gram: softmax over the whole vocabulary", fontsize=11)
+    soft.set_title(_("skip-gram: softmax over the whole vocabulary"), fontsize=11)
     cols = 4
     rows = -(-len(vocabulary) // cols)
     for k, v in enumerate(vocabulary):
         x, y = 0.14 + 0.24 * (k % cols), 0.88 - 0.5 * (k // cols) / max(rows - 1, 1)
         box(soft, x, y, v, "palegreen" if v == target else "0.93", gid="vocabulary", size=9)
-    soft.text(0.5, 0.1, f"{len(vocabulary)} scores c·w + b_w (one per word w), then a softmax:\n"
-              f"loss = −log p({target} | {word})", ha="center", va="center", fontsize=10)
+    soft.text(0.5, 0.1, _("{scores} scores c·w + b_w (one per word w), then a softmax:\n"
+                          "loss = −log p({target} | {word})").format(scores=len(vocabulary), target=target, word=word),
+              ha="center", va="center", fontsize=10)
 
-    neg.set_title(f"negative sampling: 1 + k sigmoids (k = {len(negatives)} here)", fontsize=11)
+    neg.set_title(_("negative sampling: 1 + k sigmoids (k = {k} here)").format(k=len(negatives)), fontsize=11)
     box(neg, 0.22, 0.75, target, "palegreen", gid="positive")
     neg.text(0.22, 0.55, "σ(c·o) → 1", ha="center", fontsize=10)
-    neg.text(0.22, 0.42, "the true context", ha="center", fontsize=9, color="0.3")
+    neg.text(0.22, 0.42, _("the true context"), ha="center", fontsize=9, color="0.3")
     for x, n in zip(np.linspace(0.52, 0.88, len(negatives)), negatives):
         box(neg, x, 0.75, n, "mistyrose", gid="negative")
-    neg.text(0.70, 0.55, "σ(−c·n) → 1 for each", ha="center", fontsize=10)
-    neg.text(0.68, 0.42, "random words (the noise distribution)", ha="center", fontsize=9, color="0.3")
-    neg.text(0.5, 0.1, f"{1 + len(negatives)} scores, whatever the vocabulary's size:\n"
-             "loss = −log σ(c·o) − Σ log σ(−c·n)", ha="center", va="center", fontsize=10)
+    neg.text(0.70, 0.55, _("σ(−c·n) → 1 for each"), ha="center", fontsize=10)
+    neg.text(0.68, 0.42, _("random words (the noise distribution)"), ha="center", fontsize=9, color="0.3")
+    neg.text(0.5, 0.1, _("{scores} scores, whatever the vocabulary's size:\n"
+                         "loss = −log σ(c·o) − Σ log σ(−c·n)").format(scores=1 + len(negatives)),
+             ha="center", va="center", fontsize=10)
     neg.add_patch(mpatches.Rectangle((0.0, 0.0), 1, 1, fill=False, ec="0.7"))
     soft.add_patch(mpatches.Rectangle((0.0, 0.0), 1, 1, fill=False, ec="0.7"))
     return fig

@@ -296,6 +296,21 @@ def test_analogy_sections_count_answerable_questions_and_accuracy():
         emb.analogy_sections(kv, ["colours"])
 
 
+
+def test_a_chinese_notebook_looks_up_the_measures_and_the_family_section_in_chinese(monkeypatch):
+    """Notebook 01's twin translates its labels; evaluate() and analogy_sections() answer to the same words."""
+    from support import helpers_translation
+
+    zh = helpers_translation()
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    from helpers.data import load_word_pairs
+
+    words = sorted({w for a, b, _ in load_word_pairs("wordsim353") for w in (a, b)})
+    kv = emb.to_keyed_vectors(words, np.random.default_rng(0).normal(size=(len(words), 4)))
+    assert zh["cosine of random pairs"] in emb.evaluate(kv, analogies=False)
+    table = emb.analogy_sections(kv, ["capital-common-countries", zh["family"]])
+    assert list(table.index) == ["capital-common-countries", "家庭"]
+
 def test_batched_analogies_answer_as_gensim_does():
     kv = train_word2vec(TOY * 3 + [["king", "queen", "man", "woman", "france", "paris", "italy", "rome"]] * 30,
                         dim=8, min_count=1, epochs=3)

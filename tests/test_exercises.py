@@ -611,6 +611,30 @@ def test_01_shared_negatives_grads_accepts_the_gradients_and_names_each_usual_mi
 
 # --- 02 Word2Vec vs BERT ---
 
+def test_01_a_wrong_answer_is_explained_in_chinese_in_the_chinese_edition(monkeypatch, capsys):
+    """Under COURSE_LANGUAGE=zh-CN notebook 01's checks speak Chinese: a mistake's hint, a stub, a pass."""
+    from support import helpers_translation
+
+    zh = helpers_translation()
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    heading = zh["{exercise}: "].format(exercise=zh["Exercise 1"])
+
+    def once(sentences, window):  # each neighbouring position counted once, not twice
+        return sum(max(len(s) - d, 0) for s in sentences for d in range(1, window + 1))
+
+    with pytest.raises(exercises.ExerciseError) as raised:
+        exercises.check_01_pair_count(once)
+    hint = "each neighbouring position gives two pairs, (left, right) and (right, left); your count has one"
+    assert str(raised.value) == f"✘ {heading}{zh[hint]}" and str(raised.value).startswith("✘ 练习 1：")
+    with pytest.raises(exercises.NotAnswered) as raised:
+        exercises.check_01_sgns_loss(lambda centre, context, negatives: None)
+    assert str(raised.value) == "○ " + zh["{exercise} is not answered yet: {what}"].format(
+        exercise=zh["Exercise 4"], what=zh["shared_negatives_loss returned None: return the loss"])
+    exercises.check_01_pair_count(lambda sentences, window: sum(2 * max(len(s) - d, 0) for s in sentences
+                                                                for d in range(1, window + 1)))
+    assert capsys.readouterr().out.startswith("✔ 练习 1：")
+
+
 def _word_vector_with(bert, mistake=None):
     """A word_vector answer for exercise 02-1: right, or with one of the obvious mistakes."""
     import torch
