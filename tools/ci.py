@@ -2,13 +2,13 @@
 
     python tools/ci.py --make make --py .venv/bin/python
 
-Stream A installs the course and runs pytest in its environment: the unit tests, nbval over the five English
-notebooks (each executed once, its worked solutions after it) and the browser tests. Stream B makes the
-Colab-pinned environment and runs nbval there, with CPU kernels held to AVX2, over each notebook once (its Chinese
-twin where one exists), then the widget tests under ipywidgets 7.7.1, and, once stream A has installed the course,
-nbgrader against `make student` / `make grade`, the classroom check, and `make site` with the website's browser
-test (tests/test_site.py). Each step's output goes to test-artifacts/ci/STEP.log; its last lines are printed when
-it ends, all of them when it fails.
+Stream A installs the course and runs pytest in its environment: the unit tests (the benchmarks' quick runs
+aside), nbval over the five English notebooks (each executed once, its worked solutions after it) and the browser
+tests. Stream B makes the Colab-pinned environment and runs nbval there, with CPU kernels held to AVX2, over each
+notebook once (its Chinese twin where one exists), then the widget tests under ipywidgets 7.7.1, and, once stream A
+has installed the course, nbgrader against `make student` / `make grade`, the benchmarks' quick runs, the classroom
+check, and `make site` with the website's browser test (tests/test_site.py). Each step's output goes to
+test-artifacts/ci/STEP.log; its last lines are printed when it ends, all of them when it fails.
 Only the standard library: it runs before anything is installed.
 """
 
@@ -34,7 +34,8 @@ def streams(make: str, py: str) -> list[list[tuple[str, list[str], str | None]]]
     return [
         [(INSTALL, [make, "--no-print-directory", "setup-test"], None),
          ("pytest: unit tests, nbval (5 notebooks), browser",
-          [py, "-m", "pytest", "-m", "not nbgrader and not site", "--ignore=notebooks/zh-CN"], None)],
+          [py, "-m", "pytest", "-m", "not nbgrader and not site", "--ignore=notebooks/zh-CN",
+           "--ignore=tests/test_benchmarks.py"], None)],
         [("make the Colab-pinned environment", [make, "--no-print-directory", "colab-env"], None),
          ("Colab versions: nbval, each notebook once (a Chinese twin where one exists), AVX2 kernels",
           [COLAB, "tools/run_notebooks.py"], None),
@@ -44,6 +45,8 @@ def streams(make: str, py: str) -> list[list[tuple[str, list[str], str | None]]]
          ("nbgrader vs make student / make grade",
           [py, "-m", "pytest", "tests/test_nbgrader.py", "-m", "nbgrader", "-p", "no:nbval", "-o", "addopts=-ra"],
           INSTALL),
+         ("benchmarks: each benchmarks/bench_*.py --quick runs",
+          [py, "-m", "pytest", "tests/test_benchmarks.py", "-p", "no:nbval", "-o", "addopts=-ra"], None),
          ("classroom check (format, student edition, decks)", [py, "tools/classroom.py", "check"], None),
          ("make site: the course as a website", [make, "--no-print-directory", "site"], None),
          ("website in Chromium: every page offline, solutions, search, languages",
