@@ -2196,7 +2196,8 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
                             ({"zero_after": True, "after": True}, "not clipped|differ|too late"),
                             ({"norm_after": True}, "AFTER clipping"),
                             ({"normalise": True}, "BELOW the threshold"),
-                            ({"rms": True, "clipping": False}, "smaller than the total 2-norm, so nothing"), ({"summed": True}, "summed over the batch")]:
+                            ({"rms": True, "clipping": False}, "smaller than the total 2-norm, so nothing"),
+                            ({"summed": True}, "summed over the batch")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
     with pytest.raises(exercises.NotAnswered, match="returns None"):
