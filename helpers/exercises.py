@@ -2277,6 +2277,11 @@ def check_04_training_step(train_step) -> None:
     require(ex, all(isinstance(n, (int, float, torch.Tensor, np.floating)) for n in norms),
             "return the total gradient norm before clipping (a number)")
     same = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-7)  # noqa: E731
+    entries = sum(p.numel() for p in make_model("rnn", hidden_size=8, seed=1).parameters())
+    rms = expected_norms[0] / math.sqrt(entries)  # the mistake: the root of the MEAN square (first step's norm)
+    require(ex, not np.isclose(float(norms[0]), rms, rtol=1e-4),
+            _("you measured the root mean square of the entries: your norm is smaller than the total 2-norm, so "
+              "nothing was clipped; ||g|| is the square root of the SUM of all squared entries"))
     wrong_runs = [
         ({"clipping": False}, "the update was not clipped by its total norm: after backward() and before "
          "optimizer.step(), multiply every parameter's .grad by min(1, clip / ||g||)"),

@@ -2155,7 +2155,7 @@ def _slope_transposed_in_place_04(w_hh, grad_T, steps):
 
 
 def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, after=False, norm_after=False,
-             normalise=False, summed=False, zero_after=False):
+             normalise=False, summed=False, zero_after=False, rms=False):
     import math
 
     import torch
@@ -2180,6 +2180,8 @@ def _step_04(model, optimizer, inputs, targets, clip, zero=True, clipping=True, 
         optimizer.zero_grad()
     if norm_after:
         return min(float(norm), clip)
+    if rms:  # wrong: the root mean square of the entries, so clip / rms > 1 and nothing is clipped
+        return float(norm) / math.sqrt(sum(p.numel() for p in model.parameters()))
     if summed:  # wrong loss scale, hidden by dividing the returned norm by the batch size
         return float(norm) / inputs.shape[0]
     return norm
@@ -2193,7 +2195,9 @@ def test_04_training_step_accepts_the_solution_and_rejects_each_mistake(capsys):
                             ({"zero_after": True}, "zeroing after optimizer.step.. comes too late"),
                             ({"zero_after": True, "after": True}, "not clipped|differ|too late"),
                             ({"norm_after": True}, "AFTER clipping"),
-                            ({"normalise": True}, "BELOW the threshold"), ({"summed": True}, "summed over the batch")]:
+                            ({"normalise": True}, "BELOW the threshold"),
+                            ({"rms": True, "clipping": False}, "smaller than the total 2-norm, so nothing"),
+                            ({"summed": True}, "summed over the batch")]:
         with pytest.raises(exercises.ExerciseError, match=message):
             exercises.check_04_training_step(lambda *args, kw=kwargs: _step_04(*args, **kw))
     with pytest.raises(exercises.NotAnswered, match="returns None"):
