@@ -781,8 +781,8 @@ claim("attention's gradient at t = 1..10 is below the LSTM's at T = 60, within 2
 #   curve scatters around that line by the deviation printed above (hence the mean of 10 in the figure). At
 #   $T = 60$ there is no such contrast.
 # - **But a share of $1/T$ on average.** The softmax weights $\alpha_{T,t}$ add up to 1, so on average each
-#   position gets a $1/T$ share of the gradient that flows through the values $v_t$ (untrained,
-#   the weights are near $1/T$ each). From $T = 60$ to $200$ attention's gradient at $t = 1..10$ falls about as
+#   position gets a $1/T$ share of the gradient that flows through the values $v_t$ (only their mean is
+#   $1/T$: single weights vary, as the scattered curve shows). From $T = 60$ to $200$ attention's gradient at $t = 1..10$ falls about as
 #   $60/200 = 0.3$ does; the LSTM's falls further.
 # - **So a short path is not a large gradient:** untrained, attention does not give the first tokens more gradient
 #   here, less than the LSTM at $T = 60$ and about as much at $T = 200$. For the LSTM a product of per-step factors
