@@ -274,18 +274,23 @@ def sense_similarity(vectors, senses: list[str]) -> tuple[float, float]:
     return float(sims[same].mean()), float(sims[across].mean())
 
 
+def centroid_cosines(vector: torch.Tensor, unit: torch.Tensor, ids: torch.Tensor, n_senses: int) -> torch.Tensor:
+    """Cosine of `vector` with each sense's centroid of the length-1 rows `unit` [n, dim] (sense ids `ids` [n])."""
+    sums = torch.zeros(n_senses, unit.shape[1], dtype=unit.dtype).index_add_(0, ids, unit)  # [senses, dim]
+    return torch.cosine_similarity(sums, vector[None, :], dim=1)  # a sum points where the mean does
+
+
 def sense_credits(unit: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
     """Leave each vector out in turn and predict its sense by the nearest sense centroid of the others.
 
     `unit` [n, dim]: vectors of length 1; `ids` [n]: their sense ids 0, 1, ... Returns one credit per vector:
     1 right, 0 wrong, and 1/(number of senses tied) for a tie, so identical vectors score exactly chance.
     """
-    sums = torch.stack([unit[ids == k].sum(dim=0) for k in range(int(ids.max()) + 1)])  # [senses, dim]
+    n_senses = int(ids.max()) + 1
     credits = torch.zeros(len(unit), dtype=torch.float64)
     for i in range(len(unit)):
-        centroids = sums.clone()
-        centroids[ids[i]] -= unit[i]  # leave vector i out of its own sense (a sum points where the mean does)
-        sims = torch.cosine_similarity(centroids, unit[i][None, :], dim=1)  # one cosine per sense
+        others = torch.arange(len(unit)) != i  # leave vector i out
+        sims = centroid_cosines(unit[i], unit[others], ids[others], n_senses)  # one cosine per sense
         tied = sims >= sims.max() - 1e-9  # the nearest sense, or the senses that tie for nearest
         credits[i] = tied[ids[i]] / tied.sum()
     return credits

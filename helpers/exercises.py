@@ -985,8 +985,13 @@ def check_02_predict_sense(predict_sense) -> None:
                     {"score": "nearest"}}
     cases = _predict_sense_cases()
     answers = []
+    shortcut = (f"✘ {what}: it called the course's centroid_cosines or sense_credits, which do this step: compute "
+                "the centroids and their cosines yourself")
     for query, vectors, labels in cases:
-        got = predict_sense(query.clone(), vectors.clone(), list(labels))
+        with _functions_refused(predict_sense, "helpers.contextual", ("centroid_cosines", "sense_credits",
+                                                                       "loo_credits", "nearest_centroid_loo"),
+                                shortcut):
+            got = predict_sense(query.clone(), vectors.clone(), list(labels))
         answered(what, got, "predict_sense returned None: return the name of a sense")
         require(what, isinstance(got, str), f"return the sense's name as a string (one of the labels), "
                                             f"not {type(got).__name__}")

@@ -392,8 +392,9 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
     ax.set_xticks(list(next(iter(reports.values())).index))
     ax.set_ylim(0, 1.05)
-    if layers is not None:  # zoom: the chosen layers and the words' scores at them (a band below is cut off)
+    if layers is not None:  # zoom: the chosen layers, the words' scores and their band tops at them
         shown = [report.loc[list(layers), "loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
+        shown += [np.asarray(top, dtype=float)[list(layers)] for top in (band or {}).values()]
         low, high = float(np.min(np.concatenate(shown))), float(np.max(np.concatenate(shown)))
         pad = max(0.02, 0.05 * (high - low))
         ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)

@@ -7,6 +7,7 @@ from gensim.models import KeyedVectors
 
 from helpers import contextual
 from helpers.contextual import (
+    centroid_cosines,
     default_model_path,
     load_bert,
     loo_credits,
@@ -234,6 +235,13 @@ def test_sense_credits_is_the_torch_loop_with_ties_split():
     assert sense_credits(unit, ids).tolist() == [1.0, 1.0, 1.0, 1.0, 0.0]
     same = torch.ones(4, 2, dtype=torch.float64) / 2 ** 0.5
     assert sense_credits(same, torch.tensor([0, 0, 1, 1])).tolist() == [0.5] * 4  # a tie between the two senses
+
+
+def test_centroid_cosines_scores_each_sense_and_an_empty_sense_zero():
+    unit = torch.tensor([[1.0, 0.0], [0.6, 0.8], [0.0, 1.0]], dtype=torch.float64)
+    sims = centroid_cosines(torch.tensor([1.0, 0.0], dtype=torch.float64), unit, torch.tensor([0, 0, 1]), 3)
+    # sense 0's sum [1.6, 0.8] has cosine 1.6 / sqrt(3.2) = 2 / sqrt(5); sense 1 is [0, 1]; sense 2 has no vector
+    assert torch.allclose(sims, torch.tensor([2 / 5 ** 0.5, 0.0, 0.0], dtype=torch.float64))
 
 
 def test_leave_one_out_compares_directions_not_lengths():

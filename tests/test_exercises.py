@@ -939,6 +939,21 @@ def test_02_predict_sense_rejects_the_stub_and_a_constant():
         exercises.check_02_predict_sense(lambda vector, vectors, labels: labels[0])
 
 
+def test_02_predict_sense_refuses_the_courses_centroid_step():
+    def predict_sense(vector, vectors, labels):  # right, but through the helper section 6's loop calls
+        import torch
+
+        from helpers import contextual
+
+        names = list(dict.fromkeys(labels))
+        ids = torch.tensor([names.index(label) for label in labels])
+        unit = vectors / vectors.norm(dim=1, keepdim=True)
+        return names[int(contextual.centroid_cosines(vector, unit, ids, len(names)).argmax())]
+
+    with pytest.raises(exercises.ExerciseError, match="centroid_cosines or sense_credits"):
+        exercises.check_02_predict_sense(predict_sense)
+
+
 DOUBLE = "After a walk along the river bank, I went to the bank to withdraw some cash."
 
 

@@ -283,9 +283,14 @@ claim("from layer 1 on, every word's gap is positive and larger than any layer-0
 #
 # Can we predict the sense of a sentence we have not looked at? Leave each sentence out in turn, average the
 # unit-length vectors of each sense over the others (the *sense centroids*), and predict the sense whose
-# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, a tie ½. You write this
-# prediction step in [Exercise 3](#ex3); the course's loop is folded after the exercises.
-#
+# centroid is most cosine-similar. A right prediction earns 1, a wrong one 0, a tie ½. Here is the loop. Its
+# step `centroid_cosines`, one cosine per sense, is yours to write in [Exercise 3](#ex3), so the course's version
+# is folded after the exercises:
+
+# %%
+show_code(contextual.sense_credits)
+
+# %% [markdown]
 # Two Word2Vec baselines take the same test:
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
 # - **the mean of the other words' vectors**: the context as a bag of words.
@@ -373,11 +378,11 @@ plt.show()
 # <a id="s7"></a>
 # ## 7. What each approach costs
 #
-# Word2Vec reads a table; MiniLM runs one batched forward pass per word. We time both on the same 120 vectors
-# (run the cell to get your machine's speeds). The look-up time covers only reading the 120 rows; MiniLM's
-# covers tokenizing, the forward passes and averaging each word's pieces. Word2Vec's size is what it needs at use
-# time, its table of word vectors: skip-gram training also had an output table of the same size, thrown away
-# afterwards.
+# Word2Vec reads a table; MiniLM runs one batched forward pass per ambiguous word (its 24 sentences). We time both
+# on the same 120 vectors (run the cell to get your machine's speeds). The look-up time covers only reading the
+# 120 rows; MiniLM's covers tokenizing, the forward passes and averaging each word's pieces. Word2Vec's size is
+# what it needs at use time, its table of word vectors: skip-gram training also had an output table of the same
+# size, thrown away afterwards.
 
 # %%
 groups = [(word, sentences_of[word]) for word in WORDS]
@@ -424,7 +429,7 @@ claim("the look-up is more than 1,000 times faster than MiniLM's forward passes"
 # - **Layer 0 has no context**: its similarity gap is close to 0, and its sense scores are not above what
 #   random labels give. From the first Transformer layer on, same-sense vectors are closer than different-sense
 #   ones (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
-#   give, for every word at every layer (section 6). 120 sentences cannot rank those layers.
+#   give, for every word at each of those layers (section 6). 120 sentences cannot rank those layers.
 # - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
 #   random labels for some words, not all; every Transformer layer beats it on average. That compares these two
 #   trained models: our Word2Vec learned from a small excerpt, MiniLM was pretrained on vastly more text.
@@ -629,12 +634,12 @@ exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokeni
 
 # %% [markdown]
 # ### The course's versions, for comparison
-# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3 (`sense_credits` is
-# section 6's loop: the same prediction for each left-out sentence). They are folded, because they answer those
-# exercises: open them once you have tried.
+# The helpers behind sections 3, 5 and 6, to compare with your answers to Exercises 1 to 3 (`centroid_cosines` is
+# the step of section 6's loop). They are folded, because they answer those exercises: open them once you have
+# tried.
 
 # %%
-show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.sense_credits, folded=True,
+show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, contextual.centroid_cosines, folded=True,
           summary="The course's versions of Exercises 1 to 3 (open after trying them)")
 
 
