@@ -250,14 +250,10 @@ plt.show()
 over10 = np.flatnonzero(np.asarray(first["10"]["grad_norm"]) >= 10)  # seed 0's steps at or above the threshold
 print(f"first loss, before any update: at least {summary['first loss'].min():.1f} (chance ln 4 = {np.log(4):.2f}); "
       f"clip 10, seed 0: gradient norm below 10 from step {over10.max(initial=-1) + 2} on")
-diagonal = {label: [float(gradients.recurrent_weight(run["model"]).detach().diagonal().mean()) for run in runs]
-            for label, runs in clip_runs.items() if label != "off"}  # W_hh started as 1.1·I
-print("mean diagonal of W_hh after training (1.1 at the start): "
-      + "; ".join(f"clip {label} {min(d):.2f} to {max(d):.2f}" for label, d in diagonal.items()))
 
 # %%
-claim("clip 10 ends at chance (accuracy under 0.35), its W_hh diagonal below 1; clip 1 keeps it above 1",
-      summary.loc["10", "accuracy max"] < 0.35 and max(diagonal["10"]) < 1 < min(diagonal["1"]),
+claim("clip 10 ends at chance (accuracy under 0.35), keeping under 0.001 at t = 1; clip 1 keeps more in every run",
+      summary.loc["10", "accuracy max"] < 0.35 and summary.loc["10", "kept max"] < 1e-3 < summary.loc["1", "kept min"],
       f"accuracy {summary.loc['10', 'accuracy max']:.2f} at most")
 claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 more slowly (final loss over 0.2 higher)",
       outcome.learners_accuracy > 0.7 and outcome.slow_gap > 0.2,
@@ -266,10 +262,10 @@ claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 more slowly (final los
 # %% [markdown]
 # Clipping keeps the loss finite, but the threshold matters. With SGD a threshold $c$ caps every step at
 # $0.05\,c$, so it works with the learning rate. At 10 the loss falls to $\ln 4$ (dotted), a uniform guess's loss,
-# and stays there, although after the step printed under the figure seed 0 is no longer clipped. Its first steps,
-# up to 0.5 long, pushed $W_{hh}$'s diagonal from 1.1 to below 1 (printed): each step now shrinks the state, and
-# what it held of the first token fades over 40 steps. Clip 1 left the diagonal above 1, and learned. At 0.1 the
-# short steps learn slowly.
+# and stays there, although after the step printed under the figure seed 0 is no longer clipped. The table's
+# *kept* columns show where its models ended up: they keep at most 0.0005 of the gradient at $t = 1$, so the first
+# token, which decides the label, gets almost none of it, and the model sits at chance. Why its first steps, up to
+# 0.5 long, led there, the table does not say. At 0.1 the short steps learn slowly.
 #
 # Clipping changes the update, not the backward pass, so it cannot cure vanishing gradients. The trained models
 # keep different amounts at $t = 1$ (the *kept* columns) only through the weights they reached.
@@ -384,7 +380,8 @@ long_range = gradients.long_range_experiment(trained, lengths=(60,), seeds=seeds
 long_range["solved"] = long_range["accuracy"] >= 0.95
 grid = long_range.pivot_table(index="variant", columns="lr", values=["accuracy", "steps"], sort=False)
 solved = long_range.pivot_table(index="variant", columns="lr", values="solved", aggfunc="sum", sort=False)
-table = pd.concat({"mean accuracy": grid["accuracy"], "mean steps": grid["steps"], "seeds solved": solved}, axis=1)
+table = pd.concat({"mean accuracy": grid["accuracy"], "mean steps": grid["steps"].round().astype(int),
+                   "seeds solved": solved}, axis=1)
 print(f"over seeds {seeds} (chance accuracy 0.25), at each learning rate:")
 print(table.to_string(float_format="{:.2f}".format))
 
@@ -422,7 +419,10 @@ text = (f"The learning rate changes the ranking. At 0.003 the residual RNN, the 
         f"solves {won.loc[losers[1]].sum()} of its {won.shape[1] * len(seeds)} runs. The plain $\\tanh$ RNN solves "
         f"{len(tanh_won)} of its {won.shape[1] * len(seeds)} runs")
 text += "".join(f"{', ' if i else ': '}seed {row.seed} at {row.lr:g} (accuracy {row.accuracy:.2f})"
-                for i, row in enumerate(tanh_won.itertuples())) + ".\n\n"
+                for i, row in enumerate(tanh_won.itertuples()))
+tanh_best = long_range[long_range["variant"] == "tanh RNN"].nlargest(1, "accuracy").iloc[0]
+text += (f"; its best run reached accuracy {tanh_best.accuracy:.2f} (seed {tanh_best.seed} at "
+         f"{tanh_best.lr:g}; solved means 0.95 or more).\n\n")
 display(Markdown(text))
 
 # %% [markdown]
@@ -448,7 +448,7 @@ display(Markdown(text))
 # - Trained at $T = 60$ for the same step budget (at most 300 steps, early stop), not equal sizes, at two learning rates, the residual RNN, the GRU and
 #   attention solved every seed at both, the LSTM with forget bias 3 both seeds only at the smaller rate, where the
 #   ReLU RNN also learned; so a ranking at one rate can mislead, though two seeds at two rates are a small grid. The LSTM with forget bias 0 stayed near chance; the plain
-#   $\tanh$ RNN solved at most one run of four (section 6 gives the count).
+#   $\tanh$ RNN solved at most one run of four (section 6 gives this run's count and its best accuracy).
 
 
 # %% [markdown]
