@@ -30,7 +30,14 @@ from helpers.recurrent import Recurrent, final_hidden
 from helpers.training import optimizer_step
 from helpers.vocab import PAD, UNK, Vocab
 
-LABEL_NAMES = ("negative", "positive")
+LABEL_NAMES = ("negative", "positive")  # labels 0 and 1, in English
+
+
+def label_name(label: int) -> str:
+    """The name of label 0 or 1 in the course's language."""
+    if label not in (0, 1):
+        raise ValueError(f"label must be 0 (negative) or 1 (positive), not {label!r}")
+    return (_("negative"), _("positive"))[int(label)]
 
 
 # --- vocabulary and encoding ---
@@ -116,7 +123,8 @@ class Coverage:
         return self.found / self.total if self.total else 0.0
 
     def __str__(self) -> str:
-        return f"{self.found} of {self.total} vocabulary words have a pretrained vector ({self.fraction:.0%})"
+        return _("{found} of {total} vocabulary words have a pretrained vector ({fraction:.0%})").format(
+            found=self.found, total=self.total, fraction=self.fraction)
 
 
 def init_embeddings(model: TextClassifier, vocab: Vocab, vectors, freeze: bool = False) -> Coverage:
@@ -248,7 +256,7 @@ def predict_sentiment(model: nn.Module, vocab: Vocab, sentence: str, device="aut
     tokens, lengths = encode_batch(vocab, [checks.text("sentence", sentence)])
     with run_on(device, seed=None) as dev, torch.no_grad():
         prob = torch.sigmoid(model.to(dev).eval()(tokens.to(dev), lengths)).item()
-    return prob, LABEL_NAMES[int(prob > 0.5)]
+    return prob, label_name(int(prob > 0.5))
 
 
 # --- cross-validation ---

@@ -458,7 +458,8 @@ def analogy_sections(kv: KeyedVectors, sections: list[str]) -> pd.DataFrame:
     rows = {}
     for name in sections:
         right, wrong = len(by_name[name]["correct"]), len(by_name[name]["incorrect"])
-        rows[name] = {"answerable": right + wrong, "accuracy": right / (right + wrong) if right + wrong else np.nan}
+        accuracy = right / (right + wrong) if right + wrong else np.nan
+        rows[name] = {_("answerable"): right + wrong, _("accuracy"): accuracy}  # in the course's language
     return pd.DataFrame.from_dict(rows, orient="index")
 
 

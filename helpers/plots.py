@@ -266,7 +266,8 @@ def plot_confusion(ax, labels, predictions, names=("negative", "positive"), titl
     Give the same `vmax` to matrices that are compared, so one colour means one count in all of them."""
     from sklearn.metrics import ConfusionMatrixDisplay
 
-    display = ConfusionMatrixDisplay.from_predictions(labels, predictions, display_labels=list(names), ax=ax,
+    names = [_(name) for name in names]  # in the course's language
+    display = ConfusionMatrixDisplay.from_predictions(labels, predictions, display_labels=names, ax=ax,
                                                       colorbar=False, cmap="Blues", im_kw={"vmin": 0, "vmax": vmax})
     ax.set_title(title)
     return display.im_

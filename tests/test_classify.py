@@ -406,3 +406,11 @@ def test_runs_at_cap_counts_the_runs_the_cap_ended():
     short = run([0.5, 0.6])  # stopped before the cap
     assert classify.runs_at_cap([capped, stopped, early, short], epochs=3, patience=2) == 2
     assert classify.runs_at_cap([capped, stopped], epochs=3, patience=1) == 1
+
+
+def test_label_name_is_in_the_course_language(monkeypatch):
+    assert [classify.label_name(0), classify.label_name(1)] == ["negative", "positive"]
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    assert [classify.label_name(0), classify.label_name(1)] == ["负面", "正面"]
+    with pytest.raises(ValueError, match="0 .negative. or 1"):
+        classify.label_name(2)

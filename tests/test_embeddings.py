@@ -310,6 +310,7 @@ def test_a_chinese_notebook_looks_up_the_measures_and_the_family_section_in_chin
     assert zh["cosine of random pairs"] in emb.evaluate(kv, analogies=False)
     table = emb.analogy_sections(kv, ["capital-common-countries", zh["family"]])
     assert list(table.index) == ["capital-common-countries", "家庭"]
+    assert list(table.columns) == [zh["answerable"], zh["accuracy"]]
 
 def test_batched_analogies_answer_as_gensim_does():
     kv = train_word2vec(TOY * 3 + [["king", "queen", "man", "woman", "france", "paris", "italy", "rome"]] * 30,

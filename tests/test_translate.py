@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from babel.messages.catalog import Catalog
 from support import FIXTURE
@@ -204,3 +206,42 @@ def test_a_committed_twins_code_is_its_english_twins_code(pair):
     differ = [i for i, (e, t) in enumerate(rest, start=1)
               if translate.skeleton(e, labels) != translate.skeleton(t, twin_labels)]
     assert differ == [], f"code cells {differ} of {_twin_id(pair)} differ from the English beyond their text"
+
+
+ENGLISH_RUN = re.compile(r"\b[A-Za-z][A-Za-z'’-]*(?:[ ,;:]+[A-Za-z][A-Za-z'’-]*){3,}")  # four English words in a row
+NOT_PROSE = [re.compile(pattern, re.S) for pattern in (
+    r"```.*?```", r"`[^`]*`", r"\$\$.*?\$\$", r"\$[^$]*\$", r"https?://\S+", r"\]\([^)]*\)", r"<[^>]+>",
+    r"\[\*[^\]]*\*\]",  # an italic link title: a paper's or a book's name
+    r"“[^”]*”", r'"[^"]*"', r"《[^》]*》", r"（[^）]*）", r"\([A-Za-z][^)]*\)",  # quoted data, titles, English asides
+    r"'[^']*'",  # a quoted sentence of the data in a claim
+)]
+
+
+def english_runs(text: str) -> list[str]:
+    """Runs of four or more English words in a twin's text, once code, maths, links, quotes and asides are out."""
+    for pattern in NOT_PROSE:
+        text = pattern.sub(" ", text)
+    return ENGLISH_RUN.findall(text)
+
+
+def test_english_runs_are_found_in_prose_and_not_in_code_quotes_or_asides():
+    assert english_runs("这是 the best a model can do 的说明") == ["the best a model can do"]
+    assert english_runs("调用 `model.loss(pair_ids, context_ids)`，见 [*Efficient Estimation of Word "
+                        "Representations*](https://arxiv.org/abs/1301.3781)，数据“I love deep learning”") == []
+    assert english_runs("困惑度（perplexity of the model）与 $\\log p(x \\mid y)$ 有关") == []
+
+
+@pytest.mark.parametrize("pair", TWINS, ids=_twin_id)
+def test_a_committed_twin_shows_no_english_sentence(pair):
+    """Its markdown, its rendered Markdown and its claim lines are in the twin's language (figures are images)."""
+    import nbformat
+
+    found = []
+    for index, cell in enumerate(nbformat.read(pair[1], as_version=4).cells):
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for output in cell.get("outputs", []):
+            markdown = output.get("data", {}).get("text/markdown", "")
+            texts += [markdown] if not markdown.lstrip().startswith("```") else []  # show_code's code is English
+            texts += [line for line in output.get("text", "").splitlines() if line.startswith(("✔", "✘"))]
+        found += [f"cell {index}: {run}" for text in texts for run in english_runs(text)]
+    assert found == [], f"{_twin_id(pair)} shows English (translate it in its catalog):\n" + "\n".join(found)

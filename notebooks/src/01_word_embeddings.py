@@ -130,8 +130,8 @@ pair_ids, shuffle = torch.as_tensor(pairs), torch.Generator().manual_seed(0)
 with torch.no_grad():
     untrained = model.loss(pair_ids[:, 0], pair_ids[:, 1]).item()
     top = model(torch.arange(len(vocab))).softmax(-1).max(-1).values.mean().item()  # largest probability per centre
-print(f"before training: loss on all {len(pairs)} pairs {untrained:.3f}, "
-      f"{'above' if untrained > np.log(len(vocab)) else 'not above'} a uniform guess (log {len(vocab)} = "
+than_uniform = "above" if untrained > np.log(len(vocab)) else "not above"
+print(f"before training: loss on all {len(pairs)} pairs {untrained:.3f}, {than_uniform} a uniform guess (log {len(vocab)} = "
       f"{np.log(len(vocab)):.3f}): the random output layer's softmax is not uniform, its largest probability "
       f"averages {top:.3f}, not 1/{len(vocab)} = {1 / len(vocab):.3f}")
 losses = []  # the loss on all pairs after each epoch
@@ -267,10 +267,10 @@ sgns, sgns_history = emb.train_sgns(wiki, dim=100, window=5, negative=5, epochs=
                                     batch_size=BATCH_SIZE, device=device, progress=False)
 seconds["our SGNS (2 epochs)"] = time.perf_counter() - started
 w2v = {}
-for epochs in (5, 15):
+for name, epochs in [("gensim (5 epochs)", 5), ("gensim (15 epochs)", 15)]:
     started = time.perf_counter()
     w2v[epochs] = emb.train_word2vec(wiki, dim=100, window=5, negative=5, epochs=epochs, min_count=5, seed=0)
-    seconds[f"gensim ({epochs} epochs)"] = time.perf_counter() - started
+    seconds[name] = time.perf_counter() - started
 
 # %% [markdown]
 # The plot shows our SGNS's loss, batch by batch:
@@ -401,15 +401,14 @@ plt.show()
 # their own group, on each map and in 100 dimensions. (*Going further* F explains how t-SNE's perplexity is picked.)
 
 # %% tags=["nbval-ignore-output"]
-own_group = {f"{name} map": emb.group_neighbour_share(points, map_groups) for name, points in
-             [("PCA", maps["pca"]), ("t-SNE", maps["tsne"])]}
 unit_map = sgns.get_normed_vectors()[[sgns.key_to_index[w] for w in map_words]]
-own_group["100-d vectors (cosine)"] = emb.group_neighbour_share(unit_map, map_groups, metric="cosine")
-share = {name: own_group[f"{name} map"] for name in ("t-SNE", "PCA")}
+own_group = {"PCA map": emb.group_neighbour_share(maps["pca"], map_groups),
+             "t-SNE map": emb.group_neighbour_share(maps["tsne"], map_groups),
+             "100-d vectors (cosine)": emb.group_neighbour_share(unit_map, map_groups, metric="cosine")}
 display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ", ".join(
     f"{name} **{value:.0%}**" for name, value in own_group.items()) + ". The PCA map keeps "
     + ("fewer than the t-SNE map: two directions of largest variance need not separate the groups."
-       if share["PCA"] < share["t-SNE"] else "at least as many as the t-SNE map.")))
+       if own_group["PCA map"] < own_group["t-SNE map"] else "at least as many as the t-SNE map.")))
 
 # %% [markdown]
 # On the PCA map most science words sit among the countries; on the t-SNE map they do not (*Going further* F
@@ -680,7 +679,7 @@ claim("ours and gensim-15 agree about as much as the two gensim models (at most 
 # %% tags=["nbval-ignore-output"]
 started = time.perf_counter()
 cbow = emb.train_word2vec(wiki, dim=100, window=5, negative=5, epochs=5, min_count=5, sg=0, seed=0)
-seconds["gensim CBOW (5 epochs)"] = time.perf_counter() - started
+seconds.update({"gensim CBOW (5 epochs)": time.perf_counter() - started})
 sg_vs_cbow = pd.DataFrame({"skip-gram (sg=1)": scores["gensim (5 epochs)"],  # scored above
                            "CBOW (sg=0)": pd.Series(emb.evaluate(cbow)).round(3)})
 sg_vs_cbow.round(2)
@@ -755,12 +754,13 @@ sections = emb.analogy_sections(sgns, ["gram6-nationality-adjective", "family"])
 sections.round(3)
 
 # %%
-nationality, family = sections["accuracy"]
-right = (sections["accuracy"] * sections["answerable"]).round().astype(int)
+answerable, accuracy = sections.columns  # the table's two column names
+nationality, family = sections[accuracy]
+right = (sections[accuracy] * sections[answerable]).round().astype(int)
 claim("our SGNS answers nationality-adjective analogies (china : chinese) more often than family ones",
       nationality > family, f"{nationality:.1%} vs {family:.1%}")
-display(Markdown(f"That is **{right.iloc[0]}** of {sections['answerable'].iloc[0]} against **{right.iloc[1]}** of "
-                 f"{sections['answerable'].iloc[1]}: two sections and few hits, a hint rather than a ranking."))
+display(Markdown(f"That is **{right.iloc[0]}** of {sections[answerable].iloc[0]} against **{right.iloc[1]}** of "
+                 f"{sections[answerable].iloc[1]}: two sections and few hits, a hint rather than a ranking."))
 
 # %% [markdown]
 # ### E. Training time

@@ -36,8 +36,7 @@ from IPython.display import Markdown, display
 
 from helpers import classify, evaluation, exercises, plots
 from helpers.claims import claim
-from helpers.classify import LABEL_NAMES as LABELS
-from helpers.classify import TextClassifier
+from helpers.classify import TextClassifier, label_name
 from helpers.contextual import load_bert, sentence_embeddings
 from helpers.data import OfflineError, load_sentiment, tokenize
 from helpers.device import pick_device, seed_everything
@@ -148,7 +147,7 @@ with torch.no_grad():
         toy_model.packed = packed
         logits[packed] = [toy_model(t.to(device), n)[0].item() for t, n in (alone, batch)]
 toy_model.packed = True
-for packed, name in [(True, "packed"), (False, "unpacked")]:
+for name, packed in [("packed", True), ("unpacked", False)]:
     print(f"logit of 'This is boring', {name:8}: alone {logits[packed][0]:+.4f}, in a batch {logits[packed][1]:+.4f}")
 packed_gap, padded_gap = (abs(logits[packed][0] - logits[packed][1]) for packed in (True, False))
 claim("packed, the logit is the same alone and in a batch; unpacked, it changes",
@@ -193,7 +192,7 @@ print(f"{len(texts)} of {len(rt_texts)} snippets, {labels.sum()} positive; white
       f"{max(len(t.split()) for t in texts)}; tokens (punctuation dropped, 'a/b' and hyphenated words split): median "
       f"{np.median(n_words):.0f}, max {n_words.max()}")
 for i in [0, 1, 2500, 2501]:
-    print(LABELS[labels[i]], "|", texts[i])
+    print(label_name(labels[i]), "|", texts[i])
 
 # %% [markdown]
 # **The protocol**, identical for every model:
@@ -392,8 +391,8 @@ tokenizer, encoder = load_bert()  # loads a BERT-style encoder, by default all-M
 small_features = sentence_embeddings(small_texts, tokenizer, encoder, device=device).numpy()
 SMALL_TRAIN = {"epochs": 20, "patience": 3, "batch_size": 16, "min_count": 1}
 SMALL_C, SMALL_ALPHA, MINILM_C = (1.0, 10.0), (0.1, 1.0), (0.1, 1.0)
-print("changed from section 2: " + ", ".join(f"{k} {v} (was {TRAIN[k]})" for k, v in SMALL_TRAIN.items())
-      + f"; TF-IDF C {SMALL_C} (was {C_GRID}); Naive Bayes alpha {SMALL_ALPHA} (was {ALPHA_GRID}); "
+print("changed from section 2: " + ", ".join(f"{k} {TRAIN[k]} → {v}" for k, v in SMALL_TRAIN.items())
+      + f"; TF-IDF C {C_GRID} → {SMALL_C}; Naive Bayes alpha {ALPHA_GRID} → {SMALL_ALPHA}; "
       f"new: MiniLM + LR C {MINILM_C}")
 small = {
     "LSTM": classify.tune_rnn(builders["LSTM"], small_texts, small_labels, small_splits, GRID,
@@ -506,14 +505,19 @@ def last_hidden(rnn: torch.nn.Module, embedded: torch.Tensor, lengths: torch.Ten
     outputs, _ = rnn(embedded)  # [batch, steps, hidden]: the last layer's h at every step
     rows = torch.arange(len(lengths))
     return outputs[rows, lengths - 1]  # row i at step lengths[i] - 1
-    # bidirectional: the backward direction starts at the padded end, so it reads the padding first; and even
-    # without padding its half of outputs[i, len - 1] has read only the last word (its whole-sentence state is at
-    # step 0)
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "ex05-1", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
 exercises.check_05_last_hidden(last_hidden)
+
+# %% [markdown]
+# <details><summary>Why would this be wrong for a bidirectional RNN? (open once you have thought about it)</summary>
+#
+# The backward direction reads each sentence from its padded end, so it reads the padding first. Even without
+# padding, its half of `outputs[i, lengths[i] - 1]` has read only the last word: its summary of the whole sentence
+# is at step 0.
+# </details>
 
 # %% [markdown]
 # ### Exercise 2 — the paired comparison of two models
@@ -622,13 +626,13 @@ claim(f"section 2's two McNemar verdicts pass at 0.05 / {n_tests}", max(bow_test
 claim(f"the corrected t on TF-IDF + LR vs {top_rnn} passes at 0.05 but not at 0.05 / {n_tests}",
       limit <= bow_t.p < 0.05, f"p = {bow_t.p:.3f}")
 fallen = [f"{a} vs {b}, p = {tests[a, b].p:.2g}" for a, b in mc_better if (a, b) not in mc_pass]
-display(Markdown(
-    f"**What survives the correction**, at 0.05 / {n_tests} = {limit:.4f}: "
-    + (f"all {len(mc_better)} of McNemar's" if not fallen else f"{len(mc_pass)} of McNemar's {len(mc_better)}")
-    + " 'better' verdicts stand" + (f" (not {'; '.join(fallen)})" if fallen else "")
-    + f"; of the {len(pairs)} corrected t's, {'only ' if t_pass else ''}{', '.join(t_pass) or 'none'} "
-    + ("passes" if len(t_pass) <= 1 else "pass") + f". TF-IDF + LR vs {top_rnn} keeps McNemar's verdict but "
-    f"loses the t (p = {bow_t.p:.3f})."))
+stand = (f"all {len(mc_better)} of McNemar's 'better' verdicts stand" if not fallen else
+         f"{len(mc_pass)} of McNemar's {len(mc_better)} 'better' verdicts stand (not {'; '.join(fallen)})")
+t_stand = (f"none of the {len(pairs)} corrected t's passes" if not t_pass else
+           f"of the {len(pairs)} corrected t's, only {t_pass[0]} passes" if len(t_pass) == 1 else
+           f"of the {len(pairs)} corrected t's, {', '.join(t_pass)} pass")
+display(Markdown(f"**What survives the correction**, at 0.05 / {n_tests} = {limit:.4f}: {stand}; {t_stand}. "
+                 f"TF-IDF + LR vs {top_rnn} keeps McNemar's verdict but loses the t (p = {bow_t.p:.3f})."))
 
 
 # %% [markdown]
@@ -645,7 +649,7 @@ display(Markdown(
 # %% tags=["nbval-ignore-output"]
 longer = n_words > np.median(n_words)
 lead = results[top_rnn].correct.astype(float) - results["RNN"].correct  # +1, 0 or -1 per snippet
-for half, name in [(~longer, "shorter"), (longer, "longer")]:
+for name, half in [("shorter", ~longer), ("longer", longer)]:
     print(f"{name} half: {half.sum():,} snippets of {n_words[half].min()}-{n_words[half].max()} tokens; accuracy "
           f"RNN {results['RNN'].correct[half].mean():.3f}, {top_rnn} {results[top_rnn].correct[half].mean():.3f}; "
           f"lead {lead[half].mean():+.3f}")
@@ -752,7 +756,7 @@ def correct(model: torch.nn.Module, batch_size: int = 256) -> np.ndarray:
 packing = {True: results["LSTM"].correct[test_index],  # section 2 already trained the packed one
            False: correct(padded, TRAIN["batch_size"])}
 packing_test = evaluation.mcnemar(packing[True], packing[False])
-for packed, name in [(True, "packed"), (False, "padded")]:
+for name, packed in [("packed", True), ("padded", False)]:
     print(f"{name:7} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
           + " ".join(f"{v:.3f}" for v in packing_val[packed]))
 print(f"packed - padded on fold 0's {len(test_index):,} test snippets: {packing_test}")
@@ -861,7 +865,7 @@ claim("after Platt scaling, every bin of 100+ snippets has its share of positive
 wrong = np.flatnonzero((probabilities > 0.5) != labels)
 most_confident = wrong[np.argsort(-np.abs(probabilities[wrong] - 0.5))][:6]
 for i in most_confident:
-    print(f"labelled {LABELS[labels[i]]}, P(positive) = {probabilities[i]:.2f} | {texts[i]}")
+    print(f"labelled {label_name(labels[i])}, P(positive) = {probabilities[i]:.2f} | {texts[i]}")
 
 # %% [markdown]
 # Do mistakes turn on words such as *not*, *n't*, *no*, *nothing*, *but*, *even*, *barely* or *without*, whose
@@ -920,14 +924,14 @@ claim("snippets with these words are longer (median tokens)", medians[0] > media
 # the 25,000 training reviews and tested on the 25,000 test reviews, are the reference (not measured here):
 
 # %%
-published = [("linear bag of words", "about 88 %", "Maas et al., 2011"),
-             ("NBSVM: a linear model with word bigrams", "about 91 %", "Wang & Manning, 2012"),
-             ("LSTM trained from scratch", "86.5 %", "Dai & Le, 2015"),
-             ("BERT-base, fine-tuned", "94.6 %", "Sun et al., 2019, Table 6"),
-             ("BERT-base, further pre-trained on IMDB's training text, then fine-tuned", "95.6 %",
-              "Sun et al., 2019 (within-task)")]
+published = {"linear bag of words": ("≈ 88 %", "Maas et al., 2011"),
+             "NBSVM: a linear model with word bigrams": ("≈ 91 %", "Wang & Manning, 2012"),
+             "LSTM trained from scratch": ("86.5 %", "Dai & Le, 2015"),
+             "BERT-base, fine-tuned": ("94.6 %", "Sun et al., 2019, Table 6"),
+             "BERT-base, further pre-trained on IMDB's training text, then fine-tuned": ("95.6 %",
+                                                                                          "Sun et al., 2019")}
 display(Markdown("| model | IMDB test accuracy | source |\n|---|---|---|\n"
-                 + "\n".join(f"| {m} | {a} | {s} |" for m, a, s in published)))
+                 + "\n".join(f"| {m} | {a} | {s} |" for m, (a, s) in published.items())))
 
 # %% tags=["online", "nbval-ignore-output"]
 try:

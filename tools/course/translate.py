@@ -48,7 +48,7 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
                        "widget_text": "[交互式控制面板：请在 Jupyter 或 Colab 中运行本笔记本后使用。]"}}
 TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,),
-              "rename_axis": (0,)}
+              "rename_axis": (0,), "text": (2,), "annotate": (0,)}
 TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
@@ -135,6 +135,9 @@ def _strings(node):
     if isinstance(node, ast.IfExp):
         yield from _strings(node.body)
         yield from _strings(node.orelse)
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):  # "text " + ", ".join(...) + " more text"
+        yield from _strings(node.left)
+        yield from _strings(node.right)
     elif isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str)):
         yield node
 
@@ -181,6 +184,7 @@ def _text_nodes(tree: ast.AST, labels: frozenset[str] = frozenset()):
         if (isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in labels
                 and id(node) not in inside):
             yield node
+    shown = set()  # names of variables a text call shows: text = "..."; text += "..."; display(Markdown(text))
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
             continue
@@ -190,9 +194,17 @@ def _text_nodes(tree: ast.AST, labels: frozenset[str] = frozenset()):
             for i, arg in enumerate(node.args):
                 if positions is None or i in positions:
                     yield from strings(arg)
+                    shown |= {arg.id} if isinstance(arg, ast.Name) else set()
         for keyword in node.keywords:
             if keyword.arg in TEXT_KEYWORDS:
                 yield from strings(keyword.value)
+            elif keyword.arg == "name" and isinstance(keyword.value, ast.Constant) and " " in str(keyword.value.value):
+                yield keyword.value  # a run's name of several words is shown (a one-word name may be a key)
+    for node in ast.walk(tree):
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
+            node, ast.AugAssign) else []
+        if any(isinstance(target, ast.Name) and target.id in shown for target in targets):
+            yield from strings(node.value)
 
 
 def _parse(code: str) -> ast.AST | None:
