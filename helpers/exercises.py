@@ -1282,25 +1282,18 @@ MY_OWN_LAYERS = 0.5  # share of layers 1-last at which a sentence must be neares
 # The notebook does not show them: the check classifies them with the centroids of the learner's labels, and the
 # learner's sentences with the centroids of these senses.
 MY_WORD_SENSES = {
-    "spring": {
-        "season": ["The flowers open in spring.", "Spring comes after winter.", "We went to Rome last spring.",
-                   "The lambs are born in the spring.", "It rains a lot in spring here.",
-                   "By late spring the fields are green.", "The school trip is planned for the spring.",
-                   "Every spring the river floods the meadow."],
-        "coil": ["The spring in the watch snapped.", "Press the button to release the spring.",
-                 "The old sofa has a broken spring.", "A spring holds the lid closed.",
-                 "The toy car runs on a wound spring.", "He stretched the spring until it lost its shape.",
-                 "The spring under the seat squeaks.", "A small spring pushes the battery against the contact."],
-        "other: a source of water": ["They drank from a cold mountain spring.",
-                                     "The village was built around a spring.", "Hot water flows from the spring.",
-                                     "The spring feeds a small stream.", "The town is famous for its mineral spring.",
-                                     "Steam rose from the hot spring in the valley.",
-                                     "Clear water bubbles out of the spring between the rocks.",
-                                     "The farm gets its drinking water from a spring.",
-                                     "Pilgrims bathe in the warm spring below the temple."],
-        "other: to jump": ["The cat will spring at the mouse.", "Tigers spring on their prey.",
-                           "He saw the guard spring to his feet.", "Watch the dog spring over the fence.",
-                           "I expect the trap to spring shut."]},
+    "pupil": {
+        "student": ["The new pupil sat at the front of the class.", "Every pupil must hand in the homework by Friday.",
+                    "The teacher praised the pupil for her essay.", "Each pupil received a school report.",
+                    "The head teacher spoke to the pupil's parents.",
+                    "A pupil in the third grade won the spelling contest.", "The pupil forgot his lunch at school.",
+                    "She was a gifted pupil of the famous painter."],
+        "eye": ["The doctor shone a light into the pupil of his eye.", "The pupil widens in the dark.",
+                "Bright light makes the pupil shrink.", "Her pupil was dilated after the eye drops.",
+                "The pupil is the black circle in the middle of the eye.",
+                "A cat's pupil becomes a narrow slit in the sun.",
+                "The nurse checked whether the pupil reacted to light.",
+                "The drug made the pupil of her eye large."]},
     "match": {
         "game": ["We won the match by two goals.", "The tennis match lasted four hours.",
                  "Tickets for the match sold out.", "The match was stopped because of rain.",
@@ -1316,17 +1309,9 @@ MY_WORD_SENSES = {
 }
 
 
-# Cue words and phrases of the other known senses: a learner's sentence with one of them (whole words, any case)
-# is read as that sense, whatever the model makes of it. No reference sentence of the two senses contains one (a
-# test). MiniLM reads a leap ("a sudden spring onto the table") as nearer the coil than any leap sentences, so
-# the leap is caught by its wording only.
+# Cue words of the other known senses: a learner's sentence with one of them (whole words, any case) is read as
+# that sense, whatever the model makes of it. No reference sentence of the two senses contains one (a test).
 MY_OTHER_SENSE_CUES = {
-    "spring": {"a water source": ["water", "tank", "pump", "pumped", "pumps", "fountain", "mineral", "hot", "source",
-                                  "stream", "feeds", "drink", "drank", "drinking", "bubbles", "bubbled", "bathe"],
-               "a bounce in one's step": ["step", "steps", "bounce", "bouncy"],
-               "a leap": ["jump", "jumps", "jumped", "leap", "leaps", "leapt", "leaped", "pounce", "pounces",
-                          "pounced", "prey", "spring onto", "in one spring", "with one spring", "in a single spring",
-                          "with a single spring", "made a sudden spring", "made a spring"]},
     "match": {"to be alike": ["alike", "colour", "colours", "color", "colors", "suits", "equal", "signature",
                               "signatures"]},
 }

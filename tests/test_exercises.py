@@ -812,7 +812,7 @@ def test_02_stubs_are_not_answered(bert):
     with pytest.raises(exercises.NotAnswered):
         exercises.check_02_sense_gap(lambda vectors, senses: None)
     with pytest.raises(exercises.NotAnswered):
-        exercises.check_02_my_report([], [], None, "spring", *bert)
+        exercises.check_02_my_report([], [], None, "pupil", *bert)
 
 
 def test_02_two_banks_waits_for_exercise_3(bert, two_banks_setup):
@@ -1034,11 +1034,12 @@ def test_02_two_senses_names_the_mistake(bert, two_banks_setup, mistake, message
         exercises.check_02_two_banks(right, answer, DOUBLE, *bert, vectors, labels)
 
 
-SPRING = ["Spring is my favourite season.", "The trees blossom in spring.", "We sow seeds in early spring.",
-          "Birds return every spring.", "In spring the days grow longer.", "The spring in the bed broke.",
-          "A steel spring shuts the door.", "A coiled spring drives the clock.", "He fixed the spring.",
-          "The pen clicks because of a tiny spring."]
-SPRING_SENSES = ["season"] * 5 + ["coil"] * 5
+PUPIL = ["The pupil asked the teacher a question about the homework.", "Every pupil in the class got a new book.",
+         "The teacher gave the pupil a gold star.", "A pupil was late for the maths lesson.",
+         "The pupil studied hard for the school exam.", "The pupil of the eye lets in light.",
+         "The pupil grew wide in the dark room.", "Strong light makes the pupil of the eye shrink.",
+         "The vet looked at the dog's pupil.", "A tiny pupil can be a sign of bright light."]
+PUPIL_SENSES = ["student"] * 5 + ["eye"] * 5
 
 
 def test_02_my_report(bert):
@@ -1046,23 +1047,23 @@ def test_02_my_report(bert):
 
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    sentences, senses = SPRING, SPRING_SENSES
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), senses)
+    sentences, senses = PUPIL, PUPIL_SENSES
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), senses)
     check = exercises.check_02_my_report
-    check(sentences, senses, report, "spring", *bert)
+    check(sentences, senses, report, "pupil", *bert)
     with pytest.raises(exercises.ExerciseError, match="at least ten"):
-        check(sentences[:8], senses[:8], report, "spring", *bert)
+        check(sentences[:8], senses[:8], report, "pupil", *bert)
     with pytest.raises(exercises.ExerciseError, match="five sentences each"):
-        check(sentences, ["season"] * 9 + ["coil"], report, "spring", *bert)
+        check(sentences, ["student"] * 9 + ["eye"], report, "pupil", *bert)
     with pytest.raises(exercises.ExerciseError, match="whole word"):
-        check(sentences[:-1] + ["Springs are coils."], senses, report, "spring", *bert)
+        check(sentences[:-1] + ["Pupils are students."], senses, report, "pupil", *bert)
     with pytest.raises(exercises.NotAnswered):
-        check(sentences, senses, None, "spring", *bert)
+        check(sentences, senses, None, "pupil", *bert)
     with pytest.raises(exercises.ExerciseError, match="one row per layer"):
-        check(sentences, senses, report.iloc[1:], "spring", *bert)
+        check(sentences, senses, report.iloc[1:], "pupil", *bert)
     shuffled = pd.concat([report.iloc[[3]], report.iloc[1:]]).set_axis(range(7))  # layer 3's row at layer 0
     with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
-        check(sentences, senses, shuffled, "spring", *bert)
+        check(sentences, senses, shuffled, "pupil", *bert)
 
 
 def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
@@ -1072,82 +1073,56 @@ def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
     rows = load_polysemy("bank")
     bank_report = sense_report_by_layer(word_embeddings_by_layer([r[2] for r in rows], "bank", *bert, device="cpu"),
                                         [r[1] for r in rows])
-    vectors = word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu")
-    misaligned = sense_report_by_layer(vectors, ["season", "coil"] * 5)  # labels not in the sentences' order
-    bare = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu",
-                                                          special_tokens=False), SPRING_SENSES)
+    vectors = word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu")
+    misaligned = sense_report_by_layer(vectors, ["student", "eye"] * 5)  # labels not in the sentences' order
+    bare = sense_report_by_layer(word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu",
+                                                          special_tokens=False), PUPIL_SENSES)
     for wrong in (bank_report, misaligned, bare):  # another word's report; shuffled labels; no [CLS]/[SEP]
         with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
-            exercises.check_02_my_report(SPRING, SPRING_SENSES, wrong, "spring", *bert)
+            exercises.check_02_my_report(PUPIL, PUPIL_SENSES, wrong, "pupil", *bert)
 
 
-@pytest.mark.parametrize("index, water", [(4, "She drank from the spring behind the house every morning in summer.")])
-def test_02_my_report_rejects_a_water_sentence_swapped_in(bert, index, water):
-    """The review's holes: one water-sense sentence in place of one of the worked solution's, under its label."""
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = list(NB_SPRING)
-    sentences[index] = water
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), SPRING_SENSES)
-    # rejected by its cue word ("drank") before the model reads it; without the cue, by the model's reading
-    with pytest.raises(exercises.ExerciseError, match="labelled 'season'.*another sense|reads as another sense"):
-        exercises.check_02_my_report(sentences, SPRING_SENSES, report, "spring", *bert)
+PUPIL_WRONG_LABELS = {"alternating": ["student", "eye"] * 5,
+                      "shifted by one": PUPIL_SENSES[-1:] + PUPIL_SENSES[:-1],
+                      "shifted the other way": PUPIL_SENSES[1:] + PUPIL_SENSES[:1],
+                      **{f"labels {i} and {j} swapped": [PUPIL_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
+                         for i, j in [(0, 5), (2, 7), (4, 9), (1, 8)]}}
 
 
-SPRING_WRONG_LABELS = {"alternating": ["season", "coil"] * 5,
-                       "shifted by one": SPRING_SENSES[-1:] + SPRING_SENSES[:-1],
-                       "shifted the other way": SPRING_SENSES[1:] + SPRING_SENSES[:1],
-                       **{f"labels {i} and {j} swapped": [SPRING_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
-                          for i, j in [(0, 5), (2, 7), (4, 9), (1, 8)]}}
-
-
-@pytest.mark.parametrize("mistake", list(SPRING_WRONG_LABELS))
+@pytest.mark.parametrize("mistake", list(PUPIL_WRONG_LABELS))
 def test_02_my_report_rejects_labels_out_of_order(bert, mistake):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    labels = SPRING_WRONG_LABELS[mistake]  # not in the order of the sentences; the report is computed with them
-    report = sense_report_by_layer(word_embeddings_by_layer(SPRING, "spring", *bert, device="cpu"), labels)
+    labels = PUPIL_WRONG_LABELS[mistake]  # not in the order of the sentences; the report is computed with them
+    report = sense_report_by_layer(word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu"), labels)
     with pytest.raises(exercises.ExerciseError, match="follows the order of my_sentences.*two labels swapped"):
-        exercises.check_02_my_report(SPRING, labels, report, "spring", *bert)
+        exercises.check_02_my_report(PUPIL, labels, report, "pupil", *bert)
 
 
 MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The chess match went on all night.",
          "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
          "He found one loose match in his pocket.", "Strike the match on the side of the box.",
          "The match burned his fingers.", "He dropped a lit match into the bin."]
-NB_SPRING = ["Spring is my favourite season.", "The cherry trees blossom in spring.",  # the notebook's worked solution
-             "We plant the seeds in early spring.", "Birds return north every spring.",
-             "In spring the days grow longer.",
-             "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-             "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-             "The pen clicks because of a tiny spring inside."]
-NB_SPRING_SENSES = ["season"] * 5 + ["coil"] * 5
+NB_PUPIL = ["The new pupil was shy on her first day at school.",  # the notebook's worked solution
+            "Each pupil wrote a story about the summer holidays.",
+            "The teacher asked the pupil to read the poem aloud.",
+            "A pupil from our class won the chess tournament.",
+            "The pupil packed his schoolbag and ran for the bus.",
+            "The pupil lets light into the back of the eye.", "In bright sunlight the pupil becomes very small.",
+            "The optician measured the pupil of the left eye.", "A wide pupil can be a sign of fear.",
+            "The owl's huge pupil gathers light at night."]
+NB_PUPIL_SENSES = ["student"] * 5 + ["eye"] * 5
 MISLABELLED = {  # sentences, labels, what the message names
-    "a third sense in each (the review's case)": (
-        SPRING[:5] + ["The hot spring bubbled out of the rock."] + SPRING[5:] + ["The cat will spring onto the table."],
-        ["season"] * 6 + ["coil"] * 6, "'The hot spring bubbled out of the rock.' is labelled 'season'"),
-    "a jumping cat labelled coil": (SPRING + ["The cat will spring onto the table."], SPRING_SENSES + ["coil"],
-                                    "closer to the check's sentences"),
-    "a water spring labelled coil": (SPRING + ["We filled our bottles at the spring."], SPRING_SENSES + ["coil"],
-                                     "third sense"),
-    "jumping instead of the coil": (SPRING[:5] + ["The cat will spring onto the table.", "Frogs spring from the grass.",
-                                                  "The lion is ready to spring.", "They spring out of hiding.",
-                                                  "Watch him spring over the wall."], SPRING_SENSES, "another sense"),
-    "a water spring replacing a season sentence (fresh review)": (
-        ["We filled our bottles at the spring."] + NB_SPRING[1:], NB_SPRING_SENSES,
-        "'We filled our bottles at the spring.' is labelled 'season'"),
-    "a jumping cat replacing a coil sentence (fresh review)": (
-        NB_SPRING[:9] + ["The cat is ready to spring."], NB_SPRING_SENSES,
-        "'The cat is ready to spring.' is labelled 'coil'"),
-    "a pouncing lion labelled season": (
-        NB_SPRING[:4] + ["The lion crouched, ready to spring."] + NB_SPRING[5:], NB_SPRING_SENSES,
-        "'The lion crouched, ready to spring.' is labelled 'season'"),
-    "a clean water spring labelled coil": (
-        NB_SPRING[:9] + ["The water from the spring is very clean."], NB_SPRING_SENSES,
-        "'The water from the spring is very clean.' is labelled 'coil'"),
-    "a hillside spring labelled season": (
-        ["A spring rises at the foot of the hill."] + NB_SPRING[1:], NB_SPRING_SENSES,
-        "'A spring rises at the foot of the hill.' is labelled 'season'"),
+    "an eye sentence labelled student": (
+        NB_PUPIL[:4] + ["The pupil shrank in the bright light."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
+        "'The pupil shrank in the bright light.' is labelled 'student'"),
+    "a student sentence labelled eye": (
+        NB_PUPIL[:9] + ["The pupil of the new teacher raised her hand."], NB_PUPIL_SENSES,
+        "'The pupil of the new teacher raised her hand.' is labelled 'eye'"),
+    "eye sentences under both labels": (
+        ["The pupil narrowed in the sun.", "A doctor checked the pupil with a torch.",
+         "The cat's pupil is a thin slit.", "Eye drops widened the pupil.", "The pupil reacts to light."] + PUPIL[5:],
+        PUPIL_SENSES, "no better than guessing"),
     "match: 'to be alike' instead of the fire stick": (
         MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
                      "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
@@ -1175,7 +1150,7 @@ RIGHT_SETS = {"match (tests)": (MATCH, MATCH_GAME_FIRE, "match"),
               "match (review, clearer last sentence)": (
                   S5_MATCH[:9] + ["The wet match would not strike, so I could not light the candle."],
                   MATCH_GAME_FIRE, "match"),
-              "spring (the notebook's)": (NB_SPRING, NB_SPRING_SENSES, "spring"),
+              "pupil (the notebook's)": (NB_PUPIL, NB_PUPIL_SENSES, "pupil"),
               "match (review s8, the fire sentence without 'play')": (
                   REVIEW_S8_MATCH[:9] + ["Never let children light a match."], MATCH_GAME_FIRE, "match")}
 
@@ -1200,26 +1175,19 @@ UNCLEAR = {  # sentences, labels, word, what the message says
         "'Never let children play with a match.' is labelled 'fire', but at most layers the model reads it as "
         "closer to the check's sentences of the game sense.*a word of its context may belong to that sense"),
     "one frame for every season sentence (review s8)": (
-        ["We met in the spring of 2001.", "We married in the spring of 2003.", "We moved in the spring of 2005.",
-         "We left in the spring of 2007.", "We travelled in the spring of 2009.",
-         "The spring in the old sofa broke.", "The spring in the new chair squeaks.",
-         "The spring in the garden gate rusted.", "The spring in the toy car snapped.",
-         "The spring in the door lock stuck."], NB_SPRING_SENSES, "spring",
-        "labelled 'season' share one frame.*Vary the sentences of each sense"),
+        ["I met the pupil in the hall.", "We found the pupil in the library.", "I taught the pupil in the morning.",
+         "She helped the pupil in the gym.", "He coached the pupil in the evening."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
+        "pupil", "labelled 'student' share one frame.*Vary the sentences of each sense"),
     "one frame per sense, two words changed per sentence (review s15: held out 1.00)": (
-        ["I love the spring sunshine in May.", "I love the spring rain in April.",
-         "We love the spring flowers in March.", "I adore the spring weather in May.",
-         "They love the spring blossom in April.",
-         "The spring in my old watch broke.", "The spring in his new pen snapped.",
-         "A spring in her old chair broke.", "The spring in the cheap lock snapped.",
-         "One spring in my old clock broke."], NB_SPRING_SENSES, "spring",
-        "labelled 'season' share one frame.*Vary the sentences of each sense"),
+        ["The clever pupil passed the test.", "The lazy pupil failed the test.", "The quiet pupil passed the exam.",
+         "The noisy pupil failed the exam.", "The young pupil passed the quiz."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
+        "pupil", "labelled 'student' share one frame.*Vary the sentences of each sense"),
     "the word twice, the first in the other sense (review)": (
-        NB_SPRING + ["Every spring I oil the spring on the garden gate."], NB_SPRING_SENSES + ["coil"], "spring",
-        "uses 'spring' 2 times: only the first is measured.*exactly once"),
+        NB_PUPIL + ["The pupil of her eye widened when the pupil saw the prize."], NB_PUPIL_SENSES + ["student"],
+        "pupil", "uses 'pupil' 2 times: only the first is measured.*exactly once"),
     "the word three times": (
-        NB_SPRING[:9] + ["A spring, a spring, a spring for the clock."], NB_SPRING_SENSES, "spring",
-        "uses 'spring' 3 times"),
+        NB_PUPIL[:9] + ["A pupil, a pupil, a pupil at night."], NB_PUPIL_SENSES, "pupil",
+        "uses 'pupil' 3 times"),
 }
 
 
@@ -1240,7 +1208,7 @@ def test_02_my_report_rejects_sentences_of_another_sense(bert, mistake):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
     sentences, labels, message = MISLABELLED[mistake]
-    word = "match" if mistake.startswith("match") else "spring"
+    word = "match" if mistake.startswith("match") else "pupil"
     report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
     with pytest.raises(exercises.ExerciseError, match=f"{message}|reads as another sense of '{word}'"):
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
@@ -1249,12 +1217,13 @@ def test_02_my_report_rejects_sentences_of_another_sense(bert, mistake):
 def test_02_my_report_accepts_other_right_answers(bert):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    other = ["My birthday is in the spring.", "The snow melts every spring.", "Spring break starts next week.",
-             "Allergies are worst in spring.", "The days get warmer in spring.", "The trampoline has a rusty spring.",
-             "A spring inside the lock pushes the bolt.", "Replace the spring in the valve.",
-             "The spring bounced across the floor.", "Compress the spring with pliers."]
-    for sentences, labels, word in [(other, SPRING_SENSES, "spring"), (other, ["second"] * 5 + ["first"] * 5, "spring"),
-                                    (NB_SPRING, NB_SPRING_SENSES, "spring"),
+    other = ["The pupil took notes during the lecture.", "A pupil left his coat in the classroom.",
+             "The headmaster met every new pupil.", "The pupil practised the piano after school.",
+             "The tutor marked the pupil's essay.", "The pupil contracts when you look at a lamp.",
+             "In the dark the pupil opens wide.", "The pupil sits in the centre of the iris.",
+             "The optometrist examined the pupil of his eye.", "An unequal pupil can signal a head injury."]
+    for sentences, labels, word in [(other, PUPIL_SENSES, "pupil"), (other, ["second"] * 5 + ["first"] * 5, "pupil"),
+                                    (NB_PUPIL, NB_PUPIL_SENSES, "pupil"),
                                     (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
         report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
         exercises.check_02_my_report(sentences, labels, report, word, *bert)
@@ -1270,82 +1239,36 @@ def test_02_no_reference_sentence_of_the_two_senses_has_a_cue(word):
     for sense in list(exercises.MY_WORD_SENSES[word])[:2]:
         for sentence in exercises.MY_WORD_SENSES[word][sense]:
             assert exercises.other_sense_cue(sentence, word) is None, sentence
-    for sentence in NB_SPRING:  # the worked solution
-        assert exercises.other_sense_cue(sentence, "spring") is None, sentence
+    for sentence in NB_PUPIL:  # the worked solution
+        assert exercises.other_sense_cue(sentence, "pupil") is None, sentence
 
 
-REVIEW_S22_SPRING = {  # review s22: a third sense under the coil label, each passed the model's checks
-    "Water from the spring is pumped into the tank.": "a water source",
-    "The spring feeds the old well behind the house.": "a water source",
-    "She walked with a spring in her step.": "a bounce in one's step"}
+REVIEW_S25_SPRING = [  # review s25: a leap labelled coil passed on spring, a word with a third sense the model
+    "The kitten gave a little spring and caught the moth.",  # reads as a coil; the exercise now offers pupil,
+    "The deer cleared the fence with an easy spring.",  # which has two senses only, and match
+    "With a sudden spring, the cat landed on the table."]
 
 
-@pytest.mark.parametrize("third", list(REVIEW_S22_SPRING))
-def test_02_my_report_rejects_a_third_sense_by_its_cue_word(bert, third):
+def test_02_my_report_refuses_spring(bert):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    sentences = NB_SPRING[:5] + [third] + NB_SPRING[6:]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
-                                   NB_SPRING_SENSES)
-    message = f"reads as another sense of 'spring' \\({REVIEW_S22_SPRING[third]}.*two senses only"
-    with pytest.raises(exercises.ExerciseError, match=message) as error:
-        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
-    assert "season" not in str(error.value)  # names the other sense, not the answer
-
-
-REVIEW_S23_SPRING = {  # review s23: a leap under the coil label passed; its variants, each a third sense
-    "The cat made a sudden spring onto the table.": "a leap",  # the review's (MiniLM reads it as a coil)
-    "The dog made a spring at the ball.": "a leap",
-    "With one spring the puppy was on the sofa.": "a leap",
-    "The horse took the hedge in a single spring.": "a leap",
-    "The kitten leapt in one spring to the shelf.": "a leap",
-    "The tiger made a spring at the deer.": "a leap",
-    "He walks with a spring in his steps.": "a bounce in one's step",
-    "A spring bubbles up at the foot of the hill.": "a water source"}
-
-
-@pytest.mark.parametrize("third", list(REVIEW_S23_SPRING))
-def test_02_my_report_rejects_a_leap_by_its_cue(bert, third):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = NB_SPRING[:9] + [third]  # in place of the worked solution's last coil sentence
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
-                                   NB_SPRING_SENSES)
-    message = f"reads as another sense of 'spring' \\({REVIEW_S23_SPRING[third]}.*two senses only"
-    with pytest.raises(exercises.ExerciseError, match=message) as error:
-        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
-    assert "coil" not in str(error.value).split("two senses only")[0]  # names the other sense, not the answer
-
-
-SEASON_THIRD = {  # a third sense in place of the first season sentence: the cue, or the model, names it
-    "The lambs made a spring across the field.": "reads as another sense of 'spring' \\(a leap",
-    "The hare made one quick spring into the grass.": "closer to the check's sentences of another sense of "
-                                                      "'spring' \\(.*the two senses only, season and coil",
-    "The spring near the farm never runs dry.": "closer to the check's sentences of the coil sense"}
-
-
-@pytest.mark.parametrize("third", list(SEASON_THIRD))
-def test_02_my_report_rejects_a_third_sense_labelled_season(bert, third):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = [third] + NB_SPRING[1:]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
-                                   NB_SPRING_SENSES)
-    with pytest.raises(exercises.ExerciseError, match=SEASON_THIRD[third]):
-        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+    sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
+                 "We plant the seeds in early spring.", "Birds return north every spring.",
+                 "In spring the days grow longer.", "The spring in the mattress is broken.",
+                 "A steel spring pushes the door shut."] + REVIEW_S25_SPRING
+    labels = ["season"] * 5 + ["coil"] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="my_word is 'spring': choose one of \\['match', 'pupil'\\]"):
+        exercises.check_02_my_report(sentences, labels, report, "spring", *bert)
 
 
 S23_RIGHT = {  # correct two-sense answers written for review s23: none may be refused
-    "spring": (["Spring arrives late in the mountains.", "The garden is full of colour in spring.",
-                "Our holiday is in the spring.", "Farmers are busy every spring.",
-                "Spring weather can change quickly.", "The spring in the old clock is worn.",
-                "A strong spring keeps the gate closed.", "The spring snapped when I wound the toy.",
-                "The mechanic oiled the spring in the hinge.", "Each key on the keyboard sits on a small spring."],
-               ["It often rains in spring.", "Spring follows a long winter.", "We visit our grandparents every spring.",
-                "The park is lovely in the spring.", "Last spring we painted the house.",
-                "The spring in the pen is bent.",
-                "A spring inside the lock pushes the bolt.", "The trampoline has a rusty spring.",
-                "Compress the spring with pliers.", "The spring in the car seat squeaks."]),
+    "pupil": (["The pupil waved to her friends in the playground.", "Our school takes a pupil from every village.",
+               "The pupil read her school report to her parents.", "A pupil asked the teacher about the homework.",
+               "The best pupil in the year won a prize.", "The pupil looks black because light goes in and "
+               "does not come out.", "Her pupil tightened when the nurse shone the torch.",
+               "The iris muscle controls the size of the pupil.", "A goat's pupil is shaped like a bar.",
+               "In dim light the pupil of the eye grows larger."],),
     "match": (["The match kicked off at three.", "Our team lost the match on penalties.",
                "The chess match lasted five hours.", "Fans queued for the match tickets.",
                "She played her best match of the season.", "He lit a match to see the map.",
@@ -1398,31 +1321,31 @@ def test_02_my_report_on_the_reviewers_match_answer(bert):
 def test_02_my_report_rejects_repeated_sentences(bert, copies):
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    season, coil = NB_SPRING[0], NB_SPRING[5]
+    season, coil = NB_PUPIL[0], NB_PUPIL[5]
     if copies.startswith("five"):
         sentences = [season] * 5 + [coil] * 5
     elif copies.startswith("copies"):
-        sentences = NB_SPRING[:4] + [season.upper()] + NB_SPRING[5:9] + ["  " + coil.replace(" ", "  ")]
+        sentences = NB_PUPIL[:4] + [season.upper()] + NB_PUPIL[5:9] + ["  " + coil.replace(" ", "  ")]
     else:
-        sentences = NB_SPRING[:9] + [coil.rstrip(".")]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
-                                   NB_SPRING_SENSES)
+        sentences = NB_PUPIL[:9] + [coil.rstrip(".")]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"),
+                                   NB_PUPIL_SENSES)
     with pytest.raises(exercises.ExerciseError, match="the same sentence again"):
-        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
 
 
 def test_02_my_report_rejects_a_near_duplicate(bert):
     """Review s6: one letter and the final mark changed is not a different sentence."""
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    sentences = NB_SPRING[:4] + ["Spring is my favorite season!"] + NB_SPRING[5:]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"),
-                                   NB_SPRING_SENSES)
+    sentences = NB_PUPIL[:4] + ["The new pupil was shy on his first day at school!"] + NB_PUPIL[5:]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"),
+                                   NB_PUPIL_SENSES)
     with pytest.raises(exercises.ExerciseError, match="differ in only one word.*write different sentences"):
-        exercises.check_02_my_report(sentences, NB_SPRING_SENSES, report, "spring", *bert)
+        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
 
 
-@pytest.mark.parametrize("sentences, word", [(NB_SPRING, "spring"), (MATCH, "match")])
+@pytest.mark.parametrize("sentences, word", [(NB_PUPIL, "pupil"), (MATCH, "match")])
 def test_02_my_report_rejects_the_two_names_swapped(bert, sentences, word):
     """Review s6: the exercise's own sense names, each put on the other sense's sentences."""
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
@@ -1443,12 +1366,12 @@ def test_02_my_report_wants_a_known_word_and_two_senses(bert):
     report = sense_report_by_layer(word_embeddings_by_layer(sentences, "bank", *bert, device="cpu"), labels)
     with pytest.raises(exercises.ExerciseError, match="choose one of"):
         exercises.check_02_my_report(sentences, labels, report, "bank", *bert)
-    three = SPRING + ["They drank from the spring.", "The spring feeds a stream.", "Water rose from the spring.",
-                      "A spring bubbled up.", "The spring was cold."]
-    labels = SPRING_SENSES + ["water"] * 5
-    report = sense_report_by_layer(word_embeddings_by_layer(three, "spring", *bert, device="cpu"), labels)
+    three = PUPIL + ["The pupil of the eye widened.", "The pupil shrank in the sun.", "A wide pupil looked up.",
+                     "The vet checked the pupil.", "Light hit the pupil."]
+    labels = PUPIL_SENSES + ["iris"] * 5
+    report = sense_report_by_layer(word_embeddings_by_layer(three, "pupil", *bert, device="cpu"), labels)
     with pytest.raises(exercises.ExerciseError, match="two senses"):
-        exercises.check_02_my_report(three, labels, report, "spring", *bert)
+        exercises.check_02_my_report(three, labels, report, "pupil", *bert)
 
 # --- 03 RNN, LSTM, GRU ---
 

@@ -590,10 +590,10 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # %% [markdown]
 # <a id="ex5"></a>
 # ### Exercise 5 — your own ambiguous word
-# Pick a new word: *spring* (the season, and the metal coil) or *match* (a game, and the stick that lights a
-# fire). Write:
-# - `my_sentences`: at least five different sentences for each of the two senses (these two only, not, say, a
-#   spring of water), with the word exactly once in each;
+# Pick a new word: *pupil* (a school student, and the dark opening in the middle of the eye) or *match* (a game,
+# and the stick that lights a fire). Write:
+# - `my_sentences`: at least five different sentences for each of the two senses (these two only: not *match*
+#   as "to be alike"), with the word exactly once in each;
 # - `my_senses`: one label per sentence, in the same order (the names are yours);
 # - `my_report = sense_report_by_layer(...)`, from the vectors of `my_word` in `my_sentences`
 #   (`word_embeddings_by_layer`) and your labels.
@@ -601,27 +601,28 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
 # it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
 # with most of the others. The model reads the context, not your intent: if the check names a sentence, give
-# it a context that shows its sense. It also names a third sense that a cue word gives away (*water*, *step*,
-# *made a spring* for *spring*) or that the model reads as nearer that sense's sentences. The model can read
-# a leap as a coil, though, so a third sense without a cue can still pass.
+# it a context that shows its sense. For *match* it also names the third sense, "to be alike", when a cue word
+# gives it away (*colour*, *suits*) or the model reads the sentence as nearer that sense's sentences.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
 # separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
 # 0.1, so compare layers, not decimals.)
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
-my_word = "spring"
+my_word = "pupil"    # or "match"
 my_sentences = None  # a list of your sentences
-my_senses = None     # a list of one label per sentence, e.g. "season" or "coil"
+my_senses = None     # a list of one label per sentence, e.g. "student" or "eye"
 my_report = None
 ### BEGIN SOLUTION
-my_sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-                "We plant the seeds in early spring.", "Birds return north every spring.",
-                "In spring the days grow longer.",
-                "The spring in the mattress is broken.", "A steel spring pushes the door shut.",
-                "The clock is driven by a coiled spring.", "He replaced the spring in the stapler.",
-                "The pen clicks because of a tiny spring inside."]
-my_senses = ["season"] * 5 + ["coil"] * 5
+my_sentences = ["The new pupil was shy on her first day at school.",
+                "Each pupil wrote a story about the summer holidays.",
+                "The teacher asked the pupil to read the poem aloud.",
+                "A pupil from our class won the chess tournament.",
+                "The pupil packed his schoolbag and ran for the bus.",
+                "The pupil lets light into the back of the eye.", "In bright sunlight the pupil becomes very small.",
+                "The optician measured the pupil of the left eye.", "A wide pupil can be a sign of fear.",
+                "The owl's huge pupil gathers light at night."]
+my_senses = ["student"] * 5 + ["eye"] * 5
 my_report = sense_report_by_layer(
     word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
 display(my_report.round(3))
