@@ -389,7 +389,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
     ax.plot(next(iter(reports.values())).index, mean, color="k", marker="o", lw=2.5, label="mean over words")
     for index, (name, value) in enumerate((baselines or {}).items()):
-        ax.axhline(value, color="0.3", ls=[":", "-."][index % 2], lw=1.5, label=name)
+        ax.axhline(value, color="0.3", ls=["-.", (0, (5, 2))][index % 2], lw=1.5, label=name)  # unlike the bands
     ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
     ax.set_xticks(list(next(iter(reports.values())).index))
     ax.set_ylim(0, 1.05)
