@@ -40,6 +40,11 @@ class Paired:
                                                                            test=self.test, detail=self.detail, p=self.p)
 
 
+def pair_name(a: str, b: str) -> str:
+    """The name of a comparison of model a with model b, in the course's language."""
+    return _("{a} vs {b}").format(a=a, b=b)
+
+
 def paired_t(scores_a: Sequence[float], scores_b: Sequence[float]) -> Paired:
     """Paired t-test over folds: the mean per-fold difference A - B, its sample std, t and the two-sided p."""
     a, b = np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)

@@ -40,6 +40,12 @@ def _(message: str) -> str:
     return message if tag == "en" else _catalog(tag).gettext(message)
 
 
+def listing(items) -> str:
+    """Items joined as a list in the course's language ("a, b, c"; in Chinese with the enumeration comma)."""
+    # TRANSLATORS: the separator between the items of a list
+    return _(", ").join(str(item) for item in items)
+
+
 def cjk_font() -> Path:
     """The Noto Sans SC font file that the zhplot package ships."""
     spec = importlib.util.find_spec("zhplot")

@@ -70,3 +70,11 @@ def test_every_helper_message_has_a_chinese_translation_with_the_same_fields():
         elif sorted(field.findall(entry.string)) != sorted(field.findall(message)):
             problems.append(f"fields differ: {message!r} -> {entry.string!r}")
     assert not problems, "\n".join(problems)
+
+
+def test_listing_joins_with_the_languages_list_separator(monkeypatch):
+    from helpers.i18n import listing
+
+    assert listing(["a 1", "b 2", 3]) == "a 1, b 2, 3"
+    monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
+    assert listing(["a 1", "b 2"]) == "a 1、b 2"

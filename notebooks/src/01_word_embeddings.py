@@ -35,6 +35,7 @@ from helpers import exercises
 from helpers.claims import claim
 from helpers.data import OfflineError, load_corpus, load_pretrained_vectors
 from helpers.device import pick_device, seed_everything
+from helpers.i18n import listing
 from helpers.plots import plot_word_map, skipgram_scheme, tsne_perplexity
 from helpers.show import show_code
 
@@ -147,7 +148,7 @@ toy_vectors = emb.to_keyed_vectors(vocab.tokens, model.embeddings.weight)
 # %%
 contexts_of_i = pd.Series(vocab.decode(pairs[pairs[:, 0] == vocab.index("i"), 1])).value_counts()
 floor = emb.pair_entropy(pairs)
-display(Markdown(f"*i* has {contexts_of_i.sum()} pairs: " + ", ".join(f"*{w}* {n}" for w, n in contexts_of_i.items())
+display(Markdown(f"*i* has {contexts_of_i.sum()} pairs: " + listing(f"*{w}* {n}" for w, n in contexts_of_i.items())
                  + ". The best a model can do for *i* is to predict each context with its share (Gibbs' inequality). "
                  "Over all pairs, that best is the **conditional entropy** "
                  "H(context | centre) = −Σ p(centre, context) · log p(context | centre). Counted from the pairs "
@@ -350,7 +351,7 @@ emb.neighbours_table(models, query_words, topn=4, counts=word_counts)
 # %% tags=["nbval-ignore-output"]
 answers = {name: emb.analogy(kv, "king", "man", "woman", topn=5) for name, kv in models.items()}
 for name, top in answers.items():
-    print(f"{name:20s}", ", ".join(f"{w} ({s:.2f})" for w, s in top))
+    print(f"{name}:", ", ".join(f"{w} ({s:.2f})" for w, s in top))
 queen_rank = {name: emb.analogy_rank(kv, "king", "man", "woman", "queen") for name, kv in models.items()}
 print(f"rank of queen among the {len(sgns) - 3:,} words other than king, man and woman:", queen_rank)
 print("occurrences in the corpus:", {w: word_counts[w] for w in ["king", "queen", "man", "woman"]})
@@ -405,7 +406,7 @@ unit_map = sgns.get_normed_vectors()[[sgns.key_to_index[w] for w in map_words]]
 own_group = {"PCA map": emb.group_neighbour_share(maps["pca"], map_groups),
              "t-SNE map": emb.group_neighbour_share(maps["tsne"], map_groups),
              "100-d vectors (cosine)": emb.group_neighbour_share(unit_map, map_groups, metric="cosine")}
-display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + ", ".join(
+display(Markdown(f"**Group-neighbour share** (of {len(map_words)} words): " + listing(
     f"{name} **{value:.0%}**" for name, value in own_group.items()) + ". The PCA map keeps "
     + ("fewer than the t-SNE map: two directions of largest variance need not separate the groups."
        if own_group["PCA map"] < own_group["t-SNE map"] else "at least as many as the t-SNE map.")))
@@ -583,7 +584,7 @@ pd.DataFrame({name: {"cosine of random pairs": scores[name]["cosine of random pa
 # %% tags=["nbval-ignore-output"]
 first, second = np.random.default_rng(0).integers(len(sgns), size=(2, 20_000))  # the same random pairs for all
 fig, axes = plt.subplots(1, 2, figsize=(10, 3), sharex=True, sharey=True)
-for ax, title, prepare in zip(axes, ["as trained", "after centring"], [lambda kv: kv, emb.centred]):
+for ax, (title, prepare) in zip(axes, {"as trained": lambda kv: kv, "after centring": emb.centred}.items()):
     for name, kv in models.items():
         unit = prepare(kv).get_normed_vectors()
         ax.hist((unit[first] * unit[second]).sum(1), bins=60, range=(-1, 1), histtype="step", label=name)
@@ -627,7 +628,7 @@ seen = {name: float(np.median([word_counts[w] for ws in lists.values() for w in 
 frequent = int((counts >= 50).sum())  # the vocabulary is sorted by count: these are its first words
 limited = {name: {q: [w for w, _ in kv.most_similar(q, topn=4, restrict_vocab=frequent)] for q in query_words}
            for name, kv in models.items()}
-display(Markdown("Median count of the listed neighbours: " + ", ".join(f"{name} **{n:.0f}**" for name, n in
+display(Markdown("Median count of the listed neighbours: " + listing(f"{name} **{n:.0f}**" for name, n in
                  seen.items()) + f". Neighbours limited to the {frequent:,} words seen at least 50 times:"),
         pd.DataFrame({name: {q: ", ".join(ws) for q, ws in lists.items()} for name, lists in limited.items()}))
 
@@ -649,9 +650,9 @@ display(Markdown(f"Neighbours two models have in common, of the {4 * len(query_w
 # %%
 claim("our raw neighbours are the rarest: their median count is the lowest of the three",
       seen[ours_name] < min(v for n, v in seen.items() if n != ours_name),
-      ", ".join(f"{name} {v:.0f}" for name, v in seen.items()))
+      listing(f"{name} {v:.0f}" for name, v in seen.items()))
 raw_lists, limited_lists = agree.loc["raw lists"], agree.loc["limited to frequent words"]
-rise = ", ".join(f"{label} {raw_lists[label]} → {limited_lists[label]}" for label in compared)
+rise = listing(f"{label} {raw_lists[label]} → {limited_lists[label]}" for label in compared)
 claim("limiting the lists to frequent words raises the overlap of every pair of models",
       (limited_lists > raw_lists).all(), rise)
 ours15, gensim_pair = agree["ours ↔ gensim-15"].tolist(), agree["gensim-5 ↔ gensim-15"].tolist()
@@ -771,7 +772,7 @@ display(Markdown(f"That is **{right.iloc[0]}** of {sections[answerable].iloc[0]}
 
 # %% tags=["nbval-ignore-output"]
 ratio = seconds["gensim (15 epochs)"] / seconds["our SGNS (2 epochs)"]
-display(Markdown(f"Training time on this run ({device}): " + ", ".join(f"{name} **{s:.1f} s**"
+display(Markdown(f"Training time on this run ({device}): " + listing(f"{name} **{s:.1f} s**"
                  for name, s in seconds.items()) + f"; gensim's fifteen epochs took **{ratio:.1f}×** the time of "
                  "our two."))
 

@@ -148,7 +148,7 @@ with torch.no_grad():
         logits[packed] = [toy_model(t.to(device), n)[0].item() for t, n in (alone, batch)]
 toy_model.packed = True
 for name, packed in [("packed", True), ("unpacked", False)]:
-    print(f"logit of 'This is boring', {name:8}: alone {logits[packed][0]:+.4f}, in a batch {logits[packed][1]:+.4f}")
+    print(f"logit of 'This is boring', {name}: alone {logits[packed][0]:+.4f}, in a batch {logits[packed][1]:+.4f}")
 packed_gap, padded_gap = (abs(logits[packed][0] - logits[packed][1]) for packed in (True, False))
 claim("packed, the logit is the same alone and in a batch; unpacked, it changes",
       packed_gap < 1e-4 and padded_gap > 1e-2, f"difference packed {packed_gap:.1e}, unpacked {padded_gap:.3f}")
@@ -408,7 +408,7 @@ small = {
 }
 small_low, small_high = evaluation.chance_band(len(small_labels))
 for name, result in small.items():
-    print(f"{name:12} {result.mean:.3f} (sample std over 5 folds {result.std:.3f})")
+    print(f"{name}: {result.mean:.3f} (sample std over 5 folds {result.std:.3f})")
 print(f"coin band on {len(small_labels)} sentences: {small_low:.3f} to {small_high:.3f}")
 
 # %%
@@ -606,7 +606,7 @@ tests, t_tests, intervals = paired_tests(pairs)
 display(Markdown(evaluation.comparison_table(tests, t_tests, intervals)))
 split = [pair for pair in pairs if tests[pair].p < 0.05 <= t_tests[pair].p]  # McNemar sure, the t not
 print("pairs where McNemar finds a difference and the corrected t does not: "
-      + (", ".join(f"{a} vs {b}" for a, b in split) or "none"))
+      + (", ".join(evaluation.pair_name(a, b) for a, b in split) if split else "none"))
 
 # %% [markdown]
 # The printed pairs are the case of section 2's *Reading the table*: McNemar finds a difference, the t does not.
@@ -620,12 +620,12 @@ n_tests = 2 * len(pairs)
 limit = 0.05 / n_tests  # Bonferroni: each of the table's tests must pass at 0.05 / n_tests
 mc_better = [pair for pair, test in tests.items() if test.verdict() != "tie"]
 mc_pass = [pair for pair in mc_better if tests[pair].p < limit]
-t_pass = [f"{a} vs {b}" for (a, b), test in t_tests.items() if test.p < limit]
+t_pass = [evaluation.pair_name(a, b) for (a, b), test in t_tests.items() if test.p < limit]
 claim(f"section 2's two McNemar verdicts pass at 0.05 / {n_tests}", max(bow_test.p, rnn_test.p) < limit,
       f"p = {bow_test.p:.2g} and {rnn_test.p:.2g}; 0.05 / {n_tests} = {limit:.4f}")
 claim(f"the corrected t on TF-IDF + LR vs {top_rnn} passes at 0.05 but not at 0.05 / {n_tests}",
       limit <= bow_t.p < 0.05, f"p = {bow_t.p:.3f}")
-fallen = [f"{a} vs {b}, p = {tests[a, b].p:.2g}" for a, b in mc_better if (a, b) not in mc_pass]
+fallen = [f"{evaluation.pair_name(a, b)}, p = {tests[a, b].p:.2g}" for a, b in mc_better if (a, b) not in mc_pass]
 stand = (f"all {len(mc_better)} of McNemar's 'better' verdicts stand" if not fallen else
          f"{len(mc_pass)} of McNemar's {len(mc_better)} 'better' verdicts stand (not {'; '.join(fallen)})")
 t_stand = (f"none of the {len(pairs)} corrected t's passes" if not t_pass else
@@ -757,7 +757,7 @@ packing = {True: results["LSTM"].correct[test_index],  # section 2 already train
            False: correct(padded, TRAIN["batch_size"])}
 packing_test = evaluation.mcnemar(packing[True], packing[False])
 for name, packed in [("packed", True), ("padded", False)]:
-    print(f"{name:7} test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
+    print(f"{name}: test accuracy {packing[packed].mean():.3f}, validation accuracy per epoch "
           + " ".join(f"{v:.3f}" for v in packing_val[packed]))
 print(f"packed - padded on fold 0's {len(test_index):,} test snippets: {packing_test}")
 print(f"the padded model's best epoch: {np.argmax(padded_val) + 1} of {len(padded_val)} trained; its test "
@@ -842,7 +842,7 @@ gaps = {}
 for title, p in [("as output", raw), ("Platt-scaled", probabilities)]:
     table = calibration_table(p, labels)
     gaps[title] = max(abs(mean_p - share) for count, mean_p, share in table if count >= 100)
-    print(f"{top_rnn}, {title}:")
+    print(f"{top_rnn}, {title}, by bin of P(positive):")
     for count, mean_p, share in table:
         print(f"  {count:5} snippets: mean P(positive) {mean_p:.2f}, share actually positive {share:.2f}")
 
@@ -886,7 +886,7 @@ for name in (top_rnn, "TF-IDF + LR"):
     wrong_with, wrong_without = ~results[name].correct[has_marker], ~results[name].correct[~has_marker]
     table = [[wrong_with.sum(), (~wrong_with).sum()], [wrong_without.sum(), (~wrong_without).sum()]]
     fisher[name] = fisher_exact(table).pvalue
-    print(f"{name:12} error rate {wrong_with.mean():.3f} with one of these words ({has_marker.sum():,} snippets), "
+    print(f"{name}: error rate {wrong_with.mean():.3f} with one of these words ({has_marker.sum():,} snippets), "
           f"{wrong_without.mean():.3f} without ({(~has_marker).sum():,}); Fisher p = {fisher[name]:.2g}")
 gap = results[top_rnn].correct.astype(float) - results["TF-IDF + LR"].correct
 gap_test = permutation_test((gap[has_marker], gap[~has_marker]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
@@ -900,7 +900,7 @@ claim(f"snippets with these words are harder for the {top_rnn} and for TF-IDF + 
 claim(f"on them, the {top_rnn}'s gap to TF-IDF + LR is not detectably different (permutation p > 0.05)",
       gap_test.pvalue > 0.05, f"p = {gap_test.pvalue:.2f}")
 medians = np.median(n_words[has_marker]), np.median(n_words[~has_marker])
-claim("snippets with these words are longer (median tokens)", medians[0] > medians[1], "{:.0f} vs {:.0f}".format(*medians))
+claim("snippets with these words are longer (median tokens)", medians[0] > medians[1], f"{medians[0]:.0f} vs {medians[1]:.0f}")
 
 # %% [markdown]
 # So snippets with these words are harder, but not for the network in particular: the bag of words, which ignores
@@ -927,7 +927,7 @@ claim("snippets with these words are longer (median tokens)", medians[0] > media
 published = {"linear bag of words": ("≈ 88 %", "Maas et al., 2011"),
              "NBSVM: a linear model with word bigrams": ("≈ 91 %", "Wang & Manning, 2012"),
              "LSTM trained from scratch": ("86.5 %", "Dai & Le, 2015"),
-             "BERT-base, fine-tuned": ("94.6 %", "Sun et al., 2019, Table 6"),
+             "BERT-base, fine-tuned": ("94.6 %", "Sun et al., 2019"),
              "BERT-base, further pre-trained on IMDB's training text, then fine-tuned": ("95.6 %",
                                                                                           "Sun et al., 2019")}
 display(Markdown("| model | IMDB test accuracy | source |\n|---|---|---|\n"
