@@ -1277,6 +1277,11 @@ MY_REPORT_MARGIN = 0.85  # share of the check's sentences of known sense the lea
 MY_CHANCE = 0.5  # a mean held-out accuracy at or below this is no better than guessing
 MY_SENSE_MARGIN = 0.02  # a sentence whose vector is this much closer (mean cosine) to another sense is mislabelled
 MY_OWN_LAYERS = 0.5  # share of layers 1-last at which a sentence must be nearest its own sense of all known
+# A sentence whose context shows no sense ("I saw the pupil yesterday.") gives the word nearly the vector it has on
+# its own; the model then reads the sense it prefers. Mean cosine (layers 1-last) with the word in bare sentences:
+# at or above MY_BARE_SENTENCE a sentence, and at or above MY_BARE_GROUP a label's sentences on average, show none
+# (measured on MiniLM: context-free sentences 0.956-0.988, the worked solution's 0.857-0.963).
+MY_BARE_SENTENCE, MY_BARE_GROUP = 0.975, 0.96
 
 # Sentences of known sense for exercise 02-5: the two senses the exercise names, and other senses of the word.
 # The notebook does not show them: the check classifies them with the centroids of the learner's labels, and the
@@ -1423,6 +1428,19 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
             "frame's words as much as for the sense (the centroids classify "
             f"{held_out:.0%} of the check's held-out sentences of known sense). Vary the sentences of each sense "
             "(different words around the word, not one pattern with a word or two changed)" if frame else "")
+    bare = vectors_of([f"The {word}.", f"A {word}.", f"I saw the {word}.", f"It was the {word}."]).mean(dim=1)
+    alone = torch.einsum("lnd,ld->ln", mine, bare / bare.norm(dim=-1, keepdim=True)).mean(dim=0)  # [sentences]
+    k = int(alone.argmax())
+    require(what, alone[k] < MY_BARE_SENTENCE,
+            f"{my_sentences[k]!r} gives {word!r} almost the vector it has on its own (mean cosine {alone[k]:.3f} with "
+            f"'The {word}.', 'A {word}.' and the like): its context does not show a sense, so the model reads the one "
+            f"it prefers. Give it a context that shows its sense")
+    for label in labels:
+        share = float(alone[ids == labels.index(label)].mean())
+        require(what, share < MY_BARE_GROUP,
+                f"your sentences labelled {label!r} give {word!r} nearly the vector it has on its own (mean cosine "
+                f"{share:.3f} with 'The {word}.' and the like): their contexts do not show the sense. Give each a "
+                "context that shows it")
     require(what, held_out >= MY_REPORT_MARGIN,
             f"the centroids of your two labels classify only {held_out:.0%} of {sum(map(len, right)) // len(mine)} "
             f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
@@ -2087,7 +2105,9 @@ def check_04_gradient_probe(probe) -> None:
             require(ex, not close(grads, _hand_probe_04(model, x, y, **kwargs)), message)
     matches = [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(grads, expected)]
     require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
-            "; is the loss the mean cross-entropy of model.head applied to the state after the LAST step only?")
+            ": compare your step with h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) from h_0 = 0, the states "
+            "you keep (the h_t the next step reads), and the loss: the mean cross-entropy of model.head on the "
+            "last state only")
     try:
         with _rnn_refused_04():  # PyTorch's tanh RNN, by any of its routes, raises while the probe runs again
             again = probe(model, x, y)

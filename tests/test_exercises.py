@@ -1243,6 +1243,32 @@ def test_02_no_reference_sentence_of_the_two_senses_has_a_cue(word):
         assert exercises.other_sense_cue(sentence, "pupil") is None, sentence
 
 
+REVIEW_S26_NO_CONTEXT = {  # review s26: sentences that show no sense, labelled with the one MiniLM prefers, passed
+    "five": ["She looked at the pupil.", "The pupil was very small.", "I noticed the pupil.", "The pupil moved.",
+             "Look at that pupil."],
+    "five more": ["I saw the pupil yesterday.", "That pupil is strange.", "We talked about the pupil.",
+                  "The pupil was there.", "Nobody mentioned the pupil."]}
+
+
+@pytest.mark.parametrize("name", list(REVIEW_S26_NO_CONTEXT))
+def test_02_my_report_rejects_sentences_without_a_context(bert, name):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = NB_PUPIL[:5] + REVIEW_S26_NO_CONTEXT[name]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), NB_PUPIL_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="almost the vector it has on its own|nearly the vector it has"):
+        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
+
+
+def test_02_my_report_names_one_sentence_without_a_context(bert):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = NB_PUPIL[:9] + ["The pupil was there."]
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), NB_PUPIL_SENSES)
+    with pytest.raises(exercises.ExerciseError, match="'The pupil was there.' gives 'pupil' almost the vector"):
+        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
+
+
 REVIEW_S25_SPRING = [  # review s25: a leap labelled coil passed on spring, a word with a third sense the model
     "The kitten gave a little spring and caught the moth.",  # reads as a coil; the exercise now offers pupil,
     "The deer cleared the fence with an easy spring.",  # which has two senses only, and match
@@ -2003,10 +2029,10 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
                 "norms wrapped as tensors": "shaped like the state", "fresh state every step": "fresh zero state",
                 "detached state fed back": "detached copy", "minus the loss": "wrong sign",
-                "loss at every step": "LAST step only", "gradient of the inputs": "shaped like the state",
+                "loss at every step": "last state only", "gradient of the inputs": "shaped like the state",
                 "W_hh not transposed": "untransposed", "bias_hh forgotten": "bias is missing",
                 "bias_ih forgotten": "bias is missing", "summed loss": "summed over the batch",
-                "head on the first state": "LAST step only",
+                "head on the first state": "last state only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
                 "W_ih not transposed": "shapes do not fit", "x[:, t] for t = 1..T": "runs past the sequence",
                 "x[:, t - 1] for t = 0..T-1": "neighbour's input",

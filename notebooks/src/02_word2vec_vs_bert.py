@@ -125,7 +125,9 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 # %% [markdown]
 # One vector follows the word's usual contexts: *bank*'s neighbours are about money, like the World Bank, the
 # national bank and the micro-finance bank above. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
-# sense a sentence uses. (The three rare words: [*Going further* G](#g7).)
+# sense a sentence uses. *bat*, *mouse* and *bark* are rare in the excerpt (the counts above), so their vectors
+# learned from little more than our 24 sentences each, and their neighbours are mostly noise; [*Going further*
+# G](#g7) measures this.
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -599,9 +601,10 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 #   (`word_embeddings_by_layer`) and your labels.
 #
 # The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
-# it names any sentence that reads as the other sense, repeats another, or shares its words around `my_word`
-# with most of the others. The model reads the context, not your intent: if the check names a sentence, give
-# it a context that shows its sense. For *match* it also names the third sense, "to be alike", when a cue word
+# it names any sentence that reads as the other sense, repeats another, shares its words around `my_word` with
+# most of the others, or shows no sense at all ("I saw the pupil yesterday.": the word then gets nearly the
+# vector it has on its own, and the model reads the sense it prefers). The model reads the context, not your
+# intent: if the check names a sentence, give it a context that shows its sense. For *match* it also names the third sense, "to be alike", when a cue word
 # gives it away (*colour*, *suits*) or the model reads the sentence as nearer that sense's sentences.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
@@ -858,7 +861,7 @@ claim("the five ambiguous words are one piece each, so the choice does not touch
       all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
-# At layer 0 the first piece is only "un". For this word the two choices give different vectors at every layer
+# At layer 0 the first piece's vector is that of "un" (plus its position). For this word the two choices give different vectors at every layer
 # (the check); how far apart they are for other split words, this one example does not say.
 
 # %% [markdown]
