@@ -572,6 +572,11 @@ def check_01_sgns_loss(shared_negatives_loss) -> None:
                                                                                "confidently wrong score costs less "
                                                                                "than it should; use F.logsigmoid on "
                                                                                "the unclamped scores"))
+    few, many = (_torch_calls(shared_negatives_loss, c.detach(), o.detach(), torch.randn(k, 4, generator=generator))
+                 for k in (3, 12))
+    require(exercise, many <= few, _("the loss makes more torch calls for 12 negatives than for 3 ({many} against "
+                                     "{few}): it scores the negatives one at a time; score all B × K pairs at once "
+                                     "with one matrix product, centre @ negatives.T").format(many=many, few=few))
     passed(exercise, _("your loss and its gradients match the SGNS loss with the negatives shared across the batch"))
 
 
@@ -668,6 +673,22 @@ def check_01_sgns_grads(shared_negatives_grads) -> None:
 
 
 GRADS_OPERATION_BUDGET = 20_000  # tensor operations for 64 pairs: a formula needs tens, nudging each input ~50,000
+
+
+def _torch_calls(function, *args) -> int:
+    """How many torch functions and tensor methods `function(*args)` calls."""
+    from torch.overrides import TorchFunctionMode
+
+    class Count(TorchFunctionMode):
+        calls = 0
+
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            Count.calls += 1
+            return func(*args, **(kwargs or {}))
+
+    with Count():
+        function(*args)
+    return Count.calls
 
 
 def _no_numerical_differences(exercise: str, shared_negatives_grads) -> None:

@@ -518,6 +518,19 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
         exercises.check_01_sgns_loss(lambda c, o, n: None)
 
 
+def test_01_shared_negatives_loss_refuses_a_loop_over_the_negatives():
+    """Review z2 of 01's twin: one score column per negative, in a Python loop, gave the right numbers and passed."""
+    import torch
+    from torch.nn.functional import logsigmoid
+
+    def one_negative_at_a_time(c, o, n):
+        negatives = sum(logsigmoid(-(c * n[k]).sum(-1)) for k in range(len(n)))
+        return -(logsigmoid((c * o).sum(-1)) + negatives).mean()
+
+    with pytest.raises(exercises.ExerciseError, match="one at a time.*one matrix product"):
+        exercises.check_01_sgns_loss(one_negative_at_a_time)
+
+
 def _grads_01(c, o, n, mistake=None):
     """Exercise 01-4 (b): the shared-negatives loss's gradients, right or with one mistake."""
     import torch
