@@ -520,7 +520,6 @@ def test_01_shared_negatives_loss_accepts_the_loss_and_names_each_usual_mistake(
 
 def test_01_shared_negatives_loss_refuses_a_loop_over_the_negatives():
     """Review z2 of 01's twin: one score column per negative, in a Python loop, gave the right numbers and passed."""
-    import torch
     from torch.nn.functional import logsigmoid
 
     def one_negative_at_a_time(c, o, n):
