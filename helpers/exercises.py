@@ -2066,6 +2066,8 @@ def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squ
 
 def check_04_gradient_probe(probe) -> None:
     """Exercise 04-1: probe(model, inputs, targets) returns dL/dh_t for t = 1..T of a one-layer RNN classifier."""
+    import re
+
     import numpy as np
     import torch
 
@@ -2082,10 +2084,20 @@ def check_04_gradient_probe(probe) -> None:
             raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
                                 "the state you keep must be the very tensor the next step reads (not a detached "
                                 "copy, not the output sequence, not a fresh zero state)") from None
+        hidden = model.body.rnn.hidden_size
+        sizes = [int(n) for n in re.findall(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(error))[0]] if re.search(
+            r"\(\d+x\d+ and \d+x\d+\)", str(error)) else []
+        if sizes and sizes[2:] == [hidden, hidden] and sizes[1] != hidden:  # a state of the wrong size meets W_hh
+            raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): the state has "
+                                f"{hidden} numbers in this check's model; size h_0 from the model "
+                                "(model.body.rnn.hidden_size), not by a number written in") from None
         if "cannot be multiplied" in str(error):
             raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): a batch holds its vectors "
                                 "as rows, [batch, features], so a weight matrix stored as [out, in] must be "
                                 "transposed before it meets them") from None
+        if "must match the size of tensor" in str(error):
+            raise ExerciseError(f"✘ {ex}: two tensors' sizes do not fit ({error}): x is [batch, time], so the "
+                                "tokens of step t are x[:, t - 1], a column, not the row x[t - 1]") from None
         raise
     except IndexError as error:
         raise ExerciseError(f"✘ {ex}: an index runs past the sequence ({error}): x holds T steps at Python indices "
@@ -2617,6 +2629,17 @@ def stats_ttest_ind(a, b) -> float:
     return float(stats.ttest_ind(a, b).statistic)
 
 
+@contextlib.contextmanager
+def _rebound(namespace: dict, names: dict):
+    """While inside, namespace[key] is names[key] for each key; afterwards each key holds its own value again."""
+    saved = {key: namespace[key] for key in names}
+    try:
+        namespace.update(names)
+        yield
+    finally:
+        namespace.update(saved)
+
+
 def check_05_early_stopping(train_with_early_stopping) -> None:
     """Exercise 05-3: the epoch loop with early stopping on the validation accuracy, keeping the best epoch's
     weights."""
@@ -2710,8 +2733,13 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
             "it called classify.train_classifier, the function this exercise rewrites: write the epoch loop "
             "yourself with classify.train_step and classify.evaluate"))
 
+    namespace = getattr(train_with_early_stopping, "__globals__", {})  # names imported on their own, too
+    stand_ins = {classify.evaluate: scripted, classify.train_step: step, classify.train_classifier: bypass}
+    aliases = {key: stand_ins[value] for key, value in namespace.items()
+               if callable(value) and any(value is f for f in stand_ins)}
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
-            mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass):
+            mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass), \
+            _rebound(namespace, aliases):
         torch.manual_seed(0)
         try:
             got = train_with_early_stopping(model, recorded, val, epochs=len(accuracies), lr=lr, patience=patience)

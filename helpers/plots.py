@@ -380,6 +380,9 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     `band` maps each word to the top of its random-label band per layer, drawn as a thin line of the word's
     colour; `layers`, a list of layers, zooms the axes onto those layers and the scores at them.
     """
+    if layers is not None:  # zoom: only the chosen layers are drawn, so no line comes in from off the panel
+        reports = {word: report.loc[list(layers)] for word, report in reports.items()}
+        band = {word: np.asarray(top, dtype=float)[list(layers)] for word, top in (band or {}).items()} or None
     for index, word in enumerate(band or {}):
         ax.plot(next(iter(reports.values())).index, np.asarray(band[word], dtype=float), color=f"C{index}",
                 ls=(0, (1, 1)), lw=1.2, drawstyle="steps-mid", label=band_label if index == 0 else None)
@@ -394,8 +397,8 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.set_xticks(list(next(iter(reports.values())).index))
     ax.set_ylim(0, 1.05)
     if layers is not None:  # zoom: the chosen layers, the words' scores and their band tops at them
-        shown = [report.loc[list(layers), "loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
-        shown += [np.asarray(top, dtype=float)[list(layers)] for top in (band or {}).values()]
+        shown = [report["loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
+        shown += [np.asarray(top, dtype=float) for top in (band or {}).values()]
         low, high = float(np.min(np.concatenate(shown))), float(np.max(np.concatenate(shown)))
         pad = max(0.02, 0.05 * (high - low))
         ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)

@@ -1999,6 +1999,37 @@ def _first_state_probe_04(model, inputs, targets):
     return torch.autograd.grad(loss, kept, allow_unused=True, materialize_grads=True)
 
 
+def _fixed_size_probe_04(model, inputs, targets):
+    """The right probe, but its state has 32 numbers whatever the model's size (review s25)."""
+    import torch
+
+    rnn, x = model.body.rnn, model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], 32), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[:, t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
+
+
+def _row_indexed_probe_04(model, inputs, targets):
+    """The right probe, but it reads the row x[t] (a sequence) where the step's tokens are the column x[:, t]."""
+    import torch
+
+    rnn, x = model.body.rnn, model.body.embed(inputs)
+    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    for t in range(x.shape[1]):
+        h = torch.tanh(x[t] @ rnn.weight_ih_l0.T + rnn.bias_ih_l0 + h @ rnn.weight_hh_l0.T + rnn.bias_hh_l0)
+        kept.append(h)
+    return torch.autograd.grad(torch.nn.functional.cross_entropy(model.head(h), targets), kept)
+
+
+@pytest.mark.parametrize("probe, message", [(_fixed_size_probe_04, "size h_0 from the model"),
+                                            (_row_indexed_probe_04, "a column, not the row")])
+def test_04_probe_names_a_fixed_state_size_and_a_row_for_a_column(probe, message):
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_04_gradient_probe(probe)
+
+
 def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes(capsys):
     import torch
 
@@ -2711,6 +2742,44 @@ def test_05_early_stopping_accepts_the_solution(capsys):
     assert "✔ Exercise 3" in capsys.readouterr().out
     with pytest.raises(exercises.NotAnswered):
         exercises.check_05_early_stopping(lambda model, fit, val, epochs, lr, patience: None)
+
+
+BY_NAME_LOOP = """
+def train_with_early_stopping(model, fit, val, epochs, lr, patience):
+    optimizer = make_optimizer(model, lr)
+    accuracies, best_accuracy, best_state, waited = [], -math.inf, None, 0
+    for _ in range(epochs):
+        model.train()
+        for index in torch.randperm(len(fit)).split(4):
+            train_step(model, *fit.batch(index, torch.device("cpu")), optimizer)
+        _, val_accuracy = evaluate(model, val, device="cpu")
+        accuracies.append(val_accuracy)
+        if val_accuracy > best_accuracy:
+            best_accuracy, best_state, waited = val_accuracy, copy.deepcopy(model.state_dict()), 0
+        else:
+            waited += 1
+            if waited >= patience:
+                break
+    model.load_state_dict(best_state)
+    return accuracies
+"""
+
+
+def test_05_early_stopping_accepts_the_helpers_imported_by_name(capsys):
+    """Review s21: `from helpers.classify import evaluate, train_step` was refused as evaluating on the wrong data."""
+    import copy
+    import math
+
+    import torch
+
+    from helpers.classify import evaluate, make_optimizer, train_step
+
+    namespace = {"copy": copy, "math": math, "torch": torch, "evaluate": evaluate, "make_optimizer": make_optimizer,
+                 "train_step": train_step}
+    exec(BY_NAME_LOOP, namespace)
+    exercises.check_05_early_stopping(namespace["train_with_early_stopping"])
+    assert "✔" in capsys.readouterr().out
+    assert namespace["evaluate"] is evaluate and namespace["train_step"] is train_step  # given back afterwards
 
 
 def test_05_early_stopping_says_so_when_the_steps_bypass_train_step():

@@ -204,7 +204,7 @@ def test_accuracy_by_layer_draws_the_band_and_zooms_onto_layers():
                                  band_label="band", layers=[1, 2])
     lines = ax.get_lines()
     assert [line.get_label() for line in lines[:2]] == ["band", "_child1"]  # one legend entry for the tops
-    assert lines[1].get_ydata().tolist() == pytest.approx([0.7, 0.7, 0.6]) and lines[1].get_color() == "C1"
+    assert lines[1].get_ydata().tolist() == pytest.approx([0.7, 0.6]) and lines[1].get_color() == "C1"  # layers 1, 2
     low, high = ax.get_ylim()
     assert low == pytest.approx(0.60 - 0.02) and high == pytest.approx(0.94 + 0.02)  # the scores and the band tops
     assert ax.get_xlim() == pytest.approx((0.7, 2.3))

@@ -126,8 +126,8 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 # One vector follows the word's usual contexts: *bank*'s neighbours are about money, like the World Bank, the
 # national bank and the micro-finance bank above. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
 # sense a sentence uses. *bat*, *mouse* and *bark* are rare in the excerpt (the counts above), so their vectors
-# learned from little more than our 24 sentences each, and their neighbours are mostly noise; [*Going further*
-# G](#g7) measures this.
+# learned from little more than our 24 sentences each, and their nearest neighbours are mostly each other;
+# [*Going further* G](#g7) measures this.
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -150,7 +150,7 @@ print(f"{type(bert).__name__}: {bert.config.num_hidden_layers} layers, hidden si
 # BERT reads **word pieces**, between a `[CLS]` token and a `[SEP]` token. To get the vector of one word:
 # 1. tokenise the sentence, asking for each token's **offsets**: the characters it came from (`[CLS]`, `[SEP]`
 #    and padding get `(0, 0)`);
-# 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds them): the word's pieces;
+# 2. keep the tokens whose offsets overlap the word's characters (`word_span` finds those characters): the word's pieces;
 # 3. run the model and average those pieces' hidden states at the chosen layer. Layer 0 is the input embedding
 #    (piece + position + segment embeddings, summed and normalised by a LayerNorm, before any attention); the
 #    last layer is the output.
@@ -297,8 +297,9 @@ show_code(contextual.sense_credits)
 # - **the word's own vector**: the same in every sentence, so every prediction is a tie, worth ½;
 # - **the mean of the other words' vectors**: the context as a bag of words.
 #
-# Our Word2Vec learned from section 2's excerpt of about 454,000 tokens (these 120 sentences included), MiniLM
-# from vastly more text, so a gap between them compares these two trained models, not the architectures alone.
+# Our Word2Vec learned from section 2's excerpt of about 454,000 tokens (these 120 sentences included, so its
+# vectors have seen the contexts it is tested on, which favours it), MiniLM from vastly more text, so a gap
+# between them compares these two trained models, not the architectures alone.
 
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
@@ -346,7 +347,7 @@ above_band.round(3)
 lead = above_band[layer_columns[1:]]
 thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
 print(f"{lead.size} band tests for the Transformer layers ({len(WORDS)} words, layers 1 to {last}), "
-      f"and {len(WORDS)} for layer 0; by chance alone about {0.025 * lead.size:.2f} of the {lead.size} would pass")
+      f"and {len(WORDS)} for layer 0; by chance alone at most about {0.025 * lead.size:.2f} of the {lead.size} would pass")
 claim("no word's layer-0 score is above its band", (above_band["layer 0"] <= 0).all(),
       f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
 claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
@@ -370,7 +371,8 @@ plt.show()
 # %% [markdown]
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
 # word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
-# so chance alone would pass about 0.75 of the 30 tests (printed). All pass, the thinnest by 1.5 sentences.
+# so chance alone would pass at most about 0.75 of the 30 tests (printed; scores come in steps of 1/24, so a
+# pass must lie strictly above the top). All pass, the thinnest by 1.5 sentences.
 # The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
@@ -407,7 +409,7 @@ piece_table = bert.get_input_embeddings().weight  # [word pieces, hidden]: MiniL
 print(f"speeds on this run ({device.type}): Word2Vec {n_vectors / lookup:,.0f} vectors/s, "
       f"MiniLM {n_vectors / forward:,.0f} vectors/s")
 ratio = forward / lookup
-print(f"the look-up was about {ratio:,.0f} times faster")
+print(f"the look-up was about {float(f'{ratio:.2g}'):,.0f} times faster (two significant figures: timings vary)")
 print(f"MiniLM's word-piece table: {piece_table.shape[0]:,} x {piece_table.shape[1]}, "
       f"{piece_table.numel() / n_params:.0%} of its parameters; Word2Vec's table: {len(kv):,} words")
 
@@ -912,7 +914,7 @@ plt.show()
 #   `word_embeddings` work unchanged.
 # - **A different training objective**: bert-base was trained to predict masked words (and whether two
 #   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently.
-#   Two studies of bert-base describe its layers. Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
+#   Two studies describe BERT's layers (bert-base and bert-large). Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
 #   NLP Pipeline*) find part-of-speech tags resolved in lower layers, semantic roles and coreference in higher
 #   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
 #   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best

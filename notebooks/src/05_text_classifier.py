@@ -280,7 +280,9 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 # %% [markdown]
 # ### Paired tests: which differences are real?
 #
-# Every model answered the same snippets, so we compare them **in pairs**:
+# Every model answered the same snippets, so we compare them **in pairs**. The idea in one line: if two models
+# were equally good, their differences would look like noise around 0, so a test asks how unlikely the observed
+# differences would be under that noise. Two ways to measure the noise:
 #
 # - **A paired t-test over the folds.** Let d = A − B be the accuracy difference in each of the k folds. For
 #   equally good models, t = mean(d) / (s / √k), with s the sample standard deviation of d, follows a t
@@ -288,7 +290,8 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 #   plain t is too optimistic; we use Nadeau & Bengio's (2003) **corrected** t, a common heuristic that enlarges
 #   the standard error: s · √(1/k + n_test/n_train) instead of s · √(1/k).
 # - **McNemar's test** on the out-of-fold answers: for equally good models, a snippet only one of them gets right
-#   is a coin flip between them.
+#   is a coin flip between them. If A alone is right on 60 such snippets and B alone on 40, McNemar asks how
+#   often 100 fair coin flips split 60 to 40 or more unevenly (about 6 % of the time).
 #
 # A p ≥ 0.05 means **no detectable difference**, not equal models.
 #
@@ -439,7 +442,8 @@ claim("against Naive Bayes, only McNemar finds it ahead: the corrected t's inter
 
 # %% [markdown]
 # MiniLM + LR is ahead of the LSTM and TF-IDF + LR on both tests. Against Naive Bayes only McNemar sees the lead,
-# so by section 2's *Reading the table*, five folds cannot say whether retraining would keep it.
+# so by section 2's *Reading the table*, five folds cannot say whether retraining would keep it. (These are six
+# tests at 0.05 each, uncorrected; *Going further* shows what a correction for many tests asks of each.)
 
 # %%
 fit_small, _, test_small = small_splits[0]
@@ -823,7 +827,7 @@ claim(f"with only the words of 2+ snippets, TF-IDF + LR stays ahead of the {top_
 #
 # *What this adds: how well the network's probabilities match the observed shares, and its surest mistakes.*
 #
-# Among the snippets a model gives P(positive) ≈ 0.8, about 80 % should be positive. Below are the network's
+# For a calibrated model, about 80 % of the snippets it gives P(positive) ≈ 0.8 are positive. Below are the network's
 # out-of-fold probabilities in five bins, first as output, then after **Platt scaling**: in each fold, a
 # one-feature logistic regression fitted on the validation part maps the network's logit to a probability. The
 # test folds never reach the calibrator, so the second table measures it on snippets it never saw.
@@ -878,7 +882,7 @@ for i in most_confident:
 # %% tags=["nbval-ignore-output"]
 markers = re.compile(r"n't\b|\b(?:not|no|nothing|but|even|barely|without)\b", re.IGNORECASE)
 has_marker = np.array([bool(markers.search(t)) for t in texts])
-print(f"of the six, {has_marker[most_confident].sum()} contain one of these words; so do {has_marker.mean():.0%} "
+print(f"with one of these words: {has_marker[most_confident].sum()} of the six, and {has_marker.mean():.0%} "
       f"of all {len(texts):,} snippets; median length {np.median(n_words[has_marker]):.0f} tokens with these words, "
       f"{np.median(n_words[~has_marker]):.0f} without")
 fisher = {}
