@@ -1483,8 +1483,9 @@ def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model)
         if read_as in targets and read_as != stands_for[label]:
             raise ExerciseError(
                 f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to "
-                f"the check's sentences of the {read_as} sense of {word!r}: a word of its context may belong to "
-                f"that sense; rewrite it so its context shows the {label!r} sense more clearly")
+                f"the check's sentences of the {read_as} sense of {word!r}: check its label first; if the label is "
+                f"right, a word of its context may belong to that sense: rewrite it so its context shows the "
+                f"{label!r} sense more clearly")
         if read_as.startswith("other: "):  # named: the learner's label is not the sense the check reads
             raise ExerciseError("✘ " + _(
                 "{what}: {sentence} is labelled {label}, but at most layers the model reads it as closer to the "

@@ -126,8 +126,8 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
 # One vector follows the word's usual contexts: *bank*'s neighbours are about money, like the World Bank, the
 # national bank and the micro-finance bank above. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
 # sense a sentence uses. *bat*, *mouse* and *bark* are rare in the excerpt (the counts above), so their vectors
-# learned from little more than our 24 sentences each, and their nearest neighbours are mostly each other;
-# [*Going further* G](#g7) measures this.
+# learned from little more than our 24 sentences each; each has another of them among its three nearest
+# neighbours ([*Going further* G](#g7) checks this, and what it says about rare words).
 
 # %% [markdown]
 # <a id="s3"></a>
@@ -371,8 +371,8 @@ plt.show()
 # %% [markdown]
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
 # word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
-# so chance alone would pass at most about 0.75 of the 30 tests (printed; scores come in steps of 1/24, so a
-# pass must lie strictly above the top). All pass, the thinnest by 1.5 sentences.
+# so chance alone would pass at most about 0.75 of the 30 tests (printed; at most, because a pass must lie strictly
+# above that percentile). All pass, the thinnest by 1.5 sentences.
 # The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a

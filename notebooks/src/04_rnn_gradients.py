@@ -335,10 +335,15 @@ claim("the bias-0 LSTM keeps under 1e-8 at t = 1 (h and c), the tanh RNN even le
       bias0.max() < 1e-8 and r["tanh RNN"] < bias0.min(), f"{bias0.max():.1e}, {r['tanh RNN']:.1e}")
 claim("the bias 3 LSTM's cell gradient stays within 2 times of its value at T", 0.5 < c3.min() and c3.max() < 2,
       f"{c3.min():.2f} to {c3.max():.2f}")
+claim("the residual RNN keeps over 10 times its last gradient at t = 1: it explodes", r["residual tanh RNN"] > 10,
+      f"{r['residual tanh RNN']:.0f} times")
 
 # %% [markdown]
 # With forget bias 0 the LSTM's gradient also decays exponentially, more slowly than the $\tanh$ RNN's. With
-# bias 3 the cell gradient stays nearly flat (why: *Going further*), and the residual RNN's grows going back.
+# bias 3 the cell gradient stays nearly flat (why: *Going further*). The residual RNN's grows going back: its
+# factor $I + \operatorname{diag}(f'(a_t))\,W_{hh}$ stretches some directions by more than 1, so at initialisation
+# it explodes. The identity removes the vanishing, not the need to control the size; section 6 trains every model
+# with clipping at 1.
 
 #
 # ## 6. Which cures learn a long memory?

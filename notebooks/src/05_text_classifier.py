@@ -33,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Markdown, display
+from scipy.stats import fisher_exact, permutation_test
 
 from helpers import classify, evaluation, exercises, plots
 from helpers.claims import claim
@@ -40,6 +41,7 @@ from helpers.classify import TextClassifier, label_name
 from helpers.contextual import load_bert, sentence_embeddings
 from helpers.data import OfflineError, load_sentiment, tokenize
 from helpers.device import pick_device, seed_everything
+from helpers.i18n import listing
 from helpers.recurrent import Recurrent, count_parameters, final_hidden
 from helpers.show import show_code
 from helpers.training import optimizer_step
@@ -55,7 +57,8 @@ print("device:", device)
 # ## 1. The pipeline on twelve sentences
 #
 # We start with twelve short movie remarks, six positive and six negative. A **vocabulary** gives every training word an id. Id 0 is `<pad>`, which fills
-# short sentences up to the longest one in a batch; id 1 is `<unk>`, for words never seen in training.
+# short sentences up to the longest one in a batch; id 1 is `<unk>`, for words not in the vocabulary (never seen
+# in training, or, from section 2 on, seen only once).
 
 # %%
 toy_texts, toy_labels = load_sentiment("toy")
@@ -189,7 +192,8 @@ texts = [" ".join(rt_texts[i].split()[:30]) for i in sample]
 labels = np.array(rt_labels)[sample]
 n_words = np.array([len(tokenize(t)) for t in texts])
 print(f"{len(texts)} of {len(rt_texts)} snippets, {labels.sum()} positive; whitespace-separated words: max "
-      f"{max(len(t.split()) for t in texts)}; tokens (punctuation dropped, 'a/b' and hyphenated words split): median "
+      f"{max(len(t.split()) for t in texts)}; tokens (punctuation and letters outside a-z dropped, 'a/b' and hyphenated "
+      "words split): median "
       f"{np.median(n_words):.0f}, max {n_words.max()}")
 for i in [0, 1, 2500, 2501]:
     print(label_name(labels[i]), "|", texts[i])
@@ -263,10 +267,10 @@ plt.show()
 rnn_names = list(variants)
 claim(f"every network, the plain RNN too, is above one fold's coin band (> {fold_high:.3f}) in every fold",
       all(min(results[n].scores) > fold_high for n in rnn_names),
-      "lowest fold: " + ", ".join(f"{n} {min(results[n].scores):.3f}" for n in rnn_names))
+      "lowest fold: " + listing(f"{n} {min(results[n].scores):.3f}" for n in rnn_names))
 gated = {n: results[n].mean for n in rnn_names if n != "RNN"}
 claim("the three gated networks are close: their mean accuracies lie within 0.02 of each other",
-      max(gated.values()) - min(gated.values()) < 0.02, ", ".join(f"{n} {m:.3f}" for n, m in gated.items()))
+      max(gated.values()) - min(gated.values()) < 0.02, listing(f"{n} {m:.3f}" for n, m in gated.items()))
 print(f"words read in fold 0: networks {len(fold0_vocab) - 2:,} (seen at least twice), bags of words {bag_words:,} "
       "(all)")
 print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} of its {n_params['GRU']:,} "
@@ -296,8 +300,9 @@ print(f"the GRU's embedding: {fold0_models['GRU'].body.embed.weight.numel():,} o
 # A p ≥ 0.05 means **no detectable difference**, not equal models.
 #
 # We test the **top-scoring network** (the highest mean test accuracy) against the plain RNN, and TF-IDF + LR
-# against it. Picking it on the same test answers can only favour it; it does not decide "gated beats plain",
-# since McNemar finds all three gated networks ahead of the RNN (*Going further*), and it makes a lead of TF-IDF + LR conservative.
+# against it. Picking it on the same test answers can only favour it. That does not decide "gated beats plain":
+# McNemar finds all three gated networks ahead of the RNN (*Going further*). And it makes a lead of TF-IDF + LR
+# over it conservative.
 
 # %% tags=["nbval-ignore-output"]
 sizes = {"n_train": len(splits[0][0]), "n_test": n_test_fold}  # the models were fitted on the fit part
@@ -394,7 +399,7 @@ tokenizer, encoder = load_bert()  # loads a BERT-style encoder, by default all-M
 small_features = sentence_embeddings(small_texts, tokenizer, encoder, device=device).numpy()
 SMALL_TRAIN = {"epochs": 20, "patience": 3, "batch_size": 16, "min_count": 1}
 SMALL_C, SMALL_ALPHA, MINILM_C = (1.0, 10.0), (0.1, 1.0), (0.1, 1.0)
-print("changed from section 2: " + ", ".join(f"{k} {TRAIN[k]} → {v}" for k, v in SMALL_TRAIN.items())
+print("changed from section 2: " + listing(f"{k} {TRAIN[k]} → {v}" for k, v in SMALL_TRAIN.items())
       + f"; TF-IDF C {C_GRID} → {SMALL_C}; Naive Bayes alpha {ALPHA_GRID} → {SMALL_ALPHA}; "
       f"new: MiniLM + LR C {MINILM_C}")
 small = {
@@ -419,7 +424,7 @@ scratch = ["LSTM", "TF-IDF + LR", "Naive Bayes"]
 minilm = small["MiniLM + LR"]
 claim("the three models trained from scratch stay inside the coin band",
       all(small_low < small[n].mean < small_high for n in scratch),
-      ", ".join(f"{n} {small[n].mean:.3f}" for n in scratch) + f"; band {small_low:.3f} to {small_high:.3f}")
+      listing(f"{n} {small[n].mean:.3f}" for n in scratch) + f"; band {small_low:.3f} to {small_high:.3f}")
 claim("the MiniLM features score above the band", minilm.mean > small_high, f"MiniLM + LR {minilm.mean:.3f}")
 
 # %% [markdown]
@@ -594,7 +599,8 @@ exercises.check_05_early_stopping(train_with_early_stopping)
 # %% [markdown]
 # ## Going further
 #
-# *Optional, after the exercises: each part below stands on its own.*
+# *Optional, after the exercises. Run the parts in order: some reuse what an earlier part defined (the packing
+# part's fold-0 data, for one).*
 #
 # ### All eight pairs, and sixteen tests at once
 #
@@ -610,7 +616,7 @@ tests, t_tests, intervals = paired_tests(pairs)
 display(Markdown(evaluation.comparison_table(tests, t_tests, intervals)))
 split = [pair for pair in pairs if tests[pair].p < 0.05 <= t_tests[pair].p]  # McNemar sure, the t not
 print("pairs where McNemar finds a difference and the corrected t does not: "
-      + (", ".join(evaluation.pair_name(a, b) for a, b in split) if split else "none"))
+      + (listing(evaluation.pair_name(a, b) for a, b in split) if split else "none"))
 
 # %% [markdown]
 # The printed pairs are the case of section 2's *Reading the table*: McNemar finds a difference, the t does not.
@@ -645,7 +651,8 @@ display(Markdown(f"**What survives the correction**, at 0.05 / {n_tests} = {limi
 # *What this adds: a test of notebook 04's explanation on this data.*
 #
 # Notebook 04 showed that a plain RNN's gradient shrinks by a factor at every step back, and that gates can keep it
-# alive (with the right bias: its LSTM with forget bias 0 faded too). If fading over distance were what holds the
+# alive (with the right bias: its LSTM with forget bias 0 faded too, and this page's LSTM and GRU keep PyTorch's
+# default biases, near 0). If fading over distance were what holds the
 # plain RNN back here, its deficit should grow with the snippet's length. We split the snippets at the median
 # length and compare, on each half, the top-scoring network's lead over the plain RNN (out-of-fold answers). A
 # permutation test asks whether the two leads differ:
@@ -657,7 +664,6 @@ for name, half in [("shorter", ~longer), ("longer", longer)]:
     print(f"{name} half: {half.sum():,} snippets of {n_words[half].min()}-{n_words[half].max()} tokens; accuracy "
           f"RNN {results['RNN'].correct[half].mean():.3f}, {top_rnn} {results[top_rnn].correct[half].mean():.3f}; "
           f"lead {lead[half].mean():+.3f}")
-from scipy.stats import fisher_exact, permutation_test
 
 growth = permutation_test((lead[longer], lead[~longer]), lambda a, b, axis: a.mean(axis) - b.mean(axis),
                           n_resamples=2000, vectorized=True, random_state=0)
@@ -725,7 +731,7 @@ plots.plot_loss_curves(ax, toy_histories, title="Training loss on the 12 toy sen
 plt.show()
 claim("with their own optimizers, every parameter tensor of RNN, LSTM and GRU changes", all(moved.values()),
       f"{sum(moved.values())} of {len(moved)} models")
-falls = ", ".join(f"{name} {h['loss'][0]:.3f} -> {h['loss'][-1]:.3f}" for name, h in toy_histories.items())
+falls = listing(f"{name} {h['loss'][0]:.3f} → {h['loss'][-1]:.3f}" for name, h in toy_histories.items())
 claim("each one's mean training loss falls from above 0.6 to below 0.05", all(h["loss"][0] > 0.6 and h["loss"][-1]
       < 0.05 for h in toy_histories.values()), falls)
 
@@ -908,7 +914,7 @@ claim("snippets with these words are longer (median tokens)", medians[0] > media
 
 # %% [markdown]
 # So snippets with these words are harder, but not for the network in particular: the bag of words, which ignores
-# word order, loses about as much on them. This is an association, not a cause: such snippets are also longer
+# word order, loses as much or more on them (the error rates printed above). This is an association, not a cause: such snippets are also longer
 # (median lengths printed above), so length may explain part of it. The six surest mistakes could only raise the
 # question; all 4,500 answers find no detectable difference in the network's gap. Some mistakes may be the label's:
 # each snippet carries the label of the whole review it was taken from (fresh or rotten), not a reading of the
