@@ -351,7 +351,8 @@ print(f"{lead.size} band tests for the Transformer layers ({len(WORDS)} words, l
 claim("no word's layer-0 score is above its band", (above_band["layer 0"] <= 0).all(),
       f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
 claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
-      f"smallest lead {lead.min().min():+.3f}, {lead.min().min() * 24:.1f} sentences ({thinnest[0]}, {thinnest[1]})")
+      f"thinnest: {thinnest[0]}, {thinnest[1]}, {accuracy.loc[thinnest] * 24:.1f} of 24 against a band top of "
+      f"{tops.loc[thinnest] * 24:.1f}")
 context_inside = [word for word in WORDS if above_band.loc[word, "W2V context mean"] <= 0]
 claim("the Word2Vec context mean lies above its band for some words, within it for others",
       0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
@@ -372,7 +373,7 @@ plt.show()
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
 # word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
 # so chance alone would pass at most about 0.75 of the 30 tests (printed; at most, because a pass must lie strictly
-# above that percentile). All pass, the thinnest by 1.5 sentences.
+# above that percentile). All pass; the thinnest margin is printed with the check.
 # The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
@@ -691,10 +692,10 @@ claim("divided by the spread too, every layer-0 gap is smaller than every later 
 
 # %% [markdown]
 # The cosines spread wider in deeper layers (first check), and dividing by the spread changes which layer comes
-# first (second check). The new leader is ahead by only 0.015 standard deviations (printed), so neither order
-# ranks the layers: the raw gap's order is partly the scale of the cosines.
-# Section 5's finding survives the scaling (third check). The held-out accuracies compared below do not depend
-# on that scale.
+# first (second check), by a lead of a small fraction of a spread (printed). So the gap's ranking of the layers
+# depends on a choice of scale, and nothing here measures its noise: the gaps do not rank the layers. The held-out
+# accuracies below come with a noise estimate (the tie margin).
+# Section 5's finding survives the scaling (third check).
 
 # %% [markdown]
 # **The luck of the sentences.** Two layers are scored on the *same* 120 sentences. The fair question: how much
@@ -914,7 +915,7 @@ plt.show()
 #   `word_embeddings` work unchanged.
 # - **A different training objective**: bert-base was trained to predict masked words (and whether two
 #   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently.
-#   Two studies describe BERT's layers (bert-base and bert-large). Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
+#   Two studies describe BERT's layers (Tenney et al. probe bert-base and bert-large, Ethayarajh bert-base). Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
 #   NLP Pipeline*) find part-of-speech tags resolved in lower layers, semantic roles and coreference in higher
 #   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
 #   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best
