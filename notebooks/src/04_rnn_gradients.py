@@ -167,7 +167,8 @@ s = gradients.radius_summary(fits, rms, radii)
 claim("linear RNN: each curve is a straight line with fitted factor ρ (within 0.001)",
       s.linear_error < 1e-3 and s.linear_deviation < 0.001, f"off by at most {s.linear_error:.1e}")
 claim("tanh RNN: every fitted factor is below the linear RNN's, and below 1 up to ρ = 1.1",
-      s.tanh_over_linear < 0 and s.tanh_before_last < 1, f"largest up to 1.1: {s.tanh_before_last:.3f}")
+      s.tanh_over_linear < 0 and s.tanh_before_last < 1,
+      f"tanh minus linear at most {s.tanh_over_linear:+.3f}; largest up to 1.1: {s.tanh_before_last:.3f}")
 
 # %% [markdown]
 # The $\tanh$ factors are smaller because $\tanh' < 1$, and a larger $W_{hh}$ pushes the states onto flatter
@@ -340,7 +341,9 @@ claim("the residual RNN keeps over 10 times its last gradient at t = 1: it explo
 
 # %% [markdown]
 # With forget bias 0 the LSTM's gradient also decays exponentially, more slowly than the $\tanh$ RNN's. With
-# bias 3 the cell gradient stays nearly flat (why: *Going further*). The residual RNN's grows going back: its
+# bias 3 the cell gradient stays nearly flat. The forget gate alone would not keep it so: $\sigma(3)^{59} \approx 0.06$
+# after 59 steps back. The rest comes through $h_t$ and the gates (*Going further* measures the two paths). The
+# residual RNN's grows going back: its
 # factor $I + \operatorname{diag}(f'(a_t))\,W_{hh}$ stretches some directions by more than 1, so at initialisation
 # it explodes. The identity removes the vanishing, not the need to control the size; section 6 trains every model
 # with clipping at 1.
@@ -452,12 +455,12 @@ display(Markdown(text))
 #   keeps at $t = 1$ depends on the threshold only through the weights training reached.
 # - A residual connection and attention give the early steps a path without a long product of shrinking factors.
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
-#   small slope, so it shrinks slowly.
+#   small slope, so it shrinks slowly (the LSTM's cell gradient stays flatter still, through the paths via $h_t$).
 # - Trained at $T = 60$ for the same step budget (at most 300 steps, early stop), not at equal sizes, two seeds
 #   each at two learning rates: at 0.003 the residual RNN, the LSTM with forget bias 3, the GRU and attention
 #   solved both seeds; at 0.01 the ReLU RNN and the bias-3 LSTM solved fewer. So a ranking at one rate can
 #   mislead, though two seeds at two rates are a small grid. The LSTM with forget bias 0 solved no run, and the
-#   plain $\tanh$ RNN none at 0.003 (section 6 counts its runs at 0.01).
+#   plain $\tanh$ RNN none at 0.003.
 
 
 # %% [markdown]
@@ -466,7 +469,7 @@ display(Markdown(text))
 # Each exercise has an answer cell for your code, then a check cell that says ✔ or what is wrong, then a worked
 # solution, folded away: try first. The exercises need only the core sections.
 #
-# If *Run all* stops at a check you have not answered yet (Colab stops there), run the *Going further* part from
+# If *Run all* stops at a check you have not answered yet (in Colab and in JupyterLab), run the *Going further* part from
 # its heading: Colab's Runtime ▸ Run after, JupyterLab's Run ▸ Run Selected Cell and All Below.
 #
 # ### Exercise 1 — write the recurrence and probe it
