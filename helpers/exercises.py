@@ -1331,15 +1331,19 @@ MY_WORD_SENSES = {
                  "He blew out the match before it burned his fingers.", "A single match started the fire."],
         "other: to be alike": ["The curtains are a good match for the sofa.", "Her shoes match her bag.",
                                "Nobody could match his speed.", "The two signatures do not match.",
-                               "Find the card that is a match for this one."]},
+                               "These two socks are not a match."],
+        "other: an equal": ["Nobody in the class was a match for her at chess.",
+                            "She was more than a match for the older players.",
+                            "In speed, no other runner was a match for him."]},
 }
 
 
 # Cue words of the other known senses: a learner's sentence with one of them (whole words, any case) is read as
 # that sense, whatever the model makes of it. No reference sentence of the two senses contains one (a test).
 MY_OTHER_SENSE_CUES = {
-    "match": {"to be alike": ["alike", "colour", "colours", "color", "colors", "suits", "equal", "signature",
-                              "signatures"]},
+    "match": {"to be alike": ["alike", "colour", "colours", "color", "colors", "suits", "signature", "signatures"],
+              "an equal": ["equal", "rival", "rivals", "met his match", "met her match", "met their match"],
+              "a partner": ["dating", "married", "marry", "marriage", "partner", "romance", "romantic"]},
 }
 
 

@@ -1185,7 +1185,8 @@ UNCLEAR = {  # sentences, labels, word, what the message says
     "'play with a match' read as the game sense (review s8)": (
         REVIEW_S8_MATCH, MATCH_GAME_FIRE, "match",
         "'Never let children play with a match.' is labelled 'fire', but at most layers the model reads it as "
-        "closer to the check's sentences of the game sense.*a word of its context may belong to that sense"),
+        "closer to the check's sentences of (the game sense.*a word of its context may belong to that sense|another "
+        "sense of 'match' \\(an equal\\).*rewrite it)"),  # "play" reads as a game, and "with" as a rival's
     "one frame for every season sentence (review s8)": (
         ["I met the pupil in the hall.", "We found the pupil in the library.", "I taught the pupil in the morning.",
          "She helped the pupil in the gym.", "He coached the pupil in the evening."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
@@ -1279,6 +1280,23 @@ def test_02_my_report_names_one_sentence_without_a_context(bert):
     report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), NB_PUPIL_SENSES)
     with pytest.raises(exercises.ExerciseError, match="'The pupil was there.' gives 'pupil' almost the vector"):
         exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
+
+
+REVIEW_S30_MATCH = {  # review s30: two more senses of match passed under game / fire
+    "Nobody in the league was a match for her speed.": 4,  # an equal, in place of a game sentence
+    "The dating app found her a match in another city.": 9,  # a partner, in place of a fire sentence
+}
+
+
+@pytest.mark.parametrize("sentence", list(REVIEW_S30_MATCH))
+def test_02_my_report_rejects_an_equal_or_a_partner_for_match(bert, sentence):
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = list(MATCH)
+    sentences[REVIEW_S30_MATCH[sentence]] = sentence
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "match", *bert, device="cpu"), MATCH_GAME_FIRE)
+    with pytest.raises(exercises.ExerciseError, match="another sense of 'match'"):
+        exercises.check_02_my_report(sentences, MATCH_GAME_FIRE, report, "match", *bert)
 
 
 REVIEW_S25_SPRING = [  # review s25: a leap labelled coil passed on spring, a word with a third sense the model

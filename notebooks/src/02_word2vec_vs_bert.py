@@ -347,7 +347,7 @@ above_band.round(3)
 lead = above_band[layer_columns[1:]]
 thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
 print(f"{lead.size} band tests for the Transformer layers ({len(WORDS)} words, layers 1 to {last}), "
-      f"and {len(WORDS)} for layer 0; by chance alone at most about {0.025 * lead.size:.2f} of the {lead.size} would pass")
+      f"and {len(WORDS)} for layer 0; by chance alone we would expect at most about {0.025 * lead.size:.2f} passes")
 claim("no word's layer-0 score is above its band", (above_band["layer 0"] <= 0).all(),
       f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
 claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
@@ -372,8 +372,8 @@ plt.show()
 # %% [markdown]
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
 # word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
-# so chance alone would pass at most about 0.75 of the 30 tests (printed; at most, because a pass must lie strictly
-# above that percentile). All pass; the thinnest margin is printed with the check.
+# so by chance alone we would expect at most about 0.75 passes among the 30 tests (printed; at most, because a
+# pass must lie strictly above that percentile). All pass; the thinnest margin is printed with the check.
 # The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
@@ -598,7 +598,7 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # Pick a new word: *pupil* (a school student, and the dark opening in the middle of the eye) or *match* (a game,
 # and the stick that lights a fire). Write:
 # - `my_sentences`: at least five different sentences for each of the two senses (these two only: not *match*
-#   as "to be alike"), with the word exactly once in each;
+#   as "to be alike", "an equal" or "a partner"), with the word exactly once in each;
 # - `my_senses`: one label per sentence, in the same order (the names are yours);
 # - `my_report = sense_report_by_layer(...)`, from the vectors of `my_word` in `my_sentences`
 #   (`word_embeddings_by_layer`) and your labels.
@@ -607,8 +607,9 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # it names any sentence that reads as the other sense, repeats another, shares its words around `my_word` with
 # most of the others, or shows no sense at all ("I saw the pupil yesterday.": the word then gets nearly the
 # vector it has on its own, and the model reads the sense it prefers). The model reads the context, not your
-# intent: if the check names a sentence, give it a context that shows its sense. For *match* it also names the third sense, "to be alike", when a cue word
-# gives it away (*colour*, *suits*) or the model reads the sentence as nearer that sense's sentences.
+# intent: if the check names a sentence, give it a context that shows its sense. For *match* it also names its
+# other senses ("to be alike", "an equal", "a partner") when a cue word gives one away (*colour*, *rival*,
+# *dating*) or the model reads the sentence as nearer that sense's sentences.
 #
 # The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
 # separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
@@ -830,14 +831,14 @@ with_without.round(3)
 
 # %%
 accuracy_change = (with_without["sense accuracy with"] - with_without["sense accuracy without"]).abs()
-claim("leaving out [CLS]/[SEP] changes the sense accuracy by a tie at every layer (within A's tie margin)",
+claim("leaving out [CLS]/[SEP] changes the sense accuracy by less than A's tie margin at every layer",
       (accuracy_change <= with_without["tie margin"]).all(),
       f"at most {(accuracy_change / with_without['tie margin']).max():.2f} of the margin")
 
 
 # %% [markdown]
 # Without the special tokens the vectors move a little (the table's first two columns), even at layer 0, where
-# only the positions shift by one, and the accuracy changes by a tie (the check). So the reason to keep them is
+# only the positions shift by one, and the accuracy changes by less than the tie margin (the check). So the reason to keep them is
 # not a measured gain here but that the model was trained with them. With bert-base, whose next-sentence
 # prediction reads `[CLS]`, the effect may be larger: *Going further* F lets you measure it.
 
