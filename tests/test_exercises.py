@@ -1299,6 +1299,21 @@ def test_02_my_report_rejects_an_equal_or_a_partner_for_match(bert, sentence):
         exercises.check_02_my_report(sentences, MATCH_GAME_FIRE, report, "match", *bert)
 
 
+def test_02_my_report_goes_by_the_models_reading(bert):
+    """Review s31: "Her pupil looked at me." (a person) labelled eye passed. The check trusts MiniLM's reading, which
+    calls it the eye, and the notebook says so; this test pins that reading, so a change of model shows up here."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+
+    sentences = NB_PUPIL[:5] + ["Her pupil looked at me."] + NB_PUPIL[6:]
+    labels = NB_PUPIL_SENSES
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), labels)
+    exercises.check_02_my_report(sentences, labels, report, "pupil", *bert)  # passes: the model reads an eye
+    sentences = NB_PUPIL[:4] + ["Her pupil looked at me."] + NB_PUPIL[5:]  # now labelled student, as meant
+    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), labels)
+    with pytest.raises(exercises.ExerciseError, match="'Her pupil looked at me.' is labelled 'student'"):
+        exercises.check_02_my_report(sentences, labels, report, "pupil", *bert)
+
+
 REVIEW_S25_SPRING = [  # review s25: a leap labelled coil passed on spring, a word with a third sense the model
     "The kitten gave a little spring and caught the moth.",  # reads as a coil; the exercise now offers pupil,
     "The deer cleared the fence with an easy spring.",  # which has two senses only, and match

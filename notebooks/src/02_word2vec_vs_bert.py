@@ -607,7 +607,9 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 # it names any sentence that reads as the other sense, repeats another, shares its words around `my_word` with
 # most of the others, or shows no sense at all ("I saw the pupil yesterday.": the word then gets nearly the
 # vector it has on its own, and the model reads the sense it prefers). The model reads the context, not your
-# intent: if the check names a sentence, give it a context that shows its sense. For *match* it also names its
+# intent: if the check names a sentence, give it a context that shows its sense. It can only go by that reading:
+# MiniLM reads "Her pupil looked at me." as the eye, so under the label *eye* it passes, and under *student* it is
+# refused. For *match* it also names its
 # other senses ("to be alike", "an equal", "a partner") when a cue word gives one away (*colour*, *rival*,
 # *dating*) or the model reads the sentence as nearer that sense's sentences.
 #
