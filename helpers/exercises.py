@@ -89,16 +89,26 @@ def _functions_refused(answer, module: str, names: tuple[str, ...], what_is_wron
     def refuse(*args, **kwargs):
         raise error()
 
-    functions = [getattr(embeddings, name) for name in names]
     namespace = getattr(answer, "__globals__", {})
-    aliases = [key for key, value in namespace.items() if any(value is function for function in functions)]
-    saved = {key: namespace[key] for key in aliases}
-    with _refused([(embeddings, name) for name in names], error):
-        try:
-            namespace.update(dict.fromkeys(aliases, refuse))
-            yield
-        finally:
-            namespace.update(saved)
+    aliases = _aliases(namespace, [getattr(embeddings, name) for name in names])
+    with _refused([(embeddings, name) for name in names], error), _rebound(namespace, dict.fromkeys(aliases, refuse)):
+        yield
+
+
+def _aliases(namespace: dict, functions) -> list[str]:
+    """The names under which `namespace` (an answer's module globals) holds one of `functions`."""
+    return [key for key, value in namespace.items() if any(value is function for function in functions)]
+
+
+@contextlib.contextmanager
+def _rebound(namespace: dict, names: dict):
+    """While inside, namespace[key] is names[key] for each key; afterwards each key holds its own value again."""
+    saved = {key: namespace[key] for key in names}
+    try:
+        namespace.update(names)
+        yield
+    finally:
+        namespace.update(saved)
 
 
 def check_01_pair_count(count_pairs) -> None:
@@ -673,22 +683,6 @@ def check_01_sgns_grads(shared_negatives_grads) -> None:
 
 
 GRADS_OPERATION_BUDGET = 20_000  # tensor operations for 64 pairs: a formula needs tens, nudging each input ~50,000
-
-
-def _torch_calls(function, *args) -> int:
-    """How many torch functions and tensor methods `function(*args)` calls."""
-    from torch.overrides import TorchFunctionMode
-
-    class Count(TorchFunctionMode):
-        calls = 0
-
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            Count.calls += 1
-            return func(*args, **(kwargs or {}))
-
-    with Count():
-        function(*args)
-    return Count.calls
 
 
 def _no_numerical_differences(exercise: str, shared_negatives_grads) -> None:
@@ -2090,8 +2084,8 @@ def check_04_gradient_probe(probe) -> None:
                                 "the state you keep must be the very tensor the next step reads (not a detached "
                                 "copy, not the output sequence, not a fresh zero state)") from None
         hidden = model.body.rnn.hidden_size
-        sizes = [int(n) for n in re.findall(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(error))[0]] if re.search(
-            r"\(\d+x\d+ and \d+x\d+\)", str(error)) else []
+        shapes = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(error))  # mat1 and mat2's sizes
+        sizes = [int(n) for n in shapes.groups()] if shapes else []
         if sizes and sizes[2:] == [hidden, hidden] and sizes[1] != hidden:  # a state of the wrong size meets W_hh
             raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): the state has "
                                 f"{hidden} numbers in this check's model; size h_0 from the model "
@@ -2634,17 +2628,6 @@ def stats_ttest_ind(a, b) -> float:
     return float(stats.ttest_ind(a, b).statistic)
 
 
-@contextlib.contextmanager
-def _rebound(namespace: dict, names: dict):
-    """While inside, namespace[key] is names[key] for each key; afterwards each key holds its own value again."""
-    saved = {key: namespace[key] for key in names}
-    try:
-        namespace.update(names)
-        yield
-    finally:
-        namespace.update(saved)
-
-
 def check_05_early_stopping(train_with_early_stopping) -> None:
     """Exercise 05-3: the epoch loop with early stopping on the validation accuracy, keeping the best epoch's
     weights."""
@@ -2740,8 +2723,7 @@ def _check_05_run(train_with_early_stopping, vocab, fit, val, name: str, what: s
 
     namespace = getattr(train_with_early_stopping, "__globals__", {})  # names imported on their own, too
     stand_ins = {classify.evaluate: scripted, classify.train_step: step, classify.train_classifier: bypass}
-    aliases = {key: stand_ins[value] for key, value in namespace.items()
-               if callable(value) and any(value is f for f in stand_ins)}
+    aliases = {key: stand_ins[namespace[key]] for key in _aliases(namespace, stand_ins)}
     with torch.random.fork_rng(), mock.patch.object(classify, "evaluate", scripted), \
             mock.patch.object(classify, "train_step", step), mock.patch.object(classify, "train_classifier", bypass), \
             _rebound(namespace, aliases):
