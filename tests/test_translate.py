@@ -27,6 +27,19 @@ def test_literals_are_the_strings_a_learner_reads_and_only_those():
                      ("other title", False), ("training", False)]
 
 
+def test_literals_are_found_in_joins_shown_variables_figure_text_and_run_names():
+    code = '''text = "Above " + ", ".join(items) + f" and {n} more."
+text += "Then this."
+display(Markdown(text))
+ax.text(0.5, 0.2, "peak here", color="grey")
+ax.annotate("start of epoch 2", xy=(1, 2))
+tune(model, name="LSTM on 12 sentences")
+tune(model, name="LSTM")
+other = "not shown anywhere"'''
+    assert [x.message for x in translate.literals(code)] == ["Above ", " and {n} more.", "Then this.", "peak here",
+                                                             "start of epoch 2", "LSTM on 12 sentences"]
+
+
 def test_a_translation_changes_only_those_literals_and_keeps_their_kind_and_fields():
     zh = translate.translate_code(CODE, lambda message, literal: "译" + message.replace('"', "'"))
     assert 'claim("译the LSTM beats the RNN", a < b, f"译LSTM {a:.2f} < RNN {b:.2f}")' in zh

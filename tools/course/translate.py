@@ -201,8 +201,12 @@ def _text_nodes(tree: ast.AST, labels: frozenset[str] = frozenset()):
             elif keyword.arg == "name" and isinstance(keyword.value, ast.Constant) and " " in str(keyword.value.value):
                 yield keyword.value  # a run's name of several words is shown (a one-word name may be a key)
     for node in ast.walk(tree):
-        targets = node.targets if isinstance(node, ast.Assign) else [node.target] if isinstance(
-            node, ast.AugAssign) else []
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AugAssign):
+            targets = [node.target]
+        else:
+            continue
         if any(isinstance(target, ast.Name) and target.id in shown for target in targets):
             yield from strings(node.value)
 
