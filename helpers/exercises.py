@@ -1288,302 +1288,120 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     return Markdown(f"<details><summary>Discussion</summary>\n\n{text}\n</details>")
 
 
-MY_REPORT_MARGIN = 0.85  # share of the check's sentences of known sense the learner's centroids must classify right
-MY_CHANCE = 0.5  # a mean held-out accuracy at or below this is no better than guessing
-MY_SENSE_MARGIN = 0.02  # a sentence whose vector is this much closer (mean cosine) to another sense is mislabelled
-MY_OWN_LAYERS = 0.5  # share of layers 1-last at which a sentence must be nearest its own sense of all known
-# A sentence whose context shows no sense ("I saw the pupil yesterday.") gives the word nearly the vector it has on
-# its own; the model then reads the sense it prefers. Mean cosine (layers 1-last) with the word in bare sentences:
-# at or above MY_BARE_SENTENCE a sentence, and at or above MY_BARE_GROUP a label's sentences on average, show none
-# (measured on MiniLM: context-free sentences 0.956-0.988, the worked solution's 0.857-0.963).
-MY_BARE_SENTENCE, MY_BARE_GROUP = 0.975, 0.96
-
-# Sentences of known sense for exercise 02-5: the two senses the exercise names, and other senses of the word.
-# The notebook does not show them: the check classifies them with the centroids of the learner's labels, and the
-# learner's sentences with the centroids of these senses.
-MY_WORD_SENSES = {
-    "pupil": {
-        "student": ["The new pupil sat at the front of the class.", "Every pupil must hand in the homework by Friday.",
-                    "The teacher praised the pupil for her essay.", "Each pupil received a school report.",
-                    "The head teacher spoke to the pupil's parents.",
-                    "A pupil in the third grade won the spelling contest.", "The pupil forgot his lunch at school.",
-                    "She was a gifted pupil of the famous painter."],
-        "eye": ["The doctor shone a light into the pupil of his eye.", "The pupil widens in the dark.",
-                "Bright light makes the pupil shrink.", "Her pupil was dilated after the eye drops.",
-                "The pupil is the black circle in the middle of the eye.",
-                "A cat's pupil becomes a narrow slit in the sun.",
-                "The nurse checked whether the pupil reacted to light.",
-                "The drug made the pupil of her eye large."]},
-    "match": {
-        "game": ["We won the match by two goals.", "The tennis match lasted four hours.",
-                 "Tickets for the match sold out.", "The match was stopped because of rain.",
-                 "She watched the football match on TV.", "They lost the final match.",
-                 "The referee ended the match early.", "It was his last match for the club."],
-        "fire": ["He struck a match to light the candle.", "The match went out before I could light the candle.",
-                 "Keep the match away from the gas.", "She lit the stove with a match.",
-                 "One match was left in the box.", "The wet match would not light.",
-                 "He blew out the match before it burned his fingers.", "A single match started the fire."],
-        "other: to be alike": ["The curtains are a good match for the sofa.", "Her shoes match her bag.",
-                               "Nobody could match his speed.", "The two signatures do not match.",
-                               "These two socks are not a match."],
-        "other: an equal": ["Nobody in the class was a match for her at chess.",
-                            "She was more than a match for the older players.",
-                            "In speed, no other runner was a match for him."]},
-}
+# Exercise 02-5: twelve sentences with "pupil", six of each sense, in mixed order. Sentences 4 and 5 mix the senses
+# on purpose (an eye examined by a teacher; a student with sharp eyes).
+PUPIL_SENTENCES = [
+    "The pupil raised her hand to answer the question.",
+    "In the dark, the pupil grows to let in more light.",
+    "The school gave every pupil a new laptop.",
+    "The doctor saw that one pupil was larger than the other.",
+    "The teacher looked closely at the pupil of the boy's eye after the ball hit him.",
+    "A pupil with sharp eyes spotted the mistake on the board.",
+    "Eye drops kept the pupil wide during the examination.",
+    "Our best pupil passed the exam with full marks.",
+    "The pupil shrank to a dot in the bright sunlight.",
+    "The piano teacher had only one pupil that year.",
+    "A cat's pupil narrows to a slit at noon.",
+    "The pupil who was late had to stay after class.",
+]
+PUPIL_SENSES = ["student", "eye", "student", "eye", "eye", "student", "eye", "student", "eye", "student", "eye",
+                "student"]
+PUPIL_CONTROL = (5, "A pupil spotted the mistake on the board.")  # sentence 5 without "with sharp eyes"
 
 
-# Cue words of the other known senses: a learner's sentence with one of them (whole words, any case) is read as
-# that sense, whatever the model makes of it. No reference sentence of the two senses contains one (a test).
-MY_OTHER_SENSE_CUES = {
-    "match": {"to be alike": ["alike", "colour", "colours", "color", "colors", "suits", "signature", "signatures"],
-              "an equal": ["equal", "rival", "rivals", "met his match", "met her match", "met their match"],
-              "a partner": ["dating", "married", "marry", "marriage", "partner", "romance", "romantic"]},
-}
+def _pupil_credits(sentences, tokenizer, model):
+    """The vectors of "pupil" in `sentences` and their held-out credits with the true senses [layers, sentences]."""
+    import numpy as np
+
+    from helpers.contextual import loo_credits, word_embeddings_by_layer
+
+    vectors = word_embeddings_by_layer(list(sentences), "pupil", tokenizer, model, device=model.device)
+    return vectors, np.stack([loo_credits(layer, PUPIL_SENSES) for layer in vectors])
 
 
-def other_sense_cue(sentence: str, word: str) -> tuple[str, str] | None:
-    """(other sense, cue word) when `sentence` contains a cue word of another known sense of `word`, else None."""
-    import re
-
-    text = " " + " ".join(re.findall(r"\w+", str(sentence).lower())) + " "
-    for sense, cues in MY_OTHER_SENSE_CUES.get(word, {}).items():
-        found = [cue for cue in cues if f" {cue} " in text]
-        if found:
-            return sense, found[0]
-    return None
-
-
-def _unit_by_layer(vectors):
-    """Vectors [layers, n, dim] (any array) as a float tensor of unit rows."""
-    import torch
-
-    vectors = torch.as_tensor(vectors).float().cpu()
-    return vectors / vectors.norm(dim=-1, keepdim=True)
-
-
-def _known_sense_centres(word: str, tokenizer, model):
-    """The unit vectors of MY_WORD_SENSES[word] per sense, and their unit centroids [layers 1-last, senses, dim]."""
-    import torch
-
-    from helpers.contextual import word_embeddings_by_layer
-
-    reference = {sense: _unit_by_layer(word_embeddings_by_layer(list(sentences), word, tokenizer, model,
-                                                                device=model.device))[1:]
-                 for sense, sentences in MY_WORD_SENSES[word].items()}
-    centres = torch.stack([rows.mean(dim=1) for rows in reference.values()], dim=1)
-    return reference, centres / centres.norm(dim=-1, keepdim=True)
-
-
-def _nearest_own_sense(vectors, own, centres):
-    """Per sentence: is it nearest its own known sense (vectors [layers, n, dim], own [n] sense indices)?"""
-    import torch
-
-    per_layer = torch.einsum("lnd,lsd->lns", vectors, centres)  # [layers, sentences, known senses]
-    sims = per_layer.mean(dim=0)  # mean cosine over layers 1 to last
-    own = torch.as_tensor(own)
-    close = sims.max(dim=1).values - sims[torch.arange(len(own)), own] <= MY_SENSE_MARGIN
-    own_layers = (per_layer.argmax(dim=-1) == own[None, :]).float().mean(dim=0)
-    return (close & (own_layers >= MY_OWN_LAYERS)).tolist()
-
-
-def _reference_misfits(word: str, tokenizer, model) -> list:
-    """The reference sentences of `word` that the known-sense rule would reject under their own sense."""
-    reference, centres = _known_sense_centres(word, tokenizer, model)
-    misfits = []
-    for k, (sense, rows) in enumerate(reference.items()):
-        fits = _nearest_own_sense(rows, [k] * rows.shape[1], centres)
-        misfits += [(sense, s) for s, ok in zip(MY_WORD_SENSES[word][sense], fits) if not ok]
-    return misfits
-
-
-def _check_02_known_senses(my_sentences, my_senses, word: str, tokenizer, model) -> None:
-    """Exercise 02-5: the learner's labels against sentences of known sense of the same word."""
-    import torch
-
-    from helpers.contextual import word_embeddings_by_layer
-
-    what = "my_report"
-    known = MY_WORD_SENSES[word]
-    senses = list(known)
-    targets = senses[:2]
-
-    def vectors_of(sentences):  # layers 1 to last, unit rows
-        return _unit_by_layer(word_embeddings_by_layer(list(sentences), word, tokenizer, model,
-                                                       device=model.device))[1:]
-
-    reference, centres = _known_sense_centres(word, tokenizer, model)  # centres: [layers, senses, dim]
-    mine = vectors_of(my_sentences)
-    labels = list(dict.fromkeys(my_senses))
-    ids = torch.tensor([labels.index(label) for label in my_senses])
-    mine_centres = torch.stack([mine[:, ids == k].mean(dim=1) for k in range(2)], dim=1)  # [layers, 2, dim]
-    mine_centres = mine_centres / mine_centres.norm(dim=-1, keepdim=True)
-    # which of the two named senses each of the learner's labels stands for (their names are the learner's)
-    closeness = torch.einsum("lkd,ltd->kt", mine_centres, centres[:, :2])
-    order = [0, 1] if closeness[0, 0] + closeness[1, 1] >= closeness[0, 1] + closeness[1, 0] else [1, 0]
-    stands_for = {labels[k]: targets[order[k]] for k in range(2)}
-    if set(labels) <= set(senses):  # names the check knows: each must stand for the sense of its own name
-        named = {label: label for label in labels}
-        if set(labels) == set(targets) and stands_for != named:  # swapped, unless a label gathers a third sense
-            nearest_sense = torch.einsum("lkd,ltd->kt", mine_centres, centres).argmax(dim=1).tolist()
-            third = [(label, senses[t]) for label, t in zip(labels, nearest_sense) if t >= len(targets)]
-            require(what, not third,
-                    f"the sentences you labelled {third[0][0]!r} read, on average, as closer to the check's "
-                    f"sentences of another sense of {word!r} than to {targets[0]} or {targets[1]}: use only these "
-                    f"two senses, not a third sense of {word!r}" if third else "")
-        require(what, set(labels) != set(targets) or stands_for == named,
-                f"the sentences you labelled {labels[0]!r} read as the {stands_for[labels[0]]} sense and those "
-                f"labelled {labels[1]!r} as the {stands_for[labels[1]]} sense: the two names are swapped, give "
-                "each sentence the name of its own sense")
-        stands_for = named
-    # held out: the learner's centroids classify the check's sentences of the two named senses
-    right = []
-    for k, label in enumerate(labels):
-        sims = torch.einsum("lnd,lkd->lnk", reference[stands_for[label]], mine_centres)
-        right.append((sims.argmax(dim=-1) == k).float().flatten())
-    held_out = float(torch.cat(right).mean())
-    frame = _shared_frame(my_sentences, my_senses, word)  # whatever the held-out score: a frame inflates the report
-    require(what, frame is None,
-            f"your sentences labelled {frame[0]!r} share one frame ({frame[1]!r}), so their centroid stands for the "
-            "frame's words as much as for the sense (the centroids classify "
-            f"{held_out:.0%} of the check's held-out sentences of known sense). Vary the sentences of each sense "
-            "(different words around the word, not one pattern with a word or two changed)" if frame else "")
-    bare = vectors_of([f"The {word}.", f"A {word}.", f"I saw the {word}.", f"It was the {word}."]).mean(dim=1)
-    alone = torch.einsum("lnd,ld->ln", mine, bare / bare.norm(dim=-1, keepdim=True)).mean(dim=0)  # [sentences]
-    k = int(alone.argmax())
-    require(what, alone[k] < MY_BARE_SENTENCE,
-            f"{my_sentences[k]!r} gives {word!r} almost the vector it has on its own (mean cosine {alone[k]:.3f} with "
-            f"'The {word}.', 'A {word}.' and the like): its context does not show a sense, so the model reads the one "
-            f"it prefers. Give it a context that shows its sense")
-    for label in labels:
-        share = float(alone[ids == labels.index(label)].mean())
-        require(what, share < MY_BARE_GROUP,
-                f"your sentences labelled {label!r} give {word!r} nearly the vector it has on its own (mean cosine "
-                f"{share:.3f} with 'The {word}.' and the like): their contexts do not show the sense. Give each a "
-                "context that shows it")
-    require(what, held_out >= MY_REPORT_MARGIN,
-            f"the centroids of your two labels classify only {held_out:.0%} of {sum(map(len, right)) // len(mine)} "
-            f"held-out sentences of known sense right (layers 1 to {len(mine)}): each label should gather sentences "
-            f"of one of the two senses, {targets[0]} and {targets[1]}, and of no other sense of {word!r}")
-    # each of the learner's sentences: is it closer to another known sense than to the one its label stands for?
-    fits = _nearest_own_sense(mine, [senses.index(stands_for[label]) for label in my_senses], centres)
-    nearest = torch.einsum("lnd,lsd->lns", mine, centres).mean(dim=0).argmax(dim=1).tolist()
-    misfits = [(sentence, label) for sentence, label, ok in zip(my_sentences, my_senses, fits) if not ok]
-    swapped = {label for label, ok, k in zip(my_senses, fits, nearest)  # read as the other of the two senses
-               if not ok and senses[k] in targets and senses[k] != stands_for[label]}
-    require(what, len(swapped) < 2,
-            "sentences under both labels read as closer to the other label's sense: check that my_senses "
-            "follows the order of my_sentences, one label per sentence (a label shifted by one place, or two "
-            "labels swapped, does this)")
-    if misfits:
-        k = next(k for k, ok in enumerate(fits) if not ok)
-        sentence, label = misfits[0]
-        read_as = senses[nearest[k]]
-        if read_as in targets and read_as != stands_for[label]:
-            raise ExerciseError(
-                f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to "
-                f"the check's sentences of the {read_as} sense of {word!r}: check its label first; if the label is "
-                f"right, a word of its context may belong to that sense: rewrite it so its context shows the "
-                f"{label!r} sense more clearly")
-        if read_as.startswith("other: "):  # named: the learner's label is not the sense the check reads
-            raise ExerciseError("✘ " + _(
-                "{what}: {sentence} is labelled {label}, but at most layers the model reads it as closer to the "
-                "check's sentences of another sense of {word} ({sense}): the exercise asks for the two senses "
-                "only, {first} and {second}, not a third sense; if you meant one of them, rewrite it so its context "
-                "shows it more clearly").format(what=what, sentence=repr(sentence), label=repr(label),
-                                                     word=repr(word), sense=read_as[len("other: "):],
-                                                     first=targets[0], second=targets[1]))
-        raise ExerciseError(
-            f"✘ {what}: {sentence!r} is labelled {label!r}, but at most layers the model reads it as closer to the "
-            f"check's sentences of another sense of {word!r}: rewrite it so its context shows the {label!r} sense "
-            f"more clearly (and use only {targets[0]} and {targets[1]}, not a third sense of {word!r})")
-    return held_out
-
-
-def _shared_frame(my_sentences, my_senses, word: str) -> tuple[str, str] | None:
-    """(label, words) when most sentences of one label share a run of 3+ words around `word`, else None."""
-    import re
-    from collections import Counter
-
-    for label in dict.fromkeys(my_senses):
-        runs = Counter()
-        group = [re.sub(r"[^\w\s]", " ", str(s).lower()).split() for s, sense in zip(my_sentences, my_senses)
-                 if sense == label]
-        for tokens in group:
-            at = [k for k, token in enumerate(tokens) if token == word.lower()]
-            runs.update({" ".join(tokens[a:a + 3]) for k in at for a in range(max(0, k - 2), k + 1)
-                         if len(tokens[a:a + 3]) == 3})
-        if runs and runs.most_common(1)[0][1] > len(group) / 2:
-            return label, runs.most_common(1)[0][0]
-    return None
-
-
-def _near_duplicates(first: list, second: list) -> bool:
-    """Two token lists with the same words, or one word changed, added or dropped (token edit distance <= 1)."""
-    if set(first) == set(second):
-        return True
-    if abs(len(first) - len(second)) > 1:
-        return False
-    start = next((k for k, (a, b) in enumerate(zip(first, second)) if a != b), min(len(first), len(second)))
-    return any(first[start + a:] == second[start + b:] for a, b in ((1, 1), (1, 0), (0, 1)))
-
-
-def check_02_my_report(my_sentences, my_senses, my_report, word: str, tokenizer, model,
-                       ours: float | None = None) -> None:
-    """Exercise 02-5: the sense report of the learner's own sentences, with their labels, at every layer."""
-    import re
-
+def check_02_pupil(my_senses, my_report, my_misread, tokenizer, model, ours: float | None = None) -> None:
+    """Exercise 02-5: the senses of the twelve "pupil" sentences, their report, and the sentences always misread."""
     import numpy as np
     import pandas as pd
 
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
+    from helpers.contextual import sense_report_by_layer
 
-    what = "my_report"
-    n_layers = model.config.num_hidden_layers + 1
-    if not my_sentences and my_report is None:
-        answered(what, None, "my_sentences and my_report are not written yet: write your sentences, then the report")
-    require(what, word in MY_WORD_SENSES, f"my_word is {word!r}: choose one of {sorted(MY_WORD_SENSES)}, the words "
-                                          "this check has sentences of known sense for")
-    require(what, len(my_sentences) == len(my_senses) >= 10, "need at least ten sentences, each with a sense label")
-    counts = pd.Series(list(my_senses)).value_counts()
-    require(what, len(counts) == 2 and counts.min() >= 5, f"need two senses with at least five sentences each, "
-                                                          f"got {counts.to_dict()}")
-    tokens = [re.sub(r"[^\w\s]", " ", str(s).lower()).split() for s in my_sentences]
-    near = [(a, b) for i, a in enumerate(my_sentences) for j, b in enumerate(my_sentences)
-            if i < j and _near_duplicates(tokens[i], tokens[j])]
-    if near:
-        raise ExerciseError(f"✘ {what}: {near[0][0]!r} and {near[0][1]!r} are the same sentence again, or differ "
-                            "in only one word or in punctuation: write different sentences, each using its sense")
-    missing = [s for s in my_sentences if not re.search(rf"(?<!\w){re.escape(word)}(?!\w)", s, re.IGNORECASE)]
-    require(what, not missing, f"every sentence must contain {word!r} as a whole word; not: {missing[:2]}")
-    for sentence in my_sentences:
-        uses = len(re.findall(rf"(?<!\w){re.escape(word)}(?!\w)", sentence, re.IGNORECASE))
-        require(what, uses == 1, f"{sentence!r} uses {word!r} {uses} times: only the first is measured, so write "
-                                 f"each sentence with {word!r} exactly once")
+    what = "my_senses, my_report, my_misread"
+    n, last = len(PUPIL_SENTENCES), model.config.num_hidden_layers
+    answered(what, my_senses, "my_senses is None: write one label per sentence, \"student\" or \"eye\"")
+    require(what, isinstance(my_senses, (list, tuple)) and all(isinstance(label, str) for label in my_senses),
+            f"my_senses should be a list of strings, got {type(my_senses).__name__}")
+    require(what, len(my_senses) == n, f"my_senses has {len(my_senses)} labels: write one per sentence of "
+                                       f"pupil_sentences, {n} in all, in their order")
+    names = sorted(set(my_senses) - {"student", "eye"})
+    require(what, not names, f"the labels are \"student\" and \"eye\", not {names[0]!r}" if names else "")
+    wrong = sum(label != sense for label, sense in zip(my_senses, PUPIL_SENSES))
+    require(what, wrong != n, "every label is the other sense: \"student\" is the school student, \"eye\" the "
+                              "opening in the eye")
+    require(what, wrong == 0,
+            f"{wrong} of your {n} labels name the other sense: read each sentence again and ask what *pupil* is in "
+            "it (a sentence can hold words of the other sense)")
     answered(what, my_report, "my_report is None: compute it with sense_report_by_layer(...)")
-    require(what, isinstance(my_report, pd.DataFrame), "compute my_report with sense_report_by_layer(...)")
-    require(what, list(my_report.index) == list(range(n_layers)), f"need one row per layer, 0 to {n_layers - 1}: "
-                                                                  "pass the vectors of word_embeddings_by_layer")
-    expected = sense_report_by_layer(word_embeddings_by_layer(list(my_sentences), word, tokenizer, model,
-                                                              device=model.device), list(my_senses))
-    require(what, set(expected.columns) <= set(my_report.columns), "my_report lacks columns of sense_report_by_layer")
-    got = my_report[expected.columns].to_numpy(dtype=float)
-    require(what, np.allclose(got, expected.to_numpy(), atol=1e-4),
-            f"my_report is not the report of my_sentences with my_senses: compute it from the vectors of "
-            f"{word!r} in my_sentences (word_embeddings_by_layer) and my_senses, both in the same order")
-    mean = expected["loo_accuracy"].iloc[1:].mean()
-    require(what, mean > MY_CHANCE,
-            f"your labels and the vectors disagree on most sentences (mean held-out accuracy over layers 1 to "
-            f"{n_layers - 1}: {mean:.2f}, no better than guessing): check that my_senses follows the order of "
-            "my_sentences, one label per sentence (a label shifted by one place, or two labels swapped, does this)")
-    for sentence in my_sentences:
-        cue = other_sense_cue(sentence, word)
-        require(what, cue is None, f"{sentence!r} reads as another sense of {word!r} ({cue[0]}, the word "
-                                   f"{cue[1]!r}): the exercise asks for two senses only" if cue else "")
-    held_out = _check_02_known_senses(my_sentences, my_senses, word, tokenizer, model)
+    vectors, every_layer = _pupil_credits(PUPIL_SENTENCES, tokenizer, model)
+    credits = every_layer[1:]  # layers 1 to last
+    expected = sense_report_by_layer(vectors, PUPIL_SENSES)
+    require(what, isinstance(my_report, pd.DataFrame) and list(my_report.index) == list(range(last + 1))
+            and set(expected.columns) <= set(my_report.columns),
+            f"my_report should be sense_report_by_layer's table, one row per layer 0 to {last}: pass it the vectors "
+            "of word_embeddings_by_layer, all layers")
+    require(what, np.allclose(my_report[expected.columns].to_numpy(dtype=float), expected.to_numpy(), atol=1e-4),
+            "my_report is not the report of pupil_sentences with your labels: compute it from the vectors of "
+            "\"pupil\" in pupil_sentences (word_embeddings_by_layer) and my_senses, in the same order")
+    answered(what, my_misread, "my_misread is None: list the numbers of the sentences wrong at every layer")
+    require(what, isinstance(my_misread, (list, tuple, set, np.ndarray))
+            and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in my_misread),
+            "my_misread should be a list of sentence numbers (whole numbers, from 0 as printed)")
+    mine = sorted(int(k) for k in my_misread)
+    right = np.flatnonzero((credits < 1).all(axis=0)).tolist()  # wrong or tied at every layer 1 to last
+    if mine != right:
+        hints = [(sorted(k + 1 for k in right), "the sentence numbers count from 0, as printed"),
+                 (np.flatnonzero((every_layer < 1).all(axis=0)).tolist(), f"use layers 1 to {last}: layer 0 has no "
+                                                                         "context"),
+                 (np.flatnonzero((credits < 1).any(axis=0)).tolist(), "keep the sentences wrong at every layer, "
+                                                                      "not at some layer"),
+                 (np.flatnonzero(credits[-1] < 1).tolist(), f"keep the sentences wrong at every layer from 1 to "
+                                                            f"{last}, not at the last layer only"),
+                 (np.flatnonzero((credits == 0).all(axis=0)).tolist(), "a tie (credit ½) is not right either")]
+        hint = next((why for numbers, why in hints if mine == numbers and numbers != right), "")
+        raise ExerciseError(f"✘ {what}: my_misread is not the set of sentences the held-out test gets wrong at "
+                            f"every layer from 1 to {last}" + (f": {hint}" if hint else ": use loo_credits at "
+                                                              "each of these layers, credit below 1"))
+    accuracy = expected["loo_accuracy"].iloc[1:].mean()
     versus = "" if ours is None else f" (the notebook's words: {ours:.2f})"
-    passed(what, f"the report of your {len(my_sentences)} sentences about {word!r}, {n_layers} layers: mean "
-                 f"held-out accuracy {mean:.2f} over layers 1 to {n_layers - 1}{versus}; your centroids classify "
-                 f"{held_out:.0%} of the check's sentences of known sense right")
+    passed(what, f"right labels, report and misread sentences; mean held-out accuracy of *pupil* over layers 1 to "
+                 f"{last}: {accuracy:.2f}{versus}")
+
+
+def discuss_02_pupil(tokenizer, model):
+    """Exercise 02-5's discussion, folded: each sentence's layers read right, and sentence 5 without its eyes."""
+    from IPython.display import Markdown
+
+    credits = _pupil_credits(PUPIL_SENTENCES, tokenizer, model)[1][1:]  # layers 1 to last
+    control = list(PUPIL_SENTENCES)
+    control[PUPIL_CONTROL[0]] = PUPIL_CONTROL[1]
+    controlled = _pupil_credits(control, tokenizer, model)[1][1:]
+    last, k = len(credits), PUPIL_CONTROL[0]
+    rows = "\n".join(f"| {i} | {sentence} | {sense} | {int((credits[:, i] == 1).sum())} |"
+                     for i, (sentence, sense) in enumerate(zip(PUPIL_SENTENCES, PUPIL_SENSES)))
+    read = {i: int((credits[:, i] == 1).sum()) for i in (4, k)}
+    text = (f"| sentence | | sense | layers read right (of {last}) |\n|---|---|---|---|\n{rows}\n\n"
+            f"Sentences 4 and {k} mix the senses on purpose. Sentence 4 is about an eye, with a teacher in it; the "
+            f"test reads it right at {read[4]} of {last} layers. Sentence {k} is about a student, with *eyes* in "
+            f"it; the test reads it right at {read[k]} of {last} layers. Without \"with sharp eyes\" "
+            f"({PUPIL_CONTROL[1]!r}), and with the other eleven sentences unchanged, it is read right at "
+            f"{int((controlled[:, k] == 1).sum())} of {last}.")
+    if (controlled[:, k] == 1).sum() > read[k]:
+        text += (" So in this sentence the model's vector for *pupil* follows the words *sharp eyes* more than "
+                 "the sentence's meaning: a contextual vector reads its context, and here the context holds a word "
+                 "of the other sense.")
+    else:
+        text += " So those words alone do not explain the misreading."
+    return Markdown(f"<details><summary>Discussion (open after the check passes)</summary>\n\n{text}\n</details>")
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -372,33 +372,36 @@ def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense s
 
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
                            chance_label: str | None = None, title: str = "Leave-one-out sense accuracy",
-                           band: dict | None = None, band_label: str = "the word's random-label band top",
-                           layers=None) -> None:
+                           band: tuple | None = None, band_label: str = "random-label band",
+                           layers=None, legend: bool = True) -> None:
     """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
 
     A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
-    `band` maps each word to the top of its random-label band per layer, drawn as a thin line of the word's
-    colour; `layers`, a list of layers, zooms the axes onto those layers and the scores at them.
+    `band`, (bottom, top) per layer, is shaded grey; `layers`, a list of layers, zooms the axes onto those layers
+    and the scores at them; `legend=False` leaves the legend to the caller (a figure legend, say).
     """
+    xs = list(next(iter(reports.values())).index)  # the layers drawn
+    if band is not None:
+        band = tuple(np.asarray(edge, dtype=float) for edge in band)
     if layers is not None:  # zoom: only the chosen layers are drawn, so no line comes in from off the panel
         reports = {word: report.loc[list(layers)] for word, report in reports.items()}
-        band = {word: np.asarray(top, dtype=float)[list(layers)] for word, top in (band or {}).items()} or None
-    for index, word in enumerate(band or {}):
-        ax.plot(next(iter(reports.values())).index, np.asarray(band[word], dtype=float), color=f"C{index}",
-                ls=(0, (1, 1)), lw=1.2, drawstyle="steps-mid", label=band_label if index == 0 else None)
+        band = None if band is None else tuple(edge[[xs.index(layer) for layer in layers]] for edge in band)
+        xs = list(layers)
+    if band is not None:
+        ax.fill_between(xs, band[0], band[1], step="mid", color="0.6", alpha=0.3, lw=0, label=band_label)
     for index, (word, report) in enumerate(reports.items()):
         ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8,
                 label=word)
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
-    ax.plot(next(iter(reports.values())).index, mean, color="k", marker="o", lw=2.5, label="mean over words")
+    ax.plot(xs, mean, color="k", marker="o", lw=2.5, label="mean over words")
     for index, (name, value) in enumerate((baselines or {}).items()):
         ax.axhline(value, color="0.3", ls=["-.", (0, (5, 2))][index % 2], lw=1.5, label=name)  # unlike the bands
     ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
-    ax.set_xticks(list(next(iter(reports.values())).index))
+    ax.set_xticks(xs)
     ax.set_ylim(0, 1.05)
-    if layers is not None:  # zoom: the chosen layers, the words' scores and their band tops at them
+    if layers is not None:  # zoom: the chosen layers, the words' scores and the band's top at them
         shown = [report["loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
-        shown += [np.asarray(top, dtype=float) for top in (band or {}).values()]
+        shown += [] if band is None else [band[1]]
         low, high = float(np.min(np.concatenate(shown))), float(np.max(np.concatenate(shown)))
         pad = max(0.02, 0.05 * (high - low))
         ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)
@@ -407,7 +410,8 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     ax.set_ylabel("accuracy")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the axes: it covers no point
+    if legend:
+        ax.legend(fontsize=9, loc="upper left", bbox_to_anchor=(1.01, 1))  # beside the axes: it covers no point
 
 
 def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: str | None = None) -> np.ndarray:

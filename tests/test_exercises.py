@@ -823,8 +823,6 @@ def test_02_stubs_are_not_answered(bert):
         exercises.check_02_word_vector(lambda sentences, spans, layer=-1: None, *bert)
     with pytest.raises(exercises.NotAnswered):
         exercises.check_02_sense_gap(lambda vectors, senses: None)
-    with pytest.raises(exercises.NotAnswered):
-        exercises.check_02_my_report([], [], None, "pupil", *bert)
 
 
 def test_02_two_banks_waits_for_exercise_3(bert, two_banks_setup):
@@ -1046,403 +1044,93 @@ def test_02_two_senses_names_the_mistake(bert, two_banks_setup, mistake, message
         exercises.check_02_two_banks(right, answer, DOUBLE, *bert, vectors, labels)
 
 
-PUPIL = ["The pupil asked the teacher a question about the homework.", "Every pupil in the class got a new book.",
-         "The teacher gave the pupil a gold star.", "A pupil was late for the maths lesson.",
-         "The pupil studied hard for the school exam.", "The pupil of the eye lets in light.",
-         "The pupil grew wide in the dark room.", "Strong light makes the pupil of the eye shrink.",
-         "The vet looked at the dog's pupil.", "A tiny pupil can be a sign of bright light."]
-PUPIL_SENSES = ["student"] * 5 + ["eye"] * 5
-
-
-def test_02_my_report(bert):
-    import pandas as pd
-
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences, senses = PUPIL, PUPIL_SENSES
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), senses)
-    check = exercises.check_02_my_report
-    check(sentences, senses, report, "pupil", *bert)
-    with pytest.raises(exercises.ExerciseError, match="at least ten"):
-        check(sentences[:8], senses[:8], report, "pupil", *bert)
-    with pytest.raises(exercises.ExerciseError, match="five sentences each"):
-        check(sentences, ["student"] * 9 + ["eye"], report, "pupil", *bert)
-    with pytest.raises(exercises.ExerciseError, match="whole word"):
-        check(sentences[:-1] + ["Pupils are students."], senses, report, "pupil", *bert)
-    with pytest.raises(exercises.NotAnswered):
-        check(sentences, senses, None, "pupil", *bert)
-    with pytest.raises(exercises.ExerciseError, match="one row per layer"):
-        check(sentences, senses, report.iloc[1:], "pupil", *bert)
-    shuffled = pd.concat([report.iloc[[3]], report.iloc[1:]]).set_axis(range(7))  # layer 3's row at layer 0
-    with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
-        check(sentences, senses, shuffled, "pupil", *bert)
-
-
-def test_02_my_report_is_tied_to_the_sentences_and_labels(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-    from helpers.data import load_polysemy
-
-    rows = load_polysemy("bank")
-    bank_report = sense_report_by_layer(word_embeddings_by_layer([r[2] for r in rows], "bank", *bert, device="cpu"),
-                                        [r[1] for r in rows])
-    vectors = word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu")
-    misaligned = sense_report_by_layer(vectors, ["student", "eye"] * 5)  # labels not in the sentences' order
-    bare = sense_report_by_layer(word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu",
-                                                          special_tokens=False), PUPIL_SENSES)
-    for wrong in (bank_report, misaligned, bare):  # another word's report; shuffled labels; no [CLS]/[SEP]
-        with pytest.raises(exercises.ExerciseError, match="not the report of my_sentences"):
-            exercises.check_02_my_report(PUPIL, PUPIL_SENSES, wrong, "pupil", *bert)
-
-
-PUPIL_WRONG_LABELS = {"alternating": ["student", "eye"] * 5,
-                      "shifted by one": PUPIL_SENSES[-1:] + PUPIL_SENSES[:-1],
-                      "shifted the other way": PUPIL_SENSES[1:] + PUPIL_SENSES[:1],
-                      **{f"labels {i} and {j} swapped": [PUPIL_SENSES[{i: j, j: i}.get(k, k)] for k in range(10)]
-                         for i, j in [(0, 5), (2, 7), (4, 9), (1, 8)]}}
-
-
-@pytest.mark.parametrize("mistake", list(PUPIL_WRONG_LABELS))
-def test_02_my_report_rejects_labels_out_of_order(bert, mistake):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    labels = PUPIL_WRONG_LABELS[mistake]  # not in the order of the sentences; the report is computed with them
-    report = sense_report_by_layer(word_embeddings_by_layer(PUPIL, "pupil", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="follows the order of my_sentences.*two labels swapped"):
-        exercises.check_02_my_report(PUPIL, labels, report, "pupil", *bert)
-
-
-MATCH = ["The match ended in a draw.", "He scored twice in the match.", "The chess match went on all night.",
-         "Our team plays a match on Sunday.", "The boxing match was cancelled.", "She lit a match in the dark.",
-         "He found one loose match in his pocket.", "Strike the match on the side of the box.",
-         "The match burned his fingers.", "He dropped a lit match into the bin."]
-NB_PUPIL = ["The new pupil was shy on her first day at school.",  # the notebook's worked solution
-            "Each pupil wrote a story about the summer holidays.",
-            "The teacher asked the pupil to read the poem aloud.",
-            "A pupil from our class won the chess tournament.",
-            "The pupil packed his schoolbag and ran for the bus.",
-            "The pupil lets light into the back of the eye.", "In bright sunlight the pupil becomes very small.",
-            "The optician measured the pupil of the left eye.", "A wide pupil can be a sign of fear.",
-            "The owl's huge pupil gathers light at night."]
-NB_PUPIL_SENSES = ["student"] * 5 + ["eye"] * 5
-MISLABELLED = {  # sentences, labels, what the message names
-    "an eye sentence labelled student": (
-        NB_PUPIL[:4] + ["The pupil shrank in the bright light."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
-        "'The pupil shrank in the bright light.' is labelled 'student'"),
-    "a student sentence labelled eye": (
-        NB_PUPIL[:9] + ["The pupil of the new teacher raised her hand."], NB_PUPIL_SENSES,
-        "'The pupil of the new teacher raised her hand.' is labelled 'eye'"),
-    "eye sentences under both labels": (
-        ["The pupil narrowed in the sun.", "A doctor checked the pupil with a torch.",
-         "The cat's pupil is a thin slit.", "Eye drops widened the pupil.", "The pupil reacts to light."] + PUPIL[5:],
-        PUPIL_SENSES, "no better than guessing"),
-    "match: 'to be alike' instead of the fire stick": (
-        MATCH[:5] + ["Your socks do not match.", "They are a perfect match.", "The colours match well.",
-                     "Can anyone match her record?", "The paint is a close match."], ["game"] * 5 + ["fire"] * 5,
-        "held-out sentences of known sense"),
-    "match: 'to be alike' labelled game, right fire sentences (review s12: not a swap)": (
-        ["Those two are a perfect match.", "The curtains are a good match for the sofa.",
-         "Her hat is a close match for her coat.", "The new paint is an exact match.",
-         "They found a match for the missing tile."] + MATCH[5:], ["game"] * 5 + ["fire"] * 5,
-        "labelled 'game' read, on average, as closer.*not a third sense"),
-}
-
-
-MATCH_GAME_FIRE = ["game"] * 5 + ["fire"] * 5
-S5_MATCH = ["The football match starts at eight.", "We watched the boxing match on TV.",  # a review's set
-                "Who won the tennis match yesterday?", "The match was cancelled because of snow.",
-                "She scored twice in the final match.", "He lit the fire with a single match.",
-                "The match flared and went out.", "I need a match to light the stove.",
-                "Do not let children play with a match.", "The wet match would not strike."]
-REVIEW_S8_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",  # a review's set
-                   "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
-                   "He struck a match to light the candle.", "She lit the stove with a match.",
-                   "One match was left in the box.", "He blew out the match before it burned him.",
-                   "Never let children play with a match."]
-RIGHT_SETS = {"match (tests)": (MATCH, MATCH_GAME_FIRE, "match"),
-              "match (review, clearer last sentence)": (
-                  S5_MATCH[:9] + ["The wet match would not strike, so I could not light the candle."],
-                  MATCH_GAME_FIRE, "match"),
-              "pupil (the notebook's)": (NB_PUPIL, NB_PUPIL_SENSES, "pupil"),
-              "match (review s8, the fire sentence without 'play')": (
-                  REVIEW_S8_MATCH[:9] + ["Never let children light a match."], MATCH_GAME_FIRE, "match")}
-
-
-@pytest.mark.parametrize("name", list(RIGHT_SETS))
-def test_02_my_report_accepts_right_sets(bert, name):
-    """Right answers pass whatever their accuracy beside the notebook's words: that is the exercise's question."""
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences, labels, word = RIGHT_SETS[name]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-    exercises.check_02_my_report(sentences, labels, report, word, *bert, ours=0.9)
-
-
-UNCLEAR = {  # sentences, labels, word, what the message says
-    "a sentence the model reads as the other sense (review)": (
-        S5_MATCH, MATCH_GAME_FIRE, "match",
-        "'The wet match would not strike.' is labelled 'fire', but at most layers the model reads it as closer "
-        "to the check's sentences of the game sense of 'match'.*rewrite it so its context shows"),
-    "'play with a match' read as the game sense (review s8)": (
-        REVIEW_S8_MATCH, MATCH_GAME_FIRE, "match",
-        "'Never let children play with a match.' is labelled 'fire', but at most layers the model reads it as "
-        "closer to the check's sentences of (the game sense.*a word of its context may belong to that sense|another "
-        "sense of 'match' \\(an equal\\).*rewrite it)"),  # "play" reads as a game, and "with" as a rival's
-    "one frame for every season sentence (review s8)": (
-        ["I met the pupil in the hall.", "We found the pupil in the library.", "I taught the pupil in the morning.",
-         "She helped the pupil in the gym.", "He coached the pupil in the evening."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
-        "pupil", "labelled 'student' share one frame.*Vary the sentences of each sense"),
-    "one frame per sense, two words changed per sentence (review s15: held out 1.00)": (
-        ["The clever pupil passed the test.", "The lazy pupil failed the test.", "The quiet pupil passed the exam.",
-         "The noisy pupil failed the exam.", "The young pupil passed the quiz."] + NB_PUPIL[5:], NB_PUPIL_SENSES,
-        "pupil", "labelled 'student' share one frame.*Vary the sentences of each sense"),
-    "the word twice, the first in the other sense (review)": (
-        NB_PUPIL + ["The pupil of her eye widened when the pupil saw the prize."], NB_PUPIL_SENSES + ["student"],
-        "pupil", "uses 'pupil' 2 times: only the first is measured.*exactly once"),
-    "the word three times": (
-        NB_PUPIL[:9] + ["A pupil, a pupil, a pupil at night."], NB_PUPIL_SENSES, "pupil",
-        "uses 'pupil' 3 times"),
-}
-
-
-@pytest.mark.parametrize("name", list(UNCLEAR))
-def test_02_my_report_names_unclear_sentences(bert, name):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences, labels, word, message = UNCLEAR[name]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match=message) as error:
-        exercises.check_02_my_report(sentences, labels, report, word, *bert)
-    assert "mislabel" not in str(error.value) and "give it the other label" not in str(error.value)
-    assert "no other sense" not in str(error.value)  # right senses: the message must not blame them
-
-
-@pytest.mark.parametrize("mistake", list(MISLABELLED))
-def test_02_my_report_rejects_sentences_of_another_sense(bert, mistake):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences, labels, message = MISLABELLED[mistake]
-    word = "match" if mistake.startswith("match") else "pupil"
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match=f"{message}|reads as another sense of '{word}'"):
-        exercises.check_02_my_report(sentences, labels, report, word, *bert)
-
-
-def test_02_my_report_accepts_other_right_answers(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    other = ["The pupil took notes during the lecture.", "A pupil left his coat in the classroom.",
-             "The headmaster met every new pupil.", "The pupil practised the piano after school.",
-             "The tutor marked the pupil's essay.", "The pupil contracts when you look at a lamp.",
-             "In the dark the pupil opens wide.", "The pupil sits in the centre of the iris.",
-             "The optometrist examined the pupil of his eye.", "An unequal pupil can signal a head injury."]
-    for sentences, labels, word in [(other, PUPIL_SENSES, "pupil"), (other, ["second"] * 5 + ["first"] * 5, "pupil"),
-                                    (NB_PUPIL, NB_PUPIL_SENSES, "pupil"),
-                                    (MATCH, ["game"] * 5 + ["fire"] * 5, "match")]:  # any names for the senses
-        report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-        exercises.check_02_my_report(sentences, labels, report, word, *bert)
-
-
-@pytest.mark.parametrize("word", list(exercises.MY_WORD_SENSES))
-def test_02_every_reference_sentence_is_nearest_its_own_sense(bert, word):
-    assert exercises._reference_misfits(word, *bert) == []  # else the check rejects a learner who copies it
-
-
-@pytest.mark.parametrize("word", list(exercises.MY_WORD_SENSES))
-def test_02_no_reference_sentence_of_the_two_senses_has_a_cue(word):
-    for sense in list(exercises.MY_WORD_SENSES[word])[:2]:
-        for sentence in exercises.MY_WORD_SENSES[word][sense]:
-            assert exercises.other_sense_cue(sentence, word) is None, sentence
-    for sentence in NB_PUPIL:  # the worked solution
-        assert exercises.other_sense_cue(sentence, "pupil") is None, sentence
-
-
-REVIEW_S26_NO_CONTEXT = {  # review s26: sentences that show no sense, labelled with the one MiniLM prefers, passed
-    "five": ["She looked at the pupil.", "The pupil was very small.", "I noticed the pupil.", "The pupil moved.",
-             "Look at that pupil."],
-    "five more": ["I saw the pupil yesterday.", "That pupil is strange.", "We talked about the pupil.",
-                  "The pupil was there.", "Nobody mentioned the pupil."]}
-
-
-@pytest.mark.parametrize("name", list(REVIEW_S26_NO_CONTEXT))
-def test_02_my_report_rejects_sentences_without_a_context(bert, name):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = NB_PUPIL[:5] + REVIEW_S26_NO_CONTEXT[name]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), NB_PUPIL_SENSES)
-    with pytest.raises(exercises.ExerciseError, match="almost the vector it has on its own|nearly the vector it has"):
-        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
-
-
-def test_02_my_report_names_one_sentence_without_a_context(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = NB_PUPIL[:9] + ["The pupil was there."]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), NB_PUPIL_SENSES)
-    with pytest.raises(exercises.ExerciseError, match="'The pupil was there.' gives 'pupil' almost the vector"):
-        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
-
-
-REVIEW_S30_MATCH = {  # review s30: two more senses of match passed under game / fire
-    "Nobody in the league was a match for her speed.": 4,  # an equal, in place of a game sentence
-    "The dating app found her a match in another city.": 9,  # a partner, in place of a fire sentence
-}
-
-
-@pytest.mark.parametrize("sentence", list(REVIEW_S30_MATCH))
-def test_02_my_report_rejects_an_equal_or_a_partner_for_match(bert, sentence):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = list(MATCH)
-    sentences[REVIEW_S30_MATCH[sentence]] = sentence
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "match", *bert, device="cpu"), MATCH_GAME_FIRE)
-    with pytest.raises(exercises.ExerciseError, match="another sense of 'match'"):
-        exercises.check_02_my_report(sentences, MATCH_GAME_FIRE, report, "match", *bert)
-
-
-def test_02_my_report_goes_by_the_models_reading(bert):
-    """Review s31: "Her pupil looked at me." (a person) labelled eye passed. The check trusts MiniLM's reading, which
-    calls it the eye, and the notebook says so; this test pins that reading, so a change of model shows up here."""
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = NB_PUPIL[:5] + ["Her pupil looked at me."] + NB_PUPIL[6:]
-    labels = NB_PUPIL_SENSES
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), labels)
-    exercises.check_02_my_report(sentences, labels, report, "pupil", *bert)  # passes: the model reads an eye
-    sentences = NB_PUPIL[:4] + ["Her pupil looked at me."] + NB_PUPIL[5:]  # now labelled student, as meant
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="'Her pupil looked at me.' is labelled 'student'"):
-        exercises.check_02_my_report(sentences, labels, report, "pupil", *bert)
-
-
-REVIEW_S25_SPRING = [  # review s25: a leap labelled coil passed on spring, a word with a third sense the model
-    "The kitten gave a little spring and caught the moth.",  # reads as a coil; the exercise now offers pupil,
-    "The deer cleared the fence with an easy spring.",  # which has two senses only, and match
-    "With a sudden spring, the cat landed on the table."]
-
-
-def test_02_my_report_refuses_spring(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = ["Spring is my favourite season.", "The cherry trees blossom in spring.",
-                 "We plant the seeds in early spring.", "Birds return north every spring.",
-                 "In spring the days grow longer.", "The spring in the mattress is broken.",
-                 "A steel spring pushes the door shut."] + REVIEW_S25_SPRING
-    labels = ["season"] * 5 + ["coil"] * 5
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "spring", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="my_word is 'spring': choose one of \\['match', 'pupil'\\]"):
-        exercises.check_02_my_report(sentences, labels, report, "spring", *bert)
-
-
-S23_RIGHT = {  # correct two-sense answers written for review s23: none may be refused
-    "pupil": (["The pupil waved to her friends in the playground.", "Our school takes a pupil from every village.",
-               "The pupil read her school report to her parents.", "A pupil asked the teacher about the homework.",
-               "The best pupil in the year won a prize.", "The pupil looks black because light goes in and "
-               "does not come out.", "Her pupil tightened when the nurse shone the torch.",
-               "The iris muscle controls the size of the pupil.", "A goat's pupil is shaped like a bar.",
-               "In dim light the pupil of the eye grows larger."],),
-    "match": (["The match kicked off at three.", "Our team lost the match on penalties.",
-               "The chess match lasted five hours.", "Fans queued for the match tickets.",
-               "She played her best match of the season.", "He lit a match to see the map.",
-               "The match flared in the dark.", "Strike the match on the side of the box.",
-               "The match burned down to his fingers.", "She dropped a burning match into the sink."],
-              ["The match was shown live on TV.", "We drove to the away match.",
-               "The boxing match ended in the third round.", "Rain delayed the cricket match.",
-               "He was injured early in the match.", "He used a match to light the candle.",
-               "The last match in the box was damp.", "A lit match fell on the carpet.",
-               "Light the match and hold it to the wick.", "She blew out the match after lighting the fire."],
-              ["The players shook hands after the match.", "The home team won the match easily.",
-               "Our match against the champions is on Saturday.", "The crowd cheered at the end of the match.",
-               "He missed the match because of an injury.", "She lit a match and the paper caught fire.",
-               "A match glowed in the dark room.", "Only one match was left in the matchbox.",
-               "He struck the match and lit his pipe.", "The smell of a burnt match filled the kitchen."])}
-
-
-@pytest.mark.parametrize("word, k", [(word, k) for word, sets in S23_RIGHT.items() for k in range(len(sets))])
-def test_02_my_report_accepts_more_right_answers(bert, word, k):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = S23_RIGHT[word][k]
-    labels = list(exercises.MY_WORD_SENSES[word])[:1] * 5 + list(exercises.MY_WORD_SENSES[word])[1:2] * 5
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-    exercises.check_02_my_report(sentences, labels, report, word, *bert)
-
-
-REVIEW_MATCH = ["We won the match by two goals.", "The tennis match lasted four hours.",
-                "The football match was on TV.", "They lost the final match.", "The referee stopped the match.",
-                "He struck a match to light the candle.", "The match went out in the wind.",
-                "She lit the stove with a match.", "One match was left in the box.", "The wet match would not light."]
-
-
-def test_02_my_report_on_the_reviewers_match_answer(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    labels = ["game"] * 5 + ["fire"] * 5
-    clearer = [s.replace("went out", "blew out") for s in REVIEW_MATCH]  # the fire sense made plainer
-    report = sense_report_by_layer(word_embeddings_by_layer(clearer, "match", *bert, device="cpu"), labels)
-    exercises.check_02_my_report(clearer, labels, report, "match", *bert)
-    # MiniLM puts "The match went out in the wind." nearer the game sentences at 4 of 6 layers (no longer one of
-    # the check's own sentences): the message asks for a sentence that shows its sense more plainly
-    report = sense_report_by_layer(word_embeddings_by_layer(REVIEW_MATCH, "match", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="rewrite it so its context shows the 'fire' sense"):
-        exercises.check_02_my_report(REVIEW_MATCH, labels, report, "match", *bert)
-
-
-@pytest.mark.parametrize("copies", ["five copies of one sentence per sense", "copies differing in case and spaces",
-                                    "a copy without its full stop"])
-def test_02_my_report_rejects_repeated_sentences(bert, copies):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    season, coil = NB_PUPIL[0], NB_PUPIL[5]
-    if copies.startswith("five"):
-        sentences = [season] * 5 + [coil] * 5
-    elif copies.startswith("copies"):
-        sentences = NB_PUPIL[:4] + [season.upper()] + NB_PUPIL[5:9] + ["  " + coil.replace(" ", "  ")]
-    else:
-        sentences = NB_PUPIL[:9] + [coil.rstrip(".")]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"),
-                                   NB_PUPIL_SENSES)
-    with pytest.raises(exercises.ExerciseError, match="the same sentence again"):
-        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
-
-
-def test_02_my_report_rejects_a_near_duplicate(bert):
-    """Review s6: one letter and the final mark changed is not a different sentence."""
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    sentences = NB_PUPIL[:4] + ["The new pupil was shy on his first day at school!"] + NB_PUPIL[5:]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "pupil", *bert, device="cpu"),
-                                   NB_PUPIL_SENSES)
-    with pytest.raises(exercises.ExerciseError, match="differ in only one word.*write different sentences"):
-        exercises.check_02_my_report(sentences, NB_PUPIL_SENSES, report, "pupil", *bert)
-
-
-@pytest.mark.parametrize("sentences, word", [(NB_PUPIL, "pupil"), (MATCH, "match")])
-def test_02_my_report_rejects_the_two_names_swapped(bert, sentences, word):
-    """Review s6: the exercise's own sense names, each put on the other sense's sentences."""
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-
-    first, second = list(exercises.MY_WORD_SENSES[word])[:2]
-    labels = [second] * 5 + [first] * 5
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, word, *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="the two names are swapped"):
-        exercises.check_02_my_report(sentences, labels, report, word, *bert)
-
-
-def test_02_my_report_wants_a_known_word_and_two_senses(bert):
-    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
-    from helpers.data import load_polysemy
-
-    rows = load_polysemy("bank")
-    sentences, labels = [r[2] for r in rows], [r[1] for r in rows]
-    report = sense_report_by_layer(word_embeddings_by_layer(sentences, "bank", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="choose one of"):
-        exercises.check_02_my_report(sentences, labels, report, "bank", *bert)
-    three = PUPIL + ["The pupil of the eye widened.", "The pupil shrank in the sun.", "A wide pupil looked up.",
-                     "The vet checked the pupil.", "Light hit the pupil."]
-    labels = PUPIL_SENSES + ["iris"] * 5
-    report = sense_report_by_layer(word_embeddings_by_layer(three, "pupil", *bert, device="cpu"), labels)
-    with pytest.raises(exercises.ExerciseError, match="two senses"):
-        exercises.check_02_my_report(three, labels, report, "pupil", *bert)
+@pytest.fixture(scope="module")
+def pupil_answer(bert):
+    """The worked solution of exercise 02-5: the true labels, their report, the sentences wrong at every layer."""
+    import numpy as np
+
+    from helpers.contextual import loo_credits, sense_report_by_layer, word_embeddings_by_layer
+
+    senses = list(exercises.PUPIL_SENSES)
+    vectors = word_embeddings_by_layer(exercises.PUPIL_SENTENCES, "pupil", *bert, device="cpu")
+    credits = np.stack([loo_credits(layer, senses) for layer in vectors])  # [layers 0-6, 12]
+    misread = np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist()
+    return senses, sense_report_by_layer(vectors, senses), misread, vectors, credits
+
+
+def test_02_pupil_accepts_the_worked_solution(bert, pupil_answer, capsys):
+    import numpy as np
+
+    senses, report, misread, _, _ = pupil_answer
+    assert misread == [5]  # on MiniLM: the student "with sharp eyes"; the sentence lists stay fixed
+    exercises.check_02_pupil(senses, report, misread, *bert, ours=0.93)
+    exercises.check_02_pupil(tuple(senses), report, np.array(misread), *bert)  # a tuple, an array of numbers
+    assert "the notebook's words: 0.93" in capsys.readouterr().out
+
+
+def test_02_pupil_stubs_are_not_answered(bert, pupil_answer):
+    senses, report, _, _, _ = pupil_answer
+    for answer in [(None, None, None), (senses, None, None), (senses, report, None)]:
+        with pytest.raises(exercises.NotAnswered):
+            exercises.check_02_pupil(*answer, *bert)
+
+
+def _flipped(senses, *at):
+    other = {"student": "eye", "eye": "student"}
+    return [other[label] if k in at else label for k, label in enumerate(senses)]
+
+
+@pytest.mark.parametrize("mistake, message", [
+    ("one wrong", "1 of your 12 labels name the other sense"),
+    ("the mixed two wrong", "2 of your 12 labels"),  # sentences 4 and 5 labelled by their words of the other sense
+    ("shifted", "labels name the other sense"),
+    ("all swapped", "every label is the other sense"),
+    ("other names", "the labels are \"student\" and \"eye\", not 'school'"),
+    ("short", "has 11 labels"),
+    ("a string", "should be a list of strings")])
+def test_02_pupil_rejects_wrong_labels(bert, pupil_answer, mistake, message):
+    senses, report, misread, _, _ = pupil_answer
+    wrong = {"one wrong": _flipped(senses, 3), "the mixed two wrong": _flipped(senses, 4, 5),
+             "shifted": senses[-1:] + senses[:-1], "all swapped": _flipped(senses, *range(12)),
+             "other names": ["school" if label == "student" else label for label in senses],
+             "short": senses[:11], "a string": " ".join(senses)}[mistake]
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_pupil(wrong, report, misread, *bert)
+
+
+def test_02_pupil_ties_the_report_to_these_sentences_and_labels(bert, pupil_answer):
+    from helpers.contextual import sense_report_by_layer
+
+    senses, report, misread, vectors, _ = pupil_answer
+    for wrong in [sense_report_by_layer(vectors, _flipped(senses, 4, 5)),  # the report of other labels
+                  sense_report_by_layer(vectors.flip(1), senses),  # the vectors in the reverse order
+                  report.iloc[1:], report.to_numpy()]:  # layer 0 dropped; a bare array
+        with pytest.raises(exercises.ExerciseError, match="my_report"):
+            exercises.check_02_pupil(senses, wrong, misread, *bert)
+
+
+@pytest.mark.parametrize("mistake, message", [("from 1", "count from 0"), ("with layer 0", "layer 0 has no context"),
+                                              ("any layer", "not at some layer"), ("last layer", "last layer only"),
+                                              ("floats", "whole numbers"), ("none", "use loo_credits")])
+def test_02_pupil_rejects_wrong_misread_sentences(bert, pupil_answer, mistake, message):
+    import numpy as np
+
+    senses, report, misread, _, credits = pupil_answer
+    wrong = {"from 1": [k + 1 for k in misread],
+             "with layer 0": np.flatnonzero((credits < 1).all(axis=0)).tolist(),
+             "any layer": np.flatnonzero((credits[1:] < 1).any(axis=0)).tolist(),
+             "last layer": np.flatnonzero(credits[-1] < 1).tolist(),
+             "floats": [float(k) for k in misread], "none": [0, 1]}[mistake]
+    assert mistake == "floats" or sorted(wrong) != misread, "this wrong answer must differ from the right one"
+    with pytest.raises(exercises.ExerciseError, match=message):
+        exercises.check_02_pupil(senses, report, wrong, *bert)
+
+
+def test_02_pupil_discussion_tests_the_sharp_eyes(bert):
+    text = exercises.discuss_02_pupil(*bert).data
+    assert text.count("\n| ") == 12 + 1  # a row per sentence after the header row
+    assert "Without \"with sharp eyes\"" in text and text.startswith("<details>")
+
 
 # --- 03 RNN, LSTM, GRU ---
 

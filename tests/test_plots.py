@@ -193,20 +193,21 @@ def test_accuracy_by_layer_draws_words_their_mean_and_one_chance_line():
     plt.close(fig)
 
 
-def test_accuracy_by_layer_draws_the_band_and_zooms_onto_layers():
+def test_accuracy_by_layer_shades_the_band_and_zooms_onto_layers():
     import pandas as pd
 
     index = pd.Index([0, 1, 2], name="layer")
     reports = {"bank": pd.DataFrame({"loo_accuracy": [0.5, 0.90, 0.94]}, index=index),
                "bat": pd.DataFrame({"loo_accuracy": [0.5, 0.92, 0.93]}, index=index)}
     fig, ax = plt.subplots()
-    plots.plot_accuracy_by_layer(ax, reports, band={"bank": [0.7, 0.65, 0.6], "bat": [0.7, 0.7, 0.6]},
-                                 band_label="band", layers=[1, 2])
-    lines = ax.get_lines()
-    assert [line.get_label() for line in lines[:2]] == ["band", "_child1"]  # one legend entry for the tops
-    assert lines[1].get_ydata().tolist() == pytest.approx([0.7, 0.6]) and lines[1].get_color() == "C1"  # layers 1, 2
+    plots.plot_accuracy_by_layer(ax, reports, band=([0.3, 0.35, 0.4], [0.7, 0.65, 0.6]), band_label="band",
+                                 layers=[1, 2], legend=False)
+    (shade,) = ax.collections
+    assert shade.get_label() == "band" and ax.get_legend() is None
+    ys = shade.get_paths()[0].vertices[:, 1]
+    assert ys.min() == pytest.approx(0.35) and ys.max() == pytest.approx(0.65)  # layers 1 and 2 only
     low, high = ax.get_ylim()
-    assert low == pytest.approx(0.60 - 0.02) and high == pytest.approx(0.94 + 0.02)  # the scores and the band tops
+    assert low == pytest.approx(0.60 - 0.02) and high == pytest.approx(0.94 + 0.02)  # the scores and the band top
     assert ax.get_xlim() == pytest.approx((0.7, 2.3))
     plt.close(fig)
 

@@ -329,55 +329,38 @@ print(f"Layers 1 to {last}: best layer {best_layer} ({ordered[-1]:.3f}), worst l
 # What does this test score when the labels mean nothing? `shuffled_loo` gives a word's vectors random sense
 # labels (12 and 12, 500 times) and scores them the same way. The middle 95% of these scores is the
 # *random-label band*: a score inside it says nothing about sense. The band depends on the vectors, so each word
-# gets one at every layer, and one for its context mean. The table shows each score minus its own band's top:
+# gets its own at every layer. The grey area in the figure spans the five words' bands.
 
 # %%
-def band_top(vectors) -> float:
-    """The top of the random-label band: the 97.5th percentile of 500 random-label scores."""
-    return float(np.quantile(shuffled_loo(vectors, 500), 0.975))
-
-
-tops = pd.DataFrame({word: [band_top(vectors) for vectors in layer_vectors[word]] for word in WORDS}).T
-tops.columns = layer_columns
-tops["W2V context mean"] = [band_top(static_context_vectors(sentences_of[word], word, kv)) for word in WORDS]
-above_band = accuracy.loc[WORDS, tops.columns].astype(float) - tops  # > 0: above what random labels give
-above_band.round(3)
-
-# %%
-lead = above_band[layer_columns[1:]]
-thinnest = lead.stack().idxmin()  # (word, layer) with the smallest lead
-print(f"{lead.size} band tests for the Transformer layers ({len(WORDS)} words, layers 1 to {last}), "
-      f"and {len(WORDS)} for layer 0; by chance alone we would expect at most about {0.025 * lead.size:.2f} passes")
+random_scores = {word: [shuffled_loo(vectors, 500) for vectors in layer_vectors[word]] for word in WORDS}
+bottoms = pd.DataFrame({word: [np.quantile(s, 0.025) for s in random_scores[word]] for word in WORDS}).T
+tops = pd.DataFrame({word: [np.quantile(s, 0.975) for s in random_scores[word]] for word in WORDS}).T
+bottoms.columns = tops.columns = layer_columns
+above_band = accuracy.loc[WORDS, layer_columns].astype(float) - tops  # > 0: above what random labels give
+thinnest = above_band[layer_columns[1:]].stack().idxmin()  # (word, layer) with the smallest lead
 claim("no word's layer-0 score is above its band", (above_band["layer 0"] <= 0).all(),
       f"closest to the top: {above_band['layer 0'].max():+.3f} ({above_band['layer 0'].idxmax()})")
-claim("from layer 1 on, every word scores above its own band", (lead > 0).all().all(),
+claim("from layer 1 on, every word scores above its own band", (above_band[layer_columns[1:]] > 0).all().all(),
       f"thinnest: {thinnest[0]}, {thinnest[1]}, {accuracy.loc[thinnest] * 24:.1f} of 24 against a band top of "
       f"{tops.loc[thinnest] * 24:.1f}")
-context_inside = [word for word in WORDS if above_band.loc[word, "W2V context mean"] <= 0]
-claim("the Word2Vec context mean lies above its band for some words, within it for others",
-      0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
 
-# %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[3, 2], layout="constrained")
 for ax, layers, title in [(axes[0], None, "Leave-one-out sense accuracy, 24 sentences per word"),
                           (axes[1], list(range(1, last + 1)), f"Zoom on layers 1 to {last}")]:
     plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
                                          accuracy.loc["mean", "W2V context mean"]},
                            chance_label="0.5: all ties (Word2Vec, the word's own vector)", title=title,
-                           band={word: tops.loc[word, layer_columns] for word in WORDS},
-                           band_label="random-label band top (dotted, the word's colour)", layers=layers)
-axes[0].get_legend().remove()
+                           band=(bottoms.min(), tops.max()), band_label="random-label bands (all five words)",
+                           layers=layers, legend=False)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncols=4, fontsize=9)
 plt.show()
 
 # %% [markdown]
 # So layer 0's scores are consistent with chance, and every Transformer layer scores above its band, for every
-# word. Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores,
-# so by chance alone we would expect at most about 0.75 passes among the 30 tests (printed; at most, because a
-# pass must lie strictly above that percentile). All pass; the thinnest margin is printed with the check.
-# The layers are too close for 120 sentences to rank (*Going further* A, B).
+# word. The layers are too close for 120 sentences to rank (*Going further* A, B).
 #
 # [Exercise 4](#ex4) asks about a sentence that uses both senses, and [Exercise 5](#ex5) runs this test on a
-# word of your own.
+# new word.
 
 # %% [markdown]
 # <a id="s7"></a>
@@ -436,8 +419,9 @@ claim("the look-up is more than 1,000 times faster than MiniLM's forward passes"
 #   ones (section 5), and a nearest-centroid test predicts the sense of held-out sentences above what random labels
 #   give, for every word at each of those layers (section 6). 120 sentences cannot rank those layers.
 # - **Context words alone carry part of the sense**: the average of the other words' Word2Vec vectors beats
-#   random labels for some words, not all; every Transformer layer beats it on average. That compares these two
-#   trained models: our Word2Vec learned from a small excerpt, MiniLM was pretrained on vastly more text.
+#   random labels for some words, not all (*Going further* A); every Transformer layer beats it on average
+#   (section 6). That compares these two trained models: our Word2Vec learned from a small excerpt, MiniLM was
+#   pretrained on vastly more text.
 # - **Context costs compute**: a forward pass through the model instead of a table look-up (section 7).
 #
 # **When to use which.**
@@ -594,52 +578,49 @@ exercises.discuss_02_two_banks(double, tokenizer, bert, layer_vectors["bank"], s
 
 # %% [markdown]
 # <a id="ex5"></a>
-# ### Exercise 5 — your own ambiguous word
-# Pick a new word: *pupil* (a school student, and the dark opening in the middle of the eye) or *match* (a game,
-# and the stick that lights a fire). Write:
-# - `my_sentences`: at least five different sentences for each of the two senses (these two only: not *match*
-#   as "to be alike", "an equal" or "a partner"), with the word exactly once in each;
-# - `my_senses`: one label per sentence, in the same order (the names are yours);
-# - `my_report = sense_report_by_layer(...)`, from the vectors of `my_word` in `my_sentences`
-#   (`word_embeddings_by_layer`) and your labels.
+# ### Exercise 5 — a new word: *pupil*
+# *Pupil* names a school student and the dark opening in the middle of the eye. `pupil_sentences`, printed below,
+# holds twelve sentences with it, six of each sense, in mixed order; two of them mix the senses on purpose (an eye
+# examined by a teacher, a student with sharp eyes). Write:
+# - `my_senses`: the sense of each sentence, `"student"` or `"eye"`, in the order of `pupil_sentences`;
+# - `my_report`: section 5's `sense_report_by_layer(...)` of the vectors of *pupil* in these sentences
+#   (`word_embeddings_by_layer`) with your labels;
+# - `my_misread`: the numbers (from 0, as printed) of the sentences that section 6's held-out test gets wrong at
+#   **every** layer from 1 to 6. `loo_credits(vectors, labels)` gives one layer's credits, one per sentence
+#   (1 right, 0 wrong, ½ a tie): a sentence is wrong at a layer when its credit is below 1.
 #
-# The check reads your sentences with the model: it compares them with hidden sentences of known sense, and
-# it names any sentence that reads as the other sense, repeats another, shares its words around `my_word` with
-# most of the others, or shows no sense at all ("I saw the pupil yesterday.": the word then gets nearly the
-# vector it has on its own, and the model reads the sense it prefers). The model reads the context, not your
-# intent: if the check names a sentence, give it a context that shows its sense. It can only go by that reading:
-# MiniLM reads "Her pupil looked at me." as the eye, so under the label *eye* it passes, and under *student* it is
-# refused. For *match* it also names its
-# other senses ("to be alike", "an equal", "a partner") when a cue word gives one away (*colour*, *rival*,
-# *dating*) or the model reads the sentence as nearer that sense's sentences.
+# Then read the sentences in `my_misread`. What in their context belongs to the other sense? The check prints the
+# mean held-out accuracy of *pupil* beside the notebook's words', and the discussion after it tests one answer.
 #
-# The check prints your mean held-out accuracy over layers 1 to 6 beside the notebook's words'. Does your word
-# separate as well as ours? At which layers? (With five sentences per sense, one sentence moves the accuracy by
-# 0.1, so compare layers, not decimals.)
+# *Your own sentences (not checked):* write six sentences for each of two senses of *match* (a game; the stick
+# that lights a fire) and run the same lines on them. Nothing can check this part: the check knows the senses of
+# `pupil_sentences` only, and the model reads the context you wrote, not the sense you meant.
+
+# %%
+pupil_sentences = exercises.PUPIL_SENTENCES  # twelve sentences with "pupil", six of each sense, in mixed order
+for number, sentence in enumerate(pupil_sentences):
+    print(f"{number:2}  {sentence}")
 
 # %% nbgrader={"grade": false, "grade_id": "ex02-5-answer", "locked": false, "schema_version": 3, "solution": true, "task": false} jupyter={"source_hidden": true} tags=["solution", "nbval-ignore-output"]
-my_word = "pupil"    # or "match"
-my_sentences = None  # a list of your sentences
-my_senses = None     # a list of one label per sentence, e.g. "student" or "eye"
-my_report = None
+my_senses = None   # one label per sentence of pupil_sentences: "student" or "eye"
+my_report = None   # sense_report_by_layer(...) of these sentences, with your labels
+my_misread = None  # the numbers of the sentences the held-out test gets wrong at every layer from 1 to 6
 ### BEGIN SOLUTION
-my_sentences = ["The new pupil was shy on her first day at school.",
-                "Each pupil wrote a story about the summer holidays.",
-                "The teacher asked the pupil to read the poem aloud.",
-                "A pupil from our class won the chess tournament.",
-                "The pupil packed his schoolbag and ran for the bus.",
-                "The pupil lets light into the back of the eye.", "In bright sunlight the pupil becomes very small.",
-                "The optician measured the pupil of the left eye.", "A wide pupil can be a sign of fear.",
-                "The owl's huge pupil gathers light at night."]
-my_senses = ["student"] * 5 + ["eye"] * 5
-my_report = sense_report_by_layer(
-    word_embeddings_by_layer(my_sentences, my_word, tokenizer, bert, device=device), my_senses)
+my_senses = ["student", "eye", "student", "eye", "eye", "student", "eye", "student", "eye", "student", "eye",
+             "student"]
+pupil_vectors = word_embeddings_by_layer(pupil_sentences, "pupil", tokenizer, bert, device=device)
+my_report = sense_report_by_layer(pupil_vectors, my_senses)
+pupil_credits = np.stack([loo_credits(vectors, my_senses) for vectors in pupil_vectors[1:]])  # [layers 1-6, 12]
+my_misread = np.flatnonzero((pupil_credits < 1).all(axis=0)).tolist()  # below 1 at every one of these layers
 display(my_report.round(3))
+print("wrong at every layer from 1 to 6:", my_misread)
 ### END SOLUTION
 
 # %% nbgrader={"grade": true, "grade_id": "ex02-5", "locked": true, "points": 1, "schema_version": 3, "solution": false, "task": false} tags=["check"]
-exercises.check_02_my_report(my_sentences, my_senses, my_report, my_word, tokenizer, bert,
-                             ours=mean_accuracy[1:].mean())
+exercises.check_02_pupil(my_senses, my_report, my_misread, tokenizer, bert, ours=mean_accuracy[1:].mean())
+
+# %%
+exercises.discuss_02_pupil(tokenizer, bert)
 
 
 # %% [markdown]
@@ -662,8 +643,9 @@ show_code(contextual.word_vectors_in_batch, contextual.sense_similarity, context
 # <a id="g1"></a>
 # ### A. Can the layers be ranked? Scale and noise
 #
-# *What this adds:* whether the small differences between layers 1 to 6 are more than noise, and where layer 0's
-# low scores sit among random-label scores.
+# *What this adds:* whether the small differences between layers 1 to 6 are more than noise, how far each score
+# lies above its random-label band (the Word2Vec context mean's included), and where layer 0's low scores sit
+# among random-label scores.
 #
 # Two things stand between sections 5 and 6 and a ranking of the layers.
 #
@@ -740,15 +722,37 @@ claim("every Transformer layer beats the Word2Vec context mean by more than thei
 # by more than the tie margin (second check). *Going further* B shows how to pick a layer without flattering it.
 
 # %% [markdown]
-# **Layer-0 scores below 0.5.** Section 6 found no layer-0 score above its random-label band, but some lie below
-# 0.5. Random labels give such scores too: below, each word's layer-0 score next to the mean, the bottom and the
-# top of its random-label scores.
+# **Each word against its own band.** Section 6 compared every score with its own random-label band. Here are the
+# margins, each score minus its band's top (> 0: above the band), with a band for the Word2Vec context mean too:
 
 # %%
-chance_0 = pd.DataFrame({word: shuffled_loo(layer_vectors[word][0], 500) for word in WORDS})  # [500, words]
+context_tops = [np.quantile(shuffled_loo(static_context_vectors(sentences_of[word], word, kv), 500), 0.975)
+                for word in WORDS]
+margins = above_band.assign(**{"W2V context mean": accuracy.loc[WORDS, "W2V context mean"].astype(float)
+                               - context_tops})
+print(margins.round(3))
+print(f"{above_band[layer_columns[1:]].size} band tests for the Transformer layers ({len(WORDS)} words, layers 1 "
+      f"to {last}): by chance alone we would expect at most about {0.025 * above_band[layer_columns[1:]].size:.2f} "
+      "passes")
+context_inside = [word for word in WORDS if margins.loc[word, "W2V context mean"] <= 0]
+claim("the Word2Vec context mean lies above its band for some words, within it for others",
+      0 < len(context_inside) < len(WORDS), f"within for {', '.join(context_inside)}")
+
+# %% [markdown]
+# Each test is one-sided: a score passes when it beats the 97.5th percentile of its random-label scores, so among
+# the 30 tests of layers 1 to 6 chance alone would give at most about 0.75 passes (printed; at most, because a
+# pass must lie strictly above that percentile). All 30 pass. The bag of context words passes for some words and
+# not for others (the check names them).
+#
+# **Layer-0 scores below 0.5.** No layer-0 score is above its band, but some lie below 0.5. Random labels give
+# such scores too: below, each word's layer-0 score next to the mean, the bottom and the top of its random-label
+# scores.
+
+# %%
+chance_0 = pd.DataFrame({word: random_scores[word][0] for word in WORDS})  # [500, words]: section 6's scores
 layer_0 = pd.DataFrame({"layer-0 score": accuracy.loc[WORDS, "layer 0"].astype(float),
-                        "random-label mean": chance_0.mean(), "band bottom": chance_0.quantile(0.025),
-                        "band top": chance_0.quantile(0.975)})
+                        "random-label mean": chance_0.mean(), "band bottom": bottoms["layer 0"],
+                        "band top": tops["layer 0"]})
 print(layer_0.round(3))
 above_bottom = layer_0["layer-0 score"] - layer_0["band bottom"]  # > 0: above the band's bottom
 claim("every layer-0 score lies within its random-label band, bottom and top",
@@ -787,18 +791,30 @@ choices = pd.DataFrame([{"picked on": f"half {pick + 1}", "layer picked": int(np
                          "same layer, other half": on_half[1 - pick][np.argmax(on_half[pick])]}
                         for pick in (0, 1)]).set_index("picked on")
 
+# %%
+def half_band_top(pick: int) -> float:
+    """The top of the random-label band of the five words' mean score on the other half, at the layer picked."""
+    layer = int(np.argmax(on_half[pick]))
+    scores = np.mean([shuffled_loo(layer_vectors[word][layer][halves[word][1 - pick]], 500, seed=k)
+                      for k, word in enumerate(WORDS)], axis=0)  # 500 random-label means over the five words
+    return float(np.quantile(scores, 0.975))
+
+
+choices["random-label band top"] = [half_band_top(pick) for pick in (0, 1)]
+
 # %% tags=["nbval-ignore-output"]
 choices.round(3)
 
 # %%
-claim("the layer picked on one half still scores far above 0.5 on the other half (> 0.8)",
-          (choices["same layer, other half"] > 0.8).all(), f"{choices['same layer, other half'].round(3).tolist()}")
+other_half, band_tops = choices["same layer, other half"], choices["random-label band top"]
+claim("the layer picked on one half scores above the random-label band on the other half",
+      (other_half > band_tops).all(), f"{other_half.round(3).tolist()}, band tops {band_tops.round(3).tolist()}")
 
 
 # %% [markdown]
-# A layer chosen without looking at the sentences it is scored on still predicts their sense far above 0.5 (the
-# check). Which layer is best, 120 sentences cannot decide, so the pictures of section 4 and *Going further* E
-# simply show the last layer.
+# A layer chosen without looking at the sentences it is scored on still predicts their sense above what random
+# labels give on those halves of twelve sentences per word (the check). Which layer is best, 120 sentences cannot
+# decide, so the pictures of section 4 and *Going further* E simply show the last layer.
 
 # %% [markdown]
 # <a id="g3"></a>
@@ -841,8 +857,8 @@ claim("leaving out [CLS]/[SEP] changes the sense accuracy by less than A's tie m
 # %% [markdown]
 # Without the special tokens the vectors move a little (the table's first two columns), even at layer 0, where
 # only the positions shift by one, and the accuracy changes by less than the tie margin (the check). So the reason to keep them is
-# not a measured gain here but that the model was trained with them. With bert-base, whose next-sentence
-# prediction reads `[CLS]`, the effect may be larger: *Going further* F lets you measure it.
+# not a measured gain here but that the model was trained with them. Whether bert-base behaves the same,
+# *Going further* F lets you measure.
 
 # %% [markdown]
 # <a id="g4"></a>
@@ -918,13 +934,12 @@ plt.show()
 #   `word_embeddings` work unchanged.
 # - **A different training objective**: bert-base was trained to predict masked words (and whether two
 #   sentences follow each other), not fine-tuned for sentence similarity, so its layers may behave differently.
-#   Two studies describe BERT's layers (Tenney et al. probe bert-base and bert-large, Ethayarajh bert-base). Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical
-#   NLP Pipeline*) find part-of-speech tags resolved in lower layers, semantic roles and coreference in higher
-#   ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*) finds a word's vectors in
-#   different sentences less alike in upper layers: those layers are more context-specific. Neither names a best
-#   layer for word senses. Measure it with sections 5 and 6.
-# - **The exercises**: Exercise 1's vectors get 768 numbers. Exercise 5's check compares your sentences with
-#   reference sentences and thresholds chosen on MiniLM, so with bert-base it may refuse good sentences.
+#   Two studies describe BERT's layers. Tenney, Das & Pavlick (2019, *BERT Rediscovers the Classical NLP
+#   Pipeline*; bert-base and bert-large) find part-of-speech tags resolved in lower layers, semantic roles and
+#   coreference in higher ones. Ethayarajh (2019, *How Contextual are Contextualized Word Representations?*;
+#   ELMo, GPT-2 and bert-base-cased) finds a word's vectors in different sentences less alike in upper layers:
+#   those layers are more context-specific. Neither names a best layer for word senses. Measure it with sections 5 and 6.
+# - **The exercises**: Exercise 1's vectors get 768 numbers, and Exercise 5's misread sentences may differ.
 
 # %%
 from transformers import BertConfig, BertModel
