@@ -14,9 +14,13 @@ from __future__ import annotations
 import contextlib
 import copy
 import types
+from typing import TYPE_CHECKING
 from unittest import mock
 
 from helpers.i18n import _
+
+if TYPE_CHECKING:
+    import torch
 
 
 class ExerciseError(AssertionError):
@@ -1863,7 +1867,7 @@ def check_03_greedy(greedy, model, vocab, prompts=("the government ", "prime min
 
 
 def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squash=True, fresh=False,
-                   first_bias=True, summed=False, shift=0, ih_transpose=True):
+                   first_bias=True, summed=False, shift=0, ih_transpose=True, start=0.0):
     """dL/dh_t with the tanh step written out from nn.RNN's weights; the flags make the usual mistakes."""
     import torch
 
@@ -1871,7 +1875,8 @@ def _hand_probe_04(model, inputs, targets, transpose=True, second_bias=True, squ
     w_ih = rnn.weight_ih_l0 if ih_transpose else rnn.weight_ih_l0.T
     w_hh = rnn.weight_hh_l0 if transpose else rnn.weight_hh_l0.T
     x = model.body.embed(inputs)
-    h, kept = x.new_zeros(x.shape[0], rnn.hidden_size), []
+    h = start * torch.randn(x.shape[0], rnn.hidden_size) if start else x.new_zeros(x.shape[0], rnn.hidden_size)
+    kept = []
     for t in range(x.shape[1]):
         a = (x[:, t + shift] @ w_ih.T + (rnn.bias_ih_l0 if first_bias else 0) + (0 if fresh else h @ w_hh.T)
              + (rnn.bias_hh_l0 if second_bias else 0))
@@ -1968,7 +1973,26 @@ def check_04_gradient_probe(probe) -> None:
     require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in again]),
             "your function gives different gradients when run a second time on the same model: does it keep "
             "state between calls?")
+    still = _still_model_04(model)
+    require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in probe(still, x, y)],
+                      [g.reshape(16, 8) for g in step_gradients(still, x, y)]),
+            "your gradients differ on a model whose embeddings and biases are zero, where every state stays exactly "
+            "0 if h_0 = 0: is your h_0 zero? Start from zeros shaped [batch, hidden], not a random or constant state")
     passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+
+
+def _still_model_04(model: torch.nn.Module) -> torch.nn.Module:
+    """A copy of `model` whose states stay exactly 0 from h_0 = 0 (zero embeddings and biases), W_hh = 2 x Q."""
+    import torch
+
+    still = copy.deepcopy(model)
+    rnn = still.body.rnn
+    with torch.no_grad():
+        for weight in (still.body.embed.weight, rnn.bias_ih_l0, rnn.bias_hh_l0):
+            weight.zero_()
+        torch.nn.init.orthogonal_(rnn.weight_hh_l0, generator=torch.Generator().manual_seed(0))
+        rnn.weight_hh_l0.mul_(2.0)  # a state that is not 0 doubles every step, into tanh's flat tails
+    return still
 
 
 class _CalledRNN04(Exception):

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 # --- RNN gradients ---
 
+LEGEND_SIZE = 9  # points, for legends readable at about 90 dpi
+
 
 def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time step",
                     ylabel: str = r"$\|\partial L / \partial h_t\|$ (log scale)") -> None:
@@ -28,7 +30,7 @@ def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time 
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     if len(curves) > 1:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize=LEGEND_SIZE)
 
 
 def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = False,
@@ -59,7 +61,7 @@ def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = F
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if len(curves) > 1 or thresholds or chance is not None:
-        ax.legend(fontsize="small")
+        ax.legend(fontsize=LEGEND_SIZE)
 
 
 def plot_lab_result(fig, result: LabResult) -> None:
@@ -96,7 +98,7 @@ def plot_accuracy_vs_length(ax, table, chance: float | None = 0.25,
     ax.set_ylim(0, 1.05)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize="small")
+    ax.legend(fontsize=LEGEND_SIZE)
 
 
 def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, colors: dict | None = None,
@@ -113,7 +115,7 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
         ax.scatter(values, np.full(len(values), y), color="k", s=12, zorder=3)
     if chance is not None:
         ax.axvline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
-        ax.legend(fontsize="small", loc="lower left")
+        ax.legend(fontsize=LEGEND_SIZE, loc="lower left")
     ax.set_yticks(range(len(names))[::-1], names)
     ax.set_xlim(0, 1.05)
     ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")

@@ -1788,6 +1788,7 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
         "W_ih not transposed": lambda m, x, y: exercises._hand_probe_04(m, x, y, ih_transpose=False),
         "x[:, t] for t = 1..T": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=1),
         "x[:, t - 1] for t = 0..T-1": lambda m, x, y: exercises._hand_probe_04(m, x, y, shift=-1),
+        "h_0 = 0.003 randn": lambda m, x, y: exercises._hand_probe_04(m, x, y, start=0.003),
     }
     messages = {"returns None": "returns None", "retain_grad": "retain_grad", "reverse order": "reverse order",
                 "one step short": "expected 12 gradients", "gradients doubled": "differ",
@@ -1799,7 +1800,7 @@ def test_04_gradient_probe_accepts_the_solution_and_rejects_the_classic_mistakes
                 "head on the first state": "last state only",
                 "no tanh": "no tanh", "detached state, raw autograd": "detached",
                 "W_ih not transposed": "shapes do not fit", "x[:, t] for t = 1..T": "runs past the sequence",
-                "x[:, t - 1] for t = 0..T-1": "neighbour's input",
+                "x[:, t - 1] for t = 0..T-1": "neighbour's input", "h_0 = 0.003 randn": "is your h_0 zero",
                 "nn.RNN stepped (section 2's code)": "runs PyTorch's RNN",
                 "copies the helper": "runs PyTorch's RNN", "rnn.forward stepped": "runs PyTorch's RNN",
                 "nn.RNN.forward on the class": "runs PyTorch's RNN",
