@@ -569,22 +569,6 @@ def clipping_summary(runs: dict[str, list[dict]], inputs: torch.Tensor, targets:
     return pd.DataFrame(rows).T.rename_axis("clip threshold")
 
 
-def clipping_outcome(summary: pd.DataFrame) -> pd.Series:
-    """Named numbers from clipping_summary's table (its "off" row unclipped, the others clipped).
-
-    unclipped_blowup: the most steps an unclipped run lasted if every one turned non-finite, else inf;
-    clipped_diverged: how many clipped runs turned non-finite; learners_accuracy: the lowest accuracy at
-    thresholds 1 and 0.1; slow_gap: clip 0.1's final loss minus clip 1's.
-    """
-    off, clipped = summary.loc["off"], summary.drop("off")
-    return pd.Series({
-        "unclipped_blowup": off["longest"] if off["diverged"] == off["runs"] else float("inf"),
-        "clipped_diverged": clipped["diverged"].sum(),
-        "learners_accuracy": summary.loc[["1", "0.1"], "accuracy min"].min(),
-        "slow_gap": summary.loc["0.1", "final loss"] - summary.loc["1", "final loss"],
-    }, dtype=float)
-
-
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),
                           seeds: tuple[int, ...] = (0,), steps: int = 300, hidden_size: int = 32,
                           lr: float | tuple[float, ...] = 0.01, clip: float | str | None = None,
@@ -647,26 +631,3 @@ def distance_summary(input_norms: dict[int, dict[str, np.ndarray]], short: int =
     for size, T in (("short", short), ("long", long)):
         out[f"share_{size}"] = input_norms[T][attention][:positions].mean() / input_norms[T][lstm][:positions].mean()
     return pd.Series(out, dtype=float)
-
-
-def radius_summary(fits: dict[str, pd.DataFrame], rms: pd.Series, radii: tuple[float, ...]) -> pd.Series:
-    """Named numbers for section 3: the fit_table of the "linear" and "tanh" RNNs (one row per ρ in `radii`, in
-    order) and the RMS slope of tanh at each ρ.
-
-    linear_error: largest |fitted factor - ρ| of the linear RNN; linear_deviation: its fits' largest deviation
-    (decades); tanh_over_linear: largest tanh factor minus the linear one (negative: all below); tanh_before_last /
-    tanh_last: the largest tanh factor before the last ρ, and the last one; rms_falls: 1 if the RMS slope falls as ρ
-    grows, else 0; prediction_error: largest |ρ × RMS slope - tanh factor|.
-    """
-    linear = fits["linear"]["fitted factor"].to_numpy()
-    tanh = fits["tanh"]["fitted factor"].to_numpy()
-    radii = np.asarray(radii, dtype=float)
-    return pd.Series({
-        "linear_error": np.abs(linear - radii).max(),
-        "linear_deviation": fits["linear"]["largest deviation (decades)"].max(),
-        "tanh_over_linear": (tanh - linear).max(),
-        "tanh_before_last": tanh[:-1].max(),
-        "tanh_last": tanh[-1],
-        "rms_falls": float(rms.is_monotonic_decreasing),
-        "prediction_error": np.abs(rms.to_numpy() * radii - tanh).max(),
-    }, dtype=float)

@@ -425,20 +425,6 @@ def test_clipping_summary_counts_runs_and_probes_the_trained_models():
     assert one["accuracy min"] <= one["accuracy max"]
 
 
-def test_clipping_outcome_by_hand():
-    import pandas as pd
-
-    from helpers.gradients import clipping_outcome
-    summary = pd.DataFrame({"runs": [2, 2, 2], "diverged": [2, 0, 1], "longest": [3, 9, 9],
-                            "accuracy min": [np.nan, 0.8, 0.6], "final loss": [np.nan, 0.5, 1.0]},
-                           index=["off", "1", "0.1"])
-    o = clipping_outcome(summary)
-    assert o.unclipped_blowup == 3 and o.clipped_diverged == 1
-    assert o.learners_accuracy == 0.6 and o.slow_gap == pytest.approx(0.5)
-    summary.loc["off", "diverged"] = 1  # one unclipped run stayed finite: no blow-up step to report
-    assert clipping_outcome(summary).unclipped_blowup == float("inf")
-
-
 def test_distance_summary_by_hand():
     from helpers.gradients import distance_summary
     norms = {4: {"lstm": np.array([4.0, 2, 1, 3]), "att": np.array([1.0, 1, 1, 2])},
@@ -449,18 +435,3 @@ def test_distance_summary_by_hand():
                 "lstm_jump": 3, "attention_jump": 2, "lstm_drop": 6 / 3, "attention_drop": 0.5,
                 "share_short": 1 / 3, "share_long": 0.5 / 6}
     assert s.to_dict() == pytest.approx(expected)
-
-
-def test_radius_summary_by_hand():
-    import pandas as pd
-
-    from helpers.gradients import radius_summary
-    column = ["fitted factor", "largest deviation (decades)"]
-    fits = {"linear": pd.DataFrame([[0.5, 0.0001], [1.0005, 0.0002]], columns=column),
-            "tanh": pd.DataFrame([[0.4, 0.1], [0.98, 0.2]], columns=column)}
-    rms = pd.Series([0.9, 0.97])  # ρ × RMS slope: 0.45 and 0.97
-    s = radius_summary(fits, rms, (0.5, 1.0))
-    expected = {"linear_error": 0.0005, "linear_deviation": 0.0002, "tanh_over_linear": -0.0205,
-                "tanh_before_last": 0.4, "tanh_last": 0.98, "rms_falls": 0.0, "prediction_error": 0.05}
-    assert s.to_dict() == pytest.approx(expected)
-    assert radius_summary(fits, pd.Series([0.9, 0.8]), (0.5, 1.0)).rms_falls == 1.0
