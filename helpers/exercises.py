@@ -1041,7 +1041,8 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
             with redirect_stdout(io.StringIO()):
                 check_02_predict_sense(predict_sense)
         except NotAnswered:
-            raise NotAnswered("○ two_senses is not answered yet: answer Exercise 3 (predict_sense) first") from None
+            raise NotAnswered("○ two_banks, two_senses is not answered yet: two_senses uses your predict_sense, "
+                              "so answer Exercise 3 first") from None
         except ExerciseError as error:
             raise ExerciseError(f"✘ two_senses: your predict_sense is wrong on exercise 3's test vectors "
                                 f"({str(error).removeprefix('✘ predict_sense: ')})") from None
@@ -1289,7 +1290,7 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
         else:
             text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
                      "pull the first *bank* to finance.")
-    return Markdown(f"<details><summary>Discussion</summary>\n\n{text}\n</details>")
+    return Markdown(f"<details><summary>Discussion (open after the check passes)</summary>\n\n{text}\n</details>")
 
 
 # Exercise 02-5: twelve sentences with "pupil", six of each sense, in mixed order. Sentences 4 and 5 mix the senses
@@ -1323,62 +1324,83 @@ def _pupil_credits(sentences, tokenizer, model):
     return vectors, np.stack([loo_credits(layer, PUPIL_SENSES) for layer in vectors])
 
 
-def check_02_pupil(my_senses, my_report, my_misread, tokenizer, model, ours: float | None = None) -> None:
+def _misread_cases():
+    """Hand-made vectors [layers, n, 3] and labels for exercise 02-5, and the sentences wrong at every layer 1 on.
+
+    Sense "a" sits at e1 and sense "b" at e2; a sentence moved to e2 is wrong, one moved to e3 ties (credit 1/2).
+    """
+    import torch
+
+    e1, e2, e3 = torch.eye(3)
+    labels = ["a"] * 8 + ["b"] * 8
+    vectors = torch.stack([e1] * 8 + [e2] * 8)[None].repeat(5, 1, 1)  # layer 0 and four more
+    for sentence, layers, place in [(0, range(5), e2),  # wrong at every layer, layer 0 too
+                                    (1, (1, 2, 3), e2),  # wrong at three of the four layers after 0
+                                    (2, range(1, 5), e3),  # tied at every layer after 0
+                                    (3, range(1, 5), e2),  # wrong at every layer after 0, right at layer 0
+                                    (4, (0,), e2),  # wrong at layer 0 only
+                                    (5, (2, 3, 4), e2)]:  # right at the first layer after 0 only
+        for layer in layers:
+            vectors[layer, sentence] = place
+    first = (vectors, labels, [0, 2, 3])
+    # a small sense: left out, its third sentence is nearer the other sense; counted in its own centroid, it is not
+    lean = torch.tensor([1.2, 1.0, 0.0])
+    small = torch.stack([e1] * 6 + [e2, e2, lean])[None].repeat(3, 1, 1)
+    return [first, (small, ["b"] * 6 + ["a"] * 3, [8])]
+
+
+def check_02_pupil(my_senses, my_report, always_misread, tokenizer, model, ours: float | None = None) -> None:
     """Exercise 02-5: the senses of the twelve "pupil" sentences, their report, and the sentences always misread."""
     import numpy as np
     import pandas as pd
 
     from helpers.contextual import sense_report_by_layer
 
-    what = "my_senses, my_report, my_misread"
+    what = "my_senses, my_report, always_misread"
     n, last = len(PUPIL_SENTENCES), model.config.num_hidden_layers
-    answered(what, my_senses, "my_senses is None: write one label per sentence, \"student\" or \"eye\"")
+    answered(what, my_senses, _('my_senses is None: write one label per sentence, "student" or "eye"'))
     require(what, isinstance(my_senses, (list, tuple)) and all(isinstance(label, str) for label in my_senses),
-            f"my_senses should be a list of strings, got {type(my_senses).__name__}")
-    require(what, len(my_senses) == n, f"my_senses has {len(my_senses)} labels: write one per sentence of "
-                                       f"pupil_sentences, {n} in all, in their order")
+            _("my_senses should be a list of strings, got {kind}").format(kind=type(my_senses).__name__))
+    require(what, len(my_senses) == n, _("my_senses has {count} labels: write one per sentence of pupil_sentences, "
+                                         "{n} in all, in their order").format(count=len(my_senses), n=n))
     names = sorted(set(my_senses) - {"student", "eye"})
-    require(what, not names, f"the labels are \"student\" and \"eye\", not {names[0]!r}" if names else "")
+    require(what, not names, _('the labels are "student" and "eye", not {name}').format(name=repr(names[0]))
+            if names else "")
     wrong = sum(label != sense for label, sense in zip(my_senses, PUPIL_SENSES))
-    require(what, wrong != n, "every label is the other sense: \"student\" is the school student, \"eye\" the "
-                              "opening in the eye")
-    require(what, wrong == 0,
-            f"{wrong} of your {n} labels name the other sense: read each sentence again and ask what *pupil* is in "
-            "it (a sentence can hold words of the other sense)")
-    answered(what, my_report, "my_report is None: compute it with sense_report_by_layer(...)")
-    vectors, every_layer = _pupil_credits(PUPIL_SENTENCES, tokenizer, model)
-    credits = every_layer[1:]  # layers 1 to last
+    require(what, wrong != n, _('every label is the other sense: "student" is the school student, "eye" the '
+                                "opening in the eye"))
+    require(what, wrong == 0, _("{wrong} of your {n} labels name the other sense: read each sentence again and ask "
+                                "what *pupil* is in it (a sentence can hold words of the other sense)")
+            .format(wrong=wrong, n=n))
+    answered(what, my_report, _("my_report is None: compute it with sense_report_by_layer(...)"))
+    vectors, credits = _pupil_credits(PUPIL_SENTENCES, tokenizer, model)
     expected = sense_report_by_layer(vectors, PUPIL_SENSES)
     require(what, isinstance(my_report, pd.DataFrame) and list(my_report.index) == list(range(last + 1))
             and set(expected.columns) <= set(my_report.columns),
-            f"my_report should be sense_report_by_layer's table, one row per layer 0 to {last}: pass it the vectors "
-            "of word_embeddings_by_layer, all layers")
+            _("my_report should be sense_report_by_layer's table, one row per layer 0 to {last}: pass it the "
+              "vectors of word_embeddings_by_layer, all layers").format(last=last))
     require(what, np.allclose(my_report[expected.columns].to_numpy(dtype=float), expected.to_numpy(), atol=1e-4),
-            "my_report is not the report of pupil_sentences with your labels: compute it from the vectors of "
-            "\"pupil\" in pupil_sentences (word_embeddings_by_layer) and my_senses, in the same order")
-    answered(what, my_misread, "my_misread is None: list the numbers of the sentences wrong at every layer")
-    require(what, isinstance(my_misread, (list, tuple, set, np.ndarray))
-            and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in my_misread),
-            "my_misread should be a list of sentence numbers (whole numbers, from 0 as printed)")
-    mine = sorted(int(k) for k in my_misread)
-    right = np.flatnonzero((credits < 1).all(axis=0)).tolist()  # wrong or tied at every layer 1 to last
-    if mine != right:
-        hints = [(sorted(k + 1 for k in right), "the sentence numbers count from 0, as printed"),
-                 (np.flatnonzero((every_layer < 1).all(axis=0)).tolist(), f"use layers 1 to {last}: layer 0 has no "
-                                                                         "context"),
-                 (np.flatnonzero((credits < 1).any(axis=0)).tolist(), "keep the sentences wrong at every layer, "
-                                                                      "not at some layer"),
-                 (np.flatnonzero(credits[-1] < 1).tolist(), f"keep the sentences wrong at every layer from 1 to "
-                                                            f"{last}, not at the last layer only"),
-                 (np.flatnonzero((credits == 0).all(axis=0)).tolist(), "a tie (credit ½) is not right either")]
-        hint = next((why for numbers, why in hints if mine == numbers and numbers != right), "")
-        raise ExerciseError(f"✘ {what}: my_misread is not the set of sentences the held-out test gets wrong at "
-                            f"every layer from 1 to {last}" + (f": {hint}" if hint else ": use loo_credits at "
-                                                              "each of these layers, credit below 1"))
+            _('my_report is not the report of pupil_sentences with your labels: compute it from the vectors of '
+              '"pupil" in pupil_sentences (word_embeddings_by_layer) and my_senses, in the same order'))
+    _function(what, always_misread, "always_misread")
+    cases = [*_misread_cases(), (vectors, PUPIL_SENSES, np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist())]
+    for case_vectors, labels, right in cases:
+        got = always_misread(case_vectors.clone(), list(labels))
+        answered(what, got, _("always_misread returned None: return the list of sentence numbers"))
+        require(what, isinstance(got, (list, tuple, np.ndarray))
+                and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in got),
+                _("always_misread should return a list of sentence numbers (whole numbers, from 0)"))
+        mine = sorted(int(k) for k in got)
+        require(what, mine == right, _(
+            "on test vectors with {layers} layers (layer 0 included) and {count} sentences, always_misread gives "
+            "{got}: it should list every sentence whose held-out credit (loo_credits) is below 1 at every layer "
+            "after layer 0, a tie (½) included, and no other").format(layers=len(case_vectors), count=len(labels),
+                                                                     got=mine))
     accuracy = expected["loo_accuracy"].iloc[1:].mean()
-    versus = "" if ours is None else f" (the notebook's words: {ours:.2f})"
-    passed(what, f"right labels, report and misread sentences; mean held-out accuracy of *pupil* over layers 1 to "
-                 f"{last}: {accuracy:.2f}{versus}")
+    versus = "" if ours is None else _(" (the notebook's words: {ours:.2f})").format(ours=ours)
+    passed(what, _("right labels and report, and always_misread is right on {count} test sets; mean held-out "
+                   "accuracy of *pupil* over layers 1 to {last}: {accuracy:.2f}{versus}").format(
+                       count=len(cases), last=last, accuracy=accuracy, versus=versus))
 
 
 def discuss_02_pupil(tokenizer, model):

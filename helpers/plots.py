@@ -375,11 +375,13 @@ def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense s
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
                            chance_label: str | None = None, title: str = "Leave-one-out sense accuracy",
                            band: tuple | None = None, band_label: str = "random-label band",
-                           layers=None, legend: bool = True) -> None:
+                           layers=None, legend: bool = True, tops: dict | None = None,
+                           tops_label: str = "each word's own band top") -> None:
     """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
 
     A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
-    `band`, (bottom, top) per layer, is shaded grey; `layers`, a list of layers, zooms the axes onto those layers
+    `band`, (bottom, top) per layer, is shaded grey; `tops` maps each word to its own band top per layer, drawn
+    as short dashes of the word's colour; `layers`, a list of layers, zooms the axes onto those layers
     and the scores at them; `legend=False` leaves the legend to the caller (a figure legend, say).
     """
     xs = list(next(iter(reports.values())).index)  # the layers drawn
@@ -387,13 +389,18 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
         band = tuple(np.asarray(edge, dtype=float) for edge in band)
     if layers is not None:  # zoom: only the chosen layers are drawn, so no line comes in from off the panel
         reports = {word: report.loc[list(layers)] for word, report in reports.items()}
-        band = None if band is None else tuple(edge[[xs.index(layer) for layer in layers]] for edge in band)
+        at = [xs.index(layer) for layer in layers]
+        band = None if band is None else tuple(edge[at] for edge in band)
+        tops = None if tops is None else {word: np.asarray(top, dtype=float)[at] for word, top in tops.items()}
         xs = list(layers)
     if band is not None:
         ax.fill_between(xs, band[0], band[1], step="mid", color="0.6", alpha=0.3, lw=0, label=band_label)
     for index, (word, report) in enumerate(reports.items()):
         ax.plot(report.index, report["loo_accuracy"], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8,
                 label=word)
+    for index, top in enumerate((tops or {}).values()):
+        ax.plot(xs, np.asarray(top, dtype=float), color=f"C{index}", ls="none", marker="_", ms=14, mew=2,
+                label=tops_label if index == 0 else None)
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
     ax.plot(xs, mean, color="k", marker="o", lw=2.5, label="mean over words")
     for index, (name, value) in enumerate((baselines or {}).items()):
@@ -404,6 +411,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     if layers is not None:  # zoom: the chosen layers, the words' scores and the band's top at them
         shown = [report["loo_accuracy"].to_numpy(dtype=float) for report in reports.values()]
         shown += [] if band is None else [band[1]]
+        shown += [np.asarray(top, dtype=float) for top in (tops or {}).values()]
         low, high = float(np.min(np.concatenate(shown))), float(np.max(np.concatenate(shown)))
         pad = max(0.02, 0.05 * (high - low))
         ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)

@@ -1044,33 +1044,63 @@ def test_02_two_senses_names_the_mistake(bert, two_banks_setup, mistake, message
         exercises.check_02_two_banks(right, answer, DOUBLE, *bert, vectors, labels)
 
 
-@pytest.fixture(scope="module")
-def pupil_answer(bert):
-    """The worked solution of exercise 02-5: the true labels, their report, the sentences wrong at every layer."""
+def _always_misread(way: str = "right"):
+    """A learner's always_misread: right, or one of the wrong methods reviewers tried (all gave [5] on pupil)."""
     import numpy as np
 
-    from helpers.contextual import loo_credits, sense_report_by_layer, word_embeddings_by_layer
+    from helpers.contextual import loo_credits
+
+    def in_sample(vectors, labels):  # the nearest centroid with each sentence left in its own centroid
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        names = sorted(set(labels))
+        centroids = np.stack([unit[[label == name for label in labels]].mean(axis=0) for name in names])
+        centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+        return (np.array(names)[(unit @ centroids.T).argmax(axis=1)] == np.array(labels)).astype(float)
+
+    def always_misread(layer_vectors, labels):
+        layers = {"layers 1 to 5": layer_vectors[1:-1], "layer 0 too": layer_vectors}.get(way, layer_vectors[1:])
+        score = in_sample if way == "in-sample" else loo_credits
+        credits = np.stack([score(np.asarray(vectors, dtype=float), labels) for vectors in layers])
+        wrong = {"ties count as right": credits == 0, "most layers": None}.get(way, credits < 1)
+        if way == "most layers":
+            return np.flatnonzero((credits < 1).mean(axis=0) > 0.5).tolist()
+        if way == "mean credit below 0.5":
+            return np.flatnonzero(credits.mean(axis=0) < 0.5).tolist()
+        if way == "typed in":
+            return [5]
+        return np.flatnonzero(wrong.all(axis=0)).tolist()
+    return always_misread
+
+
+@pytest.fixture(scope="module")
+def pupil_answer(bert):
+    """The worked solution of exercise 02-5: the true labels, their report, the vectors of pupil."""
+    from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
     senses = list(exercises.PUPIL_SENSES)
     vectors = word_embeddings_by_layer(exercises.PUPIL_SENTENCES, "pupil", *bert, device="cpu")
-    credits = np.stack([loo_credits(layer, senses) for layer in vectors])  # [layers 0-6, 12]
-    misread = np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist()
-    return senses, sense_report_by_layer(vectors, senses), misread, vectors, credits
+    return senses, sense_report_by_layer(vectors, senses), vectors
 
 
 def test_02_pupil_accepts_the_worked_solution(bert, pupil_answer, capsys):
     import numpy as np
 
-    senses, report, misread, _, _ = pupil_answer
-    assert misread == [5]  # on MiniLM: the student "with sharp eyes"; the sentence lists stay fixed
-    exercises.check_02_pupil(senses, report, misread, *bert, ours=0.93)
-    exercises.check_02_pupil(tuple(senses), report, np.array(misread), *bert)  # a tuple, an array of numbers
+    senses, report, vectors = pupil_answer
+    assert _always_misread()(vectors, senses) == [5]  # on MiniLM: the student "with sharp eyes"
+    exercises.check_02_pupil(senses, report, _always_misread(), *bert, ours=0.93)
     assert "the notebook's words: 0.93" in capsys.readouterr().out
+
+    def as_array(layer_vectors, labels):
+        return np.array(_always_misread()(layer_vectors, labels))
+    exercises.check_02_pupil(tuple(senses), report, as_array, *bert)  # a tuple of labels, an array of numbers
 
 
 def test_02_pupil_stubs_are_not_answered(bert, pupil_answer):
-    senses, report, _, _, _ = pupil_answer
-    for answer in [(None, None, None), (senses, None, None), (senses, report, None)]:
+    senses, report, _ = pupil_answer
+
+    def stub(layer_vectors, labels):
+        return None
+    for answer in [(None, None, stub), (senses, None, stub), (senses, report, stub)]:
         with pytest.raises(exercises.NotAnswered):
             exercises.check_02_pupil(*answer, *bert)
 
@@ -1089,41 +1119,46 @@ def _flipped(senses, *at):
     ("short", "has 11 labels"),
     ("a string", "should be a list of strings")])
 def test_02_pupil_rejects_wrong_labels(bert, pupil_answer, mistake, message):
-    senses, report, misread, _, _ = pupil_answer
+    senses, report, _ = pupil_answer
     wrong = {"one wrong": _flipped(senses, 3), "the mixed two wrong": _flipped(senses, 4, 5),
              "shifted": senses[-1:] + senses[:-1], "all swapped": _flipped(senses, *range(12)),
              "other names": ["school" if label == "student" else label for label in senses],
              "short": senses[:11], "a string": " ".join(senses)}[mistake]
     with pytest.raises(exercises.ExerciseError, match=message):
-        exercises.check_02_pupil(wrong, report, misread, *bert)
+        exercises.check_02_pupil(wrong, report, _always_misread(), *bert)
 
 
 def test_02_pupil_ties_the_report_to_these_sentences_and_labels(bert, pupil_answer):
     from helpers.contextual import sense_report_by_layer
 
-    senses, report, misread, vectors, _ = pupil_answer
+    senses, report, vectors = pupil_answer
     for wrong in [sense_report_by_layer(vectors, _flipped(senses, 4, 5)),  # the report of other labels
                   sense_report_by_layer(vectors.flip(1), senses),  # the vectors in the reverse order
                   report.iloc[1:], report.to_numpy()]:  # layer 0 dropped; a bare array
         with pytest.raises(exercises.ExerciseError, match="my_report"):
-            exercises.check_02_pupil(senses, wrong, misread, *bert)
+            exercises.check_02_pupil(senses, wrong, _always_misread(), *bert)
 
 
-@pytest.mark.parametrize("mistake, message", [("from 1", "count from 0"), ("with layer 0", "layer 0 has no context"),
-                                              ("any layer", "not at some layer"), ("last layer", "last layer only"),
-                                              ("floats", "whole numbers"), ("none", "use loo_credits")])
-def test_02_pupil_rejects_wrong_misread_sentences(bert, pupil_answer, mistake, message):
+@pytest.mark.parametrize("way", ["ties count as right", "most layers", "mean credit below 0.5", "layers 1 to 5",
+                                 "layer 0 too", "in-sample", "typed in"])
+def test_02_pupil_rejects_wrong_ways_to_find_the_misread(bert, pupil_answer, way):
+    senses, report, vectors = pupil_answer
+    on_pupil = _always_misread(way)(vectors, senses)
+    assert on_pupil == [5] or way == "layer 0 too", "a reviewer found these give the right answer on pupil"
+    with pytest.raises(exercises.ExerciseError, match="below 1 at every layer after layer 0"):
+        exercises.check_02_pupil(senses, report, _always_misread(way), *bert)
+
+
+def test_02_pupil_test_vectors_hold_what_they_say():
+    """Each hand-made case: the sentences wrong at every layer after 0, worked out from loo_credits."""
     import numpy as np
 
-    senses, report, misread, _, credits = pupil_answer
-    wrong = {"from 1": [k + 1 for k in misread],
-             "with layer 0": np.flatnonzero((credits < 1).all(axis=0)).tolist(),
-             "any layer": np.flatnonzero((credits[1:] < 1).any(axis=0)).tolist(),
-             "last layer": np.flatnonzero(credits[-1] < 1).tolist(),
-             "floats": [float(k) for k in misread], "none": [0, 1]}[mistake]
-    assert mistake == "floats" or sorted(wrong) != misread, "this wrong answer must differ from the right one"
-    with pytest.raises(exercises.ExerciseError, match=message):
-        exercises.check_02_pupil(senses, report, wrong, *bert)
+    from helpers.contextual import loo_credits
+
+    (first, labels, right), (small, small_labels, small_right) = exercises._misread_cases()
+    credits = np.stack([loo_credits(layer, labels) for layer in first])
+    assert right == [0, 2, 3] and credits[1:, 2].tolist() == [0.5] * 4 and credits[0, 3] == 1
+    assert small_right == [8] and [loo_credits(layer, small_labels)[8] for layer in small] == [0, 0, 0]
 
 
 def test_02_pupil_discussion_tests_the_sharp_eyes(bert):

@@ -201,13 +201,17 @@ def test_accuracy_by_layer_shades_the_band_and_zooms_onto_layers():
                "bat": pd.DataFrame({"loo_accuracy": [0.5, 0.92, 0.93]}, index=index)}
     fig, ax = plt.subplots()
     plots.plot_accuracy_by_layer(ax, reports, band=([0.3, 0.35, 0.4], [0.7, 0.65, 0.6]), band_label="band",
-                                 layers=[1, 2], legend=False)
+                                 layers=[1, 2], legend=False, tops={"bank": [0.6, 0.55, 0.5], "bat": [0.7, 0.6, 0.6]},
+                                 tops_label="own top")
+    dashes = [line for line in ax.get_lines() if line.get_marker() == "_"]
+    assert [line.get_label() for line in dashes][0] == "own top" and dashes[1].get_label().startswith("_")  # one entry
+    assert dashes[0].get_ydata().tolist() == pytest.approx([0.55, 0.5]) and dashes[1].get_color() == "C1"
     (shade,) = ax.collections
     assert shade.get_label() == "band" and ax.get_legend() is None
     ys = shade.get_paths()[0].vertices[:, 1]
     assert ys.min() == pytest.approx(0.35) and ys.max() == pytest.approx(0.65)  # layers 1 and 2 only
     low, high = ax.get_ylim()
-    assert low == pytest.approx(0.60 - 0.02) and high == pytest.approx(0.94 + 0.02)  # the scores and the band top
+    assert low == pytest.approx(0.50 - 0.022) and high == pytest.approx(0.94 + 0.022)  # scores, band top, own tops
     assert ax.get_xlim() == pytest.approx((0.7, 2.3))
     plt.close(fig)
 
