@@ -321,7 +321,7 @@ plt.show()
 r = pd.Series({**{k: v[0] / v[-1] for k, v in cures.items()},
                **{f"{k}, cell c_t": v[0] / v[-1] for k, v in cells.items()}}, name="norm at t=1 / norm at t=T")
 print(r.to_string(float_format="{:.3g}".format))
-bias0 = r.filter(like="bias 0")
+bias0 = r.filter(like="LSTM, forget bias 0")  # the bias-0 LSTM, h and c
 c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]  # the cell gradient against its value at T
 claim("the bias-0 LSTM keeps under 1e-8 at t = 1 (h and c), the tanh RNN even less",
       bias0.max() < 1e-8 and r["tanh RNN"] < bias0.min(), f"{bias0.max():.1e}, {r['tanh RNN']:.1e}")
