@@ -1917,7 +1917,7 @@ def check_04_gradient_probe(probe) -> None:
 
     from helpers.gradients import first_token_batch, make_model, step_gradients
 
-    ex = "Exercise 1"
+    ex = _("Exercise 1")
     model = make_model("rnn", hidden_size=8, seed=3)
     x, y = first_token_batch(16, 12, generator=torch.Generator().manual_seed(5))
     expected = [g.reshape(16, 8) for g in step_gradients(model, x, y)]  # [batch, hidden] at each step
@@ -1925,82 +1925,93 @@ def check_04_gradient_probe(probe) -> None:
         grads = probe(model, x, y)
     except RuntimeError as error:
         if "not have been used in the graph" in str(error) or "does not require grad" in str(error):
-            raise ExerciseError(f"✘ {ex}: autograd says one of your kept states is not on the path to the loss: "
-                                "the state you keep must be the very tensor the next step reads (not a detached "
-                                "copy, not the output sequence, not a fresh zero state)") from None
+            raise ExerciseError("✘ " + headed(ex) + _(
+                "autograd says one of your kept states is not on the path to the loss: the state you keep must be "
+                "the very tensor the next step reads (not a detached copy, not the output sequence, not a fresh zero "
+                "state)")) from None
         hidden = model.body.rnn.hidden_size
         shapes = re.search(r"\((\d+)x(\d+) and (\d+)x(\d+)\)", str(error))  # mat1 and mat2's sizes
         sizes = [int(n) for n in shapes.groups()] if shapes else []
         if sizes and sizes[2:] == [hidden, hidden] and sizes[1] != hidden:  # a state of the wrong size meets W_hh
-            raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): the state has "
-                                f"{hidden} numbers in this check's model; size h_0 from the model "
-                                "(model.body.rnn.hidden_size), not by a number written in") from None
+            raise ExerciseError("✘ " + headed(ex) + _(
+                "a matrix product's shapes do not fit ({error}): the state has {hidden} numbers in this check's "
+                "model; size h_0 from the model (model.body.rnn.hidden_size), not by a number written in").format(
+                error=error, hidden=hidden)) from None
         if "cannot be multiplied" in str(error):
-            raise ExerciseError(f"✘ {ex}: a matrix product's shapes do not fit ({error}): a batch holds its vectors "
-                                "as rows, [batch, features], so a weight matrix stored as [out, in] must be "
-                                "transposed before it meets them") from None
+            raise ExerciseError("✘ " + headed(ex) + _(
+                "a matrix product's shapes do not fit ({error}): a batch holds its vectors as rows, [batch, "
+                "features], so a weight matrix stored as [out, in] must be transposed before it meets them").format(
+                error=error)) from None
         if "must match the size of tensor" in str(error):
-            raise ExerciseError(f"✘ {ex}: two tensors' sizes do not fit ({error}): x is [batch, time], so the "
-                                "tokens of step t are x[:, t - 1], a column, not the row x[t - 1]") from None
+            raise ExerciseError("✘ " + headed(ex) + _(
+                "two tensors' sizes do not fit ({error}): x is [batch, time], so the tokens of step t are "
+                "x[:, t - 1], a column, not the row x[t - 1]").format(error=error)) from None
         raise
     except IndexError as error:
-        raise ExerciseError(f"✘ {ex}: an index runs past the sequence ({error}): x holds T steps at Python indices "
-                            "0..T-1, while the maths counts t = 1..T") from None
-    answered(ex, grads, "your function returns None: return the gradients, one tensor per time step")
+        raise ExerciseError("✘ " + headed(ex) + _(
+            "an index runs past the sequence ({error}): x holds T steps at Python indices 0..T-1, while the maths "
+            "counts t = 1..T").format(error=error)) from None
+    answered(ex, grads, _("your function returns None: return the gradients, one tensor per time step"))
     grads = list(grads)
     require(ex, len(grads) == len(expected),
-            f"expected {len(expected)} gradients (one per time step t = 1..{len(expected)}), got {len(grads)}")
+            _("expected {expected} gradients (one per time step t = 1..{expected}), got {got}").format(
+                expected=len(expected), got=len(grads)))
     shapes = {tuple(g.shape) if isinstance(g, torch.Tensor) else type(g).__name__ for g in grads}
     require(ex, all(isinstance(g, torch.Tensor) and g.numel() == 16 * 8 for g in grads),
-            f"each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got "
-            f"{sorted(map(str, shapes))}: the gradient with respect to h_t itself, not its norm or another tensor's")
+            _("each gradient must be a tensor shaped like the state h_t ([batch, hidden] = [16, 8]), got {shapes}: "
+              "the gradient with respect to h_t itself, not its norm or another tensor's").format(
+                shapes=sorted(map(str, shapes))))
     # a float64 answer is as right as a float32 one: compare both in the reference's dtype
     grads = [g.detach().to(expected[0].dtype).reshape(16, 8) for g in grads]
     norms = np.array([float(g.norm()) for g in grads])
     require(ex, not np.all(norms[:-1] == 0),
-            "every gradient before t = T is zero: the loss does not reach the earlier states through the "
-            "recurrence. Keep each state h_t that the next step consumes, and feed it (not a detached copy, not a "
-            "fresh zero state) into the next step; retain_grad on the output sequence has the same flaw")
+            _("every gradient before t = T is zero: the loss does not reach the earlier states through the "
+              "recurrence. Keep each state h_t that the next step consumes, and feed it (not a detached copy, not a "
+              "fresh zero state) into the next step; retain_grad on the output sequence has the same flaw"))
 
     def close(mine: list, reference: list = expected) -> bool:
         return all(torch.allclose(g, e.reshape(16, 8), rtol=1e-3, atol=1e-9) for g, e in zip(mine, reference))
 
-    require(ex, not close(grads[::-1]), "the gradients are in reverse order: return them for t = 1 first")
+    require(ex, not close(grads[::-1]), _("the gradients are in reverse order: return them for t = 1 first"))
     require(ex, not close([-g for g in grads]),
-            "every gradient has the wrong sign: differentiate the loss itself (not minus the loss)")
-    mistakes = [({"transpose": False}, "W_hh is used untransposed: nn.RNN computes h_{t-1} @ weight_hh_l0.T"),
-                ({"second_bias": False}, "a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0"),
-                ({"first_bias": False}, "a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0"),
-                ({"summed": True}, "the loss is summed over the batch: use the mean cross-entropy (the default)"),
-                ({"squash": False}, "the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)"),
-                ({"fresh": True}, "each step starts from a zero state: feed h_{t-1}, the state the previous step "
-                 "returned, into the next step"),
-                ({"shift": -1}, "each step reads its neighbour's input (the first step reads the last token): step t "
-                 "= 1..T of the maths is Python index t - 1 of x")]
+            _("every gradient has the wrong sign: differentiate the loss itself (not minus the loss)"))
+    two_biases = _("a bias is missing: nn.RNN adds both bias_ih_l0 and bias_hh_l0")
+    mistakes = [({"transpose": False}, _("W_hh is used untransposed: nn.RNN computes h_{t-1} @ weight_hh_l0.T")),
+                ({"second_bias": False}, two_biases),
+                ({"first_bias": False}, two_biases),
+                ({"summed": True}, _("the loss is summed over the batch: use the mean cross-entropy (the default)")),
+                ({"squash": False}, _("the step has no tanh: h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)")),
+                ({"fresh": True}, _("each step starts from a zero state: feed h_{t-1}, the state the previous step "
+                                    "returned, into the next step")),
+                ({"shift": -1}, _("each step reads its neighbour's input (the first step reads the last token): "
+                                  "step t = 1..T of the maths is Python index t - 1 of x"))]
     if not close(grads):
         for kwargs, message in mistakes:
             require(ex, not close(grads, _hand_probe_04(model, x, y, **kwargs)), message)
     matches = [torch.allclose(g, e, rtol=1e-3, atol=1e-9) for g, e in zip(grads, expected)]
-    require(ex, all(matches), f"the gradients differ from dL/dh_t (first at t = {(matches + [False]).index(False) + 1})"
-            ": compare your step with h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh) from h_0 = 0, the states "
-            "you keep (the h_t the next step reads), and the loss: the mean cross-entropy of model.head on the "
-            "last state only")
+    require(ex, all(matches), _(
+        "the gradients differ from dL/dh_t (first at t = {t}): compare your step with h_t = tanh(x_t W_ih^T + b_ih + "
+        "h_{{t-1}} W_hh^T + b_hh) from h_0 = 0, the states you keep (the h_t the next step reads), and the loss: the "
+        "mean cross-entropy of model.head on the last state only").format(t=(matches + [False]).index(False) + 1))
     try:
         with _rnn_refused_04():  # PyTorch's tanh RNN, by any of its routes, raises while the probe runs again
             again = probe(model, x, y)
     except _CalledRNN04:
-        raise ExerciseError(f"✘ {ex}: your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), "
-                            "nn.RNNCell, torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that "
-                            "does): write the tanh step yourself from rnn's weights, as the exercise asks") from None
+        raise ExerciseError("✘ " + headed(ex) + _(
+            "your function runs PyTorch's RNN (model.body.rnn, model(...), model.body(...), nn.RNNCell, "
+            "torch.rnn_tanh or rnn_tanh_cell, or a helper such as step_gradients that does): write the tanh step "
+            "yourself from rnn's weights, as the exercise asks")) from None
     require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in again]),
-            "your function gives different gradients when run a second time on the same model: does it keep "
-            "state between calls?")
+            _("your function gives different gradients when run a second time on the same model: does it keep "
+              "state between calls?"))
     still = _still_model_04(model)
     require(ex, close([g.detach().to(expected[0].dtype).reshape(16, 8) for g in probe(still, x, y)],
                       [g.reshape(16, 8) for g in step_gradients(still, x, y)]),
-            "your gradients differ on a model whose embeddings and biases are zero, where every state stays exactly "
-            "0 if h_0 = 0: is your h_0 zero? Start from zeros shaped [batch, hidden], not a random or constant state")
-    passed(ex, "your hand-written step gives dL/dh_t at every time step, the same as helpers.gradients.step_gradients")
+            _("your gradients differ on a model whose embeddings and biases are zero, where every state stays "
+              "exactly 0 if h_0 = 0: is your h_0 zero? Start from zeros shaped [batch, hidden], not a random or "
+              "constant state"))
+    passed(ex, _("your hand-written step gives dL/dh_t at every time step, the same as "
+                 "helpers.gradients.step_gradients"))
 
 
 def _still_model_04(model: torch.nn.Module) -> torch.nn.Module:
@@ -2078,7 +2089,7 @@ def check_04_slope(backward_factor) -> None:
     """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the k-th-root factor of a linear RNN's gradient."""
     import torch
 
-    ex = "Exercise 2"
+    ex = _("Exercise 2")
     _function(ex, backward_factor, "backward_factor")
     q, skew, grad = slope_matrices_04()
     cases = [(0.7 * q, 30), (1.3 * q, 30), (skew, 5)]
@@ -2087,15 +2098,15 @@ def check_04_slope(backward_factor) -> None:
         given_w, given_grad = w.clone(), grad.clone()  # the answer's own copies: an in-place change shows
         value = backward_factor(given_w, given_grad, steps)
         require(ex, torch.equal(given_grad, grad),
-                "your function changed grad_T in place (an in-place operation such as grad_T[:] = ..., "
-                "grad_T.copy_(...) or grad_T.mul_(...)): the caller's gradient is overwritten; compute each step "
-                "into a new tensor, g = w_hh.T @ g, starting from g = grad_T")
+                _("your function changed grad_T in place (an in-place operation such as grad_T[:] = ..., "
+                  "grad_T.copy_(...) or grad_T.mul_(...)): the caller's gradient is overwritten; compute each step "
+                  "into a new tensor, g = w_hh.T @ g, starting from g = grad_T"))
         require(ex, torch.equal(given_w, w),
-                "your function changed w_hh in place: the caller's weights are overwritten; leave w_hh as it is "
-                "and apply w_hh.T to the gradient")
-        answered(ex, value, "your function returns None: return the measured k-th-root factor (a number)")
+                _("your function changed w_hh in place: the caller's weights are overwritten; leave w_hh as it is "
+                  "and apply w_hh.T to the gradient"))
+        answered(ex, value, _("your function returns None: return the measured k-th-root factor (a number)"))
         require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
-                f"return a number, got {type(value).__name__}")
+                _("return a number, got {type}").format(type=type(value).__name__))
         mine.append(float(value))
 
     def matches(**kwargs) -> bool:
@@ -2103,26 +2114,28 @@ def check_04_slope(backward_factor) -> None:
                    for m, (w, k) in zip(mine, cases))
 
     require(ex, abs(mine[0] - mine[1]) > 1e-3,
-            "you return the same factor for 0.7 x and 1.3 x an orthogonal matrix: measure it from w_hh, "
-            "do not type a number")
+            _("you return the same factor for 0.7 x and 1.3 x an orthogonal matrix: measure it from w_hh, "
+              "do not type a number"))
     if not matches():
         for kwargs, message in [
-                ({"back": False}, "that is how much the norm GROWS per step going forward (towards t = T); "
-                 "the factor per step BACK is the norm after the steps back divided by the norm at T"),
-                ({"per_step": False}, "that is the change over all the steps together: take the steps-th root "
-                 "to get the factor per step"),
-                ({"transpose": False}, "each step back multiplies the gradient by W_hh TRANSPOSED (dh_t/dh_{t-1} = "
-                 "W_hh, and the chain rule applies its transpose); the two differ for a matrix that is not normal"),
-                ({"extra": 1}, "one step back too many: from grad_T, apply W_hh^T exactly `steps` times"),
-                ({"extra": -1}, "one step back too few: from grad_T, apply W_hh^T exactly `steps` times")]:
+                ({"back": False}, _("that is how much the norm GROWS per step going forward (towards t = T); "
+                                    "the factor per step BACK is the norm after the steps back divided by the norm "
+                                    "at T")),
+                ({"per_step": False}, _("that is the change over all the steps together: take the steps-th root "
+                                        "to get the factor per step")),
+                ({"transpose": False}, _("each step back multiplies the gradient by W_hh TRANSPOSED (dh_t/dh_{t-1} = "
+                                         "W_hh, and the chain rule applies its transpose); the two differ for a "
+                                         "matrix that is not normal")),
+                ({"extra": 1}, _("one step back too many: from grad_T, apply W_hh^T exactly `steps` times")),
+                ({"extra": -1}, _("one step back too few: from grad_T, apply W_hh^T exactly `steps` times"))]:
             require(ex, not matches(**kwargs), message)
-    require(ex, matches(), "not the measured factor: apply W_hh^T `steps` times to grad_T and take "
-            "(||g after the steps|| / ||grad_T||) ** (1 / steps); a formula from the eigenvalues or the norm of "
-            "W_hh is not the measurement")
-    passed(ex, f"you measured {mine[0]:.3f} per step back for 0.7 x orthogonal and {mine[1]:.3f} for 1.3 x "
-           f"orthogonal (the spectral radius, as section 3 found), but {mine[2]:.2f} over 5 steps for the "
-           "triangular matrix whose eigenvalues are all 0.6: for a matrix that is not normal, rho alone gives the "
-           "wrong factor over few steps")
+    require(ex, matches(), _("not the measured factor: apply W_hh^T `steps` times to grad_T and take "
+                             "(||g after the steps|| / ||grad_T||) ** (1 / steps); a formula from the eigenvalues or "
+                             "the norm of W_hh is not the measurement"))
+    passed(ex, _("you measured {low:.3f} per step back for 0.7 x orthogonal and {high:.3f} for 1.3 x orthogonal (the "
+                 "spectral radius, as section 3 found), but {skew:.2f} over 5 steps for the triangular matrix whose "
+                 "eigenvalues are all 0.6: for a matrix that is not normal, rho alone gives the wrong factor over "
+                 "few steps").format(low=mine[0], high=mine[1], skew=mine[2]))
 
 
 def check_04_training_step(train_step) -> None:
@@ -2134,7 +2147,7 @@ def check_04_training_step(train_step) -> None:
 
     from helpers.gradients import first_token_batch, make_model
 
-    ex = "Exercise 3"
+    ex = _("Exercise 3")
     x, y = first_token_batch(32, 10, generator=torch.Generator().manual_seed(7))
     clips = (0.2, 0.05, 100.0)  # norms about 0.35 to 0.45 (largest entry about 0.14): steps 1-2 clip, 3 must not
 
@@ -2178,10 +2191,10 @@ def check_04_training_step(train_step) -> None:
     with _clipping_watched_04() as forbidden:
         weights, norms, grads = run(train_step)
     answered(ex, None if all(n is None for n in norms) else norms,
-             "your function returns None: return the total gradient norm before clipping")
+             _("your function returns None: return the total gradient norm before clipping"))
     expected, expected_norms, expected_grads = run(reference)
     require(ex, all(isinstance(n, (int, float, torch.Tensor, np.floating)) for n in norms),
-            "return the total gradient norm before clipping (a number)")
+            _("return the total gradient norm before clipping (a number)"))
     same = lambda a, b: torch.allclose(a, b, rtol=1e-5, atol=1e-7)  # noqa: E731
     entries = sum(p.numel() for p in make_model("rnn", hidden_size=8, seed=1).parameters())
     rms = expected_norms[0] / math.sqrt(entries)  # the mistake: the root of the MEAN square (first step's norm)
@@ -2189,49 +2202,52 @@ def check_04_training_step(train_step) -> None:
             _("you measured the root mean square of the entries: your norm is smaller than the total 2-norm, so "
               "nothing was clipped; ||g|| is the square root of the SUM of all squared entries"))
     wrong_runs = [
-        ({"clipping": False}, "the update was not clipped by its total norm: after backward() and before "
-         "optimizer.step(), multiply every parameter's .grad by min(1, clip / ||g||)"),
-        ({"norm_type": math.inf}, "the update was clipped by the wrong norm, the largest single entry "
-         "(norm_type=inf): clip by the total 2-norm of all gradients together"),
-        ({"norm_type": 1.0}, "the update was clipped by the wrong norm, the sum of absolute values (norm_type=1): "
-         "clip by the total 2-norm of all gradients together"),
-        ({"by_value": True}, "each gradient entry was cut to [-clip, clip] (clip_grad_value_), which changes the "
-         "direction: rescale all gradients together by min(1, clip / ||g||)"),
-        ({"squared": True}, "the update was clipped by the wrong norm, the SQUARED norm (the sum of squares "
-         "without the square root): ||g|| is the square root of the sum of all squared entries"),
-        ({"zero_after": True}, "the first update also used the gradients that were already in .grad when your "
-         "function was called (they were added to this step's): zeroing after optimizer.step() comes too late "
-         "for them; call optimizer.zero_grad() BEFORE backward()"),
-        ({"zero": False}, "gradients from the previous step were added to this one: "
-         "call optimizer.zero_grad() before backward()"),
-        ({"normalise": True}, "in the step whose gradient norm is BELOW the threshold you still rescaled the "
-         "gradient to length clip: clipping multiplies by min(1, clip / ||g||), so a short gradient stays as it is"),
-        ({"per_parameter": True}, "each parameter's gradient was clipped on its own: take one norm ||g|| over "
-         "all parameters' gradients together and rescale them all by the same factor"),
-        ({"reduction": "sum"}, "the loss is summed over the batch, so the gradient is batch-size times too large: "
-         "use the mean cross-entropy (the default reduction)"),
+        ({"clipping": False}, _("the update was not clipped by its total norm: after backward() and before "
+                                "optimizer.step(), multiply every parameter's .grad by min(1, clip / ||g||)")),
+        ({"norm_type": math.inf}, _("the update was clipped by the wrong norm, the largest single entry "
+                                    "(norm_type=inf): clip by the total 2-norm of all gradients together")),
+        ({"norm_type": 1.0}, _("the update was clipped by the wrong norm, the sum of absolute values (norm_type=1): "
+                               "clip by the total 2-norm of all gradients together")),
+        ({"by_value": True}, _("each gradient entry was cut to [-clip, clip] (clip_grad_value_), which changes the "
+                               "direction: rescale all gradients together by min(1, clip / ||g||)")),
+        ({"squared": True}, _("the update was clipped by the wrong norm, the SQUARED norm (the sum of squares "
+                              "without the square root): ||g|| is the square root of the sum of all squared entries")),
+        ({"zero_after": True}, _("the first update also used the gradients that were already in .grad when your "
+                                 "function was called (they were added to this step's): zeroing after "
+                                 "optimizer.step() comes too late for them; call optimizer.zero_grad() BEFORE "
+                                 "backward()")),
+        ({"zero": False}, _("gradients from the previous step were added to this one: "
+                            "call optimizer.zero_grad() before backward()")),
+        ({"normalise": True}, _("in the step whose gradient norm is BELOW the threshold you still rescaled the "
+                                "gradient to length clip: clipping multiplies by min(1, clip / ||g||), so a short "
+                                "gradient stays as it is")),
+        ({"per_parameter": True}, _("each parameter's gradient was clipped on its own: take one norm ||g|| over "
+                                    "all parameters' gradients together and rescale them all by the same factor")),
+        ({"reduction": "sum"}, _("the loss is summed over the batch, so the gradient is batch-size times too large: "
+                                 "use the mean cross-entropy (the default reduction)")),
     ]
     if not same(weights, expected):
         for kwargs, message in wrong_runs:
             mistake = run(lambda *args, kw=kwargs: reference(*args, **kw))[0]  # looser: rescaled by up to 1000x
             require(ex, not torch.allclose(weights, mistake, rtol=1e-3, atol=1e-5), message)
     require(ex, same(weights, expected),
-            "the weights after three steps differ from one clipped SGD update per step; the order is "
-            "zero_grad -> loss (mean cross-entropy after the last step) -> backward -> clip by the total norm -> step")
+            _("the weights after three steps differ from one clipped SGD update per step; the order is zero_grad -> "
+              "loss (mean cross-entropy after the last step) -> backward -> clip by the total norm -> step"))
     require(ex, all(torch.allclose(g, e, rtol=1e-4, atol=1e-7) for g, e in zip(grads, expected_grads)),
-            "the weights are right, but after your function .grad does not hold the clipped gradient: clip the "
-            "gradients themselves (multiply every .grad by min(1, clip / ||g||)), not the learning rate or the "
-            "step, so that momentum, Adam and any code reading .grad see the clipped update")
+            _("the weights are right, but after your function .grad does not hold the clipped gradient: clip the "
+              "gradients themselves (multiply every .grad by min(1, clip / ||g||)), not the learning rate or the "
+              "step, so that momentum, Adam and any code reading .grad see the clipped update"))
     mine = np.array([float(n) for n in norms])
     require(ex, not np.allclose(mine, np.minimum(expected_norms, clips), rtol=1e-4),
-            "the weights are right, but you return the norm AFTER clipping: return the norm before clipping "
-            "(the norm you measured)")
+            _("the weights are right, but you return the norm AFTER clipping: return the norm before clipping "
+              "(the norm you measured)"))
     require(ex, np.allclose(mine, expected_norms, rtol=1e-4),
-            "the weights are right, but the returned number is not the total gradient norm before clipping "
-            "(the norm over all parameters together)")
-    require(ex, not forbidden, f"the update is right, but your function calls {(forbidden + [''])[0]} (by "
-            "whatever name it was imported as): write the clipping yourself, as the exercise asks")
-    passed(ex, "one clipped update: zero_grad, backward, your clipping by the total norm, step")
+            _("the weights are right, but the returned number is not the total gradient norm before clipping "
+              "(the norm over all parameters together)"))
+    require(ex, not forbidden, _("the update is right, but your function calls {function} (by whatever name it was "
+                                 "imported as): write the clipping yourself, as the exercise asks").format(
+                                     function=(forbidden + [""])[0]))
+    passed(ex, _("one clipped update: zero_grad, backward, your clipping by the total norm, step"))
 
 
 @contextlib.contextmanager

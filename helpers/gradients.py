@@ -17,6 +17,7 @@ from helpers import checks
 from helpers.device import pick_device, run_on, seeded, side_by_side
 from helpers.device import progress as progress_bar
 from helpers.history import History
+from helpers.i18n import _
 from helpers.recurrent import KINDS, LSTM, Recurrent, check_kind, hidden_state, recurrent_kind
 from helpers.training import optimizer_step
 
@@ -328,7 +329,7 @@ def fit_table(curves: dict, first: int = 1, last: int | None = None) -> pd.DataF
     rows = {}
     for label, norms in curves.items():
         fit = geometric_fit(norms, first, last)
-        rows[label] = {"fitted factor": 1 / fit.factor, "largest deviation (decades)": fit.deviation}
+        rows[label] = {_("fitted factor"): 1 / fit.factor, _("largest deviation (decades)"): fit.deviation}
     return pd.DataFrame(rows).T
 
 
@@ -341,7 +342,7 @@ def norm_ratios(matrix: torch.Tensor, grad_T: torch.Tensor, steps: int) -> pd.Da
     """
     w, g = matrix.detach().double(), grad_T.detach().double()
     ratio = [1.0]
-    for _ in range(checks.positive_int("steps", steps)):
+    for _step in range(checks.positive_int("steps", steps)):
         g = w.T @ g
         ratio.append(float(g.norm() / grad_T.detach().double().norm()))
     ratio = np.array(ratio)
@@ -395,7 +396,7 @@ def train_first_token(model: nn.Module, seq_len: int, steps: int = 300, batch_si
         opt = (torch.optim.Adam if optimizer == "adam" else torch.optim.SGD)(model.parameters(), lr=lr)
         data = torch.Generator().manual_seed(seed)
         batches = (tuple(t.to(dev) for t in first_token_batch(batch_size, seq_len, n_classes, n_distractors, data))
-                   for _ in progress_bar(range(steps), desc=f"{getattr(model, 'kind', 'model')} T={seq_len}",
+                   for _step in progress_bar(range(steps), desc=f"{getattr(model, 'kind', 'model')} T={seq_len}",
                                          disable=not progress, leave=False))
         return fit_steps(model, opt, batches, clip, stop_below)
 
@@ -612,14 +613,15 @@ def _long_range_run(label: str, spec: dict, seq_len: int, seed: int, steps: int,
 
 
 def distance_summary(input_norms: dict[int, dict[str, np.ndarray]], short: int = 60, long: int = 200,
-                     positions: int = 10, lstm: str = "LSTM, forget bias 3",
-                     attention: str = "attention") -> pd.Series:
+                     positions: int = 10, lstm: str | None = None, attention: str = "attention") -> pd.Series:
     """Named numbers comparing two curves of ||dL/de_t||, each at a short and a long T (input_norms[T][name]).
 
     *_line_*: how many times the fitted line over t = 1..T-1 changes from t = 1 to t = T-1 (at least 1);
     *_jump: the curve at t = T over t = T-1, at the short T; *_drop: the mean over the first `positions`
-    positions at the long T over the short T; share_*: attention's mean there over the LSTM's.
+    positions at the long T over the short T; share_*: attention's mean there over the LSTM's. `lstm` is by default
+    "LSTM, forget bias 3" (in the course's language, as the notebook names that curve).
     """
+    lstm = _("LSTM, forget bias 3") if lstm is None else lstm
     out = {}
     for label, name in (("lstm", lstm), ("attention", attention)):
         for size, T in (("short", short), ("long", long)):

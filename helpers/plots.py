@@ -18,14 +18,18 @@ if TYPE_CHECKING:
 LEGEND_SIZE = 9  # points, for legends readable at about 90 dpi
 
 
-def plot_step_norms(ax, curves: dict, title: str = "Gradient reaching each time step",
-                    ylabel: str = r"$\|\partial L / \partial h_t\|$ (log scale)") -> None:
-    """Plot a per-time-step gradient norm against t = 1..T (log scale), one line per labelled curve."""
+def plot_step_norms(ax, curves: dict, title: str | None = None, ylabel: str | None = None) -> None:
+    """Plot a per-time-step gradient norm against t = 1..T (log scale), one line per labelled curve.
+
+    The default title is "Gradient reaching each time step", the default y label "||dL/dh_t|| (log scale)" (in
+    the course's language)."""
+    title = _("Gradient reaching each time step") if title is None else title
+    ylabel = _(r"$\|\partial L / \partial h_t\|$ (log scale)") if ylabel is None else ylabel
     for label, norms in curves.items():
         norms = np.asarray(norms, dtype=float)
         ax.plot(np.arange(1, len(norms) + 1), np.where(norms > 0, norms, np.nan), label=str(label))
     ax.set_yscale("log")
-    ax.set_xlabel("time step t (1 = first token, T = last)")
+    ax.set_xlabel(_("time step t (1 = first token, T = last)"))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
@@ -50,13 +54,13 @@ def plot_training_steps(ax, curves: dict, ylabel: str, title: str, log: bool = F
         (line,) = ax.plot(np.arange(1, len(values) + 1), values, label=str(label), lw=1, marker="o" if few else None)
         if thresholds.get(label) is not None:
             ax.axhline(thresholds[label], color=line.get_color(), ls="--", lw=1.2,
-                       label=f"threshold {thresholds[label]:g}")
+                       label=_("threshold {threshold:g}").format(threshold=thresholds[label]))
     if chance is not None:
-        ax.axhline(chance, color="grey", ls=":", lw=1.5, label=f"chance (ln 4 ≈ {chance:.3f})"
-                   if abs(chance - np.log(4)) < 1e-9 else f"chance ({chance:.3g})")
+        ax.axhline(chance, color="grey", ls=":", lw=1.5, label=_("chance (ln 4 ≈ {chance:.3f})").format(chance=chance)
+                   if abs(chance - np.log(4)) < 1e-9 else _("chance ({chance:.3g})").format(chance=chance))
     if log:
         ax.set_yscale("log")
-    ax.set_xlabel("training step")
+    ax.set_xlabel(_("training step"))
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
@@ -68,17 +72,19 @@ def plot_lab_result(fig, result: LabResult) -> None:
     """Draw the RNN lab's three panels on `fig`: per-time-step gradient norms, loss, total gradient norm."""
     fig.clear()
     ax_steps, ax_loss, ax_norm = fig.subplots(1, 3)
-    plot_step_norms(ax_steps, {"before training": result.norms_before,
-                               f"after {result.steps} steps": result.norms_after},
-                    title=f"{result.kind.upper()}, T = {result.seq_len}: gradient per time step")
-    plot_training_steps(ax_loss, {"loss": result.loss}, "cross-entropy", "Training loss", chance=np.log(4))
+    plot_step_norms(ax_steps, {_("before training"): result.norms_before,
+                               _("after {steps} steps").format(steps=result.steps): result.norms_after},
+                    title=_("{kind}, T = {seq_len}: gradient per time step").format(kind=result.kind.upper(),
+                                                                                     seq_len=result.seq_len))
+    plot_training_steps(ax_loss, {_("loss"): result.loss}, _("cross-entropy"), _("Training loss"), chance=np.log(4))
     finite = np.asarray(result.loss, dtype=float)
     finite = finite[np.isfinite(finite)]
     # From 0, so that a model stuck at chance (ln 4) does not look like it is learning on a zoomed axis.
     ax_loss.set_ylim(0, max(1.6, 1.05 * float(finite.max())) if len(finite) else 1.6)
-    plot_training_steps(ax_norm, {"total gradient norm": result.grad_norm}, "norm before clipping (log)",
-                        "Total gradient norm", log=True,
-                        thresholds={"total gradient norm": result.clip} if result.clip is not None else None)
+    total = _("total gradient norm")
+    plot_training_steps(ax_norm, {total: result.grad_norm}, _("norm before clipping (log)"),
+                        _("Total gradient norm"), log=True,
+                        thresholds={total: result.clip} if result.clip is not None else None)
     fig.tight_layout()
 
 
@@ -114,12 +120,12 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
         ax.barh(y, values.mean(), color=(colors or {}).get(name, f"C{i}"), alpha=0.6)
         ax.scatter(values, np.full(len(values), y), color="k", s=12, zorder=3)
     if chance is not None:
-        ax.axvline(chance, color="grey", ls=":", label=f"chance ({chance:.0%})")
+        ax.axvline(chance, color="grey", ls=":", label=_("chance ({chance:.0%})").format(chance=chance))
         ax.legend(fontsize=LEGEND_SIZE, loc="lower left")
     ax.set_yticks(range(len(names))[::-1], names)
     ax.set_xlim(0, 1.05)
-    ax.set_xlabel(f"test accuracy at T = {seq_len} (bar: mean, dots: seeds)")
-    ax.set_title(title or f"Same budget for every model, T = {seq_len}")
+    ax.set_xlabel(_("test accuracy at T = {seq_len} (bar: mean, dots: seeds)").format(seq_len=seq_len))
+    ax.set_title(title or _("Same budget for every model, T = {seq_len}").format(seq_len=seq_len))
     ax.grid(True, axis="x", alpha=0.3)
 
 

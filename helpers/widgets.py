@@ -22,7 +22,7 @@ SEQ_LEN_RANGE = (5, 150, 5)  # min, max, step of the slider
 
 
 def _clip_label(clip: float | str) -> str:
-    return "off" if clip == "off" else f"{clip:g}"
+    return _("off") if clip == "off" else f"{clip:g}"
 
 
 def figure_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -35,15 +35,16 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
 def summarize(result: LabResult) -> str:
     """The lab's numbers as a short HTML paragraph."""
     norms = result.norms_after
-    clip = "off" if result.clip is None else f"{result.clip:g}"
+    clip = _("off") if result.clip is None else f"{result.clip:g}"
     clipped = int(np.sum(result.grad_norm > result.clip)) if result.clip is not None else 0
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
-    return (f"<b>{result.kind.upper()}</b>, T = {result.seq_len}, clip {clip}, device {result.device} "
-            f"({result.steps} training steps)<br>"
-            f"final loss {result.loss[-10:].mean():.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), "
-            f"accuracy {100 * result.accuracy:.1f}% (chance 25%)<br>"
-            f"after training: ||dL/dh<sub>1</sub>|| = {norms[0]:.3e}, ||dL/dh<sub>T</sub>|| = {norms[-1]:.3e}, "
-            f"ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {result.steps}")
+    return (_("<b>{kind}</b>, T = {seq_len}, clip {clip}, device {device} ({steps} training steps)<br>").format(
+                kind=result.kind.upper(), seq_len=result.seq_len, clip=clip, device=result.device, steps=result.steps)
+            + _("final loss {loss:.4f} (mean of the last 10 steps; chance: ln 4 ≈ 1.386), accuracy {accuracy:.1f}% "
+                "(chance 25%)<br>").format(loss=result.loss[-10:].mean(), accuracy=100 * result.accuracy)
+            + _("after training: ||dL/dh<sub>1</sub>|| = {first:.3e}, ||dL/dh<sub>T</sub>|| = {last:.3e}, "
+                "ratio t=1 / t=T = {ratio:.3e}; steps clipped: {clipped} of {steps}").format(
+                first=norms[0], last=norms[-1], ratio=ratio, clipped=clipped, steps=result.steps))
 
 
 class _Panel:
@@ -87,14 +88,15 @@ class RNNLab(_Panel):
         clips = list(CLIP_CHOICES) + ([clip] if clip not in CLIP_CHOICES else [])
         style = {"description_width": "initial"}
         controls = {
-            "kind": widgets.Dropdown(options=list(KINDS), value=kind, description="RNN type", style=style,
+            "kind": widgets.Dropdown(options=list(KINDS), value=kind, description=_("RNN type"), style=style,
                                      layout=widgets.Layout(width="170px")),
             "seq_len": widgets.IntSlider(value=seq_len, min=low, max=high, step=step, continuous_update=False,
-                                         description="Sequence length", style=style,
+                                         description=_("Sequence length"), style=style,
                                          layout=widgets.Layout(width="330px")),
             "clip": widgets.Dropdown(options=[(_clip_label(c), c) for c in clips], value=clip,
-                                     description="Clip threshold", style=style, layout=widgets.Layout(width="190px")),
-            "device": widgets.Dropdown(options=available_devices(), value=device_name, description="Device",
+                                     description=_("Clip threshold"), style=style,
+                                     layout=widgets.Layout(width="190px")),
+            "device": widgets.Dropdown(options=available_devices(), value=device_name, description=_("Device"),
                                        style=style, layout=widgets.Layout(width="150px")),
         }
         self.last_result: LabResult | None = None
@@ -105,13 +107,14 @@ class RNNLab(_Panel):
         started = time.perf_counter()
         values = {name: control.value for name, control in self.controls.items()}
         if self.progress:  # a status line rather than a bar: one update takes a second or two
-            self.summary.value = "<i>running…</i>"
+            self.summary.value = "<i>" + _("running…") + "</i>"
         result = lab_experiment(values["kind"], values["seq_len"], values["clip"], values["device"], **self.settings,
                                 progress=False)  # no bar: one update takes a second or two
         plot_lab_result(self.figure, result)
         png = figure_png(self.figure)
         # The numbers first, the figure last: a page that sees a new figure also sees its numbers.
-        self.summary.value = summarize(result) + f"<br><i>updated in {time.perf_counter() - started:.1f} s</i>"
+        self.summary.value = summarize(result) + "<br><i>" + _("updated in {seconds:.1f} s").format(
+            seconds=time.perf_counter() - started) + "</i>"
         self.image.value = png
         self.last_result, self.runs = result, self.runs + 1
         return result
@@ -126,7 +129,7 @@ def rnn_lab(kind: str = "rnn", seq_len: int = 30, clip: float | str | None = Non
     if static_copy:
         fig = plt.figure(figsize=(12, 3.2), dpi=80)  # left open: the inline backend shows it under the panel
         plot_lab_result(fig, lab.last_result)
-        fig.suptitle("Static copy of the panel's first result (the panel above redraws live)", y=1.02, fontsize=10)
+        fig.suptitle(_("Static copy of the panel's first result (the panel above redraws live)"), y=1.02, fontsize=10)
     lab.panel.lab = lab  # reach the RNNLab object (controls, last_result) from the returned widget
     return lab.panel
 

@@ -66,9 +66,10 @@ z = torch.linspace(-6, 6, 1201, requires_grad=True)
 (tanh_slope,) = torch.autograd.grad(torch.tanh(z).sum(), z)
 (sigmoid_slope,) = torch.autograd.grad(torch.sigmoid(z).sum(), z)
 at = {value: int(torch.argmin((z - value).abs())) for value in (0.0, 3.0)}
-slopes = pd.DataFrame({"tanh'(z)": [tanh_slope.max(), tanh_slope[at[0.0]], tanh_slope[at[3.0]]],
-                       "sigmoid'(z)": [sigmoid_slope.max(), sigmoid_slope[at[0.0]], sigmoid_slope[at[3.0]]]},
-                      index=["largest on the grid", "at z = 0", "at z = 3"]).astype(float)
+slopes = pd.DataFrame({"largest on the grid": [tanh_slope.max(), sigmoid_slope.max()],
+                       "at z = 0": [tanh_slope[at[0.0]], sigmoid_slope[at[0.0]]],
+                       "at z = 3": [tanh_slope[at[3.0]], sigmoid_slope[at[3.0]]]},
+                      index=["tanh'(z)", "sigmoid'(z)"]).astype(float).T
 print(slopes.to_string(float_format="{:.4f}".format))
 print(f"sigmoid(3) = {float(torch.sigmoid(torch.tensor(3.0))):.4f};  (1/4)^10 = {0.25 ** 10:.2e}")
 
@@ -227,10 +228,11 @@ from helpers.plots import plot_training_steps
 first = {label: runs[0]["history"] for label, runs in clip_runs.items() if label != "off"}  # seed 0 of each
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 plot_training_steps(axes[0], {f"clip {k}": h["grad_norm"] for k, h in first.items()},
-                    "total gradient norm before clipping (log)", "Gradient norm per training step (seed 0)",
-                    log=True, thresholds={f"clip {k}": float(k) for k in first})
-plot_training_steps(axes[1], {f"clip {k}": h["loss"] for k, h in first.items()}, "cross-entropy (log)",
-                    "Training loss (seed 0)", log=True, chance=float(np.log(4)))
+                    ylabel="total gradient norm before clipping (log)",
+                    title="Gradient norm per training step (seed 0)", log=True,
+                    thresholds={f"clip {k}": float(k) for k in first})
+plot_training_steps(axes[1], {f"clip {k}": h["loss"] for k, h in first.items()}, ylabel="cross-entropy (log)",
+                    title="Training loss (seed 0)", log=True, chance=float(np.log(4)))
 axes[0].legend(ncol=2, loc="lower left")
 fig.suptitle("Clipped runs, seed 0 (without clipping, every run diverged within a few steps: see the table)",
              fontsize=10)
@@ -319,7 +321,7 @@ plt.show()
 r = pd.Series({**{k: v[0] / v[-1] for k, v in cures.items()},
                **{f"{k}, cell c_t": v[0] / v[-1] for k, v in cells.items()}}, name="norm at t=1 / norm at t=T")
 print(r.to_string(float_format="{:.3g}".format))
-bias0 = r.filter(like="bias 0")
+bias0 = r.filter(like="LSTM, forget bias 0")  # the bias-0 LSTM, h and c
 c3 = cells["LSTM, forget bias 3"] / cells["LSTM, forget bias 3"][-1]  # the cell gradient against its value at T
 claim("the bias-0 LSTM keeps under 1e-8 at t = 1 (h and c), the tanh RNN even less",
       bias0.max() < 1e-8 and r["tanh RNN"] < bias0.min(), f"{bias0.max():.1e}, {r['tanh RNN']:.1e}")
@@ -576,9 +578,9 @@ for name, spec in trained.items():
         widths = (model.embed.embedding_dim, model.attn.embed_dim, "x".join(map(str, pos_table.shape)))
     else:
         widths = (model.body.embed.embedding_dim, model.body.hidden_size, "—")
-    sizes[name] = (*widths, sum(p.numel() for p in model.parameters()))
-sizes = pd.DataFrame.from_dict(sizes, orient="index",
-                               columns=["embedding", "state (hidden or d)", "position table", "parameters"])
+    sizes[name] = {"embedding": widths[0], "state (hidden or d)": widths[1], "position table": widths[2],
+                   "parameters": sum(p.numel() for p in model.parameters())}
+sizes = pd.DataFrame.from_dict(sizes, orient="index")
 print(sizes.to_string())
 counts = sizes["parameters"]
 print(f"parameters per tanh RNN parameter: attention {counts['attention'] / counts['tanh RNN']:.1f}, "
@@ -648,10 +650,11 @@ forget = gradients.mean_forget_gate(lstm_model, x60)
 cell_paths = {"full": gradients.cell_grad_norms(lstm_model, x60, y60),
               "cell path only": gradients.cell_grad_norms(lstm_model, x60, y60, False)}
 cell_fits = {name: gradients.geometric_fit(n) for name, n in cell_paths.items()}
-cell_table = pd.DataFrame({name: {"fitted factor": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
-                                  "largest deviation (decades)": fit.deviation}
-                           for (name, fit), n in zip(cell_fits.items(), cell_paths.values())}).T
-cell_table.loc["forget gate predicts"] = [forget, forget ** 59, np.nan]
+cell_table = pd.DataFrame({**{name: {"fitted factor": 1 / fit.factor, "left at t = 1": n[0] / n[-1],
+                                     "largest deviation (decades)": fit.deviation}
+                              for (name, fit), n in zip(cell_fits.items(), cell_paths.values())},
+                           "forget gate predicts": {"fitted factor": forget, "left at t = 1": forget ** 59,
+                                                    "largest deviation (decades)": np.nan}}).T
 bends = cell_table["largest deviation (decades)"] >= 0.1  # the rule of the fit table above: no single factor
 cell_table.loc[bends, "fitted factor"] = np.nan
 print(f"mean forget gate f_t over batch, steps and units: {forget:.4f}")
@@ -780,15 +783,16 @@ for seed in range(1, 5):
                      for name, kind in (("LSTM, forget bias 3", "lstm"), ("attention", "attention"))}
     by_seed[seed] = gradients.distance_summary(curves)
 over_seeds = pd.DataFrame(by_seed).T
-readable = {"lstm_line_long": "LSTM: fitted line changes (times), T = 200",
-            "lstm_jump": "LSTM: jump at t = T, T = 60",
-            "attention_line_short": "attention: fitted line changes (times), T = 60",
-            "attention_line_long": "attention: fitted line changes (times), T = 200",
-            "attention_jump": "attention: jump at t = T, T = 60",
-            "attention_drop": "attention: t = 1..10, T = 200 over T = 60",
-            "share_short": "attention over LSTM at t = 1..10, T = 60",
-            "share_long": "attention over LSTM at t = 1..10, T = 200"}
-print(over_seeds.agg(["min", "median", "max"]).T.loc[list(readable)].rename(index=readable).round(3).to_string())
+readable = {"LSTM: fitted line changes (times), T = 200": "lstm_line_long",  # row label: distance_summary's name
+            "LSTM: jump at t = T, T = 60": "lstm_jump",
+            "attention: fitted line changes (times), T = 60": "attention_line_short",
+            "attention: fitted line changes (times), T = 200": "attention_line_long",
+            "attention: jump at t = T, T = 60": "attention_jump",
+            "attention: t = 1..10, T = 200 over T = 60": "attention_drop",
+            "attention over LSTM at t = 1..10, T = 60": "share_short",
+            "attention over LSTM at t = 1..10, T = 200": "share_long"}
+rows = {name: label for label, name in readable.items()}
+print(over_seeds.agg(["min", "median", "max"]).T.loc[list(rows)].rename(index=rows).round(3).to_string())
 
 # %%
 low, mid, high = (over_seeds.agg(f) for f in ("min", "median", "max"))
