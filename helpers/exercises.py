@@ -1280,11 +1280,11 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
             + "\n\n"
             + _("| layer | first *bank* (margin) | second *bank* | river sentences: median margin | their range |")
             + "\n|---|---|---|---|---|\n" + rows + "\n\n"
-            + _("Layer 0 has no context (section 5): its call says nothing about the sentence.") + " ")
+            + _("Layer 0 has no context (section 5): its call says nothing about the sentence. "))
     if below:
         text += _("At layers {layers} ({count} of {last}), the first *bank*'s margin is below that of every one of "
-                  "the {n} held-out river sentences.").format(layers=listing(below), count=len(below), last=last,
-                                                             n=n_river) + " "
+                  "the {n} held-out river sentences. ").format(layers=listing(below), count=len(below), last=last,
+                                                              n=n_river)
     smaller = [k for k in range(1, last + 1) if abs(margins[k]) < abs(float(river[k].median()))]
     largest = max(map(abs, margins))
     if smaller == list(range(1, last + 1)):
