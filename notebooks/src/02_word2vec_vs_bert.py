@@ -985,10 +985,10 @@ display(pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare],
                       "3 nearest": map(", ".join, nearest.values()),
                       "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare))
 rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
-pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
-                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
-                             + [random_pair_cosine(kv_centred)]},
-                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
+pair_cosines = pd.DataFrame.from_dict(
+    {**{f"{a}, {b}": {"as trained": kv.similarity(a, b), "centred": kv_centred.similarity(a, b)} for a, b in rare_pairs},
+     "random pairs (mean)": {"as trained": random_pair_cosine(kv), "centred": random_pair_cosine(kv_centred)}},
+    orient="index")
 pair_cosines.round(2)
 
 # %%
