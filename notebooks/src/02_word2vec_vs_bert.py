@@ -879,7 +879,7 @@ word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
 claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
       f"highest cosine {max(first_vs_mean):.3f}")
 claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
-      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
+      all(len(p) == 1 for p in word_pieces.values()), " | ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # At layer 0 the first piece's vector is that of "un" (plus its position). For this word the two choices give different vectors at every layer
