@@ -1450,7 +1450,9 @@ def discuss_02_pupil(tokenizer, model):
     control[PUPIL_CONTROL[0]] = PUPIL_CONTROL[1]
     controlled = _pupil_credits(control, tokenizer, model)[1][1:]
     last, k = len(credits), PUPIL_CONTROL[0]
-    rows = "\n".join(f"| {i} | {sentence} | {sense} | {int((credits[:, i] == 1).sum())} |"
+    # TRANSLATORS: one row of a table; the sentence is English data (quote it where the table's language needs)
+    row = _("| {number} | {sentence} | {sense} | {read} |")
+    rows = "\n".join(row.format(number=i, sentence=sentence, sense=sense, read=int((credits[:, i] == 1).sum()))
                      for i, (sentence, sense) in enumerate(zip(PUPIL_SENTENCES, PUPIL_SENSES)))
     read = {i: int((credits[:, i] == 1).sum()) for i in (4, k)}
     text = (_("| sentence | | sense | layers read right (of {last}) |").format(last=last)
