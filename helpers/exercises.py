@@ -17,7 +17,7 @@ import types
 from typing import TYPE_CHECKING
 from unittest import mock
 
-from helpers.i18n import _
+from helpers.i18n import _, listing
 
 if TYPE_CHECKING:
     import torch
@@ -752,20 +752,22 @@ def _word_vectors_of(word_vectors, sentences, spans, layer, model, what: str):
     import torch
 
     calls = []
-    with _helpers_refused_01(word_vectors, WORD_VECTOR_HELPERS, f"✘ {what}: you called the course's own batch "
-                             "helper (word_vectors_in_batch / word_embeddings): write the forward pass and the "
-                             "masked mean yourself", module="contextual"), _forward_passes(model, calls):
+    with _helpers_refused_01(word_vectors, WORD_VECTOR_HELPERS, "✘ " + headed(what) + _(
+            "you called the course's own batch helper (word_vectors_in_batch / word_embeddings): write the forward "
+            "pass and the masked mean yourself"), module="contextual"), _forward_passes(model, calls):
         value = word_vectors(list(sentences), list(spans), layer)
-    answered(what, value, f"{what} returned None: return one vector per sentence, shape [n, dim]")
+    answered(what, value, _("{what} returned None: return one vector per sentence, shape [n, dim]").format(what=what))
     if not isinstance(value, torch.Tensor):
-        raise ExerciseError(f"✘ {what}: return a torch.Tensor, not {type(value).__name__}")
+        raise ExerciseError("✘ " + headed(what) + _("return a torch.Tensor, not {type}").format(
+            type=type(value).__name__))
     size = model.config.hidden_size
-    require(what, tuple(value.shape) == (len(sentences), size), f"return one vector per sentence, shape "
-                                                                f"({len(sentences)}, {size}), got {tuple(value.shape)}")
-    require(what, not any(calls), "your forward pass ran with gradients on: it builds the graph for a backward "
-                                  "pass that never comes; run the forward under torch.no_grad()")
-    require(what, not value.requires_grad, "your vectors require grad: they carry the graph of the forward pass "
-                                           "for a backward pass that never comes; run bert under torch.no_grad()")
+    require(what, tuple(value.shape) == (len(sentences), size), _(
+            "return one vector per sentence, shape ({n}, {size}), got {shape}").format(
+                n=len(sentences), size=size, shape=tuple(value.shape)))
+    require(what, not any(calls), _("your forward pass ran with gradients on: it builds the graph for a backward "
+                                    "pass that never comes; run the forward under torch.no_grad()"))
+    require(what, not value.requires_grad, _("your vectors require grad: they carry the graph of the forward pass "
+                                             "for a backward pass that never comes; run bert under torch.no_grad()"))
     return value.detach().float().cpu(), len(calls)
 
 
@@ -783,37 +785,40 @@ def _word_vector_diagnosis(got, sentence, word, span, layer, tokenizer, model) -
     touching = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
     before = ((offsets[:, 0] < span[1]) & (offsets[:, 1] >= span[0]) & (offsets[:, 1] > offsets[:, 0]))
     after = ((offsets[:, 0] <= span[1]) & (offsets[:, 1] > span[0]) & (offsets[:, 1] > offsets[:, 0]))
-    diagnosis = {"took only the first piece": hidden[pieces[0]],
-                 "summed the pieces instead of averaging them": hidden[pieces].sum(0),
-                 "divided the sum of the pieces by the number of tokens in the sentence, not by the number of "
-                 "the word's pieces": hidden[pieces].sum(0) / len(hidden),
-                 "counted [CLS] and [SEP] as pieces of the word (keep only tokens that overlap the span)":
+    diagnosis = {_("took only the first piece"): hidden[pieces[0]],
+                 _("summed the pieces instead of averaging them"): hidden[pieces].sum(0),
+                 _("divided the sum of the pieces by the number of tokens in the sentence, not by the number of "
+                   "the word's pieces"): hidden[pieces].sum(0) / len(hidden),
+                 _("counted [CLS] and [SEP] as pieces of the word (keep only tokens that overlap the span)"):
                      hidden[torch.cat([torch.tensor([0, len(hidden) - 1]), pieces])].mean(0),
-                 "left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
-                 "when it starts before `end`)": hidden[pieces[:-1]].mean(0),
-                 "left out the word's first piece (a piece belongs to the word when it ends after `start`)":
+                 _("left out the word's last piece (the span's end is exclusive: a piece belongs to the word "
+                   "when it starts before `end`)"): hidden[pieces[:-1]].mean(0),
+                 _("left out the word's first piece (a piece belongs to the word when it ends after `start`)"):
                      hidden[pieces[1:]].mean(0),
-                 f"read the last layer instead of layer {layer}: take hidden_states[layer]": top[pieces].mean(0),
-                 "also took the token that ends where the word starts (the span's start is included, so a "
-                 "piece must end *after* `start`: use >, not >=)": hidden[before].mean(0),
-                 "also took the token that starts where the word ends (the span's end is excluded, so a piece "
-                 "must start *before* `end`: use <, not <=)": hidden[after].mean(0),
-                 "also took the tokens that only touch the word on either side (use < end and > start, not <= "
-                 "and >=)": hidden[touching].mean(0)}
+                 _("read the last layer instead of layer {layer}: take hidden_states[layer]").format(layer=layer):
+                     top[pieces].mean(0),
+                 _("also took the token that ends where the word starts (the span's start is included, so a "
+                   "piece must end *after* `start`: use >, not >=)"): hidden[before].mean(0),
+                 _("also took the token that starts where the word ends (the span's end is excluded, so a piece "
+                   "must start *before* `end`: use <, not <=)"): hidden[after].mean(0),
+                 _("also took the tokens that only touch the word on either side (use < end and > start, not <= "
+                   "and >=)"): hidden[touching].mean(0)}
     bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
         bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},
                             output_hidden_states=True).hidden_states
     bare_offsets = bare["offset_mapping"][0]
     bare_pieces = (bare_offsets[:, 0] < span[1]) & (bare_offsets[:, 1] > span[0])
-    diagnosis["ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
-              "code's `encoded` has, and leave them out only when you average"] = (
+    diagnosis[_("ran the model without [CLS] and [SEP] in its input: keep the special tokens that the starter "
+                "code's `encoded` has, and leave them out only when you average")] = (
         bare_states[layer][0].float().cpu()[bare_pieces].mean(0))
     for mistake, vector in diagnosis.items():
         require("word_vectors", not torch.allclose(got, vector, atol=1e-4, rtol=1e-4),
-                f"for {word!r} in {sentence!r} you {mistake}")
-    raise ExerciseError(f"✘ word_vectors: wrong vector for {word!r} in {sentence!r} at layer {layer}: keep the "
-                        "pieces whose offsets overlap the span and average them")
+                _("for {word} in {sentence} you {mistake}").format(word=repr(word), sentence=repr(sentence),
+                                                                   mistake=mistake))
+    raise ExerciseError("✘ " + headed("word_vectors") + _(
+        "wrong vector for {word} in {sentence} at layer {layer}: keep the pieces whose offsets overlap the span and "
+        "average them").format(word=repr(word), sentence=repr(sentence), layer=layer))
 
 
 def check_02_word_vector(word_vectors, tokenizer, model) -> None:
@@ -828,25 +833,27 @@ def check_02_word_vector(word_vectors, tokenizer, model) -> None:
         span = word_span(sentence, word, occurrence)
         expected[sentence, word, occurrence, layer] = word_embeddings(
             [sentence], word, tokenizer, model, layer=layer, device=model.device, occurrence=occurrence)[0]
-        got, _ = _word_vectors_of(word_vectors, [sentence], [span], layer, model, what)
+        got, _passes = _word_vectors_of(word_vectors, [sentence], [span], layer, model, what)
         if not torch.allclose(got[0], expected[sentence, word, occurrence, layer], atol=1e-4, rtol=1e-4):
             _word_vector_diagnosis(got[0], sentence, word, span, layer, tokenizer, model)
     for layer in sorted({case[3] for case in WORD_VECTOR_CASES}):  # then all sentences together: the padding
         cases = [case[:3] for case in WORD_VECTOR_CASES]
         spans = [word_span(*case) for case in cases]
         got, passes = _word_vectors_of(word_vectors, [case[0] for case in cases], spans, layer, model, what)
-        require(what, passes == 1, f"{passes} forward passes for one batch of {len(cases)} sentences: pad them to "
-                                   "one length and run bert once on the whole batch")
+        require(what, passes == 1, _("{passes} forward passes for one batch of {n} sentences: pad them to one "
+                                     "length and run bert once on the whole batch").format(passes=passes,
+                                                                                           n=len(cases)))
         right = torch.stack([word_embeddings([s], w, tokenizer, model, layer=layer, device=model.device,
                                              occurrence=o)[0] for s, w, o in cases])
         wrong_rows = [k for k in range(len(cases)) if not torch.allclose(got[k], right[k], atol=1e-4, rtol=1e-4)]
-        require(what, not wrong_rows, f"in a batch, the vectors of {len(wrong_rows)} of {len(cases)} sentences "
-                                      f"(at layer {layer}) differ from the same sentences run one at a time: pass "
-                                      "the attention_mask with the padded input, and average each row's own "
-                                      "pieces, dividing by that word's number of pieces")
-    passed(what, f"right vectors for {len(WORD_VECTOR_CASES)} words one at a time and in one padded batch, "
-                 "including one split into 5 pieces, one with one-character first and last pieces and one right "
-                 "after a quote")
+        require(what, not wrong_rows, _(
+                "in a batch, the vectors of {wrong} of {n} sentences (at layer {layer}) differ from the same "
+                "sentences run one at a time: pass the attention_mask with the padded input, and average each row's "
+                "own pieces, dividing by that word's number of pieces").format(wrong=len(wrong_rows), n=len(cases),
+                                                                               layer=layer))
+    passed(what, _("right vectors for {n} words one at a time and in one padded batch, including one split into 5 "
+                   "pieces, one with one-character first and last pieces and one right after a quote").format(
+                       n=len(WORD_VECTOR_CASES)))
 
 
 def check_02_sense_gap(sense_gap) -> None:
@@ -871,17 +878,21 @@ def check_02_sense_gap(sense_gap) -> None:
         with contextlib.ExitStack() as refused:
             for module in ("sklearn.metrics.pairwise", "sklearn.metrics"):
                 refused.enter_context(_functions_refused(
-                    sense_gap, module, SKLEARN_PAIRWISE, f"✘ {what}: you called scikit-learn's pairwise "
-                    "similarities: compute them yourself in torch, as one matrix product of the unit vectors"))
+                    sense_gap, module, SKLEARN_PAIRWISE, "✘ " + headed(what) + _(
+                        "you called scikit-learn's pairwise similarities: compute them yourself in torch, as one "
+                        "matrix product of the unit vectors")))
             refused.enter_context(_helpers_refused_01(
-                sense_gap, ("sense_similarity", "sense_report_by_layer"), f"✘ {what}: you called the course's "
-                "sense_similarity: write the gap with torch operations yourself", module="contextual"))
+                sense_gap, ("sense_similarity", "sense_report_by_layer"), "✘ " + headed(what) + _(
+                    "you called the course's sense_similarity: write the gap with torch operations yourself"),
+                module="contextual"))
             got = sense_gap(vectors.clone(), list(senses))
-        answered(what, got, "sense_gap returned None: return the gap as a float")
+        answered(what, got, _("sense_gap returned None: return the gap as a float"))
         if isinstance(got, torch.Tensor):
-            require(what, got.numel() == 1, f"return one number, got a tensor of shape {tuple(got.shape)}")
-            raise ExerciseError(f"✘ {what}: you returned a 0-d tensor; return a Python float (call .item() on it)")
-        require(what, isinstance(got, float), f"return a Python float, not {type(got).__name__}")
+            require(what, got.numel() == 1, _("return one number, got a tensor of shape {shape}").format(
+                shape=tuple(got.shape)))
+            raise ExerciseError("✘ " + headed(what) + _(
+                "you returned a 0-d tensor; return a Python float (call .item() on it)"))
+        require(what, isinstance(got, float), _("return a Python float, not {type}").format(type=type(got).__name__))
         within, across = sense_similarity(vectors.numpy(), senses)
         if abs(got - (within - across)) < 1e-5:
             continue
@@ -889,30 +900,33 @@ def check_02_sense_gap(sense_gap) -> None:
         ids = torch.tensor([sorted(set(senses)).index(s) for s in senses])
         same, sims, raw = ids[:, None] == ids[None, :], x @ x.T, vectors @ vectors.T
         require(what, abs(got - (sims[same].mean() - sims[~same].mean()).item()) > 1e-5,
-                "a vector paired with itself (similarity 1) must not count as a same-sense pair: drop the diagonal")
+                _("a vector paired with itself (similarity 1) must not count as a same-sense pair: drop the "
+                  "diagonal"))
         off = same & ~torch.eye(len(ids), dtype=torch.bool)
-        require(what, got == got, "your gap is nan: when a sense's vectors are all the same, every same-sense "
-                                  "pair has similarity 1; drop the self-pairs by their index, not by their value")
+        require(what, got == got, _("your gap is nan: when a sense's vectors are all the same, every same-sense "
+                                    "pair has similarity 1; drop the self-pairs by their index, not by their value"))
         by_value = same & (sims < 1 - 1e-6)
         if by_value.any():
             require(what, abs(got - (sims[by_value].mean() - sims[~same].mean()).item()) > 1e-5,
-                    "that drops every same-sense pair with similarity 1, not just each vector paired with itself: "
-                    "two different rows can be the same vector, so drop the diagonal by index")
+                    _("that drops every same-sense pair with similarity 1, not just each vector paired with "
+                      "itself: two different rows can be the same vector, so drop the diagonal by index"))
         require(what, abs(got - (raw[off].mean() - raw[~same].mean()).item()) > 1e-5,
-                "those are dot products: divide each vector by its length first (cosine similarity)")
-        require(what, abs(got - (across - within)) > 1e-5, "wrong sign: within minus across")
+                _("those are dot products: divide each vector by its length first (cosine similarity)"))
+        require(what, abs(got - (across - within)) > 1e-5, _("wrong sign: within minus across"))
         k = int(ids.max()) + 1
         blocks = [sims[ids == a][:, ids == b].mean() for a in range(k) for b in range(k) if a != b]
         block_gap = (sims[off].mean() - torch.stack(blocks).mean()).item()
-        require(what, abs(got - block_gap) > 1e-5, "that averages the across-sense similarity block by block (pair "
-                                                   "of senses by pair of senses): take the mean over all "
-                                                   "different-sense pairs together")
-        require(what, abs(got - (within - across)) > 1e-2,
-                f"close but not equal: got {got:.6f} where the gap is {within - across:.6f}. Divide each vector by "
-                "exactly its length, with nothing added to the norm, so that every cosine is exact")
-        raise ExerciseError(f"✘ {what}: got {got:.4f} on a test set where the gap is {within - across:.4f}")
-    passed(what, "right gap on four test sets (vectors of different lengths, two and three senses, "
-                 "senses of unequal size, repeated vectors)")
+        require(what, abs(got - block_gap) > 1e-5, _("that averages the across-sense similarity block by block "
+                                                     "(pair of senses by pair of senses): take the mean over all "
+                                                     "different-sense pairs together"))
+        require(what, abs(got - (within - across)) > 1e-2, _(
+                "close but not equal: got {got:.6f} where the gap is {gap:.6f}. Divide each vector by exactly its "
+                "length, with nothing added to the norm, so that every cosine is exact").format(
+                    got=got, gap=within - across))
+        raise ExerciseError("✘ " + headed(what) + _("got {got:.4f} on a test set where the gap is {gap:.4f}").format(
+            got=got, gap=within - across))
+    passed(what, _("right gap on four test sets (vectors of different lengths, two and three senses, senses of "
+                   "unequal size, repeated vectors)"))
 
 
 def _predict_sense_cases():
@@ -988,41 +1002,43 @@ def _centroid_sense(query, vectors, labels, unit: bool = True, score: str = "cos
 def check_02_predict_sense(predict_sense) -> None:
     """Exercise 02-3: the sense whose centroid (mean of unit vectors) is most cosine-similar to a vector."""
     what = "predict_sense"
-    mistakes = {"the centroids are means of the raw vectors: normalise each vector to length 1 first":
+    mistakes = {_("the centroids are means of the raw vectors: normalise each vector to length 1 first"):
                     {"unit": False},
-                "that ranks the centroids by dot product: a spread-out sense has a shorter centroid, so use "
-                "cosine similarity": {"score": "dot"},
-                "that ranks the centroids by distance, not by cosine similarity": {"score": "distance"},
-                "that ranks the centroids by distance to the normalised vector, not by cosine similarity (a short "
-                "centroid can be near every unit vector)": {"score": "unit distance"},
-                "that is a vote of the most similar vectors: compare with each sense's centroid (the mean of its "
-                "unit vectors) instead": {"score": "vote"},
-                "the centroid is the mean of the sense's unit vectors, not their median": {"median": True},
-                "the rows are not of length 1: divide each by its Euclidean (L2) length, vector.norm(), not by "
-                "the sum of its absolute entries or its largest entry": {"norm": "l1"},
-                "that is the sense of the single most similar vector: compare with each sense's centroid instead":
-                    {"score": "nearest"}}
+                _("that ranks the centroids by dot product: a spread-out sense has a shorter centroid, so use "
+                  "cosine similarity"): {"score": "dot"},
+                _("that ranks the centroids by distance, not by cosine similarity"): {"score": "distance"},
+                _("that ranks the centroids by distance to the normalised vector, not by cosine similarity (a "
+                  "short centroid can be near every unit vector)"): {"score": "unit distance"},
+                _("that is a vote of the most similar vectors: compare with each sense's centroid (the mean of its "
+                  "unit vectors) instead"): {"score": "vote"},
+                _("the centroid is the mean of the sense's unit vectors, not their median"): {"median": True},
+                _("the rows are not of length 1: divide each by its Euclidean (L2) length, vector.norm(), not by "
+                  "the sum of its absolute entries or its largest entry"): {"norm": "l1"},
+                _("that is the sense of the single most similar vector: compare with each sense's centroid "
+                  "instead"): {"score": "nearest"}}
     cases = _predict_sense_cases()
     answers = []
-    shortcut = (f"✘ {what}: it called the course's centroid_cosines or sense_credits, which do this step: compute "
-                "the centroids and their cosines yourself")
+    shortcut = "✘ " + headed(what) + _("it called the course's centroid_cosines or sense_credits, which do this "
+                                       "step: compute the centroids and their cosines yourself")
     for query, vectors, labels in cases:
         with _functions_refused(predict_sense, "helpers.contextual", ("centroid_cosines", "sense_credits",
                                                                        "loo_credits", "nearest_centroid_loo"),
                                 shortcut):
             got = predict_sense(query.clone(), vectors.clone(), list(labels))
-        answered(what, got, "predict_sense returned None: return the name of a sense")
-        require(what, isinstance(got, str), f"return the sense's name as a string (one of the labels), "
-                                            f"not {type(got).__name__}")
-        require(what, got in labels, f"{got!r} is not one of the labels {sorted(set(labels))}")
+        answered(what, got, _("predict_sense returned None: return the name of a sense"))
+        require(what, isinstance(got, str), _("return the sense's name as a string (one of the labels), not "
+                                              "{type}").format(type=type(got).__name__))
+        require(what, got in labels, _("{got} is not one of the labels {labels}").format(
+            got=repr(got), labels=sorted(set(labels))))
         answers.append(got)
     if answers != [_centroid_sense(*case) for case in cases]:
         for message, mistake in mistakes.items():
             require(what, answers != [_centroid_sense(*case, **mistake) for case in cases], message)
-        raise ExerciseError(f"✘ {what}: wrong sense on some of {len(cases)} test vectors: compare the vector "
-                            "with each sense's centroid and return the name of the most similar one")
-    passed(what, f"right sense on {len(cases)} test vectors (eight hand-made traps, "
-                 "six random ones with three senses)")
+        raise ExerciseError("✘ " + headed(what) + _(
+            "wrong sense on some of {n} test vectors: compare the vector with each sense's centroid and return the "
+            "name of the most similar one").format(n=len(cases)))
+    passed(what, _("right sense on {n} test vectors (eight hand-made traps, six random ones with three "
+                   "senses)").format(n=len(cases)))
 
 
 def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, vectors, labels,
@@ -1041,39 +1057,42 @@ def check_02_two_banks(two_banks, two_senses, sentence: str, tokenizer, model, v
             with redirect_stdout(io.StringIO()):
                 check_02_predict_sense(predict_sense)
         except NotAnswered:
-            raise NotAnswered("○ two_banks, two_senses is not answered yet: two_senses uses your predict_sense, "
-                              "so answer Exercise 3 first") from None
+            raise NotAnswered("○ " + _("{what} is not answered yet: two_senses uses your predict_sense, so answer "
+                                       "Exercise 3 first").format(what="two_banks, two_senses")) from None
         except ExerciseError as error:
-            raise ExerciseError(f"✘ two_senses: your predict_sense is wrong on exercise 3's test vectors "
-                                f"({str(error).removeprefix('✘ predict_sense: ')})") from None
+            raise ExerciseError("✘ " + headed("two_senses") + _(
+                "your predict_sense is wrong on exercise 3's test vectors ({error})").format(
+                    error=str(error).removeprefix("✘ " + headed("predict_sense")))) from None
     what = "two_banks"
     n_layers = model.config.num_hidden_layers + 1
-    answered(what, two_banks, "two_banks is None: compute it in the cell above")
+    answered(what, two_banks, _("{what} is None: compute it in the cell above").format(what=what))
     values = np.asarray(torch.as_tensor(two_banks).detach().cpu(), dtype=float).ravel()
-    require(what, len(values) == n_layers, f"need one similarity per layer (0 to {n_layers - 1}), got {len(values)}")
-    require(what, not np.allclose(values, 1.0), "every similarity is 1: did you compare an occurrence with itself? "
-                                                "use occurrence=0 and occurrence=1")
+    require(what, len(values) == n_layers, _("need one similarity per layer (0 to {last}), got {n}").format(
+        last=n_layers - 1, n=len(values)))
+    require(what, not np.allclose(values, 1.0), _("every similarity is 1: did you compare an occurrence with "
+                                                  "itself? use occurrence=0 and occurrence=1"))
     first, second = (word_embeddings_by_layer([sentence], "bank", tokenizer, model, device=model.device,
                                               occurrence=k)[:, 0] for k in (0, 1))
     expected = torch.cosine_similarity(first, second, dim=1).numpy()
     require(what, np.allclose(values, expected, atol=1e-4),
-            "these are not the cosine similarities of the two occurrences' vectors at layers 0, 1, ..., last")
+            _("these are not the cosine similarities of the two occurrences' vectors at layers 0, 1, ..., last"))
     what = "two_senses"
-    answered(what, two_senses, "two_senses is None: predict the sense of each occurrence at each layer")
+    answered(what, two_senses, _("two_senses is None: predict the sense of each occurrence at each layer"))
     require(what, len(two_senses) == n_layers and all(len(pair) == 2 for pair in two_senses),
-            f"need one pair (first, second) per layer, 0 to {n_layers - 1}")
+            _("need one pair (first, second) per layer, 0 to {last}").format(last=n_layers - 1))
     vectors = torch.as_tensor(vectors).float().cpu()
     truth = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(n_layers)]
     got = [tuple(pair) for pair in two_senses]
     if got != truth:
-        require(what, got != [(a, a) for a, _ in truth], "both senses are the first occurrence's: pass "
-                                                         "occurrence=1 for the second")
-        require(what, got != [(b, a) for a, b in truth], "the pairs are swapped: (first, second)")
+        require(what, got != [(a, a) for a, _b in truth], _("both senses are the first occurrence's: pass "
+                                                            "occurrence=1 for the second"))
+        require(what, got != [(b, a) for a, b in truth], _("the pairs are swapped: (first, second)"))
     for k, (pair, right) in enumerate(zip(got, truth)):
-        require(what, pair == right, f"wrong sense at layer {k}: compare the vector at layer {k} with the "
-                                     f"centroids of the labelled vectors at the same layer")
-    passed("two_banks, two_senses", f"one similarity and one pair of senses per layer, 0 to {n_layers - 1}")
+        require(what, pair == right, _("wrong sense at layer {k}: compare the vector at layer {k} with the "
+                                       "centroids of the labelled vectors at the same layer").format(k=k))
+    passed("two_banks, two_senses", _("one similarity and one pair of senses per layer, 0 to {last}").format(
+        last=n_layers - 1))
 
 
 def _bank_margins(queries, vectors, labels, *, unit=True, layer=None):
@@ -1112,12 +1131,14 @@ def _margin_tensor(what: str, value, shape: tuple[int, ...], meaning: str):
     """The learner's margins as a float64 CPU tensor, after checking that they are a tensor of the right shape."""
     import torch
 
-    answered(what, value, f"{what} is None: compute it in the cell above")
-    require(what, isinstance(value, torch.Tensor),
-            f"compute {what} with torch operations and keep it a tensor, not a {type(value).__name__} "
-            "(no .tolist(), .item() or .numpy() at the end)")
-    require(what, value.is_floating_point(), f"{what} should hold floating-point margins, not {value.dtype}")
-    require(what, tuple(value.shape) == shape, f"need a tensor of shape {shape} ({meaning}), got {tuple(value.shape)}")
+    answered(what, value, _("{what} is None: compute it in the cell above").format(what=what))
+    require(what, isinstance(value, torch.Tensor), _(
+            "compute {what} with torch operations and keep it a tensor, not a {type} (no .tolist(), .item() or "
+            ".numpy() at the end)").format(what=what, type=type(value).__name__))
+    require(what, value.is_floating_point(), _("{what} should hold floating-point margins, not {dtype}").format(
+        what=what, dtype=value.dtype))
+    require(what, tuple(value.shape) == shape, _("need a tensor of shape {shape} ({meaning}), got {got}").format(
+        shape=shape, meaning=meaning, got=tuple(value.shape)))
     return value.detach().cpu().double()
 
 
@@ -1136,42 +1157,45 @@ def check_02_margins(first_margins, river_margins, sentence: str, tokenizer, mod
         return bool(torch.allclose(a, b.double(), atol=1e-4))
 
     what = "first_margins"
-    got = _margin_tensor(what, first_margins, (n_layers,), "one margin per layer, 0 to last")
+    got = _margin_tensor(what, first_margins, (n_layers,), _("one margin per layer, 0 to last"))
     right = _bank_margins(first, vectors, labels)[:, 0]
     if not close(got, right):
-        require(what, not close(got, -right), "the sign is reversed: a margin is the cosine to the river centroid "
-                                              "minus the cosine to the finance centroid (positive reads as river)")
+        require(what, not close(got, -right), _("the sign is reversed: a margin is the cosine to the river "
+                                                "centroid minus the cosine to the finance centroid (positive reads "
+                                                "as river)"))
         require(what, not close(got, _bank_margins(second, vectors, labels)[:, 0]),
-                "these are the second occurrence's margins: use the first 'bank' (occurrence=0)")
+                _("these are the second occurrence's margins: use the first 'bank' (occurrence=0)"))
         require(what, not close(got, _bank_margins(first, vectors, labels, unit=False)[:, 0]),
-                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+                _("the centroids are means of the raw vectors: normalise each labelled vector to length 1 first"))
         for layer in (0, -1):
             require(what, not close(got, _bank_margins(first, vectors, labels, layer=layer)[:, 0]),
-                    "the centroids all come from one layer: compare the vector at each layer with the centroids "
-                    "of the labelled vectors at the same layer")
+                    _("the centroids all come from one layer: compare the vector at each layer with the centroids "
+                      "of the labelled vectors at the same layer"))
         require(what, not close(got, right[-1].expand_as(right)) and not close(got, right[0].expand_as(right)),
-                "every layer has the same margin: compute one per layer, 0 to last")
-        raise ExerciseError(f"✘ {what}: these are not the first 'bank''s margins at layers 0 to {n_layers - 1}: "
-                            "its cosine to the river centroid minus its cosine to the finance centroid, per layer")
+                _("every layer has the same margin: compute one per layer, 0 to last"))
+        raise ExerciseError("✘ " + headed(what) + _(
+            "these are not the first 'bank''s margins at layers 0 to {last}: its cosine to the river centroid minus "
+            "its cosine to the finance centroid, per layer").format(last=n_layers - 1))
     what = "river_margins"
-    got = _margin_tensor(what, river_margins, (n_layers, n_river), f"layers, then the {n_river} river sentences")
+    got = _margin_tensor(what, river_margins, (n_layers, n_river), _("layers, then the {n} river sentences").format(
+        n=n_river))
     right = _river_margins(vectors, labels)
     if not close(got, right):
-        require(what, not close(got, -right), "the sign is reversed: river centroid minus finance centroid")
+        require(what, not close(got, -right), _("the sign is reversed: river centroid minus finance centroid"))
         require(what, not close(got, _river_margins(vectors, labels, leave_out=False)),
-                "each river sentence is still in its own river centroid: leave it out (the other river vectors' "
-                "sum, over their number)")
+                _("each river sentence is still in its own river centroid: leave it out (the other river vectors' "
+                  "sum, over their number)"))
         require(what, not close(got, _river_margins(vectors, labels, unit=False)),
-                "the centroids are means of the raw vectors: normalise each labelled vector to length 1 first")
+                _("the centroids are means of the raw vectors: normalise each labelled vector to length 1 first"))
         for layer in (0, -1):
             require(what, not close(got, _river_margins(vectors, labels, layer=layer))
                     and not close(got, _river_margins(vectors[layer].expand_as(vectors), labels)),
-                    "the centroids all come from one layer: use the labelled vectors of the same layer")
-        raise ExerciseError(f"✘ {what}: these are not the held-out margins of the {n_river} river sentences: "
-                            "per layer, each one's cosine to the river centroid of the others minus its cosine "
-                            "to the finance centroid")
-    passed("first_margins, river_margins", f"one margin per layer for the first 'bank', and {n_river} held-out "
-                                           "river margins per layer")
+                    _("the centroids all come from one layer: use the labelled vectors of the same layer"))
+        raise ExerciseError("✘ " + headed(what) + _(
+            "these are not the held-out margins of the {n} river sentences: per layer, each one's cosine to the river "
+            "centroid of the others minus its cosine to the finance centroid").format(n=n_river))
+    passed("first_margins, river_margins", _("one margin per layer for the first 'bank', and {n} held-out river "
+                                             "margins per layer").format(n=n_river))
 
 
 NEAR_TIE = 0.005  # a river - finance margin smaller than this in size is a near-tie: another centroid rule may flip it
@@ -1179,12 +1203,18 @@ NEAR_TIE = 0.005  # a river - finance margin smaller than this in size is a near
 
 def _call(call: str, margin: float) -> str:
     """A sense call with its margin, marked as a near-tie when |margin| < NEAR_TIE."""
-    return f"{call} ({margin:+.3f}{', near-tie' if abs(margin) < NEAR_TIE else ''})"
+    if abs(margin) < NEAR_TIE:
+        return _("{call} ({margin:+.3f}, near-tie)").format(call=call, margin=margin)
+    return f"{call} ({margin:+.3f})"
 
 
 def _near_ties(layers: list[int]) -> str:
     """' (a near-tie at layers 2, 6)', or '' when `layers` is empty."""
-    return f" (a near-tie at layer{'s' * (len(layers) > 1)} {', '.join(map(str, layers))})" if layers else ""
+    if not layers:
+        return ""
+    if len(layers) == 1:
+        return _(" (a near-tie at layer {layer})").format(layer=layers[0])
+    return _(" (a near-tie at layers {layers})").format(layers=listing(layers))
 
 
 TWO_BANKS_CONTROLS = {
@@ -1230,67 +1260,89 @@ def discuss_02_two_banks(sentence: str, tokenizer, model, vectors, labels):
     cosines = torch.cosine_similarity(first, second, dim=1)
     pairs = [(_centroid_sense(first[k], vectors[k], labels), _centroid_sense(second[k], vectors[k], labels))
              for k in range(len(first))]
-    _, margins = _first_bank_senses(first, vectors, labels)
+    _senses, margins = _first_bank_senses(first, vectors, labels)
     river = _river_loo_margins(vectors, labels)  # [layers, river sentences]
     n_river, last = river.shape[1], len(margins) - 1
     rows = "\n".join(f"| {k} | {_call(a, margins[k])} | {b} | {float(river[k].median()):+.3f} | "
-                      f"{float(river[k].min()):+.3f} to {float(river[k].max()):+.3f} |"
-                      for k, (a, b) in enumerate(pairs))
+                     + _("{low:+.3f} to {high:+.3f}").format(low=float(river[k].min()), high=float(river[k].max()))
+                     + " |" for k, (a, b) in enumerate(pairs))
     below = [k for k in range(1, last + 1) if margins[k] < float(river[k].min())]
-    text = (f"The reference run: the two vectors are most alike at layer {int(cosines.argmax())} (cosine "
-            f"{float(cosines.max()):.2f}) and least alike at layer {int(cosines.argmin())} "
-            f"({float(cosines.min()):.2f}).\n\n"
-            "The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance centroid: "
-            f"positive reads as river. For a noise level, each of the {n_river} river sentences of section 4 is "
-            "left out of its own centroid and given its margin.\n\n"
-            f"A margin smaller than {NEAR_TIE} in size is marked a *near-tie*: a slightly different rule (another "
-            "distance, or centroids of the raw vectors) could flip that call.\n\n"
-            "| layer | first *bank* (margin) | second *bank* | river sentences: median margin | "
-            "their range |\n|---|---|---|---|---|\n" + rows + "\n\n"
-            "Layer 0 has no context (section 5): its call says nothing about the sentence. ")
+    text = (_("The reference run: the two vectors are most alike at layer {most} (cosine {high:.2f}) and least alike "
+              "at layer {least} ({low:.2f}).").format(most=int(cosines.argmax()), high=float(cosines.max()),
+                                                      least=int(cosines.argmin()), low=float(cosines.min()))
+            + "\n\n"
+            + _("The *margin* of a vector is its cosine to the river centroid minus its cosine to the finance "
+                "centroid: positive reads as river. For a noise level, each of the {n} river sentences of section 4 "
+                "is left out of its own centroid and given its margin.").format(n=n_river)
+            + "\n\n"
+            + _("A margin smaller than {near} in size is marked a *near-tie*: a slightly different rule (another "
+                "distance, or centroids of the raw vectors) could flip that call.").format(near=NEAR_TIE)
+            + "\n\n"
+            + _("| layer | first *bank* (margin) | second *bank* | river sentences: median margin | their range |")
+            + "\n|---|---|---|---|---|\n" + rows + "\n\n"
+            + _("Layer 0 has no context (section 5): its call says nothing about the sentence. "))
     if below:
-        text += (f"At layers {', '.join(map(str, below))} ({len(below)} of {last}), the first *bank*'s margin is "
-                 f"below that of every one of the {n_river} held-out river sentences. ")
+        text += _("At layers {layers} ({count} of {last}), the first *bank*'s margin is below that of every one of "
+                  "the {n} held-out river sentences. ").format(layers=listing(below), count=len(below), last=last,
+                                                              n=n_river)
     smaller = [k for k in range(1, last + 1) if abs(margins[k]) < abs(float(river[k].median()))]
-    text += f"Its largest margin in size is {max(map(abs, margins)):.3f}"
+    largest = max(map(abs, margins))
     if smaller == list(range(1, last + 1)):
-        text += (f", and at every layer from 1 to {last} it is smaller in size than the river sentences' median "
-                 "margin: each call rests on a small difference of cosines.")
+        text += _("Its largest margin in size is {largest:.3f}, and at every layer from 1 to {last} it is smaller in "
+                  "size than the river sentences' median margin: each call rests on a small difference of "
+                  "cosines.").format(largest=largest, last=last)
     else:
-        text += "."
+        text += _("Its largest margin in size is {largest:.3f}.").format(largest=largest)
     both_finance = [k for k, pair in enumerate(pairs) if pair == ("finance", "finance")]
     ties = [k for k in both_finance if abs(margins[k]) < NEAR_TIE]
     if both_finance:
-        text += (f"\n\nAt layers {', '.join(map(str, both_finance))} **both** occurrences are called finance"
-                 + (f" (at layer{'s' * (len(ties) > 1)} {', '.join(map(str, ties))} only by a near-tie)"
-                    if ties else "")
-                 + ". Why? Two controls change one thing each. The first *bank*'s call and margin, per layer:")
+        if not ties:
+            called = _("At layers {layers} **both** occurrences are called finance.").format(
+                layers=listing(both_finance))
+        elif len(ties) == 1:
+            called = _("At layers {layers} **both** occurrences are called finance (at layer {tie} only by a "
+                       "near-tie).").format(layers=listing(both_finance), tie=ties[0])
+        else:
+            called = _("At layers {layers} **both** occurrences are called finance (at layers {ties} only by a "
+                       "near-tie).").format(layers=listing(both_finance), ties=listing(ties))
+        text += "\n\n" + called + _(" Why? Two controls change one thing each. The first *bank*'s call and margin, "
+                                      "per layer:")
+        shown = {"cash, no second bank": _("cash, no second bank"),
+                 "a second bank, no cash": _("a second bank, no cash")}
         calls, control_ties = {}, {}
         for name, control in TWO_BANKS_CONTROLS.items():
             control_first = word_embeddings_by_layer([control], "bank", tokenizer, model, device=model.device)[:, 0]
             calls[name], control_margins = _first_bank_senses(control_first, vectors, labels)
             control_ties[name] = [k for k in both_finance if abs(control_margins[k]) < NEAR_TIE]
-            text += (f"\n- {name} (*{control}*): " + ", ".join(_call(call, m) for call, m in
-                                                               zip(calls[name][1:], control_margins[1:]))
-                     + f" at layers 1 to {last}")
+            text += "\n- " + _("{name} (*{control}*): {calls} at layers 1 to {last}").format(
+                name=shown[name], control=control, last=last,
+                calls=listing(_call(call, m) for call, m in zip(calls[name][1:], control_margins[1:])))
         cash = [k for k in both_finance if calls["cash, no second bank"][k] == "finance"]
         bread = [k for k in both_finance if calls["a second bank, no cash"][k] == "river"]
         if cash == both_finance and bread == both_finance:
-            text += ("\n\nAt each of those layers, cash without a second *bank* still gives a finance call"
-                     + _near_ties(control_ties["cash, no second bank"])
-                     + ". A second *bank* without cash gives a river call"
-                     + _near_ties(control_ties["a second bank, no cash"])
-                     + ". That is consistent with the words about cash "
-                     "pulling the first *bank* towards finance (BERT attends in both directions), but two control "
-                     "sentences, with margins this small, do not establish it. What the run does show: one vector "
-                     "per occurrence does not promise one sense per occurrence: in this sentence, which mixes "
-                     f"senses, the first *bank* is called finance at {sum(k > 0 for k in both_finance)} of {last} "
-                     "Transformer layers"
-                     + (f", {sum(k > 0 for k in ties)} of them by a near-tie." if ties else "."))
+            finance_layers = sum(k > 0 for k in both_finance)
+            if ties:
+                tail = _("in this sentence, which mixes senses, the first *bank* is called finance at {count} of "
+                         "{last} Transformer layers, {ties} of them by a near-tie.").format(
+                             count=finance_layers, last=last, ties=sum(k > 0 for k in ties))
+            else:
+                tail = _("in this sentence, which mixes senses, the first *bank* is called finance at {count} of "
+                         "{last} Transformer layers.").format(count=finance_layers, last=last)
+            text += ("\n\n"
+                     + _("At each of those layers, cash without a second *bank* still gives a finance "
+                         "call{ties}.").format(ties=_near_ties(control_ties["cash, no second bank"]))
+                     + _(" A second *bank* without cash gives a river call{ties}.").format(
+                         ties=_near_ties(control_ties["a second bank, no cash"]))
+                     + _(" That is consistent with the words about cash pulling the first *bank* towards finance "
+                         "(BERT attends in both directions), but two control sentences, with margins this small, do "
+                         "not establish it. What the run does show: one vector per occurrence does not promise one "
+                         "sense per occurrence: ")
+                     + tail)
         else:
-            text += ("\n\nThe controls do not agree at every such layer. So one sentence cannot say which words "
-                     "pull the first *bank* to finance.")
-    return Markdown(f"<details><summary>Discussion (open after the check passes)</summary>\n\n{text}\n</details>")
+            text += "\n\n" + _("The controls do not agree at every such layer. So one sentence cannot say which "
+                                "words pull the first *bank* to finance.")
+    return Markdown("<details><summary>" + _("Discussion (open after the check passes)")
+                    + f"</summary>\n\n{text}\n</details>")
 
 
 # Exercise 02-5: twelve sentences with "pupil", six of each sense, in mixed order. Sentences 4 and 5 mix the senses
@@ -1412,22 +1464,27 @@ def discuss_02_pupil(tokenizer, model):
     control[PUPIL_CONTROL[0]] = PUPIL_CONTROL[1]
     controlled = _pupil_credits(control, tokenizer, model)[1][1:]
     last, k = len(credits), PUPIL_CONTROL[0]
-    rows = "\n".join(f"| {i} | {sentence} | {sense} | {int((credits[:, i] == 1).sum())} |"
+    # TRANSLATORS: one row of a table; the sentence is English data (quote it where the table's language needs)
+    row = _("| {number} | {sentence} | {sense} | {read} |")
+    rows = "\n".join(row.format(number=i, sentence=sentence, sense=sense, read=int((credits[:, i] == 1).sum()))
                      for i, (sentence, sense) in enumerate(zip(PUPIL_SENTENCES, PUPIL_SENSES)))
     read = {i: int((credits[:, i] == 1).sum()) for i in (4, k)}
-    text = (f"| sentence | | sense | layers read right (of {last}) |\n|---|---|---|---|\n{rows}\n\n"
-            f"Sentences 4 and {k} mix the senses on purpose. Sentence 4 is about an eye, with a teacher in it; the "
-            f"test reads it right at {read[4]} of {last} layers. Sentence {k} is about a student, with *eyes* in "
-            f"it; the test reads it right at {read[k]} of {last} layers. Without \"with sharp eyes\" "
-            f"({PUPIL_CONTROL[1]!r}), and with the other eleven sentences unchanged, it is read right at "
-            f"{int((controlled[:, k] == 1).sum())} of {last}.")
+    text = (_("| sentence | | sense | layers read right (of {last}) |").format(last=last)
+            + f"\n|---|---|---|---|\n{rows}\n\n"
+            + _("Sentences 4 and {k} mix the senses on purpose. Sentence 4 is about an eye, with a teacher in it; the "
+                "test reads it right at {read_4} of {last} layers. Sentence {k} is about a student, with *eyes* in "
+                "it; the test reads it right at {read_k} of {last} layers. Without \"with sharp eyes\" "
+                "({control}), and with the other eleven sentences unchanged, it is read right at {controlled} of "
+                "{last}.").format(k=k, read_4=read[4], read_k=read[k], last=last, control=repr(PUPIL_CONTROL[1]),
+                                   controlled=int((controlled[:, k] == 1).sum())))
     if (controlled[:, k] == 1).sum() > read[k]:
-        text += (" So in this sentence the model's vector for *pupil* follows the words *sharp eyes* more than "
-                 "the sentence's meaning: a contextual vector reads its context, and here the context holds a word "
-                 "of the other sense.")
+        text += _(" So in this sentence the model's vector for *pupil* follows the words *sharp eyes* more than "
+                  "the sentence's meaning: a contextual vector reads its context, and here the context holds a word "
+                  "of the other sense.")
     else:
-        text += " So those words alone do not explain the misreading."
-    return Markdown(f"<details><summary>Discussion (open after the check passes)</summary>\n\n{text}\n</details>")
+        text += _(" So those words alone do not explain the misreading.")
+    return Markdown("<details><summary>" + _("Discussion (open after the check passes)")
+                    + f"</summary>\n\n{text}\n</details>")
 
 
 # --- 03 RNN, LSTM, GRU ---

@@ -336,7 +336,7 @@ def _sense_order(senses) -> tuple[np.ndarray, list[str]]:
     return order, names
 
 
-def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordered by sense",
+def plot_sense_heatmap(ax, sims, senses, title: str | None = None,
                        vmin: float | None = None, vmax: float | None = None, colorbar: bool = True):
     """Heat map of a pairwise similarity matrix with the items grouped by sense and the blocks outlined.
 
@@ -345,6 +345,7 @@ def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordere
     sims = np.asarray(sims, dtype=float)
     if sims.ndim != 2 or sims.shape != (len(senses), len(senses)):
         raise ValueError(f"need a square matrix with one row per sense label: {sims.shape} vs {len(senses)} labels")
+    title = _("Cosine similarity, ordered by sense") if title is None else title
     order, names = _sense_order(list(senses))
     image = ax.imshow(sims[np.ix_(order, order)], cmap="viridis", interpolation="nearest", vmin=vmin, vmax=vmax)
     sizes = [list(senses).count(name) for name in names]
@@ -355,34 +356,35 @@ def plot_sense_heatmap(ax, sims, senses, title: str = "Cosine similarity, ordere
     centres = np.cumsum(sizes) - np.array(sizes) / 2 - 0.5
     ax.set_xticks(centres, names)
     ax.set_yticks(centres, names)
-    ax.set_xlabel("sentence, grouped by sense")
-    ax.set_ylabel("sentence, grouped by sense")
+    ax.set_xlabel(_("sentence, grouped by sense"))
+    ax.set_ylabel(_("sentence, grouped by sense"))
     ax.set_title(title)
     if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="cosine similarity")
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label=_("cosine similarity"))
     return image
 
 
-def plot_gap_by_layer(ax, gaps, title: str = "Same-sense minus different-sense similarity, per layer") -> None:
+def plot_gap_by_layer(ax, gaps, title: str | None = None) -> None:
     """Per layer, the within − across cosine gap of each word (a column of `gaps`), the mean over words in black."""
+    title = _("Same-sense minus different-sense similarity, per layer") if title is None else title
     words = [column for column in gaps.columns if column != "mean"]
     for index, word in enumerate(words):
         ax.plot(gaps.index, gaps[word], color=f"C{index}", marker="o", ms=3, lw=1, alpha=0.8, label=word)
-    ax.plot(gaps.index, gaps[words].mean(axis=1), color="k", marker="o", lw=2.5, label="mean over words")
-    ax.axhline(0.0, color="0.5", lw=1, ls="--", label="no separation (0)")
+    ax.plot(gaps.index, gaps[words].mean(axis=1), color="k", marker="o", lw=2.5, label=_("mean over words"))
+    ax.axhline(0.0, color="0.5", lw=1, ls="--", label=_("no separation (0)"))
     ax.set_xticks(list(gaps.index))
-    ax.set_xlabel("layer (0 = input embeddings)")
-    ax.set_ylabel("within − across mean cosine")
+    ax.set_xlabel(_("layer (0 = input embeddings)"))
+    ax.set_ylabel(_("within − across mean cosine"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize="small", loc="upper left")
 
 
 def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, chance: float = 0.5,
-                           chance_label: str | None = None, title: str = "Leave-one-out sense accuracy",
-                           band: tuple | None = None, band_label: str = "random-label band",
+                           chance_label: str | None = None, title: str | None = None,
+                           band: tuple | None = None, band_label: str | None = None,
                            layers=None, legend: bool = True, tops: dict | None = None,
-                           tops_label: str = "each word's own band top") -> None:
+                           tops_label: str | None = None) -> None:
     """Per layer, the nearest-centroid accuracy of each word and their mean; constant baselines as lines.
 
     A baseline that sits on the chance level should be named in `chance_label`, not drawn a second time.
@@ -390,6 +392,9 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
     as short dashes of the word's colour; `layers`, a list of layers, zooms the axes onto those layers
     and the scores at them; `legend=False` leaves the legend to the caller (a figure legend, say).
     """
+    title = _("Leave-one-out sense accuracy") if title is None else title
+    band_label = _("random-label band") if band_label is None else band_label
+    tops_label = _("each word's own band top") if tops_label is None else tops_label
     xs = list(next(iter(reports.values())).index)  # the layers drawn
     if band is not None:
         band = tuple(np.asarray(edge, dtype=float) for edge in band)
@@ -408,10 +413,10 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
         ax.plot(xs, np.asarray(top, dtype=float), color=f"C{index}", ls="none", marker="_", ms=14, mew=2,
                 label=tops_label if index == 0 else None)
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
-    ax.plot(xs, mean, color="k", marker="o", lw=2.5, label="mean over words")
+    ax.plot(xs, mean, color="k", marker="o", lw=2.5, label=_("mean over words"))
     for index, (name, value) in enumerate((baselines or {}).items()):
         ax.axhline(value, color="0.3", ls=["-.", (0, (5, 2))][index % 2], lw=1.5, label=name)  # unlike the bands
-    ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or f"chance ({chance:g})")
+    ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or _("chance ({chance:g})").format(chance=chance))
     ax.set_xticks(xs)
     ax.set_ylim(0, 1.05)
     if layers is not None:  # zoom: the chosen layers, the words' scores and the band's top at them
@@ -422,8 +427,8 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
         pad = max(0.02, 0.05 * (high - low))
         ax.set_xlim(min(layers) - 0.3, max(layers) + 0.3)
         ax.set_ylim(max(0.0, low - pad), min(1.05, high + pad))
-    ax.set_xlabel("layer (0 = input embeddings)")
-    ax.set_ylabel("accuracy")
+    ax.set_xlabel(_("layer (0 = input embeddings)"))
+    ax.set_ylabel(_("accuracy"))
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
     if legend:
@@ -446,7 +451,7 @@ def plot_sense_pca(ax, vectors, senses, title: str, single=None, single_label: s
         mask = np.array([s == name for s in senses])
         ax.scatter(*coords[: len(senses)][mask].T, s=25, color=f"C{index}", alpha=0.8, label=name)
     if single is not None:
-        ax.scatter(*coords[-1], marker="*", s=300, color="k", label=single_label or "single vector")
+        ax.scatter(*coords[-1], marker="*", s=300, color="k", label=single_label or _("single vector"))
     ax.set_xlabel("PC 1")
     ax.set_ylabel("PC 2")
     ax.set_title(title)

@@ -269,7 +269,7 @@ gaps = pd.DataFrame({word: report["gap"] for word, report in reports.items()})
 gaps["mean"] = gaps.mean(axis=1)
 word_gaps = gaps[WORDS]
 fig, ax = plt.subplots(figsize=(8, 4.5))
-plot_gap_by_layer(ax, gaps, "Same-sense minus different-sense cosine similarity, per word and layer")
+plot_gap_by_layer(ax, gaps, title="Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
 gap_0, gap_later = word_gaps.loc[0].abs().max(), word_gaps.loc[1:].min().min()
 claim("from layer 1 on, every word's gap is positive and larger than any layer-0 gap", gap_later > gap_0,
@@ -304,11 +304,10 @@ show_code(contextual.sense_credits)
 # %% tags=["nbval-ignore-output"]
 accuracy = pd.DataFrame({word: report["loo_accuracy"] for word, report in reports.items()}).T
 accuracy.columns = [f"layer {layer}" for layer in accuracy.columns]
+w2v_baselines = {"W2V word": static_word_vectors, "W2V context mean": static_context_vectors}
 for word in WORDS:
-    accuracy.loc[word, "W2V word"] = nearest_centroid_loo(static_word_vectors(sentences_of[word], word, kv),
-                                                          senses[word])
-    accuracy.loc[word, "W2V context mean"] = nearest_centroid_loo(static_context_vectors(sentences_of[word], word, kv),
-                                                                  senses[word])
+    for column, vectors_of in w2v_baselines.items():
+        accuracy.loc[word, column] = nearest_centroid_loo(vectors_of(sentences_of[word], word, kv), senses[word])
 accuracy.loc["mean"] = accuracy.mean()
 layer_columns = [f"layer {layer}" for layer in range(last + 1)]
 mean_accuracy = accuracy.loc["mean", layer_columns].to_numpy(dtype=float)  # per layer, over the 5 words
@@ -346,8 +345,8 @@ claim("from layer 1 on, every word scores above its own band", (above_band[layer
       f"{tops.loc[thinnest] * 24:.1f}")
 
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), width_ratios=[3, 2], layout="constrained")
-for ax, layers, title in [(axes[0], None, "Leave-one-out sense accuracy, 24 sentences per word"),
-                          (axes[1], list(range(1, last + 1)), f"Zoom on layers 1 to {last}")]:
+for title, ax, layers in [("Leave-one-out sense accuracy, 24 sentences per word", axes[0], None),
+                          (f"Zoom on layers 1 to {last}", axes[1], list(range(1, last + 1)))]:
     plot_accuracy_by_layer(ax, reports, {"Word2Vec, mean of the other words (mean over words)":
                                          accuracy.loc["mean", "W2V context mean"]},
                            chance_label="0.5: all ties (Word2Vec, the word's own vector)", title=title,
@@ -713,7 +712,7 @@ pairs = pd.DataFrame([{"layers": f"{a} vs {b}", "difference": credits[a].mean() 
                        "sentences they disagree on": int((credits[a] != credits[b]).sum()),
                        "tie margin": tie_margin(credits[a], credits[b])}
                       for a in range(1, last + 1) for b in range(a + 1, last + 1)]).set_index("layers")
-pairs["difference / margin"] = pairs["difference"].abs() / pairs["tie margin"]
+pairs = pairs.assign(**{"difference / margin": pairs["difference"].abs() / pairs["tie margin"]})
 pairs.round(3)
 
 # %%
@@ -810,7 +809,7 @@ def half_band_top(pick: int) -> float:
     return float(np.quantile(scores, 0.975))
 
 
-choices["random-label band top"] = [half_band_top(pick) for pick in (0, 1)]
+choices = choices.assign(**{"random-label band top": [half_band_top(pick) for pick in (0, 1)]})
 
 # %% tags=["nbval-ignore-output"]
 choices.round(3)
@@ -852,7 +851,7 @@ with_without = pd.DataFrame({"cosine, with vs without (mean)": same_vector.mean(
                              "sense accuracy with": credits.mean(axis=1),
                              "sense accuracy without": bare_credits.mean(axis=1),
                              "tie margin": [tie_margin(a, b) for a, b in zip(credits, bare_credits)]})
-with_without.index.name = "layer"
+with_without = with_without.rename_axis("layer")
 
 # %% tags=["nbval-ignore-output"]
 with_without.round(3)
@@ -890,7 +889,7 @@ word_pieces = {word: tokenizer.tokenize(word) for word in WORDS}
 claim("the two choices differ for 'unbelievably' at every layer (cosine < 0.9)", max(first_vs_mean) < 0.9,
       f"highest cosine {max(first_vs_mean):.3f}")
 claim("the five ambiguous words are one piece each, so the choice does not touch sections 4 to 6",
-      all(len(p) == 1 for p in word_pieces.values()), " ".join(" ".join(p) for p in word_pieces.values()))
+      all(len(p) == 1 for p in word_pieces.values()), " | ".join(" ".join(p) for p in word_pieces.values()))
 
 # %% [markdown]
 # At layer 0 the first piece's vector is built from "un"'s own embedding (with its position, then LayerNorm), with
@@ -911,9 +910,9 @@ claim("the five ambiguous words are one piece each, so the choice does not touch
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.8))
-plot_sense_pca(axes[0], bank_layers[last], bank_senses, f"MiniLM layer {last}: 'bank' in 24 sentences")
+plot_sense_pca(axes[0], bank_layers[last], bank_senses, title=f"MiniLM layer {last}: 'bank' in 24 sentences")
 w2v_contexts = static_context_vectors(sentences_of["bank"], "bank", kv)
-coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, "Word2Vec space: context means and the one 'bank'",
+coords = plot_sense_pca(axes[1], w2v_contexts, bank_senses, title="Word2Vec space: context means and the one 'bank'",
                         single=kv["bank"], single_label="Word2Vec 'bank' (every sentence)")
 for ax in axes:  # legends beside the panels, where they cover no point
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -996,18 +995,18 @@ display(pd.DataFrame({"in Wikipedia": counts.loc["in Wikipedia", rare],
                       "3 nearest": map(", ".join, nearest.values()),
                       "3 nearest, centred": map(", ".join, nearest_centred.values())}, index=rare))
 rare_pairs = [(a, b) for i, a in enumerate(rare) for b in rare[i + 1:]]
-pair_cosines = pd.DataFrame({"as trained": [kv.similarity(a, b) for a, b in rare_pairs] + [random_pair_cosine(kv)],
-                             "centred": [kv_centred.similarity(a, b) for a, b in rare_pairs]
-                             + [random_pair_cosine(kv_centred)]},
-                            index=[f"{a}, {b}" for a, b in rare_pairs] + ["random pairs (mean)"])
+pair_cosines = pd.DataFrame.from_dict(
+    {**{f"{a}, {b}": {"as trained": kv.similarity(a, b), "centred": kv_centred.similarity(a, b)} for a, b in rare_pairs},
+     "random pairs (mean)": {"as trained": random_pair_cosine(kv), "centred": random_pair_cosine(kv_centred)}},
+    orient="index")
 pair_cosines.round(2)
 
 # %%
 shared = sum(len({a, b} & set(tokenize(s))) == 2 for s in polysemy["sentence"] for a in WORDS for b in WORDS if a < b)
 random_row, rare_rows = pair_cosines.loc["random pairs (mean)"], pair_cosines["centred"][:-1]
+in_wiki, in_ours = counts.loc["in Wikipedia", rare], counts.loc["in our sentences", rare]
 claim(f"{', '.join(rare)}: each rarer in the Wikipedia part than in our sentences",
-      all(counts.loc["in Wikipedia", w] < counts.loc["in our sentences", w] for w in rare),
-      ", ".join(f"{w} {counts.loc['in Wikipedia', w]} vs {counts.loc['in our sentences', w]}" for w in rare))
+      all(in_wiki[w] < in_ours[w] for w in rare), ", ".join(f"{w} {in_wiki[w]} vs {in_ours[w]}" for w in rare))
 near_rare = sum(bool(set(nearest[w]) & set(rare) and set(nearest_centred[w]) & set(rare)) for w in rare)
 claim("each has another of them among its 3 nearest, as trained and centred", near_rare == len(rare),
       f"{near_rare} of {len(rare)}")

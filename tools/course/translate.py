@@ -49,7 +49,8 @@ LANGUAGES = {"zh-CN": {"locale": "zh_CN", "folder": "zh-CN", "readme": "README.z
 TEXT_CALLS = {"claim": (0, 2), "Markdown": (0,), "print": None, "set_title": (0,), "set_xlabel": (0,),
               "set_ylabel": (0,), "suptitle": (0,), "title": (0,), "xlabel": (0,), "ylabel": (0,),
               "rename_axis": (0,), "text": (2,), "annotate": (0,)}
-TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description"}
+TEXT_KEYWORDS = {"title", "xlabel", "ylabel", "label", "desc", "description", "chance_label", "band_label",
+                 "single_label", "summary"}
 LETTER = re.compile(r"[^\W\d_]")  # a letter of any script
 IDEOGRAPH = re.compile(r"[\u3400-\u9fff]")  # a CJK ideograph: one is a word (对, 比), so a message on its own
 COLON = re.compile(r": |：")  # "{name}: {value}" has no words but a colon, which a language writes its own way
