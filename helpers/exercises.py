@@ -1437,7 +1437,13 @@ def check_02_pupil(my_senses, my_report, always_misread, tokenizer, model, ours:
     _function(what, always_misread, "always_misread")
     cases = [*_misread_cases(), (vectors, PUPIL_SENSES, np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist())]
     for case_vectors, labels, right in cases:
-        got = always_misread(case_vectors.clone(), list(labels))
+        try:
+            got = always_misread(case_vectors.clone(), list(labels))
+        except ValueError as error:  # e.g. loo_credits given labels that are not these vectors' (a global)
+            raise ExerciseError("✘ " + headed(what) + _(
+                "always_misread raised ValueError ({error}) on test vectors with {count} sentences: use its own "
+                "layer_vectors and labels arguments, not the notebook's variables").format(
+                    error=error, count=len(labels))) from None
         answered(what, got, _("always_misread returned None: return the list of sentence numbers"))
         require(what, isinstance(got, (list, tuple, np.ndarray))
                 and all(isinstance(k, (int, np.integer)) and not isinstance(k, bool) for k in got),
@@ -1478,9 +1484,10 @@ def discuss_02_pupil(tokenizer, model):
                 "{last}.").format(k=k, read_4=read[4], read_k=read[k], last=last, control=repr(PUPIL_CONTROL[1]),
                                    controlled=int((controlled[:, k] == 1).sum())))
     if (controlled[:, k] == 1).sum() > read[k]:
-        text += _(" So in this sentence the model's vector for *pupil* follows the words *sharp eyes* more than "
-                  "the sentence's meaning: a contextual vector reads its context, and here the context holds a word "
-                  "of the other sense.")
+        text += _(" That is consistent with the words *sharp eyes* pulling the vector of *pupil* towards the eye: "
+                  "a contextual vector reads its context, and here the context holds a word of the other sense. "
+                  "One control sentence does not establish it; try others (drop *sharp*, or write *with sharp "
+                  "ears*).")
     else:
         text += _(" So those words alone do not explain the misreading.")
     return Markdown("<details><summary>" + _("Discussion (open after the check passes)")

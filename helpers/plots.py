@@ -411,7 +411,7 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
                 label=word)
     for index, top in enumerate((tops or {}).values()):
         ax.plot(xs, np.asarray(top, dtype=float), color=f"C{index}", ls="none", marker="_", ms=14, mew=2,
-                label=tops_label if index == 0 else None)
+                label=tops_label if index == 0 else None, zorder=4)  # above the baselines drawn next
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
     ax.plot(xs, mean, color="k", marker="o", lw=2.5, label=_("mean over words"))
     for index, (name, value) in enumerate((baselines or {}).items()):

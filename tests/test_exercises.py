@@ -1149,6 +1149,16 @@ def test_02_pupil_rejects_wrong_ways_to_find_the_misread(bert, pupil_answer, way
         exercises.check_02_pupil(senses, report, _always_misread(way), *bert)
 
 
+def test_02_pupil_names_an_always_misread_that_reads_the_notebooks_labels(bert, pupil_answer):
+    """A reviewer's wrong answer: the function ignores `labels` and reads the global my_senses."""
+    senses, report, _ = pupil_answer
+
+    def reads_the_global(layer_vectors, labels):
+        return _always_misread()(layer_vectors, senses)
+    with pytest.raises(exercises.ExerciseError, match="use its own layer_vectors and labels arguments"):
+        exercises.check_02_pupil(senses, report, reads_the_global, *bert)
+
+
 def test_02_pupil_test_vectors_hold_what_they_say():
     """Each hand-made case: the sentences wrong at every layer after 0, worked out from loo_credits."""
     import numpy as np

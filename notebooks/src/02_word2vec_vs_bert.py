@@ -123,8 +123,9 @@ for k in sorted(np.random.default_rng(0).choice(len(bank_contexts), 8, replace=F
     print("...", bank_contexts[k], "...")
 
 # %% [markdown]
-# One vector follows the word's usual contexts: *bank*'s neighbours are about money, like the World Bank, the
-# national bank and the micro-finance bank above. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
+# Six of these eight contexts are banks that hold money (the World Bank, a national bank, a micro-finance bank);
+# the other two are a bookshop's name and a sentence about the word itself; none is a river bank. One vector
+# follows the word's usual contexts, and *bank*'s neighbours above are about money. Whatever a word's neighbours are, they come from one vector for both senses, so they cannot say which
 # sense a sentence uses. *bat*, *mouse* and *bark* are rare in the excerpt (the counts above), so their vectors
 # learned from little more than our 24 sentences each; each has another of them among its three nearest
 # neighbours ([*Going further* G](#g7) checks this, and what it says about rare words).
@@ -410,7 +411,7 @@ claim("the look-up is more than 1,000 times faster than MiniLM's forward passes"
 # ## Summary
 #
 # - **Word2Vec gives a word one vector.** Every sentence gets the same vector, so a sense test on it scores
-#   exactly 0.5 (all ties), and *bank*'s neighbours follow its usual sense in Wikipedia (money; section 2).
+#   exactly 0.5 (all ties), and *bank*'s neighbours follow its usual sense in the Wikipedia excerpt, money (section 2).
 # - **A BERT-style model gives one vector per occurrence.** The tokenizer's offsets find the word's pieces; the
 #   model's hidden states at those pieces give its vector (section 3). The two probe "bank"s then find
 #   neighbours of their own sense (section 4).
@@ -445,7 +446,7 @@ claim("the look-up is more than 1,000 times faster than MiniLM's forward passes"
 #
 # Each exercise has an answer cell for your code and, after it, a check cell that prints ✔ or says what is
 # wrong. A worked solution is folded after each check: try the exercise first.
-# If *Run all* stops at a check you have not answered yet (Colab stops there), run the *Going further* part from
+# If *Run all* stops at a check you have not answered yet (an unanswered check raises an error), run the *Going further* part from
 # its heading: Colab's Runtime ▸ Run after, JupyterLab's Run ▸ Run Selected Cell and All Below.
 #
 # <a id="ex1"></a>
@@ -858,7 +859,7 @@ with_without.round(3)
 
 # %%
 accuracy_change = (with_without["sense accuracy with"] - with_without["sense accuracy without"]).abs()
-claim("leaving out [CLS]/[SEP] changes the sense accuracy by less than A's tie margin at every layer",
+claim("leaving out [CLS]/[SEP] changes the sense accuracy by less than its tie margin (as in A) at every layer",
       (accuracy_change <= with_without["tie margin"]).all(),
       f"at most {(accuracy_change / with_without['tie margin']).max():.2f} of the margin")
 
