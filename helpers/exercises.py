@@ -2151,6 +2151,7 @@ def slope_matrices_04():
 
 def check_04_slope(backward_factor) -> None:
     """Exercise 04-2: backward_factor(w_hh, grad_T, steps) measures the k-th-root factor of a linear RNN's gradient."""
+    import numpy as np
     import torch
 
     ex = _("Exercise 2")
@@ -2169,7 +2170,8 @@ def check_04_slope(backward_factor) -> None:
                 _("your function changed w_hh in place: the caller's weights are overwritten; leave w_hh as it is "
                   "and apply w_hh.T to the gradient"))
         answered(ex, value, _("your function returns None: return the measured k-th-root factor (a number)"))
-        require(ex, isinstance(value, (int, float, torch.Tensor)) and not isinstance(value, bool),
+        number = (int, float, np.floating, np.integer, torch.Tensor)
+        require(ex, isinstance(value, number) and not isinstance(value, bool),
                 _("return a number, got {type}").format(type=type(value).__name__))
         mine.append(float(value))
 

@@ -123,6 +123,7 @@ def plot_accuracy_bars(ax, table, seq_len: int, chance: float | None = 0.25, col
         ax.axvline(chance, color="grey", ls=":", label=_("chance ({chance:.0%})").format(chance=chance))
         ax.legend(fontsize=LEGEND_SIZE, loc="lower left")
     ax.set_yticks(range(len(names))[::-1], names)
+    ax.set_ylim(-1.5, len(names) - 0.5)  # a free row under the last bar, for the legend
     ax.set_xlim(0, 1.05)
     ax.set_xlabel(_("test accuracy at T = {seq_len} (bar: mean, dots: seeds)").format(seq_len=seq_len))
     ax.set_title(title or _("Same budget for every model, T = {seq_len}").format(seq_len=seq_len))

@@ -9,11 +9,12 @@
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
 # - how to measure it, and why `retain_grad()` on the RNN's output misleads;
-# - what the spectral radius says, and what gradient clipping does;
-# - which cures learn a long-range task.
+# - what the spectral radius says (and, for a non-normal matrix, what it does not), and what gradient clipping does;
+# - which cures (gates, a residual path, attention) learn a long-range task.
 
 #
-# **Run time:** about a minute on a 2-core CPU; once the course is installed it runs offline.
+# **Run time:** under a minute on a quiet 2-core CPU, most of it section 6's training grid (longer on a busy
+# machine); once the course is installed it runs offline.
 
 # %%
 # %matplotlib inline
@@ -213,7 +214,9 @@ print(growth.round(1).to_string())
 # $\ln 4$ (printed under the figure below). Backward, each step multiplies the gradient of every active unit by the
 # same 1.1. Large scores and a long product make the first gradients huge. We train this model at $T = 40$ for up
 # to 200 steps of plain SGD (learning rate 0.05), unclipped and with three thresholds, 4 seeds each. The gradient a
-# model **keeps at $t = 1$** is $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$.
+# model **keeps at $t = 1$** is $\|\partial L/\partial h_1\| / \|\partial L/\partial h_T\|$. In the table, *first
+# loss* is the smallest over the 4 seeds before any update, *final loss* the mean over the seeds of each run's
+# last 20 steps, *longest* the most steps a run lasted, and *kept* the smallest and largest kept over the seeds.
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
@@ -258,9 +261,9 @@ claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 ending at a higher los
 # $0.05\,c$, so it works with the learning rate. At 10 the loss falls to $\ln 4$ (dotted), a uniform guess's loss,
 # and stays there, although after the step printed under the figure seed 0 is no longer clipped. The table's
 # *kept* columns show where its models ended up: they keep under 0.001 of the gradient at $t = 1$, where the
-# token that decides the label is, and they sit at chance. At 0.1 the short steps leave the loss higher after 200 steps. (In the table, *first loss* is
-# the smallest over the 4 seeds before any update, *final loss* the mean over the seeds of each run's last 20
-# steps, and *longest* the most steps a run lasted.)
+# token that decides the label is, and they sit at chance. The models that learned keep far more there (the
+# check): that is where the token they must read is. At 0.1 the short steps leave the loss
+# higher after 200 steps.
 #
 # Clipping changes the update, not the backward pass, so it cannot cure vanishing gradients. The trained models
 # keep different amounts at $t = 1$ (the *kept* columns) only through the weights they reached.
@@ -309,8 +312,8 @@ fig, axes = plt.subplots(1, 2, figsize=(13, 4.5))
 plot_step_norms(axes[0], cures, title="Gradient per time step at initialisation, T = 60")
 for index, label in enumerate(lstms):
     steps = np.arange(1, 61)
-    axes[1].plot(steps, cures[label], color=f"C{index + 3}", label=f"{label}: ∂L/∂h_t")
-    axes[1].plot(steps, cells[label], color=f"C{index + 3}", ls="--", label=f"{label}: ∂L/∂c_t")
+    axes[1].plot(steps, cures[label], color=f"C{index + 3}", label=rf"{label}: $\partial L/\partial h_t$")
+    axes[1].plot(steps, cells[label], color=f"C{index + 3}", ls="--", label=rf"{label}: $\partial L/\partial c_t$")
 plot_step_norms(axes[1], {}, title="LSTM: hidden state vs cell state, T = 60",
                 ylabel=r"$\|\partial L/\partial h_t\|$, $\|\partial L/\partial c_t\|$ (log scale)")
 axes[1].legend()
@@ -414,7 +417,7 @@ claim("the tanh RNN's best run is at lr 0.01, far above chance (accuracy over 0.
 # one $\tanh$ run gets far above chance. Section 5 measured the gradient at initialisation, before any update;
 # training changes the weights and with them the Jacobians (the lab in *Going further* prints
 # $\|\partial L/\partial h_1\|$ before and after training). So the vanishing measured at initialisation says
-# where training starts, not where it must end: one $\tanh$ run got far above chance.
+# where training starts, not where it must end.
 #
 # Two rates and two seeds are a small grid, and the models differ in size. *Going further* lists the sizes and
 # asks whether the gradient at initialisation foretold these results.
@@ -434,7 +437,7 @@ claim("the tanh RNN's best run is at lr 0.01, far above chance (accuracy over 0.
 #   keeps at $t = 1$ depends on the threshold only through the weights training reached.
 # - A residual connection and attention give the early steps a path without a long product of shrinking factors.
 #   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
-#   small slope, so it shrinks slowly (the LSTM's cell gradient stays flatter still, through the paths via $h_t$).
+#   slope times $W_{hh}$, so it shrinks slowly (the LSTM's cell gradient stays flatter still, through the paths via $h_t$).
 # - Trained at $T = 60$ for the same step budget (at most 300 steps, early stop), not at equal sizes, two seeds
 #   each at two learning rates: at 0.003 the ReLU RNN, the residual RNN, the LSTM with forget bias 3, the GRU and
 #   attention solved both seeds; at 0.01 the ReLU RNN and the bias-3 LSTM solved fewer. So a ranking at one rate
@@ -662,8 +665,9 @@ print(cell_table.to_string(float_format="{:.3f}".format, na_rep="—"))
 if bends.any():
     print("— : no single factor describes this curve (the fitted line misses some step by 0.1 decades or more)")
 fig, ax = plt.subplots(figsize=(7, 3.6))
-plot_step_norms(ax, {"∂L/∂c_t, full": cell_paths["full"], "∂L/∂c_t, cell path only": cell_paths["cell path only"],
-                     "mean forget gate to the power T−t, times ∂L/∂c_T": cell_paths["full"][-1]
+plot_step_norms(ax, {r"$\partial L/\partial c_t$, full": cell_paths["full"],
+                     r"$\partial L/\partial c_t$, cell path only": cell_paths["cell path only"],
+                     r"mean forget gate to the power $T-t$, times $\partial L/\partial c_T$": cell_paths["full"][-1]
                      * forget ** np.arange(59, -1, -1)},
                 title="LSTM, forget bias 3, untrained, T = 60", ylabel=r"$\|\partial L/\partial c_t\|$ (log scale)")
 plt.tight_layout()
@@ -691,8 +695,8 @@ claim("the full cell gradient keeps over 10 times more at t = 1 than the cell pa
 # The panel runs a short version of the experiment for the RNN type, sequence length, clip threshold and device
 # you choose. It redraws the gradient per time step before and after 60 training steps, the loss (chance level
 # $\ln 4$ dotted), and the total gradient norm per step (the clip threshold dashed, if you set one). Things to
-# try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip threshold of 0.01, where every step is
-# clipped. Does the loss curve change much? (The lab trains with Adam, which divides each update by a running
+# try: the RNN at length 10 vs 100; the same for LSTM and GRU; a clip threshold of 0.01, low enough to clip
+# every step of the default run. Does the loss curve change much? (The lab trains with Adam, which divides each update by a running
 # average of gradient sizes; section 4 used plain SGD.) Without a live kernel, the line and the figure under the
 # panel show the default settings.
 
