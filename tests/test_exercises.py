@@ -1077,7 +1077,7 @@ def pupil_answer(bert):
     """The worked solution of exercise 02-5: the true labels, their report, the vectors of pupil."""
     from helpers.contextual import sense_report_by_layer, word_embeddings_by_layer
 
-    senses = list(exercises.PUPIL_SENSES)
+    senses = list(exercises._PUPIL_SENSES)
     vectors = word_embeddings_by_layer(exercises.PUPIL_SENTENCES, "pupil", *bert, device="cpu")
     return senses, sense_report_by_layer(vectors, senses), vectors
 

@@ -204,8 +204,9 @@ def test_accuracy_by_layer_shades_the_band_and_zooms_onto_layers():
                                  layers=[1, 2], legend=False, tops={"bank": [0.6, 0.55, 0.5], "bat": [0.7, 0.6, 0.6]},
                                  tops_label="own top")
     dashes = [line for line in ax.get_lines() if line.get_marker() == "_"]
-    assert [line.get_label() for line in dashes][0] == "own top" and dashes[1].get_label().startswith("_")  # one entry
+    assert [line.get_label().startswith("_") for line in dashes] == [True, True, False]  # one legend entry, grey
     assert dashes[0].get_ydata().tolist() == pytest.approx([0.55, 0.5]) and dashes[1].get_color() == "C1"
+    assert dashes[2].get_label() == "own top" and dashes[2].get_color() == "0.4"
     (shade,) = ax.collections
     assert shade.get_label() == "band" and ax.get_legend() is None
     ys = shade.get_paths()[0].vertices[:, 1]
