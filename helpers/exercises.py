@@ -885,7 +885,15 @@ def check_02_sense_gap(sense_gap) -> None:
                 sense_gap, ("sense_similarity", "sense_report_by_layer"), "✘ " + headed(what) + _(
                     "you called the course's sense_similarity: write the gap with torch operations yourself"),
                 module="contextual"))
-            got = sense_gap(vectors.clone(), list(senses))
+            given = vectors.clone().requires_grad_(True) * 1  # torch works on it; .numpy() and np.asarray refuse it
+            try:
+                got = sense_gap(given, list(senses))
+            except RuntimeError as error:
+                if "numpy" not in str(error).lower():
+                    raise
+                raise ExerciseError("✘ " + headed(what) + _(
+                    "you turned the vectors into a NumPy array: write sense_gap with torch operations on the tensor "
+                    "itself")) from None
         answered(what, got, _("sense_gap returned None: return the gap as a float"))
         if isinstance(got, torch.Tensor):
             require(what, got.numel() == 1, _("return one number, got a tensor of shape {shape}").format(

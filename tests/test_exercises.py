@@ -783,6 +783,10 @@ def _sense_gap_with(mistake=None):
     import torch
 
     def sense_gap(vectors, senses):
+        if mistake == "numpy":  # a reviewer's: the same gap in NumPy (np.asarray refuses a tensor that needs grad)
+            import numpy as np
+            v = np.asarray(vectors)
+            return float(np.mean(v))
         x = vectors if mistake == "dot" else vectors / vectors.norm(dim=1, keepdim=True)
         if mistake == "epsilon":  # the review's: a "defensive" epsilon added to the norm
             x = vectors / (vectors.norm(dim=1, keepdim=True) + 1e-3)
@@ -798,7 +802,7 @@ def _sense_gap_with(mistake=None):
         if mistake == "pair":
             return torch.stack([within.mean(), sims[~same].mean()])
         if mistake == "numpy float32":
-            return gap.numpy()[()]
+            return gap.detach().numpy()[()]
         return gap.item() if mistake != "tensor" else gap
 
     return sense_gap
@@ -812,7 +816,8 @@ def test_02_sense_gap_accepts_the_solution():
                                               ("pair", "one number"), ("tensor", r"0-d tensor.*\.item\(\)"),
                                               ("numpy float32", "Python float"),
                                               ("by value", "by index|nan"),
-                                              ("epsilon", "close but not equal.*nothing added to the norm")])
+                                              ("epsilon", "close but not equal.*nothing added to the norm"),
+                                              ("numpy", "NumPy array: write sense_gap with torch operations")])
 def test_02_sense_gap_names_the_mistake(mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_sense_gap(_sense_gap_with(mistake))
@@ -844,11 +849,11 @@ def test_02_sense_gap_rejects_the_numpy_helper():
     from helpers.contextual import sense_similarity
 
     def by_module(vectors, senses):
-        within, across = contextual.sense_similarity(vectors.numpy(), senses)
+        within, across = contextual.sense_similarity(vectors.detach().numpy(), senses)
         return float(within - across)
 
     namespace = {"sense_similarity": sense_similarity}  # imported on its own, as in a notebook's globals
-    exec("def by_name(vectors, senses):\n    within, across = sense_similarity(vectors.numpy(), senses)\n"
+    exec("def by_name(vectors, senses):\n    within, across = sense_similarity(vectors.detach().numpy(), senses)\n"
          "    return float(within - across)", namespace)
     by_name = namespace["by_name"]
     for wrong in (by_module, by_name):
@@ -1157,6 +1162,12 @@ def test_02_pupil_names_an_always_misread_that_reads_the_notebooks_labels(bert, 
         return _always_misread()(layer_vectors, senses)
     with pytest.raises(exercises.ExerciseError, match="use its own layer_vectors and labels arguments"):
         exercises.check_02_pupil(senses, report, reads_the_global, *bert)
+
+
+def test_02_pupil_senses_are_not_a_public_name_of_the_exercises_module():
+    """A reviewer's shortcut: my_senses = exercises.PUPIL_SENSES passed; the true labels are private now."""
+    public = {name: value for name, value in vars(exercises).items() if not name.startswith("_")}
+    assert not [name for name, value in public.items() if value == exercises._PUPIL_SENSES]
 
 
 def test_02_pupil_test_vectors_hold_what_they_say():
