@@ -553,21 +553,22 @@ def clipping_summary(runs: dict[str, list[dict]], inputs: torch.Tensor, targets:
     """One row per threshold of clipping_experiment's runs, over its seeds: "runs", "diverged" (non-finite loss),
     "longest" (most steps of a run), "first loss" (the smallest loss before any update), "accuracy min"/"max",
     "final loss" (mean of the last 20 steps) and "kept min"/"max": ||dL/dh_1|| / ||dL/dh_T|| of the trained models
-    on inputs, targets. Accuracy, final loss and kept are over the runs that stayed finite (NaN if none did)."""
+    on inputs, targets. Accuracy, final loss and kept are over the runs that stayed finite (NaN if none did). The
+    column names, the index name and the row "off" are in the course's language (helpers.i18n), in this order."""
     table = clipping_table(runs)
     rows = {}
     for label, seed_runs in runs.items():
         good = [run for run in seed_runs if np.all(np.isfinite(run["history"]["loss"]))]
         norms = [hidden_grad_norms(run["model"].cpu(), inputs, targets, device="cpu") for run in good]
         kept = [n[0] / n[-1] for n in norms]
-        rows[label] = {"runs": len(seed_runs), "diverged": len(seed_runs) - len(good),
-                       "longest": max(len(run["history"]) for run in seed_runs),
-                       "first loss": min(run["history"]["loss"][0] for run in seed_runs),
-                       "accuracy min": table.loc[label, "accuracy min"],
-                       "accuracy max": table.loc[label, "accuracy max"],
-                       "final loss": table.loc[label, "final loss (mean)"],
-                       "kept min": min(kept, default=float("nan")), "kept max": max(kept, default=float("nan"))}
-    return pd.DataFrame(rows).T.rename_axis("clip threshold")
+        rows[_("off") if label == "off" else label] = {
+            _("runs"): len(seed_runs), _("diverged"): len(seed_runs) - len(good),
+            _("longest"): max(len(run["history"]) for run in seed_runs),
+            _("first loss"): min(run["history"]["loss"][0] for run in seed_runs),
+            _("accuracy min"): table.loc[label, "accuracy min"], _("accuracy max"): table.loc[label, "accuracy max"],
+            _("final loss"): table.loc[label, "final loss (mean)"],
+            _("kept min"): min(kept, default=float("nan")), _("kept max"): max(kept, default=float("nan"))}
+    return pd.DataFrame(rows).T.rename_axis(_("clip threshold"))  # in the course's language, as fit_table's
 
 
 def long_range_experiment(variants: dict[str, dict] | None = None, lengths: tuple[int, ...] = (10, 30, 60),

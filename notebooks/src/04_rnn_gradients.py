@@ -155,7 +155,7 @@ by_radius = {nl: gradients.radius_experiment(radii, nonlinearity=nl, seq_len=60)
 
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, (nl, curves) in zip(axes, by_radius.items()):
-    plot_step_norms(ax, {f"ρ = {r}": n for r, n in curves.items()}, title=f"{nl} RNN, T = 60")
+    plot_step_norms(ax, {f"ρ = {r}": n for r, n in curves.items()}, title="linear RNN, T = 60" if nl == "linear" else "tanh RNN, T = 60")
 plt.tight_layout()
 plt.show()
 
@@ -220,15 +220,17 @@ print(growth.round(1).to_string())
 
 # %% tags=["nbval-ignore-output"]
 clip_seeds = (0, 1, 2, 3)
-clip_runs = gradients.clipping_experiment(("off", 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200,
+clip_runs = gradients.clipping_experiment((None, 10.0, 1.0, 0.1), seeds=clip_seeds, seq_len=40, steps=200,
                                          progress=False)
 summary = gradients.clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
 print(summary.to_string(float_format="{:.3g}".format, na_rep="—"))
+# the table's column names (in the course's language, so the code below looks them up by name, not by spelling)
+n_runs, diverged, longest, first_loss, accuracy_min, accuracy_max, final_loss, kept_min, kept_max = summary.columns
 
 # %% tags=["nbval-ignore-output"]
 from helpers.plots import plot_training_steps
 
-first = {label: runs[0]["history"] for label, runs in clip_runs.items() if label != "off"}  # seed 0 of each
+first = {label: runs[0]["history"] for label, runs in clip_runs.items() if runs[0]["clip"] is not None}  # seed 0
 fig, axes = plt.subplots(1, 2, figsize=(12, 4))
 plot_training_steps(axes[0], {f"clip {k}": h["grad_norm"] for k, h in first.items()},
                     ylabel="total gradient norm before clipping (log)",
@@ -242,17 +244,17 @@ fig.suptitle("Clipped runs, seed 0 (without clipping, every run diverged within 
 plt.tight_layout()
 plt.show()
 over10 = np.flatnonzero(np.asarray(first["10"]["grad_norm"]) >= 10)  # seed 0's steps at or above the threshold
-print(f"first loss, before any update: at least {summary['first loss'].min():.1f} (chance ln 4 = {np.log(4):.2f}); "
+print(f"first loss, before any update: at least {summary[first_loss].min():.1f} (chance ln 4 = {np.log(4):.2f}); "
       f"clip 10, seed 0: gradient norm below 10 from step {over10.max(initial=-1) + 2} on")
 
 # %%
-off, clipped = summary.loc["off"], summary.drop("off")  # the table's rows: unclipped, and the three thresholds
-claim("unclipped, every run turns non-finite; clipped, none does", off.diverged == off.runs and
-      clipped.diverged.sum() == 0, f"the longest unclipped run lasted {off.longest:.0f} steps")
+off, clipped = summary.iloc[0], summary.iloc[1:]  # the table's rows: unclipped, then the three thresholds
+claim("unclipped, every run turns non-finite; clipped, none does", off[diverged] == off[n_runs] and
+      clipped[diverged].sum() == 0, f"the longest unclipped run lasted {off[longest]:.0f} steps")
 claim("clip 10 ends at chance (accuracy under 0.35), keeping under 0.001 at t = 1; clip 1 keeps more in every run",
-      summary.loc["10", "accuracy max"] < 0.35 and summary.loc["10", "kept max"] < 1e-3 < summary.loc["1", "kept min"],
-      f"accuracy {summary.loc['10', 'accuracy max']:.2f} at most")
-learners, slow_gap = summary.loc[["1", "0.1"], "accuracy min"], summary["final loss"]["0.1"] - summary["final loss"]["1"]
+      summary.loc["10", accuracy_max] < 0.35 and summary.loc["10", kept_max] < 1e-3 < summary.loc["1", kept_min],
+      f"accuracy {summary.loc['10', accuracy_max]:.2f} at most")
+learners, slow_gap = summary.loc[["1", "0.1"], accuracy_min], summary[final_loss]["0.1"] - summary[final_loss]["1"]
 claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 ending at a higher loss (over 0.2 higher)",
       learners.min() > 0.7 and slow_gap > 0.2, f"lowest {learners.min():.2f}, {slow_gap:.2f} higher")
 
@@ -711,7 +713,8 @@ from helpers.widgets import rnn_lab
 panel = rnn_lab()
 display(panel)
 lab = panel.lab.last_result
-print(f"{lab.kind.upper()}, T = {lab.seq_len}, clip {lab.clip or 'off'}, {lab.steps} steps: ||dL/dh_1|| {lab.norms_before[0]:.2e} before training,"
+clip = "off" if lab.clip is None else lab.clip  # the threshold as the panel shows it
+print(f"{lab.kind.upper()}, T = {lab.seq_len}, clip {clip}, {lab.steps} steps: ||dL/dh_1|| {lab.norms_before[0]:.2e} before training,"
       f" {lab.norms_after[0]:.2e} after; ||dL/dh_T|| {lab.norms_after[-1]:.2e} after; last loss {lab.loss[-1]:.3f}"
       f" (chance {np.log(4):.3f}), accuracy {lab.accuracy:.2f}")
 if lab.kind == "rnn" and lab.norms_after[0] > lab.norms_before[0]:
@@ -752,10 +755,11 @@ for T, style in ((60, "-"), (200, "--")):
     axes[0].plot(np.arange(5, T - 5), smooth, style, color="C2", label=f"attention (mean of 10), T = {T}")
     tanh_T = input_norms[T]["tanh RNN"]
     axes[1].plot(np.arange(1, T + 1), np.where(tanh_T > 0, tanh_T, np.nan), style, color="C0", label=f"T = {T}")
-ylabel = r"$\|\partial L / \partial e_t\|$ (log scale)"
-plot_step_norms(axes[0], {}, title="LSTM (t = 1..T−1), attention (mean of 10, t = 5..T−6)", ylabel=ylabel)
+plot_step_norms(axes[0], {}, title="LSTM (t = 1..T−1), attention (mean of 10, t = 5..T−6)",
+                ylabel=r"$\|\partial L / \partial e_t\|$ (log scale)")
 axes[0].legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)  # under the panel
-plot_step_norms(axes[1], {}, title="tanh RNN, untrained (its own scale)", ylabel=ylabel)
+plot_step_norms(axes[1], {}, title="tanh RNN, untrained (its own scale)",
+                ylabel=r"$\|\partial L / \partial e_t\|$ (log scale)")
 axes[1].legend()
 plt.tight_layout()
 plt.show()
