@@ -415,6 +415,8 @@ def test_clipping_summary_counts_runs_and_probes_the_trained_models():
     runs = clipping_experiment(("off", 1.0), seeds=(0, 1), seq_len=40, steps=5, progress=False)
     x, y = first_token_batch(8, 40, generator=torch.Generator().manual_seed(0))
     summary = clipping_summary(runs, x, y)
+    assert list(summary.columns) == ["runs", "diverged", "longest", "first loss", "accuracy min", "accuracy max",
+                                     "final loss", "kept min", "kept max"]  # notebook 04 unpacks them in this order
     off, one = summary.loc["off"], summary.loc["1"]
     assert off["runs"] == 2 and off["diverged"] == 2 and np.isnan(off["kept max"]) and np.isnan(off["final loss"])
     assert off["longest"] == max(len(run["history"]) for run in runs["off"]) < 5
