@@ -54,6 +54,16 @@ def cjk_font() -> Path:
     return Path(spec.origin).parent / "fonts" / "NotoSansSC-Regular.ttf"
 
 
+def configure_tables() -> None:
+    """For a language other than English: pandas pads printed tables counting a CJK character as two columns, as a
+    monospaced font draws it, so the headers stay over their columns."""
+    if language() == "en":
+        return
+    import pandas as pd
+
+    pd.set_option("display.unicode.east_asian_width", True)
+
+
 def configure_figures() -> None:
     """For a language other than English: matplotlib draws with a font of its script (Latin and maths falling back
     to DejaVu Sans), and a glyph missing from them raises instead of drawing an empty box."""

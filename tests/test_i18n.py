@@ -78,3 +78,24 @@ def test_listing_joins_with_the_languages_list_separator(monkeypatch):
     assert listing(["a 1", "b 2", 3]) == "a 1, b 2, 3"
     monkeypatch.setenv("COURSE_LANGUAGE", "zh-CN")
     assert listing(["a 1", "b 2"]) == "a 1、b 2"
+
+
+def test_printed_tables_count_a_chinese_character_as_two_columns(monkeypatch):
+    import unicodedata
+
+    import pandas as pd
+
+    from helpers import i18n
+
+    monkeypatch.setattr(i18n, "language", lambda: "en")
+    with pd.option_context("display.unicode.east_asian_width", False):
+        i18n.configure_tables()
+        assert pd.get_option("display.unicode.east_asian_width") is False  # English: pandas' default
+        monkeypatch.setattr(i18n, "language", lambda: "zh-CN")
+        i18n.configure_tables()
+        assert pd.get_option("display.unicode.east_asian_width") is True
+        header, row = pd.DataFrame({"保留最小值": [1.0]}).to_string().splitlines()
+
+        def width(text):  # as a monospaced font draws it: a CJK character takes two columns
+            return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+        assert width(header) == width(row)  # the header ends where its column ends

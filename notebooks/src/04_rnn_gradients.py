@@ -224,7 +224,7 @@ clip_runs = gradients.clipping_experiment((None, 10.0, 1.0, 0.1), seeds=clip_see
                                          progress=False)
 summary = gradients.clipping_summary(clip_runs, x40, y40)  # one row per threshold, over its 4 seeds
 print(summary.to_string(float_format="{:.3g}".format, na_rep="—"))
-# the table's column names (in the course's language, so the code below looks them up by name, not by spelling)
+# the table's column names, read from the table itself
 n_runs, diverged, longest, first_loss, accuracy_min, accuracy_max, final_loss, kept_min, kept_max = summary.columns
 
 # %% tags=["nbval-ignore-output"]
