@@ -803,6 +803,13 @@ def _word_vector_diagnosis(got, sentence, word, span, layer, tokenizer, model) -
                    "must start *before* `end`: use <, not <=)"): hidden[after].mean(0),
                  _("also took the tokens that only touch the word on either side (use < end and > start, not <= "
                    "and >=)"): hidden[touching].mean(0)}
+    for shift in (1, -1):  # hidden_states[layer + 1]: as if hidden_states[0] were layer 1, not the input embeddings
+        if -len(states) <= layer + shift < len(states) and layer + shift != -1:  # -1 is the last layer, named above
+            diagnosis[_("read hidden_states[{wrong}] (here hidden_states[{index}]) instead of hidden_states[layer], "
+                        "one layer off: hidden_states[0] is layer 0, the input embeddings, so layer k is "
+                        "hidden_states[k]").format(wrong="layer + 1" if shift > 0 else "layer - 1",
+                                                   index=layer + shift)] = states[layer + shift][0].float().cpu()[
+                pieces].mean(0)
     bare = tokenizer(sentence, return_offsets_mapping=True, return_tensors="pt", add_special_tokens=False)
     with torch.no_grad():
         bare_states = model(**{k: v.to(model.device) for k, v in bare.items() if k != "offset_mapping"},

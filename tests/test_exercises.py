@@ -712,7 +712,7 @@ def _word_vectors_batch(bert, mistake=None):
         if mistake == "no attention mask":
             encoded.pop("attention_mask")
         with torch.no_grad():
-            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer]
+            hidden = model(**encoded, output_hidden_states=True).hidden_states[layer + (mistake == "layer + 1")]
         starts, ends = (torch.tensor([span[k] for span in spans])[:, None] for k in (0, 1))
         pieces = ((offsets[..., 0] < ends) & (offsets[..., 1] > starts)).unsqueeze(-1).float()
         if mistake == "token count":  # the mean over every token of the masked states
@@ -736,7 +736,8 @@ def test_02_word_vector_accepts_the_solution(bert):
 
 @pytest.mark.parametrize("mistake, message", [("no attention mask", "attention_mask"),
                                               ("token count", "number of tokens"),
-                                              ("helper", "batch helper"), ("word_embeddings", "batch helper")])
+                                              ("helper", "batch helper"), ("word_embeddings", "batch helper"),
+                                              ("layer + 1", r"hidden_states\[layer \+ 1\].*one layer off")])
 def test_02_word_vector_rejects_batch_mistakes(bert, mistake, message):
     with pytest.raises(exercises.ExerciseError, match=message):
         exercises.check_02_word_vector(_word_vectors_batch(bert, mistake), *bert)

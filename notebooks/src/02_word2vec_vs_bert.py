@@ -63,7 +63,7 @@ seed_everything(0)
 plt.rcParams["figure.dpi"] = 80
 pd.set_option("display.precision", 3)
 device = pick_device("auto")  # CUDA, then Apple MPS, then CPU; pass "cpu" to force the CPU
-print("device:", device.type)
+print(f"device: {device.type}")
 
 # %% [markdown]
 # <a id="s1"></a>
@@ -79,7 +79,7 @@ WORDS = list(dict.fromkeys(polysemy["word"]))
 sentences_of = {word: list(polysemy.loc[polysemy["word"] == word, "sentence"]) for word in WORDS}
 senses = {word: list(polysemy.loc[polysemy["word"] == word, "sense"]) for word in WORDS}
 print(len(polysemy), "sentences for", WORDS)
-polysemy.groupby(["word", "sense"], sort=False).size().rename("sentences").reset_index()
+polysemy.groupby(["word", "sense"], sort=False).agg(**{"sentences": ("sentence", "size")}).reset_index()
 
 # %%
 with pd.option_context("display.max_colwidth", 100):
@@ -106,7 +106,7 @@ counts
 
 # %%
 w2v_bank = static_word_vectors(sentences_of["bank"], "bank", kv)
-print("Word2Vec vectors of 'bank' in", len(w2v_bank), "sentences:", len(np.unique(w2v_bank, axis=0)), "distinct")
+print(f"Word2Vec vectors of 'bank' in {len(w2v_bank)} sentences: {len(np.unique(w2v_bank, axis=0))} distinct")
 
 # %% [markdown]
 # Its nearest neighbours are all that one vector knows (they can differ slightly between machines):
@@ -174,9 +174,9 @@ pieces = (offsets[:, 0] < span[1]) & (offsets[:, 1] > span[0]) & ~special  # tok
 with torch.no_grad():
     states = bert(**encoded.to(bert.device), output_hidden_states=True).hidden_states  # layer 0, 1, ..., 6
 vector = states[-1][0, pieces.to(bert.device)].mean(dim=0)   # mean of the word's pieces at the last layer
-print("pieces:", pieces.nonzero().flatten().tolist(), "| hidden states:", len(states), "of shape",
-      tuple(states[-1].shape), "| vector:", tuple(vector.shape))
-print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf☃ naïve"))
+print(f"pieces: {pieces.nonzero().flatten().tolist()} | hidden states: {len(states)} of shape "
+      f"{tuple(states[-1].shape)} | vector: {tuple(vector.shape)}")
+print(f"a word with a character the vocabulary lacks: {tokenizer.tokenize('caf☃ naïve')}")
 
 # %% [markdown]
 # A word with a character no piece covers ("caf☃") becomes one `[UNK]`. The uncased tokenizer also lowercases
@@ -184,8 +184,9 @@ print("a word with a character the vocabulary lacks:", tokenizer.tokenize("caf�
 # on a padded batch, in one forward pass (you write the batch version in [Exercise 1](#ex1)):
 
 # %%
-print("same vector as word_embeddings:", torch.allclose(
-    vector.cpu(), word_embeddings([example], "unbelievably", tokenizer, bert, device=device)[0], atol=1e-5))
+matches_helper = torch.allclose(
+    vector.cpu(), word_embeddings([example], "unbelievably", tokenizer, bert, device=device)[0], atol=1e-5)
+print(f"same vector as word_embeddings: {matches_helper}")
 
 # %% [markdown]
 # <a id="s4"></a>
@@ -198,7 +199,7 @@ print("same vector as word_embeddings:", torch.allclose(
 bank_senses = senses["bank"]
 bank_layers = word_embeddings_by_layer(sentences_of["bank"], "bank", tokenizer, bert, device=device)
 last = bank_layers.shape[0] - 1
-print("vectors of 'bank':", tuple(bank_layers.shape), "= (layers 0 to", f"{last}, sentences, hidden size)")
+print(f"vectors of 'bank': {tuple(bank_layers.shape)} = (layers 0 to {last}, sentences, hidden size)")
 
 
 def cosines(vectors: torch.Tensor) -> torch.Tensor:
@@ -268,10 +269,10 @@ layer_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokeni
                  for word in WORDS}
 reports = {word: sense_report_by_layer(layer_vectors[word], senses[word]) for word in WORDS}
 gaps = pd.DataFrame({word: report["gap"] for word, report in reports.items()})
-gaps["mean"] = gaps.mean(axis=1)
+gaps = gaps.assign(**{"mean": gaps.mean(axis=1)})
 word_gaps = gaps[WORDS]
 fig, ax = plt.subplots(figsize=(8, 4.5))
-plot_gap_by_layer(ax, gaps, title="Same-sense minus different-sense cosine similarity, per word and layer")
+plot_gap_by_layer(ax, word_gaps, title="Same-sense minus different-sense cosine similarity, per word and layer")
 plt.show()
 gap_0, gap_later = word_gaps.loc[0].abs().max(), word_gaps.loc[1:].min().min()
 claim("from layer 1 on, every word's gap is positive and larger than any layer-0 gap", gap_later > gap_0,
@@ -841,8 +842,8 @@ claim("the layer picked on one half scores above the random-label band on the ot
 # sense test of section 6.
 
 # %%
-print("with:   ", tokenizer.convert_ids_to_tokens(tokenizer(example)["input_ids"]))
-print("without:", tokenizer.convert_ids_to_tokens(tokenizer(example, add_special_tokens=False)["input_ids"]))
+print(f"with:    {tokenizer.convert_ids_to_tokens(tokenizer(example)['input_ids'])}")
+print(f"without: {tokenizer.convert_ids_to_tokens(tokenizer(example, add_special_tokens=False)['input_ids'])}")
 bare_vectors = {word: word_embeddings_by_layer(sentences_of[word], word, tokenizer, bert, device=device,
                                                special_tokens=False) for word in WORDS}
 same_vector = pd.DataFrame({word: torch.cosine_similarity(layer_vectors[word], bare_vectors[word], dim=2).mean(1)
