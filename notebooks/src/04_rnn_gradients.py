@@ -9,8 +9,7 @@
 # **What you will learn**
 # - why $\partial L/\partial h_t$ is a product of Jacobians, and when it must shrink;
 # - how to measure it, and why `retain_grad()` on the RNN's output misleads;
-# - what the spectral radius says (and, in Exercise 2, what it does not say for a non-normal matrix), and what
-#   gradient clipping does;
+# - what the spectral radius says, and what gradient clipping does;
 # - which cures (gates, a residual path, attention) learn a long-range task.
 
 #
