@@ -260,16 +260,14 @@ claim("clip 1 and 0.1 learn (accuracy over 0.7), clip 0.1 ending at a higher los
       learners.min() > 0.7 and slow_gap > 0.2, f"lowest {learners.min():.2f}, {slow_gap:.2f} higher")
 
 # %% [markdown]
-# Clipping keeps the loss finite, but the threshold matters. With SGD a threshold $c$ caps every step at
-# $0.05\,c$, so it works with the learning rate. At 10 the loss falls to $\ln 4$ (dotted), a uniform guess's loss,
-# and stays there, although after the step printed under the figure seed 0 is no longer clipped. The table's
-# *kept* columns show where its models ended up: they keep under 0.001 of the gradient at $t = 1$, where the
-# token that decides the label is, and they sit at chance. The models that learned keep far more there (the
-# check): that is where the token they must read is. At 0.1 the short steps leave the loss
-# higher after 200 steps.
+# Clipping keeps the loss finite, but the threshold matters: with SGD a threshold $c$ caps every step at
+# $0.05\,c$. At 10 the loss falls to $\ln 4$ (dotted), a uniform guess's loss, and stays there, though seed 0
+# stops being clipped after the step printed under the figure. Its models keep under 0.001 of the gradient at
+# $t = 1$, where the token that decides the label is; the models that learned keep far more (the check). At 0.1
+# the short steps leave the loss higher after 200 steps.
 #
-# Clipping changes the update, not the backward pass, so it cannot cure vanishing gradients. The trained models
-# keep different amounts at $t = 1$ (the *kept* columns) only through the weights they reached.
+# Clipping changes the update, not the backward pass, so it cannot cure vanishing gradients: the trained models
+# keep different amounts at $t = 1$ only through the weights they reached.
 
 
 #
@@ -431,26 +429,20 @@ claim("the tanh RNN's best run is at lr 0.01, far above chance (accuracy over 0.
 # %% [markdown]
 # ## Summary
 #
-# - The gradient that reaches step $t$ is the last gradient multiplied by $T-t$ Jacobians
-#   $W_{hh}^\top \operatorname{diag}(f'(a_k))$; it must shrink when $\gamma\|W_{hh}\| < 1$ ($\gamma = 1$ for $\tanh$,
-#   $1/4$ for the sigmoid). Along the LSTM's cell path the factor is the forget gate's value, not its slope.
-# - To measure $\partial L/\partial h_t$, keep the states the recurrence itself reads (one step at a time);
-#   `retain_grad` on the output sequence gives zeros, or only the local share.
-# - For a linear RNN with $W_{hh} = \rho \times$ orthogonal, each step back multiplies the gradient by $\rho$;
-#   $\tanh$ shrinks every factor further, so our $\tanh$ RNNs vanished up to $\rho = 1.1$.
-# - **Clipping** by norm keeps exploding updates finite. With SGD, while it clips, its threshold caps the step
-#   length, and section 4's runs ended differently with the threshold (at 10, at chance). It does not touch the backward pass, so it cannot cure vanishing gradients; the gradient a trained model
-#   keeps at $t = 1$ depends on the threshold only through the weights training reached.
-# - A residual connection and attention give the early steps a path without a long product of shrinking factors
-#   (attention here on a task where the label can be found by what it is, not only by where it is).
-#   A large forget (update) bias does not remove the product: each factor becomes a gate's value near 1 instead of a
-#   slope times $W_{hh}$, so it shrinks slowly (the LSTM's cell gradient stays flatter still, through the paths via $h_t$).
-# - Trained at $T = 60$ for the same step budget (at most 300 steps, early stop), not at equal sizes, two seeds
-#   each at two learning rates: at 0.003 the ReLU RNN, the residual RNN, the LSTM with forget bias 3, the GRU and
-#   attention solved both seeds; at 0.01 the ReLU RNN and the bias-3 LSTM solved fewer. So a ranking at one rate
-#   can mislead, though two seeds at two rates are a small grid. The LSTM with forget bias 0 and the plain
-#   $\tanh$ RNN solved no run at 0.003; the $\tanh$ RNN's best run, at 0.01, got far above chance: the vanishing
-#   measured at initialisation says where training starts.
+# - The gradient that reaches step $t$ is the last gradient times $T-t$ Jacobians
+#   $W_{hh}^\top \operatorname{diag}(f'(a_k))$; it must shrink when $\gamma\|W_{hh}\| < 1$. Measure it on the
+#   states the recurrence itself reads: `retain_grad` on the output sequence misleads.
+# - A linear RNN with $W_{hh} = \rho \times$ orthogonal multiplies the gradient by $\rho$ per step back; $\tanh$
+#   shrinks every factor further, so our $\tanh$ RNNs vanished up to $\rho = 1.1$.
+# - **Clipping** keeps exploding updates finite, but it changes the update, not the backward pass: it cannot cure
+#   vanishing gradients, and with SGD its threshold changed how the runs ended (at 10, at chance).
+# - The cures give the early steps a path without a long product of small factors: the identity of a ReLU RNN or
+#   of a residual connection, a forget (update) gate near 1, attention's direct read (here on a task where the
+#   label can be found by what it is).
+# - Trained for the same budget at two learning rates, the ReLU RNN, the residual RNN, the LSTM with forget bias
+#   3, the GRU and attention solved both seeds at 0.003, the plain $\tanh$ RNN and the bias-0 LSTM none; at 0.01
+#   the ranking changed. Two seeds at two rates are a small grid, and the gradient at initialisation says where
+#   training starts, not where it ends.
 
 
 # %% [markdown]
