@@ -21,8 +21,8 @@ CLIP_CHOICES = ("off", 10.0, 1.0, 0.1, 0.01)
 SEQ_LEN_RANGE = (5, 150, 5)  # min, max, step of the slider
 
 
-def _clip_label(clip: float | str) -> str:
-    return _("off") if clip == "off" else f"{clip:g}"
+def _clip_label(clip: float | str | None) -> str:
+    return _("off") if clip in ("off", None) else f"{clip:g}"
 
 
 def figure_png(fig: Figure, dpi: int = 80) -> bytes:
@@ -35,7 +35,7 @@ def figure_png(fig: Figure, dpi: int = 80) -> bytes:
 def summarize(result: LabResult) -> str:
     """The lab's numbers as a short HTML paragraph."""
     norms = result.norms_after
-    clip = _("off") if result.clip is None else f"{result.clip:g}"
+    clip = _clip_label(result.clip)
     clipped = int(np.sum(result.grad_norm > result.clip)) if result.clip is not None else 0
     ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
     return (_("<b>{kind}</b>, T = {seq_len}, clip {clip}, device {device} ({steps} training steps)<br>").format(
